@@ -9,5 +9,5 @@ DEBIAN_PACKAGES=(
   ca-certificates git gcc libc6-dev make pkg-config npm
   busybox-static iproute2 iptables procps util-linux uidmap
   runc crun conmon skopeo umoci docker-registry containernetworking-plugins
-  hyperfine python3 apache2-utils
+  hyperfine python3 apache2-utils oci-image-tool
 )
