@@ -1,0 +1,26 @@
+// Signal names and numbers as `kill` accepts them: "KILL", "SIGKILL", "9", "SIGRTMIN+3".
+import { constants } from 'node:os';
+import { SignalError } from './errors.ts';
+
+const SIGRTMIN = 34;
+const SIGRTMAX = 64;
+
+/** Parses a signal as runc does: a number, or a name with or without "SIG", any case. */
+export function parseSignal(s: string): number {
+  if (/^\d+$/.test(s)) {
+    const n = Number(s);
+    if (n >= 1 && n <= SIGRTMAX) return n;
+    throw new SignalError(s);
+  }
+  const up = s.toUpperCase();
+  const name = up.startsWith('SIG') ? up : `SIG${up}`;
+  const known = (constants.signals as Record<string, number>)[name];
+  if (known !== undefined) return known;
+  const rt = /^SIGRTM(IN|AX)(?:([+-])(\d+))?$/.exec(name);
+  if (rt) {
+    const base = rt[1] === 'IN' ? SIGRTMIN : SIGRTMAX;
+    const n = base + (rt[2] === '-' ? -1 : 1) * Number(rt[3] ?? 0);
+    if (n >= SIGRTMIN && n <= SIGRTMAX) return n;
+  }
+  throw new SignalError(s);
+}
