@@ -1,0 +1,154 @@
+// A small CNI executor: runs plugin binaries as the CNI spec (1.0) defines. The operation and
+// the container come through CNI_* environment variables, the plugin's configuration (with the
+// network's name and cniVersion injected, plus prevResult when chaining and runtimeConfig for the
+// capabilities the plugin declares) goes on stdin, the result or an error object comes on stdout.
+import { spawn } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { join } from 'node:path';
+import { CniPluginError, CniPluginNotFoundError } from './errors.ts';
+import type { Conflist, PluginConf } from './conflist.ts';
+
+export const DEFAULT_CNI_PATH = ['/usr/lib/cni', '/opt/cni/bin'];
+
+export interface CniInterface { name: string; mac?: string; sandbox?: string; mtu?: number }
+export interface CniIPConfig { address: string; gateway?: string; interface?: number }
+export interface CniRoute { dst: string; gw?: string }
+export interface CniResult {
+  cniVersion: string;
+  interfaces?: CniInterface[];
+  ips?: CniIPConfig[];
+  routes?: CniRoute[];
+  dns?: Record<string, unknown>;
+}
+
+/** What identifies one attachment to the plugins (libcni's RuntimeConf). */
+export interface CniRuntimeConf {
+  containerId: string;
+  netns: string;
+  ifName: string;
+  /** CNI_ARGS pairs, e.g. [['IP', '10.89.0.9']]; IgnoreUnknown=1 is added when non-empty. */
+  args?: [string, string][];
+  /** Values for plugin capabilities (e.g. portMappings); only declared ones reach a plugin. */
+  capabilityArgs?: Record<string, unknown>;
+}
+
+export interface CniExecOptions {
+  cniPath?: string[];
+  timeoutMs?: number;
+}
+
+export type CniCommand = 'ADD' | 'DEL' | 'CHECK';
+
+function findPlugin(type: string, cniPath: string[]): string {
+  if (!/^[A-Za-z0-9_.-]+$/.test(type)) throw new CniPluginNotFoundError(type, cniPath);
+  for (const dir of cniPath) {
+    const p = join(dir, type);
+    try {
+      accessSync(p, constants.X_OK);
+      return p;
+    } catch { /* try the next directory */ }
+  }
+  throw new CniPluginNotFoundError(type, cniPath);
+}
+
+/** The stdin document for one plugin of a list (libcni's buildOneConfig, in data). */
+export function pluginInput(list: Conflist, plugin: PluginConf, rt: CniRuntimeConf, prevResult?: CniResult): Record<string, unknown> {
+  const conf: Record<string, unknown> = { ...plugin, cniVersion: list.cniVersion, name: list.name };
+  if (prevResult) conf.prevResult = prevResult;
+  const runtimeConfig: Record<string, unknown> = {};
+  for (const [cap, on] of Object.entries(plugin.capabilities ?? {})) {
+    if (on && rt.capabilityArgs && cap in rt.capabilityArgs) runtimeConfig[cap] = rt.capabilityArgs[cap];
+  }
+  if (Object.keys(runtimeConfig).length > 0) conf.runtimeConfig = runtimeConfig;
+  return conf;
+}
+
+function cniArgs(rt: CniRuntimeConf): string {
+  if (!rt.args || rt.args.length === 0) return '';
+  return [['IgnoreUnknown', '1'], ...rt.args].map(([k, v]) => `${k}=${v}`).join(';');
+}
+
+/** Runs one plugin binary; resolves with its parsed stdout (undefined when empty). */
+export function execPlugin(command: CniCommand | 'VERSION', network: string, plugin: PluginConf, input: unknown,
+  rt: CniRuntimeConf, opts: CniExecOptions = {}): Promise<unknown> {
+  const cniPath = opts.cniPath ?? DEFAULT_CNI_PATH;
+  const bin = findPlugin(plugin.type, cniPath);
+  const env: Record<string, string> = {
+    // Plugins call iptables, ip, sysctl helpers: they need a PATH with the sbin directories.
+    PATH: `${process.env.PATH ?? ''}:/usr/local/sbin:/usr/sbin:/sbin`,
+    CNI_COMMAND: command,
+    CNI_CONTAINERID: rt.containerId,
+    CNI_NETNS: rt.netns,
+    CNI_IFNAME: rt.ifName,
+    CNI_PATH: cniPath.join(':'),
+  };
+  const args = cniArgs(rt);
+  if (args) env.CNI_ARGS = args;
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, [], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let timedOut = false;
+    const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, opts.timeoutMs ?? 60_000);
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.stdin.on('error', () => { /* the exit status tells the story */ });
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(new CniPluginError({ plugin: plugin.type, command, network, msg: `cannot run ${bin}: ${e.message}` }));
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const stdout = Buffer.concat(out).toString('utf8').trim();
+      const stderr = Buffer.concat(err).toString('utf8').trim();
+      let parsed: unknown;
+      try { parsed = stdout ? JSON.parse(stdout) : undefined; } catch { parsed = undefined; }
+      if (code === 0) {
+        if (stdout && parsed === undefined) {
+          reject(new CniPluginError({ plugin: plugin.type, command, network, msg: `unparsable output: ${stdout.slice(0, 200)}`, stderr }));
+        } else {
+          resolve(parsed);
+        }
+        return;
+      }
+      const e = (parsed ?? {}) as { code?: number; msg?: string; details?: string };
+      const msg = timedOut ? `timed out after ${opts.timeoutMs ?? 60_000} ms`
+        : e.msg ?? (stderr || stdout || `exited with ${signal ?? code}`);
+      reject(new CniPluginError({ plugin: plugin.type, command, network, code: e.code, msg, details: e.details, stderr }));
+    });
+    child.stdin.end(JSON.stringify(input));
+  });
+}
+
+/** ADD through the whole list, each plugin getting the previous one's result. */
+export async function addNetworkList(list: Conflist, rt: CniRuntimeConf, opts: CniExecOptions = {}): Promise<CniResult> {
+  let prev: CniResult | undefined;
+  for (const plugin of list.plugins) {
+    const res = await execPlugin('ADD', list.name, plugin, pluginInput(list, plugin, rt, prev), rt, opts);
+    if (res !== undefined) prev = res as CniResult;
+  }
+  if (!prev) throw new CniPluginError({ plugin: list.plugins.at(-1)?.type ?? '?', command: 'ADD', network: list.name, msg: 'no result' });
+  return prev;
+}
+
+/** DEL through the list in reverse, each plugin getting the cached ADD result. Every plugin runs
+ * even when an earlier one fails; the failures are returned. */
+export async function delNetworkList(list: Conflist, rt: CniRuntimeConf, cached: CniResult | undefined,
+  opts: CniExecOptions = {}): Promise<Error[]> {
+  const errors: Error[] = [];
+  for (const plugin of [...list.plugins].reverse()) {
+    try {
+      await execPlugin('DEL', list.name, plugin, pluginInput(list, plugin, rt, cached), rt, opts);
+    } catch (e) {
+      errors.push(e as Error);
+    }
+  }
+  return errors;
+}
+
+/** CHECK through the list in order with the cached ADD result; throws the first failure. */
+export async function checkNetworkList(list: Conflist, rt: CniRuntimeConf, cached: CniResult, opts: CniExecOptions = {}): Promise<void> {
+  for (const plugin of list.plugins) {
+    await execPlugin('CHECK', list.name, plugin, pluginInput(list, plugin, rt, cached), rt, opts);
+  }
+}

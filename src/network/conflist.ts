@@ -1,0 +1,52 @@
+// The CNI network configuration list (conflist) for a berth network, as plain data.
+// Plugin order matters: bridge (+ host-local IPAM) creates the interface and address, portmap
+// adds host port DNAT from the runtimeConfig, firewall opens FORWARD for the container's address
+// and isolates bridges from each other (ingressPolicy same-bridge, like docker's network isolation).
+
+export const CNI_VERSION = '1.0.0';
+
+export interface NetworkSpec {
+  name: string;
+  bridge: string;
+  subnet: string;
+  gateway: string;
+  internal: boolean;
+  /** host-local's lease directory (it makes <dataDir>/<network name>/). */
+  ipamDataDir: string;
+  mtu?: number;
+}
+
+export interface PluginConf {
+  type: string;
+  capabilities?: Record<string, boolean>;
+  [key: string]: unknown;
+}
+
+export interface Conflist {
+  cniVersion: string;
+  name: string;
+  plugins: PluginConf[];
+}
+
+export function buildConflist(n: NetworkSpec): Conflist {
+  const bridge: PluginConf = {
+    type: 'bridge',
+    bridge: n.bridge,
+    // An internal network has no way out: no gateway address on the bridge, no NAT, no default route.
+    isGateway: !n.internal,
+    ipMasq: !n.internal,
+    // Lets a container reach its own published port through the host's address.
+    hairpinMode: true,
+    ipam: {
+      type: 'host-local',
+      dataDir: n.ipamDataDir,
+      ranges: [[{ subnet: n.subnet, gateway: n.gateway }]],
+      routes: n.internal ? [] : [{ dst: '0.0.0.0/0' }],
+    },
+  };
+  if (n.mtu !== undefined) bridge.mtu = n.mtu;
+  const plugins: PluginConf[] = [bridge];
+  if (!n.internal) plugins.push({ type: 'portmap', capabilities: { portMappings: true }, snat: true });
+  plugins.push({ type: 'firewall', backend: 'iptables', ingressPolicy: 'same-bridge' });
+  return { cniVersion: CNI_VERSION, name: n.name, plugins };
+}
