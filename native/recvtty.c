@@ -1,0 +1,98 @@
+// berth-recvtty [--print-only] SOCKET: the receiving end of a --console-socket, for tests.
+// Listens on SOCKET (the path appears only once it accepts connections: it is bound under a
+// temporary name and renamed), takes one connection, receives a pty master with SCM_RIGHTS, and
+// then either prints "got pty: NAME" and exits (--print-only), or copies the master's output to
+// stdout and stdin to the master until the pty hangs up (every slave closed).
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+static int die(const char *what) {
+  fprintf(stderr, "berth-recvtty: %s: %s\n", what, strerror(errno));
+  return 1;
+}
+
+static int write_all(int fd, const char *p, size_t n) {
+  while (n) {
+    ssize_t w = write(fd, p, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0) return -1;
+    p += w;
+    n -= (size_t)w;
+  }
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  int print_only = argc == 3 && !strcmp(argv[1], "--print-only");
+  if (argc != 2 + print_only) {
+    fprintf(stderr, "usage: berth-recvtty [--print-only] SOCKET\n");
+    return 2;
+  }
+  const char *path = argv[argc - 1];
+  struct sockaddr_un sa = {.sun_family = AF_UNIX};
+  if (strlen(path) + 5 >= sizeof sa.sun_path) {
+    fprintf(stderr, "berth-recvtty: socket path too long\n");
+    return 2;
+  }
+  snprintf(sa.sun_path, sizeof sa.sun_path, "%s.tmp", path);
+  int ls = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (ls < 0) return die("socket");
+  unlink(sa.sun_path);
+  if (bind(ls, (struct sockaddr *)&sa, sizeof sa) || listen(ls, 1)) return die("listen");
+  if (rename(sa.sun_path, path)) return die("rename the socket into place");
+  int c;
+  do c = accept4(ls, NULL, NULL, SOCK_CLOEXEC); while (c < 0 && errno == EINTR);
+  if (c < 0) return die("accept");
+  close(ls);
+  unlink(path);
+
+  char name[256], cbuf[CMSG_SPACE(sizeof(int))];
+  struct iovec iov = {.iov_base = name, .iov_len = sizeof name - 1};
+  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf};
+  ssize_t n;
+  do n = recvmsg(c, &msg, MSG_CMSG_CLOEXEC); while (n < 0 && errno == EINTR);
+  if (n < 0) return die("recvmsg");
+  name[n] = 0;
+  struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+  if (!cm || cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS) {
+    fprintf(stderr, "berth-recvtty: no fd received\n");
+    return 1;
+  }
+  int master;
+  memcpy(&master, CMSG_DATA(cm), sizeof master);
+  close(c);
+  if (print_only) {
+    printf("got pty: %s\n", name);
+    return 0;
+  }
+
+  struct pollfd pf[2] = {{.fd = master, .events = POLLIN}, {.fd = 0, .events = POLLIN}};
+  char buf[16384];
+  for (;;) {
+    if (poll(pf, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      return die("poll");
+    }
+    if (pf[0].revents) {
+      // Drain before honouring a hangup: the last output arrives together with POLLHUP.
+      n = read(master, buf, sizeof buf);
+      if (n > 0) {
+        if (write_all(1, buf, (size_t)n)) return die("write stdout");
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      return 0;   // EIO: every slave is closed
+    }
+    if (pf[1].revents) {
+      n = read(0, buf, sizeof buf);
+      if (n <= 0) pf[1].fd = -1;   // stdin done; keep copying output
+      else if (write_all(master, buf, (size_t)n)) return die("write the pty");
+    }
+  }
+}
