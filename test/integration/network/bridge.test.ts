@@ -1,0 +1,190 @@
+// Real bridge networking through Debian's CNI plugins: two netns on one network reach each other,
+// a published port is reachable from the host, and detaching/removing leaves nothing behind.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import {
+  attach, check, createNetns, createNetwork, detach, hostsFor, inspectNetwork, isNetns, listNetworks,
+  networkPeers, parsePublish, removeNetwork, NetworkInUseError, PortInUseError, InvalidNetworkConfigError,
+  NetworkExistsError,
+} from '../../../src/network/index.ts';
+import type { AttachmentRecord } from '../../../src/network/index.ts';
+import { masqueradeChain } from '../../../src/network/host.ts';
+import { isRoot, makeTemp, removeTemp } from '../../helpers/rootfs.ts';
+import { Cleanup, hostIPv4, httpGet, inNetns, iptablesSave, links, ping, startHttpd } from './helpers.ts';
+
+const tag = `berth-test-${process.pid}`;
+
+function bare(cidr: string): string {
+  return cidr.split('/')[0];
+}
+
+test('two netns on a user network, a published port, and a clean teardown', { skip: !isRoot && 'needs root' }, async (t) => {
+  const root = makeTemp('berth-test-net-');
+  const opts = { stateRoot: root };
+  const clean = new Cleanup(root);
+  t.after(async () => { await clean.run(); removeTemp(root); });
+
+  const name = `${tag}-n1`;
+  clean.networks.push(name);
+  const net = await createNetwork({ name, labels: { purpose: 'test' } }, opts);
+  assert.match(net.bridge, /^berth-[0-9a-f]{9}$/);
+  assert.match(net.subnet, /^10\.89\.\d+\.0\/24$/);
+  assert.equal(net.gateway, net.subnet.replace(/0\/24$/, '1'));
+  await assert.rejects(createNetwork({ name }, opts), NetworkExistsError);
+  const all = await listNetworks(opts);
+  assert.deepEqual(all.map((n) => n.name).sort(), ['berth', name].sort());
+  assert.equal(all.find((n) => n.name === 'berth')!.subnet, '10.88.0.0/16');
+  assert.equal(all.find((n) => n.name === 'berth')!.bridge, 'berth0');
+  const conflist = JSON.parse(readFileSync(join(root, 'networks', `${name}.conflist`), 'utf8'));
+  assert.equal(conflist.cniVersion, '1.0.0');
+  assert.equal(conflist.plugins[0].ipam.dataDir, join(root, 'ipam'));
+
+  const nsA = await createNetns(`${tag}-a`);
+  clean.netns.push(nsA);
+  const nsB = await createNetns(`${tag}-b`);
+  clean.netns.push(nsB);
+  const nsC = await createNetns(`${tag}-c`);
+  clean.netns.push(nsC);
+  assert.ok(isNetns(nsA));
+
+  clean.attachments.push({ network: name, containerId: `${tag}-ca` });
+  const a = await attach({ network: name, containerId: `${tag}-ca`, netnsPath: nsA, name: 'alpha', aliases: ['web'],
+    portMappings: parsePublish('8080') }, opts);
+  clean.attachments.push({ network: name, containerId: `${tag}-cb` });
+  const b = await attach({ network: name, containerId: `${tag}-cb`, netnsPath: nsB, name: 'beta' }, opts);
+  assert.equal(a.interface, 'eth0');
+  assert.equal(a.gateway, net.gateway);
+  assert.match(a.mac, /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/);
+  assert.notEqual(bare(a.ips[0]), bare(b.ips[0]));
+  assert.equal(a.portMappings.length, 1);
+  const hostPort = a.portMappings[0].hostPort;
+  assert.ok(hostPort > 0);
+
+  // The interfaces really are there, lo is up (loopback plugin), and the two reach each other.
+  assert.match(inNetns(nsA, ['ip', '-br', 'addr', 'show', 'eth0']), new RegExp(a.ips[0].replace(/\./g, '\\.')));
+  assert.match(inNetns(nsA, ['ip', '-br', 'link', 'show', 'lo']), /UP|UNKNOWN/);
+  assert.ok(ping(nsA, bare(b.ips[0])), 'a pings b');
+  assert.ok(ping(nsB, bare(a.ips[0])), 'b pings a');
+  assert.ok(ping(nsA, '127.0.0.1'), 'a pings its own loopback');
+  await check({ network: name, containerId: `${tag}-ca` }, opts);
+  await check({ network: name, containerId: `${tag}-cb` }, opts);
+
+  // Peers and hosts files.
+  const peers = networkPeers(name, opts);
+  assert.deepEqual(peers.map((p) => [p.name, p.ip]).sort(), [['alpha', bare(a.ips[0])], ['beta', bare(b.ips[0])]].sort());
+  const hostsA = hostsFor({ containerId: `${tag}-ca`, hostname: 'alpha-host' }, opts);
+  assert.match(hostsA, new RegExp(`^${bare(a.ips[0])}\\talpha-host alpha web$`, 'm'));
+  assert.match(hostsA, new RegExp(`^${bare(b.ips[0])}\\tbeta `, 'm'));
+  assert.match(hostsA, /^127\.0\.0\.1\tlocalhost$/m);
+
+  // A server inside netns a, reached from the host through the published port.
+  const www = join(root, 'www');
+  mkdirSync(www);
+  writeFileSync(join(www, 'index.html'), `hello from ${tag}\n`);
+  clean.processes.push(startHttpd(nsA, www, 8080));
+  assert.equal(await httpGet(`http://127.0.0.1:${hostPort}/`), `hello from ${tag}\n`);
+  const hostIP = hostIPv4();
+  if (hostIP) assert.equal(await httpGet(`http://${hostIP}:${hostPort}/`), `hello from ${tag}\n`);
+
+  // The same host port again, or one a host process holds: refused before any plugin runs.
+  await assert.rejects(attach({ network: name, containerId: `${tag}-cc`, netnsPath: nsC, portMappings: parsePublish(`${hostPort}:80`) }, opts),
+    (e: unknown) => e instanceof PortInUseError && e.hostPort === hostPort);
+  const holder = createServer();
+  await new Promise<void>((r) => holder.listen({ host: '127.0.0.1', port: 0 }, () => r()));
+  t.after(() => holder.close());
+  const held = (holder.address() as { port: number }).port;
+  await assert.rejects(attach({ network: name, containerId: `${tag}-cc`, netnsPath: nsC, portMappings: parsePublish(`127.0.0.1:${held}:80`) }, opts),
+    (e: unknown) => e instanceof PortInUseError && /a process on the host/.test(e.message));
+  assert.doesNotMatch(inNetns(nsC, ['ip', '-br', 'link']), /eth0/);
+  assert.equal((await inspectNetwork(name, opts)).containers.length, 2);
+
+  await assert.rejects(removeNetwork(name, opts), NetworkInUseError);
+
+  // Teardown: what the attachments created on the host, to check it is all gone afterwards.
+  const recs: AttachmentRecord[] = (await inspectNetwork(name, opts)).containers;
+  const hostVeths = recs.flatMap((r) => (r.result.interfaces ?? []).filter((i) => !i.sandbox && i.name !== net.bridge).map((i) => i.name));
+  assert.equal(hostVeths.length, 2);
+  assert.match(iptablesSave(), new RegExp(masqueradeChain(name, `${tag}-ca`).chain));
+
+  assert.equal(await detach({ network: name, containerId: `${tag}-ca` }, opts), true);
+  assert.equal(await detach({ network: name, containerId: `${tag}-cb` }, opts), true);
+  assert.equal(await detach({ network: name, containerId: `${tag}-cb` }, opts), false);
+  assert.doesNotMatch(inNetns(nsA, ['ip', '-br', 'link']), /eth0/);
+  const leases = readdirSync(join(root, 'ipam', name)).filter((f) => /^\d+\.\d+\.\d+\.\d+$/.test(f));
+  assert.deepEqual(leases, [], 'host-local leases released');
+
+  await removeNetwork(name, opts);
+  const after = links();
+  assert.ok(!after.some((l) => l.ifname === net.bridge), 'bridge removed');
+  for (const v of hostVeths) assert.ok(!after.some((l) => l.ifname === v), `veth ${v} removed`);
+  const rules = iptablesSave();
+  for (const needle of [net.bridge, `${tag}-c`, masqueradeChain(name, `${tag}-ca`).chain, masqueradeChain(name, `${tag}-cb`).chain,
+    `${bare(a.ips[0])}/32`, `${bare(b.ips[0])}/32`, `--dport ${hostPort} `, `--dports ${hostPort} `]) {
+    assert.ok(!rules.includes(needle), `iptables still mentions ${needle}`);
+  }
+  assert.ok(!existsSync(join(root, 'ipam', name)));
+  assert.ok(!existsSync(join(root, 'networks', `${name}.json`)));
+});
+
+test('detach after the netns is gone still releases everything', { skip: !isRoot && 'needs root' }, async (t) => {
+  const root = makeTemp('berth-test-net-');
+  const opts = { stateRoot: root };
+  const clean = new Cleanup(root);
+  t.after(async () => { await clean.run(); removeTemp(root); });
+  const name = `${tag}-n2`;
+  clean.networks.push(name);
+  const net = await createNetwork({ name }, opts);
+  const ns = await createNetns(`${tag}-d`);
+  clean.netns.push(ns);
+  const cid = `${tag}-cd`;
+  clean.attachments.push({ network: name, containerId: cid });
+  const r = await attach({ network: name, containerId: cid, netnsPath: ns, portMappings: parsePublish('127.0.0.1::9090') }, opts);
+  const { removeNetns } = await import('../../../src/network/index.ts');
+  await removeNetns(ns);
+  assert.ok(!existsSync(ns));
+  assert.equal(await detach({ network: name, containerId: cid }, opts), true);
+  const rules = iptablesSave();
+  assert.ok(!rules.includes(masqueradeChain(name, cid).chain), 'masquerade chain swept');
+  assert.ok(!rules.includes(`${bare(r.ips[0])}/32`), 'no rule for the address');
+  assert.deepEqual(readdirSync(join(root, 'ipam', name)).filter((f) => /^\d+\.\d+\.\d+\.\d+$/.test(f)), []);
+  await removeNetwork(name, opts);
+  assert.ok(!links().some((l) => l.ifname === net.bridge));
+});
+
+test('internal network: peers reach each other, no way out, nothing published', { skip: !isRoot && 'needs root' }, async (t) => {
+  const root = makeTemp('berth-test-net-');
+  const opts = { stateRoot: root };
+  const clean = new Cleanup(root);
+  t.after(async () => { await clean.run(); removeTemp(root); });
+  const name = `${tag}-n3`;
+  clean.networks.push(name);
+  await createNetwork({ name, internal: true, subnet: '10.89.250.0/24' }, opts);
+  const ns1 = await createNetns(`${tag}-i1`);
+  clean.netns.push(ns1);
+  const ns2 = await createNetns(`${tag}-i2`);
+  clean.netns.push(ns2);
+  await assert.rejects(attach({ network: name, containerId: `${tag}-i0`, netnsPath: ns1, portMappings: parsePublish('80') }, opts),
+    InvalidNetworkConfigError);
+  clean.attachments.push({ network: name, containerId: `${tag}-i1` }, { network: name, containerId: `${tag}-i2` });
+  const r1 = await attach({ network: name, containerId: `${tag}-i1`, netnsPath: ns1, ip: '10.89.250.77' }, opts);
+  const r2 = await attach({ network: name, containerId: `${tag}-i2`, netnsPath: ns2 }, opts);
+  assert.deepEqual(r1.ips, ['10.89.250.77/24']);
+  assert.ok(ping(ns2, '10.89.250.77'));
+  assert.doesNotMatch(inNetns(ns1, ['ip', 'route']), /default/);
+  assert.ok(r2.ips[0].startsWith('10.89.250.'));
+});
+
+test('concurrent creations get distinct subnets', { skip: !isRoot && 'needs root' }, async (t) => {
+  const root = makeTemp('berth-test-net-');
+  const opts = { stateRoot: root };
+  const clean = new Cleanup(root);
+  t.after(async () => { await clean.run(); removeTemp(root); });
+  const names = [1, 2, 3, 4].map((i) => `${tag}-p${i}`);
+  clean.networks.push(...names);
+  const nets = await Promise.all(names.map((name) => createNetwork({ name }, opts)));
+  assert.equal(new Set(nets.map((n) => n.subnet)).size, 4);
+  assert.equal(new Set(nets.map((n) => n.bridge)).size, 4);
+});
