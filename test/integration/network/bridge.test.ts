@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import {
   attach, check, createNetns, createNetwork, detach, hostsFor, inspectNetwork, isNetns, listNetworks,
   networkPeers, parsePublish, removeNetwork, NetworkInUseError, PortInUseError, InvalidNetworkConfigError,
-  NetworkExistsError,
+  NetworkExistsError, CniPluginError,
 } from '../../../src/network/index.ts';
 import type { AttachmentRecord } from '../../../src/network/index.ts';
 import { masqueradeChain } from '../../../src/network/host.ts';
@@ -52,16 +52,18 @@ test('two netns on a user network, a published port, and a clean teardown', { sk
 
   clean.attachments.push({ network: name, containerId: `${tag}-ca` });
   const a = await attach({ network: name, containerId: `${tag}-ca`, netnsPath: nsA, name: 'alpha', aliases: ['web'],
-    portMappings: parsePublish('8080') }, opts);
+    portMappings: [...parsePublish('8080'), ...parsePublish('127.0.0.1::8080')] }, opts);
   clean.attachments.push({ network: name, containerId: `${tag}-cb` });
   const b = await attach({ network: name, containerId: `${tag}-cb`, netnsPath: nsB, name: 'beta' }, opts);
   assert.equal(a.interface, 'eth0');
   assert.equal(a.gateway, net.gateway);
   assert.match(a.mac, /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/);
   assert.notEqual(bare(a.ips[0]), bare(b.ips[0]));
-  assert.equal(a.portMappings.length, 1);
+  assert.equal(a.portMappings.length, 2);
   const hostPort = a.portMappings[0].hostPort;
-  assert.ok(hostPort > 0);
+  const loopbackPort = a.portMappings[1].hostPort;
+  assert.ok(hostPort > 0 && loopbackPort > 0 && hostPort !== loopbackPort);
+  assert.equal(a.portMappings[1].hostIP, '127.0.0.1');
 
   // The interfaces really are there, lo is up (loopback plugin), and the two reach each other.
   assert.match(inNetns(nsA, ['ip', '-br', 'addr', 'show', 'eth0']), new RegExp(a.ips[0].replace(/\./g, '\\.')));
@@ -86,8 +88,15 @@ test('two netns on a user network, a published port, and a clean teardown', { sk
   writeFileSync(join(www, 'index.html'), `hello from ${tag}\n`);
   clean.processes.push(startHttpd(nsA, www, 8080));
   assert.equal(await httpGet(`http://127.0.0.1:${hostPort}/`), `hello from ${tag}\n`);
+  assert.equal(await httpGet(`http://127.0.0.1:${loopbackPort}/`), `hello from ${tag}\n`);
   const hostIP = hostIPv4();
-  if (hostIP) assert.equal(await httpGet(`http://${hostIP}:${hostPort}/`), `hello from ${tag}\n`);
+  if (hostIP) {
+    assert.equal(await httpGet(`http://${hostIP}:${hostPort}/`), `hello from ${tag}\n`);
+    // Published on 127.0.0.1 only: not on the host's other addresses.
+    await assert.rejects(httpGet(`http://${hostIP}:${loopbackPort}/`, 500));
+  }
+  // And from the other container straight to the address.
+  assert.match(inNetns(nsB, ['sh', '-c', `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | busybox nc -w 3 ${bare(a.ips[0])} 8080`]), new RegExp(`hello from ${tag}`));
 
   // The same host port again, or one a host process holds: refused before any plugin runs.
   await assert.rejects(attach({ network: name, containerId: `${tag}-cc`, netnsPath: nsC, portMappings: parsePublish(`${hostPort}:80`) }, opts),
@@ -161,13 +170,19 @@ test('internal network: peers reach each other, no way out, nothing published', 
   t.after(async () => { await clean.run(); removeTemp(root); });
   const name = `${tag}-n3`;
   clean.networks.push(name);
-  await createNetwork({ name, internal: true, subnet: '10.89.250.0/24' }, opts);
+  const inet = await createNetwork({ name, internal: true, subnet: '10.89.250.0/24' }, opts);
   const ns1 = await createNetns(`${tag}-i1`);
   clean.netns.push(ns1);
   const ns2 = await createNetns(`${tag}-i2`);
   clean.netns.push(ns2);
   await assert.rejects(attach({ network: name, containerId: `${tag}-i0`, netnsPath: ns1, portMappings: parsePublish('80') }, opts),
     InvalidNetworkConfigError);
+  // A plugin failing half-way (host-local refuses an address outside the range): rolled back.
+  await assert.rejects(attach({ network: name, containerId: `${tag}-i0`, netnsPath: ns1, ip: '10.99.0.5' }, opts),
+    (e: unknown) => e instanceof CniPluginError && e.command === 'ADD');
+  assert.doesNotMatch(inNetns(ns1, ['ip', '-br', 'link']), /eth0/);
+  assert.deepEqual(links().filter((l) => l.master === inet.bridge).map((l) => l.ifname), [], 'no veth left on the bridge');
+  assert.equal((await inspectNetwork(name, opts)).containers.length, 0);
   clean.attachments.push({ network: name, containerId: `${tag}-i1` }, { network: name, containerId: `${tag}-i2` });
   const r1 = await attach({ network: name, containerId: `${tag}-i1`, netnsPath: ns1, ip: '10.89.250.77' }, opts);
   const r2 = await attach({ network: name, containerId: `${tag}-i2`, netnsPath: ns2 }, opts);
