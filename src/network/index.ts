@@ -1,5 +1,16 @@
 // berth networking: network namespaces, bridge networks through the real CNI plugins, port
 // publishing and /etc/hosts + resolv.conf contents for name resolution between containers.
+//
+// Facts the engine should know (verified on Debian 12's containernetworking-plugins 1.1.1):
+// - Published ports are pure iptables DNAT (portmap), no userland proxy. They answer on the host's
+//   addresses and on 127.0.0.1: portmap sets route_localnet=1 on the bridge and masquerades
+//   127.0.0.1-sourced flows (snat: true), so nothing else is needed. IPv4 only.
+// - The bridge plugin (isGateway) turns on net.ipv4.ip_forward host-wide and leaves it on.
+// - Shared CNI chains (CNI-FORWARD, CNI-ADMIN, CNI-HOSTPORT-*, CNI-ISOLATION-STAGE-*) stay after
+//   the last network goes, as with every CNI user; nothing naming our bridges, containers or
+//   addresses does.
+// - Networks are isolated from each other (firewall plugin ingressPolicy same-bridge).
+// - /run/berth/netns is made a shared bind mount of itself (as ip-netns does for /run/netns).
 export { createNetns, removeNetns, isNetns, NETNS_RUN_DIR } from './netns.ts';
 export {
   createNetwork, listNetworks, inspectNetwork, removeNetwork, ensureDefaultNetwork,
