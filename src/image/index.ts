@@ -2,3 +2,8 @@
 // pull and push here.
 export * from './types.ts';
 export * from './store/index.ts';
+export * from './snapshots/index.ts';
+export { unpackLayer, detectCompression, HostileLayerError, UnpackError, DiffIdMismatchError } from './unpack/index.ts';
+export type { UnpackOptions, UnpackResult } from './unpack/index.ts';
+export { TarParser, packTar, encodeHeader, readTarEntries, TarFormatError, TruncatedTarError } from './tar/index.ts';
+export type { TarEntry, TarHandler, WriteEntry, PackItem } from './tar/index.ts';

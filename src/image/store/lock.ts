@@ -26,6 +26,11 @@ function processStart(pid: number): string | null {
   return rest[19] ?? null; // field 22 overall: starttime
 }
 
+/** True while `pid` runs (a zombie counts as dead). */
+export function processAlive(pid: number): boolean {
+  return processStart(pid) !== null;
+}
+
 const selfStart = processStart(process.pid) ?? '0';
 const ownerText = `${process.pid} ${selfStart}\n`;
 

@@ -1,0 +1,78 @@
+// Unpacking an image's layers into committed snapshots named by chainID (each layer once, shared
+// across images; a lock per chainID so that two processes do not unpack the same layer twice).
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FileContentStore } from '../store/content.ts';
+import { acquireLock } from '../store/lock.ts';
+import type { ImageConfig, Manifest } from '../types.ts';
+import { unpackLayer } from '../unpack/unpack.ts';
+import type { Snapshotter } from './snapshotter.ts';
+
+/** chainID(L0) = diffID(L0); chainID(L0..n) = sha256(chainID(L0..n-1) + " " + diffID(Ln)). */
+export function chainIDs(diffIDs: string[]): string[] {
+  const out: string[] = [];
+  for (const d of diffIDs) {
+    out.push(out.length ? 'sha256:' + createHash('sha256').update(`${out[out.length - 1]} ${d}`).digest('hex') : d);
+  }
+  return out;
+}
+
+export interface LayerToUnpack {
+  chainID: string;
+  /** chainID of the layer below, if any. */
+  parent?: string;
+  diffID: string;
+  mediaType?: string;
+  /** The blob digest, checked while unpacking when given. */
+  digest?: string;
+}
+
+/**
+ * Unpacks one layer from `source` into the committed snapshot `layer.chainID` unless it exists.
+ * Returns false when it was already there (the source is then not read; the caller drains or
+ * destroys it). The parent snapshot must exist.
+ */
+export async function unpackLayerToSnapshot(sn: Snapshotter, layer: LayerToUnpack, source: () => AsyncIterable<Buffer | Uint8Array>, opts: { allowDevices?: boolean } = {}): Promise<boolean> {
+  if (sn.stat(layer.chainID)?.kind === 'committed') return false;
+  const locks = join(sn.root, 'locks');
+  mkdirSync(locks, { recursive: true });
+  const lock = await acquireLock(join(locks, `${layer.chainID.replace(/^sha256:/, '')}.lock`));
+  try {
+    if (sn.stat(layer.chainID)?.kind === 'committed') return false;
+    const key = `extract-${process.pid}-${randomBytes(4).toString('hex')} ${layer.chainID}`;
+    sn.prepare(key, layer.parent, { labels: { 'berth.unpack': layer.chainID } });
+    try {
+      await unpackLayer(source(), sn.fsPath(key), {
+        mediaType: layer.mediaType,
+        whiteouts: sn.driver === 'overlay' ? 'overlay' : 'apply',
+        expectedDiffID: layer.diffID,
+        expectedDigest: layer.digest,
+        allowDevices: opts.allowDevices,
+      });
+      sn.commit(layer.chainID, key, { labels: { 'berth.diffID': layer.diffID } });
+    } catch (e) {
+      try { sn.remove(key); } catch { /* leave it for GC */ }
+      throw e;
+    }
+    return true;
+  } finally {
+    lock.release();
+  }
+}
+
+/** Unpacks every layer of an image from the content store. Returns the top chainID. */
+export async function unpackImage(store: FileContentStore, sn: Snapshotter, manifest: Manifest, config: ImageConfig, opts: { allowDevices?: boolean } = {}): Promise<{ chainID: string; unpacked: number }> {
+  const diffIDs = config.rootfs.diff_ids;
+  if (diffIDs.length !== manifest.layers.length) {
+    throw new Error(`image config lists ${diffIDs.length} diff_ids but the manifest has ${manifest.layers.length} layers`);
+  }
+  const chains = chainIDs(diffIDs);
+  let unpacked = 0;
+  for (let i = 0; i < chains.length; i++) {
+    const l = manifest.layers[i];
+    const did = await unpackLayerToSnapshot(sn, { chainID: chains[i], parent: i ? chains[i - 1] : undefined, diffID: diffIDs[i], mediaType: l.mediaType, digest: l.digest }, () => store.stream(l.digest), opts);
+    if (did) unpacked++;
+  }
+  return { chainID: chains[chains.length - 1] ?? '', unpacked };
+}

@@ -1,0 +1,204 @@
+// The snapshotter: layers unpacked once per chainID into snapshots/<driver>/<id>/fs and shared
+// by every image that has them. 'overlay' stacks them with overlayfs; 'copy' (for where
+// overlayfs is not available, or forced with BERTH_SNAPSHOTTER=copy) gives every snapshot a full
+// copy of its parent (cp -a, reflinks where the filesystem has them). Metadata is SQLite.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { SnapshotError, SnapshotExistsError, SnapshotNotFoundError, type Mount, type SnapshotDriver, type SnapshotInfo, type SnapshotKind } from './types.ts';
+
+interface Row { key: string; id: number; kind: SnapshotKind; parent: string | null; created: string; labels: string }
+
+function fromRow(r: Row): SnapshotInfo {
+  const info: SnapshotInfo = { key: r.key, id: Number(r.id), kind: r.kind, created: r.created, labels: JSON.parse(r.labels) as Record<string, string> };
+  if (r.parent) info.parent = r.parent;
+  return info;
+}
+
+/** overlay when it is in /proc/filesystems and we are root, unless BERTH_SNAPSHOTTER says otherwise. */
+export function defaultDriver(env: NodeJS.ProcessEnv = process.env): SnapshotDriver {
+  const forced = env.BERTH_SNAPSHOTTER;
+  if (forced === 'overlay' || forced === 'copy') return forced;
+  if (forced) throw new Error(`BERTH_SNAPSHOTTER=${forced}: expected overlay or copy`);
+  let fs = '';
+  try { fs = readFileSync('/proc/filesystems', 'utf8'); } catch { /* no procfs */ }
+  return /\toverlay\n/.test(fs) && process.geteuid?.() === 0 ? 'overlay' : 'copy';
+}
+
+export interface SnapshotterOptions {
+  driver?: SnapshotDriver;
+}
+
+export class Snapshotter {
+  readonly driver: SnapshotDriver;
+  readonly root: string;
+  readonly db: DatabaseSync;
+
+  /** `root` is the berth root (e.g. /var/lib/berth); snapshots live in root/snapshots/<driver>. */
+  constructor(root: string, opts: SnapshotterOptions = {}) {
+    this.driver = opts.driver ?? defaultDriver();
+    this.root = join(root, 'snapshots', this.driver);
+    mkdirSync(this.root, { recursive: true, mode: 0o700 });
+    this.db = new DatabaseSync(join(this.root, 'metadata.db'), { timeout: 10000 });
+    this.db.exec('PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;');
+    this.db.exec(`CREATE TABLE IF NOT EXISTS snapshots (
+      key TEXT PRIMARY KEY, id INTEGER NOT NULL UNIQUE, kind TEXT NOT NULL, parent TEXT, created TEXT NOT NULL, labels TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE TABLE IF NOT EXISTS seq (n INTEGER NOT NULL);
+    INSERT INTO seq SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM seq);`);
+  }
+
+  /** Directory of a snapshot's files (the upper dir of an active overlay snapshot). */
+  dir(id: number): string {
+    return join(this.root, String(id));
+  }
+
+  fsPath(key: string): string {
+    return join(this.dir(this.#need(key).id), 'fs');
+  }
+
+  stat(key: string): SnapshotInfo | null {
+    const r = this.db.prepare('SELECT * FROM snapshots WHERE key = ?').get(key) as Row | undefined;
+    return r ? fromRow(r) : null;
+  }
+
+  list(): SnapshotInfo[] {
+    return (this.db.prepare('SELECT * FROM snapshots ORDER BY id').all() as unknown as Row[]).map(fromRow);
+  }
+
+  #need(key: string): SnapshotInfo {
+    const s = this.stat(key);
+    if (!s) throw new SnapshotNotFoundError(key);
+    return s;
+  }
+
+  /** Committed ancestors of `parent`, nearest first. */
+  #chain(parent: string | undefined): SnapshotInfo[] {
+    const out: SnapshotInfo[] = [];
+    for (let p = parent; p; ) {
+      const s = this.#need(p);
+      out.push(s);
+      p = s.parent;
+    }
+    return out;
+  }
+
+  #create(key: string, kind: SnapshotKind, parent: string | undefined, labels: Record<string, string>): SnapshotInfo {
+    if (parent) {
+      const p = this.#need(parent);
+      if (p.kind !== 'committed') throw new SnapshotError(key, `parent ${JSON.stringify(parent)} is ${p.kind}, not committed`);
+    }
+    let info: SnapshotInfo;
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      if (this.stat(key)) throw new SnapshotExistsError(key);
+      this.db.exec('UPDATE seq SET n = n + 1');
+      const { n } = this.db.prepare('SELECT n FROM seq').get() as { n: number };
+      const created = new Date().toISOString();
+      this.db.prepare('INSERT INTO snapshots (key, id, kind, parent, created, labels) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(key, n, kind, parent ?? null, created, JSON.stringify(labels));
+      this.db.exec('COMMIT');
+      info = { key, id: Number(n), kind, created, labels, ...(parent ? { parent } : {}) };
+    } catch (e) {
+      this.db.exec('ROLLBACK');
+      throw e;
+    }
+    const d = this.dir(info.id);
+    try {
+      rmSync(d, { recursive: true, force: true });
+      mkdirSync(d, { recursive: true, mode: 0o700 });
+      if (this.driver === 'overlay') {
+        mkdirSync(join(d, 'fs'), { mode: 0o755 });
+        if (kind === 'active') mkdirSync(join(d, 'work'), { mode: 0o700 });
+      } else if (parent) {
+        execFileSync('cp', ['-a', '--reflink=auto', join(this.dir(this.#need(parent).id), 'fs'), join(d, 'fs')]);
+      } else {
+        mkdirSync(join(d, 'fs'), { mode: 0o755 });
+      }
+    } catch (e) {
+      this.db.prepare('DELETE FROM snapshots WHERE key = ?').run(key);
+      rmSync(d, { recursive: true, force: true });
+      throw new SnapshotError(key, `creating its directory: ${(e as Error).message}`);
+    }
+    return info;
+  }
+
+  /** A writable snapshot on top of `parent` (a committed snapshot). */
+  prepare(key: string, parent?: string, opts: { labels?: Record<string, string> } = {}): Mount[] {
+    this.#create(key, 'active', parent, opts.labels ?? {});
+    return this.mounts(key);
+  }
+
+  /** A read-only view of `parent`. */
+  view(key: string, parent?: string, opts: { labels?: Record<string, string> } = {}): Mount[] {
+    this.#create(key, 'view', parent, opts.labels ?? {});
+    return this.mounts(key);
+  }
+
+  mounts(key: string): Mount[] {
+    const s = this.#need(key);
+    const fs = join(this.dir(s.id), 'fs');
+    const ro = s.kind !== 'active';
+    if (this.driver === 'copy' || !s.parent) {
+      return [{ type: 'bind', source: fs, options: ['rbind', ro ? 'ro' : 'rw'] }];
+    }
+    const lowers = this.#chain(s.parent).map((p) => join(this.dir(p.id), 'fs'));
+    if (ro) {
+      if (lowers.length === 1) return [{ type: 'bind', source: lowers[0], options: ['rbind', 'ro'] }];
+      return [{ type: 'overlay', source: 'overlay', options: [`lowerdir=${lowers.join(':')}`] }];
+    }
+    return [{ type: 'overlay', source: 'overlay', options: [`workdir=${join(this.dir(s.id), 'work')}`, `upperdir=${fs}`, `lowerdir=${lowers.join(':')}`] }];
+  }
+
+  /** Turns the active snapshot `key` into the committed snapshot `name`. */
+  commit(name: string, key: string, opts: { labels?: Record<string, string> } = {}): void {
+    const s = this.#need(key);
+    if (s.kind !== 'active') throw new SnapshotError(key, `is ${s.kind}; only active snapshots can be committed`);
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      if (this.stat(name)) throw new SnapshotExistsError(name);
+      this.db.prepare("UPDATE snapshots SET key = ?, kind = 'committed', labels = ? WHERE key = ?")
+        .run(name, JSON.stringify({ ...s.labels, ...opts.labels }), key);
+      this.db.exec('COMMIT');
+    } catch (e) {
+      this.db.exec('ROLLBACK');
+      throw e;
+    }
+    rmSync(join(this.dir(s.id), 'work'), { recursive: true, force: true });
+  }
+
+  /** Removes a snapshot that nothing is built on. */
+  remove(key: string): void {
+    const s = this.#need(key);
+    const child = this.db.prepare('SELECT key FROM snapshots WHERE parent = ? LIMIT 1').get(key) as { key: string } | undefined;
+    if (child) throw new SnapshotError(key, `is the parent of ${JSON.stringify(child.key)}`);
+    this.db.prepare('DELETE FROM snapshots WHERE key = ?').run(key);
+    rmSync(this.dir(s.id), { recursive: true, force: true });
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+/** Mounts `mounts` (as returned by the snapshotter) on `target` with mount(8). */
+export function mountAll(mounts: Mount[], target: string): void {
+  for (const m of mounts) {
+    if (m.type === 'bind') {
+      execFileSync('mount', ['--rbind', m.source, target], { stdio: 'pipe' });
+      if (m.options.includes('ro')) execFileSync('mount', ['-o', 'remount,bind,ro', target], { stdio: 'pipe' });
+    } else {
+      execFileSync('mount', ['-t', 'overlay', m.source, '-o', m.options.join(','), target], { stdio: 'pipe' });
+    }
+  }
+}
+
+/** Unmounts `target` (lazily if busy), ignoring "not mounted". */
+export function unmount(target: string): void {
+  try { execFileSync('umount', [target], { stdio: 'pipe' }); } catch (e) {
+    const msg = String((e as { stderr?: Buffer }).stderr ?? '');
+    if (/not mounted|no mount point|not found/i.test(msg)) return;
+    execFileSync('umount', ['-l', target], { stdio: 'pipe' });
+  }
+}
