@@ -1,0 +1,112 @@
+// Effects: create a planned cgroup and move a process in, update it, remove it.
+import { readdirSync } from 'node:fs';
+import { posix } from 'node:path';
+import { CgroupError, CgroupFsError } from './errors.ts';
+import { applyWrites, errno, mkdirp, readOpt, rmdirRetry, writeValue } from './fsops.ts';
+import { planUpdate } from './plan.ts';
+import type { CgroupPlan } from '../plan.ts';
+import type { LinuxResources } from './types.ts';
+
+/**
+ * v1 cpuset cgroups start with empty cpuset.cpus/mems and refuse tasks until they are set; copy
+ * them down from the nearest ancestor that has them (runc does the same).
+ */
+function fillCpuset(dir: string): void {
+  for (const file of ['cpuset.cpus', 'cpuset.mems']) {
+    const chain: string[] = [];
+    let d = dir;
+    let value: string | undefined;
+    for (;;) {
+      value = readOpt(posix.join(d, file));
+      if (value === undefined) return; // not a cpuset hierarchy (or we walked past its root)
+      if (value !== '') break;
+      chain.unshift(d);
+      const up = posix.dirname(d);
+      if (up === d) return;
+      d = up;
+    }
+    for (const c of chain) writeValue(posix.join(c, file), value);
+  }
+}
+
+/**
+ * Creates the plan's directories, performs its writes, then writes `pid` into every procs file.
+ * On failure removes the directories it created and throws (a CgroupFsError names the file and
+ * value that failed). The process is not killed.
+ */
+export async function applyCgroup(plan: CgroupPlan, pid: number): Promise<void> {
+  const created: string[] = [];
+  try {
+    for (const d of plan.dirs) created.push(...mkdirp(d));
+    if (plan.version === 1) for (const d of plan.dirs) fillCpuset(d);
+    applyWrites(plan.writes);
+    for (const p of plan.procs) writeValue(p, String(pid));
+  } catch (e) {
+    for (const d of created.reverse()) {
+      try { await rmdirRetry(d, 200); } catch { /* still busy: the caller's error matters more */ }
+    }
+    throw e;
+  }
+}
+
+/** The directories of a plan (or the list itself). */
+function dirsOf(x: CgroupPlan | string[]): string[] {
+  return Array.isArray(x) ? x : x.dirs;
+}
+
+function subdirs(dir: string): string[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => posix.join(dir, e.name));
+  } catch (e) {
+    if (errno(e) === 'ENOENT') return [];
+    throw new CgroupFsError('readdir', dir, e);
+  }
+}
+
+/** rmdir children first: the container may have made its own sub-cgroups. */
+async function removeTree(dir: string): Promise<void> {
+  for (const s of subdirs(dir)) await removeTree(s);
+  await rmdirRetry(dir);
+}
+
+/**
+ * Removes the container's cgroup directories (and any sub-cgroups inside them), leaf first.
+ * Kills nothing: a cgroup that still has live tasks stays EBUSY and this throws CgroupFsError.
+ * Parents (e.g. a shared "/berth") are left in place. Missing directories are fine.
+ */
+export async function removeCgroup(plan: CgroupPlan | string[]): Promise<void> {
+  const errors: unknown[] = [];
+  for (const d of dirsOf(plan)) {
+    try { await removeTree(d); } catch (e) { errors.push(e); }
+  }
+  if (errors.length === 1) throw errors[0];
+  if (errors.length > 1) throw new CgroupError(`removing cgroups failed: ${errors.map((e) => (e as Error).message).join('; ')}`, { cause: errors });
+}
+
+/** Which directory serves each controller, found from the files present (v1), or the one dir (v2). */
+export function controllerDirs(plan: CgroupPlan | string[], version?: 1 | 2): (controller: string) => string | undefined {
+  const dirs = dirsOf(plan);
+  const v = version ?? (Array.isArray(plan) ? (readOpt(posix.join(dirs[0] ?? '/nonexistent', 'cgroup.controllers')) !== undefined ? 2 : 1) : plan.version);
+  if (v === 2) return () => dirs[0];
+  const map = new Map<string, string>();
+  for (const d of dirs) {
+    let names: string[];
+    try { names = readdirSync(d); } catch (e) { throw new CgroupFsError('readdir', d, e); }
+    for (const n of names) {
+      const dot = n.indexOf('.');
+      if (dot > 0 && !n.startsWith('cgroup.') && !map.has(n.slice(0, dot))) map.set(n.slice(0, dot), d);
+    }
+  }
+  // A named hierarchy (name=systemd) has no controller files; nothing is ever written there.
+  return (c) => map.get(c);
+}
+
+/**
+ * Applies new resource limits to an existing container cgroup (`berth-runtime update`).
+ * Device rules are not touched. Returns notes about ignored settings.
+ */
+export async function updateCgroup(plan: CgroupPlan, resources: LinuxResources): Promise<{ warnings: string[] }> {
+  const { writes, warnings } = planUpdate(resources, plan.version, controllerDirs(plan));
+  applyWrites(writes);
+  return { warnings };
+}

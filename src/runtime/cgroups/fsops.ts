@@ -1,0 +1,68 @@
+// Small effectful helpers over cgroup files. Everything here touches the filesystem.
+import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { posix } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CgroupFsError } from './errors.ts';
+import type { CgroupWrite } from './write.ts';
+
+export function errno(e: unknown): string | undefined {
+  return (e as NodeJS.ErrnoException | undefined)?.code;
+}
+
+/** Reads a cgroup file, trimmed; undefined when it does not exist. */
+export function readOpt(path: string): string | undefined {
+  try { return readFileSync(path, 'utf8').trim(); } catch (e) {
+    if (errno(e) === 'ENOENT') return undefined;
+    throw new CgroupFsError('read', path, e);
+  }
+}
+
+/** One write(2) of the whole value, as cgroup files require. */
+export function writeValue(path: string, value: string): void {
+  try { writeFileSync(path, value, { flag: 'w' }); } catch (e) { throw new CgroupFsError('write', path, e, value); }
+}
+
+/** mkdir -p that returns the directories it created, outermost first. */
+export function mkdirp(dir: string): string[] {
+  const missing: string[] = [];
+  for (let d = dir; d !== '/' && !existsSync(d); d = posix.dirname(d)) missing.unshift(d);
+  const created: string[] = [];
+  for (const d of missing) {
+    try { mkdirSync(d); created.push(d); } catch (e) {
+      if (errno(e) !== 'EEXIST') throw new CgroupFsError('mkdir', d, e);
+    }
+  }
+  return created;
+}
+
+/**
+ * Writes in order. A write the kernel rejects with EINVAL is retried once after all others:
+ * limits that must be changed in a particular order relative to their current values
+ * (memory vs memsw, cpu period vs quota vs burst) then land in the order that works.
+ * Optional writes to missing files are skipped.
+ */
+export function applyWrites(writes: CgroupWrite[]): void {
+  const later: { w: CgroupWrite; err: unknown }[] = [];
+  for (const w of writes) {
+    try { writeValue(w.path, w.value); } catch (e) {
+      const code = errno((e as CgroupFsError).cause);
+      if (w.optional && code === 'ENOENT') continue;
+      if (code === 'EINVAL') { later.push({ w, err: e }); continue; }
+      throw e;
+    }
+  }
+  for (const { w } of later) writeValue(w.path, w.value);
+}
+
+/** rmdir with short retries on EBUSY (v1 can report busy briefly after the last task left). */
+export async function rmdirRetry(dir: string, timeoutMs = 2000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let delay = 2; ; delay = Math.min(delay * 2, 50)) {
+    try { rmdirSync(dir); return; } catch (e) {
+      const code = errno(e);
+      if (code === 'ENOENT') return;
+      if (code !== 'EBUSY' || Date.now() >= deadline) throw new CgroupFsError('rmdir', dir, e);
+    }
+    await sleep(delay);
+  }
+}
