@@ -5,8 +5,8 @@
 // mount point first, so that removing a netns also unmounts the copies that mount namespaces
 // created later (containers) inherited, and the namespace really goes away.
 import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { NetnsError } from './errors.ts';
 
@@ -81,6 +81,10 @@ export async function removeNetns(path: string): Promise<void> {
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new NetnsError(path, `unlink failed: ${(e as Error).message}`);
   }
+  // The last netns gone: drop the directory's self bind mount too, so that an idle host carries
+  // no berth mount at all. A namespace still mounted below makes umount fail (EBUSY): then it stays.
+  const dir = dirname(path);
+  if (isMountPoint(dir) && readdirSync(dir).length === 0) await run('umount', [dir]).catch(() => {});
 }
 
 /** True when `path` is a mounted network namespace file. */
