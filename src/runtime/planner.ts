@@ -186,6 +186,11 @@ export function planCreate(spec: Spec, ctx: PlanContext, host: HostFacts): Runti
 
   // ── init ──
   if (isNew('cgroup')) steps.push({ op: 'unshare', namespaces: ['cgroup'] });
+  // Host files the init must open: while it still has the runtime's kernel uid (become-root
+  // changes it to the uid mapped to container root, which may not reach the runtime's state dir
+  // or the caller's console socket).
+  steps.push({ op: 'exec-fifo', path: ctx.execFifo });
+  if (proc.terminal && ctx.consoleSocket) steps.push({ op: 'console-connect', socket: ctx.consoleSocket });
   if (newUser) steps.push({ op: 'become-root' });
   if (spec.hostname) steps.push({ op: 'sethostname', name: spec.hostname });
   if (spec.domainname) steps.push({ op: 'setdomainname', name: spec.domainname });
@@ -207,9 +212,6 @@ export function planCreate(spec: Spec, ctx: PlanContext, host: HostFacts): Runti
     steps.push(...devSymlinkSteps(host.kcore));
   }
 
-  // Host paths must be opened while the host root is still reachable.
-  steps.push({ op: 'exec-fifo', path: ctx.execFifo });
-  if (proc.terminal && ctx.consoleSocket) steps.push({ op: 'console-connect', socket: ctx.consoleSocket });
   const hooks = spec.hooks ?? {};
   if (hooks.prestart?.length || hooks.createRuntime?.length) steps.push({ op: 'sync', name: 'hooks' });
   for (const h of hooks.createContainer ?? []) steps.push(hookStep(h));

@@ -41,10 +41,11 @@ function assertOrder(p: RuntimePlan, names: Step['op'][]): void {
 test('runc default spec on a v1 host: namespaces, rootfs, mounts, /dev, identity, exec in order', () => {
   const p = planCreate(spec(), ctx(), V1_HOST);
   assert.deepEqual(p.steps[0], { op: 'clone', namespaces: ['ipc', 'uts', 'network', 'pid', 'mount'] });
-  assert.deepEqual(p.steps[1], { op: 'sethostname', name: 'berth' });
-  assert.deepEqual(p.steps[2], { op: 'root-propagation', flags: MS.REC | MS.SLAVE });
-  assert.deepEqual(p.steps[3], { op: 'bind-rootfs', path: '/bundles/c1/rootfs' });
-  assert.deepEqual(p.steps[4], { op: 'mount', source: 'proc', target: '/proc', fstype: 'proc', flags: 0, data: '', create: 'dir' });
+  assert.deepEqual(p.steps[1], { op: 'exec-fifo', path: '/run/berth/c1/exec.fifo' });
+  assert.deepEqual(p.steps[2], { op: 'sethostname', name: 'berth' });
+  assert.deepEqual(p.steps[3], { op: 'root-propagation', flags: MS.REC | MS.SLAVE });
+  assert.deepEqual(p.steps[4], { op: 'bind-rootfs', path: '/bundles/c1/rootfs' });
+  assert.deepEqual(p.steps[5], { op: 'mount', source: 'proc', target: '/proc', fstype: 'proc', flags: 0, data: '', create: 'dir' });
   assert.deepEqual(find(p, 'mount', (s) => s.target === '/dev'),
     { op: 'mount', source: 'tmpfs', target: '/dev', fstype: 'tmpfs', flags: MS.NOSUID | MS.STRICTATIME, data: 'mode=755,size=65536k', create: 'dir' });
   assert.deepEqual(find(p, 'mount', (s) => s.target === '/dev/pts')!.data, 'newinstance,ptmxmode=0666,mode=0620,gid=5');
@@ -54,7 +55,7 @@ test('runc default spec on a v1 host: namespaces, rootfs, mounts, /dev, identity
   assert.deepEqual(find(p, 'symlink', (s) => s.target === '/dev/ptmx'), { op: 'symlink', linkTarget: 'pts/ptmx', target: '/dev/ptmx' });
   assert.ok(find(p, 'symlink', (s) => s.target === '/dev/core'), 'kcore host gets /dev/core');
   assert.ok(op(p, 'mknod') < idx(p, (s) => s.op === 'symlink' && s.target === '/dev/fd'));
-  assertOrder(p, ['clone', 'root-propagation', 'bind-rootfs', 'mount', 'mknod', 'exec-fifo', 'pivot-root', 'setsid',
+  assertOrder(p, ['clone', 'exec-fifo', 'root-propagation', 'bind-rootfs', 'mount', 'mknod', 'pivot-root', 'setsid',
     'readonly', 'mask', 'rlimit', 'no-new-privs', 'umask', 'chdir', 'close-fds', 'caps-bounding', 'keep-caps',
     'setgroups', 'setresgid', 'setresuid', 'caps', 'caps-ambient', 'report', 'wait-start', 'exec']);
   // root.readonly: the remount of / comes after the pivot.
@@ -116,7 +117,9 @@ test('rootless spec on a v2 host: maps, setgroups deny, become-root, device bind
   const s = spec(() => {}, true);
   const p = planCreate(s, ctx({ lookupHome: () => undefined }), ROOTLESS_V2_HOST);
   assert.deepEqual(p.steps[0], { op: 'clone', namespaces: ['user', 'ipc', 'uts', 'pid', 'mount'] });
-  assert.deepEqual(p.steps[1], { op: 'become-root' });
+  // The fifo is opened with the runtime's own uid, before the switch to the mapped root.
+  assert.deepEqual(p.steps[1], { op: 'exec-fifo', path: '/run/berth/c1/exec.fifo' });
+  assert.deepEqual(p.steps[2], { op: 'become-root' });
   assert.deepEqual(p.uidMappings, [{ containerID: 0, hostID: 1000, size: 1 }]);
   assert.deepEqual(p.gidMappings, [{ containerID: 0, hostID: 1000, size: 1 }]);
   assert.equal(p.setgroups, 'deny');
@@ -229,7 +232,7 @@ test('mount options: every flag option and the data string', () => {
 test('terminal: console-connect before the pivot, console-setup after it with the size; socket required', () => {
   const s = spec((x) => { x.process!.terminal = true; x.process!.consoleSize = { height: 40, width: 120 }; });
   const p = planCreate(s, ctx({ consoleSocket: '/tmp/console.sock' }), V1_HOST);
-  assertOrder(p, ['exec-fifo', 'console-connect', 'pivot-root', 'console-setup']);
+  assertOrder(p, ['clone', 'exec-fifo', 'console-connect', 'bind-rootfs', 'pivot-root', 'console-setup']);
   assert.ok(op(p, 'console-setup') < idx(p, (x) => x.op === 'remount' && x.target === '/'), 'console before the root goes read-only');
   assert.deepEqual(find(p, 'console-connect'), { op: 'console-connect', socket: '/tmp/console.sock' });
   assert.deepEqual(find(p, 'console-setup'), { op: 'console-setup', rows: 40, cols: 120 });
@@ -250,7 +253,7 @@ test('hooks: sync for prestart/createRuntime, createContainer before pivot, star
     };
   });
   const p = planCreate(s, ctx(), V1_HOST);
-  assertOrder(p, ['exec-fifo', 'sync', 'hook', 'pivot-root', 'wait-start']);
+  assertOrder(p, ['mknod', 'sync', 'hook', 'pivot-root', 'wait-start']);
   assert.deepEqual(find(p, 'sync'), { op: 'sync', name: 'hooks' });
   const hooks = p.steps.filter((h) => h.op === 'hook');
   assert.deepEqual(hooks, [
