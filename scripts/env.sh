@@ -10,6 +10,9 @@ DEBIAN_PACKAGES=(
   busybox-static iproute2 iptables procps util-linux uidmap
   runc crun conmon skopeo umoci docker-registry containernetworking-plugins
   hyperfine python3 apache2-utils oci-image-tool
+)
+# Only for regenerating the committed seccomp syscall tables (node scripts/gen-seccomp-tables.ts).
+SECCOMP_TABLE_PACKAGES=(
   linux-libc-dev-arm64-cross linux-libc-dev-armhf-cross linux-libc-dev-ppc64el-cross
   linux-libc-dev-s390x-cross linux-libc-dev-riscv64-cross
 )

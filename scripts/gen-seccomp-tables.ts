@@ -8,7 +8,7 @@
 // we support (x32 adds __X32_SYSCALL_BIT), so one list serves them all.
 //
 // Run: node scripts/gen-seccomp-tables.ts   (needs gcc and the cross header packages; see
-// DEBIAN_PACKAGES in scripts/env.sh)
+// SECCOMP_TABLE_PACKAGES in scripts/env.sh)
 import { execFileSync } from 'node:child_process';
 import { writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import { join, dirname } from 'node:path';
