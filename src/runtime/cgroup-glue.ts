@@ -1,6 +1,7 @@
 // The lifecycle's view of the cgroups module: just the directories recorded in state.json.
-import { readFileSync, rmdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { removeCgroup } from './cgroups/index.ts';
 
 /** Every pid listed in cgroup.procs of the given directories (deduplicated). */
 export function cgroupDirPids(dirs: readonly string[]): number[] {
@@ -13,19 +14,8 @@ export function cgroupDirPids(dirs: readonly string[]): number[] {
   return [...pids];
 }
 
-/** Removes the directories; v1 rmdir can be EBUSY for a moment after the last task exits. */
+/** Removes the directories (sub-cgroups first; v1 rmdir is EBUSY for a moment after the last
+ * task exits, which the cgroups module retries). */
 export async function removeCgroupDirs(dirs: readonly string[]): Promise<void> {
-  for (const d of dirs) {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        rmdirSync(d);
-        break;
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT') break;
-        if (code !== 'EBUSY' || attempt >= 50) throw e;
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    }
-  }
+  if (dirs.length) await removeCgroup([...dirs]);
 }

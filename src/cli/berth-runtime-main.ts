@@ -1,0 +1,119 @@
+// berth-runtime: an OCI runtime with runc's command line. Global options come before the
+// command; each command lives in its own file under runtime/ and is imported only when used,
+// so `state` or `kill` never load the planner, the host probe or the seccomp compiler.
+import { bool, parseArgs, str, UsageError, type FlagSpec } from './args.ts';
+import { createLogger, type LogFormat } from './log.ts';
+import type { Command } from './runtime/context.ts';
+
+const VERSION = '0.1.0';
+const SPEC_VERSION = '1.2.0';
+const DEFAULT_ROOT = '/run/berth-runtime';
+
+const commands: Record<string, { about: string; load: () => Promise<Command> }> = {
+  create: { about: 'create a container', load: () => import('./runtime/create.ts') },
+  start: { about: 'executes the user defined process in a created container', load: () => import('./runtime/start.ts') },
+  run: { about: 'create and run a container', load: () => import('./runtime/run.ts') },
+  state: { about: 'output the state of a container', load: () => import('./runtime/state.ts') },
+  kill: { about: 'kill sends the specified signal (default: SIGTERM) to the container\'s init process', load: () => import('./runtime/kill.ts') },
+  delete: { about: 'delete any resources held by the container often used with detached container', load: () => import('./runtime/delete.ts') },
+  list: { about: 'lists containers started by berth-runtime with the given root', load: () => import('./runtime/list.ts') },
+  spec: { about: 'create a new specification file', load: () => import('./runtime/spec.ts') },
+};
+const aliases: Record<string, string> = { ls: 'list' };
+
+const GLOBAL_FLAGS: FlagSpec[] = [
+  { name: 'root', type: 'string' },
+  { name: 'log', type: 'string' },
+  { name: 'log-format', type: 'string' },
+  { name: 'debug', type: 'bool' },
+  { name: 'systemd-cgroup', type: 'bool' },
+  // Accepted for compatibility with runc's callers; they change nothing here.
+  { name: 'rootless', type: 'string' },
+  { name: 'criu', type: 'string' },
+  { name: 'help', aliases: ['h'], type: 'bool' },
+  { name: 'version', aliases: ['v'], type: 'bool' },
+];
+
+function globalHelp(): string {
+  const w = Math.max(...Object.keys(commands).map((c) => c.length)) + 3;
+  return `NAME:
+   berth-runtime - Open Container Initiative runtime
+
+USAGE:
+   berth-runtime [global options] command [command options] [arguments...]
+
+VERSION:
+   ${VERSION}
+
+COMMANDS:
+${Object.entries(commands).map(([n, c]) => `   ${n.padEnd(w)}${c.about}`).join('\n')}
+   ${'help'.padEnd(w)}shows a list of commands or help for one command
+
+GLOBAL OPTIONS:
+   --debug                 enable debug logging
+   --log value             set the log file to write berth-runtime logs to (default is stderr)
+   --log-format value      set the log format ('text' (default), or 'json') (default: "text")
+   --root value            root directory for storage of container state (default: "${DEFAULT_ROOT}")
+   --systemd-cgroup        accepted for compatibility; systemd slice cgroup paths are refused
+   --help, -h              show help
+   --version, -v           print the version
+`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  let g;
+  try {
+    g = parseArgs(argv, GLOBAL_FLAGS, { stopAtFirstArg: true });
+  } catch (e) {
+    process.stderr.write(`berth-runtime: ${(e as Error).message}\n`);
+    return 1;
+  }
+  const format = (str(g, 'log-format') ?? 'text') as LogFormat;
+  const log = createLogger({ file: str(g, 'log'), format: format === 'json' ? 'json' : 'text', debug: bool(g, 'debug'), prefix: 'berth-runtime' });
+  if (format !== 'text' && format !== 'json') {
+    log.error(`invalid log-format: ${format}`);
+    return 1;
+  }
+  if (bool(g, 'version')) {
+    process.stdout.write(`berth-runtime version ${VERSION}\nspec: ${SPEC_VERSION}\n`);
+    return 0;
+  }
+  let [name, ...rest] = g.args;
+  if (name === 'help' || (!name && bool(g, 'help'))) {
+    if (rest[0] && (commands[rest[0]] || aliases[rest[0]])) {
+      name = rest[0];
+      rest = ['--help'];
+    } else {
+      process.stdout.write(globalHelp());
+      return 0;
+    }
+  }
+  if (!name) {
+    process.stdout.write(globalHelp());
+    return 0;
+  }
+  const cmd = commands[aliases[name] ?? name];
+  if (!cmd) {
+    log.error(`No help topic for '${name}'`);
+    return 1;
+  }
+  const mod = await cmd.load();
+  if (rest.includes('--help') || rest.includes('-h') || rest.includes('-help')) {
+    process.stdout.write(mod.usage);
+    return 0;
+  }
+  const ctx = { root: str(g, 'root') ?? DEFAULT_ROOT, log, debug: bool(g, 'debug'), systemdCgroup: bool(g, 'systemd-cgroup') };
+  try {
+    return await mod.main(ctx, rest);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      log.error(`${name}: ${e.message}`);
+      process.stderr.write(`\n${mod.usage}`);
+      return 1;
+    }
+    log.error(ctx.debug && e instanceof Error && e.stack ? e.stack : (e as Error).message ?? String(e));
+    return 1;
+  }
+}
+
+process.exit(await main(process.argv.slice(2)));

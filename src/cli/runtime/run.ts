@@ -1,0 +1,32 @@
+import { bool, expectArgs, parseArgs } from '../args.ts';
+import { runContainer } from '../../runtime/create.ts';
+import { createFlags, createOptions } from './create.ts';
+import type { CommandContext } from './context.ts';
+
+export const usage = `NAME:
+   berth-runtime run - create and run a container
+
+USAGE:
+   berth-runtime run [command options] <container-id>
+
+OPTIONS:
+   --bundle value, -b value  path to the root of the bundle directory, defaults to the current directory
+   --console-socket value    path to an AF_UNIX socket which will receive a file descriptor referencing the master end of the console's pseudoterminal
+   --detach, -d              detach from the container's process
+   --pid-file value          specify the file to write the process id to
+   --no-pivot                do not use pivot root to jail process inside rootfs
+   --no-new-keyring          do not create a new session keyring for the container
+   --preserve-fds value      Pass N additional file descriptors to the container (stdio + $LISTEN_FDS + N in total) (default: 0)
+`;
+
+export async function main(ctx: CommandContext, argv: string[]): Promise<number> {
+  const p = parseArgs(argv, [
+    ...createFlags.filter((f) => f.name !== 'dry-run'),
+    { name: 'detach', aliases: ['d'], type: 'bool' },
+    // runc's run options that change nothing here: the helper is the reaper; state is always removed.
+    { name: 'keep', type: 'bool' },
+    { name: 'no-subreaper', type: 'bool' },
+  ]);
+  expectArgs(p, 'run', 1);
+  return runContainer({ ...createOptions(ctx, p), detach: bool(p, 'detach'), warn: ctx.log.warn });
+}

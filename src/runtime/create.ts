@@ -1,0 +1,269 @@
+// `create` and `run`: bundle → plan → helper → a container waiting on its exec fifo.
+// Everything made along the way (state dir, cgroup, init process) is undone on any failure, so a
+// failed create leaves nothing behind and reports the step that failed.
+import { spawn } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
+import { resolve } from 'node:path';
+import type { RuntimePlan } from './plan.ts';
+import {
+  type ContainerRecord, OCI_VERSION, containerDir, fifoPath, hookState, procStat, rfc3339Now,
+  validateId, writeFileAtomic, writeRecord,
+} from './state.ts';
+import { ContainerExistsError, CreateError } from './errors.ts';
+import { acquireLock, type Lock } from './lock.ts';
+import { runHooks, runHooksCollect } from './hooks.ts';
+import { killAndWait, lockPath, startContainer, type Warn } from './container.ts';
+import { removeCgroupDirs } from './cgroup-glue.ts';
+import { loadBundle } from '../oci/index.ts';
+import type { Spec } from '../oci/index.ts';
+import { probeHost } from './host.ts';
+import { planCreate, renderPlan } from './planner.ts';
+import { applyCgroup, detectCgroups, planCgroup } from './cgroups/index.ts';
+import { startHelper, HelperError, type HelperSession, type StdioSlot } from './helper.ts';
+
+export interface CreateOptions {
+  root: string;
+  id: string;
+  /** Bundle directory (made absolute here). */
+  bundle: string;
+  pidFile?: string;
+  consoleSocket?: string;
+  /** Extra fds 3..3+n-1 handed to the container unchanged. */
+  preserveFds?: number;
+  noPivot?: boolean;
+  noNewKeyring?: boolean;
+  /** --systemd-cgroup: accepted; a systemd slice cgroupsPath is refused with a clear error. */
+  systemdCgroup?: boolean;
+  /** The container's fds 0-2 (default: ours). */
+  stdio?: [StdioSlot, StdioSlot, StdioSlot];
+  /** Keep the helper's stage 0 as the init's reaper (run in the foreground). */
+  wait?: boolean;
+  debug?: Warn;
+}
+
+interface Prepared {
+  spec: Spec;
+  rootfs: string;
+  bundle: string;
+  plan: RuntimePlan;
+}
+
+/** Loads the bundle and computes the plan; no side effects (used by --dry-run too). */
+export async function prepareCreate(opts: CreateOptions): Promise<Prepared> {
+  validateId(opts.id);
+  const bundle = resolve(opts.bundle);
+  const { spec, rootfs } = loadBundle(bundle);
+  const cgroupsPath = spec.linux?.cgroupsPath;
+  if (opts.systemdCgroup && cgroupsPath && /^[^/:]*:[^:]*:[^:]*$/.test(cgroupsPath)) {
+    throw new CreateError(opts.id, `linux.cgroupsPath ${JSON.stringify(cgroupsPath)}: systemd slice cgroup paths need a systemd cgroup driver, which berth-runtime does not have; use a cgroupfs path such as "/berth/${opts.id}"`);
+  }
+  const host = probeHost();
+  // The spec's numeric fields may be bigints where config.json holds values above 2^53.
+  const cgroup = planCgroup((spec.linux ?? {}) as Parameters<typeof planCgroup>[0], opts.id, detectCgroups());
+  let seccompFilter: { flags: number; filter: Buffer } | undefined;
+  if (spec.linux?.seccomp) {
+    const { compileSeccompCached } = await import('./seccomp/index.ts');
+    seccompFilter = compileSeccompCached(spec.linux.seccomp as Parameters<typeof compileSeccompCached>[0], { nativeArch: process.arch }, `${opts.root}/.seccomp-cache`);
+  }
+  const stateDir = containerDir(opts.root, opts.id);
+  const listenFds = Number(process.env.LISTEN_FDS ?? 0) || 0;
+  const plan = planCreate(spec, {
+    id: opts.id,
+    bundle,
+    rootfs,
+    stateDir,
+    execFifo: fifoPath(opts.root, opts.id),
+    consoleSocket: opts.consoleSocket ? resolve(opts.consoleSocket) : undefined,
+    noPivot: opts.noPivot,
+    noNewKeyring: opts.noNewKeyring,
+    preserveFds: listenFds + (opts.preserveFds ?? 0),
+    seccompFilter,
+    cgroup,
+  }, host);
+  return { spec, rootfs, bundle, plan };
+}
+
+/** `create --dry-run`: the plan as text. */
+export async function dryRun(opts: CreateOptions): Promise<string> {
+  return renderPlan((await prepareCreate(opts)).plan);
+}
+
+export interface Created {
+  record: ContainerRecord;
+  /** The helper session; with `wait`, its `exited` resolves with the container's exit. */
+  session: HelperSession;
+}
+
+function mkfifo(path: string): Promise<void> {
+  // Node has no mkfifo(3); mkfifo(1) runs while the helper starts, so it costs no latency.
+  return new Promise((res, rej) => {
+    const c = spawn('mkfifo', ['-m', '0622', path], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    c.stderr!.setEncoding('utf8').on('data', (d: string) => { err += d; });
+    c.on('error', rej);
+    c.on('close', (code) => (code === 0 ? res() : rej(new Error(`mkfifo ${path}: ${err.trim() || `exit ${code}`}`))));
+  });
+}
+
+function idMapText(maps: { containerID: number; hostID: number; size: number }[]): string {
+  return maps.map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join('');
+}
+
+export async function createContainer(opts: CreateOptions): Promise<Created> {
+  const { spec, rootfs, bundle, plan } = await prepareCreate(opts);
+  return launchContainer(opts, { plan, rootfs, bundle, annotations: spec.annotations ?? {} });
+}
+
+/** Runs a computed plan: the effects half of `create`. */
+export async function launchContainer(
+  opts: CreateOptions,
+  { plan, rootfs, bundle, annotations }: { plan: RuntimePlan; rootfs: string; bundle: string; annotations: Record<string, string> },
+): Promise<Created> {
+  const id = opts.id;
+  const dir = containerDir(opts.root, id);
+  mkdirSync(opts.root, { recursive: true, mode: 0o711 });
+  try {
+    mkdirSync(dir, { mode: 0o711 });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new ContainerExistsError(id);
+    throw e;
+  }
+  let lock: Lock | undefined;
+  let session: HelperSession | undefined;
+  let pid = 0;
+  let startTime = '';
+  const cgroupDirs = plan.cgroup?.dirs ?? [];
+  let cgroupTouched = false;
+  try {
+    lock = await acquireLock(lockPath(opts.root, id));
+    const fifoMade = mkfifo(fifoPath(opts.root, id));
+    const preserve = plan.preserveFds;
+    session = startHelper(plan.steps, {
+      wait: !!opts.wait,
+      stdio: opts.stdio ?? ['inherit', 'inherit', 'inherit'],
+      preserveFds: preserve,
+    });
+    // Don't leave an unhandled rejection if the fifo fails while we wait for the pid.
+    fifoMade.catch(() => {});
+    pid = await session.pid();
+    startTime = procStat(pid)?.startTime ?? '';
+    if (plan.uidMappings.length || plan.gidMappings.length) {
+      if (plan.setgroups) writeFileSync(`/proc/${pid}/setgroups`, plan.setgroups);
+      if (plan.uidMappings.length) writeFileSync(`/proc/${pid}/uid_map`, idMapText(plan.uidMappings));
+      if (plan.gidMappings.length) writeFileSync(`/proc/${pid}/gid_map`, idMapText(plan.gidMappings));
+    }
+    if (plan.cgroup) {
+      cgroupTouched = true;
+      await applyCgroup(plan.cgroup, pid);
+    }
+    await fifoMade;
+    const base = { id, pid, bundle, annotations };
+    session.send(['state', hookState(base, 'creating')]);
+    session.send(['go']);
+    for (;;) {
+      const rec = await session.next();
+      if (rec[0] === 'sync' && rec[1] === 'hooks') {
+        const st = hookState(base, 'created');
+        await runHooks('prestart', plan.hooks.prestart, st);
+        await runHooks('createRuntime', plan.hooks.createRuntime, st);
+        session.send(['go']);
+      } else if (rec[0] === 'report' && rec[1] === 'created') {
+        break;
+      } else if (rec[0] === 'error') {
+        throw HelperError.fromRecord(rec);
+      } else {
+        throw new Error(`unexpected message from the helper: ${JSON.stringify(rec)}`);
+      }
+    }
+    const record: ContainerRecord = {
+      ociVersion: OCI_VERSION,
+      id,
+      pid,
+      initStartTime: startTime,
+      bundle,
+      rootfs,
+      created: rfc3339Now(),
+      annotations,
+      cgroupDirs,
+      ownPidNamespace: plan.steps.some((s) => s.op === 'clone' && s.namespaces.includes('pid')),
+      hooks: { poststart: plan.hooks.poststart, poststop: plan.hooks.poststop },
+    };
+    writeRecord(opts.root, record);
+    if (opts.pidFile) writeFileAtomic(resolve(opts.pidFile), String(pid));
+    return { record, session };
+  } catch (e) {
+    await undoCreate(opts.root, id, session, pid, startTime, cgroupTouched ? cgroupDirs : []);
+    throw toCreateError(id, e);
+  } finally {
+    lock?.release();
+  }
+}
+
+function toCreateError(id: string, e: unknown): CreateError {
+  if (e instanceof CreateError) return e;
+  if (e instanceof HelperError) return new CreateError(id, e.message.replace(/^step \d+ \([^)]*\): /, ''), e.index, e.op, { cause: e });
+  return new CreateError(id, (e as Error)?.message ?? String(e), undefined, undefined, { cause: e });
+}
+
+async function undoCreate(root: string, id: string, session: HelperSession | undefined, pid: number, startTime: string, cgroupDirs: string[]): Promise<void> {
+  try { session?.send(['abort']); } catch { /* channel already closed */ }
+  if (pid > 0 && startTime) {
+    try { await killAndWait({ pid, initStartTime: startTime, cgroupDirs }); } catch { /* best effort; reported by leftovers */ }
+  }
+  if (session) {
+    session.close();
+    await session.exited.catch(() => {});
+  }
+  try { await removeCgroupDirs(cgroupDirs); } catch { /* best effort */ }
+  rmSync(containerDir(root, id), { recursive: true, force: true });
+}
+
+export interface RunOptions extends CreateOptions {
+  detach?: boolean;
+  /** Messages for hook failures after start. */
+  warn: Warn;
+}
+
+/** `run`: create + start; in the foreground also wait, clean up, and return the exit code. */
+export async function runContainer(opts: RunOptions): Promise<number> {
+  const created = await createContainer({ ...opts, wait: !opts.detach });
+  const { record, session } = created;
+  if (opts.detach) {
+    session.close();
+    await startContainer(opts.root, opts.id, opts.warn);
+    return 0;
+  }
+  // Signals sent to us go to the container (through stage 0, which forwards them to the init).
+  const forward = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'] as const;
+  const handlers = forward.map((sig) => {
+    const h = () => { try { process.kill(record.pid, sig); } catch { /* gone */ } };
+    process.on(sig, h);
+    return [sig, h] as const;
+  });
+  try {
+    await startContainer(opts.root, opts.id, opts.warn);
+    const { code, signal } = await session.exited;
+    return code ?? (signal ? 128 + (signalNumber(signal) ?? 0) : 1);
+  } catch (e) {
+    await killAndWait(record).catch(() => {});
+    throw e;
+  } finally {
+    for (const [sig, h] of handlers) process.off(sig, h);
+    session.close();
+    await finishRun(opts.root, record, opts.warn);
+  }
+}
+
+async function finishRun(root: string, record: ContainerRecord, warn: Warn): Promise<void> {
+  // Children of the init outside a pid namespace may outlive it; the container ends with it.
+  await killAndWait(record).catch((e) => warn((e as Error).message));
+  for (const e of await runHooksCollect('poststop', record.hooks.poststop, hookState(record, 'stopped'))) warn(e.message);
+  await removeCgroupDirs(record.cgroupDirs).catch((e) => warn((e as Error).message));
+  rmSync(containerDir(root, record.id), { recursive: true, force: true });
+}
+
+function signalNumber(name: string): number | undefined {
+  return (osConstants.signals as Record<string, number>)[name];
+}
+

@@ -1,0 +1,100 @@
+// Shared fixtures for the runtime integration tests: the built CLI, bundles from busybox + the
+// default spec, and checks that a container left nothing behind.
+import { execFileSync, spawn, spawnSync, type StdioOptions } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { defaultSpec, renderSpec, type Spec } from '../../../src/oci/index.ts';
+import { makeBusyboxRootfs } from '../../helpers/rootfs.ts';
+
+export const TOP = resolve(import.meta.dirname, '../../..');
+export const CLI = join(TOP, 'dist/berth-runtime.mjs');
+export const RECVTTY = join(TOP, 'build/berth-recvtty');
+
+let built = false;
+/** Builds the native helper and the CLI bundle once per test process. */
+export function build(): void {
+  if (built) return;
+  execFileSync('bash', [join(TOP, 'scripts/build.sh')], { stdio: ['ignore', 'ignore', 'inherit'] });
+  built = true;
+}
+
+export interface Result { code: number | null; signal: string | null; stdout: string; stderr: string }
+
+/** Runs `berth-runtime --root ROOT ARGS…` to completion. Its stdout and stderr are files, not
+ * pipes: a created container inherits them and would keep pipes open long after the CLI exits. */
+export function cli(root: string, args: string[], opts: { timeout?: number } = {}): Result {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-cli-'));
+  const out = openSync(join(dir, 'out'), 'w+');
+  const err = openSync(join(dir, 'err'), 'w+');
+  try {
+    const r = spawnSync(CLI, ['--root', root, ...args], { stdio: ['ignore', out, err], timeout: opts.timeout ?? 20_000 });
+    if (r.error) throw r.error;
+    return { code: r.status, signal: r.signal, stdout: readFileSync(join(dir, 'out'), 'utf8'), stderr: readFileSync(join(dir, 'err'), 'utf8') };
+  } finally {
+    closeSync(out);
+    closeSync(err);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Like cli() but asynchronous, with any stdio (for extra fds). */
+export function cliAsync(root: string, args: string[], stdio: StdioOptions = ['ignore', 'pipe', 'pipe']): Promise<Result> {
+  return new Promise((res, rej) => {
+    const c = spawn(CLI, ['--root', root, ...args], { stdio });
+    let stdout = '';
+    let stderr = '';
+    c.stdout?.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
+    c.stderr?.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+    const timer = setTimeout(() => c.kill('SIGKILL'), 20_000);
+    c.on('error', rej);
+    c.on('close', (code, signal) => { clearTimeout(timer); res({ code, signal, stdout, stderr }); });
+  });
+}
+
+/** A bundle: busybox rootfs + the default spec (no terminal), adjusted by `edit`. */
+export function makeBundle(dir: string, id: string, args: string[], edit?: (s: Spec) => void): { bundle: string; spec: Spec } {
+  mkdirSync(dir, { recursive: true });
+  makeBusyboxRootfs(join(dir, 'rootfs'));
+  const spec = defaultSpec({ args });
+  spec.process!.terminal = false;
+  // One level, so that removing the container's cgroup leaves no parent directory behind.
+  spec.linux!.cgroupsPath = `/berth-test-${id}`;
+  edit?.(spec);
+  writeFileSync(join(dir, 'config.json'), renderSpec(spec));
+  return { bundle: dir, spec };
+}
+
+/** The v1 cgroup directories a container with cgroupsPath /berth-test-<id> would use. */
+export function cgroupDirs(id: string): string[] {
+  const out: string[] = [];
+  for (const c of readdirSync('/sys/fs/cgroup')) {
+    const d = join('/sys/fs/cgroup', c, `berth-test-${id}`);
+    if (existsSync(d)) out.push(d);
+  }
+  return out;
+}
+
+export function mountsUnder(path: string): string[] {
+  return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.split(' ')[4]?.startsWith(path));
+}
+
+/** Everything a container might leave behind; empty when clean. */
+export function leftovers(root: string, id: string, bundle: string): string[] {
+  const left: string[] = [];
+  if (existsSync(join(root, id))) left.push(`state dir ${join(root, id)}`);
+  for (const d of cgroupDirs(id)) left.push(`cgroup ${d}`);
+  for (const m of mountsUnder(bundle)) left.push(`mount ${m}`);
+  return left;
+}
+
+/** Force-deletes the container (ignoring errors): for t.after. */
+export function forceDelete(root: string, id: string): void {
+  try { cli(root, ['delete', '--force', id]); } catch { /* best effort */ }
+}
+
+export function stateOf(root: string, id: string): Record<string, unknown> {
+  const r = cli(root, ['state', id]);
+  if (r.code !== 0) throw new Error(`state ${id}: ${r.stderr}`);
+  return JSON.parse(r.stdout) as Record<string, unknown>;
+}
