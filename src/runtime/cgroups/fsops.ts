@@ -1,5 +1,5 @@
 // Small effectful helpers over cgroup files. Everything here touches the filesystem.
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, rmdirSync, writeSync } from 'node:fs';
 import { posix } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CgroupFsError } from './errors.ts';
@@ -19,7 +19,17 @@ export function readOpt(path: string): string | undefined {
 
 /** One write(2) of the whole value, as cgroup files require. */
 export function writeValue(path: string, value: string): void {
-  try { writeFileSync(path, value, { flag: 'w' }); } catch (e) { throw new CgroupFsError('write', path, e, value); }
+  // O_WRONLY without O_CREAT: cgroupfs refuses creation with EACCES, which would hide ENOENT.
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, constants.O_WRONLY);
+    const buf = Buffer.from(value);
+    if (writeSync(fd, buf, 0, buf.length) !== buf.length) throw Object.assign(new Error('short write'), { code: 'EIO' });
+  } catch (e) {
+    throw new CgroupFsError('write', path, e, value);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 /** mkdir -p that returns the directories it created, outermost first. */

@@ -32,7 +32,7 @@ export function parseCgroupsPath(cgroupsPath: string | undefined, id: string): C
   const p = raw === '' ? id : raw;
   if (p === '') throw new CgroupPathError(raw, 'no cgroupsPath and no container id');
   const absolute = p.startsWith('/');
-  const cleaned = posix.normalize('/' + p); // lexical: "/../x" → "/x", so nothing escapes
+  const cleaned = posix.normalize('/' + p).replace(/(.)\/+$/, '$1'); // lexical: "/../x" → "/x", so nothing escapes
   if (cleaned === '/') throw new CgroupPathError(raw, 'names the root cgroup, which a container cannot be confined to');
   return { absolute, path: absolute ? cleaned : cleaned.slice(1) };
 }

@@ -1,0 +1,127 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  blkioToIoWeight, CgroupConfigError, detectCgroups, planCgroup, sharesToWeight, swapToV2, V2_CONTROLLERS,
+} from '../../../src/runtime/cgroups/index.ts';
+import type { LinuxResources, PlannedCgroup } from '../../../src/runtime/cgroups/index.ts';
+import { v2Mountinfo, v2SelfCgroup } from './cgroups-fixtures.ts';
+
+const host = detectCgroups(v2Mountinfo, v2SelfCgroup);
+const D = '/sys/fs/cgroup/berth/c1';
+const plan = (resources: LinuxResources, cgroupsPath = '/berth/c1'): PlannedCgroup => planCgroup({ cgroupsPath, resources }, 'c1', host);
+/** Writes other than the subtree_control delegation. */
+const own = (p: PlannedCgroup) => p.writes.filter((w) => !w.path.endsWith('cgroup.subtree_control'));
+const w = (file: string, value: string, optional?: boolean) => (optional ? { path: `${D}/${file}`, value, optional } : { path: `${D}/${file}`, value });
+
+test('one directory; controllers delegated top-down in every ancestor, each optional', () => {
+  const p = plan({});
+  assert.equal(p.version, 2);
+  assert.deepEqual(p.dirs, [D]);
+  assert.deepEqual(p.procs, [`${D}/cgroup.procs`]);
+  const expected = ['/sys/fs/cgroup', '/sys/fs/cgroup/berth'].flatMap((a) => V2_CONTROLLERS.map((c) => ({ path: `${a}/cgroup.subtree_control`, value: `+${c}`, optional: true })));
+  assert.deepEqual(p.writes, expected);
+});
+
+test('relative path and default id go under the runtime\'s own cgroup', () => {
+  assert.deepEqual(plan({}, 'x').dirs, ['/sys/fs/cgroup/user.slice/user-1000.slice/session-3.scope/x']);
+  assert.deepEqual(planCgroup({}, 'id7', host).dirs, ['/sys/fs/cgroup/user.slice/user-1000.slice/session-3.scope/id7']);
+  const anc = planCgroup({}, 'id7', host).writes.filter((x) => x.value === '+memory').map((x) => x.path);
+  assert.deepEqual(anc, [
+    '/sys/fs/cgroup/cgroup.subtree_control', '/sys/fs/cgroup/user.slice/cgroup.subtree_control',
+    '/sys/fs/cgroup/user.slice/user-1000.slice/cgroup.subtree_control',
+    '/sys/fs/cgroup/user.slice/user-1000.slice/session-3.scope/cgroup.subtree_control',
+  ]);
+});
+
+test('memory: max, low, swap.max as swap minus memory; notes for what v2 lacks', () => {
+  const p = plan({ memory: { limit: 100 << 20, reservation: 50 << 20, swap: 300 << 20, swappiness: 20, disableOOMKiller: true, kernel: 5 } });
+  assert.deepEqual(own(p), [w('memory.max', String(100 << 20)), w('memory.swap.max', String(200 << 20), true), w('memory.low', String(50 << 20))]);
+  assert.deepEqual(p.warnings, [
+    'memory.swappiness has no cgroup v2 equivalent and is ignored',
+    'memory.disableOOMKiller has no cgroup v2 equivalent and is ignored',
+    'memory.kernel is deprecated and ignored',
+  ]);
+  assert.deepEqual(own(plan({ memory: { limit: -1 } })), [w('memory.max', 'max'), w('memory.swap.max', 'max', true)]);
+  assert.deepEqual(own(plan({ memory: { limit: 1 << 30, swap: -1 } })), [w('memory.max', String(1 << 30)), w('memory.swap.max', 'max', true)]);
+  assert.deepEqual(own(plan({ memory: { limit: 1 << 30, swap: 1 << 30 } })), [w('memory.max', String(1 << 30)), w('memory.swap.max', '0', true)]);
+});
+
+test('swap conversion follows runc', () => {
+  assert.equal(swapToV2(undefined, -1), -1);
+  assert.equal(swapToV2(undefined, 100), undefined);
+  assert.equal(swapToV2(-1, 100), -1);
+  assert.equal(swapToV2(300, 100), 200);
+  assert.throws(() => swapToV2(300, undefined), /swap limit needs a memory\.limit/);
+  assert.throws(() => swapToV2(300, -1), CgroupConfigError);
+  assert.throws(() => plan({ memory: { limit: 300, swap: 100 } }), /memory\.swap: memory\+swap limit must be at least memory\.limit/);
+});
+
+test('cpu: weight from shares, cpu.max forms, burst, idle, cpuset', () => {
+  const p = plan({ cpu: { shares: 1024, quota: 50000, period: 100000, burst: 1000, idle: 1, cpus: '0-1', mems: '0' } });
+  assert.deepEqual(own(p), [
+    w('cpu.weight', '39'), w('cpu.max', '50000 100000'), w('cpu.max.burst', '1000', true), w('cpu.idle', '1'),
+    w('cpuset.cpus', '0-1'), w('cpuset.mems', '0'),
+  ]);
+  assert.deepEqual(own(plan({ cpu: { quota: -1 } })), [w('cpu.max', 'max')]);
+  assert.deepEqual(own(plan({ cpu: { period: 20000 } })), [w('cpu.max', 'max 20000')]);
+  assert.deepEqual(own(plan({ cpu: { quota: 30000 } })), [w('cpu.max', '30000')]);
+  assert.throws(() => plan({ cpu: { realtimeRuntime: 100 } }), /realtime scheduling limits are not supported on cgroup v2/);
+  assert.throws(() => plan({ cpu: { shares: 0 } }), /cpu\.shares/);
+});
+
+test('shares → weight: runc\'s linear mapping at the ends and the middle', () => {
+  assert.equal(sharesToWeight(2), 1);
+  assert.equal(sharesToWeight(1024), 39);
+  assert.equal(sharesToWeight(262144), 10000);
+  assert.equal(sharesToWeight(512), 1 + Math.floor((510 * 9999) / 262142));
+  assert.equal(blkioToIoWeight(10), 1);
+  assert.equal(blkioToIoWeight(1000), 10000);
+  assert.equal(blkioToIoWeight(500), 1 + Math.floor((490 * 9999) / 990));
+});
+
+test('pids, io, hugetlb, rdma', () => {
+  const p = plan({
+    pids: { limit: 20 },
+    blockIO: {
+      weight: 500, leafWeight: 100,
+      weightDevice: [{ major: 8, minor: 0, weight: 100 }],
+      throttleReadBpsDevice: [{ major: 8, minor: 0, rate: 1000 }],
+      throttleWriteIOPSDevice: [{ major: 8, minor: 0, rate: 20 }],
+      throttleWriteBpsDevice: [{ major: 8, minor: 16, rate: 5 }],
+    },
+    hugepageLimits: [{ pageSize: '2MB', limit: 2097152 }],
+    rdma: { mlx4_0: { hcaObjects: 7 } },
+  });
+  assert.deepEqual(own(p), [
+    w('pids.max', '20'),
+    w('io.bfq.weight', '500', true), w('io.weight', `default ${blkioToIoWeight(500)}`, true),
+    w('io.bfq.weight', '8:0 100', true), w('io.weight', `8:0 ${blkioToIoWeight(100)}`, true),
+    w('io.max', '8:0 rbps=1000 wiops=20'), w('io.max', '8:16 wbps=5'),
+    w('hugetlb.2MB.max', '2097152'), w('hugetlb.2MB.rsvd.max', '2097152', true),
+    w('rdma.max', 'mlx4_0 hca_object=7'),
+  ]);
+  assert.deepEqual(p.warnings, ['blockIO leafWeight has no cgroup v2 equivalent and is ignored']);
+  assert.deepEqual(own(plan({ pids: { limit: -1 } })), [w('pids.max', 'max')]);
+});
+
+test('unified keys are written last, as given, and validated', () => {
+  const p = plan({ memory: { limit: 1 << 20 }, unified: { 'memory.high': '524288', 'io.latency': '8:0 target=10', 'cgroup.freeze': '0' } });
+  assert.deepEqual(own(p).slice(1), [w('memory.high', '524288'), w('io.latency', '8:0 target=10'), w('cgroup.freeze', '0')]);
+  for (const bad of ['../memory.max', 'a/b', '..', '.', '', 'memory max', 'nodot']) {
+    assert.throws(() => plan({ unified: { [bad]: '1' } }), (e: Error) => e instanceof CgroupConfigError && /unified\[/.test(e.message), bad);
+  }
+  assert.throws(() => plan({ unified: { 'cgroup.procs': '1' } }), /cgroup core files/);
+  assert.throws(() => plan({ unified: { 'memory.max': 5 as unknown as string } }), /value must be a string/);
+});
+
+test('device rules and net_cls/net_prio are noted as not enforced on v2', () => {
+  const p = plan({ devices: [{ allow: false, access: 'rwm' }], network: { classID: 1 } });
+  assert.deepEqual(own(p), []);
+  assert.equal(p.warnings.length, 2);
+  assert.match(p.warnings.join('\n'), /net_cls/);
+  assert.match(p.warnings.join('\n'), /eBPF/);
+});
+
+test('systemd-style paths are refused on v2 as well', () => {
+  assert.throws(() => planCgroup({ cgroupsPath: 'user.slice:berth:c1' }, 'c1', host), /systemd/);
+});
