@@ -7,3 +7,5 @@ export { unpackLayer, detectCompression, HostileLayerError, UnpackError, DiffIdM
 export type { UnpackOptions, UnpackResult } from './unpack/index.ts';
 export { TarParser, packTar, encodeHeader, readTarEntries, TarFormatError, TruncatedTarError } from './tar/index.ts';
 export type { TarEntry, TarHandler, WriteEntry, PackItem } from './tar/index.ts';
+export * from './layout/index.ts';
+export * from './archive/index.ts';
