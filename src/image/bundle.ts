@@ -1,0 +1,205 @@
+// Image → OCI runtime bundle: unpack the image's layers (once per chainID), give the container
+// its own writable snapshot, mount it as <bundle>/rootfs (overlay) or point at it (copy driver),
+// and write a config.json built from the image config on docker's default security settings.
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { defaultSpec, renderSpec } from '../oci/defaults.ts';
+import type { Spec, User } from '../oci/spec.ts';
+import { resolveInRoot } from './rootpath.ts';
+import { ImageNotFoundError } from './store/errors.ts';
+import type { ImageRecord } from './store/metadata.ts';
+import type { ImageStore } from './store/open.ts';
+import { unpackImage } from './snapshots/layers.ts';
+import { mountAll, unmount } from './snapshots/snapshotter.ts';
+import type { Mount as SnapshotMount } from './snapshots/types.ts';
+import type { ImageConfig, Manifest } from './types.ts';
+
+/** Docker's default capability set (moby's oci/caps defaults). */
+export const DOCKER_DEFAULT_CAPS = [
+  'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FSETID', 'CAP_FOWNER', 'CAP_MKNOD', 'CAP_NET_RAW', 'CAP_SETGID', 'CAP_SETUID',
+  'CAP_SETFCAP', 'CAP_SETPCAP', 'CAP_NET_BIND_SERVICE', 'CAP_SYS_CHROOT', 'CAP_KILL', 'CAP_AUDIT_WRITE',
+];
+export const DOCKER_MASKED_PATHS = [
+  '/proc/asound', '/proc/acpi', '/proc/interrupts', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list',
+  '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware', '/sys/devices/virtual/powercap',
+];
+export const DOCKER_READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
+const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+export class BundleUserError extends Error {
+  readonly user: string;
+  constructor(user: string, message: string) {
+    super(`user ${JSON.stringify(user)}: ${message}`);
+    this.name = 'BundleUserError';
+    this.user = user;
+  }
+}
+
+export interface BundleOptions {
+  store: ImageStore;
+  /** Where to create the bundle (default <root>/bundles/<containerId>). */
+  bundleDir?: string;
+  /** Replace the image's Cmd (docker run IMAGE args...). */
+  args?: string[];
+  /** Replace the image's Entrypoint. */
+  entrypoint?: string[];
+  /** Extra environment (KEY=value), overriding the image's. */
+  env?: string[];
+  /** Replace the image's User / WorkingDir. */
+  user?: string;
+  workdir?: string;
+  terminal?: boolean;
+  hostname?: string;
+  readonlyRootfs?: boolean;
+  annotations?: Record<string, string>;
+}
+
+export interface PreparedBundle {
+  bundleDir: string;
+  rootfs: string;
+  /** The snapshot mounts behind rootfs (empty for the copy driver, whose rootfs is the snapshot dir). */
+  mounts: SnapshotMount[];
+  spec: Spec;
+  snapshotKey: string;
+  exposedPorts: string[];
+  volumes: string[];
+  stopSignal?: string;
+  cleanup(): void;
+}
+
+function parseDb(text: string): string[][] {
+  return text.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(':'));
+}
+
+function readRootFile(rootfs: string, path: string): string | null {
+  try { return readFileSync(resolveInRoot(rootfs, path), 'utf8'); } catch { return null; }
+}
+
+/** Resolves docker's User forms (name, uid, name:group, uid:gid...) against the image's passwd/group. */
+export function resolveUser(rootfs: string, spec: string): User {
+  if (!spec) return { uid: 0, gid: 0 };
+  const [u, g] = spec.split(':', 2);
+  const passwd = parseDb(readRootFile(rootfs, '/etc/passwd') ?? '');
+  const group = parseDb(readRootFile(rootfs, '/etc/group') ?? '');
+  let uid: number;
+  let gid: number | undefined;
+  let name: string | undefined;
+  const pw = passwd.find((p) => p[0] === u) ?? (/^\d+$/.test(u) ? passwd.find((p) => p[2] === u) : undefined);
+  if (/^\d+$/.test(u)) { uid = Number(u); if (pw) { gid = Number(pw[3]); name = pw[0]; } }
+  else if (pw) { uid = Number(pw[2]); gid = Number(pw[3]); name = pw[0]; }
+  else throw new BundleUserError(spec, `no user ${JSON.stringify(u)} in the image's /etc/passwd`);
+  if (g !== undefined) {
+    if (/^\d+$/.test(g)) gid = Number(g);
+    else {
+      const gr = group.find((x) => x[0] === g);
+      if (!gr) throw new BundleUserError(spec, `no group ${JSON.stringify(g)} in the image's /etc/group`);
+      gid = Number(gr[2]);
+    }
+  }
+  const user: User = { uid, gid: gid ?? 0 };
+  // Supplementary groups: those listing the user by name (as docker does when only a user is given).
+  if (name && g === undefined) {
+    const extra = group.filter((x) => (x[3] ?? '').split(',').includes(name!)).map((x) => Number(x[2])).filter((x) => x !== user.gid);
+    if (extra.length) user.additionalGids = [...new Set(extra)];
+  }
+  return user;
+}
+
+function mergeEnv(base: string[], extra: string[]): string[] {
+  const out = new Map<string, string>();
+  for (const e of [...base, ...extra]) out.set(e.split('=', 1)[0], e);
+  if (!out.has('PATH')) out.set('PATH', DEFAULT_PATH);
+  return [...out.values()];
+}
+
+/** The config.json for a container of this image (pure: rootfs only read for passwd/group). */
+export function specFromImage(config: ImageConfig, rootfs: string, containerId: string, opts: Omit<BundleOptions, 'store'> = {}): Spec {
+  const c = config.config ?? {};
+  const entrypoint = opts.entrypoint ?? c.Entrypoint ?? [];
+  const cmd = opts.args ?? (opts.entrypoint ? [] : c.Cmd ?? []);
+  const args = [...entrypoint, ...cmd];
+  if (!args.length) throw new BundleUserError('', 'the image has no Entrypoint or Cmd and none was given');
+  const spec = defaultSpec({ args });
+  const p = spec.process!;
+  p.terminal = opts.terminal ?? false;
+  p.user = resolveUser(rootfs, opts.user ?? c.User ?? '');
+  p.env = mergeEnv(c.Env ?? [], [`HOSTNAME=${opts.hostname ?? containerId.slice(0, 12)}`, ...(opts.terminal ? ['TERM=xterm'] : []), ...(opts.env ?? [])]);
+  p.cwd = opts.workdir ?? (c.WorkingDir || '/');
+  const root = p.user.uid === 0;
+  p.capabilities = {
+    bounding: [...DOCKER_DEFAULT_CAPS],
+    // A non-root process starts without effective capabilities, as with docker.
+    effective: root ? [...DOCKER_DEFAULT_CAPS] : [],
+    permitted: root ? [...DOCKER_DEFAULT_CAPS] : [],
+  };
+  delete p.noNewPrivileges;
+  delete p.rlimits;
+  spec.hostname = opts.hostname ?? containerId.slice(0, 12);
+  spec.root = { path: 'rootfs', readonly: opts.readonlyRootfs ?? false };
+  spec.linux!.maskedPaths = [...DOCKER_MASKED_PATHS];
+  spec.linux!.readonlyPaths = [...DOCKER_READONLY_PATHS];
+  // docker mounts /proc nosuid,noexec,nodev.
+  const proc = spec.mounts!.find((m) => m.destination === '/proc');
+  if (proc) proc.options = ['nosuid', 'noexec', 'nodev'];
+  const annotations: Record<string, string> = { ...(c.Labels ?? {}) };
+  if (c.ExposedPorts) annotations['berth.image.exposed-ports'] = Object.keys(c.ExposedPorts).join(',');
+  if (c.Volumes) annotations['berth.image.volumes'] = Object.keys(c.Volumes).join(',');
+  if (c.StopSignal) annotations['berth.image.stop-signal'] = c.StopSignal;
+  Object.assign(annotations, opts.annotations ?? {});
+  if (Object.keys(annotations).length) spec.annotations = annotations;
+  return spec;
+}
+
+async function recordOf(store: ImageStore, image: string | ImageRecord): Promise<ImageRecord> {
+  if (typeof image !== 'string') return image;
+  const r = store.metadata.get(image) ?? store.metadata.findByDigest(image)[0];
+  if (!r) throw new ImageNotFoundError(image);
+  return r;
+}
+
+export async function prepareBundle(image: string | ImageRecord, containerId: string, opts: BundleOptions): Promise<PreparedBundle> {
+  const { store } = opts;
+  const rec = await recordOf(store, image);
+  const manifest = JSON.parse((await store.content.read(rec.manifestDigest)).toString('utf8')) as Manifest;
+  const config = JSON.parse((await store.content.read(rec.configDigest)).toString('utf8')) as ImageConfig;
+  const { chainID } = await unpackImage(store.content, store.snapshotter, manifest, config);
+  const bundleDir = opts.bundleDir ?? join(store.root, 'bundles', containerId);
+  const snapshotKey = `container-${containerId}`;
+  const sn = store.snapshotter;
+  const mounts = sn.prepare(snapshotKey, chainID || undefined, { labels: { 'berth.container': containerId, 'berth.image': rec.name } });
+  let mountedAt: string | null = null;
+  const cleanup = () => {
+    if (mountedAt) { unmount(mountedAt); mountedAt = null; }
+    try { sn.remove(snapshotKey); } catch { /* already gone */ }
+    rmSync(bundleDir, { recursive: true, force: true });
+  };
+  try {
+    mkdirSync(bundleDir, { recursive: true, mode: 0o711 });
+    let rootfs = join(bundleDir, 'rootfs');
+    let used: SnapshotMount[] = [];
+    if (sn.driver === 'copy') {
+      rootfs = sn.fsPath(snapshotKey);
+    } else {
+      mkdirSync(rootfs, { recursive: true });
+      mountAll(mounts, rootfs);
+      mountedAt = rootfs;
+      used = mounts;
+    }
+    const spec = specFromImage(config, rootfs, containerId, opts);
+    if (rootfs !== join(bundleDir, 'rootfs')) spec.root!.path = rootfs;
+    // docker creates a missing WorkingDir (inside the root, never through a symlink out of it).
+    const cwd = resolveInRoot(rootfs, spec.process!.cwd);
+    if (!existsSync(cwd)) mkdirSync(cwd, { recursive: true, mode: 0o755 });
+    writeFileSync(join(bundleDir, 'config.json'), renderSpec(spec));
+    const c = config.config ?? {};
+    return {
+      bundleDir, rootfs, mounts: used, spec, snapshotKey,
+      exposedPorts: Object.keys(c.ExposedPorts ?? {}), volumes: Object.keys(c.Volumes ?? {}),
+      ...(c.StopSignal ? { stopSignal: c.StopSignal } : {}),
+      cleanup,
+    };
+  } catch (e) {
+    cleanup();
+    throw e;
+  }
+}
