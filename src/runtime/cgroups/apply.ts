@@ -64,20 +64,21 @@ function subdirs(dir: string): string[] {
 }
 
 /** rmdir children first: the container may have made its own sub-cgroups. */
-async function removeTree(dir: string): Promise<void> {
-  for (const s of subdirs(dir)) await removeTree(s);
-  await rmdirRetry(dir);
+async function removeTree(dir: string, timeoutMs: number): Promise<void> {
+  for (const s of subdirs(dir)) await removeTree(s, timeoutMs);
+  await rmdirRetry(dir, timeoutMs);
 }
 
 /**
  * Removes the container's cgroup directories (and any sub-cgroups inside them), leaf first.
  * Kills nothing: a cgroup that still has live tasks stays EBUSY and this throws CgroupFsError.
  * Parents (e.g. a shared "/berth") are left in place. Missing directories are fine.
+ * `timeoutMs` bounds the EBUSY retries per directory (default 2 s).
  */
-export async function removeCgroup(plan: CgroupPlan | string[]): Promise<void> {
+export async function removeCgroup(plan: CgroupPlan | string[], opts: { timeoutMs?: number } = {}): Promise<void> {
   const errors: unknown[] = [];
   for (const d of dirsOf(plan)) {
-    try { await removeTree(d); } catch (e) { errors.push(e); }
+    try { await removeTree(d, opts.timeoutMs ?? 2000); } catch (e) { errors.push(e); }
   }
   if (errors.length === 1) throw errors[0];
   if (errors.length > 1) throw new CgroupError(`removing cgroups failed: ${errors.map((e) => (e as Error).message).join('; ')}`, { cause: errors });
