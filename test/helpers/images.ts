@@ -1,6 +1,7 @@
 // Test images built from Debian's busybox: OCI image layouts (as skopeo and umoci read them),
 // single- or multi-platform, and a loader that puts a layout's blobs into a berth content store.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
@@ -108,13 +109,17 @@ export async function loadLayoutIntoStore(layout: BuiltLayout, store: ContentSto
   return layout.digest;
 }
 
+// skopeo runs asynchronously: a token server in the test process must keep answering meanwhile.
+const execFileP = promisify(execFile);
+
 /** Pushes a layout with skopeo (all platforms, digests preserved). `creds` is `user:password`. */
-export function skopeoPush(layout: BuiltLayout, dest: string, creds?: string): void {
-  execFileSync('skopeo', ['copy', '--all', '--preserve-digests', '--dest-tls-verify=false', ...(creds ? ['--dest-creds', creds] : []),
-    `oci:${layout.dir}:${layout.tag}`, `docker://${dest}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+export async function skopeoPush(layout: BuiltLayout, dest: string, creds?: string): Promise<void> {
+  await execFileP('skopeo', ['copy', '--all', '--preserve-digests', '--dest-tls-verify=false', ...(creds ? ['--dest-creds', creds] : []),
+    `oci:${layout.dir}:${layout.tag}`, `docker://${dest}`]);
 }
 
 /** The raw manifest skopeo sees at `ref` (docker://ref). */
-export function skopeoInspectRaw(ref: string, creds?: string): Buffer {
-  return execFileSync('skopeo', ['inspect', '--raw', '--tls-verify=false', ...(creds ? ['--creds', creds] : []), `docker://${ref}`], { maxBuffer: 16 << 20 });
+export async function skopeoInspectRaw(ref: string, creds?: string): Promise<Buffer> {
+  const { stdout } = await execFileP('skopeo', ['inspect', '--raw', '--tls-verify=false', ...(creds ? ['--creds', creds] : []), `docker://${ref}`], { maxBuffer: 16 << 20, encoding: 'buffer' });
+  return stdout;
 }

@@ -27,8 +27,8 @@ before(async () => {
   reg = await startRegistry();
   single = buildOciLayout(join(tmp, 'single'), { tag: 'v1' });
   multi = buildOciLayout(join(tmp, 'multi'), { tag: 'multi', busybox: false, platforms: [{ os: 'linux', architecture: 'amd64' }, { os: 'linux', architecture: 'arm64', variant: 'v8' }] });
-  skopeoPush(single, `${reg.host}/skopeo/single:v1`);
-  skopeoPush(multi, `${reg.host}/skopeo/multi:multi`);
+  await skopeoPush(single, `${reg.host}/skopeo/single:v1`);
+  await skopeoPush(multi, `${reg.host}/skopeo/multi:multi`);
 });
 
 after(async () => {
@@ -64,7 +64,7 @@ test('berth pushes; skopeo sees the same manifest and can copy the image; berth 
   const res = await push(top, `${reg.host}/berth/pushed:t1`, { store: s, ...noCreds });
   assert.equal(res.digest, single.digest);
   assert.ok(Object.values(res.blobs).every((b) => b === 'uploaded'));
-  const raw = skopeoInspectRaw(`${reg.host}/berth/pushed:t1`);
+  const raw = await skopeoInspectRaw(`${reg.host}/berth/pushed:t1`);
   assert.equal(digestOf(raw), single.digest);
   const out = join(tmp, 'skopeo-out');
   execFileSync('skopeo', ['copy', '--src-tls-verify=false', `docker://${reg.host}/berth/pushed:t1`, `oci:${out}:x`], { stdio: 'ignore' });
@@ -89,7 +89,7 @@ test('chunked upload (PATCH with Content-Range) and cross-repository mount', asy
   } finally {
     await proxy.stop();
   }
-  assert.equal(digestOf(skopeoInspectRaw(`${reg.host}/berth/chunked:c`)), single.digest);
+  assert.equal(digestOf(await skopeoInspectRaw(`${reg.host}/berth/chunked:c`)), single.digest);
   const mounted = await push(top, `${reg.host}/other/mounted:m`, { store: s, mountFrom: 'berth/chunked', ...noCreds });
   assert.deepEqual(new Set(Object.values(mounted.blobs)), new Set(['mounted']));
   const back = await pull(`${reg.host}/other/mounted:m`, { store: store('mounted'), ...noCreds });
@@ -117,7 +117,7 @@ test('multi-platform index: default host platform, --platform, and a clear error
   await loadLayoutIntoStore(multi, s2);
   const p = await push(multi.digest, `${reg.host}/berth/multi:all`, { store: s2, ...noCreds });
   assert.equal(p.digest, multi.digest);
-  assert.equal(digestOf(skopeoInspectRaw(`${reg.host}/berth/multi:all`)), multi.digest);
+  assert.equal(digestOf(await skopeoInspectRaw(`${reg.host}/berth/multi:all`)), multi.digest);
 });
 
 test('onLayer receives every layer byte while it downloads', async () => {
