@@ -1,7 +1,6 @@
 // `create` and `run`: bundle → plan → helper → a container waiting on its exec fifo.
 // Everything made along the way (state dir, cgroup, init process) is undone on any failure, so a
 // failed create leaves nothing behind and reports the step that failed.
-import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { resolve } from 'node:path';
@@ -95,17 +94,6 @@ export interface Created {
   session: HelperSession;
 }
 
-function mkfifo(path: string): Promise<void> {
-  // Node has no mkfifo(3); mkfifo(1) runs while the helper starts, so it costs no latency.
-  return new Promise((res, rej) => {
-    const c = spawn('mkfifo', ['-m', '0622', path], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    c.stderr!.setEncoding('utf8').on('data', (d: string) => { err += d; });
-    c.on('error', rej);
-    c.on('close', (code) => (code === 0 ? res() : rej(new Error(`mkfifo ${path}: ${err.trim() || `exit ${code}`}`))));
-  });
-}
-
 function idMapText(maps: { containerID: number; hostID: number; size: number }[]): string {
   return maps.map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join('');
 }
@@ -137,15 +125,12 @@ export async function launchContainer(
   let cgroupTouched = false;
   try {
     lock = await acquireLock(lockPath(opts.root, id));
-    const fifoMade = mkfifo(fifoPath(opts.root, id));
     const preserve = plan.preserveFds;
     session = startHelper(plan.steps, {
       wait: !!opts.wait,
       stdio: opts.stdio ?? ['inherit', 'inherit', 'inherit'],
       preserveFds: preserve,
     });
-    // Don't leave an unhandled rejection if the fifo fails while we wait for the pid.
-    fifoMade.catch(() => {});
     pid = await session.pid();
     startTime = procStat(pid)?.startTime ?? '';
     if (plan.uidMappings.length || plan.gidMappings.length) {
@@ -157,7 +142,6 @@ export async function launchContainer(
       cgroupTouched = true;
       await applyCgroup(plan.cgroup, pid);
     }
-    await fifoMade;
     const base = { id, pid, bundle, annotations };
     session.send(['state', hookState(base, 'creating')]);
     session.send(['go']);
