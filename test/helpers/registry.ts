@@ -196,6 +196,8 @@ export interface ProxyOptions {
   cutBlobAfter?: number;
   /** Flip one byte in the middle of every blob GET body. */
   corruptBlobs?: boolean;
+  /** Answer the first N blob GETs with 503 without asking the registry. */
+  fail503?: number;
 }
 
 export interface RegistryProxy {
@@ -214,9 +216,17 @@ export async function startRegistryProxy(target: string, opts: ProxyOptions = {}
   const port = await freePort();
   const state: RegistryProxy = { host: `127.0.0.1:${port}`, port, seen: [], cuts: 0, stop: async () => undefined };
   let cutDone = false;
+  let failed = 0;
   const server = http.createServer((req, res) => {
     const entry: RegistryProxy['seen'][number] = { method: req.method ?? '', path: req.url ?? '', range: req.headers.range };
     state.seen.push(entry);
+    if (opts.fail503 && failed < opts.fail503 && req.method === 'GET' && /\/blobs\/sha256:/.test(req.url ?? '')) {
+      failed++;
+      entry.status = 503;
+      req.resume();
+      res.writeHead(503, { 'Content-Type': 'application/json' }).end('{"errors":[{"code":"UNAVAILABLE","message":"injected by test proxy"}]}');
+      return;
+    }
     const up = http.request({ host: thost, port: tport, method: req.method, path: req.url, headers: req.headers }, (ures) => {
       entry.status = ures.statusCode;
       const isBlobGet = req.method === 'GET' && /\/blobs\/sha256:/.test(req.url ?? '') && (ures.statusCode === 200 || ures.statusCode === 206);

@@ -297,8 +297,10 @@ export class RegistryClient {
         } catch (e) {
           res.body.destroy();
           if (!isRetryableNetworkError(e)) throw e;
+          // a cut after progress resumes at once; only attempts that moved no byte count
+          // against the retry budget (retries: 0 turns resuming off)
           stalls = writer.offset > from ? 0 : stalls + 1;
-          if (stalls > this.retries) throw new RegistryError(this.domain, op, `download failed at byte ${writer.offset} of ${desc.size}: ${(e as Error).message}`, { cause: e });
+          if (stalls > this.retries || this.retries === 0) throw new RegistryError(this.domain, op, `download failed at byte ${writer.offset} of ${desc.size}: ${(e as Error).message}`, { cause: e });
           await sleep(this.delay(Math.max(1, stalls)));
           continue;
         }
