@@ -49,14 +49,16 @@ export function mkdirp(dir: string): string[] {
  * Writes in order. A write the kernel rejects with EINVAL is retried once after all others:
  * limits that must be changed in a particular order relative to their current values
  * (memory vs memsw, cpu period vs quota vs burst) then land in the order that works.
- * Optional writes to missing files are skipped.
+ * Optional writes to missing files are skipped, and so are optional cgroup.subtree_control
+ * writes the kernel rejects: ENOENT when the parent lacks the controller, EINVAL when the
+ * kernel was built without it.
  */
 export function applyWrites(writes: CgroupWrite[]): void {
   const later: { w: CgroupWrite; err: unknown }[] = [];
   for (const w of writes) {
     try { writeValue(w.path, w.value); } catch (e) {
       const code = errno((e as CgroupFsError).cause);
-      if (w.optional && code === 'ENOENT') continue;
+      if (w.optional && (code === 'ENOENT' || (code === 'EINVAL' && w.path.endsWith('/cgroup.subtree_control')))) continue;
       if (code === 'EINVAL') { later.push({ w, err: e }); continue; }
       throw e;
     }

@@ -8,8 +8,8 @@ import { cgroupPids, removeCgroup, thaw } from '../../../src/runtime/cgroups/ind
 import type { CgroupPlan } from '../../../src/runtime/plan.ts';
 
 /** A shell that waits for a line on stdin before running `script`. */
-export function spawnWaiting(script: string): ChildProcess & { pid: number } {
-  const child = spawn('/bin/sh', ['-c', `read go; ${script}`], { stdio: ['pipe', 'ignore', 'ignore'] });
+export function spawnWaiting(script: string, stdout: 'pipe' | 'ignore' = 'ignore'): ChildProcess & { pid: number } {
+  const child = spawn('/bin/sh', ['-c', `read go; ${script}`], { stdio: ['pipe', stdout, 'ignore'] });
   if (child.pid === undefined) throw new Error('spawn failed');
   return child as ChildProcess & { pid: number };
 }
@@ -33,14 +33,20 @@ export async function until(what: string, cond: () => boolean, ms = 5000): Promi
 
 export const testName = (what: string) => `berth-test-${what}-${process.pid}-${Date.now().toString(36)}`;
 
-/** Thaw, kill every process in the cgroup (children before the shell), remove the dirs. */
+/** Thaw, kill every process in the cgroup, remove the dirs. */
 export async function cleanup(plan: CgroupPlan, child: ChildProcess): Promise<void> {
   try { await thaw(plan, 1000); } catch { /* no freezer, or never frozen */ }
-  for (const pid of cgroupPids(plan).filter((p) => p !== child.pid)) {
-    try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
-  }
+  // The shell first so it starts nothing new, then whatever it left behind (those become
+  // zombies nobody reaps here, which no longer count as cgroup members).
   child.kill('SIGKILL');
   await exited(child);
+  for (let round = 0; round < 50; round++) {
+    let pids: number[];
+    try { pids = cgroupPids(plan); } catch { break; }
+    if (pids.length === 0) break;
+    for (const pid of pids) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    await sleep(10);
+  }
   try { await removeCgroup(plan); } catch {
     for (const d of plan.dirs) if (existsSync(d)) try { rmdirSync(d); } catch { /* reported by the test */ }
   }
