@@ -12,3 +12,13 @@ export * from './archive/index.ts';
 export { prepareBundle, specFromImage, resolveUser, BundleUserError, DOCKER_DEFAULT_CAPS, DOCKER_MASKED_PATHS, DOCKER_READONLY_PATHS } from './bundle.ts';
 export type { BundleOptions, PreparedBundle } from './bundle.ts';
 export { resolveInRoot, RootPathError } from './rootpath.ts';
+// references, registry client, credentials, pull/push, progress (engineer E)
+export * from './reference.ts';
+export * from './registry/index.ts';
+export * from './auth/index.ts';
+export { pull } from './pull.ts';
+export type { PullOptions, PullResult } from './pull.ts';
+export { push, PushError } from './push.ts';
+export type { PushOptions, PushResult } from './push.ts';
+export { createProgress, quietProgress, shortId, formatBytes, renderLayerLine } from './progress.ts';
+export type { Progress, ProgressEvent, ProgressMode, LayerAction } from './progress.ts';
