@@ -77,7 +77,7 @@ function emptyStats(): CgroupStats {
   const entry = () => ({ usage: 0, max: 0, limit: 0, failcnt: 0 });
   return {
     cpu: { usage: { total: 0, percpu: [], kernel: 0, user: 0 }, throttling: { periods: 0, throttledPeriods: 0, throttledTime: 0 } },
-    memory: { cache: 0, usage: entry(), swap: entry(), raw: {} },
+    memory: { cache: 0, usage: entry(), swap: entry(), raw: {}, oomKill: 0 },
     pids: { current: 0, limit: 0 },
     blkio: { ioServiceBytesRecursive: [], ioServicedRecursive: [] },
     hugetlb: {},
@@ -123,6 +123,7 @@ export function cgroupStats(x: CgroupPlan | string[], version?: 1 | 2): CgroupSt
       usage: num(rd('memory', 'memory.memsw.usage_in_bytes')), max: num(rd('memory', 'memory.memsw.max_usage_in_bytes')),
       limit: lim(rd('memory', 'memory.memsw.limit_in_bytes')), failcnt: num(rd('memory', 'memory.memsw.failcnt')),
     };
+    s.memory.oomKill = parseFlatKeyed(rd('memory', 'memory.oom_control')).oom_kill ?? 0;
     s.blkio.ioServiceBytesRecursive = parseBlkioV1(rd('blkio', 'blkio.throttle.io_service_bytes_recursive'));
     s.blkio.ioServicedRecursive = parseBlkioV1(rd('blkio', 'blkio.throttle.io_serviced_recursive'));
     for (const size of hugeSizes(dirOf('hugetlb'))) {
@@ -144,6 +145,7 @@ export function cgroupStats(x: CgroupPlan | string[], version?: 1 | 2): CgroupSt
     const swapCur = num(rd('memory', 'memory.swap.current'));
     const events = parseFlatKeyed(rd('memory', 'memory.events'));
     s.memory.usage = { usage: cur, max: num(rd('memory', 'memory.peak')), limit: lim(rd('memory', 'memory.max')), failcnt: events.max ?? 0 };
+    s.memory.oomKill = events.oom_kill ?? 0;
     const swapMax = rd('memory', 'memory.swap.max');
     const memMax = lim(rd('memory', 'memory.max'));
     s.memory.swap = { usage: cur + swapCur, max: 0, limit: swapMax === undefined || lim(swapMax) === 0 || memMax === 0 ? 0 : memMax + lim(swapMax), failcnt: 0 };

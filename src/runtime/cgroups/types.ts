@@ -113,6 +113,8 @@ export interface CgroupStats {
     swap: MemoryEntry;
     /** memory.stat as numbers. */
     raw: Record<string, number>;
+    /** Tasks the OOM killer killed in this cgroup (v1 memory.oom_control / v2 memory.events oom_kill). */
+    oomKill: number;
   };
   /** limit 0 means unlimited ("max"). */
   pids: { current: number; limit: number };

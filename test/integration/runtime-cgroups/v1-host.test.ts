@@ -154,3 +154,26 @@ test('v1: pids.max really stops forks, sub-cgroups are listed and removed', { sk
   assert.ok(!existsSync(sub));
   for (const d of plan.dirs) assert.ok(!existsSync(d), `left behind: ${d}`);
 });
+
+test('v1: the memory limit is enforced (OOM kill above it, fine below)', { skip }, async (t) => {
+  // dd holds one block of bs bytes in memory: 48 MiB does not fit in 32 MiB, 8 MiB does.
+  const run = async (what: string, bs: string): Promise<{ code: number | null; oomKill: number; max: number }> => {
+    const plan = planCgroup({ cgroupsPath: testName(what), resources: { memory: { limit: 32 * MiB, swap: 32 * MiB } } }, 'unused', host!);
+    const child = spawnWaiting(`exec dd if=/dev/zero of=/dev/null bs=${bs} count=1`);
+    t.after(() => cleanup(plan, child));
+    await applyCgroup(plan, child.pid);
+    child.stdin!.write('go\n');
+    await exited(child);
+    const { oomKill, usage } = cgroupStats(plan).memory;
+    await removeCgroup(plan);
+    return { code: child.exitCode ?? (child.signalCode === 'SIGKILL' ? 137 : -1), oomKill, max: usage.max };
+  };
+  const big = await run('oom', '48M');
+  assert.equal(big.code, 137, 'dd should be OOM-killed');
+  assert.equal(big.oomKill, 1);
+  assert.equal(big.max, 32 * MiB);
+  const small = await run('fits', '8M');
+  assert.equal(small.code, 0);
+  assert.equal(small.oomKill, 0);
+  assert.ok(small.max > 8 * MiB && small.max < 32 * MiB);
+});
