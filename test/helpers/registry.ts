@@ -198,6 +198,10 @@ export interface ProxyOptions {
   corruptBlobs?: boolean;
   /** Answer the first N blob GETs with 503 without asking the registry. */
   fail503?: number;
+  /** Change one byte of every manifest GET body (the Docker-Content-Digest header stays). */
+  corruptManifests?: boolean;
+  /** Answer blob GETs with a 307 to the registry itself (another origin, like a storage bucket). */
+  redirectBlobs?: boolean;
 }
 
 export interface RegistryProxy {
@@ -227,11 +231,30 @@ export async function startRegistryProxy(target: string, opts: ProxyOptions = {}
       res.writeHead(503, { 'Content-Type': 'application/json' }).end('{"errors":[{"code":"UNAVAILABLE","message":"injected by test proxy"}]}');
       return;
     }
+    if (opts.redirectBlobs && req.method === 'GET' && /\/blobs\/sha256:/.test(req.url ?? '')) {
+      entry.status = 307;
+      req.resume();
+      res.writeHead(307, { Location: `http://${target}${req.url}` }).end();
+      return;
+    }
     const up = http.request({ host: thost, port: tport, method: req.method, path: req.url, headers: req.headers }, (ures) => {
       entry.status = ures.statusCode;
       const isBlobGet = req.method === 'GET' && /\/blobs\/sha256:/.test(req.url ?? '') && (ures.statusCode === 200 || ures.statusCode === 206);
+      const isManifestGet = req.method === 'GET' && /\/manifests\//.test(req.url ?? '') && ures.statusCode === 200;
       const len = Number(ures.headers['content-length'] ?? 0);
       res.writeHead(ures.statusCode ?? 502, ures.headers);
+      if (isManifestGet && opts.corruptManifests) {
+        const chunks: Buffer[] = [];
+        ures.on('data', (c: Buffer) => chunks.push(c));
+        ures.on('end', () => {
+          const body = Buffer.concat(chunks);
+          // swap a space-free, JSON-neutral byte: the digit of "schemaVersion":2 stays, one hex digit changes
+          const i = body.indexOf('sha256:') + 7;
+          body[i] = body[i] === 0x30 ? 0x31 : 0x30;
+          res.end(body);
+        });
+        return;
+      }
       if (!isBlobGet) { ures.pipe(res); return; }
       const cutAt = opts.cutBlobAfter !== undefined && !cutDone && len > opts.cutBlobAfter ? opts.cutBlobAfter : -1;
       if (cutAt >= 0) cutDone = true;

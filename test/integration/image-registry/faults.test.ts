@@ -105,3 +105,23 @@ test('a registry that keeps failing gives up with the status in the error', asyn
   await assert.rejects(pull(`${proxy.host}/f/img:v1`, { store: newStore(), client: new RegistryClient({ domain: proxy.host, credentials: null, registries, retries: 2, retryDelayMs: 5 }) }),
     (e: unknown) => e instanceof RegistryError && e.status === 503 && /UNAVAILABLE/.test(e.message));
 });
+
+test('a manifest whose bytes do not match its digest is refused (by tag and by digest)', async (t) => {
+  const proxy = await startRegistryProxy(reg.host, { corruptManifests: true });
+  t.after(() => proxy.stop());
+  const client = new RegistryClient({ domain: proxy.host, credentials: null, registries });
+  const s = newStore();
+  await assert.rejects(pull(`${proxy.host}/f/img:v1`, { store: s, client }),
+    (e: unknown) => e instanceof RegistryDigestError && /Docker-Content-Digest/.test(e.message) && e.expected === img.digest);
+  await assert.rejects(pull(`${proxy.host}/f/img@${img.digest}`, { store: s, client }),
+    (e: unknown) => e instanceof RegistryDigestError && e.expected === img.digest && e.actual !== img.digest);
+  assert.equal(await s.has(img.digest), false);
+});
+
+test('blob downloads follow redirects to another origin', async (t) => {
+  const proxy = await startRegistryProxy(reg.host, { redirectBlobs: true });
+  t.after(() => proxy.stop());
+  const r = await pull(`${proxy.host}/f/img:v1`, { store: newStore(), client: new RegistryClient({ domain: proxy.host, credentials: null, registries }) });
+  assert.equal(r.digest, img.digest);
+  assert.ok(proxy.seen.filter((x) => x.status === 307).length >= img.manifests[0].layers.length + 1);
+});
