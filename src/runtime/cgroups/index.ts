@@ -1,4 +1,16 @@
 // Public face of the runtime's cgroup support (v1 and v2, cgroupfs driver only).
+//
+//   detectCgroups(mountinfo?, selfCgroup?) → CgroupHost      pure (reads /proc/self/* if not given)
+//   planCgroup(linux, id, host) → CgroupPlan & { warnings }   pure; throws CgroupConfigError/PathError
+//   applyCgroup(plan, pid)        mkdir, writes, pid → procs; undoes its dirs on failure
+//   updateCgroup(plan, resources) new limits for `update` (device rules untouched)
+//   removeCgroup(plan | dirs)     rmdir leaf-first with EBUSY retries; kills nothing
+//   cgroupPids / freeze / thaw / freezerState / cgroupStats
+//
+// Choices: a hybrid host (v1 controllers + cgroup2 at /sys/fs/cgroup/unified) is treated as
+// v1 and its cgroup2 tree is left alone. No cgroupsPath → "<id>" relative, like runc: under the
+// runtime's own cgroup on v1, under its parent on v2. "slice:prefix:name" is refused (no systemd
+// driver). v2 device rules need eBPF and are not enforced yet (a warning says so).
 export { detectCgroups, hierarchyDir, parseMountinfo, parseSelfCgroup } from './detect.ts';
 export { planCgroup, planUpdate, parseCgroupsPath, V2_CONTROLLERS } from './plan.ts';
 export type { PlannedCgroup, CgroupPathSpec } from './plan.ts';

@@ -20,8 +20,9 @@ export interface CgroupPathSpec {
 }
 
 /**
- * Reads linux.cgroupsPath. Absent or empty → `<id>` relative to the runtime's own cgroup, which
- * is runc's default with the cgroupfs driver. ".." cannot climb above the starting point.
+ * Reads linux.cgroupsPath. Absent or empty → `<id>` relative, which is runc's default with the
+ * cgroupfs driver. Relative paths start at the runtime's own cgroup on v1 and at its parent on
+ * v2 (as runc does). ".." cannot climb above the starting point.
  */
 export function parseCgroupsPath(cgroupsPath: string | undefined, id: string): CgroupPathSpec {
   const raw = cgroupsPath ?? '';
@@ -37,8 +38,11 @@ export function parseCgroupsPath(cgroupsPath: string | undefined, id: string): C
   return { absolute, path: absolute ? cleaned : cleaned.slice(1) };
 }
 
-function dirIn(mount: CgroupMount, spec: CgroupPathSpec, raw: string): string {
-  const full = spec.absolute ? spec.path : posix.join(mount.own, spec.path);
+function dirIn(mount: CgroupMount, spec: CgroupPathSpec, raw: string, version: 1 | 2): string {
+  // On v2 our own cgroup holds processes (ours), so it cannot delegate controllers to a child
+  // ("no internal processes"); like runc, relative paths then start from its parent.
+  const base = version === 2 ? posix.dirname(mount.own) : mount.own;
+  const full = spec.absolute ? spec.path : posix.join(base, spec.path);
   const d = hierarchyDir(mount, full);
   if (d === null) throw new CgroupPathError(raw, `cgroup ${full} is outside what ${mount.mountpoint} shows (root ${mount.root})`);
   return d;
@@ -61,7 +65,7 @@ export function planCgroup(linux: LinuxCgroupConfig, id: string, host: CgroupHos
       if (!mount) continue;
       let d = byMount.get(mount);
       if (d === undefined) {
-        d = dirIn(mount, spec, raw);
+        d = dirIn(mount, spec, raw, 1);
         byMount.set(mount, d);
         dirs.push(d);
       }
@@ -74,7 +78,7 @@ export function planCgroup(linux: LinuxCgroupConfig, id: string, host: CgroupHos
 
   const mount = host.unified;
   if (!mount) throw new CgroupPathError(raw, 'the host has no cgroup2 mount');
-  const dir = dirIn(mount, spec, raw);
+  const dir = dirIn(mount, spec, raw, 2);
   const list = new WriteList(() => dir);
   // Every ancestor from the mount down to the parent must delegate the controllers.
   for (let a = posix.dirname(dir); a.startsWith(mount.mountpoint); a = posix.dirname(a)) {

@@ -22,15 +22,17 @@ test('one directory; controllers delegated top-down in every ancestor, each opti
   assert.deepEqual(p.writes, expected);
 });
 
-test('relative path and default id go under the runtime\'s own cgroup', () => {
-  assert.deepEqual(plan({}, 'x').dirs, ['/sys/fs/cgroup/user.slice/user-1000.slice/session-3.scope/x']);
-  assert.deepEqual(planCgroup({}, 'id7', host).dirs, ['/sys/fs/cgroup/user.slice/user-1000.slice/session-3.scope/id7']);
+test('relative path and default id go under the parent of the runtime\'s own cgroup (runc\'s v2 rule)', () => {
+  assert.deepEqual(plan({}, 'x').dirs, ['/sys/fs/cgroup/user.slice/user-1000.slice/x']);
+  assert.deepEqual(planCgroup({}, 'id7', host).dirs, ['/sys/fs/cgroup/user.slice/user-1000.slice/id7']);
   const anc = planCgroup({}, 'id7', host).writes.filter((x) => x.value === '+memory').map((x) => x.path);
   assert.deepEqual(anc, [
     '/sys/fs/cgroup/cgroup.subtree_control', '/sys/fs/cgroup/user.slice/cgroup.subtree_control',
     '/sys/fs/cgroup/user.slice/user-1000.slice/cgroup.subtree_control',
-    '/sys/fs/cgroup/user.slice/user-1000.slice/session-3.scope/cgroup.subtree_control',
   ]);
+  // At the root, the parent of "/" is "/".
+  const atRoot = detectCgroups(v2Mountinfo, '0::/\n');
+  assert.deepEqual(planCgroup({}, 'id7', atRoot).dirs, ['/sys/fs/cgroup/id7']);
 });
 
 test('memory: max, low, swap.max as swap minus memory; notes for what v2 lacks', () => {
