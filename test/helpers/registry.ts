@@ -130,6 +130,8 @@ export interface TokenServerOptions {
   users: Record<string, string>;
   /** Anonymous requests get pull access (else a token granting nothing). */
   anonymousPull?: boolean;
+  /** OAuth2 refresh tokens (identity tokens) accepted by POST /token, and whose they are. */
+  refreshTokens?: Record<string, string>;
 }
 
 const b64url = (b: Buffer | string) => Buffer.from(b).toString('base64url');
@@ -147,12 +149,24 @@ export async function startTokenServer(opts: TokenServerOptions): Promise<TokenS
   const service = 'berth-test-registry';
   const issuer = 'berth-test-issuer';
   const requests: TokenServer['requests'] = [];
-  const server = http.createServer((req, res) => {
+  const server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
     if (url.pathname !== '/token') { res.writeHead(404).end(); return; }
     let user: string | null = null;
     const h = req.headers.authorization;
-    if (h?.startsWith('Basic ')) {
+    if (req.method === 'POST') {
+      // OAuth2: grant_type=refresh_token&refresh_token=…&service=…&scope=a b
+      let body = '';
+      for await (const c of req) body += String(c);
+      const form = new URLSearchParams(body);
+      const owner = opts.refreshTokens?.[form.get('refresh_token') ?? ''];
+      if (form.get('grant_type') !== 'refresh_token' || !owner) {
+        res.writeHead(401, { 'Content-Type': 'application/json' }).end('{"error":"invalid_grant"}');
+        return;
+      }
+      user = owner;
+      for (const sc of (form.get('scope') ?? '').split(' ').filter(Boolean)) url.searchParams.append('scope', sc);
+    } else if (h?.startsWith('Basic ')) {
       const [u, ...p] = Buffer.from(h.slice(6), 'base64').toString('utf8').split(':');
       if (opts.users[u] !== p.join(':')) {
         res.writeHead(401, { 'Content-Type': 'application/json' }).end(JSON.stringify({ errors: [{ code: 'UNAUTHORIZED', message: 'wrong username or password' }] }));

@@ -48,14 +48,16 @@ export class Authorizer {
 
   /** Learns from a 401. Returns normally when a retry can succeed; throws RegistryAuthError when
    * it cannot (no credentials for basic auth, unknown scheme). */
-  async challenged(res: HttpResponse, scopes: string[], operation: string): Promise<void> {
+  async challenged(res: HttpResponse, scopes: string[], operation: string, sent?: string): Promise<void> {
     const challenges = parseChallenges(res.headers['www-authenticate']);
     const b = challenges.find((c) => c.scheme === 'bearer');
     if (b && b.params.realm) {
       this.bearer = { realm: b.params.realm, service: b.params.service };
       this.basic = false;
-      // a token we hold for these scopes was not enough: forget it so the next one is fresh
-      this.tokens.delete(scopes.join(' '));
+      // the token this request carried was not enough (expired, revoked): forget it. A token
+      // fetched meanwhile by a concurrent request stays.
+      const key = scopes.join(' ');
+      if (sent !== undefined && sent === `Bearer ${this.tokens.get(key)?.token}`) this.tokens.delete(key);
       return;
     }
     if (challenges.some((c) => c.scheme === 'basic')) {

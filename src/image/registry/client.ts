@@ -158,7 +158,7 @@ export class RegistryClient {
       if (res.status === 401 && !challenged) {
         discard(res);
         challenged = true;
-        await auth.challenged(res, scopes, op);
+        await auth.challenged(res, scopes, op, header);
         continue;
       }
       if (res.status === 401 || res.status === 403) {

@@ -27,7 +27,7 @@ before(async () => {
   tmp = makeTemp('berth-auth-');
   img = buildOciLayout(join(tmp, 'img'), { tag: 'v1', busybox: false });
   basicReg = await startRegistry({ htpasswd: { alice: 'wonderland' } });
-  tokens = await startTokenServer({ users: { bob: 'builder' }, anonymousPull: false });
+  tokens = await startTokenServer({ users: { bob: 'builder' }, anonymousPull: false, refreshTokens: { 'bob-refresh-token': 'bob' } });
   tokenReg = await startRegistry({ token: tokens.config });
 });
 
@@ -119,4 +119,16 @@ test('skopeo-pushed image behind token auth pulls with berth', async () => {
   const r = await pull(`${tokenReg.host}/bob/multi:m`, { store: store(), platform: 'linux/arm/v7', credentials: { username: 'bob', password: 'builder' }, registries });
   assert.equal(r.digest, multi.digest);
   assert.equal(r.manifestDigest, multi.manifests[1].digest);
+});
+
+test('identity tokens (docker config identitytoken) use the OAuth2 refresh-token grant', async () => {
+  const cfg = join(tmp, 'idtoken-config.json');
+  writeFileSync(cfg, JSON.stringify({ auths: { [tokenReg.host]: { identitytoken: 'bob-refresh-token' } } }));
+  const creds = await lookupCredentials(tokenReg.host, { authFile: join(tmp, 'none.json'), dockerConfig: cfg });
+  const before = tokens.requests.length;
+  const r = await pull(`${tokenReg.host}/bob/app:v1`, { store: store(), credentials: creds, registries });
+  assert.equal(r.digest, img.digest);
+  assert.ok(tokens.requests.slice(before).some((x) => x.user === 'bob' && x.scopes.includes('repository:bob/app:pull')));
+  await assert.rejects(pull(`${tokenReg.host}/bob/app:v1`, { store: store(), credentials: { username: '', password: '', identityToken: 'stolen' }, registries }),
+    (e: unknown) => e instanceof RegistryAuthError && /rejected/.test(e.message));
 });
