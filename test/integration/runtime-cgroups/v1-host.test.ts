@@ -1,7 +1,7 @@
 // Real cgroups on this host: create, join, read back, freeze/thaw, stats, update, remove.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { posix } from 'node:path';
 import {
   applyCgroup, CgroupFsError, cgroupPids, cgroupStats, detectCgroups, freeze, freezerState, planCgroup, removeCgroup, thaw, updateCgroup,
@@ -176,4 +176,22 @@ test('v1: the memory limit is enforced (OOM kill above it, fine below)', { skip 
   assert.equal(small.code, 0);
   assert.equal(small.oomKill, 0);
   assert.ok(small.max > 8 * MiB && small.max < 32 * MiB);
+});
+
+test('v1: cpuset values are copied down through new intermediate cgroups', { skip }, async (t) => {
+  const name = testName('v1nest');
+  const plan = planCgroup({ cgroupsPath: `/${name}/a/b` }, 'unused', host!);
+  const child = spawnWaiting('exec sleep 60');
+  t.after(async () => {
+    await cleanup(plan, child);
+    for (const d of plan.dirs) for (const up of [posix.dirname(d), posix.dirname(posix.dirname(d))]) try { rmdirSync(up); } catch { /* gone */ }
+  });
+  await applyCgroup(plan, child.pid);
+  const leaf = dirOf(plan.dirs, 'cpuset.cpus');
+  const root = posix.dirname(posix.dirname(posix.dirname(leaf)));
+  for (const d of [posix.dirname(posix.dirname(leaf)), posix.dirname(leaf), leaf]) {
+    assert.equal(read(d, 'cpuset.cpus'), read(root, 'cpuset.cpus'), d);
+    assert.equal(read(d, 'cpuset.mems'), read(root, 'cpuset.mems'), d);
+  }
+  assert.ok(readFileSync(`/proc/${child.pid}/cgroup`, 'utf8').includes(`cpuset:/${name}/a/b`));
 });

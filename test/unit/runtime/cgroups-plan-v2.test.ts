@@ -127,3 +127,14 @@ test('device rules and net_cls/net_prio are noted as not enforced on v2', () => 
 test('systemd-style paths are refused on v2 as well', () => {
   assert.throws(() => planCgroup({ cgroupsPath: 'user.slice:berth:c1' }, 'c1', host), /systemd/);
 });
+
+test('planUpdate: same mapping without device rules or delegation', async () => {
+  const { planUpdate } = await import('../../../src/runtime/cgroups/index.ts');
+  const u2 = planUpdate({ memory: { limit: 1 << 20 }, pids: { limit: 9 }, devices: [{ allow: false }] }, 2, () => D);
+  assert.deepEqual(u2.writes, [w('memory.max', String(1 << 20)), w('pids.max', '9')]);
+  assert.deepEqual(u2.warnings, []);
+  const dirs: Record<string, string> = { memory: '/m', pids: '/p' };
+  const u1 = planUpdate({ memory: { limit: 1 << 20 }, pids: { limit: 9 }, devices: [{ allow: false }] }, 1, (c) => dirs[c]);
+  assert.deepEqual(u1.writes, [{ path: '/m/memory.limit_in_bytes', value: String(1 << 20) }, { path: '/p/pids.max', value: '9' }]);
+  assert.throws(() => planUpdate({ cpu: { shares: 512 } }, 1, (c) => dirs[c]), /needs the cpu cgroup controller/);
+});
