@@ -5,7 +5,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { unpackLayer } from '../../../src/image/unpack/index.ts';
 import { join } from 'node:path';
 import { pull } from '../../../src/image/pull.ts';
 import { push } from '../../../src/image/push.ts';
@@ -131,6 +132,23 @@ test('onLayer receives every layer byte while it downloads', async () => {
     },
   });
   for (const l of single.manifests[0].layers) assert.equal(seen.get(l.digest), l.digest);
+});
+
+test('pull tees layers into unpackLayer while they download', async () => {
+  const results = new Map<string, { diffID: string; dir: string }>();
+  const r = await pull(`${reg.host}/skopeo/single:v1`, {
+    store: store('unpack'), ...noCreds,
+    onLayer: async (desc, stream) => {
+      const dir = join(tmp, 'unpacked', desc.digest.slice(7, 19));
+      mkdirSync(dir, { recursive: true });
+      const res = await unpackLayer(stream, dir, { mediaType: desc.mediaType, expectedDigest: desc.digest });
+      results.set(desc.digest, { diffID: res.diffID, dir });
+    },
+  });
+  const [base, top] = single.manifests[0].layers;
+  assert.deepEqual(r.manifest.layers.map((l) => results.get(l.digest)?.diffID), r.config.rootfs.diff_ids);
+  assert.ok(statSync(join(results.get(base.digest)!.dir, 'bin/busybox')).size > 100_000);
+  assert.equal(readFileSync(join(results.get(top.digest)!.dir, 'etc/berth-platform'), 'utf8'), 'linux/amd64\n');
 });
 
 test('registry client: tags, HEAD, and not-found errors name the repository', async () => {
