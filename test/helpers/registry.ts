@@ -216,6 +216,8 @@ export interface ProxyOptions {
   corruptManifests?: boolean;
   /** Answer blob GETs with a 307 to the registry itself (another origin, like a storage bucket). */
   redirectBlobs?: boolean;
+  /** Hang up on the first upload PUT/PATCH after this many request-body bytes. */
+  cutUploadAfter?: number;
 }
 
 export interface RegistryProxy {
@@ -235,6 +237,7 @@ export async function startRegistryProxy(target: string, opts: ProxyOptions = {}
   const state: RegistryProxy = { host: `127.0.0.1:${port}`, port, seen: [], cuts: 0, stop: async () => undefined };
   let cutDone = false;
   let failed = 0;
+  let uploadCut = false;
   const server = http.createServer((req, res) => {
     const entry: RegistryProxy['seen'][number] = { method: req.method ?? '', path: req.url ?? '', range: req.headers.range };
     state.seen.push(entry);
@@ -243,6 +246,16 @@ export async function startRegistryProxy(target: string, opts: ProxyOptions = {}
       entry.status = 503;
       req.resume();
       res.writeHead(503, { 'Content-Type': 'application/json' }).end('{"errors":[{"code":"UNAVAILABLE","message":"injected by test proxy"}]}');
+      return;
+    }
+    if (opts.cutUploadAfter !== undefined && !uploadCut && (req.method === 'PUT' || req.method === 'PATCH') && /\/blobs\/uploads\//.test(req.url ?? '')
+      && Number(req.headers['content-length'] ?? 0) > opts.cutUploadAfter) {
+      uploadCut = true;
+      let got = 0;
+      req.on('data', (c: Buffer) => {
+        got += c.length;
+        if (got >= opts.cutUploadAfter! && !req.socket.destroyed) { state.cuts++; entry.status = -1; req.socket.destroy(); }
+      });
       return;
     }
     if (opts.redirectBlobs && req.method === 'GET' && /\/blobs\/sha256:/.test(req.url ?? '')) {

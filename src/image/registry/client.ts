@@ -134,7 +134,7 @@ export class RegistryClient {
 
   /** One API call with auth, challenge handling and retries. Returns any response other than
    * 401/403 and retryable errors; callers check the status they expect. */
-  private async exchange(op: string, scopes: string[], make: (b: Base) => HttpRequest): Promise<HttpResponse> {
+  private async exchange(op: string, scopes: string[], make: (b: Base) => HttpRequest, retryNetwork = true): Promise<HttpResponse> {
     let attempt = 0;
     let challenged = false;
     for (;;) {
@@ -148,7 +148,7 @@ export class RegistryClient {
       try {
         res = await send({ ...req, headers, insecureTLS: b.insecureTLS, idleTimeoutMs: this.idleTimeoutMs });
       } catch (e) {
-        if (isRetryableNetworkError(e) && attempt < this.retries) {
+        if (retryNetwork && isRetryableNetworkError(e) && attempt < this.retries) {
           attempt++;
           await sleep(this.delay(attempt));
           continue;
@@ -360,14 +360,14 @@ export class RegistryClient {
             const res = await this.exchange(`${op} (chunk ${start}-${end})`, scopes, () => ({
               method: 'PATCH', url: target, followRedirects: false, body: counted(start, end),
               headers: { 'Content-Type': 'application/octet-stream', 'Content-Range': `${start}-${end}`, 'Content-Length': String(end - start + 1) },
-            }));
+            }), false);
             discard(res);
             if (res.status !== 202) await this.fail(`${op} (chunk ${start}-${end})`, res);
             if (res.headers.location) url = new URL(res.headers.location, url);
           }
           const done = new URL(url);
           done.searchParams.append('digest', desc.digest);
-          const res = await this.exchange(`${op} (finish)`, scopes, () => ({ method: 'PUT', url: done, body: Buffer.alloc(0), followRedirects: false }));
+          const res = await this.exchange(`${op} (finish)`, scopes, () => ({ method: 'PUT', url: done, body: Buffer.alloc(0), followRedirects: false }), false);
           discard(res);
           if (res.status !== 201) await this.fail(`${op} (finish)`, res);
         } else {
@@ -376,14 +376,15 @@ export class RegistryClient {
           const res = await this.exchange(op, scopes, () => ({
             method: 'PUT', url: done, followRedirects: false, body: counted(0, Math.max(0, desc.size - 1)),
             headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(desc.size) },
-          }));
+          }), false);
           discard(res);
           if (res.status !== 201) await this.fail(op, res);
         }
         return 'uploaded';
       } catch (e) {
         const cause = (e as { cause?: unknown }).cause;
-        const retry = (isRetryableNetworkError(e) || isRetryableNetworkError(cause)) && attempt < 2;
+        // a cut upload restarts from a fresh session (the old one may be half-written)
+        const retry = (isRetryableNetworkError(e) || isRetryableNetworkError(cause)) && attempt < this.retries;
         if (!retry) throw e;
         opts.onBytes?.(-sent);
         await sleep(this.delay(attempt + 1));

@@ -9,7 +9,8 @@ import { pull } from '../../../src/image/pull.ts';
 import { RegistryClient } from '../../../src/image/registry/client.ts';
 import { RegistryDigestError, RegistryError } from '../../../src/image/registry/errors.ts';
 import { FileContentStore } from '../../../src/image/store/content.ts';
-import { buildOciLayout, skopeoPush, type BuiltLayout } from '../../helpers/images.ts';
+import { buildOciLayout, loadLayoutIntoStore, skopeoInspectRaw, skopeoPush, type BuiltLayout } from '../../helpers/images.ts';
+import { push } from '../../../src/image/push.ts';
 import { digestOf, startRegistry, startRegistryProxy, type RegistryInstance } from '../../helpers/registry.ts';
 import { makeTemp, removeTemp } from '../../helpers/rootfs.ts';
 import { readFileSync } from 'node:fs';
@@ -124,4 +125,20 @@ test('blob downloads follow redirects to another origin', async (t) => {
   const r = await pull(`${proxy.host}/f/img:v1`, { store: newStore(), client: new RegistryClient({ domain: proxy.host, credentials: null, registries }) });
   assert.equal(r.digest, img.digest);
   assert.ok(proxy.seen.filter((x) => x.status === 307).length >= img.manifests[0].layers.length + 1);
+});
+
+test('an upload cut mid-body restarts in a fresh session and the push completes', async (t) => {
+  const proxy = await startRegistryProxy(reg.host, { cutUploadAfter: 100_000 });
+  t.after(() => proxy.stop());
+  const s = newStore();
+  await loadLayoutIntoStore(img, s);
+  const res = await push(img.digest, `${proxy.host}/f/pushed:cut`, { store: s, client: new RegistryClient({ domain: proxy.host, credentials: null, registries, retryDelayMs: 10 }) });
+  assert.equal(res.digest, img.digest);
+  assert.equal(proxy.cuts, 1);
+  const layer = bigLayer();
+  const posts = proxy.seen.filter((x) => x.method === 'POST' && x.path.includes('/f/pushed/blobs/uploads/'));
+  assert.equal(posts.length, img.manifests[0].layers.length + 2, 'one extra upload session for the cut blob');
+  assert.equal(digestOf(await skopeoInspectRaw(`${reg.host}/f/pushed:cut`)), img.digest);
+  const back = await pull(`${reg.host}/f/pushed:cut`, { store: newStore(), credentials: null, registries });
+  assert.equal(back.manifest.layers.find((l) => l.digest === layer.digest)?.size, layer.size);
 });
