@@ -1,0 +1,31 @@
+// berth pull [--platform P] [-q] [-a] NAME[:TAG|@DIGEST]
+import { pullImage } from '../../image/ops/index.ts';
+import type { Command } from './context.ts';
+import { bool, parseFlags, str, type FlagDef } from './flags.ts';
+import { needArgs, progressFor, withStore } from './image-common.ts';
+
+const flags: FlagDef[] = [
+  { name: 'all-tags', short: 'a', kind: 'bool', help: 'Download all tagged images in the repository' },
+  { name: 'platform', kind: 'string', help: 'Set platform if server is multi-platform capable (os/arch[/variant])' },
+  { name: 'quiet', short: 'q', kind: 'bool', help: 'Suppress verbose output' },
+  { name: 'disable-content-trust', kind: 'bool', help: 'Accepted for compatibility (no content trust)' },
+];
+
+const cmd: Command = {
+  usage: 'berth pull [OPTIONS] NAME[:TAG|@DIGEST]',
+  about: 'Download an image from a registry',
+  flags,
+  async run(ctx) {
+    const p = parseFlags(ctx.argv, flags);
+    needArgs(p.args, 'pull', 1);
+    const quiet = bool(p, 'quiet');
+    return withStore(ctx, async (store) => {
+      const all = bool(p, 'all-tags');
+      const pulled = await pullImage(store, p.args[0], { platform: str(p, 'platform'), allTags: all, progress: progressFor(quiet) });
+      if (all) ctx.out(quiet ? '' : `All tags pulled for ${p.args[0]}\n`);
+      for (const r of pulled) ctx.out(`${r.reference}\n`);
+      return 0;
+    });
+  },
+};
+export default cmd;

@@ -1,0 +1,36 @@
+// berth push [-q] NAME[:TAG]
+import { pushImage } from '../../image/ops/index.ts';
+import type { Command } from './context.ts';
+import { bool, parseFlags, type FlagDef } from './flags.ts';
+import { needArgs, progressFor, withStore } from './image-common.ts';
+
+const flags: FlagDef[] = [
+  { name: 'quiet', short: 'q', kind: 'bool', help: 'Suppress verbose output' },
+  { name: 'all-tags', short: 'a', kind: 'bool', help: 'Push all tags of the repository' },
+  { name: 'disable-content-trust', kind: 'bool', help: 'Accepted for compatibility (no content trust)' },
+];
+
+const cmd: Command = {
+  usage: 'berth push [OPTIONS] NAME[:TAG]',
+  about: 'Upload an image to a registry',
+  flags,
+  async run(ctx) {
+    const p = parseFlags(ctx.argv, flags);
+    needArgs(p.args, 'push', 1);
+    const quiet = bool(p, 'quiet');
+    return withStore(ctx, async (store) => {
+      let refs = [p.args[0]];
+      if (bool(p, 'all-tags')) {
+        const { listImages } = await import('../../image/ops/index.ts');
+        const rows = await listImages(store, { reference: p.args[0] });
+        refs = [...new Set(rows.filter((r) => r.tag !== '<none>').map((r) => `${r.repository}:${r.tag}`))];
+      }
+      for (const ref of refs) {
+        const r = await pushImage(store, ref, { progress: progressFor(quiet) });
+        if (quiet) ctx.out(`${r.reference}\n`);
+      }
+      return 0;
+    });
+  },
+};
+export default cmd;

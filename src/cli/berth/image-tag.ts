@@ -1,0 +1,20 @@
+// berth tag SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]
+import { tagImage } from '../../image/ops/index.ts';
+import type { Command } from './context.ts';
+import { parseFlags } from './flags.ts';
+import { needArgs, withStore } from './image-common.ts';
+
+const cmd: Command = {
+  usage: 'berth tag SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]',
+  about: 'Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE',
+  flags: [],
+  async run(ctx) {
+    const p = parseFlags(ctx.argv, []);
+    needArgs(p.args, 'tag', 2);
+    return withStore(ctx, async (store) => {
+      tagImage(store, p.args[0], p.args[1]);
+      return 0;
+    });
+  },
+};
+export default cmd;
