@@ -24,7 +24,7 @@ let multi: BuiltLayout;
 const noCreds = { credentials: null, registries: { insecure: [] } };
 
 before(async () => {
-  tmp = makeTemp('berth-rt-');
+  tmp = makeTemp('berth-imgrt-');
   reg = await startRegistry();
   single = buildOciLayout(join(tmp, 'single'), { tag: 'v1' });
   multi = buildOciLayout(join(tmp, 'multi'), { tag: 'multi', busybox: false, platforms: [{ os: 'linux', architecture: 'amd64' }, { os: 'linux', architecture: 'arm64', variant: 'v8' }] });
