@@ -142,3 +142,25 @@ test('GC keeps young unreferenced blobs (a pull in progress) and removes old one
   assert.deepEqual(g2.blobsRemoved, [orphan]);
   assert.equal(await s.content.has(orphan), false);
 });
+
+test('two concurrent unpacks of one image unpack each layer once', async (t) => {
+  const dir = makeTemp('berth-test-snap-');
+  const s = openImageStore(join(dir, 'root'), { driver: 'copy' });
+  t.after(() => { s.close(); removeTemp(dir); });
+  const layers: Buffer[] = [];
+  for (const n of [1, 2]) {
+    const src = join(dir, `src${n}`);
+    mkdirSync(src);
+    writeFileSync(join(src, `f${n}`), String(n).repeat(100000));
+    layers.push(gnuTarGz(src, join(dir, `l${n}.tgz`)));
+  }
+  const img = await storeImage(s, 'concurrent', layers);
+  const [a, b] = await Promise.all([
+    unpackImage(s.content, s.snapshotter, img.manifest, img.config),
+    unpackImage(s.content, s.snapshotter, img.manifest, img.config),
+  ]);
+  assert.equal(a.chainID, b.chainID);
+  assert.equal(a.unpacked + b.unpacked, 2, 'each layer unpacked by exactly one of them');
+  assert.equal(s.snapshotter.list().length, 2);
+  assert.equal(readFileSync(join(s.snapshotter.fsPath(a.chainID), 'f1'), 'utf8').length, 100000);
+});
