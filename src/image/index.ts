@@ -19,6 +19,8 @@ export * from './auth/index.ts';
 export { pull } from './pull.ts';
 export type { PullOptions, PullResult } from './pull.ts';
 export { push, PushError } from './push.ts';
+export { login, logout } from './login.ts';
+export type { LoginOptions } from './login.ts';
 export type { PushOptions, PushResult } from './push.ts';
 export { createProgress, quietProgress, shortId, formatBytes, renderLayerLine } from './progress.ts';
 export type { Progress, ProgressEvent, ProgressMode, LayerAction } from './progress.ts';

@@ -97,7 +97,11 @@ ${auth}`;
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => { stderr = (stderr + d).slice(-20_000); });
   const log = () => stderr;
+  // if the test process dies without its after hooks, do not leave the registry behind
+  const onExit = () => { if (child.exitCode === null) child.kill('SIGKILL'); };
+  process.once('exit', onExit);
   const stop = async () => {
+    process.removeListener('exit', onExit);
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
       const t = setTimeout(() => child.kill('SIGKILL'), 3000);

@@ -7,6 +7,7 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { saveLogin } from '../../../src/image/auth/authfile.ts';
 import { lookupCredentials } from '../../../src/image/auth/index.ts';
+import { login, logout } from '../../../src/image/login.ts';
 import { pull } from '../../../src/image/pull.ts';
 import { push } from '../../../src/image/push.ts';
 import { RegistryClient } from '../../../src/image/registry/client.ts';
@@ -131,4 +132,16 @@ test('identity tokens (docker config identitytoken) use the OAuth2 refresh-token
   assert.ok(tokens.requests.slice(before).some((x) => x.user === 'bob' && x.scopes.includes('repository:bob/app:pull')));
   await assert.rejects(pull(`${tokenReg.host}/bob/app:v1`, { store: store(), credentials: { username: '', password: '', identityToken: 'stolen' }, registries }),
     (e: unknown) => e instanceof RegistryAuthError && /rejected/.test(e.message));
+});
+
+test('login checks credentials with the registry before storing them (basic and bearer)', async () => {
+  for (const [reg, user, pass] of [[basicReg, 'alice', 'wonderland'], [tokenReg, 'bob', 'builder']] as const) {
+    const f = join(tmp, `login-${reg.port}.json`);
+    await assert.rejects(login(reg.host, { username: user, password: 'wrong' }, { authFile: f, registries }), RegistryAuthError);
+    assert.equal(await lookupCredentials(reg.host, { authFile: f, dockerConfig: false }), null, 'a refused login is not stored');
+    await login(reg.host, { username: user, password: pass }, { authFile: f, registries });
+    assert.deepEqual(await lookupCredentials(reg.host, { authFile: f, dockerConfig: false }), { username: user, password: pass });
+    assert.equal(logout(reg.host, { authFile: f }), true);
+    assert.equal(await lookupCredentials(reg.host, { authFile: f, dockerConfig: false }), null);
+  }
 });
