@@ -151,6 +151,24 @@ test('pull tees layers into unpackLayer while they download', async () => {
   assert.equal(readFileSync(join(results.get(top.digest)!.dir, 'etc/berth-platform'), 'utf8'), 'linux/amd64\n');
 });
 
+test('docker schema2 manifests and manifest lists (converted by skopeo) pull with matching digests', async () => {
+  for (const [layout, repo] of [[single, 'docker/single'], [multi, 'docker/multi']] as const) {
+    execFileSync('skopeo', ['copy', '--all', '--format', 'v2s2', '--dest-tls-verify=false', `oci:${layout.dir}:${layout.tag}`, `docker://${reg.host}/${repo}:d`], { stdio: 'ignore' });
+    const raw = await skopeoInspectRaw(`${reg.host}/${repo}:d`);
+    const mt = (JSON.parse(raw.toString()) as { mediaType: string }).mediaType;
+    assert.match(mt, /^application\/vnd\.docker\.distribution\.manifest\.(v2|list\.v2)\+json$/);
+    const s = store('docker');
+    const r = await pull(`${reg.host}/${repo}:d`, { store: s, platform: 'linux/amd64', ...noCreds });
+    assert.equal(r.digest, digestOf(raw));
+    assert.equal(r.mediaType, mt);
+    assert.equal(r.manifest.mediaType, 'application/vnd.docker.distribution.manifest.v2+json');
+    assert.equal(r.config.architecture, 'amd64');
+    // and berth pushes the docker-typed image back unchanged
+    const p = await push(r.digest === r.manifestDigest ? r.digest : r.manifestDigest, `${reg.host}/${repo}-copy:d`, { store: s, ...noCreds });
+    assert.equal(digestOf(await skopeoInspectRaw(`${reg.host}/${repo}-copy:d`)), p.digest);
+  }
+});
+
 test('registry client: tags, HEAD, and not-found errors name the repository', async () => {
   const c = new RegistryClient({ domain: reg.host, ...noCreds });
   await c.ping();
