@@ -27,7 +27,8 @@ export function findImage(store: ImageStore, ref: string): FoundImage {
   try { name = normalizeName(ref); } catch { /* not a reference: maybe an ID */ }
   if (name) {
     const rec = store.metadata.get(name);
-    if (rec) return { image: groupRecords(all.filter((r) => r.configDigest === rec.configDigest))[0], record: rec };
+    // an ID-only record (untagged image) is found as the ID it is, not as a name
+    if (rec) return { image: groupRecords(all.filter((r) => r.configDigest === rec.configDigest))[0], record: rec.name === rec.configDigest ? null : rec };
     // repo@digest also finds an image stored under a tag whose target is that digest
     const pinned = parseReference(ref);
     if (pinned.digest) {
