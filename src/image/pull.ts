@@ -41,6 +41,8 @@ export interface PullResult {
    * manifest digest (docker's "Digest:" line, RepoDigests). */
   digest: string;
   mediaType: string;
+  /** Size in bytes of the manifest or index at `digest` (for ImageRecord.target). */
+  size: number;
   /** The platform manifest chosen (equal to `digest` for single-platform images). */
   manifestDigest: string;
   manifest: Manifest;
@@ -142,7 +144,7 @@ export async function pull(ref: string | Reference, opts: PullOptions): Promise<
     progress.emit({ type: 'status', message: `Digest: ${top.digest}` });
     progress.emit({ type: 'status', message: `Status: Downloaded newer image for ${name}` });
     return {
-      reference: name, digest: top.digest, mediaType: top.mediaType, manifestDigest, manifest, configDigest: cfgDesc.digest, config, index,
+      reference: name, digest: top.digest, mediaType: top.mediaType, size: top.bytes.length, manifestDigest, manifest, configDigest: cfgDesc.digest, config, index,
       platform: { os: config.os ?? platform.os, architecture: config.architecture ?? platform.architecture, ...(config.variant ? { variant: config.variant } : {}) },
     };
   } finally {

@@ -46,6 +46,7 @@ test('berth pulls an image pushed by skopeo with the same digests', async () => 
   const r = await pull(`${reg.host}/skopeo/single:v1`, { store: s, ...noCreds });
   assert.equal(r.digest, single.digest);
   assert.equal(r.manifestDigest, single.digest);
+  assert.equal(r.size, single.manifests[0].size);
   assert.equal(r.configDigest, single.manifests[0].configDigest);
   assert.equal(r.config.architecture, 'amd64');
   assert.deepEqual(r.config.rootfs.diff_ids, single.manifests[0].layers.map((l) => l.diffId));
