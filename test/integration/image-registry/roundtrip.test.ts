@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { pull } from '../../../src/image/pull.ts';
 import { push } from '../../../src/image/push.ts';
 import { RegistryClient } from '../../../src/image/registry/client.ts';
-import { UnsupportedManifestError } from '../../../src/image/registry/errors.ts';
+import { RegistryError, UnsupportedManifestError } from '../../../src/image/registry/errors.ts';
 import { FileContentStore } from '../../../src/image/store/content.ts';
 import { buildOciLayout, loadLayoutIntoStore, skopeoInspectRaw, skopeoPush, type BuiltLayout } from '../../helpers/images.ts';
 import { digestOf, startRegistry, startRegistryProxy, type RegistryInstance } from '../../helpers/registry.ts';
@@ -168,6 +168,16 @@ test('docker schema2 manifests and manifest lists (converted by skopeo) pull wit
     const p = await push(r.digest === r.manifestDigest ? r.digest : r.manifestDigest, `${reg.host}/${repo}-copy:d`, { store: s, ...noCreds });
     assert.equal(digestOf(await skopeoInspectRaw(`${reg.host}/${repo}-copy:d`)), p.digest);
   }
+});
+
+test('insecure registries: https without verification is tried, then plain http; others need https', async () => {
+  // 0.0.0.0 reaches the loopback listener on Linux but is not classed as loopback, so the
+  // scheme comes from registries.json as it would for a LAN registry.
+  const host = `0.0.0.0:${reg.port}`;
+  const r = await pull(`${host}/skopeo/single:v1`, { store: store('insecure'), credentials: null, registries: { insecure: [host] } });
+  assert.equal(r.digest, single.digest);
+  await assert.rejects(pull(`${host}/skopeo/single:v1`, { store: store('secure'), credentials: null, registries: { insecure: [] } }),
+    (e: unknown) => e instanceof RegistryError && e.message.includes(`https://${host}`));
 });
 
 test('registry client: tags, HEAD, and not-found errors name the repository', async () => {
