@@ -3,6 +3,7 @@
 
 #include <endian.h>
 #include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +26,11 @@ static int take(void *dst, size_t n) {
   while (n) {
     if (rpos == rlen) {
       ssize_t r;
-      do r = read(chan, rbuf, sizeof rbuf); while (r < 0 && errno == EINTR);
+      do {
+        r = read(chan, rbuf, sizeof rbuf);
+        // A channel handed over non-blocking still gets blocking semantics.
+        if (r < 0 && errno == EAGAIN) poll(&(struct pollfd){.fd = chan, .events = POLLIN}, 1, -1);
+      } while (r < 0 && (errno == EINTR || errno == EAGAIN));
       if (r <= 0) return -1;
       rpos = 0;
       rlen = (size_t)r;

@@ -34,36 +34,63 @@ int in_root(const char *path, int flags, mode_t mode) {
 // last component as `kind` (a directory with `mode`, or an empty file). Anything created is
 // created relative to an already-resolved parent and then looked up again from the root, so a
 // dangling symlink in the image can never make us create something outside.
-static int ensure(char *p, enum create kind, mode_t mode) {
-  int fd = in_root(*p ? p : "/", O_PATH | (kind == CREATE_DIR ? O_DIRECTORY : 0), 0);
+static int ensure_depth(char *p, enum create kind, mode_t mode, int depth);
+
+// The entry `last` in pfd exists but could not be opened: a dangling symlink. Create what it
+// points to, read as a path in root (relative to the parent `parent`), as the image intends.
+static int follow_dangling(int pfd, const char *parent, const char *last, enum create kind, mode_t mode, int depth) {
+  char link[4096], next[8192];
+  ssize_t n = readlinkat(pfd, last, link, sizeof link - 1);
+  if (n < 0) return -1;   // not a symlink after all: keep ENOENT's story simple
+  link[n] = 0;
+  if (depth >= 40) {
+    errno = ELOOP;
+    return -1;
+  }
+  if (link[0] == '/') snprintf(next, sizeof next, "%s", link);
+  else snprintf(next, sizeof next, "%s/%s", parent, link);
+  int fd = ensure_depth(next, kind, mode, depth + 1);
+  if (fd >= 0) close(fd);
+  return fd;
+}
+
+// Opens path in root (O_PATH), creating what is missing: directories 0755 on the way, and the
+// last component as `kind` (a directory with `mode`, or an empty file). Anything created is
+// created relative to an already-resolved parent and then looked up again from the root, so no
+// symlink in the image can make us create something outside.
+static int ensure_depth(char *p, enum create kind, mode_t mode, int depth) {
+  int dirflag = kind == CREATE_DIR ? O_DIRECTORY : 0;
+  int fd = in_root(*p ? p : "/", O_PATH | dirflag, 0);
   if (fd >= 0 || errno != ENOENT || kind == CREATE_NONE) return fd;
   size_t len = strlen(p);
   while (len > 1 && p[len - 1] == '/') p[--len] = 0;
   char *slash = strrchr(p, '/');
   const char *last = slash ? slash + 1 : p;
-  int pfd;
-  if (slash) {
-    *slash = 0;
-    pfd = ensure(slash == p ? "/" : p, CREATE_DIR, 0755);
-    *slash = '/';
-  } else {
-    pfd = ensure((char[]){"/"}, CREATE_DIR, 0755);
+  char *parent = slash == p ? (char[]){"/"} : slash ? p : (char[]){"/"};
+  if (slash && slash != p) *slash = 0;
+  int pfd = ensure_depth(parent, CREATE_DIR, 0755, depth);
+  int r = -1, saved = errno;
+  if (pfd >= 0) {
+    if (kind == CREATE_DIR) {
+      r = mkdirat(pfd, last, mode);
+    } else if ((r = openat(pfd, last, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644)) >= 0) {
+      close(r);
+    }
+    saved = errno;
+    if (r < 0 && saved == EEXIST && (r = follow_dangling(pfd, parent, last, kind, mode, depth)) < 0) saved = errno;
+    close(pfd);
   }
+  if (slash && slash != p) *slash = '/';
   if (pfd < 0) return -1;
-  int r;
-  if (kind == CREATE_DIR) {
-    r = mkdirat(pfd, last, mode);
-  } else {
-    r = openat(pfd, last, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
-    if (r >= 0) close(r);
-  }
-  int saved = errno;
-  close(pfd);
   if (r < 0 && saved != EEXIST) {
     errno = saved;
     return -1;
   }
-  return in_root(p, O_PATH | (kind == CREATE_DIR ? O_DIRECTORY : 0), 0);
+  return in_root(p, O_PATH | dirflag, 0);
+}
+
+static int ensure(char *p, enum create kind, mode_t mode) {
+  return ensure_depth(p, kind, mode, 0);
 }
 
 int in_root_ensure(const char *path, enum create kind, mode_t mode) {
