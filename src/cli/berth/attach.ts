@@ -1,0 +1,28 @@
+// berth attach [--no-stdin] CONTAINER: connects to conmon's attach socket until the container
+// (or our stdin, for a container without a tty) ends; exits with the container's code.
+import { bool, FlagError, parseFlags, type FlagDef } from './flags.ts';
+import type { Command } from './context.ts';
+import { attachSocket } from './stream.ts';
+
+const FLAGS: FlagDef[] = [
+  { name: 'no-stdin', kind: 'bool', help: 'Do not attach STDIN' },
+  { name: 'sig-proxy', kind: 'bool', help: 'Proxy all received signals to the process (default true)' },
+];
+
+const cmd: Command = {
+  usage: 'berth attach [OPTIONS] CONTAINER',
+  about: 'Attach local standard input, output, and error streams to a running container',
+  flags: FLAGS,
+  async run(ctx) {
+    const p = parseFlags(ctx.argv, FLAGS);
+    if (p.args.length !== 1) throw new FlagError('requires exactly 1 argument');
+    const engine = ctx.engine();
+    const rec = engine.get(p.args[0]);
+    if (rec.state.status !== 'running') throw new Error('You cannot attach to a stopped container, start it first');
+    const s = await attachSocket(ctx.attachHelper, engine, rec, { stdin: rec.config.openStdin && !bool(p, 'no-stdin'), tty: rec.config.tty });
+    await s.done;
+    const done = await engine.waitExit(rec.id, 2000);
+    return done && done.state.status !== 'running' ? done.state.exitCode : 0;
+  },
+};
+export default cmd;

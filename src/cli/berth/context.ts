@@ -1,0 +1,45 @@
+// What every berth command gets: its arguments, the global options and a lazily opened Engine.
+import { Engine } from '../../engine/index.ts';
+import type { FlagDef } from './flags.ts';
+
+export interface Globals {
+  root?: string;
+  runRoot?: string;
+  runtime?: string;
+  debug: boolean;
+}
+
+export interface Context {
+  argv: string[];
+  globals: Globals;
+  /** argv prefix that runs this CLI again (conmon's exit command). */
+  cli: string[];
+  /** Path of the berth-attach helper. */
+  attachHelper: string;
+  engine(): Engine;
+  out(text: string): void;
+  err(text: string): void;
+}
+
+export interface Command {
+  usage: string;
+  about: string;
+  flags?: FlagDef[];
+  /** Returns the exit code. */
+  run(ctx: Context): Promise<number>;
+}
+
+export type CommandTable = Record<string, { about: string; load: () => Promise<{ default: Command }> }>;
+
+export function makeContext(argv: string[], globals: Globals, cli: string[], attachHelper: string): Context {
+  let engine: Engine | undefined;
+  return {
+    argv, globals, cli, attachHelper,
+    engine() {
+      engine ??= new Engine({ root: globals.root, runRoot: globals.runRoot, runtime: globals.runtime, cli });
+      return engine;
+    },
+    out: (t) => { process.stdout.write(t); },
+    err: (t) => { process.stderr.write(t); },
+  };
+}

@@ -1,0 +1,51 @@
+// berth inspect [-f TPL] NAME...: containers, then volumes and networks by that name.
+import { FlagError, parseFlags, str, type FlagDef } from './flags.ts';
+import type { Command } from './context.ts';
+import { inspectDoc, renderTemplate } from './present.ts';
+import { NoSuchContainerError } from '../../engine/index.ts';
+
+const FLAGS: FlagDef[] = [
+  { name: 'format', short: 'f', kind: 'string', help: 'Format output using a custom template' },
+  { name: 'type', kind: 'string', help: 'Only inspect objects of the given type (container, volume, network)' },
+  { name: 'size', short: 's', kind: 'bool', help: 'Display total file sizes (not computed)' },
+];
+
+const cmd: Command = {
+  usage: 'berth inspect [OPTIONS] NAME|ID [NAME|ID...]',
+  about: 'Return low-level information on berth objects',
+  flags: FLAGS,
+  async run(ctx) {
+    const p = parseFlags(ctx.argv, FLAGS);
+    if (!p.args.length) throw new FlagError('requires at least 1 argument');
+    const engine = ctx.engine();
+    const type = str(p, 'type');
+    const docs: Record<string, unknown>[] = [];
+    let failed = false;
+    for (const ref of p.args) {
+      try {
+        if (type && type !== 'container') throw new NoSuchContainerError(ref);
+        docs.push(inspectDoc(engine, engine.get(ref)));
+        continue;
+      } catch (e) {
+        if (!(e instanceof NoSuchContainerError)) throw e;
+      }
+      const v = type && type !== 'volume' ? null : engine.store.volume(ref);
+      if (v) { docs.push({ Name: v.name, Driver: v.driver, Mountpoint: v.mountpoint, CreatedAt: v.created, Labels: v.labels, Scope: 'local', Options: {} }); continue; }
+      if (!type || type === 'network') {
+        try {
+          const { inspectNetwork } = await import('../../network/index.ts');
+          const { netOpts } = await import('../../engine/netglue.ts');
+          docs.push(await inspectNetwork(ref, netOpts(engine)) as unknown as Record<string, unknown>);
+          continue;
+        } catch { /* not a network either */ }
+      }
+      failed = true;
+      ctx.err(`Error: No such object: ${ref}\n`);
+    }
+    const fmt = str(p, 'format');
+    if (fmt) ctx.out(docs.map((d) => `${renderTemplate(fmt, d)}\n`).join(''));
+    else ctx.out(`${JSON.stringify(docs, null, 4)}\n`);
+    return failed ? 1 : 0;
+  },
+};
+export default cmd;

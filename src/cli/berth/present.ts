@@ -1,0 +1,102 @@
+// How containers look to the user: docker's ps columns, human durations, port strings,
+// `inspect` documents and the {{.Field}} subset of Go templates for --format.
+import type { ContainerRecord, Engine } from '../../engine/index.ts';
+import type { PortMapping } from '../../network/index.ts';
+
+export function humanDuration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 1) return 'Less than a second';
+  if (s < 60) return `${s} second${s === 1 ? '' : 's'}`;
+  const m = Math.round(s / 60);
+  if (m < 60) return m === 1 ? 'About a minute' : `${m} minutes`;
+  const h = Math.round(s / 3600);
+  if (h < 48) return h === 1 ? 'About an hour' : `${h} hours`;
+  return `${Math.round(h / 24)} days`;
+}
+
+export function statusText(r: ContainerRecord, now = Date.now()): string {
+  const st = r.state;
+  if (st.status === 'running') return `Up ${humanDuration(now - Date.parse(st.startedAt))}`;
+  if (st.status === 'exited') return `Exited (${st.exitCode}) ${humanDuration(now - Date.parse(st.finishedAt || r.created))} ago`;
+  if (st.status === 'removing') return 'Removal In Progress';
+  return 'Created';
+}
+
+export function portsText(ports: PortMapping[]): string {
+  return ports.map((p) => `${p.hostIP || '0.0.0.0'}:${p.hostPort}->${p.containerPort}/${p.protocol}`).join(', ');
+}
+
+export function commandText(r: ContainerRecord): string {
+  return [...r.config.entrypoint, ...r.config.cmd].join(' ');
+}
+
+export function familiarImage(r: ContainerRecord): string {
+  return r.config.image;
+}
+
+export function psRow(r: ContainerRecord): Record<string, string> {
+  return {
+    ID: r.id.slice(0, 12), Image: familiarImage(r), Command: JSON.stringify(commandText(r)), CreatedAt: r.created,
+    RunningFor: `${humanDuration(Date.now() - Date.parse(r.created))} ago`, Ports: portsText(r.state.ports), State: r.state.status,
+    Status: statusText(r), Names: r.name, Labels: Object.entries(r.config.labels).map(([k, v]) => `${k}=${v}`).join(','),
+    Mounts: r.config.mounts.map((m) => m.type === 'volume' ? m.source.slice(0, 15) : m.source).join(','),
+    Networks: Object.keys(r.state.networks).join(','), Size: '0B', LocalVolumes: String(r.config.mounts.filter((m) => m.type === 'volume').length),
+  };
+}
+
+/** {{.Field}}, {{json .}}, {{json .Field}}, \t and \n escapes. */
+export function renderTemplate(tpl: string, obj: Record<string, unknown>): string {
+  const t = tpl.replace(/\\t/g, '\t').replace(/\\n/g, '\n');
+  return t.replace(/\{\{\s*(json\s+)?\.([A-Za-z0-9_.]*)\s*\}\}/g, (_m, json: string | undefined, path: string) => {
+    let v: unknown = obj;
+    for (const k of path.split('.').filter(Boolean)) v = (v as Record<string, unknown> | undefined)?.[k];
+    if (json) return JSON.stringify(v ?? null);
+    if (v === undefined || v === null) return '<no value>';
+    return typeof v === 'object' ? JSON.stringify(v) : String(v);
+  });
+}
+
+export function table(rows: string[][]): string {
+  if (!rows.length) return '';
+  const w = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(w[i] + 3))).join('').trimEnd()).join('\n') + '\n';
+}
+
+/** docker inspect's document, with the fields a user and tests look for. */
+export function inspectDoc(engine: Engine, r: ContainerRecord): Record<string, unknown> {
+  const c = r.config, s = r.state, dir = engine.dir(r.id);
+  const ports: Record<string, { HostIp: string; HostPort: string }[]> = {};
+  for (const p of s.ports) (ports[`${p.containerPort}/${p.protocol}`] ??= []).push({ HostIp: p.hostIP || '0.0.0.0', HostPort: String(p.hostPort) });
+  return {
+    Id: r.id, Created: r.created, Path: [...c.entrypoint, ...c.cmd][0] ?? '', Args: [...c.entrypoint, ...c.cmd].slice(1),
+    State: {
+      Status: s.status, Running: s.status === 'running', Paused: false, Restarting: false, OOMKilled: s.oomKilled, Dead: false,
+      Pid: s.pid, ExitCode: s.exitCode, Error: s.error, StartedAt: s.startedAt || '0001-01-01T00:00:00Z', FinishedAt: s.finishedAt || '0001-01-01T00:00:00Z',
+    },
+    Image: c.imageId, ResolvConfPath: `${dir}/resolv.conf`, HostnamePath: `${dir}/hostname`, HostsPath: `${dir}/hosts`, LogPath: `${dir}/ctr.log`,
+    Name: `/${r.name}`, RestartCount: s.restartCount, Driver: 'overlay', Platform: 'linux',
+    HostConfig: {
+      NetworkMode: c.networkMode, PortBindings: Object.fromEntries(c.publish.map((p) => [`${p.containerPort}/${p.protocol}`, [{ HostIp: p.hostIP, HostPort: p.hostPort ? String(p.hostPort) : '' }]])),
+      RestartPolicy: { Name: c.restart.name, MaximumRetryCount: c.restart.maximumRetryCount }, AutoRemove: c.autoRemove,
+      CapAdd: c.capAdd, CapDrop: c.capDrop, Dns: c.dns, DnsSearch: c.dnsSearch, DnsOptions: c.dnsOptions, ExtraHosts: c.extraHosts,
+      Privileged: c.privileged, ReadonlyRootfs: c.readOnly, SecurityOpt: [...(c.seccomp === 'unconfined' ? ['seccomp=unconfined'] : typeof c.seccomp === 'object' ? [`seccomp=${c.seccomp.path}`] : []), ...(c.noNewPrivileges ? ['no-new-privileges'] : [])],
+      ShmSize: c.shmSize, Runtime: c.runtime, Memory: c.memory ?? 0, MemorySwap: c.memorySwap ?? 0, NanoCpus: Math.round((c.cpus ?? 0) * 1e9), PidsLimit: c.pidsLimit ?? null,
+      Init: c.init, Binds: c.mounts.filter((m) => m.type !== 'tmpfs').map((m) => `${m.source}:${m.target}${m.readOnly ? ':ro' : ''}`),
+      Tmpfs: Object.fromEntries(c.mounts.filter((m) => m.type === 'tmpfs').map((m) => [m.target, m.options.join(',')])),
+    },
+    Mounts: c.mounts.map((m) => ({
+      Type: m.type, ...(m.type === 'volume' ? { Name: m.source, Source: engine.store.volumeMountpoint(m.source), Driver: 'local' } : { Source: m.source }),
+      Destination: m.target, Mode: m.readOnly ? 'ro' : '', RW: !m.readOnly, Propagation: m.type === 'bind' ? (m.options.find((o) => /private|shared|slave/.test(o)) ?? 'rprivate') : '',
+    })),
+    Config: {
+      Hostname: c.hostname, Domainname: c.domainname, User: c.user, Tty: c.tty, OpenStdin: c.openStdin, Env: c.env, Cmd: c.cmd,
+      Image: c.image, WorkingDir: c.workingDir, Entrypoint: c.entrypoint.length ? c.entrypoint : null, Labels: c.labels,
+      StopSignal: c.stopSignal, StopTimeout: c.stopTimeout,
+    },
+    NetworkSettings: {
+      Ports: ports, SandboxKey: s.netnsPath,
+      IPAddress: Object.values(s.networks)[0]?.ip ?? '', Gateway: Object.values(s.networks)[0]?.gateway ?? '', MacAddress: Object.values(s.networks)[0]?.mac ?? '',
+      Networks: Object.fromEntries(Object.entries(s.networks).map(([n, e]) => [n, { IPAddress: e.ip, Gateway: e.gateway, MacAddress: e.mac, Aliases: e.aliases }])),
+    },
+  };
+}

@@ -1,0 +1,68 @@
+// berth run: create + start, then (unless -d) stream the output (or attach for -i/-t) and exit
+// with the container's code; --rm removes it afterwards. Exit codes as docker's: the
+// container's, 125 for berth's own failures, 126/127 when the command cannot run / is missing.
+import { EngineError, StartError, type ContainerRecord } from '../../engine/index.ts';
+import { parseFlags, bool } from './flags.ts';
+import { CREATE_FLAGS, toCreateRequest } from './create-flags.ts';
+import type { Command, Context } from './context.ts';
+import { attachSocket, followOutput, terminalSize, type AttachSession } from './stream.ts';
+
+const cmd: Command = {
+  usage: 'berth run [OPTIONS] IMAGE [COMMAND] [ARG...]',
+  about: 'Create and run a new container from an image',
+  flags: CREATE_FLAGS,
+  async run(ctx: Context): Promise<number> {
+    const p = parseFlags(ctx.argv, CREATE_FLAGS, { stopAtPositional: true });
+    const req = toCreateRequest(p, terminalSize());
+    const detach = bool(p, 'detach');
+    if (detach && req.autoRemove === undefined) req.autoRemove = false;
+    const engine = ctx.engine();
+    const rec = await engine.create(req);
+    if (detach) {
+      try {
+        await engine.start(rec.id);
+      } catch (e) {
+        if (req.autoRemove) await engine.remove(rec.id, { force: true, volumes: true }).catch(() => {});
+        throw e;
+      }
+      ctx.out(`${rec.id}\n`);
+      return 0;
+    }
+    return runForeground(ctx, rec, { stdin: !!req.openStdin, tty: !!req.tty, autoRemove: !!req.autoRemove });
+  },
+};
+
+export async function runForeground(ctx: Context, rec: ContainerRecord, o: { stdin: boolean; tty: boolean; autoRemove: boolean }): Promise<number> {
+  const engine = ctx.engine();
+  let started = false;
+  let session: AttachSession | undefined;
+  let follower: Promise<void> | undefined;
+  const abort = new AbortController();
+  const useSocket = o.stdin || o.tty;
+  if (!useSocket) follower = followOutput(engine, rec.id, () => started, abort.signal);
+  // docker's --sig-proxy: signals to the CLI go to the container.
+  const proxy = (sig: NodeJS.Signals) => { void engine.kill(rec.id, sig).catch(() => {}); };
+  if (!o.tty) for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(s, proxy);
+  try {
+    await engine.start(rec.id, {
+      beforeStart: useSocket ? async (r) => { session = await attachSocket(ctx.attachHelper, engine, r, { stdin: o.stdin, tty: o.tty }); } : undefined,
+    });
+    started = true;
+  } catch (e) {
+    abort.abort();
+    session?.child.kill();
+    await follower?.catch(() => {});
+    if (o.autoRemove) await engine.remove(rec.id, { force: true, volumes: true }).catch(() => {});
+    if (e instanceof StartError || e instanceof EngineError) throw e;
+    throw new StartError((e as Error).message);
+  }
+  if (session) await session.done;
+  await follower;
+  const done = await engine.waitExit(rec.id);
+  for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(s, proxy);
+  const code = done?.state.exitCode ?? 0;
+  if (o.autoRemove) await engine.remove(rec.id, { force: true, volumes: true }).catch(() => {});
+  return code;
+}
+
+export default cmd;

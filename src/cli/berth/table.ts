@@ -1,0 +1,72 @@
+// The command table: top-level commands, and management groups (berth container ls, …).
+// The image commands (pull, push, images, rmi, tag, save, load, login, logout, `image …`) come
+// from image-table.ts, which the image engineer owns.
+import type { Command } from './context.ts';
+import { IMAGE_COMMANDS, IMAGE_TOP_LEVEL } from './image-table.ts';
+
+export interface Entry { about: string; hidden?: boolean; load: () => Promise<{ default: Command }> }
+export interface Group { about: string; commands: Record<string, Entry>; aliases?: Record<string, string> }
+
+const c = {
+  run: { about: 'Create and run a new container from an image', load: () => import('./run.ts') },
+  create: { about: 'Create a new container', load: () => import('./create.ts') },
+  start: { about: 'Start one or more stopped containers', load: () => import('./start.ts') },
+  stop: { about: 'Stop one or more running containers', load: () => import('./stop.ts') },
+  restart: { about: 'Restart one or more containers', load: () => import('./restart.ts') },
+  kill: { about: 'Kill one or more running containers', load: () => import('./kill.ts') },
+  rm: { about: 'Remove one or more containers', load: () => import('./rm.ts') },
+  ps: { about: 'List containers', load: () => import('./ps.ts') },
+  logs: { about: 'Fetch the logs of a container', load: () => import('./logs.ts') },
+  wait: { about: 'Block until one or more containers stop, then print their exit codes', load: () => import('./wait.ts') },
+  inspect: { about: 'Return low-level information on berth objects', load: () => import('./inspect.ts') },
+  exec: { about: 'Execute a command in a running container', load: () => import('./exec.ts') },
+  attach: { about: "Attach local standard input, output, and error streams to a running container", load: () => import('./attach.ts') },
+  port: { about: 'List port mappings or a specific mapping for the container', load: () => import('./port.ts') },
+  rename: { about: 'Rename a container', load: () => import('./rename.ts') },
+  version: { about: 'Show the berth version information', load: () => import('./version.ts') },
+  info: { about: 'Display system-wide information', load: () => import('./info.ts') },
+} satisfies Record<string, Entry>;
+
+export const COMMANDS: Record<string, Entry> = { ...c, ...IMAGE_TOP_LEVEL };
+
+export const GROUPS: Record<string, Group> = {
+  container: {
+    about: 'Manage containers',
+    commands: {
+      run: c.run, create: c.create, start: c.start, stop: c.stop, restart: c.restart, kill: c.kill, rm: c.rm, ls: c.ps,
+      logs: c.logs, wait: c.wait, inspect: { about: 'Display detailed information on one or more containers', load: () => import('./inspect.ts') },
+      exec: c.exec, attach: c.attach, port: c.port, rename: c.rename,
+      prune: { about: 'Remove all stopped containers', load: () => import('./container-prune.ts') },
+      cleanup: { about: 'Release the resources of an exited container (run by conmon)', hidden: true, load: () => import('./cleanup.ts') },
+    },
+    aliases: { list: 'ls', ps: 'ls', remove: 'rm' },
+  },
+  network: {
+    about: 'Manage networks',
+    commands: {
+      create: { about: 'Create a network', load: () => import('./network-create.ts') },
+      ls: { about: 'List networks', load: () => import('./network-ls.ts') },
+      inspect: { about: 'Display detailed information on one or more networks', load: () => import('./network-inspect.ts') },
+      rm: { about: 'Remove one or more networks', load: () => import('./network-rm.ts') },
+    },
+    aliases: { list: 'ls', remove: 'rm' },
+  },
+  volume: {
+    about: 'Manage volumes',
+    commands: {
+      create: { about: 'Create a volume', load: () => import('./volume-create.ts') },
+      ls: { about: 'List volumes', load: () => import('./volume-ls.ts') },
+      inspect: { about: 'Display detailed information on one or more volumes', load: () => import('./volume-inspect.ts') },
+      rm: { about: 'Remove one or more volumes', load: () => import('./volume-rm.ts') },
+      prune: { about: 'Remove unused anonymous volumes (all unused with -a)', load: () => import('./volume-prune.ts') },
+    },
+    aliases: { list: 'ls', remove: 'rm' },
+  },
+  image: {
+    about: 'Manage images',
+    commands: {
+      ...IMAGE_COMMANDS,
+      'build-busybox': { about: "Create the built-in busybox image from the host's busybox-static", load: () => import('./build-busybox.ts') },
+    },
+  },
+};

@@ -1,0 +1,504 @@
+// The engine: daemonless container lifecycle over a state root. Every CLI process opens an
+// Engine, does one thing and exits; conmon keeps each running container company and runs
+// `berth container cleanup ID` (the exit command) when it exits, which tears the network down,
+// deletes the runtime's state and, for --rm, removes the container.
+import { randomBytes } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { hostname as osHostname } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { renderSpec } from '../oci/index.ts';
+import { processAlive } from '../image/store/lock.ts';
+import { dockerDefaultProfile, type LinuxSeccomp } from '../runtime/seccomp/index.ts';
+import { parseSignal } from '../runtime/signals.ts';
+import { startConmon } from './conmon.ts';
+import { ContainerStateError, EngineError, InvalidNameError, MountSpecError, NoSuchContainerError, StartError, VolumeInUseError } from './errors.ts';
+import { resolveImage, type PullPolicy } from './images.ts';
+import { attachNetworks, detachNetworks, refreshPeerHosts, writeEtcFiles, netOpts } from './netglue.ts';
+import { containerDir, enginePaths, type EngineOptions, type EnginePaths } from './paths.ts';
+import { isMounted, mountRootfs, removeSnapshot, unmountRootfs } from './rootfs.ts';
+import { findRuntime, runtimeCall } from './runtime.ts';
+import { buildSpec, effectiveCaps } from './spec.ts';
+import { EngineStore } from './store.ts';
+import { initialState, type ContainerConfig, type ContainerRecord, type MountSpec, type RestartPolicy } from './types.ts';
+import { resolveUser } from './users.ts';
+import type { PublishRequest } from '../network/index.ts';
+
+export interface CreateRequest {
+  image: string;
+  name?: string;
+  pull?: PullPolicy;
+  platform?: string;
+  cmd?: string[];
+  /** undefined: the image's; [] (from --entrypoint ""): none. */
+  entrypoint?: string[];
+  env?: string[];
+  workingDir?: string;
+  user?: string;
+  hostname?: string;
+  domainname?: string;
+  tty?: boolean;
+  openStdin?: boolean;
+  labels?: Record<string, string>;
+  mounts?: MountSpec[];
+  publish?: PublishRequest[];
+  networkMode?: string;
+  networkAliases?: string[];
+  extraHosts?: string[];
+  dns?: string[];
+  dnsSearch?: string[];
+  dnsOptions?: string[];
+  memory?: number;
+  memorySwap?: number;
+  cpus?: number;
+  pidsLimit?: number;
+  shmSize?: number;
+  readOnly?: boolean;
+  capAdd?: string[];
+  capDrop?: string[];
+  privileged?: boolean;
+  /** 'default' | 'unconfined' | a profile file path. */
+  seccomp?: string;
+  noNewPrivileges?: boolean;
+  restart?: RestartPolicy;
+  init?: boolean;
+  stopSignal?: string;
+  stopTimeout?: number;
+  runtime?: string;
+  autoRemove?: boolean;
+  logSizeMax?: number;
+  consoleSize?: { height: number; width: number };
+}
+
+export interface EngineInit extends EngineOptions {
+  /** argv prefix that runs the berth CLI (for conmon's exit command); none: no exit command. */
+  cli?: string[];
+}
+
+const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+
+const ADJ = ['brave', 'calm', 'eager', 'fond', 'keen', 'quiet', 'swift', 'bold', 'wise', 'jolly'];
+const NOUN = ['otter', 'heron', 'lynx', 'puffin', 'gecko', 'walrus', 'finch', 'badger', 'marten', 'ibis'];
+function randomName(): string {
+  const b = randomBytes(3);
+  return `${ADJ[b[0] % ADJ.length]}_${NOUN[b[1] % NOUN.length]}${b[2]}`;
+}
+
+const INIT_CANDIDATES = ['/usr/bin/catatonit', '/usr/libexec/podman/catatonit', '/usr/bin/tini-static', '/usr/bin/docker-init'];
+
+export class Engine {
+  readonly paths: EnginePaths;
+  readonly store: EngineStore;
+  readonly opts: EngineInit;
+
+  constructor(opts: EngineInit = {}) {
+    this.opts = opts;
+    this.paths = enginePaths(opts);
+    for (const d of [this.paths.containers, this.paths.volumes, this.paths.exits, this.paths.locks, this.paths.sockets, this.paths.runtimeRoot]) {
+      mkdirSync(d, { recursive: true });
+    }
+    this.store = new EngineStore(this.paths);
+  }
+
+  close(): void {
+    this.store.close();
+  }
+
+  dir(id: string): string {
+    return containerDir(this.paths, id);
+  }
+
+  // ---- create ----------------------------------------------------------------------------
+
+  async create(req: CreateRequest): Promise<ContainerRecord> {
+    const name = req.name ?? randomName();
+    if (!NAME_RE.test(name)) throw new InvalidNameError(name);
+    if (this.store.byName(name)) throw new EngineError(`Conflict. The container name "/${name}" is already in use by container "${this.store.byName(name)!.id}". You have to remove (or rename) that container to be able to reuse that name.`);
+    const runtime = findRuntime(req.runtime ?? this.opts.runtime ?? 'berth-runtime');
+    for (const m of req.mounts ?? []) validateMount(m);
+    effectiveCaps(req.capAdd ?? [], req.capDrop ?? [], req.privileged ?? false);
+    let seccomp: ContainerConfig['seccomp'] = 'default';
+    if (req.seccomp === 'unconfined') seccomp = 'unconfined';
+    else if (req.seccomp && req.seccomp !== 'default') {
+      try { seccomp = { path: req.seccomp, profile: JSON.parse(readFileSync(req.seccomp, 'utf8')) }; } catch (e) {
+        throw new EngineError(`opening seccomp profile (${req.seccomp}) failed: ${(e as Error).message}`);
+      }
+    }
+    if (req.init && !INIT_CANDIDATES.some((p) => existsSync(p))) {
+      throw new EngineError(`--init: no init binary on this host (looked for ${INIT_CANDIDATES.join(', ')}); run without --init`);
+    }
+    const netMode = req.networkMode ?? 'bridge';
+    if (netMode !== 'bridge' && netMode !== 'none' && netMode !== 'host') {
+      const { inspectNetwork } = await import('../network/index.ts');
+      await inspectNetwork(netMode, netOpts(this)).catch(() => { throw new EngineError(`network ${netMode} not found`); });
+    }
+    if ((netMode === 'none' || netMode === 'host') && req.publish?.length) {
+      // docker ignores -p with --network host (with a warning) and has nothing to map for none.
+      req.publish = [];
+    }
+    const img = await resolveImage(this.paths.root, req.image, req.pull ?? 'missing', req.platform);
+    const ic = img.config.config ?? {};
+    const id = randomBytes(32).toString('hex');
+    const userMounts = [...(req.mounts ?? [])];
+    for (const target of Object.keys(ic.Volumes ?? {})) {
+      if (!userMounts.some((m) => m.target === target)) userMounts.push({ type: 'volume', source: '', target, readOnly: false, options: [], anonymous: true });
+    }
+    const env = mergeEnv(ic.Env ?? [], req.env ?? []);
+    const config: ContainerConfig = {
+      image: req.image, imageName: img.name, imageId: img.configDigest, chainId: img.chainId,
+      entrypoint: req.entrypoint ?? ic.Entrypoint ?? [],
+      cmd: req.cmd?.length ? req.cmd : (req.entrypoint !== undefined ? [] : ic.Cmd ?? []),
+      env, workingDir: req.workingDir || ic.WorkingDir || '/', user: req.user ?? ic.User ?? '',
+      hostname: req.hostname ?? id.slice(0, 12), domainname: req.domainname ?? '',
+      tty: req.tty ?? false, openStdin: req.openStdin ?? false, labels: { ...(ic.Labels ?? {}), ...(req.labels ?? {}) },
+      mounts: userMounts, publish: req.publish ?? [], networkMode: netMode, networkAliases: req.networkAliases ?? [],
+      extraHosts: req.extraHosts ?? [], dns: req.dns ?? [], dnsSearch: req.dnsSearch ?? [], dnsOptions: req.dnsOptions ?? [],
+      ...(req.memory ? { memory: req.memory } : {}), ...(req.memorySwap ? { memorySwap: req.memorySwap } : {}),
+      ...(req.cpus ? { cpus: req.cpus } : {}), ...(req.pidsLimit ? { pidsLimit: req.pidsLimit } : {}),
+      shmSize: req.shmSize ?? 64 * 1024 * 1024, readOnly: req.readOnly ?? false,
+      capAdd: req.capAdd ?? [], capDrop: req.capDrop ?? [], privileged: req.privileged ?? false, seccomp,
+      noNewPrivileges: req.noNewPrivileges ?? false, restart: req.restart ?? { name: 'no', maximumRetryCount: 0 },
+      init: req.init ?? false, stopSignal: req.stopSignal ?? ic.StopSignal ?? 'SIGTERM', stopTimeout: req.stopTimeout ?? 10,
+      runtime, autoRemove: req.autoRemove ?? false, logSizeMax: req.logSizeMax ?? 0,
+      ...(req.consoleSize ? { consoleSize: req.consoleSize } : {}),
+    };
+    parseSignal(config.stopSignal);
+    if (config.entrypoint.length + config.cmd.length === 0) throw new EngineError('no command specified');
+    const rec: ContainerRecord = { id, name, created: new Date().toISOString(), config, state: initialState() };
+    this.store.insert(rec);
+    const dir = this.dir(id);
+    try {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      mountRootfs(this.paths.root, id, img.chainId, join(dir, 'rootfs'));
+      for (const m of config.mounts) {
+        if (m.type !== 'volume') continue;
+        if (!m.source) m.source = randomBytes(32).toString('hex');
+        const existed = !!this.store.volume(m.source);
+        const vol = this.store.ensureVolume(m.source, {}, !!m.anonymous);
+        if (!existed) seedVolume(join(dir, 'rootfs', m.target), vol.mountpoint);
+      }
+      this.store.db.prepare('UPDATE containers SET config = ? WHERE id = ?').run(JSON.stringify(config), id);
+      // Fail now (not at start) on a user the image does not know.
+      this.userOf(rec);
+    } catch (e) {
+      await this.destroy(rec, { volumes: true }).catch(() => {});
+      throw e;
+    }
+    return rec;
+  }
+
+  userOf(rec: ContainerRecord) {
+    const rootfs = join(this.dir(rec.id), 'rootfs');
+    const read = (p: string) => { try { return readFileSync(join(rootfs, p), 'utf8'); } catch { return ''; } };
+    return resolveUser(rec.config.user, read('etc/passwd'), read('etc/group'));
+  }
+
+  // ---- lookup and state --------------------------------------------------------------------
+
+  get(ref: string): ContainerRecord {
+    return this.refresh(this.store.resolve(ref));
+  }
+
+  list(all = false): ContainerRecord[] {
+    const recs = this.store.list().map((r) => this.refresh(r));
+    return all ? recs : recs.filter((r) => r.state.status === 'running');
+  }
+
+  exitFile(id: string): string {
+    return join(this.paths.exits, id);
+  }
+
+  /** Brings a running record up to date with conmon's exit file (or a vanished monitor). */
+  refresh(rec: ContainerRecord): ContainerRecord {
+    if (rec.state.status !== 'running') return rec;
+    const ef = this.exitFile(rec.id);
+    let code: number | null = null, when = '';
+    try {
+      const text = readFileSync(ef, 'utf8').trim();
+      if (text !== '') { code = Number(text); when = statSync(ef).mtime.toISOString(); }
+    } catch { /* not exited (or no file yet) */ }
+    if (code === null) {
+      if (processAlive(rec.state.pid) || processAlive(rec.state.conmonPid)) return rec;
+      // Both gone without an exit file (monitor killed): it ran, and nothing says how it ended.
+      try { if (readFileSync(ef, 'utf8').trim() !== '') return this.refresh(rec); } catch { /* none */ }
+      code = 137; when = new Date().toISOString();
+    }
+    // conmon writes -1 when it could not tell; docker reports 128+signal, which conmon already does.
+    rec.state.status = 'exited';
+    rec.state.exitCode = code < 0 ? 255 : code;
+    rec.state.finishedAt = when;
+    rec.state.pid = 0;
+    rec.state.oomKilled = existsSync(join(this.dir(rec.id), 'oom'));
+    this.store.saveState(rec.id, rec.state);
+    return rec;
+  }
+
+  // ---- start -------------------------------------------------------------------------------
+
+  /** Starts a created or exited container. `beforeStart` runs once the runtime created it (the
+   * attach socket exists) and before its process runs: attach there to miss no output. */
+  async start(ref: string, hooks: { beforeStart?: (rec: ContainerRecord) => Promise<void> } = {}): Promise<ContainerRecord> {
+    const first = this.store.resolve(ref);
+    const lock = await this.store.lock(first.id);
+    try {
+      const rec = this.refresh(this.store.get(first.id) ?? (() => { throw new NoSuchContainerError(ref); })());
+      if (rec.state.status === 'running') return rec;
+      if (rec.state.status === 'removing') throw new ContainerStateError(`container ${rec.name} is being removed`);
+      await this.startLocked(rec, hooks);
+      return rec;
+    } finally {
+      lock.release();
+    }
+  }
+
+  private async startLocked(rec: ContainerRecord, hooks: { beforeStart?: (rec: ContainerRecord) => Promise<void> }): Promise<void> {
+    const c = rec.config, dir = this.dir(rec.id);
+    // Leftovers of a previous run (normally gone through cleanup).
+    await this.teardown(rec);
+    rmSync(this.exitFile(rec.id), { force: true });
+    rmSync(join(dir, 'oom'), { force: true });
+    rmSync(join(dir, 'attach'), { force: true });
+    rmSync(join(dir, 'ctl'), { force: true });
+    rmSync(join(dir, 'winsz'), { force: true });
+    mountRootfs(this.paths.root, rec.id, c.chainId, join(dir, 'rootfs'));
+    try {
+      if (c.networkMode !== 'host' && c.networkMode !== 'none') await attachNetworks(this, rec);
+      else if (c.networkMode === 'none') {
+        const { createNetns, loopbackUp } = await import('../network/index.ts');
+        rec.state.netnsPath = await createNetns(`berth-${rec.id.slice(0, 32)}`, this.paths.netns);
+        await loopbackUp(rec.state.netnsPath, rec.id, netOpts(this));
+      }
+      writeEtcFiles(this, rec);
+      const user = this.userOf(rec);
+      let seccomp: LinuxSeccomp | undefined;
+      if (c.seccomp === 'default') seccomp = dockerDefaultProfile({ caps: effectiveCaps(c.capAdd, c.capDrop, c.privileged) });
+      else if (c.seccomp !== 'unconfined') seccomp = c.seccomp.profile as LinuxSeccomp;
+      const spec = buildSpec({
+        id: rec.id, config: c, rootfs: join(dir, 'rootfs'), user, netnsPath: rec.state.netnsPath,
+        hostsPath: join(dir, 'hosts'), hostnamePath: join(dir, 'hostname'), resolvConfPath: join(dir, 'resolv.conf'),
+        mountSources: c.mounts.map((m) => m.type === 'volume' ? this.store.volumeMountpoint(m.source) : m.source),
+        seccomp, initPath: c.init ? INIT_CANDIDATES.find((p) => existsSync(p)) : undefined, hostHostname: osHostname(),
+      });
+      if (c.tty && c.consoleSize) spec.process!.consoleSize = c.consoleSize;
+      writeFileSync(join(dir, 'config.json'), renderSpec(spec));
+      const cli = this.opts.cli;
+      const pid = await startConmon({
+        id: rec.id, cuuid: rec.id.slice(0, 16), name: rec.name, runtime: c.runtime, runtimeRoot: this.paths.runtimeRoot,
+        bundle: dir, pidFile: join(dir, 'pidfile'), conmonPidFile: join(dir, 'conmon.pid'), logPath: join(dir, 'ctr.log'),
+        logSizeMax: c.logSizeMax, exitDir: this.paths.exits, socketDir: this.paths.sockets, terminal: c.tty, stdin: c.openStdin,
+        ...(cli ? { exitCommand: [...cli, '--root', this.paths.root, '--run-root', this.paths.runRoot, 'container', 'cleanup', rec.id] } : {}),
+      });
+      rec.state.pid = pid;
+      rec.state.conmonPid = Number(readFileSync(join(dir, 'conmon.pid'), 'utf8').trim()) || 0;
+      if (hooks.beforeStart) await hooks.beforeStart(rec);
+      const r = await runtimeCall(c.runtime, this.paths.runtimeRoot, ['start', rec.id]);
+      if (r.code !== 0) throw new StartError(`OCI runtime start failed: ${r.stderr.trim() || `exit status ${r.code}`}`);
+      rec.state.status = 'running';
+      rec.state.startedAt = new Date().toISOString();
+      rec.state.finishedAt = '';
+      rec.state.exitCode = 0;
+      rec.state.error = '';
+      rec.state.oomKilled = false;
+      rec.state.stoppedByUser = false;
+      this.store.saveState(rec.id, rec.state);
+    } catch (e) {
+      rec.state.error = (e as Error).message;
+      rec.state.pid = 0;
+      await runtimeCall(c.runtime, this.paths.runtimeRoot, ['delete', '--force', rec.id]).catch(() => {});
+      await this.teardown(rec).catch(() => {});
+      this.store.saveState(rec.id, rec.state);
+      throw e;
+    }
+  }
+
+  // ---- exit, stop, kill --------------------------------------------------------------------
+
+  /** Waits until the container is not running; resolves with its record (null if removed). */
+  async waitExit(id: string, timeoutMs = Infinity): Promise<ContainerRecord | null> {
+    const deadline = Date.now() + timeoutMs;
+    for (let delay = 20; ; delay = Math.min(delay * 1.5, 200)) {
+      const rec = this.store.get(id);
+      if (!rec) return null;
+      const r = this.refresh(rec);
+      if (r.state.status !== 'running') return r;
+      if (Date.now() >= deadline) return r;
+      await sleep(Math.min(delay, Math.max(1, deadline - Date.now())));
+    }
+  }
+
+  /** The exit command's work (also run by stop/rm): after the container exited, release its
+   * network, the runtime's state; remove it for --rm; restart it under a restart policy. */
+  async cleanup(ref: string): Promise<void> {
+    let rec: ContainerRecord;
+    try { rec = this.store.resolve(ref); } catch (e) { if (e instanceof NoSuchContainerError) return; throw e; }
+    const lock = await this.store.lock(rec.id);
+    let restart = false;
+    try {
+      const cur = this.store.get(rec.id);
+      if (!cur) return;
+      rec = this.refresh(cur);
+      if (rec.state.status === 'running') return;
+      await this.teardown(rec);
+      if (rec.config.autoRemove) {
+        await this.destroy(rec, { volumes: true });
+        return;
+      }
+      const p = rec.config.restart;
+      restart = !rec.state.stoppedByUser && rec.state.status === 'exited' && (p.name === 'always' || p.name === 'unless-stopped' ||
+        (p.name === 'on-failure' && rec.state.exitCode !== 0 && (p.maximumRetryCount === 0 || rec.state.restartCount < p.maximumRetryCount)));
+      if (restart) {
+        rec.state.restartCount++;
+        await this.startLocked(rec, {});
+      }
+    } finally {
+      lock.release();
+    }
+  }
+
+  /** Network, netns and the runtime's record go; the rootfs stays mounted until rm. */
+  async teardown(rec: ContainerRecord): Promise<void> {
+    const hadNet = Object.keys(rec.state.networks);
+    await detachNetworks(this, rec);
+    if (rec.state.netnsPath) {
+      const { removeNetns } = await import('../network/index.ts');
+      await removeNetns(rec.state.netnsPath);
+      rec.state.netnsPath = '';
+    }
+    await runtimeCall(rec.config.runtime, this.paths.runtimeRoot, ['delete', '--force', rec.id]);
+    rec.state.ports = [];
+    this.store.saveState(rec.id, rec.state);
+    if (hadNet.length) refreshPeerHosts(this, hadNet, rec.id);
+  }
+
+  async kill(ref: string, signal = 'SIGKILL'): Promise<ContainerRecord> {
+    const rec = this.get(ref);
+    if (rec.state.status !== 'running') throw new ContainerStateError(`Cannot kill container: ${ref}: container ${rec.id} is not running`);
+    const sig = parseSignal(signal);
+    rec.state.stoppedByUser = true;
+    this.store.saveState(rec.id, rec.state);
+    const r = await runtimeCall(rec.config.runtime, this.paths.runtimeRoot, ['kill', rec.id, String(sig)]);
+    if (r.code !== 0 && this.refresh(rec).state.status === 'running') {
+      throw new EngineError(`Cannot kill container: ${ref}: ${r.stderr.trim() || `runtime exit status ${r.code}`}`);
+    }
+    return rec;
+  }
+
+  /** docker stop: the stop signal, then SIGKILL after `timeout` seconds; then cleanup. */
+  async stop(ref: string, timeout?: number, signal?: string): Promise<ContainerRecord> {
+    let rec = this.get(ref);
+    if (rec.state.status === 'running') {
+      const t = timeout ?? rec.config.stopTimeout;
+      const sig = parseSignal(signal ?? rec.config.stopSignal);
+      rec.state.stoppedByUser = true;
+      this.store.saveState(rec.id, rec.state);
+      const rt = rec.config.runtime, root = this.paths.runtimeRoot;
+      if (t > 0) {
+        await runtimeCall(rt, root, ['kill', rec.id, String(sig)]);
+        rec = (await this.waitExit(rec.id, t * 1000)) ?? rec;
+      }
+      if (rec.state.status === 'running') {
+        await runtimeCall(rt, root, ['kill', rec.id, '9']);
+        rec = (await this.waitExit(rec.id, 30_000)) ?? rec;
+      }
+      if (rec.state.status === 'running') throw new EngineError(`container ${rec.name} did not stop after SIGKILL`);
+    }
+    await this.cleanup(rec.id);
+    return this.store.get(rec.id) ?? rec;
+  }
+
+  // ---- remove ------------------------------------------------------------------------------
+
+  async remove(ref: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<string> {
+    const first = this.store.resolve(ref);
+    const lock = await this.store.lock(first.id);
+    try {
+      const cur = this.store.get(first.id);
+      if (!cur) throw new NoSuchContainerError(ref);
+      let rec = this.refresh(cur);
+      if (rec.state.status === 'running') {
+        if (!opts.force) throw new ContainerStateError(`You cannot remove a running container ${rec.id}. Stop the container before attempting removal or force remove`);
+        rec.state.stoppedByUser = true;
+        this.store.saveState(rec.id, rec.state);
+        await runtimeCall(rec.config.runtime, this.paths.runtimeRoot, ['kill', rec.id, '9']);
+        rec = (await this.waitExit(rec.id, 30_000)) ?? rec;
+      }
+      await this.destroy(rec, { volumes: opts.volumes ?? false });
+      return rec.id;
+    } finally {
+      lock.release();
+    }
+  }
+
+  /** Removes everything of a container (caller holds its lock or created it). */
+  async destroy(rec: ContainerRecord, opts: { volumes: boolean }): Promise<void> {
+    rec.state.status = 'removing';
+    await this.teardown(rec);
+    const dir = this.dir(rec.id);
+    unmountRootfs(join(dir, 'rootfs'));
+    if (isMounted(join(dir, 'rootfs'))) throw new EngineError(`cannot unmount ${join(dir, 'rootfs')}`);
+    removeSnapshot(this.paths.root, rec.id);
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(this.exitFile(rec.id), { force: true });
+    rmSync(join(this.paths.sockets, rec.id.slice(0, 16)), { force: true });
+    this.store.delete(rec.id);
+    if (opts.volumes) {
+      for (const m of rec.config.mounts) {
+        if (m.type === 'volume' && m.anonymous) await this.removeVolume(m.source).catch(() => {});
+      }
+    }
+  }
+
+  // ---- volumes -----------------------------------------------------------------------------
+
+  volumeUsers(name: string): string[] {
+    return this.store.list().filter((r) => r.config.mounts.some((m) => m.type === 'volume' && m.source === name)).map((r) => r.id);
+  }
+
+  async removeVolume(name: string, force = false): Promise<void> {
+    const v = this.store.volume(name);
+    if (!v) {
+      const { NoSuchVolumeError } = await import('./errors.ts');
+      throw new NoSuchVolumeError(name);
+    }
+    const users = this.volumeUsers(name);
+    if (users.length && !force) throw new VolumeInUseError(name, users);
+    this.store.deleteVolumeRecord(name);
+    rmSync(join(this.paths.volumes, name), { recursive: true, force: true });
+  }
+
+  /** Names of containers; helper for ps and prune. */
+  containerIds(): string[] {
+    return readdirSync(this.paths.containers);
+  }
+}
+
+export function mergeEnv(base: string[], over: string[]): string[] {
+  const out = new Map<string, string>();
+  for (const e of [...base, ...over]) {
+    const k = e.split('=', 1)[0];
+    out.set(k, e);
+  }
+  return [...out.values()];
+}
+
+function validateMount(m: MountSpec): void {
+  const spec = `${m.source}:${m.target}`;
+  if (!m.target.startsWith('/')) throw new MountSpecError(spec, `destination "${m.target}" is not an absolute path`);
+  if (m.target === '/') throw new MountSpecError(spec, 'destination can\'t be \'/\'');
+  if (m.type === 'bind') {
+    if (!m.source.startsWith('/')) throw new MountSpecError(spec, `bind source "${m.source}" is not an absolute path`);
+    if (!existsSync(m.source)) throw new MountSpecError(spec, `bind source path does not exist: ${m.source}`);
+  }
+  if (m.type === 'volume' && m.source && !/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(m.source)) {
+    throw new MountSpecError(spec, `"${m.source}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed`);
+  }
+}
+
+/** docker copies the image's files at a volume's mount point into a new volume. */
+function seedVolume(from: string, to: string): void {
+  try {
+    if (!statSync(from).isDirectory()) return;
+  } catch { return; }
+  if (readdirSync(to).length) return;
+  cpSync(from, to, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
+}

@@ -1,0 +1,99 @@
+// The engine's use of src/network: a named netns per running container, attached to its
+// network (default bridge or a user network) with its published ports; /etc/hosts, hostname and
+// resolv.conf written into the container dir (bound into the container), and the hosts files of
+// peers on the same networks rewritten in place (same inode, so their bind mounts see it) when a
+// container joins or leaves, so that containers resolve each other by name.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  attach, createNetns, detach, hostsFor, networkPeers, removeNetns, resolvConf, DEFAULT_NETWORK,
+  type HostEntry, type StoreOptions,
+} from '../network/index.ts';
+import type { Engine } from './engine.ts';
+import type { ContainerRecord } from './types.ts';
+
+export function netOpts(engine: Engine): StoreOptions {
+  return { stateRoot: engine.paths.networks, ...(engine.opts.cniPath ? { cniPath: engine.opts.cniPath } : {}) };
+}
+
+export function networkName(mode: string): string {
+  return mode === 'bridge' ? DEFAULT_NETWORK : mode;
+}
+
+export async function attachNetworks(engine: Engine, rec: ContainerRecord): Promise<void> {
+  const net = networkName(rec.config.networkMode);
+  rec.state.netnsPath = await createNetns(`berth-${rec.id.slice(0, 32)}`, engine.paths.netns);
+  engine.store.saveState(rec.id, rec.state);
+  const aliases = net === DEFAULT_NETWORK ? [] : [...rec.config.networkAliases, rec.config.hostname];
+  const res = await attach({
+    network: net, containerId: rec.id, netnsPath: rec.state.netnsPath, name: rec.name,
+    aliases, portMappings: rec.config.publish,
+  }, netOpts(engine));
+  rec.state.networks[net] = { ip: res.ips[0]?.split('/')[0] ?? '', mac: res.mac, gateway: res.gateway, aliases };
+  rec.state.ports = res.portMappings;
+  engine.store.saveState(rec.id, rec.state);
+  refreshPeerHosts(engine, [net], rec.id);
+}
+
+export async function detachNetworks(engine: Engine, rec: ContainerRecord): Promise<void> {
+  const errors: Error[] = [];
+  for (const net of Object.keys(rec.state.networks)) {
+    try {
+      await detach({ network: net, containerId: rec.id, force: true }, netOpts(engine));
+    } catch (e) { errors.push(e as Error); }
+    delete rec.state.networks[net];
+  }
+  // Attachments recorded by src/network but not by us (a crash between the two).
+  const { attachmentsOf } = await import('../network/index.ts');
+  for (const a of attachmentsOf(rec.id, netOpts(engine))) {
+    try { await detach({ network: a.network, containerId: rec.id, ifName: a.ifName, force: true }, netOpts(engine)); } catch (e) { errors.push(e as Error); }
+  }
+  if (errors.length) rec.state.error = errors.map((e) => e.message).join('; ');
+}
+
+export function parseExtraHosts(list: string[]): HostEntry[] {
+  return list.map((h) => {
+    const i = h.indexOf(':');
+    const name = h.slice(0, i), ip = h.slice(i + 1);
+    return { ip: ip === 'host-gateway' ? '172.17.0.1' : ip, names: [name] };
+  });
+}
+
+/** Writes hosts, hostname and resolv.conf for a container about to start. */
+export function writeEtcFiles(engine: Engine, rec: ContainerRecord): void {
+  const dir = engine.dir(rec.id), c = rec.config;
+  const extraHosts = parseExtraHosts(c.extraHosts);
+  let hosts: string;
+  if (c.networkMode === 'host') {
+    hosts = readFileSync('/etc/hosts', 'utf8');
+    if (extraHosts.length) hosts += extraHosts.map((e) => `${e.ip}\t${e.names.join(' ')}`).join('\n') + '\n';
+  } else {
+    hosts = hostsFor({ containerId: rec.id, hostname: c.hostname, extraHosts }, netOpts(engine));
+  }
+  writeInPlace(join(dir, 'hosts'), hosts);
+  writeInPlace(join(dir, 'hostname'), `${c.hostname}\n`);
+  writeInPlace(join(dir, 'resolv.conf'), resolvConf({ dns: c.dns, search: c.dnsSearch, options: c.dnsOptions }));
+}
+
+function writeInPlace(path: string, text: string): void {
+  // Truncate-and-write keeps the inode a running container has bind-mounted.
+  writeFileSync(path, text);
+}
+
+/** Rewrites the hosts files of the running containers on `networks` (except `except`). */
+export function refreshPeerHosts(engine: Engine, networks: string[], except: string): void {
+  const ids = new Set<string>();
+  for (const n of networks) {
+    if (n === DEFAULT_NETWORK) continue; // docker's default bridge has no name resolution
+    for (const p of networkPeers(n, netOpts(engine))) if (p.containerId !== except) ids.add(p.containerId);
+  }
+  for (const id of ids) {
+    const peer = engine.store.get(id);
+    if (!peer) continue;
+    try {
+      writeInPlace(join(engine.dir(id), 'hosts'), hostsFor({ containerId: id, hostname: peer.config.hostname, extraHosts: parseExtraHosts(peer.config.extraHosts) }, netOpts(engine)));
+    } catch { /* the peer is being removed */ }
+  }
+}
+
+export { removeNetns };

@@ -1,0 +1,48 @@
+// The container's root filesystem: a writable snapshot on top of the image's layers, mounted at
+// <container dir>/rootfs from create until rm (and re-mounted on start if /run was lost).
+import { mkdirSync, readFileSync } from 'node:fs';
+import { openImageStore } from '../image/store/index.ts';
+import { mountAll, unmount } from '../image/snapshots/index.ts';
+import { SnapshotNotFoundError } from '../image/snapshots/types.ts';
+
+export const snapshotKey = (id: string) => `berth-container-${id}`;
+
+/** Mount points (decoded) from /proc/self/mountinfo. */
+export function mountPoints(): string[] {
+  let text = '';
+  try { text = readFileSync('/proc/self/mountinfo', 'utf8'); } catch { return []; }
+  return text.split('\n').filter(Boolean).map((l) => l.split(' ')[4].replace(/\\(\d{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8))));
+}
+
+export function isMounted(path: string): boolean {
+  return mountPoints().includes(path);
+}
+
+/** Creates (if needed) the container's snapshot and mounts it at `target`. */
+export function mountRootfs(root: string, id: string, chainId: string, target: string): void {
+  mkdirSync(target, { recursive: true });
+  if (isMounted(target)) return;
+  const store = openImageStore(root);
+  try {
+    const key = snapshotKey(id);
+    const mounts = store.snapshotter.stat(key) ? store.snapshotter.mounts(key) : store.snapshotter.prepare(key, chainId || undefined, { labels: { 'berth.container': id } });
+    mountAll(mounts, target);
+  } finally {
+    store.close();
+  }
+}
+
+export function unmountRootfs(target: string): void {
+  for (let i = 0; i < 5 && isMounted(target); i++) unmount(target);
+}
+
+export function removeSnapshot(root: string, id: string): void {
+  const store = openImageStore(root);
+  try {
+    store.snapshotter.remove(snapshotKey(id));
+  } catch (e) {
+    if (!(e instanceof SnapshotNotFoundError)) throw e;
+  } finally {
+    store.close();
+  }
+}

@@ -1,0 +1,148 @@
+// ContainerConfig (+ the paths the engine prepared) → OCI config.json, pure. Defaults follow
+// docker's: its capability set, masked and read-only /proc paths, /dev/shm 64m, the default
+// seccomp profile, the generated /etc/hosts, /etc/hostname and /etc/resolv.conf bound in.
+import { OCI_VERSION, type Mount, type Seccomp, type Spec } from '../oci/index.ts';
+import { CAPABILITIES } from '../oci/capabilities.ts';
+import type { LinuxSeccomp } from '../runtime/seccomp/index.ts';
+import { EngineError } from './errors.ts';
+import type { ContainerConfig } from './types.ts';
+import type { ResolvedUser } from './users.ts';
+
+export const DOCKER_DEFAULT_CAPS = [
+  'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FSETID', 'CAP_FOWNER', 'CAP_MKNOD', 'CAP_NET_RAW', 'CAP_SETGID', 'CAP_SETUID',
+  'CAP_SETFCAP', 'CAP_SETPCAP', 'CAP_NET_BIND_SERVICE', 'CAP_SYS_CHROOT', 'CAP_KILL', 'CAP_AUDIT_WRITE',
+];
+
+export const DOCKER_MASKED_PATHS = [
+  '/proc/asound', '/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list',
+  '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware', '/sys/devices/virtual/powercap',
+];
+
+export const DOCKER_READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
+
+export class CapabilityError extends EngineError {
+  override name = 'CapabilityError';
+}
+
+/** docker's --cap-add/--cap-drop arithmetic: names with or without CAP_, "ALL" in either list. */
+export function effectiveCaps(add: string[], drop: string[], privileged: boolean): string[] {
+  const all = [...CAPABILITIES.keys()];
+  if (privileged) return [...all];
+  const norm = (c: string) => {
+    const up = c.toUpperCase();
+    if (up === 'ALL') return 'ALL';
+    const n = up.startsWith('CAP_') ? up : `CAP_${up}`;
+    if (!all.includes(n)) throw new CapabilityError(`unknown capability: "${c}"`);
+    return n;
+  };
+  const a = add.map(norm), d = drop.map(norm);
+  // Dropping ALL then adding some keeps just those; otherwise drops win over the defaults.
+  let caps = d.includes('ALL') ? [] : a.includes('ALL') ? [...all] : [...DOCKER_DEFAULT_CAPS];
+  if (!d.includes('ALL')) caps = caps.filter((c) => !d.includes(c));
+  for (const c of a) if (c !== 'ALL' && !caps.includes(c)) caps.push(c);
+  return caps;
+}
+
+export interface SpecInputs {
+  id: string;
+  config: ContainerConfig;
+  rootfs: string;
+  user: ResolvedUser;
+  /** '' for --network host. */
+  netnsPath: string;
+  /** Generated files bound over the image's (absent for --network host? no: always present). */
+  hostsPath: string;
+  hostnamePath: string;
+  resolvConfPath: string;
+  /** Mount sources resolved by the engine (volume name → directory), in config.mounts order. */
+  mountSources: string[];
+  seccomp?: LinuxSeccomp;
+  /** Host path of an init binary to bind at /sbin/docker-init when --init. */
+  initPath?: string;
+  /** Hostname of the host (for --network host). */
+  hostHostname?: string;
+}
+
+function hasEnv(env: string[], key: string): boolean {
+  return env.some((e) => e.split('=', 1)[0] === key);
+}
+
+export function buildSpec(inp: SpecInputs): Spec {
+  const c = inp.config;
+  const caps = effectiveCaps(c.capAdd, c.capDrop, c.privileged);
+  const hostNet = c.networkMode === 'host';
+  const hostname = hostNet ? (inp.hostHostname ?? c.hostname) : c.hostname;
+  const env = [...c.env];
+  if (!hasEnv(env, 'PATH')) env.unshift('PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin');
+  if (!hasEnv(env, 'HOSTNAME')) env.push(`HOSTNAME=${hostname}`);
+  if (c.tty && !hasEnv(env, 'TERM')) env.push('TERM=xterm');
+  if (!hasEnv(env, 'HOME')) env.push(`HOME=${inp.user.home || '/'}`);
+  let args = [...c.entrypoint, ...c.cmd];
+  if (args.length === 0) throw new EngineError('no command specified');
+  if (c.init) {
+    if (!inp.initPath) throw new EngineError('--init: no init binary found on this host (looked for catatonit, tini-static, tini, docker-init)');
+    args = ['/sbin/docker-init', '--', ...args];
+  }
+  const sysOpts = ['nosuid', 'noexec', 'nodev', ...(c.privileged ? ['rw'] : ['ro'])];
+  const mounts: Mount[] = [
+    { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
+    { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
+    { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
+    { destination: '/sys', type: 'sysfs', source: 'sysfs', options: sysOpts },
+    { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: [...sysOpts, 'relatime'] },
+    { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
+    { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${c.shmSize}`] },
+  ];
+  const userTargets = new Set(c.mounts.map((m) => m.target));
+  const etc = (dest: string, src: string) => {
+    if (!userTargets.has(dest)) mounts.push({ destination: dest, type: 'bind', source: src, options: ['rbind', 'rprivate', ...(c.readOnly ? ['ro'] : [])] });
+  };
+  etc('/etc/resolv.conf', inp.resolvConfPath);
+  etc('/etc/hostname', inp.hostnamePath);
+  etc('/etc/hosts', inp.hostsPath);
+  c.mounts.forEach((m, i) => {
+    if (m.type === 'tmpfs') {
+      mounts.push({ destination: m.target, type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', ...(m.readOnly ? ['ro'] : []), ...m.options] });
+    } else {
+      mounts.push({ destination: m.target, type: 'bind', source: inp.mountSources[i], options: ['rbind', ...(m.options.length ? m.options : ['rprivate']), m.readOnly ? 'ro' : 'rw'] });
+    }
+  });
+  if (c.init && inp.initPath) mounts.push({ destination: '/sbin/docker-init', type: 'bind', source: inp.initPath, options: ['bind', 'ro'] });
+
+  const resources: NonNullable<NonNullable<Spec['linux']>['resources']> = {
+    devices: c.privileged ? [{ allow: true, access: 'rwm' }] : [{ allow: false, access: 'rwm' }],
+  };
+  if (c.memory) resources.memory = { limit: c.memory, ...(c.memorySwap ? { swap: c.memorySwap } : {}) };
+  if (c.cpus) resources.cpu = { quota: Math.round(c.cpus * 100000), period: 100000 };
+  if (c.pidsLimit) resources.pids = { limit: c.pidsLimit };
+
+  const spec: Spec = {
+    ociVersion: OCI_VERSION,
+    process: {
+      terminal: c.tty,
+      user: { uid: inp.user.uid, gid: inp.user.gid, ...(inp.user.additionalGids.length ? { additionalGids: inp.user.additionalGids } : {}) },
+      args,
+      env,
+      cwd: c.workingDir || '/',
+      capabilities: { bounding: [...caps], effective: [...caps], permitted: [...caps] },
+      noNewPrivileges: c.noNewPrivileges,
+      oomScoreAdj: 0,
+    },
+    root: { path: inp.rootfs, readonly: c.readOnly },
+    hostname,
+    ...(c.domainname ? { domainname: c.domainname } : {}),
+    mounts,
+    annotations: { 'io.berth.container.name': c.image },
+    linux: {
+      namespaces: [
+        { type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' },
+        ...(hostNet ? [] : [{ type: 'network' as const, ...(inp.netnsPath ? { path: inp.netnsPath } : {}) }]),
+      ],
+      cgroupsPath: `/berth/${inp.id}`,
+      resources,
+      ...(c.privileged ? {} : { maskedPaths: [...DOCKER_MASKED_PATHS], readonlyPaths: [...DOCKER_READONLY_PATHS] }),
+      ...(inp.seccomp && !c.privileged ? { seccomp: inp.seccomp as unknown as Seccomp } : {}),
+    },
+  };
+  return spec;
+}

@@ -1,0 +1,139 @@
+// Container and volume records in SQLite (node:sqlite, WAL, busy timeout) like src/image's
+// metadata: concurrent CLI processes create, rename and remove containers safely, and the
+// UNIQUE name column makes "name taken" atomic. Per-container operations also hold a lock
+// file (locks/<id>.lock) so that two processes never start/stop/remove one container at once.
+import { DatabaseSync } from 'node:sqlite';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { acquireLock, type Lock } from '../image/store/lock.ts';
+import { AmbiguousContainerError, NameConflictError, NoSuchContainerError } from './errors.ts';
+import type { EnginePaths } from './paths.ts';
+import type { ContainerConfig, ContainerRecord, ContainerState } from './types.ts';
+
+interface Row { id: string; name: string; created: string; config: string; state: string }
+
+const fromRow = (r: Row): ContainerRecord => ({
+  id: r.id, name: r.name, created: r.created,
+  config: JSON.parse(r.config) as ContainerConfig, state: JSON.parse(r.state) as ContainerState,
+});
+
+export interface VolumeRecord {
+  name: string;
+  driver: 'local';
+  mountpoint: string;
+  created: string;
+  labels: Record<string, string>;
+  anonymous: boolean;
+}
+
+export class EngineStore {
+  readonly db: DatabaseSync;
+  readonly paths: EnginePaths;
+
+  constructor(paths: EnginePaths) {
+    this.paths = paths;
+    mkdirSync(dirname(paths.db), { recursive: true });
+    this.db = new DatabaseSync(paths.db, { timeout: 15000 });
+    this.db.exec('PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=15000;');
+    this.db.exec(`CREATE TABLE IF NOT EXISTS containers (
+      id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, created TEXT NOT NULL, config TEXT NOT NULL, state TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS volumes (
+      name TEXT PRIMARY KEY, created TEXT NOT NULL, labels TEXT NOT NULL, anonymous INTEGER NOT NULL DEFAULT 0);`);
+  }
+
+  insert(rec: ContainerRecord): void {
+    try {
+      this.db.prepare('INSERT INTO containers (id, name, created, config, state) VALUES (?, ?, ?, ?, ?)')
+        .run(rec.id, rec.name, rec.created, JSON.stringify(rec.config), JSON.stringify(rec.state));
+    } catch (e) {
+      if (/UNIQUE constraint failed: containers.name/.test((e as Error).message)) {
+        const holder = this.byName(rec.name);
+        throw new NameConflictError(rec.name, holder?.id ?? '?');
+      }
+      throw e;
+    }
+  }
+
+  get(id: string): ContainerRecord | null {
+    const r = this.db.prepare('SELECT * FROM containers WHERE id = ?').get(id) as Row | undefined;
+    return r ? fromRow(r) : null;
+  }
+
+  byName(name: string): ContainerRecord | null {
+    const r = this.db.prepare('SELECT * FROM containers WHERE name = ?').get(name) as Row | undefined;
+    return r ? fromRow(r) : null;
+  }
+
+  /** docker's lookup order: full id, exact name, then unique id prefix. */
+  resolve(ref: string): ContainerRecord {
+    const clean = ref.replace(/^\//, '');
+    const exact = this.get(clean) ?? this.byName(clean);
+    if (exact) return exact;
+    if (/^[0-9a-f]+$/.test(clean)) {
+      const rows = this.db.prepare('SELECT * FROM containers WHERE id LIKE ?').all(`${clean}%`) as unknown as Row[];
+      if (rows.length === 1) return fromRow(rows[0]);
+      if (rows.length > 1) throw new AmbiguousContainerError(ref, rows.length);
+    }
+    throw new NoSuchContainerError(ref);
+  }
+
+  list(): ContainerRecord[] {
+    return (this.db.prepare('SELECT * FROM containers ORDER BY created DESC').all() as unknown as Row[]).map(fromRow);
+  }
+
+  saveState(id: string, state: ContainerState): void {
+    this.db.prepare('UPDATE containers SET state = ? WHERE id = ?').run(JSON.stringify(state), id);
+  }
+
+  rename(id: string, name: string): void {
+    try {
+      this.db.prepare('UPDATE containers SET name = ? WHERE id = ?').run(name, id);
+    } catch (e) {
+      if (/UNIQUE/.test((e as Error).message)) throw new NameConflictError(name, this.byName(name)?.id ?? '?');
+      throw e;
+    }
+  }
+
+  delete(id: string): void {
+    this.db.prepare('DELETE FROM containers WHERE id = ?').run(id);
+  }
+
+  async lock(id: string): Promise<Lock> {
+    mkdirSync(this.paths.locks, { recursive: true });
+    return acquireLock(join(this.paths.locks, `${id}.lock`), { timeoutMs: 120_000 });
+  }
+
+  // Volumes ---------------------------------------------------------------------------------
+
+  volumeMountpoint(name: string): string {
+    return join(this.paths.volumes, name, '_data');
+  }
+
+  /** Creates a volume record (and directory) unless it exists; returns the record. */
+  ensureVolume(name: string, labels: Record<string, string> = {}, anonymous = false): VolumeRecord {
+    mkdirSync(this.volumeMountpoint(name), { recursive: true });
+    this.db.prepare('INSERT OR IGNORE INTO volumes (name, created, labels, anonymous) VALUES (?, ?, ?, ?)')
+      .run(name, new Date().toISOString(), JSON.stringify(labels), anonymous ? 1 : 0);
+    return this.volume(name)!;
+  }
+
+  volume(name: string): VolumeRecord | null {
+    const r = this.db.prepare('SELECT * FROM volumes WHERE name = ?').get(name) as
+      { name: string; created: string; labels: string; anonymous: number } | undefined;
+    if (!r) return null;
+    return { name: r.name, driver: 'local', mountpoint: this.volumeMountpoint(r.name), created: r.created, labels: JSON.parse(r.labels) as Record<string, string>, anonymous: !!Number(r.anonymous) };
+  }
+
+  volumes(): VolumeRecord[] {
+    const rows = this.db.prepare('SELECT name FROM volumes ORDER BY name').all() as { name: string }[];
+    return rows.map((r) => this.volume(r.name)!).filter(Boolean);
+  }
+
+  deleteVolumeRecord(name: string): void {
+    this.db.prepare('DELETE FROM volumes WHERE name = ?').run(name);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

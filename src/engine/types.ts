@@ -1,0 +1,107 @@
+// The engine's data: what a user asked for (ContainerConfig, fixed at create time) and what
+// happened since (ContainerState, updated by start/stop/cleanup). Both are stored as JSON.
+import type { PortMapping, PublishRequest } from '../network/index.ts';
+
+export type MountKind = 'bind' | 'volume' | 'tmpfs';
+
+export interface MountSpec {
+  type: MountKind;
+  /** Host path (bind) or volume name (volume; empty for an anonymous volume); unused for tmpfs. */
+  source: string;
+  target: string;
+  readOnly: boolean;
+  /** Extra mount options (tmpfs size=, mode=; bind propagation). */
+  options: string[];
+  /** Created for this container (anonymous volume): removed with `rm -v`. */
+  anonymous?: boolean;
+}
+
+export interface RestartPolicy { name: 'no' | 'always' | 'on-failure' | 'unless-stopped'; maximumRetryCount: number }
+
+export interface ContainerConfig {
+  /** What the user typed (e.g. busybox) and what it resolved to. */
+  image: string;
+  imageName: string;
+  imageId: string;
+  /** The image's top layer chainID: the parent of the container's snapshot. */
+  chainId: string;
+  entrypoint: string[];
+  cmd: string[];
+  env: string[];
+  workingDir: string;
+  user: string;
+  hostname: string;
+  domainname: string;
+  tty: boolean;
+  openStdin: boolean;
+  labels: Record<string, string>;
+  mounts: MountSpec[];
+  publish: PublishRequest[];
+  /** none | host | bridge | a user network name. */
+  networkMode: string;
+  networkAliases: string[];
+  extraHosts: string[];
+  dns: string[];
+  dnsSearch: string[];
+  dnsOptions: string[];
+  memory?: number;
+  memorySwap?: number;
+  cpus?: number;
+  pidsLimit?: number;
+  shmSize: number;
+  readOnly: boolean;
+  capAdd: string[];
+  capDrop: string[];
+  privileged: boolean;
+  /** 'default' (docker's profile), 'unconfined', or a profile document read at create time. */
+  seccomp: 'default' | 'unconfined' | { profile: unknown; path: string };
+  noNewPrivileges: boolean;
+  restart: RestartPolicy;
+  init: boolean;
+  stopSignal: string;
+  stopTimeout: number;
+  /** Runtime binary (absolute path). */
+  runtime: string;
+  autoRemove: boolean;
+  /** conmon --log-size-max (bytes; 0 = unlimited): the log is rotated past it. */
+  logSizeMax: number;
+  /** Terminal size at create time (for -t). */
+  consoleSize?: { height: number; width: number };
+}
+
+export type ContainerStatus = 'created' | 'running' | 'exited' | 'removing';
+
+export interface NetworkEndpoint { ip: string; mac: string; gateway: string; aliases: string[] }
+
+export interface ContainerState {
+  status: ContainerStatus;
+  pid: number;
+  conmonPid: number;
+  exitCode: number;
+  oomKilled: boolean;
+  startedAt: string;
+  finishedAt: string;
+  error: string;
+  restartCount: number;
+  /** Set by stop/kill from the user so that a restart policy does not bring it back. */
+  stoppedByUser: boolean;
+  /** Set while a network namespace exists for the container. */
+  netnsPath: string;
+  networks: Record<string, NetworkEndpoint>;
+  ports: PortMapping[];
+}
+
+export interface ContainerRecord {
+  id: string;
+  name: string;
+  created: string;
+  config: ContainerConfig;
+  state: ContainerState;
+}
+
+export function initialState(): ContainerState {
+  return {
+    status: 'created', pid: 0, conmonPid: 0, exitCode: 0, oomKilled: false, startedAt: '', finishedAt: '',
+    error: '', restartCount: 0, stoppedByUser: false, netnsPath: '', networks: {}, ports: [],
+  };
+}
