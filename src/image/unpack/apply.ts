@@ -93,6 +93,8 @@ export class LayerApplier implements TarHandler {
     this.#curRel = rel;
     const base = baseOf(rel);
     if (base.startsWith(WH_PREFIX)) return this.#whiteout(e, rel, base);
+    // A special file queued for this very path must exist before this entry replaces it.
+    if (this.#pendingPaths.has(rel)) this.#flush();
     if (rel === '') {
       if (e.type !== 'dir') throw new HostileLayerError(e.name, `a ${e.type} entry cannot replace the layer root`);
       return this.#dir(e, rel);
@@ -328,6 +330,8 @@ export class LayerApplier implements TarHandler {
     if (base.startsWith(WH_PREFIX + WH_PREFIX)) return; // aufs bookkeeping (.wh..wh.plnk etc.)
     const name = base.slice(WH_PREFIX.length);
     const target = dir ? `${dir}/${name}` : name;
+    // A whiteout hides the layers below only: what this layer itself put there stays.
+    if (this.#created.has(target)) return;
     if (this.#o.whiteouts === 'overlay') {
       this.#ensureDir(dir, e.name);
       const st = lstatSync(this.#abs(target), { throwIfNoEntry: false });
@@ -350,6 +354,5 @@ export class LayerApplier implements TarHandler {
       this.#safe.add(prefix);
     }
     if (lstatSync(this.#abs(target), { throwIfNoEntry: false })) this.#remove(target);
-    this.#created.delete(target);
   }
 }

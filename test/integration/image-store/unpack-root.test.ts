@@ -61,3 +61,21 @@ test('devices, fifos and hard links to them, owners, setuid, xattrs; forged over
   assert.ok(wh.isCharacterDevice() && wh.rdev === 0);
   assert.equal(xattrs(join(layer, 'opaque'))['trusted.overlay.opaque'], Buffer.from('y').toString('hex'));
 });
+
+test('overlay mode: a whiteout and a file of the same name in one layer leave the file', async (t) => {
+  if (!isRoot) return t.skip('needs root');
+  const dir = makeTemp('berth-test-unpack-root-');
+  t.after(() => removeTemp(dir));
+  const layer = join(dir, 'layer');
+  mkdirSync(layer);
+  await unpackLayer(tarOf([
+    { entry: { name: '.wh.a', type: 'file' }, body: Buffer.alloc(0) },
+    { entry: { name: 'a', type: 'file' }, body: Buffer.from('file a') },
+    { entry: { name: 'b', type: 'file' }, body: Buffer.from('file b') },
+    { entry: { name: '.wh.b', type: 'file' }, body: Buffer.alloc(0) },
+    { entry: { name: '.wh.c', type: 'file' }, body: Buffer.alloc(0) },
+  ]), layer, { whiteouts: 'overlay' });
+  assert.ok(lstatSync(join(layer, 'a')).isFile());
+  assert.ok(lstatSync(join(layer, 'b')).isFile());
+  assert.ok(lstatSync(join(layer, 'c')).isCharacterDevice());
+});

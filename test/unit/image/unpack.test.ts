@@ -128,6 +128,22 @@ test('whiteouts in apply mode delete from the lower layers, opaque keeps this la
   assert.equal(existsSync(join(layer, 'nothere')), false);
 });
 
+test('a whiteout hides lower layers only, never an entry of its own layer (either order)', async (t) => {
+  const { layer } = sandbox(t);
+  await unpackLayer(chunked(await tarOf([
+    { entry: { name: 'a', type: 'file' }, body: Buffer.from('lower a') },
+    { entry: { name: 'b', type: 'file' }, body: Buffer.from('lower b') },
+  ])), layer, { whiteouts: 'apply' });
+  await unpackLayer(chunked(await tarOf([
+    { entry: { name: '.wh.a', type: 'file' }, body: Buffer.alloc(0) },
+    { entry: { name: 'a', type: 'file' }, body: Buffer.from('new a') },
+    { entry: { name: 'b', type: 'file' }, body: Buffer.from('new b') },
+    { entry: { name: '.wh.b', type: 'file' }, body: Buffer.alloc(0) },
+  ])), layer, { whiteouts: 'apply' });
+  assert.equal(readFileSync(join(layer, 'a'), 'utf8'), 'new a');
+  assert.equal(readFileSync(join(layer, 'b'), 'utf8'), 'new b');
+});
+
 // ── hostile layers: each must fail clearly and leave everything outside the layer as it was ──
 
 const hostile: [string, (outside: string) => PackItem[], RegExp | typeof TruncatedTarError][] = [
