@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openImageStore, saveImages, loadImages, unpackImage, type ImageStore, type Manifest, type ImageConfig } from '../../../src/image/index.ts';
-import { makeBusyboxRootfs, makeTemp, removeTemp } from '../../helpers/rootfs.ts';
+import { isRoot, makeBusyboxRootfs, makeTemp, removeTemp } from '../../helpers/rootfs.ts';
 import { gnuTarGz, storeImage } from './fixtures.ts';
 
 const NAME = 'localhost/berth-test/archive:v1';
@@ -41,6 +41,7 @@ async function checkUnpacks(s: ImageStore, name: string, expectConfig: string | 
 }
 
 test('OCI layout dir and oci-archive: oci-image-tool validates, skopeo reads, load round-trips', async (t) => {
+  if (!isRoot) return t.skip('needs root');
   const { dir, s, img, open } = await setup(t);
   const layout = join(dir, 'layout');
   await saveImages(s, [NAME], layout, 'oci-dir');
@@ -70,6 +71,7 @@ test('OCI layout dir and oci-archive: oci-image-tool validates, skopeo reads, lo
 });
 
 test('docker-archive: skopeo reads ours, we read skopeo\'s (docker-archive and OCI layout)', async (t) => {
+  if (!isRoot) return t.skip('needs root');
   const { dir, s, img, open } = await setup(t);
   const ours = join(dir, 'ours.docker.tar');
   await saveImages(s, [NAME], ours, 'docker-archive');
@@ -98,6 +100,7 @@ test('docker-archive: skopeo reads ours, we read skopeo\'s (docker-archive and O
 });
 
 test('load rejects an archive whose blob does not match its digest', async (t) => {
+  if (!isRoot) return t.skip('needs root');
   const { dir, s, open } = await setup(t);
   const layout = join(dir, 'layout');
   await saveImages(s, [NAME], layout, 'oci-dir');
