@@ -19,7 +19,8 @@ async function* chunked(b: Buffer, n = 4096) { for (let i = 0; i < b.length; i +
 /** A temp dir holding `layer/` (the target) and `outside/` (with a canary file) side by side. */
 function sandbox(t: { after: (fn: () => void) => void }) {
   const dir = makeTemp('berth-test-unpack-');
-  t.after(() => removeTemp(dir));
+  // Layers may hold read-only directories: make them writable so that a non-root run can clean up.
+  t.after(() => { execFileSync('chmod', ['-R', 'u+rwX', dir]); removeTemp(dir); });
   const layer = join(dir, 'layer');
   const outside = join(dir, 'outside');
   mkdirSync(layer);
