@@ -1,7 +1,7 @@
 // berth-recvtty [--print-only] SOCKET: the receiving end of a --console-socket, for tests.
 // Listens on SOCKET (the path appears only once it accepts connections: it is bound under a
 // temporary name and renamed), takes one connection, receives a pty master with SCM_RIGHTS, and
-// then either prints "got pty: NAME" and exits (--print-only), or copies the master's output to
+// then either prints "got pty: NAME" and exits when the pty hangs up (--print-only), or copies the master's output to
 // stdout and stdin to the master until the pty hangs up (every slave closed).
 #include <errno.h>
 #include <fcntl.h>
@@ -68,7 +68,15 @@ int main(int argc, char **argv) {
   memcpy(&master, CMSG_DATA(cm), sizeof master);
   close(c);
   if (print_only) {
+    // Report at once, then hold the master (discarding output) until the container lets go of
+    // the pty, so that closing it does not hang up a container that is still starting.
     printf("got pty: %s\n", name);
+    fflush(stdout);
+    char sink[4096];
+    for (;;) {
+      ssize_t r = read(master, sink, sizeof sink);
+      if (r == 0 || (r < 0 && errno != EINTR)) break;
+    }
     return 0;
   }
 

@@ -61,13 +61,15 @@ void op_console_setup(const struct step *s) {
   if (mount(fd_path(sb, slave, name), fd_path(tb, cfd, "/dev/console"), NULL, MS_BIND, NULL))
     fail(errno, "bind the pty slave over /dev/console");
   close(cfd);
-  send_master(master, name);
-  close(master);
-  close(console_fd);
-  console_fd = -1;
+  // The terminal is ours before the master leaves: a receiver that closes it at once hangs the
+  // pty up, and TIOCSCTTY on a hung-up pty fails.
   if (setsid() < 0) fail(errno, "setsid");
   if (ioctl(slave, TIOCSCTTY, 0)) fail(errno, "make the pty the controlling terminal");
   for (int fd = 0; fd < 3; fd++)
     if (dup2(slave, fd) < 0) fail(errno, "dup the pty slave onto fd %d", fd);
   if (slave > 2) close(slave);
+  send_master(master, name);
+  close(master);
+  close(console_fd);
+  console_fd = -1;
 }

@@ -4,6 +4,7 @@ import { mkdirSync, readlinkSync, statSync, symlinkSync, writeFileSync, existsSy
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { isRoot, makeBusyboxRootfs, makeTemp, removeTemp } from '../../helpers/rootfs.ts';
+import { HelperError } from '../../../src/runtime/helper.ts';
 import { baseSteps, buildNative, hostMountsUnder, MS_BIND, MS_REC, runPlan, sh } from './run-plan.ts';
 
 describe('berth-init filesystem steps', { skip: !isRoot && 'needs root' }, () => {
@@ -125,12 +126,11 @@ describe('berth-init filesystem steps', { skip: !isRoot && 'needs root' }, () =>
 
   test('a failing step is reported with its index, op and errno', async (t) => {
     const { dir, rootfs } = fixture(t);
-    const steps = [
+    const r = await runPlan([
       ...baseSteps(rootfs),
       { op: 'mount', source: 'x', target: '/x', fstype: 'no-such-fs', flags: 0, data: '', create: 'dir' },
       sh('echo never'),
-    ] as const;
-    const r = await runPlan([...steps]);
+    ]);
     assert.equal(r.stdout, '');
     assert.equal(r.records.length, 1);
     const [kind, index, op, errno, message] = r.records[0];
@@ -138,15 +138,16 @@ describe('berth-init filesystem steps', { skip: !isRoot && 'needs root' }, () =>
     assert.match(message, /no-such-fs/);
     assert.equal(r.exit.code, 1);
 
-    const notFound = await runPlan([...baseSteps(rootfs), { op: 'pivot-root' }, sh('x', ['PATH=/nowhere:/bin']), ].map((s) =>
-      s.op === 'exec' ? { ...s, path: 'no-such-program' } : s));
+    const notFound = await runPlan([...baseSteps(rootfs), { op: 'pivot-root' },
+      { op: 'exec', path: 'no-such-program', args: ['x'], env: ['PATH=/nowhere:/bin'] }]);
     assert.deepEqual(notFound.records[0].slice(0, 4), ['error', '5', 'exec', '2']);
     assert.equal(notFound.exit.code, 127);
 
     const stage0 = await runPlan([{ op: 'setns', path: '/proc/self/ns/nope', ns: 'network' }, ...baseSteps(rootfs), sh('true')]);
     assert.equal(stage0.pid, undefined);
-    assert.equal((stage0.pidError as { index?: number }).index, 0);
-    assert.equal((stage0.pidError as { code?: string }).code, 'ENOENT');
+    assert.ok(stage0.pidError instanceof HelperError);
+    assert.equal((stage0.pidError as HelperError).index, 0);
+    assert.equal((stage0.pidError as HelperError).code, 'ENOENT');
     assert.equal(stage0.exit.code, 1);
     assert.deepEqual(hostMountsUnder(dir), []);
   });
