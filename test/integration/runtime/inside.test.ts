@@ -200,7 +200,7 @@ test('--preserve-fds hands extra fds to the container', { skip }, async (t) => {
   const fd3 = openSync(f3, 'w');
   const fd4 = openSync(f4, 'w');
   try {
-    const r = await cliAsync(root, ['run', '--preserve-fds', '2', '-b', bundle, id], ['ignore', 'pipe', 'pipe', fd3, fd4]);
+    const r = await cliAsync(root, ['run', '--preserve-fds', '2', '-b', bundle, id], [fd3, fd4]);
     assert.equal(r.code, 0, r.stderr);
     // 0-2, the two preserved fds, and ls's own directory fd: nothing else leaks in.
     assert.equal(r.stdout, '0 1 2 3 4 5 ');

@@ -2,10 +2,10 @@
 // delete with the state checked at each step, refused transitions, list, logs, and cleanup.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { isRoot, makeTemp, removeTemp } from '../../helpers/rootfs.ts';
-import { build, cgroupDirs, cli, forceDelete, leftovers, makeBundle, stateOf } from './support.ts';
+import { build, cgroupDirs, cli, cliAsync, forceDelete, leftovers, makeBundle, stateOf } from './support.ts';
 
 const skip = !isRoot && 'needs root';
 
@@ -216,4 +216,59 @@ test('usage errors, version, help, unknown ids', { skip }, (t) => {
   const text = cli(root, ['--log', join(dir, 'log.txt'), 'state', 'nope']);
   assert.equal(text.code, 1);
   assert.match(readFileSync(join(dir, 'log.txt'), 'utf8'), /^time="[^"]+" level=error msg="container does not exist"\n$/);
+});
+
+test('two CLIs racing to create one id: exactly one wins, the other leaves its state alone', { skip }, async (t) => {
+  const id = `race-${process.pid}`;
+  const { root, bundle } = setup(t, id, ['sleep', '1000']);
+  const rs = await Promise.all([0, 1, 2].map(() => cliAsync(root, ['create', '-b', bundle, id])));
+  assert.deepEqual(rs.map((r) => r.code).sort(), [0, 1, 1], rs.map((r) => r.stderr).join('\n'));
+  for (const r of rs.filter((x) => x.code === 1)) assert.match(r.stderr, /container with id exists/);
+  assert.equal(stateOf(root, id).status, 'created');
+  // Concurrent start and delete -f: each sees a consistent state, and the container ends deleted.
+  const [st, del] = await Promise.all([cliAsync(root, ['start', id]), cliAsync(root, ['delete', '-f', id])]);
+  assert.equal(del.code, 0, del.stderr);
+  assert.ok(st.code === 0 || /container does not exist|cannot start/.test(st.stderr), st.stderr);
+  assert.deepEqual(leftovers(root, id, bundle), []);
+});
+
+test('a container whose init died is stopped and can be deleted without --force', { skip }, (t) => {
+  const id = `died-${process.pid}`;
+  const { root, bundle } = setup(t, id, ['sleep', '1000']);
+  assert.equal(cli(root, ['create', '-b', bundle, id]).code, 0);
+  const pid = stateOf(root, id).pid as number;
+  process.kill(pid, 'SIGKILL');
+  for (let i = 0; i < 200 && stateOf(root, id).status !== 'stopped'; i++) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+  assert.equal(stateOf(root, id).status, 'stopped');
+  const start = cli(root, ['start', id]);
+  assert.equal(start.code, 1);
+  assert.equal(cli(root, ['delete', id]).code, 0);
+  assert.deepEqual(leftovers(root, id, bundle), []);
+});
+
+test('--systemd-cgroup with a slice path is refused clearly', { skip }, (t) => {
+  const id = `slice-${process.pid}`;
+  const { root, bundle } = setup(t, id, ['true'], (s) => { s.linux!.cgroupsPath = 'system.slice:berth:x'; });
+  const r = cli(root, ['--systemd-cgroup', 'create', '-b', bundle, id]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /systemd/);
+  assert.match(r.stderr, /system\.slice:berth:x/);
+  assert.deepEqual(leftovers(root, id, bundle), []);
+});
+
+test('spec writes a runc-like config.json once; --rootless adds user namespace mappings', { skip }, (t) => {
+  const dir = makeTemp('berth-rt-');
+  t.after(() => removeTemp(dir));
+  const root = join(dir, 'state');
+  assert.equal(cli(root, ['spec', '--bundle', dir]).code, 0);
+  const spec = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as { ociVersion: string; process: { args: string[] } };
+  assert.deepEqual(spec.process.args, ['sh']);
+  const again = cli(root, ['spec', '-b', dir]);
+  assert.equal(again.code, 1);
+  assert.match(again.stderr, /File config.json exists/);
+  rmSync(join(dir, 'config.json'));
+  assert.equal(cli(root, ['spec', '--rootless', '-b', dir]).code, 0);
+  const rl = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as { linux: { uidMappings: unknown[]; namespaces: { type: string }[] } };
+  assert.equal(rl.linux.uidMappings.length, 1);
+  assert.ok(rl.linux.namespaces.some((n) => n.type === 'user'));
 });

@@ -1,6 +1,6 @@
 // Shared fixtures for the runtime integration tests: the built CLI, bundles from busybox + the
 // default spec, and checks that a container left nothing behind.
-import { execFileSync, spawn, spawnSync, type StdioOptions } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -38,18 +38,26 @@ export function cli(root: string, args: string[], opts: { timeout?: number } = {
   }
 }
 
-/** Like cli() but asynchronous, with any stdio (for extra fds). */
-export function cliAsync(root: string, args: string[], stdio: StdioOptions = ['ignore', 'pipe', 'pipe']): Promise<Result> {
-  return new Promise((res, rej) => {
-    const c = spawn(CLI, ['--root', root, ...args], { stdio });
-    let stdout = '';
-    let stderr = '';
-    c.stdout?.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
-    c.stderr?.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+/** Like cli() but asynchronous; `extra` fds become the CLI's fds 3, 4, … (for --preserve-fds).
+ * Output goes through files for the same reason as in cli(). */
+export async function cliAsync(root: string, args: string[], extra: number[] = []): Promise<Result> {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-cli-'));
+  const out = openSync(join(dir, 'out'), 'w+');
+  const err = openSync(join(dir, 'err'), 'w+');
+  try {
+    const c = spawn(CLI, ['--root', root, ...args], { stdio: ['ignore', out, err, ...extra] });
     const timer = setTimeout(() => c.kill('SIGKILL'), 20_000);
-    c.on('error', rej);
-    c.on('close', (code, signal) => { clearTimeout(timer); res({ code, signal, stdout, stderr }); });
-  });
+    const [code, signal] = await new Promise<[number | null, string | null]>((res, rej) => {
+      c.on('error', rej);
+      c.on('exit', (code, signal) => res([code, signal]));
+    });
+    clearTimeout(timer);
+    return { code, signal, stdout: readFileSync(join(dir, 'out'), 'utf8'), stderr: readFileSync(join(dir, 'err'), 'utf8') };
+  } finally {
+    closeSync(out);
+    closeSync(err);
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** A bundle: busybox rootfs + the default spec (no terminal), adjusted by `edit`. */
