@@ -10,6 +10,7 @@ DEBIAN_PACKAGES=(
   busybox-static iproute2 iptables procps util-linux uidmap
   runc crun conmon skopeo umoci docker-registry containernetworking-plugins
   hyperfine python3 apache2-utils oci-image-tool
+  podman containerd
 )
 # Only for regenerating the committed seccomp syscall tables (node scripts/gen-seccomp-tables.ts).
 SECCOMP_TABLE_PACKAGES=(
