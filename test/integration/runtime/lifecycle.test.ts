@@ -120,7 +120,7 @@ test('create → start → kill → delete with the state at every step', { skip
   assert.equal(cli(root, ['list', '-f', 'json']).stdout, 'null\n');
 });
 
-test('delete --force kills a running container; delete of a created one works without', { skip }, (t) => {
+test('delete --force kills a running or created container; without --force both are refused', { skip }, (t) => {
   const id = `force-${process.pid}`;
   const { root, bundle } = setup(t, id, ['sleep', '1000']);
   assert.equal(cli(root, ['run', '-d', '--bundle', bundle, id]).code, 0);
@@ -134,7 +134,11 @@ test('delete --force kills a running container; delete of a created one works wi
 
   assert.equal(cli(root, ['create', '-b', bundle, id]).code, 0);
   const pid2 = stateOf(root, id).pid as number;
-  assert.equal(cli(root, ['delete', id]).code, 0);
+  const refused = cli(root, ['delete', id]);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, new RegExp(`cannot delete container ${id} that is not stopped: created`));
+  assert.equal(stateOf(root, id).status, 'created');
+  assert.equal(cli(root, ['delete', '--force', id]).code, 0);
   const st2 = existsSync(`/proc/${pid2}/stat`) ? readFileSync(`/proc/${pid2}/stat`, 'utf8') : '';
   assert.ok(st2 === '' || / Z /.test(st2));
   assert.deepEqual(leftovers(root, id, bundle), []);
