@@ -73,3 +73,31 @@ void op_console_setup(const struct step *s) {
   close(console_fd);
   console_fd = -1;
 }
+
+// `exec` with a terminal: a fresh pty from the current root's /dev/ptmx (the root is the
+// container's, after joining its mount namespace). Unlike console-setup nothing is bound over
+// /dev/console: that mount would land in the running container's namespace.
+void op_console_pty(const struct step *s) {
+  if (console_fd < 0) fail(EINVAL, "no console socket (console-dial comes first)");
+  int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (master < 0) fail(errno, "open /dev/ptmx");
+  int unlock = 0;
+  unsigned ptn;
+  if (ioctl(master, TIOCSPTLCK, &unlock)) fail(errno, "unlock the pty");
+  if (ioctl(master, TIOCGPTN, &ptn)) fail(errno, "get the pty number");
+  int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (slave < 0) fail(errno, "open the pty slave");
+  struct winsize ws = {.ws_row = (unsigned short)num(s, 1), .ws_col = (unsigned short)num(s, 2)};
+  if ((ws.ws_row || ws.ws_col) && ioctl(slave, TIOCSWINSZ, &ws)) fail(errno, "set the console size");
+  char name[32];
+  snprintf(name, sizeof name, "/dev/pts/%u", ptn);
+  if (setsid() < 0) fail(errno, "setsid");
+  if (ioctl(slave, TIOCSCTTY, 0)) fail(errno, "make the pty the controlling terminal");
+  for (int fd = 0; fd < 3; fd++)
+    if (dup2(slave, fd) < 0) fail(errno, "dup the pty slave onto fd %d", fd);
+  if (slave > 2) close(slave);
+  send_master(master, name);
+  close(master);
+  close(console_fd);
+  console_fd = -1;
+}

@@ -53,11 +53,14 @@ void op_hook(const struct step *s) {
   pid_t pid = fork();
   if (pid < 0) fail(errno, "fork hook %s", path);
   if (pid == 0) {
+    // Its own process group, so that a timeout kills whatever the hook started too.
+    setpgid(0, 0);
     if (dup2(p[0], 0) < 0) _exit(127);
     umask(exec_umask);
     execve(path, argv, env);
     _exit(errno == ENOENT ? 127 : 126);
   }
+  setpgid(pid, pid);   // both sides set it: no window where a timeout would miss the group
   close(p[0]);
   // The state is small; a hook that does not read it must not block us, hence non-blocking.
   fcntl(p[1], F_SETFL, O_NONBLOCK);
@@ -72,7 +75,7 @@ void op_hook(const struct step *s) {
     do r = poll(&pf, 1, timeout > 2000000 ? 2000000000 : (int)(timeout * 1000));
     while (r < 0 && errno == EINTR);
     if (r == 0) {
-      kill(pid, SIGKILL);
+      kill(-pid, SIGKILL);
       waitpid(pid, NULL, 0);
       fail(ETIMEDOUT, "hook %s timed out after %s s", path, s->f[2].p);
     }

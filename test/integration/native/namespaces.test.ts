@@ -1,14 +1,15 @@
 // berth-init as root: stage-0 steps (setns, time namespace), a user namespace with maps written
 // while the init waits for "go", the seccomp step, and what fds the container gets.
 import assert from 'node:assert/strict';
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { before, describe, test } from 'node:test';
 import { startHelper } from '../../../src/runtime/helper.ts';
 import type { Step } from '../../../src/runtime/plan.ts';
 import { isRoot, makeBusyboxRootfs, makeTemp, removeTemp } from '../../helpers/rootfs.ts';
-import { baseSteps, buildNative, hostMountsUnder, runPlan, sh } from './run-plan.ts';
+import { baseSteps, buildNative, hostMountsUnder, MS_BIND, MS_REC, runPlan, sh } from './run-plan.ts';
 
 describe('berth-init namespaces, seccomp and fds', { skip: !isRoot && 'needs root' }, () => {
   before(() => buildNative());
@@ -64,27 +65,39 @@ describe('berth-init namespaces, seccomp and fds', { skip: !isRoot && 'needs roo
   test('user namespace: maps written while the init waits for go, then become-root', async (t) => {
     const { dir, rootfs } = fixture(t);
     chmodSync(dir, 0o755);   // mkdtemp's 0700 would keep the mapped root (host uid 100000) out
-    const steps: Step[] = [
-      { op: 'clone', namespaces: ['user', 'mount', 'pid', 'uts'] },
-      { op: 'become-root' },
-      { op: 'sethostname', name: 'userns' },
-      ...baseSteps(rootfs).slice(1),
-      { op: 'pivot-root' },
-      sh('id -u; id -g; cat /proc/self/uid_map; hostname'),
-    ];
-    const s = startHelper(steps, { wait: true, stdio: ['ignore', 'pipe', 'pipe'], preserveFds: 0 });
-    t.after(() => { s.child.kill('SIGKILL'); s.close(); });
-    let out = '';
-    s.child.stdout!.setEncoding('utf8').on('data', (d: string) => { out += d; });
-    const pid = await s.pid();
-    writeFileSync(`/proc/${pid}/uid_map`, '0 100000 65536\n');
-    writeFileSync(`/proc/${pid}/setgroups`, 'deny');
-    writeFileSync(`/proc/${pid}/gid_map`, '0 100000 65536\n');
-    s.send(['go']);
-    const rec = await s.next().catch((e: Error) => [e.name]);
-    assert.deepEqual(rec, ['HelperClosedError']);
-    assert.equal((await s.exited).code, 0);
-    assert.deepEqual(out.split('\n').map((l) => l.trim().replace(/\s+/g, ' ')), ['0', '0', '0 100000 65536', 'userns', '']);
+    // A nosuid,nodev,noexec mount from the host: in the new user namespace those flags are locked,
+    // so making its bind read-only works only if the remount keeps them.
+    const locked = join(dir, 'locked');
+    mkdirSync(locked);
+    mkdirSync(join(rootfs, 'locked'));   // the mapped root may not create entries in a host-owned rootfs
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'nosuid,nodev,noexec,size=1m', 'tmpfs', locked]);
+    try {
+      const steps: Step[] = [
+        { op: 'clone', namespaces: ['user', 'mount', 'pid', 'uts'] },
+        { op: 'become-root' },
+        { op: 'sethostname', name: 'userns' },
+        ...baseSteps(rootfs).slice(1),
+        { op: 'mount', source: locked, target: '/locked', fstype: '', flags: MS_BIND | MS_REC, data: '', create: 'dir' },
+        { op: 'pivot-root' },
+        { op: 'readonly', target: '/locked' },
+        sh('id -u; id -g; cat /proc/self/uid_map; hostname; grep " /locked " /proc/self/mountinfo | tail -n 1 | cut -d" " -f6; touch /locked/x || echo ro'),
+      ];
+      const s = startHelper(steps, { wait: true, stdio: ['ignore', 'pipe', 'pipe'], preserveFds: 0 });
+      t.after(() => { s.child.kill('SIGKILL'); s.close(); });
+      let out = '';
+      s.child.stdout!.setEncoding('utf8').on('data', (d: string) => { out += d; });
+      const pid = await s.pid();
+      writeFileSync(`/proc/${pid}/uid_map`, '0 100000 65536\n');
+      writeFileSync(`/proc/${pid}/setgroups`, 'deny');
+      writeFileSync(`/proc/${pid}/gid_map`, '0 100000 65536\n');
+      s.send(['go']);
+      const rec = await s.next().catch((e: Error) => [e.name]);
+      assert.deepEqual(rec, ['HelperClosedError']);
+      assert.equal((await s.exited).code, 0);
+      assert.deepEqual(out.split('\n').map((l) => l.trim().replace(/\s+/g, ' ')), ['0', '0', '0 100000 65536', 'userns', 'ro,nosuid,nodev,noexec,relatime', 'ro', '']);
+    } finally {
+      execFileSync('umount', ['-l', locked]);
+    }
     assert.deepEqual(hostMountsUnder(dir), []);
   });
 
