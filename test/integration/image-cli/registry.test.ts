@@ -131,3 +131,27 @@ test('pull errors: unknown tag and bad reference exit 1 with a clear message', {
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /invalid reference "Bad\/Name": repository name "Bad\/Name" must be lowercase|must be lowercase/);
 });
+
+test('pull --platform picks from an index; pull -a fetches every tag', { skip: !isRoot && 'needs root' }, async () => {
+  const berth = berthIn(join(tmp, 'd'));
+  const multi = buildOciLayout(join(tmp, 'multi'), {
+    tag: 'm', busybox: false, platforms: [{ os: 'linux', architecture: 'amd64' }, { os: 'linux', architecture: 'arm64', variant: 'v8' }],
+  });
+  const repo = `${reg.host}/berth-test/multi`;
+  await skopeoPush(multi, `${repo}:m`);
+  await skopeoPush(img2, `${repo}:single`);
+  expectCode(await berth(['pull', '-q', '--platform', 'linux/arm64', `${repo}:m`]), 0, 'pull --platform');
+  const arm = multi.manifests.find((m) => m.platform.architecture === 'arm64')!;
+  const ins = JSON.parse(expectCode(await berth(['image', 'inspect', `${repo}:m`]), 0, 'inspect').stdout) as [{ Id: string; Architecture: string; Variant?: string; RepoDigests: string[] }];
+  assert.deepEqual([ins[0].Id, ins[0].Architecture, ins[0].Variant], [arm.configDigest, 'arm64', 'v8']);
+  assert.deepEqual(ins[0].RepoDigests, [`${repo}@${multi.digest}`], 'the repository digest is the index');
+  const bad = await berth(['pull', '--platform', 'linux/s390x', `${repo}:m`]);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /no image for platform linux\/s390x \(available: linux\/amd64, linux\/arm64\/v8\)/);
+
+  const all = expectCode(await berth(['pull', '-a', '-q', repo]), 0, 'pull -a').stdout.split('\n').filter(Boolean);
+  assert.deepEqual(all, [`${repo}:m`, `${repo}:single`]);
+  const tags = expectCode(await berth(['images', '--format', '{{.Tag}} {{.ID}}', repo]), 0, 'images REPO').stdout.split('\n').filter(Boolean).sort();
+  const amd = multi.manifests.find((m) => m.platform.architecture === 'amd64')!;
+  assert.deepEqual(tags, [`m ${amd.configDigest.slice(7, 19)}`, `single ${img2.manifests[0].configDigest.slice(7, 19)}`].sort());
+});
