@@ -32,6 +32,9 @@ export interface PullOptions {
    * returned promise (so a slow consumer slows the download, and a failing one fails the pull).
    * Layers already in the store are streamed from the store. */
   onLayer?: (layer: Descriptor, stream: Readable) => void | Promise<void>;
+  /** Called once the manifest and config are known, before any layer is fetched (an unpacker
+   * needs the diffIDs to name snapshots). A rejection fails the pull. */
+  onConfig?: (manifest: Manifest, config: ImageConfig) => void | Promise<void>;
 }
 
 export interface PullResult {
@@ -79,7 +82,9 @@ async function fetchBlobToStore(client: RegistryClient, path: string, desc: Desc
   try {
     await client.fetchBlob(path, desc, writer, {
       onBytes: (n) => { current += n; progress.emit({ type: 'layer', id, action: 'downloading', current, total: desc.size }); },
-      onChunk: tee ? async (c) => { if (!tee.write(c)) await once(tee, 'drain'); } : undefined,
+      // A consumer that failed (and destroyed its stream) no longer reads: keep downloading into
+      // the store without it; its rejection fails the pull below.
+      onChunk: tee ? async (c) => { if (!tee.destroyed && !tee.write(c) && !tee.destroyed) await Promise.race([once(tee, 'drain'), once(tee, 'close')]); } : undefined,
     });
   } catch (e) {
     tee?.destroy(e as Error);
@@ -133,6 +138,7 @@ export async function pull(ref: string | Reference, opts: PullOptions): Promise<
     const cfgDesc = manifest.config;
     await fetchBlobToStore(client, r.path, cfgDesc, store, quietProgress, undefined);
     const config = parseJson<ImageConfig>(await store.read(cfgDesc.digest), `${name} config ${cfgDesc.digest}`);
+    await opts.onConfig?.(manifest, config);
 
     await parallel(manifest.layers, opts.concurrency ?? 3, (layer) => fetchBlobToStore(client, r.path, layer, store, progress, opts.onLayer), (layer) => {
       progress.emit({ type: 'layer', id: shortId(layer.digest), action: 'waiting' });

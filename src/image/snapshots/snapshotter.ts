@@ -151,15 +151,24 @@ export class Snapshotter {
     return [{ type: 'overlay', source: 'overlay', options: [`workdir=${join(this.dir(s.id), 'work')}`, `upperdir=${fs}`, `lowerdir=${lowers.join(':')}`] }];
   }
 
-  /** Turns the active snapshot `key` into the committed snapshot `name`. */
-  commit(name: string, key: string, opts: { labels?: Record<string, string> } = {}): void {
+  /** Turns the active snapshot `key` into the committed snapshot `name`.
+   * `parent` (overlay only) places a snapshot prepared without a parent on top of the committed
+   * `parent`: an overlay layer's directory does not depend on the layers below, so layers can be
+   * unpacked side by side and stacked once each is done. */
+  commit(name: string, key: string, opts: { labels?: Record<string, string>; parent?: string } = {}): void {
     const s = this.#need(key);
     if (s.kind !== 'active') throw new SnapshotError(key, `is ${s.kind}; only active snapshots can be committed`);
+    if (opts.parent !== undefined) {
+      if (this.driver !== 'overlay') throw new SnapshotError(key, `cannot be re-parented with the ${this.driver} driver`);
+      if (s.parent) throw new SnapshotError(key, `already has the parent ${JSON.stringify(s.parent)}`);
+      const p = this.#need(opts.parent);
+      if (p.kind !== 'committed') throw new SnapshotError(key, `parent ${JSON.stringify(opts.parent)} is ${p.kind}, not committed`);
+    }
     this.db.exec('BEGIN IMMEDIATE');
     try {
       if (this.stat(name)) throw new SnapshotExistsError(name);
-      this.db.prepare("UPDATE snapshots SET key = ?, kind = 'committed', labels = ? WHERE key = ?")
-        .run(name, JSON.stringify({ ...s.labels, ...opts.labels }), key);
+      this.db.prepare("UPDATE snapshots SET key = ?, kind = 'committed', labels = ?, parent = COALESCE(?, parent) WHERE key = ?")
+        .run(name, JSON.stringify({ ...s.labels, ...opts.labels }), opts.parent ?? null, key);
       this.db.exec('COMMIT');
     } catch (e) {
       this.db.exec('ROLLBACK');

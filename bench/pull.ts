@@ -1,0 +1,213 @@
+// Pull + unpack benchmark: a synthetic 3-layer gzip image (bench/pull-image.ts; ~600 MB of
+// files by default) served by Debian's docker-registry on loopback, pulled and unpacked by
+// berth, skopeo copy + umoci unpack, podman pull, ctr pull (a temp containerd), and the local
+// floor (gzip -dc | tar -x of the three blobs, all at once). Interleaved round by round (the
+// order alternates), fresh store dirs each round, page cache dropped before each run when
+// permitted. Prints medians, p90, and the ratio to berth, for the run itself and for the run
+// plus the `sync` after it (a tool that leaves dirty pages behind pays there).
+//
+//   node bench/pull.ts [--rounds 5] [--only berth,podman] [--size 600] [--regen]
+//                      [--cache /var/tmp/berth-bench-pull] [--keep-going]
+//
+// Needs root. The image is generated once per size into the cache dir and reused.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { benchImage } from './pull-image.ts';
+import { startRegistry } from '../test/helpers/registry.ts';
+import { makeTemp, removeTemp } from '../test/helpers/rootfs.ts';
+
+const { values } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '5' }, only: { type: 'string' }, size: { type: 'string', default: '600' },
+    regen: { type: 'boolean', default: false }, cache: { type: 'string', default: '/var/tmp/berth-bench-pull' },
+    'keep-going': { type: 'boolean', default: false },
+  },
+});
+const rounds = Number(values.rounds);
+const sizeMB = Number(values.size);
+if (process.getuid?.() !== 0) { console.error('bench/pull.ts needs root (unpacking keeps owners; podman/containerd/umoci run as root)'); process.exit(2); }
+
+const NODE = process.execPath;
+const HERE = import.meta.dirname;
+const log = (s: string) => process.stderr.write(`${s}\n`);
+
+function which(cmd: string): string | null {
+  const r = spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : null;
+}
+
+/** Unmounts everything below `dir` (deepest first), then removes it. */
+function scrub(dir: string): void {
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4]).filter((m) => m && (m === dir || m.startsWith(dir + '/')));
+  for (const m of mounts.sort((a, b) => b.length - a.length)) spawnSync('umount', ['-l', m]);
+  rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+}
+
+let dropCaches = true;
+function quiesce(): void {
+  spawnSync('sync');
+  if (!dropCaches) return;
+  try { writeFileSync('/proc/sys/vm/drop_caches', '3'); } catch { dropCaches = false; log('cannot drop caches; runs start with warm caches'); }
+}
+
+/** Runs a command, returning elapsed ms; throws with its stderr on failure. */
+function timed(argv: string[], env?: NodeJS.ProcessEnv): number {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], env: env ?? process.env, maxBuffer: 64 << 20 });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`${argv.join(' ')} failed (${r.status ?? r.signal}): ${String(r.stderr).slice(-2000)}`);
+  return ms;
+}
+
+interface Contender {
+  name: string;
+  /** Prepares a fresh store in `dir` (untimed), returns the timed command and an untimed teardown. */
+  round(dir: string): Promise<{ argv: string[]; env?: NodeJS.ProcessEnv; entries: () => number; teardown: () => Promise<void> | void }>;
+}
+
+/** Entries below the directories a shell glob names (each layer's tree). */
+function countEntries(glob: string): number {
+  return Number(execFileSync('sh', ['-c', `find ${glob} -mindepth 1 | wc -l`], { encoding: 'utf8' }).trim());
+}
+
+const work = makeTemp('berth-bench-pull-');
+const cache = values.cache!;
+mkdirSync(cache, { recursive: true });
+if (values.regen) rmSync(join(cache, `image-${sizeMB}mb`), { recursive: true, force: true });
+const image = await benchImage(cache, sizeMB, log);
+log(`image: ${image.layers.length} layers, ${(image.compressed / 1e6).toFixed(0)} MB gzip, ${(image.uncompressed / 1e6).toFixed(0)} MB tar, ${image.entries} files/links`);
+const registry = await startRegistry();
+const ref = `${registry.host}/bench/pull:latest`;
+const cleanups: (() => void)[] = [];
+try {
+  execFileSync('skopeo', ['copy', '--preserve-digests', '--dest-tls-verify=false', `oci:${image.dir}:${image.tag}`, `docker://${ref}`], { stdio: ['ignore', 'ignore', 'inherit'] });
+
+  const all: Contender[] = [];
+  all.push({
+    name: 'berth',
+    async round(dir) {
+      return { argv: [NODE, join(HERE, 'pull-berth.ts'), dir, ref], entries: () => countEntries(`${dir}/snapshots/overlay/*/fs`), teardown: () => scrub(dir) };
+    },
+  });
+  if (process.env.BERTH_BENCH_SEQUENTIAL) {
+    all.push({
+      name: 'berth-seq',
+      async round(dir) {
+        return { argv: [NODE, join(HERE, 'pull-berth.ts'), dir, ref, '--sequential'], entries: () => countEntries(`${dir}/snapshots/overlay/*/fs`), teardown: () => scrub(dir) };
+      },
+    });
+  }
+  if (which('skopeo') && which('umoci')) {
+    all.push({
+      name: 'skopeo+umoci',
+      async round(dir) {
+        const script = `mkdir -p ${dir} && skopeo copy -q --src-tls-verify=false docker://${ref} oci:${dir}/oci:latest && umoci unpack --image ${dir}/oci:latest ${dir}/bundle`;
+        return { argv: ['sh', '-c', script], entries: () => countEntries(join(dir, 'bundle', 'rootfs')), teardown: () => scrub(dir) };
+      },
+    });
+  }
+  if (which('podman')) {
+    all.push({
+      name: 'podman',
+      async round(dir) {
+        const base = ['podman', '--root', join(dir, 'root'), '--runroot', join(dir, 'run'), '--storage-driver', 'overlay', '--events-backend', 'file', '--cgroup-manager', 'cgroupfs'];
+        return {
+          argv: [...base, 'pull', '-q', '--tls-verify=false', ref],
+          entries: () => countEntries(`${dir}/root/overlay/*/diff`),
+          teardown: () => { spawnSync(base[0], [...base.slice(1), 'system', 'reset', '-f'], { stdio: 'ignore' }); scrub(dir); },
+        };
+      },
+    });
+  }
+  if (which('containerd') && which('ctr')) {
+    all.push({
+      name: 'containerd',
+      async round(dir) {
+        const sock = join(dir, 'containerd.sock');
+        const cfg = join(dir, 'config.toml');
+        mkdirSync(dir, { recursive: true });
+        // Only what a pull needs; no CRI, no shared /var/lib/containerd.
+        writeFileSync(cfg, `version = 2\nroot = "${dir}/root"\nstate = "${dir}/state"\ndisabled_plugins = ["io.containerd.grpc.v1.cri"]\n[grpc]\n  address = "${sock}"\n`);
+        const d = spawn('containerd', ['--config', cfg], { stdio: ['ignore', 'ignore', 'pipe'] });
+        let err = '';
+        d.stderr!.on('data', (c: Buffer) => { err = (err + c.toString()).slice(-4000); });
+        const kill = () => { if (d.exitCode === null) d.kill('SIGKILL'); };
+        cleanups.push(kill);
+        for (let i = 0; ; i++) {
+          if (spawnSync('ctr', ['-a', sock, 'version'], { stdio: 'ignore' }).status === 0) break;
+          if (i > 200 || d.exitCode !== null) throw new Error(`containerd did not start: ${err}`);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        return {
+          argv: ['ctr', '-a', sock, 'images', 'pull', '--plain-http', ref],
+          entries: () => countEntries(`${dir}/root/io.containerd.snapshotter.v1.overlayfs/snapshots/*/fs`),
+          teardown: async () => {
+            d.kill('SIGTERM');
+            await new Promise((r) => { if (d.exitCode !== null) r(null); else d.once('exit', r); setTimeout(r, 3000); });
+            kill();
+            scrub(dir);
+          },
+        };
+      },
+    });
+  }
+  all.push({
+    name: 'floor',
+    async round(dir) {
+      mkdirSync(dir, { recursive: true });
+      const script = image.layers.map((l, i) => `mkdir ${dir}/l${i} && gzip -dc ${l.path} | tar -x --numeric-owner -C ${dir}/l${i} -f - &`).join('\n') + '\nwait';
+      return { argv: ['sh', '-c', `set -e\n${script}\n`], entries: () => countEntries(`${dir}/l*`), teardown: () => scrub(dir) };
+    },
+  });
+
+  const only = values.only?.split(',');
+  const active = only ? all.filter((c) => only.includes(c.name)) : all;
+  const runs = new Map<string, number[]>(active.map((c) => [c.name, []]));
+  const withSync = new Map<string, number[]>(active.map((c) => [c.name, []]));
+  const entries = new Map<string, number>();
+  for (let i = 0; i < rounds; i++) {
+    const order = i % 2 === 0 ? active : [...active].reverse();
+    for (const c of order) {
+      const dir = join(work, `${c.name}-${i}`);
+      const r = await c.round(dir);
+      try {
+        quiesce();
+        const ms = timed(r.argv, r.env);
+        const t0 = process.hrtime.bigint();
+        spawnSync('sync');
+        const syncMs = Number(process.hrtime.bigint() - t0) / 1e6;
+        runs.get(c.name)!.push(ms);
+        withSync.get(c.name)!.push(ms + syncMs);
+        if (i === 0) entries.set(c.name, r.entries());
+        log(`round ${i + 1}/${rounds} ${c.name}: ${(ms / 1000).toFixed(2)} s (+ sync ${(syncMs / 1000).toFixed(2)} s)`);
+      } catch (e) {
+        if (!values['keep-going']) throw e;
+        log(`round ${i + 1} ${c.name}: ${(e as Error).message}`);
+      } finally {
+        await r.teardown();
+      }
+    }
+  }
+
+  const q = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))]; };
+  const base = runs.get('berth')?.length ? q(runs.get('berth')!, 0.5) : null;
+  const baseSync = withSync.get('berth')?.length ? q(withSync.get('berth')!, 0.5) : null;
+  console.log(`pull + unpack of a ${image.layers.length}-layer image (${(image.compressed / 1e6).toFixed(0)} MB gzip, ${(image.uncompressed / 1e6).toFixed(0)} MB tar, ${image.entries} files), ${rounds} interleaved rounds, caches ${dropCaches ? 'dropped' : 'warm'}`);
+  console.log(`machine: ${cpus().length} CPUs, load average at the end ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  console.log('contender       median s   p90 s   ratio   | +sync median s   ratio   | entries (round 1)');
+  for (const c of active) {
+    const xs = runs.get(c.name)!;
+    if (!xs.length) { console.log(`${c.name.padEnd(15)} failed`); continue; }
+    const med = q(xs, 0.5);
+    const ms = q(withSync.get(c.name)!, 0.5);
+    console.log(`${c.name.padEnd(15)} ${(med / 1000).toFixed(2).padStart(8)} ${(q(xs, 0.9) / 1000).toFixed(2).padStart(7)} ${base ? (med / base).toFixed(2).padStart(7) : '      -'}   | ${(ms / 1000).toFixed(2).padStart(14)} ${baseSync ? (ms / baseSync).toFixed(2).padStart(7) : '      -'}   | ${entries.get(c.name) ?? '-'}`);
+  }
+} finally {
+  for (const c of cleanups) c();
+  await registry.stop();
+  scrub(work);
+  if (existsSync(work)) removeTemp(work);
+}
