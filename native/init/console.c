@@ -15,15 +15,22 @@
 
 static int console_fd = -1;
 
-void op_console_connect(const struct step *s) {
+static void dial(const struct step *s) {
   struct sockaddr_un sa = {.sun_family = AF_UNIX};
   if (s->f[1].len >= sizeof sa.sun_path) fail(ENAMETOOLONG, "console socket %s", s->f[1].p);
   memcpy(sa.sun_path, s->f[1].p, s->f[1].len + 1);
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) fail(errno, "socket");
   if (connect(fd, (struct sockaddr *)&sa, sizeof sa)) fail(errno, "connect to console socket %s", s->f[1].p);
+  if (console_fd >= 0) close(console_fd);
   console_fd = fd;
 }
+
+// In the init, before the pivot (a new container).
+void op_console_connect(const struct step *s) { dial(s); }
+
+// In stage 0, before any setns (exec into a container); the init inherits the socket.
+void op_console_dial(const struct step *s) { dial(s); }
 
 // The master goes with the pty's name as payload, as runc's recvtty protocol has it.
 static void send_master(int master, const char *name) {
@@ -41,63 +48,53 @@ static void send_master(int master, const char *name) {
   if (r < 0) fail(errno, "send the pty master over the console socket");
 }
 
-void op_console_setup(const struct step *s) {
-  if (console_fd < 0) fail(EINVAL, "no console socket (console-connect comes first)");
-  int master = in_root("/dev/ptmx", O_RDWR | O_NOCTTY, 0);
-  if (master < 0) fail(errno, "open /dev/ptmx in root");
+struct pty { int master, slave; char name[32]; };
+
+static void pty_open(const struct step *s, int ptmx, struct pty *p) {
   int unlock = 0;
   unsigned ptn;
-  if (ioctl(master, TIOCSPTLCK, &unlock)) fail(errno, "unlock the pty");
-  if (ioctl(master, TIOCGPTN, &ptn)) fail(errno, "get the pty number");
+  if (console_fd < 0) fail(EINVAL, "no console socket (console-connect or console-dial comes first)");
+  if (ptmx < 0) fail(errno, "open /dev/ptmx");
+  p->master = ptmx;
+  if (ioctl(ptmx, TIOCSPTLCK, &unlock)) fail(errno, "unlock the pty");
+  if (ioctl(ptmx, TIOCGPTN, &ptn)) fail(errno, "get the pty number");
+  snprintf(p->name, sizeof p->name, "/dev/pts/%u", ptn);
   // TIOCGPTPEER opens the slave through the master's own devpts: no path lookup to race.
-  int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
-  if (slave < 0) fail(errno, "open the pty slave");
+  if ((p->slave = ioctl(ptmx, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0) fail(errno, "open the pty slave");
   struct winsize ws = {.ws_row = (unsigned short)num(s, 1), .ws_col = (unsigned short)num(s, 2)};
-  if ((ws.ws_row || ws.ws_col) && ioctl(slave, TIOCSWINSZ, &ws)) fail(errno, "set the console size");
-  int cfd = in_root_ensure("/dev/console", CREATE_FILE, 0);
-  if (cfd < 0) fail(errno, "create /dev/console in root");
-  char sb[32], tb[32], name[32];
-  snprintf(name, sizeof name, "/dev/pts/%u", ptn);
-  if (mount(fd_path(sb, slave, name), fd_path(tb, cfd, "/dev/console"), NULL, MS_BIND, NULL))
-    fail(errno, "bind the pty slave over /dev/console");
-  close(cfd);
-  // The terminal is ours before the master leaves: a receiver that closes it at once hangs the
-  // pty up, and TIOCSCTTY on a hung-up pty fails.
+  if ((ws.ws_row || ws.ws_col) && ioctl(p->slave, TIOCSWINSZ, &ws)) fail(errno, "set the console size");
+}
+
+// The terminal is ours before the master leaves: a receiver that closes it at once hangs the pty
+// up, and TIOCSCTTY on a hung-up pty fails.
+static void pty_finish(struct pty *p) {
   if (setsid() < 0) fail(errno, "setsid");
-  if (ioctl(slave, TIOCSCTTY, 0)) fail(errno, "make the pty the controlling terminal");
+  if (ioctl(p->slave, TIOCSCTTY, 0)) fail(errno, "make the pty the controlling terminal");
   for (int fd = 0; fd < 3; fd++)
-    if (dup2(slave, fd) < 0) fail(errno, "dup the pty slave onto fd %d", fd);
-  if (slave > 2) close(slave);
-  send_master(master, name);
-  close(master);
+    if (dup2(p->slave, fd) < 0) fail(errno, "dup the pty slave onto fd %d", fd);
+  if (p->slave > 2) close(p->slave);
+  send_master(p->master, p->name);
+  close(p->master);
   close(console_fd);
   console_fd = -1;
 }
 
-// `exec` with a terminal: a fresh pty from the current root's /dev/ptmx (the root is the
-// container's, after joining its mount namespace). Unlike console-setup nothing is bound over
-// /dev/console: that mount would land in the running container's namespace.
+void op_console_setup(const struct step *s) {
+  struct pty p;
+  pty_open(s, in_root("/dev/ptmx", O_RDWR | O_NOCTTY, 0), &p);
+  int cfd = in_root_ensure("/dev/console", CREATE_FILE, 0);
+  if (cfd < 0) fail(errno, "create /dev/console in root");
+  char sb[32], tb[32];
+  if (mount(fd_path(sb, p.slave, p.name), fd_path(tb, cfd, "/dev/console"), NULL, MS_BIND, NULL))
+    fail(errno, "bind the pty slave over /dev/console");
+  close(cfd);
+  pty_finish(&p);
+}
+
+// exec with a terminal: the process's root is already the container's (its mount namespace was
+// joined), so /dev/ptmx is the container's own; /dev/console stays the container's.
 void op_console_pty(const struct step *s) {
-  if (console_fd < 0) fail(EINVAL, "no console socket (console-dial comes first)");
-  int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
-  if (master < 0) fail(errno, "open /dev/ptmx");
-  int unlock = 0;
-  unsigned ptn;
-  if (ioctl(master, TIOCSPTLCK, &unlock)) fail(errno, "unlock the pty");
-  if (ioctl(master, TIOCGPTN, &ptn)) fail(errno, "get the pty number");
-  int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
-  if (slave < 0) fail(errno, "open the pty slave");
-  struct winsize ws = {.ws_row = (unsigned short)num(s, 1), .ws_col = (unsigned short)num(s, 2)};
-  if ((ws.ws_row || ws.ws_col) && ioctl(slave, TIOCSWINSZ, &ws)) fail(errno, "set the console size");
-  char name[32];
-  snprintf(name, sizeof name, "/dev/pts/%u", ptn);
-  if (setsid() < 0) fail(errno, "setsid");
-  if (ioctl(slave, TIOCSCTTY, 0)) fail(errno, "make the pty the controlling terminal");
-  for (int fd = 0; fd < 3; fd++)
-    if (dup2(slave, fd) < 0) fail(errno, "dup the pty slave onto fd %d", fd);
-  if (slave > 2) close(slave);
-  send_master(master, name);
-  close(master);
-  close(console_fd);
-  console_fd = -1;
+  struct pty p;
+  pty_open(s, root_fd >= 0 ? in_root("/dev/ptmx", O_RDWR | O_NOCTTY, 0) : open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC), &p);
+  pty_finish(&p);
 }

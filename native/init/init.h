@@ -67,6 +67,8 @@ void op_readonly(const struct step *s);
 
 // console.c
 void op_console_connect(const struct step *s);
+void op_console_dial(const struct step *s);
+void op_console_pty(const struct step *s);
 void op_console_setup(const struct step *s);
 void op_console_pty(const struct step *s);
 

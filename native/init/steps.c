@@ -12,6 +12,7 @@ static const struct op {
   {"setns", op_setns, 3, 1},
   {"unshare-time", op_unshare_time, 1, 1},
   {"timens-offset", op_timens_offset, 4, 1},
+  {"console-dial", op_console_dial, 2, 1},
   {"clone", NULL, 2, 0},  // handled by main
   {"unshare", op_unshare, 2, 0},
   {"become-root", op_become_root, 1, 0},
@@ -38,6 +39,7 @@ static const struct op {
   {"readonly", op_readonly, 2, 0},
   {"sysctl", op_sysctl, 3, 0},
   {"console-setup", op_console_setup, 3, 0},
+  {"console-pty", op_console_pty, 3, 0},
   {"setsid", op_setsid, 1, 0},
   {"rlimit", op_rlimit, 4, 0},
   {"oom-score-adj", op_oom_score_adj, 2, 0},

@@ -18,6 +18,13 @@ const commands: Record<string, { about: string; load: () => Promise<Command> }> 
   delete: { about: 'delete any resources held by the container often used with detached container', load: () => import('./runtime/delete.ts') },
   list: { about: 'lists containers started by berth-runtime with the given root', load: () => import('./runtime/list.ts') },
   spec: { about: 'create a new specification file', load: () => import('./runtime/spec.ts') },
+  exec: { about: 'execute new process inside the container', load: () => import('./runtime/exec.ts') },
+  ps: { about: 'ps displays the processes running inside a container', load: () => import('./runtime/ps.ts') },
+  pause: { about: 'pause suspends all processes inside the container', load: () => import('./runtime/pause.ts') },
+  resume: { about: 'resumes all processes that have been previously paused', load: () => import('./runtime/resume.ts') },
+  events: { about: 'display container events such as OOM notifications, cpu, memory, and IO usage statistics', load: () => import('./runtime/events.ts') },
+  update: { about: 'update container resource constraints', load: () => import('./runtime/update.ts') },
+  features: { about: 'show the enabled features', load: () => import('./runtime/features.ts') },
 };
 const aliases: Record<string, string> = { ls: 'list' };
 
@@ -98,7 +105,10 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
   const mod = await cmd.load();
-  if (rest.includes('--help') || rest.includes('-h') || rest.includes('-help')) {
+  // exec and ps pass what follows the container id to the program: only earlier words count.
+  const firstArg = rest.findIndex((a) => !a.startsWith('-'));
+  const own = (name === 'exec' || name === 'ps') && firstArg >= 0 ? rest.slice(0, firstArg) : rest;
+  if (own.includes('--help') || own.includes('-h') || own.includes('-help')) {
     process.stdout.write(mod.usage);
     return 0;
   }

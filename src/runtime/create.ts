@@ -1,9 +1,9 @@
 // `create` and `run`: bundle → plan → helper → a container waiting on its exec fifo.
 // Everything made along the way (state dir, cgroup, init process) is undone on any failure, so a
 // failed create leaves nothing behind and reports the step that failed.
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { RuntimePlan } from './plan.ts';
 import {
   type ContainerRecord, OCI_VERSION, containerDir, fifoPath, hookState, procStat, rfc3339Now,
@@ -38,6 +38,7 @@ export interface CreateOptions {
   stdio?: [StdioSlot, StdioSlot, StdioSlot];
   /** Keep the helper's stage 0 as the init's reaper (run in the foreground). */
   wait?: boolean;
+  /** Progress messages (--debug). */
   debug?: Warn;
 }
 
@@ -100,7 +101,11 @@ function idMapText(maps: { containerID: number; hostID: number; size: number }[]
 
 export async function createContainer(opts: CreateOptions): Promise<Created> {
   const { spec, rootfs, bundle, plan } = await prepareCreate(opts);
-  return launchContainer(opts, { plan, rootfs, bundle, annotations: spec.annotations ?? {} });
+  const created = await launchContainer(opts, { plan, rootfs, bundle, annotations: spec.annotations ?? {} });
+  // `exec` takes the container's process and seccomp profile from the config as it was at
+  // create: later edits to the bundle's config.json must not change a running container.
+  try { copyFileSync(join(bundle, 'config.json'), join(containerDir(opts.root, opts.id), 'config.json')); } catch { /* exec falls back to the bundle */ }
+  return created;
 }
 
 /** Runs a computed plan: the effects half of `create`. */
@@ -132,6 +137,7 @@ export async function launchContainer(
       preserveFds: preserve,
     });
     pid = await session.pid();
+    opts.debug?.(`create ${id}: helper started, init pid ${pid}, ${plan.steps.length} steps`);
     startTime = procStat(pid)?.startTime ?? '';
     if (plan.uidMappings.length || plan.gidMappings.length) {
       if (plan.setgroups) writeFileSync(`/proc/${pid}/setgroups`, plan.setgroups);
@@ -143,11 +149,13 @@ export async function launchContainer(
       await applyCgroup(plan.cgroup, pid);
     }
     const base = { id, pid, bundle, annotations };
+    opts.debug?.(`create ${id}: id maps written, cgroup joined (${cgroupDirs.length} dirs)`);
     session.send(['state', hookState(base, 'creating')]);
     session.send(['go']);
     for (;;) {
       const rec = await session.next();
       if (rec[0] === 'sync' && rec[1] === 'hooks') {
+        opts.debug?.(`create ${id}: running prestart and createRuntime hooks`);
         const st = hookState(base, 'created');
         await runHooks('prestart', plan.hooks.prestart, st);
         await runHooks('createRuntime', plan.hooks.createRuntime, st);

@@ -14,6 +14,7 @@ export type Step =
   | { op: 'setns'; path: string; ns: NsName }
   | { op: 'unshare-time' }
   | { op: 'timens-offset'; clock: 'monotonic' | 'boottime'; secs: bigint; nanosecs: bigint }
+  | { op: 'console-dial'; socket: string }
   | { op: 'clone'; namespaces: NsName[] }
   // ── the container init (after `clone`; it first waits for "go" from the runtime) ──
   | { op: 'unshare'; namespaces: NsName[] }
@@ -39,6 +40,7 @@ export type Step =
   | { op: 'readonly'; target: string }
   | { op: 'sysctl'; key: string; value: string }
   | { op: 'console-setup'; rows: number; cols: number }
+  | { op: 'console-pty'; rows: number; cols: number }
   | { op: 'setsid' }
   | { op: 'rlimit'; resource: number; soft: bigint; hard: bigint }
   | { op: 'oom-score-adj'; value: number }
@@ -120,11 +122,11 @@ export function stepFields(s: Step): (string | Buffer)[] {
     case 'symlink': return [s.op, s.linkTarget, s.target];
     case 'sync': case 'report': return [s.op, s.name];
     case 'hook': return [s.op, s.path, n(s.timeout), n(s.args.length), ...s.args, ...s.env];
-    case 'console-connect': return [s.op, s.socket];
+    case 'console-connect': case 'console-dial': return [s.op, s.socket];
     case 'exec-fifo': return [s.op, s.path];
     case 'mask': case 'readonly': return [s.op, s.target];
     case 'sysctl': return [s.op, s.key, s.value];
-    case 'console-setup': return [s.op, n(s.rows), n(s.cols)];
+    case 'console-setup': case 'console-pty': return [s.op, n(s.rows), n(s.cols)];
     case 'rlimit': return [s.op, n(s.resource), n(s.soft), n(s.hard)];
     case 'oom-score-adj': return [s.op, n(s.value)];
     case 'personality': return [s.op, n(s.domain)];

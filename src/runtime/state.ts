@@ -29,6 +29,8 @@ export interface ContainerRecord {
   /** Whether the container has its own pid namespace (then killing the init kills all). */
   ownPidNamespace: boolean;
   hooks: { poststart: HookSpec[]; poststop: HookSpec[] };
+  /** linux.resources changes made by `update` since create (merged), as JSON. */
+  resources?: Record<string, unknown>;
 }
 
 /** The state as `berth-runtime state` prints it (runc's field order and names). */

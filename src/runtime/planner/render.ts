@@ -25,11 +25,11 @@ function stepText(s: Step): string {
     case 'symlink': return `${q(s.target)} -> ${q(s.linkTarget)}`;
     case 'sync': case 'report': return s.name;
     case 'hook': return `${[s.path, ...s.args.slice(1)].map(q).join(' ')}${s.timeout ? ` (timeout ${s.timeout}s)` : ''}${s.env.length ? ` env ${s.env.map(q).join(' ')}` : ''}`;
-    case 'console-connect': return q(s.socket);
+    case 'console-connect': case 'console-dial': return q(s.socket);
     case 'exec-fifo': return q(s.path);
     case 'mask': case 'readonly': return q(s.target);
     case 'sysctl': return `${s.key}=${q(s.value)}`;
-    case 'console-setup': return `${s.rows}x${s.cols}`;
+    case 'console-setup': case 'console-pty': return `${s.rows}x${s.cols}`;
     case 'rlimit': return `resource ${s.resource} soft ${s.soft} hard ${s.hard}`;
     case 'oom-score-adj': return String(s.value);
     case 'personality': return `0x${s.domain.toString(16)}`;

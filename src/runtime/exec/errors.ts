@@ -1,0 +1,30 @@
+// Why an `exec` could not run: the container's status, a bad process description, or a step the
+// helper reported. Messages follow runc's where callers (conmon, podman) may match on them.
+
+export interface ExecProblem { path: string; message: string }
+
+/** The process asked for cannot be run as described (process.json fields or flags). */
+export class ExecSpecError extends Error {
+  override name = 'ExecSpecError';
+  readonly id: string;
+  readonly problems: ExecProblem[];
+  constructor(id: string, problems: ExecProblem[]) {
+    super(`exec in ${id}: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`);
+    this.id = id;
+    this.problems = problems;
+  }
+}
+
+/** The helper failed to start the process (a join, a process step or the exec itself). */
+export class ExecError extends Error {
+  override name = 'ExecError';
+  readonly id: string;
+  readonly step: number | undefined;
+  readonly op: string | undefined;
+  constructor(id: string, message: string, step?: number, op?: string, options?: { cause?: unknown }) {
+    super(`exec failed in ${id}${step !== undefined ? `: step ${step} (${op})` : ''}: ${message}`, options);
+    this.id = id;
+    this.step = step;
+    this.op = op;
+  }
+}

@@ -1,0 +1,104 @@
+// The helper's step list for `exec`: join the running container's namespaces (user first: it
+// grants the privileges for the others; mount last: after it the host's paths are gone), clone
+// into them with no new namespace (joining a pid namespace only takes effect for a child, which
+// is why there is a clone at all), then the process steps as `create` has them. The cgroup join
+// is not a step: the runtime writes the pid into the container's cgroup.procs while the child
+// waits for "go". Pure: every fact about the container and the host arrives in ExecPlanContext.
+import { RLIMITS } from '../../oci/index.ts';
+import type { Process } from '../../oci/index.ts';
+import type { NsName, Step } from '../plan.ts';
+import { identitySteps } from '../planner/identity.ts';
+import { ExecSpecError, type ExecProblem } from './errors.ts';
+
+export interface NsJoin { ns: NsName; path: string }
+
+export interface ExecPlanContext {
+  id: string;
+  /** The container's namespaces that differ from the runtime's own, any order. */
+  join: NsJoin[];
+  capLastCap: number;
+  /** Where the pty master goes (process.terminal). */
+  consoleSocket?: string;
+  /** Extra fds 3..3+n-1 handed over unchanged. */
+  preserveFds: number;
+  /** The container's compiled linux.seccomp, if it has one. */
+  seccompFilter?: { flags: number; filter: Buffer };
+  /** The container's user namespace denies setgroups (rootless). */
+  setgroupsDenied: boolean;
+  /** HOME for a uid without HOME in env (from the container's /etc/passwd). */
+  home?: string;
+  /** The host has AppArmor / SELinux enabled (only changes the refusal's wording). */
+  apparmor?: boolean;
+  selinux?: boolean;
+}
+
+/** The order namespaces are joined in. */
+export const JOIN_ORDER: NsName[] = ['user', 'ipc', 'uts', 'network', 'pid', 'cgroup', 'time', 'mount'];
+const IOPRIO_CLASS = { IOPRIO_CLASS_RT: 1, IOPRIO_CLASS_BE: 2, IOPRIO_CLASS_IDLE: 3 } as const;
+
+/** Replaces earlier entries of the same variable, keeping the first position (runc's dedup). */
+export function mergeEnv(env: readonly string[]): string[] {
+  const byKey = new Map<string, string>();
+  for (const e of env) {
+    const eq = e.indexOf('=');
+    byKey.set(eq < 0 ? e : e.slice(0, eq), e);
+  }
+  return [...byKey.values()];
+}
+
+function check(proc: Process, ctx: ExecPlanContext): ExecProblem[] {
+  const problems: ExecProblem[] = [];
+  if (!proc.args?.length) problems.push({ path: 'process.args', message: 'must name a program to run' });
+  if (typeof proc.cwd !== 'string' || !proc.cwd.startsWith('/')) problems.push({ path: 'process.cwd', message: `must be an absolute path (got ${JSON.stringify(proc.cwd)})` });
+  if (!proc.user || !Number.isInteger(proc.user.uid) || !Number.isInteger(proc.user.gid)) problems.push({ path: 'process.user', message: 'needs integer uid and gid' });
+  if (proc.terminal && !ctx.consoleSocket) problems.push({ path: 'process.terminal', message: 'a terminal needs --console-socket' });
+  if (proc.apparmorProfile) {
+    problems.push({ path: 'process.apparmorProfile', message: ctx.apparmor ? 'AppArmor profiles are not supported by berth-runtime' : 'AppArmor is not enabled on this host' });
+  }
+  if (proc.selinuxLabel) {
+    problems.push({ path: 'process.selinuxLabel', message: ctx.selinux ? 'SELinux labels are not supported by berth-runtime' : 'SELinux is not enabled on this host' });
+  }
+  if (proc.scheduler) problems.push({ path: 'process.scheduler', message: 'scheduling policies are not supported by berth-runtime exec' });
+  if (proc.execCPUAffinity) problems.push({ path: 'process.execCPUAffinity', message: 'exec CPU affinity is not supported by berth-runtime' });
+  for (const [i, r] of (proc.rlimits ?? []).entries()) {
+    if (!RLIMITS.has(r.type)) problems.push({ path: `process.rlimits[${i}].type`, message: `unknown rlimit ${JSON.stringify(r.type)}` });
+  }
+  for (const set of ['bounding', 'effective', 'inheritable', 'permitted', 'ambient'] as const) {
+    for (const [i, c] of (proc.capabilities?.[set] ?? []).entries()) {
+      if (!/^CAP_[A-Z_]+$/.test(c)) problems.push({ path: `process.capabilities.${set}[${i}]`, message: `unknown capability ${JSON.stringify(c)}` });
+    }
+  }
+  return problems;
+}
+
+/** The steps for running `proc` inside the container. Throws ExecSpecError listing every problem. */
+export function planExec(proc: Process, ctx: ExecPlanContext): Step[] {
+  const problems = check(proc, ctx);
+  if (problems.length) throw new ExecSpecError(ctx.id, problems);
+  const steps: Step[] = [];
+  // Dialled before any join: afterwards the socket's host path may not be reachable.
+  if (proc.terminal) steps.push({ op: 'console-dial', socket: ctx.consoleSocket! });
+  for (const ns of JOIN_ORDER) {
+    const j = ctx.join.find((x) => x.ns === ns);
+    if (j) steps.push({ op: 'setns', path: j.path, ns });
+  }
+  steps.push({ op: 'clone', namespaces: [] });
+
+  if (proc.terminal) steps.push({ op: 'console-pty', rows: proc.consoleSize?.height ?? 0, cols: proc.consoleSize?.width ?? 0 });
+  else steps.push({ op: 'setsid' });
+  for (const r of proc.rlimits ?? []) steps.push({ op: 'rlimit', resource: RLIMITS.get(r.type)!, soft: BigInt(r.soft), hard: BigInt(r.hard) });
+  if (proc.oomScoreAdj !== undefined) steps.push({ op: 'oom-score-adj', value: proc.oomScoreAdj });
+  if (proc.ioPriority) steps.push({ op: 'ioprio', klass: IOPRIO_CLASS[proc.ioPriority.class], level: proc.ioPriority.priority });
+  if (proc.noNewPrivileges) steps.push({ op: 'no-new-privs' });
+  // Without no_new_privs loading a filter needs CAP_SYS_ADMIN: before the capabilities go.
+  if (ctx.seccompFilter && !proc.noNewPrivileges) steps.push({ op: 'seccomp', ...ctx.seccompFilter });
+  steps.push({ op: 'umask', mask: proc.user.umask ?? 0o022 });
+  steps.push({ op: 'chdir', path: proc.cwd });
+  steps.push({ op: 'close-fds', keepBelow: 3 + ctx.preserveFds });
+  steps.push(...identitySteps(proc, ctx.capLastCap, ctx.setgroupsDenied));
+  if (ctx.seccompFilter && proc.noNewPrivileges) steps.push({ op: 'seccomp', ...ctx.seccompFilter });
+  const env = mergeEnv(proc.env ?? []);
+  if (!env.some((e) => e.startsWith('HOME='))) env.push(`HOME=${ctx.home ?? '/'}`);
+  steps.push({ op: 'exec', path: proc.args[0], args: [...proc.args], env });
+  return steps;
+}

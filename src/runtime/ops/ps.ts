@@ -1,0 +1,27 @@
+// `ps`: the container's processes, from its cgroups (sub-cgroups included), optionally matched
+// against a `ps` table the way runc does it (run ps(1) and keep the rows whose PID is ours).
+import { cgroupPids } from '../cgroups/stats.ts';
+import { readRecord } from '../state.ts';
+
+export function containerPids(root: string, id: string): number[] {
+  return cgroupPids(readRecord(root, id).cgroupDirs);
+}
+
+export class PsOutputError extends Error {
+  override name = 'PsOutputError';
+}
+
+/** Keeps the header and the rows of `psOutput` whose PID column is in `pids`. Pure. */
+export function filterPsTable(psOutput: string, pids: readonly number[]): string {
+  const lines = psOutput.split('\n').filter((l) => l.length);
+  if (!lines.length) throw new PsOutputError('ps printed nothing');
+  const header = lines[0];
+  const col = header.trim().split(/\s+/).indexOf('PID');
+  if (col < 0) throw new PsOutputError(`couldn't find PID field in ps output (header: ${JSON.stringify(header)})`);
+  const want = new Set(pids);
+  const rows = lines.slice(1).filter((l) => {
+    const f = l.trim().split(/\s+/);
+    return want.has(Number(f[col]));
+  });
+  return [header, ...rows].join('\n') + '\n';
+}

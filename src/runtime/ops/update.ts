@@ -1,0 +1,57 @@
+// `update`: new resource limits for a live container. The cgroup module does the writes; the
+// merged resources are kept in state.json so that later readers see what is in force.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { updateCgroup } from '../cgroups/apply.ts';
+import type { LinuxResources } from '../cgroups/types.ts';
+import { InvalidStateError } from '../errors.ts';
+import { containerStatus } from '../container.ts';
+import { writeRecord } from '../state.ts';
+import { acquireLock } from '../lock.ts';
+import { lockPath } from '../container.ts';
+
+export class UpdateValueError extends Error {
+  override name = 'UpdateValueError';
+  readonly flag: string;
+  constructor(flag: string, message: string) {
+    super(`--${flag}: ${message}`);
+    this.flag = flag;
+  }
+}
+
+const UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };
+
+/** "512m", "1g", "1048576", "-1" (unlimited) → bytes, as runc's RAMInBytes reads them. */
+export function parseBytes(flag: string, s: string): number {
+  if (s === '-1') return -1;
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgtpb]?)(?:i?b)?$/i.exec(s.trim());
+  if (!m) throw new UpdateValueError(flag, `invalid size ${JSON.stringify(s)}`);
+  return Math.round(Number(m[1]) * UNITS[m[2].toLowerCase()]);
+}
+
+/** Deep merge of resources: objects merge, everything else is replaced. */
+export function mergeResources(a: LinuxResources, b: LinuxResources): LinuxResources {
+  const out: Record<string, unknown> = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    const prev = out[k];
+    out[k] = v && prev && typeof v === 'object' && typeof prev === 'object' && !Array.isArray(v)
+      ? { ...(prev as object), ...(v as object) } : v;
+  }
+  return out as LinuxResources;
+}
+
+export async function updateContainer(root: string, id: string, resources: LinuxResources): Promise<{ warnings: string[] }> {
+  const lock = await acquireLock(lockPath(root, id));
+  try {
+    const { record, status } = containerStatus(root, id);
+    if (status === 'stopped') throw new InvalidStateError(id, status, 'cannot update a stopped container');
+    const dirs = record.cgroupDirs;
+    if (!dirs.length) throw new InvalidStateError(id, status, 'the container has no cgroup to update');
+    const version = existsSync(join(dirs[0], 'cgroup.controllers')) ? 2 : 1;
+    const r = await updateCgroup({ version, dirs, writes: [], procs: [] }, resources);
+    writeRecord(root, { ...record, resources: mergeResources((record.resources ?? {}) as LinuxResources, resources) as Record<string, unknown> });
+    return r;
+  } finally {
+    lock.release();
+  }
+}
