@@ -157,6 +157,42 @@ describe('berth-init process steps', { skip: !isRoot && 'needs root' }, () => {
     assert.deepEqual(hostMountsUnder(dir), []);
   });
 
+  test('exec with a terminal: console-dial before setns, console-pty in the joined container', async (t) => {
+    const { dir, rootfs } = fixture(t);
+    const first = startHelper([
+      ...baseSteps(rootfs),
+      { op: 'mount', source: 'devpts', target: '/dev/pts', fstype: 'devpts', flags: MS_NOSUID | MS_NOEXEC, data: 'newinstance,ptmxmode=0666', create: 'dir' },
+      { op: 'symlink', linkTarget: 'pts/ptmx', target: '/dev/ptmx' },
+      { op: 'pivot-root' },
+      sh('sleep 100'),
+    ], { wait: true, stdio: ['ignore', 'ignore', 'inherit'], preserveFds: 0 });
+    t.after(() => { first.child.kill('SIGKILL'); first.close(); });
+    const pid = await first.pid();
+    first.send(['go']);
+    await until(() => readFileSync(`/proc/${pid}/comm`, 'utf8') === 'sleep\n', 'the first container');
+
+    const sock = join(dir, 'exec-console.sock');
+    const tty = spawn(RECVTTY, [sock], { stdio: ['ignore', 'pipe', 'inherit'] });
+    t.after(() => tty.kill('SIGKILL'));
+    let out = '';
+    tty.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
+    const ttyDone = new Promise((r) => tty.on('exit', r));
+    await until(() => existsSync(sock), 'the console socket');
+    const r = await runPlan([
+      { op: 'console-dial', socket: sock },
+      { op: 'setns', path: `/proc/${pid}/ns/pid`, ns: 'pid' },
+      { op: 'setns', path: `/proc/${pid}/ns/mnt`, ns: 'mount' },
+      { op: 'clone', namespaces: [] },
+      { op: 'console-pty', rows: 30, cols: 100 },
+      sh('tty; stty size; ls /proc | grep -c "^[0-9]"'),
+    ]);
+    assert.equal(r.exit.code, 0, r.stderr + JSON.stringify(r.records));
+    await ttyDone;
+    const [name, size] = out.split('\r\n');
+    assert.equal(name, '/dev/pts/0', 'a pty of the container\'s own devpts');
+    assert.equal(size, '30 100');
+  });
+
   test('berth-recvtty --print-only names the pty', async (t) => {
     const { dir, rootfs } = fixture(t);
     const sock = join(dir, 'console.sock');
