@@ -1,6 +1,6 @@
 // The lifecycle operations on an existing container: state, list, start, kill, delete.
 // They read state.json only (never config.json, never the host probe): these are hot paths.
-import { lstatSync, openSync, closeSync, readdirSync, rmSync, statSync, unlinkSync, writeSync, constants as fsc } from 'node:fs';
+import { lstatSync, openSync, closeSync, readdirSync, readlinkSync, rmSync, statSync, unlinkSync, writeSync, constants as fsc } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -115,11 +115,28 @@ export async function startContainer(root: string, id: string, warn: Warn): Prom
       closeSync(fd);
     }
     unlinkSync(fifo);
+    // poststart hooks must follow the exec of the user's process, which comes after the
+    // startContainer hooks the init runs once it has read the fifo.
+    await waitExec(record);
   } finally {
     lock.release();
   }
   for (const e of await runHooksCollect('poststart', record.hooks.poststart, hookState(record, 'running'))) {
     warn(e.message);
+  }
+}
+
+/** Waits until the init has exec'd (its /proc/PID/exe is no longer the helper) or is gone. */
+async function waitExec(rec: ContainerRecord, timeoutMs = 30_000): Promise<void> {
+  if (!rec.initExe) return;
+  const deadline = Date.now() + timeoutMs;
+  let delay = 1;
+  for (;;) {
+    let exe: string;
+    try { exe = readlinkSync(`/proc/${rec.pid}/exe`); } catch { return; }
+    if (exe !== rec.initExe || !initAlive(rec.pid, rec.initStartTime) || Date.now() > deadline) return;
+    await new Promise((r) => setTimeout(r, delay));
+    delay = Math.min(delay * 2, 20);
   }
 }
 
@@ -198,7 +215,9 @@ export async function deleteContainer(root: string, id: string, opts: DeleteOpti
     if (status !== 'stopped' && !opts.force) {
       throw new InvalidStateError(id, status, `cannot delete container ${id} that is not stopped: ${status}`);
     }
-    if (status !== 'stopped') {
+    // A stopped container may still have processes in its cgroup (without a pid namespace the
+    // init's children outlive it); they go too, or the cgroup could not be removed.
+    if (status !== 'stopped' || cgroupDirPids(record.cgroupDirs).length) {
       if (status === 'paused') thawQuietly(record.cgroupDirs);
       await killAndWait(record);
     }

@@ -1,7 +1,7 @@
 // `create` and `run`: bundle → plan → helper → a container waiting on its exec fifo.
 // Everything made along the way (state dir, cgroup, init process) is undone on any failure, so a
 // failed create leaves nothing behind and reports the step that failed.
-import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { RuntimePlan } from './plan.ts';
@@ -173,6 +173,7 @@ export async function launchContainer(
       id,
       pid,
       initStartTime: startTime,
+      initExe: readlinkSync(`/proc/${pid}/exe`),
       bundle,
       rootfs,
       created: rfc3339Now(),

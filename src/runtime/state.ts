@@ -19,6 +19,8 @@ export interface ContainerRecord {
   pid: number;
   /** Field 22 of /proc/PID/stat when the init was created: guards against pid reuse. */
   initStartTime: string;
+  /** /proc/PID/exe of the init before it execs (the helper): `start` waits until it changes. */
+  initExe?: string;
   bundle: string;
   rootfs: string;
   /** RFC 3339 with fractional seconds, UTC. */

@@ -41,6 +41,7 @@ export function createOptions(ctx: CommandContext, p: ReturnType<typeof parseArg
     noPivot: bool(p, 'no-pivot'),
     noNewKeyring: bool(p, 'no-new-keyring'),
     systemdCgroup: ctx.systemdCgroup,
+    debug: ctx.debug ? ctx.log.debug : undefined,
   };
 }
 

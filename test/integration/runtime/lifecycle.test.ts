@@ -276,3 +276,21 @@ test('spec writes a runc-like config.json once; --rootless adds user namespace m
   assert.equal(rl.linux.uidMappings.length, 1);
   assert.ok(rl.linux.namespaces.some((n) => n.type === 'user'));
 });
+
+test('delete of a stopped container kills what its init left in the cgroup', { skip }, (t) => {
+  const id = `orphans-${process.pid}`;
+  // No pid namespace: the background sleep outlives the init.
+  const { root, bundle } = setup(t, id, ['sh', '-c', 'sleep 1000 & exit 0'], (s) => {
+    s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'pid');
+  });
+  assert.equal(cli(root, ['run', '-d', '-b', bundle, id]).code, 0);
+  for (let i = 0; i < 200 && stateOf(root, id).status !== 'stopped'; i++) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+  assert.equal(stateOf(root, id).status, 'stopped');
+  const procs = readFileSync(join(cgroupDirs(id).find((d) => d.includes('/pids/'))!, 'cgroup.procs'), 'utf8').trim().split('\n').filter(Boolean);
+  assert.equal(procs.length, 1, 'the orphaned sleep is still in the cgroup');
+  const del = cli(root, ['delete', id]);
+  assert.equal(del.code, 0, del.stderr);
+  const st = existsSync(`/proc/${procs[0]}/stat`) ? readFileSync(`/proc/${procs[0]}/stat`, 'utf8') : '';
+  assert.ok(st === '' || / Z /.test(st), `orphan ${procs[0]} still alive: ${st}`);
+  assert.deepEqual(leftovers(root, id, bundle), []);
+});
