@@ -52,10 +52,6 @@ function baseOf(rel: string): string {
   return rel.slice(rel.lastIndexOf('/') + 1);
 }
 
-function toNs(sec: number): string {
-  return BigInt(Math.round(sec * 1e9)).toString();
-}
-
 export class LayerApplier implements TarHandler {
   readonly root: string;
   readonly #o: ApplyOptions;
@@ -162,7 +158,7 @@ export class LayerApplier implements TarHandler {
     const ops = this.#pending;
     this.#pending = [];
     this.#pendingPaths.clear();
-    runSysOps(ops);
+    runSysOps(this.root, ops);
   }
 
   /** Makes sure `rel` is a real directory inside the root, creating missing ones (mode 0755). */
@@ -295,8 +291,8 @@ export class LayerApplier implements TarHandler {
     if (st?.isDirectory()) this.#remove(rel);
     this.#created.add(rel);
     const op: SysOp = {
-      op: 'mknod', path: p, entry: e.name, type: e.type === 'char' ? 'c' : e.type === 'block' ? 'b' : 'p',
-      major: e.devmajor, minor: e.devminor, mode: e.mode, mtimeNs: toNs(e.mtime), atimeNs: toNs(e.atime ?? e.mtime),
+      op: 'mknod', rel, entry: e.name, type: e.type === 'char' ? 'c' : e.type === 'block' ? 'b' : 'p',
+      major: e.devmajor, minor: e.devminor, mode: e.mode, mtime: e.mtime, atime: e.atime ?? e.mtime,
     };
     if (this.#needChown(e, rel)) { op.uid = e.uid; op.gid = e.gid; }
     this.#pending.push(op);
@@ -308,7 +304,7 @@ export class LayerApplier implements TarHandler {
     for (const [name, value] of e.xattrs) {
       // A layer must not forge overlayfs metadata (whiteouts, redirects, metacopy).
       if (name.startsWith('trusted.overlay.')) continue;
-      this.#pending.push({ op: 'setxattr', path: this.#abs(rel), entry: e.name, name, value: value.toString('base64') });
+      this.#pending.push({ op: 'setxattr', rel, entry: e.name, name, value });
     }
   }
 
@@ -317,7 +313,7 @@ export class LayerApplier implements TarHandler {
     if (base === WH_OPAQUE) {
       this.#ensureDir(dir, e.name);
       if (this.#o.whiteouts === 'overlay') {
-        this.#pending.push({ op: 'setxattr', path: this.#abs(dir), entry: e.name, name: 'trusted.overlay.opaque', value: Buffer.from('y').toString('base64') });
+        this.#pending.push({ op: 'setxattr', rel: dir, entry: e.name, name: 'trusted.overlay.opaque', value: Buffer.from('y') });
       } else {
         // Hide everything the lower layers had here; keep what this layer already put there.
         for (const child of readdirSync(this.#abs(dir))) {
@@ -337,7 +333,7 @@ export class LayerApplier implements TarHandler {
       const st = lstatSync(this.#abs(target), { throwIfNoEntry: false });
       if (st) this.#remove(target);
       this.#created.add(target);
-      this.#pending.push({ op: 'mknod', path: this.#abs(target), entry: e.name, type: 'c', major: 0, minor: 0, mode: 0, mtimeNs: toNs(e.mtime), atimeNs: toNs(e.atime ?? e.mtime) });
+      this.#pending.push({ op: 'mknod', rel: target, entry: e.name, type: 'c', major: 0, minor: 0, mode: 0, mtime: e.mtime, atime: e.atime ?? e.mtime });
       this.#pendingPaths.add(target);
       return;
     }
