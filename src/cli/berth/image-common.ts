@@ -3,7 +3,7 @@
 // error shape for image commands (message on stderr, exit status 1).
 import { openImageStore, type ImageStore } from '../../image/store/open.ts';
 import { createProgress, type Progress } from '../../image/progress.ts';
-import type { ContainerUse } from '../../image/ops/index.ts';
+import type { ContainerUse } from '../../image/ops/remove.ts';
 import type { Context } from './context.ts';
 import { FlagError } from './flags.ts';
 

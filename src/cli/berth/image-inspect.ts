@@ -1,5 +1,6 @@
 // berth image inspect [-f FORMAT] IMAGE [IMAGE...]
-import { inspectImage, parseTemplate, render } from '../../image/ops/index.ts';
+import { inspectImage } from '../../image/ops/inspect.ts';
+import { parseTemplate, render } from '../../image/ops/template.ts';
 import type { Command } from './context.ts';
 import { parseFlags, str, type FlagDef } from './flags.ts';
 import { fail, needArgs, withStore } from './image-common.ts';

@@ -3,7 +3,7 @@
 import { createWriteStream, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { loadImage, loadMessages } from '../../image/ops/index.ts';
+import { loadImage, loadMessages } from '../../image/ops/archive.ts';
 import type { Command } from './context.ts';
 import { bool, parseFlags, str, type FlagDef } from './flags.ts';
 import { needArgs, withStore } from './image-common.ts';

@@ -1,6 +1,6 @@
 // berth login [-u USER] [-p PASSWORD | --password-stdin] [SERVER]
 import { createInterface } from 'node:readline/promises';
-import { loginRegistry } from '../../image/ops/index.ts';
+import { loginRegistry } from '../../image/ops/login.ts';
 import type { Command, Context } from './context.ts';
 import { bool, parseFlags, str, type FlagDef } from './flags.ts';
 import { fail, needArgs } from './image-common.ts';

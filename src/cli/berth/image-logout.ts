@@ -1,5 +1,5 @@
 // berth logout [SERVER]
-import { logoutRegistry } from '../../image/ops/index.ts';
+import { logoutRegistry } from '../../image/ops/login.ts';
 import type { Command } from './context.ts';
 import { parseFlags } from './flags.ts';
 import { fail, needArgs } from './image-common.ts';

@@ -1,5 +1,6 @@
 // berth image prune [-a] [-f] [--filter until=…|label=…]
-import { humanSize, pruneImages } from '../../image/ops/index.ts';
+import { humanSize } from '../../image/ops/format.ts';
+import { pruneImages } from '../../image/ops/prune.ts';
 import type { Command } from './context.ts';
 import { bool, list, parseFlags, type FlagDef } from './flags.ts';
 import { containersUsing, needArgs, withStore } from './image-common.ts';

@@ -1,5 +1,5 @@
 // berth pull [--platform P] [-q] [-a] NAME[:TAG|@DIGEST]
-import { pullImage } from '../../image/ops/index.ts';
+import { pullImage } from '../../image/ops/pull.ts';
 import type { Command } from './context.ts';
 import { bool, parseFlags, str, type FlagDef } from './flags.ts';
 import { needArgs, progressFor, withStore } from './image-common.ts';

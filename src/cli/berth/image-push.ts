@@ -1,5 +1,5 @@
 // berth push [-q] NAME[:TAG]
-import { pushImage } from '../../image/ops/index.ts';
+import { pushImage } from '../../image/ops/push.ts';
 import type { Command } from './context.ts';
 import { bool, parseFlags, type FlagDef } from './flags.ts';
 import { needArgs, progressFor, withStore } from './image-common.ts';
@@ -21,7 +21,7 @@ const cmd: Command = {
     return withStore(ctx, async (store) => {
       let refs = [p.args[0]];
       if (bool(p, 'all-tags')) {
-        const { listImages } = await import('../../image/ops/index.ts');
+        const { listImages } = await import('../../image/ops/list.ts');
         const rows = await listImages(store, { reference: p.args[0] });
         refs = [...new Set(rows.filter((r) => r.tag !== '<none>').map((r) => `${r.repository}:${r.tag}`))];
       }

@@ -1,5 +1,5 @@
 // berth rmi / berth image rm [-f] IMAGE [IMAGE...]
-import { removeImage } from '../../image/ops/index.ts';
+import { removeImage } from '../../image/ops/remove.ts';
 import type { Command } from './context.ts';
 import { bool, parseFlags, type FlagDef } from './flags.ts';
 import { containersUsing, fail, needArgs, withStore } from './image-common.ts';

@@ -3,7 +3,7 @@
 import { createReadStream, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { parseArchiveFormat, saveImage } from '../../image/ops/index.ts';
+import { parseArchiveFormat, saveImage } from '../../image/ops/archive.ts';
 import type { Command } from './context.ts';
 import { parseFlags, str, type FlagDef } from './flags.ts';
 import { needArgs, withStore } from './image-common.ts';

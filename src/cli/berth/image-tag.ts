@@ -1,5 +1,5 @@
 // berth tag SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]
-import { tagImage } from '../../image/ops/index.ts';
+import { tagImage } from '../../image/ops/tag.ts';
 import type { Command } from './context.ts';
 import { parseFlags } from './flags.ts';
 import { needArgs, withStore } from './image-common.ts';
