@@ -26,4 +26,3 @@ export type { LoadedImage } from './archive.ts';
 export { pruneImages, parseUntil } from './prune.ts';
 export type { PruneOptions, PruneResult } from './prune.ts';
 export { loginRegistry, logoutRegistry, registryDomain } from './login.ts';
-export type { LoginOptions } from './login.ts';

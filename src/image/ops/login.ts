@@ -1,16 +1,10 @@
-// `login` and `logout`: check a login against the registry (GET /v2/ with it, which fetches a
-// token where the registry uses bearer auth), then keep it in berth's login store.
-import { authKeyHost, berthAuthFilePath, removeLogin, saveLogin, type Credentials } from '../auth/index.ts';
+// `login` and `logout` as the CLI takes them: a server written any way docker accepts
+// (`host:port`, `http://host:port/v2/`, docker hub's aliases, nothing for docker.io), then
+// login.ts checks the login against the registry and keeps it in berth's login store.
+import { authKeyHost, type Credentials } from '../auth/index.ts';
+import { login, logout, type LoginOptions } from '../login.ts';
 import { DEFAULT_DOMAIN } from '../reference.ts';
-import { RegistryClient } from '../registry/client.ts';
-import type { RegistriesConfig } from '../registry/config.ts';
 import { InvalidImageArgumentError } from './errors.ts';
-
-export interface LoginOptions {
-  /** berth's login store; default berthAuthFilePath(). */
-  authFile?: string;
-  registries?: RegistriesConfig;
-}
 
 /** `https://h:5000/v2/` → `h:5000`; empty or docker hub aliases → `docker.io`. */
 export function registryDomain(server: string | undefined): string {
@@ -25,13 +19,12 @@ export async function loginRegistry(server: string | undefined, creds: Credentia
   if (!creds.username && !creds.identityToken) throw new InvalidImageArgumentError('username', 'Username is required');
   if (!creds.password && !creds.identityToken) throw new InvalidImageArgumentError('password', 'Password is required');
   const domain = registryDomain(server);
-  await new RegistryClient({ domain, credentials: creds, registries: opts.registries }).ping();
-  saveLogin(domain, creds, opts.authFile ?? berthAuthFilePath());
+  await login(domain, creds, opts);
   return domain;
 }
 
 /** Forgets the login for `server`; returns the domain and whether there was one. */
 export function logoutRegistry(server: string | undefined, opts: { authFile?: string } = {}): { domain: string; removed: boolean } {
   const domain = registryDomain(server);
-  return { domain, removed: removeLogin(domain, opts.authFile ?? berthAuthFilePath()) };
+  return { domain, removed: logout(domain, opts) };
 }

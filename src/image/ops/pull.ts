@@ -76,8 +76,7 @@ async function pullOne(store: ImageStore, ref: string, client: RegistryClient, o
       close() { progress.close(); },
     },
   });
-  const size = (await store.content.info(res.digest))?.size ?? 0;
-  const target = { target: { mediaType: res.mediaType, digest: res.digest, size }, manifestDigest: res.manifestDigest, configDigest: res.configDigest, platform: res.platform };
+  const target = { target: { mediaType: res.mediaType, digest: res.digest, size: res.size }, manifestDigest: res.manifestDigest, configDigest: res.configDigest, platform: res.platform };
   const repo = repositoryName(r);
   if (r.tag !== undefined && r.digest === undefined) setName(store, `${repo}:${r.tag}`, target);
   setName(store, `${repo}@${res.digest}`, target);
