@@ -9,6 +9,7 @@ const flags: FlagDef[] = [
   { name: 'platform', kind: 'string', help: 'Set platform if server is multi-platform capable (os/arch[/variant])' },
   { name: 'quiet', short: 'q', kind: 'bool', help: 'Suppress verbose output' },
   { name: 'disable-content-trust', kind: 'bool', help: 'Accepted for compatibility (no content trust)' },
+  { name: 'no-unpack', kind: 'bool', help: 'Only download: leave unpacking the layers to the first container (berth extension)' },
 ];
 
 const cmd: Command = {
@@ -21,7 +22,7 @@ const cmd: Command = {
     const quiet = bool(p, 'quiet');
     return withStore(ctx, async (store) => {
       const all = bool(p, 'all-tags');
-      const pulled = await pullImage(store, p.args[0], { platform: str(p, 'platform'), allTags: all, progress: progressFor(quiet) });
+      const pulled = await pullImage(store, p.args[0], { platform: str(p, 'platform'), allTags: all, progress: progressFor(quiet), unpack: !bool(p, 'no-unpack') });
       if (all) ctx.out(quiet ? '' : `All tags pulled for ${p.args[0]}\n`);
       for (const r of pulled) ctx.out(`${r.reference}\n`);
       return 0;

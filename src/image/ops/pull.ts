@@ -3,6 +3,7 @@
 // behind as untagged (dangling) unless another name holds it.
 import { lookupCredentials, type Credentials } from '../auth/index.ts';
 import { pull } from '../pull.ts';
+import { pullAndUnpack } from '../pullunpack.ts';
 import { quietProgress, type Progress } from '../progress.ts';
 import { formatReference, parseReference, repositoryName } from '../reference.ts';
 import { RegistryClient } from '../registry/client.ts';
@@ -26,6 +27,9 @@ export interface PullImageOptions extends RegistryAccess {
   progress?: Progress;
   /** Pull every tag of the repository (`pull -a`). */
   allTags?: boolean;
+  /** Unpack the layers into snapshots while they download, as docker's pull does (default
+   * false: the engine unpacks on first use). */
+  unpack?: boolean;
 }
 
 export interface PulledImage {
@@ -66,16 +70,15 @@ async function pullOne(store: ImageStore, ref: string, client: RegistryClient, o
   const before = store.metadata.get(name);
   let upToDate = false;
   const progress = statusRewriter(opts.progress ?? quietProgress, () => upToDate);
-  const res = await pull(r, {
-    store: store.content, platform: opts.platform, client,
-    progress: {
-      emit(e) {
-        if (e.type === 'status' && e.message.startsWith('Digest: ')) upToDate = before?.target.digest === e.message.slice(8);
-        progress.emit(e);
-      },
-      close() { progress.close(); },
+  const watch: Progress = {
+    emit(e) {
+      if (e.type === 'status' && e.message.startsWith('Digest: ')) upToDate = before?.target.digest === e.message.slice(8);
+      progress.emit(e);
     },
-  });
+    close() { progress.close(); },
+  };
+  const common = { platform: opts.platform, client, progress: watch };
+  const res = opts.unpack ? await pullAndUnpack(r, { ...common, store }) : await pull(r, { ...common, store: store.content });
   const target = { target: { mediaType: res.mediaType, digest: res.digest, size: res.size }, manifestDigest: res.manifestDigest, configDigest: res.configDigest, platform: res.platform };
   const repo = repositoryName(r);
   if (r.tag !== undefined && r.digest === undefined) setName(store, `${repo}:${r.tag}`, target);

@@ -7,6 +7,8 @@ import { buildOciLayout, skopeoInspectRaw, skopeoPush, type BuiltLayout } from '
 import { digestOf, startRegistry, type RegistryInstance } from '../../helpers/registry.ts';
 import { isRoot, makeTemp, removeTemp } from '../../helpers/rootfs.ts';
 import { humanSize } from '../../../src/image/ops/format.ts';
+import { chainIDs } from '../../../src/image/snapshots/layers.ts';
+import { openImageStore } from '../../../src/image/store/open.ts';
 import { berthIn, expectCode, type Berth } from './cli.ts';
 
 let tmp: string;
@@ -47,6 +49,13 @@ test('pull → images → tag → push → rmi → pull by digest', { skip: !isR
   assert.match(p.stdout, new RegExp(`^Status: Downloaded newer image for ${ref.replace(/\./g, '\\.')}$`, 'm'));
   assert.ok(p.stdout.trimEnd().endsWith(`\n${ref}`), 'the reference is the last line');
   for (const l of img.manifests[0].layers) assert.match(p.stdout, new RegExp(`^${l.digest.slice(7, 19)}: Pull complete$`, 'm'));
+  // pull unpacked the layers into committed snapshots, one per chainID
+  const chains = chainIDs(img.manifests[0].layers.map((l) => l.diffId));
+  const snapshots = () => {
+    const s = openImageStore(berth.root, { driver: 'copy' });
+    try { return chains.map((c) => s.snapshotter.stat(c)?.kind ?? 'none'); } finally { s.close(); }
+  };
+  assert.deepEqual(snapshots(), ['committed', 'committed']);
 
   let r = await rows(berth);
   assert.equal(r.length, 1);
@@ -91,6 +100,7 @@ test('pull → images → tag → push → rmi → pull by digest', { skip: !isR
   const del = expectCode(await berth(['image', 'rm', copy]), 0, 'image rm').stdout;
   assert.match(del, new RegExp(`^Untagged: ${copy.replace(/\./g, '\\.')}$`, 'm'));
   assert.match(del, new RegExp(`^Deleted: ${cfg}$`, 'm'));
+  assert.deepEqual(snapshots(), ['none', 'none'], 'rmi removed the layer snapshots');
   assert.deepEqual(await rows(berth), []);
   const gone = await berth(['rmi', copy]);
   assert.equal(gone.code, 1);
