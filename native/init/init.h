@@ -65,6 +65,9 @@ void op_chroot_move(const struct step *s);
 void op_mask(const struct step *s);
 void op_readonly(const struct step *s);
 
+// copyup.c — tmpcopyup: copy a directory's content (through fds) into the mount over it
+void copy_up(int from, int to, const char *path);
+
 // console.c
 void op_console_connect(const struct step *s);
 void op_console_dial(const struct step *s);

@@ -70,11 +70,27 @@ void op_mount(const struct step *s) {
     return;
   }
   int tfd = target(tpath, kind);
+  // tmpcopyup (an optional 8th field): keep a handle on what the mount is about to hide.
+  int lower = -1;
+  struct stat lst;
+  if (s->nf > 7 && !strcmp(s->f[7].p, "copyup")) {
+    lower = openat(tfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (lower < 0 || fstat(lower, &lst)) fail(errno, "tmpcopyup: open %s", tpath);
+  }
   char tb[32];
   if (mount(src, fd_path(tb, tfd, tpath), *fstype ? fstype : NULL, flags, *data ? data : NULL))
     fail(errno, "mount %s (%s) on %s", src, fstype, tpath);
   close(tfd);
   if (!strcmp(fstype, "proc")) proc_ok = -1;
+  if (lower >= 0) {
+    int upper = in_root(tpath, O_RDONLY | O_DIRECTORY, 0);
+    if (upper < 0) fail(errno, "tmpcopyup: open the new mount on %s", tpath);
+    copy_up(lower, upper, tpath);
+    if (fchown(upper, lst.st_uid, lst.st_gid) || fchmod(upper, lst.st_mode & 07777))
+      fail(errno, "tmpcopyup: owner and mode of %s", tpath);
+    close(upper);
+    close(lower);
+  }
 }
 
 // MS_REMOUNT|MS_BIND|flags plus the flags the kernel may have locked on the mount (a mount

@@ -23,7 +23,9 @@ export type Step =
   | { op: 'setdomainname'; name: string }
   | { op: 'root-propagation'; flags: number }
   | { op: 'bind-rootfs'; path: string }
-  | { op: 'mount'; source: string; target: string; fstype: string; flags: number; data: string; create: 'dir' | 'file' | 'none' }
+  | { op: 'mount'; source: string; target: string; fstype: string; flags: number; data: string; create: 'dir' | 'file' | 'none';
+      /** tmpcopyup: copy what the mount hides into it (a tmpfs over an image directory). */
+      copyUp?: boolean }
   | { op: 'remount'; target: string; flags: number }
   | { op: 'propagate'; target: string; flags: number }
   | { op: 'mkdir'; target: string; mode: number }
@@ -114,7 +116,7 @@ export function stepFields(s: Step): (string | Buffer)[] {
     case 'sethostname': case 'setdomainname': return [s.op, s.name];
     case 'root-propagation': return [s.op, n(s.flags)];
     case 'bind-rootfs': return [s.op, s.path];
-    case 'mount': return [s.op, s.source, s.target, s.fstype, n(s.flags), s.data, s.create];
+    case 'mount': return [s.op, s.source, s.target, s.fstype, n(s.flags), s.data, s.create, ...(s.copyUp ? ['copyup'] : [])];
     case 'remount': case 'propagate': return [s.op, s.target, n(s.flags)];
     case 'mkdir': return [s.op, s.target, n(s.mode)];
     case 'mknod': return [s.op, s.target, s.type, n(s.major), n(s.minor), n(s.mode), n(s.uid), n(s.gid)];

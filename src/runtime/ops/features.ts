@@ -7,7 +7,7 @@ const MOUNT_OPTIONS = [
   'mand', 'noatime', 'nodev', 'nodiratime', 'noexec', 'noiversion', 'nolazytime', 'nomand', 'norelatime',
   'nostrictatime', 'nosuid', 'nosymfollow', 'private', 'rbind', 'relatime', 'remount', 'ro', 'rprivate', 'rshared',
   'rslave', 'runbindable', 'rw', 'shared', 'silent', 'slave', 'strictatime', 'suid', 'symfollow', 'sync',
-  'unbindable',
+  'tmpcopyup', 'unbindable',
 ];
 
 const SECCOMP_ACTIONS = [

@@ -42,7 +42,6 @@ const PROPAGATION_OPTIONS: Record<string, number> = {
 const UNSUPPORTED: Record<string, string> = {
   idmap: 'id-mapped mounts are not supported',
   ridmap: 'id-mapped mounts are not supported',
-  tmpcopyup: 'tmpcopyup is not supported',
 };
 // Recursive mount attributes (mount_setattr): rro, rrw, rnosuid, rsuid, rnodev, rdev, rnoexec,
 // rexec, rnodiratime, rdiratime, rrelatime, rnorelatime, rnoatime, ratime, rstrictatime,
@@ -61,6 +60,8 @@ export interface ParsedOptions {
   data: string;
   /** Problems with individual options (already phrased for the user). */
   errors: string[];
+  /** tmpcopyup (runc's extension): the tmpfs starts with the content of the directory it covers. */
+  copyUp: boolean;
 }
 
 export function parseMountOptions(options: readonly string[] | undefined): ParsedOptions {
@@ -68,7 +69,9 @@ export function parseMountOptions(options: readonly string[] | undefined): Parse
   const propagation: number[] = [];
   const data: string[] = [];
   const errors: string[] = [];
+  let copyUp = false;
   for (const opt of options ?? []) {
+    if (opt === 'tmpcopyup') { copyUp = true; continue; }
     const f = FLAG_OPTIONS[opt];
     if (f) { flags = f[0] ? flags & ~f[1] : flags | f[1]; continue; }
     const p = PROPAGATION_OPTIONS[opt];
@@ -78,7 +81,7 @@ export function parseMountOptions(options: readonly string[] | undefined): Parse
     if (opt === '') continue;
     data.push(opt);
   }
-  return { flags, propagation, data: data.join(','), errors };
+  return { flags, propagation, data: data.join(','), errors, copyUp };
 }
 
 export function propagationFlags(name: string): number | undefined {

@@ -58,6 +58,7 @@ export function mountSteps(m: Mount, index: number, ctx: MountContext, problems:
 
   const steps: Step[] = [];
   if (bind) {
+    if (opts.copyUp) problems.push({ path: `${at}.options`, message: 'option "tmpcopyup" needs a tmpfs mount, not a bind mount' });
     if (m.source === undefined || m.source === '') {
       problems.push({ path: `${at}.source`, message: 'a bind mount needs a source' });
       return [];
@@ -74,7 +75,8 @@ export function mountSteps(m: Mount, index: number, ctx: MountContext, problems:
     const rest = opts.flags & ~(MS.BIND | MS.REC | MS.REMOUNT);
     if (rest) steps.push({ op: 'remount', target, flags: rest });
   } else {
-    steps.push({ op: 'mount', source: m.source ?? '', target, fstype: type, flags: opts.flags, data: opts.data, create: 'dir' });
+    if (opts.copyUp && type !== 'tmpfs') problems.push({ path: `${at}.options`, message: `option "tmpcopyup" needs a tmpfs mount, not ${type || 'an empty type'}` });
+    steps.push({ op: 'mount', source: m.source ?? '', target, fstype: type, flags: opts.flags, data: opts.data, create: 'dir', ...(opts.copyUp ? { copyUp: true } : {}) });
   }
   for (const p of opts.propagation) steps.push({ op: 'propagate', target, flags: p });
   return steps;

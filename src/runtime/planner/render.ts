@@ -17,7 +17,7 @@ function stepText(s: Step): string {
     case 'bind-rootfs': return q(s.path);
     case 'mount':
       return `${q(s.source)} on ${q(s.target)} type ${s.fstype || '-'} flags ${flagNames(s.flags)}` +
-        `${s.data ? ` data ${q(s.data)}` : ''} create ${s.create}`;
+        `${s.data ? ` data ${q(s.data)}` : ''} create ${s.create}${s.copyUp ? ' copyup' : ''}`;
     case 'remount': case 'propagate': return `${q(s.target)} ${flagNames(s.flags)}`;
     case 'mkdir': return `${q(s.target)} mode ${s.mode.toString(8)}`;
     case 'mknod': return `${q(s.target)} ${s.type} ${s.major}:${s.minor} mode ${s.mode.toString(8)} owner ${s.uid}:${s.gid}`;

@@ -174,6 +174,15 @@ describe('podman with berth-runtime', { skip }, () => {
     assert.deepEqual(pidsMentioning(id), []);
   });
 
+  it('--read-only and --tmpfs: tmpfs mounts start with the image content (tmpcopyup)', async () => {
+    // podman puts runc's tmpcopyup option on /tmp, /var/tmp, /run and every --tmpfs.
+    const r = await podman(['run', '--rm', '--read-only', '--tmpfs', '/etc', '--network', 'none', ...ULIMITS, IMAGE, 'sh', '-c',
+      'head -1 /etc/passwd; echo new > /etc/added; cat /etc/added; stat -c "%a %U" /tmp; grep -c " /etc tmpfs " /proc/mounts; touch /x']);
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.stdout, 'root:x:0:0:root:/root:/bin/sh\nnew\n1777 root\n1\n');
+    assert.match(r.stderr, /\/x: Read-only file system/);
+  });
+
   it('a bridge network (netavark) gives the container an address', async () => {
     await ok(['network', 'create', '--disable-dns', '--subnet', '10.251.77.0/24', 'berthnet']);
     const r = await podman(['run', '--rm', '--network', 'berthnet', ...ULIMITS, IMAGE, 'ip', '-4', 'addr', 'show', 'eth0']);
