@@ -73,7 +73,6 @@ void op_console_connect(const struct step *s);
 void op_console_dial(const struct step *s);
 void op_console_pty(const struct step *s);
 void op_console_setup(const struct step *s);
-void op_console_pty(const struct step *s);
 
 // process.c — identity, limits, capabilities, seccomp
 void op_unshare(const struct step *s);

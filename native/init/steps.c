@@ -30,8 +30,6 @@ static const struct op {
   {"sync", op_sync, 2, 0},
   {"hook", op_hook, 4, 0},
   {"console-connect", op_console_connect, 2, 0},
-  {"console-dial", op_console_connect, 2, 1},  // exec: connect before joining the mount namespace
-  {"console-pty", op_console_pty, 3, 0},
   {"exec-fifo", op_exec_fifo, 2, 0},
   {"pivot-root", op_pivot_root, 1, 0},
   {"chroot-move", op_chroot_move, 1, 0},
