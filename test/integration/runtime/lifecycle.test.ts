@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { isRoot, makeTemp, removeTemp } from '../../helpers/rootfs.ts';
-import { build, cgroupDirs, cli, cliAsync, forceDelete, leftovers, makeBundle, stateOf } from './support.ts';
+import { build, cgroupDirs, cli, cliAsync, forceDelete, leftovers, makeBundle, processesIn, stateOf } from './support.ts';
 
 const skip = !isRoot && 'needs root';
 
@@ -66,6 +66,8 @@ test('create → start → kill → delete with the state at every step', { skip
   const dirs = cgroupDirs(id);
   assert.ok(dirs.some((d) => d.includes('/memory/')), `cgroups: ${dirs}`);
   assert.ok(readFileSync(join(dirs[0], 'cgroup.procs'), 'utf8').split('\n').includes(String(pid)));
+  // The leftovers check can see a live container process: this one, rooted in the rootfs.
+  assert.deepEqual(processesIn(join(bundle, 'rootfs')), [pid]);
 
   const again = cli(root, ['create', '--bundle', bundle, id]);
   assert.equal(again.code, 1);

@@ -1,7 +1,7 @@
 // Shared fixtures for the runtime integration tests: the built CLI, bundles from busybox + the
 // default spec, and checks that a container left nothing behind.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { defaultSpec, renderSpec, type Spec } from '../../../src/oci/index.ts';
@@ -87,12 +87,28 @@ export function mountsUnder(path: string): string[] {
   return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.split(' ')[4]?.startsWith(path));
 }
 
+/** Live processes whose root directory is `rootfs` (the same inode: /proc/PID/root's link text
+ * is useless across mount namespaces). Zombies have no root and don't count. */
+export function processesIn(rootfs: string): number[] {
+  const want = statSync(rootfs);
+  const out: number[] = [];
+  for (const p of readdirSync('/proc')) {
+    if (!/^\d+$/.test(p)) continue;
+    try {
+      const st = statSync(`/proc/${p}/root`);
+      if (st.dev === want.dev && st.ino === want.ino) out.push(Number(p));
+    } catch { /* gone, or a zombie */ }
+  }
+  return out;
+}
+
 /** Everything a container might leave behind; empty when clean. */
 export function leftovers(root: string, id: string, bundle: string): string[] {
   const left: string[] = [];
   if (existsSync(join(root, id))) left.push(`state dir ${join(root, id)}`);
   for (const d of cgroupDirs(id)) left.push(`cgroup ${d}`);
   for (const m of mountsUnder(bundle)) left.push(`mount ${m}`);
+  for (const pid of processesIn(join(bundle, 'rootfs'))) left.push(`process ${pid}`);
   return left;
 }
 
