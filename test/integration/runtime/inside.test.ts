@@ -4,7 +4,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmodSync, closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { capMask } from '../../../src/oci/index.ts';
 import { isRoot, makeTemp, removeTemp } from '../../helpers/rootfs.ts';
@@ -226,5 +226,26 @@ test('a new user namespace: the runtime writes the id maps before the init goes 
   assert.equal(r.code, 0, r.stderr);
   const lines = r.stdout.trim().split('\n').map((l) => l.trim().split(/\s+/).join(' '));
   assert.deepEqual(lines, ['0 100000 65536', '0 200000 65536', '0', 'nobody']);
+  assert.deepEqual(leftovers(root, id, bundle), []);
+});
+
+test('linux.seccomp is compiled, cached under the root, and enforced', { skip }, (t) => {
+  const id = `seccomp-${process.pid}`;
+  const { root, bundle } = setup(t, id, ['sh', '-c', 'mkdir /tmp/x 2>&1; echo "rc=$?"; grep Seccomp: /proc/self/status'], (s) => {
+    s.root!.readonly = false;
+    s.linux!.seccomp = {
+      defaultAction: 'SCMP_ACT_ALLOW',
+      architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'],
+      syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 13 }],
+    };
+  });
+  for (let round = 0; round < 2; round++) {
+    const r = cli(root, ['run', '-b', bundle, id]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /Permission denied\nrc=1\nSeccomp:\s+2\n$/);
+    // The compiled filter is cached (the second round reads it back) and not listed as a container.
+    assert.equal(readdirSync(join(root, '.seccomp-cache')).length, 1);
+    assert.equal(cli(root, ['list', '-q']).stdout, '');
+  }
   assert.deepEqual(leftovers(root, id, bundle), []);
 });
