@@ -17,20 +17,36 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
 }
 
-/** Asks on the terminal; the answer is not echoed when `secret`. */
-async function prompt(question: string, secret: boolean): Promise<string> {
+/** Asks on the terminal for a line. */
+async function prompt(question: string): Promise<string> {
   const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
-  const out = rl as unknown as { _writeToOutput?: (s: string) => void };
-  if (secret) {
-    process.stderr.write(question);
-    out._writeToOutput = () => { /* no echo */ };
-  }
+  try { return await rl.question(question); } finally { rl.close(); }
+}
+
+/** Asks on the terminal for a secret: raw mode, nothing echoed; Enter ends, Ctrl-C aborts. */
+async function promptSecret(question: string): Promise<string> {
+  const stdin = process.stdin;
+  // raw before the question shows, so that a fast typist's keys are never echoed
+  stdin.setRawMode(true);
+  stdin.resume();
+  process.stderr.write(question);
   try {
-    const a = await rl.question(secret ? '' : question);
-    if (secret) process.stderr.write('\n');
-    return a;
+    return await new Promise<string>((resolve, reject) => {
+      let text = '';
+      const onData = (b: Buffer) => {
+        for (const ch of b.toString('utf8')) {
+          if (ch === '\r' || ch === '\n' || ch === '\u0004') { stdin.off('data', onData); resolve(text); return; }
+          if (ch === '\u0003') { stdin.off('data', onData); reject(new Error('login interrupted')); return; }
+          if (ch === '\u007f' || ch === '\b') text = text.slice(0, -1);
+          else text += ch;
+        }
+      };
+      stdin.on('data', onData);
+    });
   } finally {
-    rl.close();
+    stdin.setRawMode(false);
+    stdin.pause();
+    process.stderr.write('\n');
   }
 }
 
@@ -47,8 +63,8 @@ async function run(ctx: Context): Promise<number> {
     ctx.err('WARNING! Using --password via the CLI is insecure. Use --password-stdin.\n');
   }
   const tty = process.stdin.isTTY === true;
-  if (!username && tty) username = (await prompt('Username: ', false)).trim();
-  if (password === undefined && tty) password = await prompt('Password: ', true);
+  if (!username && tty) username = (await prompt('Username: ')).trim();
+  if (password === undefined && tty) password = await promptSecret('Password: ');
   await loginRegistry(p.args[0], { username: username ?? '', password: password ?? '' });
   ctx.out('Login Succeeded\n');
   return 0;
