@@ -2,10 +2,11 @@
 // delete with the state checked at each step, refused transitions, list, logs, and cleanup.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { isRoot, makeTemp, removeTemp } from '../../helpers/rootfs.ts';
-import { build, cgroupDirs, cli, cliAsync, forceDelete, leftovers, makeBundle, processesIn, stateOf } from './support.ts';
+import { build, CLI, cgroupDirs, cli, cliAsync, forceDelete, leftovers, makeBundle, processesIn, stateOf } from './support.ts';
 
 const skip = !isRoot && 'needs root';
 
@@ -294,5 +295,22 @@ test('delete of a stopped container kills what its init left in the cgroup', { s
   assert.equal(del.code, 0, del.stderr);
   const st = existsSync(`/proc/${procs[0]}/stat`) ? readFileSync(`/proc/${procs[0]}/stat`, 'utf8') : '';
   assert.ok(st === '' || / Z /.test(st), `orphan ${procs[0]} still alive: ${st}`);
+  assert.deepEqual(leftovers(root, id, bundle), []);
+});
+
+test('run in the foreground forwards SIGTERM to the container and passes its exit code', { skip }, async (t) => {
+  const id = `fwd-${process.pid}`;
+  const { dir, root, bundle } = setup(t, id, ['sh', '-c', 'trap "echo got-term; exit 42" TERM; echo ready; while true; do sleep 0.1; done']);
+  const out = join(dir, 'out');
+  const fd = openSync(out, 'w');
+  const child = spawn(CLI, ['--root', root, 'run', '-b', bundle, id], { stdio: ['ignore', fd, fd] });
+  closeSync(fd);
+  t.after(() => child.kill('SIGKILL'));
+  const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+  for (let i = 0; i < 500 && !readFileSync(out, 'utf8').includes('ready'); i++) await new Promise((r) => setTimeout(r, 10));
+  assert.equal(stateOf(root, id).status, 'running');
+  child.kill('SIGTERM');
+  assert.equal(await exited, 42);
+  assert.equal(readFileSync(out, 'utf8'), 'ready\ngot-term\n');
   assert.deepEqual(leftovers(root, id, bundle), []);
 });
