@@ -68,6 +68,9 @@ void op_readonly(const struct step *s);
 // copyup.c — tmpcopyup: copy a directory's content (through fds) into the mount over it
 void copy_up(int from, int to, const char *path);
 
+// propagation.c
+void op_rootfs_parent_private(const struct step *s);
+
 // console.c
 void op_console_connect(const struct step *s);
 void op_console_dial(const struct step *s);

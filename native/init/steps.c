@@ -19,6 +19,7 @@ static const struct op {
   {"sethostname", op_sethostname, 2, 0},
   {"setdomainname", op_setdomainname, 2, 0},
   {"root-propagation", op_root_propagation, 2, 0},
+  {"rootfs-parent-private", op_rootfs_parent_private, 2, 0},
   {"bind-rootfs", op_bind_rootfs, 2, 0},
   {"mount", op_mount, 7, 0},
   {"remount", op_remount, 3, 0},

@@ -22,6 +22,7 @@ export type Step =
   | { op: 'sethostname'; name: string }
   | { op: 'setdomainname'; name: string }
   | { op: 'root-propagation'; flags: number }
+  | { op: 'rootfs-parent-private'; path: string }
   | { op: 'bind-rootfs'; path: string }
   | { op: 'mount'; source: string; target: string; fstype: string; flags: number; data: string; create: 'dir' | 'file' | 'none';
       /** tmpcopyup: copy what the mount hides into it (a tmpfs over an image directory). */
@@ -115,7 +116,7 @@ export function stepFields(s: Step): (string | Buffer)[] {
       return [s.op];
     case 'sethostname': case 'setdomainname': return [s.op, s.name];
     case 'root-propagation': return [s.op, n(s.flags)];
-    case 'bind-rootfs': return [s.op, s.path];
+    case 'bind-rootfs': case 'rootfs-parent-private': return [s.op, s.path];
     case 'mount': return [s.op, s.source, s.target, s.fstype, n(s.flags), s.data, s.create, ...(s.copyUp ? ['copyup'] : [])];
     case 'remount': case 'propagate': return [s.op, s.target, n(s.flags)];
     case 'mkdir': return [s.op, s.target, n(s.mode)];

@@ -197,7 +197,10 @@ export function planCreate(spec: Spec, ctx: PlanContext, host: HostFacts): Runti
 
   // Nothing mounted from here on may propagate back to the host: slave by default.
   const rootProp = linux.rootfsPropagation ? propagationFlags(linux.rootfsPropagation)! : MS.REC | MS.SLAVE;
-  steps.push({ op: 'root-propagation', flags: rootProp });
+  // An unbindable root could not be bound to make the rootfs: it becomes unbindable after the
+  // pivot (the `propagate` below) and stays private until then.
+  steps.push({ op: 'root-propagation', flags: rootProp & MS.UNBINDABLE ? MS.REC | MS.PRIVATE : rootProp });
+  if (rootProp & MS.SHARED) steps.push({ op: 'rootfs-parent-private', path: ctx.rootfs });
   steps.push({ op: 'bind-rootfs', path: ctx.rootfs });
 
   const userns = ns.has('user') || host.inUserNamespace;

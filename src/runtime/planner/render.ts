@@ -14,7 +14,7 @@ function stepText(s: Step): string {
     case 'clone': case 'unshare': return s.namespaces.join(' ') || '(no new namespaces)';
     case 'sethostname': case 'setdomainname': return q(s.name);
     case 'root-propagation': return flagNames(s.flags);
-    case 'bind-rootfs': return q(s.path);
+    case 'bind-rootfs': case 'rootfs-parent-private': return q(s.path);
     case 'mount':
       return `${q(s.source)} on ${q(s.target)} type ${s.fstype || '-'} flags ${flagNames(s.flags)}` +
         `${s.data ? ` data ${q(s.data)}` : ''} create ${s.create}${s.copyUp ? ' copyup' : ''}`;
