@@ -1,6 +1,7 @@
 // berth-runtime: an OCI runtime with runc's command line. Global options come before the
 // command; each command lives in its own file under runtime/ and is imported only when used,
 // so `state` or `kill` never load the planner, the host probe or the seccomp compiler.
+import { resolve } from 'node:path';
 import { bool, parseArgs, str, UsageError, type FlagSpec } from './args.ts';
 import { createLogger, type LogFormat } from './log.ts';
 import type { Command } from './runtime/context.ts';
@@ -112,7 +113,8 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(mod.usage);
     return 0;
   }
-  const ctx = { root: str(g, 'root') ?? DEFAULT_ROOT, log, debug: bool(g, 'debug'), systemdCgroup: bool(g, 'systemd-cgroup') };
+  // Absolute: paths under the root are handed to the helper, whose cwd is not ours for long.
+  const ctx = { root: resolve(str(g, 'root') ?? DEFAULT_ROOT), log, debug: bool(g, 'debug'), systemdCgroup: bool(g, 'systemd-cgroup') };
   try {
     return await mod.main(ctx, rest);
   } catch (e) {
