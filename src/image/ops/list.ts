@@ -66,6 +66,12 @@ function referenceMatches(pattern: string, familiar: string, tag: string): boole
   return globMatch(pattern, familiar) || (tag !== '<none>' && globMatch(pattern, `${familiar}:${tag}`));
 }
 
+/** Milliseconds of an RFC 3339 time (any fraction length); 0 when missing or unreadable. */
+function time(s: string): number {
+  const t = Date.parse(s);
+  return Number.isNaN(t) ? 0 : t;
+}
+
 export async function imageContentSize(store: ImageStore, im: StoredImage): Promise<number> {
   try {
     const man = await store.content.readJson<Manifest>(im.primary.manifestDigest);
@@ -109,7 +115,7 @@ export async function listImages(store: ImageStore, opts: ListOptions = {}): Pro
   const images = storedImages(store);
   const createdOf = async (ref: string) => {
     const found = findImage(store, ref);
-    return (await summaries(store, found.image))[0].created;
+    return time((await summaries(store, found.image))[0].created);
   };
   const before = f.before ? await createdOf(f.before) : undefined;
   const since = f.since ? await createdOf(f.since) : undefined;
@@ -123,8 +129,8 @@ export async function listImages(store: ImageStore, opts: ListOptions = {}): Pro
     for (const row of await summaries(store, im)) {
       if (f.dangling !== undefined && row.dangling !== f.dangling) continue;
       if (f.reference.length && !f.reference.some((p) => referenceMatches(p, row.repository, row.tag))) continue;
-      if (before !== undefined && !(row.created < before)) continue;
-      if (since !== undefined && !(row.created > since)) continue;
+      if (before !== undefined && !(time(row.created) < before)) continue;
+      if (since !== undefined && !(time(row.created) > since)) continue;
       if (f.label.length && !f.label.every((l) => {
         const eq = l.indexOf('=');
         return eq === -1 ? l in row.labels : row.labels[l.slice(0, eq)] === l.slice(eq + 1);
@@ -137,7 +143,7 @@ export async function listImages(store: ImageStore, opts: ListOptions = {}): Pro
       rows.push(row);
     }
   }
-  rows.sort((a, b) => (a.created === b.created ? (a.repository + a.tag).localeCompare(b.repository + b.tag) : a.created < b.created ? 1 : -1));
+  rows.sort((a, b) => time(b.created) - time(a.created) || (a.repository + a.tag).localeCompare(b.repository + b.tag));
   return rows;
 }
 

@@ -140,3 +140,24 @@ test('lookups: short IDs, ambiguity, unknown names', async (t) => {
   if (common > 0) assert.throws(() => findImage(s, ids[0].slice(7, 7 + common)), AmbiguousImageError);
   assert.ok(existsSync(s.content.path(ids[0])));
 });
+
+test('images: positional repository, before/since/label filters, newest first', async (t) => {
+  const s = freshStore(t);
+  await loadImage(s, a.dir); // created 2024-01-01
+  // an older image with a label, written straight into the store
+  const cfg = Buffer.from(JSON.stringify({ created: '2020-05-05T10:00:00.123456789Z', architecture: 'amd64', os: 'linux', config: { Labels: { team: 'x' } }, rootfs: { type: 'layers', diff_ids: [] } }));
+  const cfgDigest = await s.content.putBuffer(cfg);
+  const man = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: cfgDigest, size: cfg.length }, layers: [] }));
+  const manDigest = await s.content.putBuffer(man);
+  s.metadata.put({ name: 'docker.io/berth-test/old:1', target: { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: manDigest, size: man.length }, manifestDigest: manDigest, configDigest: cfgDigest });
+  assert.deepEqual((await listImages(s)).map((r) => r.repository), ['berth-test/app', 'berth-test/old']);
+  assert.deepEqual((await listImages(s, { filters: ['before=berth-test/app:v1'] })).map((r) => r.repository), ['berth-test/old']);
+  assert.deepEqual((await listImages(s, { filters: ['since=berth-test/old:1'] })).map((r) => r.repository), ['berth-test/app']);
+  assert.deepEqual((await listImages(s, { filters: ['label=team=x'] })).map((r) => r.id), [cfgDigest]);
+  assert.deepEqual((await listImages(s, { filters: ['label=team'] })).map((r) => r.id), [cfgDigest]);
+  assert.deepEqual((await listImages(s, { reference: 'berth-test/old' })).map((r) => r.tag), ['1']);
+  assert.deepEqual((await listImages(s, { reference: 'berth-test/app:v2' })), []);
+  assert.equal((await listImages(s, { filters: ['reference=berth-test/*'] })).length, 2);
+  assert.deepEqual((await pruneImages(s, { all: true, filters: ['until=2021-01-01T00:00:00Z'] })).events, [{ untagged: 'berth-test/old:1' }, { deleted: cfgDigest }]);
+  assert.deepEqual((await listImages(s)).map((r) => r.repository), ['berth-test/app']);
+});
