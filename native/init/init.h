@@ -71,6 +71,9 @@ void copy_up(int from, int to, const char *path);
 // propagation.c
 void op_rootfs_parent_private(const struct step *s);
 
+// chroot.c
+void op_chroot(const struct step *s);
+
 // console.c
 void op_console_connect(const struct step *s);
 void op_console_dial(const struct step *s);

@@ -13,6 +13,7 @@ static const struct op {
   {"unshare-time", op_unshare_time, 1, 1},
   {"timens-offset", op_timens_offset, 4, 1},
   {"console-dial", op_console_dial, 2, 1},
+  {"exec-fifo-early", op_exec_fifo, 2, 1},  // a joined mount namespace: open the fifo before setns
   {"clone", NULL, 2, 0},  // handled by main
   {"unshare", op_unshare, 2, 0},
   {"become-root", op_become_root, 1, 0},
@@ -34,6 +35,7 @@ static const struct op {
   {"exec-fifo", op_exec_fifo, 2, 0},
   {"pivot-root", op_pivot_root, 1, 0},
   {"chroot-move", op_chroot_move, 1, 0},
+  {"chroot", op_chroot, 2, 0},
   {"mask", op_mask, 2, 0},
   {"readonly", op_readonly, 2, 0},
   {"sysctl", op_sysctl, 3, 0},

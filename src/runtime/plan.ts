@@ -15,6 +15,7 @@ export type Step =
   | { op: 'unshare-time' }
   | { op: 'timens-offset'; clock: 'monotonic' | 'boottime'; secs: bigint; nanosecs: bigint }
   | { op: 'console-dial'; socket: string }
+  | { op: 'exec-fifo-early'; path: string }
   | { op: 'clone'; namespaces: NsName[] }
   // ── the container init (after `clone`; it first waits for "go" from the runtime) ──
   | { op: 'unshare'; namespaces: NsName[] }
@@ -39,6 +40,7 @@ export type Step =
   | { op: 'exec-fifo'; path: string }
   | { op: 'pivot-root' }
   | { op: 'chroot-move' }
+  | { op: 'chroot'; path: string }
   | { op: 'mask'; target: string }
   | { op: 'readonly'; target: string }
   | { op: 'sysctl'; key: string; value: string }
@@ -126,7 +128,7 @@ export function stepFields(s: Step): (string | Buffer)[] {
     case 'sync': case 'report': return [s.op, s.name];
     case 'hook': return [s.op, s.path, n(s.timeout), n(s.args.length), ...s.args, ...s.env];
     case 'console-connect': case 'console-dial': return [s.op, s.socket];
-    case 'exec-fifo': return [s.op, s.path];
+    case 'exec-fifo': case 'exec-fifo-early': case 'chroot': return [s.op, s.path];
     case 'mask': case 'readonly': return [s.op, s.target];
     case 'sysctl': return [s.op, s.key, s.value];
     case 'console-setup': case 'console-pty': return [s.op, n(s.rows), n(s.cols)];

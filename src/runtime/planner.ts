@@ -114,9 +114,13 @@ export function planCreate(spec: Spec, ctx: PlanContext, host: HostFacts): Runti
   }
   const isNew = (t: string) => ns.has(t) && !ns.get(t)!.path;
   const newUser = isNew('user');
+  // The filesystem is only built in a new mount namespace. A joined one (path) is used as it is:
+  // its root is the container's root, and nothing is mounted into it (that would change the
+  // namespace for whoever else lives there). Without a mount namespace the runtime's is
+  // inherited, as the spec requires; the process is chroot'ed into the rootfs (runc's choice)
+  // but nothing is mounted, since mounts there would be the host's.
   const mountNs = ns.get('mount');
-  if (!mountNs) problems.push({ path: 'linux.namespaces', message: 'a mount namespace is required' });
-  else if (mountNs.path) problems.push({ path: 'linux.namespaces', message: 'joining an existing mount namespace (path) is not supported' });
+  const fs: 'new' | 'joined' | 'inherited' = !mountNs ? 'inherited' : mountNs.path ? 'joined' : 'new';
 
   // ── id mappings ──
   const uidMappings = newUser ? idMaps(linux.uidMappings) : [];
@@ -164,6 +168,11 @@ export function planCreate(spec: Spec, ctx: PlanContext, host: HostFacts): Runti
   checkUnsupported(spec, host, problems);
 
   const steps: Step[] = [];
+  // ── stage 0: host files first when a mount namespace is joined (its paths are not ours) ──
+  if (fs === 'joined') {
+    steps.push({ op: 'exec-fifo-early', path: ctx.execFifo });
+    if (proc.terminal && ctx.consoleSocket) steps.push({ op: 'console-dial', socket: ctx.consoleSocket });
+  }
   // ── stage 0: join namespaces (user first: it decides the privileges for the others), time ──
   const joined = MAPPED_NS_ORDER.flatMap((t) => {
     const n = ns.get(t);
@@ -189,48 +198,60 @@ export function planCreate(spec: Spec, ctx: PlanContext, host: HostFacts): Runti
   // Host files the init must open: while it still has the runtime's kernel uid (become-root
   // changes it to the uid mapped to container root, which may not reach the runtime's state dir
   // or the caller's console socket).
-  steps.push({ op: 'exec-fifo', path: ctx.execFifo });
-  if (proc.terminal && ctx.consoleSocket) steps.push({ op: 'console-connect', socket: ctx.consoleSocket });
+  if (fs !== 'joined') {
+    steps.push({ op: 'exec-fifo', path: ctx.execFifo });
+    if (proc.terminal && ctx.consoleSocket) steps.push({ op: 'console-connect', socket: ctx.consoleSocket });
+  }
   if (newUser) steps.push({ op: 'become-root' });
   if (spec.hostname) steps.push({ op: 'sethostname', name: spec.hostname });
   if (spec.domainname) steps.push({ op: 'setdomainname', name: spec.domainname });
 
   // Nothing mounted from here on may propagate back to the host: slave by default.
   const rootProp = linux.rootfsPropagation ? propagationFlags(linux.rootfsPropagation)! : MS.REC | MS.SLAVE;
-  // An unbindable root could not be bound to make the rootfs: it becomes unbindable after the
-  // pivot (the `propagate` below) and stays private until then.
-  steps.push({ op: 'root-propagation', flags: rootProp & MS.UNBINDABLE ? MS.REC | MS.PRIVATE : rootProp });
-  if (rootProp & MS.SHARED) steps.push({ op: 'rootfs-parent-private', path: ctx.rootfs });
-  steps.push({ op: 'bind-rootfs', path: ctx.rootfs });
+  if (fs === 'new') {
+    // An unbindable root could not be bound to make the rootfs: it becomes unbindable after the
+    // pivot (the `propagate` below) and stays private until then.
+    steps.push({ op: 'root-propagation', flags: rootProp & MS.UNBINDABLE ? MS.REC | MS.PRIVATE : rootProp });
+    if (rootProp & MS.SHARED) steps.push({ op: 'rootfs-parent-private', path: ctx.rootfs });
+    steps.push({ op: 'bind-rootfs', path: ctx.rootfs });
 
-  const userns = ns.has('user') || host.inUserNamespace;
-  const mctx = { bundle: ctx.bundle, host, cgroupns: ns.has('cgroup'), userns, cgroup: ctx.cgroup ?? null, statSource };
-  const mounts = spec.mounts ?? [];
-  for (const [i, m] of mounts.entries()) steps.push(...mountSteps(m, i, mctx, problems));
+    const userns = ns.has('user') || host.inUserNamespace;
+    const mctx = { bundle: ctx.bundle, host, cgroupns: ns.has('cgroup'), userns, cgroup: ctx.cgroup ?? null, statSource };
+    const mounts = spec.mounts ?? [];
+    for (const [i, m] of mounts.entries()) steps.push(...mountSteps(m, i, mctx, problems));
 
-  // A /dev bound from the host already has its nodes.
-  const setupDev = !mounts.some((m) => isBindMount(m) && cleanPath(m.destination) === '/dev');
-  if (setupDev) {
-    steps.push(...deviceSteps(linux.devices, userns));
-    steps.push(...devSymlinkSteps(host.kcore));
+    // A /dev bound from the host already has its nodes.
+    const setupDev = !mounts.some((m) => isBindMount(m) && cleanPath(m.destination) === '/dev');
+    if (setupDev) {
+      steps.push(...deviceSteps(linux.devices, userns));
+      steps.push(...devSymlinkSteps(host.kcore));
+    }
   }
 
   const hooks = spec.hooks ?? {};
   if (hooks.prestart?.length || hooks.createRuntime?.length) steps.push({ op: 'sync', name: 'hooks' });
   for (const h of hooks.createContainer ?? []) steps.push(hookStep(h));
 
-  steps.push(ctx.noPivot ? { op: 'chroot-move' } : { op: 'pivot-root' });
-  // A shared root can only be made shared once it is the root.
-  if (linux.rootfsPropagation) steps.push({ op: 'propagate', target: '/', flags: rootProp });
+  if (fs === 'new') {
+    steps.push(ctx.noPivot ? { op: 'chroot-move' } : { op: 'pivot-root' });
+    // A shared root can only be made shared once it is the root.
+    if (linux.rootfsPropagation) steps.push({ op: 'propagate', target: '/', flags: rootProp });
+  } else if (fs === 'inherited') {
+    steps.push({ op: 'chroot', path: ctx.rootfs });
+  }
 
-  // The console comes before the root goes read-only: it creates /dev/console.
-  if (proc.terminal) steps.push({ op: 'console-setup', rows: proc.consoleSize?.height ?? 0, cols: proc.consoleSize?.width ?? 0 });
+  // The console comes before the root goes read-only: it creates /dev/console. Outside a new
+  // mount namespace nothing is bound over /dev/console (console-pty).
+  const size = { rows: proc.consoleSize?.height ?? 0, cols: proc.consoleSize?.width ?? 0 };
+  if (proc.terminal) steps.push(fs === 'new' ? { op: 'console-setup', ...size } : { op: 'console-pty', ...size });
   else steps.push({ op: 'setsid' });
-  if (spec.root?.readonly) steps.push({ op: 'remount', target: '/', flags: MS.RDONLY });
+  if (spec.root?.readonly && fs === 'new') steps.push({ op: 'remount', target: '/', flags: MS.RDONLY });
   // sysctls before readonlyPaths, which usually include /proc/sys.
   for (const [key, value] of Object.entries(linux.sysctl ?? {})) steps.push({ op: 'sysctl', key, value });
-  for (const p of linux.readonlyPaths ?? []) steps.push({ op: 'readonly', target: cleanPath(p) });
-  for (const p of linux.maskedPaths ?? []) steps.push({ op: 'mask', target: cleanPath(p) });
+  if (fs === 'new') {
+    for (const p of linux.readonlyPaths ?? []) steps.push({ op: 'readonly', target: cleanPath(p) });
+    for (const p of linux.maskedPaths ?? []) steps.push({ op: 'mask', target: cleanPath(p) });
+  }
 
   for (const r of proc.rlimits ?? []) {
     steps.push({ op: 'rlimit', resource: RLIMITS.get(r.type)!, soft: BigInt(r.soft), hard: BigInt(r.hard) });

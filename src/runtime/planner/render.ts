@@ -26,7 +26,7 @@ function stepText(s: Step): string {
     case 'sync': case 'report': return s.name;
     case 'hook': return `${[s.path, ...s.args.slice(1)].map(q).join(' ')}${s.timeout ? ` (timeout ${s.timeout}s)` : ''}${s.env.length ? ` env ${s.env.map(q).join(' ')}` : ''}`;
     case 'console-connect': case 'console-dial': return q(s.socket);
-    case 'exec-fifo': return q(s.path);
+    case 'exec-fifo': case 'exec-fifo-early': case 'chroot': return q(s.path);
     case 'mask': case 'readonly': return q(s.target);
     case 'sysctl': return `${s.key}=${q(s.value)}`;
     case 'console-setup': case 'console-pty': return `${s.rows}x${s.cols}`;

@@ -338,7 +338,7 @@ test('process attributes: oom score, personality, ioprio, rlimit infinity, sysct
   assert.ok(idx(p, (x) => x.op === 'sysctl') < idx(p, (x) => x.op === 'readonly' && x.target === '/proc/sys'));
 });
 
-test('refusals are collected: hostname without uts, sysctls outside namespaces, LSMs, RDT, scheduler, mount ns', () => {
+test('refusals are collected: hostname without uts, sysctls outside namespaces, LSMs, RDT, scheduler', () => {
   const s = spec((x) => {
     x.linux!.namespaces = x.linux!.namespaces!.filter((n) => !['uts', 'network', 'ipc'].includes(n.type));
     x.linux!.sysctl = { 'net.core.somaxconn': '1', 'kernel.msgmax': '1', 'vm.swappiness': '1', 'kernel/../../x': '1' };
@@ -358,8 +358,6 @@ test('refusals are collected: hostname without uts, sysctls outside namespaces, 
     'linux.intelRdt: Intel RDT is not supported by berth-runtime',
     'process.scheduler: scheduling policies are not supported by berth-runtime',
   ]);
-  const noMnt = spec((x) => { x.linux!.namespaces = x.linux!.namespaces!.filter((n) => n.type !== 'mount'); });
-  assert.deepEqual(planErrors(noMnt), ['linux.namespaces: a mount namespace is required']);
   const userNoMaps = spec((x) => { x.linux!.namespaces!.push({ type: 'user' }); });
   assert.deepEqual(planErrors(userNoMaps), ['linux.uidMappings: required with a new user namespace', 'linux.gidMappings: required with a new user namespace']);
   const noTimeNs = spec((x) => { x.linux!.namespaces!.push({ type: 'time' }); });
@@ -386,4 +384,28 @@ test('the plan is deterministic and renders one numbered line per step', () => {
   assert.ok(lines.some((l) => /^\s*\d+ mount tmpfs on \/dev type tmpfs flags NOSUID\|STRICTATIME data mode=755,size=65536k create dir$/.test(l)));
   assert.ok(lines.includes('prestart hooks: /bin/true'));
   assert.equal(lines.filter((l) => /^\s+\d+ /.test(l)).length, a.steps.length);
+});
+
+test('without a mount namespace nothing is mounted and the process is chroot\'ed into the rootfs', () => {
+  const p = planCreate(spec((x) => { x.linux!.namespaces = x.linux!.namespaces!.filter((n) => n.type !== 'mount'); }), ctx(), V1_HOST);
+  const names = ops(p);
+  for (const o of ['root-propagation', 'bind-rootfs', 'mount', 'mknod', 'pivot-root', 'mask', 'readonly', 'remount'] as const) {
+    assert.ok(!names.includes(o), `${o} planned in the runtime's mount namespace`);
+  }
+  assert.deepEqual(find(p, 'chroot'), { op: 'chroot', path: ctx().rootfs });
+  assert.ok(!find(p, 'clone')!.namespaces.includes('mount'));
+  assertOrder(p, ['clone', 'exec-fifo', 'chroot', 'setsid', 'exec']);
+});
+
+test('a joined mount namespace is used as it is; host files are opened in stage 0 before the joins', () => {
+  const p = planCreate(spec((x) => {
+    x.process!.terminal = true;
+    x.linux!.namespaces = x.linux!.namespaces!.map((n) => (n.type === 'mount' ? { type: 'mount', path: '/proc/42/ns/mnt' } : n));
+  }), ctx({ consoleSocket: '/run/console.sock' }), V1_HOST);
+  const names = ops(p);
+  for (const o of ['root-propagation', 'bind-rootfs', 'mount', 'pivot-root', 'chroot', 'mask', 'exec-fifo', 'console-connect', 'console-setup'] as const) {
+    assert.ok(!names.includes(o), `${o} planned in a joined mount namespace`);
+  }
+  assertOrder(p, ['exec-fifo-early', 'console-dial', 'setns', 'clone', 'console-pty', 'exec']);
+  assert.deepEqual(find(p, 'setns'), { op: 'setns', path: '/proc/42/ns/mnt', ns: 'mount' });
 });
