@@ -261,13 +261,14 @@ export function planCreate(spec: Spec, ctx: PlanContext, host: HostFacts): Runti
   if (proc.ioPriority) steps.push({ op: 'ioprio', klass: IOPRIO_CLASS[proc.ioPriority.class], level: proc.ioPriority.priority });
 
   if (proc.noNewPrivileges) steps.push({ op: 'no-new-privs' });
-  // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: before the capabilities go.
-  if (ctx.seccompFilter && !proc.noNewPrivileges) steps.push({ op: 'seccomp', ...ctx.seccompFilter });
   steps.push({ op: 'umask', mask: proc.user.umask ?? 0o022 });
   // chdir while still privileged (runc tries first as root): a cwd the runtime can reach but
-  // the container user cannot search still works.
+  // the container user cannot search still works. Before the filter: chdir checks the result
+  // with getcwd, which a profile may deny.
   steps.push({ op: 'chdir', path: proc.cwd });
   steps.push({ op: 'close-fds', keepBelow: 3 + ctx.preserveFds });
+  // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: before the capabilities go.
+  if (ctx.seccompFilter && !proc.noNewPrivileges) steps.push({ op: 'seccomp', ...ctx.seccompFilter });
   steps.push(...identitySteps(proc, host.capLastCap, setgroups === 'deny'));
 
   steps.push({ op: 'report', name: 'created' });

@@ -90,11 +90,12 @@ export function planExec(proc: Process, ctx: ExecPlanContext): Step[] {
   if (proc.oomScoreAdj !== undefined) steps.push({ op: 'oom-score-adj', value: proc.oomScoreAdj });
   if (proc.ioPriority) steps.push({ op: 'ioprio', klass: IOPRIO_CLASS[proc.ioPriority.class], level: proc.ioPriority.priority });
   if (proc.noNewPrivileges) steps.push({ op: 'no-new-privs' });
-  // Without no_new_privs loading a filter needs CAP_SYS_ADMIN: before the capabilities go.
-  if (ctx.seccompFilter && !proc.noNewPrivileges) steps.push({ op: 'seccomp', ...ctx.seccompFilter });
   steps.push({ op: 'umask', mask: proc.user.umask ?? 0o022 });
   steps.push({ op: 'chdir', path: proc.cwd });
   steps.push({ op: 'close-fds', keepBelow: 3 + ctx.preserveFds });
+  // Without no_new_privs loading a filter needs CAP_SYS_ADMIN: before the capabilities go; after
+  // chdir, whose getcwd check a profile may deny.
+  if (ctx.seccompFilter && !proc.noNewPrivileges) steps.push({ op: 'seccomp', ...ctx.seccompFilter });
   steps.push(...identitySteps(proc, ctx.capLastCap, ctx.setgroupsDenied));
   if (ctx.seccompFilter && proc.noNewPrivileges) steps.push({ op: 'seccomp', ...ctx.seccompFilter });
   const env = mergeEnv(proc.env ?? []);
