@@ -43,6 +43,14 @@ export interface HostFacts {
   selinux: boolean;
   /** /proc/kcore exists: the container gets the /dev/core → /proc/kcore symlink. */
   kcore: boolean;
+  /** The runtime's own bounding set (CapBnd): capabilities outside it can never be granted. */
+  capBounding?: bigint;
+}
+
+/** CapBnd from /proc/self/status, or undefined when absent. */
+export function parseCapBounding(status: string): bigint | undefined {
+  const m = /^CapBnd:\s*([0-9a-f]+)$/m.exec(status);
+  return m ? BigInt(`0x${m[1]}`) : undefined;
 }
 
 /** mountinfo escapes space, tab, newline and backslash as octal. */
@@ -123,6 +131,7 @@ export function probeHost(): HostFacts {
     apparmor: read('/sys/module/apparmor/parameters/enabled').trim() === 'Y',
     selinux: existsSync('/sys/fs/selinux/enforce'),
     kcore: existsSync('/proc/kcore'),
+    capBounding: parseCapBounding(status),
   };
   return cached;
 }

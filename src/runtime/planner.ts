@@ -269,7 +269,7 @@ export function planCreate(spec: Spec, ctx: PlanContext, host: HostFacts): Runti
   steps.push({ op: 'close-fds', keepBelow: 3 + ctx.preserveFds });
   // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: before the capabilities go.
   if (ctx.seccompFilter && !proc.noNewPrivileges) steps.push({ op: 'seccomp', ...ctx.seccompFilter });
-  steps.push(...identitySteps(proc, host.capLastCap, setgroups === 'deny'));
+  steps.push(...identitySteps(proc, host.capLastCap, setgroups === 'deny', host.capBounding));
 
   steps.push({ op: 'report', name: 'created' });
   steps.push({ op: 'wait-start' });

@@ -23,6 +23,8 @@ export interface ExecPlanContext {
   preserveFds: number;
   /** The container's compiled linux.seccomp, if it has one. */
   seccompFilter?: { flags: number; filter: Buffer };
+  /** The runtime's own bounding set: capabilities outside it are left out (they cannot be had). */
+  capBounding?: bigint;
   /** The container's user namespace denies setgroups (rootless). */
   setgroupsDenied: boolean;
   /** HOME for a uid without HOME in env (from the container's /etc/passwd). */
@@ -96,7 +98,7 @@ export function planExec(proc: Process, ctx: ExecPlanContext): Step[] {
   // Without no_new_privs loading a filter needs CAP_SYS_ADMIN: before the capabilities go; after
   // chdir, whose getcwd check a profile may deny.
   if (ctx.seccompFilter && !proc.noNewPrivileges) steps.push({ op: 'seccomp', ...ctx.seccompFilter });
-  steps.push(...identitySteps(proc, ctx.capLastCap, ctx.setgroupsDenied));
+  steps.push(...identitySteps(proc, ctx.capLastCap, ctx.setgroupsDenied, ctx.capBounding));
   if (ctx.seccompFilter && proc.noNewPrivileges) steps.push({ op: 'seccomp', ...ctx.seccompFilter });
   const env = mergeEnv(proc.env ?? []);
   if (!env.some((e) => e.startsWith('HOME='))) env.push(`HOME=${ctx.home ?? '/'}`);

@@ -13,6 +13,7 @@ import { containerDir, deriveStatus, procStat, readRecord, writeFileAtomic, type
 import { InvalidStateError } from '../errors.ts';
 import { HelperClosedError, HelperError, helperPath, startHelper, type HelperSession, type StdioSlot } from '../helper.ts';
 import { homeFromPasswd } from '../planner.ts';
+import { parseCapBounding } from '../host.ts';
 import { ExecError } from './errors.ts';
 import { planExec, type NsJoin } from './plan.ts';
 import { applyToProcessJson, parseProcessJson, processFromFlags, type ExecOverrides } from './process.ts';
@@ -88,6 +89,7 @@ export async function prepareExec(o: ExecOptions): Promise<Prepared> {
     consoleSocket: o.consoleSocket ? resolve(o.consoleSocket) : undefined,
     preserveFds: o.preserveFds ?? 0,
     seccompFilter,
+    capBounding: parseCapBounding(readOr('/proc/self/status', '')),
     setgroupsDenied: readOr(`/proc/${record.pid}/setgroups`, 'allow').trim() === 'deny',
     home: homeFromPasswd(record.rootfs, proc.user?.uid ?? 0),
     apparmor: readOr('/sys/module/apparmor/parameters/enabled', 'N').trim() === 'Y',
