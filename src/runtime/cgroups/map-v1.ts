@@ -85,7 +85,11 @@ function memoryV1(m: LinuxMemory, list: WriteList): void {
   }
   if (m.disableOOMKiller) list.add(need(), 'memory.oom_control', 1);
   if (m.kernel !== undefined) list.warn('memory.kernel is deprecated and ignored');
-  if (m.kernelTCP !== undefined) list.warn('memory.kernelTCP is deprecated and ignored');
+  // The TCP buffer limit still works on v1 (memory.kmem.tcp.limit_in_bytes); kernels without
+  // the file skip it. memory.kernel cannot be honoured: since Linux 5.16 the kernel accepts
+  // memory.kmem.limit_in_bytes and ignores it.
+  const tcp = limit('memory.kernelTCP', m.kernelTCP);
+  if (tcp !== undefined) list.add(need(), 'memory.kmem.tcp.limit_in_bytes', tcp, true);
   if (m.useHierarchy === false) list.warn('memory.useHierarchy=false is ignored (always hierarchical on current kernels)');
 }
 

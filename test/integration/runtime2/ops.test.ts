@@ -161,3 +161,11 @@ test('features describes what berth supports', { skip }, () => {
   assert.equal(f.linux.selinux.enabled, false);
   assert.equal(f.linux.intelRdt.enabled, false);
 });
+
+test('memory.kernelTCP is written to memory.kmem.tcp.limit_in_bytes (v1)', { skip }, (t) => {
+  const c = running(t, 'ktcp', ['sleep', '1000'], (s) => {
+    s.linux!.resources = { ...(s.linux!.resources ?? {}), memory: { limit: 64 << 20, kernelTCP: 8 << 20 } };
+  });
+  const file = join(dirOf(c.id, 'memory'), 'memory.kmem.tcp.limit_in_bytes');
+  assert.equal(readFileSync(file, 'utf8').trim(), String(8 << 20));
+});

@@ -45,7 +45,7 @@ test('cgroupsPath: ".." cannot escape, systemd syntax and the root cgroup are re
   assert.throws(() => parseCgroupsPath('a\nb', 'c1'), CgroupPathError);
 });
 
-test('memory: limit, reservation, memsw, swappiness, OOM killer; kmem skipped with a note', () => {
+test('memory: limit, reservation, memsw, swappiness, OOM killer, kmem.tcp; kmem skipped with a note', () => {
   const p = plan({ memory: { limit: 33554432, reservation: 16777216, swap: 67108864, swappiness: 10, disableOOMKiller: true, kernel: 1 << 20, kernelTCP: 1 << 20 } });
   const d = '/sys/fs/cgroup/memory/berth/c1';
   assert.deepEqual(nonDevice(p), [
@@ -54,8 +54,9 @@ test('memory: limit, reservation, memsw, swappiness, OOM killer; kmem skipped wi
     w(`${d}/memory.soft_limit_in_bytes`, '16777216'),
     w(`${d}/memory.swappiness`, '10'),
     w(`${d}/memory.oom_control`, '1'),
+    w(`${d}/memory.kmem.tcp.limit_in_bytes`, String(1 << 20), true),
   ]);
-  assert.deepEqual(p.warnings, ['memory.kernel is deprecated and ignored', 'memory.kernelTCP is deprecated and ignored']);
+  assert.deepEqual(p.warnings, ['memory.kernel is deprecated and ignored']);
 });
 
 test('memory: -1 is unlimited and also lifts memsw when swap is unset; 0 means unset', () => {
