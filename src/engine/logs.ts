@@ -52,6 +52,8 @@ export interface ReadLogOptions {
   alive?: () => boolean;
   pollMs?: number;
   signal?: AbortSignal;
+  /** Skip what the file holds up to this byte offset (start -a: only the new run's output). */
+  startOffset?: number;
 }
 
 class LogFile {
@@ -92,7 +94,7 @@ class LogFile {
 
 export async function* readLogs(path: string, opts: ReadLogOptions = {}): AsyncGenerator<LogEntry> {
   const f = new LogFile();
-  f.open(path);
+  if (f.open(path) && opts.startOffset) f.pos = Math.min(opts.startOffset, fstatSync(f.fd).size);
   const keep = (e: LogEntry) => (opts.sinceNs === undefined || timeNs(e.time) >= opts.sinceNs) && (opts.untilNs === undefined || timeNs(e.time) < opts.untilNs);
   try {
     let entries = f.read().map(parseLogLine).filter((e): e is LogEntry => !!e && keep(e));

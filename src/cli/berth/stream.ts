@@ -2,18 +2,22 @@
 // every byte is in the log, from the first) or connect to conmon's attach socket through the
 // berth-attach helper (stdin and/or a terminal).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { formatEntry, readLogs, type Engine, type ContainerRecord } from '../../engine/index.ts';
 
 /** Copies the log to stdout/stderr until the container stops (after `started()` turns true). */
 export async function followOutput(engine: Engine, id: string, started: () => boolean, signal?: AbortSignal): Promise<void> {
+  const path = join(engine.dir(id), 'ctr.log');
+  let startOffset = 0;
+  try { startOffset = statSync(path).size; } catch { /* first run: no log yet */ }
   const alive = () => {
     if (!started()) return true;
     const r = engine.store.get(id);
     return !!r && engine.refresh(r).state.status === 'running';
   };
-  for await (const e of readLogs(join(engine.dir(id), 'ctr.log'), { follow: true, alive, pollMs: 50, ...(signal ? { signal } : {}) })) {
+  for await (const e of readLogs(path, { follow: true, alive, pollMs: 50, startOffset, ...(signal ? { signal } : {}) })) {
     const text = formatEntry(e, false, true);
     if (e.stream === 'stderr') process.stderr.write(text); else process.stdout.write(text);
   }
