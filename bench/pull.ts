@@ -7,9 +7,13 @@
 // plus the `sync` after it (a tool that leaves dirty pages behind pays there).
 //
 //   node bench/pull.ts [--rounds 5] [--only berth,podman] [--size 600] [--regen]
-//                      [--cache /var/tmp/berth-bench-pull] [--keep-going]
+//                      [--cache /var/tmp/berth-bench-pull] [--keep-going] [--fs fresh-ext4|tmp]
 //
 // Needs root. The image is generated once per size into the cache dir and reused.
+// --fs fresh-ext4 (default): every run gets a freshly made ext4 on a loop device. On a shared,
+// busy filesystem the runs are dominated by ext4's inode allocator skipping inodes deleted in the
+// last minute (recently_deleted(): a scan per create), i.e. by whatever was deleted just before;
+// a new filesystem gives every contender the same start. --fs tmp: a plain dir under $TMPDIR.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -23,7 +27,7 @@ const { values } = parseArgs({
   options: {
     rounds: { type: 'string', default: '5' }, only: { type: 'string' }, size: { type: 'string', default: '600' },
     regen: { type: 'boolean', default: false }, cache: { type: 'string', default: '/var/tmp/berth-bench-pull' },
-    'keep-going': { type: 'boolean', default: false },
+    'keep-going': { type: 'boolean', default: false }, fs: { type: 'string', default: 'fresh-ext4' },
   },
 });
 const rounds = Number(values.rounds);
@@ -44,6 +48,18 @@ function scrub(dir: string): void {
   const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4]).filter((m) => m && (m === dir || m.startsWith(dir + '/')));
   for (const m of mounts.sort((a, b) => b.length - a.length)) spawnSync('umount', ['-l', m]);
   rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+}
+
+/** A new ext4 (on a sparse file, loop-mounted) at `dir`; returns the image file to delete after. */
+function freshFs(dir: string): string {
+  const img = `${dir}.ext4`;
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(img, '');
+  execFileSync('truncate', ['-s', `${Math.max(2048, sizeMB * 8)}M`, img]);
+  // No lazy init: its background zeroing would run during the timed pull.
+  execFileSync('mkfs.ext4', ['-q', '-F', '-E', 'lazy_itable_init=0,lazy_journal_init=0', img], { stdio: 'ignore' });
+  execFileSync('mount', ['-o', 'loop', img, dir]);
+  return img;
 }
 
 let dropCaches = true;
@@ -89,7 +105,9 @@ try {
   all.push({
     name: 'berth',
     async round(dir) {
-      return { argv: [NODE, join(HERE, 'pull-berth.ts'), dir, ref], entries: () => countEntries(`${dir}/snapshots/overlay/*/fs`), teardown: () => scrub(dir) };
+      // BERTH_BENCH_CPU_PROF=DIR: a V8 CPU profile of each berth run into DIR.
+      const prof = process.env.BERTH_BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BERTH_BENCH_CPU_PROF] : [];
+      return { argv: [NODE, ...prof, join(HERE, 'pull-berth.ts'), dir, ref], entries: () => countEntries(`${dir}/snapshots/overlay/*/fs`), teardown: () => scrub(dir) };
     },
   });
   if (process.env.BERTH_BENCH_SEQUENTIAL) {
@@ -172,6 +190,7 @@ try {
     const order = i % 2 === 0 ? active : [...active].reverse();
     for (const c of order) {
       const dir = join(work, `${c.name}-${i}`);
+      const fsImage = values.fs === 'fresh-ext4' ? freshFs(dir) : null;
       const r = await c.round(dir);
       try {
         quiesce();
@@ -188,6 +207,7 @@ try {
         log(`round ${i + 1} ${c.name}: ${(e as Error).message}`);
       } finally {
         await r.teardown();
+        if (fsImage) { scrub(dir); rmSync(fsImage, { force: true }); }
       }
     }
   }
@@ -196,7 +216,7 @@ try {
   const base = runs.get('berth')?.length ? q(runs.get('berth')!, 0.5) : null;
   const baseSync = withSync.get('berth')?.length ? q(withSync.get('berth')!, 0.5) : null;
   console.log(`pull + unpack of a ${image.layers.length}-layer image (${(image.compressed / 1e6).toFixed(0)} MB gzip, ${(image.uncompressed / 1e6).toFixed(0)} MB tar, ${image.entries} files), ${rounds} interleaved rounds, caches ${dropCaches ? 'dropped' : 'warm'}`);
-  console.log(`machine: ${cpus().length} CPUs, load average at the end ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  console.log(`machine: ${cpus().length} CPUs, load average at the end ${loadavg().map((x) => x.toFixed(2)).join(' ')}; stores on ${values.fs === 'fresh-ext4' ? 'a fresh loop-mounted ext4 per run' : work}`);
   console.log('contender       median s   p90 s   ratio   | +sync median s   ratio   | entries (round 1)');
   for (const c of active) {
     const xs = runs.get(c.name)!;

@@ -1,6 +1,7 @@
 // pullAndUnpack: pull an image and unpack its layers into committed snapshots while they
 // download. With the overlay snapshotter a layer's directory does not depend on the layers
-// below, so every layer is unpacked as its bytes arrive (pull's onLayer tee), into a snapshot
+// below, so every layer is unpacked as its bytes arrive (pull's onLayer tee), each in its own
+// worker thread (unpackLayerThreaded), into a snapshot
 // prepared without a parent, and the snapshots are stacked (committed under their chainIDs, each
 // on its parent) in order as they finish. The copy snapshotter needs the parent's files first:
 // there the layers are unpacked one after the other once downloaded.
@@ -15,7 +16,7 @@ import type { Snapshotter } from './snapshots/snapshotter.ts';
 import type { ImageStore } from './store/open.ts';
 import { acquireLock, type Lock } from './store/lock.ts';
 import type { Descriptor, ImageConfig, Manifest } from './types.ts';
-import { unpackLayer } from './unpack/unpack.ts';
+import { unpackLayerThreaded } from './unpack/threaded.ts';
 
 export interface PullAndUnpackOptions extends Omit<PullOptions, 'store' | 'onLayer' | 'onConfig'> {
   store: ImageStore;
@@ -96,8 +97,10 @@ class LayerStacker {
       if (sn.stat(chainID)?.kind === 'committed') { stream.resume(); lock.release(); done.resolve(); return; }
       key = `extract-${process.pid}-${randomBytes(4).toString('hex')} ${chainID}`;
       sn.prepare(key, undefined, { labels: { 'berth.unpack': chainID } });
-      await unpackLayer(stream, sn.fsPath(key), {
-        mediaType: desc.mediaType, whiteouts: 'overlay', expectedDiffID: this.#diffIDs[i], expectedDigest: desc.digest, allowDevices: this.#allowDevices,
+      // No expectedDigest: the stream ends only after the content store verified the blob's
+      // digest (or comes from the store), so hashing the compressed bytes again buys nothing.
+      await unpackLayerThreaded(stream, sn.fsPath(key), {
+        mediaType: desc.mediaType, whiteouts: 'overlay', expectedDiffID: this.#diffIDs[i], allowDevices: this.#allowDevices,
       });
     } catch (e) {
       stream.destroy(e as Error);

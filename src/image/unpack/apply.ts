@@ -3,7 +3,8 @@
 // followed through a symlink (every parent is lstat-checked once and remembered); hard links
 // must point at something inside the layer directory; nothing is preallocated from a header.
 // Speed: regular files take open(O_CREAT|O_EXCL, mode) + write + futimes + close (+ fchown
-// only when the owner differs from ours); directory times are set once, at the end.
+// only when the owner differs from ours, fchmod only when the umask masked the mode); directory
+// times are set once, at the end.
 import { closeSync, constants, fchmodSync, fchownSync, futimesSync, lchownSync, linkSync, lstatSync, lutimesSync, mkdirSync, openSync, readdirSync, rmSync, chmodSync, symlinkSync, unlinkSync, utimesSync, writeSync, type Stats } from 'node:fs';
 import type { TarEntry } from '../tar/entry.ts';
 import type { TarHandler } from '../tar/reader.ts';
@@ -20,6 +21,9 @@ export interface ApplyOptions {
   allowDevices: boolean;
   /** chown entries to their tar uid/gid (default: when running as root). */
   preserveOwners: boolean;
+  /** The process umask. It is never changed (worker threads cannot, and other code in the
+   * process creates files meanwhile): a mode it would mask is set again with fchmod/chmod. */
+  umask: number;
 }
 
 const WH_PREFIX = '.wh.';
@@ -68,6 +72,8 @@ export class LayerApplier implements TarHandler {
   #pending: SysOp[] = [];
   #pendingPaths = new Set<string>();
   #fd = -1;
+  /** The open file's mode was masked by the umask at open: fchmod it at the end. */
+  #fdMasked = false;
   #cur: TarEntry | null = null;
   #curRel = '';
   entries = 0;
@@ -117,10 +123,12 @@ export class LayerApplier implements TarHandler {
     this.#fd = -1;
     const e = this.#cur!;
     try {
+      let chmod = this.#fdMasked;
       if (this.#needChown(e, this.#curRel)) {
         fchownSync(fd, e.uid, e.gid);
-        if (e.mode & 0o6000) fchmodSync(fd, e.mode);
+        if (e.mode & 0o6000) chmod = true; // chown cleared setuid/setgid
       }
+      if (chmod) fchmodSync(fd, e.mode & 0o7777);
       futimesSync(fd, e.atime ?? e.mtime, e.mtime);
     } catch (err) {
       throw new UnpackError(e.name, (err as Error).message, errno(err));
@@ -183,7 +191,10 @@ export class LayerApplier implements TarHandler {
           }
           this.#remove(prefix);
         }
-        try { mkdirSync(p, 0o755); } catch (err) { throw new UnpackError(entryName, `creating parent ${prefix}: ${(err as Error).message}`, errno(err)); }
+        try {
+          mkdirSync(p, 0o755);
+          if (this.#o.umask & 0o755) chmodSync(p, 0o755);
+        } catch (err) { throw new UnpackError(entryName, `creating parent ${prefix}: ${(err as Error).message}`, errno(err)); }
         this.#created.add(prefix);
       }
       this.#safe.add(prefix);
@@ -202,6 +213,7 @@ export class LayerApplier implements TarHandler {
   #file(e: TarEntry, rel: string): void {
     const p = this.#abs(rel);
     this.#created.add(rel);
+    this.#fdMasked = (e.mode & 0o777 & this.#o.umask) !== 0;
     try {
       this.#fd = openSync(p, OPEN_FLAGS, e.mode);
     } catch (err) {
@@ -215,7 +227,7 @@ export class LayerApplier implements TarHandler {
     const p = this.#abs(rel);
     const mode = e.mode & 0o7777;
     const createMode = this.#isRoot ? mode & 0o1777 : (mode | 0o700) & 0o1777;
-    let fix = mode & 0o6000 ? true : !this.#isRoot && (mode & 0o700) !== 0o700;
+    let fix = mode & 0o6000 ? true : (!this.#isRoot && (mode & 0o700) !== 0o700) || (createMode & this.#o.umask) !== 0;
     if (rel === '') fix = true;
     else {
       try {

@@ -2,7 +2,7 @@
 // (sha256 of the uncompressed stream) computed on the way. The stream is consumed as it arrives,
 // so a pull can tee a download into it.
 import { createHash } from 'node:crypto';
-import { realpathSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import type { Compression } from '../types.ts';
 import { TarParser } from '../tar/reader.ts';
 import { DigestMismatchError } from '../store/errors.ts';
@@ -21,6 +21,8 @@ export interface UnpackOptions {
   expectedDigest?: string;
   allowDevices?: boolean;
   preserveOwners?: boolean;
+  /** The process umask (default: read from /proc/self/status); see ApplyOptions.umask. */
+  umask?: number;
 }
 
 export interface UnpackResult {
@@ -34,12 +36,22 @@ export interface UnpackResult {
   entries: number;
 }
 
+/** The process umask without changing it (process.umask() cannot set it in a worker thread). */
+export function currentUmask(): number {
+  try {
+    const m = /^Umask:\s*([0-7]+)/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m) return parseInt(m[1], 8);
+  } catch { /* no /proc */ }
+  return 0o022;
+}
+
 export async function unpackLayer(source: AsyncIterable<Buffer | Uint8Array>, targetDir: string, opts: UnpackOptions = {}): Promise<UnpackResult> {
   const root = realpathSync(targetDir);
   const applier = new LayerApplier(root, {
     whiteouts: opts.whiteouts ?? 'overlay',
     allowDevices: opts.allowDevices ?? true,
     preserveOwners: opts.preserveOwners ?? process.geteuid?.() === 0,
+    umask: opts.umask ?? currentUmask(),
   });
   const parser = new TarParser(applier);
   const diffHash = createHash('sha256');
@@ -47,24 +59,19 @@ export async function unpackLayer(source: AsyncIterable<Buffer | Uint8Array>, ta
   let compressedSize = 0;
   let size = 0;
   const dec = await decompressStream(source, opts.mediaType, (c) => { rawHash.update(c); compressedSize += c.length; });
-  const umask = process.umask(0);
   try {
     for await (const chunk of dec.chunks) {
       diffHash.update(chunk);
       size += chunk.length;
-      // Modes at create time must not be masked; nothing else runs while a chunk is applied.
-      process.umask(0);
-      try { parser.push(chunk); } finally { process.umask(umask); }
+      parser.push(chunk);
     }
     await dec.done;
     parser.end();
-    process.umask(0);
     applier.finish();
   } catch (err) {
     dec.destroy();
     throw err;
   } finally {
-    process.umask(umask);
     applier.close();
   }
   const diffID = 'sha256:' + diffHash.digest('hex');

@@ -1,0 +1,78 @@
+// unpackLayerThreaded: unpackLayer in a worker thread, so that layers unpack in parallel with
+// each other and with the download (decompression already runs on libuv's threadpool; the
+// diffID hash, tar parsing and the file system calls, all synchronous, are what a single main
+// thread serialises). The bytes are copied into transferred buffers, at most 8 MiB ahead of the
+// worker. Errors come back as the same classes. When the worker source is not beside this file
+// (a bundled build), it unpacks in this thread instead.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { DigestMismatchError, SizeMismatchError } from '../store/errors.ts';
+import { TarFormatError, TruncatedTarError } from '../tar/entry.ts';
+import { DiffIdMismatchError, HostileLayerError, UnpackError } from './errors.ts';
+import { FsOpsHelperMissingError } from './sysops.ts';
+import { currentUmask, unpackLayer, type UnpackOptions, type UnpackResult } from './unpack.ts';
+import type { FromWorker, ToWorker } from './worker.ts';
+
+const WORKER = new URL('./worker.ts', import.meta.url);
+const MAX_AHEAD = 8 << 20;
+
+const CLASSES: Record<string, { prototype: Error }> = {
+  HostileLayerError, UnpackError, DiffIdMismatchError, DigestMismatchError, SizeMismatchError, TarFormatError, TruncatedTarError, FsOpsHelperMissingError,
+};
+
+function rebuild(e: Extract<FromWorker, { type: 'error' }>['error']): Error {
+  const cls = CLASSES[e.name];
+  const err: Error = cls ? Object.create(cls.prototype) as Error : new Error(e.message);
+  Object.defineProperty(err, 'message', { value: e.message, writable: true, configurable: true });
+  if (e.stack) Object.defineProperty(err, 'stack', { value: e.stack, writable: true, configurable: true });
+  Object.assign(err, e.fields);
+  return err;
+}
+
+export function workerAvailable(): boolean {
+  return WORKER.protocol === 'file:' && existsSync(fileURLToPath(WORKER));
+}
+
+export async function unpackLayerThreaded(source: AsyncIterable<Buffer | Uint8Array>, targetDir: string, opts: UnpackOptions = {}): Promise<UnpackResult> {
+  // The worker cannot read the umask race-free later (another thread may be changing it): fix it now.
+  const o: UnpackOptions = { ...opts, umask: opts.umask ?? currentUmask() };
+  if (!workerAvailable()) return unpackLayer(source, targetDir, o);
+  const worker = new Worker(WORKER, { workerData: { dir: targetDir, opts: o } });
+  let ahead = 0;
+  let acked: (() => void) | null = null;
+  let settled = false;
+  const result = new Promise<UnpackResult>((resolve, reject) => {
+    worker.on('message', (m: FromWorker) => {
+      if (m.type === 'ack') { ahead -= m.bytes; acked?.(); return; }
+      settled = true;
+      if (m.type === 'done') resolve(m.result); else reject(rebuild(m.error));
+    });
+    worker.on('error', (e) => { settled = true; reject(e); });
+    worker.on('exit', (code) => { if (!settled) { settled = true; reject(new UnpackError('(layer)', `unpack worker exited (${code}) without a result`)); } });
+  });
+  result.catch(() => undefined); // awaited below
+  const send = (m: ToWorker, transfer?: ArrayBuffer[]) => worker.postMessage(m, transfer);
+  try {
+    for await (const c of source) {
+      if (settled) break; // the worker finished early: an error, or trailing bytes after the archive
+      const copy = new Uint8Array(c.length);
+      copy.set(c);
+      ahead += copy.length;
+      send({ type: 'chunk', buf: copy }, [copy.buffer]);
+      while (ahead > MAX_AHEAD && !settled) await new Promise<void>((r) => { acked = r; result.then(() => r(), () => r()); });
+      acked = null;
+    }
+    if (!settled) send({ type: 'end' });
+  } catch (e) {
+    if (!settled) send({ type: 'abort', message: (e as Error).message });
+    await result.catch(() => undefined);
+    await worker.terminate();
+    throw e;
+  }
+  try {
+    return await result;
+  } finally {
+    await worker.terminate();
+  }
+}
