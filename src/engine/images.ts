@@ -14,7 +14,7 @@ import { gunzipSync } from 'node:zlib';
 import { openImageStore, type ImageStore } from '../image/store/index.ts';
 import { sha256Digest } from '../image/store/content.ts';
 import { unpackImage } from '../image/snapshots/index.ts';
-import { pull } from '../image/pull.ts';
+import { pullAndUnpack } from '../image/pullunpack.ts';
 import { normalizeReference, InvalidReferenceError } from '../image/reference.ts';
 import { hostPlatform, type ImageConfig, type Manifest } from '../image/types.ts';
 import { ImageUnknownError } from './errors.ts';
@@ -69,7 +69,8 @@ export async function resolveImage(root: string, image: string, policy: PullPoli
         rec = await buildBusyboxInto(store, BUILTIN_BUSYBOX);
       } else {
         try {
-          const r = await pull(name, { store: store.content, platform });
+          // Layers unpack while they download (the unpacked() below then finds them committed).
+          const r = await pullAndUnpack(name, { store, platform });
           rec = store.metadata.put({
             name: r.reference, target: { mediaType: r.mediaType, digest: r.digest, size: 0 },
             manifestDigest: r.manifestDigest, configDigest: r.configDigest, platform: r.platform,

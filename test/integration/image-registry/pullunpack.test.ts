@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pullAndUnpack } from '../../../src/image/pullunpack.ts';
+import { resolveImage } from '../../../src/engine/images.ts';
 import { RegistryClient } from '../../../src/image/registry/client.ts';
 import { chainIDs, mountAll, unmount } from '../../../src/image/snapshots/index.ts';
 import { openImageStore } from '../../../src/image/store/index.ts';
@@ -117,4 +118,16 @@ test('a download cut mid-layer is resumed and the unpack sees every byte once', 
   assert.equal(res.unpacked, 2);
   const top = store.snapshotter.fsPath(res.chainID);
   assert.equal(readFileSync(join(top, 'payload.bin')).length, 3 << 20);
+});
+
+test('the engine pulls through pullAndUnpack: resolveImage of a missing image leaves it unpacked', async (t) => {
+  if (!isRoot) { t.skip('needs root (overlay snapshotter)'); return; }
+  const root = join(tmp, 'engine-root');
+  const r = await resolveImage(root, `${reg.host}/pu/img:v1`, 'missing');
+  const chains = chainIDs(img.manifests[0].layers.map((l) => l.diffId));
+  assert.equal(r.chainId, chains[1]);
+  const store = openImageStore(root, { driver: 'overlay' });
+  t.after(() => store.close());
+  assert.equal(store.snapshotter.stat(chains[1])?.parent, chains[0]);
+  assert.equal(readFileSync(join(store.snapshotter.fsPath(chains[1]), 'etc/berth-platform'), 'utf8'), 'linux/amd64\n');
 });
