@@ -403,6 +403,7 @@ export class Engine {
       if (rec.state.status === 'running') throw new EngineError(`container ${rec.name} did not stop after SIGKILL`);
     }
     await this.cleanup(rec.id);
+    await waitGone(rec.state.conmonPid);
     return this.store.get(rec.id) ?? rec;
   }
 
@@ -410,6 +411,7 @@ export class Engine {
 
   async remove(ref: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<string> {
     const first = this.store.resolve(ref);
+    let conmonPid = 0;
     const lock = await this.store.lock(first.id);
     try {
       const cur = this.store.get(first.id);
@@ -423,9 +425,13 @@ export class Engine {
         rec = (await this.waitExit(rec.id, 30_000)) ?? rec;
       }
       await this.destroy(rec, { volumes: opts.volumes ?? false });
+      conmonPid = rec.state.conmonPid;
       return rec.id;
     } finally {
       lock.release();
+      // conmon's exit command (waiting for our lock) finds nothing left: let it finish, so that
+      // when rm returns, no process of this container is left.
+      await waitGone(conmonPid);
     }
   }
 
@@ -470,6 +476,12 @@ export class Engine {
   containerIds(): string[] {
     return readdirSync(this.paths.containers);
   }
+}
+
+/** Waits (bounded) until a process is gone; a zombie counts as gone (pid 1 here never reaps). */
+async function waitGone(pid: number, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (pid > 0 && processAlive(pid) && Date.now() < end) await sleep(25);
 }
 
 export function mergeEnv(base: string[], over: string[]): string[] {
