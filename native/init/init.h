@@ -32,6 +32,9 @@ uint64_t num(const struct step *s, int i);
 uint64_t hexnum(const struct step *s, int i);
 int ns_flags(const char *names);
 
+// sealed.c — run from a sealed memfd copy of ourselves, never from the host's file
+void reexec_sealed(char **argv);
+
 // steps.c — the op table
 step_fn *find_op(const char *op, int *stage0, int *min_fields);
 
@@ -73,6 +76,9 @@ void op_rootfs_parent_private(const struct step *s);
 
 // chroot.c
 void op_chroot(const struct step *s);
+
+// sched.c
+void op_scheduler(const struct step *s);
 
 // console.c
 void op_console_connect(const struct step *s);

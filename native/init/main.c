@@ -49,6 +49,9 @@ int main(int argc, char **argv) {
     dprintf(2, "usage: berth-init <channel-fd> [--wait]\n");
     return 2;
   }
+#ifndef BERTH_TEST_UNSEALED   // only for the test that shows the attack working without this
+  reexec_sealed(argv);
+#endif
   long fd = strtol(argv[1], &end, 10);
   if (*end || fd < 0 || fd > 1 << 20 || fcntl((int)fd, F_SETFD, FD_CLOEXEC)) {
     dprintf(2, "berth-init: bad channel fd '%s'\n", argv[1]);
