@@ -46,6 +46,7 @@ static const struct op {
   {"oom-score-adj", op_oom_score_adj, 2, 0},
   {"personality", op_personality, 2, 0},
   {"ioprio", op_ioprio, 3, 0},
+  {"scheduler", op_scheduler, 8, 0},
   {"no-new-privs", op_no_new_privs, 1, 0},
   {"caps-bounding", op_caps_bounding, 2, 0},
   {"keep-caps", op_keep_caps, 1, 0},

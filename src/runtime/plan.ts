@@ -51,6 +51,7 @@ export type Step =
   | { op: 'oom-score-adj'; value: number }
   | { op: 'personality'; domain: number }
   | { op: 'ioprio'; klass: number; level: number }
+  | { op: 'scheduler'; policy: number; flags: bigint; nice: number; priority: number; runtime: bigint; deadline: bigint; period: bigint }
   | { op: 'no-new-privs' }
   | { op: 'caps-bounding'; mask: bigint }
   | { op: 'keep-caps' }
@@ -136,6 +137,7 @@ export function stepFields(s: Step): (string | Buffer)[] {
     case 'oom-score-adj': return [s.op, n(s.value)];
     case 'personality': return [s.op, n(s.domain)];
     case 'ioprio': return [s.op, n(s.klass), n(s.level)];
+    case 'scheduler': return [s.op, n(s.policy), n(s.flags), n(s.nice), n(s.priority), n(s.runtime), n(s.deadline), n(s.period)];
     case 'caps-bounding': case 'caps-ambient': return [s.op, hex(s.mask)];
     case 'setgroups': return [s.op, ...s.gids.map(n)];
     case 'setresgid': return [s.op, n(s.gid)];

@@ -17,6 +17,7 @@ import { deviceSteps, devSymlinkSteps } from './planner/devices.ts';
 import { PlanError } from './planner/errors.ts';
 import type { PlanProblem } from './planner/errors.ts';
 import { identitySteps } from './planner/identity.ts';
+import { schedulerStep } from './planner/scheduler.ts';
 import { MS, propagationFlags } from './planner/mount-options.ts';
 import { cleanPath, isBindMount, mountSteps } from './planner/mounts.ts';
 import type { SourceKind } from './planner/mounts.ts';
@@ -259,6 +260,10 @@ export function planCreate(spec: Spec, ctx: PlanContext, host: HostFacts): Runti
   if (proc.oomScoreAdj !== undefined) steps.push({ op: 'oom-score-adj', value: proc.oomScoreAdj });
   if (linux.personality) steps.push({ op: 'personality', domain: PERSONALITY[linux.personality.domain] });
   if (proc.ioPriority) steps.push({ op: 'ioprio', klass: IOPRIO_CLASS[proc.ioPriority.class], level: proc.ioPriority.priority });
+  if (proc.scheduler) {
+    const st = schedulerStep(proc.scheduler, problems);
+    if (st) steps.push(st);
+  }
 
   if (proc.noNewPrivileges) steps.push({ op: 'no-new-privs' });
   steps.push({ op: 'umask', mask: proc.user.umask ?? 0o022 });

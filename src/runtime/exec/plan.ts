@@ -8,6 +8,7 @@ import { RLIMITS } from '../../oci/index.ts';
 import type { Process } from '../../oci/index.ts';
 import type { NsName, Step } from '../plan.ts';
 import { identitySteps } from '../planner/identity.ts';
+import { schedulerStep } from '../planner/scheduler.ts';
 import { ExecSpecError, type ExecProblem } from './errors.ts';
 
 export interface NsJoin { ns: NsName; path: string }
@@ -60,7 +61,6 @@ function check(proc: Process, ctx: ExecPlanContext): ExecProblem[] {
   if (proc.selinuxLabel) {
     problems.push({ path: 'process.selinuxLabel', message: ctx.selinux ? 'SELinux labels are not supported by berth-runtime' : 'SELinux is not enabled on this host' });
   }
-  if (proc.scheduler) problems.push({ path: 'process.scheduler', message: 'scheduling policies are not supported by berth-runtime exec' });
   if (proc.execCPUAffinity) problems.push({ path: 'process.execCPUAffinity', message: 'exec CPU affinity is not supported by berth-runtime' });
   for (const [i, r] of (proc.rlimits ?? []).entries()) {
     if (!RLIMITS.has(r.type)) problems.push({ path: `process.rlimits[${i}].type`, message: `unknown rlimit ${JSON.stringify(r.type)}` });
@@ -91,6 +91,12 @@ export function planExec(proc: Process, ctx: ExecPlanContext): Step[] {
   for (const r of proc.rlimits ?? []) steps.push({ op: 'rlimit', resource: RLIMITS.get(r.type)!, soft: BigInt(r.soft), hard: BigInt(r.hard) });
   if (proc.oomScoreAdj !== undefined) steps.push({ op: 'oom-score-adj', value: proc.oomScoreAdj });
   if (proc.ioPriority) steps.push({ op: 'ioprio', klass: IOPRIO_CLASS[proc.ioPriority.class], level: proc.ioPriority.priority });
+  if (proc.scheduler) {
+    const sp: ExecProblem[] = [];
+    const st = schedulerStep(proc.scheduler, sp);
+    if (sp.length) throw new ExecSpecError(ctx.id, sp);
+    if (st) steps.push(st);
+  }
   if (proc.noNewPrivileges) steps.push({ op: 'no-new-privs' });
   steps.push({ op: 'umask', mask: proc.user.umask ?? 0o022 });
   steps.push({ op: 'chdir', path: proc.cwd });

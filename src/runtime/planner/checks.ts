@@ -51,7 +51,6 @@ export function checkUnsupported(spec: Spec, host: HostFacts, problems: PlanProb
     }
   }
   if (l?.intelRdt) problems.push({ path: 'linux.intelRdt', message: 'Intel RDT is not supported by berth-runtime' });
-  if (p?.scheduler) problems.push({ path: 'process.scheduler', message: 'scheduling policies are not supported by berth-runtime' });
   if (p?.execCPUAffinity) problems.push({ path: 'process.execCPUAffinity', message: 'exec CPU affinity is not supported by berth-runtime' });
   if (l?.personality?.flags?.length) problems.push({ path: 'linux.personality.flags', message: 'personality flags are not supported' });
   if (l?.seccomp && !host.seccomp) problems.push({ path: 'linux.seccomp', message: 'the kernel has no seccomp filter support' });

@@ -34,6 +34,7 @@ function stepText(s: Step): string {
     case 'oom-score-adj': return String(s.value);
     case 'personality': return `0x${s.domain.toString(16)}`;
     case 'ioprio': return `class ${s.klass} level ${s.level}`;
+    case 'scheduler': return `policy ${s.policy} priority ${s.priority} nice ${s.nice} flags 0x${s.flags.toString(16)}${s.policy === 6 ? ` runtime ${s.runtime} deadline ${s.deadline} period ${s.period}` : ''}`;
     case 'caps-bounding': case 'caps-ambient': return caps(s.mask);
     case 'setgroups': return s.gids.length ? s.gids.join(' ') : '(none)';
     case 'setresgid': return String(s.gid);

@@ -338,13 +338,13 @@ test('process attributes: oom score, personality, ioprio, rlimit infinity, sysct
   assert.ok(idx(p, (x) => x.op === 'sysctl') < idx(p, (x) => x.op === 'readonly' && x.target === '/proc/sys'));
 });
 
-test('refusals are collected: hostname without uts, sysctls outside namespaces, LSMs, RDT, scheduler', () => {
+test('refusals are collected: hostname without uts, sysctls outside namespaces, LSMs, RDT, bad scheduler', () => {
   const s = spec((x) => {
     x.linux!.namespaces = x.linux!.namespaces!.filter((n) => !['uts', 'network', 'ipc'].includes(n.type));
     x.linux!.sysctl = { 'net.core.somaxconn': '1', 'kernel.msgmax': '1', 'vm.swappiness': '1', 'kernel/../../x': '1' };
     x.process!.apparmorProfile = 'docker-default';
     x.process!.selinuxLabel = 'system_u:system_r:container_t:s0';
-    x.process!.scheduler = { policy: 'SCHED_FIFO', priority: 1 };
+    x.process!.scheduler = { policy: 'SCHED_FIFO', priority: 0 };
     x.linux!.intelRdt = { closID: 'x' };
   });
   assert.deepEqual(planErrors(s), [
@@ -356,7 +356,7 @@ test('refusals are collected: hostname without uts, sysctls outside namespaces, 
     'process.apparmorProfile: AppArmor is not enabled on this host',
     'process.selinuxLabel: SELinux is not enabled on this host',
     'linux.intelRdt: Intel RDT is not supported by berth-runtime',
-    'process.scheduler: scheduling policies are not supported by berth-runtime',
+    'process.scheduler.priority: SCHED_FIFO needs a priority from 1 to 99 (got 0)',
   ]);
   const userNoMaps = spec((x) => { x.linux!.namespaces!.push({ type: 'user' }); });
   assert.deepEqual(planErrors(userNoMaps), ['linux.uidMappings: required with a new user namespace', 'linux.gidMappings: required with a new user namespace']);
@@ -408,4 +408,14 @@ test('a joined mount namespace is used as it is; host files are opened in stage 
   }
   assertOrder(p, ['exec-fifo-early', 'console-dial', 'setns', 'clone', 'console-pty', 'exec']);
   assert.deepEqual(find(p, 'setns'), { op: 'setns', path: '/proc/42/ns/mnt', ns: 'mount' });
+});
+
+test('process.scheduler becomes a scheduler step (sched_setattr numbers); deadline needs its times', () => {
+  const p = planCreate(spec((x) => { x.process!.scheduler = { policy: 'SCHED_RR', priority: 10, flags: ['SCHED_FLAG_RESET_ON_FORK'] }; }), ctx(), V1_HOST);
+  assert.deepEqual(find(p, 'scheduler'), { op: 'scheduler', policy: 2, flags: 1n, nice: 0, priority: 10, runtime: 0n, deadline: 0n, period: 0n });
+  assertOrder(p, ['scheduler', 'setresuid', 'exec']);
+  const b = planCreate(spec((x) => { x.process!.scheduler = { policy: 'SCHED_BATCH', nice: -5 }; }), ctx(), V1_HOST);
+  assert.deepEqual(encodeSteps([find(b, 'scheduler')!]).includes(Buffer.from('-5')), true);
+  assert.deepEqual(planErrors(spec((x) => { x.process!.scheduler = { policy: 'SCHED_DEADLINE' }; })), ['process.scheduler: SCHED_DEADLINE needs runtime and deadline']);
+  assert.deepEqual(planErrors(spec((x) => { x.process!.scheduler = { policy: 'SCHED_ISO' }; })), ['process.scheduler.policy: SCHED_ISO does not exist in Linux']);
 });
