@@ -18,7 +18,7 @@ import { attachNetworks, detachNetworks, refreshPeerHosts, writeEtcFiles, netOpt
 import { containerDir, enginePaths, type EngineOptions, type EnginePaths } from './paths.ts';
 import { isMounted, mountRootfs, removeSnapshot, unmountRootfs } from './rootfs.ts';
 import { findRuntime, runtimeCall } from './runtime.ts';
-import { buildSpec, effectiveCaps } from './spec.ts';
+import { buildSpec, effectiveCaps, hostCaps } from './spec.ts';
 import { EngineStore } from './store.ts';
 import { initialState, type ContainerConfig, type ContainerRecord, type MountSpec, type RestartPolicy } from './types.ts';
 import { resolveUser } from './users.ts';
@@ -271,13 +271,14 @@ export class Engine {
       writeEtcFiles(this, rec);
       const user = this.userOf(rec);
       let seccomp: LinuxSeccomp | undefined;
-      if (c.seccomp === 'default') seccomp = dockerDefaultProfile({ caps: effectiveCaps(c.capAdd, c.capDrop, c.privileged) });
+      const availableCaps = hostCaps();
+      if (c.seccomp === 'default') seccomp = dockerDefaultProfile({ caps: effectiveCaps(c.capAdd, c.capDrop, c.privileged, availableCaps) });
       else if (c.seccomp !== 'unconfined') seccomp = c.seccomp.profile as LinuxSeccomp;
       const spec = buildSpec({
         id: rec.id, config: c, rootfs: join(dir, 'rootfs'), user, netnsPath: rec.state.netnsPath,
         hostsPath: join(dir, 'hosts'), hostnamePath: join(dir, 'hostname'), resolvConfPath: join(dir, 'resolv.conf'),
         mountSources: c.mounts.map((m) => m.type === 'volume' ? this.store.volumeMountpoint(m.source) : m.source),
-        seccomp, initPath: c.init ? INIT_CANDIDATES.find((p) => existsSync(p)) : undefined, hostHostname: osHostname(),
+        seccomp, availableCaps, initPath: c.init ? INIT_CANDIDATES.find((p) => existsSync(p)) : undefined, hostHostname: osHostname(),
       });
       if (c.tty && c.consoleSize) spec.process!.consoleSize = c.consoleSize;
       writeFileSync(join(dir, 'config.json'), renderSpec(spec));

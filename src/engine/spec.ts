@@ -2,7 +2,8 @@
 // docker's: its capability set, masked and read-only /proc paths, /dev/shm 64m, the default
 // seccomp profile, the generated /etc/hosts, /etc/hostname and /etc/resolv.conf bound in.
 import { OCI_VERSION, type Mount, type Seccomp, type Spec } from '../oci/index.ts';
-import { CAPABILITIES } from '../oci/capabilities.ts';
+import { readFileSync } from 'node:fs';
+import { CAPABILITIES, capNames } from '../oci/capabilities.ts';
 import type { LinuxSeccomp } from '../runtime/seccomp/index.ts';
 import { EngineError } from './errors.ts';
 import type { ContainerConfig } from './types.ts';
@@ -24,15 +25,26 @@ export class CapabilityError extends EngineError {
   override name = 'CapabilityError';
 }
 
+/** The capabilities this process may hand on (its bounding set): "ALL" means these, since a
+ * bounding set can only shrink (here root lacks CAP_SYS_RESOURCE, for one). */
+export function hostCaps(): string[] {
+  try {
+    const m = /^CapBnd:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m) return capNames(BigInt(`0x${m[1]}`));
+  } catch { /* no procfs: assume all */ }
+  return [...CAPABILITIES.keys()];
+}
+
 /** docker's --cap-add/--cap-drop arithmetic: names with or without CAP_, "ALL" in either list. */
-export function effectiveCaps(add: string[], drop: string[], privileged: boolean): string[] {
-  const all = [...CAPABILITIES.keys()];
+export function effectiveCaps(add: string[], drop: string[], privileged: boolean, available: string[] = [...CAPABILITIES.keys()]): string[] {
+  const known = [...CAPABILITIES.keys()];
+  const all = available;
   if (privileged) return [...all];
   const norm = (c: string) => {
     const up = c.toUpperCase();
     if (up === 'ALL') return 'ALL';
     const n = up.startsWith('CAP_') ? up : `CAP_${up}`;
-    if (!all.includes(n)) throw new CapabilityError(`unknown capability: "${c}"`);
+    if (!known.includes(n)) throw new CapabilityError(`unknown capability: "${c}"`);
     return n;
   };
   const a = add.map(norm), d = drop.map(norm);
@@ -59,6 +71,8 @@ export interface SpecInputs {
   seccomp?: LinuxSeccomp;
   /** Host path of an init binary to bind at /sbin/docker-init when --init. */
   initPath?: string;
+  /** What "ALL" and --privileged mean (default: every known capability). */
+  availableCaps?: string[];
   /** Hostname of the host (for --network host). */
   hostHostname?: string;
 }
@@ -69,7 +83,7 @@ function hasEnv(env: string[], key: string): boolean {
 
 export function buildSpec(inp: SpecInputs): Spec {
   const c = inp.config;
-  const caps = effectiveCaps(c.capAdd, c.capDrop, c.privileged);
+  const caps = effectiveCaps(c.capAdd, c.capDrop, c.privileged, inp.availableCaps);
   const hostNet = c.networkMode === 'host';
   const hostname = hostNet ? (inp.hostHostname ?? c.hostname) : c.hostname;
   const env = [...c.env];

@@ -14,6 +14,7 @@ export const BERTH_MAIN = existsSync(join(TOP, 'dist/berth.mjs')) && process.env
 
 /** berth-runtime from this tree when built, else the one on PATH; runc for what it lacks (exec). */
 export function defaultRuntime(): string {
+  if (process.env.BERTH_TEST_RUNTIME) return process.env.BERTH_TEST_RUNTIME;
   const built = join(TOP, 'dist/berth-runtime.mjs');
   if (existsSync(built)) return built;
   return 'berth-runtime';
