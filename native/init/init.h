@@ -35,6 +35,9 @@ int ns_flags(const char *names);
 // sealed.c — run from a sealed memfd copy of ourselves, never from the host's file
 void reexec_sealed(char **argv);
 
+// keyring.c
+void op_session_keyring(const struct step *s);
+
 // steps.c — the op table
 step_fn *find_op(const char *op, int *stage0, int *min_fields);
 
@@ -117,6 +120,7 @@ void op_report(const struct step *s);
 void op_hook(const struct step *s);
 void op_exec_fifo(const struct step *s);
 void op_wait_start(const struct step *s);
+void op_find_exec(const struct step *s);
 void op_exec(const struct step *s);
 
 #endif

@@ -107,6 +107,56 @@ void op_wait_start(const struct step *s) {
   fifo_fd = -1;
 }
 
+// find-exec: what exec will run, found before `created` is reported (runc reports a missing
+// program at create too). The name the plan gave and the file found are kept for op_exec.
+static char *found_name, *found_path;
+
+static int executable(const char *path, int *err) {
+  struct stat st;
+  if (stat(path, &st)) { *err = errno; return 0; }
+  if (S_ISDIR(st.st_mode)) { *err = EISDIR; return 0; }
+  // As the container's user (its ids are final by now): what execve would decide on permissions.
+  if (faccessat(AT_FDCWD, path, X_OK, AT_EACCESS)) { *err = errno; return 0; }
+  return 1;
+}
+
+void op_find_exec(const struct step *s) {
+  const char *name = s->f[1].p, *search = s->f[2].p;
+  int err = ENOENT;
+  if (!*name) fail_code(127, ENOENT, "exec: empty program name");
+  if (strchr(name, '/')) {
+    if (!executable(name, &err)) fail_code(err == ENOENT ? 127 : 126, err, "exec: \"%s\"", name);
+    found_name = s->f[1].p;
+    found_path = s->f[1].p;
+    return;
+  }
+  size_t nlen = strlen(name);
+  for (const char *d = search; ; ) {
+    size_t dlen = strcspn(d, ":");
+    char *cand = malloc(dlen + nlen + 2);
+    if (!cand) fail(ENOMEM, "find-exec");
+    if (dlen) {
+      memcpy(cand, d, dlen);
+      cand[dlen] = '/';
+      memcpy(cand + dlen + 1, name, nlen + 1);
+    } else {
+      memcpy(cand, name, nlen + 1);   // an empty entry is the cwd
+    }
+    int e = 0;
+    if (executable(cand, &e)) {
+      found_name = s->f[1].p;
+      found_path = cand;
+      return;
+    }
+    free(cand);
+    if (e != ENOENT && e != ENOTDIR) err = e;   // a later match still wins, as execvp
+    if (!d[dlen]) break;
+    d += dlen + 1;
+  }
+  if (err == ENOENT) fail_code(127, ENOENT, "exec: \"%s\": executable file not found in $PATH", name);
+  fail_code(126, err, "exec: \"%s\": found in $PATH but not executable", name);
+}
+
 static const char *env_path(char **env) {
   for (; *env; env++)
     if (!strncmp(*env, "PATH=", 5)) return *env + 5;
@@ -119,6 +169,10 @@ void op_exec(const struct step *s) {
   const char *path = s->f[1].p;
   char **env, **argv = arg_vectors(s, 2, &env);
   umask(exec_umask);
+  if (found_path && !strcmp(found_name, path)) {
+    execve(found_path, argv, env);
+    fail_code(errno == ENOENT ? 127 : 126, errno, "exec %s (found as %s at create)", path, found_path);
+  }
   if (strchr(path, '/')) {
     execve(path, argv, env);
     fail_code(errno == ENOENT ? 127 : 126, errno, "exec %s", path);

@@ -17,6 +17,7 @@ static const struct op {
   {"clone", NULL, 2, 0},  // handled by main
   {"unshare", op_unshare, 2, 0},
   {"become-root", op_become_root, 1, 0},
+  {"session-keyring", op_session_keyring, 2, 0},
   {"sethostname", op_sethostname, 2, 0},
   {"setdomainname", op_setdomainname, 2, 0},
   {"root-propagation", op_root_propagation, 2, 0},
@@ -59,6 +60,7 @@ static const struct op {
   {"chdir", op_chdir, 2, 0},
   {"close-fds", op_close_fds, 2, 0},
   {"report", op_report, 2, 0},
+  {"find-exec", op_find_exec, 3, 0},
   {"wait-start", op_wait_start, 1, 0},
   {"seccomp", op_seccomp, 3, 0},
   {"exec", op_exec, 3, 0},

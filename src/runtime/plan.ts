@@ -20,6 +20,8 @@ export type Step =
   // ── the container init (after `clone`; it first waits for "go" from the runtime) ──
   | { op: 'unshare'; namespaces: NsName[] }
   | { op: 'become-root' }
+  /** A new session keyring named `name` (runc: `_ses.<id>`), so nothing of the runtime's leaks in. */
+  | { op: 'session-keyring'; name: string }
   | { op: 'sethostname'; name: string }
   | { op: 'setdomainname'; name: string }
   | { op: 'root-propagation'; flags: number }
@@ -64,6 +66,9 @@ export type Step =
   | { op: 'chdir'; path: string }
   | { op: 'close-fds'; keepBelow: number }
   | { op: 'report'; name: string }
+  /** Resolve the program as exec will (PATH search in `searchPath`), fail now if it is missing or
+   * not executable; the final exec then runs what was found. */
+  | { op: 'find-exec'; path: string; searchPath: string }
   | { op: 'wait-start' }
   | { op: 'seccomp'; flags: number; filter: Buffer }
   | { op: 'exec'; path: string; args: string[]; env: string[] };
@@ -126,7 +131,8 @@ export function stepFields(s: Step): (string | Buffer)[] {
     case 'mknod': return [s.op, s.target, s.type, n(s.major), n(s.minor), n(s.mode), n(s.uid), n(s.gid)];
     case 'bind-dev': return [s.op, s.source, s.target];
     case 'symlink': return [s.op, s.linkTarget, s.target];
-    case 'sync': case 'report': return [s.op, s.name];
+    case 'sync': case 'report': case 'session-keyring': return [s.op, s.name];
+    case 'find-exec': return [s.op, s.path, s.searchPath];
     case 'hook': return [s.op, s.path, n(s.timeout), n(s.args.length), ...s.args, ...s.env];
     case 'console-connect': case 'console-dial': return [s.op, s.socket];
     case 'exec-fifo': case 'exec-fifo-early': case 'chroot': return [s.op, s.path];

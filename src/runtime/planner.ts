@@ -38,7 +38,7 @@ export interface PlanContext {
   execFifo: string;
   consoleSocket?: string;
   noPivot?: boolean;
-  /** Accepted for runc compatibility: berth never creates a session keyring. */
+  /** --no-new-keyring: keep the runtime's session keyring instead of a new `_ses.<id>` one. */
   noNewKeyring?: boolean;
   preserveFds: number;
   /** The compiled filter for linux.seccomp (the planner only places it). */
@@ -96,6 +96,12 @@ function mapped(maps: IdMap[], id: number): boolean {
 
 function idMaps(list: IdMapping[] | undefined): IdMap[] {
   return (list ?? []).map((m) => ({ containerID: m.containerID, hostID: m.hostID, size: m.size }));
+}
+
+/** The PATH the helper searches: the environment's first PATH=, else the default execvp uses. */
+export function searchPath(env: string[]): string {
+  const p = env.find((e) => e.startsWith('PATH='));
+  return p ? p.slice(5) : '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 }
 
 /** The plan for `create`. Throws PlanError listing everything that cannot be honoured. */
@@ -204,6 +210,8 @@ export function planCreate(spec: Spec, ctx: PlanContext, host: HostFacts): Runti
     if (proc.terminal && ctx.consoleSocket) steps.push({ op: 'console-connect', socket: ctx.consoleSocket });
   }
   if (newUser) steps.push({ op: 'become-root' });
+  // After become-root, so that the keyring belongs to the container's root; inherited by exec.
+  if (!ctx.noNewKeyring) steps.push({ op: 'session-keyring', name: `_ses.${ctx.id}` });
   if (spec.hostname) steps.push({ op: 'sethostname', name: spec.hostname });
   if (spec.domainname) steps.push({ op: 'setdomainname', name: spec.domainname });
 
@@ -276,17 +284,20 @@ export function planCreate(spec: Spec, ctx: PlanContext, host: HostFacts): Runti
   if (ctx.seccompFilter && !proc.noNewPrivileges) steps.push({ op: 'seccomp', ...ctx.seccompFilter });
   steps.push(...identitySteps(proc, host.capLastCap, setgroups === 'deny', host.capBounding));
 
+  const env = [...(proc.env ?? [])];
+  if (!env.some((e) => e.startsWith('HOME='))) {
+    const home = (ctx.lookupHome ?? ((uid: number) => homeFromPasswd(ctx.rootfs, uid)))(proc.user.uid);
+    env.push(`HOME=${home ?? '/'}`);
+  }
+  // As runc: a missing or non-executable program fails `create`, not `start`. Looked up as the
+  // container's user, in its root and cwd, with the PATH of its environment.
+  steps.push({ op: 'find-exec', path: proc.args[0], searchPath: searchPath(env) });
   steps.push({ op: 'report', name: 'created' });
   steps.push({ op: 'wait-start' });
   for (const h of hooks.startContainer ?? []) steps.push(hookStep(h));
   // With no_new_privs the filter goes last, so it does not have to allow the runtime's own calls.
   if (ctx.seccompFilter && proc.noNewPrivileges) steps.push({ op: 'seccomp', ...ctx.seccompFilter });
 
-  const env = [...(proc.env ?? [])];
-  if (!env.some((e) => e.startsWith('HOME='))) {
-    const home = (ctx.lookupHome ?? ((uid: number) => homeFromPasswd(ctx.rootfs, uid)))(proc.user.uid);
-    env.push(`HOME=${home ?? '/'}`);
-  }
   steps.push({ op: 'exec', path: proc.args[0], args: [...proc.args], env });
 
   if (problems.length) throw new PlanError(ctx.id, problems);

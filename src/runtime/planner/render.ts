@@ -23,7 +23,8 @@ function stepText(s: Step): string {
     case 'mknod': return `${q(s.target)} ${s.type} ${s.major}:${s.minor} mode ${s.mode.toString(8)} owner ${s.uid}:${s.gid}`;
     case 'bind-dev': return `${q(s.source)} on ${q(s.target)}`;
     case 'symlink': return `${q(s.target)} -> ${q(s.linkTarget)}`;
-    case 'sync': case 'report': return s.name;
+    case 'sync': case 'report': case 'session-keyring': return s.name;
+    case 'find-exec': return `${q(s.path)} in ${q(s.searchPath)}`;
     case 'hook': return `${[s.path, ...s.args.slice(1)].map(q).join(' ')}${s.timeout ? ` (timeout ${s.timeout}s)` : ''}${s.env.length ? ` env ${s.env.map(q).join(' ')}` : ''}`;
     case 'console-connect': case 'console-dial': return q(s.socket);
     case 'exec-fifo': case 'exec-fifo-early': case 'chroot': return q(s.path);

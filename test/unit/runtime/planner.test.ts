@@ -42,10 +42,11 @@ test('runc default spec on a v1 host: namespaces, rootfs, mounts, /dev, identity
   const p = planCreate(spec(), ctx(), V1_HOST);
   assert.deepEqual(p.steps[0], { op: 'clone', namespaces: ['ipc', 'uts', 'network', 'pid', 'mount'] });
   assert.deepEqual(p.steps[1], { op: 'exec-fifo', path: '/run/berth/c1/exec.fifo' });
-  assert.deepEqual(p.steps[2], { op: 'sethostname', name: 'berth' });
-  assert.deepEqual(p.steps[3], { op: 'root-propagation', flags: MS.REC | MS.SLAVE });
-  assert.deepEqual(p.steps[4], { op: 'bind-rootfs', path: '/bundles/c1/rootfs' });
-  assert.deepEqual(p.steps[5], { op: 'mount', source: 'proc', target: '/proc', fstype: 'proc', flags: 0, data: '', create: 'dir' });
+  assert.deepEqual(p.steps[2], { op: 'session-keyring', name: '_ses.c1' });
+  assert.deepEqual(p.steps[3], { op: 'sethostname', name: 'berth' });
+  assert.deepEqual(p.steps[4], { op: 'root-propagation', flags: MS.REC | MS.SLAVE });
+  assert.deepEqual(p.steps[5], { op: 'bind-rootfs', path: '/bundles/c1/rootfs' });
+  assert.deepEqual(p.steps[6], { op: 'mount', source: 'proc', target: '/proc', fstype: 'proc', flags: 0, data: '', create: 'dir' });
   assert.deepEqual(find(p, 'mount', (s) => s.target === '/dev'),
     { op: 'mount', source: 'tmpfs', target: '/dev', fstype: 'tmpfs', flags: MS.NOSUID | MS.STRICTATIME, data: 'mode=755,size=65536k', create: 'dir' });
   assert.deepEqual(find(p, 'mount', (s) => s.target === '/dev/pts')!.data, 'newinstance,ptmxmode=0666,mode=0620,gid=5');
@@ -57,7 +58,7 @@ test('runc default spec on a v1 host: namespaces, rootfs, mounts, /dev, identity
   assert.ok(op(p, 'mknod') < idx(p, (s) => s.op === 'symlink' && s.target === '/dev/fd'));
   assertOrder(p, ['clone', 'exec-fifo', 'root-propagation', 'bind-rootfs', 'mount', 'mknod', 'pivot-root', 'setsid',
     'readonly', 'mask', 'rlimit', 'no-new-privs', 'umask', 'chdir', 'close-fds', 'caps-bounding', 'keep-caps',
-    'setgroups', 'setresgid', 'setresuid', 'caps', 'caps-ambient', 'report', 'wait-start', 'exec']);
+    'setgroups', 'setresgid', 'setresuid', 'caps', 'caps-ambient', 'find-exec', 'report', 'wait-start', 'exec']);
   // root.readonly: the remount of / comes after the pivot.
   assert.ok(idx(p, (s) => s.op === 'remount' && s.target === '/') > op(p, 'pivot-root'));
   assert.deepEqual(find(p, 'remount', (s) => s.target === '/'), { op: 'remount', target: '/', flags: MS.RDONLY });
