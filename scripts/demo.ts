@@ -1,5 +1,7 @@
 // Runs a busybox container with berth-runtime: builds the bundle from Debian's busybox-static,
 // writes the default config (berth-runtime spec) with a demo command, runs it, and cleans up.
+// Then the same through the engine: `berth run --rm busybox echo hello`, where `busybox` is the
+// built-in image (assembled from the host's busybox-static on first use; no network needed).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,3 +26,6 @@ try {
   spawnSync(runtime, ['delete', '--force', id], { stdio: 'ignore' });
   removeTemp(dir);
 }
+
+const engine = spawnSync('berth', ['run', '--rm', 'busybox', 'echo', 'hello'], { stdio: 'inherit' });
+if (engine.status !== 0) throw new Error(`berth run exited with ${engine.status ?? engine.signal}`);
