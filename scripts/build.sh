@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds native/ with the system C compiler and bundles each CLI entry point (src/cli/NAME-main.ts)
-# into dist/lib/NAME.mjs, with a tiny launcher dist/NAME.mjs that turns on V8's compile cache first.
+# into dist/lib/NAME.mjs (berth-runtime: dist/lib/berth-runtime.cjs), with a tiny launcher dist/NAME.mjs
+# that turns on V8's compile cache first.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$BERTH_TOP"
@@ -9,13 +10,33 @@ make -s -C native OUT="$BERTH_TOP/build"
 for entry in src/cli/*-main.ts; do
   [ -e "$entry" ] || continue
   name=$(basename "$entry" -main.ts)
-  esbuild "$entry" --bundle --platform=node --format=esm --target=node26 --log-level=warning \
-    --outfile="dist/lib/$name.mjs"
-  cat > "dist/$name.mjs" <<LAUNCH
+  if [ "$name" = berth-runtime ]; then
+    # CommonJS, not ESM: an ESM `import … from 'node:fs'` builds the module's ESM facade, which
+    # reads every export and so trips fs's lazy getters (ReadStream loads all of node:stream);
+    # esbuild's lazily initialised CJS modules also `require` their builtins only when first
+    # used, so `state` never loads child_process. helper.ts's import.meta.url becomes the bundle's
+    # own file URL. See docs/benchmarks.md ("runtime").
+    esbuild "$entry" --bundle --platform=node --format=cjs --target=node26 --log-level=warning \
+      --define:import.meta.url=__berth_bundle_url \
+      --banner:js="var __berth_bundle_url = require('node:url').pathToFileURL(__filename).href;" \
+      --outfile="dist/lib/$name.cjs"
+    rm -f "dist/lib/$name.mjs"
+    # process.getBuiltinModule: no ESM facade for node:module either.
+    cat > "dist/$name.mjs" <<LAUNCH
+#!$NODE
+const mod = process.getBuiltinModule('node:module');
+mod.enableCompileCache('$BERTH_TOP/build/v8-cache');
+mod.createRequire(import.meta.url)('./lib/$name.cjs');
+LAUNCH
+  else
+    esbuild "$entry" --bundle --platform=node --format=esm --target=node26 --log-level=warning \
+      --outfile="dist/lib/$name.mjs"
+    cat > "dist/$name.mjs" <<LAUNCH
 #!$NODE
 import { enableCompileCache } from 'node:module';
 enableCompileCache('$BERTH_TOP/build/v8-cache');
 await import('./lib/$name.mjs');
 LAUNCH
+  fi
   chmod +x "dist/$name.mjs"
 done

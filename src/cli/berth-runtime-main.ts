@@ -128,4 +128,5 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-process.exit(await main(process.argv.slice(2)));
+// No top-level await: the build bundles this file as CommonJS (scripts/build.sh says why).
+void main(process.argv.slice(2)).then((code) => process.exit(code));
