@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -61,12 +62,53 @@ static void bind_at(const char *source, const char *tpath, enum create kind, uns
   close(tfd);
 }
 
+#define PROC_SUPER_MAGIC 0x9fa0
+#define SYSFS_MAGIC 0x62656572
+
+// proc and sysfs (CVE-2019-16884, CVE-2019-19921): the target must be a real directory, never a
+// symlink, even one that stays inside the root (an image could aim /proc at a directory it then
+// fills with fake files the masks would miss). The parent is resolved in root; the last
+// component is checked without following it and opened O_NOFOLLOW, so a swap in between fails.
+// After the mount, the same name through the same parent must be the filesystem asked for.
+static void kernel_fs_mount(const char *src, const char *tpath, const char *fstype, unsigned long flags, const char *data, long magic) {
+  char buf[4096], tb[32];
+  const char *last;
+  int pfd = in_root_parent(buf, tpath, &last);
+  if (pfd < 0) fail(errno, "resolve the parent of %s in root", tpath);
+  struct stat st;
+  if (fstatat(pfd, last, &st, AT_SYMLINK_NOFOLLOW)) {
+    if (errno != ENOENT) fail(errno, "stat %s", tpath);
+    if (mkdirat(pfd, last, 0755) && errno != EEXIST) fail(errno, "mkdir %s", tpath);
+  } else if (S_ISLNK(st.st_mode)) {
+    fail(ELOOP, "%s must be mounted on a real directory, and %s is a symlink", fstype, tpath);
+  } else if (!S_ISDIR(st.st_mode)) {
+    fail(ENOTDIR, "%s must be mounted on a real directory, and %s is not a directory", fstype, tpath);
+  }
+  int tfd = openat(pfd, last, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (tfd < 0) fail(errno, "%s must be mounted on a real directory: open %s", fstype, tpath);
+  if (mount(src, fd_path(tb, tfd, tpath), fstype, flags, *data ? data : NULL))
+    fail(errno, "mount %s (%s) on %s", src, fstype, tpath);
+  close(tfd);
+  int mfd = openat(pfd, last, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  struct statfs sf;
+  if (mfd < 0 || fstatfs(mfd, &sf)) fail(errno, "check the new %s mount on %s", fstype, tpath);
+  if ((long)sf.f_type != magic)
+    fail(EXDEV, "%s is not %s after mounting it (filesystem type 0x%lx): was it swapped?", tpath, fstype, (long)sf.f_type);
+  close(mfd);
+  close(pfd);
+}
+
 void op_mount(const struct step *s) {
   const char *src = s->f[1].p, *tpath = s->f[2].p, *fstype = s->f[3].p, *data = s->f[5].p;
   unsigned long flags = (unsigned long)num(s, 4);
   enum create kind = create_kind(s->f[6].p);
   if (flags & MS_BIND) {
     bind_at(src, tpath, kind, flags);
+    return;
+  }
+  if (!strcmp(fstype, "proc") || !strcmp(fstype, "sysfs")) {
+    kernel_fs_mount(src, tpath, fstype, flags, data, !strcmp(fstype, "proc") ? PROC_SUPER_MAGIC : SYSFS_MAGIC);
+    if (!strcmp(fstype, "proc")) proc_ok = -1;
     return;
   }
   int tfd = target(tpath, kind);
