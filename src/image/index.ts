@@ -18,6 +18,8 @@ export * from './registry/index.ts';
 export * from './auth/index.ts';
 export { pull } from './pull.ts';
 export type { PullOptions, PullResult } from './pull.ts';
+export { pullAndUnpack } from './pullunpack.ts';
+export type { PullAndUnpackOptions, PullAndUnpackResult } from './pullunpack.ts';
 export { push, PushError } from './push.ts';
 export { login, logout } from './login.ts';
 export type { LoginOptions } from './login.ts';

@@ -3,4 +3,5 @@ export { Snapshotter, defaultDriver, mountAll, unmount } from './snapshotter.ts'
 export type { SnapshotterOptions } from './snapshotter.ts';
 export { chainIDs, unpackLayerToSnapshot, unpackImage } from './layers.ts';
 export type { LayerToUnpack } from './layers.ts';
+export { LayerStacker, LayerCountMismatchError } from './stack.ts';
 export * from './types.ts';

@@ -1,6 +1,6 @@
 // Unpacking an image's layers into committed snapshots named by chainID (each layer once, shared
 // across images; a lock per chainID so that two processes do not unpack the same layer twice).
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FileContentStore } from '../store/content.ts';
@@ -8,15 +8,11 @@ import { acquireLock } from '../store/lock.ts';
 import type { ImageConfig, Manifest } from '../types.ts';
 import { unpackLayer } from '../unpack/unpack.ts';
 import type { Snapshotter } from './snapshotter.ts';
+import { chainIDs } from './chain.ts';
+import { LayerStacker } from './stack.ts';
+import { parallel } from '../registry/parallel.ts';
 
-/** chainID(L0) = diffID(L0); chainID(L0..n) = sha256(chainID(L0..n-1) + " " + diffID(Ln)). */
-export function chainIDs(diffIDs: string[]): string[] {
-  const out: string[] = [];
-  for (const d of diffIDs) {
-    out.push(out.length ? 'sha256:' + createHash('sha256').update(`${out[out.length - 1]} ${d}`).digest('hex') : d);
-  }
-  return out;
-}
+export { chainIDs };
 
 export interface LayerToUnpack {
   chainID: string;
@@ -61,8 +57,22 @@ export async function unpackLayerToSnapshot(sn: Snapshotter, layer: LayerToUnpac
   }
 }
 
-/** Unpacks every layer of an image from the content store. Returns the top chainID. */
+/** Unpacks every layer of an image from the content store. Returns the top chainID. The copy
+ * snapshotter needs each layer's parent unpacked first: there they go one after the other. */
 export async function unpackImage(store: FileContentStore, sn: Snapshotter, manifest: Manifest, config: ImageConfig, opts: { allowDevices?: boolean } = {}): Promise<{ chainID: string; unpacked: number }> {
+  if (sn.driver === 'overlay') {
+    // Side by side (each in a worker thread), stacked in order; a few at a time.
+    const stacker = new LayerStacker(sn, opts.allowDevices);
+    stacker.onConfig(manifest, config);
+    try {
+      await parallel(manifest.layers, 3, (l) => stacker.onLayer(l, store.stream(l.digest), true));
+    } catch (e) {
+      await stacker.settle(e);
+      throw e;
+    }
+    await stacker.settle();
+    return { chainID: stacker.top, unpacked: stacker.unpacked };
+  }
   const diffIDs = config.rootfs.diff_ids;
   if (diffIDs.length !== manifest.layers.length) {
     throw new Error(`image config lists ${diffIDs.length} diff_ids but the manifest has ${manifest.layers.length} layers`);
