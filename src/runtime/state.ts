@@ -125,6 +125,11 @@ export function deriveStatus(root: string, rec: ContainerRecord): Status {
     try {
       if (readFileSync(join(freezer, 'freezer.state'), 'utf8').trim() === 'FROZEN') return 'paused';
     } catch { /* no freezer file: not paused */ }
+  } else if (rec.cgroupDirs.length === 1) {
+    // cgroup v2: the one directory's cgroup.freeze (what `pause` wrote).
+    try {
+      if (readFileSync(join(rec.cgroupDirs[0], 'cgroup.freeze'), 'utf8').trim() === '1') return 'paused';
+    } catch { /* v1 without a freezer, or gone */ }
   }
   return 'running';
 }

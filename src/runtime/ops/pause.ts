@@ -6,7 +6,8 @@ import { containerStatus } from '../container.ts';
 
 export async function pauseContainer(root: string, id: string): Promise<void> {
   const { record, status } = containerStatus(root, id);
-  if (status !== 'running' && status !== 'created') throw new InvalidStateError(id, status, `container not running (${status})`);
+  // Only running: a paused `created` container would still show as created (its exec fifo).
+  if (status !== 'running') throw new InvalidStateError(id, status, `container not running (${status})`);
   if (!record.cgroupDirs.length) throw new InvalidStateError(id, status, 'the container has no cgroup to freeze');
   await freeze(record.cgroupDirs);
 }
