@@ -14,7 +14,7 @@ import { parseSignal } from '../runtime/signals.ts';
 import { startConmon } from './conmon.ts';
 import { ContainerStateError, EngineError, InvalidNameError, MountSpecError, NoSuchContainerError, StartError, VolumeInUseError } from './errors.ts';
 import { resolveImage, type PullPolicy } from './images.ts';
-import { attachNetworks, detachNetworks, refreshPeerHosts, writeEtcFiles, netOpts } from './netglue.ts';
+import { attachNetworks, attachOne, detachNetworks, networkName, refreshPeerHosts, writeEtcFiles, netOpts } from './netglue.ts';
 import { containerDir, enginePaths, type EngineOptions, type EnginePaths } from './paths.ts';
 import { isMounted, mountRootfs, removeSnapshot, unmountRootfs } from './rootfs.ts';
 import { findRuntime, runtimeCall } from './runtime.ts';
@@ -262,12 +262,7 @@ export class Engine {
     rmSync(join(dir, 'winsz'), { force: true });
     mountRootfs(this.paths.root, rec.id, c.chainId, join(dir, 'rootfs'));
     try {
-      if (c.networkMode !== 'host' && c.networkMode !== 'none') await attachNetworks(this, rec);
-      else if (c.networkMode === 'none') {
-        const { createNetns, loopbackUp } = await import('../network/index.ts');
-        rec.state.netnsPath = await createNetns(`berth-${rec.id.slice(0, 32)}`, this.paths.netns);
-        await loopbackUp(rec.state.netnsPath, rec.id, netOpts(this));
-      }
+      if (c.networkMode !== 'host') await attachNetworks(this, rec);
       writeEtcFiles(this, rec);
       const user = this.userOf(rec);
       let seccomp: LinuxSeccomp | undefined;
@@ -452,6 +447,57 @@ export class Engine {
       for (const m of rec.config.mounts) {
         if (m.type === 'volume' && m.anonymous) await this.removeVolume(m.source).catch(() => {});
       }
+    }
+  }
+
+  // ---- network connect / disconnect -------------------------------------------------------
+
+  async connect(ref: string, network: string, aliases: string[] = []): Promise<void> {
+    const first = this.store.resolve(ref);
+    const lock = await this.store.lock(first.id);
+    try {
+      const rec = this.refresh(this.store.get(first.id)!);
+      const c = rec.config;
+      if (c.networkMode === 'host' || c.networkMode === 'none') throw new EngineError(`container sharing network namespace with ${c.networkMode} cannot be connected to networks`);
+      const { inspectNetwork } = await import('../network/index.ts');
+      await inspectNetwork(network, netOpts(this)).catch(() => { throw new EngineError(`network ${network} not found`); });
+      if (networkName(c.networkMode) === network || c.extraNetworks?.includes(network)) throw new EngineError(`endpoint with name ${rec.name} already exists in network ${network}`);
+      c.extraNetworks = [...(c.extraNetworks ?? []), network];
+      for (const a of aliases) if (!c.networkAliases.includes(a)) c.networkAliases.push(a);
+      if (rec.state.status === 'running') {
+        await attachOne(this, rec, network);
+        refreshPeerHosts(this, [network], rec.id);
+        writeEtcFiles(this, rec);
+      }
+      this.store.db.prepare('UPDATE containers SET config = ? WHERE id = ?').run(JSON.stringify(c), rec.id);
+    } finally {
+      lock.release();
+    }
+  }
+
+  async disconnect(ref: string, network: string): Promise<void> {
+    const first = this.store.resolve(ref);
+    const lock = await this.store.lock(first.id);
+    try {
+      const rec = this.refresh(this.store.get(first.id)!);
+      const c = rec.config;
+      if (networkName(c.networkMode) === network) {
+        // docker allows it; the container keeps running with no interface on that network.
+        c.networkMode = 'none';
+      } else if (c.extraNetworks?.includes(network)) {
+        c.extraNetworks = c.extraNetworks.filter((n) => n !== network);
+      } else {
+        throw new EngineError(`container ${rec.id} is not connected to network ${network}`);
+      }
+      if (rec.state.status === 'running') {
+        await detachNetworks(this, rec, network);
+        this.store.saveState(rec.id, rec.state);
+        refreshPeerHosts(this, [network], rec.id);
+        writeEtcFiles(this, rec);
+      }
+      this.store.db.prepare('UPDATE containers SET config = ? WHERE id = ?').run(JSON.stringify(c), rec.id);
+    } finally {
+      lock.release();
     }
   }
 

@@ -6,7 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  attach, createNetns, detach, hostsFor, networkPeers, removeNetns, resolvConf, DEFAULT_NETWORK,
+  attach, attachmentsOf, createNetns, loopbackUp, detach, hostsFor, networkPeers, removeNetns, resolvConf, DEFAULT_NETWORK,
   type HostEntry, type StoreOptions,
 } from '../network/index.ts';
 import type { Engine } from './engine.ts';
@@ -21,33 +21,38 @@ export function networkName(mode: string): string {
 }
 
 export async function attachNetworks(engine: Engine, rec: ContainerRecord): Promise<void> {
-  const net = networkName(rec.config.networkMode);
   rec.state.netnsPath = await createNetns(`berth-${rec.id.slice(0, 32)}`, engine.paths.netns);
   engine.store.saveState(rec.id, rec.state);
-  const aliases = net === DEFAULT_NETWORK ? [] : [...rec.config.networkAliases, rec.config.hostname];
-  const res = await attach({
-    network: net, containerId: rec.id, netnsPath: rec.state.netnsPath, name: rec.name,
-    aliases, portMappings: rec.config.publish,
-  }, netOpts(engine));
-  rec.state.networks[net] = { ip: res.ips[0]?.split('/')[0] ?? '', mac: res.mac, gateway: res.gateway, aliases };
-  rec.state.ports = res.portMappings;
-  engine.store.saveState(rec.id, rec.state);
-  refreshPeerHosts(engine, [net], rec.id);
+  const mode = rec.config.networkMode;
+  const nets = [...(mode === 'none' ? [] : [networkName(mode)]), ...(rec.config.extraNetworks ?? [])];
+  if (nets.length === 0) await loopbackUp(rec.state.netnsPath, rec.id, netOpts(engine));
+  for (let i = 0; i < nets.length; i++) await attachOne(engine, rec, nets[i], `eth${i}`);
+  refreshPeerHosts(engine, nets, rec.id);
 }
 
-export async function detachNetworks(engine: Engine, rec: ContainerRecord): Promise<void> {
+/** Attaches a running container's netns to one more network (ifName eth<N>). */
+export async function attachOne(engine: Engine, rec: ContainerRecord, net: string, ifName?: string): Promise<void> {
+  const used = new Set(attachmentsOf(rec.id, netOpts(engine)).map((a) => a.ifName));
+  let n = 0;
+  while (!ifName && used.has(`eth${n}`)) n++;
+  const aliases = net === DEFAULT_NETWORK ? [] : [...rec.config.networkAliases, rec.config.hostname];
+  const res = await attach({
+    network: net, containerId: rec.id, netnsPath: rec.state.netnsPath, name: rec.name, ifName: ifName ?? `eth${n}`,
+    aliases, portMappings: ifName === 'eth0' ? rec.config.publish : [],
+  }, netOpts(engine));
+  rec.state.networks[net] = { ip: res.ips[0]?.split('/')[0] ?? '', mac: res.mac, gateway: res.gateway, aliases };
+  if (res.portMappings.length) rec.state.ports = res.portMappings;
+  engine.store.saveState(rec.id, rec.state);
+}
+
+/** Detaches from every network src/network has on record for the container (or just `only`). */
+export async function detachNetworks(engine: Engine, rec: ContainerRecord, only?: string): Promise<void> {
   const errors: Error[] = [];
-  for (const net of Object.keys(rec.state.networks)) {
-    try {
-      await detach({ network: net, containerId: rec.id, force: true }, netOpts(engine));
-    } catch (e) { errors.push(e as Error); }
-    delete rec.state.networks[net];
-  }
-  // Attachments recorded by src/network but not by us (a crash between the two).
-  const { attachmentsOf } = await import('../network/index.ts');
   for (const a of attachmentsOf(rec.id, netOpts(engine))) {
+    if (only && a.network !== only) continue;
     try { await detach({ network: a.network, containerId: rec.id, ifName: a.ifName, force: true }, netOpts(engine)); } catch (e) { errors.push(e as Error); }
   }
+  for (const net of Object.keys(rec.state.networks)) if (!only || net === only) delete rec.state.networks[net];
   if (errors.length) rec.state.error = errors.map((e) => e.message).join('; ');
 }
 

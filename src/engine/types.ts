@@ -40,6 +40,8 @@ export interface ContainerConfig {
   /** none | host | bridge | a user network name. */
   networkMode: string;
   networkAliases: string[];
+  /** Further networks joined with `network connect` (user networks, after networkMode). */
+  extraNetworks?: string[];
   extraHosts: string[];
   dns: string[];
   dnsSearch: string[];

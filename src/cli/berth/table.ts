@@ -48,6 +48,8 @@ export const GROUPS: Record<string, Group> = {
       ls: { about: 'List networks', load: () => import('./network-ls.ts') },
       inspect: { about: 'Display detailed information on one or more networks', load: () => import('./network-inspect.ts') },
       rm: { about: 'Remove one or more networks', load: () => import('./network-rm.ts') },
+      connect: { about: 'Connect a container to a network', load: () => import('./network-connect.ts') },
+      disconnect: { about: 'Disconnect a container from a network', load: () => import('./network-disconnect.ts') },
     },
     aliases: { list: 'ls', remove: 'rm' },
   },

@@ -72,6 +72,15 @@ test('containers on a user network reach each other by name', { skip }, async (t
   assert.match(hosts, /berth-test-late/);
   const inspected = JSON.parse(await b.ok(['network', 'inspect', 'berth-test-net'])) as { Containers: Record<string, { Name: string }> }[];
   assert.deepEqual(Object.values(inspected[0].Containers).map((c) => c.Name).sort(), ['berth-test-late', 'berth-test-srv']);
+  // network connect/disconnect on a running container: a second interface, then gone.
+  await b.ok(['run', '-d', '--name', 'berth-test-joiner', 'busybox', 'sleep', '60']);
+  assert.equal((await b.run(['exec', 'berth-test-joiner', 'ping', '-c1', '-W1', 'berth-test-srv'])).code === 0, false);
+  await b.ok(['network', 'connect', 'berth-test-net', 'berth-test-joiner']);
+  assert.equal((await b.ok(['exec', 'berth-test-joiner', 'ls', '/sys/class/net'])).split('\n').filter(Boolean).join(' '), 'eth0 eth1 lo');
+  await b.ok(['exec', 'berth-test-joiner', 'ping', '-c1', '-W3', 'berth-test-srv']);
+  await b.ok(['network', 'disconnect', 'berth-test-net', 'berth-test-joiner']);
+  assert.equal((await b.ok(['exec', 'berth-test-joiner', 'ls', '/sys/class/net'])).split('\n').filter(Boolean).join(' '), 'eth0 lo');
+  await b.ok(['rm', '-f', 'berth-test-joiner']);
   // In use: cannot be removed.
   assert.notEqual((await b.run(['network', 'rm', 'berth-test-net'])).code, 0);
   // Isolation: the default bridge cannot reach the user network's container by address.
