@@ -1,7 +1,7 @@
 // What `create` records about a container (<root>/<id>/state.json) and how the current status is
 // derived from it. The status is never stored: it follows from the init process (alive, with the
 // start time we recorded, not a zombie) and the exec fifo (present until `start` writes it).
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HookSpec } from './plan.ts';
 import { ContainerNotExistError, InvalidIdError } from './errors.ts';
@@ -79,13 +79,17 @@ export function readRecord(root: string, id: string): ContainerRecord {
   return JSON.parse(text) as ContainerRecord;
 }
 
-/** Writes a file so that readers see the old or the new content, never a partial one. */
+/**
+ * Writes a file so that readers see the old or the new content, never a partial one. No fsync:
+ * the rename is what makes it atomic for readers, and state belongs on a tmpfs (/run) that a
+ * crash empties anyway (runc doesn't sync its state.json either). On a disk-backed root an fsync
+ * cost 5-25 ms per create, a sixth of `run`.
+ */
 export function writeFileAtomic(path: string, data: string, mode = 0o644): void {
   const tmp = `${path}.tmp-${process.pid}`;
   const fd = openSync(tmp, 'w', mode);
   try {
     writeSync(fd, data);
-    fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
@@ -100,7 +104,9 @@ export function writeRecord(root: string, rec: ContainerRecord): void {
 export function procStat(pid: number): { state: string; startTime: string } | null {
   let text: string;
   try {
-    text = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    // utf8: Node reads it in one native call (other encodings go through JS reads). Only the
+    // ASCII fields after the last ')' are used, so a comm that isn't UTF-8 changes nothing.
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
   } catch {
     return null;
   }
