@@ -23,6 +23,9 @@ const c = {
   attach: { about: "Attach local standard input, output, and error streams to a running container", load: () => import('./attach.ts') },
   port: { about: 'List port mappings or a specific mapping for the container', load: () => import('./port.ts') },
   rename: { about: 'Rename a container', load: () => import('./rename.ts') },
+  top: { about: 'Display the running processes of a container', load: () => import('./top.ts') },
+  stats: { about: "Display a snapshot of containers' resource usage statistics", load: () => import('./stats.ts') },
+  cp: { about: 'Copy files/folders between a container and the local filesystem', load: () => import('./cp.ts') },
   version: { about: 'Show the berth version information', load: () => import('./version.ts') },
   info: { about: 'Display system-wide information', load: () => import('./info.ts') },
 } satisfies Record<string, Entry>;
@@ -35,7 +38,7 @@ export const GROUPS: Record<string, Group> = {
     commands: {
       run: c.run, create: c.create, start: c.start, stop: c.stop, restart: c.restart, kill: c.kill, rm: c.rm, ls: c.ps,
       logs: c.logs, wait: c.wait, inspect: { about: 'Display detailed information on one or more containers', load: () => import('./inspect.ts') },
-      exec: c.exec, attach: c.attach, port: c.port, rename: c.rename,
+      exec: c.exec, attach: c.attach, port: c.port, rename: c.rename, top: c.top, stats: c.stats, cp: c.cp,
       prune: { about: 'Remove all stopped containers', load: () => import('./container-prune.ts') },
       cleanup: { about: 'Release the resources of an exited container (run by conmon)', hidden: true, load: () => import('./cleanup.ts') },
     },
@@ -63,6 +66,14 @@ export const GROUPS: Record<string, Group> = {
       prune: { about: 'Remove unused anonymous volumes (all unused with -a)', load: () => import('./volume-prune.ts') },
     },
     aliases: { list: 'ls', remove: 'rm' },
+  },
+  system: {
+    about: 'Manage berth',
+    commands: {
+      df: { about: 'Show berth disk usage', load: () => import('./system-df.ts') },
+      prune: { about: 'Remove unused data', load: () => import('./system-prune.ts') },
+      info: { about: 'Display system-wide information', load: () => import('./info.ts') },
+    },
   },
   image: {
     about: 'Manage images',

@@ -73,8 +73,7 @@ test('bad input fails cleanly with nothing half-created', { skip }, async (t) =>
 });
 
 test('run -d, logs, exec, stop (TERM trapped; KILL after the timeout), rm', { skip }, async (t) => {
-  // exec: berth-runtime has no exec yet, so this container runs under runc.
-  const b = new Berth('runc');
+  const b = new Berth();
   t.after(() => b.teardown());
   const before = snapshot(b);
   const id = (await b.ok(['run', '-d', '--name', 'berth-test-d', '-l', 'suite=engine', 'busybox', 'sh', '-c',

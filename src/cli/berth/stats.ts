@@ -1,0 +1,100 @@
+// berth stats --no-stream [CONTAINER...]: cgroup numbers through the OCI runtime's
+// `events --stats` (runc's JSON, which berth-runtime, runc and crun all print), sampled twice
+// for the CPU percentage, and the container's network counters from its netns.
+import { readFileSync } from 'node:fs';
+import { runtimeCall, type ContainerRecord, type Engine } from '../../engine/index.ts';
+import type { Command } from './context.ts';
+import { bool, parseFlags, str, type FlagDef } from './flags.ts';
+import { renderTemplate, table } from './present.ts';
+
+const FLAGS: FlagDef[] = [
+  { name: 'no-stream', kind: 'bool', help: 'Disable streaming stats and only pull the first result' },
+  { name: 'all', short: 'a', kind: 'bool', help: 'Show all containers (default shows just running)' },
+  { name: 'format', kind: 'string', help: "'json' or a template" },
+  { name: 'no-trunc', kind: 'bool', help: 'Do not truncate output' },
+];
+
+interface Sample { cpu: number; mem: number; limit: number; pids: number; blkRead: number; blkWrite: number; at: bigint }
+
+/** The parts of runc's `events --stats` document read here. */
+interface StatsData {
+  cpu?: { usage?: { total?: number } };
+  memory?: { usage?: { usage?: number; limit?: number }; raw?: Record<string, number> };
+  pids?: { current?: number };
+  blkio?: { ioServiceBytesRecursive?: { op: string; value: number }[] };
+}
+
+async function sample(engine: Engine, r: ContainerRecord): Promise<Sample | null> {
+  const res = await runtimeCall(r.config.runtime, engine.paths.runtimeRoot, ['events', '--stats', r.id]);
+  if (res.code !== 0) return null;
+  const d = (JSON.parse(res.stdout) as { data: StatsData }).data;
+  const blk = d.blkio?.ioServiceBytesRecursive ?? [];
+  return {
+    cpu: Number(d.cpu?.usage?.total ?? 0), mem: Number(d.memory?.usage?.usage ?? 0) - Number(d.memory?.raw?.total_inactive_file ?? d.memory?.raw?.inactive_file ?? 0),
+    limit: Number(d.memory?.usage?.limit ?? 0), pids: Number(d.pids?.current ?? 0),
+    blkRead: blk.filter((b) => /read/i.test(b.op)).reduce((a, b) => a + b.value, 0), blkWrite: blk.filter((b) => /write/i.test(b.op)).reduce((a, b) => a + b.value, 0),
+    at: process.hrtime.bigint(),
+  };
+}
+
+function netIO(pid: number): [number, number] {
+  let rx = 0, tx = 0;
+  try {
+    for (const l of readFileSync(`/proc/${pid}/net/dev`, 'utf8').split('\n').slice(2)) {
+      const [name, rest] = l.split(':');
+      if (!rest || name.trim() === 'lo') continue;
+      const f = rest.trim().split(/\s+/).map(Number);
+      rx += f[0]; tx += f[8];
+    }
+  } catch { /* gone */ }
+  return [rx, tx];
+}
+
+export function bytes(n: number): string {
+  const u = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let i = 0;
+  while (n >= 1024 && i < u.length - 1) { n /= 1024; i++; }
+  return `${i ? n.toFixed(2) : n}${u[i]}`;
+}
+
+const dec = (n: number): string => {
+  const u = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let i = 0;
+  while (n >= 1000 && i < u.length - 1) { n /= 1000; i++; }
+  return `${i ? n.toFixed(3).replace(/\.?0+$/, '') : n}${u[i]}`;
+};
+
+const cmd: Command = {
+  usage: 'berth stats [OPTIONS] [CONTAINER...]',
+  about: 'Display a snapshot of containers\' resource usage statistics',
+  flags: FLAGS,
+  async run(ctx) {
+    const p = parseFlags(ctx.argv, FLAGS);
+    if (!bool(p, 'no-stream')) ctx.err('berth: streaming stats are not implemented; showing one snapshot (--no-stream)\n');
+    const engine = ctx.engine();
+    const recs = p.args.length ? p.args.map((a) => engine.get(a)) : engine.list(bool(p, 'all'));
+    const first = await Promise.all(recs.map((r) => (r.state.status === 'running' ? sample(engine, r) : null)));
+    await new Promise((res) => setTimeout(res, 500));
+    const rows: Record<string, string>[] = [];
+    for (let i = 0; i < recs.length; i++) {
+      const r = recs[i];
+      const a = first[i], b = r.state.status === 'running' ? await sample(engine, r) : null;
+      const cpuPct = a && b ? (b.cpu - a.cpu) / Number(b.at - a.at) * 100 : 0;
+      const [rx, tx] = r.state.pid ? netIO(r.state.pid) : [0, 0];
+      const limit = b?.limit && b.limit < 2 ** 62 ? b.limit : 0;
+      rows.push({
+        ID: bool(p, 'no-trunc') ? r.id : r.id.slice(0, 12), Container: r.id.slice(0, 12), Name: r.name,
+        CPUPerc: `${cpuPct.toFixed(2)}%`, MemUsage: `${bytes(b?.mem ?? 0)} / ${bytes(limit)}`,
+        MemPerc: `${limit ? ((b?.mem ?? 0) / limit * 100).toFixed(2) : '0.00'}%`, NetIO: `${dec(rx)} / ${dec(tx)}`,
+        BlockIO: `${dec(b?.blkRead ?? 0)} / ${dec(b?.blkWrite ?? 0)}`, PIDs: String(b?.pids ?? 0),
+      });
+    }
+    const fmt = str(p, 'format');
+    if (fmt === 'json') ctx.out(rows.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    else if (fmt) ctx.out(rows.map((r) => `${renderTemplate(fmt, r)}\n`).join(''));
+    else ctx.out(table([['CONTAINER ID', 'NAME', 'CPU %', 'MEM USAGE / LIMIT', 'MEM %', 'NET I/O', 'BLOCK I/O', 'PIDS'],
+      ...rows.map((r) => [r.ID, r.Name, r.CPUPerc, r.MemUsage, r.MemPerc, r.NetIO, r.BlockIO, r.PIDs])]));
+    return 0;
+  },
+};
+export default cmd;
