@@ -4,7 +4,8 @@
 // floor (gzip -dc | tar -x of the three blobs, all at once). Interleaved round by round (the
 // order alternates), fresh store dirs each round, page cache dropped before each run when
 // permitted. Prints medians, p90, and the ratio to berth, for the run itself and for the run
-// plus the `sync` after it (a tool that leaves dirty pages behind pays there).
+// plus the `sync` after it (a tool that leaves dirty pages behind pays there), and the CPU time
+// of the timed process tree (not containerd's: its work happens in the daemon).
 //
 //   node bench/pull.ts [--rounds 5] [--only berth,podman] [--size 600] [--regen]
 //                      [--cache /var/tmp/berth-bench-pull] [--keep-going] [--fs fresh-ext4|tmp]
@@ -16,7 +17,7 @@
 // a new filesystem gives every contender the same start. --fs tmp: a plain dir under $TMPDIR.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { cpus as cpuCount, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchImage } from './pull-image.ts';
@@ -69,13 +70,15 @@ function quiesce(): void {
   try { writeFileSync('/proc/sys/vm/drop_caches', '3'); } catch { dropCaches = false; log('cannot drop caches; runs start with warm caches'); }
 }
 
-/** Runs a command, returning elapsed ms; throws with its stderr on failure. */
-function timed(argv: string[], env?: NodeJS.ProcessEnv): number {
+/** Runs a command under /usr/bin/time, returning elapsed ms and the CPU seconds (user + system)
+ * of it and its children; throws with its stderr on failure. */
+function timed(argv: string[], env?: NodeJS.ProcessEnv): { ms: number; cpu: number } {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], env: env ?? process.env, maxBuffer: 64 << 20 });
+  const r = spawnSync('/usr/bin/time', ['-f', 'BENCHCPU %U %S', ...argv], { stdio: ['ignore', 'ignore', 'pipe'], env: env ?? process.env, maxBuffer: 64 << 20 });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.status !== 0) throw new Error(`${argv.join(' ')} failed (${r.status ?? r.signal}): ${String(r.stderr).slice(-2000)}`);
-  return ms;
+  const m = /BENCHCPU ([\d.]+) ([\d.]+)/.exec(String(r.stderr));
+  return { ms, cpu: m ? Number(m[1]) + Number(m[2]) : NaN };
 }
 
 interface Contender {
@@ -106,8 +109,10 @@ try {
     name: 'berth',
     async round(dir) {
       // BERTH_BENCH_CPU_PROF=DIR: a V8 CPU profile of each berth run into DIR.
+      // BERTH_BENCH_WRAP="perf record -g -o FILE --": a command to run each berth run under.
       const prof = process.env.BERTH_BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BERTH_BENCH_CPU_PROF] : [];
-      return { argv: [NODE, ...prof, join(HERE, 'pull-berth.ts'), dir, ref], entries: () => countEntries(`${dir}/snapshots/overlay/*/fs`), teardown: () => scrub(dir) };
+      const wrap = process.env.BERTH_BENCH_WRAP?.split(' ').filter(Boolean) ?? [];
+      return { argv: [...wrap, NODE, ...prof, join(HERE, 'pull-berth.ts'), dir, ref], entries: () => countEntries(`${dir}/snapshots/overlay/*/fs`), teardown: () => scrub(dir) };
     },
   });
   if (process.env.BERTH_BENCH_SEQUENTIAL) {
@@ -186,6 +191,7 @@ try {
   const runs = new Map<string, number[]>(active.map((c) => [c.name, []]));
   const withSync = new Map<string, number[]>(active.map((c) => [c.name, []]));
   const entries = new Map<string, number>();
+  const cpus = new Map<string, number[]>(active.map((c) => [c.name, []]));
   for (let i = 0; i < rounds; i++) {
     const order = i % 2 === 0 ? active : [...active].reverse();
     for (const c of order) {
@@ -194,14 +200,15 @@ try {
       const r = await c.round(dir);
       try {
         quiesce();
-        const ms = timed(r.argv, r.env);
+        const { ms, cpu } = timed(r.argv, r.env);
+        cpus.get(c.name)!.push(cpu);
         const t0 = process.hrtime.bigint();
         spawnSync('sync');
         const syncMs = Number(process.hrtime.bigint() - t0) / 1e6;
         runs.get(c.name)!.push(ms);
         withSync.get(c.name)!.push(ms + syncMs);
         if (i === 0) entries.set(c.name, r.entries());
-        log(`round ${i + 1}/${rounds} ${c.name}: ${(ms / 1000).toFixed(2)} s (+ sync ${(syncMs / 1000).toFixed(2)} s)`);
+        log(`round ${i + 1}/${rounds} ${c.name}: ${(ms / 1000).toFixed(2)} s (+ sync ${(syncMs / 1000).toFixed(2)} s), CPU ${cpu.toFixed(2)} s`);
       } catch (e) {
         if (!values['keep-going']) throw e;
         log(`round ${i + 1} ${c.name}: ${(e as Error).message}`);
@@ -216,14 +223,14 @@ try {
   const base = runs.get('berth')?.length ? q(runs.get('berth')!, 0.5) : null;
   const baseSync = withSync.get('berth')?.length ? q(withSync.get('berth')!, 0.5) : null;
   console.log(`pull + unpack of a ${image.layers.length}-layer image (${(image.compressed / 1e6).toFixed(0)} MB gzip, ${(image.uncompressed / 1e6).toFixed(0)} MB tar, ${image.entries} files), ${rounds} interleaved rounds, caches ${dropCaches ? 'dropped' : 'warm'}`);
-  console.log(`machine: ${cpus().length} CPUs, load average at the end ${loadavg().map((x) => x.toFixed(2)).join(' ')}; stores on ${values.fs === 'fresh-ext4' ? 'a fresh loop-mounted ext4 per run' : work}`);
-  console.log('contender       median s   p90 s   ratio   | +sync median s   ratio   | entries (round 1)');
+  console.log(`machine: ${cpuCount().length} CPUs, load average at the end ${loadavg().map((x) => x.toFixed(2)).join(' ')}; stores on ${values.fs === 'fresh-ext4' ? 'a fresh loop-mounted ext4 per run' : work}`);
+  console.log('contender       median s   p90 s   ratio   | +sync median s   ratio   | CPU s (user+sys) | entries (round 1)');
   for (const c of active) {
     const xs = runs.get(c.name)!;
     if (!xs.length) { console.log(`${c.name.padEnd(15)} failed`); continue; }
     const med = q(xs, 0.5);
     const ms = q(withSync.get(c.name)!, 0.5);
-    console.log(`${c.name.padEnd(15)} ${(med / 1000).toFixed(2).padStart(8)} ${(q(xs, 0.9) / 1000).toFixed(2).padStart(7)} ${base ? (med / base).toFixed(2).padStart(7) : '      -'}   | ${(ms / 1000).toFixed(2).padStart(14)} ${baseSync ? (ms / baseSync).toFixed(2).padStart(7) : '      -'}   | ${entries.get(c.name) ?? '-'}`);
+    console.log(`${c.name.padEnd(15)} ${(med / 1000).toFixed(2).padStart(8)} ${(q(xs, 0.9) / 1000).toFixed(2).padStart(7)} ${base ? (med / base).toFixed(2).padStart(7) : '      -'}   | ${(ms / 1000).toFixed(2).padStart(14)} ${baseSync ? (ms / baseSync).toFixed(2).padStart(7) : '      -'}   | ${c.name === 'containerd' ? '  (in daemon) ' : q(cpus.get(c.name)!, 0.5).toFixed(2).padStart(14)}   | ${entries.get(c.name) ?? '-'}`);
   }
 } finally {
   for (const c of cleanups) c();
