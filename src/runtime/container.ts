@@ -133,7 +133,13 @@ async function waitExec(rec: ContainerRecord, timeoutMs = 30_000): Promise<void>
   let delay = 1;
   for (;;) {
     let exe: string;
-    try { exe = readlinkSync(`/proc/${rec.pid}/exe`); } catch { return; }
+    try {
+      exe = readlinkSync(`/proc/${rec.pid}/exe`);
+    } catch (e) {
+      // EACCES: still the helper, which is not dumpable until its exec (rootless callers only).
+      if ((e as NodeJS.ErrnoException).code !== 'EACCES') return;
+      exe = rec.initExe;
+    }
     if (exe !== rec.initExe || !initAlive(rec.pid, rec.initStartTime) || Date.now() > deadline) return;
     await new Promise((r) => setTimeout(r, delay));
     delay = Math.min(delay * 2, 20);

@@ -4,7 +4,7 @@
 import { copyFileSync, mkdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { RuntimePlan } from './plan.ts';
+import type { CgroupPlan, RuntimePlan } from './plan.ts';
 import {
   type ContainerRecord, OCI_VERSION, containerDir, fifoPath, hookState, procStat, rfc3339Now,
   validateId, writeFileAtomic, writeRecord,
@@ -17,6 +17,7 @@ import { removeCgroupDirs } from './cgroup-glue.ts';
 import { loadBundle } from '../oci/index.ts';
 import type { Spec } from '../oci/index.ts';
 import { probeHost } from './host.ts';
+import { rootlessCgroup, writeIdMaps } from './rootless.ts';
 import { planCreate, renderPlan } from './planner.ts';
 import { applyCgroup, detectCgroups, planCgroup } from './cgroups/index.ts';
 import { startHelper, HelperError, type HelperSession, type StdioSlot } from './helper.ts';
@@ -60,7 +61,12 @@ export async function prepareCreate(opts: CreateOptions): Promise<Prepared> {
   }
   const host = probeHost();
   // The spec's numeric fields may be bigints where config.json holds values above 2^53.
-  const cgroup = planCgroup((spec.linux ?? {}) as Parameters<typeof planCgroup>[0], opts.id, detectCgroups());
+  let cgroup: CgroupPlan | null = planCgroup((spec.linux ?? {}) as Parameters<typeof planCgroup>[0], opts.id, detectCgroups());
+  if (!host.root) {
+    const r = rootlessCgroup(cgroup);
+    cgroup = r.cgroup;
+    if (r.dropped) opts.debug?.(`create ${opts.id}: ${r.dropped}`);
+  }
   let seccompFilter: { flags: number; filter: Buffer } | undefined;
   if (spec.linux?.seccomp) {
     const { compileSeccompCached } = await import('./seccomp/index.ts');
@@ -93,10 +99,6 @@ export interface Created {
   record: ContainerRecord;
   /** The helper session; with `wait`, its `exited` resolves with the container's exit. */
   session: HelperSession;
-}
-
-function idMapText(maps: { containerID: number; hostID: number; size: number }[]): string {
-  return maps.map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join('');
 }
 
 export async function createContainer(opts: CreateOptions): Promise<Created> {
@@ -139,11 +141,10 @@ export async function launchContainer(
     pid = await session.pid();
     opts.debug?.(`create ${id}: helper started, init pid ${pid}, ${plan.steps.length} steps`);
     startTime = procStat(pid)?.startTime ?? '';
-    if (plan.uidMappings.length || plan.gidMappings.length) {
-      if (plan.setgroups) writeFileSync(`/proc/${pid}/setgroups`, plan.setgroups);
-      if (plan.uidMappings.length) writeFileSync(`/proc/${pid}/uid_map`, idMapText(plan.uidMappings));
-      if (plan.gidMappings.length) writeFileSync(`/proc/${pid}/gid_map`, idMapText(plan.gidMappings));
-    }
+    // Now, while the init is still dumpable: after "go" it is not, and without root its exe
+    // can no longer be read.
+    const initExe = readlinkSync(`/proc/${pid}/exe`);
+    await writeIdMaps(pid, plan);
     if (plan.cgroup) {
       cgroupTouched = true;
       await applyCgroup(plan.cgroup, pid);
@@ -173,7 +174,7 @@ export async function launchContainer(
       id,
       pid,
       initStartTime: startTime,
-      initExe: readlinkSync(`/proc/${pid}/exe`),
+      initExe,
       bundle,
       rootfs,
       created: rfc3339Now(),

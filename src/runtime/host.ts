@@ -45,7 +45,13 @@ export interface HostFacts {
   kcore: boolean;
   /** The runtime's own bounding set (CapBnd): capabilities outside it can never be granted. */
   capBounding?: bigint;
+  /** newuidmap and newgidmap (Debian's uidmap) are installed: without root, id maps beyond the
+   * caller's own ids go through them (they check /etc/subuid and /etc/subgid). */
+  idMapHelpers?: boolean;
 }
+
+export const NEWUIDMAP = '/usr/bin/newuidmap';
+export const NEWGIDMAP = '/usr/bin/newgidmap';
 
 /** CapBnd from /proc/self/status, or undefined when absent. */
 export function parseCapBounding(status: string): bigint | undefined {
@@ -132,6 +138,7 @@ export function probeHost(): HostFacts {
     selinux: existsSync('/sys/fs/selinux/enforce'),
     kcore: existsSync('/proc/kcore'),
     capBounding: parseCapBounding(status),
+    idMapHelpers: existsSync(NEWUIDMAP) && existsSync(NEWGIDMAP),
   };
   return cached;
 }

@@ -100,6 +100,9 @@ export interface RuntimePlan {
   gidMappings: IdMap[];
   /** 'deny' is written to /proc/PID/setgroups before gid_map when set. */
   setgroups?: 'allow' | 'deny';
+  /** How the maps are written: directly (root, or a rootless map of the caller's own ids), or by
+   * newuidmap/newgidmap (rootless with subordinate id ranges from /etc/subuid, /etc/subgid). */
+  idMapper?: 'write' | 'newidmap';
   cgroup: CgroupPlan | null;
   /** Hooks the runtime itself runs (in the runtime namespace). */
   hooks: { prestart: HookSpec[]; createRuntime: HookSpec[]; poststart: HookSpec[]; poststop: HookSpec[] };

@@ -138,13 +138,16 @@ export function planCreate(spec: Spec, ctx: PlanContext, host: HostFacts): Runti
   } else if (!ns.has('user') && (linux.uidMappings?.length || linux.gidMappings?.length)) {
     problems.push({ path: 'linux.uidMappings', message: 'id mappings need a user namespace in linux.namespaces' });
   }
-  // An unprivileged runtime may only write a single-line map of its own ids (and must deny
-  // setgroups first); there is no newuidmap helper here.
-  const setgroups: 'allow' | 'deny' | undefined = newUser ? (host.root ? 'allow' : 'deny') : undefined;
+  // An unprivileged runtime may itself only write a single-line map of its own ids (and must deny
+  // setgroups first). Anything more goes through newuidmap/newgidmap, which check the caller's
+  // subordinate ranges; setgroups is then left as they leave it (allowed), as runc does.
+  const own = (maps: IdMap[], id: number) => maps.length === 1 && maps[0].hostID === id && maps[0].size === 1;
+  const ownOnly = own(uidMappings, host.uid) && own(gidMappings, host.gid);
+  const idMapper: 'write' | 'newidmap' = !host.root && newUser && !ownOnly && host.idMapHelpers ? 'newidmap' : 'write';
+  const setgroups: 'allow' | 'deny' | undefined = !newUser ? undefined : host.root ? 'allow' : idMapper === 'newidmap' ? undefined : 'deny';
   if (!host.root) {
     if (!newUser) problems.push({ path: 'linux.namespaces', message: `a rootless container (uid ${host.uid}) needs a new user namespace` });
-    else {
-      const own = (maps: IdMap[], id: number) => maps.length === 1 && maps[0].hostID === id && maps[0].size === 1;
+    else if (idMapper === 'write') {
       if (uidMappings.length && !own(uidMappings, host.uid)) problems.push({ path: 'linux.uidMappings', message: `without root only the caller's own uid can be mapped (one entry, hostID ${host.uid}, size 1)` });
       if (gidMappings.length && !own(gidMappings, host.gid)) problems.push({ path: 'linux.gidMappings', message: `without root only the caller's own gid can be mapped (one entry, hostID ${host.gid}, size 1)` });
     }
@@ -308,6 +311,7 @@ export function planCreate(spec: Spec, ctx: PlanContext, host: HostFacts): Runti
     uidMappings,
     gidMappings,
     ...(setgroups ? { setgroups } : {}),
+    ...(newUser ? { idMapper } : {}),
     cgroup: ctx.cgroup ?? null,
     hooks: {
       prestart: (hooks.prestart ?? []).map(hookSpec),

@@ -1,12 +1,13 @@
 // Planner side of the hardening steps: the session keyring (and --no-new-keyring), the
-// executable looked up before `created`, with the PATH the final exec uses.
+// executable looked up before `created`, with the PATH the final exec uses; rootless id maps.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { planCreate, searchPath } from '../../../src/runtime/planner.ts';
 import { encodeSteps } from '../../../src/runtime/plan.ts';
 import { defaultSpec, parseSpec, renderSpec } from '../../../src/oci/index.ts';
 import type { Spec } from '../../../src/oci/index.ts';
-import { ctx, V1_HOST } from './planner-fixtures.ts';
+import { ctx, ROOTLESS_V2_HOST, V1_HOST } from './planner-fixtures.ts';
+import { idMapArgs } from '../../../src/runtime/rootless.ts';
 
 function spec(mutate: (s: Spec) => void = () => {}): Spec {
   const s = parseSpec(renderSpec(defaultSpec({})));
@@ -40,4 +41,28 @@ test('find-exec: after the identity change, before created, with the PATH exec s
   assert.ok(encodeSteps(p.steps).includes(Buffer.from('find-exec')));
   assert.equal(searchPath([]), '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin');
   assert.equal(searchPath(['PATH=']), '');
+});
+
+test('rootless id maps: own ids are written directly (setgroups deny); subordinate ranges need newuidmap', () => {
+  const rootless = (mutate: (s: Spec) => void = () => {}) => {
+    const s = parseSpec(renderSpec(defaultSpec({ rootless: true, uid: 1000, gid: 1000 })));
+    s.process!.terminal = false;
+    mutate(s);
+    return s;
+  };
+  const host = { ...ROOTLESS_V2_HOST, idMapHelpers: true };
+  const own = planCreate(rootless(), ctx(), host);
+  assert.equal(own.idMapper, 'write');
+  assert.equal(own.setgroups, 'deny');
+  const sub = (s: Spec) => {
+    s.linux!.uidMappings = [{ containerID: 0, hostID: 1000, size: 1 }, { containerID: 1, hostID: 100000, size: 65536 }];
+    s.linux!.gidMappings = [{ containerID: 0, hostID: 1000, size: 1 }, { containerID: 1, hostID: 100000, size: 65536 }];
+    s.process!.user = { uid: 1000, gid: 1000, additionalGids: [100] };
+  };
+  const p = planCreate(rootless(sub), ctx(), host);
+  assert.equal(p.idMapper, 'newidmap');
+  assert.equal(p.setgroups, undefined);
+  assert.ok(p.steps.some((s) => s.op === 'setgroups'), 'supplementary groups can be set');
+  assert.throws(() => planCreate(rootless(sub), ctx(), { ...host, idMapHelpers: false }), /only the caller's own uid can be mapped/);
+  assert.deepEqual(idMapArgs(42, p.uidMappings), ['42', '0', '1000', '1', '1', '100000', '65536']);
 });
