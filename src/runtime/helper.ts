@@ -77,6 +77,8 @@ export interface HelperExit { code: number | null; signal: string | null }
 export interface HelperSession {
   /** The init's pid in our pid namespace; rejects with HelperError if a stage-0 step failed. */
   pid(): Promise<number>;
+  /** The same, synchronously: undefined until ["pid", N] has arrived (e.g. for cleanup paths). */
+  readonly initPid: number | undefined;
   /** The next record other than "pid" (sync, report or error); rejects with HelperClosedError at EOF. */
   next(): Promise<string[]>;
   /** Awaits ["sync"|"report", name]; an error record rejects with its HelperError. */
@@ -168,6 +170,7 @@ export function startHelper(steps: Step[], opts: HelperOptions): HelperSession {
   if (chan) chan.write(encodeSteps(steps));
 
   return {
+    get initPid() { return pidValue; },
     pid: () => new Promise<number>((resolve, reject) => {
       pidWaiters.push({ resolve, reject });
       settlePid();

@@ -132,7 +132,7 @@ describe('berth-init filesystem steps', { skip: !isRoot && 'needs root' }, () =>
       sh('echo never'),
     ]);
     assert.equal(r.stdout, '');
-    assert.equal(r.records.length, 1);
+    assert.equal(r.records.length, 1, `${JSON.stringify(r)} ${r.pidError}`);
     const [kind, index, op, errno, message] = r.records[0];
     assert.deepEqual([kind, index, op, errno], ['error', '4', 'mount', '19' /* ENODEV */]);
     assert.match(message, /no-such-fs/);

@@ -9,7 +9,7 @@ import { before, describe, test } from 'node:test';
 import { startHelper } from '../../../src/runtime/helper.ts';
 import type { Step } from '../../../src/runtime/plan.ts';
 import { isRoot, makeBusyboxRootfs, makeTemp, removeTemp } from '../../helpers/rootfs.ts';
-import { baseSteps, buildNative, hostMountsUnder, MS_BIND, MS_REC, runPlan, sh } from './run-plan.ts';
+import { baseSteps, buildNative, hostMountsUnder, stopHelper, MS_BIND, MS_REC, runPlan, sh } from './run-plan.ts';
 
 describe('berth-init namespaces, seccomp and fds', { skip: !isRoot && 'needs root' }, () => {
   before(() => buildNative());
@@ -24,7 +24,7 @@ describe('berth-init namespaces, seccomp and fds', { skip: !isRoot && 'needs roo
     const { rootfs } = fixture(t);
     const first = startHelper([...baseSteps(rootfs), { op: 'sethostname', name: 'alpha' }, { op: 'pivot-root' }, sh('sleep 100')],
       { wait: true, stdio: ['ignore', 'ignore', 'inherit'], preserveFds: 0 });
-    t.after(() => { first.child.kill('SIGKILL'); first.close(); });
+    t.after(() => stopHelper(first));
     const pid = await first.pid();
     first.send(['go']);
     for (let i = 0; i < 500 && readFileSync(`/proc/${pid}/comm`, 'utf8') !== 'sleep\n'; i++) await sleep(10);
@@ -83,7 +83,7 @@ describe('berth-init namespaces, seccomp and fds', { skip: !isRoot && 'needs roo
         sh('id -u; id -g; cat /proc/self/uid_map; hostname; grep " /locked " /proc/self/mountinfo | tail -n 1 | cut -d" " -f6; touch /locked/x || echo ro'),
       ];
       const s = startHelper(steps, { wait: true, stdio: ['ignore', 'pipe', 'pipe'], preserveFds: 0 });
-      t.after(() => { s.child.kill('SIGKILL'); s.close(); });
+      t.after(() => stopHelper(s));
       let out = '';
       s.child.stdout!.setEncoding('utf8').on('data', (d: string) => { out += d; });
       const pid = await s.pid();

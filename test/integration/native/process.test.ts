@@ -9,7 +9,7 @@ import { before, describe, test } from 'node:test';
 import { HelperError, startHelper } from '../../../src/runtime/helper.ts';
 import type { Step } from '../../../src/runtime/plan.ts';
 import { isRoot, makeBusyboxRootfs, makeTemp, removeTemp } from '../../helpers/rootfs.ts';
-import { baseSteps, buildNative, hostMountsUnder, MS_NOSUID, RECVTTY, runPlan, sh } from './run-plan.ts';
+import { baseSteps, buildNative, hostMountsUnder, stopHelper, MS_NOSUID, RECVTTY, runPlan, sh } from './run-plan.ts';
 
 const MS_NOEXEC = 8;
 
@@ -117,7 +117,7 @@ describe('berth-init process steps', { skip: !isRoot && 'needs root' }, () => {
       { op: 'wait-start' },
       sh('echo started'),
     ], { wait: true, stdio: ['ignore', 'pipe', 'inherit'], preserveFds: 0 });
-    t.after(() => { s.child.kill('SIGKILL'); s.close(); });
+    t.after(() => stopHelper(s));
     let out = '';
     s.child.stdout!.setEncoding('utf8').on('data', (d: string) => { out += d; });
     const pid = await s.pid();
@@ -125,7 +125,8 @@ describe('berth-init process steps', { skip: !isRoot && 'needs root' }, () => {
     await s.expect('report', 'created');
     await sleep(200);
     assert.equal(out, '', 'nothing ran before start');
-    assert.equal(readFileSync(`/proc/${pid}/comm`, 'utf8'), 'berth-init\n');
+    // Still the helper (run from its sealed memfd copy, hence "memfd:berth-ini…"), not yet sh.
+    assert.match(readFileSync(`/proc/${pid}/comm`, 'utf8'), /berth-ini/);
     writeFileSync(fifo, '0');
     const exit = await s.exited;
     assert.equal(exit.code, 0);
@@ -166,7 +167,7 @@ describe('berth-init process steps', { skip: !isRoot && 'needs root' }, () => {
       { op: 'pivot-root' },
       sh('sleep 100'),
     ], { wait: true, stdio: ['ignore', 'ignore', 'inherit'], preserveFds: 0 });
-    t.after(() => { first.child.kill('SIGKILL'); first.close(); });
+    t.after(() => stopHelper(first));
     const pid = await first.pid();
     first.send(['go']);
     await until(() => readFileSync(`/proc/${pid}/comm`, 'utf8') === 'sleep\n', 'the first container');
@@ -220,7 +221,7 @@ describe('berth-init process steps', { skip: !isRoot && 'needs root' }, () => {
     const { rootfs } = fixture(t);
     const killed = startHelper([...baseSteps(rootfs), { op: 'pivot-root' }, sh('sleep 100')],
       { wait: true, stdio: ['ignore', 'ignore', 'inherit'], preserveFds: 0 });
-    t.after(() => killed.close());
+    t.after(() => stopHelper(killed));
     const pid = await killed.pid();
     killed.send(['go']);
     await until(() => readFileSync(`/proc/${pid}/comm`, 'utf8') === 'sleep\n', 'the container to exec');
@@ -230,7 +231,7 @@ describe('berth-init process steps', { skip: !isRoot && 'needs root' }, () => {
     const termed = startHelper([...baseSteps(rootfs), { op: 'pivot-root' },
       sh('trap "exit 7" TERM; echo ready; while :; do sleep 0.05; done')],
     { wait: true, stdio: ['ignore', 'pipe', 'inherit'], preserveFds: 0 });
-    t.after(() => termed.close());
+    t.after(() => stopHelper(termed));
     let out = '';
     termed.child.stdout!.setEncoding('utf8').on('data', (d: string) => { out += d; });
     await termed.pid();
@@ -245,7 +246,7 @@ describe('berth-init process steps', { skip: !isRoot && 'needs root' }, () => {
     const { dir, rootfs } = fixture(t);
     const s = startHelper([...baseSteps(rootfs), { op: 'sync', name: 'x' }, sh(`echo detached > ${dir}/out`)],
       { wait: false, stdio: ['ignore', 'ignore', 'inherit'], preserveFds: 0 });
-    t.after(() => s.close());
+    t.after(() => stopHelper(s));
     const pid = await s.pid();
     assert.deepEqual(await s.exited, { code: 0, signal: null });
     s.send(['go']);

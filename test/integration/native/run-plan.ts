@@ -44,6 +44,17 @@ export interface PlanResult {
   pidError: Error | undefined;
 }
 
+/** Test cleanup: SIGKILL the init (in its own pid namespace a stage-0 kill or SIGTERM would not
+ * reach it, and a blocked init holds the test's stdio pipes open) and the stage-0 process. */
+export function stopHelper(s: HelperSession): void {
+  const pid = s.initPid;
+  if (pid) {
+    try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
+  }
+  s.child.kill('SIGKILL');
+  s.close();
+}
+
 /** Runs steps with --wait: sends go, answers every sync with go, collects everything. */
 export async function runPlan(steps: Step[], opts: { timeoutMs?: number; onRecord?: (rec: string[], s: HelperSession) => void } = {}): Promise<PlanResult> {
   const s = startHelper(steps, { wait: true, stdio: ['ignore', 'pipe', 'pipe'], preserveFds: 0 });
@@ -54,9 +65,9 @@ export async function runPlan(steps: Step[], opts: { timeoutMs?: number; onRecor
     new Promise((r) => s.child.stdout!.on('close', r)),
     new Promise((r) => s.child.stderr!.on('close', r)),
   ]);
-  const timer = setTimeout(() => s.child.kill('SIGKILL'), opts.timeoutMs ?? 10_000);
   const records: string[][] = [];
   let pid: number | undefined;
+  const timer = setTimeout(() => stopHelper(s), opts.timeoutMs ?? 10_000);
   let pidError: Error | undefined;
   try {
     pid = await s.pid();
@@ -69,7 +80,10 @@ export async function runPlan(steps: Step[], opts: { timeoutMs?: number; onRecor
     }
   } catch (e) {
     if (pid === undefined) pidError = e as Error;
-    else if (!(e instanceof HelperClosedError)) throw e;
+    else if (!(e instanceof HelperClosedError)) {
+      stopHelper(s);
+      throw e;
+    }
   } finally {
     s.close();
   }
