@@ -124,6 +124,25 @@ describe('berth-init filesystem steps', { skip: !isRoot && 'needs root' }, () =>
     assert.deepEqual(hostMountsUnder(dir), []);
   });
 
+  test('without /proc in the container, steps after the pivot fall back to plain paths', async (t) => {
+    const { dir, rootfs } = fixture(t);
+    writeFileSync(join(rootfs, 'etc/token'), 'secret\n');
+    mkdirSync(join(rootfs, 'ro'));
+    const r = await runPlan([
+      ...baseSteps(rootfs).slice(0, 3),   // no proc mount
+      { op: 'mknod', target: '/dev/null', type: 'c', major: 1, minor: 3, mode: 0o666, uid: 0, gid: 0 },
+      { op: 'pivot-root' },
+      { op: 'mask', target: '/etc/token' },
+      { op: 'readonly', target: '/ro' },
+      { op: 'mount', source: 'tmpfs', target: '/scratch', fstype: 'tmpfs', flags: 0, data: '', create: 'dir' },
+      sh('ls /proc | wc -l; wc -c < /etc/token; touch /ro/x 2>/dev/null || echo ro; touch /scratch/x && echo scratch-ok'),
+    ]);
+    assert.equal(r.exit.code, 0, r.stderr + JSON.stringify(r.records));
+    assert.deepEqual(r.stdout.split('\n'), ['0', '0', 'ro', 'scratch-ok', '']);
+    assert.ok(!existsSync(join(rootfs, 'scratch/x')), 'the tmpfs was mounted in the container only');
+    assert.deepEqual(hostMountsUnder(dir), []);
+  });
+
   test('a failing step is reported with its index, op and errno', async (t) => {
     const { dir, rootfs } = fixture(t);
     const r = await runPlan([
