@@ -9,4 +9,5 @@ tsc -p tsconfig.json
 echo "== tests"
 # Unit tests need no root; integration tests run one file at a time and clean up after themselves.
 files=$(find test/unit test/integration -name '*.test.ts' 2>/dev/null | sort)
-"$NODE" --test --test-concurrency=1 --test-reporter=spec $files
+# A hung test must not eat CI's 90 minutes: each test gets at most 5 minutes.
+"$NODE" --test --test-concurrency=1 --test-timeout=300000 --test-reporter=spec $files
