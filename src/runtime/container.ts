@@ -89,7 +89,7 @@ function ownerName(path: string): string {
 }
 
 /** `start`: only from created. Writes the exec fifo (the init is blocked reading it), then poststart. */
-export async function startContainer(root: string, id: string, warn: Warn): Promise<void> {
+export async function startContainer(root: string, id: string, warn: Warn, opts: { awaitExec?: boolean } = {}): Promise<void> {
   const lock = await lockContainer(root, id);
   let record: ContainerRecord;
   try {
@@ -116,8 +116,9 @@ export async function startContainer(root: string, id: string, warn: Warn): Prom
     }
     unlinkSync(fifo);
     // poststart hooks must follow the exec of the user's process, which comes after the
-    // startContainer hooks the init runs once it has read the fifo.
-    await waitExec(record);
+    // startContainer hooks the init runs once it has read the fifo. (`run` in the foreground
+    // without poststart hooks has no use for the wait: awaitExec false.)
+    if (opts.awaitExec ?? true) await waitExec(record);
   } finally {
     lock.release();
   }

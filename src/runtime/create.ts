@@ -19,7 +19,7 @@ import type { Spec } from '../oci/index.ts';
 import { probeHost } from './host.ts';
 import { rootlessCgroup, writeIdMaps } from './rootless.ts';
 import { planCreate, renderPlan } from './planner.ts';
-import { applyCgroup, detectCgroups, planCgroup } from './cgroups/index.ts';
+import { detectCgroups, joinCgroup, planCgroup, prepareCgroup } from './cgroups/index.ts';
 import { startHelper, HelperError, type HelperSession, type StdioSlot } from './helper.ts';
 
 export interface CreateOptions {
@@ -138,6 +138,12 @@ export async function launchContainer(
       stdio: opts.stdio ?? ['inherit', 'inherit', 'inherit'],
       preserveFds: preserve,
     });
+    // The cgroup's directories and limits need no pid: make them while the helper starts up
+    // (exec, clone) on another CPU; only the procs writes wait for the pid.
+    if (plan.cgroup) {
+      cgroupTouched = true;
+      await prepareCgroup(plan.cgroup);
+    }
     pid = await session.pid();
     opts.debug?.(`create ${id}: helper started, init pid ${pid}, ${plan.steps.length} steps`);
     startTime = procStat(pid)?.startTime ?? '';
@@ -145,10 +151,7 @@ export async function launchContainer(
     // can no longer be read.
     const initExe = readlinkSync(`/proc/${pid}/exe`);
     await writeIdMaps(pid, plan);
-    if (plan.cgroup) {
-      cgroupTouched = true;
-      await applyCgroup(plan.cgroup, pid);
-    }
+    if (plan.cgroup) joinCgroup(plan.cgroup, pid);
     const base = { id, pid, bundle, annotations };
     opts.debug?.(`create ${id}: id maps written, cgroup joined (${cgroupDirs.length} dirs)`);
     session.send(['state', hookState(base, 'creating')]);
@@ -236,7 +239,8 @@ export async function runContainer(opts: RunOptions): Promise<number> {
     return [sig, h] as const;
   });
   try {
-    await startContainer(opts.root, opts.id, opts.warn);
+    // Nothing here needs the exec to have happened unless poststart hooks must follow it.
+    await startContainer(opts.root, opts.id, opts.warn, { awaitExec: record.hooks.poststart.length > 0 });
     const { code, signal } = await session.exited;
     return code ?? (signal ? 128 + (signalNumber(signal) ?? 0) : 1);
   } catch (e) {

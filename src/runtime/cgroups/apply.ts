@@ -35,17 +35,41 @@ function fillCpuset(dir: string): void {
  * value that failed). The process is not killed.
  */
 export async function applyCgroup(plan: CgroupPlan, pid: number): Promise<void> {
+  const created = await prepareCgroup(plan);
+  try {
+    joinCgroup(plan, pid);
+  } catch (e) {
+    await removeCreated(created);
+    throw e;
+  }
+}
+
+/**
+ * The half of applyCgroup that needs no pid: creates the directories and performs the writes
+ * (limits land before any task joins, as cpuset and rt limits require). `create` runs it while
+ * the helper is starting. Returns the directories it created; on failure removes them and throws.
+ */
+export async function prepareCgroup(plan: CgroupPlan): Promise<string[]> {
   const created: string[] = [];
   try {
     for (const d of plan.dirs) created.push(...mkdirp(d));
     if (plan.version === 1) for (const d of plan.dirs) fillCpuset(d);
     applyWrites(plan.writes);
-    for (const p of plan.procs) writeValue(p, String(pid));
   } catch (e) {
-    for (const d of created.reverse()) {
-      try { await rmdirRetry(d, 200); } catch { /* still busy: the caller's error matters more */ }
-    }
+    await removeCreated(created);
     throw e;
+  }
+  return created;
+}
+
+/** The other half: writes `pid` into every procs file of a prepared plan. */
+export function joinCgroup(plan: CgroupPlan, pid: number): void {
+  for (const p of plan.procs) writeValue(p, String(pid));
+}
+
+async function removeCreated(created: string[]): Promise<void> {
+  for (const d of [...created].reverse()) {
+    try { await rmdirRetry(d, 200); } catch { /* still busy: the caller's error matters more */ }
   }
 }
 

@@ -3,6 +3,8 @@
 //   detectCgroups(mountinfo?, selfCgroup?) → CgroupHost      pure (reads /proc/self/* if not given)
 //   planCgroup(linux, id, host) → CgroupPlan & { warnings }   pure; throws CgroupConfigError/PathError
 //   applyCgroup(plan, pid)        mkdir, writes, pid → procs; undoes its dirs on failure
+//   prepareCgroup(plan) + joinCgroup(plan, pid)   the same in two halves (create overlaps the
+//                                 first with the helper's start-up)
 //   updateCgroup(plan, resources) new limits for `update` (device rules untouched)
 //   removeCgroup(plan | dirs)     rmdir leaf-first with EBUSY retries; kills nothing
 //   cgroupPids / freeze / thaw / freezerState / cgroupStats
@@ -16,7 +18,7 @@ export { planCgroup, planUpdate, parseCgroupsPath, V2_CONTROLLERS } from './plan
 export type { PlannedCgroup, CgroupPathSpec } from './plan.ts';
 export { sharesToWeight, blkioToIoWeight, swapToV2 } from './map-v2.ts';
 export { DEFAULT_DEVICE_RULES, deviceRules } from './devices.ts';
-export { applyCgroup, removeCgroup, updateCgroup, controllerDirs } from './apply.ts';
+export { applyCgroup, prepareCgroup, joinCgroup, removeCgroup, updateCgroup, controllerDirs } from './apply.ts';
 export { freeze, thaw, freezerState } from './freezer.ts';
 export type { FreezerState } from './freezer.ts';
 export { cgroupPids, cgroupStats, parseFlatKeyed, parseBlkioV1, parseIoStat } from './stats.ts';
