@@ -201,7 +201,7 @@ export class Engine {
 
   list(all = false): ContainerRecord[] {
     const recs = this.store.list().map((r) => this.refresh(r));
-    return all ? recs : recs.filter((r) => r.state.status === 'running');
+    return all ? recs : recs.filter((r) => r.state.status === 'running' || r.state.status === 'restarting');
   }
 
   exitFile(id: string): string {
@@ -316,7 +316,7 @@ export class Engine {
       const rec = this.store.get(id);
       if (!rec) return null;
       const r = this.refresh(rec);
-      if (r.state.status !== 'running') return r;
+      if (r.state.status !== 'running' && r.state.status !== 'restarting') return r;
       if (Date.now() >= deadline) return r;
       await sleep(Math.min(delay, Math.max(1, deadline - Date.now())));
     }
@@ -344,7 +344,14 @@ export class Engine {
         (p.name === 'on-failure' && rec.state.exitCode !== 0 && (p.maximumRetryCount === 0 || rec.state.restartCount < p.maximumRetryCount)));
       if (restart) {
         rec.state.restartCount++;
-        await this.startLocked(rec, {});
+        rec.state.status = 'restarting';
+        this.store.saveState(rec.id, rec.state);
+        try {
+          await this.startLocked(rec, {});
+        } catch {
+          rec.state.status = 'exited';
+          this.store.saveState(rec.id, rec.state);
+        }
       }
     } finally {
       lock.release();
@@ -367,11 +374,11 @@ export class Engine {
   }
 
   async kill(ref: string, signal = 'SIGKILL'): Promise<ContainerRecord> {
-    const rec = this.get(ref);
-    if (rec.state.status !== 'running') throw new ContainerStateError(`Cannot kill container: ${ref}: container ${rec.id} is not running`);
+    let rec = this.get(ref);
     const sig = parseSignal(signal);
-    rec.state.stoppedByUser = true;
-    this.store.saveState(rec.id, rec.state);
+    if (rec.state.status === 'restarting') rec = await this.markStopped(rec);
+    if (rec.state.status !== 'running') throw new ContainerStateError(`Cannot kill container: ${ref}: container ${rec.id} is not running`);
+    rec = await this.markStopped(rec);
     const r = await runtimeCall(rec.config.runtime, this.paths.runtimeRoot, ['kill', rec.id, String(sig)]);
     if (r.code !== 0 && this.refresh(rec).state.status === 'running') {
       throw new EngineError(`Cannot kill container: ${ref}: ${r.stderr.trim() || `runtime exit status ${r.code}`}`);
@@ -379,16 +386,31 @@ export class Engine {
     return rec;
   }
 
+  /** Records (under the lock, so that a restart in progress cannot overwrite it) that the user
+   * stopped the container: its restart policy must not bring it back. */
+  private async markStopped(rec: ContainerRecord): Promise<ContainerRecord> {
+    const lock = await this.store.lock(rec.id);
+    try {
+      const cur = this.store.get(rec.id);
+      if (!cur) throw new NoSuchContainerError(rec.id);
+      cur.state.stoppedByUser = true;
+      this.store.saveState(cur.id, cur.state);
+      return this.refresh(cur);
+    } finally {
+      lock.release();
+    }
+  }
+
   /** docker stop: the stop signal, then SIGKILL after `timeout` seconds; then cleanup. */
   async stop(ref: string, timeout?: number, signal?: string): Promise<ContainerRecord> {
     let rec = this.get(ref);
-    if (rec.state.status === 'running') {
+    if (rec.state.status === 'running' || rec.state.status === 'restarting') {
       const t = timeout ?? rec.config.stopTimeout;
       const sig = parseSignal(signal ?? rec.config.stopSignal);
-      rec.state.stoppedByUser = true;
-      this.store.saveState(rec.id, rec.state);
+      // Under the lock: waits out a restart in progress, and no restart follows this stop.
+      rec = await this.markStopped(rec);
       const rt = rec.config.runtime, root = this.paths.runtimeRoot;
-      if (t > 0) {
+      if (t > 0 && rec.state.status === 'running') {
         await runtimeCall(rt, root, ['kill', rec.id, String(sig)]);
         rec = (await this.waitExit(rec.id, t * 1000)) ?? rec;
       }

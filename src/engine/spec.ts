@@ -1,7 +1,7 @@
 // ContainerConfig (+ the paths the engine prepared) → OCI config.json, pure. Defaults follow
 // docker's: its capability set, masked and read-only /proc paths, /dev/shm 64m, the default
 // seccomp profile, the generated /etc/hosts, /etc/hostname and /etc/resolv.conf bound in.
-import { OCI_VERSION, type Mount, type Seccomp, type Spec } from '../oci/index.ts';
+import type { Mount, Seccomp, Spec } from '../oci/index.ts';
 import { readFileSync } from 'node:fs';
 import { CAPABILITIES, capNames } from '../oci/capabilities.ts';
 import type { LinuxSeccomp } from '../runtime/seccomp/index.ts';
@@ -20,6 +20,10 @@ export const DOCKER_MASKED_PATHS = [
 ];
 
 export const DOCKER_READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
+
+/** The spec version written: crun 1.8 (Debian 12) refuses newer ones, and nothing used here
+ * needs more than 1.0.2 (what runc 1.1 writes). */
+export const SPEC_VERSION = '1.0.2';
 
 export class CapabilityError extends EngineError {
   override name = 'CapabilityError';
@@ -131,7 +135,7 @@ export function buildSpec(inp: SpecInputs): Spec {
   if (c.pidsLimit) resources.pids = { limit: c.pidsLimit };
 
   const spec: Spec = {
-    ociVersion: OCI_VERSION,
+    ociVersion: SPEC_VERSION,
     process: {
       terminal: c.tty,
       user: { uid: inp.user.uid, gid: inp.user.gid, ...(inp.user.additionalGids.length ? { additionalGids: inp.user.additionalGids } : {}) },

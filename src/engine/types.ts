@@ -71,7 +71,7 @@ export interface ContainerConfig {
   consoleSize?: { height: number; width: number };
 }
 
-export type ContainerStatus = 'created' | 'running' | 'exited' | 'removing';
+export type ContainerStatus = 'created' | 'running' | 'restarting' | 'exited' | 'removing';
 
 export interface NetworkEndpoint { ip: string; mac: string; gateway: string; aliases: string[] }
 

@@ -19,6 +19,7 @@ export function statusText(r: ContainerRecord, now = Date.now()): string {
   if (st.status === 'running') return `Up ${humanDuration(now - Date.parse(st.startedAt))}`;
   if (st.status === 'exited') return `Exited (${st.exitCode}) ${humanDuration(now - Date.parse(st.finishedAt || r.created))} ago`;
   if (st.status === 'removing') return 'Removal In Progress';
+  if (st.status === 'restarting') return `Restarting (${st.exitCode}) ${humanDuration(now - Date.parse(st.finishedAt || r.created))} ago`;
   return 'Created';
 }
 
