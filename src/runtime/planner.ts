@@ -294,7 +294,9 @@ export function planCreate(spec: Spec, ctx: PlanContext, host: HostFacts): Runti
   }
   // As runc: a missing or non-executable program fails `create`, not `start`. Looked up as the
   // container's user, in its root and cwd, with the PATH of its environment.
-  steps.push({ op: 'find-exec', path: proc.args[0], searchPath: searchPath(env) });
+  // Not in a joined mount namespace: its content is shared with others and may change before
+  // `start`, so a create-time look proves nothing; exec reports a missing program then.
+  if (fs !== 'joined') steps.push({ op: 'find-exec', path: proc.args[0], searchPath: searchPath(env) });
   steps.push({ op: 'report', name: 'created' });
   steps.push({ op: 'wait-start' });
   for (const h of hooks.startContainer ?? []) steps.push(hookStep(h));

@@ -408,6 +408,7 @@ test('a joined mount namespace is used as it is; host files are opened in stage 
     assert.ok(!names.includes(o), `${o} planned in a joined mount namespace`);
   }
   assertOrder(p, ['exec-fifo-early', 'console-dial', 'setns', 'clone', 'console-pty', 'exec']);
+  assert.ok(!names.includes('find-exec'), 'no create-time program check in a shared namespace');
   assert.deepEqual(find(p, 'setns'), { op: 'setns', path: '/proc/42/ns/mnt', ns: 'mount' });
 });
 
