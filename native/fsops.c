@@ -14,6 +14,7 @@
 //   'X' path\0 name\0 u32 len value[len]     lsetxattr
 //   'C' path\0 i64 uid i64 gid               lchown
 //   'T' path\0 i64 atime_s u32 atime_ns i64 mtime_s u32 mtime_ns   utimes, not following
+//   'S'                                      syncfs of ROOT's filesystem (a layer made durable)
 // Exit 0 when all were applied. On the first failure: exit 3 and one line on stderr,
 //   "<op index>\t<errno>\t<message>", nothing further applied. Bad usage or input: exit 2.
 #include <errno.h>
@@ -203,6 +204,7 @@ int main(int argc, char **argv) {
       case 'X': do_setxattr(); break;
       case 'C': do_lchown(); break;
       case 'T': do_utimes(); break;
+      case 'S': if (syncfs(root_fd) < 0) fail(errno, "syncfs", argv[1]); break;
       default: bad_input("unknown op");
     }
   }

@@ -14,6 +14,8 @@ import type { ImageStore } from './store/open.ts';
 export interface PullAndUnpackOptions extends Omit<PullOptions, 'store' | 'onLayer' | 'onConfig'> {
   store: ImageStore;
   allowDevices?: boolean;
+  /** syncfs each layer before committing it (default: BERTH_SYNC_LAYERS=1; see LayerStacker). */
+  syncLayers?: boolean;
 }
 
 export interface PullAndUnpackResult extends PullResult {
@@ -25,14 +27,14 @@ export interface PullAndUnpackResult extends PullResult {
 
 /** Pulls `ref` into the store's content store and unpacks it into its snapshotter. */
 export async function pullAndUnpack(ref: string | Reference, opts: PullAndUnpackOptions): Promise<PullAndUnpackResult> {
-  const { store, allowDevices, ...pullOpts } = opts;
+  const { store, allowDevices, syncLayers, ...pullOpts } = opts;
   const sn = store.snapshotter;
   if (sn.driver !== 'overlay') {
     const res = await pull(ref, { ...pullOpts, store: store.content });
     const { chainID, unpacked } = await unpackImage(store.content, sn, res.manifest, res.config, { allowDevices });
     return { ...res, chainID, unpacked };
   }
-  const stacker = new LayerStacker(sn, allowDevices);
+  const stacker = new LayerStacker(sn, allowDevices, { syncLayers });
   let res: PullResult;
   try {
     res = await pull(ref, {

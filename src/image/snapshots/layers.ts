@@ -59,10 +59,10 @@ export async function unpackLayerToSnapshot(sn: Snapshotter, layer: LayerToUnpac
 
 /** Unpacks every layer of an image from the content store. Returns the top chainID. The copy
  * snapshotter needs each layer's parent unpacked first: there they go one after the other. */
-export async function unpackImage(store: FileContentStore, sn: Snapshotter, manifest: Manifest, config: ImageConfig, opts: { allowDevices?: boolean } = {}): Promise<{ chainID: string; unpacked: number }> {
+export async function unpackImage(store: FileContentStore, sn: Snapshotter, manifest: Manifest, config: ImageConfig, opts: { allowDevices?: boolean; syncLayers?: boolean } = {}): Promise<{ chainID: string; unpacked: number }> {
   if (sn.driver === 'overlay') {
     // Side by side (each in a worker thread), stacked in order; a few at a time.
-    const stacker = new LayerStacker(sn, opts.allowDevices);
+    const stacker = new LayerStacker(sn, opts.allowDevices, { syncLayers: opts.syncLayers });
     stacker.onConfig(manifest, config);
     try {
       await parallel(manifest.layers, 3, (l) => stacker.onLayer(l, store.stream(l.digest), true));

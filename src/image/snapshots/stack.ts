@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { acquireLock, type Lock } from '../store/lock.ts';
 import type { Descriptor, ImageConfig, Manifest } from '../types.ts';
+import { syncFilesystem } from '../unpack/sysops.ts';
 import { unpackLayerThreaded } from '../unpack/threaded.ts';
 import { chainIDs } from './chain.ts';
 import type { Snapshotter } from './snapshotter.ts';
@@ -37,9 +38,17 @@ function deferred(): Deferred {
 }
 
 /** Stacks independently unpacked overlay layers in chain order. */
+/** BERTH_SYNC_LAYERS=1: syncfs each unpacked layer before it is committed (default off, as
+ * containerd and docker's overlay2 do: no fsync per file and none per layer; a crash can then
+ * leave a committed layer whose newest files were not written back yet). */
+export function syncLayersDefault(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.BERTH_SYNC_LAYERS === '1';
+}
+
 export class LayerStacker {
   readonly #sn: Snapshotter;
   readonly #allowDevices: boolean | undefined;
+  readonly #sync: boolean;
   #layers: Descriptor[] = [];
   #diffIDs: string[] = [];
   #chains: string[] = [];
@@ -47,9 +56,10 @@ export class LayerStacker {
   #tasks: Promise<void>[] = [];
   unpacked = 0;
 
-  constructor(sn: Snapshotter, allowDevices: boolean | undefined) {
+  constructor(sn: Snapshotter, allowDevices: boolean | undefined, opts: { syncLayers?: boolean } = {}) {
     this.#sn = sn;
     this.#allowDevices = allowDevices;
+    this.#sync = opts.syncLayers ?? syncLayersDefault();
   }
 
   get top(): string { return this.#chains[this.#chains.length - 1] ?? ''; }
@@ -86,6 +96,7 @@ export class LayerStacker {
         mediaType: desc.mediaType, whiteouts: 'overlay', expectedDiffID: this.#diffIDs[i], allowDevices: this.#allowDevices,
         ...(verifyDigest ? { expectedDigest: desc.digest } : {}),
       });
+      if (this.#sync) syncFilesystem(sn.fsPath(key));
     } catch (e) {
       stream.destroy(e as Error);
       this.#drop(key, lock);

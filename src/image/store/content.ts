@@ -3,7 +3,7 @@
 // resumes at its length), verified (size and digest), fsynced and renamed into place, then the
 // directory is fsynced. One writer per digest at a time, across processes: <root>/ingest/<hex>.lock.
 import { createHash, randomBytes, type Hash } from 'node:crypto';
-import { createReadStream, constants, fsyncSync, openSync, closeSync, mkdirSync, readFileSync } from 'node:fs';
+import { createReadStream, constants, mkdirSync, readFileSync } from 'node:fs';
 import { open, readdir, readFile, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -45,9 +45,11 @@ function hexOf(digest: string): string {
   return digest.slice(7);
 }
 
-function fsyncDir(dir: string): void {
-  const fd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY);
-  try { fsyncSync(fd); } finally { closeSync(fd); }
+/** fsync of a directory, off the event loop: on ext4 it waits for a journal commit, which in
+ * ordered mode writes out other files' data too (seconds while layers are being unpacked). */
+async function fsyncDir(dir: string): Promise<void> {
+  const fh = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+  try { await fh.sync(); } finally { await fh.close(); }
 }
 
 export class FileContentStore implements ContentStore {
@@ -189,7 +191,7 @@ export class FileContentStore implements ContentStore {
   async adopt(tmpFile: string, digest: string): Promise<void> {
     if (await this.has(digest)) { await rm(tmpFile, { force: true }); return; }
     await rename(tmpFile, this.path(digest));
-    fsyncDir(this.blobDir);
+    await fsyncDir(this.blobDir);
   }
 
   async delete(digest: string): Promise<void> {
@@ -290,7 +292,7 @@ class IngestWriter implements BlobWriter {
     await this.#fh.sync();
     await this.#fh.close();
     await rename(this.#file, this.#store.path(digest));
-    fsyncDir(this.#store.blobDir);
+    await fsyncDir(this.#store.blobDir);
     await rm(this.#dir, { recursive: true, force: true });
     this.#closed = true;
     this.#lock.release();

@@ -12,7 +12,8 @@ export type SysOp =
   | { op: 'mknod'; rel: string; entry: string; type: 'c' | 'b' | 'p'; major: number; minor: number; mode: number; uid?: number; gid?: number; atime: number; mtime: number }
   | { op: 'setxattr'; rel: string; entry: string; name: string; value: Buffer }
   | { op: 'lchown'; rel: string; entry: string; uid: number; gid: number }
-  | { op: 'utimes'; rel: string; entry: string; atime: number; mtime: number };
+  | { op: 'utimes'; rel: string; entry: string; atime: number; mtime: number }
+  | { op: 'syncfs'; rel: ''; entry: string };
 
 /** The tool is missing (not built: `make -C native`). */
 export class FsOpsHelperMissingError extends Error {
@@ -66,12 +67,20 @@ export function encodeSysOps(ops: SysOp[]): Buffer {
       case 'utimes':
         parts.push(Buffer.from('T')); str(o.rel); time(o.atime); time(o.mtime);
         break;
+      case 'syncfs':
+        parts.push(Buffer.from('S'));
+        break;
     }
   }
   return Buffer.concat(parts);
 }
 
 const ERRNO_NAMES: Record<number, string> = { 1: 'EPERM', 2: 'ENOENT', 13: 'EACCES', 17: 'EEXIST', 18: 'EXDEV', 20: 'ENOTDIR', 21: 'EISDIR', 22: 'EINVAL', 28: 'ENOSPC', 40: 'ELOOP', 61: 'ENODATA', 95: 'EOPNOTSUPP' };
+
+/** Writes back everything of the filesystem holding `dir` (syncfs(2)): a layer made durable before it is committed. */
+export function syncFilesystem(dir: string): void {
+  runSysOps(dir, [{ op: 'syncfs', rel: '', entry: '(layer)' }]);
+}
 
 /** Applies `ops` under `root` (an absolute, symlink-free path). Throws UnpackError naming the entry that failed. */
 export function runSysOps(root: string, ops: SysOp[]): void {

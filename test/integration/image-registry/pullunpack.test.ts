@@ -113,7 +113,8 @@ test('a download cut mid-layer is resumed and the unpack sees every byte once', 
   const proxy = await startRegistryProxy(reg.host, { cutBlobAfter: 512 * 1024 });
   const store = openImageStore(join(tmp, 'cut-root'), { driver: 'overlay' });
   t.after(async () => { store.close(); await proxy.stop(); });
-  const res = await pullAndUnpack(`${proxy.host}/pu/img:v1`, { store, client: client(proxy.host) });
+  // (with syncfs before each commit, the durable variant)
+  const res = await pullAndUnpack(`${proxy.host}/pu/img:v1`, { store, client: client(proxy.host), syncLayers: true });
   assert.equal(proxy.cuts, 1);
   assert.equal(res.unpacked, 2);
   const top = store.snapshotter.fsPath(res.chainID);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, symlinkSync, writeFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
-import { encodeSysOps, fsopsPath, runSysOps } from '../../../src/image/unpack/sysops.ts';
+import { encodeSysOps, fsopsPath, runSysOps, syncFilesystem } from '../../../src/image/unpack/sysops.ts';
 import { UnpackError } from '../../../src/image/unpack/errors.ts';
 import { makeTemp, removeTemp } from '../../helpers/rootfs.ts';
 
@@ -125,4 +125,11 @@ test('".." and "." as a last component, and garbage input, are refused', (t) => 
   const cut = encodeSysOps([{ op: 'utimes', rel: 'x', entry: 'x', atime: 0, mtime: 0 }]).subarray(0, 6);
   const r2 = execFileSync('sh', ['-c', `'${fsopsPath()}' '${root}'; echo " rc=$?"`], { input: cut, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
   assert.match(r2, /rc=2/);
+});
+
+test('syncfs of a layer directory; a missing one is a clear error', (t) => {
+  const root = tempRoot(t);
+  writeFileSync(join(root, 'f'), 'data');
+  syncFilesystem(root);
+  assert.throws(() => syncFilesystem(join(root, 'missing')), (e: unknown) => e instanceof UnpackError && /missing/.test(e.message));
 });
