@@ -21,13 +21,10 @@ for entry in src/cli/*-main.ts; do
       --banner:js="var __berth_bundle_url = require('node:url').pathToFileURL(__filename).href;" \
       --outfile="dist/lib/$name.cjs"
     rm -f "dist/lib/$name.mjs"
-    # process.getBuiltinModule: no ESM facade for node:module either.
-    cat > "dist/$name.mjs" <<LAUNCH
-#!$NODE
-const mod = process.getBuiltinModule('node:module');
-mod.enableCompileCache('$BERTH_TOP/build/v8-cache');
-mod.createRequire(import.meta.url)('./lib/$name.cjs');
-LAUNCH
+    # The launcher keeps a V8 code cache per command (scripts/launcher.mjs says why); a new
+    # bundle makes the old caches useless.
+    rm -rf "build/v8-cache/$name"
+    { echo "#!$NODE"; cat scripts/launcher.mjs; } > "dist/$name.mjs"
   else
     esbuild "$entry" --bundle --platform=node --format=esm --target=node26 --log-level=warning \
       --outfile="dist/lib/$name.mjs"

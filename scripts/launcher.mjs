@@ -1,0 +1,50 @@
+// The launcher scripts/build.sh installs as dist/NAME.mjs (with a #! line for Node) in front of
+// the CommonJS bundle dist/lib/NAME.cjs. It runs the bundle through vm.Script with a V8 code
+// cache of its own, one per command, made when the process exits: unlike Node's compile cache
+// (made right after compiling, so holding only the top-level code) it then holds the bytecode
+// of every function the command ran, which otherwise is compiled lazily on every start.
+// Keyed by the bundle's size, mtime and inode (V8 itself only checks the source length) and
+// Node's version; V8 rejects a cache made with other flags, and a rejected or missing cache is
+// written again. Everything here is best effort: without a writable cache dir it just runs.
+// No ESM imports: process.getBuiltinModule builds no ESM facades.
+const fs = process.getBuiltinModule('node:fs');
+const vm = process.getBuiltinModule('node:vm');
+const path = process.getBuiltinModule('node:path');
+const { createRequire } = process.getBuiltinModule('node:module');
+
+const here = import.meta.dirname;
+const name = path.basename(import.meta.filename, '.mjs');
+const bundle = path.join(here, 'lib', `${name}.cjs`);
+const cacheDir = path.join(here, '..', 'build', 'v8-cache', name);
+
+// The command word picks the cache (`state` needs far less code than `run`); a global option's
+// value that happens to be a command name only picks another cache.
+const COMMANDS = new Set(['create', 'start', 'run', 'state', 'kill', 'delete', 'list', 'ls', 'spec', 'exec', 'ps', 'pause', 'resume', 'events', 'update', 'features']);
+const command = process.argv.slice(2).find((a) => COMMANDS.has(a)) ?? 'other';
+
+const st = fs.statSync(bundle, { bigint: true });
+const cacheFile = path.join(cacheDir, `${command}-${st.size}-${st.mtimeNs}-${st.ino}-${process.version}-${process.arch}`);
+let cachedData;
+try {
+  const fd = fs.openSync(cacheFile, 'r');
+  try {
+    // Bytecode runs with our privileges: trust a cache only as far as the bundle itself.
+    const owner = fs.fstatSync(fd).uid;
+    if (owner === process.geteuid() || BigInt(owner) === st.uid) cachedData = fs.readFileSync(fd);
+  } finally { fs.closeSync(fd); }
+} catch { /* first run of this command */ }
+
+const source = fs.readFileSync(bundle, 'utf8');
+const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: bundle, cachedData });
+if (!cachedData || script.cachedDataRejected) {
+  process.once('exit', () => {
+    try {
+      fs.mkdirSync(cacheDir, { recursive: true });
+      const tmp = `${cacheFile}.${process.pid}`;
+      fs.writeFileSync(tmp, script.createCachedData());
+      fs.renameSync(tmp, cacheFile);
+    } catch { /* read-only tree, or another user's: run without */ }
+  });
+}
+const module = { exports: {} };
+script.runInThisContext()(module.exports, createRequire(bundle), module, bundle, path.dirname(bundle));
