@@ -2,7 +2,6 @@
 // index, manifest, config and layers in the content store, layers three at a time. Every
 // blob is verified against its digest before it becomes visible in the store.
 import { PassThrough, type Readable } from 'node:stream';
-import { once } from 'node:events';
 import type { Credentials } from './auth/credentials.ts';
 import { formatReference, manifestReference, parseReference, type Reference } from './reference.ts';
 import { RegistryClient } from './registry/client.ts';
@@ -84,7 +83,7 @@ async function fetchBlobToStore(client: RegistryClient, path: string, desc: Desc
       onBytes: (n) => { current += n; progress.emit({ type: 'layer', id, action: 'downloading', current, total: desc.size }); },
       // A consumer that failed (and destroyed its stream) no longer reads: keep downloading into
       // the store without it; its rejection fails the pull below.
-      onChunk: tee ? async (c) => { if (!tee.destroyed && !tee.write(c) && !tee.destroyed) await Promise.race([once(tee, 'drain'), once(tee, 'close')]); } : undefined,
+      onChunk: tee ? async (c) => { if (!tee.destroyed && !tee.write(c) && !tee.destroyed) await drainOrClose(tee); } : undefined,
     });
   } catch (e) {
     tee?.destroy(e as Error);
@@ -94,6 +93,15 @@ async function fetchBlobToStore(client: RegistryClient, path: string, desc: Desc
   }
   progress.emit({ type: 'layer', id, action: 'complete', current: desc.size, total: desc.size });
   if (tee) { tee.end(); await consumer; } else if (onLayer) await onLayer(desc, streamFromStore(store, desc.digest));
+}
+
+/** Resolves when `s` drains or closes, leaving no listener behind. */
+function drainOrClose(s: PassThrough): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => { s.off('drain', done); s.off('close', done); resolve(); };
+    s.on('drain', done);
+    s.on('close', done);
+  });
 }
 
 function streamFromStore(store: ContentStore, digest: string): Readable {
