@@ -8,6 +8,7 @@
 // {"data": -1, "message": "…"} when the runtime failed; for --exec, a second line carries the
 // exit code. No Node process stays behind: this module only waits for the first line.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { StartError } from './errors.ts';
 
@@ -33,6 +34,8 @@ export interface ConmonRequest {
   stdin: boolean;
   /** argv of a program conmon runs after the container exits (absolute argv[0]). */
   exitCommand?: string[];
+  /** The runtime's --log file: read for the reason when it fails without a word on stderr. */
+  runtimeLog?: string;
   /** Exec a process (spec file) in the running container instead of creating it. */
   execProcessSpec?: string;
 }
@@ -41,6 +44,7 @@ export function conmonArgs(r: ConmonRequest): string[] {
   const a = [
     '--api-version', '1', '-c', r.id, '-u', r.cuuid, '-n', r.name, '-r', r.runtime,
     '--runtime-arg', '--root', '--runtime-arg', r.runtimeRoot,
+    ...(r.runtimeLog ? ['--runtime-arg', '--log', '--runtime-arg', r.runtimeLog] : []),
     '-b', r.bundle, '-p', r.pidFile, '-P', r.conmonPidFile,
     '-l', `k8s-file:${r.logPath}`, '--exit-dir', r.exitDir, '--socket-dir-path', r.socketDir,
     '--log-level', 'error',
@@ -97,8 +101,16 @@ export function startConmon(r: ConmonRequest): Promise<number> {
       else finish(null, m.data);
     });
     sync.on('error', () => { /* reported through close */ });
-    sync.on('close', () => finish(new StartError(`conmon exited before the container was created${stderr.trim() ? `: ${stderr.trim()}` : ''}`)));
+    sync.on('close', () => {
+      const why = stderr.trim() || lastLines(r.runtimeLog);
+      finish(new StartError(`conmon exited before the container was created${why ? `: ${why}` : ''}`, why ? exitCodeFor(why) : 125));
+    });
   });
+}
+
+function lastLines(path: string | undefined): string {
+  if (!path) return '';
+  try { return readFileSync(path, 'utf8').trim().split('\n').slice(-3).join('\n'); } catch { return ''; }
 }
 
 function runtimeFailure(msg: string): string {

@@ -260,6 +260,7 @@ export class Engine {
     rmSync(join(dir, 'attach'), { force: true });
     rmSync(join(dir, 'ctl'), { force: true });
     rmSync(join(dir, 'winsz'), { force: true });
+    rmSync(join(dir, 'runtime.log'), { force: true });
     mountRootfs(this.paths.root, rec.id, c.chainId, join(dir, 'rootfs'));
     try {
       if (c.networkMode !== 'host') await attachNetworks(this, rec);
@@ -280,7 +281,7 @@ export class Engine {
       const cli = this.opts.cli;
       const pid = await startConmon({
         id: rec.id, cuuid: rec.id.slice(0, 16), name: rec.name, runtime: c.runtime, runtimeRoot: this.paths.runtimeRoot,
-        bundle: dir, pidFile: join(dir, 'pidfile'), conmonPidFile: join(dir, 'conmon.pid'), logPath: join(dir, 'ctr.log'),
+        bundle: dir, pidFile: join(dir, 'pidfile'), conmonPidFile: join(dir, 'conmon.pid'), logPath: join(dir, 'ctr.log'), runtimeLog: join(dir, 'runtime.log'),
         logSizeMax: c.logSizeMax, exitDir: this.paths.exits, socketDir: this.paths.sockets, terminal: c.tty, stdin: c.openStdin,
         ...(cli ? { exitCommand: [...cli, '--root', this.paths.root, '--run-root', this.paths.runRoot, 'container', 'cleanup', rec.id] } : {}),
       });

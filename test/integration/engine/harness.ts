@@ -119,11 +119,15 @@ export function snapshot(b: Berth): HostSnapshot {
   const ipam = join(b.root, 'networks', 'ipam');
   for (const n of ls(ipam)) for (const f of ls(join(ipam, n))) if (/^\d+\.\d+\.\d+\.\d+$/.test(f)) leases.push(`${n}/${f}`);
   return {
-    mounts: mountPoints().filter((m) => m.startsWith(b.tmp)),
+    // The netns directory's own bind mount is src/network's (shared by all containers; it goes
+    // with the last netns), not a container's.
+    mounts: mountPoints().filter((m) => m.startsWith(b.tmp) && m !== join(b.runRoot, 'netns')),
     cgroups: cg,
     netns: ls(join(b.runRoot, 'netns')),
-    links: lines('ip', ['-o', 'link', 'show']).map((l) => l.split(':')[1].trim().split('@')[0]).filter((n) => n.startsWith('veth')),
-    iptables: lines('iptables-save', []).filter((l) => /^-A /.test(l) && !/CNI-ISOLATION-STAGE|CNI-FORWARD|CNI-ADMIN/.test(l) || /[0-9a-f]{64}/.test(l)),
+    // Host ends of CNI bridge veths are veth + 8 hex digits; other tools on this machine
+    // (podman's netavark) make their own links and rules, which are not ours to count.
+    links: lines('ip', ['-o', 'link', 'show']).map((l) => l.split(':')[1].trim().split('@')[0]).filter((n) => /^veth[0-9a-f]{8}$/.test(n)),
+    iptables: lines('iptables-save', []).filter((l) => (/^-A /.test(l) && !/CNI-ISOLATION-STAGE|CNI-FORWARD|CNI-ADMIN|NETAVARK/i.test(l)) || /[0-9a-f]{64}/.test(l)),
     conmons,
     files: [...ls(join(b.root, 'containers')), ...ls(join(b.runRoot, 'exits')), ...ls(join(b.runRoot, 'runtime')), ...ls(join(b.root, 'volumes'))].filter((f) => !f.startsWith('.')),
     leases,
