@@ -253,6 +253,13 @@ class IngestWriter implements BlobWriter {
   readonly #dir: string;
   readonly #hash: Hash;
   #closed = false;
+  // Chunks accepted (hashed, counted in offset) but not yet written: written 1 MiB at a time with
+  // one writev, while the next MiB gathers. A network chunk is 16-64 KiB; waiting for a
+  // threadpool write of each one before reading the next held the download back.
+  #pending: Buffer[] = [];
+  #pendingBytes = 0;
+  #fileOffset: number;
+  #inflight: Promise<void> = Promise.resolve();
 
   constructor(store: FileContentStore, expected: { digest: string; size?: number }, lock: Lock, fh: FileHandle, file: string, dir: string, hash: Hash, offset: number) {
     this.#store = store;
@@ -263,6 +270,23 @@ class IngestWriter implements BlobWriter {
     this.#dir = dir;
     this.#hash = hash;
     this.offset = offset;
+    this.#fileOffset = offset;
+  }
+
+  /** Starts writing what is pending (after the write in flight, if any); errors surface on the next await of #inflight. */
+  async #flush(): Promise<void> {
+    await this.#inflight;
+    if (!this.#pendingBytes) return;
+    const bufs = this.#pending;
+    const at = this.#fileOffset;
+    this.#fileOffset += this.#pendingBytes;
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    this.#inflight = this.#fh.writev(bufs, at).then(({ bytesWritten }) => {
+      const want = bufs.reduce((a, b) => a + b.length, 0);
+      if (bytesWritten !== want) throw new Error(`short write to ${this.#file}: ${bytesWritten} of ${want} bytes`);
+    });
+    this.#inflight.catch(() => undefined); // awaited by the next flush, commit or abort
   }
 
   async write(chunk: Buffer): Promise<void> {
@@ -272,9 +296,11 @@ class IngestWriter implements BlobWriter {
       await this.#discard();
       throw new SizeMismatchError(this.#expected.digest, this.#expected.size, actual);
     }
-    await this.#fh.write(chunk, 0, chunk.length, this.offset);
     this.#hash.update(chunk);
     this.offset += chunk.length;
+    this.#pending.push(chunk);
+    this.#pendingBytes += chunk.length;
+    if (this.#pendingBytes >= 1 << 20) await this.#flush();
   }
 
   async commit(): Promise<void> {
@@ -289,6 +315,13 @@ class IngestWriter implements BlobWriter {
       await this.#discard();
       throw new DigestMismatchError(digest, actual);
     }
+    try {
+      await this.#flush();
+      await this.#inflight;
+    } catch (e) {
+      await this.#discard();
+      throw e;
+    }
     await this.#fh.sync();
     await this.#fh.close();
     await rename(this.#file, this.#store.path(digest));
@@ -301,12 +334,18 @@ class IngestWriter implements BlobWriter {
   async abort(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    // What was accepted goes to the file, so that a resume finds offset bytes there (a later
+    // writer re-hashes the file anyway, so a failure here only costs re-downloading).
+    try { await this.#flush(); await this.#inflight; } catch { /* see above */ }
     try { await this.#fh.close(); } finally { this.#lock.release(); }
   }
 
   async #discard(): Promise<void> {
     this.#closed = true;
+    this.#pending = [];
+    this.#pendingBytes = 0;
     try {
+      await this.#inflight.catch(() => undefined);
       await this.#fh.close();
       await rm(this.#dir, { recursive: true, force: true });
     } finally {
