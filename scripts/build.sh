@@ -37,3 +37,6 @@ LAUNCH
   fi
   chmod +x "dist/$name.mjs"
 done
+# The layer unpacker's worker thread (src/image/unpack/threaded.ts looks for it beside the bundles).
+esbuild src/image/unpack/worker.ts --bundle --platform=node --format=esm --target=node26 --log-level=warning \
+  --outfile=dist/lib/unpack-worker.mjs

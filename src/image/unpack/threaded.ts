@@ -16,6 +16,8 @@ import { currentUmask, unpackLayer, type UnpackOptions, type UnpackResult } from
 import type { FromWorker, ToWorker } from './worker.ts';
 
 const WORKER = new URL('./worker.ts', import.meta.url);
+/** scripts/build.sh bundles worker.ts beside the CLI bundles (dist/lib/). */
+const WORKER_BUNDLE = new URL('./unpack-worker.mjs', import.meta.url);
 const MAX_AHEAD = 8 << 20;
 const BATCH = 1 << 20;
 
@@ -76,18 +78,26 @@ function rebuild(e: Extract<FromWorker, { type: 'error' }>['error']): Error {
   return err;
 }
 
-export function workerAvailable(): boolean {
-  return WORKER.protocol === 'file:' && existsSync(fileURLToPath(WORKER));
+function exists(u: URL): boolean {
+  return u.protocol === 'file:' && existsSync(fileURLToPath(u));
+}
+
+/** How a worker can be started here: from the TypeScript source, from the bundle, or not at all. */
+export function workerAvailable(): 'source' | 'bundle' | false {
+  return exists(WORKER) ? 'source' : exists(WORKER_BUNDLE) ? 'bundle' : false;
 }
 
 export async function unpackLayerThreaded(source: AsyncIterable<Buffer | Uint8Array>, targetDir: string, opts: UnpackOptions = {}): Promise<UnpackResult> {
   // The worker cannot read the umask race-free later (another thread may be changing it): fix it now.
   const o: UnpackOptions = { ...opts, umask: opts.umask ?? currentUmask() };
-  if (!workerAvailable()) return unpackLayer(source, targetDir, o);
-  const sources = workerSources();
-  const worker = sources
-    ? new Worker(BOOTSTRAP, { workerData: { dir: targetDir, opts: o, berthSources: sources, berthEntry: WORKER.href } })
-    : new Worker(WORKER, { workerData: { dir: targetDir, opts: o } });
+  const how = workerAvailable();
+  if (!how) return unpackLayer(source, targetDir, o);
+  const sources = how === 'source' ? workerSources() : null;
+  const worker = how === 'bundle'
+    ? new Worker(WORKER_BUNDLE, { workerData: { dir: targetDir, opts: o } })
+    : sources
+      ? new Worker(BOOTSTRAP, { workerData: { dir: targetDir, opts: o, berthSources: sources, berthEntry: WORKER.href } })
+      : new Worker(WORKER, { workerData: { dir: targetDir, opts: o } });
   let ahead = 0;
   let acked: (() => void) | null = null;
   let settled = false;

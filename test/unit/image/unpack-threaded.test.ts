@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, statSync } from 'node:fs';
+import { lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packTar, TruncatedTarError, type PackItem } from '../../../src/image/tar/index.ts';
 import { unpackLayer, HostileLayerError, DiffIdMismatchError } from '../../../src/image/unpack/index.ts';
@@ -55,7 +55,27 @@ const items: PackItem[] = [
 ];
 
 test('the worker source is found (not a bundled build)', () => {
-  assert.equal(workerAvailable(), true);
+  assert.equal(workerAvailable(), 'source');
+});
+
+test('bundled (as scripts/build.sh does): the worker bundle beside the code is used', async (t) => {
+  const [dir, out] = dirs(t, 'bundle', 'out');
+  const top = join(import.meta.dirname, '..', '..', '..');
+  const esbuild = join(top, 'node_modules', '.bin', 'esbuild');
+  const entry = join(dir, 'entry.ts');
+  writeFileSync(entry, `import { unpackLayerThreaded, workerAvailable } from ${JSON.stringify(join(top, 'src/image/unpack/threaded.ts'))};
+import { createReadStream } from 'node:fs';
+const r = await unpackLayerThreaded(createReadStream(process.argv[2]), process.argv[3]);
+console.log(JSON.stringify({ how: workerAvailable(), entries: r.entries }));
+`);
+  const common = ['--bundle', '--platform=node', '--format=esm', '--target=node26', '--log-level=warning'];
+  execFileSync(esbuild, [entry, ...common, `--outfile=${join(dir, 'lib', 'main.mjs')}`]);
+  execFileSync(esbuild, [join(top, 'src/image/unpack/worker.ts'), ...common, `--outfile=${join(dir, 'lib', 'unpack-worker.mjs')}`]);
+  const layer = join(dir, 'layer.tar');
+  writeFileSync(layer, await tarOf(items));
+  const res = JSON.parse(execFileSync(process.execPath, [join(dir, 'lib', 'main.mjs'), layer, out], { encoding: 'utf8' }));
+  assert.deepEqual(res, { how: 'bundle', entries: items.length });
+  assert.equal(statSync(join(out, 'tmp')).mode & 0o7777, 0o1777);
 });
 
 test('a worker thread unpacks the same tree as the main thread, modes unmasked', async (t) => {
