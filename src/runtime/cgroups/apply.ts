@@ -1,5 +1,5 @@
 // Effects: create a planned cgroup and move a process in, update it, remove it.
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync, rmdirSync } from 'node:fs';
 import { posix } from 'node:path';
 import { CgroupError, CgroupFsError } from './errors.ts';
 import { applyWrites, errno, mkdirp, readOpt, rmdirRetry, writeValue } from './fsops.ts';
@@ -12,6 +12,8 @@ import type { LinuxResources } from './types.ts';
  * them down from the nearest ancestor that has them (runc does the same).
  */
 function fillCpuset(dir: string): void {
+  // Most hierarchies aren't cpuset's: a cheap existence check instead of a thrown ENOENT each.
+  if (!existsSync(posix.join(dir, 'cpuset.cpus'))) return;
   for (const file of ['cpuset.cpus', 'cpuset.mems']) {
     const chain: string[] = [];
     let d = dir;
@@ -87,8 +89,17 @@ function subdirs(dir: string): string[] {
   }
 }
 
-/** rmdir children first: the container may have made its own sub-cgroups. */
+/** rmdir children first: the container may have made its own sub-cgroups. Most have none, so
+ * the rmdir is tried first and the directory (dozens of control files) listed only if refused. */
 async function removeTree(dir: string, timeoutMs: number): Promise<void> {
+  try {
+    rmdirSync(dir);
+    return;
+  } catch (e) {
+    const code = errno(e);
+    if (code === 'ENOENT') return;
+    if (code !== 'EBUSY' && code !== 'ENOTEMPTY') throw new CgroupFsError('rmdir', dir, e);
+  }
   for (const s of subdirs(dir)) await removeTree(s, timeoutMs);
   await rmdirRetry(dir, timeoutMs);
 }
