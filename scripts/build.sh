@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds native/ with the system C compiler and bundles each CLI entry point (src/cli/NAME-main.ts)
-# into dist/lib/NAME.mjs (berth-runtime: dist/lib/berth-runtime.cjs), with a tiny launcher dist/NAME.mjs
-# that turns on V8's compile cache first.
+# into dist/lib/NAME.mjs, with a tiny launcher dist/NAME.mjs that turns on V8's compile cache first
+# (berth-runtime: dist/lib/berth-runtime.cjs behind scripts/launcher.mjs and its own code cache).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$BERTH_TOP"
@@ -19,12 +19,21 @@ for entry in src/cli/*-main.ts; do
     esbuild "$entry" --bundle --platform=node --format=cjs --target=node26 --log-level=warning \
       --define:import.meta.url=__berth_bundle_url \
       --banner:js="var __berth_bundle_url = require('node:url').pathToFileURL(__filename).href;" \
-      --outfile="dist/lib/$name.cjs"
+      --outfile="dist/lib/$name.cjs.new"
     rm -f "dist/lib/$name.mjs"
-    # The launcher keeps a V8 code cache per command (scripts/launcher.mjs says why); a new
-    # bundle makes the old caches useless.
-    rm -rf "build/v8-cache/$name"
-    { echo "#!$NODE"; cat scripts/launcher.mjs; } > "dist/$name.mjs"
+    # Replaced only when changed, and by rename: a CLI running meanwhile never sees a half-written
+    # file (ETXTBSY, truncated source), and an unchanged bundle keeps its code caches.
+    if cmp -s "dist/lib/$name.cjs.new" "dist/lib/$name.cjs"; then
+      rm -f "dist/lib/$name.cjs.new"
+    else
+      mv -f "dist/lib/$name.cjs.new" "dist/lib/$name.cjs"
+      # The launcher keeps a V8 code cache per command (scripts/launcher.mjs says why), keyed by
+      # the bundle's inode and mtime: the old ones are now useless.
+      rm -rf "build/v8-cache/$name"
+    fi
+    { echo "#!$NODE"; cat scripts/launcher.mjs; } > "dist/$name.mjs.new"
+    chmod +x "dist/$name.mjs.new"
+    if cmp -s "dist/$name.mjs.new" "dist/$name.mjs"; then rm -f "dist/$name.mjs.new"; else mv -f "dist/$name.mjs.new" "dist/$name.mjs"; fi
   else
     esbuild "$entry" --bundle --platform=node --format=esm --target=node26 --log-level=warning \
       --outfile="dist/lib/$name.mjs"
