@@ -10,6 +10,7 @@ import { unpackLayer } from '../unpack/unpack.ts';
 import type { Snapshotter } from './snapshotter.ts';
 import { chainIDs } from './chain.ts';
 import { LayerStacker } from './stack.ts';
+import { removeStaleExtracts } from './stale.ts';
 import { parallel } from '../registry/parallel.ts';
 
 export { chainIDs };
@@ -36,6 +37,7 @@ export async function unpackLayerToSnapshot(sn: Snapshotter, layer: LayerToUnpac
   const lock = await acquireLock(join(locks, `${layer.chainID.replace(/^sha256:/, '')}.lock`));
   try {
     if (sn.stat(layer.chainID)?.kind === 'committed') return false;
+    removeStaleExtracts(sn, layer.chainID);
     const key = `extract-${process.pid}-${randomBytes(4).toString('hex')} ${layer.chainID}`;
     sn.prepare(key, layer.parent, { labels: { 'berth.unpack': layer.chainID } });
     try {

@@ -13,6 +13,7 @@ import { syncFilesystem } from '../unpack/sysops.ts';
 import { unpackLayerThreaded } from '../unpack/threaded.ts';
 import { chainIDs } from './chain.ts';
 import type { Snapshotter } from './snapshotter.ts';
+import { removeStaleExtracts } from './stale.ts';
 
 export class LayerCountMismatchError extends Error {
   readonly diffIDs: number;
@@ -90,6 +91,7 @@ export class LayerStacker {
     try {
       lock = await acquireLock(join(locks, `${chainID.replace(/^sha256:/, '')}.lock`));
       if (sn.stat(chainID)?.kind === 'committed') { stream.resume(); lock.release(); done.resolve(); return; }
+      removeStaleExtracts(sn, chainID);
       key = `extract-${process.pid}-${randomBytes(4).toString('hex')} ${chainID}`;
       sn.prepare(key, undefined, { labels: { 'berth.unpack': chainID } });
       await unpackLayerThreaded(stream, sn.fsPath(key), {

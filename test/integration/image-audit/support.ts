@@ -1,10 +1,15 @@
 // Fixtures for the issue-4 audit tests: images made of arbitrary layer bytes pushed through the
 // registry's own HTTP API (so that hostile or unusual layers reach the registry unchanged), and
 // a consistency check of a berth root after a test.
-import { createHash } from 'node:crypto';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gunzipSync, zstdDecompressSync } from 'node:zlib';
+import { gunzipSync, gzipSync, zstdDecompressSync } from 'node:zlib';
 import { packTar, type PackItem } from '../../../src/image/tar/index.ts';
 
 export const sha256 = (b: Buffer | string) => 'sha256:' + createHash('sha256').update(b).digest('hex');
@@ -77,3 +82,76 @@ export function checkBlobs(root: string): string[] {
 
 /** Files and dirs directly in `dir` (sorted), empty when it does not exist. */
 export const entries = (dir: string): string[] => existsSync(dir) ? readdirSync(dir).sort() : [];
+
+// ── a counting, throttling proxy and a killable CLI ──
+
+export interface SeenRequest { method: string; path: string; range?: string; status?: number; start: number; end?: number; bytes: number }
+export interface CountingProxy { host: string; seen: SeenRequest[]; blobGets(digest: string): SeenRequest[]; stop(): Promise<void> }
+
+/** An HTTP proxy in front of `target` (host:port) that records every request (with its time
+ * window and body bytes) and sends blob GET bodies at most `bytesPerSec` (when set). */
+export async function startCountingProxy(target: string, opts: { bytesPerSec?: number } = {}): Promise<CountingProxy> {
+  const [thost, tport] = [target.slice(0, target.lastIndexOf(':')), Number(target.slice(target.lastIndexOf(':') + 1))];
+  const seen: SeenRequest[] = [];
+  const server = http.createServer((req, res) => {
+    const e: SeenRequest = { method: req.method ?? '', path: req.url ?? '', range: req.headers.range, start: Date.now(), bytes: 0 };
+    seen.push(e);
+    const up = http.request({ host: thost, port: tport, method: req.method, path: req.url, headers: req.headers }, (ures) => {
+      e.status = ures.statusCode;
+      res.writeHead(ures.statusCode ?? 502, ures.headers);
+      const throttle = opts.bytesPerSec && req.method === 'GET' && /\/blobs\/sha256:/.test(req.url ?? '');
+      ures.on('data', (c: Buffer) => {
+        e.bytes += c.length;
+        res.write(c);
+        if (throttle) {
+          ures.pause();
+          setTimeout(() => ures.resume(), (c.length / opts.bytesPerSec!) * 1000);
+        }
+      });
+      ures.on('end', () => { e.end = Date.now(); res.end(); });
+      ures.on('error', () => res.destroy());
+    });
+    up.on('error', () => res.destroy());
+    res.on('close', () => { if (!res.writableFinished) up.destroy(); });
+    req.pipe(up);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const port = (server.address() as AddressInfo).port;
+  return {
+    host: `127.0.0.1:${port}`, seen,
+    blobGets: (digest) => seen.filter((s) => s.method === 'GET' && s.path.endsWith(`/blobs/${digest}`)),
+    stop: async () => { server.closeAllConnections(); await new Promise((r) => server.close(r)); },
+  };
+}
+
+const MAIN = fileURLToPath(new URL('../../../src/cli/berth-main.ts', import.meta.url));
+
+export interface BerthProc { child: ChildProcess; done: Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> }
+
+/** Starts `berth --root DIR/root … ARGS` (state isolated under `dir`, like image-cli/cli.ts) and
+ * returns the process, so that a test can kill it. */
+export function startBerth(dir: string, args: string[], env: Record<string, string> = {}): BerthProc {
+  const child = spawn(process.execPath, [MAIN, '--root', join(dir, 'root'), '--run-root', join(dir, 'run'), ...args], {
+    env: {
+      ...process.env, BERTH_AUTH_FILE: join(dir, 'auth.json'), BERTH_REGISTRIES_CONFIG: join(dir, 'registries.json'), DOCKER_CONFIG: join(dir, 'docker'),
+      BERTH_SNAPSHOTTER: 'copy', ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+  const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+  const done = new Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }>((resolve) => {
+    child.on('close', (code, signal) => { clearTimeout(timer); resolve({ code, signal, stdout, stderr }); });
+  });
+  return { child, done };
+}
+
+/** Random (incompressible) bytes as a gzip layer holding one file `name`. */
+export async function bigLayer(name: string, size: number): Promise<{ data: Buffer; diffId: string }> {
+  const tar = await tarOf([{ entry: { name, type: 'file', mode: 0o644 }, body: randomBytes(size) }]);
+  return { data: gzipSync(tar, { level: 1 }), diffId: sha256(tar) };
+}
