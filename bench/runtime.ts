@@ -2,7 +2,10 @@
 // bundle, berth-runtime beside runc and crun, interleaved round by round so that machine noise
 // hits every runtime alike. Prints medians, p90 and the ratio to berth-runtime.
 //
-//   node bench/runtime.ts [--rounds 40] [--only berth-runtime,runc]
+//   node bench/runtime.ts [--rounds 40] [--only berth-runtime,runc] [--also NAME=PATH ...]
+//
+// --also adds another build of berth-runtime under NAME (e.g. an older commit's bundle, for a
+// before/after figure); it is run exactly like the one on PATH.
 //
 // crun 1.8 refuses this host's hybrid cgroup layout; it runs inside a private mount namespace
 // where an empty file hides /sys/fs/cgroup/unified/cgroup.controllers (nothing global changes).
@@ -12,7 +15,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { makeBusyboxRootfs, makeTemp, removeTemp } from '../test/helpers/rootfs.ts';
 
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '40' }, only: { type: 'string' } } });
+const { values } = parseArgs({ options: { rounds: { type: 'string', default: '40' }, only: { type: 'string' }, also: { type: 'string', multiple: true } } });
 const rounds = Number(values.rounds);
 
 interface Runner { name: string; argv: (bundle: string, id: string) => string[]; root: string }
@@ -36,6 +39,12 @@ writeFileSync(cfgPath, JSON.stringify(cfg));
 const runners: Runner[] = [];
 const berth = which('berth-runtime');
 if (berth) runners.push({ name: 'berth-runtime', root: join(work, 'root-berth'), argv: (b, id) => [berth, '--root', join(work, 'root-berth'), 'run', '--bundle', b, id] });
+for (const spec of values.also ?? []) {
+  const [name, path] = spec.split('=', 2);
+  if (!name || !path) throw new Error(`--also wants NAME=PATH, got ${spec}`);
+  const root = join(work, `root-${name}`);
+  runners.push({ name, root, argv: (b, id) => [path, '--root', root, 'run', '--bundle', b, id] });
+}
 if (which('runc')) runners.push({ name: 'runc', root: join(work, 'root-runc'), argv: (b, id) => ['runc', '--root', join(work, 'root-runc'), 'run', '--bundle', b, id] });
 let crunNs: string | null = null;
 if (which('crun')) {
