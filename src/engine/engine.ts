@@ -18,6 +18,7 @@ import { attachNetworks, attachOne, detachNetworks, networkName, refreshPeerHost
 import { containerDir, enginePaths, type EngineOptions, type EnginePaths } from './paths.ts';
 import { isMounted, mountRootfs, removeSnapshot, unmountRootfs } from './rootfs.ts';
 import { findRuntime, runtimeCall } from './runtime.ts';
+import { recordEvent } from './events.ts';
 import { buildSpec, effectiveCaps, hostCaps } from './spec.ts';
 import { EngineStore } from './store.ts';
 import { initialState, type ContainerConfig, type ContainerRecord, type MountSpec, type RestartPolicy } from './types.ts';
@@ -166,6 +167,7 @@ export class Engine {
     if (config.entrypoint.length + config.cmd.length === 0) throw new EngineError('no command specified');
     const rec: ContainerRecord = { id, name, created: new Date().toISOString(), config, state: initialState() };
     this.store.insert(rec);
+    recordEvent(this.paths, { id, name, action: 'create' });
     const dir = this.dir(id);
     try {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -230,6 +232,7 @@ export class Engine {
     rec.state.pid = 0;
     rec.state.oomKilled = existsSync(join(this.dir(rec.id), 'oom'));
     this.store.saveState(rec.id, rec.state);
+    recordEvent(this.paths, { id: rec.id, name: rec.name, action: 'die', exitCode: rec.state.exitCode });
     return rec;
   }
 
@@ -274,7 +277,7 @@ export class Engine {
         id: rec.id, config: c, rootfs: join(dir, 'rootfs'), user, netnsPath: rec.state.netnsPath,
         hostsPath: join(dir, 'hosts'), hostnamePath: join(dir, 'hostname'), resolvConfPath: join(dir, 'resolv.conf'),
         mountSources: c.mounts.map((m) => m.type === 'volume' ? this.store.volumeMountpoint(m.source) : m.source),
-        seccomp, availableCaps, initPath: c.init ? INIT_CANDIDATES.find((p) => existsSync(p)) : undefined, hostHostname: osHostname(),
+        seccomp, availableCaps, cgroupParent: this.paths.cgroupParent, initPath: c.init ? INIT_CANDIDATES.find((p) => existsSync(p)) : undefined, hostHostname: osHostname(),
       });
       if (c.tty && c.consoleSize) spec.process!.consoleSize = c.consoleSize;
       writeFileSync(join(dir, 'config.json'), renderSpec(spec));
@@ -298,6 +301,7 @@ export class Engine {
       rec.state.oomKilled = false;
       rec.state.stoppedByUser = false;
       this.store.saveState(rec.id, rec.state);
+      recordEvent(this.paths, { id: rec.id, name: rec.name, action: 'start' });
     } catch (e) {
       rec.state.error = (e as Error).message;
       rec.state.pid = 0;
@@ -466,6 +470,7 @@ export class Engine {
     rmSync(this.exitFile(rec.id), { force: true });
     rmSync(join(this.paths.sockets, rec.id.slice(0, 16)), { force: true });
     this.store.delete(rec.id);
+    recordEvent(this.paths, { id: rec.id, name: rec.name, action: 'destroy' });
     if (opts.volumes) {
       for (const m of rec.config.mounts) {
         if (m.type === 'volume' && m.anonymous) await this.removeVolume(m.source).catch(() => {});

@@ -14,7 +14,6 @@ import { gunzipSync } from 'node:zlib';
 import { openImageStore, type ImageStore } from '../image/store/index.ts';
 import { sha256Digest } from '../image/store/content.ts';
 import { unpackImage } from '../image/snapshots/index.ts';
-import { pullAndUnpack } from '../image/pullunpack.ts';
 import { normalizeReference, InvalidReferenceError } from '../image/reference.ts';
 import { hostPlatform, type ImageConfig, type Manifest } from '../image/types.ts';
 import { ImageUnknownError } from './errors.ts';
@@ -70,6 +69,8 @@ export async function resolveImage(root: string, image: string, policy: PullPoli
       } else {
         try {
           // Layers unpack while they download (the unpacked() below then finds them committed).
+          // Loaded only for a pull: the registry client brings http, https, tls and zlib along.
+          const { pullAndUnpack } = await import('../image/pullunpack.ts');
           const r = await pullAndUnpack(name, { store, platform });
           rec = store.metadata.put({
             name: r.reference, target: { mediaType: r.mediaType, digest: r.digest, size: 0 },

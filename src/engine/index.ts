@@ -18,4 +18,6 @@ export { conmonArgs, parseSyncMessage, startConmon, exitCodeFor } from './conmon
 export { findRuntime, runtimeCall } from './runtime.ts';
 export { execInContainer, execProcessSpec } from './exec.ts';
 export type { ExecRequest } from './exec.ts';
+export { recordEvent, eventsPath } from './events.ts';
+export type { EngineEvent, EventAction } from './events.ts';
 export * from './errors.ts';

@@ -12,6 +12,8 @@ export interface EngineOptions {
   runRoot?: string;
   /** Default OCI runtime: a name on PATH or a path (default berth-runtime). */
   runtime?: string;
+  /** Parent cgroup of containers (default berth, or $BERTH_CGROUP_PARENT). */
+  cgroupParent?: string;
   /** Where the CNI plugins are (default src/network's). */
   cniPath?: string[];
 }
@@ -31,6 +33,7 @@ export interface EnginePaths {
   locks: string;
   netns: string;
   sockets: string;
+  cgroupParent: string;
 }
 
 export function enginePaths(opts: EngineOptions = {}): EnginePaths {
@@ -47,6 +50,7 @@ export function enginePaths(opts: EngineOptions = {}): EnginePaths {
     locks: join(runRoot, 'locks'),
     netns: join(runRoot, 'netns'),
     sockets: join(runRoot, 'socket'),
+    cgroupParent: opts.cgroupParent ?? process.env.BERTH_CGROUP_PARENT ?? 'berth',
   };
 }
 

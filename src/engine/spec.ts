@@ -75,6 +75,8 @@ export interface SpecInputs {
   seccomp?: LinuxSeccomp;
   /** Host path of an init binary to bind at /sbin/docker-init when --init. */
   initPath?: string;
+  /** cgroup directory the container's goes under (default berth: /sys/fs/cgroup/<ctrl>/berth/<id>). */
+  cgroupParent?: string;
   /** What "ALL" and --privileged mean (default: every known capability). */
   availableCaps?: string[];
   /** Hostname of the host (for --network host). */
@@ -156,7 +158,7 @@ export function buildSpec(inp: SpecInputs): Spec {
         { type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' },
         ...(hostNet ? [] : [{ type: 'network' as const, ...(inp.netnsPath ? { path: inp.netnsPath } : {}) }]),
       ],
-      cgroupsPath: `/berth/${inp.id}`,
+      cgroupsPath: `/${inp.cgroupParent ?? 'berth'}/${inp.id}`,
       resources,
       ...(c.privileged ? {} : { maskedPaths: [...DOCKER_MASKED_PATHS], readonlyPaths: [...DOCKER_READONLY_PATHS] }),
       ...(inp.seccomp && !c.privileged ? { seccomp: inp.seccomp as unknown as Seccomp } : {}),

@@ -2,7 +2,8 @@
 // CLI (node src/cli/berth-main.ts), a snapshot of host resources to prove nothing leaked, and a
 // teardown that removes every container, volume and network the test made, then the roots.
 import { execFile, spawn, spawnSync, type SpawnOptions } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
+import assert from 'node:assert/strict';
 import { join, resolve } from 'node:path';
 import { makeTemp, removeTemp } from '../../helpers/rootfs.ts';
 import { mountPoints } from '../../../src/engine/rootfs.ts';
@@ -27,12 +28,26 @@ export class Berth {
   readonly root: string;
   readonly runRoot: string;
   readonly runtime: string;
+  /** A cgroup parent of its own, so that its containers' cgroups can be told from others'. */
+  readonly cgroupParent: string;
 
   constructor(runtime = defaultRuntime()) {
     this.tmp = makeTemp('berth-test-engine-');
     this.root = join(this.tmp, 'root');
     this.runRoot = join(this.tmp, 'run');
     this.runtime = runtime;
+    this.cgroupParent = `berth-test-${process.pid}-${this.tmp.slice(-6)}`;
+  }
+
+  get env(): NodeJS.ProcessEnv {
+    return { ...process.env, BERTH_CGROUP_PARENT: this.cgroupParent };
+  }
+
+  /** Ids of every container this engine made (from its events log). */
+  ids(): Set<string> {
+    try {
+      return new Set(readFileSync(join(this.runRoot, 'events.log'), 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { id: string }).id));
+    } catch { return new Set(); }
   }
 
   argv(args: string[]): string[] {
@@ -41,7 +56,7 @@ export class Berth {
 
   run(args: string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<Result> {
     return new Promise((res) => {
-      const child = execFile(process.execPath, this.argv(args), { timeout: opts.timeoutMs ?? 60_000, maxBuffer: 32 << 20 }, (err, stdout, stderr) => {
+      const child = execFile(process.execPath, this.argv(args), { env: this.env, timeout: opts.timeoutMs ?? 60_000, maxBuffer: 32 << 20 }, (err, stdout, stderr) => {
         const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1) : 0;
         res({ code, stdout: String(stdout), stderr: String(stderr) });
       });
@@ -58,7 +73,7 @@ export class Berth {
   }
 
   spawn(args: string[], opts: SpawnOptions = {}) {
-    return spawn(process.execPath, this.argv(args), opts);
+    return spawn(process.execPath, this.argv(args), { env: this.env, ...opts });
   }
 
   /** Removes every container, volume and network, then the roots (and anything mounted there). */
@@ -76,6 +91,7 @@ export class Berth {
         }
       }
     } finally {
+      for (const ctrl of ls('/sys/fs/cgroup')) { try { rmdirSync(join('/sys/fs/cgroup', ctrl, this.cgroupParent)); } catch { /* none or busy */ } }
       for (const m of mountPoints().filter((p) => p.startsWith(this.tmp + '/')).reverse()) spawnSync('umount', ['-l', m]);
       removeTemp(this.tmp);
     }
@@ -105,7 +121,8 @@ function ls(dir: string): string[] {
 /** Everything a container could leave behind on the host. */
 export function snapshot(b: Berth): HostSnapshot {
   const cg: string[] = [];
-  for (const ctrl of ls('/sys/fs/cgroup')) for (const d of ls(join('/sys/fs/cgroup', ctrl, 'berth'))) if (/^[0-9a-f]{64}$/.test(d)) cg.push(`${ctrl}/${d}`);
+  for (const ctrl of ls('/sys/fs/cgroup')) for (const d of ls(join('/sys/fs/cgroup', ctrl, b.cgroupParent))) if (/^[0-9a-f]{64}$/.test(d)) cg.push(`${ctrl}/${d}`);
+  const ids = b.ids();
   const conmons: string[] = [];
   for (const p of ls('/proc').filter((x) => /^\d+$/.test(x))) {
     try {
@@ -127,9 +144,22 @@ export function snapshot(b: Berth): HostSnapshot {
     // Host ends of CNI bridge veths are veth + 8 hex digits; other tools on this machine
     // (podman's netavark) make their own links and rules, which are not ours to count.
     links: lines('ip', ['-o', 'link', 'show']).map((l) => l.split(':')[1].trim().split('@')[0]).filter((n) => /^veth[0-9a-f]{8}$/.test(n)),
-    iptables: lines('iptables-save', []).filter((l) => (/^-A /.test(l) && !/CNI-ISOLATION-STAGE|CNI-FORWARD|CNI-ADMIN|NETAVARK/i.test(l)) || /[0-9a-f]{64}/.test(l)),
+    // Rules naming one of this engine's containers (CNI comments carry the container id).
+    iptables: lines('iptables-save', []).filter((l) => [...(l.match(/[0-9a-f]{64}/g) ?? [])].some((id) => ids.has(id))),
     conmons,
     files: [...ls(join(b.root, 'containers')), ...ls(join(b.runRoot, 'exits')), ...ls(join(b.runRoot, 'runtime')), ...ls(join(b.root, 'volumes'))].filter((f) => !f.startsWith('.')),
     leases,
   };
+}
+
+/** Fails when anything is on the host now that was not there at `before` (what went away since,
+ * e.g. other tests' resources, does not count). */
+export function assertNoLeaks(b: Berth, before: HostSnapshot): void {
+  const now = snapshot(b);
+  const leaked: Partial<Record<keyof HostSnapshot, string[]>> = {};
+  for (const k of Object.keys(now) as (keyof HostSnapshot)[]) {
+    const extra = now[k].filter((x) => !before[k].includes(x));
+    if (extra.length) leaked[k] = extra;
+  }
+  assert.deepEqual(leaked, {}, 'resources left behind');
 }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { isRoot } from '../../helpers/rootfs.ts';
 import { buildOciLayout, skopeoPush } from '../../helpers/images.ts';
 import { startRegistry } from '../../helpers/registry.ts';
-import { Berth, snapshot } from './harness.ts';
+import { assertNoLeaks, Berth, snapshot } from './harness.ts';
 
 const skip = !isRoot && 'needs root';
 
@@ -125,5 +125,5 @@ test('attach, cp, top, stats, system df/prune, info, version', { skip }, async (
   assert.match(pruned, /Deleted Containers:\n[0-9a-f]{64}\n/);
   assert.match(pruned, /Deleted Networks:\nberth-test-unused\n/);
   assert.equal((await b.ok(['ps', '-aq'])).trim(), '');
-  assert.deepEqual(snapshot(b), before);
+  assertNoLeaks(b, before);
 });

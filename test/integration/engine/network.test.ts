@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { get } from 'node:http';
 import { isRoot } from '../../helpers/rootfs.ts';
 import { freePort } from '../../helpers/registry.ts';
-import { Berth, snapshot } from './harness.ts';
+import { assertNoLeaks, Berth, snapshot } from './harness.ts';
 
 const skip = !isRoot && 'needs root';
 
@@ -49,7 +49,7 @@ test('-p publishes busybox httpd on the host', { skip }, async (t) => {
   assert.equal(dup.code, 125);
   await b.ok(['rm', '-f', 'berth-test-web']);
   await assert.rejects(fetchText(`http://127.0.0.1:${port}/`));
-  assert.deepEqual(snapshot(b), before);
+  assertNoLeaks(b, before);
 });
 
 test('containers on a user network reach each other by name', { skip }, async (t) => {
@@ -91,7 +91,7 @@ test('containers on a user network reach each other by name', { skip }, async (t
   assert.equal((await b.ok(['run', '--rm', '--network', 'none', 'busybox', 'sh', '-c', 'ls /sys/class/net | sort | tr "\\n" " "'])).trim(), 'lo');
   assert.match(await b.ok(['run', '--rm', '--network', 'host', 'busybox', 'ls', '/sys/class/net']), /lo/);
   await b.ok(['rm', '-f', 'berth-test-srv', 'berth-test-late']);
-  assert.deepEqual(snapshot(b), before);
+  assertNoLeaks(b, before);
   await b.ok(['network', 'rm', 'berth-test-net']);
   assert.doesNotMatch(await b.ok(['network', 'ls']), /berth-test-net/);
 });

@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { isRoot } from '../../helpers/rootfs.ts';
-import { Berth, snapshot } from './harness.ts';
+import { assertNoLeaks, Berth, snapshot } from './harness.ts';
 
 const skip = !isRoot && 'needs root';
 
@@ -41,7 +41,7 @@ test('run --rm: output and docker exit codes', { skip }, async (t) => {
   assert.equal(ef, 'yes\n');
   // --rm left nothing: no container, mount, cgroup, netns, veth, rule, conmon, file or lease.
   assert.equal((await b.ok(['ps', '-aq'])).trim(), '');
-  assert.deepEqual(snapshot(b), before);
+  assertNoLeaks(b, before);
 });
 
 test('bad input fails cleanly with nothing half-created', { skip }, async (t) => {
@@ -129,7 +129,7 @@ test('run -d, logs, exec, stop (TERM trapped; KILL after the timeout), rm', { sk
   assert.equal((await waiter).stdout.trim(), '10');
   await b.ok(['rm', 'berth-test-d', 'berth-test-stubborn']);
   assert.equal((await b.ok(['ps', '-aq'])).trim(), '');
-  assert.deepEqual(snapshot(b), before);
+  assertNoLeaks(b, before);
 });
 
 test('run -i pipes stdin; run -it through a pty', { skip }, async (t) => {

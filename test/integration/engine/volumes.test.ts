@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { isRoot } from '../../helpers/rootfs.ts';
-import { Berth, snapshot } from './harness.ts';
+import { assertNoLeaks, Berth, snapshot } from './harness.ts';
 
 const skip = !isRoot && 'needs root';
 
@@ -44,7 +44,7 @@ test('a named volume survives its container; ro is enforced; rm -v removes anony
   assert.match(pruned, /Deleted Volumes:\n[0-9a-f]{64}\n/);
   await b.ok(['volume', 'rm', 'berth-test-vol', 'berth-test-auto']);
   assert.equal((await b.ok(['volume', 'ls', '-q'])).trim(), '');
-  assert.deepEqual(snapshot(b), before);
+  assertNoLeaks(b, before);
 });
 
 test('tmpfs mounts, --read-only root, bind mounts', { skip }, async (t) => {
