@@ -2,7 +2,6 @@
 // each command lives in berth/<name>.ts and is loaded only when used.
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { EngineError } from '../engine/errors.ts';
 import { FlagError, helpText, parseFlags, type FlagDef } from './berth/flags.ts';
 import { makeContext, type Globals } from './berth/context.ts';
@@ -43,7 +42,9 @@ function selfCommand(): string[] {
 
 function attachHelperPath(): string {
   if (process.env.BERTH_ATTACH) return process.env.BERTH_ATTACH;
-  const here = dirname(fileURLToPath(import.meta.url));
+  // From the script's path (src/cli/berth-main.ts, dist/berth.mjs or dist/lib/berth.*): works
+  // for the sources, an ESM bundle and a CommonJS one (which has no import.meta).
+  const here = dirname(resolve(process.argv[1] ?? '.'));
   for (const rel of ['../../build/berth-attach', '../build/berth-attach', '../../../build/berth-attach']) {
     const p = resolve(here, rel);
     if (existsSync(p)) return p;
