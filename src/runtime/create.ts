@@ -19,7 +19,7 @@ import type { Spec } from '../oci/index.ts';
 import { probeHost } from './host.ts';
 import { rootlessCgroup, writeIdMaps } from './rootless.ts';
 import { planCreate, renderPlan } from './planner.ts';
-import { detectCgroups, joinCgroup, planCgroup, prepareCgroup } from './cgroups/index.ts';
+import { joinCgroup, planCgroup, prepareCgroup } from './cgroups/index.ts';
 import { startHelper, HelperError, type HelperSession, type StdioSlot } from './helper.ts';
 
 export interface CreateOptions {
@@ -61,7 +61,7 @@ export async function prepareCreate(opts: CreateOptions): Promise<Prepared> {
   }
   const host = probeHost();
   // The spec's numeric fields may be bigints where config.json holds values above 2^53.
-  let cgroup: CgroupPlan | null = planCgroup((spec.linux ?? {}) as Parameters<typeof planCgroup>[0], opts.id, detectCgroups());
+  let cgroup: CgroupPlan | null = planCgroup((spec.linux ?? {}) as Parameters<typeof planCgroup>[0], opts.id, host.cgroup);
   if (!host.root) {
     const r = rootlessCgroup(cgroup);
     cgroup = r.cgroup;

@@ -4,29 +4,11 @@
 // parsers are pure so tests can feed them fixtures.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import type { NsName } from './plan.ts';
-
-export interface CgroupHierarchy {
-  /** Where the hierarchy is mounted on the host, e.g. /sys/fs/cgroup/cpu,cpuacct. */
-  mountPoint: string;
-  /** v1 controllers bound to it (`name=systemd` for a named hierarchy); [] for cgroup2. */
-  controllers: string[];
-  /** The mount's root inside the hierarchy (mountinfo field 4), usually '/'. */
-  root: string;
-  /** This process's cgroup in the hierarchy, from /proc/self/cgroup ('/' when not listed). */
-  own: string;
-}
-
-export interface CgroupFacts {
-  /** 2 when /sys/fs/cgroup is a pure cgroup2 (unified) hierarchy, 1 otherwise. */
-  version: 1 | 2;
-  /** v1: one entry per mounted v1 hierarchy; v2: the single unified hierarchy. */
-  hierarchies: CgroupHierarchy[];
-  /** v1 hosts with a hybrid cgroup2 mount (e.g. /sys/fs/cgroup/unified). */
-  unified?: CgroupHierarchy;
-}
+import { CgroupHostError, detectCgroups, type CgroupHost } from './cgroups/index.ts';
 
 export interface HostFacts {
-  cgroup: CgroupFacts;
+  /** The cgroup layout, from the cgroups module's detection (the one parser of it). */
+  cgroup: CgroupHost;
   /** /proc/sys/kernel/cap_last_cap. */
   capLastCap: number;
   /** Namespace kinds the kernel offers (from /proc/self/ns). */
@@ -59,47 +41,6 @@ export function parseCapBounding(status: string): bigint | undefined {
   return m ? BigInt(`0x${m[1]}`) : undefined;
 }
 
-/** mountinfo escapes space, tab, newline and backslash as octal. */
-function unescape(s: string): string {
-  return s.replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8)));
-}
-
-// Superblock options of a v1 cgroup mount that are not controller names.
-const NOT_CONTROLLERS = new Set(['rw', 'ro', 'xattr', 'clone_children', 'noprefix', 'cpuset_v2_mode', 'favordynmods', 'nsdelegate', 'memory_recursiveprot']);
-
-/** Parses /proc/self/mountinfo and /proc/self/cgroup into the cgroup layout. */
-export function parseCgroupFacts(mountinfo: string, selfCgroup: string): CgroupFacts {
-  const own = new Map<string, string>(); // sorted controller list ('' for v2) → path
-  for (const line of selfCgroup.split('\n')) {
-    const m = /^(\d+):([^:]*):(.*)$/.exec(line);
-    if (m) own.set(m[2].split(',').filter(Boolean).sort().join(','), m[3]);
-  }
-  const v1: CgroupHierarchy[] = [];
-  let v2: CgroupHierarchy | undefined;
-  const seen = new Set<string>();
-  for (const line of mountinfo.split('\n')) {
-    const sep = line.indexOf(' - ');
-    if (sep < 0) continue;
-    const pre = line.slice(0, sep).split(' ');
-    const [fstype, , superOpts = ''] = line.slice(sep + 3).split(' ');
-    if (fstype !== 'cgroup' && fstype !== 'cgroup2') continue;
-    const root = unescape(pre[3]);
-    const mountPoint = unescape(pre[4]);
-    if (fstype === 'cgroup2') {
-      // The first cgroup2 mount is the host's; later ones are usually container binds.
-      v2 ??= { mountPoint, controllers: [], root, own: own.get('') ?? '/' };
-      continue;
-    }
-    const controllers = superOpts.split(',').filter((o) => o && !NOT_CONTROLLERS.has(o) && !o.startsWith('release_agent='));
-    const key = [...controllers].sort().join(',');
-    if (!controllers.length || seen.has(key)) continue;
-    seen.add(key);
-    v1.push({ mountPoint, controllers, root, own: own.get(key) ?? '/' });
-  }
-  if (v1.length) return { version: 1, hierarchies: v1, ...(v2 ? { unified: v2 } : {}) };
-  return { version: 2, hierarchies: v2 ? [v2] : [] };
-}
-
 const NS_FILES: Record<string, NsName> = {
   user: 'user', mnt: 'mount', pid: 'pid', net: 'network', uts: 'uts', ipc: 'ipc', cgroup: 'cgroup', time: 'time',
 };
@@ -114,6 +55,17 @@ export function isInitialUserNs(uidMap: string): boolean {
   return lines.length === 1 && lines[0][0] === '0' && lines[0][1] === '0' && lines[0][2] === '4294967295';
 }
 
+/** No cgroup filesystem at all (or no /proc): a v2 layout without a mount, which the planner
+ * reports if the spec asks for a cgroup mount. */
+function probeCgroups(): CgroupHost {
+  try {
+    return detectCgroups(read('/proc/self/mountinfo'), read('/proc/self/cgroup'));
+  } catch (e) {
+    if (e instanceof CgroupHostError) return { version: 2, v1: {}, unified: null };
+    throw e;
+  }
+}
+
 let cached: HostFacts | undefined;
 
 /** Probes the host once per process. */
@@ -126,7 +78,7 @@ export function probeHost(): HostFacts {
   const status = read('/proc/self/status');
   const uidMap = read('/proc/self/uid_map');
   cached = {
-    cgroup: parseCgroupFacts(read('/proc/self/mountinfo'), read('/proc/self/cgroup')),
+    cgroup: probeCgroups(),
     capLastCap: Number(read('/proc/sys/kernel/cap_last_cap').trim()) || 40,
     namespaces: [...new Set(namespaces)],
     root: process.geteuid?.() === 0,

@@ -94,6 +94,13 @@ export function detectCgroups(mountinfo?: string, selfCgroup?: string): CgroupHo
   throw new CgroupHostError('no cgroup filesystem is mounted (neither v1 controller hierarchies nor cgroup2)');
 }
 
+/** Each mounted hierarchy once, in mountinfo order: the v1 ones (co-mounted controllers share
+ * one), or on v2 the unified one. */
+export function hierarchies(host: CgroupHost): CgroupMount[] {
+  if (host.version === 2) return host.unified ? [host.unified] : [];
+  return [...new Set(Object.values(host.v1).filter((m): m is CgroupMount => m !== undefined))];
+}
+
 /**
  * The directory showing cgroup `path` (absolute within the hierarchy) through `mount`.
  * Paths outside the mount's root cannot be reached through it.

@@ -1,6 +1,8 @@
 // Public face of the runtime's cgroup support (v1 and v2, cgroupfs driver only).
 //
-//   detectCgroups(mountinfo?, selfCgroup?) → CgroupHost      pure (reads /proc/self/* if not given)
+//   detectCgroups(mountinfo?, selfCgroup?) → CgroupHost      pure (reads /proc/self/* if not given);
+//                                 the only parser of the layout (probeHost uses it too)
+//   hierarchies(host) → CgroupMount[]   each mounted hierarchy once
 //   planCgroup(linux, id, host) → CgroupPlan & { warnings }   pure; throws CgroupConfigError/PathError
 //   applyCgroup(plan, pid)        mkdir, writes, pid → procs; undoes its dirs on failure
 //   prepareCgroup(plan) + joinCgroup(plan, pid)   the same in two halves (create overlaps the
@@ -13,7 +15,7 @@
 // v1 and its cgroup2 tree is left alone. No cgroupsPath → "<id>" relative, like runc: under the
 // runtime's own cgroup on v1, under its parent on v2. "slice:prefix:name" is refused (no systemd
 // driver). v2 device rules need eBPF and are not enforced yet (a warning says so).
-export { detectCgroups, hierarchyDir, parseMountinfo, parseSelfCgroup } from './detect.ts';
+export { detectCgroups, hierarchies, hierarchyDir, parseMountinfo, parseSelfCgroup } from './detect.ts';
 export { planCgroup, planUpdate, parseCgroupsPath, V2_CONTROLLERS } from './plan.ts';
 export type { PlannedCgroup, CgroupPathSpec } from './plan.ts';
 export { sharesToWeight, blkioToIoWeight, swapToV2 } from './map-v2.ts';

@@ -3,7 +3,8 @@
 // version, and the /proc restrictions runc enforces.
 import { basename, isAbsolute, resolve } from 'node:path';
 import type { Mount } from '../../oci/index.ts';
-import type { CgroupHierarchy, HostFacts } from '../host.ts';
+import type { HostFacts } from '../host.ts';
+import { hierarchies, type CgroupMount } from '../cgroups/index.ts';
 import type { CgroupPlan, Step } from '../plan.ts';
 import type { PlanProblem } from './errors.ts';
 import { MS, parseMountOptions } from './mount-options.ts';
@@ -84,18 +85,18 @@ export function mountSteps(m: Mount, index: number, ctx: MountContext, problems:
 
 /** The directory of the container's cgroup in a hierarchy: the one the cgroup plan creates, or
  * (without a cgroup plan) the runtime's own, which the init inherits. */
-function containerCgroupDir(h: CgroupHierarchy, cgroup: CgroupPlan | null): string {
-  const mine = cgroup?.dirs.find((d) => d === h.mountPoint || d.startsWith(h.mountPoint + '/'));
+function containerCgroupDir(h: CgroupMount, cgroup: CgroupPlan | null): string {
+  const mine = cgroup?.dirs.find((d) => d === h.mountpoint || d.startsWith(h.mountpoint + '/'));
   if (mine) return mine;
   const rel = h.root !== '/' && h.own.startsWith(h.root) ? h.own.slice(h.root.length) : h.own;
-  return cleanPath(h.mountPoint + '/' + rel);
+  return cleanPath(h.mountpoint + '/' + rel);
 }
 
 function cgroupSteps(target: string, flags: number, ctx: MountContext, at: string, problems: PlanProblem[]): Step[] {
   const { host } = ctx;
   const steps: Step[] = [];
   if (host.cgroup.version === 2) {
-    const h = host.cgroup.hierarchies[0];
+    const h = host.cgroup.unified;
     if (!h) { problems.push({ path: at, message: 'the host has no cgroup2 mount to give the container' }); return []; }
     // Without a cgroup namespace a user namespace may not mount cgroup2: bind our cgroup instead.
     if (ctx.cgroupns || !ctx.userns) {
@@ -109,8 +110,8 @@ function cgroupSteps(target: string, flags: number, ctx: MountContext, at: strin
   }
   // v1: a tmpfs holding one directory per hierarchy.
   steps.push({ op: 'mount', source: 'tmpfs', target, fstype: 'tmpfs', flags: MS.NOSUID | MS.NODEV | MS.NOEXEC, data: 'mode=755', create: 'dir' });
-  for (const h of host.cgroup.hierarchies) {
-    const dir = basename(h.mountPoint);
+  for (const h of hierarchies(host.cgroup)) {
+    const dir = basename(h.mountpoint);
     const sub = `${target}/${dir}`;
     if (ctx.cgroupns) {
       const named = h.controllers.length === 1 && h.controllers[0].startsWith('name=');

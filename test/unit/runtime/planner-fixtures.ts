@@ -1,6 +1,6 @@
 // Host fixtures for planner tests: a cgroup v1 host (with co-mounted cpu,cpuacct and a hybrid
 // cgroup2 mount) and a pure cgroup v2 host, built by the real parser from mountinfo text.
-import { parseCgroupFacts } from '../../../src/runtime/host.ts';
+import { detectCgroups } from '../../../src/runtime/cgroups/index.ts';
 import type { HostFacts } from '../../../src/runtime/host.ts';
 import type { PlanContext } from '../../../src/runtime/planner.ts';
 
@@ -41,13 +41,13 @@ const common = {
 
 export const V1_HOST: HostFacts = {
   ...common,
-  cgroup: parseCgroupFacts(V1_MOUNTINFO, V1_SELF_CGROUP),
+  cgroup: detectCgroups(V1_MOUNTINFO, V1_SELF_CGROUP),
   root: true, uid: 0, gid: 0,
 };
 
 export const V2_HOST: HostFacts = {
   ...common,
-  cgroup: parseCgroupFacts(V2_MOUNTINFO, V2_SELF_CGROUP),
+  cgroup: detectCgroups(V2_MOUNTINFO, V2_SELF_CGROUP),
   root: true, uid: 0, gid: 0,
 };
 
