@@ -90,12 +90,20 @@ export interface CountingProxy { host: string; seen: SeenRequest[]; blobGets(dig
 
 /** An HTTP proxy in front of `target` (host:port) that records every request (with its time
  * window and body bytes) and sends blob GET bodies at most `bytesPerSec` (when set). */
-export async function startCountingProxy(target: string, opts: { bytesPerSec?: number } = {}): Promise<CountingProxy> {
+export async function startCountingProxy(target: string, opts: { bytesPerSec?: number; listen?: string; resetBlobGets?: number } = {}): Promise<CountingProxy> {
+  let resets = 0;
   const [thost, tport] = [target.slice(0, target.lastIndexOf(':')), Number(target.slice(target.lastIndexOf(':') + 1))];
   const seen: SeenRequest[] = [];
   const server = http.createServer((req, res) => {
     const e: SeenRequest = { method: req.method ?? '', path: req.url ?? '', range: req.headers.range, start: Date.now(), bytes: 0 };
     seen.push(e);
+    if (opts.resetBlobGets && resets < opts.resetBlobGets && req.method === 'GET' && /\/blobs\/sha256:/.test(req.url ?? '')) {
+      // a connection reset before any answer (RST, not FIN)
+      resets++;
+      e.status = -1;
+      req.socket.resetAndDestroy();
+      return;
+    }
     const up = http.request({ host: thost, port: tport, method: req.method, path: req.url, headers: req.headers }, (ures) => {
       e.status = ures.statusCode;
       res.writeHead(ures.statusCode ?? 502, ures.headers);
@@ -115,11 +123,12 @@ export async function startCountingProxy(target: string, opts: { bytesPerSec?: n
     res.on('close', () => { if (!res.writableFinished) up.destroy(); });
     req.pipe(up);
   });
-  server.listen(0, '127.0.0.1');
+  const listen = opts.listen ?? '127.0.0.1';
+  server.listen(0, listen);
   await once(server, 'listening');
   const port = (server.address() as AddressInfo).port;
   return {
-    host: `127.0.0.1:${port}`, seen,
+    host: `${listen.includes(':') ? `[${listen}]` : listen}:${port}`, seen,
     blobGets: (digest) => seen.filter((s) => s.method === 'GET' && s.path.endsWith(`/blobs/${digest}`)),
     stop: async () => { server.closeAllConnections(); await new Promise((r) => server.close(r)); },
   };
