@@ -1,7 +1,6 @@
 // Runs OCI hooks in the runtime's namespaces: the container state as JSON on stdin, args[0] as
 // argv0 (as execve sees it), env as given (the runtime's own environment when absent, as runc's
 // exec.Cmd does), and a timeout in seconds after which the hook is killed.
-import { spawn } from 'node:child_process';
 import type { HookSpec } from './plan.ts';
 import { HookError } from './errors.ts';
 
@@ -10,6 +9,9 @@ export function runHook(kind: string, hook: HookSpec, stateJson: string): Promis
     const args = hook.args ?? [];
     let child;
     try {
+      // Fetched here, not imported: node:child_process pulls in net and the streams (~5 ms), and
+      // state, kill, list and delete reach this module but rarely have a hook to run.
+      const { spawn } = process.getBuiltinModule('node:child_process');
       child = spawn(hook.path, args.slice(1), {
         argv0: args[0] ?? hook.path,
         env: hook.env ? Object.fromEntries(hook.env.map((kv) => {
