@@ -1,14 +1,17 @@
-// berth system prune [-f] [--volumes]: stopped containers, networks no container uses, and
-// with --volumes the unused volumes. (Unused images are the image commands' business: `berth
-// image prune`.)
+// berth system prune [-a] [-f] [--volumes]: stopped containers, networks no container uses,
+// dangling images (with -a every image no container uses) and the content and layers nothing
+// reaches any more (as `berth image prune`), and with --volumes the unused volumes.
 import { listNetworks, removeNetwork, DEFAULT_NETWORK } from '../../network/index.ts';
 import { netOpts } from '../../engine/netglue.ts';
+import { humanSize } from '../../image/ops/format.ts';
+import { pruneImages } from '../../image/ops/prune.ts';
 import type { Command } from './context.ts';
 import { bool, parseFlags, type FlagDef } from './flags.ts';
+import { containersUsing, withStore } from './image-common.ts';
 
 const FLAGS: FlagDef[] = [
   { name: 'force', short: 'f', kind: 'bool', help: 'Do not prompt for confirmation' },
-  { name: 'all', short: 'a', kind: 'bool', help: 'Remove all unused images not just dangling ones (images: see image prune)' },
+  { name: 'all', short: 'a', kind: 'bool', help: 'Remove all unused images not just dangling ones' },
   { name: 'volumes', kind: 'bool', help: 'Prune volumes' },
 ];
 
@@ -37,9 +40,18 @@ const cmd: Command = {
         volumes.push(v.name);
       }
     }
+    // images after containers: the stopped containers removed above no longer hold theirs
+    const images: string[] = [];
+    let reclaimed = 0;
+    const rc = await withStore(ctx, async (store) => {
+      const r = await pruneImages(store, { all: bool(p, 'all'), usedBy: containersUsing(ctx) });
+      for (const e of r.events) images.push('untagged' in e ? `untagged: ${e.untagged}` : `deleted: ${e.deleted}`);
+      reclaimed = r.spaceReclaimed;
+      return 0;
+    });
     const section = (t: string, l: string[]) => (l.length ? `${t}:\n${l.map((x) => `${x}\n`).join('')}\n` : '');
-    ctx.out(`${section('Deleted Containers', containers)}${section('Deleted Networks', networks)}${section('Deleted Volumes', volumes)}Total reclaimed space: 0B\n`);
-    return 0;
+    ctx.out(`${section('Deleted Containers', containers)}${section('Deleted Networks', networks)}${section('Deleted Volumes', volumes)}${section('Deleted Images', images)}Total reclaimed space: ${humanSize(reclaimed)}\n`);
+    return rc;
   },
 };
 export default cmd;
