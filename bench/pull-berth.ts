@@ -1,12 +1,14 @@
 // One berth pull + unpack, as its own process (so that the bench times it like the other
 // tools): node bench/pull-berth.ts ROOT REF [--sequential]
 //   default        pullAndUnpack: layers unpacked into snapshots while they download
-//   --sequential   pull, then unpackImage from the content store (the old engine path)
+//   --sequential   pull, then unpackImage from the content store (what `berth run` does after
+//                  a plain `berth pull`; before pullAndUnpack, the engine's only path)
 import { openImageStore } from '../src/image/store/index.ts';
 import { pull } from '../src/image/pull.ts';
 import { unpackImage } from '../src/image/snapshots/index.ts';
 import { RegistryClient } from '../src/image/registry/client.ts';
 import { parseReference } from '../src/image/reference.ts';
+import { pullAndUnpack } from '../src/image/pullunpack.ts';
 
 const [root, ref, mode] = process.argv.slice(2);
 const store = openImageStore(root);
@@ -17,7 +19,6 @@ try {
     const res = await pull(r, { store: store.content, client });
     await unpackImage(store.content, store.snapshotter, res.manifest, res.config);
   } else {
-    const { pullAndUnpack } = await import('../src/image/pullunpack.ts');
     await pullAndUnpack(r, { store, client });
   }
 } finally {

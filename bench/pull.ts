@@ -104,6 +104,18 @@ const cleanups: (() => void)[] = [];
 try {
   execFileSync('skopeo', ['copy', '--preserve-digests', '--dest-tls-verify=false', `oci:${image.dir}:${image.tag}`, `docker://${ref}`], { stdio: ['ignore', 'ignore', 'inherit'] });
 
+  // berth as scripts/build.sh ships it: bundled with esbuild (no TypeScript to strip at start),
+  // the unpack worker bundled beside it. The TypeScript sources when esbuild is missing.
+  let berthMain = join(HERE, 'pull-berth.ts');
+  const berthEnv = { ...process.env, BERTH_FSOPS: join(HERE, '..', 'build', 'berth-fsops') };
+  const esbuild = join(HERE, '..', 'node_modules', '.bin', 'esbuild');
+  if (existsSync(esbuild)) {
+    const common = ['--bundle', '--platform=node', '--format=esm', '--target=node26', '--log-level=warning'];
+    berthMain = join(work, 'berth-bundle', 'lib', 'pull-berth.mjs');
+    execFileSync(esbuild, [join(HERE, 'pull-berth.ts'), ...common, `--outfile=${berthMain}`]);
+    execFileSync(esbuild, [join(HERE, '..', 'src', 'image', 'unpack', 'worker.ts'), ...common, `--outfile=${join(work, 'berth-bundle', 'lib', 'unpack-worker.mjs')}`]);
+  }
+
   const all: Contender[] = [];
   all.push({
     name: 'berth',
@@ -112,14 +124,44 @@ try {
       // BERTH_BENCH_WRAP="perf record -g -o FILE --": a command to run each berth run under.
       const prof = process.env.BERTH_BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BERTH_BENCH_CPU_PROF] : [];
       const wrap = process.env.BERTH_BENCH_WRAP?.split(' ').filter(Boolean) ?? [];
-      return { argv: [...wrap, NODE, ...prof, join(HERE, 'pull-berth.ts'), dir, ref], entries: () => countEntries(`${dir}/snapshots/overlay/*/fs`), teardown: () => scrub(dir) };
+      return { env: berthEnv, argv: [...wrap, NODE, ...prof, berthMain, dir, ref], entries: () => countEntries(`${dir}/snapshots/overlay/*/fs`), teardown: () => scrub(dir) };
     },
   });
   if (process.env.BERTH_BENCH_SEQUENTIAL) {
     all.push({
       name: 'berth-seq',
       async round(dir) {
-        return { argv: [NODE, join(HERE, 'pull-berth.ts'), dir, ref, '--sequential'], entries: () => countEntries(`${dir}/snapshots/overlay/*/fs`), teardown: () => scrub(dir) };
+        return { env: berthEnv, argv: [NODE, berthMain, dir, ref, '--sequential'], entries: () => countEntries(`${dir}/snapshots/overlay/*/fs`), teardown: () => scrub(dir) };
+      },
+    });
+  }
+  // BERTH_BENCH_BASELINE=DIR: also time an older berth (a tree with src/, e.g. from
+  // `git archive COMMIT src | tar -x -C DIR`) doing pull, then unpackImage.
+  const baseline = process.env.BERTH_BENCH_BASELINE;
+  if (baseline) {
+    const script = join(baseline, 'bench-baseline.ts');
+    writeFileSync(script, `import { openImageStore } from './src/image/store/index.ts';
+import { pull } from './src/image/pull.ts';
+import { unpackImage } from './src/image/snapshots/index.ts';
+import { RegistryClient } from './src/image/registry/client.ts';
+import { parseReference } from './src/image/reference.ts';
+const [root, ref] = process.argv.slice(2);
+const store = openImageStore(root);
+try {
+  const r = parseReference(ref);
+  const res = await pull(r, { store: store.content, client: new RegistryClient({ domain: r.domain, credentials: null }) });
+  await unpackImage(store.content, store.snapshotter, res.manifest, res.config);
+} finally { store.close(); }
+`);
+    let main = script;
+    if (existsSync(esbuild)) {
+      main = join(work, 'baseline-bundle', 'lib', 'main.mjs');
+      execFileSync(esbuild, [script, '--bundle', '--platform=node', '--format=esm', '--target=node26', '--log-level=warning', `--outfile=${main}`]);
+    }
+    all.push({
+      name: 'berth-base',
+      async round(dir) {
+        return { argv: [NODE, main, dir, ref], entries: () => countEntries(`${dir}/snapshots/overlay/*/fs`), teardown: () => scrub(dir) };
       },
     });
   }

@@ -95,7 +95,7 @@ export class LayerStacker {
       key = `extract-${process.pid}-${randomBytes(4).toString('hex')} ${chainID}`;
       sn.prepare(key, undefined, { labels: { 'berth.unpack': chainID } });
       await unpackLayerThreaded(stream, sn.fsPath(key), {
-        mediaType: desc.mediaType, whiteouts: 'overlay', expectedDiffID: this.#diffIDs[i], allowDevices: this.#allowDevices,
+        mediaType: desc.mediaType, whiteouts: 'overlay', expectedDiffID: this.#diffIDs[i], allowDevices: this.#allowDevices, sizeHint: desc.size,
         ...(verifyDigest ? { expectedDigest: desc.digest } : {}),
       });
       if (this.#sync) syncFilesystem(sn.fsPath(key));

@@ -10,7 +10,7 @@ import { lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, statSync
 import { join } from 'node:path';
 import { packTar, TruncatedTarError, type PackItem } from '../../../src/image/tar/index.ts';
 import { unpackLayer, HostileLayerError, DiffIdMismatchError } from '../../../src/image/unpack/index.ts';
-import { unpackLayerThreaded, workerAvailable } from '../../../src/image/unpack/threaded.ts';
+import { unpackLayerThreaded, workerAvailable, WORKER_MIN_BYTES } from '../../../src/image/unpack/threaded.ts';
 import { makeTemp, removeTemp } from '../../helpers/rootfs.ts';
 
 async function tarOf(items: PackItem[]): Promise<Buffer> {
@@ -132,4 +132,24 @@ test('many layers at once (more than the cores) all finish', async (t) => {
   const rs = await Promise.all(ds.map((d) => unpackLayerThreaded(chunked(tar, 1 << 16), d)));
   assert.equal(new Set(rs.map((r) => r.diffID)).size, 1);
   for (const d of ds) assert.equal(readFileSync(join(d, 'srv/run.sh'), 'utf8'), '#!/bin/sh\n');
+});
+
+test('a layer smaller than WORKER_MIN_BYTES unpacks in this thread; a big one in a worker', async (t) => {
+  const tar = await tarOf(items);
+  const [d1, d2] = dirs(t, 'small', 'big');
+  const tasks = () => readdirSync('/proc/self/task').length;
+  const probe = (seen: number[]) => async function* () {
+    yield tar.subarray(0, 4096);
+    await new Promise((r) => setTimeout(r, 100)); // a worker, if any, is running by now
+    seen.push(tasks());
+    yield tar.subarray(4096);
+  };
+  const before = tasks();
+  const small: number[] = [];
+  const big: number[] = [];
+  await unpackLayerThreaded(probe(small)(), d1, { sizeHint: WORKER_MIN_BYTES - 1 });
+  await unpackLayerThreaded(probe(big)(), d2, { sizeHint: WORKER_MIN_BYTES });
+  assert.equal(small[0], before);
+  assert.ok(big[0] > before, `threads: ${before} before, ${big[0]} while unpacking`);
+  assert.equal(readFileSync(join(d1, 'srv/run.sh'), 'utf8'), readFileSync(join(d2, 'srv/run.sh'), 'utf8'));
 });
