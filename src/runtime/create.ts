@@ -19,7 +19,7 @@ import type { Spec } from '../oci/index.ts';
 import { probeHost } from './host.ts';
 import { rootlessCgroup, writeIdMaps } from './rootless.ts';
 import { planCreate, renderPlan } from './planner.ts';
-import { joinCgroup, planCgroup, prepareCgroup } from './cgroups/index.ts';
+import { joinCgroup, planCgroup, prepareCgroup, type CgroupHost } from './cgroups/index.ts';
 import { startHelper, HelperError, type HelperSession, type StdioSlot } from './helper.ts';
 
 export interface CreateOptions {
@@ -41,6 +41,9 @@ export interface CreateOptions {
   wait?: boolean;
   /** Progress messages (--debug). */
   debug?: Warn;
+  /** The cgroup layout to plan the container's cgroup in (default: the host's, probed). Tests
+   * use it to put a container in a cgroup2 tree on a hybrid host. */
+  cgroupHost?: CgroupHost;
 }
 
 interface Prepared {
@@ -61,11 +64,18 @@ export async function prepareCreate(opts: CreateOptions): Promise<Prepared> {
   }
   const host = probeHost();
   // The spec's numeric fields may be bigints where config.json holds values above 2^53.
-  let cgroup: CgroupPlan | null = planCgroup((spec.linux ?? {}) as Parameters<typeof planCgroup>[0], opts.id, host.cgroup);
+  let cgroup: CgroupPlan | null = planCgroup((spec.linux ?? {}) as Parameters<typeof planCgroup>[0], opts.id, opts.cgroupHost ?? host.cgroup);
   if (!host.root) {
     const r = rootlessCgroup(cgroup);
     cgroup = r.cgroup;
     if (r.dropped) opts.debug?.(`create ${opts.id}: ${r.dropped}`);
+    // Loading a BPF program needs privileges a rootless caller lacks (runc skips it too); its
+    // container sees only the devices bind-mounted from the host, which it could open anyway.
+    if (cgroup?.devices) {
+      const { devices: _, ...rest } = cgroup;
+      cgroup = rest;
+      opts.debug?.(`create ${opts.id}: no device program on cgroup v2 without root`);
+    }
   }
   let seccompFilter: { flags: number; filter: Buffer } | undefined;
   if (spec.linux?.seccomp) {
@@ -143,6 +153,11 @@ export async function launchContainer(
     if (plan.cgroup) {
       cgroupTouched = true;
       await prepareCgroup(plan.cgroup);
+      // v2 device rules: attached before the init joins, so it never runs without them.
+      if (plan.cgroup.devices) {
+        const { attachDeviceProgram } = await import('./devbpf/index.ts');
+        await attachDeviceProgram(plan.cgroup.dirs[0], plan.cgroup.devices);
+      }
     }
     pid = await session.pid();
     opts.debug?.(`create ${id}: helper started, init pid ${pid}, ${plan.steps.length} steps`);

@@ -85,6 +85,10 @@ export interface CgroupPlan {
   writes: { path: string; value: string; optional?: boolean }[];
   /** Where the init's pid is written (cgroup.procs of each directory). */
   procs: string[];
+  /** v2 only: the device rules ("a", "c 1:3 rwm", in v1 order, starting with a deny-all) that
+   * become an eBPF program attached to the directory before the init joins it. On v1 the same
+   * rules are devices.allow/deny writes. */
+  devices?: { allow: boolean; rule: string }[];
 }
 
 export interface HookSpec { path: string; args?: string[]; env?: string[]; timeout?: number }

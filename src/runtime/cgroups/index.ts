@@ -14,7 +14,8 @@
 // Choices: a hybrid host (v1 controllers + cgroup2 at /sys/fs/cgroup/unified) is treated as
 // v1 and its cgroup2 tree is left alone. No cgroupsPath → "<id>" relative, like runc: under the
 // runtime's own cgroup on v1, under its parent on v2. "slice:prefix:name" is refused (no systemd
-// driver). v2 device rules need eBPF and are not enforced yet (a warning says so).
+// driver). v2 device rules become plan.devices, which create turns into an eBPF program
+// (src/runtime/devbpf) attached to the cgroup before the init joins it.
 export { detectCgroups, hierarchies, hierarchyDir, parseMountinfo, parseSelfCgroup } from './detect.ts';
 export { planCgroup, planUpdate, parseCgroupsPath, V2_CONTROLLERS } from './plan.ts';
 export type { PlannedCgroup, CgroupPathSpec } from './plan.ts';

@@ -96,9 +96,7 @@ export function mapV2(r: LinuxResources, list: WriteList, opts: MapOptions): voi
     list.warn('network classID/priorities (net_cls, net_prio) do not exist on cgroup v2 and are ignored');
   }
   rdmaAny(r, list);
-  if (opts.devices && (r.devices ?? []).length > 0) {
-    list.warn('device cgroup rules need an eBPF program on cgroup v2, which berth does not load yet: device access is not restricted by the cgroup');
-  }
+  // Device rules are not files on v2: planCgroup lists them for the eBPF program (plan.devices).
   // Unified keys go last so they override anything mapped above.
   for (const [k, v] of Object.entries(r.unified ?? {})) list.add(dir('unified', r.unified), unifiedKey(k), unifiedValue(k, v));
 }

@@ -4,6 +4,7 @@ import { CgroupPathError } from './errors.ts';
 import { hierarchyDir } from './detect.ts';
 import { mapV1 } from './map-v1.ts';
 import { mapV2 } from './map-v2.ts';
+import { deviceRules } from './devices.ts';
 import { WriteList } from './write.ts';
 import type { CgroupPlan } from '../plan.ts';
 import type { CgroupHost, CgroupMount, LinuxCgroupConfig, LinuxResources } from './types.ts';
@@ -87,7 +88,9 @@ export function planCgroup(linux: LinuxCgroupConfig, id: string, host: CgroupHos
     if (a === mount.mountpoint || a === '/') break;
   }
   mapV2(resources, list, mapOpts);
-  return { version: 2, dirs: [dir], writes: list.writes, procs: [posix.join(dir, 'cgroup.procs')], warnings: list.warnings };
+  // The same ordered list v1 writes to devices.deny/allow, for the eBPF program.
+  const devices = [{ allow: false, rule: 'a' }, ...deviceRules(resources.devices, mapOpts.deviceNodes, mapOpts.defaultDevices ?? true)];
+  return { version: 2, dirs: [dir], writes: list.writes, procs: [posix.join(dir, 'cgroup.procs')], devices, warnings: list.warnings };
 }
 
 /** The writes for `update`: same mapping, no device rules, no subtree delegation. */

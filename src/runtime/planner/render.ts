@@ -67,6 +67,7 @@ export function renderPlan(plan: RuntimePlan): string {
     out.push(`cgroup v${plan.cgroup.version}:`);
     for (const d of plan.cgroup.dirs) out.push(`  dir ${d}`);
     for (const w of plan.cgroup.writes) out.push(`  write ${w.path} = ${q(w.value)}${w.optional ? ' (optional)' : ''}`);
+    if (plan.cgroup.devices) out.push(`  device program: ${plan.cgroup.devices.map((d) => `${d.allow ? 'allow' : 'deny'} ${d.rule}`).join(', ')}`);
   }
   for (const kind of ['prestart', 'createRuntime', 'poststart', 'poststop'] as const) {
     if (plan.hooks[kind].length) out.push(`${kind} hooks: ${hooks(plan.hooks[kind])}`);

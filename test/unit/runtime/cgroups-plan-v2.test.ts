@@ -116,12 +116,19 @@ test('unified keys are written last, as given, and validated', () => {
   assert.throws(() => plan({ unified: { 'memory.max': 5 as unknown as string } }), /value must be a string/);
 });
 
-test('device rules and net_cls/net_prio are noted as not enforced on v2', () => {
-  const p = plan({ devices: [{ allow: false, access: 'rwm' }], network: { classID: 1 } });
+test('device rules become the ordered list for the eBPF program (no files, no warning); net_cls/net_prio are noted as ignored', () => {
+  const p = plan({ devices: [{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 10, minor: 229, access: 'rw' }], network: { classID: 1 } });
   assert.deepEqual(own(p), []);
-  assert.equal(p.warnings.length, 2);
-  assert.match(p.warnings.join('\n'), /net_cls/);
-  assert.match(p.warnings.join('\n'), /eBPF/);
+  assert.equal(p.warnings.length, 1);
+  assert.match(p.warnings[0], /net_cls/);
+  assert.deepEqual(p.devices?.slice(0, 4), [
+    { allow: false, rule: 'a' }, { allow: false, rule: 'a' }, { allow: true, rule: 'c 10:229 rw' }, { allow: true, rule: 'c *:* m' },
+  ]);
+  assert.equal(p.devices?.length, 3 + 11, 'deny-all, the two spec rules, the eleven defaults');
+  // The container's device nodes are allowed after the spec rules, before the defaults.
+  const withNode = planCgroup({ cgroupsPath: '/berth/c1', devices: [{ path: '/dev/fuse', type: 'c', major: 10, minor: 229 }] }, 'c1', host);
+  assert.deepEqual(withNode.devices?.slice(0, 2), [{ allow: false, rule: 'a' }, { allow: true, rule: 'c 10:229 rwm' }]);
+  assert.throws(() => plan({ devices: [{ allow: true, type: 'x' }] }), CgroupConfigError);
 });
 
 test('systemd-style paths are refused on v2 as well', () => {
