@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds native/ with the system C compiler and bundles each CLI entry point (src/cli/NAME-main.ts)
 # into dist/lib/NAME.mjs, with a tiny launcher dist/NAME.mjs that turns on V8's compile cache first
-# (berth-runtime: dist/lib/berth-runtime.cjs behind scripts/launcher.mjs and its own code cache).
+# (berth-runtime and berth: dist/lib/NAME.cjs behind scripts/launcher.mjs and its own code cache).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$BERTH_TOP"
@@ -10,7 +10,7 @@ make -s -C native OUT="$BERTH_TOP/build"
 for entry in src/cli/*-main.ts; do
   [ -e "$entry" ] || continue
   name=$(basename "$entry" -main.ts)
-  if [ "$name" = berth-runtime ]; then
+  if [ "$name" = berth-runtime ] || [ "$name" = berth ]; then
     # CommonJS, not ESM: an ESM `import … from 'node:fs'` builds the module's ESM facade, which
     # reads every export and so trips fs's lazy getters (ReadStream loads all of node:stream);
     # esbuild's lazily initialised CJS modules also `require` their builtins only when first

@@ -19,7 +19,9 @@ const cacheDir = path.join(here, '..', 'build', 'v8-cache', name);
 
 // The command word picks the cache (`state` needs far less code than `run`); a global option's
 // value that happens to be a command name only picks another cache.
-const COMMANDS = new Set(['create', 'start', 'run', 'state', 'kill', 'delete', 'list', 'ls', 'spec', 'exec', 'ps', 'pause', 'resume', 'events', 'update', 'features']);
+const COMMANDS = new Set(['create', 'start', 'run', 'state', 'kill', 'delete', 'list', 'ls', 'spec', 'exec', 'ps', 'pause', 'resume', 'events', 'update', 'features',
+  // berth's (the engine's) own: `container cleanup` is conmon's exit command after every run.
+  'cleanup', 'rm', 'stop', 'logs', 'inspect', 'pull', 'load', 'images']);
 const command = process.argv.slice(2).find((a) => COMMANDS.has(a)) ?? 'other';
 
 const st = fs.statSync(bundle, { bigint: true });

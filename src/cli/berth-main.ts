@@ -107,7 +107,10 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-const code = await main(process.argv.slice(2));
-process.exitCode = code;
-// Nothing should keep a finished command alive (sqlite handles, timers of a follower).
-setImmediate(() => process.exit(code));
+// No top-level await: scripts/build.sh bundles this as CommonJS (modules initialised lazily,
+// so a command loads only the code and builtins it uses).
+void main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+  // Nothing should keep a finished command alive (sqlite handles, timers of a follower).
+  setImmediate(() => process.exit(code));
+});
