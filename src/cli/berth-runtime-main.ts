@@ -4,6 +4,7 @@
 import { resolve } from 'node:path';
 import { bool, parseArgs, str, UsageError, type FlagSpec } from './args.ts';
 import { createLogger, type LogFormat } from './log.ts';
+import { writeErr, writeOut } from './stdio.ts';
 import type { Command } from './runtime/context.ts';
 
 const VERSION = '0.1.0';
@@ -73,7 +74,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     g = parseArgs(argv, GLOBAL_FLAGS, { stopAtFirstArg: true });
   } catch (e) {
-    process.stderr.write(`berth-runtime: ${(e as Error).message}\n`);
+    writeErr(`berth-runtime: ${(e as Error).message}\n`);
     return 1;
   }
   const format = (str(g, 'log-format') ?? 'text') as LogFormat;
@@ -83,7 +84,7 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
   if (bool(g, 'version')) {
-    process.stdout.write(`berth-runtime version ${VERSION}\nspec: ${SPEC_VERSION}\n`);
+    writeOut(`berth-runtime version ${VERSION}\nspec: ${SPEC_VERSION}\n`);
     return 0;
   }
   let [name, ...rest] = g.args;
@@ -92,12 +93,12 @@ async function main(argv: string[]): Promise<number> {
       name = rest[0];
       rest = ['--help'];
     } else {
-      process.stdout.write(globalHelp());
+      writeOut(globalHelp());
       return 0;
     }
   }
   if (!name) {
-    process.stdout.write(globalHelp());
+    writeOut(globalHelp());
     return 0;
   }
   const cmd = commands[aliases[name] ?? name];
@@ -110,7 +111,7 @@ async function main(argv: string[]): Promise<number> {
   const firstArg = rest.findIndex((a) => !a.startsWith('-'));
   const own = (name === 'exec' || name === 'ps') && firstArg >= 0 ? rest.slice(0, firstArg) : rest;
   if (own.includes('--help') || own.includes('-h') || own.includes('-help')) {
-    process.stdout.write(mod.usage);
+    writeOut(mod.usage);
     return 0;
   }
   // Absolute: paths under the root are handed to the helper, whose cwd is not ours for long.
@@ -120,7 +121,7 @@ async function main(argv: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof UsageError) {
       log.error(`${name}: ${e.message}`);
-      process.stderr.write(`\n${mod.usage}`);
+      writeErr(`\n${mod.usage}`);
       return 1;
     }
     log.error(ctx.debug && e instanceof Error && e.stack ? e.stack : (e as Error).message ?? String(e));

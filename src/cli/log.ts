@@ -2,6 +2,7 @@
 // --log-format json and read the last {"level":"error","msg":...} line to report a failure.
 // Without --log, messages go to stderr only.
 import { appendFileSync } from 'node:fs';
+import { writeErr } from './stdio.ts';
 
 export type LogFormat = 'text' | 'json';
 export type Level = 'debug' | 'info' | 'warning' | 'error';
@@ -30,16 +31,16 @@ export function createLogger(opts: { file?: string; format: LogFormat; debug: bo
   return {
     error(msg) {
       write('error', msg);
-      process.stderr.write(`${opts.prefix}: ${msg}\n`);
+      writeErr(`${opts.prefix}: ${msg}\n`);
     },
     warn(msg) {
       write('warning', msg);
-      process.stderr.write(`${opts.prefix}: warning: ${msg}\n`);
+      writeErr(`${opts.prefix}: warning: ${msg}\n`);
     },
     debug(msg) {
       if (!opts.debug) return;
       write('debug', msg);
-      if (!opts.file) process.stderr.write(`${opts.prefix}: debug: ${msg}\n`);
+      if (!opts.file) writeErr(`${opts.prefix}: debug: ${msg}\n`);
     },
   };
 }

@@ -1,6 +1,7 @@
 import { bool, expectArgs, parseArgs, str, uint, type FlagSpec } from '../args.ts';
 import { createContainer, dryRun, type CreateOptions } from '../../runtime/create.ts';
 import type { CommandContext } from './context.ts';
+import { writeOut } from '../stdio.ts';
 
 export const usage = `NAME:
    berth-runtime create - create a container
@@ -50,7 +51,7 @@ export async function main(ctx: CommandContext, argv: string[]): Promise<number>
   expectArgs(p, 'create', 1);
   const opts = createOptions(ctx, p);
   if (bool(p, 'dry-run')) {
-    process.stdout.write(await dryRun(opts));
+    writeOut(await dryRun(opts));
     return 0;
   }
   const { session } = await createContainer(opts);

@@ -1,6 +1,7 @@
 import { bool, expectArgs, parseArgs, str, UsageError } from '../args.ts';
 import { listContainers } from '../../runtime/container.ts';
 import type { CommandContext } from './context.ts';
+import { writeOut } from '../stdio.ts';
 
 export const usage = `NAME:
    berth-runtime list - lists containers started by berth-runtime with the given root
@@ -29,17 +30,17 @@ export async function main(ctx: CommandContext, argv: string[]): Promise<number>
   if (format !== 'table' && format !== 'json') throw new UsageError(`invalid format option: ${format}`);
   const all = listContainers(ctx.root);
   if (bool(p, 'quiet')) {
-    process.stdout.write(all.map((c) => `${c.id}\n`).join(''));
+    writeOut(all.map((c) => `${c.id}\n`).join(''));
     return 0;
   }
   if (format === 'json') {
     // runc encodes a nil slice when there are no containers: "null".
     const out = all.map(({ ownerName, ...s }) => ({ ...s, owner: ownerName }));
-    process.stdout.write(`${JSON.stringify(out.length ? out : null)}\n`);
+    writeOut(`${JSON.stringify(out.length ? out : null)}\n`);
     return 0;
   }
   const rows = [['ID', 'PID', 'STATUS', 'BUNDLE', 'CREATED', 'OWNER'],
     ...all.map((c) => [c.id, String(c.pid), c.status, c.bundle, c.created, c.ownerName])];
-  process.stdout.write(table(rows));
+  writeOut(table(rows));
   return 0;
 }

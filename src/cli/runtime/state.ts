@@ -1,5 +1,6 @@
 import { expectArgs, parseArgs } from '../args.ts';
 import { getState } from '../../runtime/container.ts';
+import { writeOut } from '../stdio.ts';
 import type { CommandContext } from './context.ts';
 
 export const usage = `NAME:
@@ -12,6 +13,6 @@ USAGE:
 export async function main(ctx: CommandContext, argv: string[]): Promise<number> {
   const p = parseArgs(argv, []);
   expectArgs(p, 'state', 1);
-  process.stdout.write(`${JSON.stringify(getState(ctx.root, p.args[0]), null, '  ')}\n`);
+  writeOut(`${JSON.stringify(getState(ctx.root, p.args[0]), null, '  ')}\n`);
   return 0;
 }
