@@ -3,6 +3,7 @@
 // connection reset are retried with a growing delay until they succeed.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startRegistry, type RegistryInstance } from '../../helpers/registry.ts';
 import { isRoot, makeTemp, removeTemp } from '../../helpers/rootfs.ts';
@@ -57,5 +58,18 @@ test('blob GETs answered by connection resets are retried with backoff, then the
     assert.ok(gaps[0] >= 150, `first retry after a delay: ${gaps}`);
     for (let i = 1; i < gaps.length; i++) assert.ok(gaps[i] > gaps[i - 1], `delays grow (doubling, ±25% jitter): ${gaps}`);
   }
+  assert.equal(checkBlobs(berth.root).length, 3);
+});
+
+test('registries.json "insecure": a non-loopback name falls back to plain HTTP only when listed', { skip: !isRoot && 'needs root' }, async () => {
+  // 0.0.0.0 reaches the loopback listener but is not classed as loopback (like a LAN registry)
+  const host = `0.0.0.0:${reg.port}`;
+  const dir = join(tmp, 'insecure');
+  const berth = berthIn(dir);
+  const refused = await berth(['pull', '-q', `${host}/audit/small:v1`]);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, new RegExp(`https://${host.replace(/\./g, '\\.')}`));
+  writeFileSync(join(dir, 'registries.json'), JSON.stringify({ insecure: [host] }));
+  expectCode(await berth(['pull', '-q', `${host}/audit/small:v1`]), 0, 'pull from a listed insecure registry');
   assert.equal(checkBlobs(berth.root).length, 3);
 });
