@@ -13,7 +13,8 @@ import { openImageStore, pullAndUnpack, RegistryClient } from '../../../src/imag
 import { startRegistry, type RegistryInstance } from '../../helpers/registry.ts';
 import { isRoot, makeTemp, removeTemp } from '../../helpers/rootfs.ts';
 import { berthIn } from '../image-cli/cli.ts';
-import { LAYER_TYPES, pushRawImage, sha256, tarOf } from './support.ts';
+import { chainIDs } from '../../../src/image/snapshots/layers.ts';
+import { LAYER_TYPES, pushRawImage, sha256, startBerth, tarOf } from './support.ts';
 
 let tmp: string;
 let reg: RegistryInstance;
@@ -103,3 +104,26 @@ test('pullAndUnpack (overlay) refuses the same layers and device nodes when devi
     } finally { s.close(); }
   }
 });
+
+for (const driver of ['copy', 'overlay'] as const) {
+  test(`a lower layer's symlink out is never followed by an upper layer (${driver}): the image shows a directory there`, { skip: !isRoot && 'needs root' }, async () => {
+    const before = canaryState();
+    const lower = await tarOf([{ entry: { name: 'link', type: 'symlink', linkname: canary } }, { entry: { name: 'rel', type: 'symlink', linkname: '../'.repeat(30) + canary.slice(1) } }]);
+    const upper = await tarOf([
+      { entry: { name: 'link/pwned', type: 'file', mode: 0o644 }, body: Buffer.from('inside\n') },
+      { entry: { name: 'rel/secret', type: 'file', mode: 0o644 }, body: Buffer.from('inside too\n') },
+    ]);
+    const repo = `cross/${driver}`;
+    const pushed = await pushRawImage(reg.url, repo, 'v1', [{ data: gzipSync(lower), mediaType: LAYER_TYPES.gzip }, { data: gzipSync(upper), mediaType: LAYER_TYPES.gzip }]);
+    const dir = join(tmp, 'roots', `cross-${driver}`);
+    const r = await startBerth(dir, ['pull', `${reg.host}/${repo}:v1`], { BERTH_SNAPSHOTTER: driver }).done;
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(canaryState(), before, 'nothing written through the lower layer\'s symlinks');
+    const s = openImageStore(join(dir, 'root'), { driver });
+    try {
+      const top = chainIDs(pushed.layers.map((l) => l.diffId))[1];
+      assert.equal(readFileSync(join(s.snapshotter.fsPath(top), 'link/pwned'), 'utf8'), 'inside\n');
+      assert.equal(readFileSync(join(s.snapshotter.fsPath(top), 'rel/secret'), 'utf8'), 'inside too\n');
+    } finally { s.close(); }
+  });
+}
