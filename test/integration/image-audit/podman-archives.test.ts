@@ -18,6 +18,8 @@ let reg: RegistryInstance;
 let img: BuiltLayout;
 let berth: Berth;
 let ref: string;
+let multiRef: string;
+let multi: BuiltLayout;
 
 const hasPodman = async () => { try { await execFileP('podman', ['--version']); return true; } catch { return false; } };
 
@@ -36,8 +38,12 @@ before(async () => {
   img = buildOciLayout(join(tmp, 'img'), { tag: 'v1' });
   ref = `${reg.host}/audit/busybox:v1`;
   await skopeoPush(img, ref);
+  multi = buildOciLayout(join(tmp, 'multi'), { tag: 'm', busybox: false, platforms: [{ os: 'linux', architecture: 'amd64' }, { os: 'linux', architecture: 'arm64', variant: 'v8' }] });
+  multiRef = `${reg.host}/audit/multi:m`;
+  await skopeoPush(multi, multiRef);
   berth = berthIn(join(tmp, 'berth'));
   expectCode(await berth(['pull', ref]), 0, 'pull');
+  expectCode(await berth(['pull', multiRef]), 0, 'pull multi-platform');
 });
 after(async () => {
   if (tmp) {
@@ -63,6 +69,13 @@ for (const format of ['docker-archive', 'oci-archive'] as const) {
     assert.equal(`sha256:${ins.Id}`, id());
     assert.deepEqual(ins.RootFS.Layers, diffIds());
     assert.ok(ins.RepoTags.includes(ref), `podman names it ${ref}: ${ins.RepoTags.join(' ')}`);
+    // an image pulled through a multi-platform index: its host platform goes into the archive
+    const mfile = join(tmp, `berth-multi-${format}.tar`);
+    expectCode(await berth(['save', '--format', format, '-o', mfile, multiRef]), 0, 'save multi');
+    await podman(pdir, 'load', '-i', mfile);
+    const [mins] = JSON.parse(await podman(pdir, 'image', 'inspect', multiRef)) as PodmanImage[];
+    const amd = multi.manifests.find((m) => m.platform.architecture === 'amd64')!;
+    assert.equal(`sha256:${mins.Id}`, amd.configDigest);
     // podman can read the files of the loaded image (its layers unpacked)
     const mnt = (await podman(pdir, 'image', 'mount', ref)).trim();
     try {
