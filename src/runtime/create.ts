@@ -64,7 +64,7 @@ export async function prepareCreate(opts: CreateOptions): Promise<Prepared> {
   }
   const host = probeHost();
   // The spec's numeric fields may be bigints where config.json holds values above 2^53.
-  let cgroup: CgroupPlan | null = planCgroup((spec.linux ?? {}) as Parameters<typeof planCgroup>[0], opts.id, opts.cgroupHost ?? host.cgroup);
+  let cgroup: CgroupPlan | null = planCgroup(spec.linux ?? {}, opts.id, opts.cgroupHost ?? host.cgroup);
   if (!host.root) {
     const r = rootlessCgroup(cgroup);
     cgroup = r.cgroup;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { expectArgs, parseArgs, str, UsageError } from '../args.ts';
-import { parseBytes, updateContainer } from '../../runtime/ops/update.ts';
+import { exactNumber, parseBytes, updateContainer } from '../../runtime/ops/update.ts';
 import type { LinuxResources } from '../../runtime/cgroups/types.ts';
 import type { CommandContext } from './context.ts';
 
@@ -29,9 +29,10 @@ OPTIONS:
 
 const INT_FLAGS = ['blkio-weight', 'cpu-period', 'cpu-quota', 'cpu-rt-period', 'cpu-rt-runtime', 'cpu-share', 'pids-limit'] as const;
 
-function int(flag: string, v: string): number {
+/** Above 2^53 the digits themselves: the cgroup mapping converts them exactly. */
+function int(flag: string, v: string): number | string {
   if (!/^-?\d+$/.test(v)) throw new UsageError(`invalid value "${v}" for flag -${flag}: must be an integer`);
-  return Number(v);
+  return exactNumber(BigInt(v));
 }
 
 /** LinuxResources from runc's update flags (only the flags given). */

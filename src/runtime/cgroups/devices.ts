@@ -2,7 +2,8 @@
 // runtime applies them: spec rules, then the container's device nodes, then the defaults every
 // container gets (the same set runc allows).
 import { CgroupConfigError } from './errors.ts';
-import type { LinuxDeviceCgroup, LinuxDeviceNode } from './types.ts';
+import { bigInt, isSet } from './validate.ts';
+import type { Int, LinuxDeviceCgroup, LinuxDeviceNode } from './types.ts';
 
 export interface DeviceRule { allow: boolean; rule: string }
 
@@ -20,10 +21,11 @@ export const DEFAULT_DEVICE_RULES: readonly string[] = [
   'c 10:200 rwm', // net/tun
 ];
 
-function num(field: string, v: number | null | undefined): string {
-  if (v === undefined || v === null || v === -1) return '*';
-  if (!Number.isSafeInteger(v) || v < 0) throw new CgroupConfigError(field, v, 'must be a device number, -1 or absent');
-  return String(v);
+function num(field: string, v: Int | null | undefined): string {
+  if (!isSet(v, -1)) return '*';
+  let n: bigint;
+  try { n = bigInt(field, v, 0n, 0xffffffffn); } catch { throw new CgroupConfigError(field, v, 'must be a device number, -1 or absent'); }
+  return String(n);
 }
 
 /** One spec rule as the kernel's text form. */

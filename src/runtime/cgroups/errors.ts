@@ -6,13 +6,18 @@ export class CgroupError extends Error {
   override name = 'CgroupError';
 }
 
+/** JSON text of a value; bigints (config.json integers above 2^53) as their digits. */
+function showValue(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x)) ?? String(v);
+}
+
 /** A resource value in config.json that cannot be honoured (out of range, malformed...). */
 export class CgroupConfigError extends CgroupError {
   override name = 'CgroupConfigError';
   readonly field: string;
   readonly value: unknown;
   constructor(field: string, value: unknown, reason: string) {
-    super(`${field.startsWith('linux.') ? field : `linux.resources.${field}`}: ${reason} (got ${JSON.stringify(value)})`);
+    super(`${field.startsWith('linux.') ? field : `linux.resources.${field}`}: ${reason} (got ${showValue(value)})`);
     this.field = field;
     this.value = value;
   }

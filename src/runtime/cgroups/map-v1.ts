@@ -1,8 +1,8 @@
 // linux.resources → cgroup v1 file writes. Pure: `list` knows the directory of each controller.
 import { CgroupConfigError } from './errors.ts';
 import { deviceRules } from './devices.ts';
-import { cpuListValue, devNum, hugepageSize, int, limit } from './validate.ts';
-import type { LinuxBlockIO, LinuxCPU, LinuxMemory, LinuxResources } from './types.ts';
+import { bigInt, cpuListValue, devNum, isSet, hugepageSize, I64_MIN, int, limit, U64_MAX } from './validate.ts';
+import type { Int, LinuxBlockIO, LinuxCPU, LinuxMemory, LinuxResources } from './types.ts';
 import type { MapOptions, WriteList } from './write.ts';
 
 export const SHARES_MIN = 2;
@@ -20,7 +20,7 @@ export function mapV1(r: LinuxResources, list: WriteList, opts: MapOptions): voi
   if (r.blockIO) blkioV1(r.blockIO, list);
   for (const [i, h] of (r.hugepageLimits ?? []).entries()) {
     const size = hugepageSize(`hugepageLimits[${i}].pageSize`, h.pageSize);
-    const v = int(`hugepageLimits[${i}].limit`, h.limit, 0);
+    const v = bigInt(`hugepageLimits[${i}].limit`, h.limit, 0n, U64_MAX);
     const dir = list.dir('hugetlb', `hugepageLimits[${i}]`, h);
     list.add(dir, `hugetlb.${size}.limit_in_bytes`, v);
     // Reservation accounting (kernel 5.7+) is kept in step when the kernel has it.
@@ -60,11 +60,11 @@ function devicesV1(r: LinuxResources, list: WriteList, opts: MapOptions): void {
   for (const d of rules) list.add(dir, d.allow ? 'devices.allow' : 'devices.deny', d.rule);
 }
 
-export function checkMemory(m: LinuxMemory): { lim?: number; res?: number; swap?: number } {
+export function checkMemory(m: LinuxMemory): { lim?: bigint; res?: bigint; swap?: bigint } {
   const lim = limit('memory.limit', m.limit);
   const res = limit('memory.reservation', m.reservation);
   const swap = limit('memory.swap', m.swap);
-  if (lim !== undefined && lim > 0 && swap !== undefined && swap > 0 && swap < lim) {
+  if (lim !== undefined && lim > 0n && swap !== undefined && swap > 0n && swap < lim) {
     throw new CgroupConfigError('memory.swap', m.swap, `memory+swap limit must be at least memory.limit (${lim})`);
   }
   return { lim, res, swap };
@@ -78,9 +78,9 @@ function memoryV1(m: LinuxMemory, list: WriteList): void {
   // it after the rest, which is the order the kernel needs in that case.
   if (lim !== undefined) list.add(need(), 'memory.limit_in_bytes', lim);
   if (swap !== undefined) list.add(need(), 'memory.memsw.limit_in_bytes', swap, true);
-  else if (lim === -1) list.add(need(), 'memory.memsw.limit_in_bytes', -1, true);
+  else if (lim === -1n) list.add(need(), 'memory.memsw.limit_in_bytes', -1, true);
   if (res !== undefined) list.add(need(), 'memory.soft_limit_in_bytes', res);
-  if (m.swappiness !== undefined && m.swappiness !== null && m.swappiness !== -1) {
+  if (isSet(m.swappiness, -1)) {
     list.add(need(), 'memory.swappiness', int('memory.swappiness', m.swappiness, 0, 100));
   }
   if (m.disableOOMKiller) list.add(need(), 'memory.oom_control', 1);
@@ -95,14 +95,14 @@ function memoryV1(m: LinuxMemory, list: WriteList): void {
 
 /** Checks the cpu numbers shared by both versions. 0 quota/period mean "not set" (runc). */
 export function checkCpu(c: LinuxCPU): { shares?: number; quota?: number; period?: number; burst?: number } {
-  const shares = c.shares === undefined || c.shares === null ? undefined : int('cpu.shares', c.shares, SHARES_MIN, SHARES_MAX);
+  const shares = !isSet(c.shares) ? undefined : int('cpu.shares', c.shares, SHARES_MIN, SHARES_MAX);
   let quota: number | undefined;
-  if (c.quota !== undefined && c.quota !== null && c.quota !== 0) {
+  if (isSet(c.quota, 0)) {
     quota = int('cpu.quota', c.quota, -1);
     if (quota !== -1 && quota < QUOTA_MIN) throw new CgroupConfigError('cpu.quota', c.quota, `must be -1 (unlimited) or at least ${QUOTA_MIN} microseconds`);
   }
-  const period = c.period === undefined || c.period === null || c.period === 0 ? undefined : int('cpu.period', c.period, PERIOD_MIN, PERIOD_MAX);
-  const burst = c.burst === undefined || c.burst === null ? undefined : int('cpu.burst', c.burst, 0);
+  const period = !isSet(c.period, 0) ? undefined : int('cpu.period', c.period, PERIOD_MIN, PERIOD_MAX);
+  const burst = !isSet(c.burst) ? undefined : int('cpu.burst', c.burst, 0);
   if (burst !== undefined && burst > 0 && quota !== undefined && quota > 0 && burst > quota) {
     throw new CgroupConfigError('cpu.burst', c.burst, `must not exceed cpu.quota (${quota})`);
   }
@@ -113,10 +113,10 @@ function cpuV1(c: LinuxCPU, list: WriteList): void {
   const { shares, quota, period, burst } = checkCpu(c);
   const need = () => list.dir('cpu', 'cpu', c);
   // Realtime: period before runtime, so the runtime fits the new period.
-  if (c.realtimePeriod !== undefined && c.realtimePeriod !== null && c.realtimePeriod !== 0) {
+  if (isSet(c.realtimePeriod, 0)) {
     list.add(need(), 'cpu.rt_period_us', int('cpu.realtimePeriod', c.realtimePeriod, 1));
   }
-  if (c.realtimeRuntime !== undefined && c.realtimeRuntime !== null && c.realtimeRuntime !== 0) {
+  if (isSet(c.realtimeRuntime, 0)) {
     list.add(need(), 'cpu.rt_runtime_us', int('cpu.realtimeRuntime', c.realtimeRuntime, -1));
   }
   if (shares !== undefined) list.add(need(), 'cpu.shares', shares);
@@ -127,16 +127,16 @@ function cpuV1(c: LinuxCPU, list: WriteList): void {
   if (c.idle !== undefined && c.idle !== null) list.add(need(), 'cpu.idle', int('cpu.idle', c.idle, 0, 1));
 }
 
-export function pidsAny(p: { limit: number }, list: WriteList, controller: string): void {
-  const n = int('pids.limit', p.limit, Number.MIN_SAFE_INTEGER);
-  list.add(list.dir(controller, 'pids.limit', p.limit), 'pids.max', n > 0 ? n : 'max');
+export function pidsAny(p: { limit: Int }, list: WriteList, controller: string): void {
+  const n = bigInt('pids.limit', p.limit, I64_MIN);
+  list.add(list.dir(controller, 'pids.limit', p.limit), 'pids.max', n > 0n ? n : 'max');
 }
 
 export const BLKIO_WEIGHT_MIN = 10;
 export const BLKIO_WEIGHT_MAX = 1000;
 
-function weight(field: string, v: number | undefined): number | undefined {
-  if (v === undefined || v === null || v === 0) return undefined;
+function weight(field: string, v: Int | undefined): number | undefined {
+  if (!isSet(v, 0)) return undefined;
   return int(field, v, BLKIO_WEIGHT_MIN, BLKIO_WEIGHT_MAX);
 }
 
@@ -150,7 +150,7 @@ export const THROTTLES = [
 export function checkBlkio(b: LinuxBlockIO): {
   w?: number; lw?: number;
   devs: { dev: string; w?: number; lw?: number }[];
-  throttles: { key: (typeof THROTTLES)[number]; dev: string; rate: number }[];
+  throttles: { key: (typeof THROTTLES)[number]; dev: string; rate: bigint }[];
 } {
   const w = weight('blockIO.weight', b.weight);
   const lw = weight('blockIO.leafWeight', b.leafWeight);
@@ -162,7 +162,7 @@ export function checkBlkio(b: LinuxBlockIO): {
   const throttles = THROTTLES.flatMap((key) => (b[key[0]] ?? []).map((d, i) => ({
     key,
     dev: `${devNum(`blockIO.${key[0]}[${i}].major`, d.major)}:${devNum(`blockIO.${key[0]}[${i}].minor`, d.minor)}`,
-    rate: int(`blockIO.${key[0]}[${i}].rate`, d.rate, 0),
+    rate: bigInt(`blockIO.${key[0]}[${i}].rate`, d.rate, 0n, U64_MAX),
   })));
   return { w, lw, devs, throttles };
 }

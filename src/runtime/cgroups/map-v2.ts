@@ -1,7 +1,7 @@
 // linux.resources → cgroup v2 file writes, with runc's conversions from the v1-shaped spec.
 import { CgroupConfigError } from './errors.ts';
 import { checkBlkio, checkCpu, checkMemory, pidsAny, rdmaAny, SHARES_MAX, SHARES_MIN } from './map-v1.ts';
-import { cpuListValue, hugepageSize, int, unifiedKey, unifiedValue } from './validate.ts';
+import { bigInt, cpuListValue, isSet, hugepageSize, int, U64_MAX, unifiedKey, unifiedValue } from './validate.ts';
 import type { LinuxResources } from './types.ts';
 import type { MapOptions, WriteList } from './write.ts';
 
@@ -21,14 +21,14 @@ export function blkioToIoWeight(w: number): number {
  * The spec's memory.swap is memory+swap (v1 memsw); v2's memory.swap.max is swap alone.
  * Returns undefined for "leave alone", -1 for "max".
  */
-export function swapToV2(swap: number | undefined, lim: number | undefined): number | undefined {
-  if (lim === -1 && swap === undefined) return -1;
-  if (swap === undefined || swap === -1) return swap;
-  if (lim === undefined || lim === -1) throw new CgroupConfigError('memory.swap', swap, 'a swap limit needs a memory.limit on cgroup v2');
+export function swapToV2(swap: bigint | undefined, lim: bigint | undefined): bigint | undefined {
+  if (lim === -1n && swap === undefined) return -1n;
+  if (swap === undefined || swap === -1n) return swap;
+  if (lim === undefined || lim === -1n) throw new CgroupConfigError('memory.swap', swap, 'a swap limit needs a memory.limit on cgroup v2');
   return swap - lim;
 }
 
-const max = (n: number) => (n === -1 ? 'max' : String(n));
+const max = (n: bigint) => (n === -1n ? 'max' : String(n));
 
 export function mapV2(r: LinuxResources, list: WriteList, opts: MapOptions): void {
   // A v2 WriteList answers the one directory for every controller.
@@ -41,7 +41,7 @@ export function mapV2(r: LinuxResources, list: WriteList, opts: MapOptions): voi
     // Kernels without swap accounting have no memory.swap.max.
     if (s !== undefined) list.add(dir('memory.swap', m.swap), 'memory.swap.max', max(s), true);
     if (res !== undefined) list.add(dir('memory.reservation', m.reservation), 'memory.low', max(res));
-    if (m.swappiness !== undefined && m.swappiness !== null && m.swappiness !== -1) {
+    if (isSet(m.swappiness, -1)) {
       int('memory.swappiness', m.swappiness, 0, 100);
       list.warn('memory.swappiness has no cgroup v2 equivalent and is ignored');
     }
@@ -52,7 +52,7 @@ export function mapV2(r: LinuxResources, list: WriteList, opts: MapOptions): voi
   if (r.cpu) {
     const c = r.cpu;
     const { shares, quota, period, burst } = checkCpu(c);
-    if ((c.realtimeRuntime ?? 0) !== 0 || (c.realtimePeriod ?? 0) !== 0) {
+    if (isSet(c.realtimeRuntime, 0) || isSet(c.realtimePeriod, 0)) {
       throw new CgroupConfigError('cpu.realtimeRuntime', c.realtimeRuntime ?? c.realtimePeriod, 'realtime scheduling limits are not supported on cgroup v2');
     }
     if (shares !== undefined) list.add(dir('cpu.shares', shares), 'cpu.weight', sharesToWeight(shares));
@@ -88,7 +88,7 @@ export function mapV2(r: LinuxResources, list: WriteList, opts: MapOptions): voi
   }
   for (const [i, h] of (r.hugepageLimits ?? []).entries()) {
     const size = hugepageSize(`hugepageLimits[${i}].pageSize`, h.pageSize);
-    const v = int(`hugepageLimits[${i}].limit`, h.limit, 0);
+    const v = bigInt(`hugepageLimits[${i}].limit`, h.limit, 0n, U64_MAX);
     list.add(dir(`hugepageLimits[${i}]`, h), `hugetlb.${size}.max`, v);
     list.add(dir(`hugepageLimits[${i}]`, h), `hugetlb.${size}.rsvd.max`, v, true);
   }

@@ -30,56 +30,60 @@ export interface CgroupHost {
 
 // ── OCI runtime-spec linux.resources (only what cgroups read) ──
 
+/** An integer: a number, a bigint (src/oci parses config.json integers above 2^53 exactly as
+ * bigints), or a decimal string; the mappings convert without rounding. */
+export type Int = number | bigint | string;
+
 export interface LinuxDeviceCgroup {
   allow: boolean;
   type?: string;
-  major?: number | null;
-  minor?: number | null;
+  major?: Int | null;
+  minor?: Int | null;
   access?: string;
 }
 export interface LinuxMemory {
-  limit?: number;
-  reservation?: number;
-  swap?: number;
-  kernel?: number;
-  kernelTCP?: number;
-  swappiness?: number;
+  limit?: Int;
+  reservation?: Int;
+  swap?: Int;
+  kernel?: Int;
+  kernelTCP?: Int;
+  swappiness?: Int;
   disableOOMKiller?: boolean;
   useHierarchy?: boolean;
   checkBeforeUpdate?: boolean;
 }
 export interface LinuxCPU {
-  shares?: number;
-  quota?: number;
-  burst?: number;
-  period?: number;
-  realtimeRuntime?: number;
-  realtimePeriod?: number;
+  shares?: Int;
+  quota?: Int;
+  burst?: Int;
+  period?: Int;
+  realtimeRuntime?: Int;
+  realtimePeriod?: Int;
   cpus?: string;
   mems?: string;
-  idle?: number;
+  idle?: Int;
 }
-export interface LinuxWeightDevice { major: number; minor: number; weight?: number; leafWeight?: number }
-export interface LinuxThrottleDevice { major: number; minor: number; rate: number }
+export interface LinuxWeightDevice { major: Int; minor: Int; weight?: Int; leafWeight?: Int }
+export interface LinuxThrottleDevice { major: Int; minor: Int; rate: Int }
 export interface LinuxBlockIO {
-  weight?: number;
-  leafWeight?: number;
+  weight?: Int;
+  leafWeight?: Int;
   weightDevice?: LinuxWeightDevice[];
   throttleReadBpsDevice?: LinuxThrottleDevice[];
   throttleWriteBpsDevice?: LinuxThrottleDevice[];
   throttleReadIOPSDevice?: LinuxThrottleDevice[];
   throttleWriteIOPSDevice?: LinuxThrottleDevice[];
 }
-export interface LinuxHugepageLimit { pageSize: string; limit: number }
-export interface LinuxInterfacePriority { name: string; priority: number }
-export interface LinuxNetwork { classID?: number; priorities?: LinuxInterfacePriority[] }
-export interface LinuxRdma { hcaHandles?: number; hcaObjects?: number }
+export interface LinuxHugepageLimit { pageSize: string; limit: Int }
+export interface LinuxInterfacePriority { name: string; priority: Int }
+export interface LinuxNetwork { classID?: Int; priorities?: LinuxInterfacePriority[] }
+export interface LinuxRdma { hcaHandles?: Int; hcaObjects?: Int }
 
 export interface LinuxResources {
   devices?: LinuxDeviceCgroup[];
   memory?: LinuxMemory;
   cpu?: LinuxCPU;
-  pids?: { limit: number };
+  pids?: { limit: Int };
   blockIO?: LinuxBlockIO;
   hugepageLimits?: LinuxHugepageLimit[];
   network?: LinuxNetwork;
@@ -88,7 +92,7 @@ export interface LinuxResources {
 }
 
 /** A device node from linux.devices: created devices are allowed in the devices cgroup. */
-export interface LinuxDeviceNode { type: string; major?: number; minor?: number; path?: string }
+export interface LinuxDeviceNode { type: string; major?: Int; minor?: Int; path?: string }
 
 /** What planCgroup reads from config.json's `linux` object. */
 export interface LinuxCgroupConfig {

@@ -1,21 +1,55 @@
 // Value checks shared by the v1 and v2 mappings. Each throws CgroupConfigError naming the field.
 import { CgroupConfigError } from './errors.ts';
 
-/** An integer in [min, max]; `field` is the path under linux.resources for the message. */
-export function int(field: string, v: unknown, min: number, max: number = Number.MAX_SAFE_INTEGER): number {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw new CgroupConfigError(field, v, 'must be an integer');
-  if (v < min || v > max) {
-    const range = max === Number.MAX_SAFE_INTEGER ? `at least ${min}` : `between ${min} and ${max}`;
-    throw new CgroupConfigError(field, v, `must be ${range}`);
-  }
-  return v;
+/** An integer from config.json (a bigint above 2^53, see src/oci), or a decimal string from a
+ * command line: converted without rounding. */
+
+
+export const I64_MAX = (1n << 63n) - 1n;
+export const I64_MIN = -(1n << 63n);
+export const U64_MAX = (1n << 64n) - 1n;
+
+function toBigInt(field: string, v: unknown): bigint {
+  if (typeof v === 'bigint') return v;
+  if (typeof v === 'number' && Number.isSafeInteger(v)) return BigInt(v);
+  if (typeof v === 'string' && /^-?[0-9]{1,20}$/.test(v)) return BigInt(v);
+  throw new CgroupConfigError(field, v, 'must be an integer');
 }
 
-/** A byte limit: -1 (unlimited) or positive; 0 means "not set" (as runc treats it). */
-export function limit(field: string, v: unknown): number | undefined {
+function rangeText(min: bigint, max: bigint, top: bigint): string {
+  return max === top ? `at least ${min}` : `between ${min} and ${max}`;
+}
+
+/** An exact integer in [min, max] (default max: 2^63-1). */
+export function bigInt(field: string, v: unknown, min: bigint, max: bigint = I64_MAX): bigint {
+  const n = toBigInt(field, v);
+  if (n < min || n > max) throw new CgroupConfigError(field, v, `must be ${rangeText(min, max, I64_MAX)}`);
+  return n;
+}
+
+/** An integer in [min, max] that fits a JavaScript number; `field` is the path under
+ * linux.resources for the message. */
+export function int(field: string, v: unknown, min: number, max: number = Number.MAX_SAFE_INTEGER): number {
+  const n = toBigInt(field, v);
+  if (n < BigInt(min) || n > BigInt(max)) throw new CgroupConfigError(field, v, `must be ${rangeText(BigInt(min), BigInt(max), BigInt(Number.MAX_SAFE_INTEGER))}`);
+  return Number(n);
+}
+
+/** A byte limit: -1 (unlimited) or positive up to 2^63-1, exact; 0 means "not set" (as runc
+ * treats it). */
+export function limit(field: string, v: unknown): bigint | undefined {
   if (v === undefined || v === null) return undefined;
-  const n = int(field, v, -1);
-  return n === 0 ? undefined : n;
+  const n = bigInt(field, v, -1n);
+  return n === 0n ? undefined : n;
+}
+
+/** The value is present and not one of the spec's "not set" numbers (0, or -1 for swappiness);
+ * anything malformed counts as present so that the range check reports it. */
+export function isSet(v: unknown, ...unset: number[]): boolean {
+  if (v === undefined || v === null) return false;
+  if (typeof v === 'number' || typeof v === 'bigint') return !unset.includes(Number(v));
+  if (typeof v === 'string' && /^-?[0-9]+$/.test(v)) return !unset.includes(Number(v));
+  return true;
 }
 
 const cpuList = /^\s*$|^\d+(-\d+)?(,\d+(-\d+)?)*$/;

@@ -27,7 +27,7 @@ export class WriteList {
     if (d === undefined) throw new CgroupConfigError(field, value, `needs the ${controller} cgroup controller, which this host does not provide`);
     return d;
   }
-  add(dir: string, file: string, value: string | number, optional = false): void {
+  add(dir: string, file: string, value: string | number | bigint, optional = false): void {
     const w: CgroupWrite = { path: posix.join(dir, file), value: String(value) };
     if (optional) w.optional = true;
     this.writes.push(w);

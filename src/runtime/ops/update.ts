@@ -21,12 +21,21 @@ export class UpdateValueError extends Error {
 
 const UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };
 
-/** "512m", "1g", "1048576", "-1" (unlimited) → bytes, as runc's RAMInBytes reads them. */
-export function parseBytes(flag: string, s: string): number {
+/** "512m", "1g", "1048576", "-1" (unlimited) → bytes, as runc's RAMInBytes reads them: a number,
+ * or above 2^53 the exact decimal digits (which the cgroup mapping takes and state.json holds). */
+export function parseBytes(flag: string, s: string): number | string {
   if (s === '-1') return -1;
-  const m = /^(\d+(?:\.\d+)?)\s*([kmgtpb]?)(?:i?b)?$/i.exec(s.trim());
+  const m = /^(\d+)(?:\.(\d+))?\s*([kmgtpb]?)(?:i?b)?$/i.exec(s.trim());
   if (!m) throw new UpdateValueError(flag, `invalid size ${JSON.stringify(s)}`);
-  return Math.round(Number(m[1]) * UNITS[m[2].toLowerCase()]);
+  const frac = m[2] ?? '';
+  const scale = 10n ** BigInt(frac.length);
+  const scaled = BigInt(m[1] + frac) * BigInt(UNITS[m[3].toLowerCase()]);
+  return exactNumber((scaled + scale / 2n) / scale); // rounded half up, like Math.round
+}
+
+/** A number when it is exact, else its decimal digits. */
+export function exactNumber(n: bigint): number | string {
+  return n >= BigInt(Number.MIN_SAFE_INTEGER) && n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : String(n);
 }
 
 /** Deep merge of resources: objects merge, everything else is replaced. */

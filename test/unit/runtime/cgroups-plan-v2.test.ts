@@ -49,12 +49,12 @@ test('memory: max, low, swap.max as swap minus memory; notes for what v2 lacks',
 });
 
 test('swap conversion follows runc', () => {
-  assert.equal(swapToV2(undefined, -1), -1);
-  assert.equal(swapToV2(undefined, 100), undefined);
-  assert.equal(swapToV2(-1, 100), -1);
-  assert.equal(swapToV2(300, 100), 200);
-  assert.throws(() => swapToV2(300, undefined), /swap limit needs a memory\.limit/);
-  assert.throws(() => swapToV2(300, -1), CgroupConfigError);
+  assert.equal(swapToV2(undefined, -1n), -1n);
+  assert.equal(swapToV2(undefined, 100n), undefined);
+  assert.equal(swapToV2(-1n, 100n), -1n);
+  assert.equal(swapToV2(300n, 100n), 200n);
+  assert.throws(() => swapToV2(300n, undefined), /swap limit needs a memory\.limit/);
+  assert.throws(() => swapToV2(300n, -1n), CgroupConfigError);
   assert.throws(() => plan({ memory: { limit: 300, swap: 100 } }), /memory\.swap: memory\+swap limit must be at least memory\.limit/);
 });
 
