@@ -17,7 +17,7 @@ import { resolveImage, type PullPolicy } from './images.ts';
 import { attachNetworks, attachOne, detachNetworks, networkName, refreshPeerHosts, writeEtcFiles, netOpts } from './netglue.ts';
 import { containerDir, enginePaths, type EngineOptions, type EnginePaths } from './paths.ts';
 import { isMounted, mountRootfs, removeSnapshot, unmountRootfs } from './rootfs.ts';
-import { findRuntime, runtimeCall } from './runtime.ts';
+import { findRuntime, runtimeCall, runtimeMayHaveState } from './runtime.ts';
 import { recordEvent } from './events.ts';
 import { buildSpec, effectiveCaps, hostCaps } from './spec.ts';
 import { EngineStore } from './store.ts';
@@ -372,7 +372,10 @@ export class Engine {
       await removeNetns(rec.state.netnsPath);
       rec.state.netnsPath = '';
     }
-    await runtimeCall(rec.config.runtime, this.paths.runtimeRoot, ['delete', '--force', rec.id]);
+    // Before a first start, and in destroy after the exit command's teardown, there is none.
+    if (runtimeMayHaveState(rec.config.runtime, this.paths.runtimeRoot, rec.id)) {
+      await runtimeCall(rec.config.runtime, this.paths.runtimeRoot, ['delete', '--force', rec.id]);
+    }
     rec.state.ports = [];
     this.store.saveState(rec.id, rec.state);
     if (hadNet.length) refreshPeerHosts(this, hadNet, rec.id);

@@ -1,8 +1,8 @@
 // Calling the OCI runtime's CLI (runc's command line: berth-runtime, runc, crun) for the
 // operations conmon does not do: start, kill, delete, state, exec.
 import { execFile, spawnSync } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import { delimiter, isAbsolute, join } from 'node:path';
+import { accessSync, constants, existsSync } from 'node:fs';
+import { basename, delimiter, isAbsolute, join } from 'node:path';
 import { RuntimeNotFoundError } from './errors.ts';
 
 /** A runtime name (berth-runtime, runc, crun) or path → absolute executable path. */
@@ -32,4 +32,14 @@ export function runtimeCall(runtime: string, root: string, args: string[], timeo
 export function runtimeCallSync(runtime: string, root: string, args: string[]): RuntimeResult {
   const r = spawnSync(runtime, ['--root', root, ...args], { encoding: 'utf8', timeout: 60_000 });
   return { code: r.status ?? 1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}
+
+/** Runtimes known to keep a container's state in <root>/<id> (runc's layout). */
+const ROOT_ID_LAYOUT = new Set(['berth-runtime', 'berth-runtime.mjs', 'runc', 'crun', 'youki']);
+
+/** Whether the runtime may hold state for `id`: false only when it is one whose layout we know
+ * and <root>/<id> is absent, so that a `delete --force` (a process start, for berth-runtime a
+ * Node start) can be skipped for a container that was never created or is already deleted. */
+export function runtimeMayHaveState(runtime: string, root: string, id: string): boolean {
+  return !ROOT_ID_LAYOUT.has(basename(runtime)) || existsSync(join(root, id));
 }
