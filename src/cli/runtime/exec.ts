@@ -1,5 +1,5 @@
 import { bool, parseArgs, str, uint, UsageError } from '../args.ts';
-import { execProcess } from '../../runtime/exec/index.ts';
+import { ExecProgramError, execProcess } from '../../runtime/exec/index.ts';
 import type { CommandContext } from './context.ts';
 
 export const usage = `NAME:
@@ -55,24 +55,31 @@ export async function main(ctx: CommandContext, argv: string[]): Promise<number>
     if (!/^\d+$/.test(g)) throw new UsageError(`invalid value "${g}" for flag -additional-gids: must be a number`);
     return Number(g);
   });
-  return execProcess({
-    root: ctx.root,
-    id,
-    args,
-    processFile,
-    consoleSocket: str(p, 'console-socket'),
-    cwd: str(p, 'cwd'),
-    env: list('env'),
-    tty: 'tty' in p.flags ? bool(p, 'tty') : undefined,
-    user: str(p, 'user'),
-    additionalGids: gids,
-    caps: list('cap'),
-    noNewPrivs: 'no-new-privs' in p.flags ? bool(p, 'no-new-privs') : undefined,
-    apparmor: str(p, 'apparmor'),
-    processLabel: str(p, 'process-label'),
-    detach: bool(p, 'detach'),
-    pidFile: str(p, 'pid-file'),
-    preserveFds: uint(p, 'preserve-fds', 0),
-    ignorePaused: bool(p, 'ignore-paused'),
-  });
+  try {
+    return await execProcess({
+      root: ctx.root,
+      id,
+      args,
+      processFile,
+      consoleSocket: str(p, 'console-socket'),
+      cwd: str(p, 'cwd'),
+      env: list('env'),
+      tty: 'tty' in p.flags ? bool(p, 'tty') : undefined,
+      user: str(p, 'user'),
+      additionalGids: gids,
+      caps: list('cap'),
+      noNewPrivs: 'no-new-privs' in p.flags ? bool(p, 'no-new-privs') : undefined,
+      apparmor: str(p, 'apparmor'),
+      processLabel: str(p, 'process-label'),
+      detach: bool(p, 'detach'),
+      pidFile: str(p, 'pid-file'),
+      preserveFds: uint(p, 'preserve-fds', 0),
+      ignorePaused: bool(p, 'ignore-paused'),
+    });
+  } catch (e) {
+    // A missing program exits 127 and one that cannot be executed 126, as runc's callers expect.
+    if (!(e instanceof ExecProgramError)) throw e;
+    ctx.log.error(e.message);
+    return e.exitCode;
+  }
 }

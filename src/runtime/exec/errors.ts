@@ -28,3 +28,15 @@ export class ExecError extends Error {
     this.op = op;
   }
 }
+
+/** The program is missing (exit 127, as a shell reports it) or not executable (126), found out
+ * in the container before anything ran. The message is runc's. */
+export class ExecProgramError extends ExecError {
+  override name = 'ExecProgramError';
+  readonly exitCode: 126 | 127;
+  constructor(id: string, detail: string, notFound: boolean, step?: number, options?: { cause?: unknown }) {
+    super(id, detail, step, 'find-exec', options);
+    this.message = `exec failed: unable to start container process: ${detail}`;
+    this.exitCode = notFound ? 127 : 126;
+  }
+}

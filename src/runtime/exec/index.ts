@@ -11,5 +11,5 @@ export { processFromFlags, parseProcessJson, applyToProcessJson } from './proces
 export type { ExecOverrides } from './process.ts';
 export { execProcess, prepareExec, namespacesToJoin, containerSpec } from './run.ts';
 export type { ExecOptions } from './run.ts';
-export { ExecError, ExecSpecError } from './errors.ts';
+export { ExecError, ExecProgramError, ExecSpecError } from './errors.ts';
 export type { ExecProblem } from './errors.ts';

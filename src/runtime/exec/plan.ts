@@ -9,6 +9,7 @@ import type { Process } from '../../oci/index.ts';
 import type { NsName, Step } from '../plan.ts';
 import { identitySteps } from '../planner/identity.ts';
 import { schedulerStep } from '../planner/scheduler.ts';
+import { searchPath } from '../planner.ts';
 import { ExecSpecError, type ExecProblem } from './errors.ts';
 
 export interface NsJoin { ns: NsName; path: string }
@@ -105,9 +106,13 @@ export function planExec(proc: Process, ctx: ExecPlanContext): Step[] {
   // chdir, whose getcwd check a profile may deny.
   if (ctx.seccompFilter && !proc.noNewPrivileges) steps.push({ op: 'seccomp', ...ctx.seccompFilter });
   steps.push(...identitySteps(proc, ctx.capLastCap, ctx.setgroupsDenied, ctx.capBounding));
-  if (ctx.seccompFilter && proc.noNewPrivileges) steps.push({ op: 'seccomp', ...ctx.seccompFilter });
   const env = mergeEnv(proc.env ?? []);
   if (!env.some((e) => e.startsWith('HOME='))) env.push(`HOME=${ctx.home ?? '/'}`);
+  // As create: a missing or non-executable program is reported (127/126) before the runtime
+  // says it started, looked up as the process's user with its PATH; before a no_new_privs
+  // filter, which need not allow the lookup.
+  steps.push({ op: 'find-exec', path: proc.args[0], searchPath: searchPath(env) });
+  if (ctx.seccompFilter && proc.noNewPrivileges) steps.push({ op: 'seccomp', ...ctx.seccompFilter });
   steps.push({ op: 'exec', path: proc.args[0], args: [...proc.args], env });
   return steps;
 }

@@ -14,7 +14,7 @@ import { InvalidStateError } from '../errors.ts';
 import { HelperClosedError, HelperError, helperPath, startHelper, type HelperSession, type StdioSlot } from '../helper.ts';
 import { homeFromPasswd } from '../planner.ts';
 import { parseCapBounding } from '../host.ts';
-import { ExecError } from './errors.ts';
+import { ExecError, ExecProgramError } from './errors.ts';
 import { planExec, type NsJoin } from './plan.ts';
 import { applyToProcessJson, parseProcessJson, processFromFlags, type ExecOverrides } from './process.ts';
 
@@ -123,6 +123,9 @@ function wantsTerminal(o: ExecOptions): boolean {
 }
 
 function toExecError(id: string, e: unknown): Error {
+  if (e instanceof HelperError && e.op === 'find-exec') {
+    return new ExecProgramError(id, e.message.replace(/^step \d+ \([^)]*\): /, ''), e.code === 'ENOENT', e.index, { cause: e });
+  }
   if (e instanceof HelperError) return new ExecError(id, e.message.replace(/^step \d+ \([^)]*\): /, ''), e.index, e.op, { cause: e });
   return e as Error;
 }

@@ -143,3 +143,23 @@ test('exec uses the config as it was at create, not later edits of config.json',
   const r = cli(c.root, ['exec', c.id, 'sh', '-c', 'echo $MARK']);
   assert.equal(r.stdout, 'at-create\n', r.stderr);
 });
+
+test('exec of a missing or non-executable program fails before anything runs: runc\'s message, exit 127 / 126', { skip }, (t) => {
+  const c = running(t, 'noprog');
+  const missing = cli(c.root, ['exec', c.id, 'nosuchcmd', 'arg']);
+  assert.equal(missing.code, 127, missing.stderr);
+  assert.match(missing.stderr, /exec failed: unable to start container process: exec: "nosuchcmd": executable file not found in \$PATH/);
+  assert.equal(missing.stdout, '');
+  const abs = cli(c.root, ['exec', c.id, '/no/such/prog']);
+  assert.equal(abs.code, 127, abs.stderr);
+  assert.match(abs.stderr, /exec: "\/no\/such\/prog".*no such file or directory/i);
+  writeFileSync(join(c.bundle, 'rootfs/prog'), '#!/bin/sh\necho ran\n', { mode: 0o644 });
+  const noexec = cli(c.root, ['exec', '-u', '1000:1000', c.id, '/prog']);
+  assert.equal(noexec.code, 126, noexec.stderr);
+  assert.match(noexec.stderr, /exec: "\/prog".*permission denied/i);
+  assert.doesNotMatch(noexec.stdout, /ran/);
+  // Nothing was left running in the container; it still works.
+  assert.deepEqual(JSON.parse(cli(c.root, ['ps', '--format', 'json', c.id]).stdout), [c.pid]);
+  const ok = cli(c.root, ['exec', c.id, 'true']);
+  assert.equal(ok.code, 0, ok.stderr);
+});

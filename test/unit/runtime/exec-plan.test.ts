@@ -81,3 +81,15 @@ test('capabilities outside the runtime\'s own bounding set are left out of every
   const all = identitySteps(p, 40, false);
   assert.deepEqual(all.find((s) => s.op === 'caps-bounding'), { op: 'caps-bounding', mask: kill | (1n << 24n) });
 });
+
+test('the program is looked up (find-exec) as the process\'s user, with its PATH, before the exec and a no_new_privs filter', () => {
+  const p = { ...base(), args: ['nosuchcmd', 'x'], env: ['PATH=/opt/bin:/bin', 'A=1'], noNewPrivileges: true };
+  const steps = planExec(p, ctx({ seccompFilter: filter }));
+  const ops = steps.map((s) => s.op);
+  const at = ops.indexOf('find-exec');
+  assert.deepEqual(steps[at], { op: 'find-exec', path: 'nosuchcmd', searchPath: '/opt/bin:/bin' });
+  assert.deepEqual(ops.slice(at), ['find-exec', 'seccomp', 'exec']);
+  assert.ok(ops.indexOf('setresuid') < at && ops.indexOf('chdir') < at, 'after the identity change and chdir');
+  const noPath = planExec({ ...base(), env: [] }, ctx()).find((s) => s.op === 'find-exec');
+  assert.deepEqual(noPath, { op: 'find-exec', path: 'sh', searchPath: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' });
+});
