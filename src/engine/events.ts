@@ -5,9 +5,9 @@ import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EnginePaths } from './paths.ts';
 
-export type EventAction = 'create' | 'start' | 'die' | 'destroy' | 'restart';
+export type EventAction = 'create' | 'start' | 'die' | 'destroy' | 'restart' | 'connect' | 'disconnect';
 
-export interface EngineEvent { time: string; id: string; name: string; action: EventAction; exitCode?: number }
+export interface EngineEvent { time: string; id: string; name: string; action: EventAction; exitCode?: number; network?: string; hostVeth?: string }
 
 export function eventsPath(p: EnginePaths): string {
   return join(p.runRoot, 'events.log');

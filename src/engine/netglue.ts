@@ -10,6 +10,7 @@ import {
   type HostEntry, type StoreOptions,
 } from '../network/index.ts';
 import type { Engine } from './engine.ts';
+import { recordEvent } from './events.ts';
 import type { ContainerRecord } from './types.ts';
 
 export function netOpts(engine: Engine): StoreOptions {
@@ -41,6 +42,11 @@ export async function attachOne(engine: Engine, rec: ContainerRecord, net: strin
     aliases, portMappings: ifName === 'eth0' ? rec.config.publish : [],
   }, netOpts(engine));
   rec.state.networks[net] = { ip: res.ips[0]?.split('/')[0] ?? '', mac: res.mac, gateway: res.gateway, aliases };
+  // The host end of the veth pair, from the CNI result: the events log names it, so that what a
+  // container put on the host can be traced (and checked gone) later.
+  const record = attachmentsOf(rec.id, netOpts(engine)).find((a) => a.network === net);
+  const hostVeth = record?.result.interfaces?.find((i) => !i.sandbox && i.name.startsWith('veth'))?.name;
+  recordEvent(engine.paths, { id: rec.id, name: rec.name, action: 'connect', network: net, ...(hostVeth ? { hostVeth } : {}) });
   if (res.portMappings.length) rec.state.ports = res.portMappings;
   engine.store.saveState(rec.id, rec.state);
 }

@@ -43,11 +43,20 @@ export class Berth {
     return { ...process.env, BERTH_CGROUP_PARENT: this.cgroupParent };
   }
 
+  events(): { id: string; hostVeth?: string }[] {
+    try {
+      return readFileSync(join(this.runRoot, 'events.log'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { id: string; hostVeth?: string });
+    } catch { return []; }
+  }
+
   /** Ids of every container this engine made (from its events log). */
   ids(): Set<string> {
-    try {
-      return new Set(readFileSync(join(this.runRoot, 'events.log'), 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { id: string }).id));
-    } catch { return new Set(); }
+    return new Set(this.events().map((e) => e.id));
+  }
+
+  /** Host ends of every veth pair its containers were given. */
+  veths(): Set<string> {
+    return new Set(this.events().flatMap((e) => (e.hostVeth ? [e.hostVeth] : [])));
   }
 
   argv(args: string[]): string[] {
@@ -123,6 +132,7 @@ export function snapshot(b: Berth): HostSnapshot {
   const cg: string[] = [];
   for (const ctrl of ls('/sys/fs/cgroup')) for (const d of ls(join('/sys/fs/cgroup', ctrl, b.cgroupParent))) if (/^[0-9a-f]{64}$/.test(d)) cg.push(`${ctrl}/${d}`);
   const ids = b.ids();
+  const veths = b.veths();
   const conmons: string[] = [];
   for (const p of ls('/proc').filter((x) => /^\d+$/.test(x))) {
     try {
@@ -141,9 +151,9 @@ export function snapshot(b: Berth): HostSnapshot {
     mounts: mountPoints().filter((m) => m.startsWith(b.tmp) && m !== join(b.runRoot, 'netns')),
     cgroups: cg,
     netns: ls(join(b.runRoot, 'netns')),
-    // Host ends of CNI bridge veths are veth + 8 hex digits; other tools on this machine
-    // (podman's netavark) make their own links and rules, which are not ours to count.
-    links: lines('ip', ['-o', 'link', 'show']).map((l) => l.split(':')[1].trim().split('@')[0]).filter((n) => /^veth[0-9a-f]{8}$/.test(n)),
+    // Host ends of the veths this engine's containers got (other engines on this machine make
+    // their own, which are not ours to count).
+    links: lines('ip', ['-o', 'link', 'show']).map((l) => l.split(':')[1].trim().split('@')[0]).filter((n) => veths.has(n)),
     // Rules naming one of this engine's containers (CNI comments carry the container id).
     iptables: lines('iptables-save', []).filter((l) => [...(l.match(/[0-9a-f]{64}/g) ?? [])].some((id) => ids.has(id))),
     conmons,
