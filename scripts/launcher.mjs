@@ -39,7 +39,10 @@ try {
 const source = fs.readFileSync(bundle, 'utf8');
 const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: bundle, cachedData });
 if (!cachedData || script.cachedDataRejected) {
-  process.once('exit', () => {
+  // Only a successful run's cache: one made on an error path lacks the functions the command
+  // normally runs, and an accepted cache is never replaced.
+  process.once('exit', (code) => {
+    if (code !== 0) return;
     try {
       fs.mkdirSync(cacheDir, { recursive: true });
       const tmp = `${cacheFile}.${process.pid}`;
