@@ -128,6 +128,18 @@ test('run -d, logs, exec, stop (TERM trapped; KILL after the timeout), rm', { sk
   await b.ok(['kill', '-s', 'USR1', 'berth-test-d']);
   assert.equal((await waiter).stdout.trim(), '10');
   await b.ok(['rm', 'berth-test-d', 'berth-test-stubborn']);
+  // --stop-signal and --stop-timeout are the container's defaults for stop.
+  await b.ok(['run', '-d', '--name', 'berth-test-sig', '--stop-signal', 'SIGUSR1', '--stop-timeout', '30', 'busybox', 'sh', '-c',
+    'trap "exit 42" USR1; while true; do sleep 0.1; done']);
+  await waitFor(async () => (await b.run(['exec', 'berth-test-sig', 'true'])).code === 0);
+  const t2 = Date.now();
+  await b.ok(['stop', 'berth-test-sig']);
+  assert.ok(Date.now() - t2 < 10_000);
+  assert.equal((await b.ok(['inspect', '-f', '{{.State.ExitCode}}', 'berth-test-sig'])).trim(), '42');
+  await b.ok(['rm', 'berth-test-sig']);
+  // run -d --rm: conmon's exit command removes it once it exits.
+  await b.ok(['run', '-d', '--rm', '--name', 'berth-test-gone', 'busybox', 'true']);
+  await waitFor(async () => (await b.ok(['ps', '-aq', '--filter', 'name=berth-test-gone'])).trim() === '');
   assert.equal((await b.ok(['ps', '-aq'])).trim(), '');
   assertNoLeaks(b, before);
 });
@@ -174,9 +186,14 @@ _, st = os.waitpid(pid, 0)
 sys.stdout.write(buf.decode('utf-8', 'replace'))
 sys.exit(os.WEXITSTATUS(st))
 `;
-  const pr = spawnSync('python3', ['-c', py, process.execPath, ...b.argv(['run', '-it', '--rm', 'busybox', 'sh'])], { encoding: 'utf8', timeout: 40_000 });
+  const pr = spawnSync('python3', ['-c', py, process.execPath, ...b.argv(['run', '-it', '--rm', 'busybox', 'sh'])], { encoding: 'utf8', timeout: 40_000, env: b.env });
   assert.equal(pr.status, 7, pr.stdout + pr.stderr);
   assert.match(pr.stdout, /\/dev\/pts\/\d+/);
+  // exec -it into a running container, through the runtime's own terminal handling
+  await b.ok(['run', '-d', '--name', 'berth-test-tty', 'busybox', 'sleep', '60']);
+  const ex = spawnSync('python3', ['-c', py, process.execPath, ...b.argv(['exec', '-it', 'berth-test-tty', 'sh'])], { encoding: 'utf8', timeout: 40_000, env: b.env });
+  assert.equal(ex.status, 7, ex.stdout + ex.stderr);
+  assert.match(ex.stdout, /\/dev\/pts\/\d+/);
 });
 
 test('create + start + attach-less lifecycle, rename, restart policy recorded', { skip }, async (t) => {
