@@ -40,16 +40,17 @@ function selfCommand(): string[] {
   return script ? [process.execPath, script] : [];
 }
 
-function attachHelperPath(): string {
-  if (process.env.BERTH_ATTACH) return process.env.BERTH_ATTACH;
+/** A helper binary from build/ (berth-attach, berth-tiny-init), found from the script's path. */
+function helperPath(name: string, env: string): string {
+  if (process.env[env]) return process.env[env]!;
   // From the script's path (src/cli/berth-main.ts, dist/berth.mjs or dist/lib/berth.*): works
   // for the sources, an ESM bundle and a CommonJS one (which has no import.meta).
   const here = dirname(resolve(process.argv[1] ?? '.'));
-  for (const rel of ['../../build/berth-attach', '../build/berth-attach', '../../../build/berth-attach']) {
-    const p = resolve(here, rel);
+  for (const rel of ['../../build', '../build', '../../../build']) {
+    const p = resolve(here, rel, name);
     if (existsSync(p)) return p;
   }
-  return 'berth-attach';
+  return name;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -92,7 +93,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(helpText(cmd.usage, cmd.about, cmd.flags ?? []));
     return 0;
   }
-  const ctx = makeContext(rest, globals, selfCommand(), attachHelperPath());
+  const ctx = makeContext(rest, globals, selfCommand(), helperPath('berth-attach', 'BERTH_ATTACH'), helperPath('berth-tiny-init', 'BERTH_INIT'));
   try {
     return await cmd.run(ctx);
   } catch (e) {

@@ -12,6 +12,7 @@ import { processAlive } from '../image/store/lock.ts';
 import { dockerDefaultProfile, type LinuxSeccomp } from '../runtime/seccomp/index.ts';
 import { parseSignal } from '../runtime/signals.ts';
 import { startConmon } from './conmon.ts';
+import { handoffExitCommand, openHandoff, type Handoff } from './handoff.ts';
 import { ContainerStateError, EngineError, InvalidNameError, MountSpecError, NoSuchContainerError, StartError, VolumeInUseError } from './errors.ts';
 import { resolveImage, type PullPolicy } from './images.ts';
 import { attachNetworks, attachOne, detachNetworks, networkName, refreshPeerHosts, writeEtcFiles, netOpts } from './netglue.ts';
@@ -74,6 +75,8 @@ export interface CreateRequest {
 export interface EngineInit extends EngineOptions {
   /** argv prefix that runs the berth CLI (for conmon's exit command); none: no exit command. */
   cli?: string[];
+  /** Static init binary for --init (build/berth-tiny-init); else tini/catatonit if installed. */
+  initBinary?: string;
 }
 
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
@@ -125,8 +128,8 @@ export class Engine {
         throw new EngineError(`opening seccomp profile (${req.seccomp}) failed: ${(e as Error).message}`);
       }
     }
-    if (req.init && !INIT_CANDIDATES.some((p) => existsSync(p))) {
-      throw new EngineError(`--init: no init binary on this host (looked for ${INIT_CANDIDATES.join(', ')}); run without --init`);
+    if (req.init && !this.initBinary()) {
+      throw new EngineError(`--init: no init binary on this host (looked for ${[this.opts.initBinary ?? 'berth-tiny-init', ...INIT_CANDIDATES].join(', ')}); run without --init`);
     }
     const netMode = req.networkMode ?? 'bridge';
     if (netMode !== 'bridge' && netMode !== 'none' && netMode !== 'host') {
@@ -189,6 +192,10 @@ export class Engine {
     return rec;
   }
 
+  initBinary(): string | undefined {
+    return [this.opts.initBinary, ...INIT_CANDIDATES].find((p): p is string => !!p && existsSync(p));
+  }
+
   userOf(rec: ContainerRecord) {
     const rootfs = join(this.dir(rec.id), 'rootfs');
     const read = (p: string) => { try { return readFileSync(join(rootfs, p), 'utf8'); } catch { return ''; } };
@@ -240,7 +247,7 @@ export class Engine {
 
   /** Starts a created or exited container. `beforeStart` runs once the runtime created it (the
    * attach socket exists) and before its process runs: attach there to miss no output. */
-  async start(ref: string, hooks: { beforeStart?: (rec: ContainerRecord) => Promise<void> } = {}): Promise<ContainerRecord> {
+  async start(ref: string, hooks: StartHooks = {}): Promise<ContainerRecord> {
     const first = this.store.resolve(ref);
     const lock = await this.store.lock(first.id);
     try {
@@ -254,7 +261,7 @@ export class Engine {
     }
   }
 
-  private async startLocked(rec: ContainerRecord, hooks: { beforeStart?: (rec: ContainerRecord) => Promise<void> }): Promise<void> {
+  private async startLocked(rec: ContainerRecord, hooks: StartHooks): Promise<void> {
     const c = rec.config, dir = this.dir(rec.id);
     // Leftovers of a previous run (normally gone through cleanup).
     await this.teardown(rec);
@@ -277,16 +284,17 @@ export class Engine {
         id: rec.id, config: c, rootfs: join(dir, 'rootfs'), user, netnsPath: rec.state.netnsPath,
         hostsPath: join(dir, 'hosts'), hostnamePath: join(dir, 'hostname'), resolvConfPath: join(dir, 'resolv.conf'),
         mountSources: c.mounts.map((m) => m.type === 'volume' ? this.store.volumeMountpoint(m.source) : m.source),
-        seccomp, availableCaps, cgroupParent: this.paths.cgroupParent, initPath: c.init ? INIT_CANDIDATES.find((p) => existsSync(p)) : undefined, hostHostname: osHostname(),
+        seccomp, availableCaps, cgroupParent: this.paths.cgroupParent, initPath: c.init ? this.initBinary() : undefined, hostHostname: osHostname(),
       });
       if (c.tty && c.consoleSize) spec.process!.consoleSize = c.consoleSize;
       writeFileSync(join(dir, 'config.json'), renderSpec(spec));
       const cli = this.opts.cli;
+      const cleanup = cli ? [...cli, '--root', this.paths.root, '--run-root', this.paths.runRoot, 'container', 'cleanup', rec.id] : undefined;
       const pid = await startConmon({
         id: rec.id, cuuid: rec.id.slice(0, 16), name: rec.name, runtime: c.runtime, runtimeRoot: this.paths.runtimeRoot,
         bundle: dir, pidFile: join(dir, 'pidfile'), conmonPidFile: join(dir, 'conmon.pid'), logPath: join(dir, 'ctr.log'), runtimeLog: join(dir, 'runtime.log'),
         logSizeMax: c.logSizeMax, exitDir: this.paths.exits, socketDir: this.paths.sockets, terminal: c.tty, stdin: c.openStdin,
-        ...(cli ? { exitCommand: [...cli, '--root', this.paths.root, '--run-root', this.paths.runRoot, 'container', 'cleanup', rec.id] } : {}),
+        ...(cleanup ? { exitCommand: hooks.handoff ? handoffExitCommand(hooks.handoff, cleanup) : cleanup } : {}),
       });
       rec.state.pid = pid;
       rec.state.conmonPid = Number(readFileSync(join(dir, 'conmon.pid'), 'utf8').trim()) || 0;
@@ -309,6 +317,24 @@ export class Engine {
       await this.teardown(rec).catch(() => {});
       this.store.saveState(rec.id, rec.state);
       throw e;
+    }
+  }
+
+  /** For a foreground run that will clean up itself (see handoff.ts): pass to start() as
+   * hooks.handoff, then call finishForeground once the container exited. */
+  openHandoff(id: string): Handoff | undefined {
+    return this.opts.cli ? openHandoff(join(this.paths.locks, `${id}.handoff`)) : undefined;
+  }
+
+  /** The exit command's work done by the foreground CLI; then the exit command is told to skip
+   * it, and, as rm does, this returns once conmon (and so the exit command) is gone. */
+  async finishForeground(id: string, handoff: Handoff, conmonPid: number): Promise<void> {
+    try {
+      await this.cleanup(id);
+    } finally {
+      handoff.done();
+      await waitGone(conmonPid);
+      handoff.close();
     }
   }
 
@@ -560,6 +586,13 @@ export class Engine {
 async function waitGone(pid: number, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;
   while (pid > 0 && processAlive(pid) && Date.now() < end) await sleep(25);
+}
+
+export interface StartHooks {
+  /** Runs once the runtime created the container (the attach socket exists), before its process runs. */
+  beforeStart?: (rec: ContainerRecord) => Promise<void>;
+  /** The caller cleans up after the exit (finishForeground); conmon's exit command only if it dies. */
+  handoff?: { fifo: string; pid: number };
 }
 
 export function mergeEnv(base: string[], over: string[]): string[] {

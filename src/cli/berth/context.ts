@@ -16,6 +16,8 @@ export interface Context {
   cli: string[];
   /** Path of the berth-attach helper. */
   attachHelper: string;
+  /** Path of berth-tiny-init (for --init). */
+  initBinary?: string;
   engine(): Engine;
   out(text: string): void;
   err(text: string): void;
@@ -31,12 +33,12 @@ export interface Command {
 
 export type CommandTable = Record<string, { about: string; load: () => Promise<{ default: Command }> }>;
 
-export function makeContext(argv: string[], globals: Globals, cli: string[], attachHelper: string): Context {
+export function makeContext(argv: string[], globals: Globals, cli: string[], attachHelper: string, initBinary?: string): Context {
   let engine: Engine | undefined;
   return {
-    argv, globals, cli, attachHelper,
+    argv, globals, cli, attachHelper, ...(initBinary ? { initBinary } : {}),
     engine() {
-      engine ??= new Engine({ root: globals.root, runRoot: globals.runRoot, runtime: globals.runtime, cli });
+      engine ??= new Engine({ root: globals.root, runRoot: globals.runRoot, runtime: globals.runtime, cli, ...(initBinary ? { initBinary } : {}) });
       return engine;
     },
     out: (t) => { process.stdout.write(t); },
