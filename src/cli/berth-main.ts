@@ -89,7 +89,8 @@ async function main(argv: string[]): Promise<number> {
     return 125;
   }
   const cmd = (await entry.load()).default;
-  if (rest.includes('--help') && !['run', 'create', 'exec'].includes(name)) {
+  // run/create/exec stop at the image or container: a --help after it belongs to the command run.
+  if (rest[0] === '--help' || (rest.includes('--help') && !['run', 'create', 'exec', 'container run', 'container create', 'container exec'].includes(name))) {
     process.stdout.write(helpText(cmd.usage, cmd.about, cmd.flags ?? []));
     return 0;
   }
