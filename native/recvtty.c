@@ -1,16 +1,60 @@
-// berth-recvtty [--print-only] SOCKET: the receiving end of a --console-socket, for tests.
+// berth-recvtty [--print-only | --tty] SOCKET: the receiving end of a --console-socket (for
+// tests, and the relay of a foreground `run -t` / `exec -t` without one).
 // Listens on SOCKET (the path appears only once it accepts connections: it is bound under a
 // temporary name and renamed), takes one connection, receives a pty master with SCM_RIGHTS, and
 // then either prints "got pty: NAME" and exits when the pty hangs up (--print-only), or copies the master's output to
 // stdout and stdin to the master until the pty hangs up (every slave closed).
+// --tty does what runc does for its caller's terminal: when stdin is a tty it is put in raw mode
+// (keys, ^C included, go to the container's pty, which does the echoing and signals) and restored
+// on the way out, and the pty's window size follows stdin's, on SIGWINCH too.
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <termios.h>
 #include <unistd.h>
+
+static struct termios saved;
+static int raw_on;
+static volatile sig_atomic_t winch = 1;   // the size is copied once at the start
+
+static void restore(void) {
+  if (raw_on) tcsetattr(0, TCSANOW, &saved);
+  raw_on = 0;
+}
+
+static void on_winch(int sig) { (void)sig; winch = 1; }
+static void on_term(int sig) {
+  restore();
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
+
+// Raw mode on our stdin when it is a terminal; SIGWINCH marks the size for copying.
+static void tty_setup(void) {
+  struct sigaction sa = {.sa_handler = on_winch};   // no SA_RESTART: poll returns EINTR
+  sigaction(SIGWINCH, &sa, NULL);
+  if (!isatty(0) || tcgetattr(0, &saved)) return;
+  struct termios t = saved;
+  cfmakeraw(&t);
+  if (tcsetattr(0, TCSANOW, &t)) return;
+  raw_on = 1;
+  atexit(restore);
+  for (int sig = 1; sig < 32; sig++)
+    if (sig == SIGTERM || sig == SIGHUP || sig == SIGINT || sig == SIGQUIT) signal(sig, on_term);
+}
+
+static void copy_size(int master) {
+  struct winsize ws;
+  winch = 0;
+  if (!ioctl(0, TIOCGWINSZ, &ws) && (ws.ws_row || ws.ws_col)) ioctl(master, TIOCSWINSZ, &ws);
+}
 
 static int die(const char *what) {
   fprintf(stderr, "berth-recvtty: %s: %s\n", what, strerror(errno));
@@ -30,8 +74,9 @@ static int write_all(int fd, const char *p, size_t n) {
 
 int main(int argc, char **argv) {
   int print_only = argc == 3 && !strcmp(argv[1], "--print-only");
-  if (argc != 2 + print_only) {
-    fprintf(stderr, "usage: berth-recvtty [--print-only] SOCKET\n");
+  int tty = argc == 3 && !strcmp(argv[1], "--tty");
+  if (argc != 2 + print_only + tty) {
+    fprintf(stderr, "usage: berth-recvtty [--print-only | --tty] SOCKET\n");
     return 2;
   }
   const char *path = argv[argc - 1];
@@ -80,9 +125,11 @@ int main(int argc, char **argv) {
     return 0;
   }
 
+  if (tty) tty_setup();
   struct pollfd pf[2] = {{.fd = master, .events = POLLIN}, {.fd = 0, .events = POLLIN}};
   char buf[16384];
   for (;;) {
+    if (tty && winch) copy_size(master);
     if (poll(pf, 2, -1) < 0) {
       if (errno == EINTR) continue;
       return die("poll");

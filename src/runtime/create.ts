@@ -21,6 +21,7 @@ import { rootlessCgroup, writeIdMaps } from './rootless.ts';
 import { planCreate, renderPlan } from './planner.ts';
 import { joinCgroup, planCgroup, prepareCgroup, type CgroupHost } from './cgroups/index.ts';
 import { startHelper, HelperError, type HelperSession, type StdioSlot } from './helper.ts';
+import { bundleWantsTerminal, callerTtySize, startTtyRelay, type TtyRelay } from './tty-relay.ts';
 
 export interface CreateOptions {
   root: string;
@@ -44,6 +45,8 @@ export interface CreateOptions {
   /** The cgroup layout to plan the container's cgroup in (default: the host's, probed). Tests
    * use it to put a container in a cgroup2 tree on a hybrid host. */
   cgroupHost?: CgroupHost;
+  /** The pty's first size when config.json gives none (a relayed terminal takes the caller's). */
+  consoleSize?: { height: number; width: number };
 }
 
 interface Prepared {
@@ -62,6 +65,7 @@ export async function prepareCreate(opts: CreateOptions): Promise<Prepared> {
   if (opts.systemdCgroup && cgroupsPath && /^[^/:]*:[^:]*:[^:]*$/.test(cgroupsPath)) {
     throw new CreateError(opts.id, `linux.cgroupsPath ${JSON.stringify(cgroupsPath)}: systemd slice cgroup paths need a systemd cgroup driver, which berth-runtime does not have; use a cgroupfs path such as "/berth/${opts.id}"`);
   }
+  if (opts.consoleSize && spec.process?.terminal && !spec.process.consoleSize) spec.process.consoleSize = opts.consoleSize;
   const host = probeHost();
   // The spec's numeric fields may be bigints where config.json holds values above 2^53.
   let cgroup: CgroupPlan | null = planCgroup(spec.linux ?? {}, opts.id, opts.cgroupHost ?? host.cgroup);
@@ -237,9 +241,21 @@ export interface RunOptions extends CreateOptions {
   warn: Warn;
 }
 
-/** `run`: create + start; in the foreground also wait, clean up, and return the exit code. */
+/** `run`: create + start; in the foreground also wait, clean up, and return the exit code. A
+ * terminal without --console-socket is relayed to ours (raw mode, window size), as runc does. */
 export async function runContainer(opts: RunOptions): Promise<number> {
-  const created = await createContainer({ ...opts, wait: !opts.detach });
+  let relay: TtyRelay | undefined;
+  if (!opts.detach && !opts.consoleSocket && bundleWantsTerminal(resolve(opts.bundle))) {
+    relay = await startTtyRelay();
+    opts = { ...opts, consoleSocket: relay.socket, consoleSize: opts.consoleSize ?? callerTtySize() };
+  }
+  let created: Created;
+  try {
+    created = await createContainer({ ...opts, wait: !opts.detach });
+  } catch (e) {
+    relay?.abort();
+    throw e;
+  }
   const { record, session } = created;
   if (opts.detach) {
     session.close();
@@ -257,11 +273,14 @@ export async function runContainer(opts: RunOptions): Promise<number> {
     // Nothing here needs the exec to have happened unless poststart hooks must follow it.
     await startContainer(opts.root, opts.id, opts.warn, { awaitExec: record.hooks.poststart.length > 0 });
     const { code, signal } = await session.exited;
+    // The relay ends when the pty hangs up, after the last output.
+    await relay?.finish();
     return code ?? (signal ? 128 + (signalNumber(signal) ?? 0) : 1);
   } catch (e) {
     await killAndWait(record).catch(() => {});
     throw e;
   } finally {
+    relay?.abort();
     for (const [sig, h] of handlers) process.off(sig, h);
     session.close();
     await finishRun(opts.root, record, opts.warn);

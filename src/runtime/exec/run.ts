@@ -1,20 +1,19 @@
 // The effects half of `exec`: read the container's record, decide the process, plan it, start
 // the helper, put the child into the container's cgroup while it waits for "go", and report
 // once it has exec'd (the channel closes on exec) or the step that failed.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { constants as osConstants, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { constants as osConstants } from 'node:os';
+import { join, resolve } from 'node:path';
 import { parseSpec } from '../../oci/index.ts';
 import type { Process, Spec } from '../../oci/index.ts';
 import type { NsName, Step } from '../plan.ts';
 import { containerDir, deriveStatus, procStat, readRecord, writeFileAtomic, type ContainerRecord } from '../state.ts';
 import { InvalidStateError } from '../errors.ts';
-import { HelperClosedError, HelperError, helperPath, startHelper, type HelperSession, type StdioSlot } from '../helper.ts';
+import { HelperClosedError, HelperError, startHelper, type HelperSession, type StdioSlot } from '../helper.ts';
 import { homeFromPasswd } from '../planner.ts';
 import { parseCapBounding } from '../host.ts';
 import { ExecError, ExecProgramError } from './errors.ts';
+import { callerTtySize, startTtyRelay, type TtyRelay } from '../tty-relay.ts';
 import { planExec, type NsJoin } from './plan.ts';
 import { applyToProcessJson, parseProcessJson, processFromFlags, type ExecOverrides } from './process.ts';
 
@@ -98,23 +97,6 @@ export async function prepareExec(o: ExecOptions): Promise<Prepared> {
   return { record, process: proc, steps };
 }
 
-/** A relay for `exec -t` without --console-socket: berth-recvtty copies between our stdio and
- * the pty master (no raw mode, no resize: callers wanting those pass --console-socket). */
-async function startRelay(): Promise<{ socket: string; child: ChildProcess }> {
-  const socket = join(tmpdir(), `berth-exec-tty-${process.pid}-${Date.now()}.sock`);
-  const bin = process.env.BERTH_RECVTTY || join(dirname(helperPath()), 'berth-recvtty');
-  const child = spawn(bin, [socket], { stdio: 'inherit' });
-  for (let i = 0; i < 200 && !existsSync(socket); i++) {
-    if (child.exitCode !== null) break;
-    await sleep(5);
-  }
-  if (!existsSync(socket)) {
-    child.kill('SIGKILL');
-    throw new ExecError('', `the terminal relay ${bin} did not start`);
-  }
-  return { socket, child };
-}
-
 /** Whether the process will have a terminal: --tty, else what a --process file says. */
 function wantsTerminal(o: ExecOptions): boolean {
   if (o.tty !== undefined) return o.tty;
@@ -135,13 +117,13 @@ export async function execProcess(o: ExecOptions): Promise<number> {
   if (o.tty && o.detach && !o.consoleSocket) {
     throw new ExecError(o.id, 'cannot allocate a tty for a detached exec without --console-socket');
   }
-  let relay: { socket: string; child: ChildProcess } | undefined;
-  if (!o.consoleSocket && !o.detach && wantsTerminal(o)) relay = await startRelay();
+  let relay: TtyRelay | undefined;
+  if (!o.consoleSocket && !o.detach && wantsTerminal(o)) relay = await startTtyRelay();
   let prepared: Prepared;
   try {
-    prepared = await prepareExec(relay ? { ...o, consoleSocket: relay.socket } : o);
+    prepared = await prepareExec(relay ? { ...o, consoleSocket: relay.socket, consoleSize: o.consoleSize ?? callerTtySize() } : o);
   } catch (e) {
-    relay?.child.kill('SIGKILL');
+    relay?.abort();
     throw e;
   }
   const { record, steps } = prepared;
@@ -166,7 +148,7 @@ export async function execProcess(o: ExecOptions): Promise<number> {
     const st = pid > 0 ? procStat(pid) : null;
     if (st && st.state !== 'Z') { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
     session?.close();
-    relay?.child.kill('SIGKILL');
+    relay?.abort();
     throw toExecError(o.id, e);
   }
   if (o.detach) {
@@ -181,14 +163,11 @@ export async function execProcess(o: ExecOptions): Promise<number> {
   });
   try {
     const { code, signal } = await session.exited;
-    if (relay) {
-      const r = relay.child;
-      // The relay ends when the pty hangs up (the last slave closed with the process).
-      if (r.exitCode === null) await Promise.race([new Promise((res) => r.once('exit', res)), sleep(2000)]);
-      r.kill('SIGKILL');
-    }
+    // The relay ends when the pty hangs up (the last slave closed with the process).
+    await relay?.finish();
     return code ?? (signal ? 128 + ((osConstants.signals as Record<string, number>)[signal] ?? 0) : 1);
   } finally {
+    relay?.abort();
     for (const [sig, h] of handlers) process.off(sig, h);
     session.close();
   }
