@@ -123,6 +123,38 @@ test(`a berth pull killed mid-blob (${driver}) loses nothing; the next pull resu
 });
 }
 
+test('a pull waiting on another process\'s download takes over when that process is SIGKILLed', { skip: !isRoot && 'needs root' }, async (t) => {
+  const proxy = await startCountingProxy(reg.host, { bytesPerSec: 4 << 20 });
+  t.after(() => proxy.stop());
+  const dir = join(tmp, 'takeover');
+  const partial = join(dir, 'root', 'ingest', img.layers[1].digest.slice(7), 'data');
+  const ref = `${proxy.host}/audit/big:v1`;
+  const a = startBerth(dir, ['pull', ref]);
+  const deadline = Date.now() + 60_000;
+  while (!(existsSync(partial) && statSync(partial).size > 2 << 20)) {
+    if (Date.now() > deadline || a.child.exitCode !== null) throw new Error(`no partial download: ${(await a.done).stderr}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const b = startBerth(dir, ['pull', ref]);
+  // B is waiting once it has asked for the manifest and the blob lock is A's
+  while (proxy.seen.filter((s) => s.path.includes('/manifests/')).length < 2) {
+    if (Date.now() > deadline || b.child.exitCode !== null) throw new Error(`B did not start: ${(await b.done).stderr}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await new Promise((r) => setTimeout(r, 300));
+  a.child.kill('SIGKILL');
+  assert.equal((await a.done).signal, 'SIGKILL');
+  const rb = await b.done;
+  assert.equal(rb.code, 0, rb.stderr);
+  const gets = proxy.blobGets(img.layers[1].digest);
+  assert.equal(gets.length, 2, `A's GET and B's resumed GET: ${JSON.stringify(gets)}`);
+  const from = Number(/^bytes=(\d+)-$/.exec(gets[1].range ?? '')?.[1]);
+  assert.ok(from >= 2 << 20, `B resumed from A's partial data: ${gets[1].range}`);
+  assert.deepEqual(checkBlobs(join(dir, 'root')).sort(), [img.manifestDigest, img.configDigest, ...img.layers.map((l) => l.digest)].sort());
+  assert.deepEqual(entries(join(dir, 'root', 'ingest')), []);
+  assert.deepEqual(images(join(dir, 'root'), 'copy').names, [`${proxy.host}/audit/big:v1`, `${proxy.host}/audit/big@${img.manifestDigest}`]);
+});
+
 test('concurrent berth tag processes on one root lose no name', { skip: !isRoot && 'needs root' }, async () => {
   const dir = join(tmp, 'tags');
   const berth = berthIn(dir);
