@@ -125,7 +125,7 @@ export interface TokenServer {
   /** Pass as RegistryOptions.token. */
   config: TokenAuthConfig;
   /** Scopes requested so far, one entry per token request ("" when none). */
-  requests: { user: string | null; scopes: string[] }[];
+  requests: { user: string | null; scopes: string[]; service?: string | null }[];
   stop(): Promise<void>;
 }
 
@@ -179,7 +179,7 @@ export async function startTokenServer(opts: TokenServerOptions): Promise<TokenS
       user = u;
     }
     const scopes = url.searchParams.getAll('scope');
-    requests.push({ user, scopes });
+    requests.push({ user, scopes, service: req.method === 'POST' ? service : url.searchParams.get('service') });
     const access = scopes.flatMap((s) => {
       const [type, name, actions] = s.split(':');
       if (!type || !name || !actions) return [];

@@ -3,14 +3,17 @@
 // connection reset are retried with a growing delay until they succeed.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
-import { startRegistry, type RegistryInstance } from '../../helpers/registry.ts';
+import { startRegistry, startTokenServer, type RegistryInstance } from '../../helpers/registry.ts';
 import { isRoot, makeTemp, removeTemp } from '../../helpers/rootfs.ts';
 import { berthIn, expectCode } from '../image-cli/cli.ts';
 import { checkBlobs, LAYER_TYPES, pushRawImage, startCountingProxy, tarOf, type PushedImage } from './support.ts';
 import { gzipSync } from 'node:zlib';
 
+const execFileP = promisify(execFile);
 let tmp: string;
 let reg: RegistryInstance;
 let img: PushedImage;
@@ -72,4 +75,28 @@ test('registries.json "insecure": a non-loopback name falls back to plain HTTP o
   writeFileSync(join(dir, 'registries.json'), JSON.stringify({ insecure: [host] }));
   expectCode(await berth(['pull', '-q', `${host}/audit/small:v1`]), 0, 'pull from a listed insecure registry');
   assert.equal(checkBlobs(berth.root).length, 3);
+});
+
+test('bearer auth through the CLI: berth login, then pull asks the realm with service and scope', { skip: !isRoot && 'needs root' }, async (t) => {
+  const tokens = await startTokenServer({ users: { alice: 'wonderland' } });
+  t.after(() => tokens.stop());
+  const treg = await startRegistry({ token: tokens.config });
+  t.after(() => treg.stop());
+  await pushRawImage(reg.url, 'audit/token', 'v1', [{ data: gzipSync(await tarOf([{ entry: { name: 't', type: 'file' }, body: Buffer.from('t') }])), mediaType: LAYER_TYPES.gzip }]);
+  // copy it into the token registry as alice (skopeo asks the token server too)
+  await execFileP('skopeo', ['copy', '--src-tls-verify=false', '--dest-tls-verify=false', '--dest-creds', 'alice:wonderland', `docker://${reg.host}/audit/token:v1`, `docker://${treg.host}/alice/app:v1`]);
+  const berth = berthIn(join(tmp, 'token'));
+  const anon = await berth(['pull', '-q', `${treg.host}/alice/app:v1`]);
+  assert.equal(anon.code, 1);
+  assert.match(anon.stderr, /anonymous/i);
+  expectCode(await berth(['login', '-u', 'alice', '--password-stdin', treg.host], { input: 'wonderland\n' }), 0, 'login');
+  const before = tokens.requests.length;
+  expectCode(await berth(['pull', '-q', `${treg.host}/alice/app:v1`]), 0, 'pull');
+  const asked = tokens.requests.slice(before);
+  assert.ok(asked.length >= 1);
+  for (const r of asked) {
+    assert.equal(r.user, 'alice');
+    assert.equal(r.service, tokens.config.service, 'the challenge\'s service is sent back');
+    assert.deepEqual(r.scopes, ['repository:alice/app:pull']);
+  }
 });
