@@ -111,6 +111,18 @@ void op_wait_start(const struct step *s) {
 // program at create too). The name the plan gave and the file found are kept for op_exec.
 static char *found_name, *found_path;
 
+// "DIR/NAME" for one PATH entry (its first dlen bytes) into buf, which holds dlen + nlen + 2
+// bytes; an empty entry is the cwd, as execvp has it.
+static void path_join(char *buf, const char *dir, size_t dlen, const char *name, size_t nlen) {
+  if (dlen) {
+    memcpy(buf, dir, dlen);
+    buf[dlen] = '/';
+    memcpy(buf + dlen + 1, name, nlen + 1);
+  } else {
+    memcpy(buf, name, nlen + 1);
+  }
+}
+
 static int executable(const char *path, int *err) {
   struct stat st;
   if (stat(path, &st)) { *err = errno; return 0; }
@@ -137,13 +149,7 @@ void op_find_exec(const struct step *s) {
     size_t dlen = strcspn(d, ":");
     char *cand = malloc(dlen + nlen + 2);
     if (!cand) fail(ENOMEM, "find-exec");
-    if (dlen) {
-      memcpy(cand, d, dlen);
-      cand[dlen] = '/';
-      memcpy(cand + dlen + 1, name, nlen + 1);
-    } else {
-      memcpy(cand, name, nlen + 1);   // an empty entry is the cwd
-    }
+    path_join(cand, d, dlen, name, nlen);
     int e = 0;
     if (executable(cand, &e)) {
       found_name = s->f[1].p;
@@ -185,13 +191,7 @@ void op_exec(const struct step *s) {
   for (const char *d = env_path(env); ; ) {
     size_t dlen = strcspn(d, ":");
     if (dlen + plen + 2 <= sizeof buf) {
-      if (dlen) {
-        memcpy(buf, d, dlen);
-        buf[dlen] = '/';
-        memcpy(buf + dlen + 1, path, plen + 1);
-      } else {
-        memcpy(buf, path, plen + 1);   // an empty entry is the cwd
-      }
+      path_join(buf, d, dlen, path, plen);
       execve(buf, argv, env);
       if (errno != ENOENT && errno != ENOTDIR) err = errno;
       if (errno != ENOENT && errno != ENOTDIR && errno != EACCES) break;

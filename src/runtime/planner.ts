@@ -8,7 +8,6 @@
 // for the places where the order is a security or correctness requirement.
 import { lstatSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { RLIMITS } from '../oci/index.ts';
 import type { Hook, IdMapping, Namespace, Spec } from '../oci/index.ts';
 import type { HostFacts } from './host.ts';
 import type { CgroupPlan, HookSpec, IdMap, NsName, RuntimePlan, Step } from './plan.ts';
@@ -16,8 +15,7 @@ import { checkSysctls, checkUnsupported } from './planner/checks.ts';
 import { deviceSteps, devSymlinkSteps } from './planner/devices.ts';
 import { PlanError } from './planner/errors.ts';
 import type { PlanProblem } from './planner/errors.ts';
-import { identitySteps } from './planner/identity.ts';
-import { schedulerStep } from './planner/scheduler.ts';
+import { processSteps } from './planner/process-steps.ts';
 import { MS, propagationFlags } from './planner/mount-options.ts';
 import { cleanPath, isBindMount, mountSteps } from './planner/mounts.ts';
 import type { SourceKind } from './planner/mounts.ts';
@@ -77,7 +75,6 @@ export function homeFromPasswd(rootfs: string, uid: number): string | undefined 
 
 const MAPPED_NS_ORDER: NsName[] = ['user', 'ipc', 'uts', 'network', 'pid', 'cgroup', 'time', 'mount'];
 const PERSONALITY = { LINUX: 0x0000, LINUX32: 0x0008 } as const;
-const IOPRIO_CLASS = { IOPRIO_CLASS_RT: 1, IOPRIO_CLASS_BE: 2, IOPRIO_CLASS_IDLE: 3 } as const;
 const SPEC_NS: Record<string, NsName> = {
   pid: 'pid', network: 'network', mount: 'mount', ipc: 'ipc', uts: 'uts', user: 'user', cgroup: 'cgroup', time: 'time',
 };
@@ -265,27 +262,14 @@ export function planCreate(spec: Spec, ctx: PlanContext, host: HostFacts): Runti
     for (const p of linux.maskedPaths ?? []) steps.push({ op: 'mask', target: cleanPath(p) });
   }
 
-  for (const r of proc.rlimits ?? []) {
-    steps.push({ op: 'rlimit', resource: RLIMITS.get(r.type)!, soft: BigInt(r.soft), hard: BigInt(r.hard) });
-  }
-  if (proc.oomScoreAdj !== undefined) steps.push({ op: 'oom-score-adj', value: proc.oomScoreAdj });
-  if (linux.personality) steps.push({ op: 'personality', domain: PERSONALITY[linux.personality.domain] });
-  if (proc.ioPriority) steps.push({ op: 'ioprio', klass: IOPRIO_CLASS[proc.ioPriority.class], level: proc.ioPriority.priority });
-  if (proc.scheduler) {
-    const st = schedulerStep(proc.scheduler, problems);
-    if (st) steps.push(st);
-  }
-
-  if (proc.noNewPrivileges) steps.push({ op: 'no-new-privs' });
-  steps.push({ op: 'umask', mask: proc.user.umask ?? 0o022 });
-  // chdir while still privileged (runc tries first as root): a cwd the runtime can reach but
-  // the container user cannot search still works. Before the filter: chdir checks the result
-  // with getcwd, which a profile may deny.
-  steps.push({ op: 'chdir', path: proc.cwd });
-  steps.push({ op: 'close-fds', keepBelow: 3 + ctx.preserveFds });
-  // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: before the capabilities go.
-  if (ctx.seccompFilter && !proc.noNewPrivileges) steps.push({ op: 'seccomp', ...ctx.seccompFilter });
-  steps.push(...identitySteps(proc, host.capLastCap, setgroups === 'deny', host.capBounding));
+  steps.push(...processSteps(proc, {
+    personality: linux.personality ? PERSONALITY[linux.personality.domain] : undefined,
+    preserveFds: ctx.preserveFds,
+    seccompFilter: ctx.seccompFilter,
+    capLastCap: host.capLastCap,
+    setgroupsDenied: setgroups === 'deny',
+    capBounding: host.capBounding,
+  }, problems));
 
   const env = [...(proc.env ?? [])];
   if (!env.some((e) => e.startsWith('HOME='))) {

@@ -7,8 +7,7 @@
 import { RLIMITS } from '../../oci/index.ts';
 import type { Process } from '../../oci/index.ts';
 import type { NsName, Step } from '../plan.ts';
-import { identitySteps } from '../planner/identity.ts';
-import { schedulerStep } from '../planner/scheduler.ts';
+import { processSteps } from '../planner/process-steps.ts';
 import { searchPath } from '../planner.ts';
 import { ExecSpecError, type ExecProblem } from './errors.ts';
 
@@ -38,7 +37,6 @@ export interface ExecPlanContext {
 
 /** The order namespaces are joined in. */
 export const JOIN_ORDER: NsName[] = ['user', 'ipc', 'uts', 'network', 'pid', 'cgroup', 'time', 'mount'];
-const IOPRIO_CLASS = { IOPRIO_CLASS_RT: 1, IOPRIO_CLASS_BE: 2, IOPRIO_CLASS_IDLE: 3 } as const;
 
 /** Replaces earlier entries of the same variable, keeping the first position (runc's dedup). */
 export function mergeEnv(env: readonly string[]): string[] {
@@ -89,23 +87,9 @@ export function planExec(proc: Process, ctx: ExecPlanContext): Step[] {
 
   if (proc.terminal) steps.push({ op: 'console-pty', rows: proc.consoleSize?.height ?? 0, cols: proc.consoleSize?.width ?? 0 });
   else steps.push({ op: 'setsid' });
-  for (const r of proc.rlimits ?? []) steps.push({ op: 'rlimit', resource: RLIMITS.get(r.type)!, soft: BigInt(r.soft), hard: BigInt(r.hard) });
-  if (proc.oomScoreAdj !== undefined) steps.push({ op: 'oom-score-adj', value: proc.oomScoreAdj });
-  if (proc.ioPriority) steps.push({ op: 'ioprio', klass: IOPRIO_CLASS[proc.ioPriority.class], level: proc.ioPriority.priority });
-  if (proc.scheduler) {
-    const sp: ExecProblem[] = [];
-    const st = schedulerStep(proc.scheduler, sp);
-    if (sp.length) throw new ExecSpecError(ctx.id, sp);
-    if (st) steps.push(st);
-  }
-  if (proc.noNewPrivileges) steps.push({ op: 'no-new-privs' });
-  steps.push({ op: 'umask', mask: proc.user.umask ?? 0o022 });
-  steps.push({ op: 'chdir', path: proc.cwd });
-  steps.push({ op: 'close-fds', keepBelow: 3 + ctx.preserveFds });
-  // Without no_new_privs loading a filter needs CAP_SYS_ADMIN: before the capabilities go; after
-  // chdir, whose getcwd check a profile may deny.
-  if (ctx.seccompFilter && !proc.noNewPrivileges) steps.push({ op: 'seccomp', ...ctx.seccompFilter });
-  steps.push(...identitySteps(proc, ctx.capLastCap, ctx.setgroupsDenied, ctx.capBounding));
+  const procProblems: ExecProblem[] = [];
+  steps.push(...processSteps(proc, ctx, procProblems));
+  if (procProblems.length) throw new ExecSpecError(ctx.id, procProblems);
   const env = mergeEnv(proc.env ?? []);
   if (!env.some((e) => e.startsWith('HOME='))) env.push(`HOME=${ctx.home ?? '/'}`);
   // As create: a missing or non-executable program is reported (127/126) before the runtime
