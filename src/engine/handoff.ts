@@ -20,6 +20,8 @@ const WRAPPER = [
   '  while ! read -t 1 r <&3; do kill -0 "$p" 2>/dev/null || break; done',
   '  [ "$r" = done ] && exit 0',
   'fi',
+  // The CLI died before it was done: its FIFO is ours to remove.
+  'rm -f -- "$f"',
   'exec "$@"',
 ].join('\n');
 

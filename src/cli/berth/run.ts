@@ -43,12 +43,19 @@ export async function runForeground(ctx: Context, rec: ContainerRecord, o: { std
   // docker's --sig-proxy: signals to the CLI go to the container.
   const proxy = (sig: NodeJS.Signals) => { void engine.kill(rec.id, sig).catch(() => {}); };
   if (!o.tty) for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(s, proxy);
+  // This process waits for the exit anyway: it does the exit command's cleanup itself (no second
+  // berth process), conmon's exit command standing by in case this one dies.
+  const handoff = engine.openHandoff(rec.id);
+  let conmonPid = 0;
   try {
-    await engine.start(rec.id, {
+    const r = await engine.start(rec.id, {
       beforeStart: useSocket ? async (r) => { session = await attachSocket(ctx.attachHelper, engine, r, { stdin: o.stdin, tty: o.tty }); } : undefined,
+      ...(handoff ? { handoff } : {}),
     });
+    conmonPid = r.state.conmonPid;
     started = true;
   } catch (e) {
+    if (handoff) { handoff.done(); handoff.close(); }
     abort.abort();
     session?.child.kill();
     await follower?.catch(() => {});
@@ -61,7 +68,8 @@ export async function runForeground(ctx: Context, rec: ContainerRecord, o: { std
   const done = await engine.waitExit(rec.id);
   for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(s, proxy);
   const code = done?.state.exitCode ?? 0;
-  if (o.autoRemove) await engine.remove(rec.id, { force: true, volumes: true }).catch(() => {});
+  if (handoff) await engine.finishForeground(rec.id, handoff, conmonPid).catch(() => {});
+  else if (o.autoRemove) await engine.remove(rec.id, { force: true, volumes: true }).catch(() => {});
   return code;
 }
 
