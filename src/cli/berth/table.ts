@@ -26,6 +26,7 @@ const c = {
   top: { about: 'Display the running processes of a container', load: () => import('./top.ts') },
   stats: { about: "Display a snapshot of containers' resource usage statistics", load: () => import('./stats.ts') },
   cp: { about: 'Copy files/folders between a container and the local filesystem', load: () => import('./cp.ts') },
+  events: { about: 'Get real time events from the engine', load: () => import('./events.ts') },
   version: { about: 'Show the berth version information', load: () => import('./version.ts') },
   info: { about: 'Display system-wide information', load: () => import('./info.ts') },
 } satisfies Record<string, Entry>;
@@ -73,6 +74,7 @@ export const GROUPS: Record<string, Group> = {
       df: { about: 'Show berth disk usage', load: () => import('./system-df.ts') },
       prune: { about: 'Remove unused data', load: () => import('./system-prune.ts') },
       info: { about: 'Display system-wide information', load: () => import('./info.ts') },
+      events: { about: 'Get real time events from the engine', load: () => import('./events.ts') },
     },
   },
   image: {

@@ -125,5 +125,7 @@ test('attach, cp, top, stats, system df/prune, info, version', { skip }, async (
   assert.match(pruned, /Deleted Containers:\n[0-9a-f]{64}\n/);
   assert.match(pruned, /Deleted Networks:\nberth-test-unused\n/);
   assert.equal((await b.ok(['ps', '-aq'])).trim(), '');
+  const events = await b.ok(['events', '--since', '10m', '--until', '0s', '--filter', 'container=berth-test-files']);
+  assert.deepEqual(events.trim().split('\n').map((l) => l.split(' ')[2]), ['create', 'connect', 'start', 'die', 'destroy']);
   assertNoLeaks(b, before);
 });
