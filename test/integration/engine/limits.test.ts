@@ -2,6 +2,8 @@
 // fails), capabilities, seccomp, no-new-privileges, masked paths.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { isRoot } from '../../helpers/rootfs.ts';
 import { Berth } from './harness.ts';
 
@@ -48,4 +50,18 @@ test('default security: docker caps, seccomp, masked paths; --cap-add/--cap-drop
   const blocked = await b.run(['run', '--rm', 'busybox', 'sh', '-c', 'unshare -U true && echo allowed || echo refused; wc -c < /proc/keys; grep -E " /proc/sys proc ro," /proc/mounts | wc -l']);
   assert.match(blocked.stdout, /refused/);
   assert.equal(blocked.stdout, 'refused\n0\n1\n', blocked.stderr);
+  // --security-opt seccomp=FILE: a profile of one's own (mkdir refused with EPERM).
+  const profile = join(b.tmp, 'no-mkdir.json');
+  writeFileSync(profile, JSON.stringify({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 1 }] }));
+  const own = await b.run(['run', '--rm', '--security-opt', `seccomp=${profile}`, 'busybox', 'sh', '-c', 'touch /ok && echo touched; mkdir /nope']);
+  assert.equal(own.stdout, 'touched\n');
+  assert.notEqual(own.code, 0);
+  assert.match(own.stderr, /Operation not permitted/);
+  const missing = await b.run(['run', '--rm', '--security-opt', `seccomp=${join(b.tmp, 'absent.json')}`, 'busybox', 'true']);
+  assert.equal(missing.code, 125);
+  assert.match(missing.stderr, /seccomp profile/);
+  // container ls / ps filters over the group command
+  assert.equal((await b.run(['container', 'run', '--name', 'berth-test-done', 'busybox', 'sh', '-c', 'exit 2'])).code, 2);
+  assert.equal((await b.ok(['container', 'ls', '-a', '--filter', 'exited=2', '--format', '{{.Names}} {{.State}}'])).trim(), 'berth-test-done exited');
+  assert.equal((await b.ok(['container', 'ls', '--filter', 'status=running', '-q'])).trim(), '');
 });
