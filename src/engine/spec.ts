@@ -113,6 +113,16 @@ export function buildSpec(inp: SpecInputs): Spec {
     { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
     { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${c.shmSize}`] },
   ];
+  // User mounts parents first (a volume at /data before a bind at /data/sub), then the etc
+  // files, so that a volume over /etc does not hide them (docker mounts them last too).
+  const order = c.mounts.map((m, i) => ({ m, i })).sort((a, b) => a.m.target.split('/').length - b.m.target.split('/').length);
+  for (const { m, i } of order) {
+    if (m.type === 'tmpfs') {
+      mounts.push({ destination: m.target, type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', ...(m.readOnly ? ['ro'] : []), ...m.options] });
+    } else {
+      mounts.push({ destination: m.target, type: 'bind', source: inp.mountSources[i], options: ['rbind', ...(m.options.length ? m.options : ['rprivate']), m.readOnly ? 'ro' : 'rw'] });
+    }
+  }
   const userTargets = new Set(c.mounts.map((m) => m.target));
   const etc = (dest: string, src: string) => {
     if (!userTargets.has(dest)) mounts.push({ destination: dest, type: 'bind', source: src, options: ['rbind', 'rprivate', ...(c.readOnly ? ['ro'] : [])] });
@@ -120,13 +130,6 @@ export function buildSpec(inp: SpecInputs): Spec {
   etc('/etc/resolv.conf', inp.resolvConfPath);
   etc('/etc/hostname', inp.hostnamePath);
   etc('/etc/hosts', inp.hostsPath);
-  c.mounts.forEach((m, i) => {
-    if (m.type === 'tmpfs') {
-      mounts.push({ destination: m.target, type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', ...(m.readOnly ? ['ro'] : []), ...m.options] });
-    } else {
-      mounts.push({ destination: m.target, type: 'bind', source: inp.mountSources[i], options: ['rbind', ...(m.options.length ? m.options : ['rprivate']), m.readOnly ? 'ro' : 'rw'] });
-    }
-  });
   if (c.init && inp.initPath) mounts.push({ destination: '/sbin/docker-init', type: 'bind', source: inp.initPath, options: ['bind', 'ro'] });
 
   const resources: NonNullable<NonNullable<Spec['linux']>['resources']> = {

@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { isRoot } from '../../helpers/rootfs.ts';
+import { openImageStore } from '../../../src/image/store/index.ts';
+import type { ImageConfig, Manifest } from '../../../src/image/types.ts';
 import { assertNoLeaks, Berth, snapshot } from './harness.ts';
 
 const skip = !isRoot && 'needs root';
@@ -58,4 +60,37 @@ test('tmpfs mounts, --read-only root, bind mounts', { skip }, async (t) => {
   assert.ok(existsSync(join(b.tmp, 'out')));
   const shm = await b.ok(['run', '--rm', 'busybox', 'sh', '-c', 'grep " /dev/shm " /proc/mounts']);
   assert.match(shm, /size=65536k/);
+});
+
+test("the image's VOLUME becomes an anonymous volume, seeded from the image, removed by rm -v", { skip }, async (t) => {
+  const b = new Berth();
+  t.after(() => b.teardown());
+  await b.ok(['image', 'build-busybox']);
+  // Derive an image from the built-in one whose config declares VOLUME /etc.
+  const store = openImageStore(b.root);
+  try {
+    const base = store.metadata.get('docker.io/library/busybox:latest')!;
+    const manifest = JSON.parse((await store.content.read(base.manifestDigest)).toString()) as Manifest;
+    const config = JSON.parse((await store.content.read(base.configDigest)).toString()) as ImageConfig;
+    config.config = { ...config.config, Volumes: { '/etc': {} } };
+    const cfg = Buffer.from(JSON.stringify(config));
+    manifest.config = { ...manifest.config, digest: await store.content.putBuffer(cfg), size: cfg.length };
+    const mb = Buffer.from(JSON.stringify(manifest));
+    const md = await store.content.putBuffer(mb);
+    store.metadata.put({ name: 'docker.io/berth-test/withvolume:1', target: { mediaType: manifest.mediaType!, digest: md, size: mb.length }, manifestDigest: md, configDigest: manifest.config.digest });
+  } finally {
+    store.close();
+  }
+  // The generated hosts file is still bound over the volume's /etc/hosts.
+  assert.match(await b.ok(['run', '--name', 'berth-test-iv', '--add-host', 'berth-test-h:10.9.8.7', 'berth-test/withvolume:1', 'sh', '-c', 'echo added > /etc/added; cat /etc/hosts']), /10\.9\.8\.7\s+berth-test-h/);
+  const vols = (await b.ok(['volume', 'ls', '-q'])).trim().split('\n');
+  assert.equal(vols.length, 1);
+  const [vol] = JSON.parse(await b.ok(['volume', 'inspect', vols[0]])) as { Mountpoint: string }[];
+  // Seeded with the image's /etc, plus what the container wrote.
+  assert.ok(existsSync(join(vol.Mountpoint, 'passwd')));
+  assert.ok(existsSync(join(vol.Mountpoint, 'added')));
+  const ins = JSON.parse(await b.ok(['inspect', 'berth-test-iv'])) as { Mounts: { Type: string; Name: string; Destination: string }[] }[];
+  assert.deepEqual(ins[0].Mounts.map((m) => [m.Type, m.Name, m.Destination]), [['volume', vols[0], '/etc']]);
+  await b.ok(['rm', '-v', 'berth-test-iv']);
+  assert.equal((await b.ok(['volume', 'ls', '-q'])).trim(), '');
 });
