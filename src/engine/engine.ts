@@ -15,7 +15,7 @@ import { startConmon } from './conmon.ts';
 import { handoffExitCommand, openHandoff, type Handoff } from './handoff.ts';
 import { ContainerStateError, EngineError, InvalidNameError, MountSpecError, NoSuchContainerError, StartError, VolumeInUseError } from './errors.ts';
 import { resolveImage, type PullPolicy } from './images.ts';
-import { attachNetworks, attachOne, detachNetworks, networkName, refreshPeerHosts, writeEtcFiles, netOpts } from './netglue.ts';
+import { attachOne, connectNetworks, makeNetns, detachNetworks, networkName, refreshPeerHosts, writeEtcFiles, netOpts } from './netglue.ts';
 import { containerDir, enginePaths, type EngineOptions, type EnginePaths } from './paths.ts';
 import { isMounted, mountRootfs, removeSnapshot, unmountRootfs } from './rootfs.ts';
 import { findRuntime, runtimeCall, runtimeMayHaveState } from './runtime.ts';
@@ -272,8 +272,16 @@ export class Engine {
     rmSync(join(dir, 'winsz'), { force: true });
     rmSync(join(dir, 'runtime.log'), { force: true });
     mountRootfs(this.paths.root, rec.id, c.chainId, join(dir, 'rootfs'));
+    // The CNI plugins (~10 ms each, more under load) run while conmon has the runtime create the
+    // container in the netns; both are done before the runtime's start lets the process run.
+    let connecting: Promise<void> | undefined;
     try {
-      if (c.networkMode !== 'host') await attachNetworks(this, rec);
+      if (c.networkMode !== 'host') {
+        await makeNetns(this, rec);
+        connecting = connectNetworks(this, rec);
+        connecting.catch(() => { /* awaited below */ });
+      }
+      // Written before the runtime binds them in; rewritten in place once the addresses are known.
       writeEtcFiles(this, rec);
       const user = this.userOf(rec);
       let seccomp: LinuxSeccomp | undefined;
@@ -298,6 +306,10 @@ export class Engine {
       });
       rec.state.pid = pid;
       rec.state.conmonPid = Number(readFileSync(join(dir, 'conmon.pid'), 'utf8').trim()) || 0;
+      if (connecting) {
+        await connecting;
+        writeEtcFiles(this, rec);
+      }
       if (hooks.beforeStart) await hooks.beforeStart(rec);
       const r = await runtimeCall(c.runtime, this.paths.runtimeRoot, ['start', rec.id]);
       if (r.code !== 0) throw new StartError(`OCI runtime start failed: ${r.stderr.trim() || `exit status ${r.code}`}`);
@@ -313,6 +325,8 @@ export class Engine {
     } catch (e) {
       rec.state.error = (e as Error).message;
       rec.state.pid = 0;
+      // A teardown racing an attach in progress would miss what it adds.
+      await connecting?.catch(() => {});
       await runtimeCall(c.runtime, this.paths.runtimeRoot, ['delete', '--force', rec.id]).catch(() => {});
       await this.teardown(rec).catch(() => {});
       this.store.saveState(rec.id, rec.state);

@@ -22,8 +22,19 @@ export function networkName(mode: string): string {
 }
 
 export async function attachNetworks(engine: Engine, rec: ContainerRecord): Promise<void> {
+  await makeNetns(engine, rec);
+  await connectNetworks(engine, rec);
+}
+
+/** The container's named netns (rec.state.netnsPath), empty: what the runtime joins. */
+export async function makeNetns(engine: Engine, rec: ContainerRecord): Promise<void> {
   rec.state.netnsPath = await createNetns(`berth-${rec.id.slice(0, 32)}`, engine.paths.netns);
   engine.store.saveState(rec.id, rec.state);
+}
+
+/** Loopback, or the container's networks (CNI ADD), in the netns makeNetns made. Independent of
+ * the runtime's create, which only joins the netns: the engine runs the two at once. */
+export async function connectNetworks(engine: Engine, rec: ContainerRecord): Promise<void> {
   const mode = rec.config.networkMode;
   const nets = [...(mode === 'none' ? [] : [networkName(mode)]), ...(rec.config.extraNetworks ?? [])];
   if (nets.length === 0) await loopbackUp(rec.state.netnsPath, rec.id, netOpts(engine));
