@@ -20,6 +20,7 @@ import { containerDir, enginePaths, type EngineOptions, type EnginePaths } from 
 import { isMounted, mountRootfs, removeSnapshot, unmountRootfs } from './rootfs.ts';
 import { findRuntime, runtimeCall, runtimeMayHaveState } from './runtime.ts';
 import { recordEvent } from './events.ts';
+import { removeEmptyCgroupParent } from './cgroup-parent.ts';
 import { buildSpec, effectiveCaps, hostCaps } from './spec.ts';
 import { EngineStore } from './store.ts';
 import { initialState, type ContainerConfig, type ContainerRecord, type MountSpec, type RestartPolicy } from './types.ts';
@@ -415,6 +416,7 @@ export class Engine {
     // Before a first start, and in destroy after the exit command's teardown, there is none.
     if (runtimeMayHaveState(rec.config.runtime, this.paths.runtimeRoot, rec.id)) {
       await runtimeCall(rec.config.runtime, this.paths.runtimeRoot, ['delete', '--force', rec.id]);
+      removeEmptyCgroupParent(this.paths.cgroupParent);
     }
     rec.state.ports = [];
     this.store.saveState(rec.id, rec.state);
