@@ -27,7 +27,7 @@ test('--pull never|missing|always against a local registry', { skip }, async (t)
   const reg = await startRegistry();
   t.after(async () => { await b.teardown(); await reg.stop(); });
   const layout = buildOciLayout(join(b.tmp, 'layout'), { tag: 'v1' });
-  skopeoPush(layout, `${reg.host}/berth-test/box:v1`);
+  await skopeoPush(layout, `${reg.host}/berth-test/box:v1`);
   const ref = `${reg.host}/berth-test/box:v1`;
   const never = await b.run(['run', '--rm', '--pull', 'never', ref, 'true']);
   assert.equal(never.code, 125);
