@@ -6,6 +6,7 @@
 // containerd-shim) from /proc/PID/smaps_rollup.
 //
 //   node bench/engine.ts [--rounds 20] [--only berth,podman-crun,...] [--skip-detached] [--count 30]
+//                        [--berth-base PATH]   # another berth build (its launcher) as "berth-base"
 //
 // Every tool keeps its state under one temp dir (podman --root/--runroot/--tmpdir/
 // --network-config-dir, a containerd of our own with its own sockets and namespace, berth
@@ -30,6 +31,7 @@ const { values } = parseArgs({
     only: { type: 'string' },
     'skip-detached': { type: 'boolean', default: false },
     count: { type: 'string', default: '30' },
+    'berth-base': { type: 'string' },
   },
 });
 const rounds = Number(values.rounds);
@@ -80,6 +82,15 @@ function timed(argv: string[], env?: NodeJS.ProcessEnv): number {
   return ms;
 }
 
+/** timed(), tried a second time after a failure (reported): the default bridge (berth0,
+ * podman0) is host-wide, and another user's teardown may delete it under a running bench. */
+function timedRetry(argv: string[], env?: NodeJS.ProcessEnv): number {
+  try { return timed(argv, env); } catch (e) {
+    console.error(`retrying after: ${(e as Error).message.trim()}`);
+    return timed(argv, env);
+  }
+}
+
 function quiet(argv: string[], env?: NodeJS.ProcessEnv): { code: number | null; out: string; err: string } {
   const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', env: env ?? process.env, timeout: 120_000 });
   return { code: r.status, out: r.stdout ?? '', err: r.stderr ?? '' };
@@ -111,9 +122,9 @@ function memoryOf(pid: number): { rss: number; pss: number } | null {
 
 // ---- the contenders ----------------------------------------------------------------------------
 
-function berth(name: string, runtime: string | undefined): Contender {
+function berth(name: string, runtime: string | undefined, cli = BERTH!): Contender {
   const dir = join(work, name);
-  const base = [BERTH!, '--root', join(dir, 'root'), '--run-root', join(dir, 'run'), ...(runtime ? ['--runtime', runtime] : [])];
+  const base = [cli, '--root', join(dir, 'root'), '--run-root', join(dir, 'run'), ...(runtime ? ['--runtime', runtime] : [])];
   const ids = () => quiet([...base, 'ps', '-aq', '--no-trunc']).out.split('\n').filter(Boolean);
   return {
     name,
@@ -137,6 +148,7 @@ const podmanHostDirs = ['/run/containers', '/run/libpod', '/sys/fs/cgroup/memory
 const podmanPreexisting = new Set(podmanHostDirs.filter((d) => existsSync(d)));
 const netavarkBefore = iptablesChains('NETAVARK').length > 0;
 const podman0Before = quiet(['ip', 'link', 'show', 'podman0']).code === 0;
+const berth0Before = quiet(['ip', 'link', 'show', 'berth0']).code === 0;
 let crunNs: string | null = null;
 
 function podman(name: string, runtime: 'crun' | 'runc'): Contender {
@@ -283,6 +295,7 @@ const notAvailable: string[] = [];
 const all: Contender[] = [];
 if (BERTH) all.push(berth('berth', undefined), berth('berth-runc', 'runc'));
 else notAvailable.push('berth (not built: bash scripts/build.sh)');
+if (values['berth-base']) all.push(berth('berth-base', undefined, resolve(values['berth-base'])));
 if (which('podman') && which('conmon')) {
   if (which('crun')) all.push(podman('podman-crun', 'crun'));
   if (which('runc')) all.push(podman('podman-runc', 'runc'));
@@ -311,7 +324,7 @@ try {
     for (let i = -2; i < rounds; i++) { // two warm-up rounds, not counted
       const order = i % 2 === 0 ? who : [...who].reverse();
       for (const c of order) {
-        const ms = timed(c.runRm(net, `bench-${net}-${i + 2}`)!, c.env);
+        const ms = timedRetry(c.runRm(net, `bench-${net}-${i + 2}`)!, c.env);
         if (i >= 0) times.get(c.name)!.push(ms);
       }
     }
@@ -341,6 +354,11 @@ try {
   if (!podmanPreexisting.has('/sys/fs/cgroup/memory/libpod_parent')) removeCgroupTree('libpod_parent');
   if (!netavarkBefore) removeIptablesChains('NETAVARK');
   if (!podman0Before && quiet(['ip', 'link', 'show', 'podman0']).code === 0) spawnSync('ip', ['link', 'del', 'podman0']);
+  // berth's default bridge is shared by every berth root on the host: ours to delete only if it
+  // was not there before and nothing (another user's container) is attached to it now.
+  if (!berth0Before && quiet(['ip', 'link', 'show', 'berth0']).code === 0 && quiet(['ip', '-o', 'link', 'show', 'master', 'berth0']).out.trim() === '') {
+    spawnSync('ip', ['link', 'del', 'berth0']);
+  }
   unmountUnder(work);
   removeTemp(work);
 }
