@@ -19,7 +19,7 @@ const cmd: Command = {
     return forEach(ctx, p.args, async (ref) => {
       await ctx.engine().remove(ref, { force: bool(p, 'force'), volumes: bool(p, 'volumes') });
       return ref;
-    });
+    }, { parallel: 4 }); // each waits mostly on runtime processes and its conmon's exit command
   },
 };
 export default cmd;

@@ -24,7 +24,8 @@ const cmd: Command = {
     const p = parseFlags(ctx.argv, STOP_FLAGS);
     if (!p.args.length) throw new FlagError('requires at least 1 argument');
     const t = timeoutOf(p);
-    return forEach(ctx, p.args, async (ref) => { await ctx.engine().stop(ref, t, str(p, 'signal')); return ref; });
+    // In parallel, as docker's CLI does: N containers ignoring the signal take one timeout, not N.
+    return forEach(ctx, p.args, async (ref) => { await ctx.engine().stop(ref, t, str(p, 'signal')); return ref; }, { parallel: 16 });
   },
 };
 export default cmd;
