@@ -601,7 +601,8 @@ export class Engine {
 /** Waits (bounded) until a process is gone; a zombie counts as gone (pid 1 here never reaps). */
 async function waitGone(pid: number, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;
-  while (pid > 0 && processAlive(pid) && Date.now() < end) await sleep(25);
+  // conmon exits within a few ms of its exit command; every rm and foreground run waits here.
+  while (pid > 0 && processAlive(pid) && Date.now() < end) await sleep(5);
 }
 
 export interface StartHooks {
