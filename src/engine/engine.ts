@@ -8,7 +8,7 @@ import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { renderSpec } from '../oci/index.ts';
-import { processAlive } from '../image/store/lock.ts';
+import { processAlive } from '../util/lock.ts';
 import { dockerDefaultProfile, type LinuxSeccomp } from '../runtime/seccomp/index.ts';
 import { parseSignal } from '../runtime/signals.ts';
 import { startConmon } from './conmon.ts';

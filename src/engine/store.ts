@@ -5,7 +5,7 @@
 import { DatabaseSync } from 'node:sqlite';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { acquireLock, type Lock } from '../image/store/lock.ts';
+import { acquireLock, type Lock } from '../util/lock.ts';
 import { AmbiguousContainerError, NameConflictError, NoSuchContainerError } from './errors.ts';
 import type { EnginePaths } from './paths.ts';
 import type { ContainerConfig, ContainerRecord, ContainerState } from './types.ts';

@@ -65,12 +65,7 @@ export class HookError extends Error {
   }
 }
 
-export class LockTimeoutError extends Error {
-  override name = 'LockTimeoutError';
-  constructor(path: string, holder: string) {
-    super(`timed out waiting for the lock ${path} (held by ${holder})`);
-  }
-}
+export { LockTimeoutError } from '../util/lock.ts';
 
 export class SignalError extends Error {
   override name = 'SignalError';

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FileContentStore } from '../store/content.ts';
-import { acquireLock } from '../store/lock.ts';
+import { acquireLock } from '../../util/lock.ts';
 import type { ImageConfig, Manifest } from '../types.ts';
 import { unpackLayer } from '../unpack/unpack.ts';
 import type { Snapshotter } from './snapshotter.ts';

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { acquireLock, type Lock } from '../store/lock.ts';
+import { acquireLock, type Lock } from '../../util/lock.ts';
 import type { Descriptor, ImageConfig, Manifest } from '../types.ts';
 import { syncFilesystem } from '../unpack/sysops.ts';
 import { unpackLayerThreaded } from '../unpack/threaded.ts';

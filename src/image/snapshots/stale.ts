@@ -1,7 +1,7 @@
 // An unpack killed mid-layer leaves its active `extract-<pid>-<rand> <chainID>` snapshot (and its
 // half-written directory) behind. Whoever next takes that chainID's unpack lock removes it, so
 // that the store holds no dangling snapshot after the next pull even when no GC runs.
-import { processAlive } from '../store/lock.ts';
+import { processAlive } from '../../util/lock.ts';
 import type { Snapshotter } from './snapshotter.ts';
 
 /** Removes the active extract snapshots of `chainID` whose process is gone. Call it while

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { isDigest } from '../types.ts';
 import { BlobNotFoundError, DigestMismatchError, InvalidDigestError, SizeMismatchError } from './errors.ts';
-import { acquireLock, type Lock } from './lock.ts';
+import { acquireLock, type Lock } from '../../util/lock.ts';
 
 export interface BlobInfo { digest: string; size: number }
 
@@ -212,7 +212,7 @@ export class FileContentStore implements ContentStore {
 
   /** Removes ingest leftovers that no live writer holds (GC). */
   async cleanIngest(): Promise<number> {
-    const { tryAcquireLock } = await import('./lock.ts');
+    const { tryAcquireLock } = await import('../../util/lock.ts');
     let n = 0;
     for (const name of await readdir(this.ingestDir)) {
       if (!/^[a-f0-9]{64}$/.test(name)) continue;

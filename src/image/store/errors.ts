@@ -42,14 +42,7 @@ export class InvalidDigestError extends Error {
   }
 }
 
-export class LockTimeoutError extends Error {
-  readonly lockPath: string;
-  constructor(lockPath: string, holder: string) {
-    super(`timed out waiting for lock ${lockPath} (held by ${holder})`);
-    this.name = 'LockTimeoutError';
-    this.lockPath = lockPath;
-  }
-}
+export { LockTimeoutError } from '../../util/lock.ts';
 
 export class ImageNotFoundError extends Error {
   readonly ref: string;

@@ -1,10 +1,19 @@
-// Cross-process lock files: created with O_EXCL, holding the owner's pid and process start time.
+// Cross-process lock files, shared by the runtime, the image store and the engine: created with O_EXCL, holding the owner's pid and process start time.
 // A lock whose owner is gone (no such pid, a zombie — pid 1 here does not reap —, or a pid
 // reused by another process) is stale and may be broken. Breaking goes through a second O_EXCL
 // "breaker" file so that two waiters cannot both break and then both take the lock.
 import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync, constants } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { LockTimeoutError } from './errors.ts';
+
+/** A lock whose live holder did not let go in time. */
+export class LockTimeoutError extends Error {
+  readonly lockPath: string;
+  constructor(lockPath: string, holder: string) {
+    super(`timed out waiting for lock ${lockPath} (held by ${holder})`);
+    this.name = 'LockTimeoutError';
+    this.lockPath = lockPath;
+  }
+}
 
 export interface LockOptions {
   /** Give up after this many milliseconds (default: wait forever). */
