@@ -92,7 +92,7 @@ test('lock: exclusive, waits for release, breaks a stale lock', async (t) => {
   assert.ok(!existsSync(path));
   // A live holder makes a short wait time out.
   writeFileSync(path, `${process.pid} ${procStat(process.pid)!.startTime}`);
-  await assert.rejects(acquireLock(path, 100), /timed out waiting for the lock/);
+  await assert.rejects(acquireLock(path, 100), /timed out waiting for lock/);
 });
 
 test('hooks get the state on stdin, args[0] as argv0, env, and a timeout', async (t) => {
