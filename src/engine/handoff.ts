@@ -9,8 +9,8 @@
 // CLI were already gone), so it never sees end-of-file: it polls the CLI's pid once a second
 // between reads instead. Only the CLI's descriptor writes; Node opens it close-on-exec, so no
 // child (conmon, the runtime) keeps it.
-import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, openSync, rmSync, writeSync, constants } from 'node:fs';
+import { runMountOps } from '../util/native-mount.ts';
 
 export const BASH = '/bin/bash';
 
@@ -40,13 +40,17 @@ export function handoffExitCommand(h: { fifo: string; pid: number }, cleanup: st
   return [BASH, '-c', WRAPPER, 'berth-exit', h.fifo, String(h.pid), ...cleanup];
 }
 
-/** Makes the FIFO at `path` and holds it open; undefined when this host cannot (no bash, no
- * mkfifo): the caller then leaves the cleanup to the exit command as for a detached run. */
+/** Makes the FIFO at `path` (Node has no mkfifo: build/berth-mount makes it) and holds it open;
+ * undefined when this host cannot (no bash, no helper, mkfifo failed): the caller then leaves the
+ * cleanup to the exit command as for a detached run. */
 export function openHandoff(path: string): Handoff | undefined {
   if (!existsSync(BASH)) return undefined;
   rmSync(path, { force: true });
-  const r = spawnSync('mkfifo', ['-m', '600', path]);
-  if (r.status !== 0) return undefined;
+  try {
+    runMountOps([{ op: 'mkfifo', path, mode: 0o600 }]);
+  } catch {
+    return undefined;
+  }
   let fd: number | undefined = openSync(path, constants.O_RDWR | constants.O_NONBLOCK);
   let signalled = false;
   return {

@@ -1,16 +1,13 @@
 // Persistent network namespaces: a new netns kept alive by a bind mount of its nsfs file onto
 // /run/berth/netns/<name>, as `ip netns add` does under /run/netns. A Node process cannot
-// unshare itself, so util-linux `unshare --net=<file>` does the unshare and the bind mount (it is
-// in the base system; no native helper to build). Like ip(8), the directory is made a shared
-// mount point first, so that removing a netns also unmounts the copies that mount namespaces
-// created later (containers) inherited, and the namespace really goes away.
-import { execFile } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+// unshare itself, so build/berth-mount (native/mount.c) does the unshare and the bind mount, the
+// whole creation or removal in one exec. Like ip(8), the directory is made a shared mount point
+// first, so that removing a netns also unmounts the copies that mount namespaces created later
+// (containers) inherited, and the namespace really goes away.
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { promisify } from 'node:util';
+import { MountOpError, runMountOpsAsync } from '../util/native-mount.ts';
 import { NetnsError } from './errors.ts';
-
-const run = promisify(execFile);
 
 export const NETNS_RUN_DIR = '/run/berth/netns';
 
@@ -29,62 +26,44 @@ function isMountPoint(path: string): boolean {
   return mountPoints().has(path);
 }
 
-async function ensureSharedRunDir(dir: string): Promise<void> {
-  mkdirSync(dir, { recursive: true, mode: 0o755 });
-  if (!isMountPoint(dir)) {
-    try {
-      await run('mount', ['--bind', dir, dir]);
-    } catch (e) {
-      throw new NetnsError(dir, `cannot bind-mount the netns directory onto itself: ${(e as Error).message}`);
-    }
-  }
-  await run('mount', ['--make-shared', dir]).catch(() => { /* propagation is a nicety, not a must */ });
-}
+const detail = (e: unknown) => (e instanceof MountOpError ? e.detail : (e as Error).message);
 
 /** Creates a network namespace pinned at <runDir>/<name>; returns that path. */
 export async function createNetns(name: string, runDir = NETNS_RUN_DIR): Promise<string> {
   if (!NAME_RE.test(name)) throw new NetnsError(join(runDir, name), 'invalid name (letters, digits, _ . -; starting with a letter or digit)');
-  await ensureSharedRunDir(runDir);
+  mkdirSync(runDir, { recursive: true, mode: 0o755 });
   const path = join(runDir, name);
   try {
-    writeFileSync(path, '', { flag: 'wx', mode: 0o444 });
+    await runMountOpsAsync([{ op: 'shared', dir: runDir }, { op: 'netns', path }]);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new NetnsError(path, 'already exists');
-    throw new NetnsError(path, (e as Error).message);
-  }
-  try {
-    await run('unshare', [`--net=${path}`, 'true']);
-  } catch (e) {
-    try { unlinkSync(path); } catch { /* best effort */ }
-    throw new NetnsError(path, `unshare failed: ${(e as { stderr?: string }).stderr?.trim() || (e as Error).message}`);
+    if (e instanceof MountOpError && e.index === 0) throw new NetnsError(runDir, `cannot make the netns directory a shared mount point: ${e.detail}`);
+    if (e instanceof MountOpError && e.code === 'EEXIST') throw new NetnsError(path, 'already exists');
+    throw new NetnsError(path, `creating the namespace failed: ${detail(e)}`);
   }
   return path;
 }
 
-/** Unmounts and removes a netns file. Already-gone is fine; a file that is not a netns is left. */
+/** Unmounts and removes a netns file. Already-gone is fine. */
 export async function removeNetns(path: string): Promise<void> {
   try {
     statSync(path);
   } catch {
     return;
   }
-  if (isMountPoint(path)) {
-    try {
-      await run('umount', [path]);
-    } catch {
-      // Busy (something still bound inside): detach it lazily, the namespace dies with its last user.
-      await run('umount', ['--lazy', path]).catch((e: Error) => { throw new NetnsError(path, `umount failed: ${e.message}`); });
-    }
-  }
+  // Busy (something still bound inside): detached lazily, the namespace dies with its last user.
+  // Then the last netns gone drops the directory's self bind mount too, so that an idle host
+  // carries no berth mount at all; a namespace still mounted below keeps it (EBUSY).
   try {
-    unlinkSync(path);
+    await runMountOpsAsync([
+      { op: 'umount', path, lazy: true, missingOk: true },
+      { op: 'unlink', path },
+      { op: 'umount-if-empty', dir: dirname(path) },
+    ]);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new NetnsError(path, `unlink failed: ${(e as Error).message}`);
+    if (e instanceof MountOpError && e.index === 2) return; // the directory's mount is a nicety
+    if (e instanceof MountOpError && e.index === 1) throw new NetnsError(path, `unlink failed: ${e.detail}`);
+    throw new NetnsError(path, `umount failed: ${detail(e)}`);
   }
-  // The last netns gone: drop the directory's self bind mount too, so that an idle host carries
-  // no berth mount at all. A namespace still mounted below makes umount fail (EBUSY): then it stays.
-  const dir = dirname(path);
-  if (isMountPoint(dir) && readdirSync(dir).length === 0) await run('umount', [dir]).catch(() => {});
 }
 
 /** True when `path` is a mounted network namespace file. */

@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { runMountOps, type MountOp } from '../../util/native-mount.ts';
 import { SnapshotError, SnapshotExistsError, SnapshotNotFoundError, type Mount, type SnapshotDriver, type SnapshotInfo, type SnapshotKind } from './types.ts';
 
 interface Row { key: string; id: number; kind: SnapshotKind; parent: string | null; created: string; labels: string }
@@ -191,23 +192,31 @@ export class Snapshotter {
   }
 }
 
-/** Mounts `mounts` (as returned by the snapshotter) on `target` with mount(8). */
-export function mountAll(mounts: Mount[], target: string): void {
+/** The helper's steps that mount `mounts` (as returned by the snapshotter) on `target`. */
+export function mountOps(mounts: Mount[], target: string): MountOp[] {
+  const ops: MountOp[] = [];
   for (const m of mounts) {
     if (m.type === 'bind') {
-      execFileSync('mount', ['--rbind', m.source, target], { stdio: 'pipe' });
-      if (m.options.includes('ro')) execFileSync('mount', ['-o', 'remount,bind,ro', target], { stdio: 'pipe' });
+      ops.push({ op: 'bind', source: m.source, target, recursive: !m.options.includes('bind') });
+      if (m.options.includes('ro')) ops.push({ op: 'remount-ro', target });
     } else {
-      execFileSync('mount', ['-t', 'overlay', m.source, '-o', m.options.join(','), target], { stdio: 'pipe' });
+      const opt = (k: string) => m.options.find((o) => o.startsWith(`${k}=`))?.slice(k.length + 1);
+      const lower = opt('lowerdir');
+      if (!lower) throw new Error(`overlay mount on ${target} without a lowerdir`);
+      const upperdir = opt('upperdir'), workdir = opt('workdir');
+      const extra = m.options.filter((o) => !/^(lowerdir|upperdir|workdir)=/.test(o));
+      ops.push({ op: 'overlay', target, lowerdirs: lower.split(':'), ...(upperdir !== undefined ? { upperdir } : {}), ...(workdir !== undefined ? { workdir } : {}), ...(extra.length ? { extra } : {}) });
     }
   }
+  return ops;
+}
+
+/** Mounts `mounts` (as returned by the snapshotter) on `target`, all in one exec of build/berth-mount. */
+export function mountAll(mounts: Mount[], target: string): void {
+  runMountOps(mountOps(mounts, target));
 }
 
 /** Unmounts `target` (lazily if busy), ignoring "not mounted". */
 export function unmount(target: string): void {
-  try { execFileSync('umount', [target], { stdio: 'pipe' }); } catch (e) {
-    const msg = String((e as { stderr?: Buffer }).stderr ?? '');
-    if (/not mounted|no mount point|not found/i.test(msg)) return;
-    execFileSync('umount', ['-l', target], { stdio: 'pipe' });
-  }
+  runMountOps([{ op: 'umount', path: target, lazy: true, missingOk: true }]);
 }

@@ -1,0 +1,302 @@
+// berth-mount OP ARG... [OP ARG...]...: the mount, netns and fifo steps that Node.js cannot make
+// itself (mount(2), umount2(2), unshare(2), mknod(2)), a whole logical step in one exec instead of
+// one util-linux mount/umount/unshare/mkfifo spawn per syscall. Linked statically: no dynamic
+// loader or locale work on a container's start path.
+//
+// Every OP takes a fixed number of arguments; the whole command line is checked before anything
+// is done, then the ops run in order. Paths are used as given (absolute paths expected).
+//   overlay TARGET LOWERDIRS UPPERDIR WORKDIR EXTRA
+//        mount -t overlay: LOWERDIRS is overlayfs's ':'-separated list (topmost first); UPPERDIR
+//        and WORKDIR both "" for a read-only overlay; EXTRA "" or more comma-separated options.
+//        No path may hold a ',' (the kernel splits the options on it).
+//   bind SOURCE TARGET            bind mount (MS_BIND)
+//   rbind SOURCE TARGET           recursive bind mount (MS_BIND|MS_REC)
+//   remount-ro TARGET             makes the bind mount at TARGET read-only, keeping its nosuid,
+//                                 nodev, noexec and atime flags (mount -o remount,bind,ro)
+//   umount PATH FLAGS             umount2(PATH, UMOUNT_NOFOLLOW); FLAGS is "" or a comma list of
+//                                 lazy        busy (EBUSY): detach it lazily (MNT_DETACH)
+//                                 missing-ok  not a mount point or no such path (EINVAL, ENOENT): done
+//   shared DIR                    DIR bind-mounted onto itself unless it is a mount point already,
+//                                 then made a shared mount (MS_SHARED), as ip-netns does its dir
+//   netns PATH                    a new network namespace pinned at PATH: PATH created
+//                                 (O_EXCL, mode 0444), a child unshare(CLONE_NEWNET)s and bind-mounts
+//                                 its /proc/self/ns/net onto PATH (it shares our mount namespace,
+//                                 so the mount is ours), and is reaped; on failure PATH is removed
+//   umount-if-empty DIR           unmounts DIR when it is a mount point and has no entries; busy,
+//                                 not mounted or missing is fine (another user still has it)
+//   unlink PATH                   removes PATH; already gone is fine
+//   mkfifo PATH MODE              a FIFO with exactly MODE (octal; our umask is 0)
+// Exit 0 when every op succeeded. On the first failure: exit 3 and one line on stderr,
+//   "<op index>\t<errno>\t<message>" (index from 0), nothing further done. Bad usage: exit 2 and
+//   the same kind of line with errno 0.
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static long op_index;
+
+static void fail(int err, const char *what, const char *path) {
+  fprintf(stderr, "%ld\t%d\t%s %s: %s\n", op_index, err, what, path, strerror(err));
+  exit(3);
+}
+
+static void usage(const char *why, const char *arg) {
+  fprintf(stderr, "%ld\t0\tbad usage: %s%s%s\n", op_index, why, arg ? " " : "", arg ? arg : "");
+  exit(2);
+}
+
+struct op_def {
+  const char *name;
+  int argc;
+};
+
+static const struct op_def OPS[] = {
+  { "overlay", 5 }, { "bind", 2 }, { "rbind", 2 }, { "remount-ro", 1 }, { "umount", 2 },
+  { "shared", 1 }, { "netns", 1 }, { "umount-if-empty", 1 }, { "unlink", 1 }, { "mkfifo", 2 },
+};
+
+static const struct op_def *find_op(const char *name) {
+  for (size_t i = 0; i < sizeof OPS / sizeof OPS[0]; i++)
+    if (!strcmp(OPS[i].name, name)) return &OPS[i];
+  return NULL;
+}
+
+/* Decodes mountinfo's octal escapes (\040 for a space...) in place. */
+static void unescape(char *s) {
+  char *o = s;
+  for (; *s; s++) {
+    if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+      *o++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+      s += 3;
+    } else {
+      *o++ = *s;
+    }
+  }
+  *o = 0;
+}
+
+/* Whether `path` (not following a last-component symlink) is the root of a mount: statx's
+ * STATX_ATTR_MOUNT_ROOT where the kernel reports it (5.8+), else a look at /proc/self/mountinfo. */
+static int is_mount_point(const char *path) {
+  struct statx stx;
+  if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &stx) < 0) return -1;
+  if (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) return !!(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+  FILE *f = fopen("/proc/self/mountinfo", "re");
+  if (!f) return -1;
+  char *line = NULL;
+  size_t cap = 0;
+  int found = 0;
+  while (!found && getline(&line, &cap, f) > 0) {
+    // id parent major:minor root MOUNT-POINT ...
+    char *save = NULL, *field = strtok_r(line, " ", &save);
+    for (int i = 0; field && i < 4; i++) field = strtok_r(NULL, " ", &save);
+    if (field) {
+      unescape(field);
+      found = !strcmp(field, path);
+    }
+  }
+  free(line);
+  fclose(f);
+  return found;
+}
+
+static void op_overlay(char **a) {
+  const char *target = a[0], *lower = a[1], *upper = a[2], *work = a[3], *extra = a[4];
+  if (!*lower) fail(EINVAL, "mount overlay (no lowerdir) on", target);
+  if ((*upper != 0) != (*work != 0)) fail(EINVAL, "mount overlay (upperdir and workdir go together) on", target);
+  if (strchr(lower, ',') || strchr(upper, ',') || strchr(work, ',')) fail(EINVAL, "mount overlay (a ',' in a directory name) on", target);
+  char data[4096];
+  int n = *upper ? snprintf(data, sizeof data, "lowerdir=%s,upperdir=%s,workdir=%s", lower, upper, work)
+                 : snprintf(data, sizeof data, "lowerdir=%s", lower);
+  if (n >= 0 && (size_t)n < sizeof data && *extra) n += snprintf(data + n, sizeof data - n, ",%s", extra);
+  // The kernel copies at most a page of options.
+  if (n < 0 || (size_t)n >= sizeof data) fail(E2BIG, "mount overlay (options longer than a page) on", target);
+  if (mount("overlay", target, "overlay", 0, data) < 0) fail(errno, "mount overlay on", target);
+}
+
+static void op_bind(char **a, unsigned long rec) {
+  if (mount(a[0], a[1], NULL, MS_BIND | rec, NULL) < 0) fail(errno, rec ? "rbind mount onto" : "bind mount onto", a[1]);
+}
+
+static void op_remount_ro(char **a) {
+  struct statvfs sv;
+  if (statvfs(a[0], &sv) < 0) fail(errno, "statvfs", a[0]);
+  // A bind remount sets the mount's flags as a whole: what is not passed again is cleared.
+  unsigned long keep = 0;
+  if (sv.f_flag & ST_NOSUID) keep |= MS_NOSUID;
+  if (sv.f_flag & ST_NODEV) keep |= MS_NODEV;
+  if (sv.f_flag & ST_NOEXEC) keep |= MS_NOEXEC;
+  if (sv.f_flag & ST_NOATIME) keep |= MS_NOATIME;
+  if (sv.f_flag & ST_NODIRATIME) keep |= MS_NODIRATIME;
+  if (sv.f_flag & ST_RELATIME) keep |= MS_RELATIME;
+  if (mount(NULL, a[0], NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | keep, NULL) < 0) fail(errno, "remount read-only", a[0]);
+}
+
+static int has_flag(const char *list, const char *flag) {
+  size_t fl = strlen(flag);
+  for (const char *p = list; *p;) {
+    const char *end = strchr(p, ',');
+    size_t l = end ? (size_t)(end - p) : strlen(p);
+    if (l == fl && !strncmp(p, flag, fl)) return 1;
+    p += l + (end ? 1 : 0);
+  }
+  return 0;
+}
+
+static int valid_umount_flags(const char *list) {
+  char copy[64];
+  if (strlen(list) >= sizeof copy) return 0;
+  strcpy(copy, list);
+  for (char *save = NULL, *f = strtok_r(copy, ",", &save); f; f = strtok_r(NULL, ",", &save))
+    if (strcmp(f, "lazy") && strcmp(f, "missing-ok")) return 0;
+  return 1;
+}
+
+static void op_umount(char **a) {
+  const char *path = a[0];
+  if (umount2(path, UMOUNT_NOFOLLOW) == 0) return;
+  int e = errno;
+  if (e == EBUSY && has_flag(a[1], "lazy")) {
+    if (umount2(path, UMOUNT_NOFOLLOW | MNT_DETACH) == 0) return;
+    fail(errno, "lazy umount", path);
+  }
+  if ((e == EINVAL || e == ENOENT) && has_flag(a[1], "missing-ok")) return;
+  fail(e, "umount", path);
+}
+
+static void op_shared(char **a) {
+  const char *dir = a[0];
+  int m = is_mount_point(dir);
+  if (m < 0) fail(errno, "stat", dir);
+  if (!m && mount(dir, dir, NULL, MS_BIND, NULL) < 0) fail(errno, "bind mount onto itself:", dir);
+  if (mount(NULL, dir, NULL, MS_SHARED, NULL) < 0) fail(errno, "make shared:", dir);
+}
+
+struct child_report {
+  int stage; /* 0 done, 1 unshare, 2 bind mount */
+  int err;
+};
+
+static void op_netns(char **a) {
+  const char *path = a[0];
+  int fd = open(path, O_CREAT | O_EXCL | O_RDONLY | O_CLOEXEC, 0444);
+  if (fd < 0) fail(errno, "create", path);
+  close(fd);
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) < 0) {
+    int e = errno;
+    unlink(path);
+    fail(e, "pipe for", path);
+  }
+  pid_t pid = fork();
+  if (pid < 0) {
+    int e = errno;
+    unlink(path);
+    fail(e, "fork for", path);
+  }
+  if (pid == 0) {
+    // Same mount namespace as the parent: the bind mount below lands in it.
+    struct child_report r = { 0, 0 };
+    if (unshare(CLONE_NEWNET) < 0) r = (struct child_report){ 1, errno };
+    else if (mount("/proc/self/ns/net", path, NULL, MS_BIND, NULL) < 0) r = (struct child_report){ 2, errno };
+    ssize_t w = write(p[1], &r, sizeof r);
+    _exit(w == (ssize_t)sizeof r && r.stage == 0 ? 0 : 1);
+  }
+  close(p[1]);
+  struct child_report r = { -1, 0 };
+  ssize_t got;
+  do got = read(p[0], &r, sizeof r); while (got < 0 && errno == EINTR);
+  close(p[0]);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+  if (got == (ssize_t)sizeof r && r.stage == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0) return;
+  unlink(path);
+  if (got != (ssize_t)sizeof r) fail(EPIPE, "netns child died before reporting, for", path);
+  fail(r.err, r.stage == 1 ? "unshare(CLONE_NEWNET) for" : "bind mount of the new netns onto", path);
+}
+
+static void op_umount_if_empty(char **a) {
+  const char *dir = a[0];
+  int m = is_mount_point(dir);
+  if (m < 0) {
+    if (errno == ENOENT) return;
+    fail(errno, "stat", dir);
+  }
+  if (!m) return;
+  DIR *d = opendir(dir);
+  if (!d) fail(errno, "opendir", dir);
+  int empty = 1;
+  for (struct dirent *de; empty && (de = readdir(d));)
+    if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) empty = 0;
+  closedir(d);
+  if (!empty) return;
+  if (umount2(dir, UMOUNT_NOFOLLOW) < 0 && errno != EBUSY && errno != EINVAL && errno != ENOENT) fail(errno, "umount", dir);
+}
+
+static void op_unlink(char **a) {
+  if (unlink(a[0]) < 0 && errno != ENOENT) fail(errno, "unlink", a[0]);
+}
+
+static int parse_mode(const char *s, mode_t *out) {
+  if (!*s || strlen(s) > 4) return 0;
+  unsigned v = 0;
+  for (; *s; s++) {
+    if (*s < '0' || *s > '7') return 0;
+    v = v * 8 + (unsigned)(*s - '0');
+  }
+  *out = (mode_t)v;
+  return 1;
+}
+
+static void op_mkfifo(char **a) {
+  mode_t mode = 0;
+  parse_mode(a[1], &mode); // checked before anything ran
+  if (mkfifo(a[0], mode) < 0) fail(errno, "mkfifo", a[0]);
+}
+
+/* Checks one op's arguments; returns how many argv entries it spans. */
+static int check(char **argv, int left) {
+  const struct op_def *d = find_op(argv[0]);
+  if (!d) usage("unknown op", argv[0]);
+  if (left - 1 < d->argc) usage("too few arguments for", argv[0]);
+  for (int i = 1; i <= d->argc; i++)
+    if (!*argv[i] && strcmp(d->name, "overlay") && strcmp(d->name, "umount")) usage("empty argument for", argv[0]);
+  mode_t m;
+  if (!strcmp(d->name, "umount") && !valid_umount_flags(argv[2])) usage("umount flags are lazy,missing-ok, not", argv[2]);
+  if (!strcmp(d->name, "mkfifo") && !parse_mode(argv[2], &m)) usage("mkfifo mode is octal, not", argv[2]);
+  if (!strcmp(d->name, "overlay") && !*argv[1]) usage("empty target for", argv[0]);
+  return 1 + d->argc;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) usage("berth-mount OP ARG... [OP ARG...]... (see native/mount.c)", NULL);
+  for (int i = 1; i < argc; op_index++) i += check(argv + i, argc - i);
+  umask(0);
+  op_index = 0;
+  for (int i = 1; i < argc; op_index++) {
+    const struct op_def *d = find_op(argv[i]);
+    char **a = argv + i + 1;
+    if (!strcmp(d->name, "overlay")) op_overlay(a);
+    else if (!strcmp(d->name, "bind")) op_bind(a, 0);
+    else if (!strcmp(d->name, "rbind")) op_bind(a, MS_REC);
+    else if (!strcmp(d->name, "remount-ro")) op_remount_ro(a);
+    else if (!strcmp(d->name, "umount")) op_umount(a);
+    else if (!strcmp(d->name, "shared")) op_shared(a);
+    else if (!strcmp(d->name, "netns")) op_netns(a);
+    else if (!strcmp(d->name, "umount-if-empty")) op_umount_if_empty(a);
+    else if (!strcmp(d->name, "unlink")) op_unlink(a);
+    else if (!strcmp(d->name, "mkfifo")) op_mkfifo(a);
+    i += 1 + d->argc;
+  }
+  return 0;
+}

@@ -1,0 +1,153 @@
+// Mounts, network namespaces and FIFOs through build/berth-mount (native/mount.c): Node has no
+// mount(2), umount2(2), unshare(2) or mknod(2), and a util-linux mount/umount/unshare/mkfifo
+// exec per syscall costs 5-15 ms each on a container's start and removal paths. One logical step
+// (a rootfs mount, a netns creation or removal) is one exec of the static helper instead.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { constants } from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+/** One step for berth-mount; the helper runs a list of them in order and stops at the first failure. */
+export type MountOp =
+  /** overlayfs on `target`; `lowerdirs` topmost first; no upperdir/workdir: read-only. */
+  | { op: 'overlay'; target: string; lowerdirs: string[]; upperdir?: string; workdir?: string; extra?: string[] }
+  /** A bind mount, recursive (rbind) unless `recursive` is false. */
+  | { op: 'bind'; source: string; target: string; recursive?: boolean }
+  /** The bind mount at `target` made read-only, its other flags kept. */
+  | { op: 'remount-ro'; target: string }
+  /** umount2; `lazy`: busy → MNT_DETACH; `missingOk`: not mounted / no such path is success. */
+  | { op: 'umount'; path: string; lazy?: boolean; missingOk?: boolean }
+  /** `dir` bind-mounted onto itself unless a mount point already, then made MS_SHARED. */
+  | { op: 'shared'; dir: string }
+  /** A new network namespace pinned by a bind mount at `path` (created, must not exist). */
+  | { op: 'netns'; path: string }
+  /** `dir` unmounted if it is a mount point with no entries; busy or not mounted is fine. */
+  | { op: 'umount-if-empty'; dir: string }
+  /** `path` removed; already gone is fine. */
+  | { op: 'unlink'; path: string }
+  /** A FIFO at `path` with exactly `mode`. */
+  | { op: 'mkfifo'; path: string; mode: number };
+
+/** build/berth-mount is not there (not built: `make -C native`, or set BERTH_MOUNT). */
+export class MountHelperMissingError extends Error {
+  readonly path: string;
+  constructor(path: string) {
+    super(`the mount helper ${path} is missing (build it with \`make -C native\`, or set BERTH_MOUNT)`);
+    this.name = 'MountHelperMissingError';
+    this.path = path;
+  }
+}
+
+/** An op failed (or the helper could not run): which op, its errno, and the helper's message. */
+export class MountOpError extends Error {
+  /** Index into the ops passed; -1 when the failure is not one op's (helper crashed, bad usage). */
+  readonly index: number;
+  readonly op: MountOp | undefined;
+  /** errno of the failing syscall, 0 when there is none. */
+  readonly errno: number;
+  /** 'EBUSY', 'ENOENT'... or undefined. */
+  readonly code: string | undefined;
+  /** The helper's message alone, e.g. "umount /x: Device or resource busy". */
+  readonly detail: string;
+  constructor(index: number, op: MountOp | undefined, errno: number, detail: string) {
+    super(`berth-mount${op ? ` ${op.op}` : ''}: ${detail}`);
+    this.name = 'MountOpError';
+    this.index = index;
+    this.op = op;
+    this.errno = errno;
+    this.code = errno ? ERRNO_NAMES.get(errno) : undefined;
+    this.detail = detail;
+  }
+}
+
+const ERRNO_NAMES = new Map(Object.entries(constants.errno).map(([name, n]) => [n, name]));
+
+/** build/berth-mount: this file (src/util/) and the bundles (dist/lib/) are both two levels
+ * below the top. BERTH_MOUNT overrides. */
+export function mountHelperPath(): string {
+  return process.env.BERTH_MOUNT || fileURLToPath(new URL('../../build/berth-mount', import.meta.url));
+}
+
+function umountFlags(o: { lazy?: boolean; missingOk?: boolean }): string {
+  return [o.lazy ? 'lazy' : '', o.missingOk ? 'missing-ok' : ''].filter(Boolean).join(',');
+}
+
+/** The helper's argv for `ops` (see native/mount.c for the syntax). */
+export function encodeMountOps(ops: MountOp[]): string[] {
+  const args: string[] = [];
+  for (const o of ops) {
+    switch (o.op) {
+      case 'overlay':
+        if (!o.lowerdirs.length) throw new TypeError('overlay: at least one lowerdir');
+        if ((o.upperdir === undefined) !== (o.workdir === undefined)) throw new TypeError('overlay: upperdir and workdir go together');
+        args.push('overlay', o.target, o.lowerdirs.join(':'), o.upperdir ?? '', o.workdir ?? '', (o.extra ?? []).join(','));
+        break;
+      case 'bind':
+        args.push(o.recursive === false ? 'bind' : 'rbind', o.source, o.target);
+        break;
+      case 'remount-ro':
+        args.push('remount-ro', o.target);
+        break;
+      case 'umount':
+        args.push('umount', o.path, umountFlags(o));
+        break;
+      case 'shared':
+        args.push('shared', o.dir);
+        break;
+      case 'netns':
+        args.push('netns', o.path);
+        break;
+      case 'umount-if-empty':
+        args.push('umount-if-empty', o.dir);
+        break;
+      case 'unlink':
+        args.push('unlink', o.path);
+        break;
+      case 'mkfifo':
+        if (!Number.isInteger(o.mode) || o.mode < 0 || o.mode > 0o7777) throw new TypeError(`mkfifo: bad mode ${o.mode}`);
+        args.push('mkfifo', o.path, o.mode.toString(8));
+        break;
+    }
+  }
+  for (const a of args) if (a.includes('\0')) throw new TypeError(`NUL byte in a mount helper argument: ${JSON.stringify(a)}`);
+  return args;
+}
+
+/** The error for a helper run that did not exit 0. */
+function failure(bin: string, ops: MountOp[], status: number | null, signal: string | null, stderr: string, spawnError?: Error): MountOpError {
+  const line = stderr.trim().split('\n').pop() ?? '';
+  const m = /^(\d+)\t(\d+)\t(.*)$/.exec(line);
+  if (m && status === 3) return new MountOpError(Number(m[1]), ops[Number(m[1])], Number(m[2]), m[3]);
+  const why = spawnError?.message ?? `exit ${status ?? signal}`;
+  return new MountOpError(-1, undefined, 0, `${bin} failed (${why})${line ? `: ${m ? m[3] : line}` : ''}`);
+}
+
+/** Runs `ops` in one exec of the helper; throws MountOpError naming the op that failed. */
+export function runMountOps(ops: MountOp[]): void {
+  if (!ops.length) return;
+  const args = encodeMountOps(ops);
+  const bin = mountHelperPath();
+  if (!existsSync(bin)) throw new MountHelperMissingError(bin);
+  const r = spawnSync(bin, args, { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  if (r.status === 0) return;
+  throw failure(bin, ops, r.status, r.signal, r.stderr ?? '', r.error);
+}
+
+/** runMountOps without blocking the event loop. */
+export function runMountOpsAsync(ops: MountOp[]): Promise<void> {
+  if (!ops.length) return Promise.resolve();
+  let args: string[];
+  try { args = encodeMountOps(ops); } catch (e) { return Promise.reject(e); }
+  const bin = mountHelperPath();
+  if (!existsSync(bin)) return Promise.reject(new MountHelperMissingError(bin));
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+    child.on('error', (e) => reject(failure(bin, ops, null, null, stderr, e)));
+    child.on('close', (status, signal) => {
+      if (status === 0) resolve();
+      else reject(failure(bin, ops, status, signal, stderr));
+    });
+  });
+}
