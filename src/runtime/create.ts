@@ -4,7 +4,7 @@
 import { copyFileSync, mkdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { CgroupPlan, RuntimePlan } from './plan.ts';
+import type { CgroupPlan, RuntimePlan, Step } from './plan.ts';
 import {
   type ContainerRecord, OCI_VERSION, containerDir, fifoPath, hookState, procStat, rfc3339Now,
   validateId, writeFileAtomic, writeRecord,
@@ -47,6 +47,11 @@ export interface CreateOptions {
   cgroupHost?: CgroupHost;
   /** The pty's first size when config.json gives none (a relayed terminal takes the caller's). */
   consoleSize?: { height: number; width: number };
+  /** Socket-activation fds passed on before the preserved ones (default: $LISTEN_FDS). */
+  listenFds?: number;
+  /** Starts the helper for the plan's steps (default: spawn build/berth-init with `stdio`,
+   * `wait` and the preserved fds); relay.ts hands in the one berth-relay started. */
+  startHelper?: (steps: Step[]) => HelperSession;
 }
 
 interface Prepared {
@@ -87,7 +92,7 @@ export async function prepareCreate(opts: CreateOptions): Promise<Prepared> {
     seccompFilter = compileSeccompCached(spec.linux.seccomp as Parameters<typeof compileSeccompCached>[0], { nativeArch: process.arch }, `${opts.root}/.seccomp-cache`);
   }
   const stateDir = containerDir(opts.root, opts.id);
-  const listenFds = Number(process.env.LISTEN_FDS ?? 0) || 0;
+  const listenFds = opts.listenFds ?? (Number(process.env.LISTEN_FDS ?? 0) || 0);
   const plan = planCreate(spec, {
     id: opts.id,
     bundle,
@@ -147,7 +152,7 @@ export async function launchContainer(
   try {
     lock = await acquireLock(lockPath(opts.root, id));
     const preserve = plan.preserveFds;
-    session = startHelper(plan.steps, {
+    session = opts.startHelper ? opts.startHelper(plan.steps) : startHelper(plan.steps, {
       wait: !!opts.wait,
       stdio: opts.stdio ?? ['inherit', 'inherit', 'inherit'],
       preserveFds: preserve,

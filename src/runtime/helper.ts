@@ -3,7 +3,7 @@
 // async message API. docs/plan-format.md describes the records.
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import type { Socket } from 'node:net';
-import type { Stream } from 'node:stream';
+import type { Duplex, Stream } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { getSystemErrorMessage, getSystemErrorName } from 'node:util';
 import { encodeRecord, encodeSteps, RecordReader, type Step } from './plan.ts';
@@ -87,8 +87,9 @@ export interface HelperSession {
   send(fields: (string | Buffer)[]): void;
   /** The stage-0 process's exit (with --wait: the init's status, 128+N when killed). */
   readonly exited: Promise<HelperExit>;
-  /** The spawned stage-0 process (its stdio streams when 'pipe' was asked, kill()). */
-  readonly child: ChildProcess;
+  /** The spawned stage-0 process (its stdio streams when 'pipe' was asked, kill()); none when
+   * the helper was started by berth-relay. */
+  readonly child: ChildProcess | undefined;
   /** Closes our end of the channel: an init still waiting for "go" takes that as abort. */
   close(): void;
 }
@@ -101,7 +102,12 @@ export function helperPath(): string {
 
 interface Waiter<T> { resolve: (v: T) => void; reject: (e: Error) => void }
 
-export function startHelper(steps: Step[], opts: HelperOptions): HelperSession {
+/** A helper we spawned ourselves: its process is at hand. */
+export interface SpawnedHelper extends HelperSession {
+  readonly child: ChildProcess;
+}
+
+export function startHelper(steps: Step[], opts: HelperOptions): SpawnedHelper {
   const chanFd = 3 + opts.preserveFds;
   const stdio: StdioOptions = [...opts.stdio];
   for (let fd = 3; fd < chanFd; fd++) stdio.push(fd);
@@ -110,7 +116,47 @@ export function startHelper(steps: Step[], opts: HelperOptions): HelperSession {
   if (opts.wait) args.push('--wait');
   const child = spawn(opts.helperPath ?? helperPath(), args, { stdio });
   const chan = child.stdio[chanFd] as Socket;
+  let spawnError: Error | undefined;
+  let failSpawn: (err: Error) => void = () => {};
+  const exited = new Promise<HelperExit>((resolve) => {
+    child.on('error', (err) => {
+      spawnError = err;
+      failSpawn(err);
+      resolve({ code: null, signal: null });
+    });
+    child.on('exit', (code, signal) => resolve({ code, signal }));
+  });
+  const session = channelSession(chan, steps, exited, child, () => !!spawnError);
+  failSpawn = session.fail;
+  // channelSession was given the child: its `child` is set.
+  return session.session as SpawnedHelper;
+}
 
+/** A helper started by someone else (berth-relay, on conmon's behalf) whose channel reaches us as
+ * a stream: the same conversation, without a child process of ours. `exited` resolves when the
+ * channel closes. */
+export function relayedHelper(chan: Duplex, steps: Step[]): HelperSession {
+  // close() must not end the connection: the relay still needs its exit record. It ends our
+  // part of the conversation; the relay closes the helper's channel when it exits.
+  let closed = () => {};
+  const exited = new Promise<HelperExit>((resolve) => {
+    closed = () => resolve({ code: null, signal: null });
+    chan.once('close', closed);
+  });
+  const s = channelSession(chan, steps, exited, undefined, () => false, () => {
+    s.fail(new HelperClosedError('the relayed helper session was closed'));
+    closed();
+  });
+  // The relay half-closes when the helper's channel ends (it still awaits its exit record).
+  chan.once('end', () => s.fail(new HelperClosedError()));
+  chan.resume();
+  return s.session;
+}
+
+function channelSession(
+  chan: Duplex, steps: Step[], exited: Promise<HelperExit>, child: ChildProcess | undefined, spawnFailed: () => boolean,
+  closer: () => void = () => { chan?.destroy(); },
+): { session: HelperSession; fail: (err: Error) => void } {
   const reader = new RecordReader();
   const queue: string[][] = [];
   const waiters: Waiter<string[]>[] = [];
@@ -157,19 +203,9 @@ export function startHelper(steps: Step[], opts: HelperOptions): HelperSession {
   chan.on('error', () => { /* EPIPE/ECONNRESET: the init is gone; 'close' follows */ });
   chan.on('close', () => end(new HelperClosedError()));
 
-  let spawnError: Error | undefined;
-  const exited = new Promise<HelperExit>((resolve) => {
-    child.on('error', (err) => {
-      spawnError = err;
-      end(err);
-      resolve({ code: null, signal: null });
-    });
-    child.on('exit', (code, signal) => resolve({ code, signal }));
-  });
-
   if (chan) chan.write(encodeSteps(steps));
 
-  return {
+  const session: HelperSession = {
     get initPid() { return pidValue; },
     pid: () => new Promise<number>((resolve, reject) => {
       pidWaiters.push({ resolve, reject });
@@ -187,13 +223,12 @@ export function startHelper(steps: Step[], opts: HelperOptions): HelperSession {
       }
     },
     send(fields) {
-      if (ended || spawnError || chan.destroyed) return;
+      if (ended || spawnFailed() || chan.destroyed) return;
       chan.write(encodeRecord(fields));
     },
     exited,
     child,
-    close() {
-      chan?.destroy();
-    },
+    close: closer,
   };
+  return { session, fail: end };
 }

@@ -202,15 +202,24 @@ function encodeRecords(records: (string | Buffer)[][]): Buffer {
 export class RecordReader {
   #buf: Buffer = Buffer.alloc(0);
   push(chunk: Buffer): string[][] {
-    this.#buf = this.#buf.length ? Buffer.concat([this.#buf, chunk]) : chunk;
+    this.feed(chunk);
     const out: string[][] = [];
     for (;;) {
-      const rec = this.#take();
+      const rec = this.take();
       if (!rec) return out;
       out.push(rec);
     }
   }
-  #take(): string[] | null {
+  /** Appends bytes without decoding (then take() one record at a time). */
+  feed(chunk: Buffer): void {
+    this.#buf = this.#buf.length ? Buffer.concat([this.#buf, chunk]) : chunk;
+  }
+  /** The bytes after the last record taken. */
+  rest(): Buffer {
+    return this.#buf;
+  }
+  /** The next complete record, or null. */
+  take(): string[] | null {
     const b = this.#buf;
     if (b.length < 4) return null;
     const count = b.readUInt32LE(0);

@@ -57,7 +57,7 @@ export async function runForeground(ctx: Context, rec: ContainerRecord, o: { std
   } catch (e) {
     if (handoff) { handoff.done(); handoff.close(); }
     abort.abort();
-    session?.child.kill();
+    session?.child?.kill();
     await follower?.catch(() => {});
     if (o.autoRemove) await engine.remove(rec.id, { force: true, volumes: true }).catch(() => {});
     if (e instanceof StartError || e instanceof EngineError) throw e;

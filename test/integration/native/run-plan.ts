@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { HelperClosedError, startHelper, type HelperExit, type HelperSession } from '../../../src/runtime/helper.ts';
+import { HelperClosedError, startHelper, type HelperExit, type HelperSession, type SpawnedHelper } from '../../../src/runtime/helper.ts';
 import type { Step } from '../../../src/runtime/plan.ts';
 
 export const TOP = fileURLToPath(new URL('../../../', import.meta.url));
@@ -46,7 +46,7 @@ export interface PlanResult {
 
 /** Test cleanup: SIGKILL the init (in its own pid namespace a stage-0 kill or SIGTERM would not
  * reach it, and a blocked init holds the test's stdio pipes open) and the stage-0 process. */
-export function stopHelper(s: HelperSession): void {
+export function stopHelper(s: SpawnedHelper): void {
   const pid = s.initPid;
   if (pid) {
     try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }

@@ -1,0 +1,162 @@
+// The engine's side of berth-relay (native/relay.c): `create` run in this process for a helper
+// that berth-relay started as conmon's runtime child. The engine already has Node running and the
+// runtime library loaded, so a container costs no berth-runtime start: berth-relay execs the
+// helper, connects here, sends its argv, then passes records both ways; this side runs
+// createContainer over that connection and ends with ["relay-exit", CODE, MESSAGE].
+//
+// Only the create the caller expects is served (same state root and id); one connection, then
+// the socket is gone. The socket's directory should be private to the engine's user: whoever
+// can connect can stand in for the helper.
+import { createServer, type Server, type Socket } from 'node:net';
+import { mkdirSync, rmSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { createContainer, type CreateOptions } from './create.ts';
+import { encodeRecord, RecordReader } from './plan.ts';
+import { relayedHelper } from './helper.ts';
+
+export interface RelayExpect {
+  /** The state root and id the create must name. */
+  root: string;
+  id: string;
+  /** Passed through to createContainer (e.g. debug). */
+  extra?: Partial<CreateOptions>;
+}
+
+export type RelayOutcome = { ok: true } | { ok: false; error: Error };
+
+export interface RelayServer {
+  /** The socket path, for BERTH_RELAY_SOCK. */
+  readonly path: string;
+  /** Settles once a relayed create finished (or failed); never rejects. */
+  readonly outcome: Promise<RelayOutcome>;
+  /** Stops listening and removes the socket (idempotent); a create in progress goes on. */
+  close(): void;
+}
+
+/** The environment conmon (and so berth-relay) needs to reach this server. */
+export function relayEnv(server: RelayServer, runtime: string): Record<string, string> {
+  return { BERTH_RELAY_SOCK: server.path, BERTH_RELAY_RUNTIME: runtime };
+}
+
+export class RelayProtocolError extends Error {
+  override name = 'RelayProtocolError';
+}
+
+/** The create options berth-relay's argv (`[global options] create [options] ID`, from
+ * conmon, resolved against the relay's cwd) stand for. Throws on anything unexpected. */
+export function parseRelayedCreate(argv: string[], cwd: string): CreateOptions {
+  let root: string | undefined;
+  let i = 1;
+  const value = (flag: string) => {
+    const eq = argv[i].indexOf('=');
+    if (eq > 0) return argv[i].slice(eq + 1);
+    const v = argv[++i];
+    if (v === undefined) throw new RelayProtocolError(`${flag} needs a value`);
+    return v;
+  };
+  for (; i < argv.length && argv[i].startsWith('-'); i++) {
+    const flag = argv[i].split('=')[0];
+    if (flag === '--root') root = value(flag);
+    else if (flag === '--log' || flag === '--log-format') value(flag);
+    else if (flag === '--debug' || flag === '--systemd-cgroup') { /* no effect here */ }
+    else throw new RelayProtocolError(`unsupported global option ${flag}`);
+  }
+  if (argv[i] !== 'create') throw new RelayProtocolError(`not a create: ${JSON.stringify(argv.slice(1))}`);
+  const opts: Partial<CreateOptions> = { bundle: cwd };
+  let id: string | undefined;
+  for (i++; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith('-')) {
+      if (id !== undefined) throw new RelayProtocolError(`unexpected argument ${a}`);
+      id = a;
+      continue;
+    }
+    const flag = a.split('=')[0];
+    if (flag === '--bundle' || flag === '-b') opts.bundle = resolve(cwd, value(flag));
+    else if (flag === '--pid-file') opts.pidFile = resolve(cwd, value(flag));
+    else if (flag === '--console-socket') opts.consoleSocket = resolve(cwd, value(flag));
+    else if (flag === '--no-pivot') opts.noPivot = true;
+    else if (flag === '--no-new-keyring') opts.noNewKeyring = true;
+    else throw new RelayProtocolError(`unsupported create option ${flag}`);
+  }
+  if (!id) throw new RelayProtocolError('no container id');
+  return { ...opts, root: resolve(cwd, root ?? '/run/berth-runtime'), id, bundle: opts.bundle ?? cwd };
+}
+
+/** Listens at `path` for the one relayed create of `expect.id`. */
+export async function listenRelay(path: string, expect: RelayExpect): Promise<RelayServer> {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  rmSync(path, { force: true });
+  let settle: (o: RelayOutcome) => void = () => {};
+  const outcome = new Promise<RelayOutcome>((r) => { settle = r; });
+  // Half-open: berth-relay shuts down its sending side when the helper closes the channel, and
+  // still waits for the exit record.
+  const server: Server = createServer({ allowHalfOpen: true }, (conn) => {
+    close();
+    serve(conn, expect).then(settle, (error: Error) => settle({ ok: false, error }));
+  });
+  let closed = false;
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    server.close();
+    rmSync(path, { force: true });
+  };
+  await new Promise<void>((res, rej) => {
+    server.once('error', rej);
+    server.listen(path, () => { server.off('error', rej); res(); });
+  });
+  server.on('error', () => { /* a failing accept: the create then fails through conmon */ });
+  return { path, outcome, close };
+}
+
+async function serve(conn: Socket, expect: RelayExpect): Promise<RelayOutcome> {
+  conn.on('error', () => { /* the relay died: the helper's channel closes with it */ });
+  const exit = (code: number, message: string) => {
+    if (!conn.destroyed) conn.end(encodeRecord(['relay-exit', String(code), message]));
+  };
+  try {
+    const hello = await readHello(conn);
+    if (hello[0] !== 'relay' || hello[1] !== '1' || hello.length < 4) throw new RelayProtocolError(`bad hello ${JSON.stringify(hello.slice(0, 2))}`);
+    const opts = parseRelayedCreate(hello.slice(3), hello[2]);
+    if (resolve(opts.root) !== resolve(expect.root) || opts.id !== expect.id) {
+      throw new RelayProtocolError(`expected a create of ${expect.id} under ${expect.root}, got ${opts.id} under ${opts.root}`);
+    }
+    await createContainer({ ...opts, ...expect.extra, listenFds: 0, startHelper: (steps) => relayedHelper(conn, steps) });
+    exit(0, '');
+    return { ok: true };
+  } catch (e) {
+    const error = e instanceof Error ? e : new Error(String(e));
+    exit(1, `berth-runtime: ${error.message}`);
+    return { ok: false, error };
+  }
+}
+
+/** The first record; what follows it stays in the stream for the helper session. */
+function readHello(conn: Socket): Promise<string[]> {
+  return new Promise((res, rej) => {
+    const reader = new RecordReader();
+    let got = 0;
+    const onData = (chunk: Buffer) => {
+      got += chunk.length;
+      reader.feed(chunk);
+      const hello = reader.take();
+      if (!hello) {
+        if (got > 1 << 20) fail(new RelayProtocolError('hello record too long'));
+        return;
+      }
+      conn.off('data', onData);
+      conn.off('end', onEnd);
+      // Paused until the helper session listens (relayedHelper resumes); bytes after the hello
+      // go back to the stream for it.
+      conn.pause();
+      const rest = reader.rest();
+      if (rest.length) conn.unshift(rest);
+      res(hello);
+    };
+    const onEnd = () => fail(new RelayProtocolError('berth-relay closed the connection before its hello'));
+    const fail = (e: Error) => { conn.off('data', onData); conn.off('end', onEnd); rej(e); };
+    conn.on('data', onData);
+    conn.on('end', onEnd);
+  });
+}
