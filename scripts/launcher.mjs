@@ -51,5 +51,29 @@ if (!cachedData || script.cachedDataRejected) {
     } catch { /* read-only tree, or another user's: run without */ }
   });
 }
+// Builtins a command may never touch are loaded on first use, not when the bundle starts: the
+// bundle's modules `require` their imports as they initialise (the engine's graph pulls in crypto,
+// zlib, worker_threads, http…: ~15 ms of module loading a `run` of a local image has no use for).
+// esbuild's CommonJS output reads imports as properties (`import_node_zlib.createGunzip(…)`), so a
+// proxy that loads the module at its first property access is transparent.
+const LAZY = new Set(['node:crypto', 'node:zlib', 'node:worker_threads', 'node:http', 'node:https', 'node:dgram',
+  'node:readline/promises', 'node:stream/promises', 'node:fs/promises', 'node:sqlite']);
+const realRequire = createRequire(bundle);
+function lazyBuiltin(id) {
+  let mod;
+  const load = () => (mod ??= realRequire(id));
+  return new Proxy(Object.create(null), {
+    get: (_, k) => load()[k],
+    has: (_, k) => k in load(),
+    set: (_, k, v) => { load()[k] = v; return true; },
+    ownKeys: () => Reflect.ownKeys(load()),
+    getOwnPropertyDescriptor: (_, k) => {
+      const d = Reflect.getOwnPropertyDescriptor(load(), k);
+      if (d) d.configurable = true; // a proxy may not report a non-configurable key its target lacks
+      return d;
+    },
+  });
+}
+const lazyRequire = Object.assign((id) => (LAZY.has(id) ? lazyBuiltin(id) : realRequire(id)), realRequire);
 const module = { exports: {} };
-script.runInThisContext()(module.exports, createRequire(bundle), module, bundle, path.dirname(bundle));
+script.runInThisContext()(module.exports, lazyRequire, module, bundle, path.dirname(bundle));

@@ -38,6 +38,8 @@ export interface ConmonRequest {
   runtimeLog?: string;
   /** Exec a process (spec file) in the running container instead of creating it. */
   execProcessSpec?: string;
+  /** More environment for conmon and so the runtime (berth-relay's socket). */
+  env?: Record<string, string>;
 }
 
 export function conmonArgs(r: ConmonRequest): string[] {
@@ -80,7 +82,7 @@ export function startConmon(r: ConmonRequest): Promise<number> {
     const child = spawn(CONMON, conmonArgs(r), {
       cwd: r.bundle,
       stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
-      env: { ...process.env, _OCI_SYNCPIPE: '3' },
+      env: { ...process.env, ...r.env, _OCI_SYNCPIPE: '3' },
     });
     const sync = child.stdio[3] as Readable;
     let text = '', stderr = '', done = false;

@@ -2,7 +2,7 @@
 // Engine, does one thing and exits; conmon keeps each running container company and runs
 // `berth container cleanup ID` (the exit command) when it exits, which tears the network down,
 // deletes the runtime's state and, for --rm, removes the container.
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../util/random.ts';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
@@ -11,15 +11,19 @@ import { renderSpec } from '../oci/index.ts';
 import { processAlive } from '../util/lock.ts';
 import { dockerDefaultProfile, type LinuxSeccomp } from '../runtime/seccomp/index.ts';
 import { parseSignal } from '../runtime/signals.ts';
-import { startConmon } from './conmon.ts';
+import { exitCodeFor, startConmon } from './conmon.ts';
 import { handoffExitCommand, openHandoff, type Handoff } from './handoff.ts';
 import { ContainerStateError, EngineError, InvalidNameError, MountSpecError, NoSuchContainerError, StartError, VolumeInUseError } from './errors.ts';
 import { resolveImage, type PullPolicy } from './images.ts';
+import { openImageStore, type ImageStore } from '../image/store/index.ts';
 import { attachOne, connectNetworks, makeNetns, detachNetworks, networkName, refreshPeerHosts, writeEtcFiles, netOpts } from './netglue.ts';
 import { containerDir, enginePaths, type EngineOptions, type EnginePaths } from './paths.ts';
 import { isMounted, mountRootfs, removeSnapshot, unmountRootfs } from './rootfs.ts';
-import { findRuntime, runtimeCall, runtimeMayHaveState } from './runtime.ts';
+import { findRuntime, isOwnRuntime, relayPath, runtimeCall, runtimeMayHaveState } from './runtime.ts';
+import { listenRelay, relayEnv, type RelayServer } from '../runtime/relay.ts';
 import { recordEvent } from './events.ts';
+import { DirWaker } from './logs.ts';
+import { trace } from '../util/trace.ts';
 import { removeEmptyCgroupParent } from './cgroup-parent.ts';
 import { buildSpec, effectiveCaps, hostCaps } from './spec.ts';
 import { EngineStore } from './store.ts';
@@ -107,6 +111,14 @@ export class Engine {
 
   close(): void {
     this.store.close();
+    this.#images?.close();
+    this.#images = undefined;
+  }
+
+  #images: ImageStore | undefined;
+  /** The image store, opened once for this engine (three SQLite opens per `run` otherwise). */
+  images(): ImageStore {
+    return (this.#images ??= openImageStore(this.paths.root));
   }
 
   dir(id: string): string {
@@ -141,7 +153,7 @@ export class Engine {
       // docker ignores -p with --network host (with a warning) and has nothing to map for none.
       req.publish = [];
     }
-    const img = await resolveImage(this.paths.root, req.image, req.pull ?? 'missing', req.platform);
+    const img = await resolveImage(this.images(), req.image, req.pull ?? 'missing', req.platform);
     const ic = img.config.config ?? {};
     const id = randomBytes(32).toString('hex');
     const userMounts = [...(req.mounts ?? [])];
@@ -175,7 +187,7 @@ export class Engine {
     const dir = this.dir(id);
     try {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
-      mountRootfs(this.paths.root, id, img.chainId, join(dir, 'rootfs'));
+      mountRootfs(this.images(), id, img.chainId, join(dir, 'rootfs'));
       for (const m of config.mounts) {
         if (m.type !== 'volume') continue;
         if (!m.source) m.source = randomBytes(32).toString('hex');
@@ -272,17 +284,23 @@ export class Engine {
     rmSync(join(dir, 'ctl'), { force: true });
     rmSync(join(dir, 'winsz'), { force: true });
     rmSync(join(dir, 'runtime.log'), { force: true });
-    mountRootfs(this.paths.root, rec.id, c.chainId, join(dir, 'rootfs'));
-    // The CNI plugins (~10 ms each, more under load) run while conmon has the runtime create the
+    // The netns is made (a berth-mount exec) while the rootfs is mounted (another); the CNI
+    // plugins (~10 ms each, more under load) run while conmon has the runtime create the
     // container in the netns; both are done before the runtime's start lets the process run.
+    const netnsMade = c.networkMode !== 'host' ? makeNetns(this, rec) : undefined;
+    netnsMade?.catch(() => { /* awaited below */ });
     let connecting: Promise<void> | undefined;
+    let relay: RelayServer | undefined;
     try {
-      if (c.networkMode !== 'host') {
-        await makeNetns(this, rec);
+      mountRootfs(this.images(), rec.id, c.chainId, join(dir, 'rootfs'));
+      trace('start: rootfs mounted');
+      if (netnsMade) {
+        await netnsMade;
         connecting = connectNetworks(this, rec);
         connecting.catch(() => { /* awaited below */ });
       }
       // Written before the runtime binds them in; rewritten in place once the addresses are known.
+      trace('start: netns made');
       writeEtcFiles(this, rec);
       const user = this.userOf(rec);
       let seccomp: LinuxSeccomp | undefined;
@@ -297,22 +315,39 @@ export class Engine {
       });
       if (c.tty && c.consoleSize) spec.process!.consoleSize = c.consoleSize;
       writeFileSync(join(dir, 'config.json'), renderSpec(spec));
+      trace('start: config.json written');
       const cli = this.opts.cli;
       const cleanup = cli ? [...cli, '--root', this.paths.root, '--run-root', this.paths.runRoot, 'container', 'cleanup', rec.id] : undefined;
-      const pid = await startConmon({
-        id: rec.id, cuuid: rec.id.slice(0, 16), name: rec.name, runtime: c.runtime, runtimeRoot: this.paths.runtimeRoot,
+      // Our own runtime's create runs here, over berth-relay (src/runtime/relay.ts): no Node start.
+      relay = isOwnRuntime(c.runtime)
+        ? await listenRelay(join(this.paths.runRoot, 'relay', `${rec.id.slice(0, 16)}.sock`), { root: this.paths.runtimeRoot, id: rec.id })
+        : undefined;
+      const conmonStarted = startConmon({
+        id: rec.id, cuuid: rec.id.slice(0, 16), name: rec.name, runtime: relay ? relayPath() : c.runtime, runtimeRoot: this.paths.runtimeRoot,
         bundle: dir, pidFile: join(dir, 'pidfile'), conmonPidFile: join(dir, 'conmon.pid'), logPath: join(dir, 'ctr.log'), runtimeLog: join(dir, 'runtime.log'),
         logSizeMax: c.logSizeMax, exitDir: this.paths.exits, socketDir: this.paths.sockets, terminal: c.tty, stdin: c.openStdin,
         ...(cleanup ? { exitCommand: hooks.handoff ? handoffExitCommand(hooks.handoff, cleanup) : cleanup } : {}),
-      });
+        ...(relay ? { env: relayEnv(relay, c.runtime) } : {}),
+      }).catch(async (e: Error) => {
+        // The relayed create's own error says more than conmon's report of the relay's exit.
+        const o = relay ? await Promise.race([relay.outcome, sleep(1000).then(() => undefined)]) : undefined;
+        if (o && !o.ok) throw new StartError(`OCI runtime create failed: ${o.error.message}`, exitCodeFor(o.error.message));
+        throw e;
+      }).finally(() => relay?.close());
+      // conmon takes a while to start and run the relay: the plan is computed meanwhile.
+      if (relay && !c.tty) relay.prepareAhead({ bundle: dir, pidFile: join(dir, 'pidfile') });
+      const pid = await conmonStarted;
+      trace('start: conmon reported the pid');
       rec.state.pid = pid;
       rec.state.conmonPid = Number(readFileSync(join(dir, 'conmon.pid'), 'utf8').trim()) || 0;
       if (connecting) {
         await connecting;
         writeEtcFiles(this, rec);
       }
+      trace('start: networks connected');
       if (hooks.beforeStart) await hooks.beforeStart(rec);
       const r = await runtimeCall(c.runtime, this.paths.runtimeRoot, ['start', rec.id]);
+      trace('start: runtime start done');
       if (r.code !== 0) throw new StartError(`OCI runtime start failed: ${r.stderr.trim() || `exit status ${r.code}`}`);
       rec.state.status = 'running';
       rec.state.startedAt = new Date().toISOString();
@@ -326,7 +361,8 @@ export class Engine {
     } catch (e) {
       rec.state.error = (e as Error).message;
       rec.state.pid = 0;
-      // A teardown racing an attach in progress would miss what it adds.
+      // A teardown racing an attach (or the netns's creation) in progress would miss what it adds.
+      await netnsMade?.catch(() => {});
       await connecting?.catch(() => {});
       await runtimeCall(c.runtime, this.paths.runtimeRoot, ['delete', '--force', rec.id]).catch(() => {});
       await this.teardown(rec).catch(() => {});
@@ -346,9 +382,11 @@ export class Engine {
   async finishForeground(id: string, handoff: Handoff, conmonPid: number): Promise<void> {
     try {
       await this.cleanup(id);
+      trace('finish: cleanup done');
     } finally {
       handoff.done();
       await waitGone(conmonPid);
+      trace('finish: conmon gone');
       handoff.close();
     }
   }
@@ -358,13 +396,21 @@ export class Engine {
   /** Waits until the container is not running; resolves with its record (null if removed). */
   async waitExit(id: string, timeoutMs = Infinity): Promise<ContainerRecord | null> {
     const deadline = Date.now() + timeoutMs;
-    for (let delay = 20; ; delay = Math.min(delay * 1.5, 200)) {
-      const rec = this.store.get(id);
-      if (!rec) return null;
-      const r = this.refresh(rec);
-      if (r.state.status !== 'running' && r.state.status !== 'restarting') return r;
-      if (Date.now() >= deadline) return r;
-      await sleep(Math.min(delay, Math.max(1, deadline - Date.now())));
+    // conmon writes the exit file into the exits dir: inotify wakes us then; polling stays as
+    // the fallback (and for a monitor that died without one).
+    let waker: DirWaker | undefined;
+    try {
+      for (let delay = 20; ; delay = Math.min(delay * 1.5, 200)) {
+        const rec = this.store.get(id);
+        if (!rec) return null;
+        const r = this.refresh(rec);
+        if (r.state.status !== 'running' && r.state.status !== 'restarting') return r;
+        if (Date.now() >= deadline) return r;
+        waker ??= new DirWaker([this.paths.exits]);
+        await waker.wait(Math.min(delay, Math.max(1, deadline - Date.now())));
+      }
+    } finally {
+      waker?.close();
     }
   }
 
@@ -510,7 +556,7 @@ export class Engine {
     const dir = this.dir(rec.id);
     unmountRootfs(join(dir, 'rootfs'));
     if (isMounted(join(dir, 'rootfs'))) throw new EngineError(`cannot unmount ${join(dir, 'rootfs')}`);
-    removeSnapshot(this.paths.root, rec.id);
+    removeSnapshot(this.images(), rec.id);
     rmSync(dir, { recursive: true, force: true });
     rmSync(this.exitFile(rec.id), { force: true });
     rmSync(join(this.paths.sockets, rec.id.slice(0, 16)), { force: true });

@@ -3,7 +3,7 @@
 // foreground the CLI runs `<runtime> exec` itself (stdio and the exit code pass straight
 // through; the runtime relays a terminal for -t); with -d conmon --exec holds the process.
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../util/random.ts';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Process, Spec } from '../oci/index.ts';

@@ -57,8 +57,8 @@ async function unpacked(store: ImageStore, rec: { name: string; manifestDigest: 
 }
 
 /** Resolves (pulling or building the built-in image as the policy allows) and unpacks. */
-export async function resolveImage(root: string, image: string, policy: PullPolicy = 'missing', platform?: string): Promise<ResolvedImage> {
-  const store = openImageStore(root);
+export async function resolveImage(root: string | ImageStore, image: string, policy: PullPolicy = 'missing', platform?: string): Promise<ResolvedImage> {
+  const store = typeof root === 'string' ? openImageStore(root) : root;
   try {
     const name = /^(sha256:)?[0-9a-f]{6,64}$/.test(image) ? image : normalize(image);
     let rec = policy === 'always' ? null : lookup(store, image);
@@ -83,7 +83,7 @@ export async function resolveImage(root: string, image: string, policy: PullPoli
     }
     return await unpacked(store, rec);
   } finally {
-    store.close();
+    if (store !== root) store.close();
   }
 }
 

@@ -2,7 +2,8 @@
 // chunk; P marks a partial line (the text continues in the next entry), F a full one. Following
 // survives conmon's rotation (--log-size-max makes it write a new file and rename it over the
 // old one: a new inode), and truncation.
-import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, statSync, watch, type FSWatcher } from 'node:fs';
+import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface LogEntry { time: string; stream: 'stdout' | 'stderr'; partial: boolean; text: string }
@@ -54,6 +55,44 @@ export interface ReadLogOptions {
   signal?: AbortSignal;
   /** Skip what the file holds up to this byte offset (start -a: only the new run's output). */
   startOffset?: number;
+  /** Directories whose changes (inotify) end a poll interval early: the log's own directory and,
+   * e.g., conmon's exit dir, so that new output and the exit show at once. */
+  watch?: string[];
+}
+
+/** Sleeps up to `ms`, or until something changes in one of `dirs` since the last wait. */
+export class DirWaker {
+  #watchers: FSWatcher[] = [];
+  #changed = false;
+  #wake: (() => void) | undefined;
+  constructor(dirs: string[]) {
+    for (const d of dirs) {
+      try {
+        const w = watch(d, { persistent: false }, () => this.#poke());
+        w.on('error', () => { /* the dir went away: polling goes on */ });
+        this.#watchers.push(w);
+      } catch { /* no inotify, or no such dir yet: polling only */ }
+    }
+  }
+  #poke(): void {
+    this.#changed = true;
+    this.#wake?.();
+  }
+  async wait(ms: number): Promise<void> {
+    if (!this.#changed) {
+      const ac = new AbortController();
+      await new Promise<void>((res) => {
+        this.#wake = res;
+        sleep(ms, undefined, { signal: ac.signal }).then(res, () => {});
+      });
+      ac.abort();
+      this.#wake = undefined;
+    }
+    this.#changed = false;
+  }
+  close(): void {
+    for (const w of this.#watchers) w.close();
+  }
 }
 
 class LogFile {
@@ -95,6 +134,7 @@ class LogFile {
 export async function* readLogs(path: string, opts: ReadLogOptions = {}): AsyncGenerator<LogEntry> {
   const f = new LogFile();
   if (f.open(path) && opts.startOffset) f.pos = Math.min(opts.startOffset, fstatSync(f.fd).size);
+  let waker: DirWaker | undefined;
   const keep = (e: LogEntry) => (opts.sinceNs === undefined || timeNs(e.time) >= opts.sinceNs) && (opts.untilNs === undefined || timeNs(e.time) < opts.untilNs);
   try {
     let entries = f.read().map(parseLogLine).filter((e): e is LogEntry => !!e && keep(e));
@@ -109,6 +149,7 @@ export async function* readLogs(path: string, opts: ReadLogOptions = {}): AsyncG
     yield* entries;
     if (!opts.follow) return;
     const poll = opts.pollMs ?? 100;
+    waker = new DirWaker([dirname(path), ...(opts.watch ?? [])]);
     for (;;) {
       if (opts.signal?.aborted) return;
       const wasAlive = opts.alive ? opts.alive() : true;
@@ -124,9 +165,10 @@ export async function* readLogs(path: string, opts: ReadLogOptions = {}): AsyncG
         for (const l of f.read()) { const e = parseLogLine(l); if (e && keep(e)) yield e; }
         return;
       }
-      await sleep(poll);
+      await waker.wait(poll);
     }
   } finally {
+    waker?.close();
     f.close();
   }
 }

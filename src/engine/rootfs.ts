@@ -1,7 +1,7 @@
 // The container's root filesystem: a writable snapshot on top of the image's layers, mounted at
 // <container dir>/rootfs from create until rm (and re-mounted on start if /run was lost).
 import { mkdirSync, readFileSync } from 'node:fs';
-import { openImageStore } from '../image/store/index.ts';
+import { openImageStore, type ImageStore } from '../image/store/index.ts';
 import { mountAll, unmount } from '../image/snapshots/index.ts';
 import { SnapshotNotFoundError } from '../image/snapshots/types.ts';
 
@@ -18,31 +18,38 @@ export function isMounted(path: string): boolean {
   return mountPoints().includes(path);
 }
 
-/** Creates (if needed) the container's snapshot and mounts it at `target`. */
-export function mountRootfs(root: string, id: string, chainId: string, target: string): void {
-  mkdirSync(target, { recursive: true });
-  if (isMounted(target)) return;
+/** The image store at `root`, or the one given (an engine keeps one open): `fn` runs with it. */
+export function withImageStore<T>(root: string | ImageStore, fn: (store: ImageStore) => T): T {
+  if (typeof root !== 'string') return fn(root);
   const store = openImageStore(root);
   try {
-    const key = snapshotKey(id);
-    const mounts = store.snapshotter.stat(key) ? store.snapshotter.mounts(key) : store.snapshotter.prepare(key, chainId || undefined, { labels: { 'berth.container': id } });
-    mountAll(mounts, target);
+    return fn(store);
   } finally {
     store.close();
   }
+}
+
+/** Creates (if needed) the container's snapshot and mounts it at `target`. */
+export function mountRootfs(root: string | ImageStore, id: string, chainId: string, target: string): void {
+  mkdirSync(target, { recursive: true });
+  if (isMounted(target)) return;
+  withImageStore(root, (store) => {
+    const key = snapshotKey(id);
+    const mounts = store.snapshotter.stat(key) ? store.snapshotter.mounts(key) : store.snapshotter.prepare(key, chainId || undefined, { labels: { 'berth.container': id } });
+    mountAll(mounts, target);
+  });
 }
 
 export function unmountRootfs(target: string): void {
   for (let i = 0; i < 5 && isMounted(target); i++) unmount(target);
 }
 
-export function removeSnapshot(root: string, id: string): void {
-  const store = openImageStore(root);
-  try {
-    store.snapshotter.remove(snapshotKey(id));
-  } catch (e) {
-    if (!(e instanceof SnapshotNotFoundError)) throw e;
-  } finally {
-    store.close();
-  }
+export function removeSnapshot(root: string | ImageStore, id: string): void {
+  withImageStore(root, (store) => {
+    try {
+      store.snapshotter.remove(snapshotKey(id));
+    } catch (e) {
+      if (!(e instanceof SnapshotNotFoundError)) throw e;
+    }
+  });
 }

@@ -1,7 +1,8 @@
 // Calling the OCI runtime's CLI (runc's command line: berth-runtime, runc, crun) for the
 // operations conmon does not do: start, kill, delete, state, exec.
 import { execFile, spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { basename, delimiter, isAbsolute, join } from 'node:path';
 import { RuntimeNotFoundError } from './errors.ts';
 
@@ -20,7 +21,52 @@ export function findRuntime(name: string): string {
 
 export interface RuntimeResult { code: number; stdout: string; stderr: string }
 
-export function runtimeCall(runtime: string, root: string, args: string[], timeoutMs = 60_000): Promise<RuntimeResult> {
+/** Whether `runtime` is this tree's own berth-runtime: its lifecycle calls then run in this
+ * process through the runtime library (same state root, same locks) instead of a Node start per
+ * call, and its create goes through berth-relay (relayPath). BERTH_RUNTIME_IN_PROCESS=0 turns
+ * both off (the runtime's CLI is used as for runc). */
+export function isOwnRuntime(runtime: string): boolean {
+  if (process.env.BERTH_RUNTIME_IN_PROCESS === '0') return false;
+  let real: string;
+  try { real = realpathSync(runtime); } catch { return false; }
+  return real === OWN_RUNTIME && existsSync(relayPath());
+}
+
+// src/engine/ and dist/lib/ are both two levels below the top.
+const OWN_RUNTIME = fileURLToPath(new URL('../../dist/berth-runtime.mjs', import.meta.url));
+
+/** build/berth-relay (native/relay.c): conmon's runtime for our own create. */
+export function relayPath(): string {
+  return process.env.BERTH_RELAY || fileURLToPath(new URL('../../build/berth-relay', import.meta.url));
+}
+
+/** start, kill and delete --force of our own runtime, in this process; undefined: not one of those. */
+async function inProcess(root: string, args: string[]): Promise<RuntimeResult | undefined> {
+  const lib = await import('../runtime/index.ts');
+  const warnings: string[] = [];
+  const warn = (m: string) => { warnings.push(`berth-runtime: warning: ${m}\n`); };
+  try {
+    if (args[0] === 'start' && args.length === 2) {
+      // The engine adds no poststart hooks and needs no wait for the exec.
+      await lib.startContainer(root, args[1], warn, { awaitExec: false });
+    } else if (args[0] === 'kill' && args.length === 3) {
+      lib.killContainer(root, args[1], lib.parseSignal(args[2]), false);
+    } else if (args[0] === 'delete' && args[1] === '--force' && args.length === 3) {
+      await lib.deleteContainer(root, args[2], { force: true }, warn);
+    } else {
+      return undefined;
+    }
+    return { code: 0, stdout: '', stderr: warnings.join('') };
+  } catch (e) {
+    return { code: 1, stdout: '', stderr: `${warnings.join('')}berth-runtime: ${(e as Error).message}\n` };
+  }
+}
+
+export async function runtimeCall(runtime: string, root: string, args: string[], timeoutMs = 60_000): Promise<RuntimeResult> {
+  if (isOwnRuntime(runtime)) {
+    const r = await inProcess(root, args);
+    if (r) return r;
+  }
   return new Promise((resolve) => {
     execFile(runtime, ['--root', root, ...args], { timeout: timeoutMs, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;

@@ -10,9 +10,13 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { mkdirSync, rmSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { createContainer, type CreateOptions } from './create.ts';
+import { copyFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { launchContainer, prepareCreate, type CreateOptions } from './create.ts';
+import { containerDir } from './state.ts';
 import { encodeRecord, RecordReader } from './plan.ts';
 import { relayedHelper } from './helper.ts';
+import { trace } from '../util/trace.ts';
 
 export interface RelayExpect {
   /** The state root and id the create must name. */
@@ -31,6 +35,9 @@ export interface RelayServer {
   readonly outcome: Promise<RelayOutcome>;
   /** Stops listening and removes the socket (idempotent); a create in progress goes on. */
   close(): void;
+  /** Computes the plan now for the create the caller expects (`guess`: its bundle and pid file,
+   * no console socket), while conmon starts; used if the relayed argv asks for just that. */
+  prepareAhead(guess: { bundle: string; pidFile: string }): void;
 }
 
 /** The environment conmon (and so berth-relay) needs to reach this server. */
@@ -88,12 +95,13 @@ export async function listenRelay(path: string, expect: RelayExpect): Promise<Re
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   rmSync(path, { force: true });
   let settle: (o: RelayOutcome) => void = () => {};
+  let ahead: Ahead | undefined;
   const outcome = new Promise<RelayOutcome>((r) => { settle = r; });
   // Half-open: berth-relay shuts down its sending side when the helper closes the channel, and
   // still waits for the exit record.
   const server: Server = createServer({ allowHalfOpen: true }, (conn) => {
     close();
-    serve(conn, expect).then(settle, (error: Error) => settle({ ok: false, error }));
+    serve(conn, expect, () => ahead).then(settle, (error: Error) => settle({ ok: false, error }));
   });
   let closed = false;
   const close = () => {
@@ -107,10 +115,19 @@ export async function listenRelay(path: string, expect: RelayExpect): Promise<Re
     server.listen(path, () => { server.off('error', rej); res(); });
   });
   server.on('error', () => { /* a failing accept: the create then fails through conmon */ });
-  return { path, outcome, close };
+  const prepareAhead = (guess: { bundle: string; pidFile: string }) => {
+    const opts: CreateOptions = { root: expect.root, id: expect.id, bundle: guess.bundle, pidFile: guess.pidFile, listenFds: 0, ...expect.extra };
+    const prepared = prepareCreate(opts);
+    // Unused if the relay asks for something else; its error, if used, surfaces when awaited.
+    prepared.catch(() => {});
+    ahead = { guess, prepared };
+  };
+  return { path, outcome, close, prepareAhead };
 }
 
-async function serve(conn: Socket, expect: RelayExpect): Promise<RelayOutcome> {
+interface Ahead { guess: { bundle: string; pidFile: string }; prepared: ReturnType<typeof prepareCreate> }
+
+async function serve(conn: Socket, expect: RelayExpect, ahead: () => Ahead | undefined): Promise<RelayOutcome> {
   conn.on('error', () => { /* the relay died: the helper's channel closes with it */ });
   const exit = (code: number, message: string) => {
     if (!conn.destroyed) conn.end(encodeRecord(['relay-exit', String(code), message]));
@@ -118,11 +135,19 @@ async function serve(conn: Socket, expect: RelayExpect): Promise<RelayOutcome> {
   try {
     const hello = await readHello(conn);
     if (hello[0] !== 'relay' || hello[1] !== '1' || hello.length < 4) throw new RelayProtocolError(`bad hello ${JSON.stringify(hello.slice(0, 2))}`);
+    trace('relay: hello');
     const opts = parseRelayedCreate(hello.slice(3), hello[2]);
     if (resolve(opts.root) !== resolve(expect.root) || opts.id !== expect.id) {
       throw new RelayProtocolError(`expected a create of ${expect.id} under ${expect.root}, got ${opts.id} under ${opts.root}`);
     }
-    await createContainer({ ...opts, ...expect.extra, listenFds: 0, startHelper: (steps) => relayedHelper(conn, steps) });
+    const full: CreateOptions = { ...opts, ...expect.extra, listenFds: 0, startHelper: (steps) => relayedHelper(conn, steps) };
+    const a = ahead();
+    const fits = a && a.guess.bundle === opts.bundle && a.guess.pidFile === opts.pidFile && !opts.consoleSocket && !opts.noPivot && !opts.noNewKeyring;
+    const { spec, rootfs, bundle, plan } = await (fits ? a.prepared : prepareCreate(full));
+    await launchContainer(full, { plan, rootfs, bundle, annotations: spec.annotations ?? {} });
+    // As createContainer: exec reads the config as it was at create.
+    try { copyFileSync(join(bundle, 'config.json'), join(containerDir(opts.root, opts.id), 'config.json')); } catch { /* exec falls back to the bundle */ }
+    trace('relay: created');
     exit(0, '');
     return { ok: true };
   } catch (e) {

@@ -5,6 +5,7 @@ import { EngineError, StartError, type ContainerRecord } from '../../engine/inde
 import { parseFlags, bool } from './flags.ts';
 import { CREATE_FLAGS, toCreateRequest } from './create-flags.ts';
 import type { Command, Context } from './context.ts';
+import { trace } from '../../util/trace.ts';
 import { attachSocket, followOutput, terminalSize, type AttachSession } from './stream.ts';
 
 const cmd: Command = {
@@ -16,8 +17,11 @@ const cmd: Command = {
     const req = toCreateRequest(p, terminalSize());
     const detach = bool(p, 'detach');
     if (detach && req.autoRemove === undefined) req.autoRemove = false;
+    trace('run: flags parsed');
     const engine = ctx.engine();
+    trace('run: engine open');
     const rec = await engine.create(req);
+    trace('run: created');
     if (detach) {
       try {
         await engine.start(rec.id);
@@ -54,6 +58,7 @@ export async function runForeground(ctx: Context, rec: ContainerRecord, o: { std
     });
     conmonPid = r.state.conmonPid;
     started = true;
+    trace('run: started');
   } catch (e) {
     if (handoff) { handoff.done(); handoff.close(); }
     abort.abort();
@@ -65,11 +70,14 @@ export async function runForeground(ctx: Context, rec: ContainerRecord, o: { std
   }
   if (session) await session.done;
   await follower;
+  trace('run: output done');
   const done = await engine.waitExit(rec.id);
+  trace('run: exit seen');
   for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(s, proxy);
   const code = done?.state.exitCode ?? 0;
   if (handoff) await engine.finishForeground(rec.id, handoff, conmonPid).catch(() => {});
   else if (o.autoRemove) await engine.remove(rec.id, { force: true, volumes: true }).catch(() => {});
+  trace('run: cleaned up');
   return code;
 }
 

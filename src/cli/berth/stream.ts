@@ -17,7 +17,7 @@ export async function followOutput(engine: Engine, id: string, started: () => bo
     const r = engine.store.get(id);
     return !!r && engine.refresh(r).state.status === 'running';
   };
-  for await (const e of readLogs(path, { follow: true, alive, pollMs: 50, startOffset, ...(signal ? { signal } : {}) })) {
+  for await (const e of readLogs(path, { follow: true, alive, pollMs: 50, startOffset, watch: [engine.paths.exits], ...(signal ? { signal } : {}) })) {
     const text = formatEntry(e, false, true);
     if (e.stream === 'stderr') process.stderr.write(text); else process.stdout.write(text);
   }
