@@ -21,7 +21,9 @@
 //   netns PATH                    a new network namespace pinned at PATH: PATH created
 //                                 (O_EXCL, mode 0444), a child unshare(CLONE_NEWNET)s and bind-mounts
 //                                 its /proc/self/ns/net onto PATH (it shares our mount namespace,
-//                                 so the mount is ours), and is reaped; on failure PATH is removed
+//                                 so the mount is ours), and is reaped; on failure PATH is removed.
+//                                 Its loopback interface is brought up (as ip-netns users and the
+//                                 CNI loopback plugin do): every berth netns has a working lo.
 //   umount-if-empty DIR           unmounts DIR when it is a mount point and has no entries; busy,
 //                                 not mounted or missing is fine (another user still has it)
 //   unlink PATH                   removes PATH; already gone is fine
@@ -31,6 +33,9 @@
 //   the same kind of line with errno 0.
 #include <dirent.h>
 #include <errno.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
@@ -187,6 +192,25 @@ struct child_report {
   int err;
 };
 
+// `ip link set lo up` in the current netns (what the CNI loopback plugin does, without a Go
+// binary's start for every container).
+static int loopback_up(void) {
+  int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (s < 0) return -1;
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  strcpy(ifr.ifr_name, "lo");
+  int rc = ioctl(s, SIOCGIFFLAGS, &ifr);
+  if (rc == 0 && !(ifr.ifr_flags & IFF_UP)) {
+    ifr.ifr_flags |= IFF_UP;
+    rc = ioctl(s, SIOCSIFFLAGS, &ifr);
+  }
+  int e = errno;
+  close(s);
+  errno = e;
+  return rc;
+}
+
 static void op_netns(char **a) {
   const char *path = a[0];
   int fd = open(path, O_CREAT | O_EXCL | O_RDONLY | O_CLOEXEC, 0444);
@@ -208,6 +232,7 @@ static void op_netns(char **a) {
     // Same mount namespace as the parent: the bind mount below lands in it.
     struct child_report r = { 0, 0 };
     if (unshare(CLONE_NEWNET) < 0) r = (struct child_report){ 1, errno };
+    else if (loopback_up() < 0) r = (struct child_report){ 3, errno };
     else if (mount("/proc/self/ns/net", path, NULL, MS_BIND, NULL) < 0) r = (struct child_report){ 2, errno };
     ssize_t w = write(p[1], &r, sizeof r);
     _exit(w == (ssize_t)sizeof r && r.stage == 0 ? 0 : 1);
@@ -222,7 +247,7 @@ static void op_netns(char **a) {
   if (got == (ssize_t)sizeof r && r.stage == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0) return;
   unlink(path);
   if (got != (ssize_t)sizeof r) fail(EPIPE, "netns child died before reporting, for", path);
-  fail(r.err, r.stage == 1 ? "unshare(CLONE_NEWNET) for" : "bind mount of the new netns onto", path);
+  fail(r.err, r.stage == 1 ? "unshare(CLONE_NEWNET) for" : r.stage == 3 ? "bringing lo up in the new netns for" : "bind mount of the new netns onto", path);
 }
 
 static void op_umount_if_empty(char **a) {

@@ -31,7 +31,10 @@ for entry in src/cli/*-main.ts; do
       # the bundle's inode and mtime: the old ones are now useless.
       rm -rf "build/v8-cache/$name"
     fi
-    { echo "#!$NODE"; cat scripts/launcher.mjs; } > "dist/$name.mjs.new"
+    # A young generation of 16 MB from the start: a `run` otherwise spends ~8 ms in four
+    # scavenges while the heap grows through its first megabytes (one argument: a #! line
+    # passes everything after the interpreter as one).
+    { echo "#!$NODE --min-semi-space-size=16"; cat scripts/launcher.mjs; } > "dist/$name.mjs.new"
     chmod +x "dist/$name.mjs.new"
     if cmp -s "dist/$name.mjs.new" "dist/$name.mjs"; then rm -f "dist/$name.mjs.new"; else mv -f "dist/$name.mjs.new" "dist/$name.mjs"; fi
   else

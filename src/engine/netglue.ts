@@ -6,7 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  attach, attachmentsOf, createNetns, loopbackUp, detach, hostsFor, networkPeers, removeNetns, resolvConf, DEFAULT_NETWORK,
+  attach, attachmentsOf, createNetns, detach, hostsFor, networkPeers, removeNetns, resolvConf, DEFAULT_NETWORK,
   type HostEntry, type StoreOptions,
 } from '../network/index.ts';
 import type { Engine } from './engine.ts';
@@ -32,12 +32,11 @@ export async function makeNetns(engine: Engine, rec: ContainerRecord): Promise<v
   engine.store.saveState(rec.id, rec.state);
 }
 
-/** Loopback, or the container's networks (CNI ADD), in the netns makeNetns made. Independent of
+/** The container's networks (CNI ADD) in the netns makeNetns made (its lo is up from the start). Independent of
  * the runtime's create, which only joins the netns: the engine runs the two at once. */
 export async function connectNetworks(engine: Engine, rec: ContainerRecord): Promise<void> {
   const mode = rec.config.networkMode;
   const nets = [...(mode === 'none' ? [] : [networkName(mode)]), ...(rec.config.extraNetworks ?? [])];
-  if (nets.length === 0) await loopbackUp(rec.state.netnsPath, rec.id, netOpts(engine));
   for (let i = 0; i < nets.length; i++) await attachOne(engine, rec, nets[i], `eth${i}`);
   refreshPeerHosts(engine, nets, rec.id);
 }

@@ -2,7 +2,7 @@
 // <container dir>/rootfs from create until rm (and re-mounted on start if /run was lost).
 import { mkdirSync, readFileSync } from 'node:fs';
 import { openImageStore, type ImageStore } from '../image/store/index.ts';
-import { mountAll, unmount } from '../image/snapshots/index.ts';
+import { mountAll, unmountAsync } from '../image/snapshots/index.ts';
 import { SnapshotNotFoundError } from '../image/snapshots/types.ts';
 
 export const snapshotKey = (id: string) => `berth-container-${id}`;
@@ -40,8 +40,8 @@ export function mountRootfs(root: string | ImageStore, id: string, chainId: stri
   });
 }
 
-export function unmountRootfs(target: string): void {
-  for (let i = 0; i < 5 && isMounted(target); i++) unmount(target);
+export async function unmountRootfs(target: string): Promise<void> {
+  for (let i = 0; i < 5 && isMounted(target); i++) await unmountAsync(target);
 }
 
 export function removeSnapshot(root: string | ImageStore, id: string): void {

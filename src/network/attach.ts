@@ -54,7 +54,8 @@ function execOpts(opts: StoreOptions): CniExecOptions {
   return opts.cniPath ? { cniPath: opts.cniPath } : {};
 }
 
-/** Brings `lo` up in a netns through the loopback plugin (idempotent). */
+/** Brings `lo` up in a netns through the loopback plugin (idempotent): for a namespace made
+ * elsewhere; createNetns's namespaces have it up from the start. */
 export async function loopbackUp(netnsPath: string, containerId: string, opts: StoreOptions = {}): Promise<void> {
   const rt: CniRuntimeConf = { containerId, netns: netnsPath, ifName: 'lo' };
   await execPlugin('ADD', LOOPBACK_CONF.name, { type: 'loopback' }, LOOPBACK_CONF, rt, execOpts(opts));
@@ -99,7 +100,7 @@ export async function attach(req: AttachRequest, opts: StoreOptions = {}): Promi
       throw new InvalidNetworkConfigError('portMappings', req.portMappings, `network ${JSON.stringify(info.name)} is internal: nothing can be published`);
     }
     const portMappings = await resolvePortMappings(req.portMappings ?? [], allAttachments(root).flatMap((a) => a.portMappings));
-    await loopbackUp(req.netnsPath, req.containerId, opts);
+    // lo is up already: createNetns brings it up as it makes the namespace.
     const rt = runtimeConf({ containerId: req.containerId, netnsPath: req.netnsPath, ifName, portMappings, ip: req.ip });
     let result: CniResult;
     try {

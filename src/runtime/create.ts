@@ -20,6 +20,7 @@ import { probeHost } from './host.ts';
 import { rootlessCgroup, writeIdMaps } from './rootless.ts';
 import { planCreate, renderPlan } from './planner.ts';
 import { joinCgroup, planCgroup, prepareCgroup, type CgroupHost } from './cgroups/index.ts';
+import { trace } from '../util/trace.ts';
 import { startHelper, HelperError, type HelperSession, type StdioSlot } from './helper.ts';
 import { bundleWantsTerminal, callerTtySize, startTtyRelay, type TtyRelay } from './tty-relay.ts';
 
@@ -52,6 +53,9 @@ export interface CreateOptions {
   /** Starts the helper for the plan's steps (default: spawn build/berth-init with `stdio`,
    * `wait` and the preserved fds); relay.ts hands in the one berth-relay started. */
   startHelper?: (steps: Step[]) => HelperSession;
+  /** The plan's cgroup (directories, limits, device program) exists already: relay.ts makes it
+   * while conmon starts. Removed like one made here if the create fails. */
+  cgroupPrepared?: boolean;
 }
 
 interface Prepared {
@@ -159,14 +163,11 @@ export async function launchContainer(
     });
     // The cgroup's directories and limits need no pid: make them while the helper starts up
     // (exec, clone) on another CPU; only the procs writes wait for the pid.
+    trace('create: helper started');
     if (plan.cgroup) {
       cgroupTouched = true;
-      await prepareCgroup(plan.cgroup);
-      // v2 device rules: attached before the init joins, so it never runs without them.
-      if (plan.cgroup.devices) {
-        const { attachDeviceProgram } = await import('./devbpf/index.ts');
-        await attachDeviceProgram(plan.cgroup.dirs[0], plan.cgroup.devices);
-      }
+      if (!opts.cgroupPrepared) await makeCgroup(plan.cgroup);
+      trace('create: cgroup prepared');
     }
     pid = await session.pid();
     opts.debug?.(`create ${id}: helper started, init pid ${pid}, ${plan.steps.length} steps`);
@@ -175,11 +176,14 @@ export async function launchContainer(
     // can no longer be read.
     const initExe = readlinkSync(`/proc/${pid}/exe`);
     await writeIdMaps(pid, plan);
+    trace('create: init pid known');
     if (plan.cgroup) joinCgroup(plan.cgroup, pid);
+    trace('create: cgroup joined');
     const base = { id, pid, bundle, annotations };
     opts.debug?.(`create ${id}: id maps written, cgroup joined (${cgroupDirs.length} dirs)`);
     session.send(['state', hookState(base, 'creating')]);
     session.send(['go']);
+    trace('create: go sent');
     for (;;) {
       const rec = await session.next();
       if (rec[0] === 'sync' && rec[1] === 'hooks') {
@@ -218,6 +222,16 @@ export async function launchContainer(
     throw toCreateError(id, e);
   } finally {
     lock?.release();
+  }
+}
+
+/** The cgroup's directories and limits, and on v2 its device program: attached before the init
+ * joins, so it never runs without them. */
+export async function makeCgroup(cgroup: CgroupPlan): Promise<void> {
+  await prepareCgroup(cgroup);
+  if (cgroup.devices) {
+    const { attachDeviceProgram } = await import('./devbpf/index.ts');
+    await attachDeviceProgram(cgroup.dirs[0], cgroup.devices);
   }
 }
 

@@ -12,7 +12,8 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { launchContainer, prepareCreate, type CreateOptions } from './create.ts';
+import { launchContainer, makeCgroup, prepareCreate, type CreateOptions } from './create.ts';
+import { removeCgroupDirs } from './cgroup-glue.ts';
 import { containerDir } from './state.ts';
 import { encodeRecord, RecordReader } from './plan.ts';
 import { relayedHelper } from './helper.ts';
@@ -99,9 +100,11 @@ export async function listenRelay(path: string, expect: RelayExpect): Promise<Re
   const outcome = new Promise<RelayOutcome>((r) => { settle = r; });
   // Half-open: berth-relay shuts down its sending side when the helper closes the channel, and
   // still waits for the exit record.
+  let accepted = false;
   const server: Server = createServer({ allowHalfOpen: true }, (conn) => {
+    accepted = true;
     close();
-    serve(conn, expect, () => ahead).then(settle, (error: Error) => settle({ ok: false, error }));
+    serve(conn, expect, () => ahead).then(settle, (error: Error) => settle({ ok: false, error }))
   });
   let closed = false;
   const close = () => {
@@ -109,6 +112,8 @@ export async function listenRelay(path: string, expect: RelayExpect): Promise<Re
     closed = true;
     server.close();
     rmSync(path, { force: true });
+    // No create came (conmon failed before running the relay): what was made ahead goes.
+    if (!accepted) void dropAhead(ahead);
   };
   await new Promise<void>((res, rej) => {
     server.once('error', rej);
@@ -117,15 +122,40 @@ export async function listenRelay(path: string, expect: RelayExpect): Promise<Re
   server.on('error', () => { /* a failing accept: the create then fails through conmon */ });
   const prepareAhead = (guess: { bundle: string; pidFile: string }) => {
     const opts: CreateOptions = { root: expect.root, id: expect.id, bundle: guess.bundle, pidFile: guess.pidFile, listenFds: 0, ...expect.extra };
+    trace('relay: preparing ahead');
     const prepared = prepareCreate(opts);
+    prepared.then(() => trace('relay: prepared ahead'), () => {});
     // Unused if the relay asks for something else; its error, if used, surfaces when awaited.
     prepared.catch(() => {});
-    ahead = { guess, prepared };
+    // The cgroup too: its mkdirs and limit writes are ~5 ms (more when a cgroup attach holds the
+    // cgroup mutex), all off the critical path while conmon starts.
+    const cgroup = prepared.then(async (p) => {
+      if (!p.plan.cgroup) return [];
+      await makeCgroup(p.plan.cgroup);
+      trace('relay: cgroup made ahead');
+      return p.plan.cgroup.dirs;
+    });
+    cgroup.catch(() => {});
+    ahead = { guess, prepared, cgroup, used: false };
   };
   return { path, outcome, close, prepareAhead };
 }
 
-interface Ahead { guess: { bundle: string; pidFile: string }; prepared: ReturnType<typeof prepareCreate> }
+interface Ahead {
+  guess: { bundle: string; pidFile: string };
+  prepared: ReturnType<typeof prepareCreate>;
+  /** The cgroup dirs made ahead (failed: made again by launchContainer). */
+  cgroup: Promise<string[]>;
+  /** Taken over by a create (which then removes the cgroup on failure). */
+  used: boolean;
+}
+
+/** A cgroup made ahead for a create that never used it goes again. */
+async function dropAhead(a: Ahead | undefined): Promise<void> {
+  if (!a || a.used) return;
+  const dirs = await a.cgroup.catch(() => [] as string[]);
+  await removeCgroupDirs(dirs).catch(() => {});
+}
 
 async function serve(conn: Socket, expect: RelayExpect, ahead: () => Ahead | undefined): Promise<RelayOutcome> {
   conn.on('error', () => { /* the relay died: the helper's channel closes with it */ });
@@ -143,8 +173,16 @@ async function serve(conn: Socket, expect: RelayExpect, ahead: () => Ahead | und
     const full: CreateOptions = { ...opts, ...expect.extra, listenFds: 0, startHelper: (steps) => relayedHelper(conn, steps) };
     const a = ahead();
     const fits = a && a.guess.bundle === opts.bundle && a.guess.pidFile === opts.pidFile && !opts.consoleSocket && !opts.noPivot && !opts.noNewKeyring;
+    let cgroupPrepared = false;
+    if (fits) {
+      a.used = true;
+      cgroupPrepared = await a.cgroup.then(() => true, () => false);
+    } else {
+      await dropAhead(a);
+    }
     const { spec, rootfs, bundle, plan } = await (fits ? a.prepared : prepareCreate(full));
-    await launchContainer(full, { plan, rootfs, bundle, annotations: spec.annotations ?? {} });
+    trace('relay: plan ready');
+    await launchContainer({ ...full, cgroupPrepared }, { plan, rootfs, bundle, annotations: spec.annotations ?? {} });
     // As createContainer: exec reads the config as it was at create.
     try { copyFileSync(join(bundle, 'config.json'), join(containerDir(opts.root, opts.id), 'config.json')); } catch { /* exec falls back to the bundle */ }
     trace('relay: created');

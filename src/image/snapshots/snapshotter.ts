@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { runMountOps, type MountOp } from '../../util/native-mount.ts';
+import { runMountOps, runMountOpsAsync, type MountOp } from '../../util/native-mount.ts';
 import { SnapshotError, SnapshotExistsError, SnapshotNotFoundError, type Mount, type SnapshotDriver, type SnapshotInfo, type SnapshotKind } from './types.ts';
 
 interface Row { key: string; id: number; kind: SnapshotKind; parent: string | null; created: string; labels: string }
@@ -219,4 +219,9 @@ export function mountAll(mounts: Mount[], target: string): void {
 /** Unmounts `target` (lazily if busy), ignoring "not mounted". */
 export function unmount(target: string): void {
   runMountOps([{ op: 'umount', path: target, lazy: true, missingOk: true }]);
+}
+
+/** unmount without blocking the event loop. */
+export function unmountAsync(target: string): Promise<void> {
+  return runMountOpsAsync([{ op: 'umount', path: target, lazy: true, missingOk: true }]);
 }

@@ -118,6 +118,9 @@ describe('berth-mount', { skip: !isRoot && 'needs root' }, () => {
     const links = execFileSync('nsenter', [`--net=${ns}`, 'ip', '-o', 'link'], { encoding: 'utf8' }).trim().split('\n');
     assert.equal(links.length, 1);
     assert.match(links[0], /^1: lo:/);
+    // lo is up (flags <LOOPBACK,UP,...>) and answers: no CNI loopback plugin needed.
+    assert.match(links[0], /<[^>]*\bUP\b[^>]*>/);
+    execFileSync('nsenter', [`--net=${ns}`, 'busybox', 'ping', '-c', '1', '-W', '2', '127.0.0.1'], { stdio: 'ignore' });
     // shared is idempotent: a second netns in the same dir does not stack another self-bind.
     const ns2 = join(nsdir, 'two');
     await runMountOpsAsync([{ op: 'shared', dir: nsdir }, { op: 'netns', path: ns2 }]);
