@@ -39,6 +39,8 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -303,7 +305,7 @@ static int check(char **argv, int left) {
   return 1 + d->argc;
 }
 
-int main(int argc, char **argv) {
+static void run_ops(int argc, char **argv) {
   if (argc < 2) usage("berth-mount OP ARG... [OP ARG...]... (see native/mount.c)", NULL);
   for (int i = 1; i < argc; op_index++) i += check(argv + i, argc - i);
   umask(0);
@@ -323,5 +325,87 @@ int main(int argc, char **argv) {
     else if (!strcmp(d->name, "mkfifo")) op_mkfifo(a);
     i += 1 + d->argc;
   }
+}
+
+static int read_full(int fd, void *buf, size_t n) {
+  char *p = buf;
+  while (n) {
+    ssize_t r = read(fd, p, n);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return -1;
+    p += r;
+    n -= (size_t)r;
+  }
+  return 0;
+}
+
+static void write_full(int fd, const void *buf, size_t n) {
+  const char *p = buf;
+  while (n) {
+    ssize_t w = write(fd, p, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) exit(0); // our client is gone
+    p += w;
+    n -= (size_t)w;
+  }
+}
+
+// --serve: requests on stdin, one per batch: u32 N, then N arguments as u32 length + bytes (the
+// argv of a one-shot run, without the program name); per request one reply on stdout: u32 exit
+// status (as a one-shot run's, 128+N when killed by signal N), u32 length + its stderr. Each batch
+// runs in a forked child, exactly as a one-shot run: a Node process (whose every spawn costs a
+// fork of its large address space) starts this once and sends it its mounts, netns and fifos.
+// End of stdin ends the server.
+static int serve(void) {
+  signal(SIGPIPE, SIG_IGN);
+  for (;;) {
+    uint32_t n;
+    if (read_full(0, &n, 4) < 0) return 0;
+    if (n > 4096) return 2;
+    char **args = calloc((size_t)n + 2, sizeof *args);
+    if (!args) return 1;
+    args[0] = "berth-mount";
+    for (uint32_t i = 0; i < n; i++) {
+      uint32_t len;
+      if (read_full(0, &len, 4) < 0 || len > (1u << 20)) return 2;
+      args[i + 1] = malloc((size_t)len + 1);
+      if (!args[i + 1] || read_full(0, args[i + 1], len) < 0) return 2;
+      args[i + 1][len] = 0;
+    }
+    int ep[2];
+    if (pipe2(ep, O_CLOEXEC) < 0) return 1;
+    pid_t pid = fork();
+    if (pid < 0) return 1;
+    if (pid == 0) {
+      dup2(ep[1], 2);
+      run_ops((int)n + 1, args);
+      exit(0);
+    }
+    close(ep[1]);
+    char err[4096];
+    size_t got = 0;
+    for (;;) {
+      ssize_t r = read(ep[0], err + got, sizeof err - got);
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) break;
+      got += (size_t)r;
+      if (got == sizeof err) got = sizeof err - 1; // keep draining; the last line is what counts
+    }
+    close(ep[0]);
+    int st = 0;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
+    uint32_t code = WIFEXITED(st) ? (uint32_t)WEXITSTATUS(st) : 128u + (uint32_t)WTERMSIG(st);
+    uint32_t len = (uint32_t)got;
+    write_full(1, &code, 4);
+    write_full(1, &len, 4);
+    write_full(1, err, got);
+    for (uint32_t i = 1; i <= n; i++) free(args[i]);
+    free(args);
+  }
+}
+
+int main(int argc, char **argv) {
+  if (argc == 2 && !strcmp(argv[1], "--serve")) return serve();
+  run_ops(argc, argv);
   return 0;
 }

@@ -187,7 +187,7 @@ export class Engine {
     const dir = this.dir(id);
     try {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
-      mountRootfs(this.images(), id, img.chainId, join(dir, 'rootfs'));
+      await mountRootfs(this.images(), id, img.chainId, join(dir, 'rootfs'));
       for (const m of config.mounts) {
         if (m.type !== 'volume') continue;
         if (!m.source) m.source = randomBytes(32).toString('hex');
@@ -294,7 +294,7 @@ export class Engine {
     let connecting: Promise<void> | undefined;
     let relay: RelayServer | undefined;
     try {
-      mountRootfs(this.images(), rec.id, c.chainId, join(dir, 'rootfs'));
+      await mountRootfs(this.images(), rec.id, c.chainId, join(dir, 'rootfs'));
       trace('start: rootfs mounted');
       if (netnsMade) {
         await netnsMade;
@@ -375,8 +375,8 @@ export class Engine {
 
   /** For a foreground run that will clean up itself (see handoff.ts): pass to start() as
    * hooks.handoff, then call finishForeground once the container exited. */
-  openHandoff(id: string): Handoff | undefined {
-    return this.opts.cli ? openHandoff(join(this.paths.locks, `${id}.handoff`)) : undefined;
+  openHandoff(id: string): Promise<Handoff | undefined> {
+    return this.opts.cli ? openHandoff(join(this.paths.locks, `${id}.handoff`)) : Promise.resolve(undefined);
   }
 
   /** The exit command's work done by the foreground CLI; then the exit command is told to skip

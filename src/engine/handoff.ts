@@ -10,7 +10,7 @@
 // between reads instead. Only the CLI's descriptor writes; Node opens it close-on-exec, so no
 // child (conmon, the runtime) keeps it.
 import { closeSync, existsSync, openSync, rmSync, writeSync, constants } from 'node:fs';
-import { runMountOps } from '../util/native-mount.ts';
+import { runMountOpsAsync } from '../util/native-mount.ts';
 
 export const BASH = '/bin/bash';
 
@@ -43,11 +43,11 @@ export function handoffExitCommand(h: { fifo: string; pid: number }, cleanup: st
 /** Makes the FIFO at `path` (Node has no mkfifo: build/berth-mount makes it) and holds it open;
  * undefined when this host cannot (no bash, no helper, mkfifo failed): the caller then leaves the
  * cleanup to the exit command as for a detached run. */
-export function openHandoff(path: string): Handoff | undefined {
+export async function openHandoff(path: string): Promise<Handoff | undefined> {
   if (!existsSync(BASH)) return undefined;
   rmSync(path, { force: true });
   try {
-    runMountOps([{ op: 'mkfifo', path, mode: 0o600 }]);
+    await runMountOpsAsync([{ op: 'mkfifo', path, mode: 0o600 }]);
   } catch {
     return undefined;
   }

@@ -2,7 +2,7 @@
 // <container dir>/rootfs from create until rm (and re-mounted on start if /run was lost).
 import { mkdirSync, readFileSync } from 'node:fs';
 import { openImageStore, type ImageStore } from '../image/store/index.ts';
-import { mountAll, unmountAsync } from '../image/snapshots/index.ts';
+import { mountAllAsync, unmountAsync } from '../image/snapshots/index.ts';
 import { SnapshotNotFoundError } from '../image/snapshots/types.ts';
 
 export const snapshotKey = (id: string) => `berth-container-${id}`;
@@ -30,14 +30,14 @@ export function withImageStore<T>(root: string | ImageStore, fn: (store: ImageSt
 }
 
 /** Creates (if needed) the container's snapshot and mounts it at `target`. */
-export function mountRootfs(root: string | ImageStore, id: string, chainId: string, target: string): void {
+export async function mountRootfs(root: string | ImageStore, id: string, chainId: string, target: string): Promise<void> {
   mkdirSync(target, { recursive: true });
   if (isMounted(target)) return;
-  withImageStore(root, (store) => {
+  const mounts = withImageStore(root, (store) => {
     const key = snapshotKey(id);
-    const mounts = store.snapshotter.stat(key) ? store.snapshotter.mounts(key) : store.snapshotter.prepare(key, chainId || undefined, { labels: { 'berth.container': id } });
-    mountAll(mounts, target);
+    return store.snapshotter.stat(key) ? store.snapshotter.mounts(key) : store.snapshotter.prepare(key, chainId || undefined, { labels: { 'berth.container': id } });
   });
+  await mountAllAsync(mounts, target);
 }
 
 export async function unmountRootfs(target: string): Promise<void> {

@@ -2,7 +2,8 @@
 // mount(2), umount2(2), unshare(2) or mknod(2), and a util-linux mount/umount/unshare/mkfifo
 // exec per syscall costs 5-15 ms each on a container's start and removal paths. One logical step
 // (a rootfs mount, a netns creation or removal) is one exec of the static helper instead.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import type { Socket } from 'node:net';
 import { existsSync } from 'node:fs';
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -133,13 +134,20 @@ export function runMountOps(ops: MountOp[]): void {
   throw failure(bin, ops, r.status, r.signal, r.stderr ?? '', r.error);
 }
 
-/** runMountOps without blocking the event loop. */
+/** runMountOps without blocking the event loop: through this process's `berth-mount --serve`
+ * (started on first use), or one exec when that is not possible. */
 export function runMountOpsAsync(ops: MountOp[]): Promise<void> {
   if (!ops.length) return Promise.resolve();
   let args: string[];
   try { args = encodeMountOps(ops); } catch (e) { return Promise.reject(e); }
   const bin = mountHelperPath();
   if (!existsSync(bin)) return Promise.reject(new MountHelperMissingError(bin));
+  const served = serve(bin, args);
+  if (served) {
+    return served.then(({ status, stderr }) => {
+      if (status !== 0) throw failure(bin, ops, status, null, stderr);
+    });
+  }
   return new Promise((resolve, reject) => {
     const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
@@ -150,4 +158,89 @@ export function runMountOpsAsync(ops: MountOp[]): Promise<void> {
       else reject(failure(bin, ops, status, signal, stderr));
     });
   });
+}
+
+// ---- the served form ------------------------------------------------------------------------
+// Every spawn from Node forks its whole address space (~3-5 ms of the main thread for a CLI of
+// ~100 MB); a `run` used to make six. One `berth-mount --serve` per process takes the mount,
+// netns and fifo batches over a pipe instead (native/mount.c describes the framing); it ends when
+// our end of its stdin closes, at our exit at the latest, and never keeps the event loop alive.
+
+interface Pending { resolve: (r: { status: number; stderr: string }) => void; reject: (e: Error) => void }
+
+let server: { child: ChildProcess; pending: Pending[]; buf: Buffer<ArrayBufferLike> } | undefined;
+let serverBroken = false;
+
+/** Starts the server now (early in a command, while the process is small and its fork cheap). */
+export function startMountServer(): void {
+  const bin = mountHelperPath();
+  if (existsSync(bin)) ensureServer(bin);
+}
+
+function serve(bin: string, args: string[]): Promise<{ status: number; stderr: string }> | undefined {
+  if (!ensureServer(bin) || !server) return undefined;
+  return request(server, args);
+}
+
+function ensureServer(bin: string): boolean {
+  if (serverBroken || process.env.BERTH_MOUNT_NO_SERVER) return false;
+  if (!server) {
+    let child: ChildProcess;
+    try {
+      child = spawn(bin, ['--serve'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    } catch {
+      serverBroken = true;
+      return false;
+    }
+    const s = { child, pending: [] as Pending[], buf: Buffer.alloc(0) as Buffer<ArrayBufferLike> };
+    server = s;
+    const fail = (why: string) => {
+      if (server === s) server = undefined;
+      serverBroken = true;
+      for (const p of s.pending.splice(0)) p.reject(new MountOpError(-1, undefined, 0, `${bin} --serve: ${why}`));
+    };
+    child.on('error', (e) => fail(e.message));
+    child.on('exit', (code, sig) => fail(`exited (${code ?? sig})`));
+    child.stdin!.on('error', () => { /* 'exit' reports it */ });
+    child.stdout!.on('data', (d: Buffer) => {
+      s.buf = s.buf.length ? Buffer.concat([s.buf, d]) : d;
+      while (s.buf.length >= 8) {
+        const len = s.buf.readUInt32LE(4);
+        if (s.buf.length < 8 + len) break;
+        const status = s.buf.readUInt32LE(0), stderr = s.buf.toString('utf8', 8, 8 + len);
+        s.buf = s.buf.subarray(8 + len);
+        s.pending.shift()?.resolve({ status, stderr });
+      }
+      if (!s.pending.length) idle(s.child);
+    });
+    idle(child);
+    child.unref();
+  }
+  return true;
+}
+
+function request(s: NonNullable<typeof server>, args: string[]): Promise<{ status: number; stderr: string }> {
+  let size = 4;
+  for (const a of args) size += 4 + Buffer.byteLength(a);
+  const req = Buffer.alloc(size);
+  let o = req.writeUInt32LE(args.length, 0);
+  for (const a of args) {
+    const n = req.write(a, o + 4, 'utf8');
+    req.writeUInt32LE(n, o);
+    o += 4 + n;
+  }
+  return new Promise((resolve, reject) => {
+    s.pending.push({ resolve, reject });
+    busy(s.child);
+    s.child.stdin!.write(req);
+  });
+}
+
+// While a request is out, the pipes keep the process alive; idle, they must not.
+function busy(c: ChildProcess): void {
+  (c.stdout as Socket).ref();
+}
+function idle(c: ChildProcess): void {
+  (c.stdout as Socket).unref();
+  (c.stdin as unknown as Socket).unref();
 }

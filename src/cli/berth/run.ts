@@ -6,6 +6,7 @@ import { parseFlags, bool } from './flags.ts';
 import { CREATE_FLAGS, toCreateRequest } from './create-flags.ts';
 import type { Command, Context } from './context.ts';
 import { trace } from '../../util/trace.ts';
+import { startMountServer } from '../../util/native-mount.ts';
 import { attachSocket, followOutput, terminalSize, type AttachSession } from './stream.ts';
 
 const cmd: Command = {
@@ -13,6 +14,8 @@ const cmd: Command = {
   about: 'Create and run a new container from an image',
   flags: CREATE_FLAGS,
   async run(ctx: Context): Promise<number> {
+    // The mount helper's server, forked while this process is still small (native-mount.ts).
+    startMountServer();
     const p = parseFlags(ctx.argv, CREATE_FLAGS, { stopAtPositional: true });
     const req = toCreateRequest(p, terminalSize());
     const detach = bool(p, 'detach');
@@ -49,7 +52,7 @@ export async function runForeground(ctx: Context, rec: ContainerRecord, o: { std
   if (!o.tty) for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(s, proxy);
   // This process waits for the exit anyway: it does the exit command's cleanup itself (no second
   // berth process), conmon's exit command standing by in case this one dies.
-  const handoff = engine.openHandoff(rec.id);
+  const handoff = await engine.openHandoff(rec.id);
   let conmonPid = 0;
   try {
     const r = await engine.start(rec.id, {

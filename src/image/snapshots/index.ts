@@ -1,5 +1,5 @@
 // Snapshots (containerd's model) and unpacking images into them.
-export { Snapshotter, defaultDriver, mountAll, unmount, unmountAsync } from './snapshotter.ts';
+export { Snapshotter, defaultDriver, mountAll, mountAllAsync, unmount, unmountAsync } from './snapshotter.ts';
 export type { SnapshotterOptions } from './snapshotter.ts';
 export { chainIDs, unpackLayerToSnapshot, unpackImage } from './layers.ts';
 export type { LayerToUnpack } from './layers.ts';

@@ -216,6 +216,11 @@ export function mountAll(mounts: Mount[], target: string): void {
   runMountOps(mountOps(mounts, target));
 }
 
+/** mountAll without blocking the event loop. */
+export function mountAllAsync(mounts: Mount[], target: string): Promise<void> {
+  return runMountOpsAsync(mountOps(mounts, target));
+}
+
 /** Unmounts `target` (lazily if busy), ignoring "not mounted". */
 export function unmount(target: string): void {
   runMountOps([{ op: 'umount', path: target, lazy: true, missingOk: true }]);

@@ -26,7 +26,7 @@ function deadPid(): number {
 test('"done" makes the wrapper exit without running the cleanup', { skip }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'berth-handoff-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const h = openHandoff(join(dir, 'x.handoff'));
+  const h = await openHandoff(join(dir, 'x.handoff'));
   assert.ok(h);
   const marker = join(dir, 'ran');
   const wrapper = runWrapper(handoffExitCommand(h, ['/bin/sh', '-c', `touch ${marker}`]));
@@ -43,7 +43,7 @@ test('"done" makes the wrapper exit without running the cleanup', { skip }, asyn
 test('"done" written before the wrapper starts is still seen', { skip }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'berth-handoff-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const h = openHandoff(join(dir, 'x.handoff'))!;
+  const h = (await openHandoff(join(dir, 'x.handoff')))!;
   h.done();
   const marker = join(dir, 'ran');
   const r = await runWrapper(handoffExitCommand(h, ['/bin/sh', '-c', `touch ${marker}`]));
@@ -55,7 +55,7 @@ test('"done" written before the wrapper starts is still seen', { skip }, async (
 test('a CLI gone without "done": the wrapper runs the cleanup and removes the FIFO', { skip }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'berth-handoff-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const h = openHandoff(join(dir, 'x.handoff'))!;
+  const h = (await openHandoff(join(dir, 'x.handoff')))!;
   t.after(() => h.close());
   const marker = join(dir, 'ran');
   const r = await runWrapper(handoffExitCommand({ fifo: h.fifo, pid: deadPid() }, ['/bin/sh', '-c', `echo "$0 $1" > ${marker}`, 'a', 'b c']));
