@@ -102,20 +102,24 @@ export async function attach(req: AttachRequest, opts: StoreOptions = {}): Promi
     const portMappings = await resolvePortMappings(req.portMappings ?? [], allAttachments(root).flatMap((a) => a.portMappings));
     // lo is up already: createNetns brings it up as it makes the namespace.
     const rt = runtimeConf({ containerId: req.containerId, netnsPath: req.netnsPath, ifName, portMappings, ip: req.ip });
+    // Without port mappings portmap has nothing to do at ADD, yet its DEL still runs iptables
+    // for the container's chains: it is left out of this attachment's chain (the record keeps
+    // the chain ADD ran, which DEL and CHECK then use). Two Go plugin starts less per container.
+    const chain = portMappings.length ? config : { ...config, plugins: config.plugins.filter((p) => p.type !== 'portmap') };
     let result: CniResult;
     try {
-      result = await addNetworkList(config, rt, execOpts(opts));
+      result = await addNetworkList(chain, rt, execOpts(opts));
     } catch (e) {
       // Undo what the plugins before the failing one did (DEL tolerates missing pieces).
-      await delNetworkList(config, rt, undefined, execOpts(opts));
-      await sweepMasquerade(config.name, req.containerId);
+      await delNetworkList(chain, rt, undefined, execOpts(opts));
+      await sweepMasquerade(chain.name, req.containerId);
       throw e;
     }
     const s = summarize(result, ifName);
     const record: AttachmentRecord = {
       network: req.network, containerId: req.containerId, name: req.name ?? req.containerId.slice(0, 12),
       aliases: [...(req.aliases ?? [])], ifName, netnsPath: req.netnsPath, ips: s.ips, mac: s.mac,
-      gateway: s.gateway, portMappings, created: new Date().toISOString(), config, result,
+      gateway: s.gateway, portMappings, created: new Date().toISOString(), config: chain, result,
     };
     writeAttachment(root, record);
     return { ips: s.ips, mac: s.mac, gateway: s.gateway, interface: ifName, portMappings };
@@ -132,12 +136,17 @@ export async function detach(req: DetachRequest, opts: StoreOptions = {}): Promi
     if (!rec) return false;
     const rt = runtimeConf(rec);
     // DEL with a netns path that no longer exists makes some plugins fail; the spec allows none.
-    if (!existsSync(rec.netnsPath)) rt.netns = '';
+    const netnsGone = !existsSync(rec.netnsPath);
+    if (netnsGone) rt.netns = '';
     const errors = await delNetworkList(rec.config, rt, rec.result, execOpts(opts));
-    try {
-      await sweepMasquerade(rec.config.name, rec.containerId);
-    } catch (e) {
-      errors.push(e as Error);
+    // With the netns there the bridge plugin removed the masquerade rules itself (it finds the
+    // addresses inside); without it, or after a failed DEL, they may be left: swept here.
+    if (netnsGone || errors.length) {
+      try {
+        await sweepMasquerade(rec.config.name, rec.containerId);
+      } catch (e) {
+        errors.push(e as Error);
+      }
     }
     if (errors.length === 0 || req.force) deleteAttachment(root, req.network, req.containerId, ifName);
     if (errors.length > 0) throw new DetachError(req.network, req.containerId, errors);

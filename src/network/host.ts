@@ -53,15 +53,18 @@ export async function sweepMasquerade(network: string, containerId: string): Pro
   const { chain } = masqueradeChain(network, containerId);
   let rules: string;
   try {
-    ({ stdout: rules } = await run('iptables', ['-w', '-t', 'nat', '-S', 'POSTROUTING']));
+    // The whole nat table: its POSTROUTING rules and whether the chain exists, in one exec.
+    ({ stdout: rules } = await run('iptables', ['-w', '-t', 'nat', '-S']));
   } catch {
     return; // no iptables, nothing of ours either
   }
-  for (const line of rules.split('\n')) {
+  const lines = rules.split('\n');
+  for (const line of lines) {
     if (!line.startsWith('-A POSTROUTING ') || !line.split(' ').includes(chain)) continue;
     const spec = splitRule(line.slice('-A POSTROUTING '.length));
     await run('iptables', ['-w', '-t', 'nat', '-D', 'POSTROUTING', ...spec]).catch(() => { /* raced with another DEL */ });
   }
+  if (!lines.includes(`-N ${chain}`)) return;
   await run('iptables', ['-w', '-t', 'nat', '-F', chain]).catch(() => { /* not there */ });
   await run('iptables', ['-w', '-t', 'nat', '-X', chain]).catch(() => { /* not there */ });
 }

@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import {
-  attach, check, createNetns, createNetwork, detach, hostsFor, inspectNetwork, isNetns, listNetworks,
+  attach, attachmentsOf, check, createNetns, createNetwork, detach, hostsFor, inspectNetwork, isNetns, listNetworks,
   networkPeers, parsePublish, removeNetwork, NetworkInUseError, PortInUseError, InvalidNetworkConfigError,
   NetworkExistsError, CniPluginError,
 } from '../../../src/network/index.ts';
@@ -65,7 +65,12 @@ test('two netns on a user network, a published port, and a clean teardown', { sk
   assert.ok(hostPort > 0 && loopbackPort > 0 && hostPort !== loopbackPort);
   assert.equal(a.portMappings[1].hostIP, '127.0.0.1');
 
-  // The interfaces really are there, lo is up (loopback plugin), and the two reach each other.
+  // portmap runs only for the attachment with mappings: the record keeps the chain ADD ran.
+  const chainOf = (cid: string) => attachmentsOf(cid, opts)[0].config.plugins.map((p) => p.type);
+  assert.deepEqual(chainOf(`${tag}-ca`), ['bridge', 'portmap', 'firewall']);
+  assert.deepEqual(chainOf(`${tag}-cb`), ['bridge', 'firewall']);
+
+  // The interfaces really are there, lo is up (createNetns), and the two reach each other.
   assert.match(inNetns(nsA, ['ip', '-br', 'addr', 'show', 'eth0']), new RegExp(a.ips[0].replace(/\./g, '\\.')));
   assert.match(inNetns(nsA, ['ip', '-br', 'link', 'show', 'lo']), /UP|UNKNOWN/);
   assert.ok(ping(nsA, bare(b.ips[0])), 'a pings b');
