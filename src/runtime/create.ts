@@ -19,7 +19,7 @@ import type { Spec } from '../oci/index.ts';
 import { probeHost } from './host.ts';
 import { rootlessCgroup, writeIdMaps } from './rootless.ts';
 import { planCreate, renderPlan } from './planner.ts';
-import { joinCgroup, planCgroup, prepareCgroup, type CgroupHost } from './cgroups/index.ts';
+import { joinCgroup, keepAttachWarm, planCgroup, prepareCgroup, type CgroupHost } from './cgroups/index.ts';
 import { trace } from '../util/trace.ts';
 import { startHelper, HelperError, type HelperSession, type StdioSlot } from './helper.ts';
 import { bundleWantsTerminal, callerTtySize, startTtyRelay, type TtyRelay } from './tty-relay.ts';
@@ -125,8 +125,18 @@ export interface Created {
 }
 
 export async function createContainer(opts: CreateOptions): Promise<Created> {
-  const { spec, rootfs, bundle, plan } = await prepareCreate(opts);
-  const created = await launchContainer(opts, { plan, rootfs, bundle, annotations: spec.annotations ?? {} });
+  // The cgroup join's RCU grace period, paid while the plan is computed (keepAttachWarm).
+  const stopWarm = keepAttachWarm();
+  let created: Created;
+  let prepared: Prepared;
+  try {
+    prepared = await prepareCreate(opts);
+    const { spec, rootfs, bundle, plan } = prepared;
+    created = await launchContainer(opts, { plan, rootfs, bundle, annotations: spec.annotations ?? {} });
+  } finally {
+    stopWarm();
+  }
+  const { bundle } = prepared;
   // `exec` takes the container's process and seccomp profile from the config as it was at
   // create: later edits to the bundle's config.json must not change a running container.
   try { copyFileSync(join(bundle, 'config.json'), join(containerDir(opts.root, opts.id), 'config.json')); } catch { /* exec falls back to the bundle */ }

@@ -7,6 +7,7 @@ import { CREATE_FLAGS, toCreateRequest } from './create-flags.ts';
 import type { Command, Context } from './context.ts';
 import { trace } from '../../util/trace.ts';
 import { startMountServer } from '../../util/native-mount.ts';
+import { keepAttachWarm } from '../../runtime/cgroups/index.ts';
 import { attachSocket, followOutput, terminalSize, type AttachSession } from './stream.ts';
 
 const cmd: Command = {
@@ -16,6 +17,9 @@ const cmd: Command = {
   async run(ctx: Context): Promise<number> {
     // The mount helper's server, forked while this process is still small (native-mount.ts).
     startMountServer();
+    // The container's cgroup join waits out an RCU grace period unless one just passed: pay it
+    // now, while this process does plain JavaScript work (cgroups/apply.ts keepAttachWarm).
+    const stopWarm = keepAttachWarm();
     const p = parseFlags(ctx.argv, CREATE_FLAGS, { stopAtPositional: true });
     const req = toCreateRequest(p, terminalSize());
     const detach = bool(p, 'detach');
@@ -28,18 +32,20 @@ const cmd: Command = {
     if (detach) {
       try {
         await engine.start(rec.id);
+        stopWarm();
       } catch (e) {
+        stopWarm();
         if (req.autoRemove) await engine.remove(rec.id, { force: true, volumes: true }).catch(() => {});
         throw e;
       }
       ctx.out(`${rec.id}\n`);
       return 0;
     }
-    return runForeground(ctx, rec, { stdin: !!req.openStdin, tty: !!req.tty, autoRemove: !!req.autoRemove });
+    return runForeground(ctx, rec, { stdin: !!req.openStdin, tty: !!req.tty, autoRemove: !!req.autoRemove }, stopWarm);
   },
 };
 
-export async function runForeground(ctx: Context, rec: ContainerRecord, o: { stdin: boolean; tty: boolean; autoRemove: boolean }): Promise<number> {
+export async function runForeground(ctx: Context, rec: ContainerRecord, o: { stdin: boolean; tty: boolean; autoRemove: boolean }, stopWarm = () => {}): Promise<number> {
   const engine = ctx.engine();
   let started = false;
   let session: AttachSession | undefined;
@@ -59,10 +65,12 @@ export async function runForeground(ctx: Context, rec: ContainerRecord, o: { std
       beforeStart: useSocket ? async (r) => { session = await attachSocket(ctx.attachHelper, engine, r, { stdin: o.stdin, tty: o.tty }); } : undefined,
       ...(handoff ? { handoff } : {}),
     });
+    stopWarm();
     conmonPid = r.state.conmonPid;
     started = true;
     trace('run: started');
   } catch (e) {
+    stopWarm();
     if (handoff) { handoff.done(); handoff.close(); }
     abort.abort();
     session?.child?.kill();

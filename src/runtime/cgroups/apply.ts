@@ -1,5 +1,6 @@
 // Effects: create a planned cgroup and move a process in, update it, remove it.
-import { existsSync, readdirSync, rmdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { CgroupError, CgroupFsError } from './errors.ts';
 import { applyWrites, errno, mkdirp, readOpt, rmdirRetry, writeValue } from './fsops.ts';
@@ -145,4 +146,44 @@ export async function updateCgroup(plan: CgroupPlan, resources: LinuxResources):
   const { writes, warnings } = planUpdate(resources, plan.version, controllerDirs(plan));
   applyWrites(writes);
   return { warnings };
+}
+
+/**
+ * Moving a process into a cgroup (v1, or v2 without CLONE_INTO_CGROUP) takes a global percpu
+ * rwsem whose writer first waits out an RCU grace period (~8 ms on this VM, 20+ under load) unless
+ * another writer left it within about the last grace period. keepAttachWarm makes such a no-op
+ * move of ourselves into our own cgroup now, on a libuv thread, and again every few ms until
+ * stop() (or `maxMs`): the container's own join later takes well under a millisecond. Meanwhile
+ * forks wait while a write is pending, so it should start in a stretch of plain JavaScript (the
+ * engine starts it as a run begins). BERTH_NO_ATTACH_WARM=1 turns it off. Best effort.
+ */
+export function keepAttachWarm(maxMs = 3000): () => void {
+  const procs = process.env.BERTH_NO_ATTACH_WARM ? undefined : ownProcsFile();
+  let stopped = !procs;
+  const deadline = Date.now() + maxMs;
+  void (async () => {
+    while (!stopped && Date.now() < deadline) {
+      try { await writeFile(procs!, String(process.pid)); } catch { return; }
+      await new Promise((r) => setTimeout(r, 4).unref());
+    }
+  })();
+  return () => { stopped = true; };
+}
+
+/** Our own cgroup.procs in a hierarchy where writing our pid moves nothing. */
+function ownProcsFile(): string | undefined {
+  if (process.geteuid?.() !== 0) return undefined;
+  let self: string;
+  try { self = readFileSync('/proc/self/cgroup', 'utf8'); } catch { return undefined; }
+  for (const line of self.split('\n')) {
+    const m = /^(\d+):([^:]*):(.*)$/.exec(line);
+    if (!m) continue;
+    const candidates = m[1] === '0' ? [`/sys/fs/cgroup/unified${m[3]}`, `/sys/fs/cgroup${m[3]}`]
+      : m[2].split(',').includes('pids') ? [`/sys/fs/cgroup/pids${m[3]}`] : [];
+    for (const dir of candidates) {
+      const procs = posix.join(dir, 'cgroup.procs');
+      if (existsSync(procs)) return procs;
+    }
+  }
+  return undefined;
 }

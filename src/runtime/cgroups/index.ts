@@ -21,7 +21,7 @@ export { planCgroup, planUpdate, parseCgroupsPath, V2_CONTROLLERS } from './plan
 export type { PlannedCgroup, CgroupPathSpec } from './plan.ts';
 export { sharesToWeight, blkioToIoWeight, swapToV2 } from './map-v2.ts';
 export { DEFAULT_DEVICE_RULES, deviceRules } from './devices.ts';
-export { applyCgroup, prepareCgroup, joinCgroup, removeCgroup, updateCgroup, controllerDirs } from './apply.ts';
+export { applyCgroup, prepareCgroup, joinCgroup, removeCgroup, updateCgroup, controllerDirs, keepAttachWarm } from './apply.ts';
 export { freeze, thaw, freezerState } from './freezer.ts';
 export type { FreezerState } from './freezer.ts';
 export { cgroupPids, cgroupStats, parseFlatKeyed, parseBlkioV1, parseIoStat } from './stats.ts';
