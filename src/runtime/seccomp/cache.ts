@@ -2,7 +2,8 @@
 // time (the docker default profile takes a few milliseconds). One file per key:
 //   "BSC1" | u32le flags | sock_filter bytes
 // written to a temporary name and renamed, so readers never see half a file.
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from '../../util/random.ts';
+import { sha256Hex } from '../../util/sha256.ts';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { archByName } from './arch.ts';
@@ -24,7 +25,7 @@ export function canonicalJson(v: unknown): string {
 
 export function cacheKey(profile: LinuxSeccomp, opts: CompileOptions): string {
   const arch = archByName(opts.nativeArch)?.name ?? opts.nativeArch;
-  return createHash('sha256').update(`${COMPILER_VERSION}\0${arch}\0${canonicalJson(profile)}`).digest('hex');
+  return sha256Hex(`${COMPILER_VERSION}\0${arch}\0${canonicalJson(profile)}`);
 }
 
 function readEntry(path: string): CompiledSeccomp | undefined {
