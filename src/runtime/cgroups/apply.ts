@@ -1,6 +1,5 @@
 // Effects: create a planned cgroup and move a process in, update it, remove it.
-import { existsSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { existsSync, readdirSync, readFileSync, rmdirSync, writeFile } from 'node:fs';
 import { posix } from 'node:path';
 import { CgroupError, CgroupFsError } from './errors.ts';
 import { applyWrites, errno, mkdirp, readOpt, rmdirRetry, writeValue } from './fsops.ts';
@@ -163,7 +162,9 @@ export function keepAttachWarm(maxMs = 3000): () => void {
   const deadline = Date.now() + maxMs;
   void (async () => {
     while (!stopped && Date.now() < deadline) {
-      try { await writeFile(procs!, String(process.pid)); } catch { return; }
+      // node:fs's callback form: node:fs/promises is one more module to load at start.
+      const ok = await new Promise<boolean>((res) => writeFile(procs!, String(process.pid), (e) => res(!e)));
+      if (!ok) return;
       await new Promise((r) => setTimeout(r, 4).unref());
     }
   })();
