@@ -48,6 +48,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static long op_index;
@@ -356,6 +357,40 @@ static void write_full(int fd, const void *buf, size_t n) {
 // runs in a forked child, exactly as a one-shot run: a Node process (whose every spawn costs a
 // fork of its large address space) starts this once and sends it its mounts, netns and fifos.
 // End of stdin ends the server.
+// The warm child of --serve: writes its own pid to PROCS (its own cgroup's cgroup.procs: a no-op
+// move) every 2 ms for up to MS ms, or until our server is gone. Each write keeps the kernel's
+// cgroup-attach rwsem in its slow mode, so that the container's real attach (joinCgroup) does
+// not first wait out an RCU grace period (src/runtime/cgroups/apply.ts keepAttachWarm).
+static pid_t warm_pid;
+
+static void warm_stop(void) {
+  if (warm_pid > 0) {
+    kill(warm_pid, SIGKILL);
+    while (waitpid(warm_pid, NULL, 0) < 0 && errno == EINTR) {}
+  }
+  warm_pid = 0;
+}
+
+static void warm_start(const char *procs, long ms) {
+  warm_stop();
+  pid_t server = getpid();
+  pid_t pid = fork();
+  if (pid != 0) {
+    warm_pid = pid > 0 ? pid : 0;
+    return;
+  }
+  char me[32];
+  int n = snprintf(me, sizeof me, "%d", (int)getpid());
+  struct timespec gap = {0, 2000000};
+  for (long waited = 0; waited < ms && getppid() == server; waited += 2) {
+    int fd = open(procs, O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || write(fd, me, (size_t)n) < 0) _exit(0);
+    close(fd);
+    nanosleep(&gap, NULL);
+  }
+  _exit(0);
+}
+
 static int serve(void) {
   signal(SIGPIPE, SIG_IGN);
   for (;;) {
@@ -371,6 +406,21 @@ static int serve(void) {
       args[i + 1] = malloc((size_t)len + 1);
       if (!args[i + 1] || read_full(0, args[i + 1], len) < 0) return 2;
       args[i + 1][len] = 0;
+    }
+    // Two requests the server itself answers: "--warm PROCS MS" and "--warm-stop".
+    if (n >= 1 && !strcmp(args[1], "--warm-stop")) {
+      warm_stop();
+      n = 0;
+    } else if (n == 3 && !strcmp(args[1], "--warm")) {
+      warm_start(args[2], atol(args[3]));
+      n = 0;
+    }
+    if (n == 0) {
+      uint32_t zero[2] = {0, 0};
+      write_full(1, zero, sizeof zero);
+      for (uint32_t i = 1; args[i]; i++) free(args[i]);
+      free(args);
+      continue;
     }
     int ep[2];
     if (pipe2(ep, O_CLOEXEC) < 0) return 1;

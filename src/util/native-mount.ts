@@ -171,6 +171,20 @@ interface Pending { resolve: (r: { status: number; stderr: string }) => void; re
 let server: { child: ChildProcess; pending: Pending[]; buf: Buffer<ArrayBufferLike> } | undefined;
 let serverBroken = false;
 
+/** Has the server (started if needed) write its own pid to `procs` every 2 ms for up to `ms` ms
+ * (cgroups/apply.ts keepAttachWarm says why), independent of our event loop; false when there
+ * is no server. stopServedWarm() ends it. */
+export function startServedWarm(procs: string, ms: number): boolean {
+  const bin = mountHelperPath();
+  if (!existsSync(bin) || !ensureServer(bin) || !server) return false;
+  request(server, ['--warm', procs, String(Math.max(1, Math.round(ms)))]).catch(() => {});
+  return true;
+}
+
+export function stopServedWarm(): void {
+  if (server) request(server, ['--warm-stop']).catch(() => {});
+}
+
 /** Starts the server now (early in a command, while the process is small and its fork cheap). */
 export function startMountServer(): void {
   const bin = mountHelperPath();

@@ -19,7 +19,7 @@ const cmd: Command = {
     startMountServer();
     // The container's cgroup join waits out an RCU grace period unless one just passed: pay it
     // now, while this process does plain JavaScript work (cgroups/apply.ts keepAttachWarm).
-    const stopWarm = keepAttachWarm();
+    const stopWarm = keepAttachWarm(3000, { mountServer: true });
     const p = parseFlags(ctx.argv, CREATE_FLAGS, { stopAtPositional: true });
     const req = toCreateRequest(p, terminalSize());
     const detach = bool(p, 'detach');

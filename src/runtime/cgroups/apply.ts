@@ -1,5 +1,6 @@
 // Effects: create a planned cgroup and move a process in, update it, remove it.
 import { existsSync, readdirSync, readFileSync, rmdirSync, writeFile } from 'node:fs';
+import { startServedWarm, stopServedWarm } from '../../util/native-mount.ts';
 import { posix } from 'node:path';
 import { CgroupError, CgroupFsError } from './errors.ts';
 import { applyWrites, errno, mkdirp, readOpt, rmdirRetry, writeValue } from './fsops.ts';
@@ -156,8 +157,11 @@ export async function updateCgroup(plan: CgroupPlan, resources: LinuxResources):
  * forks wait while a write is pending, so it should start in a stretch of plain JavaScript (the
  * engine starts it as a run begins). BERTH_NO_ATTACH_WARM=1 turns it off. Best effort.
  */
-export function keepAttachWarm(maxMs = 3000): () => void {
+export function keepAttachWarm(maxMs = 3000, opts: { mountServer?: boolean } = {}): () => void {
   const procs = process.env.BERTH_NO_ATTACH_WARM ? undefined : ownProcsFile();
+  // berth-mount's server (when the caller has one) writes on its own, whatever our event loop
+  // is doing; a timer loop here misses its beat during long synchronous stretches.
+  if (procs && opts.mountServer && startServedWarm(procs, maxMs)) return stopServedWarm;
   let stopped = !procs;
   const deadline = Date.now() + maxMs;
   void (async () => {
