@@ -3,10 +3,10 @@
 // umount-if-empty, mkfifo, and the one error line of a failing op.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
-import { MountOpError, mountHelperPath, runMountOps, runMountOpsAsync } from '../../../src/util/native-mount.ts';
+import { MountOpError, mountHelperPath, runMountOps, runMountOpsAsync, startServedWarm, stopServedWarm } from '../../../src/util/native-mount.ts';
 import { isRoot, makeTemp, removeTemp } from '../../helpers/rootfs.ts';
 import { buildNative } from './run-plan.ts';
 
@@ -178,4 +178,37 @@ describe('berth-mount', { skip: !isRoot && 'needs root' }, () => {
     assert.equal(spawnSync(bin, ['bogus'], { encoding: 'utf8' }).status, 2);
     assert.equal(spawnSync(bin, ['umount', mnt], { encoding: 'utf8' }).status, 2, 'umount takes PATH and FLAGS');
   });
+});
+
+test('the served warm attach: a child of the server rewrites its own cgroup, stops on request', { skip: !isRoot && 'needs root' }, async () => {
+  buildNative();
+  // Any batch starts the server; then find it (a berth-mount --serve child of ours).
+  await runMountOpsAsync([{ op: 'unlink', path: '/nonexistent-berth-warm-test' }]);
+  const children = (pid: number) => {
+    const out: number[] = [];
+    for (const d of readdirSync('/proc')) {
+      if (!/^\d+$/.test(d)) continue;
+      try {
+        const st = readFileSync(`/proc/${d}/stat`, 'utf8');
+        const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+        if (Number(f[1]) === pid && f[0] !== 'Z') out.push(Number(d));
+      } catch { /* gone */ }
+    }
+    return out;
+  };
+  const server = children(process.pid).find((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('--serve'));
+  assert.ok(server, 'the mount server runs');
+  const cgroupBefore = readFileSync('/proc/self/cgroup', 'utf8');
+  const self = /^\d+:[^:]*\bpids\b[^:]*:(.*)$/m.exec(cgroupBefore);
+  const procs = self ? `/sys/fs/cgroup/pids${self[1]}/cgroup.procs` : '/sys/fs/cgroup/cgroup.procs';
+  assert.ok(startServedWarm(procs, 5000));
+  await new Promise((r) => setTimeout(r, 50));
+  const warm = children(server);
+  assert.equal(warm.length, 1, 'one warm child');
+  // It moved nobody: it writes itself into the cgroup it is in (ours).
+  assert.equal(readFileSync(`/proc/${warm[0]}/cgroup`, 'utf8'), cgroupBefore);
+  assert.equal(readFileSync('/proc/self/cgroup', 'utf8'), cgroupBefore);
+  stopServedWarm();
+  await runMountOpsAsync([{ op: 'unlink', path: '/nonexistent-berth-warm-test' }]); // after the stop, in order
+  assert.deepEqual(children(server), []);
 });
