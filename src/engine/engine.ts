@@ -337,7 +337,8 @@ export class Engine {
         throw e;
       }).finally(() => relay?.close());
       // conmon takes a while to start and run the relay: the plan is computed meanwhile.
-      if (relay && !c.tty) relay.prepareAhead({ bundle: dir, pidFile: join(dir, 'pidfile') });
+      // The spec object config.json was just written from: no need to read and check it again.
+      if (relay && !c.tty) relay.prepareAhead({ bundle: dir, pidFile: join(dir, 'pidfile'), spec });
       const pid = await conmonStarted;
       trace('start: conmon reported the pid');
       rec.state.pid = pid;

@@ -1,9 +1,9 @@
 // `create` and `run`: bundle → plan → helper → a container waiting on its exec fifo.
 // Everything made along the way (state dir, cgroup, init process) is undone on any failure, so a
 // failed create leaves nothing behind and reports the step that failed.
-import { copyFileSync, mkdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import type { CgroupPlan, RuntimePlan, Step } from './plan.ts';
 import {
   type ContainerRecord, OCI_VERSION, containerDir, fifoPath, hookState, procStat, rfc3339Now,
@@ -53,6 +53,9 @@ export interface CreateOptions {
   /** Starts the helper for the plan's steps (default: spawn build/berth-init with `stdio`,
    * `wait` and the preserved fds); relay.ts hands in the one berth-relay started. */
   startHelper?: (steps: Step[]) => HelperSession;
+  /** The bundle's config.json as the caller wrote it (the engine, from this very object): its
+   * parse and validation are skipped. */
+  spec?: Spec;
   /** The plan's cgroup (directories, limits, device program) exists already: relay.ts makes it
    * while conmon starts. Removed like one made here if the create fails. */
   cgroupPrepared?: boolean;
@@ -69,13 +72,15 @@ interface Prepared {
 export async function prepareCreate(opts: CreateOptions): Promise<Prepared> {
   validateId(opts.id);
   const bundle = resolve(opts.bundle);
-  const { spec, rootfs } = loadBundle(bundle);
+  const { spec, rootfs } = opts.spec ? trustedBundle(bundle, opts.spec) : loadBundle(bundle);
   const cgroupsPath = spec.linux?.cgroupsPath;
   if (opts.systemdCgroup && cgroupsPath && /^[^/:]*:[^:]*:[^:]*$/.test(cgroupsPath)) {
     throw new CreateError(opts.id, `linux.cgroupsPath ${JSON.stringify(cgroupsPath)}: systemd slice cgroup paths need a systemd cgroup driver, which berth-runtime does not have; use a cgroupfs path such as "/berth/${opts.id}"`);
   }
   if (opts.consoleSize && spec.process?.terminal && !spec.process.consoleSize) spec.process.consoleSize = opts.consoleSize;
+  trace('prepare: start');
   const host = probeHost();
+  trace('prepare: host probed');
   // The spec's numeric fields may be bigints where config.json holds values above 2^53.
   let cgroup: CgroupPlan | null = planCgroup(spec.linux ?? {}, opts.id, opts.cgroupHost ?? host.cgroup);
   if (!host.root) {
@@ -93,7 +98,9 @@ export async function prepareCreate(opts: CreateOptions): Promise<Prepared> {
   let seccompFilter: { flags: number; filter: Buffer } | undefined;
   if (spec.linux?.seccomp) {
     const { compileSeccompCached } = await import('./seccomp/index.ts');
+    trace('prepare: seccomp');
     seccompFilter = compileSeccompCached(spec.linux.seccomp as Parameters<typeof compileSeccompCached>[0], { nativeArch: process.arch }, `${opts.root}/.seccomp-cache`);
+    trace('prepare: seccomp done');
   }
   const stateDir = containerDir(opts.root, opts.id);
   const listenFds = opts.listenFds ?? (Number(process.env.LISTEN_FDS ?? 0) || 0);
@@ -111,6 +118,14 @@ export async function prepareCreate(opts: CreateOptions): Promise<Prepared> {
     cgroup,
   }, host);
   return { spec, rootfs, bundle, plan };
+}
+
+/** What loadBundle gives, for a spec the caller made and wrote itself. */
+function trustedBundle(bundle: string, spec: Spec): { spec: Spec; rootfs: string } {
+  const rootPath = spec.root?.path ?? 'rootfs';
+  const rootfs = isAbsolute(rootPath) ? resolve(rootPath) : resolve(bundle, rootPath);
+  if (!existsSync(rootfs)) throw new CreateError('', `root.path: ${rootfs} does not exist`);
+  return { spec, rootfs };
 }
 
 /** `create --dry-run`: the plan as text. */

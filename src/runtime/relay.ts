@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { launchContainer, makeCgroup, prepareCreate, type CreateOptions } from './create.ts';
 import { removeCgroupDirs } from './cgroup-glue.ts';
 import { containerDir } from './state.ts';
+import type { Spec } from '../oci/index.ts';
 import { encodeRecord, RecordReader } from './plan.ts';
 import { relayedHelper } from './helper.ts';
 import { trace } from '../util/trace.ts';
@@ -38,7 +39,7 @@ export interface RelayServer {
   close(): void;
   /** Computes the plan now for the create the caller expects (`guess`: its bundle and pid file,
    * no console socket), while conmon starts; used if the relayed argv asks for just that. */
-  prepareAhead(guess: { bundle: string; pidFile: string }): void;
+  prepareAhead(guess: { bundle: string; pidFile: string; spec?: Spec }): void;
 }
 
 /** The environment conmon (and so berth-relay) needs to reach this server. */
@@ -120,8 +121,8 @@ export async function listenRelay(path: string, expect: RelayExpect): Promise<Re
     server.listen(path, () => { server.off('error', rej); res(); });
   });
   server.on('error', () => { /* a failing accept: the create then fails through conmon */ });
-  const prepareAhead = (guess: { bundle: string; pidFile: string }) => {
-    const opts: CreateOptions = { root: expect.root, id: expect.id, bundle: guess.bundle, pidFile: guess.pidFile, listenFds: 0, ...expect.extra };
+  const prepareAhead = (guess: { bundle: string; pidFile: string; spec?: Spec }) => {
+    const opts: CreateOptions = { root: expect.root, id: expect.id, bundle: guess.bundle, pidFile: guess.pidFile, listenFds: 0, ...(guess.spec ? { spec: guess.spec } : {}), ...expect.extra };
     trace('relay: preparing ahead');
     const prepared = prepareCreate(opts);
     prepared.then(() => trace('relay: prepared ahead'), () => {});
@@ -142,7 +143,7 @@ export async function listenRelay(path: string, expect: RelayExpect): Promise<Re
 }
 
 interface Ahead {
-  guess: { bundle: string; pidFile: string };
+  guess: { bundle: string; pidFile: string; spec?: Spec };
   prepared: ReturnType<typeof prepareCreate>;
   /** The cgroup dirs made ahead (failed: made again by launchContainer). */
   cgroup: Promise<string[]>;

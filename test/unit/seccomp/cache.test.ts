@@ -28,18 +28,27 @@ test('compiles once, then serves the stored file; damaged entries are recompiled
   const files = readdirSync(cacheDir);
   assert.deepEqual(files, [`${cacheKey(profile, opts)}.bpf`], 'one entry, no temporary files left');
   const path = join(cacheDir, files[0]);
-  assert.equal(statSync(path).size, 8 + fresh.filter.length);
+  assert.equal(statSync(path).size, 12 + fresh.filter.length);
 
-  // Prove the second call reads the file: replace the entry with another valid filter.
+  // Prove the second call reads the file: replace the entry with another valid filter and its
+  // checksum (FNV-1a 32 of the filter, bytes 8-11).
+  const fnv = (b: Uint8Array) => { let h = 0x811c9dc5; for (const x of b) h = Math.imul(h ^ x, 16777619); return h >>> 0; };
   const other = compileSeccomp({ defaultAction: 'SCMP_ACT_ALLOW' }, opts);
-  const head = readFileSync(path).subarray(0, 8);
+  const head = Buffer.from(readFileSync(path).subarray(0, 12));
+  assert.equal(head.readUInt32LE(8), fnv(fresh.filter));
+  head.writeUInt32LE(fnv(other.filter), 8);
   writeFileSync(path, Buffer.concat([head, other.filter]));
   assert.deepEqual(compileSeccompCached(profile, opts, cacheDir).filter, other.filter);
 
-  // A damaged entry is not trusted.
-  writeFileSync(path, Buffer.concat([head, Buffer.from([1, 2, 3, 4, 5, 6, 7, 8])]));
+  // A damaged entry (its checksum no longer matches) is not trusted.
+  const damaged = Buffer.from(other.filter);
+  damaged[damaged.length - 3] ^= 0x40;
+  writeFileSync(path, Buffer.concat([head, damaged]));
   assert.deepEqual(compileSeccompCached(profile, opts, cacheDir), fresh);
-  assert.deepEqual(readFileSync(path).subarray(8), fresh.filter, 'and rewritten');
+  assert.deepEqual(readFileSync(path).subarray(12), fresh.filter, 'and rewritten');
+  // A truncated one neither.
+  writeFileSync(path, readFileSync(path).subarray(0, 20));
+  assert.deepEqual(compileSeccompCached(profile, opts, cacheDir), fresh);
 });
 
 test('an unwritable cache directory does not fail the compile', () => {
