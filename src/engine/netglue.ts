@@ -63,6 +63,10 @@ export async function attachOne(engine: Engine, rec: ContainerRecord, net: strin
 
 /** Detaches from every network src/network has on record for the container (or just `only`). */
 export async function detachNetworks(engine: Engine, rec: ContainerRecord, only?: string): Promise<void> {
+  // A container of --network none/host has no attachment to look for (connect refuses them):
+  // no scan of every network's attachments (~3 ms) on their way out.
+  const mode = rec.config.networkMode;
+  if ((mode === 'none' || mode === 'host') && !(rec.config.extraNetworks ?? []).length && !Object.keys(rec.state.networks).length) return;
   const errors: Error[] = [];
   for (const a of attachmentsOf(rec.id, netOpts(engine))) {
     if (only && a.network !== only) continue;

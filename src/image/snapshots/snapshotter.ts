@@ -46,8 +46,9 @@ export class Snapshotter {
     this.db.exec(`CREATE TABLE IF NOT EXISTS snapshots (
       key TEXT PRIMARY KEY, id INTEGER NOT NULL UNIQUE, kind TEXT NOT NULL, parent TEXT, created TEXT NOT NULL, labels TEXT NOT NULL DEFAULT '{}'
     );
-    CREATE TABLE IF NOT EXISTS seq (n INTEGER NOT NULL);
-    INSERT INTO seq SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM seq);`);
+    CREATE TABLE IF NOT EXISTS seq (n INTEGER NOT NULL);`);
+    // Seeded once: an INSERT (even of no row) takes the write lock on every open.
+    if (!this.db.prepare('SELECT 1 FROM seq').get()) this.db.exec('INSERT INTO seq SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM seq)');
   }
 
   /** Directory of a snapshot's files (the upper dir of an active overlay snapshot). */
