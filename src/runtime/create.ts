@@ -262,7 +262,7 @@ export async function makeCgroup(cgroup: CgroupPlan): Promise<void> {
 
 function toCreateError(id: string, e: unknown): CreateError {
   if (e instanceof CreateError) return e;
-  if (e instanceof HelperError) return new CreateError(id, e.message.replace(/^step \d+ \([^)]*\): /, ''), e.index, e.op, { cause: e });
+  if (e instanceof HelperError) return new CreateError(id, e.reason, e.index, e.op, { cause: e });
   return new CreateError(id, (e as Error)?.message ?? String(e), undefined, undefined, { cause: e });
 }
 

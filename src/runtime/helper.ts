@@ -19,9 +19,13 @@ export class HelperError extends Error {
   readonly code: string | undefined;
   /** The helper's own description, e.g. "mount proc (proc) on /proc". */
   readonly detail: string;
+  /** The message without its "step N (op): " prefix, for errors that name the step themselves. */
+  readonly reason: string;
   constructor(index: number, op: string, errno: number, detail: string) {
     const code = errno > 0 ? errnoName(errno) : undefined;
-    super(`step ${index} (${op}): ${detail}${errno > 0 ? `: ${errnoMessage(errno)} (${code})` : ''}`);
+    const reason = `${detail}${errno > 0 ? `: ${errnoMessage(errno)} (${code})` : ''}`;
+    super(`step ${index} (${op}): ${reason}`);
+    this.reason = reason;
     this.index = index;
     this.op = op;
     this.errno = errno;

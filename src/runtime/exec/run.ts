@@ -106,9 +106,9 @@ function wantsTerminal(o: ExecOptions): boolean {
 
 function toExecError(id: string, e: unknown): Error {
   if (e instanceof HelperError && e.op === 'find-exec') {
-    return new ExecProgramError(id, e.message.replace(/^step \d+ \([^)]*\): /, ''), e.code === 'ENOENT', e.index, { cause: e });
+    return new ExecProgramError(id, e.reason, e.code === 'ENOENT', e.index, { cause: e });
   }
-  if (e instanceof HelperError) return new ExecError(id, e.message.replace(/^step \d+ \([^)]*\): /, ''), e.index, e.op, { cause: e });
+  if (e instanceof HelperError) return new ExecError(id, e.reason, e.index, e.op, { cause: e });
   return e as Error;
 }
 
