@@ -3,6 +3,7 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { nativeToolPath } from '../util/native-tools.ts';
 import { basename, delimiter, isAbsolute, join } from 'node:path';
 import { RuntimeNotFoundError } from './errors.ts';
 
@@ -37,7 +38,7 @@ const OWN_RUNTIME = fileURLToPath(new URL('../../dist/berth-runtime.mjs', import
 
 /** build/berth-relay (native/relay.c): conmon's runtime for our own create. */
 export function relayPath(): string {
-  return process.env.BERTH_RELAY || fileURLToPath(new URL('../../build/berth-relay', import.meta.url));
+  return nativeToolPath('berth-relay', 'BERTH_RELAY');
 }
 
 /** start, kill and delete --force of our own runtime, in this process; undefined: not one of those. */

@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import type { Socket } from 'node:net';
 import type { Duplex, Stream } from 'node:stream';
-import { fileURLToPath } from 'node:url';
+import { nativeToolPath } from '../util/native-tools.ts';
 import { getSystemErrorMessage, getSystemErrorName } from 'node:util';
 import { encodeRecord, encodeSteps, RecordReader, type Step } from './plan.ts';
 
@@ -98,10 +98,9 @@ export interface HelperSession {
   close(): void;
 }
 
-/** build/berth-init, from this file (src/runtime/) or the bundle (dist/lib/): both are two levels
- * below the top. BERTH_INIT overrides. */
+/** build/berth-init; BERTH_INIT overrides. */
 export function helperPath(): string {
-  return process.env.BERTH_INIT || fileURLToPath(new URL('../../build/berth-init', import.meta.url));
+  return nativeToolPath('berth-init', 'BERTH_INIT');
 }
 
 interface Waiter<T> { resolve: (v: T) => void; reject: (e: Error) => void }

@@ -6,7 +6,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { existsSync } from 'node:fs';
 import { constants } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { NativeToolMissingError, nativeToolPath } from './native-tools.ts';
 
 /** One step for berth-mount; the helper runs a list of them in order and stops at the first failure. */
 export type MountOp =
@@ -30,12 +30,9 @@ export type MountOp =
   | { op: 'mkfifo'; path: string; mode: number };
 
 /** build/berth-mount is not there (not built: `make -C native`, or set BERTH_MOUNT). */
-export class MountHelperMissingError extends Error {
-  readonly path: string;
+export class MountHelperMissingError extends NativeToolMissingError {
   constructor(path: string) {
-    super(`the mount helper ${path} is missing (build it with \`make -C native\`, or set BERTH_MOUNT)`);
-    this.name = 'MountHelperMissingError';
-    this.path = path;
+    super('mount helper', path, 'BERTH_MOUNT');
   }
 }
 
@@ -66,7 +63,7 @@ const ERRNO_NAMES = new Map(Object.entries(constants.errno).map(([name, n]) => [
 /** build/berth-mount: this file (src/util/) and the bundles (dist/lib/) are both two levels
  * below the top. BERTH_MOUNT overrides. */
 export function mountHelperPath(): string {
-  return process.env.BERTH_MOUNT || fileURLToPath(new URL('../../build/berth-mount', import.meta.url));
+  return nativeToolPath('berth-mount', 'BERTH_MOUNT');
 }
 
 function umountFlags(o: { lazy?: boolean; missingOk?: boolean }): string {

@@ -4,7 +4,7 @@
 // any symlink and never follows the last component either.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { NativeToolMissingError, nativeToolPath } from '../../util/native-tools.ts';
 import { UnpackError } from './errors.ts';
 
 /** One queued operation; `rel` is relative to the layer root ('' is the root itself). */
@@ -16,23 +16,15 @@ export type SysOp =
   | { op: 'syncfs'; rel: ''; entry: string };
 
 /** The tool is missing (not built: `make -C native`). */
-export class FsOpsHelperMissingError extends Error {
-  readonly path: string;
+export class FsOpsHelperMissingError extends NativeToolMissingError {
   constructor(path: string) {
-    super(`the unpack helper ${path} is missing (build it with \`make -C native\`, or set BERTH_FSOPS)`);
-    this.name = 'FsOpsHelperMissingError';
-    this.path = path;
+    super('unpack helper', path, 'BERTH_FSOPS');
   }
 }
 
-/** build/berth-fsops from src/image/unpack/ (three levels below the top) or a dist/lib bundle
- * (two levels); BERTH_FSOPS overrides. */
+/** build/berth-fsops; BERTH_FSOPS overrides. */
 export function fsopsPath(): string {
-  if (process.env.BERTH_FSOPS) return process.env.BERTH_FSOPS;
-  const fromSrc = fileURLToPath(new URL('../../../build/berth-fsops', import.meta.url));
-  if (existsSync(fromSrc)) return fromSrc;
-  const fromDist = fileURLToPath(new URL('../../build/berth-fsops', import.meta.url));
-  return existsSync(fromDist) ? fromDist : fromSrc;
+  return nativeToolPath('berth-fsops', 'BERTH_FSOPS');
 }
 
 const S_IF = { c: 0o020000, b: 0o060000, p: 0o010000 } as const;
