@@ -8,7 +8,10 @@ import { detectCgroups, hierarchies, hierarchyDir } from '../runtime/cgroups/ind
 export function removeEmptyCgroupParent(parent: string): void {
   let host;
   try { host = detectCgroups(); } catch { return; }
-  for (const mount of hierarchies(host)) {
+  // On a hybrid host runc (--runtime runc) also makes the container's cgroup in the cgroup2
+  // mount: its parent goes too.
+  const mounts = [...hierarchies(host), ...(host.version === 1 && host.unified ? [host.unified] : [])];
+  for (const mount of mounts) {
     const dir = hierarchyDir(mount, `/${parent}`);
     if (!dir) continue;
     try { rmdirSync(dir); } catch { /* still has containers (EBUSY/ENOTEMPTY), or already gone */ }

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isRoot } from '../../helpers/rootfs.ts';
 import { buildOciLayout, skopeoPush } from '../../helpers/images.ts';
@@ -47,6 +47,11 @@ test('--runtime runc runs the same containers', { skip }, async (t) => {
     if (spawnSync(rt, ['--version']).status !== 0) continue;
     assert.equal(await b.ok(['run', '--rm', '--runtime', rt, 'busybox', 'sh', '-c', 'echo $0 ok; exit 0', rt]), `${rt} ok\n`);
     assert.equal((await b.run(['run', '--rm', '--runtime', rt, 'busybox', 'sh', '-c', 'exit 5'])).code, 5);
+  }
+  // runc also makes the container's cgroup in the hybrid host's cgroup2 mount: with the last
+  // container gone, the parent is gone there too (not only in the v1 hierarchies).
+  for (const ctrl of readdirSync('/sys/fs/cgroup')) {
+    assert.ok(!existsSync(join('/sys/fs/cgroup', ctrl, b.cgroupParent)), `${ctrl}/${b.cgroupParent} left`);
   }
 });
 
