@@ -1,15 +1,15 @@
 // Architectures: the libseccomp names the runtime spec uses, the kernel's AUDIT_ARCH_* values
 // that seccomp_data.arch carries, and each ABI's syscall table.
-import { SYSCALLS as X86_64 } from './tables/x86_64.ts';
-import { SYSCALLS as I386 } from './tables/i386.ts';
-import { SYSCALLS as X32 } from './tables/x32.ts';
-import { SYSCALLS as AARCH64 } from './tables/aarch64.ts';
-import { SYSCALLS as ARM } from './tables/arm.ts';
-import { SYSCALLS as RISCV64 } from './tables/riscv64.ts';
-import { SYSCALLS as PPC64 } from './tables/ppc64.ts';
-import { SYSCALLS as PPC } from './tables/ppc.ts';
-import { SYSCALLS as S390X } from './tables/s390x.ts';
-import { SYSCALLS as S390 } from './tables/s390.ts';
+import { syscalls as X86_64 } from './tables/x86_64.ts';
+import { syscalls as I386 } from './tables/i386.ts';
+import { syscalls as X32 } from './tables/x32.ts';
+import { syscalls as AARCH64 } from './tables/aarch64.ts';
+import { syscalls as ARM } from './tables/arm.ts';
+import { syscalls as RISCV64 } from './tables/riscv64.ts';
+import { syscalls as PPC64 } from './tables/ppc64.ts';
+import { syscalls as PPC } from './tables/ppc.ts';
+import { syscalls as S390X } from './tables/s390x.ts';
+import { syscalls as S390 } from './tables/s390.ts';
 
 // linux/audit.h: EM_* machine number | __AUDIT_ARCH_64BIT | __AUDIT_ARCH_LE.
 const AUDIT_64BIT = 0x80000000;
@@ -39,7 +39,8 @@ export interface ArchInfo {
   /** Width of syscall arguments: on 32-bit ABIs the high word of seccomp_data.args[i] is 0. */
   bits: 32 | 64;
   littleEndian: boolean;
-  syscalls: Readonly<Record<string, number>>;
+  /** The name → number table (built on first call). */
+  syscalls: () => Readonly<Record<string, number>>;
 }
 
 export const ARCHES: Readonly<Record<ScmpArch, ArchInfo>> = {
@@ -92,6 +93,6 @@ export function hostArch(): ScmpArch {
 
 /** Syscall number of `name` on `arch`, or undefined when that ABI has no such syscall. */
 export function syscallNumber(arch: ScmpArch, name: string): number | undefined {
-  const t = ARCHES[arch].syscalls;
+  const t = ARCHES[arch].syscalls();
   return Object.hasOwn(t, name) ? t[name] : undefined;
 }

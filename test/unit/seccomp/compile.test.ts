@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import {
   compileSeccomp, runFilter, disassemble, SeccompProfileError, SeccompUnsupportedError, type LinuxSeccomp,
 } from '../../../src/runtime/seccomp/index.ts';
-import { SYSCALLS as tableX64 } from '../../../src/runtime/seccomp/tables/x86_64.ts';
+import { syscalls as x86_64Table } from '../../../src/runtime/seccomp/tables/x86_64.ts';
+
+const tableX64 = x86_64Table();
 import { ALLOW, KILL_PROCESS, KILL_THREAD, compile, errno, verdict } from './helpers.ts';
 
 const X64 = 'SCMP_ARCH_X86_64' as const;
