@@ -14,6 +14,7 @@ import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { launchContainer, makeCgroup, prepareCreate, type CreateOptions } from './create.ts';
 import { removeCgroupDirs } from './cgroup-glue.ts';
+import { ContainerExistsError } from './errors.ts';
 import { containerDir } from './state.ts';
 import type { Spec } from '../oci/index.ts';
 import { encodeRecord, RecordReader } from './plan.ts';
@@ -163,6 +164,7 @@ async function serve(conn: Socket, expect: RelayExpect, ahead: () => Ahead | und
   const exit = (code: number, message: string) => {
     if (!conn.destroyed) conn.end(encodeRecord(['relay-exit', String(code), message]));
   };
+  let madeAhead: string[] = [];
   try {
     const hello = await readHello(conn);
     if (hello[0] !== 'relay' || hello[1] !== '1' || hello.length < 4) throw new RelayProtocolError(`bad hello ${JSON.stringify(hello.slice(0, 2))}`);
@@ -177,7 +179,8 @@ async function serve(conn: Socket, expect: RelayExpect, ahead: () => Ahead | und
     let cgroupPrepared = false;
     if (fits) {
       a.used = true;
-      cgroupPrepared = await a.cgroup.then(() => true, () => false);
+      madeAhead = await a.cgroup.catch(() => [] as string[]);
+      cgroupPrepared = madeAhead.length > 0;
     } else {
       await dropAhead(a);
     }
@@ -191,6 +194,10 @@ async function serve(conn: Socket, expect: RelayExpect, ahead: () => Ahead | und
     return { ok: true };
   } catch (e) {
     const error = e instanceof Error ? e : new Error(String(e));
+    // A create that failed before its own undo took over leaves the cgroup made ahead: it goes
+    // here (removing what is already gone is fine). Not when the id exists: that container's
+    // cgroup is the same directories.
+    if (!(e instanceof ContainerExistsError)) await removeCgroupDirs(madeAhead).catch(() => {});
     exit(1, `berth-runtime: ${error.message}`);
     return { ok: false, error };
   }

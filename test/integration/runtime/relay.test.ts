@@ -8,7 +8,7 @@ import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } fr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isRoot, makeTemp, removeTemp } from '../../helpers/rootfs.ts';
-import { build, CLI, cli, forceDelete, leftovers, makeBundle, stateOf, TOP } from './support.ts';
+import { build, cgroupDirs, CLI, cli, forceDelete, leftovers, makeBundle, stateOf, TOP } from './support.ts';
 import { listenRelay, parseRelayedCreate } from '../../../src/runtime/relay.ts';
 import { deleteContainer, startContainer } from '../../../src/runtime/index.ts';
 
@@ -107,3 +107,33 @@ test('a create of another id is refused; other commands go to the real runtime',
   assert.match(noEnv.stderr, /BERTH_RELAY_RUNTIME is not set/);
   assert.equal(cli(root, ['list', '-q']).stdout, '');
 });
+
+test('prepared ahead: the plan and cgroup are used by the create that fits, and removed when no create comes', { skip }, async (t) => {
+  const id = `relaya-${process.pid}`;
+  const { dir, root, bundle } = setup(t, id, ['/no/such/program']);
+  const pidFile = join(dir, 'pid');
+  // A create that fits the guess fails in the container: its undo removes the cgroup made ahead.
+  const server = await listenRelay(join(dir, 'r.sock'), { root, id });
+  t.after(() => server.close());
+  server.prepareAhead({ bundle, pidFile });
+  await waitFor(() => cgroupDirs(id).length > 0, 'the cgroup made ahead');
+  const r = await runRelay(['--root', root, 'create', '--bundle', bundle, '--pid-file', pidFile, id], { BERTH_RELAY_SOCK: server.path, BERTH_RELAY_RUNTIME: CLI }, bundle);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /no\/such\/program/);
+  assert.deepEqual(leftovers(root, id, bundle), []);
+  // No create at all (conmon failed before its runtime): closing the server removes it.
+  const idle = await listenRelay(join(dir, 'r2.sock'), { root, id });
+  idle.prepareAhead({ bundle, pidFile });
+  await waitFor(() => cgroupDirs(id).length > 0, 'the cgroup made ahead');
+  idle.close();
+  await waitFor(() => cgroupDirs(id).length === 0, 'the cgroup removed');
+  assert.deepEqual(leftovers(root, id, bundle), []);
+});
+
+async function waitFor(cond: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if (cond()) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  assert.fail(`timed out waiting for ${what}`);
+}
