@@ -12,7 +12,7 @@ import { processAlive } from '../util/lock.ts';
 import { dockerDefaultProfile, type LinuxSeccomp } from '../runtime/seccomp/index.ts';
 import { parseSignal } from '../runtime/signals.ts';
 import { exitCodeFor, startConmon } from './conmon.ts';
-import { handoffExitCommand, openHandoff, type Handoff } from './handoff.ts';
+import { claimCleanup, claimExitCommand, handoffExitCommand, openHandoff, type Handoff } from './handoff.ts';
 import { ContainerStateError, EngineError, InvalidNameError, MountSpecError, NoSuchContainerError, StartError, VolumeInUseError } from './errors.ts';
 import { resolveImage, type PullPolicy } from './images.ts';
 import { openImageStore, type ImageStore } from '../image/store/index.ts';
@@ -328,7 +328,7 @@ export class Engine {
         id: rec.id, cuuid: rec.id.slice(0, 16), name: rec.name, runtime: relay ? relayPath() : c.runtime, runtimeRoot: this.paths.runtimeRoot,
         bundle: dir, pidFile: join(dir, 'pidfile'), conmonPidFile: join(dir, 'conmon.pid'), logPath: join(dir, 'ctr.log'), runtimeLog: join(dir, 'runtime.log'),
         logSizeMax: c.logSizeMax, exitDir: this.paths.exits, socketDir: this.paths.sockets, terminal: c.tty, stdin: c.openStdin,
-        ...(cleanup ? { exitCommand: hooks.handoff ? handoffExitCommand(hooks.handoff, cleanup) : cleanup } : {}),
+        ...(cleanup ? { exitCommand: hooks.handoff ? handoffExitCommand(hooks.handoff, cleanup) : claimExitCommand(this.claimPath(rec.id), cleanup) } : {}),
         ...(relay ? { env: relayEnv(relay, c.runtime) } : {}),
       }).catch(async (e: Error) => {
         // The relayed create's own error says more than conmon's report of the relay's exit.
@@ -372,6 +372,11 @@ export class Engine {
       this.store.saveState(rec.id, rec.state);
       throw e;
     }
+  }
+
+  /** Where stop and rm claim a container's cleanup from its exit command (handoff.ts). */
+  claimPath(id: string): string {
+    return join(this.paths.locks, `${id}.claim`);
   }
 
   /** For a foreground run that will clean up itself (see handoff.ts): pass to start() as
@@ -513,11 +518,14 @@ export class Engine {
   /** docker stop: the stop signal, then SIGKILL after `timeout` seconds; then cleanup. */
   async stop(ref: string, timeout?: number, signal?: string): Promise<ContainerRecord> {
     let rec = this.get(ref);
+    let unclaim = () => {};
     if (rec.state.status === 'running' || rec.state.status === 'restarting') {
       const t = timeout ?? rec.config.stopTimeout;
       const sig = parseSignal(signal ?? rec.config.stopSignal);
       // Under the lock: waits out a restart in progress, and no restart follows this stop.
       rec = await this.markStopped(rec);
+      // This process cleans up after the exit: conmon's exit command (a berth start) need not.
+      unclaim = claimCleanup(this.claimPath(rec.id));
       const rt = rec.config.runtime, root = this.paths.runtimeRoot;
       if (t > 0 && rec.state.status === 'running') {
         await runtimeCall(rt, root, ['kill', rec.id, String(sig)]);
@@ -529,8 +537,12 @@ export class Engine {
       }
       if (rec.state.status === 'running') throw new EngineError(`container ${rec.name} did not stop after SIGKILL`);
     }
-    await this.cleanup(rec.id);
-    await waitGone(rec.state.conmonPid);
+    try {
+      await this.cleanup(rec.id);
+      await waitGone(rec.state.conmonPid);
+    } finally {
+      unclaim();
+    }
     return this.store.get(rec.id) ?? rec;
   }
 
@@ -539,6 +551,7 @@ export class Engine {
   async remove(ref: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<string> {
     const first = this.store.resolve(ref);
     let conmonPid = 0;
+    let unclaim = () => {};
     const lock = await this.store.lock(first.id);
     try {
       const cur = this.store.get(first.id);
@@ -548,6 +561,8 @@ export class Engine {
         if (!opts.force) throw new ContainerStateError(`You cannot remove a running container ${rec.id}. Stop the container before attempting removal or force remove`);
         rec.state.stoppedByUser = true;
         this.store.saveState(rec.id, rec.state);
+        // We remove it all: conmon's exit command (a berth start) need not clean up (handoff.ts).
+        unclaim = claimCleanup(this.claimPath(rec.id));
         await runtimeCall(rec.config.runtime, this.paths.runtimeRoot, ['kill', rec.id, '9']);
         rec = (await this.waitExit(rec.id, 30_000)) ?? rec;
       }
@@ -559,6 +574,7 @@ export class Engine {
       // conmon's exit command (waiting for our lock) finds nothing left: let it finish, so that
       // when rm returns, no process of this container is left.
       await waitGone(conmonPid);
+      unclaim();
     }
   }
 

@@ -9,7 +9,7 @@
 // CLI were already gone), so it never sees end-of-file: it polls the CLI's pid once a second
 // between reads instead. Only the CLI's descriptor writes; Node opens it close-on-exec, so no
 // child (conmon, the runtime) keeps it.
-import { closeSync, existsSync, openSync, rmSync, writeSync, constants } from 'node:fs';
+import { closeSync, existsSync, openSync, rmSync, writeFileSync, writeSync, constants } from 'node:fs';
 import { runMountOpsAsync } from '../util/native-mount.ts';
 
 export const BASH = '/bin/bash';
@@ -33,6 +33,32 @@ export interface Handoff {
   done(): void;
   /** Closes and removes the FIFO (after conmon, and so the wrapper, is gone). */
   close(): void;
+}
+
+// A detached container's exit command gets the same courtesy when `stop` or `rm` ends it: they
+// clean up themselves (they wait for the exit anyway), so first they leave a claim, a file with
+// their pid; the exit command then does nothing while that process lives, and runs the real
+// cleanup when there is no claim (the container ended on its own) or its owner is gone.
+const CLAIM_WRAPPER = [
+  'c=$1; shift',
+  'if [ -s "$c" ] && read -r p <"$c" && [ -n "$p" ] && kill -0 "$p" 2>/dev/null; then exit 0; fi',
+  'exec "$@"',
+].join('\n');
+
+/** conmon's exit command for a detached start: `cleanup`, unless a live claim is at `claim`. */
+export function claimExitCommand(claim: string, cleanup: string[]): string[] {
+  return existsSync(BASH) ? [BASH, '-c', CLAIM_WRAPPER, 'berth-exit', claim, ...cleanup] : cleanup;
+}
+
+/** Claims the cleanup of a container about to be stopped by this process (see above); the
+ * returned function drops the claim once the container's monitor is gone. */
+export function claimCleanup(claim: string): () => void {
+  try {
+    writeFileSync(claim, `${process.pid}\n`, { mode: 0o600 });
+  } catch {
+    return () => {}; // without a claim the exit command just does its usual cleanup
+  }
+  return () => rmSync(claim, { force: true });
 }
 
 /** conmon's exit command for a start whose caller cleans up: `cleanup` runs only without it. */

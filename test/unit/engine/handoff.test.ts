@@ -1,13 +1,14 @@
-// The exit-command wrapper of a foreground run (src/engine/handoff.ts), run for real with bash
-// and a FIFO in a temp dir: it skips the cleanup when told "done", runs it when the CLI's pid is
-// gone without that word, and when the FIFO is missing.
+// The exit-command wrappers (src/engine/handoff.ts), run for real with bash in a temp dir: a
+// foreground run's skips the cleanup when told "done" through its FIFO, runs it when the CLI's pid
+// is gone without that word, and when the FIFO is missing; a detached container's skips it while
+// a stop/rm that claimed it lives.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BASH, handoffExitCommand, openHandoff } from '../../../src/engine/handoff.ts';
+import { BASH, claimCleanup, claimExitCommand, handoffExitCommand, openHandoff } from '../../../src/engine/handoff.ts';
 
 const skip = !existsSync(BASH) ? 'no bash' : false;
 
@@ -73,4 +74,26 @@ test('no FIFO: the wrapper runs the cleanup at once', { skip }, async (t) => {
   assert.equal(r.code, 0);
   assert.ok(existsSync(marker));
   assert.equal(existsSync(join(dir, 'missing')), false, 'a regular file was made in place of the FIFO');
+});
+
+test('a claim by a live process makes a detached exit command skip its cleanup; no claim or a dead owner runs it', { skip }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-claim-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const claim = join(dir, 'x.claim');
+  const ran = join(dir, 'cleanup-ran');
+  const cleanup = ['/bin/sh', '-c', `echo ran >> ${ran}`];
+  // Nobody claimed it: the container ended on its own.
+  assert.equal((await runWrapper(claimExitCommand(claim, cleanup))).code, 0);
+  assert.equal(readFileSync(ran, 'utf8'), 'ran\n');
+  // stop/rm claimed it and are alive (this process): nothing runs.
+  const unclaim = claimCleanup(claim);
+  assert.equal(readFileSync(claim, 'utf8'), `${process.pid}\n`);
+  assert.equal((await runWrapper(claimExitCommand(claim, cleanup))).code, 0);
+  assert.equal(readFileSync(ran, 'utf8'), 'ran\n');
+  unclaim();
+  assert.ok(!existsSync(claim));
+  // A claim whose owner died before cleaning up: the exit command does it.
+  writeFileSync(claim, `${deadPid()}\n`);
+  await runWrapper(claimExitCommand(claim, cleanup));
+  assert.equal(readFileSync(ran, 'utf8'), 'ran\nran\n');
 });
