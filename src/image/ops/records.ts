@@ -2,7 +2,7 @@
 // when it was the image's last name, the image stays, untagged, under its ID (docker's
 // dangling `<none>:<none>`). Deleting an image frees the blobs and layer snapshots that no
 // other image reaches.
-import { chainIDs } from '../snapshots/layers.ts';
+import { chainIDs } from '../snapshots/chain.ts';
 import { reachable } from '../store/gc.ts';
 import type { ImageRecord } from '../store/metadata.ts';
 import type { ImageStore } from '../store/open.ts';

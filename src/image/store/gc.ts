@@ -4,7 +4,7 @@
 // stores blobs before it names the image.
 import { stat } from 'node:fs/promises';
 import type { Snapshotter } from '../snapshots/snapshotter.ts';
-import { chainIDs } from '../snapshots/layers.ts';
+import { chainIDs } from '../snapshots/chain.ts';
 import { isIndexMediaType, type ImageConfig, type Index, type Manifest } from '../types.ts';
 import type { FileContentStore } from './content.ts';
 import type { ImageMetadata } from './metadata.ts';
