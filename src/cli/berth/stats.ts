@@ -3,6 +3,7 @@
 // for the CPU percentage, and the container's network counters from its netns.
 import { readFileSync } from 'node:fs';
 import { runtimeCall, type ContainerRecord, type Engine } from '../../engine/index.ts';
+import { humanSize } from '../../image/ops/format.ts';
 import type { Command } from './context.ts';
 import { bool, parseFlags, str, type FlagDef } from './flags.ts';
 import { renderTemplate, table } from './present.ts';
@@ -50,19 +51,13 @@ function netIO(pid: number): [number, number] {
   return [rx, tx];
 }
 
-export function bytes(n: number): string {
+/** Memory in binary units, as docker stats prints it (units.BytesSize). */
+function bytes(n: number): string {
   const u = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let i = 0;
   while (n >= 1024 && i < u.length - 1) { n /= 1024; i++; }
   return `${i ? n.toFixed(2) : n}${u[i]}`;
 }
-
-const dec = (n: number): string => {
-  const u = ['B', 'kB', 'MB', 'GB', 'TB'];
-  let i = 0;
-  while (n >= 1000 && i < u.length - 1) { n /= 1000; i++; }
-  return `${i ? n.toFixed(3).replace(/\.?0+$/, '') : n}${u[i]}`;
-};
 
 const cmd: Command = {
   usage: 'berth stats [OPTIONS] [CONTAINER...]',
@@ -73,20 +68,22 @@ const cmd: Command = {
     if (!bool(p, 'no-stream')) ctx.err('berth: streaming stats are not implemented; showing one snapshot (--no-stream)\n');
     const engine = ctx.engine();
     const recs = p.args.length ? p.args.map((a) => engine.get(a)) : engine.list(bool(p, 'all'));
-    const first = await Promise.all(recs.map((r) => (r.state.status === 'running' ? sample(engine, r) : null)));
+    const sampleAll = () => Promise.all(recs.map((r) => (r.state.status === 'running' ? sample(engine, r) : null)));
+    const first = await sampleAll();
     await new Promise((res) => setTimeout(res, 500));
+    const second = await sampleAll();
     const rows: Record<string, string>[] = [];
     for (let i = 0; i < recs.length; i++) {
       const r = recs[i];
-      const a = first[i], b = r.state.status === 'running' ? await sample(engine, r) : null;
+      const a = first[i], b = second[i];
       const cpuPct = a && b ? (b.cpu - a.cpu) / Number(b.at - a.at) * 100 : 0;
       const [rx, tx] = r.state.pid ? netIO(r.state.pid) : [0, 0];
       const limit = b?.limit && b.limit < 2 ** 62 ? b.limit : 0;
       rows.push({
         ID: bool(p, 'no-trunc') ? r.id : r.id.slice(0, 12), Container: r.id.slice(0, 12), Name: r.name,
         CPUPerc: `${cpuPct.toFixed(2)}%`, MemUsage: `${bytes(b?.mem ?? 0)} / ${bytes(limit)}`,
-        MemPerc: `${limit ? ((b?.mem ?? 0) / limit * 100).toFixed(2) : '0.00'}%`, NetIO: `${dec(rx)} / ${dec(tx)}`,
-        BlockIO: `${dec(b?.blkRead ?? 0)} / ${dec(b?.blkWrite ?? 0)}`, PIDs: String(b?.pids ?? 0),
+        MemPerc: `${limit ? ((b?.mem ?? 0) / limit * 100).toFixed(2) : '0.00'}%`, NetIO: `${humanSize(rx)} / ${humanSize(tx)}`,
+        BlockIO: `${humanSize(b?.blkRead ?? 0)} / ${humanSize(b?.blkWrite ?? 0)}`, PIDs: String(b?.pids ?? 0),
       });
     }
     const fmt = str(p, 'format');

@@ -6,7 +6,7 @@ import { openImageStore } from '../../image/store/index.ts';
 import type { Command } from './context.ts';
 import { parseFlags, str, type FlagDef } from './flags.ts';
 import { renderTemplate, table } from './present.ts';
-import { bytes } from './stats.ts';
+import { humanSize } from '../../image/ops/format.ts';
 
 const FLAGS: FlagDef[] = [{ name: 'format', kind: 'string', help: "'json' or a template" }, { name: 'verbose', short: 'v', kind: 'bool' }];
 
@@ -38,9 +38,9 @@ const cmd: Command = {
     const usedVols = vols.filter((v) => engine.volumeUsers(v.name).length);
     const ctrSnaps = snaps.filter((s) => s.labels['berth.container']).map((s) => join(snapRoot, String(s.id), 'fs'));
     const rows = [
-      { Type: 'Images', TotalCount: String(images.length), Active: String(images.filter((i) => usedImages.has(i.configDigest)).length), Size: bytes(du([join(engine.paths.root, 'blobs')])) },
-      { Type: 'Containers', TotalCount: String(recs.length), Active: String(recs.filter((r) => r.state.status === 'running').length), Size: bytes(du(ctrSnaps)) },
-      { Type: 'Local Volumes', TotalCount: String(vols.length), Active: String(usedVols.length), Size: bytes(du(vols.map((v) => v.mountpoint))) },
+      { Type: 'Images', TotalCount: String(images.length), Active: String(images.filter((i) => usedImages.has(i.configDigest)).length), Size: humanSize(du([join(engine.paths.root, 'blobs')])) },
+      { Type: 'Containers', TotalCount: String(recs.length), Active: String(recs.filter((r) => r.state.status === 'running').length), Size: humanSize(du(ctrSnaps)) },
+      { Type: 'Local Volumes', TotalCount: String(vols.length), Active: String(usedVols.length), Size: humanSize(du(vols.map((v) => v.mountpoint))) },
     ];
     const fmt = str(p, 'format');
     if (fmt === 'json') ctx.out(rows.map((r) => `${JSON.stringify(r)}\n`).join(''));

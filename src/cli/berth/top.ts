@@ -1,23 +1,11 @@
-// berth top CONTAINER [ps OPTIONS]: the host's ps, filtered to the container's cgroup.
+// berth top CONTAINER [ps OPTIONS]: the host's ps, filtered to the container's processes. The
+// pids come from the OCI runtime's `ps --format json` (runc, crun and berth-runtime all answer
+// it from the container's cgroups, sub-cgroups included), as docker takes them from containerd.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { runtimeCall } from '../../engine/index.ts';
+import { filterPsTable } from '../../runtime/ops/ps.ts';
 import type { Command } from './context.ts';
 import { FlagError } from './flags.ts';
-
-/** Every pid in the container's cgroup, found from its init's /proc/<pid>/cgroup. */
-export function containerPids(initPid: number): number[] {
-  const lines = readFileSync(`/proc/${initPid}/cgroup`, 'utf8').split('\n').filter(Boolean);
-  let dir = '';
-  for (const l of lines) {
-    const [, ctrls, path] = l.split(':');
-    if (ctrls.split(',').includes('pids')) { dir = join('/sys/fs/cgroup/pids', path); break; }
-    if (ctrls.split(',').includes('memory')) dir = join('/sys/fs/cgroup/memory', path);
-    if (ctrls === '' && !dir) dir = join('/sys/fs/cgroup', path);
-  }
-  if (!dir) return [initPid];
-  return readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
-}
 
 const cmd: Command = {
   usage: 'berth top CONTAINER [ps OPTIONS]',
@@ -25,14 +13,14 @@ const cmd: Command = {
   async run(ctx) {
     const [ref, ...psArgs] = ctx.argv;
     if (!ref) throw new FlagError('requires at least 1 argument');
-    const rec = ctx.engine().get(ref);
+    const engine = ctx.engine();
+    const rec = engine.get(ref);
     if (rec.state.status !== 'running') throw new Error(`container ${rec.id} is not running`);
-    const pids = new Set(containerPids(rec.state.pid));
-    const out = execFileSync('ps', psArgs.length ? psArgs : ['-ef'], { encoding: 'utf8' }).split('\n').filter(Boolean);
-    const header = out[0].trim().split(/\s+/);
-    const col = header.indexOf('PID');
-    if (col < 0) throw new Error(`Couldn't find PID field in ps output`);
-    ctx.out(`${out[0]}\n${out.slice(1).filter((l) => pids.has(Number(l.trim().split(/\s+/)[col]))).map((l) => `${l}\n`).join('')}`);
+    const res = await runtimeCall(rec.config.runtime, engine.paths.runtimeRoot, ['ps', '--format', 'json', rec.id]);
+    if (res.code !== 0) throw new Error(`listing the processes of ${rec.id}: ${res.stderr.trim() || `${rec.config.runtime} ps exited ${res.code}`}`);
+    const pids = JSON.parse(res.stdout) as number[];
+    const out = execFileSync('ps', psArgs.length ? psArgs : ['-ef'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    ctx.out(filterPsTable(out, pids));
     return 0;
   },
 };
