@@ -1,21 +1,15 @@
 // The container's root filesystem: a writable snapshot on top of the image's layers, mounted at
 // <container dir>/rootfs from create until rm (and re-mounted on start if /run was lost).
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { mountPoints } from '../util/proc.ts';
 import { openImageStore, type ImageStore } from '../image/store/index.ts';
 import { mountAllAsync, unmountAsync } from '../image/snapshots/index.ts';
 import { SnapshotNotFoundError } from '../image/snapshots/types.ts';
 
 export const snapshotKey = (id: string) => `berth-container-${id}`;
 
-/** Mount points (decoded) from /proc/self/mountinfo. */
-export function mountPoints(): string[] {
-  let text = '';
-  try { text = readFileSync('/proc/self/mountinfo', 'utf8'); } catch { return []; }
-  return text.split('\n').filter(Boolean).map((l) => l.split(' ')[4].replace(/\\(\d{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8))));
-}
-
 export function isMounted(path: string): boolean {
-  return mountPoints().includes(path);
+  return mountPoints().has(path);
 }
 
 /** The image store at `root`, or the one given (an engine keeps one open): `fn` runs with it. */

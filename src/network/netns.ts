@@ -4,7 +4,8 @@
 // whole creation or removal in one exec. Like ip(8), the directory is made a shared mount point
 // first, so that removing a netns also unmounts the copies that mount namespaces created later
 // (containers) inherited, and the namespace really goes away.
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
+import { mountPoints } from '../util/proc.ts';
 import { dirname, join } from 'node:path';
 import { MountOpError, runMountOpsAsync } from '../util/native-mount.ts';
 import { NetnsError } from './errors.ts';
@@ -12,15 +13,6 @@ import { NetnsError } from './errors.ts';
 export const NETNS_RUN_DIR = '/run/berth/netns';
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,199}$/;
-
-function mountPoints(): Set<string> {
-  const set = new Set<string>();
-  for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
-    const f = line.split(' ');
-    if (f[4]) set.add(f[4].replace(/\\040/g, ' '));
-  }
-  return set;
-}
 
 function isMountPoint(path: string): boolean {
   return mountPoints().has(path);

@@ -100,21 +100,9 @@ export function writeRecord(root: string, rec: ContainerRecord): void {
   writeFileAtomic(statePath(root, rec.id), JSON.stringify(rec));
 }
 
-/** Process state letter and start time from /proc/PID/stat, or null when there is no such pid. */
-export function procStat(pid: number): { state: string; startTime: string } | null {
-  let text: string;
-  try {
-    // utf8: Node reads it in one native call (other encodings go through JS reads). Only the
-    // ASCII fields after the last ')' are used, so a comm that isn't UTF-8 changes nothing.
-    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return null;
-  }
-  // comm (field 2) is in parentheses and may itself contain spaces and parentheses.
-  const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  // rest[0] is field 3 (state); field 22 (starttime) is rest[19].
-  return { state: rest[0], startTime: rest[19] };
-}
+import { procStat } from '../util/proc.ts';
+
+export { procStat };
 
 /** Alive means: the pid exists, is not a zombie (nobody may reap it here) and is the same process. */
 export function initAlive(pid: number, startTime: string): boolean {

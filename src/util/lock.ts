@@ -3,6 +3,7 @@
 // reused by another process) is stale and may be broken. Breaking goes through a second O_EXCL
 // "breaker" file so that two waiters cannot both break and then both take the lock.
 import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync, constants } from 'node:fs';
+import { procStat } from './proc.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** A lock whose live holder did not let go in time. */
@@ -27,12 +28,8 @@ export interface Lock {
 
 /** Start time (clock ticks since boot) of a process, or null if it is gone or a zombie. */
 function processStart(pid: number): string | null {
-  let stat: string;
-  try { stat = readFileSync(`/proc/${pid}/stat`, 'latin1'); } catch { return null; }
-  // Fields after the parenthesised command name; comm may contain spaces and parens.
-  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  if (rest[0] === 'Z' || rest[0] === 'X') return null;
-  return rest[19] ?? null; // field 22 overall: starttime
+  const st = procStat(pid);
+  return !st || st.state === 'Z' || st.state === 'X' ? null : st.startTime ?? null;
 }
 
 /** True while `pid` runs (a zombie counts as dead). */

@@ -4,15 +4,13 @@
 import { readFileSync } from 'node:fs';
 import { posix } from 'node:path';
 import { CgroupHostError } from './errors.ts';
+import { unescapeMountinfo } from '../../util/proc.ts';
 import { V1_CONTROLLERS } from './types.ts';
 import type { CgroupHost, CgroupMount, V1Controller } from './types.ts';
 
 const known = new Set<string>(V1_CONTROLLERS);
 
-/** mountinfo escapes space, tab, newline and backslash as \ooo. */
-function unescapeOctal(s: string): string {
-  return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
-}
+const unescapeOctal = unescapeMountinfo;
 
 interface MountLine { root: string; mountpoint: string; fstype: string; superOptions: string[] }
 

@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { join, resolve } from 'node:path';
 import { makeTemp, removeTemp } from '../../helpers/rootfs.ts';
-import { mountPoints } from '../../../src/engine/rootfs.ts';
+import { mountPoints } from '../../../src/util/proc.ts';
 
 export const TOP = resolve(import.meta.dirname, '../../..');
 /** The bundled CLI (scripts/build.sh; ~5x faster to start) unless BERTH_TEST_SOURCE=1 or unbuilt. */
@@ -101,7 +101,7 @@ export class Berth {
       }
     } finally {
       for (const ctrl of ls('/sys/fs/cgroup')) { try { rmdirSync(join('/sys/fs/cgroup', ctrl, this.cgroupParent)); } catch { /* none or busy */ } }
-      for (const m of mountPoints().filter((p) => p.startsWith(this.tmp + '/')).reverse()) spawnSync('umount', ['-l', m]);
+      for (const m of [...mountPoints()].filter((p) => p.startsWith(this.tmp + '/')).reverse()) spawnSync('umount', ['-l', m]);
       removeTemp(this.tmp);
     }
   }
@@ -148,7 +148,7 @@ export function snapshot(b: Berth): HostSnapshot {
   return {
     // The netns directory's own bind mount is src/network's (shared by all containers; it goes
     // with the last netns), not a container's.
-    mounts: mountPoints().filter((m) => m.startsWith(b.tmp) && m !== join(b.runRoot, 'netns')),
+    mounts: [...mountPoints()].filter((m) => m.startsWith(b.tmp) && m !== join(b.runRoot, 'netns')),
     cgroups: cg,
     netns: ls(join(b.runRoot, 'netns')),
     // Host ends of the veths this engine's containers got (other engines on this machine make
