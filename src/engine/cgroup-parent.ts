@@ -3,11 +3,12 @@
 // last container does, so an idle host keeps no berth cgroup. A concurrent create that loses the
 // parent in between recreates it (its mkdir is recursive).
 import { rmdirSync } from 'node:fs';
-import { detectCgroups, hierarchies, hierarchyDir } from '../runtime/cgroups/index.ts';
+import { hierarchies, hierarchyDir } from '../runtime/cgroups/index.ts';
+import { probeHost } from '../runtime/host.ts';
 
 export function removeEmptyCgroupParent(parent: string): void {
-  let host;
-  try { host = detectCgroups(); } catch { return; }
+  // The host's layout as the runtime probed it (cached per process: no second mountinfo read).
+  const host = probeHost().cgroup;
   // On a hybrid host runc (--runtime runc) also makes the container's cgroup in the cgroup2
   // mount: its parent goes too.
   const mounts = [...hierarchies(host), ...(host.version === 1 && host.unified ? [host.unified] : [])];

@@ -28,10 +28,18 @@ export interface RuntimeResult { code: number; stdout: string; stderr: string }
  * both off (the runtime's CLI is used as for runc). */
 export function isOwnRuntime(runtime: string): boolean {
   if (process.env.BERTH_RUNTIME_IN_PROCESS === '0') return false;
-  let real: string;
-  try { real = realpathSync(runtime); } catch { return false; }
-  return real === OWN_RUNTIME && existsSync(relayPath());
+  // Asked for every start, kill and delete: the answer per path is kept for the process.
+  let own = ownRuntimes.get(runtime);
+  if (own === undefined) {
+    let real = '';
+    try { real = realpathSync(runtime); } catch { /* not ours */ }
+    own = real === OWN_RUNTIME && existsSync(relayPath());
+    ownRuntimes.set(runtime, own);
+  }
+  return own;
 }
+
+const ownRuntimes = new Map<string, boolean>();
 
 // src/engine/ and dist/lib/ are both two levels below the top.
 const OWN_RUNTIME = fileURLToPath(new URL('../../dist/berth-runtime.mjs', import.meta.url));

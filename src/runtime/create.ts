@@ -141,7 +141,7 @@ export interface Created {
 
 export async function createContainer(opts: CreateOptions): Promise<Created> {
   // The cgroup join's RCU grace period, paid while the plan is computed (keepAttachWarm).
-  const stopWarm = keepAttachWarm();
+  const stopWarm = keepAttachWarm(opts.cgroupHost ?? probeHost().cgroup);
   let created: Created;
   let prepared: Prepared;
   try {

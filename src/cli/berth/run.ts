@@ -8,6 +8,7 @@ import type { Command, Context } from './context.ts';
 import { trace } from '../../util/trace.ts';
 import { startMountServer } from '../../util/native-mount.ts';
 import { keepAttachWarm } from '../../runtime/cgroups/index.ts';
+import { probeHost } from '../../runtime/host.ts';
 import { attachSocket, followOutput, terminalSize, type AttachSession } from './stream.ts';
 
 const cmd: Command = {
@@ -19,7 +20,8 @@ const cmd: Command = {
     startMountServer();
     // The container's cgroup join waits out an RCU grace period unless one just passed: pay it
     // now, while this process does plain JavaScript work (cgroups/apply.ts keepAttachWarm).
-    const stopWarm = keepAttachWarm(3000, { mountServer: true });
+    // probeHost is cached: the create's plan uses the same facts later.
+    const stopWarm = keepAttachWarm(probeHost().cgroup, 3000, { mountServer: true });
     const p = parseFlags(ctx.argv, CREATE_FLAGS, { stopAtPositional: true });
     const req = toCreateRequest(p, terminalSize());
     const detach = bool(p, 'detach');

@@ -1,12 +1,13 @@
 // Effects: create a planned cgroup and move a process in, update it, remove it.
-import { existsSync, readdirSync, readFileSync, rmdirSync, writeFile } from 'node:fs';
+import { existsSync, readdirSync, rmdirSync, writeFile } from 'node:fs';
 import { startServedWarm, stopServedWarm } from '../../util/native-mount.ts';
 import { posix } from 'node:path';
 import { CgroupError, CgroupFsError } from './errors.ts';
 import { applyWrites, errno, mkdirp, readOpt, rmdirRetry, writeValue } from './fsops.ts';
 import { planUpdate } from './plan.ts';
 import type { CgroupPlan } from '../plan.ts';
-import type { LinuxResources } from './types.ts';
+import type { CgroupHost, LinuxResources } from './types.ts';
+import { hierarchies, hierarchyDir } from './detect.ts';
 
 /**
  * v1 cpuset cgroups start with empty cpuset.cpus/mems and refuse tasks until they are set; copy
@@ -157,8 +158,8 @@ export async function updateCgroup(plan: CgroupPlan, resources: LinuxResources):
  * forks wait while a write is pending, so it should start in a stretch of plain JavaScript (the
  * engine starts it as a run begins). BERTH_NO_ATTACH_WARM=1 turns it off. Best effort.
  */
-export function keepAttachWarm(maxMs = 3000, opts: { mountServer?: boolean } = {}): () => void {
-  const procs = process.env.BERTH_NO_ATTACH_WARM ? undefined : ownProcsFile();
+export function keepAttachWarm(host: CgroupHost, maxMs = 3000, opts: { mountServer?: boolean } = {}): () => void {
+  const procs = process.env.BERTH_NO_ATTACH_WARM ? undefined : ownProcsFile(host);
   // berth-mount's server (when the caller has one) writes on its own, whatever our event loop
   // is doing; a timer loop here misses its beat during long synchronous stretches.
   if (procs && opts.mountServer && startServedWarm(procs, maxMs)) return stopServedWarm;
@@ -175,20 +176,10 @@ export function keepAttachWarm(maxMs = 3000, opts: { mountServer?: boolean } = {
   return () => { stopped = true; };
 }
 
-/** Our own cgroup.procs in a hierarchy where writing our pid moves nothing. */
-function ownProcsFile(): string | undefined {
+/** Our own cgroup.procs in one of the host's hierarchies: writing our pid there moves nothing. */
+function ownProcsFile(host: CgroupHost): string | undefined {
   if (process.geteuid?.() !== 0) return undefined;
-  let self: string;
-  try { self = readFileSync('/proc/self/cgroup', 'utf8'); } catch { return undefined; }
-  for (const line of self.split('\n')) {
-    const m = /^(\d+):([^:]*):(.*)$/.exec(line);
-    if (!m) continue;
-    const candidates = m[1] === '0' ? [`/sys/fs/cgroup/unified${m[3]}`, `/sys/fs/cgroup${m[3]}`]
-      : m[2].split(',').includes('pids') ? [`/sys/fs/cgroup/pids${m[3]}`] : [];
-    for (const dir of candidates) {
-      const procs = posix.join(dir, 'cgroup.procs');
-      if (existsSync(procs)) return procs;
-    }
-  }
-  return undefined;
+  const mount = hierarchies(host)[0];
+  const dir = mount && hierarchyDir(mount, mount.own);
+  return dir ? posix.join(dir, 'cgroup.procs') : undefined;
 }
