@@ -1,16 +1,12 @@
 // Unpacking an image's layers into committed snapshots named by chainID (each layer once, shared
 // across images; a lock per chainID so that two processes do not unpack the same layer twice).
-import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { FileContentStore } from '../store/content.ts';
-import { acquireLock } from '../../util/lock.ts';
 import type { ImageConfig, Manifest } from '../types.ts';
 import { unpackLayer } from '../unpack/unpack.ts';
 import type { Snapshotter } from './snapshotter.ts';
 import { chainIDs } from './chain.ts';
-import { LayerStacker } from './stack.ts';
-import { removeStaleExtracts } from './stale.ts';
+import { LayerCountMismatchError, LayerStacker } from './stack.ts';
+import { extractKey, lockChain, removeStaleExtracts } from './stale.ts';
 import { parallel } from '../registry/parallel.ts';
 
 export { chainIDs };
@@ -32,13 +28,11 @@ export interface LayerToUnpack {
  */
 export async function unpackLayerToSnapshot(sn: Snapshotter, layer: LayerToUnpack, source: () => AsyncIterable<Buffer | Uint8Array>, opts: { allowDevices?: boolean } = {}): Promise<boolean> {
   if (sn.stat(layer.chainID)?.kind === 'committed') return false;
-  const locks = join(sn.root, 'locks');
-  mkdirSync(locks, { recursive: true });
-  const lock = await acquireLock(join(locks, `${layer.chainID.replace(/^sha256:/, '')}.lock`));
+  const lock = await lockChain(sn, layer.chainID);
   try {
     if (sn.stat(layer.chainID)?.kind === 'committed') return false;
     removeStaleExtracts(sn, layer.chainID);
-    const key = `extract-${process.pid}-${randomBytes(4).toString('hex')} ${layer.chainID}`;
+    const key = extractKey(layer.chainID);
     sn.prepare(key, layer.parent, { labels: { 'berth.unpack': layer.chainID } });
     try {
       await unpackLayer(source(), sn.fsPath(key), {
@@ -76,9 +70,7 @@ export async function unpackImage(store: FileContentStore, sn: Snapshotter, mani
     return { chainID: stacker.top, unpacked: stacker.unpacked };
   }
   const diffIDs = config.rootfs.diff_ids;
-  if (diffIDs.length !== manifest.layers.length) {
-    throw new Error(`image config lists ${diffIDs.length} diff_ids but the manifest has ${manifest.layers.length} layers`);
-  }
+  if (diffIDs.length !== manifest.layers.length) throw new LayerCountMismatchError(diffIDs.length, manifest.layers.length);
   const chains = chainIDs(diffIDs);
   let unpacked = 0;
   for (let i = 0; i < chains.length; i++) {

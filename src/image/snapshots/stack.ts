@@ -3,17 +3,14 @@
 // thread) into a snapshot prepared without a parent as soon as its bytes are available, and
 // committed under its chainID on top of its parent once that one is committed. A lock per
 // chainID keeps two processes from unpacking the same layer.
-import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { acquireLock, type Lock } from '../../util/lock.ts';
+import type { Lock } from '../../util/lock.ts';
 import type { Descriptor, ImageConfig, Manifest } from '../types.ts';
 import { syncFilesystem } from '../unpack/sysops.ts';
 import { unpackLayerThreaded } from '../unpack/threaded.ts';
 import { chainIDs } from './chain.ts';
 import type { Snapshotter } from './snapshotter.ts';
-import { removeStaleExtracts } from './stale.ts';
+import { extractKey, lockChain, removeStaleExtracts } from './stale.ts';
 
 export class LayerCountMismatchError extends Error {
   readonly diffIDs: number;
@@ -38,7 +35,6 @@ function deferred(): Deferred {
   return d;
 }
 
-/** Stacks independently unpacked overlay layers in chain order. */
 /** BERTH_SYNC_LAYERS=1: syncfs each unpacked layer before it is committed (default off, as
  * containerd and docker's overlay2 do: no fsync per file and none per layer; a crash can then
  * leave a committed layer whose newest files were not written back yet). */
@@ -46,6 +42,7 @@ export function syncLayersDefault(env: NodeJS.ProcessEnv = process.env): boolean
   return env.BERTH_SYNC_LAYERS === '1';
 }
 
+/** Stacks independently unpacked overlay layers in chain order. */
 export class LayerStacker {
   readonly #sn: Snapshotter;
   readonly #allowDevices: boolean | undefined;
@@ -84,15 +81,13 @@ export class LayerStacker {
     const done = this.#committed[i];
     const sn = this.#sn;
     if (sn.stat(chainID)?.kind === 'committed') { stream.resume(); done.resolve(); return; }
-    const locks = join(sn.root, 'locks');
-    mkdirSync(locks, { recursive: true });
     let lock: Lock | undefined;
     let key: string | undefined;
     try {
-      lock = await acquireLock(join(locks, `${chainID.replace(/^sha256:/, '')}.lock`));
+      lock = await lockChain(sn, chainID);
       if (sn.stat(chainID)?.kind === 'committed') { stream.resume(); lock.release(); done.resolve(); return; }
       removeStaleExtracts(sn, chainID);
-      key = `extract-${process.pid}-${randomBytes(4).toString('hex')} ${chainID}`;
+      key = extractKey(chainID);
       sn.prepare(key, undefined, { labels: { 'berth.unpack': chainID } });
       await unpackLayerThreaded(stream, sn.fsPath(key), {
         mediaType: desc.mediaType, whiteouts: 'overlay', expectedDiffID: this.#diffIDs[i], allowDevices: this.#allowDevices, sizeHint: desc.size,
@@ -132,4 +127,3 @@ export class LayerStacker {
     if (failure === undefined) for (const d of this.#committed) await d.promise;
   }
 }
-
