@@ -12,6 +12,11 @@ function split(arg: string): { ref?: string; path: string } {
   return { path: arg };
 }
 
+/** Where `from` lands when copied to `to`: inside it when it is a directory (docker cp's rule). */
+function targetOf(from: string, to: string): string {
+  return statSync(to, { throwIfNoEntry: false })?.isDirectory() ? join(to, basename(from)) : to;
+}
+
 function containerRoot(ctx: Context, ref: string): string {
   const engine = ctx.engine();
   const rec = engine.get(ref);
@@ -29,15 +34,11 @@ const cmd: Command = {
     if (src.ref) {
       const from = resolveIn(containerRoot(ctx, src.ref), src.path);
       if (!existsSync(from)) throw new Error(`Could not find the file ${src.path} in container ${src.ref}`);
-      const to = resolve(dst.path);
-      const target = existsSync(to) && statSync(to).isDirectory() ? join(to, basename(from)) : to;
-      copyTree(from, target);
+      copyTree(from, targetOf(from, resolve(dst.path)));
     } else {
       const from = resolve(src.path);
       if (!existsSync(from)) throw new Error(`lstat ${from}: no such file or directory`);
-      const root = containerRoot(ctx, dst.ref!);
-      const to = resolveIn(root, dst.path);
-      const target = existsSync(to) && statSync(to).isDirectory() ? join(to, basename(from)) : to;
+      const target = targetOf(from, resolveIn(containerRoot(ctx, dst.ref!), dst.path));
       if (!existsSync(dirname(target))) throw new Error(`Could not find the file ${dirname(dst.path)} in container ${dst.ref}`);
       copyTree(from, target);
     }

@@ -34,10 +34,10 @@ const cmd: Command = {
     let fd = -1;
     try { fd = openSync(path, 'r'); } catch { /* no events yet */ }
     let pos = 0, rest = '';
+    const buf = Buffer.alloc(64 * 1024);
     const drain = () => {
       if (fd < 0) { try { fd = openSync(path, 'r'); } catch { return; } }
       const size = fstatSync(fd).size;
-      const buf = Buffer.alloc(64 * 1024);
       while (pos < size) {
         const n = readSync(fd, buf, 0, buf.length, pos);
         if (n <= 0) break;
