@@ -3,7 +3,8 @@
 import { mkdirSync } from 'node:fs';
 import { mountPoints } from '../util/proc.ts';
 import { openImageStore, type ImageStore } from '../image/store/index.ts';
-import { mountAllAsync, unmountAsync } from '../image/snapshots/index.ts';
+// From the snapshotter itself: the snapshots index also loads the layer unpacker.
+import { mountAllAsync, unmountAsync } from '../image/snapshots/snapshotter.ts';
 import { SnapshotNotFoundError } from '../image/snapshots/types.ts';
 
 export const snapshotKey = (id: string) => `berth-container-${id}`;
