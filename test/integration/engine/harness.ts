@@ -173,3 +173,13 @@ export function assertNoLeaks(b: Berth, before: HostSnapshot): void {
   }
   assert.deepEqual(leaked, {}, 'resources left behind');
 }
+
+/** Polls `cond` every 100 ms until it holds; throws after `ms`. */
+export async function waitFor(cond: () => Promise<boolean>, ms = 15_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await cond()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('condition not met in time');
+}

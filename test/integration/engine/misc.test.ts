@@ -9,18 +9,9 @@ import { join } from 'node:path';
 import { isRoot } from '../../helpers/rootfs.ts';
 import { buildOciLayout, skopeoPush } from '../../helpers/images.ts';
 import { startRegistry } from '../../helpers/registry.ts';
-import { assertNoLeaks, Berth, snapshot } from './harness.ts';
+import { assertNoLeaks, Berth, snapshot, waitFor } from './harness.ts';
 
 const skip = !isRoot && 'needs root';
-
-async function waitFor(cond: () => Promise<boolean>, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('condition not met in time');
-}
 
 test('--pull never|missing|always against a local registry', { skip }, async (t) => {
   const b = new Berth();

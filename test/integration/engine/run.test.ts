@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { isRoot } from '../../helpers/rootfs.ts';
-import { assertNoLeaks, Berth, snapshot } from './harness.ts';
+import { assertNoLeaks, Berth, snapshot, waitFor } from './harness.ts';
 
 const skip = !isRoot && 'needs root';
 
@@ -213,12 +213,3 @@ test('create + start + attach-less lifecycle, rename, restart policy recorded', 
   assert.equal(again.stdout, 'from-host\n');
   assert.equal(await b.ok(['logs', 'berth-test-renamed']), 'from-host\nfrom-host\n');
 });
-
-async function waitFor(cond: () => Promise<boolean>, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('condition not met in time');
-}

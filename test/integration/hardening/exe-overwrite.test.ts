@@ -13,29 +13,21 @@ import { spawn } from 'node:child_process';
 import { chmodSync, closeSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isRoot, makeTemp, removeTemp } from '../../helpers/rootfs.ts';
-import { build, CLI, cli, forceDelete, leftovers, makeBundle } from '../runtime/support.ts';
+import { build, CLI, cli, tempBundle } from '../runtime/support.ts';
 import { buildHelperVariant, compileStatic, copyHelper, fileMatching, sha256, waitFor } from './support.ts';
 
 const skip = !isRoot && 'needs root';
 before(() => { if (!skip) build(); });
 
 async function attack(t: { after(fn: () => void): void }, helper: string, id: string): Promise<{ result: string; before: string; after: string }> {
-  const dir = makeTemp('berth-5736-');
-  const root = join(dir, 'state');
-  const { bundle, spec } = makeBundle(join(dir, 'bundle'), id, ['sh', '-c', '/attack 30 > /result'], (s) => { s.root!.readonly = false; });
-  const rootfs = join(bundle, 'rootfs');
+  const saved = process.env.BERTH_INIT;
+  process.env.BERTH_INIT = helper;
+  // Restored first (hooks run in order): the force delete then uses the shared helper.
+  t.after(() => { if (saved === undefined) delete process.env.BERTH_INIT; else process.env.BERTH_INIT = saved; });
+  const { dir, root, bundle, rootfs, spec } = tempBundle(t, 'berth-5736-', id, ['sh', '-c', '/attack 30 > /result'], (s) => { s.root!.readonly = false; });
   compileStatic(join(import.meta.dirname, 'exe-attack.c'), join(rootfs, 'attack'));
   writeFileSync(join(rootfs, '--wait'), '#!/proc/self/exe 0\n');
   chmodSync(join(rootfs, '--wait'), 0o755);
-  const saved = process.env.BERTH_INIT;
-  process.env.BERTH_INIT = helper;
-  t.after(() => {
-    forceDelete(root, id);
-    if (saved === undefined) delete process.env.BERTH_INIT; else process.env.BERTH_INIT = saved;
-    const left = leftovers(root, id, bundle);
-    removeTemp(dir);
-    assert.deepEqual(left, []);
-  });
   const before = sha256(helper);
   const r = cli(root, ['run', '-d', '-b', bundle, id]);
   assert.equal(r.code, 0, r.stderr);

@@ -6,24 +6,11 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
-import { isRoot, makeTemp, removeTemp } from '../../helpers/rootfs.ts';
-import { build, cliAsync, forceDelete, leftovers, makeBundle } from '../runtime/support.ts';
+import { isRoot } from '../../helpers/rootfs.ts';
+import { build, cliAsync, leftovers, tempBundle } from '../runtime/support.ts';
 
 const skip = !isRoot && 'needs root';
 before(() => { if (!skip) build(); });
-
-function setup(t: { after(fn: () => void): void }, id: string, args: string[], edit?: Parameters<typeof makeBundle>[3]) {
-  const dir = makeTemp('berth-fd-');
-  const root = join(dir, 'state');
-  const made = makeBundle(join(dir, 'bundle'), id, args, edit);
-  t.after(() => {
-    forceDelete(root, id);
-    const left = leftovers(root, id, made.bundle);
-    removeTemp(dir);
-    assert.deepEqual(left, []);
-  });
-  return { dir, root, ...made };
-}
 
 // The container process is `ls` itself: its listing has exactly one more entry than what it got
 // (the descriptor it opens on /proc/self/fd, the lowest free one). A shell would not do: it
@@ -33,7 +20,7 @@ const listed = (out: string) => out.trim().split('\n').map(Number).sort((a, b) =
 
 test('only 0, 1, 2 and the preserved fds are open in the container (host fds the CLI holds stay out)', { skip }, async (t) => {
   const id = `fds-${process.pid}`;
-  const { dir, root, bundle } = setup(t, id, LIST);
+  const { dir, root, bundle } = tempBundle(t, 'berth-fd-', id, LIST);
   // Host descriptors the CLI holds: a directory (the CVE's kind of leak) and a file; only the
   // first two are preserved.
   const fds = [openSync(dir, 'r'), openSync(join(bundle, 'config.json'), 'r'), openSync('/', 'r')];
@@ -48,7 +35,7 @@ test('only 0, 1, 2 and the preserved fds are open in the container (host fds the
 
 test('a cwd of /proc/self/fd/N naming a host directory fails create (getcwd is "(unreachable)")', { skip }, async (t) => {
   const id = `cwd-${process.pid}`;
-  const { dir, root, bundle } = setup(t, id, ['sh', '-c', 'pwd; ls'], (s) => { s.process!.cwd = '/proc/self/fd/3'; });
+  const { dir, root, bundle } = tempBundle(t, 'berth-fd-', id, ['sh', '-c', 'pwd; ls'], (s) => { s.process!.cwd = '/proc/self/fd/3'; });
   const hostDir = openSync(dir, 'r');
   t.after(() => closeSync(hostDir));
   const r = await cliAsync(root, ['run', '--preserve-fds', '1', '-b', bundle, id], [hostDir]);

@@ -5,30 +5,17 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isRoot, makeTemp, removeTemp } from '../../helpers/rootfs.ts';
-import { build, cli, forceDelete, leftovers, makeBundle } from '../runtime/support.ts';
+import { isRoot } from '../../helpers/rootfs.ts';
+import { build, cli, leftovers, tempBundle } from '../runtime/support.ts';
 
 const skip = !isRoot && 'needs root';
 before(() => { if (!skip) build(); });
-
-function setup(t: { after(fn: () => void): void }, id: string, args: string[], edit?: Parameters<typeof makeBundle>[3]) {
-  const dir = makeTemp('berth-hard-');
-  const root = join(dir, 'state');
-  const made = makeBundle(join(dir, 'bundle'), id, args, edit);
-  t.after(() => {
-    forceDelete(root, id);
-    const left = leftovers(root, id, made.bundle);
-    removeTemp(dir);
-    assert.deepEqual(left, []);
-  });
-  return { dir, root, ...made };
-}
 
 const keyringsNamed = (name: string) => readFileSync('/proc/keys', 'utf8').split('\n').filter((l) => l.includes(` ${name}:`));
 
 test('each container gets a new session keyring _ses.<id>; --no-new-keyring keeps the caller\'s', { skip }, (t) => {
   const id = `keyring-${process.pid}`;
-  const { root, bundle } = setup(t, id, ['sleep', '30']);
+  const { root, bundle } = tempBundle(t, 'berth-hard-', id, ['sleep', '30']);
   const r = cli(root, ['create', '-b', bundle, id]);
   assert.equal(r.code, 0, r.stderr);
   const rings = keyringsNamed(`_ses.${id}`);
@@ -38,7 +25,7 @@ test('each container gets a new session keyring _ses.<id>; --no-new-keyring keep
   cli(root, ['delete', '--force', id]);
 
   const id2 = `nokeyring-${process.pid}`;
-  const b2 = setup(t, id2, ['sleep', '30']);
+  const b2 = tempBundle(t, 'berth-hard-', id2, ['sleep', '30']);
   const r2 = cli(b2.root, ['create', '--no-new-keyring', '-b', b2.bundle, id2]);
   assert.equal(r2.code, 0, r2.stderr);
   assert.deepEqual(keyringsNamed(`_ses.${id2}`), []);
@@ -47,7 +34,7 @@ test('each container gets a new session keyring _ses.<id>; --no-new-keyring keep
 test('inside, the process possesses _ses.<id> as its session keyring', { skip }, (t) => {
   const id = `keyring-in-${process.pid}`;
   // /proc/keys is masked by the default spec; unmask it to look from inside.
-  const { root, bundle } = setup(t, id, ['sh', '-c', 'cat /proc/keys'], (s) => { s.linux!.maskedPaths = s.linux!.maskedPaths!.filter((p) => p !== '/proc/keys'); });
+  const { root, bundle } = tempBundle(t, 'berth-hard-', id, ['sh', '-c', 'cat /proc/keys'], (s) => { s.linux!.maskedPaths = s.linux!.maskedPaths!.filter((p) => p !== '/proc/keys'); });
   const r = cli(root, ['run', '-b', bundle, id]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, new RegExp(`keyring\\s+_ses\\.${id}: empty`));
@@ -59,7 +46,7 @@ test('a missing executable fails create (absolute path, PATH lookup), not start'
     ['path', ['no-such-prog', 'x'], /exec: "no-such-prog": executable file not found in \$PATH/],
   ] as const) {
     const id = `noexec-${name}-${process.pid}`;
-    const { root, bundle } = setup(t, id, [...args]);
+    const { root, bundle } = tempBundle(t, 'berth-hard-', id, [...args]);
     const r = cli(root, ['create', '-b', bundle, id]);
     assert.notEqual(r.code, 0, 'create must fail');
     assert.match(r.stderr, re);
@@ -69,7 +56,7 @@ test('a missing executable fails create (absolute path, PATH lookup), not start'
 
 test('a program that is not executable, or a directory, fails create; PATH order is kept', { skip }, (t) => {
   const id = `noexec-mode-${process.pid}`;
-  const { root, bundle } = setup(t, id, ['/prog'], (s) => { s.process!.user = { uid: 1000, gid: 1000 }; });
+  const { root, bundle } = tempBundle(t, 'berth-hard-', id, ['/prog'], (s) => { s.process!.user = { uid: 1000, gid: 1000 }; });
   writeFileSync(join(bundle, 'rootfs/prog'), '#!/bin/sh\necho ran\n');
   chmodSync(join(bundle, 'rootfs/prog'), 0o644);
   const r = cli(root, ['create', '-b', bundle, id]);
@@ -77,14 +64,14 @@ test('a program that is not executable, or a directory, fails create; PATH order
   assert.match(r.stderr, /exec: "\/prog".*permission denied/i);
 
   const id2 = `noexec-dir-${process.pid}`;
-  const b2 = setup(t, id2, ['/tmp']);
+  const b2 = tempBundle(t, 'berth-hard-', id2, ['/tmp']);
   const r2 = cli(b2.root, ['create', '-b', b2.bundle, id2]);
   assert.notEqual(r2.code, 0);
   assert.match(r2.stderr, /exec: "\/tmp".*EISDIR/);
 
   // A non-executable match earlier in PATH does not hide an executable one later (execvp's rule).
   const id3 = `path-order-${process.pid}`;
-  const b3 = setup(t, id3, ['prog'], (s) => { s.process!.env = ['PATH=/first:/second']; });
+  const b3 = tempBundle(t, 'berth-hard-', id3, ['prog'], (s) => { s.process!.env = ['PATH=/first:/second']; });
   for (const [d, mode, text] of [['first', 0o644, 'first'], ['second', 0o755, 'second']] as const) {
     const p = join(b3.bundle, 'rootfs', d);
     mkdirSync(p, { recursive: true });

@@ -7,23 +7,10 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isRoot, makeTemp, removeTemp } from '../../helpers/rootfs.ts';
-import { build, cli, cliAsync, forceDelete, leftovers, makeBundle } from '../runtime/support.ts';
+import { build, cli, cliAsync, leftovers, tempBundle } from '../runtime/support.ts';
 
 const skip = !isRoot && 'needs root';
 before(() => { if (!skip) build(); });
-
-function setup(t: { after(fn: () => void): void }, id: string, args: string[], edit?: Parameters<typeof makeBundle>[3]) {
-  const dir = makeTemp('berth-mnt-');
-  const root = join(dir, 'state');
-  const made = makeBundle(join(dir, 'bundle'), id, args, edit);
-  t.after(() => {
-    forceDelete(root, id);
-    const left = leftovers(root, id, made.bundle);
-    removeTemp(dir);
-    assert.deepEqual(left, []);
-  });
-  return { dir, root, rootfs: join(made.bundle, 'rootfs'), ...made };
-}
 
 test('mount targets behind symlinks to / and ../../ land inside the rootfs', { skip }, (t) => {
   const id = `mnt-symlink-${process.pid}`;
@@ -31,7 +18,7 @@ test('mount targets behind symlinks to / and ../../ land inside the rootfs', { s
   const dir = makeTemp('berth-mnt-src-');
   t.after(() => removeTemp(dir));
   writeFileSync(join(dir, 'marker'), 'from the host\n');
-  const { root, bundle, rootfs } = setup(t, id, ['sh', '-c', `cat /${escape}-a/marker /tmp/${escape}-b/marker`], (s) => {
+  const { root, bundle, rootfs } = tempBundle(t, 'berth-mnt-', id, ['sh', '-c', `cat /${escape}-a/marker /tmp/${escape}-b/marker`], (s) => {
     s.root!.readonly = false;
     s.mounts!.push({ destination: `/abs/${escape}-a`, type: 'bind', source: dir, options: ['rbind', 'ro'] });
     s.mounts!.push({ destination: `/up/${escape}-b`, type: 'bind', source: dir, options: ['rbind', 'ro'] });
@@ -56,7 +43,7 @@ test('proc and sysfs refuse a symlink (even one inside the root) and a non-direc
     ['proc-file', 'proc', (p: string) => { rmSync(p, { recursive: true }); writeFileSync(p, ''); }, /proc must be mounted on a real directory, and \/proc is not a directory/],
   ] as const) {
     const id = `mnt-${name}-${process.pid}`;
-    const { root, bundle, rootfs } = setup(t, id, ['true']);
+    const { root, bundle, rootfs } = tempBundle(t, 'berth-mnt-', id, ['true']);
     make(join(rootfs, target));
     const r = cli(root, ['create', '-b', bundle, id]);
     assert.notEqual(r.code, 0, `${name}: create must fail`);
@@ -71,7 +58,7 @@ test('a host process swapping a directory and a symlink during create never gets
   const src = makeTemp('berth-race-src-');
   t.after(() => { removeTemp(src); rmSync(`/tmp/${escape}`, { recursive: true, force: true }); });
   writeFileSync(join(src, 'marker'), 'bound\n');
-  const { root, bundle, rootfs } = setup(t, id, ['cat', '/proc/self/mountinfo'], (s) => {
+  const { root, bundle, rootfs } = tempBundle(t, 'berth-mnt-', id, ['cat', '/proc/self/mountinfo'], (s) => {
     s.root!.readonly = false;
     s.mounts!.push({ destination: '/a/x', type: 'bind', source: src, options: ['rbind'] });
   });
@@ -84,7 +71,8 @@ import ctypes, os, sys
 libc = ctypes.CDLL(None, use_errno=True)
 os.chdir(sys.argv[1])
 while True:
-    libc.renameat2(-100, b'a', -100, b'b', 2)
+    if libc.renameat2(-100, b'a', -100, b'b', 2) != 0:
+        sys.exit(ctypes.get_errno())
 `, rootfs], { stdio: 'ignore' });
   t.after(() => flipper.kill('SIGKILL'));
   let ok = 0, viaLink = 0;
@@ -104,6 +92,8 @@ while True:
     // Through the symlink, the target was made in the container's own /tmp.
     if (existsSync(join(rootfs, 'tmp', escape))) viaLink++;
   }
+  // Still swapping (it exits on a failed swap): else the runs above raced with nothing.
+  assert.equal(flipper.exitCode, null, `the renameat2 flipper exited (errno ${flipper.exitCode})`);
   flipper.kill('SIGKILL');
   t.diagnostic(`${ok} of 8 runs mounted (the others failed cleanly), ${viaLink} through the symlink`);
 });

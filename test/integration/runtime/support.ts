@@ -1,11 +1,12 @@
 // Shared fixtures for the runtime integration tests: the built CLI, bundles from busybox + the
 // default spec, and checks that a container left nothing behind.
+import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { defaultSpec, renderSpec, type Spec } from '../../../src/oci/index.ts';
-import { makeBusyboxRootfs } from '../../helpers/rootfs.ts';
+import { makeBusyboxRootfs, makeTemp, removeTemp } from '../../helpers/rootfs.ts';
 
 export const TOP = resolve(import.meta.dirname, '../../..');
 export const CLI = join(TOP, 'dist/berth-runtime.mjs');
@@ -121,4 +122,32 @@ export function stateOf(root: string, id: string): Record<string, unknown> {
   const r = cli(root, ['state', id]);
   if (r.code !== 0) throw new Error(`state ${id}: ${r.stderr}`);
   return JSON.parse(r.stdout) as Record<string, unknown>;
+}
+
+export interface TempBundle { dir: string; root: string; bundle: string; rootfs: string; spec: Spec }
+
+/** makeBundle() in a fresh temp dir `prefix…` (bundle at <dir>/bundle, state root at <dir>/state).
+ * After the test the container is force-deleted, the dir removed, and the test fails if the
+ * container left anything behind. */
+export function tempBundle(t: { after(fn: () => void): void }, prefix: string, id: string, args: string[], edit?: (s: Spec) => void): TempBundle {
+  const dir = makeTemp(prefix);
+  const root = join(dir, 'state');
+  const { bundle, spec } = makeBundle(join(dir, 'bundle'), id, args, edit);
+  t.after(() => {
+    forceDelete(root, id);
+    const left = leftovers(root, id, bundle);
+    removeTemp(dir);
+    assert.deepEqual(left, []);
+  });
+  return { dir, root, bundle, rootfs: join(bundle, 'rootfs'), spec };
+}
+
+/** tempBundle() with the container created and started; `pid` is its init's. */
+export function startedBundle(t: { after(fn: () => void): void }, prefix: string, id: string, args: string[], edit?: (s: Spec) => void): TempBundle & { id: string; pid: number } {
+  const b = tempBundle(t, prefix, id, args, edit);
+  const c = cli(b.root, ['create', '--bundle', b.bundle, id]);
+  assert.equal(c.code, 0, c.stderr);
+  const s = cli(b.root, ['start', id]);
+  assert.equal(s.code, 0, s.stderr);
+  return { ...b, id, pid: stateOf(b.root, id).pid as number };
 }

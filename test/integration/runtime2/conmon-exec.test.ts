@@ -6,8 +6,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isRoot, makeTemp, removeTemp } from '../../helpers/rootfs.ts';
-import { build, CLI, cli, forceDelete, leftovers, makeBundle } from '../runtime/support.ts';
+import { isRoot } from '../../helpers/rootfs.ts';
+import { build, CLI, startedBundle } from '../runtime/support.ts';
 
 const hasConmon = spawnSync('conmon', ['--version']).status === 0;
 const skip = (!isRoot && 'needs root') || (!hasConmon && 'needs conmon');
@@ -23,17 +23,7 @@ async function waitFile(path: string): Promise<string> {
 for (const terminal of [false, true]) {
   test(`conmon exec session (${terminal ? 'terminal' : 'pipes'}): output logged, exit code recorded`, { skip }, async (t) => {
     const id = `cm2-${terminal ? 't' : 'p'}-${process.pid}`;
-    const dir = makeTemp('berth-rt2-');
-    const root = join(dir, 'state');
-    const { bundle } = makeBundle(join(dir, 'bundle'), id, ['sleep', '1000']);
-    t.after(() => {
-      forceDelete(root, id);
-      const left = leftovers(root, id, bundle);
-      removeTemp(dir);
-      assert.deepEqual(left, []);
-    });
-    assert.equal(cli(root, ['create', '--bundle', bundle, id]).code, 0);
-    assert.equal(cli(root, ['start', id]).code, 0);
+    const { dir, root } = startedBundle(t, 'berth-rt2-', id, ['sleep', '1000']);
     const s = join(dir, 'session');
     for (const d of ['exit', 'sock']) mkdirSync(join(s, d), { recursive: true });
     writeFileSync(join(s, 'process.json'), JSON.stringify({

@@ -4,27 +4,15 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isRoot, makeTemp, removeTemp } from '../../helpers/rootfs.ts';
-import { build, CLI, cgroupDirs, cli, forceDelete, leftovers, makeBundle, stateOf } from '../runtime/support.ts';
+import { isRoot } from '../../helpers/rootfs.ts';
+import { build, CLI, cgroupDirs, cli, leftovers, startedBundle, stateOf } from '../runtime/support.ts';
 import type { Spec } from '../../../src/oci/index.ts';
 
 const skip = !isRoot && 'needs root';
 before(() => { if (!skip) build(); });
 
 function running(t: { after(fn: () => void): void }, tag: string, args: string[], edit?: (s: Spec) => void) {
-  const id = `o2-${tag}-${process.pid}`;
-  const dir = makeTemp('berth-rt2-');
-  const root = join(dir, 'state');
-  const { bundle } = makeBundle(join(dir, 'bundle'), id, args, (s) => { s.root!.readonly = false; edit?.(s); });
-  t.after(() => {
-    forceDelete(root, id);
-    const left = leftovers(root, id, bundle);
-    removeTemp(dir);
-    assert.deepEqual(left, []);
-  });
-  assert.equal(cli(root, ['create', '--bundle', bundle, id]).code, 0);
-  assert.equal(cli(root, ['start', id]).code, 0);
-  return { id, root, bundle, pid: stateOf(root, id).pid as number };
+  return startedBundle(t, 'berth-rt2-', `o2-${tag}-${process.pid}`, args, (s) => { s.root!.readonly = false; edit?.(s); });
 }
 
 const dirOf = (id: string, controller: string) => cgroupDirs(id).find((d) => d.split('/')[4].split(',').includes(controller))!;

@@ -4,8 +4,8 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isRoot, makeTemp, removeTemp } from '../../helpers/rootfs.ts';
-import { build, cli, forceDelete, leftovers, makeBundle } from '../runtime/support.ts';
+import { isRoot } from '../../helpers/rootfs.ts';
+import { build, cli, startedBundle, tempBundle } from '../runtime/support.ts';
 import type { Spec } from '../../../src/oci/index.ts';
 
 const skip = !isRoot && 'needs root';
@@ -19,16 +19,7 @@ const rtBudget = (s: Spec) => { s.linux!.resources = { ...(s.linux!.resources ??
 
 function bundleFor(t: { after(fn: () => void): void }, tag: string, args: string[], edit: (s: Spec) => void) {
   const id = `p2-${tag}-${process.pid}`;
-  const dir = makeTemp('berth-rt2-');
-  const root = join(dir, 'state');
-  const { bundle } = makeBundle(join(dir, 'bundle'), id, args, edit);
-  t.after(() => {
-    forceDelete(root, id);
-    const left = leftovers(root, id, bundle);
-    removeTemp(dir);
-    assert.deepEqual(left, []);
-  });
-  return { id, dir, root, bundle };
+  return { id, ...tempBundle(t, 'berth-rt2-', id, args, edit) };
 }
 
 test('process.scheduler SCHED_RR 10 is the container process\'s policy; a bad one is refused before anything runs', { skip }, (t) => {
@@ -64,9 +55,7 @@ test('linux.personality LINUX32 makes uname report a 32-bit machine; ioPriority 
 });
 
 test('exec applies a process.json scheduler', { skip }, (t) => {
-  const b = bundleFor(t, 'exsched', ['sleep', '1000'], rtBudget);
-  assert.equal(cli(b.root, ['create', '--bundle', b.bundle, b.id]).code, 0);
-  assert.equal(cli(b.root, ['start', b.id]).code, 0);
+  const b = startedBundle(t, 'berth-rt2-', `p2-exsched-${process.pid}`, ['sleep', '1000'], rtBudget);
   const pj = join(b.dir, 'process.json');
   writeFileSync(pj, JSON.stringify({ args: ['sh', '-c', SCHED], cwd: '/', user: { uid: 0, gid: 0 }, scheduler: { policy: 'SCHED_FIFO', priority: 5 } }));
   const r = cli(b.root, ['exec', '--process', pj, b.id]);

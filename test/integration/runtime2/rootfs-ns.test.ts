@@ -6,8 +6,8 @@ import { spawn } from 'node:child_process';
 import { readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isRoot, makeTemp, removeTemp } from '../../helpers/rootfs.ts';
-import { build, cli, forceDelete, leftovers, makeBundle, mountsUnder, stateOf } from '../runtime/support.ts';
+import { isRoot } from '../../helpers/rootfs.ts';
+import { build, cli, mountsUnder, stateOf, tempBundle } from '../runtime/support.ts';
 import type { Spec } from '../../../src/oci/index.ts';
 
 const skip = !isRoot && 'needs root';
@@ -15,16 +15,7 @@ before(() => { if (!skip) build(); });
 
 function bundleFor(t: { after(fn: () => void): void }, tag: string, args: string[], edit: (s: Spec) => void) {
   const id = `n2-${tag}-${process.pid}`;
-  const dir = makeTemp('berth-rt2-');
-  const root = join(dir, 'state');
-  const { bundle } = makeBundle(join(dir, 'bundle'), id, args, (s) => { s.root!.readonly = false; edit(s); });
-  t.after(() => {
-    forceDelete(root, id);
-    const left = leftovers(root, id, bundle);
-    removeTemp(dir);
-    assert.deepEqual(left, []);
-  });
-  return { id, root, bundle };
+  return { id, ...tempBundle(t, 'berth-rt2-', id, args, (s) => { s.root!.readonly = false; edit(s); }) };
 }
 
 for (const [mode, expect] of [['shared', /\bshared:\d+/], ['rshared', /\bshared:\d+/], ['unbindable', /\bunbindable\b/], ['private', /^[^-]*\d+ \d+ \S+ \S+ \/ \S+ -/]] as const) {
