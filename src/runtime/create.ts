@@ -141,7 +141,9 @@ export interface Created {
 
 export async function createContainer(opts: CreateOptions): Promise<Created> {
   // The cgroup join's RCU grace period, paid while the plan is computed (keepAttachWarm).
-  const stopWarm = keepAttachWarm(opts.cgroupHost ?? probeHost().cgroup);
+  // Always the probed layout: only it knows which cgroup we are in (a cgroupHost override
+  // describes where the container goes), and a write of our pid elsewhere would move us.
+  const stopWarm = keepAttachWarm(probeHost().cgroup);
   let created: Created;
   let prepared: Prepared;
   try {
