@@ -2,7 +2,8 @@
 // metadata: concurrent CLI processes create, rename and remove containers safely, and the
 // UNIQUE name column makes "name taken" atomic. Per-container operations also hold a lock
 // file (locks/<id>.lock) so that two processes never start/stop/remove one container at once.
-import { DatabaseSync } from 'node:sqlite';
+import type { DatabaseSync } from 'node:sqlite';
+import { openSharedDatabase } from '../util/sqlite.ts';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { acquireLock, type Lock } from '../util/lock.ts';
@@ -33,8 +34,7 @@ export class EngineStore {
   constructor(paths: EnginePaths) {
     this.paths = paths;
     mkdirSync(dirname(paths.db), { recursive: true });
-    this.db = new DatabaseSync(paths.db, { timeout: 15000 });
-    this.db.exec('PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=15000;');
+    this.db = openSharedDatabase(paths.db, 15000);
     this.db.exec(`CREATE TABLE IF NOT EXISTS containers (
       id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, created TEXT NOT NULL, config TEXT NOT NULL, state TEXT NOT NULL);
     CREATE TABLE IF NOT EXISTS volumes (

@@ -5,7 +5,8 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
+import type { DatabaseSync } from 'node:sqlite';
+import { openSharedDatabase } from '../../util/sqlite.ts';
 import { runMountOps, runMountOpsAsync, type MountOp } from '../../util/native-mount.ts';
 import { SnapshotError, SnapshotExistsError, SnapshotNotFoundError, type Mount, type SnapshotDriver, type SnapshotInfo, type SnapshotKind } from './types.ts';
 
@@ -41,8 +42,7 @@ export class Snapshotter {
     this.driver = opts.driver ?? defaultDriver();
     this.root = join(root, 'snapshots', this.driver);
     mkdirSync(this.root, { recursive: true, mode: 0o700 });
-    this.db = new DatabaseSync(join(this.root, 'metadata.db'), { timeout: 10000 });
-    this.db.exec('PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;');
+    this.db = openSharedDatabase(join(this.root, 'metadata.db'), 10000);
     this.db.exec(`CREATE TABLE IF NOT EXISTS snapshots (
       key TEXT PRIMARY KEY, id INTEGER NOT NULL UNIQUE, kind TEXT NOT NULL, parent TEXT, created TEXT NOT NULL, labels TEXT NOT NULL DEFAULT '{}'
     );

@@ -1,6 +1,7 @@
 // Image metadata: names → what they point to. Kept in SQLite (node:sqlite) in WAL mode with a
 // busy timeout, so that concurrent CLI processes and the engine can all read and write it.
-import { DatabaseSync } from 'node:sqlite';
+import type { DatabaseSync } from 'node:sqlite';
+import { openSharedDatabase } from '../../util/sqlite.ts';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Platform } from '../types.ts';
@@ -42,8 +43,7 @@ export class ImageMetadata {
 
   constructor(path: string) {
     mkdirSync(dirname(path), { recursive: true });
-    this.db = new DatabaseSync(path, { timeout: 10000 });
-    this.db.exec('PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;');
+    this.db = openSharedDatabase(path, 10000);
     this.db.exec(`CREATE TABLE IF NOT EXISTS images (
       name TEXT PRIMARY KEY,
       target_media_type TEXT NOT NULL,
