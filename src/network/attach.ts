@@ -3,16 +3,18 @@ import { existsSync } from 'node:fs';
 import { addNetworkList, checkNetworkList, delNetworkList, execPlugin } from './cni.ts';
 import type { CniExecOptions, CniResult, CniRuntimeConf } from './cni.ts';
 import { CNI_VERSION } from './conflist.ts';
+import type { Conflist } from './conflist.ts';
 import {
   AlreadyAttachedError, CniPluginError, DetachError, InvalidNetworkConfigError, NetworkNotFoundError, NotAttachedError,
 } from './errors.ts';
+import { ensureNetworkRules } from './firewall.ts';
 import { sweepMasquerade } from './host.ts';
-import { ensureDefaultUnlocked } from './networks.ts';
+import { currentConflist, ensureDefaultUnlocked } from './networks.ts';
 import { resolvePortMappings } from './publish.ts';
 import type { PortMapping, PublishRequest } from './publish.ts';
 import { DEFAULT_NETWORK } from './subnet.ts';
 import {
-  allAttachments, deleteAttachment, locked, readAttachment, readConflist, readNetwork, stateRoot, writeAttachment,
+  allAttachments, deleteAttachment, locked, readAttachment, readNetwork, stateRoot, writeAttachment,
 } from './store.ts';
 import type { AttachmentRecord, StoreOptions } from './store.ts';
 
@@ -93,8 +95,8 @@ export async function attach(req: AttachRequest, opts: StoreOptions = {}): Promi
   if (!existsSync(req.netnsPath)) throw new InvalidNetworkConfigError('netnsPath', req.netnsPath, 'does not exist');
   return locked(root, async () => {
     const info = req.network === DEFAULT_NETWORK ? await ensureDefaultUnlocked(root) : readNetwork(root, req.network);
-    const config = info && readConflist(root, req.network);
-    if (!info || !config) throw new NetworkNotFoundError(req.network);
+    if (!info) throw new NetworkNotFoundError(req.network);
+    const config = currentConflist(root, info);
     if (readAttachment(root, req.network, req.containerId, ifName)) throw new AlreadyAttachedError(req.network, req.containerId, ifName);
     if (info.internal && req.portMappings?.length) {
       throw new InvalidNetworkConfigError('portMappings', req.portMappings, `network ${JSON.stringify(info.name)} is internal: nothing can be published`);
@@ -106,13 +108,20 @@ export async function attach(req: AttachRequest, opts: StoreOptions = {}): Promi
     // for the container's chains: it is left out of this attachment's chain (the record keeps
     // the chain ADD ran, which DEL and CHECK then use). Two Go plugin starts less per container.
     const chain = portMappings.length ? config : { ...config, plugins: config.plugins.filter((p) => p.type !== 'portmap') };
+    // The network's host rules (masquerade, FORWARD, isolation): checked (one iptables-save)
+    // while the plugins run, made only if missing. berth0's may be gone with a bridge another
+    // state root removed, or a network may predate them.
+    const rules = ensureNetworkRules(info).then(() => undefined, (e: unknown) => e as Error);
     let result: CniResult;
     try {
       result = await addNetworkList(chain, rt, execOpts(opts));
+      const rulesError = await rules;
+      if (rulesError) throw rulesError;
     } catch (e) {
+      await rules;
       // Undo what the plugins before the failing one did (DEL tolerates missing pieces).
       await delNetworkList(chain, rt, undefined, execOpts(opts));
-      await sweepMasquerade(chain.name, req.containerId);
+      if (masquerades(chain)) await sweepMasquerade(chain.name, req.containerId);
       throw e;
     }
     const s = summarize(result, ifName);
@@ -124,6 +133,11 @@ export async function attach(req: AttachRequest, opts: StoreOptions = {}): Promi
     writeAttachment(root, record);
     return { ips: s.ips, mac: s.mac, gateway: s.gateway, interface: ifName, portMappings };
   });
+}
+
+/** Whether the chain's bridge plugin makes a masquerade chain per container (berth before per-network rules). */
+function masquerades(config: Conflist): boolean {
+  return config.plugins.some((p) => p.type === 'bridge' && p.ipMasq === true);
 }
 
 /** Runs DEL for an attachment (plugins in reverse, with the cached ADD result) and forgets it.
@@ -139,9 +153,10 @@ export async function detach(req: DetachRequest, opts: StoreOptions = {}): Promi
     const netnsGone = !existsSync(rec.netnsPath);
     if (netnsGone) rt.netns = '';
     const errors = await delNetworkList(rec.config, rt, rec.result, execOpts(opts));
-    // With the netns there the bridge plugin removed the masquerade rules itself (it finds the
-    // addresses inside); without it, or after a failed DEL, they may be left: swept here.
-    if (netnsGone || errors.length) {
+    // Attachments made with ipMasq (older berths): with the netns there the bridge plugin removed
+    // the masquerade rules itself (it finds the addresses inside); without it, or after a
+    // failed DEL, they may be left: swept here.
+    if (masquerades(rec.config) && (netnsGone || errors.length)) {
       try {
         await sweepMasquerade(rec.config.name, rec.containerId);
       } catch (e) {

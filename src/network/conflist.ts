@@ -1,7 +1,8 @@
 // The CNI network configuration list (conflist) for a berth network, as plain data.
 // Plugin order matters: bridge (+ host-local IPAM) creates the interface and address, portmap
-// adds host port DNAT from the runtimeConfig, firewall opens FORWARD for the container's address
-// and isolates bridges from each other (ingressPolicy same-bridge, like docker's network isolation).
+// adds host port DNAT from the runtimeConfig. Masquerade, FORWARD and isolation between networks
+// are per network, not per container (rules.ts), as docker does it: no ipMasq (a nat chain per
+// container) and no firewall plugin (iptables work per container at ADD and at DEL).
 
 export const CNI_VERSION = '1.0.0';
 
@@ -34,7 +35,7 @@ export function buildConflist(n: NetworkSpec): Conflist {
     bridge: n.bridge,
     // An internal network has no way out: no gateway address on the bridge, no NAT, no default route.
     isGateway: !n.internal,
-    ipMasq: !n.internal,
+    ipMasq: false,
     // Lets a container reach its own published port through the host's address.
     hairpinMode: true,
     ipam: {
@@ -47,6 +48,5 @@ export function buildConflist(n: NetworkSpec): Conflist {
   if (n.mtu !== undefined) bridge.mtu = n.mtu;
   const plugins: PluginConf[] = [bridge];
   if (!n.internal) plugins.push({ type: 'portmap', capabilities: { portMappings: true }, snat: true });
-  plugins.push({ type: 'firewall', backend: 'iptables', ingressPolicy: 'same-bridge' });
   return { cniVersion: CNI_VERSION, name: n.name, plugins };
 }

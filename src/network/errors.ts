@@ -171,3 +171,16 @@ export class LockTimeoutError extends NetworkError {
     this.path = path;
   }
 }
+
+/** iptables (or iptables-save/-restore) is missing or refused berth's host rules. */
+export class HostFirewallError extends NetworkError {
+  override name = 'HostFirewallError';
+  /** The command line that failed, e.g. ["iptables-restore", "-w", "--noflush"]. */
+  command: string[];
+  stderr: string;
+  constructor(command: string[], reason: string, stderr = '') {
+    super(`host firewall: ${command.join(' ')} failed: ${reason}` + (stderr.trim() ? ` (${stderr.trim()})` : ''));
+    this.command = command;
+    this.stderr = stderr;
+  }
+}

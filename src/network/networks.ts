@@ -1,12 +1,15 @@
 // Creating, listing, inspecting and removing networks in the state root.
 import { randomBytes } from 'node:crypto';
 import { buildConflist } from './conflist.ts';
+import type { Conflist } from './conflist.ts';
+import { ensureNetworkRules, removeNetworkRules } from './firewall.ts';
 import { InvalidNetworkConfigError, NetworkExistsError, NetworkInUseError, NetworkNotFoundError } from './errors.ts';
 import { deleteLink, hostRoutes, sweepBridgeRules } from './host.ts';
 import { DEFAULT_NETWORK, DEFAULT_SUBNET, checkSubnet, gatewayFor, pickUserSubnet } from './subnet.ts';
 import type { TakenSubnet } from './subnet.ts';
 import {
-  deleteNetworkFiles, listNetworkInfos, locked, paths, readAttachments, readNetwork, stateRoot, writeNetwork,
+  deleteNetworkFiles, listNetworkInfos, locked, paths, readAttachments, readConflist, readNetwork, stateRoot, writeJsonAtomic,
+  writeNetwork,
 } from './store.ts';
 import type { AttachmentRecord, NetworkInfo, StoreOptions } from './store.ts';
 
@@ -74,12 +77,31 @@ async function createUnlocked(root: string, req: CreateNetworkRequest): Promise<
   if (readNetwork(root, req.name)) throw new NetworkExistsError(req.name);
   const bridgeHint = req.name === DEFAULT_NETWORK ? 'berth0' : '';
   const info = planNetwork(req, await takenSubnets(root, bridgeHint));
-  const conflist = buildConflist({
+  // The rules before the files: a network that is listed has its rules (they name the bridge
+  // by interface name, so they may come before the bridge plugin makes it).
+  await ensureNetworkRules(info);
+  writeNetwork(root, info, conflistFor(root, info));
+  return info;
+}
+
+function conflistFor(root: string, info: NetworkInfo): Conflist {
+  return buildConflist({
     name: info.name, bridge: info.bridge, subnet: info.subnet, gateway: info.gateway,
     internal: info.internal, ipamDataDir: paths.ipamDir(root), mtu: info.mtu,
   });
-  writeNetwork(root, info, conflist);
-  return info;
+}
+
+/**
+ * The conflist an ADD on the network runs with: always the current shape, built from the
+ * network's record. A stored conflist of an older berth (ipMasq, the firewall plugin) is
+ * rewritten once, so that such a network stops paying per-container iptables work; attachments
+ * made with it keep their own copy for DEL. The caller holds the state root's lock.
+ */
+export function currentConflist(root: string, info: NetworkInfo): Conflist {
+  const want = conflistFor(root, info);
+  const stored = readConflist(root, info.name);
+  if (JSON.stringify(stored) !== JSON.stringify(want)) writeJsonAtomic(paths.conflist(root, info.name), want);
+  return want;
 }
 
 export async function createNetwork(req: CreateNetworkRequest, opts: StoreOptions = {}): Promise<NetworkInfo> {
@@ -123,6 +145,8 @@ export async function removeNetwork(name: string, opts: StoreOptions = {}): Prom
     if (attached.length > 0) throw new NetworkInUseError(name, attached.map((a) => a.name || a.containerId));
     // The bridge plugin creates the bridge but never deletes it.
     await deleteLink(info.bridge);
+    await removeNetworkRules(info.bridge);
+    // Leftovers of older berths naming the bridge (the firewall plugin's isolation rules).
     await sweepBridgeRules(info.bridge);
     deleteNetworkFiles(root, name);
   });
