@@ -12,8 +12,9 @@ import {
 } from '../../../src/network/index.ts';
 import type { AttachmentRecord } from '../../../src/network/index.ts';
 import { masqueradeChain } from '../../../src/network/host.ts';
+import { ensureNetworkRules, removeNetworkRules } from '../../../src/network/firewall.ts';
 import { isRoot, makeTemp, removeTemp } from '../../helpers/rootfs.ts';
-import { Cleanup, hostIPv4, httpGet, inNetns, iptablesSave, links, ping, startHttpd } from './helpers.ts';
+import { Cleanup, hostIPv4, httpGet, inNetns, iptablesSave, links, masqueradeRules, ping, startHttpd } from './helpers.ts';
 
 const tag = `berth-test-${process.pid}`;
 
@@ -67,8 +68,9 @@ test('two netns on a user network, a published port, and a clean teardown', { sk
 
   // portmap runs only for the attachment with mappings: the record keeps the chain ADD ran.
   const chainOf = (cid: string) => attachmentsOf(cid, opts)[0].config.plugins.map((p) => p.type);
-  assert.deepEqual(chainOf(`${tag}-ca`), ['bridge', 'portmap', 'firewall']);
-  assert.deepEqual(chainOf(`${tag}-cb`), ['bridge', 'firewall']);
+  assert.deepEqual(chainOf(`${tag}-ca`), ['bridge', 'portmap']);
+  assert.deepEqual(chainOf(`${tag}-cb`), ['bridge']);
+  assert.equal(attachmentsOf(`${tag}-ca`, opts)[0].config.plugins[0].ipMasq, false);
 
   // The interfaces really are there, lo is up (createNetns), and the two reach each other.
   assert.match(inNetns(nsA, ['ip', '-br', 'addr', 'show', 'eth0']), new RegExp(a.ips[0].replace(/\./g, '\\.')));
@@ -76,6 +78,9 @@ test('two netns on a user network, a published port, and a clean teardown', { sk
   assert.ok(ping(nsA, bare(b.ips[0])), 'a pings b');
   assert.ok(ping(nsB, bare(a.ips[0])), 'b pings a');
   assert.ok(ping(nsA, '127.0.0.1'), 'a pings its own loopback');
+  assert.ok(ping(nsA, net.gateway), 'a pings the host on the bridge');
+  const outside = hostIPv4();
+  if (outside) assert.ok(ping(nsA, outside), 'a pings the host\'s own address');
   await check({ network: name, containerId: `${tag}-ca` }, opts);
   await check({ network: name, containerId: `${tag}-cb` }, opts);
 
@@ -121,7 +126,12 @@ test('two netns on a user network, a published port, and a clean teardown', { sk
   const recs: AttachmentRecord[] = (await inspectNetwork(name, opts)).containers;
   const hostVeths = recs.flatMap((r) => (r.result.interfaces ?? []).filter((i) => !i.sandbox && i.name !== net.bridge).map((i) => i.name));
   assert.equal(hostVeths.length, 2);
-  assert.match(iptablesSave(), new RegExp(masqueradeChain(name, `${tag}-ca`).chain));
+  // No per-container nat chain: the network's one MASQUERADE rule, once for two containers.
+  const saved = iptablesSave();
+  for (const cid of [`${tag}-ca`, `${tag}-cb`]) assert.ok(!saved.includes(masqueradeChain(name, cid).chain), `no masquerade chain for ${cid}`);
+  assert.deepEqual(masqueradeRules(saved, net.bridge), [
+    `-A BERTH-POSTROUTING -s ${net.subnet} ! -d 224.0.0.0/4 ! -o ${net.bridge} -m comment --comment "berth network ${name}" -j MASQUERADE`,
+  ]);
 
   assert.equal(await detach({ network: name, containerId: `${tag}-ca` }, opts), true);
   assert.equal(await detach({ network: name, containerId: `${tag}-cb` }, opts), true);
@@ -135,7 +145,8 @@ test('two netns on a user network, a published port, and a clean teardown', { sk
   assert.ok(!after.some((l) => l.ifname === net.bridge), 'bridge removed');
   for (const v of hostVeths) assert.ok(!after.some((l) => l.ifname === v), `veth ${v} removed`);
   const rules = iptablesSave();
-  for (const needle of [net.bridge, `${tag}-c`, masqueradeChain(name, `${tag}-ca`).chain, masqueradeChain(name, `${tag}-cb`).chain,
+  assert.deepEqual(masqueradeRules(rules, net.bridge), [], 'the network\'s masquerade rule is gone');
+  for (const needle of [net.bridge, `${net.subnet} `, `${tag}-c`, masqueradeChain(name, `${tag}-ca`).chain, masqueradeChain(name, `${tag}-cb`).chain,
     `${bare(a.ips[0])}/32`, `${bare(b.ips[0])}/32`, `--dport ${hostPort} `, `--dports ${hostPort} `]) {
     assert.ok(!rules.includes(needle), `iptables still mentions ${needle}`);
   }
@@ -224,10 +235,83 @@ test('containers on different networks cannot reach each other', { skip: !isRoot
   const ns2 = await createNetns(`${tag}-x2`);
   clean.netns.push(ns2);
   clean.attachments.push({ network: n1, containerId: `${tag}-x1` }, { network: n2, containerId: `${tag}-x2` });
+  const ns3 = await createNetns(`${tag}-x3`);
+  clean.netns.push(ns3);
+  clean.attachments.push({ network: n1, containerId: `${tag}-x3` });
   const r1 = await attach({ network: n1, containerId: `${tag}-x1`, netnsPath: ns1 }, opts);
   const r2 = await attach({ network: n2, containerId: `${tag}-x2`, netnsPath: ns2 }, opts);
-  // Each reaches its own gateway, so routing works; the firewall plugin's isolation drops the rest.
+  const r3 = await attach({ network: n1, containerId: `${tag}-x3`, netnsPath: ns3 }, opts);
+  // Each reaches its own gateway and its own network, so routing works; the isolation rules
+  // between berth bridges drop the rest.
   assert.ok(ping(ns1, r1.gateway));
+  assert.ok(ping(ns1, bare(r3.ips[0])), 'same bridge passes');
+  const outside = hostIPv4();
+  if (outside) assert.ok(ping(ns2, outside), 'the host\'s own address is reachable');
   assert.ok(!ping(ns1, bare(r2.ips[0])), 'network 1 must not reach network 2');
   assert.ok(!ping(ns2, bare(r1.ips[0])), 'network 2 must not reach network 1');
+  // The isolation is per network, once each, in berth's own chains.
+  const saved = iptablesSave();
+  for (const n of [n1, n2]) {
+    const br = (await inspectNetwork(n, opts)).bridge;
+    assert.equal(saved.split('\n').filter((l) => l.startsWith(`-A BERTH-ISOLATION-STAGE-1 -i ${br} ! -o ${br} `)).length, 1);
+    assert.equal(saved.split('\n').filter((l) => l.startsWith(`-A BERTH-ISOLATION-STAGE-2 -o ${br} `) && l.endsWith('-j DROP')).length, 1);
+  }
+});
+
+test('a network stored by an older berth (ipMasq, firewall plugin) gets the new conflist', { skip: !isRoot && 'needs root' }, async (t) => {
+  const root = makeTemp('berth-test-net-');
+  const opts = { stateRoot: root };
+  const clean = new Cleanup(root);
+  t.after(async () => { await clean.run(); removeTemp(root); });
+  const name = `${tag}-old`;
+  clean.networks.push(name);
+  const net = await createNetwork({ name }, opts);
+  // What berth wrote before per-network rules, and a network made before them: no rules yet.
+  const file = join(root, 'networks', `${name}.conflist`);
+  const old = JSON.parse(readFileSync(file, 'utf8'));
+  old.plugins[0].ipMasq = true;
+  old.plugins.push({ type: 'firewall', backend: 'iptables', ingressPolicy: 'same-bridge' });
+  writeFileSync(file, JSON.stringify(old));
+  await removeNetworkRules(net.bridge);
+  assert.deepEqual(masqueradeRules(iptablesSave(), net.bridge), []);
+
+  const ns = await createNetns(`${tag}-o1`);
+  clean.netns.push(ns);
+  clean.attachments.push({ network: name, containerId: `${tag}-o1` });
+  await attach({ network: name, containerId: `${tag}-o1`, netnsPath: ns }, opts);
+  const stored = JSON.parse(readFileSync(file, 'utf8'));
+  assert.deepEqual(stored.plugins.map((p: { type: string }) => p.type), ['bridge', 'portmap']);
+  assert.equal(stored.plugins[0].ipMasq, false);
+  const rec = attachmentsOf(`${tag}-o1`, opts)[0];
+  assert.deepEqual(rec.config.plugins.map((p) => p.type), ['bridge']);
+  const saved = iptablesSave();
+  assert.ok(!saved.includes(masqueradeChain(name, `${tag}-o1`).chain), 'no per-container masquerade chain');
+  assert.equal(masqueradeRules(saved, net.bridge).length, 1, 'the network\'s rules came back with the attach');
+});
+
+test('concurrent attaches to a network without rules make each rule once', { skip: !isRoot && 'needs root' }, async (t) => {
+  const root = makeTemp('berth-test-net-');
+  const opts = { stateRoot: root };
+  const clean = new Cleanup(root);
+  t.after(async () => { await clean.run(); removeTemp(root); });
+  const name = `${tag}-cc`;
+  clean.networks.push(name);
+  const net = await createNetwork({ name }, opts);
+  await removeNetworkRules(net.bridge);
+  const ids = [1, 2, 3, 4].map((i) => `${tag}-k${i}`);
+  const nss: string[] = [];
+  for (const id of ids) {
+    nss.push(await createNetns(id));
+    clean.netns.push(nss[nss.length - 1]);
+    clean.attachments.push({ network: name, containerId: id });
+  }
+  // Four attaches and four more ensures from other "processes" of berth at once.
+  await Promise.all([
+    ...ids.map((id, i) => attach({ network: name, containerId: id, netnsPath: nss[i] }, opts)),
+    ...ids.map(() => ensureNetworkRules(net)),
+  ]);
+  const lines = iptablesSave().split('\n').filter((l) => l.startsWith('-A ') && l.includes(`berth network ${name}"`));
+  assert.equal(lines.length, 6, lines.join('\n'));
+  assert.equal(new Set(lines).size, lines.length, 'no rule doubled');
+  assert.equal(await ensureNetworkRules(net), false, 'nothing left to do');
 });

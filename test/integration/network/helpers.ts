@@ -9,6 +9,11 @@ export function iptablesSave(): string {
   return execFileSync('iptables-save', { encoding: 'utf8' });
 }
 
+/** The nat rules of an iptables-save dump that masquerade for `bridge`'s network. */
+export function masqueradeRules(saved: string, bridge: string): string[] {
+  return saved.split('\n').filter((l) => l.includes(`! -o ${bridge} `) && l.endsWith('-j MASQUERADE'));
+}
+
 export function links(): { ifname: string; master?: string }[] {
   return JSON.parse(execFileSync('ip', ['-j', 'link', 'show'], { encoding: 'utf8' })) as { ifname: string; master?: string }[];
 }
