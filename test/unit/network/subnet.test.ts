@@ -37,16 +37,16 @@ test('checkSubnet and gatewayFor', () => {
   assert.throws(() => gatewayFor('10.90.0.0/24', '10.90.0.255'), /broadcast/);
 });
 
-test('conflist: bridge + host-local, portmap with the capability, firewall', () => {
+test('conflist: bridge + host-local, portmap with the capability; no masquerade or firewall per container', () => {
   const c = buildConflist({ name: 'n1', bridge: 'berth-abc', subnet: '10.89.4.0/24', gateway: '10.89.4.1', internal: false, ipamDataDir: '/s/ipam' });
   assert.equal(c.cniVersion, '1.0.0');
-  assert.deepEqual(c.plugins.map((p) => p.type), ['bridge', 'portmap', 'firewall']);
+  assert.deepEqual(c.plugins.map((p) => p.type), ['bridge', 'portmap']);
   const b = c.plugins[0] as Record<string, unknown>;
   assert.equal(b.isGateway, true);
-  assert.equal(b.ipMasq, true);
+  assert.equal(b.ipMasq, false, 'masquerade is per network (rules.ts)');
   assert.deepEqual(b.ipam, { type: 'host-local', dataDir: '/s/ipam', ranges: [[{ subnet: '10.89.4.0/24', gateway: '10.89.4.1' }]], routes: [{ dst: '0.0.0.0/0' }] });
   assert.deepEqual(c.plugins[1].capabilities, { portMappings: true });
   const internal = buildConflist({ name: 'n2', bridge: 'berth-def', subnet: '10.89.5.0/24', gateway: '10.89.5.1', internal: true, ipamDataDir: '/s/ipam' });
-  assert.deepEqual(internal.plugins.map((p) => p.type), ['bridge', 'firewall']);
+  assert.deepEqual(internal.plugins.map((p) => p.type), ['bridge']);
   assert.equal((internal.plugins[0] as Record<string, unknown>).isGateway, false);
 });
