@@ -6,10 +6,14 @@
 //   addresses and on 127.0.0.1: portmap sets route_localnet=1 on the bridge and masquerades
 //   127.0.0.1-sourced flows (snat: true), so nothing else is needed. IPv4 only.
 // - The bridge plugin (isGateway) turns on net.ipv4.ip_forward host-wide and leaves it on.
-// - Shared CNI chains (CNI-FORWARD, CNI-ADMIN, CNI-HOSTPORT-*, CNI-ISOLATION-STAGE-*) stay after
-//   the last network goes, as with every CNI user; nothing naming our bridges, containers or
-//   addresses does.
-// - Networks are isolated from each other (firewall plugin ingressPolicy same-bridge).
+// - Masquerade, FORWARD and isolation are per network, docker-style, in berth's own chains
+//   (BERTH-FORWARD, BERTH-ISOLATION-STAGE-1/2, nat BERTH-POSTROUTING; rules.ts, firewall.ts):
+//   made when a network is created and checked (one iptables-save) at every attach, removed with
+//   the network. No per-container iptables work: the conflist has no ipMasq and no firewall
+//   plugin. Networks are isolated from each other; a FORWARD policy of DROP does not cut them off.
+// - Our chains and their hooks, and CNI's shared chains (CNI-HOSTPORT-*, and CNI-FORWARD,
+//   CNI-ISOLATION-STAGE-* of older berths), stay after the last network goes, as with every CNI
+//   user; nothing naming our bridges, containers or addresses does.
 // - /run/berth/netns is made a shared bind mount of itself (as ip-netns does for /run/netns).
 export { createNetns, removeNetns, isNetns, NETNS_RUN_DIR } from './netns.ts';
 export {
@@ -28,5 +32,8 @@ export { DEFAULT_NETWORK, DEFAULT_SUBNET, USER_POOL } from './subnet.ts';
 export { DEFAULT_CNI_PATH } from './cni.ts';
 export type { CniResult } from './cni.ts';
 export { buildConflist, CNI_VERSION } from './conflist.ts';
+export { ensureNetworkRules, removeNetworkRules, RULES_LOCK } from './firewall.ts';
+export { networkRules, planEnsure, planRemove, parseSave, CHAIN_FORWARD, CHAIN_ISOLATION_1, CHAIN_ISOLATION_2, CHAIN_POSTROUTING } from './rules.ts';
+export type { RulesNetwork, Rule } from './rules.ts';
 export type { Conflist } from './conflist.ts';
 export * from './errors.ts';
