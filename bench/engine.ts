@@ -38,6 +38,7 @@ const rounds = Number(values.rounds);
 const count = Number(values.count);
 const TOP = resolve(import.meta.dirname, '..');
 const BERTH = existsSync(join(TOP, 'dist/berth.mjs')) ? join(TOP, 'dist/berth.mjs') : which('berth');
+const CLIENT = join(TOP, 'build/berth-client');
 const IMAGE_NAME = 'localhost/berth-bench/busybox:latest';
 const CTR_IMAGE = 'docker.io/library/berth-bench-busybox:latest';
 // Root lacks CAP_SYS_RESOURCE here: podman's default nofile (1048576) is over the hard limit.
@@ -139,6 +140,39 @@ function berth(name: string, runtime: string | undefined, cli = BERTH!): Contend
       if (l.length) quiet([...base, 'rm', '-f', ...l]);
       killMentioning(dir);
       unmountUnder(dir);
+    },
+  };
+}
+
+/** berth through berthd: the native client (build/berth-client) hands each command to one of
+ * the daemon's warm workers. The daemon is started in setup (not timed) and stopped at the end;
+ * BERTH_DAEMON_REQUIRED makes a command the daemon could not take fail instead of quietly
+ * running in the plain CLI. */
+function berthd(name: string): Contender {
+  const dir = join(work, name);
+  const socket = join(dir, 'berthd.sock');
+  const env = { ...process.env, BERTH_DAEMON_SOCKET: socket, BERTH_DAEMON_REQUIRED: '1' };
+  const inner = berth(name, undefined, CLIENT);
+  let daemon: ChildProcess | undefined;
+  return {
+    ...inner, env,
+    async setup() {
+      mkdirSync(dir, { recursive: true });
+      daemon = spawn(BERTH!, ['system', 'service', '--socket', socket, '--workers', '2'], { stdio: 'ignore', detached: true });
+      const deadline = Date.now() + 30_000;
+      while (quiet([CLIENT, 'version'], env).code !== 0) {
+        if (Date.now() > deadline) throw new Error('berthd did not start serving within 30 s');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      timed([CLIENT, '--root', join(dir, 'root'), '--run-root', join(dir, 'run'), 'load', '-q', '-i', join(work, 'image.tar')], env);
+    },
+    async teardown() {
+      await inner.teardown();
+      if (daemon?.exitCode === null) {
+        const gone = new Promise((r) => daemon!.once('exit', r));
+        daemon.kill('SIGTERM');
+        await gone;
+      }
     },
   };
 }
@@ -294,6 +328,7 @@ function docker(): Contender {
 const notAvailable: string[] = [];
 const all: Contender[] = [];
 if (BERTH) all.push(berth('berth', undefined), berth('berth-runc', 'runc'));
+if (BERTH && existsSync(CLIENT)) all.push(berthd('berthd'));
 else notAvailable.push('berth (not built: bash scripts/build.sh)');
 if (values['berth-base']) all.push(berth('berth-base', undefined, resolve(values['berth-base'])));
 if (which('podman') && which('conmon')) {

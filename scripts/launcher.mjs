@@ -22,7 +22,8 @@ const cacheDir = path.join(here, '..', 'build', 'v8-cache', name);
 const COMMANDS = new Set(['create', 'start', 'run', 'state', 'kill', 'delete', 'list', 'ls', 'spec', 'exec', 'ps', 'pause', 'resume', 'events', 'update', 'features',
   // berth's (the engine's) own: `container cleanup` is conmon's exit command after every run.
   'cleanup', 'rm', 'stop', 'logs', 'inspect', 'pull', 'load', 'images']);
-const command = process.argv.slice(2).find((a) => COMMANDS.has(a)) ?? 'other';
+// A berthd worker (src/daemon/worker.ts) loads every command before its argv is known.
+const command = process.env.BERTH_DAEMON_WORKER === '1' ? 'worker' : process.argv.slice(2).find((a) => COMMANDS.has(a)) ?? 'other';
 
 const st = fs.statSync(bundle, { bigint: true });
 const cacheFile = path.join(cacheDir, `${command}-${st.size}-${st.mtimeNs}-${st.ino}-${process.version}-${process.arch}`);
@@ -37,6 +38,9 @@ try {
 } catch { /* first run of this command */ }
 
 const source = fs.readFileSync(bundle, 'utf8');
+// A berthd worker boots ahead of its command, so it compiles every function up front (and its
+// cache then holds them all): whatever command comes runs without lazy compilation.
+if (command === 'worker') process.getBuiltinModule('node:v8').setFlagsFromString('--no-lazy');
 const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: bundle, cachedData });
 if (!cachedData || script.cachedDataRejected) {
   // Only a successful run's cache: one made on an error path lacks the functions the command

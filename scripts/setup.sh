@@ -38,8 +38,10 @@ fi
 # 4. Build the TypeScript bundles and the native helper.
 bash scripts/build.sh
 
-# 5. Put the commands on PATH.
+# 5. Put the commands on PATH. `berth` is the small native client (native/client.c): it hands a
+# command to berthd's warm workers when `berth system service` runs, else it execs dist/berth.mjs.
 for cmd in berth-runtime berth; do
   if [ -f "dist/$cmd.mjs" ]; then ln -sf "$BERTH_TOP/dist/$cmd.mjs" "/usr/local/bin/$cmd"; fi
 done
+if [ -x build/berth-client ] && [ -f dist/berth.mjs ]; then ln -sf "$BERTH_TOP/build/berth-client" /usr/local/bin/berth; fi
 log "ready: $(command -v berth-runtime)"

@@ -12,7 +12,9 @@ import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { StartError } from './errors.ts';
 
-export const CONMON = process.env.BERTH_CONMON ?? 'conmon';
+/** conmon's path: $BERTH_CONMON or conmon on PATH (read when used: a berthd worker adopts its
+ * client's environment after loading this module). */
+export const conmonPath = (): string => process.env.BERTH_CONMON ?? 'conmon';
 
 export interface ConmonRequest {
   /** Container id (the runtime's id). */
@@ -79,7 +81,7 @@ export function parseSyncMessage(text: string): { data: number; message?: string
 /** Starts conmon and resolves with the container's (or exec process's) pid once created. */
 export function startConmon(r: ConmonRequest): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(CONMON, conmonArgs(r), {
+    const child = spawn(conmonPath(), conmonArgs(r), {
       cwd: r.bundle,
       stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
       env: { ...process.env, ...r.env, _OCI_SYNCPIPE: '3' },
@@ -93,7 +95,7 @@ export function startConmon(r: ConmonRequest): Promise<number> {
       child.stderr?.destroy();
       if (err) reject(err); else resolve(pid!);
     };
-    child.on('error', (e) => finish(new StartError(`cannot run conmon (${CONMON}): ${e.message}`)));
+    child.on('error', (e) => finish(new StartError(`cannot run conmon (${conmonPath()}): ${e.message}`)));
     child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
     sync.on('data', (d: Buffer) => {
       text += d.toString();

@@ -75,6 +75,7 @@ export const GROUPS: Record<string, Group> = {
       prune: { about: 'Remove unused data', load: () => import('./system-prune.ts') },
       info: { about: 'Display system-wide information', load: () => import('./info.ts') },
       events: { about: 'Get real time events from the engine', load: () => import('./events.ts') },
+      service: { about: 'Run berthd: serve berth commands from warm workers', load: () => import('./system-service.ts') },
     },
   },
   image: {

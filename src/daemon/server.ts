@@ -1,0 +1,271 @@
+// berthd (`berth system service`): keeps a few warm CLI workers and hands each client command
+// to one. A worker serves one command and exits (fresh process state per command, as the
+// plain CLI has); a new one is started in its place at low priority, raised once it is ready.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readdirSync, realpathSync, statSync, unlinkSync } from 'node:fs';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { constants as osConstants, setPriority } from 'node:os';
+import { dirname } from 'node:path';
+import { ProtocolError, parseRequest, takeFrame, type ClientRequest } from './protocol.ts';
+import { WORKER_ENV, type FromWorker, type ToWorker } from './worker.ts';
+
+export const DEFAULT_SOCKET = '/run/berth/berthd.sock';
+
+/** How long a client waits for a booting worker before it is sent to the plain CLI. */
+const WAIT_FOR_WORKER_MS = 3000;
+
+export interface DaemonOptions {
+  socket?: string;
+  /** Warm workers kept ready (default 2). */
+  workers?: number;
+  /** The CLI launcher workers run (dist/berth.mjs): what the clients must name. */
+  script: string;
+  /** Where the daemon logs (default stderr). */
+  log?: (line: string) => void;
+}
+
+interface Worker {
+  child: ChildProcess;
+  ready: boolean;
+  /** The launcher's bundle as this worker loaded it: a rebuilt bundle makes the worker stale. */
+  stamp: string;
+}
+
+export class SocketInUseError extends Error {
+  readonly socket: string;
+  constructor(socket: string) {
+    super(`berthd: ${socket} is in use: another berthd is running`);
+    this.socket = socket;
+    this.name = 'SocketInUseError';
+  }
+}
+
+/** Size, mtime and inode of the files a worker loads: they change with every build. */
+function buildStamp(script: string): string {
+  const parts: string[] = [];
+  for (const f of [script, `${dirname(script)}/lib/berth.cjs`]) {
+    try {
+      const st = statSync(f, { bigint: true });
+      parts.push(`${st.size}:${st.mtimeNs}:${st.ino}`);
+    } catch {
+      parts.push('-');
+    }
+  }
+  return parts.join('/');
+}
+
+function socketAnswers(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(path);
+    s.once('connect', () => { s.destroy(); resolve(true); });
+    s.once('error', () => resolve(false));
+  });
+}
+
+export class Daemon {
+  readonly socket: string;
+  readonly script: string;
+  private readonly target: number;
+  private readonly log: (line: string) => void;
+  private readonly idle: Worker[] = [];
+  private readonly busy = new Set<ChildProcess>();
+  private server?: Server;
+  private stopping = false;
+  private starting = 0;
+  /** Booting workers' processes, to raise their priority when a client waits for one. */
+  private readonly booting = new Set<ChildProcess>();
+  /** Clients waiting for a worker to be ready (all were busy or booting). */
+  private readonly waiting: { s: Socket; req: ClientRequest; timer: NodeJS.Timeout }[] = [];
+
+  constructor(opts: DaemonOptions) {
+    this.socket = opts.socket ?? DEFAULT_SOCKET;
+    this.script = realpathSync(opts.script);
+    this.target = Math.max(1, opts.workers ?? 2);
+    this.log = opts.log ?? ((l) => process.stderr.write(`berthd: ${l}\n`));
+  }
+
+  async listen(): Promise<void> {
+    mkdirSync(dirname(this.socket), { recursive: true, mode: 0o700 });
+    if (existsSync(this.socket)) {
+      if (await socketAnswers(this.socket)) throw new SocketInUseError(this.socket);
+      unlinkSync(this.socket); // left by a daemon that died
+    }
+    const server = createServer((s) => this.accept(s));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.socket, () => resolve());
+    });
+    chmodSync(this.socket, 0o600);
+    this.server = server;
+    this.refill();
+  }
+
+  /** Stops accepting, ends idle workers, waits for running commands, removes the socket. */
+  async close(): Promise<void> {
+    this.stopping = true;
+    const closed = new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    for (const w of this.idle.splice(0)) w.child.kill('SIGKILL');
+    for (const q of this.waiting.splice(0)) { clearTimeout(q.timer); q.s.end('fallback berthd is stopping\n'); }
+    await closed;
+    while (this.busy.size || this.starting) await new Promise((r) => setTimeout(r, 20));
+    try { unlinkSync(this.socket); } catch { /* gone already */ }
+  }
+
+  /** Pids of the workers alive now (idle and busy), for tests and `info`. */
+  workerPids(): number[] {
+    return [...this.idle.map((w) => w.child.pid!), ...[...this.busy].map((c) => c.pid!)];
+  }
+
+  private refill(): void {
+    while (!this.stopping && this.idle.length + this.starting < this.target) this.spawnWorker();
+  }
+
+  private spawnWorker(): void {
+    const stamp = buildStamp(this.script);
+    // A booting worker must not slow the commands running meanwhile: it starts at nice 19, all
+    // its threads (they take the value of the thread that starts them, so it is set by nice(1)
+    // before Node starts any), and is raised to 0 once ready.
+    const child = spawn('nice', ['-n', '19', this.script], {
+      env: { ...process.env, [WORKER_ENV]: '1' },
+      stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
+      detached: true,
+    });
+    this.starting++;
+    this.booting.add(child);
+    const w: Worker = { child, ready: false, stamp };
+    const onReady = (m: FromWorker) => {
+      if (!('ready' in m)) return;
+      child.off('message', onReady);
+      this.starting--;
+      this.booting.delete(child);
+      w.ready = true;
+      renice(child.pid!, 0);
+      if (this.stopping) { child.kill('SIGKILL'); return; }
+      this.idle.push(w);
+      const q = this.waiting.shift();
+      if (q) {
+        clearTimeout(q.timer);
+        this.serve(q.s, q.req);
+      }
+    };
+    child.on('message', onReady);
+    child.once('exit', (code, signal) => {
+      if (!w.ready) {
+        this.starting--;
+        this.booting.delete(child);
+        this.log(`a worker exited while starting (${signal ?? code}); is ${this.script} runnable?`);
+        return; // not refilled at once: a broken build would spin
+      }
+      const i = this.idle.indexOf(w);
+      if (i >= 0) this.idle.splice(i, 1);
+    });
+    child.once('error', (e) => this.log(`cannot start a worker: ${e.message}`));
+  }
+
+  private accept(s: Socket): void {
+    let buf = Buffer.alloc(0);
+    const onData = (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      let frame;
+      try {
+        frame = takeFrame(buf);
+      } catch (e) {
+        s.end(`fallback ${(e as Error).message}\n`);
+        return;
+      }
+      if (!frame) return;
+      s.off('data', onData);
+      let req: ClientRequest;
+      try {
+        req = parseRequest(frame.payload);
+      } catch (e) {
+        s.end(`fallback ${e instanceof ProtocolError ? e.message : String(e)}\n`);
+        return;
+      }
+      this.serve(s, req);
+    };
+    s.on('data', onData);
+    s.on('error', () => { /* the client went away; handled on close */ });
+  }
+
+  private takeWorker(): Worker | undefined {
+    const stamp = buildStamp(this.script);
+    for (;;) {
+      const w = this.idle.shift();
+      if (!w) return undefined;
+      if (w.stamp === stamp && w.child.exitCode === null && w.child.connected) return w;
+      w.child.kill('SIGKILL'); // an older build, or dead
+    }
+  }
+
+  private serve(s: Socket, req: ClientRequest): void {
+    if (req.script !== this.script) {
+      s.end(`fallback berthd serves ${this.script}, not ${req.script}\n`);
+      return;
+    }
+    const w = this.takeWorker();
+    this.refill();
+    if (!w) {
+      // A worker is on its way (refill): waiting for it beats starting Node afresh in the
+      // client, as long as it comes soon. Meanwhile it boots at full priority.
+      for (const c of this.booting) renice(c.pid!, 0);
+      const q = { s, req, timer: setTimeout(() => {
+        const i = this.waiting.indexOf(q);
+        if (i >= 0) this.waiting.splice(i, 1);
+        s.end('fallback no warm worker\n');
+      }, WAIT_FOR_WORKER_MS) };
+      this.waiting.push(q);
+      s.once('close', () => {
+        const i = this.waiting.indexOf(q);
+        if (i >= 0) { this.waiting.splice(i, 1); clearTimeout(q.timer); }
+      });
+      return;
+    }
+    const child = w.child;
+    this.busy.add(child);
+    let started = false;
+    let failed = false;
+    child.on('message', (m: FromWorker) => {
+      if ('started' in m) {
+        started = true;
+        s.write(`pid ${m.started}\n`);
+      } else if ('failed' in m) {
+        failed = true;
+        s.end(`fallback ${m.failed}\n`);
+      }
+    });
+    const finish = (code: number | null, signal: NodeJS.Signals | null) => {
+      this.busy.delete(child);
+      this.refill();
+      if (failed || s.destroyed) return;
+      // Only a worker that never took the command may send the client to the plain CLI: a
+      // command must not run twice.
+      if (!started) { s.end('fallback the worker exited before it started\n'); return; }
+      s.end(signal ? `signal ${signalNumber(signal)}\n` : `exit ${code ?? 125}\n`);
+    };
+    // Every message is read before the channel reports its end, so "started" is never missed.
+    child.once('exit', (code, signal) => {
+      if (child.connected) child.once('disconnect', () => finish(code, signal));
+      else finish(code, signal);
+    });
+    // A client killed outright takes its command with it, as a killed CLI would.
+    s.once('close', () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    });
+    child.send({ request: req } satisfies ToWorker);
+  }
+}
+
+/** Sets the nice value of every thread of a process: Linux's nice is per thread, and a process's
+ * threads (libuv's pool, V8's) keep the value they were started with. */
+function renice(pid: number, value: number): void {
+  let tids: string[];
+  try { tids = readdirSync(`/proc/${pid}/task`); } catch { return; }
+  for (const t of tids) {
+    try { setPriority(Number(t), value); } catch { /* gone, or not allowed: stays as it is */ }
+  }
+}
+
+function signalNumber(name: NodeJS.Signals): number {
+  return (osConstants.signals as Record<string, number>)[name] ?? 9;
+}
