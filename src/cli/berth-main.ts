@@ -6,7 +6,8 @@ import { EngineError } from '../engine/errors.ts';
 import { FlagError, helpText, parseFlags, type FlagDef } from './berth/flags.ts';
 import { makeContext, type Globals } from './berth/context.ts';
 import { COMMANDS, GROUPS } from './berth/table.ts';
-import { serveAsWorker, WORKER_ENV } from '../daemon/worker.ts';
+import { reportDone, serveAsWorker, WORKER_ENV } from '../daemon/worker.ts';
+import { startMountServer } from '../util/native-mount.ts';
 
 const GLOBAL_FLAGS: FlagDef[] = [
   { name: 'root', kind: 'string', help: 'Persistent state directory (default /var/lib/berth, or $BERTH_ROOT)' },
@@ -110,17 +111,20 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-/** A berthd worker loads every command before it waits: a command then starts from there. */
-async function loadAllCommands(): Promise<void> {
+/** A berthd worker loads every command before it waits, and starts its mount server (a fork
+ * of this process costs the more the bigger it is): a command then starts from there. */
+async function warmWorker(): Promise<void> {
   const entries = [...Object.values(COMMANDS), ...Object.values(GROUPS).flatMap((g) => Object.values(g.commands))];
   await Promise.all(entries.map((e) => e.load()));
+  startMountServer();
 }
 
 // No top-level await: scripts/build.sh bundles this as CommonJS (modules initialised lazily,
 // so a command loads only the code and builtins it uses).
 const asWorker = process.env[WORKER_ENV] === '1' && typeof process.send === 'function';
-void (asWorker ? serveAsWorker(loadAllCommands, main) : main(process.argv.slice(2))).then((code) => {
+void (asWorker ? serveAsWorker(warmWorker, main) : main(process.argv.slice(2))).then(async (code) => {
   process.exitCode = code;
+  if (asWorker) await reportDone(code);
   // Nothing should keep a finished command alive (sqlite handles, timers of a follower).
   setImmediate(() => process.exit(code));
 });

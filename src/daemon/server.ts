@@ -2,7 +2,7 @@
 // to one. A worker serves one command and exits (fresh process state per command, as the
 // plain CLI has); a new one is started in its place at low priority, raised once it is ready.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, realpathSync, statSync, unlinkSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync, unlinkSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { constants as osConstants, setPriority } from 'node:os';
 import { dirname } from 'node:path';
@@ -225,44 +225,57 @@ export class Daemon {
     this.busy.add(child);
     let started = false;
     let failed = false;
+    let answered = false;
+    const answer = (line: string) => {
+      if (answered || s.destroyed) return;
+      answered = true;
+      s.end(line);
+    };
     child.on('message', (m: FromWorker) => {
       if ('started' in m) {
         started = true;
         s.write(`pid ${m.started}\n`);
       } else if ('failed' in m) {
         failed = true;
-        s.end(`fallback ${m.failed}\n`);
+        answer(`fallback ${m.failed}\n`);
+      } else if ('done' in m && started) {
+        // The command is over; the process winding down need not hold the client.
+        answer(`exit ${m.done}\n`);
       }
     });
     const finish = (code: number | null, signal: NodeJS.Signals | null) => {
       this.busy.delete(child);
       this.refill();
-      if (failed || s.destroyed) return;
+      if (failed) return;
       // Only a worker that never took the command may send the client to the plain CLI: a
       // command must not run twice.
-      if (!started) { s.end('fallback the worker exited before it started\n'); return; }
-      s.end(signal ? `signal ${signalNumber(signal)}\n` : `exit ${code ?? 125}\n`);
+      if (!started) { answer('fallback the worker exited before it started\n'); return; }
+      answer(signal ? `signal ${signalNumber(signal)}\n` : `exit ${code ?? 125}\n`);
     };
-    // Every message is read before the channel reports its end, so "started" is never missed.
+    // Every message is read before the channel reports its end, so none is missed.
     child.once('exit', (code, signal) => {
       if (child.connected) child.once('disconnect', () => finish(code, signal));
       else finish(code, signal);
     });
     // A client killed outright takes its command with it, as a killed CLI would.
     s.once('close', () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      if (!answered && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     });
     child.send({ request: req } satisfies ToWorker);
   }
 }
 
-/** Sets the nice value of every thread of a process: Linux's nice is per thread, and a process's
- * threads (libuv's pool, V8's) keep the value they were started with. */
-function renice(pid: number, value: number): void {
+/** Sets the nice value of every thread of a process and of its children: Linux's nice is per
+ * thread, and threads (libuv's pool, V8's) and children keep the value they were started with. */
+function renice(pid: number, value: number, depth = 0): void {
   let tids: string[];
   try { tids = readdirSync(`/proc/${pid}/task`); } catch { return; }
   for (const t of tids) {
     try { setPriority(Number(t), value); } catch { /* gone, or not allowed: stays as it is */ }
+    if (depth > 2) continue;
+    let kids: string[] = [];
+    try { kids = readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').split(' ').filter(Boolean); } catch { /* gone */ }
+    for (const k of kids) renice(Number(k), value, depth + 1);
   }
 }
 

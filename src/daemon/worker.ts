@@ -10,7 +10,7 @@ export const WORKER_ENV = 'BERTH_DAEMON_WORKER';
 
 /** Messages over the IPC channel, daemon → worker and back. */
 export type ToWorker = { request: ClientRequest };
-export type FromWorker = { ready: true } | { started: number } | { failed: string };
+export type FromWorker = { ready: true } | { started: number } | { failed: string } | { done: number };
 
 function openFlags(s: StdioSpec, fd: number): number {
   const base = s.mode === 'r' ? C.O_RDONLY : s.mode === 'w' ? C.O_WRONLY : s.mode === 'a' ? C.O_WRONLY | C.O_APPEND
@@ -64,8 +64,19 @@ export async function serveAsWorker(warm: () => Promise<void>, run: (argv: strin
     await new Promise<void>((resolve) => process.send!({ failed: (e as Error).message } satisfies FromWorker, () => resolve()));
     return 125;
   }
-  // The channel goes before the command runs: nothing the command starts may inherit it.
   await new Promise<void>((resolve) => process.send!({ started: process.pid } satisfies FromWorker, () => resolve()));
-  process.disconnect!();
+  // The channel stays open (Node makes it close-on-exec: nothing the command starts inherits
+  // it) but does not keep the process alive.
+  (process.channel as unknown as { unref(): void } | undefined)?.unref();
   return run(req.argv);
+}
+
+/** Tells the daemon the command's status before the process winds down: the client need not
+ * wait for the exit itself. Everything the command wrote is out already (stdout and stderr
+ * are synchronous for files, pipes and terminals). */
+export function reportDone(code: number): Promise<void> {
+  if (!process.connected || !process.send) return Promise.resolve();
+  return new Promise((resolve) => {
+    process.send!({ done: code } satisfies FromWorker, () => resolve());
+  });
 }
