@@ -13,6 +13,10 @@ import {
 import type { AttachmentRecord } from '../../../src/network/index.ts';
 import { masqueradeChain } from '../../../src/network/host.ts';
 import { ensureNetworkRules, removeNetworkRules } from '../../../src/network/firewall.ts';
+import { addNetworkList } from '../../../src/network/cni.ts';
+import { summarize } from '../../../src/network/attach.ts';
+import { writeAttachment } from '../../../src/network/store.ts';
+import type { Conflist } from '../../../src/network/conflist.ts';
 import { isRoot, makeTemp, removeTemp } from '../../helpers/rootfs.ts';
 import { Cleanup, hostIPv4, httpGet, inNetns, iptablesSave, links, masqueradeRules, ping, startHttpd } from './helpers.ts';
 
@@ -314,4 +318,39 @@ test('concurrent attaches to a network without rules make each rule once', { ski
   assert.equal(lines.length, 6, lines.join('\n'));
   assert.equal(new Set(lines).size, lines.length, 'no rule doubled');
   assert.equal(await ensureNetworkRules(net), false, 'nothing left to do');
+});
+
+test('an attachment made with the old chain (ipMasq, firewall) is detached with that chain', { skip: !isRoot && 'needs root' }, async (t) => {
+  const root = makeTemp('berth-test-net-');
+  const opts = { stateRoot: root };
+  const clean = new Cleanup(root);
+  t.after(async () => { await clean.run(); removeTemp(root); });
+  const name = `${tag}-legacy`;
+  clean.networks.push(name);
+  const net = await createNetwork({ name }, opts);
+  const ns = await createNetns(`${tag}-l1`);
+  clean.netns.push(ns);
+  const cid = `${tag}-l1`;
+  clean.attachments.push({ network: name, containerId: cid });
+  // What an older berth ran at ADD and recorded: the bridge's ipMasq and the firewall plugin.
+  const current = JSON.parse(readFileSync(join(root, 'networks', `${name}.conflist`), 'utf8')) as Conflist;
+  const old: Conflist = { ...current, plugins: [{ ...current.plugins[0], ipMasq: true }, { type: 'firewall', backend: 'iptables', ingressPolicy: 'same-bridge' }] };
+  const rt = { containerId: cid, netns: ns, ifName: 'eth0', capabilityArgs: { portMappings: [] } };
+  const result = await addNetworkList(old, rt);
+  const s = summarize(result, 'eth0');
+  writeAttachment(root, {
+    network: name, containerId: cid, name: 'legacy', aliases: [], ifName: 'eth0', netnsPath: ns, ips: s.ips, mac: s.mac,
+    gateway: s.gateway, portMappings: [], created: new Date().toISOString(), config: old, result,
+  });
+  const ip = bare(s.ips[0]);
+  let saved = iptablesSave();
+  assert.ok(saved.includes(masqueradeChain(name, cid).chain), 'the old ADD made its masquerade chain');
+  assert.ok(saved.includes(`${ip}/32`), 'and the firewall plugin its rules for the address');
+  await check({ network: name, containerId: cid }, opts);
+  assert.equal(await detach({ network: name, containerId: cid }, opts), true);
+  saved = iptablesSave();
+  assert.ok(!saved.includes(masqueradeChain(name, cid).chain), 'masquerade chain gone');
+  assert.ok(!saved.includes(`${ip}/32`), 'firewall rules gone');
+  await removeNetwork(name, opts);
+  assert.ok(!iptablesSave().includes(net.bridge), 'nothing names the bridge (isolation leftovers of the firewall plugin swept)');
 });
