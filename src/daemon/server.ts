@@ -2,7 +2,7 @@
 // to one. A worker serves one command and exits (fresh process state per command, as the
 // plain CLI has); a new one is started in its place at low priority, raised once it is ready.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync, unlinkSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { constants as osConstants, setPriority } from 'node:os';
 import { dirname } from 'node:path';
@@ -130,6 +130,7 @@ export class Daemon {
       stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
       detached: true,
     });
+    setAutogroupNice(child.pid!, 19);
     this.starting++;
     this.booting.add(child);
     const w: Worker = { child, ready: false, stamp };
@@ -204,7 +205,10 @@ export class Daemon {
       return;
     }
     const w = this.takeWorker();
-    this.refill();
+    // The replacement starts when this command ends (finish), not now: on a small machine a
+    // worker booting beside the command slows it down more than its later boot costs the next.
+    // Only when no worker is left is one started at once.
+    if (!w || this.idle.length === 0) this.refill();
     if (!w) {
       // A worker is on its way (refill): waiting for it beats starting Node afresh in the
       // client, as long as it comes soon. Meanwhile it boots at full priority.
@@ -268,6 +272,7 @@ export class Daemon {
 /** Sets the nice value of every thread of a process and of its children: Linux's nice is per
  * thread, and threads (libuv's pool, V8's) and children keep the value they were started with. */
 function renice(pid: number, value: number, depth = 0): void {
+  if (depth === 0) setAutogroupNice(pid, value);
   let tids: string[];
   try { tids = readdirSync(`/proc/${pid}/task`); } catch { return; }
   for (const t of tids) {
@@ -277,6 +282,13 @@ function renice(pid: number, value: number, depth = 0): void {
     try { kids = readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').split(' ').filter(Boolean); } catch { /* gone */ }
     for (const k of kids) renice(Number(k), value, depth + 1);
   }
+}
+
+/** With the scheduler's autogroups (sched_autogroup_enabled), CPU time is shared between
+ * sessions first and task nice values count only within one; a worker has a session of its own,
+ * so its session's nice is what keeps a booting worker from slowing a running command. */
+function setAutogroupNice(pid: number, value: number): void {
+  try { writeFileSync(`/proc/${pid}/autogroup`, String(value)); } catch { /* no autogroups here */ }
 }
 
 function signalNumber(name: NodeJS.Signals): number {

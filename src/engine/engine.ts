@@ -293,7 +293,13 @@ export class Engine {
     netnsMade?.catch(() => { /* awaited below */ });
     let connecting: Promise<void> | undefined;
     let relay: RelayServer | undefined;
+    let conmonStarted: Promise<number> | undefined;
     try {
+      // With our own runtime (and no terminal), conmon starts first: its start and the relay's
+      // (~10 ms, more under load) overlap the rootfs mount, the netns, the etc files and the
+      // spec; the relayed create waits for the plan (prepareAhead below).
+      const early = isOwnRuntime(c.runtime) && !c.tty;
+      if (early) ({ relay, conmonStarted } = await this.launchMonitor(rec, hooks, true));
       await mountRootfs(this.images(), rec.id, c.chainId, join(dir, 'rootfs'));
       trace('start: rootfs mounted');
       if (netnsMade) {
@@ -318,28 +324,11 @@ export class Engine {
       if (c.tty && c.consoleSize) spec.process!.consoleSize = c.consoleSize;
       writeFileSync(join(dir, 'config.json'), renderSpec(spec));
       trace('start: config.json written');
-      const cli = this.opts.cli;
-      const cleanup = cli ? [...cli, '--root', this.paths.root, '--run-root', this.paths.runRoot, 'container', 'cleanup', rec.id] : undefined;
-      // Our own runtime's create runs here, over berth-relay (src/runtime/relay.ts): no Node start.
-      relay = isOwnRuntime(c.runtime)
-        ? await listenRelay(join(this.paths.runRoot, 'relay', `${rec.id.slice(0, 16)}.sock`), { root: this.paths.runtimeRoot, id: rec.id })
-        : undefined;
-      const conmonStarted = startConmon({
-        id: rec.id, cuuid: rec.id.slice(0, 16), name: rec.name, runtime: relay ? relayPath() : c.runtime, runtimeRoot: this.paths.runtimeRoot,
-        bundle: dir, pidFile: join(dir, 'pidfile'), conmonPidFile: join(dir, 'conmon.pid'), logPath: join(dir, 'ctr.log'), runtimeLog: join(dir, 'runtime.log'),
-        logSizeMax: c.logSizeMax, exitDir: this.paths.exits, socketDir: this.paths.sockets, terminal: c.tty, stdin: c.openStdin,
-        ...(cleanup ? { exitCommand: hooks.handoff ? handoffExitCommand(hooks.handoff, cleanup) : claimExitCommand(this.claimPath(rec.id), cleanup) } : {}),
-        ...(relay ? { env: relayEnv(relay, c.runtime) } : {}),
-      }).catch(async (e: Error) => {
-        // The relayed create's own error says more than conmon's report of the relay's exit.
-        const o = relay ? await Promise.race([relay.outcome, sleep(1000).then(() => undefined)]) : undefined;
-        if (o && !o.ok) throw new StartError(`OCI runtime create failed: ${o.error.message}`, exitCodeFor(o.error.message));
-        throw e;
-      }).finally(() => relay?.close());
+      if (!early) ({ relay, conmonStarted } = await this.launchMonitor(rec, hooks, false));
       // conmon takes a while to start and run the relay: the plan is computed meanwhile.
       // The spec object config.json was just written from: no need to read and check it again.
       if (relay && !c.tty) relay.prepareAhead({ bundle: dir, pidFile: join(dir, 'pidfile'), spec });
-      const pid = await conmonStarted;
+      const pid = await conmonStarted!;
       trace('start: conmon reported the pid');
       rec.state.pid = pid;
       rec.state.conmonPid = Number(readFileSync(join(dir, 'conmon.pid'), 'utf8').trim()) || 0;
@@ -364,6 +353,10 @@ export class Engine {
     } catch (e) {
       rec.state.error = (e as Error).message;
       rec.state.pid = 0;
+      // A conmon started early waits for a bundle that will not come: its create fails, and it
+      // is gone before the teardown.
+      relay?.abort(e as Error);
+      await conmonStarted?.catch(() => {});
       // A teardown racing an attach (or the netns's creation) in progress would miss what it adds.
       await netnsMade?.catch(() => {});
       await connecting?.catch(() => {});
@@ -372,6 +365,32 @@ export class Engine {
       this.store.saveState(rec.id, rec.state);
       throw e;
     }
+  }
+
+  /** Starts conmon for a container's create; with our own runtime, through berth-relay and a
+   * relay server here (`awaitAhead`: the bundle is still being made). */
+  private async launchMonitor(rec: ContainerRecord, hooks: StartHooks, awaitAhead: boolean): Promise<{ relay?: RelayServer; conmonStarted: Promise<number> }> {
+    const c = rec.config, dir = this.dir(rec.id);
+    const cli = this.opts.cli;
+    const cleanup = cli ? [...cli, '--root', this.paths.root, '--run-root', this.paths.runRoot, 'container', 'cleanup', rec.id] : undefined;
+    // Our own runtime's create runs here, over berth-relay (src/runtime/relay.ts): no Node start.
+    const relay = isOwnRuntime(c.runtime)
+      ? await listenRelay(join(this.paths.runRoot, 'relay', `${rec.id.slice(0, 16)}.sock`), { root: this.paths.runtimeRoot, id: rec.id, awaitAhead })
+      : undefined;
+    const conmonStarted = startConmon({
+      id: rec.id, cuuid: rec.id.slice(0, 16), name: rec.name, runtime: relay ? relayPath() : c.runtime, runtimeRoot: this.paths.runtimeRoot,
+      bundle: dir, pidFile: join(dir, 'pidfile'), conmonPidFile: join(dir, 'conmon.pid'), logPath: join(dir, 'ctr.log'), runtimeLog: join(dir, 'runtime.log'),
+      logSizeMax: c.logSizeMax, exitDir: this.paths.exits, socketDir: this.paths.sockets, terminal: c.tty, stdin: c.openStdin,
+      ...(cleanup ? { exitCommand: hooks.handoff ? handoffExitCommand(hooks.handoff, cleanup) : claimExitCommand(this.claimPath(rec.id), cleanup) } : {}),
+      ...(relay ? { env: relayEnv(relay, c.runtime) } : {}),
+    }).catch(async (e: Error) => {
+      // The relayed create's own error says more than conmon's report of the relay's exit.
+      const o = relay ? await Promise.race([relay.outcome, sleep(1000).then(() => undefined)]) : undefined;
+      if (o && !o.ok) throw new StartError(`OCI runtime create failed: ${o.error.message}`, exitCodeFor(o.error.message));
+      throw e;
+    }).finally(() => relay?.close());
+    conmonStarted.catch(() => { /* awaited by the caller */ });
+    return { relay, conmonStarted };
   }
 
   /** Where stop and rm claim a container's cleanup from its exit command (handoff.ts). */
@@ -483,6 +502,8 @@ export class Engine {
       await net;
     }
     rec.state.ports = [];
+    // Left only by a CLI killed while the container started (relay.ts removes its own).
+    rmSync(join(this.paths.runRoot, 'relay', `${rec.id.slice(0, 16)}.sock`), { force: true });
     this.store.saveState(rec.id, rec.state);
     if (hadNet.length) refreshPeerHosts(this, hadNet, rec.id);
   }

@@ -27,6 +27,9 @@ export interface RelayExpect {
   id: string;
   /** Passed through to createContainer (e.g. debug). */
   extra?: Partial<CreateOptions>;
+  /** conmon is started before the bundle is complete: a create that arrives waits for
+   * prepareAhead (or abort) instead of reading config.json. */
+  awaitAhead?: boolean;
 }
 
 export type RelayOutcome = { ok: true } | { ok: false; error: Error };
@@ -41,6 +44,8 @@ export interface RelayServer {
   /** Computes the plan now for the create the caller expects (`guess`: its bundle and pid file,
    * no console socket), while conmon starts; used if the relayed argv asks for just that. */
   prepareAhead(guess: { bundle: string; pidFile: string; spec?: Spec }): void;
+  /** With awaitAhead: the bundle will not come; a create waiting (or arriving) fails with `e`. */
+  abort(e: Error): void;
 }
 
 /** The environment conmon (and so berth-relay) needs to reach this server. */
@@ -99,6 +104,11 @@ export async function listenRelay(path: string, expect: RelayExpect): Promise<Re
   rmSync(path, { force: true });
   let settle: (o: RelayOutcome) => void = () => {};
   let ahead: Ahead | undefined;
+  let aheadSettle: { resolve: () => void; reject: (e: Error) => void } | undefined;
+  const aheadReady = expect.awaitAhead
+    ? new Promise<void>((resolve, reject) => { aheadSettle = { resolve, reject }; })
+    : Promise.resolve();
+  aheadReady.catch(() => { /* seen by serve */ });
   const outcome = new Promise<RelayOutcome>((r) => { settle = r; });
   // Half-open: berth-relay shuts down its sending side when the helper closes the channel, and
   // still waits for the exit record.
@@ -106,7 +116,7 @@ export async function listenRelay(path: string, expect: RelayExpect): Promise<Re
   const server: Server = createServer({ allowHalfOpen: true }, (conn) => {
     accepted = true;
     close();
-    serve(conn, expect, () => ahead).then(settle, (error: Error) => settle({ ok: false, error }))
+    serve(conn, expect, async () => { await aheadReady; return ahead; }).then(settle, (error: Error) => settle({ ok: false, error }))
   });
   let closed = false;
   const close = () => {
@@ -139,8 +149,10 @@ export async function listenRelay(path: string, expect: RelayExpect): Promise<Re
     });
     cgroup.catch(() => {});
     ahead = { guess, prepared, cgroup, used: false };
+    aheadSettle?.resolve();
   };
-  return { path, outcome, close, prepareAhead };
+  const abort = (e: Error) => aheadSettle?.reject(e);
+  return { path, outcome, close, prepareAhead, abort };
 }
 
 interface Ahead {
@@ -159,7 +171,7 @@ async function dropAhead(a: Ahead | undefined): Promise<void> {
   await removeCgroupDirs(dirs).catch(() => {});
 }
 
-async function serve(conn: Socket, expect: RelayExpect, ahead: () => Ahead | undefined): Promise<RelayOutcome> {
+async function serve(conn: Socket, expect: RelayExpect, ahead: () => Promise<Ahead | undefined>): Promise<RelayOutcome> {
   conn.on('error', () => { /* the relay died: the helper's channel closes with it */ });
   const exit = (code: number, message: string) => {
     if (!conn.destroyed) conn.end(encodeRecord(['relay-exit', String(code), message]));
@@ -174,7 +186,7 @@ async function serve(conn: Socket, expect: RelayExpect, ahead: () => Ahead | und
       throw new RelayProtocolError(`expected a create of ${expect.id} under ${expect.root}, got ${opts.id} under ${opts.root}`);
     }
     const full: CreateOptions = { ...opts, ...expect.extra, listenFds: 0, startHelper: (steps) => relayedHelper(conn, steps) };
-    const a = ahead();
+    const a = await ahead();
     const fits = a && a.guess.bundle === opts.bundle && a.guess.pidFile === opts.pidFile && !opts.consoleSocket && !opts.noPivot && !opts.noNewKeyring;
     let cgroupPrepared = false;
     if (fits) {
