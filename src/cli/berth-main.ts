@@ -8,6 +8,7 @@ import { makeContext, type Globals } from './berth/context.ts';
 import { COMMANDS, GROUPS } from './berth/table.ts';
 import { reportDone, serveAsWorker, WORKER_ENV } from '../daemon/worker.ts';
 import { startMountServer } from '../util/native-mount.ts';
+import { exerciseHotPaths } from '../daemon/warm.ts';
 
 const GLOBAL_FLAGS: FlagDef[] = [
   { name: 'root', kind: 'string', help: 'Persistent state directory (default /var/lib/berth, or $BERTH_ROOT)' },
@@ -117,6 +118,7 @@ async function warmWorker(): Promise<void> {
   const entries = [...Object.values(COMMANDS), ...Object.values(GROUPS).flatMap((g) => Object.values(g.commands))];
   await Promise.all(entries.map((e) => e.load()));
   startMountServer();
+  try { exerciseHotPaths(); } catch { /* only a warm-up */ }
 }
 
 // No top-level await: scripts/build.sh bundles this as CommonJS (modules initialised lazily,
