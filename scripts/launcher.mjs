@@ -38,19 +38,22 @@ try {
 } catch { /* first run of this command */ }
 
 const source = fs.readFileSync(bundle, 'utf8');
-// A berthd worker boots ahead of its command, so it compiles every function up front (and its
-// cache then holds them all): whatever command comes runs without lazy compilation.
-if (command === 'worker') process.getBuiltinModule('node:v8').setFlagsFromString('--no-lazy');
 const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: bundle, cachedData });
-if (!cachedData || script.cachedDataRejected) {
+// A berthd worker's cache grows instead: each worker runs a different command after the same
+// warm-up, and the cache it leaves (written after its client has its answer) holds the functions
+// of every command run so far, as long as that adds something.
+const grow = command === 'worker' && cachedData && !script.cachedDataRejected;
+if (!cachedData || script.cachedDataRejected || grow) {
   // Only a successful run's cache: one made on an error path lacks the functions the command
-  // normally runs, and an accepted cache is never replaced.
+  // normally runs, and an accepted cache is never replaced (but for a worker's, grown).
   process.once('exit', (code) => {
     if (code !== 0) return;
     try {
+      const data = script.createCachedData();
+      if (grow && data.length <= cachedData.length * 1.01) return;
       fs.mkdirSync(cacheDir, { recursive: true });
       const tmp = `${cacheFile}.${process.pid}`;
-      fs.writeFileSync(tmp, script.createCachedData());
+      fs.writeFileSync(tmp, data);
       fs.renameSync(tmp, cacheFile);
     } catch { /* read-only tree, or another user's: run without */ }
   });

@@ -205,13 +205,16 @@ export class Daemon {
       return;
     }
     const w = this.takeWorker();
-    // The replacement starts when this command ends (finish), not now: on a small machine a
-    // worker booting beside the command slows it down more than its later boot costs the next.
-    // Only when no worker is left is one started at once.
-    if (!w || this.idle.length === 0) this.refill();
+    this.refill();
+    if (!w && !wantsDaemon(req)) {
+      // All busy or still booting: the plain CLI in the client now is faster than a worker
+      // booting at full priority (a boot costs more CPU than a plain start: it loads and warms
+      // every command), and a burst of commands then keeps the booting ones at low priority.
+      s.end('fallback no warm worker\n');
+      return;
+    }
     if (!w) {
-      // A worker is on its way (refill): waiting for it beats starting Node afresh in the
-      // client, as long as it comes soon. Meanwhile it boots at full priority.
+      // BERTH_DAEMON_REQUIRED: wait for the worker on its way (refill), at full priority.
       for (const c of this.booting) renice(c.pid!, 0);
       const q = { s, req, timer: setTimeout(() => {
         const i = this.waiting.indexOf(q);
@@ -289,6 +292,12 @@ function renice(pid: number, value: number, depth = 0): void {
  * so its session's nice is what keeps a booting worker from slowing a running command. */
 function setAutogroupNice(pid: number, value: number): void {
   try { writeFileSync(`/proc/${pid}/autogroup`, String(value)); } catch { /* no autogroups here */ }
+}
+
+/** The client was told not to fall back (BERTH_DAEMON_REQUIRED): it waits for a worker. */
+function wantsDaemon(req: ClientRequest): boolean {
+  const v = req.env.BERTH_DAEMON_REQUIRED;
+  return v !== undefined && v !== '' && v !== '0';
 }
 
 function signalNumber(name: NodeJS.Signals): number {
