@@ -142,6 +142,8 @@ export class Daemon {
       w.ready = true;
       renice(child.pid!, 0);
       if (this.stopping) { child.kill('SIGKILL'); return; }
+      // Rebuilt while it booted: it holds the old bundle.
+      if (w.stamp !== buildStamp(this.script)) { child.kill('SIGKILL'); this.refill(); return; }
       this.idle.push(w);
       const q = this.waiting.shift();
       if (q) {
