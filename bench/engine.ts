@@ -146,22 +146,24 @@ function berth(name: string, runtime: string | undefined, cli = BERTH!): Contend
 
 /** berth through berthd: the native client (build/berth-client) hands each command to one of
  * the daemon's warm workers. The daemon is started in setup (not timed) and stopped at the end;
- * BERTH_DAEMON_REQUIRED makes a command the daemon could not take fail instead of quietly
- * running in the plain CLI. */
+ * a command it cannot serve at once (all workers busy or booting) runs in the plain CLI, as it
+ * would for a user: the daemon's own count of both is printed at the end. */
 function berthd(name: string): Contender {
   const dir = join(work, name);
   const socket = join(dir, 'berthd.sock');
-  const env = { ...process.env, BERTH_DAEMON_SOCKET: socket, BERTH_DAEMON_REQUIRED: '1' };
+  const env = { ...process.env, BERTH_DAEMON_SOCKET: socket };
   const inner = berth(name, undefined, CLIENT);
   let daemon: ChildProcess | undefined;
+  let log = '';
   return {
     ...inner, env,
     async setup() {
       mkdirSync(dir, { recursive: true });
-      daemon = spawn(BERTH!, ['system', 'service', '--socket', socket, '--workers', '2'], { stdio: 'ignore', detached: true });
+      daemon = spawn(BERTH!, ['system', 'service', '--socket', socket, '--workers', '2'], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+      daemon.stderr!.on('data', (d) => (log += d));
       const deadline = Date.now() + 30_000;
-      while (quiet([CLIENT, 'version'], env).code !== 0) {
-        if (Date.now() > deadline) throw new Error('berthd did not start serving within 30 s');
+      while (quiet([CLIENT, 'version'], { ...env, BERTH_DAEMON_REQUIRED: '1' }).code !== 0) {
+        if (Date.now() > deadline) throw new Error(`berthd did not start serving within 30 s: ${log}`);
         await new Promise((r) => setTimeout(r, 100));
       }
       timed([CLIENT, '--root', join(dir, 'root'), '--run-root', join(dir, 'run'), 'load', '-q', '-i', join(work, 'image.tar')], env);
@@ -169,9 +171,11 @@ function berthd(name: string): Contender {
     async teardown() {
       await inner.teardown();
       if (daemon?.exitCode === null) {
-        const gone = new Promise((r) => daemon!.once('exit', r));
+        const gone = new Promise((r) => daemon!.once('close', r));
         daemon.kill('SIGTERM');
         await gone;
+        const summary = log.split('\n').find((l) => l.includes('stopped:'));
+        if (summary) console.log(`${name}: ${summary.replace(/^berthd: stopped: /, '')}`);
       }
     },
   };

@@ -71,6 +71,8 @@ export class Daemon {
   private readonly busy = new Set<ChildProcess>();
   private server?: Server;
   private stopping = false;
+  /** Commands run by a worker, and commands sent back to the plain CLI (logged at close). */
+  readonly counts = { served: 0, fallback: 0 };
   private starting = 0;
   /** Booting workers' processes, to raise their priority when a client waits for one. */
   private readonly booting = new Set<ChildProcess>();
@@ -105,10 +107,11 @@ export class Daemon {
     this.stopping = true;
     const closed = new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     for (const w of this.idle.splice(0)) w.child.kill('SIGKILL');
-    for (const q of this.waiting.splice(0)) { clearTimeout(q.timer); q.s.end('fallback berthd is stopping\n'); }
+    for (const q of this.waiting.splice(0)) { clearTimeout(q.timer); this.fallback(q.s, 'berthd is stopping\n'); }
     await closed;
     while (this.busy.size || this.starting) await new Promise((r) => setTimeout(r, 20));
     try { unlinkSync(this.socket); } catch { /* gone already */ }
+    this.log(`stopped: ${this.counts.served} command(s) served by warm workers, ${this.counts.fallback} sent to the plain CLI`);
   }
 
   /** Pids of the workers alive now (idle and busy), for tests and `info`. */
@@ -173,7 +176,7 @@ export class Daemon {
       try {
         frame = takeFrame(buf);
       } catch (e) {
-        s.end(`fallback ${(e as Error).message}\n`);
+        this.fallback(s, `${(e as Error).message}\n`);
         return;
       }
       if (!frame) return;
@@ -182,13 +185,18 @@ export class Daemon {
       try {
         req = parseRequest(frame.payload);
       } catch (e) {
-        s.end(`fallback ${e instanceof ProtocolError ? e.message : String(e)}\n`);
+        this.fallback(s, `${e instanceof ProtocolError ? e.message : String(e)}\n`);
         return;
       }
       this.serve(s, req);
     };
     s.on('data', onData);
     s.on('error', () => { /* the client went away; handled on close */ });
+  }
+
+  private fallback(s: Socket, line: string): void {
+    this.counts.fallback++;
+    s.end(`fallback ${line}`);
   }
 
   private takeWorker(): Worker | undefined {
@@ -203,7 +211,7 @@ export class Daemon {
 
   private serve(s: Socket, req: ClientRequest): void {
     if (req.script !== this.script) {
-      s.end(`fallback berthd serves ${this.script}, not ${req.script}\n`);
+      this.fallback(s, `berthd serves ${this.script}, not ${req.script}\n`);
       return;
     }
     const w = this.takeWorker();
@@ -212,7 +220,7 @@ export class Daemon {
       // All busy or still booting: the plain CLI in the client now is faster than a worker
       // booting at full priority (a boot costs more CPU than a plain start: it loads and warms
       // every command), and a burst of commands then keeps the booting ones at low priority.
-      s.end('fallback no warm worker\n');
+      this.fallback(s, 'no warm worker\n');
       return;
     }
     if (!w) {
@@ -221,7 +229,7 @@ export class Daemon {
       const q = { s, req, timer: setTimeout(() => {
         const i = this.waiting.indexOf(q);
         if (i >= 0) this.waiting.splice(i, 1);
-        s.end('fallback no warm worker\n');
+        this.fallback(s, 'no warm worker\n');
       }, WAIT_FOR_WORKER_MS) };
       this.waiting.push(q);
       s.once('close', () => {
@@ -243,9 +251,11 @@ export class Daemon {
     child.on('message', (m: FromWorker) => {
       if ('started' in m) {
         started = true;
+        this.counts.served++;
         s.write(`pid ${m.started}\n`);
       } else if ('failed' in m) {
         failed = true;
+        this.counts.fallback++;
         answer(`fallback ${m.failed}\n`);
       } else if ('done' in m && started) {
         // The command is over; the process winding down need not hold the client.
@@ -258,7 +268,7 @@ export class Daemon {
       if (failed) return;
       // Only a worker that never took the command may send the client to the plain CLI: a
       // command must not run twice.
-      if (!started) { answer('fallback the worker exited before it started\n'); return; }
+      if (!started) { this.counts.fallback++; answer('fallback the worker exited before it started\n'); return; }
       answer(signal ? `signal ${signalNumber(signal)}\n` : `exit ${code ?? 125}\n`);
     };
     // Every message is read before the channel reports its end, so none is missed.
