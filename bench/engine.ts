@@ -169,7 +169,7 @@ function berthd(name: string): Contender {
       timed([CLIENT, '--root', join(dir, 'root'), '--run-root', join(dir, 'run'), 'load', '-q', '-i', join(work, 'image.tar')], env);
     },
     async teardown() {
-      await inner.teardown();
+      // The daemon first: the inner teardown kills whatever mentions the directory.
       if (daemon?.exitCode === null) {
         const gone = new Promise((r) => daemon!.once('close', r));
         daemon.kill('SIGTERM');
@@ -177,6 +177,7 @@ function berthd(name: string): Contender {
         const summary = log.split('\n').find((l) => l.includes('stopped:'));
         if (summary) console.log(`${name}: ${summary.replace(/^berthd: stopped: /, '')}`);
       }
+      await inner.teardown();
     },
   };
 }
