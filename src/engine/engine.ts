@@ -153,7 +153,9 @@ export class Engine {
       // docker ignores -p with --network host (with a warning) and has nothing to map for none.
       req.publish = [];
     }
+    trace('create: checked');
     const img = await resolveImage(this.images(), req.image, req.pull ?? 'missing', req.platform);
+    trace('create: image resolved');
     const ic = img.config.config ?? {};
     const id = randomBytes(32).toString('hex');
     const userMounts = [...(req.mounts ?? [])];
@@ -184,10 +186,12 @@ export class Engine {
     const rec: ContainerRecord = { id, name, created: new Date().toISOString(), config, state: initialState() };
     this.store.insert(rec);
     recordEvent(this.paths, { id, name, action: 'create' });
+    trace('create: inserted');
     const dir = this.dir(id);
     try {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
       await mountRootfs(this.images(), id, img.chainId, join(dir, 'rootfs'));
+      trace('create: rootfs mounted');
       for (const m of config.mounts) {
         if (m.type !== 'volume') continue;
         if (!m.source) m.source = randomBytes(32).toString('hex');
