@@ -84,9 +84,9 @@ export function startConmon(r: ConmonRequest): Promise<number> {
     const child = spawn(conmonPath(), conmonArgs(r), {
       cwd: r.bundle,
       stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
-      // LC_ALL=C: conmon calls setlocale(LC_ALL, ""), which for C.UTF-8 and the like opens a
-      // dozen locale files at every container start (~1 ms); its messages are ASCII anyway.
-      env: { ...process.env, ...r.env, LC_ALL: 'C', _OCI_SYNCPIPE: '3' },
+      // Not LC_ALL=C, though it would spare conmon a dozen locale files per start (~1 ms): in
+      // the C locale glib maps its charset converters, 0.4 MB more RSS per conmon.
+      env: { ...process.env, ...r.env, _OCI_SYNCPIPE: '3' },
     });
     const sync = child.stdio[3] as Readable;
     let text = '', stderr = '', done = false;
