@@ -138,7 +138,7 @@ function berth(name: string, runtime: string | undefined, cli = BERTH!): Contend
       if (!existsSync(join(dir, 'root'))) return;
       const l = ids();
       if (l.length) quiet([...base, 'rm', '-f', ...l]);
-      killMentioning(dir);
+      killMentioning(`${dir}/`); // the slash: a sibling's directory name may start with this one's
       unmountUnder(dir);
     },
   };
@@ -227,7 +227,7 @@ function podman(name: string, runtime: 'crun' | 'runc'): Contender {
       for (const i of ids()) seen.add(i);
       quiet([...base(), 'rm', '-a', '-f', '-t', '0'], env);
       quiet([...base(), 'rmi', '-a', '-f'], env);
-      killMentioning(dir);
+      killMentioning(`${dir}/`); // the slash: a sibling's directory name may start with this one's
       for (const i of seen) removeCgroupTree(`libpod_parent/libpod-${i}`);
       unmountUnder(dir);
     },
@@ -297,7 +297,7 @@ function ctr(): Contender {
         await exited;
         clearTimeout(timer);
       }
-      killMentioning(dir);
+      killMentioning(`${dir}/`); // the slash: a sibling's directory name may start with this one's
       removeCgroupTree(ns);
       unmountUnder(dir);
       // The shims' sockets live under /run/containerd/s whatever the config says (containerd 1.6).
