@@ -190,7 +190,7 @@ export class Engine {
     const dir = this.dir(id);
     try {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
-      await mountRootfs(this.images(), id, img.chainId, join(dir, 'rootfs'));
+      await mountRootfs(this.images(), id, img.chainId, join(dir, 'rootfs'), { volatile: config.autoRemove });
       trace('create: rootfs mounted');
       for (const m of config.mounts) {
         if (m.type !== 'volume') continue;
@@ -304,7 +304,7 @@ export class Engine {
       // spec; the relayed create waits for the plan (prepareAhead below).
       const early = isOwnRuntime(c.runtime) && !c.tty;
       if (early) ({ relay, conmonStarted } = await this.launchMonitor(rec, hooks, true));
-      await mountRootfs(this.images(), rec.id, c.chainId, join(dir, 'rootfs'));
+      await mountRootfs(this.images(), rec.id, c.chainId, join(dir, 'rootfs'), { volatile: c.autoRemove });
       trace('start: rootfs mounted');
       if (netnsMade) {
         await netnsMade;

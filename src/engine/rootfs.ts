@@ -24,14 +24,19 @@ export function withImageStore<T>(root: string | ImageStore, fn: (store: ImageSt
   }
 }
 
-/** Creates (if needed) the container's snapshot and mounts it at `target`. */
-export async function mountRootfs(root: string | ImageStore, id: string, chainId: string, target: string): Promise<void> {
+/** Creates (if needed) the container's snapshot and mounts it at `target`. `volatile`: an
+ * overlay that never syncs its upper layer (overlayfs's `volatile`), for a container removed when
+ * it exits (--rm): its unmount then writes nothing back to the disk it is about to delete from. */
+export async function mountRootfs(root: string | ImageStore, id: string, chainId: string, target: string, opts: { volatile?: boolean } = {}): Promise<void> {
   mkdirSync(target, { recursive: true });
   if (isMounted(target)) return;
-  const mounts = withImageStore(root, (store) => {
+  let mounts = withImageStore(root, (store) => {
     const key = snapshotKey(id);
     return store.snapshotter.stat(key) ? store.snapshotter.mounts(key) : store.snapshotter.prepare(key, chainId || undefined, { labels: { 'berth.container': id } });
   });
+  if (opts.volatile) {
+    mounts = mounts.map((m) => (m.type === 'overlay' && m.options.some((o) => o.startsWith('upperdir=')) ? { ...m, options: [...m.options, 'volatile'] } : m));
+  }
   await mountAllAsync(mounts, target);
 }
 
