@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isRoot } from '../../helpers/rootfs.ts';
 import { buildOciLayout, skopeoPush } from '../../helpers/images.ts';
@@ -123,5 +123,28 @@ test('attach, cp, top, stats, system df/prune, info, version', { skip }, async (
   assert.equal((await b.ok(['ps', '-aq'])).trim(), '');
   const events = await b.ok(['events', '--since', '10m', '--until', '0s', '--filter', 'container=berth-test-files']);
   assert.deepEqual(events.trim().split('\n').map((l) => l.split(' ')[2]), ['create', 'connect', 'start', 'die', 'destroy']);
+  assertNoLeaks(b, before);
+});
+
+test('a start failing after conmon was started (the rootfs will not mount) leaves nothing behind', { skip }, async (t) => {
+  const b = new Berth();
+  t.after(() => b.teardown());
+  const before = snapshot(b);
+  const id = (await b.ok(['create', '--network', 'none', 'busybox', 'true'])).trim();
+  // conmon starts first, while the rootfs mounts: make that mount fail (its overlay workdir gone).
+  const rootfs = join(b.root, 'containers', id, 'rootfs');
+  const line = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').find((l) => l.split(' ')[4] === rootfs);
+  const workdir = /workdir=([^,\s]+)/.exec(line ?? '')?.[1];
+  assert.ok(workdir, 'the rootfs is an overlay with a workdir');
+  assert.equal(spawnSync('umount', [rootfs]).status, 0);
+  rmSync(workdir, { recursive: true, force: true });
+  const r = await b.run(['start', id]);
+  assert.equal(r.code, 1, r.stderr); // docker start's status for a container that failed to start
+  assert.match(r.stderr, /overlay|workdir|mount/i);
+  // The relayed create was aborted: conmon and the relay are gone, and so is the relay's socket.
+  await waitFor(async () => spawnSync('pgrep', ['-f', `conmon.*${id.slice(0, 16)}`]).status !== 0);
+  assert.ok(!existsSync(join(b.runRoot, 'relay', `${id.slice(0, 16)}.sock`)));
+  assert.match(await b.ok(['ps', '-a', '--format', '{{.Status}}', '--filter', `id=${id}`]), /Created/);
+  await b.ok(['rm', id]);
   assertNoLeaks(b, before);
 });
