@@ -29,13 +29,19 @@ async function holdWriteLock(path: string, ms: number): Promise<Worker> {
   return w;
 }
 
-test('the WAL switch fails at once beside a writer with a plain open, and waits with openSharedDatabase', async (t) => {
+/** A fresh database in rollback mode with one table, removed after the test. */
+function rollbackDb(t: { after(fn: () => void): void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'berth-sqlite-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const path = join(dir, 'm.db');
   const seed = new DatabaseSync(path);
   seed.exec('CREATE TABLE t (a TEXT)');
   seed.close();
+  return path;
+}
+
+test('the WAL switch fails at once beside a writer with a plain open, and waits with openSharedDatabase', async (t) => {
+  const path = rollbackDb(t);
 
   const w1 = await holdWriteLock(path, 50);
   const plain = new DatabaseSync(path, { timeout: 5000 });
@@ -55,12 +61,7 @@ test('the WAL switch fails at once beside a writer with a plain open, and waits 
 });
 
 test('openSharedDatabase gives up after its timeout with the SQLite error', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'berth-sqlite-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const path = join(dir, 'm.db');
-  const seed = new DatabaseSync(path);
-  seed.exec('CREATE TABLE t (a TEXT)');
-  seed.close();
+  const path = rollbackDb(t);
   const w = await holdWriteLock(path, 400);
   const t0 = Date.now();
   assert.throws(() => openSharedDatabase(path, 100), /database is locked/);
