@@ -2,6 +2,7 @@
 // with the container's code; --rm removes it afterwards. Exit codes as docker's: the
 // container's, 125 for berth's own failures, 126/127 when the command cannot run / is missing.
 import { EngineError, StartError, type ContainerRecord } from '../../engine/index.ts';
+import type { Handoff } from '../../engine/handoff.ts';
 import { parseFlags, bool } from './flags.ts';
 import { CREATE_FLAGS, toCreateRequest } from './create-flags.ts';
 import type { Command, Context } from './context.ts';
@@ -29,7 +30,22 @@ const cmd: Command = {
     trace('run: flags parsed');
     const engine = ctx.engine();
     trace('run: engine open');
-    const rec = await engine.create(req);
+    // The monitor starts as soon as the container's directory exists (engine.prelaunch): for a
+    // foreground run with the handoff its exit command needs, opened first.
+    let handoff: Handoff | undefined;
+    let rec: ContainerRecord;
+    try {
+      rec = await engine.create(req, {
+        onReady: async (r) => {
+          if (!detach) handoff = await engine.openHandoff(r.id);
+          if (await engine.prelaunch(r, handoff ? { handoff } : {})) trace('run: monitor prelaunched');
+        },
+      });
+    } catch (e) {
+      stopWarm();
+      if (handoff) { handoff.done(); handoff.close(); }
+      throw e;
+    }
     trace('run: created');
     if (detach) {
       try {
@@ -43,11 +59,11 @@ const cmd: Command = {
       ctx.out(`${rec.id}\n`);
       return 0;
     }
-    return runForeground(ctx, rec, { stdin: !!req.openStdin, tty: !!req.tty, autoRemove: !!req.autoRemove }, stopWarm);
+    return runForeground(ctx, rec, { stdin: !!req.openStdin, tty: !!req.tty, autoRemove: !!req.autoRemove }, stopWarm, handoff);
   },
 };
 
-export async function runForeground(ctx: Context, rec: ContainerRecord, o: { stdin: boolean; tty: boolean; autoRemove: boolean }, stopWarm = () => {}): Promise<number> {
+export async function runForeground(ctx: Context, rec: ContainerRecord, o: { stdin: boolean; tty: boolean; autoRemove: boolean }, stopWarm = () => {}, opened?: Handoff): Promise<number> {
   const engine = ctx.engine();
   let started = false;
   let session: AttachSession | undefined;
@@ -60,7 +76,7 @@ export async function runForeground(ctx: Context, rec: ContainerRecord, o: { std
   if (!o.tty) for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(s, proxy);
   // This process waits for the exit anyway: it does the exit command's cleanup itself (no second
   // berth process), conmon's exit command standing by in case this one dies.
-  const handoff = await engine.openHandoff(rec.id);
+  const handoff = opened ?? await engine.openHandoff(rec.id);
   let conmonPid = 0;
   try {
     const r = await engine.start(rec.id, {
