@@ -642,9 +642,23 @@ export class Engine {
 
   /** Removes everything of a container (caller holds its lock or created it). */
   async destroy(rec: ContainerRecord, opts: { volumes: boolean }): Promise<void> {
+    // A container whose process has exited (or never ran) has nothing left in its rootfs: the
+    // (lazy) unmount need not wait for the runtime's delete, and runs beside it.
+    const idle = rec.state.status === 'exited' || rec.state.status === 'created';
     rec.state.status = 'removing';
     const dir = this.dir(rec.id);
-    await this.teardown(rec, () => unmountRootfs(join(dir, 'rootfs')));
+    if (idle) {
+      const unmounted = unmountRootfs(join(dir, 'rootfs'));
+      unmounted.catch(() => { /* awaited below */ });
+      try {
+        await this.teardown(rec);
+      } finally {
+        await unmounted.catch(() => {});
+      }
+      await unmounted;
+    } else {
+      await this.teardown(rec, () => unmountRootfs(join(dir, 'rootfs')));
+    }
     if (isMounted(join(dir, 'rootfs'))) throw new EngineError(`cannot unmount ${join(dir, 'rootfs')}`);
     removeSnapshot(this.images(), rec.id);
     rmSync(dir, { recursive: true, force: true });
