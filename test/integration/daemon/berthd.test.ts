@@ -150,6 +150,11 @@ test('through berthd: a signal to the client reaches the container; a terminal i
   assert.equal(r.status, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /\/dev\/pts\/\d+/);
   assert.match(r.stdout, /37 91/, 'the window size of the client\'s terminal');
+  // -it: what is typed on the client's terminal reaches the container.
+  const it = [CLIENT, ...globals(), 'run', '-it', '--rm', '--network', 'none', 'busybox', 'sh', '-c', 'echo ready; read x; echo got=$x'].map((a) => `'${a}'`).join(' ');
+  const typed = spawnSync('bash', ['-c', `(sleep 1.5; printf 'typed-line\\r'; sleep 1) | script -qec "${it.replace(/["$`\\]/g, '\\$&')}" /dev/null`], { env: clientEnv(), encoding: 'utf8', timeout: 30_000 });
+  assert.equal(typed.status, 0, typed.stdout + typed.stderr);
+  assert.match(typed.stdout.replace(/\r/g, ''), /got=typed-line/);
 });
 
 test('a client killed outright takes its worker with it', { skip }, async () => {
