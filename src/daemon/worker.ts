@@ -8,6 +8,9 @@ import type { ClientRequest, StdioSpec } from './protocol.ts';
 /** The environment variable that makes dist/berth.mjs a worker instead of running argv. */
 export const WORKER_ENV = 'BERTH_DAEMON_WORKER';
 
+/** Whether this process runs its command for a berthd client (set once it adopted one). */
+export let servingClient = false;
+
 /** Messages over the IPC channel, daemon → worker and back. */
 export type ToWorker = { request: ClientRequest };
 export type FromWorker = { ready: true } | { started: number } | { failed: string } | { done: number };
@@ -64,6 +67,7 @@ export async function serveAsWorker(warm: () => Promise<void>, run: (argv: strin
     await new Promise<void>((resolve) => process.send!({ failed: (e as Error).message } satisfies FromWorker, () => resolve()));
     return 125;
   }
+  servingClient = true;
   await new Promise<void>((resolve) => process.send!({ started: process.pid } satisfies FromWorker, () => resolve()));
   // The channel stays open (Node makes it close-on-exec: nothing the command starts inherits
   // it) but does not keep the process alive.

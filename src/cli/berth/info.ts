@@ -4,6 +4,16 @@ import { openImageStore } from '../../image/store/index.ts';
 import type { Command } from './context.ts';
 import { parseFlags, str, type FlagDef } from './flags.ts';
 import { BERTH_VERSION } from './version.ts';
+import { existsSync } from 'node:fs';
+import { DEFAULT_SOCKET } from '../../daemon/server.ts';
+import { servingClient } from '../../daemon/worker.ts';
+
+/** Which berthd, if any, runs commands (docs/engine.md): this one's, or one on the socket. */
+function daemonState(): string {
+  const socket = process.env.BERTH_DAEMON_SOCKET || DEFAULT_SOCKET;
+  if (servingClient) return `berthd at ${socket} (this command ran in a warm worker)`;
+  return existsSync(socket) ? `berthd at ${socket} (not used by this command)` : 'none (daemonless)';
+}
 
 const FLAGS: FlagDef[] = [{ name: 'format', short: 'f', kind: 'string', help: "'json'" }];
 
@@ -25,6 +35,7 @@ const cmd: Command = {
       LoggingDriver: 'k8s-file', CgroupVersion: '1', KernelVersion: release(), OperatingSystem: 'linux', NCPU: cpus().length,
       MemTotal: totalmem(), Name: hostname(), ServerVersion: BERTH_VERSION, DefaultRuntime: ctx.globals.runtime ?? 'berth-runtime',
       DockerRootDir: engine.paths.root, RunRoot: engine.paths.runRoot, Volumes: engine.store.volumes().length,
+      Daemon: daemonState(),
     };
     if (str(p, 'format') === 'json') { ctx.out(`${JSON.stringify(info)}\n`); return 0; }
     ctx.out(Object.entries(info).map(([k, v]) => ` ${k}: ${v}\n`).join(''));

@@ -103,6 +103,8 @@ test('through berthd: exit codes, separate stdout and stderr, stdin, berth\'s ow
   const missing = await client(['run', '--rm', 'no-such-image-here:v0', 'true']);
   assert.equal(missing.code, 125);
   assert.match(missing.stderr, /no-such-image-here/);
+  const info = await client(['info']);
+  assert.match(info.stdout, /Daemon: berthd at .* \(this command ran in a warm worker\)/);
   const notCmd = await client(['no-such-command']);
   assert.equal(notCmd.code, 125);
   assert.match(notCmd.stderr, /not a berth command/);
