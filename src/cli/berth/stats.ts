@@ -1,4 +1,4 @@
-// berth stats --no-stream [CONTAINER...]: cgroup numbers through the OCI runtime's
+// berth stats [--no-stream] [CONTAINER...]: cgroup numbers through the OCI runtime's
 // `events --stats` (runc's JSON, which berth-runtime, runc and crun all print), sampled twice
 // for the CPU percentage, and the container's network counters from its netns.
 import { readFileSync } from 'node:fs';
@@ -59,38 +59,65 @@ function bytes(n: number): string {
   return `${i ? n.toFixed(2) : n}${u[i]}`;
 }
 
+/** One frame: samples `recs` twice, `gapMs` apart (the CPU percentage is the difference). */
+async function frame(engine: Engine, recs: ContainerRecord[], gapMs: number, noTrunc: boolean): Promise<Record<string, string>[]> {
+  const sampleAll = () => Promise.all(recs.map((r) => (r.state.status === 'running' ? sample(engine, r) : null)));
+  const first = await sampleAll();
+  await new Promise((res) => setTimeout(res, gapMs));
+  const second = await sampleAll();
+  const rows: Record<string, string>[] = [];
+  for (let i = 0; i < recs.length; i++) {
+    const r = recs[i];
+    const a = first[i], b = second[i];
+    const cpuPct = a && b ? (b.cpu - a.cpu) / Number(b.at - a.at) * 100 : 0;
+    const [rx, tx] = r.state.pid ? netIO(r.state.pid) : [0, 0];
+    const limit = b?.limit && b.limit < 2 ** 62 ? b.limit : 0;
+    rows.push({
+      ID: noTrunc ? r.id : r.id.slice(0, 12), Container: r.id.slice(0, 12), Name: r.name,
+      CPUPerc: `${cpuPct.toFixed(2)}%`, MemUsage: `${bytes(b?.mem ?? 0)} / ${bytes(limit)}`,
+      MemPerc: `${limit ? ((b?.mem ?? 0) / limit * 100).toFixed(2) : '0.00'}%`, NetIO: `${humanSize(rx)} / ${humanSize(tx)}`,
+      BlockIO: `${humanSize(b?.blkRead ?? 0)} / ${humanSize(b?.blkWrite ?? 0)}`, PIDs: String(b?.pids ?? 0),
+    });
+  }
+  return rows;
+}
+
+function render(rows: Record<string, string>[], fmt: string | undefined): string {
+  if (fmt === 'json') return rows.map((r) => `${JSON.stringify(r)}\n`).join('');
+  if (fmt) return rows.map((r) => `${renderTemplate(fmt, r)}\n`).join('');
+  return table([['CONTAINER ID', 'NAME', 'CPU %', 'MEM USAGE / LIMIT', 'MEM %', 'NET I/O', 'BLOCK I/O', 'PIDS'],
+    ...rows.map((r) => [r.ID, r.Name, r.CPUPerc, r.MemUsage, r.MemPerc, r.NetIO, r.BlockIO, r.PIDs])]);
+}
+
 const cmd: Command = {
   usage: 'berth stats [OPTIONS] [CONTAINER...]',
-  about: 'Display a snapshot of containers\' resource usage statistics',
+  about: 'Display a live stream of container(s) resource usage statistics',
   flags: FLAGS,
   async run(ctx) {
     const p = parseFlags(ctx.argv, FLAGS);
-    if (!bool(p, 'no-stream')) ctx.err('berth: streaming stats are not implemented; showing one snapshot (--no-stream)\n');
     const engine = ctx.engine();
-    const recs = p.args.length ? p.args.map((a) => engine.get(a)) : engine.list(bool(p, 'all'));
-    const sampleAll = () => Promise.all(recs.map((r) => (r.state.status === 'running' ? sample(engine, r) : null)));
-    const first = await sampleAll();
-    await new Promise((res) => setTimeout(res, 500));
-    const second = await sampleAll();
-    const rows: Record<string, string>[] = [];
-    for (let i = 0; i < recs.length; i++) {
-      const r = recs[i];
-      const a = first[i], b = second[i];
-      const cpuPct = a && b ? (b.cpu - a.cpu) / Number(b.at - a.at) * 100 : 0;
-      const [rx, tx] = r.state.pid ? netIO(r.state.pid) : [0, 0];
-      const limit = b?.limit && b.limit < 2 ** 62 ? b.limit : 0;
-      rows.push({
-        ID: bool(p, 'no-trunc') ? r.id : r.id.slice(0, 12), Container: r.id.slice(0, 12), Name: r.name,
-        CPUPerc: `${cpuPct.toFixed(2)}%`, MemUsage: `${bytes(b?.mem ?? 0)} / ${bytes(limit)}`,
-        MemPerc: `${limit ? ((b?.mem ?? 0) / limit * 100).toFixed(2) : '0.00'}%`, NetIO: `${humanSize(rx)} / ${humanSize(tx)}`,
-        BlockIO: `${humanSize(b?.blkRead ?? 0)} / ${humanSize(b?.blkWrite ?? 0)}`, PIDs: String(b?.pids ?? 0),
-      });
-    }
+    const named = p.args.length > 0;
     const fmt = str(p, 'format');
-    if (fmt === 'json') ctx.out(rows.map((r) => `${JSON.stringify(r)}\n`).join(''));
-    else if (fmt) ctx.out(rows.map((r) => `${renderTemplate(fmt, r)}\n`).join(''));
-    else ctx.out(table([['CONTAINER ID', 'NAME', 'CPU %', 'MEM USAGE / LIMIT', 'MEM %', 'NET I/O', 'BLOCK I/O', 'PIDS'],
-      ...rows.map((r) => [r.ID, r.Name, r.CPUPerc, r.MemUsage, r.MemPerc, r.NetIO, r.BlockIO, r.PIDs])]));
+    const pick = () => (named ? p.args.map((a) => engine.get(a)) : engine.list(bool(p, 'all')));
+    if (bool(p, 'no-stream')) {
+      ctx.out(render(await frame(engine, pick(), 500, bool(p, 'no-trunc')), fmt));
+      return 0;
+    }
+    // As docker's: a new frame about every second until interrupted, the screen cleared before
+    // each (the same escape codes whether or not the output is a terminal); the container list
+    // is read again for each frame unless containers were named.
+    let stop = false;
+    const onSignal = () => { stop = true; };
+    for (const s of ['SIGINT', 'SIGTERM'] as const) process.once(s, onSignal);
+    try {
+      while (!stop) {
+        const rows = await frame(engine, pick(), 1000, bool(p, 'no-trunc'));
+        if (stop) break;
+        ctx.out(`\x1b[2J\x1b[H${render(rows, fmt)}`);
+      }
+    } finally {
+      for (const s of ['SIGINT', 'SIGTERM'] as const) process.off(s, onSignal);
+    }
     return 0;
   },
 };

@@ -112,6 +112,14 @@ test('attach, cp, top, stats, system df/prune, info, version', { skip }, async (
   assert.equal(stats.Name, 'berth-test-files');
   assert.ok(Number(stats.PIDs) >= 1);
   assert.match(stats.MemUsage, /iB \/ /);
+  // Without --no-stream: a frame about every second, each after a screen clear, until SIGINT.
+  const live = b.spawn(['stats', '--format', '{{.Name}} {{.PIDs}}', 'berth-test-files']);
+  let frames = '';
+  live.stdout!.on('data', (d) => (frames += d));
+  const liveDone = new Promise<number | null>((r) => live.on('close', (code) => r(code)));
+  await waitFor(async () => frames.split('\x1b[2J\x1b[H').filter((f) => /^berth-test-files [1-9]/.test(f)).length >= 2, 20_000);
+  live.kill('SIGINT');
+  assert.equal(await liveDone, 0);
   assert.match(await b.ok(['system', 'df']), /Containers\s+2\s+1/);
   assert.match(await b.ok(['info']), /ContainersRunning: 1/);
   assert.match(await b.ok(['version']), /Version/);
