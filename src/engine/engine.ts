@@ -281,6 +281,7 @@ export class Engine {
     }
     // conmon writes -1 when it could not tell; docker reports 128+signal, which conmon already does.
     rec.state.status = 'exited';
+    rec.state.paused = false;
     rec.state.exitCode = code < 0 ? 255 : code;
     rec.state.finishedAt = when;
     rec.state.pid = 0;
@@ -384,6 +385,7 @@ export class Engine {
       if (r.code !== 0) throw new StartError(`OCI runtime start failed: ${r.stderr.trim() || `exit status ${r.code}`}`);
       rec.state.status = 'running';
       rec.state.startedAt = new Date().toISOString();
+      rec.state.paused = false;
       rec.state.finishedAt = '';
       rec.state.exitCode = 0;
       rec.state.error = '';
@@ -559,7 +561,49 @@ export class Engine {
     if (r.code !== 0 && this.refresh(rec).state.status === 'running') {
       throw new EngineError(`Cannot kill container: ${ref}: ${r.stderr.trim() || `runtime exit status ${r.code}`}`);
     }
+    // A frozen process acts on its signal only once thawed (docker's kill thaws it too).
+    await this.thaw(rec);
     return rec;
+  }
+
+  // ---- pause / unpause ---------------------------------------------------------------------
+
+  /** docker pause: freezes every process of a running container (the runtime's `pause`). */
+  async pause(ref: string): Promise<ContainerRecord> {
+    return this.setPaused(ref, true);
+  }
+
+  /** docker unpause. */
+  async unpause(ref: string): Promise<ContainerRecord> {
+    return this.setPaused(ref, false);
+  }
+
+  private async setPaused(ref: string, paused: boolean): Promise<ContainerRecord> {
+    const first = this.store.resolve(ref);
+    const lock = await this.store.lock(first.id);
+    try {
+      const rec = this.refresh(this.store.get(first.id) ?? (() => { throw new NoSuchContainerError(ref); })());
+      if (rec.state.status !== 'running') throw new ContainerStateError(`Container ${rec.id} is not running`);
+      if (!!rec.state.paused === paused) throw new ContainerStateError(`Container ${rec.id} is ${paused ? 'already paused' : 'not paused'}`);
+      const r = await runtimeCall(rec.config.runtime, this.paths.runtimeRoot, [paused ? 'pause' : 'resume', rec.id]);
+      if (r.code !== 0) throw new EngineError(`Cannot ${paused ? 'pause' : 'unpause'} container ${ref}: ${r.stderr.trim() || `runtime exit status ${r.code}`}`);
+      rec.state.paused = paused;
+      this.store.saveState(rec.id, rec.state);
+      recordEvent(this.paths, { id: rec.id, name: rec.name, action: paused ? 'pause' : 'unpause' });
+      return rec;
+    } finally {
+      lock.release();
+    }
+  }
+
+  /** Thaws a paused container (for kill, stop and rm -f: a frozen process cannot act on a signal). */
+  private async thaw(rec: ContainerRecord): Promise<void> {
+    const cur = this.store.get(rec.id);
+    if (!cur?.state.paused) return;
+    await runtimeCall(rec.config.runtime, this.paths.runtimeRoot, ['resume', rec.id]);
+    cur.state.paused = false;
+    this.store.saveState(cur.id, cur.state);
+    rec.state.paused = false;
   }
 
   /** Records (under the lock, so that a restart in progress cannot overwrite it) that the user
@@ -589,6 +633,7 @@ export class Engine {
       // This process cleans up after the exit: conmon's exit command (a berth start) need not.
       unclaim = claimCleanup(this.claimPath(rec.id));
       const rt = rec.config.runtime, root = this.paths.runtimeRoot;
+      await this.thaw(rec);
       if (t > 0 && rec.state.status === 'running') {
         await runtimeCall(rt, root, ['kill', rec.id, String(sig)]);
         rec = (await this.waitExit(rec.id, t * 1000)) ?? rec;
@@ -626,6 +671,7 @@ export class Engine {
         // We remove it all: conmon's exit command (a berth start) need not clean up (handoff.ts).
         unclaim = claimCleanup(this.claimPath(rec.id));
         await runtimeCall(rec.config.runtime, this.paths.runtimeRoot, ['kill', rec.id, '9']);
+        await this.thaw(rec);
         rec = (await this.waitExit(rec.id, 30_000)) ?? rec;
       }
       await this.destroy(rec, { volumes: opts.volumes ?? false });

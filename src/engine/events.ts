@@ -5,7 +5,7 @@ import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EnginePaths } from './paths.ts';
 
-export type EventAction = 'create' | 'start' | 'die' | 'destroy' | 'restart' | 'connect' | 'disconnect';
+export type EventAction = 'create' | 'start' | 'die' | 'destroy' | 'restart' | 'connect' | 'disconnect' | 'pause' | 'unpause';
 
 export interface EngineEvent { time: string; id: string; name: string; action: EventAction; exitCode?: number; network?: string; hostVeth?: string }
 

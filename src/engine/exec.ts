@@ -45,6 +45,7 @@ export function execProcessSpec(base: Process, rootfs: string, req: ExecRequest)
 export async function execInContainer(engine: Engine, ref: string, req: ExecRequest): Promise<number> {
   const rec = engine.get(ref);
   if (rec.state.status !== 'running') throw new ContainerStateError(`Container ${rec.id} is not running`);
+  if (rec.state.paused) throw new ContainerStateError(`Container ${rec.id} is paused, unpause the container before exec`);
   const dir = engine.dir(rec.id);
   const spec = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Spec;
   const proc = execProcessSpec(spec.process!, join(dir, 'rootfs'), req);

@@ -87,6 +87,8 @@ export interface ContainerState {
   restartCount: number;
   /** Set by stop/kill from the user so that a restart policy does not bring it back. */
   stoppedByUser: boolean;
+  /** A running container frozen by `pause` (its cgroup's freezer); status stays 'running'. */
+  paused?: boolean;
   /** Set while a network namespace exists for the container. */
   netnsPath: string;
   networks: Record<string, NetworkEndpoint>;

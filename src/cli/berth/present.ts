@@ -16,7 +16,7 @@ export function humanDuration(ms: number): string {
 
 export function statusText(r: ContainerRecord, now = Date.now()): string {
   const st = r.state;
-  if (st.status === 'running') return `Up ${humanDuration(now - Date.parse(st.startedAt))}`;
+  if (st.status === 'running') return `Up ${humanDuration(now - Date.parse(st.startedAt))}${st.paused ? ' (Paused)' : ''}`;
   if (st.status === 'exited') return `Exited (${st.exitCode}) ${humanDuration(now - Date.parse(st.finishedAt || r.created))} ago`;
   if (st.status === 'removing') return 'Removal In Progress';
   if (st.status === 'restarting') return `Restarting (${st.exitCode}) ${humanDuration(now - Date.parse(st.finishedAt || r.created))} ago`;
@@ -71,7 +71,7 @@ export function inspectDoc(engine: Engine, r: ContainerRecord): Record<string, u
   return {
     Id: r.id, Created: r.created, Path: [...c.entrypoint, ...c.cmd][0] ?? '', Args: [...c.entrypoint, ...c.cmd].slice(1),
     State: {
-      Status: s.status, Running: s.status === 'running', Paused: false, Restarting: false, OOMKilled: s.oomKilled, Dead: false,
+      Status: s.status === 'running' && s.paused ? 'paused' : s.status, Running: s.status === 'running', Paused: !!s.paused, Restarting: false, OOMKilled: s.oomKilled, Dead: false,
       Pid: s.pid, ExitCode: s.exitCode, Error: s.error, StartedAt: s.startedAt || '0001-01-01T00:00:00Z', FinishedAt: s.finishedAt || '0001-01-01T00:00:00Z',
     },
     Image: c.imageId, ResolvConfPath: `${dir}/resolv.conf`, HostnamePath: `${dir}/hostname`, HostsPath: `${dir}/hosts`, LogPath: `${dir}/ctr.log`,

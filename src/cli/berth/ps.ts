@@ -28,7 +28,8 @@ export function matches(r: ContainerRecord, filters: string[]): boolean {
       switch (k) {
         case 'id': return r.id.startsWith(v);
         case 'name': return new RegExp(v).test(r.name);
-        case 'status': return r.state.status === v;
+        case 'status': return v === 'paused' ? r.state.status === 'running' && !!r.state.paused
+          : v === 'running' ? r.state.status === 'running' && !r.state.paused : r.state.status === v;
         case 'exited': return r.state.status === 'exited' && String(r.state.exitCode) === v;
         case 'label': { const [lk, lv] = v.split('='); return lk in r.config.labels && (lv === undefined || r.config.labels[lk] === lv); }
         case 'ancestor': return r.config.image === v || r.config.imageName === v || r.config.imageId.startsWith(v) || r.config.imageId.startsWith(`sha256:${v}`);

@@ -156,3 +156,42 @@ test('a start failing after conmon was started (the rootfs will not mount) leave
   await b.ok(['rm', id]);
   assertNoLeaks(b, before);
 });
+
+test('pause and unpause: the cgroup freezes, output stops, exec is refused; stop and rm -f of a paused container', { skip }, async (t) => {
+  const b = new Berth();
+  t.after(() => b.teardown());
+  const before = snapshot(b);
+  const id = (await b.ok(['run', '-d', '--name', 'berth-test-pz', '--network', 'none', 'busybox', 'sh', '-c', 'while true; do echo tick; sleep 0.05; done'])).trim();
+  const ticks = async () => (await b.ok(['logs', 'berth-test-pz'])).split('\n').filter((l) => l === 'tick').length;
+  await waitFor(async () => (await ticks()) > 2);
+  assert.equal((await b.ok(['pause', 'berth-test-pz'])).trim(), 'berth-test-pz');
+  // cgroup v1 here: the freezer hierarchy (on a v2 host the runtime writes cgroup.freeze instead).
+  const v1 = existsSync('/sys/fs/cgroup/freezer/cgroup.procs');
+  const freezer = join('/sys/fs/cgroup/freezer', b.cgroupParent, id, 'freezer.state');
+  if (v1) assert.equal(readFileSync(freezer, 'utf8').trim(), 'FROZEN');
+  const frozenAt = await ticks();
+  await new Promise((r) => setTimeout(r, 400));
+  assert.equal(await ticks(), frozenAt, 'no output while paused');
+  assert.match(await b.ok(['ps', '--format', '{{.Names}} {{.Status}}']), /berth-test-pz Up .* \(Paused\)/);
+  assert.equal((await b.ok(['ps', '-q', '--filter', 'status=paused'])).trim(), id.slice(0, 12));
+  assert.equal((await b.ok(['ps', '-q', '--filter', 'status=running'])).trim(), '');
+  assert.equal((await b.ok(['inspect', '-f', '{{.State.Paused}} {{.State.Status}}', 'berth-test-pz'])).trim(), 'true paused');
+  const exec = await b.run(['exec', 'berth-test-pz', 'true']);
+  assert.notEqual(exec.code, 0);
+  assert.match(exec.stderr, /is paused, unpause the container before exec/);
+  assert.match((await b.run(['pause', 'berth-test-pz'])).stderr, /already paused/);
+  await b.ok(['unpause', 'berth-test-pz']);
+  await waitFor(async () => (await ticks()) > frozenAt);
+  if (v1) assert.equal(readFileSync(freezer, 'utf8').trim(), 'THAWED');
+  assert.match((await b.run(['unpause', 'berth-test-pz'])).stderr, /not paused/);
+  // A paused container still stops (thawed for its stop signal) and is force-removed.
+  await b.ok(['pause', 'berth-test-pz']);
+  await b.ok(['stop', '-t', '1', 'berth-test-pz']);
+  assert.match(await b.ok(['ps', '-a', '--format', '{{.Status}}', '--filter', 'name=berth-test-pz']), /Exited \(137\)/);
+  await b.ok(['start', 'berth-test-pz']);
+  await b.ok(['pause', 'berth-test-pz']);
+  await b.ok(['rm', '-f', 'berth-test-pz']);
+  const events = await b.ok(['events', '--since', '10m', '--until', '0s', '--filter', 'container=berth-test-pz']);
+  assert.deepEqual(events.trim().split('\n').map((l) => l.split(' ')[2]).filter((a) => a === 'pause' || a === 'unpause'), ['pause', 'unpause', 'pause', 'pause']);
+  assertNoLeaks(b, before);
+});

@@ -1,0 +1,16 @@
+// berth pause CONTAINER...: freezes every process of running containers (the OCI runtime's pause).
+import { FlagError, parseFlags } from './flags.ts';
+import type { Command } from './context.ts';
+import { forEach } from './each.ts';
+
+const cmd: Command = {
+  usage: 'berth pause CONTAINER [CONTAINER...]',
+  about: 'Pause all processes within one or more containers',
+  flags: [],
+  async run(ctx) {
+    const p = parseFlags(ctx.argv, []);
+    if (!p.args.length) throw new FlagError('requires at least 1 argument');
+    return forEach(ctx, p.args, async (ref) => { await ctx.engine().pause(ref); return ref; });
+  },
+};
+export default cmd;
