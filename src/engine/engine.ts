@@ -566,6 +566,43 @@ export class Engine {
     return rec;
   }
 
+  // ---- update ------------------------------------------------------------------------------
+
+  /** docker update: new resource limits (applied at once through the runtime's `update` when
+   * the container runs, and kept for its next starts) and a new restart policy. */
+  async update(ref: string, u: ResourceUpdate): Promise<ContainerRecord> {
+    const first = this.store.resolve(ref);
+    const lock = await this.store.lock(first.id);
+    try {
+      const rec = this.refresh(this.store.get(first.id) ?? (() => { throw new NoSuchContainerError(ref); })());
+      const c = rec.config;
+      if (u.restart && u.restart.name !== 'no' && c.autoRemove) throw new EngineError('Restart policy cannot be updated because AutoRemove is enabled for the container');
+      const memory = u.memory ?? c.memory;
+      const swap = u.memorySwap ?? c.memorySwap;
+      if (memory && swap && swap !== -1 && swap < memory) throw new EngineError('Minimum memoryswap limit should be larger than memory limit, see usage');
+      if (rec.state.status === 'running') {
+        const args: string[] = [];
+        if (u.memory !== undefined) args.push('--memory', String(u.memory));
+        if (u.memorySwap !== undefined) args.push('--memory-swap', String(u.memorySwap));
+        if (u.cpus !== undefined) args.push('--cpu-period', '100000', '--cpu-quota', String(Math.round(u.cpus * 100000)));
+        if (u.pidsLimit !== undefined) args.push('--pids-limit', String(u.pidsLimit > 0 ? u.pidsLimit : -1));
+        if (args.length) {
+          const r = await runtimeCall(c.runtime, this.paths.runtimeRoot, ['update', ...args, rec.id]);
+          if (r.code !== 0) throw new EngineError(`Cannot update container ${rec.id}: ${r.stderr.trim() || `runtime exit status ${r.code}`}`);
+        }
+      }
+      if (u.memory !== undefined) c.memory = u.memory;
+      if (u.memorySwap !== undefined) { if (u.memorySwap === -1) delete c.memorySwap; else c.memorySwap = u.memorySwap; }
+      if (u.cpus !== undefined) c.cpus = u.cpus;
+      if (u.pidsLimit !== undefined) { if (u.pidsLimit > 0) c.pidsLimit = u.pidsLimit; else delete c.pidsLimit; }
+      if (u.restart) c.restart = u.restart;
+      this.store.db.prepare('UPDATE containers SET config = ? WHERE id = ?').run(JSON.stringify(c), rec.id);
+      return rec;
+    } finally {
+      lock.release();
+    }
+  }
+
   // ---- pause / unpause ---------------------------------------------------------------------
 
   /** docker pause: freezes every process of a running container (the runtime's `pause`). */
@@ -799,6 +836,15 @@ async function waitGone(pid: number, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;
   // conmon exits within a few ms of its exit command; every rm and foreground run waits here.
   while (pid > 0 && processAlive(pid) && Date.now() < end) await sleep(2);
+}
+
+/** What `update` may change; absent fields stay. memorySwap -1: unlimited; pidsLimit <= 0: none. */
+export interface ResourceUpdate {
+  memory?: number;
+  memorySwap?: number;
+  cpus?: number;
+  pidsLimit?: number;
+  restart?: RestartPolicy;
 }
 
 export interface StartHooks {
