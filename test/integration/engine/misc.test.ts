@@ -224,3 +224,25 @@ test('update: limits of a running container change at once (cgroup files, inspec
   await b.ok(['rm', '-f', 'berth-test-up']);
   assertNoLeaks(b, before);
 });
+
+test('export: the container filesystem as a tar, to a file or a pipe; never to a terminal', { skip }, async (t) => {
+  const b = new Berth();
+  t.after(() => b.teardown());
+  await b.ok(['run', '--name', 'berth-test-ex', '--network', 'none', 'busybox', 'sh', '-c', 'echo made > /made.txt; mkdir -p /d/e; ln -s /made.txt /d/e/link; rm /bin/ls']);
+  const out = join(b.tmp, 'ex.tar');
+  await b.ok(['export', '-o', out, 'berth-test-ex']);
+  const list = spawnSync('tar', ['-tvf', out], { encoding: 'utf8' }).stdout;
+  assert.match(list, /\.\/made\.txt/);
+  assert.match(list, /\.\/d\/e\/link -> \/made\.txt/);
+  assert.match(list, /\.\/bin\/busybox/);
+  assert.doesNotMatch(list, /\.\/bin\/ls\b/, 'a file the container deleted is not exported');
+  assert.equal(spawnSync('tar', ['-xOf', out, './made.txt'], { encoding: 'utf8' }).stdout, 'made\n');
+  // To stdout (a pipe here): the same archive.
+  const piped = spawnSync('bash', ['-c', `"$@" export berth-test-ex | tar -tf - | grep -c made.txt`, 'x', process.execPath, ...b.argv([])], { env: b.env, encoding: 'utf8' });
+  assert.equal(piped.stdout.trim(), '1', piped.stderr);
+  const tty = spawnSync('script', ['-qec', [process.execPath, ...b.argv(['export', 'berth-test-ex'])].map((a) => `'${a}'`).join(' '), '/dev/null'], { env: b.env, encoding: 'utf8' });
+  assert.match(tty.stdout, /cowardly refusing to save to a terminal/);
+  const missing = await b.run(['export', 'no-such-container']);
+  assert.notEqual(missing.code, 0);
+  assert.match(missing.stderr, /No such container/i);
+});
