@@ -18,6 +18,7 @@ const c = {
   unpause: { about: 'Unpause all processes within one or more containers', load: () => import('./unpause.ts') },
   update: { about: 'Update configuration of one or more containers', load: () => import('./update.ts') },
   export: { about: "Export a container's filesystem as a tar archive", load: () => import('./export.ts') },
+  commit: { about: "Create a new image from a container's changes", load: () => import('./commit.ts') },
   rm: { about: 'Remove one or more containers', load: () => import('./rm.ts') },
   ps: { about: 'List containers', load: () => import('./ps.ts') },
   logs: { about: 'Fetch the logs of a container', load: () => import('./logs.ts') },
@@ -41,7 +42,7 @@ export const GROUPS: Record<string, Group> = {
   container: {
     about: 'Manage containers',
     commands: {
-      run: c.run, create: c.create, start: c.start, stop: c.stop, restart: c.restart, kill: c.kill, pause: c.pause, unpause: c.unpause, update: c.update, export: c.export, rm: c.rm, ls: c.ps,
+      run: c.run, create: c.create, start: c.start, stop: c.stop, restart: c.restart, kill: c.kill, pause: c.pause, unpause: c.unpause, update: c.update, export: c.export, commit: c.commit, rm: c.rm, ls: c.ps,
       logs: c.logs, wait: c.wait, inspect: { about: 'Display detailed information on one or more containers', load: () => import('./inspect.ts') },
       exec: c.exec, attach: c.attach, port: c.port, rename: c.rename, top: c.top, stats: c.stats, cp: c.cp,
       prune: { about: 'Remove all stopped containers', load: () => import('./container-prune.ts') },

@@ -246,3 +246,31 @@ test('export: the container filesystem as a tar, to a file or a pipe; never to a
   assert.notEqual(missing.code, 0);
   assert.match(missing.stderr, /No such container/i);
 });
+
+test('commit: a new image from the changes, with whiteouts and opaque directories as OCI layers', { skip }, async (t) => {
+  const b = new Berth();
+  t.after(() => b.teardown());
+  const before = snapshot(b);
+  await b.ok(['run', '--name', 'berth-test-c1', '--network', 'none', 'busybox', 'sh', '-c', 'mkdir /data; echo a > /data/a; echo b > /data/b; echo made > /made.txt; rm /bin/ls']);
+  const id1 = (await b.ok(['commit', '-m', 'first', 'berth-test-c1', 'localhost/berth-test/committed:one'])).trim();
+  assert.match(id1, /^sha256:[0-9a-f]{64}$/);
+  // The second commit replaces a directory the first image has: overlayfs makes it opaque.
+  await b.ok(['run', '--name', 'berth-test-c2', '--network', 'none', '-w', '/data', 'localhost/berth-test/committed:one', 'sh', '-c', 'cd /; rm -rf /data; mkdir /data; echo new > /data/new; rm /made.txt']);
+  await b.ok(['commit', '--author', 'tester', 'berth-test-c2', 'localhost/berth-test/committed:two']);
+  const one = await b.ok(['run', '--rm', '--network', 'none', 'localhost/berth-test/committed:one', 'sh', '-c', 'cat /made.txt; ls /data; ls /bin/ls 2>&1 || true']);
+  assert.equal(one, 'made\na\nb\nls: /bin/ls: No such file or directory\n');
+  const two = await b.ok(['run', '--rm', '--network', 'none', 'localhost/berth-test/committed:two', 'sh', '-c', 'ls /data; ls /made.txt 2>&1 || true; pwd']);
+  assert.equal(two, 'new\nls: /made.txt: No such file or directory\n/data\n', 'opaque /data, whiteout of /made.txt, the container\'s -w as WorkingDir');
+  const hist = JSON.parse(await b.ok(['image', 'inspect', 'localhost/berth-test/committed:two'])) as { RootFS: { Layers: string[] }; Author?: string }[];
+  assert.equal(hist[0].RootFS.Layers.length, 3, 'the busybox layer and one per commit');
+  assert.equal(hist[0].Author, 'tester');
+  // A running container is paused while its changes are read, then runs on.
+  await b.ok(['run', '-d', '--name', 'berth-test-c3', '--network', 'none', 'busybox', 'sh', '-c', 'echo live > /live; sleep 1000']);
+  await waitFor(async () => (await b.run(['exec', 'berth-test-c3', 'cat', '/live'])).stdout === 'live\n');
+  await b.ok(['commit', 'berth-test-c3', 'localhost/berth-test/committed:live']);
+  assert.equal((await b.ok(['inspect', '-f', '{{.State.Status}} {{.State.Paused}}', 'berth-test-c3'])).trim(), 'running false');
+  assert.equal(await b.ok(['run', '--rm', '--network', 'none', 'localhost/berth-test/committed:live', 'cat', '/live']), 'live\n');
+  assert.match((await b.run(['commit', 'berth-test-c3'])).stderr, /REPOSITORY\[:TAG\] is required/);
+  await b.ok(['rm', '-f', 'berth-test-c1', 'berth-test-c2', 'berth-test-c3']);
+  assertNoLeaks(b, before);
+});
