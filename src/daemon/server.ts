@@ -73,7 +73,6 @@ export class Daemon {
   private stopping = false;
   /** Commands run by a worker, and commands sent back to the plain CLI (logged at close). */
   readonly counts = { served: 0, fallback: 0 };
-  private starting = 0;
   /** Booting workers' processes, to raise their priority when a client waits for one. */
   private readonly booting = new Set<ChildProcess>();
   /** Clients waiting for a worker to be ready (all were busy or booting). */
@@ -109,18 +108,13 @@ export class Daemon {
     for (const w of this.idle.splice(0)) w.child.kill('SIGKILL');
     for (const q of this.waiting.splice(0)) { clearTimeout(q.timer); this.fallback(q.s, 'berthd is stopping\n'); }
     await closed;
-    while (this.busy.size || this.starting) await new Promise((r) => setTimeout(r, 20));
+    while (this.busy.size || this.booting.size) await new Promise((r) => setTimeout(r, 20));
     try { unlinkSync(this.socket); } catch { /* gone already */ }
     this.log(`stopped: ${this.counts.served} command(s) served by warm workers, ${this.counts.fallback} sent to the plain CLI`);
   }
 
-  /** Pids of the workers alive now (idle and busy), for tests and `info`. */
-  workerPids(): number[] {
-    return [...this.idle.map((w) => w.child.pid!), ...[...this.busy].map((c) => c.pid!)];
-  }
-
   private refill(): void {
-    while (!this.stopping && this.idle.length + this.starting < this.target) this.spawnWorker();
+    while (!this.stopping && this.idle.length + this.booting.size < this.target) this.spawnWorker();
   }
 
   private spawnWorker(): void {
@@ -134,13 +128,11 @@ export class Daemon {
       detached: true,
     });
     setAutogroupNice(child.pid!, 19);
-    this.starting++;
     this.booting.add(child);
     const w: Worker = { child, ready: false, stamp };
     const onReady = (m: FromWorker) => {
       if (!('ready' in m)) return;
       child.off('message', onReady);
-      this.starting--;
       this.booting.delete(child);
       w.ready = true;
       renice(child.pid!, 0);
@@ -157,7 +149,6 @@ export class Daemon {
     child.on('message', onReady);
     child.once('exit', (code, signal) => {
       if (!w.ready) {
-        this.starting--;
         this.booting.delete(child);
         this.log(`a worker exited while starting (${signal ?? code}); is ${this.script} runnable?`);
         return; // not refilled at once: a broken build would spin
