@@ -14,7 +14,6 @@ import { gunzipSync } from 'node:zlib';
 import { openImageStore, type ImageStore } from '../image/store/index.ts';
 import { sha256Digest } from '../image/store/content.ts';
 import { unpackImage } from '../image/snapshots/index.ts';
-import { chainIDs } from '../image/snapshots/chain.ts';
 import { normalizeReference, InvalidReferenceError } from '../image/reference.ts';
 import { hostPlatform, type ImageConfig, type Manifest } from '../image/types.ts';
 import { ImageUnknownError } from './errors.ts';
@@ -54,14 +53,6 @@ async function unpacked(store: ImageStore, rec: { name: string; manifestDigest: 
   // Small JSON blobs: read in one synchronous call (an async read is four thread-pool hops).
   const manifest = JSON.parse(store.content.readSync(rec.manifestDigest).toString('utf8')) as Manifest;
   const config = JSON.parse(store.content.readSync(rec.configDigest).toString('utf8')) as ImageConfig;
-  // The usual case: unpacked before. Its top snapshot is there, committed: nothing to open.
-  const diffIDs = config.rootfs?.diff_ids ?? [];
-  if (diffIDs.length && diffIDs.length === manifest.layers.length) {
-    const top = chainIDs(diffIDs)[diffIDs.length - 1];
-    if (store.snapshotter.stat(top)?.kind === 'committed') {
-      return { name: rec.name, configDigest: rec.configDigest, manifestDigest: rec.manifestDigest, config, chainId: top };
-    }
-  }
   const { chainID } = await unpackImage(store.content, store.snapshotter, manifest, config);
   return { name: rec.name, configDigest: rec.configDigest, manifestDigest: rec.manifestDigest, config, chainId: chainID };
 }

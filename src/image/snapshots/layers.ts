@@ -56,6 +56,13 @@ export async function unpackLayerToSnapshot(sn: Snapshotter, layer: LayerToUnpac
 /** Unpacks every layer of an image from the content store. Returns the top chainID. The copy
  * snapshotter needs each layer's parent unpacked first: there they go one after the other. */
 export async function unpackImage(store: FileContentStore, sn: Snapshotter, manifest: Manifest, config: ImageConfig, opts: { allowDevices?: boolean; syncLayers?: boolean } = {}): Promise<{ chainID: string; unpacked: number }> {
+  // The usual case, an image unpacked before: its top snapshot is committed (a snapshot is
+  // committed only over a committed parent), so no layer needs opening.
+  const diffIDs = config.rootfs?.diff_ids ?? [];
+  if (diffIDs.length && diffIDs.length === manifest.layers.length) {
+    const top = chainIDs(diffIDs)[diffIDs.length - 1];
+    if (sn.stat(top)?.kind === 'committed') return { chainID: top, unpacked: 0 };
+  }
   if (sn.driver === 'overlay') {
     // Side by side (each in a worker thread), stacked in order; a few at a time.
     const stacker = new LayerStacker(sn, opts.allowDevices, { syncLayers: opts.syncLayers });
@@ -69,7 +76,6 @@ export async function unpackImage(store: FileContentStore, sn: Snapshotter, mani
     await stacker.settle();
     return { chainID: stacker.top, unpacked: stacker.unpacked };
   }
-  const diffIDs = config.rootfs.diff_ids;
   if (diffIDs.length !== manifest.layers.length) throw new LayerCountMismatchError(diffIDs.length, manifest.layers.length);
   const chains = chainIDs(diffIDs);
   let unpacked = 0;
