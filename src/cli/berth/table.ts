@@ -15,7 +15,7 @@ const c = {
   restart: { about: 'Restart one or more containers', load: () => import('./restart.ts') },
   kill: { about: 'Kill one or more running containers', load: () => import('./kill.ts') },
   pause: { about: 'Pause all processes within one or more containers', load: () => import('./pause.ts') },
-  unpause: { about: 'Unpause all processes within one or more containers', load: () => import('./unpause.ts') },
+  unpause: { about: 'Unpause all processes within one or more containers', load: () => import('./pause.ts').then((m) => ({ default: m.unpause })) },
   update: { about: 'Update configuration of one or more containers', load: () => import('./update.ts') },
   export: { about: "Export a container's filesystem as a tar archive", load: () => import('./export.ts') },
   commit: { about: "Create a new image from a container's changes", load: () => import('./commit.ts') },
