@@ -25,7 +25,7 @@ import { recordEvent } from './events.ts';
 import { DirWaker } from './logs.ts';
 import { trace } from '../util/trace.ts';
 import { removeEmptyCgroupParent } from './cgroup-parent.ts';
-import { buildSpec, effectiveCaps, hostCaps } from './spec.ts';
+import { buildSpec, cpuLimit, effectiveCaps, hostCaps } from './spec.ts';
 import { EngineStore } from './store.ts';
 import { initialState, type ContainerConfig, type ContainerRecord, type MountSpec, type RestartPolicy } from './types.ts';
 import { resolveUser } from './users.ts';
@@ -584,7 +584,10 @@ export class Engine {
         const args: string[] = [];
         if (u.memory !== undefined) args.push('--memory', String(u.memory));
         if (u.memorySwap !== undefined) args.push('--memory-swap', String(u.memorySwap));
-        if (u.cpus !== undefined) args.push('--cpu-period', '100000', '--cpu-quota', String(Math.round(u.cpus * 100000)));
+        if (u.cpus !== undefined) {
+          const { quota, period } = cpuLimit(u.cpus);
+          args.push('--cpu-period', String(period), '--cpu-quota', String(quota));
+        }
         if (u.pidsLimit !== undefined) args.push('--pids-limit', String(u.pidsLimit > 0 ? u.pidsLimit : -1));
         if (args.length) {
           const r = await runtimeCall(c.runtime, this.paths.runtimeRoot, ['update', ...args, rec.id]);
@@ -635,12 +638,10 @@ export class Engine {
 
   /** Thaws a paused container (for kill, stop and rm -f: a frozen process cannot act on a signal). */
   private async thaw(rec: ContainerRecord): Promise<void> {
-    const cur = this.store.get(rec.id);
-    if (!cur?.state.paused) return;
+    if (!rec.state.paused) return;
     await runtimeCall(rec.config.runtime, this.paths.runtimeRoot, ['resume', rec.id]);
-    cur.state.paused = false;
-    this.store.saveState(cur.id, cur.state);
     rec.state.paused = false;
+    this.store.saveState(rec.id, rec.state);
   }
 
   /** Records (under the lock, so that a restart in progress cannot overwrite it) that the user
@@ -731,14 +732,8 @@ export class Engine {
     rec.state.status = 'removing';
     const dir = this.dir(rec.id);
     if (idle) {
-      const unmounted = unmountRootfs(join(dir, 'rootfs'));
-      unmounted.catch(() => { /* awaited below */ });
-      try {
-        await this.teardown(rec);
-      } finally {
-        await unmounted.catch(() => {});
-      }
-      await unmounted;
+      const done = await Promise.allSettled([this.teardown(rec), unmountRootfs(join(dir, 'rootfs'))]);
+      for (const d of done) if (d.status === 'rejected') throw d.reason;
     } else {
       await this.teardown(rec, () => unmountRootfs(join(dir, 'rootfs')));
     }

@@ -87,6 +87,11 @@ function hasEnv(env: string[], key: string): boolean {
   return env.some((e) => e.split('=', 1)[0] === key);
 }
 
+/** --cpus as a CFS quota over docker's 100 ms period (create and update). */
+export function cpuLimit(cpus: number): { quota: number; period: number } {
+  return { quota: Math.round(cpus * 100000), period: 100000 };
+}
+
 export function buildSpec(inp: SpecInputs): Spec {
   const c = inp.config;
   const caps = effectiveCaps(c.capAdd, c.capDrop, c.privileged, inp.availableCaps);
@@ -136,7 +141,7 @@ export function buildSpec(inp: SpecInputs): Spec {
     devices: c.privileged ? [{ allow: true, access: 'rwm' }] : [{ allow: false, access: 'rwm' }],
   };
   if (c.memory) resources.memory = { limit: c.memory, ...(c.memorySwap ? { swap: c.memorySwap } : {}) };
-  if (c.cpus) resources.cpu = { quota: Math.round(c.cpus * 100000), period: 100000 };
+  if (c.cpus) resources.cpu = cpuLimit(c.cpus);
   if (c.pidsLimit) resources.pids = { limit: c.pidsLimit };
 
   const spec: Spec = {
