@@ -24,6 +24,7 @@
 #include <sys/un.h>
 #include <termios.h>
 #include <unistd.h>
+#include "fdio.h"
 
 static struct termios saved;
 static int tty_raw = 0;
@@ -47,19 +48,6 @@ static void send_size(const char *ctl) {
   int n = snprintf(buf, sizeof buf, "1 %u %u\n", ws.ws_row, ws.ws_col);
   if (write(fd, buf, n) < 0) { /* conmon gone: nothing to resize */ }
   close(fd);
-}
-
-static int write_all(int fd, const char *p, size_t n) {
-  while (n > 0) {
-    ssize_t w = write(fd, p, n);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      return -1;
-    }
-    p += w;
-    n -= (size_t)w;
-  }
-  return 0;
 }
 
 int main(int argc, char **argv) {

@@ -31,6 +31,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
+#include "fdio.h"
 
 extern char **environ;
 
@@ -198,19 +199,6 @@ static void put_int(struct buf *b, long v) {
   char s[32];
   snprintf(s, sizeof s, "%ld", v);
   put(b, s);
-}
-
-static int write_all(int fd, const char *p, size_t n) {
-  while (n > 0) {
-    ssize_t w = write(fd, p, n);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      return -1;
-    }
-    p += w;
-    n -= (size_t)w;
-  }
-  return 0;
 }
 
 // Copies what a worker-to-us relay holds to the real fd; nonblocking reads.

@@ -50,6 +50,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "fdio.h"
 
 static long op_index;
 
@@ -328,27 +329,8 @@ static void run_ops(int argc, char **argv) {
   }
 }
 
-static int read_full(int fd, void *buf, size_t n) {
-  char *p = buf;
-  while (n) {
-    ssize_t r = read(fd, p, n);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) return -1;
-    p += r;
-    n -= (size_t)r;
-  }
-  return 0;
-}
-
 static void write_full(int fd, const void *buf, size_t n) {
-  const char *p = buf;
-  while (n) {
-    ssize_t w = write(fd, p, n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) exit(0); // our client is gone
-    p += w;
-    n -= (size_t)w;
-  }
+  if (write_all(fd, buf, n) < 0) exit(0); // our client is gone
 }
 
 // --serve: requests on stdin, one per batch: u32 N, then N arguments as u32 length + bytes (the

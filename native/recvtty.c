@@ -19,6 +19,7 @@
 #include <sys/un.h>
 #include <termios.h>
 #include <unistd.h>
+#include "fdio.h"
 
 static struct termios saved;
 static int raw_on;
@@ -59,17 +60,6 @@ static void copy_size(int master) {
 static int die(const char *what) {
   fprintf(stderr, "berth-recvtty: %s: %s\n", what, strerror(errno));
   return 1;
-}
-
-static int write_all(int fd, const char *p, size_t n) {
-  while (n) {
-    ssize_t w = write(fd, p, n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w < 0) return -1;
-    p += w;
-    n -= (size_t)w;
-  }
-  return 0;
 }
 
 int main(int argc, char **argv) {

@@ -32,6 +32,7 @@
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
+#include "fdio.h"
 
 #define MAX_RECORD (64u << 20)
 
@@ -63,17 +64,8 @@ static int command_index(int argc, char **argv) {
   return -1;
 }
 
-static void write_all(int fd, const void *p, size_t n) {
-  const char *c = p;
-  while (n) {
-    ssize_t w = write(fd, c, n);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      die("write to the engine: %s", strerror(errno));
-    }
-    c += w;
-    n -= (size_t)w;
-  }
+static void write_or_die(int fd, const void *p, size_t n) {
+  if (write_all(fd, p, n) < 0) die("write to the engine: %s", strerror(errno));
 }
 
 // A helper that is gone (EPIPE) is the engine's to notice: it sees the channel end.
@@ -113,7 +105,7 @@ static void send_hello(int sock, int argc, char **argv) {
     memcpy(o + 4, fields[i], l);
     o += 4 + l;
   }
-  write_all(sock, buf, size);
+  write_or_die(sock, buf, size);
   free(buf);
 }
 
@@ -229,7 +221,7 @@ int main(int argc, char **argv) {
     if (p[1].revents) {
       ssize_t n = read(ch, io, sizeof io);
       if (n > 0) {
-        write_all(sock, io, (size_t)n);
+        write_or_die(sock, io, (size_t)n);
       } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
         // The helper is done with the channel (exec'd, exited): the engine sees the end too.
         chan_open = 0;
