@@ -39,9 +39,10 @@ try {
 
 const source = fs.readFileSync(bundle, 'utf8');
 const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: bundle, cachedData });
-// A berthd worker's cache grows instead: each worker runs a different command after the same
-// warm-up, and the cache it leaves (written after its client has its answer) holds the functions
-// of every command run so far, as long as that adds something.
+// A berthd worker's cache grows instead: each worker runs one command after the same warm-up, and
+// the first worker to run a given command word adds that command's functions (written after its
+// client has its answer; <cache>.commands lists the words in it, so that a command seen before
+// costs no serialisation at all).
 const grow = command === 'worker' && cachedData && !script.cachedDataRejected;
 if (!cachedData || script.cachedDataRejected || grow) {
   // Only a successful run's cache: one made on an error path lacks the functions the command
@@ -49,12 +50,21 @@ if (!cachedData || script.cachedDataRejected || grow) {
   process.once('exit', (code) => {
     if (code !== 0) return;
     try {
+      let words = '';
+      if (command === 'worker') {
+        // The worker took its client's argv by now.
+        const word = process.argv.slice(2).find((a) => COMMANDS.has(a)) ?? 'other';
+        try { words = fs.readFileSync(`${cacheFile}.commands`, 'utf8'); } catch { /* none yet */ }
+        if (words.split('\n').includes(word)) return;
+        // What this process's cache holds: what it loaded, or (booted without one) its own.
+        words = grow ? `${words}${word}\n` : `${word}\n`;
+      }
       const data = script.createCachedData();
-      if (grow && data.length <= cachedData.length * 1.01) return;
       fs.mkdirSync(cacheDir, { recursive: true });
       const tmp = `${cacheFile}.${process.pid}`;
       fs.writeFileSync(tmp, data);
       fs.renameSync(tmp, cacheFile);
+      if (words) fs.writeFileSync(`${cacheFile}.commands`, words);
     } catch { /* read-only tree, or another user's: run without */ }
   });
 }
