@@ -3,6 +3,15 @@
 
 export const CLIENT_MAGIC = 'berth-client/1';
 
+/** Where berthd listens unless told otherwise (native/client.c has the same default). */
+export const DEFAULT_SOCKET = '/run/berth/berthd.sock';
+
+/** The socket a client uses: $BERTH_DAEMON_SOCKET, or the default when unset or empty (as the
+ * client does). */
+export function daemonSocket(): string {
+  return process.env.BERTH_DAEMON_SOCKET || DEFAULT_SOCKET;
+}
+
 /** How the worker takes one of the client's standard streams. */
 export interface StdioSpec {
   /** r read, w write, a append, u read-write (a terminal); '-' the stream is closed (/dev/null). */

@@ -6,10 +6,9 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSy
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { constants as osConstants, setPriority } from 'node:os';
 import { dirname } from 'node:path';
-import { ProtocolError, parseRequest, takeFrame, type ClientRequest } from './protocol.ts';
+import { DEFAULT_SOCKET, ProtocolError, parseRequest, takeFrame, type ClientRequest } from './protocol.ts';
 import { WORKER_ENV, type FromWorker, type ToWorker } from './worker.ts';
 
-export const DEFAULT_SOCKET = '/run/berth/berthd.sock';
 
 /** How long a client waits for a booting worker before it is sent to the plain CLI. */
 const WAIT_FOR_WORKER_MS = 3000;

@@ -5,12 +5,12 @@ import type { Command } from './context.ts';
 import { parseFlags, str, type FlagDef } from './flags.ts';
 import { BERTH_VERSION } from './version.ts';
 import { existsSync } from 'node:fs';
-import { DEFAULT_SOCKET } from '../../daemon/server.ts';
+import { daemonSocket } from '../../daemon/protocol.ts';
 import { servingClient } from '../../daemon/worker.ts';
 
 /** Which berthd, if any, runs commands (docs/engine.md): this one's, or one on the socket. */
 function daemonState(): string {
-  const socket = process.env.BERTH_DAEMON_SOCKET || DEFAULT_SOCKET;
+  const socket = daemonSocket();
   if (servingClient) return `berthd at ${socket} (this command ran in a warm worker)`;
   return existsSync(socket) ? `berthd at ${socket} (not used by this command)` : 'none (daemonless)';
 }

@@ -1,7 +1,8 @@
 // berth system service: berthd in the foreground. The `berth` command (build/berth-client)
 // hands commands to its warm workers; without it every command starts Node itself.
 import { resolve } from 'node:path';
-import { Daemon, DEFAULT_SOCKET } from '../../daemon/server.ts';
+import { Daemon } from '../../daemon/server.ts';
+import { DEFAULT_SOCKET, daemonSocket } from '../../daemon/protocol.ts';
 import type { Command } from './context.ts';
 import { FlagError, parseFlags, str, type FlagDef } from './flags.ts';
 
@@ -20,7 +21,7 @@ const cmd: Command = {
     const workersText = str(p, 'workers') ?? '2';
     const workers = Number(workersText);
     if (!/^\d+$/.test(workersText) || workers < 1 || workers > 64) throw new FlagError(`--workers: a number from 1 to 64, not ${JSON.stringify(workersText)}`);
-    const socket = str(p, 'socket') ?? process.env.BERTH_DAEMON_SOCKET ?? DEFAULT_SOCKET;
+    const socket = str(p, 'socket') ?? daemonSocket();
     const daemon = new Daemon({ socket: resolve(socket), workers, script: resolve(process.argv[1]) });
     await daemon.listen();
     ctx.err(`berthd: listening on ${daemon.socket} with ${workers} warm worker${workers === 1 ? '' : 's'}\n`);
