@@ -9,7 +9,6 @@ import { dirname } from 'node:path';
 import { DEFAULT_SOCKET, ProtocolError, parseRequest, takeFrame, type ClientRequest } from './protocol.ts';
 import { WORKER_ENV, type FromWorker, type ToWorker } from './worker.ts';
 
-
 /** How long a client waits for a booting worker before it is sent to the plain CLI. */
 const WAIT_FOR_WORKER_MS = 3000;
 
