@@ -7,8 +7,6 @@ import { FlagError, helpText, parseFlags, type FlagDef } from './berth/flags.ts'
 import { makeContext, type Globals } from './berth/context.ts';
 import { COMMANDS, GROUPS } from './berth/table.ts';
 import { reportDone, serveAsWorker, WORKER_ENV } from '../daemon/worker.ts';
-import { startMountServer } from '../util/native-mount.ts';
-import { exerciseHotPaths } from '../daemon/warm.ts';
 
 const GLOBAL_FLAGS: FlagDef[] = [
   { name: 'root', kind: 'string', help: 'Persistent state directory (default /var/lib/berth, or $BERTH_ROOT)' },
@@ -117,6 +115,8 @@ async function main(argv: string[]): Promise<number> {
 async function warmWorker(): Promise<void> {
   const entries = [...Object.values(COMMANDS), ...Object.values(GROUPS).flatMap((g) => Object.values(g.commands))];
   await Promise.all(entries.map((e) => e.load()));
+  // Loaded here, not at the top: a plain CLI start must not initialise the planner's modules.
+  const [{ startMountServer }, { exerciseHotPaths }] = await Promise.all([import('../util/native-mount.ts'), import('../daemon/warm.ts')]);
   startMountServer();
   try { exerciseHotPaths(); } catch { /* only a warm-up */ }
 }
