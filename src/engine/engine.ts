@@ -30,6 +30,7 @@ import { EngineStore } from './store.ts';
 import { initialState, type ContainerConfig, type ContainerRecord, type MountSpec, type RestartPolicy } from './types.ts';
 import { resolveUser } from './users.ts';
 import type { PublishRequest } from '../network/index.ts';
+import { PodService } from './pods/service.ts';
 
 export interface CreateRequest {
   image: string;
@@ -113,6 +114,12 @@ export class Engine {
     this.store.close();
     this.#images?.close();
     this.#images = undefined;
+  }
+
+  #pods: PodService | undefined;
+  /** Pods: sandboxes of shared namespaces that containers join (src/engine/pods). */
+  get pods(): PodService {
+    return (this.#pods ??= new PodService(this));
   }
 
   #images: ImageStore | undefined;

@@ -21,3 +21,4 @@ export type { ExecRequest } from './exec.ts';
 export { recordEvent, eventsPath } from './events.ts';
 export type { EngineEvent, EventAction } from './events.ts';
 export * from './errors.ts';
+export * from './pods/index.ts';
