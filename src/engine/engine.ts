@@ -76,6 +76,16 @@ export interface CreateRequest {
   autoRemove?: boolean;
   logSizeMax?: number;
   consoleSize?: { height: number; width: number };
+  /** A running pod (id or name) whose namespaces the container joins. */
+  pod?: string;
+  /** The PID namespace in a pod: the pod's shared one (default when the pod shares one), the host's, or its own. */
+  pidMode?: 'pod' | 'host' | 'private';
+  logPath?: string;
+  annotations?: Record<string, string>;
+  devices?: { hostPath: string; containerPath: string; permissions: string }[];
+  maskedPaths?: string[];
+  readonlyPaths?: string[];
+  supplementalGroups?: number[];
 }
 
 export interface EngineInit extends EngineOptions {
@@ -153,8 +163,11 @@ export class Engine {
     if (req.init && !this.initBinary()) {
       throw new EngineError(`--init: no init binary on this host (looked for ${[this.opts.initBinary ?? 'berth-tiny-init', ...INIT_CANDIDATES].join(', ')}); run without --init`);
     }
-    const netMode = req.networkMode ?? 'bridge';
-    if (netMode !== 'bridge' && netMode !== 'none' && netMode !== 'host') {
+    const pod = req.pod ? this.pods.get(req.pod) : undefined;
+    const netMode = pod ? 'pod' : req.networkMode ?? 'bridge';
+    if (netMode === 'pod' && !pod) throw new EngineError('network mode "pod" is only for containers created in a pod');
+    if (pod) req.publish = [];
+    if (netMode !== 'pod' && netMode !== 'bridge' && netMode !== 'none' && netMode !== 'host') {
       const { inspectNetwork } = await import('../network/index.ts');
       await inspectNetwork(netMode, netOpts(this)).catch(() => { throw new EngineError(`network ${netMode} not found`); });
     }
@@ -177,7 +190,7 @@ export class Engine {
       entrypoint: req.entrypoint ?? ic.Entrypoint ?? [],
       cmd: req.cmd?.length ? req.cmd : (req.entrypoint !== undefined ? [] : ic.Cmd ?? []),
       env, workingDir: req.workingDir || ic.WorkingDir || '/', user: req.user ?? ic.User ?? '',
-      hostname: req.hostname ?? id.slice(0, 12), domainname: req.domainname ?? '',
+      hostname: pod ? pod.config.hostname : req.hostname ?? id.slice(0, 12), domainname: req.domainname ?? '',
       tty: req.tty ?? false, openStdin: req.openStdin ?? false, labels: { ...(ic.Labels ?? {}), ...(req.labels ?? {}) },
       mounts: userMounts, publish: req.publish ?? [], networkMode: netMode, networkAliases: req.networkAliases ?? [],
       extraHosts: req.extraHosts ?? [], dns: req.dns ?? [], dnsSearch: req.dnsSearch ?? [], dnsOptions: req.dnsOptions ?? [],
@@ -189,6 +202,13 @@ export class Engine {
       init: req.init ?? false, stopSignal: req.stopSignal ?? ic.StopSignal ?? 'SIGTERM', stopTimeout: req.stopTimeout ?? 10,
       runtime, autoRemove: req.autoRemove ?? false, logSizeMax: req.logSizeMax ?? 0,
       ...(req.consoleSize ? { consoleSize: req.consoleSize } : {}),
+      ...(pod ? { pod: { podId: pod.id, podName: pod.config.name }, pidMode: req.pidMode ?? (pod.config.hostPid ? 'host' : pod.config.sharePid ? 'pod' : 'private') } : req.pidMode ? { pidMode: req.pidMode } : {}),
+      ...(req.logPath ? { logPath: req.logPath } : {}),
+      ...(req.annotations ? { annotations: { ...req.annotations } } : {}),
+      ...(req.devices?.length ? { devices: req.devices } : {}),
+      ...(req.maskedPaths ? { maskedPaths: req.maskedPaths } : {}),
+      ...(req.readonlyPaths ? { readonlyPaths: req.readonlyPaths } : {}),
+      ...(req.supplementalGroups?.length ? { supplementalGroups: req.supplementalGroups } : {}),
     };
     parseSignal(config.stopSignal);
     if (config.entrypoint.length + config.cmd.length === 0) throw new EngineError('no command specified');
@@ -244,6 +264,11 @@ export class Engine {
     this.prelaunched.delete(id);
     pre.relay?.abort(why);
     await pre.conmonStarted.catch(() => {});
+  }
+
+  /** The container's log file (CRI format): kubelet's path for a CRI container, else <dir>/ctr.log. */
+  logPath(rec: ContainerRecord): string {
+    return rec.config.logPath || join(this.dir(rec.id), 'ctr.log');
   }
 
   initBinary(): string | undefined {
@@ -337,7 +362,9 @@ export class Engine {
     // The netns is made (a berth-mount exec) while the rootfs is mounted (another); the CNI
     // plugins (~10 ms each, more under load) run while conmon has the runtime create the
     // container in the netns; both are done before the runtime's start lets the process run.
-    const netnsMade = c.networkMode !== 'host' ? makeNetns(this, rec) : undefined;
+    // A pod's container joins the pod's namespaces and binds its etc files: nothing to make.
+    const podJoin = c.pod ? this.pods.join(c.pod.podId) : undefined;
+    const netnsMade = c.networkMode !== 'host' && !podJoin ? makeNetns(this, rec) : undefined;
     netnsMade?.catch(() => { /* awaited below */ });
     let connecting: Promise<void> | undefined;
     let relay: RelayServer | undefined;
@@ -358,17 +385,18 @@ export class Engine {
       }
       // Written before the runtime binds them in; rewritten in place once the addresses are known.
       trace('start: netns made');
-      writeEtcFiles(this, rec);
+      if (!podJoin) writeEtcFiles(this, rec);
       const user = this.userOf(rec);
       let seccomp: LinuxSeccomp | undefined;
       const availableCaps = hostCaps();
       if (c.seccomp === 'default') seccomp = dockerDefaultProfile({ caps: effectiveCaps(c.capAdd, c.capDrop, c.privileged, availableCaps) });
       else if (c.seccomp !== 'unconfined') seccomp = c.seccomp.profile as LinuxSeccomp;
       const spec = buildSpec({
-        id: rec.id, config: c, rootfs: join(dir, 'rootfs'), user, netnsPath: rec.state.netnsPath,
-        hostsPath: join(dir, 'hosts'), hostnamePath: join(dir, 'hostname'), resolvConfPath: join(dir, 'resolv.conf'),
+        id: rec.id, config: c, rootfs: join(dir, 'rootfs'), user, netnsPath: podJoin ? podJoin.netnsPath : rec.state.netnsPath,
+        hostsPath: podJoin?.hostsPath ?? join(dir, 'hosts'), hostnamePath: podJoin?.hostnamePath ?? join(dir, 'hostname'),
+        resolvConfPath: podJoin?.resolvConfPath ?? join(dir, 'resolv.conf'), ...(podJoin ? { pod: podJoin } : {}),
         mountSources: c.mounts.map((m) => m.type === 'volume' ? this.store.volumeMountpoint(m.source) : m.source),
-        seccomp, availableCaps, cgroupParent: this.paths.cgroupParent, initPath: c.init ? this.initBinary() : undefined, hostHostname: osHostname(),
+        seccomp, availableCaps, cgroupParent: podJoin?.cgroupParent ?? this.paths.cgroupParent, initPath: c.init ? this.initBinary() : undefined, hostHostname: osHostname(),
       });
       if (c.tty && c.consoleSize) spec.process!.consoleSize = c.consoleSize;
       writeFileSync(join(dir, 'config.json'), renderSpec(spec));
@@ -429,7 +457,7 @@ export class Engine {
       : undefined;
     const conmonStarted = startConmon({
       id: rec.id, cuuid: rec.id.slice(0, 16), name: rec.name, runtime: relay ? relayPath() : c.runtime, runtimeRoot: this.paths.runtimeRoot,
-      bundle: dir, pidFile: join(dir, 'pidfile'), conmonPidFile: join(dir, 'conmon.pid'), logPath: join(dir, 'ctr.log'), runtimeLog: join(dir, 'runtime.log'),
+      bundle: dir, pidFile: join(dir, 'pidfile'), conmonPidFile: join(dir, 'conmon.pid'), logPath: this.logPath(rec), runtimeLog: join(dir, 'runtime.log'),
       logSizeMax: c.logSizeMax, exitDir: this.paths.exits, socketDir: this.paths.sockets, terminal: c.tty, stdin: c.openStdin,
       ...(cleanup ? { exitCommand: hooks.handoff ? handoffExitCommand(hooks.handoff, cleanup) : claimExitCommand(this.claimPath(rec.id), cleanup) } : {}),
       ...(relay ? { env: relayEnv(relay, c.runtime) } : {}),

@@ -1,0 +1,94 @@
+// A pod's infra process: build/berth-pause alone in a read-only rootfs, created by the OCI
+// runtime under conmon with the pod's new namespaces (IPC, UTS, mount; PID when shared) and its
+// network namespace, so that they outlive every container of the pod. No pause image.
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { renderSpec, type Spec } from '../../oci/index.ts';
+import { nativeToolPath, NativeToolMissingError } from '../../util/native-tools.ts';
+import { startConmon } from '../conmon.ts';
+import { runtimeCall } from '../runtime.ts';
+import { SPEC_VERSION } from '../spec.ts';
+import { StartError } from '../errors.ts';
+import type { PodRecord } from './types.ts';
+
+export const pausePath = (): string => nativeToolPath('berth-pause', 'BERTH_PAUSE');
+
+export interface InfraPaths {
+  runtime: string;
+  runtimeRoot: string;
+  exits: string;
+  sockets: string;
+  cgroupParent: string;
+}
+
+/** The infra process's OCI spec (pure). */
+export function infraSpec(pod: PodRecord, rootfs: string, cgroupParent: string): Spec {
+  const c = pod.config;
+  const hostNet = c.network === 'host';
+  const namespaces: NonNullable<Spec['linux']>['namespaces'] = [{ type: 'mount' }];
+  if (!c.hostIpc) namespaces.push({ type: 'ipc' });
+  if (!hostNet) namespaces.push({ type: 'uts' });
+  if (c.sharePid && !c.hostPid) namespaces.push({ type: 'pid' });
+  if (!hostNet) namespaces.push({ type: 'network', path: pod.state.netnsPath });
+  return {
+    ociVersion: SPEC_VERSION,
+    process: {
+      terminal: false, user: { uid: 0, gid: 0 }, args: ['/pause'], env: ['PATH=/'], cwd: '/',
+      capabilities: { bounding: [], effective: [], permitted: [] }, noNewPrivileges: true,
+    },
+    root: { path: rootfs, readonly: true },
+    ...(hostNet ? {} : { hostname: c.hostname }),
+    mounts: [],
+    annotations: { 'io.berth.pod.name': c.name, 'io.berth.pod.infra': 'true' },
+    linux: {
+      namespaces,
+      cgroupsPath: `/${cgroupParent}/berth-pod-${pod.id}`,
+      ...(Object.keys(c.sysctls).length ? { sysctl: { ...c.sysctls } } : {}),
+      maskedPaths: [], readonlyPaths: [],
+    },
+  };
+}
+
+/** Creates and starts the infra process; returns its pid and conmon's. */
+export async function startInfra(pod: PodRecord, dir: string, p: InfraPaths): Promise<{ pid: number; conmonPid: number }> {
+  const bundle = join(dir, 'infra');
+  const rootfs = join(bundle, 'rootfs');
+  mkdirSync(rootfs, { recursive: true, mode: 0o755 });
+  const pause = pausePath();
+  if (!existsSync(pause)) throw new NativeToolMissingError('pod infra program', pause, 'BERTH_PAUSE');
+  if (!existsSync(join(rootfs, 'pause'))) copyFileSync(pause, join(rootfs, 'pause'));
+  writeFileSync(join(bundle, 'config.json'), renderSpec(infraSpec(pod, rootfs, p.cgroupParent)));
+  // The runtime's leftovers of a previous start (a pod started again after a stop).
+  await runtimeCall(p.runtime, p.runtimeRoot, ['delete', '--force', pod.id]).catch(() => {});
+  const pid = await startConmon({
+    id: pod.id, cuuid: pod.id.slice(0, 16), name: `${pod.config.name}-infra`, runtime: p.runtime, runtimeRoot: p.runtimeRoot,
+    bundle, pidFile: join(bundle, 'pidfile'), conmonPidFile: join(bundle, 'conmon.pid'), logPath: join(bundle, 'infra.log'),
+    runtimeLog: join(bundle, 'runtime.log'), exitDir: p.exits, socketDir: p.sockets, terminal: false, stdin: false,
+  });
+  const r = await runtimeCall(p.runtime, p.runtimeRoot, ['start', pod.id]);
+  if (r.code !== 0) {
+    await runtimeCall(p.runtime, p.runtimeRoot, ['delete', '--force', pod.id]).catch(() => {});
+    throw new StartError(`pod ${pod.config.name}: starting the infra process failed: ${r.stderr.trim() || `exit status ${r.code}`}`);
+  }
+  const conmonPid = Number(readFileSync(join(bundle, 'conmon.pid'), 'utf8').trim()) || 0;
+  return { pid, conmonPid };
+}
+
+/** Ends the infra process (TERM, then KILL) and removes the runtime's record of it. */
+export async function stopInfra(pod: PodRecord, p: InfraPaths): Promise<void> {
+  await runtimeCall(p.runtime, p.runtimeRoot, ['kill', pod.id, '15']).catch(() => {});
+  const end = Date.now() + 2000;
+  while (Date.now() < end && alive(pod.state.infraPid)) await new Promise((r) => setTimeout(r, 20));
+  await runtimeCall(p.runtime, p.runtimeRoot, ['delete', '--force', pod.id]).catch(() => {});
+  const end2 = Date.now() + 5000;
+  while (Date.now() < end2 && alive(pod.state.conmonPid)) await new Promise((r) => setTimeout(r, 20));
+}
+
+function alive(pid: number): boolean {
+  if (pid <= 0) return false;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch { return false; }
+}
+export { alive as processRunning };
