@@ -3,7 +3,8 @@
 import { status, type ServiceError } from '@grpc/grpc-js';
 import {
   AmbiguousContainerError, ContainerStateError, EngineError, ImageUnknownError, InvalidNameError, MountSpecError,
-  NameConflictError, NoSuchContainerError, NoSuchVolumeError, RuntimeNotFoundError,
+  NameConflictError, NoSuchContainerError, NoSuchPodError, NoSuchVolumeError, PodNameConflictError, PodRequestError, PodStateError,
+  RuntimeNotFoundError, UserLookupError, NoSuchImageError, ImageConflictError, AmbiguousImageError, InvalidImageArgumentError,
 } from '../engine/index.ts';
 
 export class CriError extends Error {
@@ -22,7 +23,14 @@ export const failedPrecondition = (message: string) => new CriError(status.FAILE
 /** The status a thrown value maps to. Unknown failures are INTERNAL (with their message), never a crash. */
 export function grpcCode(err: unknown): status {
   if (err instanceof CriError) return err.code;
-  if (err instanceof NoSuchContainerError || err instanceof NoSuchVolumeError) return status.NOT_FOUND;
+  if (err instanceof NoSuchContainerError || err instanceof NoSuchVolumeError || err instanceof NoSuchPodError) return status.NOT_FOUND;
+  if (err instanceof PodNameConflictError) return status.ALREADY_EXISTS;
+  if (err instanceof PodRequestError || err instanceof UserLookupError) return status.INVALID_ARGUMENT;
+  if (err instanceof PodStateError) return status.FAILED_PRECONDITION;
+  if (err instanceof NoSuchImageError) return status.NOT_FOUND;
+  if (err instanceof ImageConflictError) return status.FAILED_PRECONDITION;
+  if (err instanceof AmbiguousImageError || err instanceof InvalidImageArgumentError) return status.INVALID_ARGUMENT;
+  if (err instanceof Error && err.name === 'InvalidReferenceError') return status.INVALID_ARGUMENT;
   if (err instanceof ImageUnknownError) return status.NOT_FOUND;
   if (err instanceof NameConflictError) return status.ALREADY_EXISTS;
   if (err instanceof AmbiguousContainerError || err instanceof InvalidNameError || err instanceof MountSpecError) return status.INVALID_ARGUMENT;

@@ -5,6 +5,26 @@ import type { CriContext } from './context.ts';
 import { version } from './version.ts';
 import { runtimeStatus } from './status.ts';
 import { updateRuntimeConfig } from './runtime-config.ts';
+import { runPodSandbox } from './sandbox-run.ts';
+import { stopPodSandbox } from './sandbox-stop.ts';
+import { removePodSandbox } from './sandbox-remove.ts';
+import { podSandboxStatus } from './sandbox-status.ts';
+import { listPodSandbox } from './sandbox-list.ts';
+import { createContainer } from './container-create.ts';
+import { startContainer } from './container-start.ts';
+import { stopContainer } from './container-stop.ts';
+import { removeContainer } from './container-remove.ts';
+import { containerStatus } from './container-status.ts';
+import { listContainers } from './container-list.ts';
+import { execSync } from './exec-sync.ts';
+import { reopenContainerLog } from './container-log-reopen.ts';
+import { updateContainerResources } from './container-update.ts';
+import { containerStats, listContainerStats } from './container-stats.ts';
+import { listImages } from './image-list.ts';
+import { imageStatus } from './image-status.ts';
+import { pullImage } from './image-pull.ts';
+import { removeImage } from './image-remove.ts';
+import { imageFsInfo } from './image-fs-info.ts';
 
 // Requests arrive as proto-loader objects; each call narrows them with its own types (types.ts).
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -15,8 +35,30 @@ export const RUNTIME_RPCS: Record<string, Rpc> = {
   Version: version,
   Status: runtimeStatus,
   UpdateRuntimeConfig: updateRuntimeConfig,
+  RunPodSandbox: runPodSandbox,
+  StopPodSandbox: stopPodSandbox,
+  RemovePodSandbox: removePodSandbox,
+  PodSandboxStatus: podSandboxStatus,
+  ListPodSandbox: listPodSandbox,
+  CreateContainer: createContainer,
+  StartContainer: startContainer,
+  StopContainer: stopContainer,
+  RemoveContainer: removeContainer,
+  ContainerStatus: containerStatus,
+  ListContainers: listContainers,
+  ExecSync: execSync,
+  ReopenContainerLog: reopenContainerLog,
+  UpdateContainerResources: updateContainerResources,
+  ContainerStats: containerStats,
+  ListContainerStats: listContainerStats,
 };
 
 export const STREAMING_RPCS: Record<string, StreamingRpc> = {};
 
-export const IMAGE_RPCS: Record<string, Rpc> = {};
+export const IMAGE_RPCS: Record<string, Rpc> = {
+  ListImages: listImages,
+  ImageStatus: imageStatus,
+  PullImage: pullImage,
+  RemoveImage: removeImage,
+  ImageFsInfo: imageFsInfo,
+};

@@ -2,9 +2,9 @@
 // process fields, env) with the user's overrides, run by the container's OCI runtime. In the
 // foreground the CLI runs `<runtime> exec` itself (stdio and the exit code pass straight
 // through; the runtime relays a terminal for -t); with -d conmon --exec holds the process.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from '../util/random.ts';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Process, Spec } from '../oci/index.ts';
 import { startConmon, exitCodeFor } from './conmon.ts';
@@ -39,6 +39,50 @@ export function execProcessSpec(base: Process, rootfs: string, req: ExecRequest)
   if (req.tty && req.consoleSize) p.consoleSize = req.consoleSize; else delete p.consoleSize;
   delete p.oomScoreAdj;
   return p;
+}
+
+/** Writes the exec's process spec; returns what the runtime's `exec` needs. */
+function prepareExec(engine: Engine, ref: string, req: ExecRequest): { runtime: string; root: string; id: string; specPath: string; sdir: string } {
+  const rec = engine.get(ref);
+  if (rec.state.status !== 'running') throw new ContainerStateError(`Container ${rec.id} is not running`);
+  if (rec.state.paused) throw new ContainerStateError(`Container ${rec.id} is paused, unpause the container before exec`);
+  const dir = engine.dir(rec.id);
+  const spec = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Spec;
+  const proc = execProcessSpec(spec.process!, join(dir, 'rootfs'), req);
+  const sdir = join(dir, 'exec', randomBytes(16).toString('hex'));
+  mkdirSync(sdir, { recursive: true });
+  const specPath = join(sdir, 'process.json');
+  writeFileSync(specPath, JSON.stringify(proc));
+  return { runtime: rec.config.runtime, root: engine.paths.runtimeRoot, id: rec.id, specPath, sdir };
+}
+
+/** An exec whose stdio are pipes (for a daemon's callers: the CRI's ExecSync and streaming
+ * exec). The caller owns the child; its session directory goes when it exits. */
+export function spawnExec(engine: Engine, ref: string, req: ExecRequest): ChildProcess {
+  const x = prepareExec(engine, ref, req);
+  const args = ['--root', x.root, 'exec', '--process', x.specPath, ...(req.tty ? ['--tty'] : []), x.id];
+  const child = spawn(x.runtime, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  child.once('close', () => rmSync(x.sdir, { recursive: true, force: true }));
+  return child;
+}
+
+/** Runs a command to its end (or the timeout: then it is killed), collecting its output. */
+export function execCapture(engine: Engine, ref: string, req: ExecRequest, timeoutMs = 0): Promise<{ exitCode: number; stdout: Buffer; stderr: Buffer; timedOut: boolean }> {
+  const child = spawnExec(engine, ref, req);
+  child.stdin!.end();
+  const out: Buffer[] = [], err: Buffer[] = [];
+  child.stdout!.on('data', (d: Buffer) => out.push(d));
+  child.stderr!.on('data', (d: Buffer) => err.push(d));
+  let timedOut = false;
+  const timer = timeoutMs > 0 ? setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, timeoutMs) : undefined;
+  return new Promise((resolve) => {
+    child.on('error', (e) => { err.push(Buffer.from(e.message)); });
+    child.on('close', (code, signal) => {
+      if (timer) clearTimeout(timer);
+      const exitCode = code ?? (signal ? 128 + (({ SIGKILL: 9, SIGTERM: 15, SIGINT: 2 } as Record<string, number>)[signal] ?? 0) : 1);
+      resolve({ exitCode, stdout: Buffer.concat(out), stderr: Buffer.concat(err), timedOut });
+    });
+  });
 }
 
 /** Runs the exec; resolves with the exit code (foreground) or 0 once started (detach). */

@@ -8,6 +8,7 @@ import { nativeToolPath, NativeToolMissingError } from '../../util/native-tools.
 import { startConmon } from '../conmon.ts';
 import { runtimeCall } from '../runtime.ts';
 import { SPEC_VERSION } from '../spec.ts';
+import { removeEmptyCgroupParent } from '../cgroup-parent.ts';
 import { StartError } from '../errors.ts';
 import type { PodRecord } from './types.ts';
 
@@ -82,6 +83,7 @@ export async function stopInfra(pod: PodRecord, p: InfraPaths): Promise<void> {
   await runtimeCall(p.runtime, p.runtimeRoot, ['delete', '--force', pod.id]).catch(() => {});
   const end2 = Date.now() + 5000;
   while (Date.now() < end2 && alive(pod.state.conmonPid)) await new Promise((r) => setTimeout(r, 20));
+  removeEmptyCgroupParent(p.cgroupParent);
 }
 
 function alive(pid: number): boolean {

@@ -1,0 +1,42 @@
+// One sample of a container's cgroup numbers through its OCI runtime's `events --stats` (runc's
+// JSON: berth-runtime, runc and crun all print it), in the units the fronts report.
+import { runtimeCall } from './runtime.ts';
+import type { Engine } from './engine.ts';
+import type { ContainerRecord } from './types.ts';
+
+export interface ContainerSample {
+  /** When it was taken (ns since the epoch). */
+  timestampNs: bigint;
+  cpuTotalNs: number;
+  memoryUsage: number;
+  /** Usage less inactive file pages (what kubelet and docker call the working set). */
+  workingSet: number;
+  memoryLimit: number;
+  rss: number;
+  pageFaults: number;
+  majorPageFaults: number;
+  pids: number;
+}
+
+interface StatsData {
+  cpu?: { usage?: { total?: number } };
+  memory?: { usage?: { usage?: number; limit?: number }; raw?: Record<string, number> };
+  pids?: { current?: number };
+}
+
+/** null when the container is not running (or the runtime has no numbers for it). */
+export async function sampleContainer(engine: Engine, rec: ContainerRecord): Promise<ContainerSample | null> {
+  if (rec.state.status !== 'running') return null;
+  const res = await runtimeCall(rec.config.runtime, engine.paths.runtimeRoot, ['events', '--stats', rec.id]);
+  if (res.code !== 0) return null;
+  const d = (JSON.parse(res.stdout) as { data: StatsData }).data;
+  const raw = d.memory?.raw ?? {};
+  const usage = Number(d.memory?.usage?.usage ?? 0);
+  const inactive = Number(raw.total_inactive_file ?? raw.inactive_file ?? 0);
+  return {
+    timestampNs: BigInt(Date.now()) * 1_000_000n, cpuTotalNs: Number(d.cpu?.usage?.total ?? 0), memoryUsage: usage,
+    workingSet: Math.max(0, usage - inactive), memoryLimit: Number(d.memory?.usage?.limit ?? 0),
+    rss: Number(raw.total_rss ?? raw.rss ?? raw.anon ?? 0), pageFaults: Number(raw.total_pgfault ?? raw.pgfault ?? 0),
+    majorPageFaults: Number(raw.total_pgmajfault ?? raw.pgmajfault ?? 0), pids: Number(d.pids?.current ?? 0),
+  };
+}
