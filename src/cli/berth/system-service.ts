@@ -1,6 +1,7 @@
 // berth system service: berthd in the foreground. The `berth` command (build/berth-client)
 // hands commands to its warm workers; without it every command starts Node itself.
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Daemon } from '../../daemon/server.ts';
@@ -21,10 +22,10 @@ const FLAGS: FlagDef[] = [
 /** The CRI server: the separate bundle beside this one (dist/lib/cri.cjs), else the source. The
  * specifiers are not literals, so that esbuild leaves them to run time. */
 async function loadCri(): Promise<typeof import('../../cri/serve.ts')> {
-  const bundle = new URL('./cri.cjs', import.meta.url);
-  const target = existsSync(fileURLToPath(bundle)) ? bundle.href : new URL('../../cri/serve.ts', import.meta.url).href;
-  const mod = await import(target) as Partial<typeof import('../../cri/serve.ts')> & { default?: typeof import('../../cri/serve.ts') };
-  return mod.serveCri ? mod as typeof import('../../cri/serve.ts') : mod.default!;
+  const bundle = fileURLToPath(new URL('./cri.cjs', import.meta.url));
+  // require, not import(): the launcher runs the CLI bundle without a dynamic import hook.
+  if (existsSync(bundle)) return createRequire(bundle)(bundle) as typeof import('../../cri/serve.ts');
+  return await import(new URL('../../cri/serve.ts', import.meta.url).href) as typeof import('../../cri/serve.ts');
 }
 
 const cmd: Command = {

@@ -28,7 +28,7 @@ export async function setUpPodNetwork(pod: PodRecord, o: PodNetOptions): Promise
     }));
     const rt = { containerId: pod.id, netns: pod.state.netnsPath, ifName: IF_NAME, ...(portMappings.length ? { capabilityArgs: { portMappings } } : {}) };
     const result = await addNetworkList(conflist, rt, o.store.cniPath ? { cniPath: o.store.cniPath } : {});
-    pod.state.cni = { conflist, result, ifName: IF_NAME };
+    pod.state.cni = { conflist, result, ifName: IF_NAME, ...(portMappings.length ? { capabilityArgs: { portMappings } } : {}) };
     pod.state.ips = (result.ips ?? []).map((ip) => ip.address.split('/')[0]);
     return;
   }
@@ -48,7 +48,8 @@ export async function tearDownPodNetwork(pod: PodRecord, o: PodNetOptions): Prom
   const errors: Error[] = [];
   const s = pod.state;
   if (s.cni) {
-    const rt = { containerId: pod.id, netns: s.netnsPath, ifName: s.cni.ifName };
+    // The same runtime configuration as the ADD (portmap finds its rules by the port mappings).
+    const rt = { containerId: pod.id, netns: s.netnsPath, ifName: s.cni.ifName, ...(s.cni.capabilityArgs ? { capabilityArgs: s.cni.capabilityArgs } : {}) };
     errors.push(...await delNetworkList(s.cni.conflist, rt, s.cni.result, o.store.cniPath ? { cniPath: o.store.cniPath } : {}));
     delete s.cni;
   }

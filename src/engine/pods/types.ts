@@ -39,7 +39,7 @@ export interface PodState {
   /** Addresses of the pod (first: the primary). */
   ips: string[];
   /** The CNI configuration and result of the attachment, for its DEL (as libcni caches them). */
-  cni?: { conflist: Conflist; result: CniResult; ifName: string };
+  cni?: { conflist: Conflist; result: CniResult; ifName: string; capabilityArgs?: Record<string, unknown> };
   /** A berth network the pod joined (network/attach), for its detach. */
   berthNetwork?: string;
   startedAt: string;

@@ -1,0 +1,186 @@
+// crictl (cri-tools 1.26, built by hand outside the repository: set BERTH_CRICTL, or put it on
+// PATH, or at /opt/cri-tools/build/bin/linux/amd64/crictl) drives berthd's CRI through a pod's
+// life: pull → runp → create → start → exec → logs → stats → hostPort → stop → rm → stopp → rmp,
+// then the host is checked for leftovers. The pod network is a CNI conflist of the test's own
+// (bridge + portmap) in a configuration directory of its own, as kubelet deployments install one.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { get } from 'node:http';
+import { join } from 'node:path';
+import { Berth, BERTH_MAIN } from '../engine/harness.ts';
+import { buildOciLayout, skopeoPush } from '../../helpers/images.ts';
+import { startRegistry, type RegistryInstance } from '../../helpers/registry.ts';
+
+const DEFAULT_CRICTL = '/opt/cri-tools/build/bin/linux/amd64/crictl';
+function findCrictl(): string | undefined {
+  if (process.env.BERTH_CRICTL) return process.env.BERTH_CRICTL;
+  if (existsSync(DEFAULT_CRICTL)) return DEFAULT_CRICTL;
+  const r = spawnSync('sh', ['-c', 'command -v crictl'], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : undefined;
+}
+const CRICTL = findCrictl();
+const isRoot = process.getuid?.() === 0;
+const skip = !isRoot ? 'needs root'
+  : !CRICTL ? 'crictl not found: build cri-tools v1.26.1 (make crictl) and set BERTH_CRICTL, or put crictl on PATH'
+  : !existsSync('/usr/bin/docker-registry') || spawnSync('sh', ['-c', 'command -v skopeo']).status !== 0 ? 'needs docker-registry and skopeo'
+  : false;
+
+function crictl(sock: string, args: string[], timeoutMs = 120_000): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(CRICTL!, ['--runtime-endpoint', `unix://${sock}`, '--image-endpoint', `unix://${sock}`, '--timeout', '60s', ...args],
+      { timeout: timeoutMs, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+        resolve({ code: err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1) : 0, stdout: String(stdout), stderr: String(stderr) });
+      });
+  });
+}
+
+async function ok(sock: string, args: string[]): Promise<string> {
+  const r = await crictl(sock, args);
+  if (r.code !== 0) throw new Error(`crictl ${args.join(' ')} exited ${r.code}\n${r.stdout}\n${r.stderr}`);
+  return r.stdout;
+}
+
+function httpGet(url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = get(url, (res) => { let b = ''; res.on('data', (d) => (b += d)); res.on('end', () => resolve(b)); });
+    req.on('error', reject);
+    req.setTimeout(5000, () => req.destroy(new Error(`GET ${url}: timeout`)));
+  });
+}
+
+async function waitFile(path: string, child: ChildProcess, log: () => string): Promise<void> {
+  const end = Date.now() + 30_000;
+  while (!existsSync(path)) {
+    if (child.exitCode !== null) throw new Error(`berthd exited ${child.exitCode}: ${log()}`);
+    if (Date.now() > end) throw new Error(`berthd did not make ${path}: ${log()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function pidsMentioning(text: string): string[] {
+  const out: string[] = [];
+  for (const p of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      if (stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z') continue;
+      if (readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(text)) out.push(p);
+    } catch { /* gone */ }
+  }
+  return out;
+}
+
+test('crictl: a pod and its container through their whole life, and nothing left behind', { skip, timeout: 600_000 }, async (t) => {
+  const b = new Berth();
+  let reg: RegistryInstance | undefined;
+  let berthd: ChildProcess | undefined;
+  const tag = `${process.pid % 10000}`;
+  const bridge = `bcri${tag}`;
+  const subnet = `10.${200 + (process.pid % 50)}.${process.pid % 250}.0/24`;
+  const sock = join(b.tmp, 'cri.sock');
+  let daemonLog = '';
+  t.after(async () => {
+    if (berthd && berthd.exitCode === null) {
+      await crictl(sock, ['rmp', '-f', '-a']).catch(() => {});
+      berthd.kill('SIGTERM');
+      await new Promise((r) => { berthd!.once('exit', r); setTimeout(r, 10_000); });
+    }
+    await reg?.stop();
+    spawnSync('ip', ['link', 'del', bridge]);
+    await b.teardown();
+  });
+
+  // The image: busybox from Debian's busybox-static, in a local registry.
+  reg = await startRegistry();
+  const layout = buildOciLayout(join(b.tmp, 'layout'), { tag: '1' });
+  await skopeoPush(layout, `${reg.host}/cri/busybox:1`);
+  const image = `${reg.host}/cri/busybox:1`;
+
+  const confDir = join(b.tmp, 'net.d');
+  mkdirSync(confDir);
+  writeFileSync(join(confDir, '10-berth-test.conflist'), JSON.stringify({
+    cniVersion: '1.0.0', name: `critest${tag}`, plugins: [
+      { type: 'bridge', bridge, isGateway: true, ipMasq: false, hairpinMode: true,
+        ipam: { type: 'host-local', ranges: [[{ subnet }]], routes: [{ dst: '0.0.0.0/0' }], dataDir: join(b.tmp, 'ipam') } },
+      { type: 'portmap', capabilities: { portMappings: true } },
+    ],
+  }));
+  berthd = spawn(process.execPath, [...b.argv(['system', 'service', '--socket', join(b.tmp, 'berthd.sock'), '--workers', '1', '--cri-socket', `unix://${sock}`])],
+    { env: { ...b.env, BERTH_DAEMON_SOCKET: '', BERTH_CNI_CONF_DIR: confDir }, stdio: ['ignore', 'ignore', 'pipe'] });
+  berthd.stderr!.on('data', (d) => { daemonLog += d; });
+  await waitFile(sock, berthd, () => daemonLog);
+
+  assert.match(await ok(sock, ['version']), /RuntimeName:\s+berth/);
+  const info = JSON.parse(await ok(sock, ['info'])) as { status: { conditions: { type: string; status: boolean }[] } };
+  assert.deepEqual(info.status.conditions.map((c) => [c.type, c.status]), [['RuntimeReady', true], ['NetworkReady', true]]);
+
+  await ok(sock, ['pull', image]);
+  assert.match(await ok(sock, ['images']), new RegExp(`${reg.host}/cri/busybox\\s+1`));
+
+  const hostPort = 20000 + (process.pid % 20000);
+  const logDir = join(b.tmp, 'pod-logs');
+  writeFileSync(join(b.tmp, 'pod.json'), JSON.stringify({
+    metadata: { name: 'web', namespace: 'default', uid: `uid-${tag}`, attempt: 0 }, hostname: 'webpod', log_directory: logDir,
+    port_mappings: [{ protocol: 0, container_port: 80, host_port: hostPort }], labels: { app: 'web' },
+    dns_config: { servers: ['10.0.0.53'], searches: ['svc.test'], options: ['ndots:2'] }, linux: {},
+  }));
+  writeFileSync(join(b.tmp, 'ctr.json'), JSON.stringify({
+    metadata: { name: 'box' }, image: { image }, log_path: 'box/0.log', labels: { tier: 'front' }, envs: [{ key: 'GREETING', value: 'hi' }],
+    command: ['sh', '-c', 'echo started $GREETING; echo out-of-pod > /tmp/index.html; exec httpd -f -p 80 -h /tmp'], linux: {},
+  }));
+  const podId = (await ok(sock, ['runp', join(b.tmp, 'pod.json')])).trim();
+  assert.match(podId, /^[0-9a-f]{64}$/);
+  const pods = await ok(sock, ['pods', '--label', 'app=web']);
+  assert.match(pods, new RegExp(`${podId.slice(0, 13)}\\s+.*Ready\\s+web\\s+default\\s+0`));
+  const podIp = (JSON.parse(await ok(sock, ['inspectp', podId])) as { status: { network: { ip: string } } }).status.network.ip;
+  assert.match(podIp, /^10\.\d+\.\d+\.\d+$/);
+
+  const ctrId = (await ok(sock, ['create', podId, join(b.tmp, 'ctr.json'), join(b.tmp, 'pod.json')])).trim();
+  assert.match(ctrId, /^[0-9a-f]{64}$/);
+  assert.match(await ok(sock, ['ps', '-a']), /Created/);
+  await ok(sock, ['start', ctrId]);
+  assert.match(await ok(sock, ['ps', '--pod', podId, '--label', 'tier=front']), new RegExp(`${ctrId.slice(0, 13)}.*Running\\s+box\\s+0`));
+
+  // exec (ExecSync): the pod's hostname, DNS and environment.
+  assert.equal((await ok(sock, ['exec', '-s', ctrId, 'hostname'])).trim(), 'webpod');
+  const resolv = await ok(sock, ['exec', '-s', ctrId, 'cat', '/etc/resolv.conf']);
+  assert.match(resolv, /nameserver 10\.0\.0\.53/);
+  assert.match(resolv, /search svc\.test/);
+  const failed = await crictl(sock, ['exec', '-s', ctrId, 'sh', '-c', 'exit 3']);
+  assert.notEqual(failed.code, 0);
+  assert.match(failed.stderr, /exited with 3/);
+
+  // logs: at kubelet's path, in the CRI format.
+  let logs = '';
+  for (let i = 0; i < 50 && !/started hi/.test(logs); i++) { logs = await ok(sock, ['logs', ctrId]); await new Promise((r) => setTimeout(r, 100)); }
+  assert.match(logs, /started hi/);
+  assert.match(readFileSync(join(logDir, 'box', '0.log'), 'utf8'), /^\S+ stdout F started hi$/m);
+
+  // stats: the running container with its memory.
+  const stats = JSON.parse(await ok(sock, ['stats', '-o', 'json', ctrId])) as { stats: { attributes: { id: string }; memory: { workingSetBytes: { value: string } } }[] };
+  assert.equal(stats.stats[0].attributes.id, ctrId);
+  assert.ok(Number(stats.stats[0].memory.workingSetBytes.value) > 0);
+
+  // hostPort: the pod's port 80 on the host's loopback (portmap), and the pod address itself.
+  assert.equal((await httpGet(`http://127.0.0.1:${hostPort}/index.html`)).trim(), 'out-of-pod');
+  assert.equal((await httpGet(`http://${podIp}/index.html`)).trim(), 'out-of-pod');
+
+  await ok(sock, ['stop', '--timeout', '2', ctrId]);
+  const st = JSON.parse(await ok(sock, ['inspect', ctrId])) as { status: { state: string; exitCode: number; reason: string } };
+  assert.equal(st.status.state, 'CONTAINER_EXITED');
+  await ok(sock, ['rm', ctrId]);
+  assert.doesNotMatch(await ok(sock, ['ps', '-a']), new RegExp(ctrId.slice(0, 13)));
+  await ok(sock, ['stopp', podId]);
+  assert.match(await ok(sock, ['pods']), /NotReady/);
+  await ok(sock, ['rmp', podId]);
+  assert.doesNotMatch(await ok(sock, ['pods']), new RegExp(podId.slice(0, 13)));
+
+  // Nothing of the pod is left: no netns, no monitor, no portmap rule, no address lease.
+  assert.deepEqual(readdirSync(join(b.runRoot, 'netns')).filter((n) => n.startsWith('berth-pod')), []);
+  assert.deepEqual(pidsMentioning(b.tmp).filter((p) => String(berthd!.pid) !== p && !readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('system\0service')), []);
+  const save = spawnSync('iptables-save', [], { encoding: 'utf8' }).stdout;
+  assert.ok(!save.includes(podId), 'no iptables rule names the pod');
+  assert.deepEqual(readdirSync(join(b.tmp, 'ipam', `critest${tag}`)).filter((f) => /^\d+\.\d+\.\d+\.\d+$/.test(f)), []);
+  assert.deepEqual(readdirSync(join(b.root, 'pods')), []);
+});
