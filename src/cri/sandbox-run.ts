@@ -1,6 +1,7 @@
 // RunPodSandbox: a CRI pod config → an engine pod (engine.pods.run): CNI networking from the
 // configuration directory unless the pod uses the node's network, PID/IPC sharing from the
 // namespace options, DNS, port mappings, sysctls, cgroup parent, log directory.
+import { hostname as osHostname } from 'node:os';
 import type { PodCreateRequest } from '../engine/index.ts';
 import type { CriContext } from './context.ts';
 import { podName } from './convert.ts';
@@ -20,7 +21,8 @@ export function podRequest(cfg: PodSandboxConfig): PodCreateRequest {
   const hostNetwork = ns?.network === 'NODE';
   const cgroupParent = (linux?.cgroupParent ?? '').replace(/^\/+/, '').replace(/\/+$/, '');
   return {
-    name: podName(m), hostname: cfg.hostname || m.name, labels: { ...cfg.labels }, annotations: { ...cfg.annotations },
+    // No hostname: the node's, as containerd does (the pod name may be longer than a hostname may be).
+    name: podName(m), hostname: cfg.hostname || osHostname(), labels: { ...cfg.labels }, annotations: { ...cfg.annotations },
     network: hostNetwork ? 'host' : 'cni', sharePid: ns?.pid === 'POD', hostPid: ns?.pid === 'NODE', hostIpc: ns?.ipc === 'NODE',
     dns: { servers: cfg.dnsConfig?.servers ?? [], searches: cfg.dnsConfig?.searches ?? [], options: cfg.dnsConfig?.options ?? [] },
     portMappings: cfg.portMappings.map((p) => {

@@ -32,3 +32,4 @@ export { reopenLog } from './log-reopen.ts';
 export { listEngineImages, findEngineImage, pullEngineImage, removeEngineImage, imageFsUsage } from './image-api.ts';
 export type { EngineImage } from './image-api.ts';
 export { NoSuchImageError, ImageConflictError, AmbiguousImageError, InvalidImageArgumentError } from '../image/ops/errors.ts';
+export { parsePublish } from '../network/index.ts';

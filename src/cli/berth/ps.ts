@@ -7,12 +7,13 @@ import { commandText, psRow, renderTemplate, table } from './present.ts';
 const FLAGS: FlagDef[] = [
   { name: 'all', short: 'a', kind: 'bool', help: 'Show all containers (default shows just running)' },
   { name: 'quiet', short: 'q', kind: 'bool', help: 'Only display container IDs' },
-  { name: 'filter', short: 'f', kind: 'list', help: 'Filter output based on conditions provided (id, name, label, status, exited, ancestor, network, volume)' },
+  { name: 'filter', short: 'f', kind: 'list', help: 'Filter output based on conditions provided (id, name, label, status, exited, ancestor, network, volume, pod)' },
   { name: 'format', kind: 'string', help: "Format output using a template ('json', 'table' or a Go-style template)" },
   { name: 'last', short: 'n', kind: 'string', help: 'Show n last created containers (includes all states)' },
   { name: 'latest', short: 'l', kind: 'bool', help: 'Show the latest created container (includes all states)' },
   { name: 'no-trunc', kind: 'bool', help: "Don't truncate output" },
   { name: 'size', short: 's', kind: 'bool', help: 'Display total file sizes (not computed: 0B)' },
+  { name: 'pod', kind: 'bool', help: 'Show the pod of each container (POD ID and PODNAME columns)' },
 ];
 
 export function matches(r: ContainerRecord, filters: string[]): boolean {
@@ -35,6 +36,7 @@ export function matches(r: ContainerRecord, filters: string[]): boolean {
         case 'ancestor': return r.config.image === v || r.config.imageName === v || r.config.imageId.startsWith(v) || r.config.imageId.startsWith(`sha256:${v}`);
         case 'network': return r.config.networkMode === v || v in r.state.networks;
         case 'volume': return r.config.mounts.some((m) => m.source === v || m.target === v);
+        case 'pod': return !!r.config.pod && (r.config.pod.podId.startsWith(v) || r.config.pod.podName === v);
         default: throw new FlagError(`invalid filter '${k}'`);
       }
     });
@@ -60,9 +62,14 @@ const cmd: Command = {
     if (fmt === 'json' || fmt === '{{json .}}') { ctx.out(rows.map((r) => `${JSON.stringify(r)}\n`).join('')); return 0; }
     if (fmt && !fmt.startsWith('table')) { ctx.out(rows.map((r) => `${renderTemplate(fmt, r)}\n`).join('')); return 0; }
     const trunc = (s: string, n: number) => (noTrunc || s.length <= n ? s : `${s.slice(0, n - 1)}…`);
+    const withPod = bool(p, 'pod');
+    const podCols = (i: number) => {
+      const pod = recs[i].config.pod;
+      return withPod ? [pod ? (noTrunc ? pod.podId : pod.podId.slice(0, 12)) : '', pod?.podName ?? ''] : [];
+    };
     ctx.out(table([
-      ['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES'],
-      ...rows.map((r) => [r.ID, r.Image, trunc(r.Command, 22), r.RunningFor, r.Status, r.Ports, r.Names]),
+      ['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES', ...(withPod ? ['POD ID', 'PODNAME'] : [])],
+      ...rows.map((r, i) => [r.ID, r.Image, trunc(r.Command, 22), r.RunningFor, r.Status, r.Ports, r.Names, ...podCols(i)]),
     ]));
     return 0;
   },

@@ -1,7 +1,7 @@
 // A pod's infra process: build/berth-pause alone in a read-only rootfs, created by the OCI
 // runtime under conmon with the pod's new namespaces (IPC, UTS, mount; PID when shared) and its
 // network namespace, so that they outlive every container of the pod. No pause image.
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderSpec, type Spec } from '../../oci/index.ts';
 import { nativeToolPath, NativeToolMissingError } from '../../util/native-tools.ts';
@@ -39,7 +39,8 @@ export function infraSpec(pod: PodRecord, rootfs: string, cgroupParent: string):
     },
     root: { path: rootfs, readonly: true },
     ...(hostNet ? {} : { hostname: c.hostname }),
-    mounts: [],
+    // /proc for the runtime's sysctl writes (they go through /proc/sys in the new namespaces).
+    mounts: [{ destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] }],
     annotations: { 'io.berth.pod.name': c.name, 'io.berth.pod.infra': 'true' },
     linux: {
       namespaces,
@@ -54,7 +55,7 @@ export function infraSpec(pod: PodRecord, rootfs: string, cgroupParent: string):
 export async function startInfra(pod: PodRecord, dir: string, p: InfraPaths): Promise<{ pid: number; conmonPid: number }> {
   const bundle = join(dir, 'infra');
   const rootfs = join(bundle, 'rootfs');
-  mkdirSync(rootfs, { recursive: true, mode: 0o755 });
+  mkdirSync(join(rootfs, 'proc'), { recursive: true, mode: 0o755 });
   const pause = pausePath();
   if (!existsSync(pause)) throw new NativeToolMissingError('pod infra program', pause, 'BERTH_PAUSE');
   if (!existsSync(join(rootfs, 'pause'))) copyFileSync(pause, join(rootfs, 'pause'));
@@ -83,6 +84,7 @@ export async function stopInfra(pod: PodRecord, p: InfraPaths): Promise<void> {
   await runtimeCall(p.runtime, p.runtimeRoot, ['delete', '--force', pod.id]).catch(() => {});
   const end2 = Date.now() + 5000;
   while (Date.now() < end2 && alive(pod.state.conmonPid)) await new Promise((r) => setTimeout(r, 20));
+  rmSync(join(p.exits, pod.id), { force: true });
   removeEmptyCgroupParent(p.cgroupParent);
 }
 
