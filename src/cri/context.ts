@@ -1,6 +1,7 @@
 // What every CRI call gets: the engine (the only thing a call may act through), the streaming
 // server for exec/attach/port-forward URLs, and a log line sink.
 import type { Engine } from '../engine/index.ts';
+import type { StreamingServer } from './streaming/server.ts';
 
 export interface CriContext {
   engine: Engine;
@@ -9,4 +10,6 @@ export interface CriContext {
   version: string;
   /** The streaming server's base URL, once it listens. */
   streamingUrl?: () => string;
+  /** The streaming server (exec, port-forward URLs); set by CriServer.listen. */
+  streaming: () => StreamingServer;
 }

@@ -20,6 +20,8 @@ import { execSync } from './exec-sync.ts';
 import { reopenContainerLog } from './container-log-reopen.ts';
 import { updateContainerResources } from './container-update.ts';
 import { containerStats, listContainerStats } from './container-stats.ts';
+import { exec } from './exec.ts';
+import { portForward } from './port-forward.ts';
 import { listImages } from './image-list.ts';
 import { imageStatus } from './image-status.ts';
 import { pullImage } from './image-pull.ts';
@@ -47,6 +49,8 @@ export const RUNTIME_RPCS: Record<string, Rpc> = {
   ContainerStatus: containerStatus,
   ListContainers: listContainers,
   ExecSync: execSync,
+  Exec: exec,
+  PortForward: portForward,
   ReopenContainerLog: reopenContainerLog,
   UpdateContainerResources: updateContainerResources,
   ContainerStats: containerStats,

@@ -9,6 +9,7 @@ import { filterAuthority } from './grpc/authority-filter.ts';
 import { criServices } from './proto.ts';
 import { toServiceError } from './errors.ts';
 import type { CriContext } from './context.ts';
+import { StreamingServer } from './streaming/server.ts';
 import { RUNTIME_RPCS, IMAGE_RPCS, STREAMING_RPCS, type Rpc } from './rpcs.ts';
 
 export const DEFAULT_CRI_SOCKET = '/run/berth/cri.sock';
@@ -47,8 +48,11 @@ export class CriServer {
   #net?: NetServer;
   readonly #sockets = new Set<Socket>();
 
-  constructor(ctx: CriContext, socket = DEFAULT_CRI_SOCKET) {
-    this.#ctx = ctx;
+  readonly #streaming: StreamingServer;
+
+  constructor(ctx: Omit<CriContext, 'streaming' | 'streamingUrl'>, socket = DEFAULT_CRI_SOCKET, opts: { streamingAddress?: string; streamingPort?: number } = {}) {
+    this.#streaming = new StreamingServer(opts.streamingAddress ?? '127.0.0.1', opts.streamingPort ?? 0);
+    this.#ctx = { ...ctx, streaming: () => this.#streaming, streamingUrl: () => this.#streaming.url };
     this.socket = socket;
   }
 
@@ -65,10 +69,11 @@ export class CriServer {
     grpc.addService(RuntimeService.definition, runtime);
     grpc.addService(ImageService.definition, images);
     const injector = grpc.createConnectionInjector(ServerCredentials.createInsecure());
+    await this.#streaming.listen();
 
     mkdirSync(dirname(this.socket), { recursive: true, mode: 0o755 });
     if (existsSync(this.socket)) {
-      if (await answers(this.socket)) throw new CriSocketInUseError(this.socket);
+      if (await answers(this.socket)) { await this.#streaming.close(); throw new CriSocketInUseError(this.socket); }
       unlinkSync(this.socket); // left by a server that died
     }
     const net = createServer((sock) => {
@@ -90,6 +95,7 @@ export class CriServer {
     this.#net = undefined;
     if (net) await new Promise<void>((resolve) => { net.close(() => resolve()); for (const s of this.#sockets) s.destroy(); });
     this.#grpc?.forceShutdown();
+    await this.#streaming.close();
     this.#grpc = undefined;
     try { unlinkSync(this.socket); } catch { /* gone already */ }
   }

@@ -151,6 +151,38 @@ test('crictl: a pod and its container through their whole life, and nothing left
   assert.notEqual(failed.code, 0);
   assert.match(failed.stderr, /exited with 3/);
 
+  // exec through the streaming server (SPDY/3.1, remote command v4): output, stdin, exit codes,
+  // and more output than SPDY's initial 64 KiB window (the client never sends WINDOW_UPDATE).
+  assert.equal((await ok(sock, ['exec', ctrId, 'sh', '-c', 'echo streamed; echo to-stderr >&2'])).trim(), 'streamed');
+  const piped = await new Promise<string>((resolve, reject) => {
+    const c = spawn(CRICTL!, ['--runtime-endpoint', `unix://${sock}`, 'exec', '-i', ctrId, 'tr', 'a-z', 'A-Z'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    let out = '';
+    c.stdout.on('data', (d) => (out += d));
+    c.on('error', reject);
+    c.on('close', () => resolve(out));
+    c.stdin.end('piped input\n');
+  });
+  assert.equal(piped, 'PIPED INPUT\n');
+  const big = await ok(sock, ['exec', ctrId, 'sh', '-c', 'head -c 300000 /dev/zero | tr "\\0" x']);
+  assert.equal(big.length, 300000);
+  const exit = await crictl(sock, ['exec', ctrId, 'sh', '-c', 'exit 4']);
+  assert.notEqual(exit.code, 0);
+  assert.match(exit.stderr, /command terminated with exit code 4/);
+
+  // port-forward: a local port into the pod's port 80.
+  const fwdPort = hostPort + 1;
+  const fwd = spawn(CRICTL!, ['--runtime-endpoint', `unix://${sock}`, 'port-forward', podId, `${fwdPort}:80`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.after(() => { fwd.kill('SIGKILL'); });
+  await new Promise<void>((resolve, reject) => {
+    let text = '';
+    const on = (d: Buffer) => { text += d; if (/Forwarding from/.test(text)) resolve(); };
+    fwd.stdout.on('data', on);
+    fwd.stderr.on('data', on);
+    fwd.on('close', (code) => reject(new Error(`crictl port-forward exited ${code}: ${text}`)));
+  });
+  assert.equal((await httpGet(`http://127.0.0.1:${fwdPort}/index.html`)).trim(), 'out-of-pod');
+  fwd.kill('SIGTERM');
+
   // logs: at kubelet's path, in the CRI format.
   let logs = '';
   for (let i = 0; i < 50 && !/started hi/.test(logs); i++) { logs = await ok(sock, ['logs', ctrId]); await new Promise((r) => setTimeout(r, 100)); }
