@@ -83,6 +83,9 @@ export interface EngineInit extends EngineOptions {
   cli?: string[];
   /** Static init binary for --init (build/berth-tiny-init); else tini/catatonit if installed. */
   initBinary?: string;
+  /** Opens the OCI runtime at a path over the state root (default: openRuntime, which picks
+   * in-process or binary); tests hand in a test double. */
+  openRuntime?: (path: string, root: string) => OciRuntime;
 }
 
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
@@ -125,7 +128,7 @@ export class Engine {
   /** The OCI runtime at `path` (a container's config.runtime) over this engine's state root;
    * without a path, the engine's default runtime. */
   runtimeFor(path?: string): OciRuntime {
-    return openRuntime(path ?? findRuntime(this.opts.runtime ?? 'berth-runtime'), this.paths.runtimeRoot);
+    return (this.opts.openRuntime ?? openRuntime)(path ?? findRuntime(this.opts.runtime ?? 'berth-runtime'), this.paths.runtimeRoot);
   }
 
   /** The engine's default OCI runtime (typed calls, typed RuntimeError failures). */
