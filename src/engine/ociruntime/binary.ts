@@ -1,7 +1,8 @@
 // Any runc-compatible runtime (runc, crun, berth-runtime as a binary) through its command line:
 // `<path> --root ROOT <command> ...`, its failures parsed into RuntimeError (errors.ts).
 import { execFile, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fromStderr, RuntimeError } from './errors.ts';
 import type { CreateOptions, ExecOptions, ExecResult, OciRuntime, RuntimeFeatures, RuntimeResources, RuntimeState, RuntimeStats } from './interface.ts';
@@ -52,8 +53,27 @@ export class BinaryRuntime implements OciRuntime {
   }
 
   async create(id: string, o: CreateOptions): Promise<void> {
-    await this.call('create', id, ['create', '--bundle', o.bundle,
-      ...(o.pidFile ? ['--pid-file', o.pidFile] : []), ...(o.consoleSocket ? ['--console-socket', o.consoleSocket] : []), id]);
+    const args = ['--root', this.root, 'create', '--bundle', o.bundle,
+      ...(o.pidFile ? ['--pid-file', o.pidFile] : []), ...(o.consoleSocket ? ['--console-socket', o.consoleSocket] : []), id];
+    // The container's process inherits the runtime's stdio: pipes would stay open for as long
+    // as it runs. Its stdout is /dev/null and the runtime's stderr an unlinked file read at exit.
+    const dir = mkdtempSync(join(tmpdir(), 'berth-create-'));
+    const errFd = openSync(join(dir, 'stderr'), 'w+');
+    rmSync(dir, { recursive: true, force: true });
+    try {
+      const code = await new Promise<number>((resolve) => {
+        const child = spawn(this.path, args, { stdio: ['ignore', 'ignore', errFd], timeout: this.timeoutMs });
+        child.on('error', (e) => { writeSync(errFd, e.message); resolve(127); });
+        child.on('exit', (c) => resolve(c ?? 1));
+      });
+      if (code !== 0) {
+        const size = fstatSync(errFd).size, buf = Buffer.alloc(Math.min(size, 1 << 20));
+        readSync(errFd, buf, 0, buf.length, 0);
+        throw fromStderr('create', id, buf.toString(), code);
+      }
+    } finally {
+      closeSync(errFd);
+    }
   }
 
   async start(id: string): Promise<void> {
