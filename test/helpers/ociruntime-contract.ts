@@ -59,6 +59,7 @@ export async function runContract(t: TestContext, s: ContractSubject): Promise<v
     await rejectsKind(rt.resume(id), 'not-found', 'resume');
     await rejectsKind(rt.ps(id), 'not-found', 'ps');
     await rejectsKind(rt.stats(id), 'not-found', 'stats');
+    await rejectsKind(rt.update(id, { pids: { limit: 10 } }), 'not-found', 'update');
     assert.equal(rt.mayHaveState(id), false);
   });
 
