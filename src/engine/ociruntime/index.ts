@@ -29,10 +29,3 @@ export function openRuntime(path: string, root: string): OciRuntime {
   }
   return rt;
 }
-
-/** Whether a runtime call failed only because there is nothing left to act on (no such
- * container, or its process already exited): what cleanup paths may ignore. */
-export function isGone(e: unknown): boolean {
-  const k = (e as { kind?: string }).kind;
-  return k === 'not-found' || k === 'already-stopped';
-}
