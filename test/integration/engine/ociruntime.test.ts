@@ -16,15 +16,15 @@ const skip = !isRoot && 'needs root';
 const RUNC = ['/usr/sbin/runc', '/usr/bin/runc'].find((p) => existsSync(p));
 before(() => { if (!skip) build(); });
 
-function subject(t: test.TestContext, name: string, make: (root: string) => OciRuntime) {
+function subject(name: string, make: (root: string) => OciRuntime) {
   const dir = makeTemp('berth-ocirt-');
   const root = join(dir, 'state');
-  t.after(() => {
-    // Nothing of the runtime's may be left in its root once the contract's cleanup ran.
+  // Nothing of the runtime's may be left in its root once the containers were removed.
+  const cleanup = () => {
     const left = existsSync(root) ? readdirSync(root) : [];
     removeTemp(dir);
     assert.deepEqual(left, [], `${name}: state left in ${root}`);
-  });
+  };
   const bundleDir = (id: string) => join(dir, 'bundles', id);
   return {
     name,
@@ -32,19 +32,20 @@ function subject(t: test.TestContext, name: string, make: (root: string) => OciR
     bundle: (id: string) => makeBundle(bundleDir(id), id, ['sleep', '1000']).bundle,
     badBundle: (id: string) => makeBundle(bundleDir(id), id, ['true'], (s) => { s.process!.args = []; }).bundle,
     leftovers: (id: string) => leftovers(root, id, bundleDir(id)),
+    cleanup,
   };
 }
 
 test('contract: berth\'s runtime in process', { skip }, async (t) => {
-  await runContract(t, subject(t, 'in-process', (root) => new InProcessRuntime(CLI, root)));
+  await runContract(t, subject('in-process', (root) => new InProcessRuntime(CLI, root)));
 });
 
 test('contract: berth-runtime as a binary', { skip }, async (t) => {
-  await runContract(t, subject(t, 'berth-runtime', (root) => new BinaryRuntime(CLI, root)));
+  await runContract(t, subject('berth-runtime', (root) => new BinaryRuntime(CLI, root)));
 });
 
 test('contract: runc', { skip: skip || (!RUNC && 'runc not installed') }, async (t) => {
-  await runContract(t, subject(t, 'runc', (root) => new BinaryRuntime(RUNC!, root)));
+  await runContract(t, subject('runc', (root) => new BinaryRuntime(RUNC!, root)));
 });
 
 test('a runtime that is not there: the error says so', async () => {
@@ -55,12 +56,13 @@ test('a runtime that is not there: the error says so', async () => {
 });
 
 test('exec through the interface: the exit status, and a stopped container refused', { skip }, async (t) => {
-  let rt: OciRuntime | undefined;
   const id = `exec-${process.pid}`;
-  // Registered first, so it runs before the subject's check for leftovers.
-  t.after(async () => { await rt?.delete(id, { force: true }).catch(() => {}); });
-  const s = subject(t, 'exec', (root) => new BinaryRuntime(CLI, root));
-  rt = s.runtime();
+  const s = subject('exec', (root) => new BinaryRuntime(CLI, root));
+  const rt = s.runtime();
+  t.after(async () => {
+    if (rt.mayHaveState(id)) await rt.delete(id, { force: true }).catch(() => {});
+    s.cleanup();
+  });
   const bundle = s.bundle(id);
   await rt.create(id, { bundle });
   await rt.start(id);
@@ -73,4 +75,6 @@ test('exec through the interface: the exit status, and a stopped container refus
   const r = await rt.exec(id, { processFile: proc, onStderr: (d) => { stderr += d.toString(); } });
   assert.notEqual(r.code, 0);
   assert.match(stderr, /stopped/);
+  await rt.delete(id);
+  assert.deepEqual(s.leftovers(id), []);
 });
