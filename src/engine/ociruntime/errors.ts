@@ -1,7 +1,7 @@
 // The OCI runtime's failures as typed values. Both implementations report through RuntimeError:
 // the in-process one from the runtime library's typed errors, the binary one from its stderr
 // (runc 1.1, crun 1.8 and berth-runtime word the same failures differently; the patterns below
-// are their real messages, see test/unit/engine/ociruntime-errors.test.ts).
+// are their real messages, see test/unit/engine/ociruntime.test.ts).
 import { EngineError } from '../errors.ts';
 
 /**
