@@ -4,13 +4,33 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { unescapeMountinfo } from '../../../src/util/proc.ts';
 import { isRoot, makeTemp, removeTemp } from '../../helpers/rootfs.ts';
 import { build, cli, cliAsync, leftovers, tempBundle } from '../runtime/support.ts';
 
 const skip = !isRoot && 'needs root';
-before(() => { if (!skip) build(); });
+
+/** What a bind mount of `path` shows in mountinfo: the device (major:minor) and the root (the
+ * path within that file system) of the mount that holds `path` (the last one mounted on its
+ * longest mount-point prefix), the root joined with the rest of `path`. That root is not `path`
+ * itself wherever `path` lies on a mount of a subtree: /tmp a tmpfs, or / itself a bind of
+ * /some/prefix (a container, a chroot-like tree, some CI systems). */
+function bindRootOf(path: string): { dev: string; root: string } {
+  const real = realpathSync(path);
+  let best: { point: string; dev: string; root: string } | undefined;
+  for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+    const f = line.split(' ');
+    if (!f[4]) continue;
+    const point = unescapeMountinfo(f[4]);
+    const rel = relative(point, real);
+    if (rel.startsWith('..') || (best && point.length < best.point.length)) continue;
+    best = { point, dev: f[2], root: unescapeMountinfo(f[3]) };
+  }
+  assert.ok(best, `no mount holds ${real}`);
+  return { dev: best.dev, root: join(best.root, relative(best.point, real)) };
+}
 
 test('mount targets behind symlinks to / and ../../ land inside the rootfs', { skip }, (t) => {
   const id = `mnt-symlink-${process.pid}`;
@@ -74,26 +94,34 @@ while True:
     if libc.renameat2(-100, b'a', -100, b'b', 2) != 0:
         sys.exit(ctypes.get_errno())
 `, rootfs], { stdio: 'ignore' });
-  t.after(() => flipper.kill('SIGKILL'));
-  let ok = 0, viaLink = 0;
-  for (let i = 0; i < 8; i++) {
-    rmSync(join(rootfs, 'tmp', escape), { recursive: true, force: true });
-    const r = await cliAsync(root, ['run', '-b', bundle, `${id}`]);
-    // Either the bind is in the container's tree, on `a` or `b` (renamed since) or in its own /tmp
-    // (through the symlink), or the step failed cleanly; it is never made under the host's /tmp.
-    if (r.code === 0) {
-      const points = r.stdout.split('\n').map((l) => l.split(' ')).filter((f) => f[3] === src).map((f) => f[4]);
-      assert.equal(points.length, 1, r.stdout);
-      assert.ok(['/a/x', '/b/x', `/tmp/${escape}/x`].includes(points[0]), points[0]);
-      ok++;
-    } else assert.match(r.stderr, /step \d+ \(mount\)/, r.stderr);
-    assert.ok(!existsSync(`/tmp/${escape}`), `run ${i}: a target was created outside the rootfs`);
-    assert.deepEqual(leftovers(root, id, bundle), []);
-    // Through the symlink, the target was made in the container's own /tmp.
-    if (existsSync(join(rootfs, 'tmp', escape))) viaLink++;
+  // Killed (and gone) before the test returns, whatever fails: the after hooks (tempBundle's
+  // clean-up among them) run only then, and must never race a process still renaming in the rootfs.
+  const flipperExit = new Promise<number | null>((res) => flipper.on('exit', (code) => res(code)));
+  let ok = 0, viaLink = 0, flipperCode: number | null = null;
+  try {
+    const bound = bindRootOf(src);
+    for (let i = 0; i < 8; i++) {
+      rmSync(join(rootfs, 'tmp', escape), { recursive: true, force: true });
+      const r = await cliAsync(root, ['run', '-b', bundle, `${id}`]);
+      // Either the bind is in the container's tree, on `a` or `b` (renamed since) or in its own /tmp
+      // (through the symlink), or the step failed cleanly; it is never made under the host's /tmp.
+      if (r.code === 0) {
+        const points = r.stdout.split('\n').map((l) => l.split(' ')).filter((f) => f[2] === bound.dev && f[3] === bound.root).map((f) => f[4]);
+        assert.equal(points.length, 1, `the bind of ${src} (${bound.dev} ${bound.root}) once in:\n${r.stdout}`);
+        assert.ok(['/a/x', '/b/x', `/tmp/${escape}/x`].includes(points[0]), points[0]);
+        ok++;
+      } else assert.match(r.stderr, /step \d+ \(mount\)/, r.stderr);
+      assert.ok(!existsSync(`/tmp/${escape}`), `run ${i}: a target was created outside the rootfs`);
+      assert.deepEqual(leftovers(root, id, bundle), []);
+      // Through the symlink, the target was made in the container's own /tmp.
+      if (existsSync(join(rootfs, 'tmp', escape))) viaLink++;
+    }
+    // Still swapping (it exits on a failed swap): else the runs above raced with nothing.
+    flipperCode = flipper.exitCode;
+  } finally {
+    flipper.kill('SIGKILL');
+    await flipperExit;
   }
-  // Still swapping (it exits on a failed swap): else the runs above raced with nothing.
-  assert.equal(flipper.exitCode, null, `the renameat2 flipper exited (errno ${flipper.exitCode})`);
-  flipper.kill('SIGKILL');
+  assert.equal(flipperCode, null, `the renameat2 flipper exited (errno ${flipperCode})`);
   t.diagnostic(`${ok} of 8 runs mounted (the others failed cleanly), ${viaLink} through the symlink`);
 });
