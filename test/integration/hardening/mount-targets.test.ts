@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { unescapeMountinfo } from '../../../src/util/proc.ts';
+import { defer, killOnEnd } from '../../helpers/cleanup.ts';
 import { isRoot, makeTemp, removeTemp } from '../../helpers/rootfs.ts';
 import { build, cli, cliAsync, leftovers, tempBundle } from '../runtime/support.ts';
 
@@ -76,7 +77,7 @@ test('a host process swapping a directory and a symlink during create never gets
   const id = `mnt-race-${process.pid}`;
   const escape = `berth-race-${process.pid}`;
   const src = makeTemp('berth-race-src-');
-  t.after(() => { removeTemp(src); rmSync(`/tmp/${escape}`, { recursive: true, force: true }); });
+  defer(t, () => { removeTemp(src); rmSync(`/tmp/${escape}`, { recursive: true, force: true }); });
   writeFileSync(join(src, 'marker'), 'bound\n');
   const { root, bundle, rootfs } = tempBundle(t, 'berth-mnt-', id, ['cat', '/proc/self/mountinfo'], (s) => {
     s.root!.readonly = false;
@@ -94,34 +95,28 @@ while True:
     if libc.renameat2(-100, b'a', -100, b'b', 2) != 0:
         sys.exit(ctypes.get_errno())
 `, rootfs], { stdio: 'ignore' });
-  // Killed (and gone) before the test returns, whatever fails: the after hooks (tempBundle's
-  // clean-up among them) run only then, and must never race a process still renaming in the rootfs.
-  const flipperExit = new Promise<number | null>((res) => flipper.on('exit', (code) => res(code)));
-  let ok = 0, viaLink = 0, flipperCode: number | null = null;
-  try {
-    const bound = bindRootOf(src);
-    for (let i = 0; i < 8; i++) {
-      rmSync(join(rootfs, 'tmp', escape), { recursive: true, force: true });
-      const r = await cliAsync(root, ['run', '-b', bundle, `${id}`]);
-      // Either the bind is in the container's tree, on `a` or `b` (renamed since) or in its own /tmp
-      // (through the symlink), or the step failed cleanly; it is never made under the host's /tmp.
-      if (r.code === 0) {
-        const points = r.stdout.split('\n').map((l) => l.split(' ')).filter((f) => f[2] === bound.dev && f[3] === bound.root).map((f) => f[4]);
-        assert.equal(points.length, 1, `the bind of ${src} (${bound.dev} ${bound.root}) once in:\n${r.stdout}`);
-        assert.ok(['/a/x', '/b/x', `/tmp/${escape}/x`].includes(points[0]), points[0]);
-        ok++;
-      } else assert.match(r.stderr, /step \d+ \(mount\)/, r.stderr);
-      assert.ok(!existsSync(`/tmp/${escape}`), `run ${i}: a target was created outside the rootfs`);
-      assert.deepEqual(leftovers(root, id, bundle), []);
-      // Through the symlink, the target was made in the container's own /tmp.
-      if (existsSync(join(rootfs, 'tmp', escape))) viaLink++;
-    }
-    // Still swapping (it exits on a failed swap): else the runs above raced with nothing.
-    flipperCode = flipper.exitCode;
-  } finally {
-    flipper.kill('SIGKILL');
-    await flipperExit;
+  // Killed (and gone) first when the test ends, however it ends: before tempBundle's clean-up,
+  // which must never race a process still renaming entries in the rootfs.
+  killOnEnd(t, flipper);
+  const bound = bindRootOf(src);
+  let ok = 0, viaLink = 0;
+  for (let i = 0; i < 8; i++) {
+    rmSync(join(rootfs, 'tmp', escape), { recursive: true, force: true });
+    const r = await cliAsync(root, ['run', '-b', bundle, `${id}`]);
+    // Either the bind is in the container's tree, on `a` or `b` (renamed since) or in its own /tmp
+    // (through the symlink), or the step failed cleanly; it is never made under the host's /tmp.
+    if (r.code === 0) {
+      const points = r.stdout.split('\n').map((l) => l.split(' ')).filter((f) => f[2] === bound.dev && f[3] === bound.root).map((f) => f[4]);
+      assert.equal(points.length, 1, `the bind of ${src} (${bound.dev} ${bound.root}) once in:\n${r.stdout}`);
+      assert.ok(['/a/x', '/b/x', `/tmp/${escape}/x`].includes(points[0]), points[0]);
+      ok++;
+    } else assert.match(r.stderr, /step \d+ \(mount\)/, r.stderr);
+    assert.ok(!existsSync(`/tmp/${escape}`), `run ${i}: a target was created outside the rootfs`);
+    assert.deepEqual(leftovers(root, id, bundle), []);
+    // Through the symlink, the target was made in the container's own /tmp.
+    if (existsSync(join(rootfs, 'tmp', escape))) viaLink++;
   }
-  assert.equal(flipperCode, null, `the renameat2 flipper exited (errno ${flipperCode})`);
+  // Still swapping (it exits on a failed swap): else the runs above raced with nothing.
+  assert.equal(flipper.exitCode, null, `the renameat2 flipper exited (errno ${flipper.exitCode})`);
   t.diagnostic(`${ok} of 8 runs mounted (the others failed cleanly), ${viaLink} through the symlink`);
 });
