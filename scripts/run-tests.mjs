@@ -59,7 +59,7 @@ function groupMembers(pgid) {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 let current; // the running child, for a signal to the runner itself
 
-/** One `node --test` run; resolves to { counts, problems }. */
+/** One `node --test` run: its TAP counts, its problems, the files of its failing tests. */
 async function runOne({ files, concurrency }, tapFile) {
   const name = files.length === 1 ? files[0] : `${files.length} files under ${relative('.', files[0]).split('/').slice(0, 2).join('/')}`;
   const child = spawn(process.execPath, [
@@ -83,8 +83,8 @@ async function runOne({ files, concurrency }, tapFile) {
   // What the run left in its group: give exiting processes a moment, then kill the rest.
   let left = groupMembers(child.pid);
   for (let i = 0; i < 10 && left.length; i++) { await sleep(100); left = groupMembers(child.pid); }
-  if (left.length && !timedOut) {
-    problem(`${name}: left processes running after it ended (killed):\n    ${left.join('\n    ')}`);
+  if (left.length) {
+    if (!timedOut) problem(`${name}: left processes running after it ended (killed):\n    ${left.join('\n    ')}`);
     try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ }
   }
   const counts = Object.fromEntries(COUNTS.map((k) => [k, 0]));
@@ -110,13 +110,14 @@ function failedFiles(tap) {
 
 const runs = plan(process.argv.slice(2));
 if (!runs.length) { console.error('run-tests: no test files'); process.exit(2); }
+const tmp = mkdtempSync(join(tmpdir(), 'berth-run-tests-'));
 for (const sig of ['SIGINT', 'SIGTERM']) {
   process.on(sig, () => {
     if (current) try { process.kill(-current.pid, 'SIGKILL'); } catch { /* gone */ }
+    rmSync(tmp, { recursive: true, force: true });
     process.exit(130);
   });
 }
-const tmp = mkdtempSync(join(tmpdir(), 'berth-run-tests-'));
 const total = Object.fromEntries(COUNTS.map((k) => [k, 0]));
 const problems = [];
 const failed = [];
