@@ -1,6 +1,5 @@
-// One sample of a container's cgroup numbers through its OCI runtime's `events --stats` (runc's
-// JSON: berth-runtime, runc and crun all print it), in the units the fronts report.
-import { runtimeCall } from './runtime.ts';
+// One sample of a container's cgroup numbers through its OCI runtime's stats (the runtime
+// interface's `events --stats`), in the units the fronts report.
 import type { Engine } from './engine.ts';
 import type { ContainerRecord } from './types.ts';
 
@@ -18,18 +17,11 @@ export interface ContainerSample {
   pids: number;
 }
 
-interface StatsData {
-  cpu?: { usage?: { total?: number } };
-  memory?: { usage?: { usage?: number; limit?: number }; raw?: Record<string, number> };
-  pids?: { current?: number };
-}
-
 /** null when the container is not running (or the runtime has no numbers for it). */
 export async function sampleContainer(engine: Engine, rec: ContainerRecord): Promise<ContainerSample | null> {
   if (rec.state.status !== 'running') return null;
-  const res = await runtimeCall(rec.config.runtime, engine.paths.runtimeRoot, ['events', '--stats', rec.id]);
-  if (res.code !== 0) return null;
-  const d = (JSON.parse(res.stdout) as { data: StatsData }).data;
+  let d;
+  try { d = await engine.runtimeFor(rec.config.runtime).stats(rec.id); } catch { return null; }
   const raw = d.memory?.raw ?? {};
   const usage = Number(d.memory?.usage?.usage ?? 0);
   const inactive = Number(raw.total_inactive_file ?? raw.inactive_file ?? 0);

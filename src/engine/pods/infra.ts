@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { renderSpec, type Spec } from '../../oci/index.ts';
 import { nativeToolPath, NativeToolMissingError } from '../../util/native-tools.ts';
 import { startConmon } from '../conmon.ts';
-import { runtimeCall } from '../runtime.ts';
+import type { OciRuntime } from '../ociruntime/index.ts';
 import { SPEC_VERSION } from '../spec.ts';
 import { removeEmptyCgroupParent } from '../cgroup-parent.ts';
 import { StartError } from '../errors.ts';
@@ -15,7 +15,8 @@ import type { PodRecord } from './types.ts';
 export const pausePath = (): string => nativeToolPath('berth-pause', 'BERTH_PAUSE');
 
 export interface InfraPaths {
-  runtime: string;
+  /** The runtime's typed interface (its binary is what conmon runs). */
+  runtime: OciRuntime;
   runtimeRoot: string;
   exits: string;
   sockets: string;
@@ -61,16 +62,17 @@ export async function startInfra(pod: PodRecord, dir: string, p: InfraPaths): Pr
   if (!existsSync(join(rootfs, 'pause'))) copyFileSync(pause, join(rootfs, 'pause'));
   writeFileSync(join(bundle, 'config.json'), renderSpec(infraSpec(pod, rootfs, p.cgroupParent)));
   // The runtime's leftovers of a previous start (a pod started again after a stop).
-  await runtimeCall(p.runtime, p.runtimeRoot, ['delete', '--force', pod.id]).catch(() => {});
+  if (p.runtime.mayHaveState(pod.id)) await p.runtime.delete(pod.id, { force: true }).catch(() => {});
   const pid = await startConmon({
-    id: pod.id, cuuid: pod.id.slice(0, 16), name: `${pod.config.name}-infra`, runtime: p.runtime, runtimeRoot: p.runtimeRoot,
+    id: pod.id, cuuid: pod.id.slice(0, 16), name: `${pod.config.name}-infra`, runtime: p.runtime.path, runtimeRoot: p.runtimeRoot,
     bundle, pidFile: join(bundle, 'pidfile'), conmonPidFile: join(bundle, 'conmon.pid'), logPath: join(bundle, 'infra.log'),
     runtimeLog: join(bundle, 'runtime.log'), exitDir: p.exits, socketDir: p.sockets, terminal: false, stdin: false,
   });
-  const r = await runtimeCall(p.runtime, p.runtimeRoot, ['start', pod.id]);
-  if (r.code !== 0) {
-    await runtimeCall(p.runtime, p.runtimeRoot, ['delete', '--force', pod.id]).catch(() => {});
-    throw new StartError(`pod ${pod.config.name}: starting the infra process failed: ${r.stderr.trim() || `exit status ${r.code}`}`);
+  try {
+    await p.runtime.start(pod.id);
+  } catch (e) {
+    await p.runtime.delete(pod.id, { force: true }).catch(() => {});
+    throw new StartError(`pod ${pod.config.name}: starting the infra process failed: ${(e as Error).message}`);
   }
   const conmonPid = Number(readFileSync(join(bundle, 'conmon.pid'), 'utf8').trim()) || 0;
   return { pid, conmonPid };
@@ -78,10 +80,10 @@ export async function startInfra(pod: PodRecord, dir: string, p: InfraPaths): Pr
 
 /** Ends the infra process (TERM, then KILL) and removes the runtime's record of it. */
 export async function stopInfra(pod: PodRecord, p: InfraPaths): Promise<void> {
-  await runtimeCall(p.runtime, p.runtimeRoot, ['kill', pod.id, '15']).catch(() => {});
+  await p.runtime.kill(pod.id, 'SIGTERM').catch(() => {});
   const end = Date.now() + 2000;
   while (Date.now() < end && alive(pod.state.infraPid)) await new Promise((r) => setTimeout(r, 20));
-  await runtimeCall(p.runtime, p.runtimeRoot, ['delete', '--force', pod.id]).catch(() => {});
+  await p.runtime.delete(pod.id, { force: true }).catch(() => {});
   const end2 = Date.now() + 5000;
   while (Date.now() < end2 && alive(pod.state.conmonPid)) await new Promise((r) => setTimeout(r, 20));
   rmSync(join(p.exits, pod.id), { force: true });

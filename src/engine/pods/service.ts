@@ -37,7 +37,7 @@ export class PodService {
   #infraPaths(pod: PodRecord): InfraPaths {
     const p = this.#engine.paths;
     return {
-      runtime: pod.config.runtime ?? findRuntime(this.#engine.opts.runtime ?? 'berth-runtime'),
+      runtime: this.#engine.runtimeFor(pod.config.runtime ?? findRuntime(this.#engine.opts.runtime ?? 'berth-runtime')),
       runtimeRoot: p.runtimeRoot, exits: p.exits, sockets: p.sockets, cgroupParent: pod.config.cgroupParent || p.cgroupParent,
     };
   }
