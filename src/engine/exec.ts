@@ -58,13 +58,23 @@ function prepareExec(engine: Engine, ref: string, req: ExecRequest): { runtime: 
 
 /** An exec whose stdio are pipes (for a daemon's callers: the CRI's ExecSync and streaming
  * exec). The caller owns the child; its session directory goes when it exits. */
-export function spawnExec(engine: Engine, ref: string, req: ExecRequest): ChildProcess {
+export function spawnExec(engine: Engine, ref: string, req: ExecRequest): ExecChild {
   const x = prepareExec(engine, ref, req);
-  const args = ['--root', x.root, 'exec', '--process', x.specPath, ...(req.tty ? ['--tty'] : []), x.id];
-  const child = spawn(x.runtime, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  const pidFile = join(x.sdir, 'pid');
+  const args = ['--root', x.root, 'exec', '--process', x.specPath, '--pid-file', pidFile, ...(req.tty ? ['--tty'] : []), x.id];
+  const child = spawn(x.runtime, args, { stdio: ['pipe', 'pipe', 'pipe'] }) as ExecChild;
+  child.killProcess = () => {
+    // The process in the container (the runtime's foreground exec cannot pass SIGKILL on), then
+    // the runtime; what still holds the pipes open is then gone too.
+    try { process.kill(Number(readFileSync(pidFile, 'utf8').trim()), 'SIGKILL'); } catch { /* not started, or gone */ }
+    child.kill('SIGKILL');
+  };
   child.once('close', () => rmSync(x.sdir, { recursive: true, force: true }));
   return child;
 }
+
+/** A foreground exec's runtime process, with a way to end the process it runs in the container. */
+export interface ExecChild extends ChildProcess { killProcess(): void }
 
 /** Runs a command to its end (or the timeout: then it is killed), collecting its output. */
 export function execCapture(engine: Engine, ref: string, req: ExecRequest, timeoutMs = 0): Promise<{ exitCode: number; stdout: Buffer; stderr: Buffer; timedOut: boolean }> {
@@ -74,7 +84,7 @@ export function execCapture(engine: Engine, ref: string, req: ExecRequest, timeo
   child.stdout!.on('data', (d: Buffer) => out.push(d));
   child.stderr!.on('data', (d: Buffer) => err.push(d));
   let timedOut = false;
-  const timer = timeoutMs > 0 ? setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, timeoutMs) : undefined;
+  const timer = timeoutMs > 0 ? setTimeout(() => { timedOut = true; child.killProcess(); }, timeoutMs) : undefined;
   return new Promise((resolve) => {
     child.on('error', (e) => { err.push(Buffer.from(e.message)); });
     child.on('close', (code, signal) => {

@@ -21,7 +21,7 @@ export { filterPsTable } from '../runtime/ops/ps.ts';
 export { openRuntime, RuntimeError, BinaryRuntime, InProcessRuntime } from './ociruntime/index.ts';
 export type { OciRuntime, RuntimeErrorKind, RuntimeFeatures, RuntimeResources, RuntimeState, RuntimeStats, RuntimeStatus } from './ociruntime/index.ts';
 export { execInContainer, execProcessSpec, execCapture, spawnExec } from './exec.ts';
-export type { ExecRequest } from './exec.ts';
+export type { ExecRequest, ExecChild } from './exec.ts';
 export { recordEvent, eventsPath } from './events.ts';
 export type { EngineEvent, EventAction } from './events.ts';
 export * from './errors.ts';

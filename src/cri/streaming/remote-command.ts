@@ -2,7 +2,7 @@
 // opens an error stream and the stdin/stdout/stderr (and, with a terminal, resize) streams it
 // asked for, each named by its streamType header; the command runs once they are all there; its
 // end is reported on the error stream (v4: a Status object, with the exit code as a cause).
-import type { ChildProcess } from 'node:child_process';
+import type { ExecChild } from '../../engine/index.ts';
 import type { SpdySession, SpdyStream } from './spdy.ts';
 
 export interface StreamsWanted { stdin: boolean; stdout: boolean; stderr: boolean; tty: boolean }
@@ -34,7 +34,7 @@ function status(exitCode: number, message?: string): Buffer {
 }
 
 /** Wires a started process to the streams and reports its end; closes the session after. */
-export function pipeProcess(session: SpdySession, streams: Map<string, SpdyStream>, child: ChildProcess): void {
+export function pipeProcess(session: SpdySession, streams: Map<string, SpdyStream>, child: ExecChild): void {
   const stdin = streams.get('stdin'), stdout = streams.get('stdout'), stderr = streams.get('stderr'), error = streams.get('error')!;
   stdin?.on('data', (d: Buffer) => child.stdin?.write(d));
   stdin?.on('end', () => child.stdin?.end());
@@ -60,7 +60,7 @@ export function pipeProcess(session: SpdySession, streams: Map<string, SpdyStrea
     error.end(status(exitCode, spawnError || undefined));
     session.goAway();
   });
-  session.on('close', () => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); });
+  session.on('close', () => { if (child.exitCode === null && child.signalCode === null) child.killProcess(); });
 }
 
 /** Reports a failure before anything ran, on the error stream. */

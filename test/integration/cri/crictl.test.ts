@@ -151,6 +151,12 @@ test('crictl: a pod and its container through their whole life, and nothing left
   assert.notEqual(failed.code, 0);
   assert.match(failed.stderr, /exited with 3/);
 
+  // ExecSync past its timeout: an error, and the process in the container is gone.
+  const slow = await crictl(sock, ['exec', '-s', '--timeout', '1', ctrId, 'sleep', '77']);
+  assert.notEqual(slow.code, 0);
+  assert.match(slow.stderr, /timed out|DeadlineExceeded/);
+  assert.doesNotMatch(await ok(sock, ['exec', '-s', ctrId, 'ps', '-o', 'args']), /sleep 77/);
+
   // exec through the streaming server (SPDY/3.1, remote command v4): output, stdin, exit codes,
   // and more output than SPDY's initial 64 KiB window (the client never sends WINDOW_UPDATE).
   assert.equal((await ok(sock, ['exec', ctrId, 'sh', '-c', 'echo streamed; echo to-stderr >&2'])).trim(), 'streamed');
