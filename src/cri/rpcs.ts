@@ -21,6 +21,7 @@ import { reopenContainerLog } from './container-log-reopen.ts';
 import { updateContainerResources } from './container-update.ts';
 import { containerStats, listContainerStats } from './container-stats.ts';
 import { exec } from './exec.ts';
+import { attach } from './attach.ts';
 import { portForward } from './port-forward.ts';
 import { listImages } from './image-list.ts';
 import { imageStatus } from './image-status.ts';
@@ -50,6 +51,7 @@ export const RUNTIME_RPCS: Record<string, Rpc> = {
   ListContainers: listContainers,
   ExecSync: execSync,
   Exec: exec,
+  Attach: attach,
   PortForward: portForward,
   ReopenContainerLog: reopenContainerLog,
   UpdateContainerResources: updateContainerResources,

@@ -37,3 +37,4 @@ export { listEngineImages, findEngineImage, pullEngineImage, removeEngineImage, 
 export type { EngineImage } from './image-api.ts';
 export { NoSuchImageError, ImageConflictError, AmbiguousImageError, InvalidImageArgumentError } from '../image/ops/errors.ts';
 export { parsePublish } from '../network/index.ts';
+export { spawnAttach } from './attach-pipe.ts';

@@ -189,6 +189,25 @@ test('crictl: a pod and its container through their whole life, and nothing left
   assert.equal((await httpGet(`http://127.0.0.1:${fwdPort}/index.html`)).trim(), 'out-of-pod');
   fwd.kill('SIGTERM');
 
+  // attach: a second container reading its stdin (stdin_once), driven through conmon's attach socket.
+  writeFileSync(join(b.tmp, 'shell.json'), JSON.stringify({
+    metadata: { name: 'shell' }, image: { image }, command: ['sh'], stdin: true, stdin_once: true, log_path: 'shell/0.log', linux: {},
+  }));
+  const shellId = (await ok(sock, ['create', podId, join(b.tmp, 'shell.json'), join(b.tmp, 'pod.json')])).trim();
+  await ok(sock, ['start', shellId]);
+  const attached = await new Promise<string>((resolve, reject) => {
+    const c = spawn(CRICTL!, ['--runtime-endpoint', `unix://${sock}`, 'attach', '-i', shellId], { stdio: ['pipe', 'pipe', 'inherit'] });
+    let out = '';
+    c.stdout.on('data', (d) => (out += d));
+    c.on('error', reject);
+    c.on('close', () => resolve(out));
+    setTimeout(() => c.stdin.end('echo attached-hello\n'), 500);
+  });
+  assert.equal(attached, 'attached-hello\n');
+  const shellState = JSON.parse(await ok(sock, ['inspect', shellId])) as { status: { state: string } };
+  assert.equal(shellState.status.state, 'CONTAINER_EXITED', 'stdin closed: the shell ended');
+  await ok(sock, ['rm', shellId]);
+
   // logs: at kubelet's path, in the CRI format.
   let logs = '';
   for (let i = 0; i < 50 && !/started hi/.test(logs); i++) { logs = await ok(sock, ['logs', ctrId]); await new Promise((r) => setTimeout(r, 100)); }
