@@ -20,6 +20,7 @@ import { execSync } from './exec-sync.ts';
 import { reopenContainerLog } from './container-log-reopen.ts';
 import { updateContainerResources } from './container-update.ts';
 import { containerStats, listContainerStats } from './container-stats.ts';
+import { listPodSandboxStats, podSandboxStats } from './sandbox-stats.ts';
 import { exec } from './exec.ts';
 import { attach } from './attach.ts';
 import { portForward } from './port-forward.ts';
@@ -57,6 +58,8 @@ export const RUNTIME_RPCS: Record<string, Rpc> = {
   UpdateContainerResources: updateContainerResources,
   ContainerStats: containerStats,
   ListContainerStats: listContainerStats,
+  PodSandboxStats: podSandboxStats,
+  ListPodSandboxStats: listPodSandboxStats,
 };
 
 export const STREAMING_RPCS: Record<string, StreamingRpc> = {};

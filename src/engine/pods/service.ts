@@ -186,6 +186,20 @@ export class PodService {
     };
   }
 
+  /** The pod's network interfaces' counters (from its infra process's view of /proc/net/dev). */
+  interfaces(ref: string): { name: string; rxBytes: number; rxErrors: number; txBytes: number; txErrors: number }[] {
+    const pod = this.get(ref);
+    if (pod.state.status !== 'running' || pod.config.network === 'host') return [];
+    let text = '';
+    try { text = readFileSync(`/proc/${pod.state.infraPid}/net/dev`, 'utf8'); } catch { return []; }
+    return text.split('\n').slice(2).flatMap((l) => {
+      const [name, rest] = l.split(':');
+      if (!rest || name.trim() === 'lo') return [];
+      const f = rest.trim().split(/\s+/).map(Number);
+      return [{ name: name.trim(), rxBytes: f[0], rxErrors: f[2], txBytes: f[8], txErrors: f[10] }];
+    });
+  }
+
   /** A running pod whose infra process is gone (killed, host reboot) is stopped. */
   #refresh(pod: PodRecord): PodRecord {
     if (pod.state.status === 'running' && !processRunning(pod.state.infraPid)) {

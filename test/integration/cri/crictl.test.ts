@@ -219,6 +219,12 @@ test('crictl: a pod and its container through their whole life, and nothing left
   assert.equal(stats.stats[0].attributes.id, ctrId);
   assert.ok(Number(stats.stats[0].memory.workingSetBytes.value) > 0);
 
+  // pod stats: the pod's network counters and its container.
+  const podStats = JSON.parse(await ok(sock, ['statsp', '-o', 'json', podId])) as { stats: { attributes: { id: string }; linux: { network: { defaultInterface: { name: string; rxBytes: { value: string } } }; containers: unknown[] } }[] };
+  assert.equal(podStats.stats[0].attributes.id, podId);
+  assert.equal(podStats.stats[0].linux.network.defaultInterface.name, 'eth0');
+  assert.equal(podStats.stats[0].linux.containers.length, 1);
+
   // hostPort: the pod's port 80 on the host's loopback (portmap), and the pod address itself.
   assert.equal((await httpGet(`http://127.0.0.1:${hostPort}/index.html`)).trim(), 'out-of-pod');
   assert.equal((await httpGet(`http://${podIp}/index.html`)).trim(), 'out-of-pod');
