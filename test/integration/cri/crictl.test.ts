@@ -106,10 +106,13 @@ test('crictl: a pod and its container through their whole life, and nothing left
       { type: 'portmap', capabilities: { portMappings: true } },
     ],
   }));
-  berthd = spawn(process.execPath, [...b.argv(['system', 'service', '--socket', join(b.tmp, 'berthd.sock'), '--workers', '1', '--cri-socket', `unix://${sock}`])],
-    { env: { ...b.env, BERTH_DAEMON_SOCKET: '', BERTH_CNI_CONF_DIR: confDir }, stdio: ['ignore', 'ignore', 'pipe'] });
-  berthd.stderr!.on('data', (d) => { daemonLog += d; });
-  await waitFile(sock, berthd, () => daemonLog);
+  const startBerthd = async () => {
+    berthd = spawn(process.execPath, [...b.argv(['system', 'service', '--socket', join(b.tmp, 'berthd.sock'), '--workers', '1', '--cri-socket', `unix://${sock}`])],
+      { env: { ...b.env, BERTH_DAEMON_SOCKET: '', BERTH_CNI_CONF_DIR: confDir }, stdio: ['ignore', 'ignore', 'pipe'] });
+    berthd.stderr!.on('data', (d) => { daemonLog += d; });
+    await waitFile(sock, berthd, () => daemonLog);
+  };
+  await startBerthd();
 
   assert.match(await ok(sock, ['version']), /RuntimeName:\s+berth/);
   const info = JSON.parse(await ok(sock, ['info'])) as { status: { conditions: { type: string; status: boolean }[] } };
@@ -150,6 +153,16 @@ test('crictl: a pod and its container through their whole life, and nothing left
   const failed = await crictl(sock, ['exec', '-s', ctrId, 'sh', '-c', 'exit 3']);
   assert.notEqual(failed.code, 0);
   assert.match(failed.stderr, /exited with 3/);
+
+  // berthd restarts: the pod and its container are still there and running (state on disk,
+  // conmon keeps the processes), and the new berthd answers for them.
+  berthd!.kill('SIGTERM');
+  await new Promise((r) => berthd!.once('exit', r));
+  assert.ok(!existsSync(sock), 'the CRI socket went with berthd');
+  await startBerthd();
+  assert.match(await ok(sock, ['ps', '--pod', podId]), new RegExp(`${ctrId.slice(0, 13)}.*Running`));
+  assert.match(await ok(sock, ['pods', '--id', podId]), /Ready/);
+  assert.equal((await ok(sock, ['exec', '-s', ctrId, 'cat', '/tmp/index.html'])).trim(), 'out-of-pod');
 
   // ExecSync past its timeout: an error, and the process in the container is gone.
   const slow = await crictl(sock, ['exec', '-s', '--timeout', '1', ctrId, 'sleep', '77']);
