@@ -71,8 +71,9 @@ export function createRequest(cfg: ContainerConfig, podId: string, name: string,
       ...(sc.maskedPaths.length ? { maskedPaths: [...sc.maskedPaths] } : {}),
       ...(sc.readonlyPaths.length ? { readonlyPaths: [...sc.readonlyPaths] } : {}),
       ...(sc.supplementalGroups.length ? { supplementalGroups: sc.supplementalGroups.map(Number) } : {}),
-      ...(ns ? { pidMode: ns.pid === 'NODE' ? 'host' as const : ns.pid === 'POD' ? 'pod' as const : 'private' as const } : {}),
     } : { seccomp: 'unconfined' }),
+    // An absent NamespaceOption is its zero value: POD (the pod's shared PID namespace, if it has one).
+    pidMode: ns?.pid === 'NODE' ? 'host' : ns?.pid === 'CONTAINER' ? 'private' : 'pod',
   };
 }
 

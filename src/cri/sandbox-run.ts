@@ -18,12 +18,15 @@ export function podRequest(cfg: PodSandboxConfig): PodCreateRequest {
   const linux = cfg.linux;
   const ns = linux?.securityContext?.namespaceOptions;
   checkSandboxSecurity(linux?.securityContext ?? null);
+  // An absent NamespaceOption reads as its zero value, POD everywhere (as containerd reads it):
+  // the pod gets a PID namespace of its own that its containers share.
+  const pid = ns?.pid ?? 'POD';
   const hostNetwork = ns?.network === 'NODE';
   const cgroupParent = (linux?.cgroupParent ?? '').replace(/^\/+/, '').replace(/\/+$/, '');
   return {
     // No hostname: the node's, as containerd does (the pod name may be longer than a hostname may be).
     name: podName(m), hostname: cfg.hostname || osHostname(), labels: { ...cfg.labels }, annotations: { ...cfg.annotations },
-    network: hostNetwork ? 'host' : 'cni', sharePid: ns?.pid === 'POD', hostPid: ns?.pid === 'NODE', hostIpc: ns?.ipc === 'NODE',
+    network: hostNetwork ? 'host' : 'cni', sharePid: pid === 'POD', hostPid: pid === 'NODE', hostIpc: ns?.ipc === 'NODE',
     dns: { servers: cfg.dnsConfig?.servers ?? [], searches: cfg.dnsConfig?.searches ?? [], options: cfg.dnsConfig?.options ?? [] },
     portMappings: cfg.portMappings.map((p) => {
       if (!(p.containerPort > 0 && p.containerPort < 65536)) throw invalidArgument(`port mapping: invalid container port ${p.containerPort}`);

@@ -104,6 +104,7 @@ test('no command keeps the image\'s; no security context is unconfined seccomp',
   assert.equal(r.cmd, undefined);
   assert.equal(r.seccomp, 'unconfined');
   assert.equal(r.logPath, undefined);
+  assert.equal(r.pidMode, 'pod', 'absent namespace options read as POD');
 });
 
 test('bad container configs are InvalidArgument', () => {
