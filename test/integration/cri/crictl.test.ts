@@ -182,6 +182,11 @@ test('crictl: a pod and its container through their whole life, and nothing left
     c.stdin.end('piped input\n');
   });
   assert.equal(piped, 'PIPED INPUT\n');
+  // exec -it: a terminal in the container (crictl needs one on its side too: script(1) gives it).
+  const it = spawnSync('bash', ['-c', `(sleep 2; printf 'tty; echo $((6*7))\\r'; sleep 1; printf 'exit\\r'; sleep 1) | script -qec "${CRICTL} --runtime-endpoint unix://${sock} exec -it ${ctrId} sh" /dev/null`],
+    { encoding: 'utf8', timeout: 60_000 });
+  assert.match(it.stdout, /\/dev\/pts\/\d+/);
+  assert.match(it.stdout, /^42\r?$/m);
   const big = await ok(sock, ['exec', ctrId, 'sh', '-c', 'head -c 300000 /dev/zero | tr "\\0" x']);
   assert.equal(big.length, 300000);
   const exit = await crictl(sock, ['exec', ctrId, 'sh', '-c', 'exit 4']);
