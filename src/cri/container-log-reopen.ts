@@ -6,6 +6,6 @@ import type { ContainerIdRequest } from './types.ts';
 
 export async function reopenContainerLog(ctx: CriContext, req: ContainerIdRequest): Promise<object> {
   if (!req.containerId) throw invalidArgument('ReopenContainerLog: container_id is required');
-  reopenLog(ctx.engine, req.containerId);
+  await reopenLog(ctx.engine, req.containerId);
   return {};
 }

@@ -2,7 +2,7 @@
 // absent (never silently dropped), except the runtime-default AppArmor profile, which means
 // "whatever the runtime does by default" and so nothing on a host without AppArmor.
 import { existsSync } from 'node:fs';
-import { failedPrecondition } from './errors.ts';
+import { failedPrecondition, invalidArgument } from './errors.ts';
 import type { LinuxContainerSecurityContext, LinuxSandboxSecurityContext, SELinuxOption, SecurityProfile } from './types.ts';
 
 const hasAppArmor = () => existsSync('/sys/kernel/security/apparmor');
@@ -40,5 +40,6 @@ export function seccompFor(p: SecurityProfile | null, legacy: string): string {
   }
   if (legacy === 'runtime/default' || legacy === 'docker/default') return 'default';
   if (legacy.startsWith('localhost/')) return legacy.slice('localhost/'.length);
-  return 'unconfined';
+  if (legacy === '' || legacy === 'unconfined') return 'unconfined';
+  throw invalidArgument(`seccomp profile "${legacy}": expected runtime/default, unconfined or localhost/<path>`);
 }

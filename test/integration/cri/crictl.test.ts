@@ -6,12 +6,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { join } from 'node:path';
 import { Berth, BERTH_MAIN } from '../engine/harness.ts';
 import { buildOciLayout, skopeoPush } from '../../helpers/images.ts';
 import { startRegistry, type RegistryInstance } from '../../helpers/registry.ts';
+import { criClient } from '../../helpers/cri-client.ts';
 
 const DEFAULT_CRICTL = '/opt/cri-tools/build/bin/linux/amd64/crictl';
 function findCrictl(): string | undefined {
@@ -231,6 +232,14 @@ test('crictl: a pod and its container through their whole life, and nothing left
   for (let i = 0; i < 50 && !/started hi/.test(logs); i++) { logs = await ok(sock, ['logs', ctrId]); await new Promise((r) => setTimeout(r, 100)); }
   assert.match(logs, /started hi/);
   assert.match(readFileSync(join(logDir, 'box', '0.log'), 'utf8'), /^\S+ stdout F started hi$/m);
+
+  // ReopenContainerLog (kubelet's log rotation; crictl has no command for it: our own client):
+  // the log renamed away, a new one at the path.
+  const logPath = join(logDir, 'box', '0.log');
+  renameSync(logPath, `${logPath}.1`);
+  const client = criClient(sock);
+  try { await client.runtime.ReopenContainerLog({ containerId: ctrId }); } finally { client.close(); }
+  assert.ok(existsSync(logPath), 'a new log file after ReopenContainerLog');
 
   // stats: the running container with its memory.
   const stats = JSON.parse(await ok(sock, ['stats', '-o', 'json', ctrId])) as { stats: { attributes: { id: string }; memory: { workingSetBytes: { value: string } } }[] };

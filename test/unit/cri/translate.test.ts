@@ -122,6 +122,7 @@ test('seccomp profiles: the typed field first, then the deprecated path', () => 
   assert.equal(seccompFor(null, 'runtime/default'), 'default');
   assert.equal(seccompFor(null, 'localhost/x.json'), 'x.json');
   assert.equal(seccompFor(null, ''), 'unconfined');
+  assert.throws(() => seccompFor(null, '/abs/profile.json'), /expected runtime\/default, unconfined or localhost\/<path>/);
 });
 
 test('timestamps are nanoseconds as decimal strings', () => {
