@@ -23,7 +23,7 @@ export function exerciseHotPaths(rounds = 20): string {
     const key = cacheKey(seccomp, { nativeArch: process.arch });
     const spec = defaultSpec();
     spec.process!.terminal = false;
-    spec.linux = { ...spec.linux, seccomp: seccomp as unknown as NonNullable<Spec['linux']>['seccomp'] };
+    spec.linux = { ...spec.linux, seccomp };
     const id = `warm${i}`;
     const plan = planCreate(spec, {
       id, bundle: '/warm', rootfs: '/warm/rootfs', stateDir: `/warm/state/${id}`, execFifo: `/warm/state/${id}/exec.fifo`,

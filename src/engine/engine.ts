@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { renderSpec } from '../oci/index.ts';
 import { processAlive } from '../util/lock.ts';
-import { dockerDefaultProfile, type LinuxSeccomp } from '../runtime/seccomp/index.ts';
+import { dockerDefaultProfile } from '../runtime/seccomp/index.ts';
+import type { Seccomp } from '../oci/index.ts';
 import { parseSignal } from '../runtime/signals.ts';
 import { exitCodeFor, startConmon } from './conmon.ts';
 import { claimCleanup, claimExitCommand, handoffExitCommand, openHandoff, type Handoff } from './handoff.ts';
@@ -353,10 +354,10 @@ export class Engine {
       trace('start: netns made');
       writeEtcFiles(this, rec);
       const user = this.userOf(rec);
-      let seccomp: LinuxSeccomp | undefined;
+      let seccomp: Seccomp | undefined;
       const availableCaps = hostCaps();
       if (c.seccomp === 'default') seccomp = dockerDefaultProfile({ caps: effectiveCaps(c.capAdd, c.capDrop, c.privileged, availableCaps) });
-      else if (c.seccomp !== 'unconfined') seccomp = c.seccomp.profile as LinuxSeccomp;
+      else if (c.seccomp !== 'unconfined') seccomp = c.seccomp.profile;
       const spec = buildSpec({
         id: rec.id, config: c, rootfs: join(dir, 'rootfs'), user, netnsPath: rec.state.netnsPath,
         hostsPath: join(dir, 'hosts'), hostnamePath: join(dir, 'hostname'), resolvConfPath: join(dir, 'resolv.conf'),

@@ -4,7 +4,6 @@
 import type { Mount, Seccomp, Spec } from '../oci/index.ts';
 import { readFileSync } from 'node:fs';
 import { CAPABILITIES, capNames } from '../oci/capabilities.ts';
-import type { LinuxSeccomp } from '../runtime/seccomp/index.ts';
 import { EngineError } from './errors.ts';
 import type { ContainerConfig } from './types.ts';
 import type { ResolvedUser } from './users.ts';
@@ -72,7 +71,7 @@ export interface SpecInputs {
   resolvConfPath: string;
   /** Mount sources resolved by the engine (volume name → directory), in config.mounts order. */
   mountSources: string[];
-  seccomp?: LinuxSeccomp;
+  seccomp?: Seccomp;
   /** Host path of an init binary to bind at /sbin/docker-init when --init. */
   initPath?: string;
   /** cgroup directory the container's goes under (default berth: /sys/fs/cgroup/<ctrl>/berth/<id>). */
@@ -169,7 +168,7 @@ export function buildSpec(inp: SpecInputs): Spec {
       cgroupsPath: `/${inp.cgroupParent ?? 'berth'}/${inp.id}`,
       resources,
       ...(c.privileged ? {} : { maskedPaths: [...DOCKER_MASKED_PATHS], readonlyPaths: [...DOCKER_READONLY_PATHS] }),
-      ...(inp.seccomp && !c.privileged ? { seccomp: inp.seccomp as unknown as Seccomp } : {}),
+      ...(inp.seccomp && !c.privileged ? { seccomp: inp.seccomp } : {}),
     },
   };
   return spec;
