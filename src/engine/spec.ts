@@ -4,21 +4,10 @@
 import type { Mount, Seccomp, Spec } from '../oci/index.ts';
 import { readFileSync } from 'node:fs';
 import { CAPABILITIES, capNames } from '../oci/capabilities.ts';
+import { DOCKER_DEFAULT_CAPS, DOCKER_READONLY_PATHS, dockerMaskedPaths } from '../oci/docker-defaults.ts';
 import { EngineError } from './errors.ts';
 import type { ContainerConfig } from './types.ts';
 import type { ResolvedUser } from './users.ts';
-
-export const DOCKER_DEFAULT_CAPS = [
-  'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FSETID', 'CAP_FOWNER', 'CAP_MKNOD', 'CAP_NET_RAW', 'CAP_SETGID', 'CAP_SETUID',
-  'CAP_SETFCAP', 'CAP_SETPCAP', 'CAP_NET_BIND_SERVICE', 'CAP_SYS_CHROOT', 'CAP_KILL', 'CAP_AUDIT_WRITE',
-];
-
-export const DOCKER_MASKED_PATHS = [
-  '/proc/asound', '/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list',
-  '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware', '/sys/devices/virtual/powercap',
-];
-
-export const DOCKER_READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
 
 /** The spec version written: crun 1.8 (Debian 12) refuses newer ones, and nothing used here
  * needs more than 1.0.2 (what runc 1.1 writes). */
@@ -167,7 +156,7 @@ export function buildSpec(inp: SpecInputs): Spec {
       ],
       cgroupsPath: `/${inp.cgroupParent ?? 'berth'}/${inp.id}`,
       resources,
-      ...(c.privileged ? {} : { maskedPaths: [...DOCKER_MASKED_PATHS], readonlyPaths: [...DOCKER_READONLY_PATHS] }),
+      ...(c.privileged ? {} : { maskedPaths: dockerMaskedPaths(), readonlyPaths: [...DOCKER_READONLY_PATHS] }),
       ...(inp.seccomp && !c.privileged ? { seccomp: inp.seccomp } : {}),
     },
   };

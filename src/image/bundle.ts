@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { defaultSpec, renderSpec } from '../oci/defaults.ts';
 import type { Spec, User } from '../oci/spec.ts';
+import { DOCKER_DEFAULT_CAPS, DOCKER_READONLY_PATHS, dockerMaskedPaths } from '../oci/docker-defaults.ts';
 import { resolveInRoot } from './rootpath.ts';
 import { ImageNotFoundError } from './store/errors.ts';
 import type { ImageRecord } from './store/metadata.ts';
@@ -14,16 +15,6 @@ import { mountAll, unmount } from './snapshots/snapshotter.ts';
 import type { Mount as SnapshotMount } from './snapshots/types.ts';
 import type { ImageConfig, Manifest } from './types.ts';
 
-/** Docker's default capability set (moby's oci/caps defaults). */
-export const DOCKER_DEFAULT_CAPS = [
-  'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FSETID', 'CAP_FOWNER', 'CAP_MKNOD', 'CAP_NET_RAW', 'CAP_SETGID', 'CAP_SETUID',
-  'CAP_SETFCAP', 'CAP_SETPCAP', 'CAP_NET_BIND_SERVICE', 'CAP_SYS_CHROOT', 'CAP_KILL', 'CAP_AUDIT_WRITE',
-];
-export const DOCKER_MASKED_PATHS = [
-  '/proc/asound', '/proc/acpi', '/proc/interrupts', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list',
-  '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware', '/sys/devices/virtual/powercap',
-];
-export const DOCKER_READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
 const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 export class BundleUserError extends Error {
@@ -136,7 +127,7 @@ export function specFromImage(config: ImageConfig, rootfs: string, containerId: 
   delete p.rlimits;
   spec.hostname = opts.hostname ?? containerId.slice(0, 12);
   spec.root = { path: 'rootfs', readonly: opts.readonlyRootfs ?? false };
-  spec.linux!.maskedPaths = [...DOCKER_MASKED_PATHS];
+  spec.linux!.maskedPaths = dockerMaskedPaths();
   spec.linux!.readonlyPaths = [...DOCKER_READONLY_PATHS];
   // docker mounts /proc nosuid,noexec,nodev.
   const proc = spec.mounts!.find((m) => m.destination === '/proc');

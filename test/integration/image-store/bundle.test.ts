@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openImageStore, prepareBundle, resolveUser, DOCKER_DEFAULT_CAPS, BundleUserError } from '../../../src/image/index.ts';
+import { openImageStore, prepareBundle, resolveUser, BundleUserError } from '../../../src/image/index.ts';
+import { DOCKER_DEFAULT_CAPS } from '../../../src/oci/docker-defaults.ts';
 import { isRoot, makeBusyboxRootfs, makeTemp, removeTemp } from '../../helpers/rootfs.ts';
 import { gnuTarGz, storeImage } from './fixtures.ts';
 
