@@ -30,6 +30,7 @@ import { buildSpec, cpuLimit, effectiveCaps, hostCaps } from './spec.ts';
 import { EngineStore } from './store.ts';
 import { initialState, type ContainerConfig, type ContainerRecord, type MountSpec, type RestartPolicy } from './types.ts';
 import { resolveUser } from './users.ts';
+import { mergeEnv } from '../oci/env.ts';
 import type { PublishRequest } from '../network/index.ts';
 
 export interface CreateRequest {
@@ -848,15 +849,6 @@ export interface StartHooks {
   beforeStart?: (rec: ContainerRecord) => Promise<void>;
   /** The caller cleans up after the exit (finishForeground); conmon's exit command only if it dies. */
   handoff?: { fifo: string; pid: number };
-}
-
-export function mergeEnv(base: string[], over: string[]): string[] {
-  const out = new Map<string, string>();
-  for (const e of [...base, ...over]) {
-    const k = e.split('=', 1)[0];
-    out.set(k, e);
-  }
-  return [...out.values()];
 }
 
 function validateMount(m: MountSpec): void {

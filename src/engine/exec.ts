@@ -10,7 +10,7 @@ import type { Process, Spec } from '../oci/index.ts';
 import { startConmon, exitCodeFor } from './conmon.ts';
 import { ContainerStateError } from './errors.ts';
 import type { Engine } from './engine.ts';
-import { mergeEnv } from './engine.ts';
+import { mergeEnv } from '../oci/env.ts';
 import { resolveUser } from './users.ts';
 
 export interface ExecRequest {

@@ -1,6 +1,7 @@
 // berth's container engine as a library (the CLI, and later the CRI and Docker API layers, use
 // it). Daemonless: state under a data root and a run root; conmon monitors each container.
-export { Engine, mergeEnv } from './engine.ts';
+export { Engine } from './engine.ts';
+export { mergeEnv } from '../oci/env.ts';
 export type { CreateRequest, EngineInit } from './engine.ts';
 export { enginePaths, containerDir, DEFAULT_ROOT, DEFAULT_RUN_ROOT } from './paths.ts';
 export type { EngineOptions, EnginePaths } from './paths.ts';

@@ -4,6 +4,7 @@
 import type { Mount, Seccomp, Spec } from '../oci/index.ts';
 import { readFileSync } from 'node:fs';
 import { CAPABILITIES, capNames } from '../oci/capabilities.ts';
+import { hasEnv, withDefaultPath } from '../oci/env.ts';
 import { DOCKER_DEFAULT_CAPS, DOCKER_READONLY_PATHS, dockerMaskedPaths } from '../oci/docker-defaults.ts';
 import { EngineError } from './errors.ts';
 import type { ContainerConfig } from './types.ts';
@@ -71,10 +72,6 @@ export interface SpecInputs {
   hostHostname?: string;
 }
 
-function hasEnv(env: string[], key: string): boolean {
-  return env.some((e) => e.split('=', 1)[0] === key);
-}
-
 /** --cpus as a CFS quota over docker's 100 ms period (create and update). */
 export function cpuLimit(cpus: number): { quota: number; period: number } {
   return { quota: Math.round(cpus * 100000), period: 100000 };
@@ -85,8 +82,7 @@ export function buildSpec(inp: SpecInputs): Spec {
   const caps = effectiveCaps(c.capAdd, c.capDrop, c.privileged, inp.availableCaps);
   const hostNet = c.networkMode === 'host';
   const hostname = hostNet ? (inp.hostHostname ?? c.hostname) : c.hostname;
-  const env = [...c.env];
-  if (!hasEnv(env, 'PATH')) env.unshift('PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin');
+  const env = withDefaultPath(c.env);
   if (!hasEnv(env, 'HOSTNAME')) env.push(`HOSTNAME=${hostname}`);
   if (c.tty && !hasEnv(env, 'TERM')) env.push('TERM=xterm');
   if (!hasEnv(env, 'HOME')) env.push(`HOME=${inp.user.home || '/'}`);

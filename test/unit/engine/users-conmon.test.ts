@@ -8,7 +8,10 @@ const GROUP = 'root:x:0:\nwww:x:33:\nextra:x:50:web,other\n';
 test('-u forms resolve through the image files', () => {
   assert.deepEqual(resolveUser('', PASSWD, GROUP), { uid: 0, gid: 0, additionalGids: [], home: '/root' });
   assert.deepEqual(resolveUser('web', PASSWD, GROUP), { uid: 33, gid: 33, additionalGids: [50], home: '/var/www' });
-  assert.deepEqual(resolveUser('web:root', PASSWD, GROUP), { uid: 33, gid: 0, additionalGids: [50], home: '/var/www' });
+  // An explicit group: no supplementary groups (runc's GetExecUser, which docker uses).
+  assert.deepEqual(resolveUser('web:root', PASSWD, GROUP), { uid: 33, gid: 0, additionalGids: [], home: '/var/www' });
+  assert.deepEqual(resolveUser('33', PASSWD, GROUP), { uid: 33, gid: 33, additionalGids: [50], home: '/var/www' });
+  assert.deepEqual(resolveUser('web:7', PASSWD, GROUP), { uid: 33, gid: 7, additionalGids: [], home: '/var/www' });
   assert.deepEqual(resolveUser('1234:5678', PASSWD, GROUP), { uid: 1234, gid: 5678, additionalGids: [], home: '/' });
   assert.throws(() => resolveUser('ghost', PASSWD, GROUP), (e: Error) => e instanceof UserLookupError && /no matching entries in passwd/.test(e.message));
   assert.throws(() => resolveUser('web:ghosts', PASSWD, GROUP), /no matching entries in group/);
