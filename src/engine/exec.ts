@@ -12,6 +12,7 @@ import { ContainerStateError } from './errors.ts';
 import type { Engine } from './engine.ts';
 import { mergeEnv } from '../oci/env.ts';
 import { resolveUser } from './users.ts';
+import { signalExitCode } from '../runtime/signals.ts';
 
 export interface ExecRequest {
   cmd: string[];
@@ -70,7 +71,7 @@ export async function execInContainer(engine: Engine, ref: string, req: ExecRequ
     child.stderr!.on('data', (d: Buffer) => { process.stderr.write(d); tail = (tail + d.toString()).slice(-4096); });
     child.on('error', (e) => { process.stderr.write(`berth: exec: ${e.message}\n`); resolve(126); });
     child.on('close', (code, signal) => {
-      let c = code ?? (signal ? 128 + ({ SIGKILL: 9, SIGTERM: 15, SIGINT: 2 } as Record<string, number>)[signal] : 1);
+      let c = code ?? (signal ? signalExitCode(signal) : 1);
       if (c !== 0 && /exec failed|starting container process caused|unable to start container process/i.test(tail)) {
         const mapped = exitCodeFor(tail);
         if (mapped !== 125) c = mapped;
