@@ -1,0 +1,4 @@
+// How every berth command prints: docker's units, Go templates with docker's functions, tables.
+export { humanSize, bytesSize, humanDuration, timeAgo, goTime, goG } from './units.ts';
+export { parseTemplate, execute, headerOf, goValue, TemplateError, type Template } from './template.ts';
+export { layoutTable, alignTabs, formatItems, formatDocs, isTableFormat } from './table.ts';
