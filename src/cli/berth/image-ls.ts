@@ -1,7 +1,7 @@
 // berth images / berth image ls [-a] [-q] [--digests] [--no-trunc] [-f FILTER]… [--format F] [REPOSITORY[:TAG]]
-import { defaultImageTable, IMAGE_HEADERS, imageRow, listImages } from '../../image/ops/list.ts';
+import { listImages } from '../../image/ops/list.ts';
 import { shortImageId } from '../../image/ops/format.ts';
-import { formatItems } from '../../image/ops/template.ts';
+import { defaultImageTable, formatItems, IMAGE_HEADERS, imageRow } from '../present/index.ts';
 import type { Command } from './context.ts';
 import { bool, list, parseFlags, str, type FlagDef } from './flags.ts';
 import { needArgs, withStore } from './image-common.ts';

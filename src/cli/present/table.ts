@@ -3,12 +3,14 @@
 // / bare TEMPLATE forms of --format.
 import { parseTemplate, headerOf, execute, type Template } from './template.ts';
 
-/** Rows laid out as docker's tabwriter: every column but the last max(10, widest cell + 3) wide. */
-export function layoutTable(rows: string[][]): string {
+/** Rows laid out as Go's tabwriter with docker's settings: every column but the last
+ * max(minWidth, widest cell + padding) wide (runc's `list` uses minWidth 12). */
+export function layoutTable(rows: string[][], opts: { minWidth?: number; padding?: number } = {}): string {
   if (rows.length === 0) return '';
+  const min = opts.minWidth ?? 10, pad = opts.padding ?? 3;
   const cols = Math.max(...rows.map((r) => r.length));
   const widths: number[] = [];
-  for (let c = 0; c < cols - 1; c++) widths.push(Math.max(10, ...rows.map((r) => [...(r[c] ?? '')].length + 3)));
+  for (let c = 0; c < cols - 1; c++) widths.push(Math.max(min, ...rows.map((r) => [...(r[c] ?? '')].length + pad)));
   return rows.map((r) => r.map((cell, c) => (c < r.length - 1 ? cell + ' '.repeat(widths[c] - [...cell].length) : cell)).join('').trimEnd()).join('\n') + '\n';
 }
 
@@ -39,10 +41,10 @@ export function formatItems(items: readonly object[], format: string | undefined
   return layoutTable(lines.map((l) => l.split('\t')));
 }
 
-/** Documents (inspect) printed with a template, one result per line; no template: JSON array. */
+/** Documents (inspect) printed with a template, one result per line; none or `json`: docker's
+ * indented JSON array. */
 export function formatDocs(docs: readonly unknown[], format: string | undefined): string {
-  if (!format) return `${JSON.stringify(docs, null, 4)}\n`;
-  if (format === 'json') return `${JSON.stringify(docs)}\n`;
+  if (!format || format === 'json') return `${JSON.stringify(docs, null, 4)}\n`;
   const tpl = parseTemplate(format);
   return docs.map((d) => `${execute(tpl, d)}\n`).join('');
 }
