@@ -31,6 +31,7 @@ import { EngineStore } from './store.ts';
 import { initialState, type ContainerConfig, type ContainerRecord, type MountSpec, type RestartPolicy } from './types.ts';
 import { resolveUser } from './users.ts';
 import { mergeEnv } from '../oci/env.ts';
+import { generateName, insertNamed } from './names.ts';
 import type { PublishRequest } from '../network/index.ts';
 
 export interface CreateRequest {
@@ -88,13 +89,6 @@ export interface EngineInit extends EngineOptions {
 
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
-const ADJ = ['brave', 'calm', 'eager', 'fond', 'keen', 'quiet', 'swift', 'bold', 'wise', 'jolly'];
-const NOUN = ['otter', 'heron', 'lynx', 'puffin', 'gecko', 'walrus', 'finch', 'badger', 'marten', 'ibis'];
-function randomName(): string {
-  const b = randomBytes(3);
-  return `${ADJ[b[0] % ADJ.length]}_${NOUN[b[1] % NOUN.length]}${b[2]}`;
-}
-
 const INIT_CANDIDATES = ['/usr/bin/catatonit', '/usr/libexec/podman/catatonit', '/usr/bin/tini-static', '/usr/bin/docker-init'];
 
 export class Engine {
@@ -132,7 +126,8 @@ export class Engine {
   /** `opts.onReady` runs once the record and its directory exist, before the rootfs is mounted:
    * `run` starts the container's monitor there (prelaunch). */
   async create(req: CreateRequest, opts: { onReady?: (rec: ContainerRecord) => Promise<void> } = {}): Promise<ContainerRecord> {
-    const name = req.name ?? randomName();
+    const id = randomBytes(32).toString('hex');
+    const name = req.name ?? generateName((n) => this.store.byName(n) !== null, id);
     if (!NAME_RE.test(name)) throw new InvalidNameError(name);
     if (this.store.byName(name)) throw new EngineError(`Conflict. The container name "/${name}" is already in use by container "${this.store.byName(name)!.id}". You have to remove (or rename) that container to be able to reuse that name.`);
     const runtime = findRuntime(req.runtime ?? this.opts.runtime ?? 'berth-runtime');
@@ -161,7 +156,6 @@ export class Engine {
     const img = await resolveImage(this.images(), req.image, req.pull ?? 'missing', req.platform);
     trace('create: image resolved');
     const ic = img.config.config ?? {};
-    const id = randomBytes(32).toString('hex');
     const userMounts = [...(req.mounts ?? [])];
     for (const target of Object.keys(ic.Volumes ?? {})) {
       if (!userMounts.some((m) => m.target === target)) userMounts.push({ type: 'volume', source: '', target, readOnly: false, options: [], anonymous: true });
@@ -188,8 +182,8 @@ export class Engine {
     parseSignal(config.stopSignal);
     if (config.entrypoint.length + config.cmd.length === 0) throw new EngineError('no command specified');
     const rec: ContainerRecord = { id, name, created: new Date().toISOString(), config, state: initialState() };
-    this.store.insert(rec);
-    recordEvent(this.paths, { id, name, action: 'create' });
+    insertNamed(this.store, rec, req.name === undefined);
+    recordEvent(this.paths, { id, name: rec.name, action: 'create' });
     trace('create: inserted');
     const dir = this.dir(id);
     try {
