@@ -29,7 +29,7 @@ import { removeEmptyCgroupParent } from './cgroup-parent.ts';
 import { buildSpec, cpuLimit, effectiveCaps, hostCaps } from './spec.ts';
 import { EngineStore } from './store.ts';
 import { initialState, type ContainerConfig, type ContainerRecord, type MountSpec, type RestartPolicy } from './types.ts';
-import { resolveUser } from './users.ts';
+import { lookupUser } from './users.ts';
 import { mergeEnv } from '../oci/env.ts';
 import { generateName, insertNamed } from './names.ts';
 import type { PublishRequest } from '../network/index.ts';
@@ -242,7 +242,7 @@ export class Engine {
   userOf(rec: ContainerRecord) {
     const rootfs = join(this.dir(rec.id), 'rootfs');
     const read = (p: string) => { try { return readFileSync(join(rootfs, p), 'utf8'); } catch { return ''; } };
-    return resolveUser(rec.config.user, read('etc/passwd'), read('etc/group'));
+    return lookupUser(rec.config.user, read('etc/passwd'), read('etc/group'));
   }
 
   // ---- lookup and state --------------------------------------------------------------------

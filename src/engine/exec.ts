@@ -11,7 +11,7 @@ import { startConmon, exitCodeFor } from './conmon.ts';
 import { ContainerStateError } from './errors.ts';
 import type { Engine } from './engine.ts';
 import { mergeEnv } from '../oci/env.ts';
-import { resolveUser } from './users.ts';
+import { lookupUser } from './users.ts';
 import { signalExitCode } from '../runtime/signals.ts';
 
 export interface ExecRequest {
@@ -32,7 +32,7 @@ export function execProcessSpec(base: Process, rootfs: string, req: ExecRequest)
   p.args = [...req.cmd];
   p.env = mergeEnv(base.env ?? [], req.env ?? []);
   if (req.user !== undefined && req.user !== '') {
-    const u = resolveUser(req.user, read('etc/passwd'), read('etc/group'));
+    const u = lookupUser(req.user, read('etc/passwd'), read('etc/group'));
     p.user = { uid: u.uid, gid: u.gid, ...(u.additionalGids.length ? { additionalGids: u.additionalGids } : {}) };
   }
   if (req.workingDir) p.cwd = req.workingDir;

@@ -13,7 +13,7 @@ export type { PullPolicy, ResolvedImage } from './images.ts';
 export { buildSpec, effectiveCaps } from './spec.ts';
 export { DOCKER_DEFAULT_CAPS, DOCKER_MASKED_PATHS, DOCKER_READONLY_PATHS } from '../oci/docker-defaults.ts';
 export type { SpecInputs } from './spec.ts';
-export { resolveUser, parsePasswd, parseGroup, UserLookupError } from './users.ts';
+export { lookupUser, parsePasswd, parseGroup, UserLookupError } from './users.ts';
 export { readLogs, parseLogLine, parseSince, formatEntry, timeNs } from './logs.ts';
 export type { LogEntry, ReadLogOptions } from './logs.ts';
 export { conmonArgs, parseSyncMessage, startConmon, exitCodeFor } from './conmon.ts';

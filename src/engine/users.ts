@@ -14,7 +14,8 @@ export class UserLookupError extends EngineError {
   }
 }
 
-export function resolveUser(spec: string, passwdText: string, groupText: string): ResolvedUser {
+/** src/oci's resolveUser with the engine's typed error. */
+export function lookupUser(spec: string, passwdText: string, groupText: string): ResolvedUser {
   try {
     return resolveOciUser(spec, passwdText, groupText);
   } catch (e) {

@@ -65,7 +65,7 @@ function readRootFile(rootfs: string, path: string): string {
 
 /** docker's User forms (name, uid, name:group, uid:gid...) against the image's passwd/group,
  * read inside the rootfs (src/oci/user.ts has the rules). */
-export function resolveUser(rootfs: string, spec: string): User {
+export function imageUser(rootfs: string, spec: string): User {
   try {
     const u = resolveOciUser(spec, readRootFile(rootfs, '/etc/passwd'), readRootFile(rootfs, '/etc/group'));
     return { uid: u.uid, gid: u.gid, ...(u.additionalGids.length ? { additionalGids: u.additionalGids } : {}) };
@@ -85,7 +85,7 @@ export function specFromImage(config: ImageConfig, rootfs: string, containerId: 
   const spec = defaultSpec({ args });
   const p = spec.process!;
   p.terminal = opts.terminal ?? false;
-  p.user = resolveUser(rootfs, opts.user ?? c.User ?? '');
+  p.user = imageUser(rootfs, opts.user ?? c.User ?? '');
   p.env = withDefaultPath(mergeEnv(c.Env ?? [], [`HOSTNAME=${opts.hostname ?? containerId.slice(0, 12)}`, ...(opts.terminal ? ['TERM=xterm'] : []), ...(opts.env ?? [])]));
   p.cwd = opts.workdir ?? (c.WorkingDir || '/');
   const root = p.user.uid === 0;

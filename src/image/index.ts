@@ -9,7 +9,7 @@ export { TarParser, packTar, encodeHeader, readTarEntries, TarFormatError, Trunc
 export type { TarEntry, TarHandler, WriteEntry, PackItem } from './tar/index.ts';
 export * from './layout/index.ts';
 export * from './archive/index.ts';
-export { prepareBundle, specFromImage, resolveUser, BundleUserError } from './bundle.ts';
+export { prepareBundle, specFromImage, imageUser, BundleUserError } from './bundle.ts';
 export type { BundleOptions, PreparedBundle } from './bundle.ts';
 export { resolveInRoot, RootPathError } from './rootpath.ts';
 // references, registry client, credentials, pull/push, progress (engineer E)
