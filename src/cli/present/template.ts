@@ -241,6 +241,18 @@ function evalArg(a: Arg, s: Scope): unknown {
   }
 }
 
+/** docker's `{{.Label "key"}}` on list rows: the value of one label from the row's Labels
+ * ("k=v,k2=v2" as the rows print them, or an object), '' when absent. */
+function label(row: unknown, key: string): string {
+  const labels = row && typeof row === 'object' ? (row as Record<string, unknown>).Labels : undefined;
+  if (labels && typeof labels === 'object') return str((labels as Record<string, unknown>)[key] ?? '');
+  for (const kv of typeof labels === 'string' && labels ? labels.split(',') : []) {
+    const eq = kv.indexOf('=');
+    if ((eq < 0 ? kv : kv.slice(0, eq)) === key) return eq < 0 ? '' : kv.slice(eq + 1);
+  }
+  return '';
+}
+
 function runPipe(p: Pipe, s: Scope): unknown {
   let val: unknown;
   p.cmds.forEach((cmd, i) => {
@@ -249,6 +261,8 @@ function runPipe(p: Pipe, s: Scope): unknown {
       const args = rest.map((a) => evalArg(a, s));
       if (i > 0) args.push(val);
       val = FUNCS[head.name](...args);
+    } else if (head.k === 'field' && head.path.length === 1 && head.path[0] === 'Label' && rest.length === 1 && i === 0) {
+      val = label(head.base === 'dot' ? s.dot : s.vars.get(head.base), str(evalArg(rest[0], s)));
     } else {
       if (rest.length || i > 0) throw new TemplateError(`${JSON.stringify(s.src)}: can't give argument to non-function`);
       val = evalArg(head, s);

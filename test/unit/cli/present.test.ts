@@ -69,6 +69,7 @@ test('templates: fields, Go values, docker functions', () => {
   assert.equal(tpl('{{.ID | upper}} {{.Config.Cmd | json}} {{printf "%s=%d" .ID .N}}', data), 'ABC ["sh","-c"] abc=3');
   assert.equal(tpl('{{println .ID}}', data), 'abc\n');
   assert.equal(tpl('{{json .}}', { A: 1 }), '{"A":1}');
+  assert.equal(tpl('{{.Label "b"}}|{{.Label "nope"}}', { Labels: 'a=1,b=x=y' }, true), 'x=y|');
 });
 
 test('templates: if/else if/else, range with variables, with, trim markers', () => {
