@@ -24,7 +24,7 @@ export { push, PushError } from './push.ts';
 export { login, logout } from './login.ts';
 export type { LoginOptions } from './login.ts';
 export type { PushOptions, PushResult } from './push.ts';
-export { createProgress, quietProgress, shortId, formatBytes, renderLayerLine } from './progress.ts';
+export { createProgress, quietProgress, formatBytes, renderLayerLine } from './progress.ts';
 export type { Progress, ProgressEvent, ProgressMode, LayerAction } from './progress.ts';
 // the image commands' operations (pull, push, images, rmi, tag, inspect, history, save, load, prune, login)
 export * from './ops/index.ts';

@@ -1,7 +1,7 @@
 // docker's rows for `images` and `image history`: the image layer's summaries and history items
 // as the strings docker prints (sizes, ages, short IDs), with the headers of its tables.
 import type { HistoryItem, ImageSummary } from '../../image/ops/index.ts';
-import { shortImageId } from '../../image/ops/index.ts';
+import { shortId } from '../../image/types.ts';
 import { goTime, humanSize, timeAgo } from './units.ts';
 
 /** The fields docker's `images --format` knows, as strings. */
@@ -25,7 +25,7 @@ export function imageRow(s: ImageSummary, opts: { noTrunc?: boolean; now?: numbe
     CreatedAt: goTime(s.created),
     CreatedSince: timeAgo(s.created, opts.now),
     Digest: s.digest,
-    ID: opts.noTrunc ? s.id : shortImageId(s.id),
+    ID: opts.noTrunc ? s.id : shortId(s.id),
     Repository: s.repository,
     SharedSize: 'N/A',
     Size: humanSize(s.size),
@@ -55,7 +55,7 @@ export function historyRow(h: HistoryItem, opts: { noTrunc?: boolean; human?: bo
   let by = h.createdBy.replace(/\s+/g, ' ');
   if (!opts.noTrunc && by.length > 45) by = by.slice(0, 44) + '…';
   return {
-    ID: h.id === '<missing>' || opts.noTrunc ? h.id : shortImageId(h.id),
+    ID: h.id === '<missing>' || opts.noTrunc ? h.id : shortId(h.id),
     CreatedAt: h.created,
     CreatedSince: human ? timeAgo(h.created, opts.now) : h.created,
     CreatedBy: by,

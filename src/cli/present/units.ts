@@ -1,39 +1,14 @@
 // Sizes, durations and times as docker's CLI prints them (go-units and Go's time formatting):
 // the one set every berth command uses.
 
-const DECIMAL = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'];
-const BINARY = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB', 'ZiB', 'YiB'];
+import { bytesSize, goG, humanSizeWithPrecision } from '../../util/units.ts';
 
-/** Go's %.<prec>g: shortest of fixed and exponent form, trailing zeros dropped ("1e+03"). */
-export function goG(v: number, prec: number): string {
-  if (v === 0) return '0';
-  const exp = Math.floor(Math.log10(Math.abs(Number(v.toPrecision(prec)))));
-  if (exp < -4 || exp >= prec) {
-    const [m, e] = v.toExponential(prec - 1).split('e');
-    const mant = m.includes('.') ? m.replace(/\.?0+$/, '') : m;
-    const n = Number(e);
-    return `${mant}e${n < 0 ? '-' : '+'}${String(Math.abs(n)).padStart(2, '0')}`;
-  }
-  const s = v.toPrecision(prec);
-  return s.includes('.') ? s.replace(/\.?0+$/, '') : s;
-}
-
-function scaled(n: number, base: number, units: string[], prec: number): string {
-  let v = n;
-  let i = 0;
-  while (v >= base && i < units.length - 1) { v /= base; i++; }
-  return `${goG(v, prec)}${units[i]}`;
-}
+export { bytesSize, goG };
 
 /** docker's sizes in images, history, df, prune, stats I/O: go-units HumanSizeWithPrecision(n, 3),
  * decimal units: 4261296 → "4.26MB", 1234 → "1.23kB", 999 → "999B". */
 export function humanSize(n: number): string {
-  return scaled(n, 1000, DECIMAL, 3);
-}
-
-/** docker's memory sizes (stats MEM USAGE): go-units BytesSize, binary units, %.4g: "1.5MiB". */
-export function bytesSize(n: number): string {
-  return scaled(n, 1024, BINARY, 4);
+  return humanSizeWithPrecision(n, 3);
 }
 
 /** go-units HumanDuration: "Less than a second", "About a minute", "3 hours", "2 weeks"... */

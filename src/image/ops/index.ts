@@ -2,7 +2,6 @@
 // history/save/load/image prune/login/logout`: each takes an open ImageStore (openImageStore
 // with the engine's root) and returns data; the CLI fronts (src/cli/berth/image-*.ts) print it.
 export * from './errors.ts';
-export { shortImageId } from './format.ts';
 export { nameParts, familiarRecordName, groupRecords, normalizeName } from './names.ts';
 export type { NameKind, NameParts, StoredImage } from './names.ts';
 export { findImage, storedImages, imageById } from './resolve.ts';
