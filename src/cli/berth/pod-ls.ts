@@ -2,7 +2,7 @@
 import type { PodRecord } from '../../engine/index.ts';
 import type { Command } from './context.ts';
 import { bool, FlagError, list, parseFlags, str, type FlagDef } from './flags.ts';
-import { humanDuration, renderTemplate, table } from './present.ts';
+import { formatItems, humanDuration } from '../present/index.ts';
 
 const FLAGS: FlagDef[] = [
   { name: 'quiet', short: 'q', kind: 'bool', help: 'Only display pod IDs' },
@@ -10,6 +10,9 @@ const FLAGS: FlagDef[] = [
   { name: 'filter', short: 'f', kind: 'list', help: 'Filter pods (id, name, status, label)' },
   { name: 'format', kind: 'string', help: "'json' or a Go-style template" },
 ];
+
+const POD_TABLE = '{{.ID}}\t{{.Name}}\t{{.Status}}\t{{.Created}}\t{{.Containers}}\t{{.IP}}';
+const POD_HEADERS: Record<string, string> = { ID: 'POD ID', Name: 'NAME', Status: 'STATUS', Created: 'CREATED', Containers: '# OF CONTAINERS', IP: 'IP' };
 
 const STATUS: Record<string, string> = { created: 'Created', running: 'Running', stopped: 'Exited' };
 
@@ -35,10 +38,7 @@ const cmd: Command = {
       Network: x.config.network, IP: x.state.ips[0] ?? '', Labels: Object.entries(x.config.labels).map(([k, v]) => `${k}=${v}`).join(','),
     }));
     if (bool(p, 'quiet')) { ctx.out(rows.map((r) => `${r.ID}\n`).join('')); return 0; }
-    const fmt = str(p, 'format');
-    if (fmt === 'json') { ctx.out(`${JSON.stringify(rows, null, 2)}\n`); return 0; }
-    if (fmt) { ctx.out(rows.map((r) => `${renderTemplate(fmt, r)}\n`).join('')); return 0; }
-    ctx.out(table([['POD ID', 'NAME', 'STATUS', 'CREATED', '# OF CONTAINERS', 'IP'], ...rows.map((r) => [r.ID, r.Name, r.Status, r.Created, r.Containers, r.IP])]));
+    ctx.out(formatItems(rows, str(p, 'format'), POD_TABLE, POD_HEADERS));
     return 0;
   },
 };
