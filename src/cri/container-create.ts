@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import type { CreateRequest, MountSpec } from '../engine/index.ts';
 import type { CriContext } from './context.ts';
 import { ANN_ATTEMPT, ANN_NAME, containerName } from './convert.ts';
-import { invalidArgument } from './errors.ts';
+import { failedPrecondition, invalidArgument } from './errors.ts';
 import { checkContainerSecurity, seccompFor } from './security.ts';
 import type { ContainerConfig, CreateContainerRequest, LinuxContainerResources, Mount } from './types.ts';
 
@@ -82,6 +82,7 @@ export async function createContainer(ctx: CriContext, req: CreateContainerReque
   const cfg = req.config;
   if (!cfg || !cfg.metadata?.name) throw invalidArgument('CreateContainer: config with metadata.name is required');
   const pod = ctx.engine.pods.get(req.podSandboxId);
+  if (pod.state.status !== 'running') throw failedPrecondition(`CreateContainer: pod ${pod.id} is not running`);
   const r = createRequest(cfg, pod.id, containerName(cfg.metadata, pod), pod.config.logDirectory);
   if (r.logPath) mkdirSync(dirname(r.logPath), { recursive: true });
   const rec = await ctx.engine.create(r);
