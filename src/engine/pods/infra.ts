@@ -7,6 +7,8 @@ import { renderSpec, type Spec } from '../../oci/index.ts';
 import { nativeToolPath, NativeToolMissingError } from '../../util/native-tools.ts';
 import { startConmon } from '../conmon.ts';
 import type { OciRuntime } from '../ociruntime/index.ts';
+import { isOwnRuntime, relayPath } from '../runtime.ts';
+import { listenRelay, relayEnv } from '../../runtime/relay.ts';
 import { SPEC_VERSION } from '../spec.ts';
 import { removeEmptyCgroupParent } from '../cgroup-parent.ts';
 import { StartError } from '../errors.ts';
@@ -15,6 +17,8 @@ import type { PodRecord } from './types.ts';
 export const pausePath = (): string => nativeToolPath('berth-pause', 'BERTH_PAUSE');
 
 export interface InfraPaths {
+  /** Where relay sockets go (<runRoot>/relay). */
+  relayDir: string;
   /** The runtime's typed interface (its binary is what conmon runs). */
   runtime: OciRuntime;
   runtimeRoot: string;
@@ -63,11 +67,26 @@ export async function startInfra(pod: PodRecord, dir: string, p: InfraPaths): Pr
   writeFileSync(join(bundle, 'config.json'), renderSpec(infraSpec(pod, rootfs, p.cgroupParent)));
   // The runtime's leftovers of a previous start (a pod started again after a stop).
   if (p.runtime.mayHaveState(pod.id)) await p.runtime.delete(pod.id, { force: true }).catch(() => {});
-  const pid = await startConmon({
-    id: pod.id, cuuid: pod.id.slice(0, 16), name: `${pod.config.name}-infra`, runtime: p.runtime.path, runtimeRoot: p.runtimeRoot,
-    bundle, pidFile: join(bundle, 'pidfile'), conmonPidFile: join(bundle, 'conmon.pid'), logPath: join(bundle, 'infra.log'),
-    runtimeLog: join(bundle, 'runtime.log'), exitDir: p.exits, socketDir: p.sockets, terminal: false, stdin: false,
-  });
+  // With berth's own runtime the create runs in this process over berth-relay (as the engine's
+  // containers do): no Node start for the runtime.
+  const relay = isOwnRuntime(p.runtime.path)
+    ? await listenRelay(join(p.relayDir, `${pod.id.slice(0, 16)}.sock`), { root: p.runtimeRoot, id: pod.id, awaitAhead: false })
+    : undefined;
+  let pid: number;
+  try {
+    pid = await startConmon({
+      id: pod.id, cuuid: pod.id.slice(0, 16), name: `${pod.config.name}-infra`, runtime: relay ? relayPath() : p.runtime.path, runtimeRoot: p.runtimeRoot,
+      bundle, pidFile: join(bundle, 'pidfile'), conmonPidFile: join(bundle, 'conmon.pid'), logPath: join(bundle, 'infra.log'),
+      runtimeLog: join(bundle, 'runtime.log'), exitDir: p.exits, socketDir: p.sockets, terminal: false, stdin: false,
+      ...(relay ? { env: relayEnv(relay, p.runtime.path) } : {}),
+    });
+  } catch (e) {
+    const o = relay ? await Promise.race([relay.outcome, new Promise<undefined>((r) => setTimeout(() => r(undefined), 1000))]) : undefined;
+    if (o && !o.ok) throw new StartError(`pod ${pod.config.name}: creating the infra process failed: ${o.error.message}`);
+    throw e;
+  } finally {
+    relay?.close();
+  }
   try {
     await p.runtime.start(pod.id);
   } catch (e) {

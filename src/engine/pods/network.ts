@@ -16,11 +16,17 @@ export interface PodNetOptions {
 
 const IF_NAME = 'eth0';
 
-export async function setUpPodNetwork(pod: PodRecord, o: PodNetOptions): Promise<void> {
-  const c = pod.config;
-  if (c.network === 'host') return;
+/** The pod's network namespace (none for a pod on the host's network). */
+export async function makePodNetns(pod: PodRecord, o: PodNetOptions): Promise<void> {
+  if (pod.config.network === 'host') return;
   pod.state.netnsPath = await createNetns(`berth-pod-${pod.id.slice(0, 32)}`, o.netnsDir);
-  if (c.network === 'none') return;
+}
+
+/** Attaches the pod's netns (made by makePodNetns): CNI ADD, or a berth network. Independent of
+ * the infra process's creation, which only joins the netns: the two run at once. */
+export async function attachPodNetwork(pod: PodRecord, o: PodNetOptions): Promise<void> {
+  const c = pod.config;
+  if (c.network === 'host' || c.network === 'none') return;
   if (c.network === 'cni') {
     const { conflist } = loadPodConflist(o.cniConfDir);
     const portMappings = c.portMappings.filter((m) => m.hostPort > 0).map((m) => ({

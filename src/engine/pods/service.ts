@@ -14,7 +14,7 @@ import { matchesFilters, type PodFilters } from './filters.ts';
 import { podNetworkStatus, type PodNetworkStatus } from './cni-config.ts';
 import { NoSuchPodError, PodNameConflictError, PodRequestError, PodStateError } from './errors.ts';
 import { processRunning, startInfra, stopInfra, type InfraPaths } from './infra.ts';
-import { setUpPodNetwork, tearDownPodNetwork, type PodNetOptions } from './network.ts';
+import { attachPodNetwork, makePodNetns, tearDownPodNetwork, type PodNetOptions } from './network.ts';
 import { PodStore } from './store.ts';
 import type { PodCreateRequest, PodJoin, PodRecord } from './types.ts';
 import { netOpts } from '../netglue.ts';
@@ -38,7 +38,7 @@ export class PodService {
     const p = this.#engine.paths;
     return {
       runtime: this.#engine.runtimeFor(pod.config.runtime ?? findRuntime(this.#engine.opts.runtime ?? 'berth-runtime')),
-      runtimeRoot: p.runtimeRoot, exits: p.exits, sockets: p.sockets, cgroupParent: pod.config.cgroupParent || p.cgroupParent,
+      runtimeRoot: p.runtimeRoot, exits: p.exits, sockets: p.sockets, relayDir: join(p.runRoot, 'relay'), cgroupParent: pod.config.cgroupParent || p.cgroupParent,
     };
   }
 
@@ -84,10 +84,18 @@ export class PodService {
       if (pod.state.status === 'running') return pod;
       try {
         await tearDownPodNetwork(pod, this.#netOpts()).catch(() => {});
-        await setUpPodNetwork(pod, this.#netOpts());
+        await makePodNetns(pod, this.#netOpts());
+        this.store.save(pod);
+        // The CNI plugins configure the netns while the runtime creates the infra process in it.
+        const attached = attachPodNetwork(pod, this.#netOpts());
+        const infra = startInfra(pod, this.store.podDir(pod.id), this.#infraPaths(pod));
+        const [net, started] = await Promise.allSettled([attached, infra]);
+        if (started.status === 'fulfilled') Object.assign(pod.state, { infraPid: started.value.pid, conmonPid: started.value.conmonPid });
+        if (net.status === 'rejected') throw net.reason;
+        if (started.status === 'rejected') throw started.reason;
+        const { pid, conmonPid } = started.value;
         this.store.save(pod);
         this.#writeEtcFiles(pod);
-        const { pid, conmonPid } = await startInfra(pod, this.store.podDir(pod.id), this.#infraPaths(pod));
         Object.assign(pod.state, { status: 'running', infraPid: pid, conmonPid, startedAt: new Date().toISOString(), finishedAt: '', error: '' });
         this.store.save(pod);
         recordEvent(this.#engine.paths, { id: pod.id, name: pod.config.name, action: 'pod-start', type: 'pod' });
