@@ -37,15 +37,19 @@ export class EngineCore {
   constructor(opts: EngineInit = {}) {
     this.opts = opts;
     this.paths = enginePaths(opts);
-    for (const d of [this.paths.containers, this.paths.volumes, this.paths.exits, this.paths.locks, this.paths.sockets, this.paths.runtimeRoot]) {
-      mkdirSync(d, { recursive: true });
-    }
   }
 
-  /** The container and volume records (containers.db), opened on first use: an image command
-   * never opens it unless it asks which containers use an image. */
+  /** The container and volume records (containers.db), opened on first use with the
+   * directories containers need: an image command makes neither unless it asks which
+   * containers use an image. */
   get store(): EngineStore {
-    return (this.#store ??= new EngineStore(this.paths));
+    if (!this.#store) {
+      for (const d of [this.paths.containers, this.paths.volumes, this.paths.exits, this.paths.locks, this.paths.sockets, this.paths.runtimeRoot]) {
+        mkdirSync(d, { recursive: true });
+      }
+      this.#store = new EngineStore(this.paths);
+    }
+    return this.#store;
   }
 
   close(): void {
