@@ -1,10 +1,11 @@
 // engine.networks: src/network's bridge networks under the engine's state root, with docker's
-// filters and prune (networks no container uses). Container attach/detach is
-// engine.containers.connect/disconnect (the container's lock and records are the engine's).
+// filters and prune (networks no container uses). connect/disconnect are the container
+// service's (under the container's lock), offered here too in docker's network-first order.
 import {
   createNetwork, ensureDefaultNetwork, inspectNetwork, listNetworks, removeNetwork, DEFAULT_NETWORK,
   type CreateNetworkRequest, type NetworkDetails, type NetworkInfo,
 } from '../network/index.ts';
+import { connect, disconnect } from './containers/connect.ts';
 import type { EngineCore } from './core.ts';
 import { checkFilters, labelMatches, pruneMatcher } from './filters.ts';
 import { netOpts, networkName } from './netglue.ts';
@@ -46,6 +47,15 @@ export class NetworkService {
 
   remove(name: string): Promise<void> {
     return removeNetwork(name, netOpts(this.#core));
+  }
+
+  /** docker network connect NETWORK CONTAINER: as engine.containers.connect. */
+  connect(network: string, ref: string, aliases: string[] = []): Promise<void> {
+    return connect(this.#core, ref, network, aliases);
+  }
+
+  disconnect(network: string, ref: string): Promise<void> {
+    return disconnect(this.#core, ref, network);
   }
 
   /** The default network, made if missing (network ls shows it from the first call). */
