@@ -6,6 +6,8 @@ import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { openImageStore, type ImageStore } from '../image/store/index.ts';
 import type { RelayServer } from '../runtime/relay.ts';
+import { openRuntime, type OciRuntime } from './ociruntime/index.ts';
+import { findRuntime } from './runtime.ts';
 import { processAlive, type Lock } from '../util/lock.ts';
 import { NoSuchContainerError } from './errors.ts';
 import { recordEvent } from './events.ts';
@@ -19,6 +21,9 @@ export interface EngineInit extends EngineOptions {
   cli?: string[];
   /** Static init binary for --init (build/berth-tiny-init); else tini/catatonit if installed. */
   initBinary?: string;
+  /** Opens the OCI runtime at a path over the state root (default: openRuntime, which picks
+   * in-process or binary); tests hand in a test double. */
+  openRuntime?: (path: string, root: string) => OciRuntime;
 }
 
 export const INIT_CANDIDATES = ['/usr/bin/catatonit', '/usr/libexec/podman/catatonit', '/usr/bin/tini-static', '/usr/bin/docker-init'];
@@ -62,6 +67,12 @@ export class EngineCore {
   /** The image store, opened once for this engine (three SQLite opens per `run` otherwise). */
   images(): ImageStore {
     return (this.#images ??= openImageStore(this.paths.root));
+  }
+
+  /** The OCI runtime at `path` (a container's config.runtime) over this engine's state root;
+   * without a path, the engine's default runtime. */
+  runtimeFor(path?: string): OciRuntime {
+    return (this.opts.openRuntime ?? openRuntime)(path ?? findRuntime(this.opts.runtime ?? 'berth-runtime'), this.paths.runtimeRoot);
   }
 
   dir(id: string): string {

@@ -4,11 +4,13 @@
 // deletes the runtime's state and, for --rm, removes the container.
 //
 // Engine is a façade over services that share one EngineCore: engine.containers, .images,
-// .networks, .volumes, .system. Every front (CLI, Docker API, CRI, builder) calls these.
+// .networks, .volumes, .system, and engine.runtime, the typed OCI runtime interface. Every front
+// (CLI, Docker API, CRI, builder) calls these.
 import { EngineCore, type EngineInit } from './core.ts';
 import { ContainerService } from './containers/index.ts';
 import { ImageService } from './image-service.ts';
 import { NetworkService } from './networks.ts';
+import type { OciRuntime } from './ociruntime/index.ts';
 import type { EnginePaths } from './paths.ts';
 import { SystemService } from './system.ts';
 import { VolumeService } from './volumes.ts';
@@ -34,6 +36,16 @@ export class Engine {
 
   get paths(): EnginePaths {
     return this.#core.paths;
+  }
+
+  /** The engine's default OCI runtime (typed calls, typed RuntimeError failures). */
+  get runtime(): OciRuntime {
+    return this.#core.runtimeFor();
+  }
+
+  /** The OCI runtime at `path` (a container's config.runtime) over this engine's state root. */
+  runtimeFor(path?: string): OciRuntime {
+    return this.#core.runtimeFor(path);
   }
 
   /**

@@ -34,6 +34,9 @@ export type { LogEntry } from './logs.ts';
 export type { Handoff } from './handoff.ts';
 export type { ExecRequest } from './containers/exec.ts';
 export type { CommitOptions } from './containers/commit.ts';
+// The OCI runtime interface (engine.runtime, engine.runtimeFor(path)): typed calls and errors.
+export { openRuntime, RuntimeError } from './ociruntime/index.ts';
+export type { OciRuntime, RuntimeErrorKind, RuntimeFeatures, RuntimeResources, RuntimeState, RuntimeStats, RuntimeStatus } from './ociruntime/index.ts';
 export type { EngineEvent, EventAction } from './events.ts';
 export * from './errors.ts';
 // The image and network layers' vocabulary that fronts need to speak to the engine: requests,

@@ -4,7 +4,6 @@ import type { EngineCore } from '../core.ts';
 import { ContainerStateError } from '../errors.ts';
 import { claimCleanup } from '../handoff.ts';
 import type { RemoveOptions } from '../requests.ts';
-import { runtimeCall } from '../runtime.ts';
 import { destroy } from './teardown.ts';
 import { thaw } from './update-pause.ts';
 import { waitExit, waitGone } from './wait.ts';
@@ -22,7 +21,7 @@ export async function remove(core: EngineCore, ref: string, opts: RemoveOptions 
         core.store.saveState(rec.id, rec.state);
         // We remove it all: conmon's exit command (a berth start) need not clean up (handoff.ts).
         unclaim = claimCleanup(core.claimPath(rec.id));
-        await runtimeCall(rec.config.runtime, core.paths.runtimeRoot, ['kill', rec.id, '9']);
+        await core.runtimeFor(rec.config.runtime).kill(rec.id, 9).catch(() => { /* judged by the wait below */ });
         await thaw(core, rec);
         rec = (await waitExit(core, rec.id, 30_000)) ?? rec;
       }

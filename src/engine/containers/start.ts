@@ -19,7 +19,7 @@ import { claimExitCommand, handoffExitCommand } from '../handoff.ts';
 import { connectNetworks, makeNetns, writeEtcFiles } from '../netglue.ts';
 import type { StartHooks } from '../requests.ts';
 import { mountRootfs } from '../rootfs.ts';
-import { isOwnRuntime, relayPath, runtimeCall } from '../runtime.ts';
+import { isOwnRuntime, relayPath } from '../runtime.ts';
 import { buildSpec, effectiveCaps, hostCaps } from '../spec.ts';
 import type { ContainerRecord } from '../types.ts';
 import { teardown } from './teardown.ts';
@@ -121,9 +121,8 @@ export async function startLocked(core: EngineCore, rec: ContainerRecord, hooks:
     }
     trace('start: networks connected');
     if (hooks.beforeStart) await hooks.beforeStart(rec);
-    const r = await runtimeCall(c.runtime, core.paths.runtimeRoot, ['start', rec.id]);
+    await core.runtimeFor(c.runtime).start(rec.id).catch((e: Error) => { throw new StartError(`OCI runtime start failed: ${e.message}`); });
     trace('start: runtime start done');
-    if (r.code !== 0) throw new StartError(`OCI runtime start failed: ${r.stderr.trim() || `exit status ${r.code}`}`);
     Object.assign(rec.state, { status: 'running', startedAt: new Date().toISOString(), paused: false, finishedAt: '', exitCode: 0, error: '', oomKilled: false, stoppedByUser: false });
     core.store.saveState(rec.id, rec.state);
     recordEvent(core.paths, { id: rec.id, name: rec.name, action: 'start' });
@@ -137,7 +136,7 @@ export async function startLocked(core: EngineCore, rec: ContainerRecord, hooks:
     // A teardown racing an attach (or the netns's creation) in progress would miss what it adds.
     await netnsMade?.catch(() => {});
     await connecting?.catch(() => {});
-    await runtimeCall(c.runtime, core.paths.runtimeRoot, ['delete', '--force', rec.id]).catch(() => {});
+    await core.runtimeFor(c.runtime).delete(rec.id, { force: true }).catch(() => { /* the start's error is the one to report */ });
     await teardown(core, rec).catch(() => {});
     core.store.saveState(rec.id, rec.state);
     throw e;

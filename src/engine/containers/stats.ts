@@ -1,11 +1,10 @@
-// docker stats, computed in the engine: the cgroup numbers from the OCI runtime's
-// `events --stats` (runc's JSON, which berth-runtime, runc and crun all print) and the network
+// docker stats, computed in the engine: the cgroup numbers from the OCI runtime interface's
+// stats (runc's `events --stats` document, which berth-runtime, runc and crun all print) and the network
 // counters from the container's netns (/proc/PID/net/dev). One call is one sample; the CPU
 // percentage needs two (cpuPercent), as docker's precpu_stats/cpu_stats pair.
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { EngineCore } from '../core.ts';
-import { runtimeCall } from '../runtime.ts';
 import type { ContainerRecord } from '../types.ts';
 
 export interface InterfaceStats { rxBytes: number; rxPackets: number; rxErrors: number; rxDropped: number; txBytes: number; txPackets: number; txErrors: number; txDropped: number }
@@ -27,8 +26,8 @@ export interface ContainerStats {
   networks: Record<string, InterfaceStats>;
 }
 
-/** The parts of runc's `events --stats` document read here. */
-interface RuntimeStats {
+/** The parts of runc's `events --stats` document read here (the interface's RuntimeStats has them all). */
+interface StatsDoc {
   cpu?: { usage?: { total?: number } };
   memory?: { usage?: { usage?: number; limit?: number }; raw?: Record<string, number> };
   pids?: { current?: number; limit?: number };
@@ -58,7 +57,7 @@ function systemCpuNs(): number {
 }
 
 /** runc's stats document → the memory, CPU, pids and block I/O parts of ContainerStats. */
-export function fromRuntimeStats(d: RuntimeStats): Pick<ContainerStats, 'cpu' | 'memory' | 'pids' | 'blkio'> {
+export function fromRuntimeStats(d: StatsDoc): Pick<ContainerStats, 'cpu' | 'memory' | 'pids' | 'blkio'> {
   const blk = d.blkio?.ioServiceBytesRecursive ?? [];
   const raw = d.memory?.raw ?? {};
   const limit = Number(d.memory?.usage?.limit ?? 0);
@@ -78,10 +77,9 @@ export async function sampleStats(core: EngineCore, rec: ContainerRecord): Promi
   const base = { id: rec.id, name: rec.name, read: new Date().toISOString(), monotonicNs: Number(process.hrtime.bigint()) };
   const zero = { ...base, running: false, ...fromRuntimeStats({}), networks: {} };
   if (rec.state.status !== 'running') return zero;
-  const res = await runtimeCall(rec.config.runtime, core.paths.runtimeRoot, ['events', '--stats', rec.id]);
-  if (res.code !== 0) return zero;
-  let doc: RuntimeStats;
-  try { doc = (JSON.parse(res.stdout) as { data: RuntimeStats }).data ?? {}; } catch { return zero; }
+  // A container that stopped (or went) between the listing and now shows zeros.
+  const doc = await core.runtimeFor(rec.config.runtime).stats(rec.id).catch(() => null);
+  if (!doc) return zero;
   let networks: Record<string, InterfaceStats> = {};
   if (rec.state.pid) try { networks = parseNetDev(readFileSync(`/proc/${rec.state.pid}/net/dev`, 'utf8')); } catch { /* gone */ }
   const s = fromRuntimeStats(doc);

@@ -5,7 +5,6 @@ import type { EngineCore } from '../core.ts';
 import { ContainerStateError, EngineError, NoSuchContainerError } from '../errors.ts';
 import { claimCleanup } from '../handoff.ts';
 import type { StopOptions } from '../requests.ts';
-import { runtimeCall } from '../runtime.ts';
 import type { ContainerRecord } from '../types.ts';
 import { cleanup } from './cleanup.ts';
 import { thaw } from './update-pause.ts';
@@ -36,14 +35,15 @@ export async function stop(core: EngineCore, ref: string, opts: StopOptions = {}
     rec = await markStopped(core, rec);
     // This process cleans up after the exit: conmon's exit command (a berth start) need not.
     unclaim = claimCleanup(core.claimPath(rec.id));
-    const rt = rec.config.runtime, root = core.paths.runtimeRoot;
+    const runtime = core.runtimeFor(rec.config.runtime);
     await thaw(core, rec);
+    // A kill that fails (the process exited meanwhile) is judged by the wait that follows.
     if (t > 0 && rec.state.status === 'running') {
-      await runtimeCall(rt, root, ['kill', rec.id, String(sig)]);
+      await runtime.kill(rec.id, sig).catch(() => {});
       rec = (await waitExit(core, rec.id, t * 1000)) ?? rec;
     }
     if (rec.state.status === 'running') {
-      await runtimeCall(rt, root, ['kill', rec.id, '9']);
+      await runtime.kill(rec.id, 9).catch(() => {});
       rec = (await waitExit(core, rec.id, 30_000)) ?? rec;
     }
     if (rec.state.status === 'running') throw new EngineError(`container ${rec.name} did not stop after SIGKILL`);
@@ -63,9 +63,10 @@ export async function kill(core: EngineCore, ref: string, signal = 'SIGKILL'): P
   if (rec.state.status === 'restarting') rec = await markStopped(core, rec);
   if (rec.state.status !== 'running') throw new ContainerStateError(`Cannot kill container: ${ref}: container ${rec.id} is not running`);
   rec = await markStopped(core, rec);
-  const r = await runtimeCall(rec.config.runtime, core.paths.runtimeRoot, ['kill', rec.id, String(sig)]);
-  if (r.code !== 0 && core.refresh(rec).state.status === 'running') {
-    throw new EngineError(`Cannot kill container: ${ref}: ${r.stderr.trim() || `runtime exit status ${r.code}`}`);
+  try {
+    await core.runtimeFor(rec.config.runtime).kill(rec.id, sig);
+  } catch (e) {
+    if (core.refresh(rec).state.status === 'running') throw new EngineError(`Cannot kill container: ${ref}: ${(e as Error).message}`);
   }
   // A frozen process acts on its signal only once thawed (docker's kill thaws it too).
   await thaw(core, rec);

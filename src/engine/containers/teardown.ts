@@ -8,7 +8,6 @@ import { EngineError } from '../errors.ts';
 import { recordEvent } from '../events.ts';
 import { detachNetworks, refreshPeerHosts } from '../netglue.ts';
 import { isMounted, removeSnapshot, unmountRootfs } from '../rootfs.ts';
-import { runtimeCall, runtimeMayHaveState } from '../runtime.ts';
 import type { ContainerRecord } from '../types.ts';
 import { removeVolume } from '../volumes.ts';
 
@@ -28,8 +27,10 @@ export async function teardown(core: EngineCore, rec: ContainerRecord, andThen?:
   net.catch(() => { /* awaited below */ });
   try {
     // Before a first start, and in destroy after the exit command's teardown, there is none.
-    if (runtimeMayHaveState(rec.config.runtime, core.paths.runtimeRoot, rec.id)) {
-      await runtimeCall(rec.config.runtime, core.paths.runtimeRoot, ['delete', '--force', rec.id]);
+    const runtime = core.runtimeFor(rec.config.runtime);
+    if (runtime.mayHaveState(rec.id)) {
+      // A failed delete does not stop the teardown.
+      await runtime.delete(rec.id, { force: true }).catch(() => {});
       removeEmptyCgroupParent(core.paths.cgroupParent);
     }
     await andThen?.();

@@ -1,11 +1,10 @@
 // docker top: the host's ps, narrowed to the container's processes. The pids come from the OCI
-// runtime's `ps --format json` (runc, crun and berth-runtime all answer it from the
-// container's cgroups, sub-cgroups included), as docker takes them from containerd.
+// runtime interface's ps (runc, crun and berth-runtime all answer it from the container's
+// cgroups, sub-cgroups included), as docker takes them from containerd.
 import { execFile } from 'node:child_process';
 import { filterPsTable } from '../../runtime/ops/ps.ts';
 import type { EngineCore } from '../core.ts';
 import { ContainerStateError, EngineError } from '../errors.ts';
-import { runtimeCall } from '../runtime.ts';
 
 /** docker's top result: ps's header split into titles, and a row of fields per process. */
 export interface TopResult { titles: string[]; processes: string[][]; /** ps's own text, filtered */ text: string }
@@ -13,9 +12,8 @@ export interface TopResult { titles: string[]; processes: string[][]; /** ps's o
 export async function top(core: EngineCore, ref: string, psArgs: string[] = []): Promise<TopResult> {
   const rec = core.get(ref);
   if (rec.state.status !== 'running') throw new ContainerStateError(`container ${rec.id} is not running`);
-  const res = await runtimeCall(rec.config.runtime, core.paths.runtimeRoot, ['ps', '--format', 'json', rec.id]);
-  if (res.code !== 0) throw new EngineError(`listing the processes of ${rec.id}: ${res.stderr.trim() || `${rec.config.runtime} ps exited ${res.code}`}`);
-  const pids = JSON.parse(res.stdout) as number[];
+  const pids = await core.runtimeFor(rec.config.runtime).ps(rec.id)
+    .catch((e: Error) => { throw new EngineError(`listing the processes of ${rec.id}: ${e.message}`); });
   const out = await new Promise<string>((resolve, reject) => {
     execFile('ps', psArgs.length ? psArgs : ['-ef'], { encoding: 'utf8', maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
       if (err) reject(new EngineError(`ps ${psArgs.join(' ')}: ${String(stderr).trim() || err.message}`)); else resolve(stdout);

@@ -4,7 +4,7 @@ import type { EngineCore } from '../core.ts';
 import { ContainerStateError, EngineError } from '../errors.ts';
 import { recordEvent } from '../events.ts';
 import type { ResourceUpdate } from '../requests.ts';
-import { runtimeCall } from '../runtime.ts';
+import type { RuntimeResources } from '../ociruntime/index.ts';
 import { cpuLimit } from '../spec.ts';
 import type { ContainerRecord } from '../types.ts';
 
@@ -16,17 +16,14 @@ export function update(core: EngineCore, ref: string, u: ResourceUpdate): Promis
     const swap = u.memorySwap ?? c.memorySwap;
     if (memory && swap && swap !== -1 && swap < memory) throw new EngineError('Minimum memoryswap limit should be larger than memory limit, see usage');
     if (rec.state.status === 'running') {
-      const args: string[] = [];
-      if (u.memory !== undefined) args.push('--memory', String(u.memory));
-      if (u.memorySwap !== undefined) args.push('--memory-swap', String(u.memorySwap));
-      if (u.cpus !== undefined) {
-        const { quota, period } = cpuLimit(u.cpus);
-        args.push('--cpu-period', String(period), '--cpu-quota', String(quota));
-      }
-      if (u.pidsLimit !== undefined) args.push('--pids-limit', String(u.pidsLimit > 0 ? u.pidsLimit : -1));
-      if (args.length) {
-        const r = await runtimeCall(c.runtime, core.paths.runtimeRoot, ['update', ...args, rec.id]);
-        if (r.code !== 0) throw new EngineError(`Cannot update container ${rec.id}: ${r.stderr.trim() || `runtime exit status ${r.code}`}`);
+      const res: RuntimeResources = {};
+      if (u.memory !== undefined) res.memory = { limit: u.memory };
+      if (u.memorySwap !== undefined) res.memory = { ...res.memory, swap: u.memorySwap };
+      if (u.cpus !== undefined) res.cpu = cpuLimit(u.cpus);
+      if (u.pidsLimit !== undefined) res.pids = { limit: u.pidsLimit > 0 ? u.pidsLimit : -1 };
+      if (Object.keys(res).length) {
+        await core.runtimeFor(c.runtime).update(rec.id, res)
+          .catch((e: Error) => { throw new EngineError(`Cannot update container ${rec.id}: ${e.message}`); });
       }
     }
     if (u.memory !== undefined) c.memory = u.memory;
@@ -44,8 +41,9 @@ export function setPaused(core: EngineCore, ref: string, paused: boolean): Promi
   return core.locked(ref, async (rec) => {
     if (rec.state.status !== 'running') throw new ContainerStateError(`Container ${rec.id} is not running`);
     if (!!rec.state.paused === paused) throw new ContainerStateError(`Container ${rec.id} is ${paused ? 'already paused' : 'not paused'}`);
-    const r = await runtimeCall(rec.config.runtime, core.paths.runtimeRoot, [paused ? 'pause' : 'resume', rec.id]);
-    if (r.code !== 0) throw new EngineError(`Cannot ${paused ? 'pause' : 'unpause'} container ${ref}: ${r.stderr.trim() || `runtime exit status ${r.code}`}`);
+    const runtime = core.runtimeFor(rec.config.runtime);
+    await (paused ? runtime.pause(rec.id) : runtime.resume(rec.id))
+      .catch((e: Error) => { throw new EngineError(`Cannot ${paused ? 'pause' : 'unpause'} container ${ref}: ${e.message}`); });
     rec.state.paused = paused;
     core.store.saveState(rec.id, rec.state);
     recordEvent(core.paths, { id: rec.id, name: rec.name, action: paused ? 'pause' : 'unpause' });
@@ -56,7 +54,8 @@ export function setPaused(core: EngineCore, ref: string, paused: boolean): Promi
 /** Thaws a paused container (for kill, stop and rm -f: a frozen process cannot act on a signal). */
 export async function thaw(core: EngineCore, rec: ContainerRecord): Promise<void> {
   if (!rec.state.paused) return;
-  await runtimeCall(rec.config.runtime, core.paths.runtimeRoot, ['resume', rec.id]);
+  // Not paused any more (thawed behind our back) or gone: nothing to thaw either way.
+  await core.runtimeFor(rec.config.runtime).resume(rec.id).catch(() => {});
   rec.state.paused = false;
   core.store.saveState(rec.id, rec.state);
 }
