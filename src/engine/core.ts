@@ -14,7 +14,7 @@ import { recordEvent } from './events.ts';
 import { containerDir, enginePaths, type EngineOptions, type EnginePaths } from './paths.ts';
 import { EngineStore } from './store.ts';
 import type { ContainerRecord } from './types.ts';
-import { resolveUser } from './users.ts';
+import { lookupUser } from './users.ts';
 
 export interface EngineInit extends EngineOptions {
   /** argv prefix that runs the berth CLI (for conmon's exit command); none: no exit command. */
@@ -95,7 +95,7 @@ export class EngineCore {
   userOf(rec: ContainerRecord) {
     const rootfs = join(this.dir(rec.id), 'rootfs');
     const read = (p: string) => { try { return readFileSync(join(rootfs, p), 'utf8'); } catch { return ''; } };
-    return resolveUser(rec.config.user, read('etc/passwd'), read('etc/group'));
+    return lookupUser(rec.config.user, read('etc/passwd'), read('etc/group'));
   }
 
   /** docker's lookup (full id, name, unique id prefix), brought up to date. */

@@ -6,7 +6,8 @@
 //   engine.containers / .images / .networks / .volumes / .system; engine.close()
 export { Engine, prepareWorker } from './engine.ts';
 export type { EngineInit } from './engine.ts';
-export { ContainerService, CONTAINER_FILTERS, cpuPercent, networkTotals, parseNetDev, mergeEnv } from './containers/index.ts';
+export { ContainerService, CONTAINER_FILTERS, cpuPercent, networkTotals, parseNetDev } from './containers/index.ts';
+export { mergeEnv } from '../oci/env.ts';
 export type { AttachPaths, ContainerInspect, ContainerStats, ExportStream, InterfaceStats, LogsOptions, PruneResult, TopResult } from './containers/index.ts';
 export { ImageService } from './image-service.ts';
 export type { ImageListOptions } from './image-service.ts';
@@ -26,9 +27,10 @@ export type { ContainerConfig, ContainerRecord, ContainerState, ContainerStatus,
 export type { VolumeRecord } from './store.ts';
 export { resolveImage, buildBusyboxImage, BUILTIN_BUSYBOX } from './images.ts';
 export type { PullPolicy, ResolvedImage } from './images.ts';
-export { buildSpec, effectiveCaps, DOCKER_DEFAULT_CAPS, DOCKER_MASKED_PATHS, DOCKER_READONLY_PATHS } from './spec.ts';
+export { buildSpec, effectiveCaps } from './spec.ts';
+export { DOCKER_DEFAULT_CAPS, DOCKER_MASKED_PATHS, DOCKER_READONLY_PATHS } from '../oci/docker-defaults.ts';
 export type { SpecInputs } from './spec.ts';
-export { resolveUser, parsePasswd, parseGroup, UserLookupError } from './users.ts';
+export { lookupUser, parsePasswd, parseGroup, UserLookupError } from './users.ts';
 export { readLogs, parseLogLine, parseSince, formatEntry, timeNs } from './logs.ts';
 export type { LogEntry } from './logs.ts';
 export type { Handoff } from './handoff.ts';
@@ -43,12 +45,7 @@ export * from './errors.ts';
 // results and errors, the progress display of pulls and pushes, and the parser of -p.
 // (From the small modules themselves: the image layer's index loads all of it.)
 export { createProgress } from '../image/progress.ts';
+export { shortId } from '../image/types.ts';
 export type { Progress, ProgressMode, ImageSummary, ImageInspect, HistoryItem, PulledImage, PushedImage, LoadedImage, RemoveEvent, RemoveResult, ArchiveFormat } from '../image/index.ts';
 export { parsePublish, DEFAULT_NETWORK } from '../network/index.ts';
-// How image records look to a user (docker's columns, sizes, ids and Go templates): the image
-// layer's own presentation, re-exported here so that fronts need no path into src/image.
-export { humanSize, shortImageId } from '../image/ops/format.ts';
-export { formatItems, parseTemplate, render } from '../image/ops/template.ts';
-export { defaultImageTable, IMAGE_HEADERS, imageRow } from '../image/ops/list.ts';
-export { HISTORY_HEADERS, HISTORY_TABLE, historyRow } from '../image/ops/inspect.ts';
 export type { PublishRequest, PortMapping, CreateNetworkRequest, NetworkInfo, NetworkDetails } from '../network/index.ts';

@@ -1,5 +1,5 @@
 // berth image history [-H] [--no-trunc] [-q] [--format F] IMAGE
-import { formatItems, HISTORY_HEADERS, HISTORY_TABLE, historyRow } from '../../engine/index.ts';
+import { formatItems, HISTORY_HEADERS, HISTORY_TABLE, historyRow } from '../present/index.ts';
 import type { Command } from './context.ts';
 import { bool, parseFlags, str, type FlagDef } from './flags.ts';
 import { needArgs, withImages } from './image-common.ts';

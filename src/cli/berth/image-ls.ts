@@ -1,5 +1,6 @@
 // berth images / berth image ls [-a] [-q] [--digests] [--no-trunc] [-f FILTER]… [--format F] [REPOSITORY[:TAG]]
-import { defaultImageTable, formatItems, IMAGE_HEADERS, imageRow, parseFilterList, shortImageId } from '../../engine/index.ts';
+import { parseFilterList, shortId } from '../../engine/index.ts';
+import { defaultImageTable, formatItems, IMAGE_HEADERS, imageRow } from '../present/index.ts';
 import type { Command } from './context.ts';
 import { bool, list, parseFlags, str, type FlagDef } from './flags.ts';
 import { needArgs, withImages } from './image-common.ts';
@@ -24,7 +25,7 @@ const cmd: Command = {
       const rows = await images.list({ ...(p.args[0] ? { reference: p.args[0] } : {}), filters: parseFilterList(list(p, 'filter')), all: bool(p, 'all') });
       const noTrunc = bool(p, 'no-trunc');
       if (bool(p, 'quiet')) {
-        const ids = [...new Set(rows.map((r) => (noTrunc ? r.id : shortImageId(r.id))))];
+        const ids = [...new Set(rows.map((r) => (noTrunc ? r.id : shortId(r.id))))];
         ctx.out(ids.map((i) => `${i}\n`).join(''));
         return 0;
       }

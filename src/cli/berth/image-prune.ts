@@ -1,5 +1,6 @@
 // berth image prune [-a] [-f] [--filter until=…|label=…]
-import { humanSize, parseFilterList } from '../../engine/index.ts';
+import { parseFilterList } from '../../engine/index.ts';
+import { humanSize } from '../present/index.ts';
 import type { Command } from './context.ts';
 import { bool, list, parseFlags, type FlagDef } from './flags.ts';
 import { needArgs, withImages } from './image-common.ts';

@@ -1,9 +1,9 @@
 // berth stats [--no-stream] [CONTAINER...]: the engine's samples (engine.containers.stats),
 // taken twice per frame for the CPU percentage (cpuPercent), rendered as docker's table.
-import { cpuPercent, humanSize, networkTotals, type ContainerRecord, type ContainerStats, type Engine } from '../../engine/index.ts';
+import { cpuPercent, networkTotals, type ContainerRecord, type ContainerStats, type Engine } from '../../engine/index.ts';
+import { bytesSize, formatItems, humanSize } from '../present/index.ts';
 import type { Command } from './context.ts';
 import { bool, parseFlags, str, type FlagDef } from './flags.ts';
-import { renderTemplate, table } from './present.ts';
 
 const FLAGS: FlagDef[] = [
   { name: 'no-stream', kind: 'bool', help: 'Disable streaming stats and only pull the first result' },
@@ -12,20 +12,12 @@ const FLAGS: FlagDef[] = [
   { name: 'no-trunc', kind: 'bool', help: 'Do not truncate output' },
 ];
 
-/** Memory in binary units, as docker stats prints it (units.BytesSize). */
-function bytes(n: number): string {
-  const u = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let i = 0;
-  while (n >= 1024 && i < u.length - 1) { n /= 1024; i++; }
-  return `${i ? n.toFixed(2) : n}${u[i]}`;
-}
-
 function row(a: ContainerStats, b: ContainerStats, noTrunc: boolean): Record<string, string> {
   const { rx, tx } = networkTotals(b);
   const limit = b.memory.limit;
   return {
     ID: noTrunc ? b.id : b.id.slice(0, 12), Container: b.id.slice(0, 12), Name: b.name,
-    CPUPerc: `${cpuPercent(a, b).toFixed(2)}%`, MemUsage: `${bytes(b.memory.usage)} / ${bytes(limit)}`,
+    CPUPerc: `${cpuPercent(a, b).toFixed(2)}%`, MemUsage: `${bytesSize(b.memory.usage)} / ${bytesSize(limit)}`,
     MemPerc: `${limit ? (b.memory.usage / limit * 100).toFixed(2) : '0.00'}%`, NetIO: `${humanSize(rx)} / ${humanSize(tx)}`,
     BlockIO: `${humanSize(b.blkio.read)} / ${humanSize(b.blkio.write)}`, PIDs: String(b.pids.current),
   };
@@ -40,11 +32,13 @@ async function frame(engine: Engine, recs: ContainerRecord[], gapMs: number, noT
   return recs.map((_, i) => row(first[i], second[i], noTrunc));
 }
 
+const STATS_TABLE = '{{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.NetIO}}\t{{.BlockIO}}\t{{.PIDs}}';
+const STATS_HEADERS: Record<string, string> = {
+  ID: 'CONTAINER ID', Container: 'CONTAINER', Name: 'NAME', CPUPerc: 'CPU %', MemUsage: 'MEM USAGE / LIMIT', MemPerc: 'MEM %', NetIO: 'NET I/O', BlockIO: 'BLOCK I/O', PIDs: 'PIDS',
+};
+
 function render(rows: Record<string, string>[], fmt: string | undefined): string {
-  if (fmt === 'json') return rows.map((r) => `${JSON.stringify(r)}\n`).join('');
-  if (fmt) return rows.map((r) => `${renderTemplate(fmt, r)}\n`).join('');
-  return table([['CONTAINER ID', 'NAME', 'CPU %', 'MEM USAGE / LIMIT', 'MEM %', 'NET I/O', 'BLOCK I/O', 'PIDS'],
-    ...rows.map((r) => [r.ID, r.Name, r.CPUPerc, r.MemUsage, r.MemPerc, r.NetIO, r.BlockIO, r.PIDs])]);
+  return formatItems(rows, fmt, STATS_TABLE, STATS_HEADERS);
 }
 
 const cmd: Command = {

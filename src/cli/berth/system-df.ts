@@ -1,8 +1,7 @@
 // berth system df: disk used by images, containers and volumes (engine.system.df).
-import { humanSize } from '../../engine/index.ts';
 import type { Command } from './context.ts';
 import { parseFlags, str, type FlagDef } from './flags.ts';
-import { renderTemplate, table } from './present.ts';
+import { formatItems, humanSize } from '../present/index.ts';
 
 const FLAGS: FlagDef[] = [{ name: 'format', kind: 'string', help: "'json' or a template" }, { name: 'verbose', short: 'v', kind: 'bool' }];
 
@@ -16,9 +15,7 @@ const cmd: Command = {
     const rows = ([['Images', df.images], ['Containers', df.containers], ['Local Volumes', df.volumes]] as const)
       .map(([Type, u]) => ({ Type, TotalCount: String(u.total), Active: String(u.active), Size: humanSize(u.size) }));
     const fmt = str(p, 'format');
-    if (fmt === 'json') ctx.out(rows.map((r) => `${JSON.stringify(r)}\n`).join(''));
-    else if (fmt) ctx.out(rows.map((r) => `${renderTemplate(fmt, r)}\n`).join(''));
-    else ctx.out(table([['TYPE', 'TOTAL', 'ACTIVE', 'SIZE'], ...rows.map((r) => [r.Type, r.TotalCount, r.Active, r.Size])]));
+    ctx.out(formatItems(rows, fmt, '{{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}', { Type: 'TYPE', TotalCount: 'TOTAL', Active: 'ACTIVE', Size: 'SIZE' }));
     return 0;
   },
 };

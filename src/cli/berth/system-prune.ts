@@ -1,7 +1,8 @@
 // berth system prune [-a] [-f] [--volumes] [--filter K=V]: stopped containers, networks no
 // container uses, dangling images (with -a every image no container uses) and the content and
 // layers nothing reaches any more, and with --volumes the unused volumes (engine.system.prune).
-import { humanSize, parseFilterList } from '../../engine/index.ts';
+import { parseFilterList } from '../../engine/index.ts';
+import { humanSize } from '../present/index.ts';
 import type { Command } from './context.ts';
 import { bool, list, parseFlags, type FlagDef } from './flags.ts';
 

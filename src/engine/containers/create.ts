@@ -17,27 +17,14 @@ import { effectiveCaps } from '../spec.ts';
 import { initialState, type ContainerConfig, type ContainerRecord, type MountSpec } from '../types.ts';
 import { VOLUME_NAME_RE } from '../volumes.ts';
 import { destroy } from './teardown.ts';
+import { generateName, insertNamed } from '../names.ts';
+import { mergeEnv } from '../../oci/env.ts';
 
 export const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
-const ADJ = ['brave', 'calm', 'eager', 'fond', 'keen', 'quiet', 'swift', 'bold', 'wise', 'jolly'];
-const NOUN = ['otter', 'heron', 'lynx', 'puffin', 'gecko', 'walrus', 'finch', 'badger', 'marten', 'ibis'];
-function randomName(): string {
-  const b = randomBytes(3);
-  return `${ADJ[b[0] % ADJ.length]}_${NOUN[b[1] % NOUN.length]}${b[2]}`;
-}
-
-export function mergeEnv(base: string[], over: string[]): string[] {
-  const out = new Map<string, string>();
-  for (const e of [...base, ...over]) {
-    const k = e.split('=', 1)[0];
-    out.set(k, e);
-  }
-  return [...out.values()];
-}
-
 export async function create(core: EngineCore, req: CreateRequest, opts: CreateOptions = {}): Promise<ContainerRecord> {
-  const name = req.name ?? randomName();
+  const id = randomBytes(32).toString('hex');
+  const name = req.name ?? generateName((n) => core.store.byName(n) !== null, id);
   if (!NAME_RE.test(name)) throw new InvalidNameError(name);
   const holder = core.store.byName(name);
   if (holder) throw new NameConflictError(name, holder.id);
@@ -65,7 +52,6 @@ export async function create(core: EngineCore, req: CreateRequest, opts: CreateO
   const img = await resolveImage(core.images(), req.image, req.pull ?? 'missing', req.platform);
   trace('create: image resolved');
   const ic = img.config.config ?? {};
-  const id = randomBytes(32).toString('hex');
   const userMounts = [...(req.mounts ?? [])];
   for (const target of Object.keys(ic.Volumes ?? {})) {
     if (!userMounts.some((m) => m.target === target)) userMounts.push({ type: 'volume', source: '', target, readOnly: false, options: [], anonymous: true });
@@ -91,8 +77,9 @@ export async function create(core: EngineCore, req: CreateRequest, opts: CreateO
   parseSignal(config.stopSignal);
   if (config.entrypoint.length + config.cmd.length === 0) throw new EngineError('no command specified');
   const rec: ContainerRecord = { id, name, created: new Date().toISOString(), config, state: initialState() };
-  core.store.insert(rec);
-  recordEvent(core.paths, { id, name, action: 'create' });
+  // A generated name another create took meanwhile is drawn again (names.ts).
+  insertNamed(core.store, rec, req.name === undefined);
+  recordEvent(core.paths, { id, name: rec.name, action: 'create' });
   trace('create: inserted');
   const dir = core.dir(id);
   try {

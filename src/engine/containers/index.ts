@@ -7,4 +7,3 @@ export type { ContainerStats, InterfaceStats } from './stats.ts';
 export type { TopResult } from './top.ts';
 export type { PruneResult } from './prune.ts';
 export type { ExportStream } from './copy-export.ts';
-export { mergeEnv } from './create.ts';

@@ -7,9 +7,9 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { renderSpec } from '../../oci/index.ts';
+import { renderSpec, type Seccomp } from '../../oci/index.ts';
 import { listenRelay, relayEnv, type RelayServer } from '../../runtime/relay.ts';
-import { dockerDefaultProfile, type LinuxSeccomp } from '../../runtime/seccomp/index.ts';
+import { dockerDefaultProfile } from '../../runtime/seccomp/index.ts';
 import { trace } from '../../util/trace.ts';
 import { exitCodeFor, startConmon } from '../conmon.ts';
 import type { EngineCore, Prelaunched } from '../core.ts';
@@ -94,10 +94,10 @@ export async function startLocked(core: EngineCore, rec: ContainerRecord, hooks:
     trace('start: netns made');
     writeEtcFiles(core, rec);
     const user = core.userOf(rec);
-    let seccomp: LinuxSeccomp | undefined;
+    let seccomp: Seccomp | undefined;
     const availableCaps = hostCaps();
     if (c.seccomp === 'default') seccomp = dockerDefaultProfile({ caps: effectiveCaps(c.capAdd, c.capDrop, c.privileged, availableCaps) });
-    else if (c.seccomp !== 'unconfined') seccomp = c.seccomp.profile as LinuxSeccomp;
+    else if (c.seccomp !== 'unconfined') seccomp = c.seccomp.profile;
     const spec = buildSpec({
       id: rec.id, config: c, rootfs: join(dir, 'rootfs'), user, netnsPath: rec.state.netnsPath,
       hostsPath: join(dir, 'hosts'), hostnamePath: join(dir, 'hostname'), resolvConfPath: join(dir, 'resolv.conf'),
