@@ -35,9 +35,9 @@ test('the import scanner sees static, re-exported, side-effect and dynamic impor
   assert.deepEqual(importsOf(text).sort(), ['../../z.ts', '../dyn.ts', '../x.ts', './side.ts', './y.ts']);
 });
 
-test('src/cli/berth imports only the engine\'s public face (and its own files)', () => {
+test('src/cli/berth and src/cli/present import only the engine\'s public face (and their own files)', () => {
   const bad: string[] = [];
-  for (const f of tsFiles(join(SRC, 'cli/berth'))) {
+  for (const f of [...tsFiles(join(SRC, 'cli/berth')), ...tsFiles(join(SRC, 'cli/present'))]) {
     for (const imp of projectImports(f)) {
       const forbidden = imp.startsWith('runtime/') || imp.startsWith('image/') || imp.startsWith('network/') || imp.startsWith('oci/')
         || imp === 'util/native-mount.ts' || (imp.startsWith('engine/') && imp !== 'engine/index.ts');
