@@ -1,6 +1,5 @@
 // Attach: a URL on the streaming server that connects the client to the container's own stdio
 // (through conmon's attach socket), remote command v4 over SPDY as for Exec.
-import { spawnAttach } from '../engine/index.ts';
 import type { CriContext } from './context.ts';
 import { failedPrecondition, invalidArgument } from './errors.ts';
 import { awaitStreams, failSession, pipeProcess } from './streaming/remote-command.ts';
@@ -10,7 +9,7 @@ import type { AttachRequest } from './types.ts';
 export async function attach(ctx: CriContext, req: AttachRequest): Promise<{ url: string }> {
   if (!req.containerId) throw invalidArgument('Attach: container_id is required');
   if (!req.stdin && !req.stdout && !req.stderr) throw invalidArgument('Attach: one of stdin, stdout and stderr must be set');
-  const rec = ctx.engine.get(req.containerId);
+  const rec = ctx.engine.containers.get(req.containerId);
   if (rec.state.status !== 'running') throw failedPrecondition(`Attach: container ${rec.id} is not running`);
   if (req.tty !== rec.config.tty) throw invalidArgument(`Attach: tty=${req.tty}, but the container was created with tty=${rec.config.tty}`);
   if (req.stdin && !rec.config.openStdin) throw invalidArgument('Attach: the container was not created with stdin');
@@ -20,7 +19,7 @@ export async function attach(ctx: CriContext, req: AttachRequest): Promise<{ url
       awaitStreams(session, { stdin: req.stdin, stdout: req.stdout, stderr: req.stderr, tty: req.tty }).then((streams) => {
         let child;
         try {
-          child = spawnAttach(ctx.engine, rec.id, { stdin: req.stdin, tty: req.tty });
+          child = ctx.engine.containers.attachPiped(rec.id, { stdin: req.stdin, tty: req.tty });
         } catch (e) {
           failSession(session, streams, (e as Error).message);
           return;

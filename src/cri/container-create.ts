@@ -85,6 +85,6 @@ export async function createContainer(ctx: CriContext, req: CreateContainerReque
   if (pod.state.status !== 'running') throw failedPrecondition(`CreateContainer: pod ${pod.id} is not running`);
   const r = createRequest(cfg, pod.id, containerName(cfg.metadata, pod), pod.config.logDirectory);
   if (r.logPath) mkdirSync(dirname(r.logPath), { recursive: true });
-  const rec = await ctx.engine.create(r);
+  const rec = await ctx.engine.containers.create(r);
   return { containerId: rec.id };
 }

@@ -6,7 +6,7 @@ import type { Container, ListContainersRequest } from './types.ts';
 
 export async function listContainers(ctx: CriContext, req: ListContainersRequest): Promise<{ containers: Container[] }> {
   const f = req.filter;
-  const containers = ctx.engine.list(true)
+  const containers = ctx.engine.containers.list({ all: true })
     .filter((r) => !!r.config.pod)
     .filter((r) => !f?.id || r.id.startsWith(f.id))
     .filter((r) => !f?.podSandboxId || r.config.pod!.podId.startsWith(f.podSandboxId))

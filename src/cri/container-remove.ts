@@ -8,7 +8,7 @@ import type { ContainerIdRequest } from './types.ts';
 export async function removeContainer(ctx: CriContext, req: ContainerIdRequest): Promise<object> {
   if (!req.containerId) throw invalidArgument('RemoveContainer: container_id is required');
   try {
-    await ctx.engine.remove(req.containerId, { force: true });
+    await ctx.engine.containers.remove(req.containerId, { force: true });
   } catch (e) {
     if (!(e instanceof NoSuchContainerError)) throw e;
   }

@@ -5,6 +5,6 @@ import type { ContainerIdRequest } from './types.ts';
 
 export async function startContainer(ctx: CriContext, req: ContainerIdRequest): Promise<object> {
   if (!req.containerId) throw invalidArgument('StartContainer: container_id is required');
-  await ctx.engine.start(req.containerId);
+  await ctx.engine.containers.start(req.containerId);
   return {};
 }

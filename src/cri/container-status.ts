@@ -24,7 +24,7 @@ export function toContainerStatus(engine: Engine, rec: ContainerRecord): Contain
       containerPath: m.target, hostPath: m.source, readonly: m.readOnly, selinuxRelabel: false,
       propagation: m.options.includes('rshared') ? 'PROPAGATION_BIDIRECTIONAL' : m.options.includes('rslave') ? 'PROPAGATION_HOST_TO_CONTAINER' : 'PROPAGATION_PRIVATE',
     })),
-    logPath: engine.logPath(rec),
+    logPath: engine.containers.logPath(rec.id),
     resources: { linux: {
       cpuPeriod: c.cpus ? '100000' : '0', cpuQuota: c.cpus ? String(Math.round(c.cpus * 100000)) : '0', cpuShares: '0',
       memoryLimitInBytes: String(mem), oomScoreAdj: '0', cpusetCpus: '', cpusetMems: '', hugepageLimits: [], unified: {},
@@ -35,7 +35,7 @@ export function toContainerStatus(engine: Engine, rec: ContainerRecord): Contain
 
 export async function containerStatus(ctx: CriContext, req: ContainerStatusRequest): Promise<object> {
   if (!req.containerId) throw invalidArgument('ContainerStatus: container_id is required');
-  const rec = ctx.engine.get(req.containerId);
+  const rec = ctx.engine.containers.get(req.containerId);
   const info: Record<string, string> = {};
   if (req.verbose) {
     info.info = JSON.stringify({ pid: rec.state.pid, conmonPid: rec.state.conmonPid, runtime: rec.config.runtime, sandboxId: rec.config.pod?.podId ?? '', config: rec.config });

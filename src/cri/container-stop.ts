@@ -8,6 +8,6 @@ export async function stopContainer(ctx: CriContext, req: StopContainerRequest):
   if (!req.containerId) throw invalidArgument('StopContainer: container_id is required');
   const timeout = Number(req.timeout);
   if (!Number.isFinite(timeout) || timeout < 0) throw invalidArgument(`StopContainer: invalid timeout ${req.timeout}`);
-  await ctx.engine.stop(req.containerId, timeout);
+  await ctx.engine.containers.stop(req.containerId, { timeout });
   return {};
 }

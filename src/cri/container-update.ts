@@ -8,6 +8,6 @@ import type { UpdateContainerResourcesRequest } from './types.ts';
 export async function updateContainerResources(ctx: CriContext, req: UpdateContainerResourcesRequest): Promise<object> {
   if (!req.containerId) throw invalidArgument('UpdateContainerResources: container_id is required');
   const r = resourcesOf(req.linux);
-  await ctx.engine.update(req.containerId, r);
+  await ctx.engine.containers.update(req.containerId, r);
   return {};
 }

@@ -1,6 +1,5 @@
 // Exec: a URL on the streaming server where the client runs the command with its streams
 // (remote command v4 over SPDY); the command starts when the client connects.
-import { spawnExec } from '../engine/index.ts';
 import type { CriContext } from './context.ts';
 import { failedPrecondition, invalidArgument } from './errors.ts';
 import { awaitStreams, failSession, pipeProcess } from './streaming/remote-command.ts';
@@ -12,7 +11,7 @@ export async function exec(ctx: CriContext, req: ExecRequest): Promise<{ url: st
   if (!req.cmd.length) throw invalidArgument('Exec: cmd is required');
   if (!req.stdin && !req.stdout && !req.stderr) throw invalidArgument('Exec: one of stdin, stdout and stderr must be set');
   if (req.tty && req.stderr) throw invalidArgument('Exec: tty and stderr cannot both be set (a terminal has one output)');
-  const rec = ctx.engine.get(req.containerId);
+  const rec = ctx.engine.containers.get(req.containerId);
   if (rec.state.status !== 'running') throw failedPrecondition(`Exec: container ${rec.id} is not running`);
   const streaming = ctx.streaming();
   const url = streaming.register({
@@ -21,7 +20,7 @@ export async function exec(ctx: CriContext, req: ExecRequest): Promise<{ url: st
       awaitStreams(session, { stdin: req.stdin, stdout: req.stdout, stderr: req.stderr, tty: req.tty }).then((streams) => {
         let child;
         try {
-          child = spawnExec(ctx.engine, rec.id, { cmd: [...req.cmd], tty: req.tty });
+          child = ctx.engine.containers.execPiped(rec.id, { cmd: [...req.cmd], tty: req.tty });
         } catch (e) {
           failSession(session, streams, (e as Error).message);
           return;

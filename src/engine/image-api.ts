@@ -21,7 +21,7 @@ export interface EngineImage {
 }
 
 async function describe(engine: Engine, im: StoredImage): Promise<EngineImage> {
-  const store = engine.images();
+  const store = engine.images.store();
   let user = '';
   try {
     const man = await store.content.readJson<Manifest>(im.primary.manifestDigest);
@@ -31,13 +31,13 @@ async function describe(engine: Engine, im: StoredImage): Promise<EngineImage> {
 }
 
 export async function listEngineImages(engine: Engine): Promise<EngineImage[]> {
-  return Promise.all(storedImages(engine.images()).map((im) => describe(engine, im)));
+  return Promise.all(storedImages(engine.images.store()).map((im) => describe(engine, im)));
 }
 
 /** By name or ID; null when there is none (ImageStatus answers "no image", not an error). */
 export async function findEngineImage(engine: Engine, ref: string): Promise<EngineImage | null> {
   try {
-    return await describe(engine, findImage(engine.images(), ref).image);
+    return await describe(engine, findImage(engine.images.store(), ref).image);
   } catch (e) {
     if (e instanceof NoSuchImageError || (e as Error).name === 'InvalidReferenceError') return null;
     throw e;
@@ -46,7 +46,7 @@ export async function findEngineImage(engine: Engine, ref: string): Promise<Engi
 
 /** Pulls (with a login for this pull, when given); returns the image. */
 export async function pullEngineImage(engine: Engine, ref: string, credentials?: { username: string; password: string; identityToken?: string }): Promise<EngineImage> {
-  const [pulled] = await pullImage(engine.images(), ref, credentials ? { credentials } : {});
+  const [pulled] = await pullImage(engine.images.store(), ref, credentials ? { credentials } : {});
   const found = await findEngineImage(engine, pulled.reference);
   if (!found) throw new ImageUnknownError(ref, 'pulled, but not in the store afterwards');
   return found;
@@ -55,9 +55,9 @@ export async function pullEngineImage(engine: Engine, ref: string, credentials?:
 /** Removes every name of the image (the CRI removes an image, not a tag); refused while a
  * container uses it. */
 export async function removeEngineImage(engine: Engine, ref: string): Promise<void> {
-  const store = engine.images();
+  const store = engine.images.store();
   const { image } = findImage(store, ref);
-  const usedBy = (id: string) => engine.list(true).filter((c) => c.config.imageId === id).map((c) => ({ id: c.id, running: c.state.status === 'running' }));
+  const usedBy = (id: string) => engine.containers.list({ all: true }).filter((c) => c.config.imageId === id).map((c) => ({ id: c.id, running: c.state.status === 'running' }));
   for (const name of [...image.tags, ...image.digests]) await removeImage(store, name, { usedBy });
   if (!image.tags.length && !image.digests.length) await removeImage(store, image.id, { usedBy });
 }

@@ -2,12 +2,13 @@
 // while it runs (its infra process holds IPC/UTS/PID, a pinned netns holds the network);
 // containers created with `pod` join them (engine.create → PodJoin). State is on disk only.
 import { randomBytes } from '../../util/random.ts';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { renderHosts, resolvConf } from '../../network/index.ts';
-import type { Engine } from '../engine.ts';
+import type { EngineCore } from '../core.ts';
+import type { ContainerService } from '../containers/index.ts';
 import { recordEvent } from '../events.ts';
 import { findRuntime } from '../runtime.ts';
 import { matchesFilters, type PodFilters } from './filters.ts';
@@ -15,35 +16,41 @@ import { podNetworkStatus, type PodNetworkStatus } from './cni-config.ts';
 import { NoSuchPodError, PodNameConflictError, PodRequestError, PodStateError } from './errors.ts';
 import { processRunning, startInfra, stopInfra, type InfraPaths } from './infra.ts';
 import { attachPodNetwork, makePodNetns, tearDownPodNetwork, type PodNetOptions } from './network.ts';
-import { PodStore } from './store.ts';
+import type { PodStore } from './store.ts';
+import { podJoin, podStore } from './join.ts';
 import type { PodCreateRequest, PodJoin, PodRecord } from './types.ts';
 import { netOpts } from '../netglue.ts';
 
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
 export class PodService {
-  readonly #engine: Engine;
+  readonly #core: EngineCore;
+  readonly #containers: ContainerService;
   readonly store: PodStore;
-  constructor(engine: Engine) {
-    this.#engine = engine;
-    this.store = new PodStore(engine.paths.pods, engine.paths.locks);
+  constructor(core: EngineCore, containers: ContainerService) {
+    this.#core = core;
+    this.#containers = containers;
+    this.store = podStore(core.paths);
   }
 
   /** Whether CRI pods can be networked: a CNI configuration is installed. */
   networkStatus(): PodNetworkStatus {
-    return podNetworkStatus(this.#engine.paths.cniConfDir);
+    return podNetworkStatus(this.#core.paths.cniConfDir);
   }
 
   #infraPaths(pod: PodRecord): InfraPaths {
-    const p = this.#engine.paths;
+    const p = this.#core.paths;
+    // The run root's directories are made lazily by the container store (core.ts); a pod can
+    // be the first thing an engine starts.
+    for (const d of [p.runtimeRoot, p.exits, p.sockets, p.locks]) mkdirSync(d, { recursive: true });
     return {
-      runtime: this.#engine.runtimeFor(pod.config.runtime ?? findRuntime(this.#engine.opts.runtime ?? 'berth-runtime')),
+      runtime: this.#core.runtimeFor(pod.config.runtime ?? findRuntime(this.#core.opts.runtime ?? 'berth-runtime')),
       runtimeRoot: p.runtimeRoot, exits: p.exits, sockets: p.sockets, relayDir: join(p.runRoot, 'relay'), cgroupParent: pod.config.cgroupParent || p.cgroupParent,
     };
   }
 
   #netOpts(): PodNetOptions {
-    return { netnsDir: this.#engine.paths.netns, cniConfDir: this.#engine.paths.cniConfDir, store: netOpts(this.#engine) };
+    return { netnsDir: this.#core.paths.netns, cniConfDir: this.#core.paths.cniConfDir, store: netOpts(this.#core) };
   }
 
   /** Creates the pod's record (not started: see start, or run = create + start). */
@@ -71,7 +78,7 @@ export class PodService {
       state: { status: 'created', infraPid: 0, conmonPid: 0, netnsPath: '', ips: [], startedAt: '', finishedAt: '', error: '' },
     };
     this.store.save(rec);
-    recordEvent(this.#engine.paths, { id, name, action: 'pod-create', type: 'pod' });
+    recordEvent(this.#core.paths, { id, name, action: 'pod-create', type: 'pod' });
     return rec;
   }
 
@@ -98,7 +105,7 @@ export class PodService {
         this.#writeEtcFiles(pod);
         Object.assign(pod.state, { status: 'running', infraPid: pid, conmonPid, startedAt: new Date().toISOString(), finishedAt: '', error: '' });
         this.store.save(pod);
-        recordEvent(this.#engine.paths, { id: pod.id, name: pod.config.name, action: 'pod-start', type: 'pod' });
+        recordEvent(this.#core.paths, { id: pod.id, name: pod.config.name, action: 'pod-start', type: 'pod' });
         return pod;
       } catch (e) {
         pod.state.error = (e as Error).message;
@@ -128,7 +135,7 @@ export class PodService {
   async stop(ref: string, timeout?: number): Promise<PodRecord> {
     const first = this.store.resolve(ref);
     for (const c of this.containers(first.id)) {
-      if (c.state.status === 'running' || c.state.status === 'restarting') await this.#engine.stop(c.id, timeout);
+      if (c.state.status === 'running' || c.state.status === 'restarting') await this.#containers.stop(c.id, timeout === undefined ? {} : { timeout });
     }
     const lock = await this.store.lock(first.id);
     try {
@@ -138,7 +145,7 @@ export class PodService {
         await tearDownPodNetwork(pod, this.#netOpts());
         Object.assign(pod.state, { status: 'stopped', infraPid: 0, conmonPid: 0, finishedAt: new Date().toISOString() });
         this.store.save(pod);
-        recordEvent(this.#engine.paths, { id: pod.id, name: pod.config.name, action: 'pod-stop', type: 'pod' });
+        recordEvent(this.#core.paths, { id: pod.id, name: pod.config.name, action: 'pod-stop', type: 'pod' });
       }
       return pod;
     } finally {
@@ -153,12 +160,12 @@ export class PodService {
     if (pod.state.status === 'running' && !opts.force) {
       throw new PodStateError(`pod ${pod.config.name} is running: stop it first or remove it with force`);
     }
-    for (const c of this.containers(pod.id)) await this.#engine.remove(c.id, { force: true });
+    for (const c of this.containers(pod.id)) await this.#containers.remove(c.id, { force: true });
     await this.stop(pod.id, 0);
     const lock = await this.store.lock(pod.id);
     try {
       this.store.delete(pod.id);
-      recordEvent(this.#engine.paths, { id: pod.id, name: pod.config.name, action: 'pod-remove', type: 'pod' });
+      recordEvent(this.#core.paths, { id: pod.id, name: pod.config.name, action: 'pod-remove', type: 'pod' });
     } finally {
       lock.release();
     }
@@ -175,23 +182,12 @@ export class PodService {
 
   /** The pod's containers (engine records whose config names the pod). */
   containers(podId: string) {
-    return this.#engine.list(true).filter((c) => c.config.pod?.podId === podId);
+    return this.#containers.list({ all: true }).filter((c) => c.config.pod?.podId === podId);
   }
 
   /** What a container of the pod joins; the pod must be running. */
   join(ref: string): PodJoin {
-    const pod = this.get(ref);
-    if (pod.state.status !== 'running') throw new PodStateError(`pod ${pod.config.name} is not running`);
-    const ns = (t: string) => `/proc/${pod.state.infraPid}/ns/${t}`;
-    const dir = this.store.podDir(pod.id);
-    const c = pod.config;
-    return {
-      podId: pod.id, podName: c.name, netnsPath: pod.state.netnsPath, hostNetwork: c.network === 'host',
-      ipc: c.hostIpc ? '' : ns('ipc'), uts: c.network === 'host' ? '' : ns('uts'),
-      pid: c.sharePid && !c.hostPid ? ns('pid') : '', hostPid: c.hostPid, hostname: c.network === 'host' ? osHostname() : c.hostname,
-      hostsPath: join(dir, 'hosts'), hostnamePath: join(dir, 'hostname'), resolvConfPath: join(dir, 'resolv.conf'),
-      cgroupParent: c.cgroupParent || this.#engine.paths.cgroupParent,
-    };
+    return podJoin(this.#core.paths, ref);
   }
 
   /** The pod's network interfaces' counters (from its infra process's view of /proc/net/dev). */

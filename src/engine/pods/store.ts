@@ -53,6 +53,7 @@ export class PodStore {
   }
 
   lock(id: string): Promise<Lock> {
+    mkdirSync(this.#locks, { recursive: true });
     return acquireLock(join(this.#locks, `pod-${id}.lock`));
   }
 }

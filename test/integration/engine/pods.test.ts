@@ -39,8 +39,21 @@ test('pod create/start/ls/inspect/stop/rm with containers sharing its namespaces
   await b.ok(['run', '-d', '--pod', 'berth-test-pod', '--name', 'berth-test-side', 'busybox', 'sleep', '300']);
 
   // One network: the side container reaches the web server on localhost; the host through the published port.
-  assert.equal((await retry(async () => { const r = await b.ok(['exec', 'berth-test-side', 'wget', '-qO-', 'http://127.0.0.1/']); return r; })).trim(), 'from-pod');
-  assert.equal((await retry(() => fetchText(`http://127.0.0.1:${port}/`))).trim(), 'from-pod');
+  // Retried until httpd answers (it starts meanwhile); -Y off: no proxy from any environment.
+  const viaLo = await retry(async () => {
+    const r = (await b.ok(['exec', 'berth-test-side', 'wget', '-Y', 'off', '-qO-', 'http://127.0.0.1/'])).trim();
+    if (r !== 'from-pod') throw new Error(`got ${JSON.stringify(r)}`);
+    return r;
+  });
+  assert.equal(viaLo, 'from-pod');
+  // Retried until the pod answers: the port is checked free before use, but another process on
+  // this shared machine may answer on it for a moment (seen once: a proxy's "resolve_deny").
+  const viaHost = await retry(async () => {
+    const r = (await fetchText(`http://127.0.0.1:${port}/`)).trim();
+    if (r !== 'from-pod') throw new Error(`got ${JSON.stringify(r)}`);
+    return r;
+  });
+  assert.equal(viaHost, 'from-pod');
   // One UTS and PID namespace: the pod's hostname; the infra process is pid 1 and both containers' processes are seen.
   assert.equal((await b.ok(['exec', 'berth-test-side', 'hostname'])).trim(), 'podhost');
   const ps = await b.ok(['exec', 'berth-test-side', 'ps', '-o', 'pid,args']);
