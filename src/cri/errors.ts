@@ -17,7 +17,6 @@ export class CriError extends Error {
 }
 export const invalidArgument = (message: string) => new CriError(status.INVALID_ARGUMENT, message);
 export const notFound = (message: string) => new CriError(status.NOT_FOUND, message);
-export const unimplemented = (message: string) => new CriError(status.UNIMPLEMENTED, message);
 export const failedPrecondition = (message: string) => new CriError(status.FAILED_PRECONDITION, message);
 
 /** The status a thrown value maps to. Unknown failures are INTERNAL (with their message), never a crash. */

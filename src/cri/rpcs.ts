@@ -30,8 +30,8 @@ import { pullImage } from './image-pull.ts';
 import { removeImage } from './image-remove.ts';
 import { imageFsInfo } from './image-fs-info.ts';
 
-// Requests arrive as proto-loader objects; each call narrows them with its own types (types.ts).
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// Requests arrive as proto-loader objects; each call declares the shape it reads (types.ts).
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the table holds calls of many request types
 export type Rpc = (ctx: CriContext, req: any) => Promise<object>;
 export type StreamingRpc = (ctx: CriContext, call: ServerWritableStream<object, object>) => void;
 
