@@ -24,6 +24,7 @@ import { listPodSandboxStats, podSandboxStats } from './sandbox-stats.ts';
 import { exec } from './exec.ts';
 import { attach } from './attach.ts';
 import { portForward } from './port-forward.ts';
+import { getContainerEvents } from './container-events.ts';
 import { listImages } from './image-list.ts';
 import { imageStatus } from './image-status.ts';
 import { pullImage } from './image-pull.ts';
@@ -62,7 +63,9 @@ export const RUNTIME_RPCS: Record<string, Rpc> = {
   ListPodSandboxStats: listPodSandboxStats,
 };
 
-export const STREAMING_RPCS: Record<string, StreamingRpc> = {};
+export const STREAMING_RPCS: Record<string, StreamingRpc> = {
+  GetContainerEvents: getContainerEvents,
+};
 
 export const IMAGE_RPCS: Record<string, Rpc> = {
   ListImages: listImages,
