@@ -1,8 +1,7 @@
 // PortForward: a URL where the client forwards connections into the pod (portforward.k8s.io
 // over SPDY): each forwarded connection is a pair of streams (error, data) with the same
-// requestID and the port; the data stream is joined to a TCP connection to the pod's address
-// (the node's loopback for a pod on the host network).
-import { connect } from 'node:net';
+// requestID and the port; the data stream is joined to a connection to that port inside the pod
+// (engine.pods.connect: its own 127.0.0.1 included).
 import type { CriContext } from './context.ts';
 import { failedPrecondition, invalidArgument } from './errors.ts';
 import { PORTFORWARD_PROTOCOLS } from './streaming/server.ts';
@@ -13,8 +12,6 @@ export async function portForward(ctx: CriContext, req: PortForwardRequest): Pro
   if (!req.podSandboxId) throw invalidArgument('PortForward: pod_sandbox_id is required');
   const pod = ctx.engine.pods.get(req.podSandboxId);
   if (pod.state.status !== 'running') throw failedPrecondition(`PortForward: pod ${pod.id} is not running`);
-  const address = pod.config.network === 'host' ? '127.0.0.1' : pod.state.ips[0];
-  if (!address) throw failedPrecondition(`PortForward: pod ${pod.id} has no address (network ${pod.config.network})`);
   const url = ctx.streaming().register({
     kind: 'portforward', protocols: PORTFORWARD_PROTOCOLS,
     serve: (session) => {
@@ -29,7 +26,12 @@ export async function portForward(ctx: CriContext, req: PortForwardRequest): Pro
           s.end();
           return;
         }
-        const conn = connect(port, address);
+        let conn;
+        try { conn = ctx.engine.pods.connect(pod.id, port); } catch (e) {
+          errors.get(id)?.end(Buffer.from((e as Error).message));
+          s.end();
+          return;
+        }
         s.on('data', (d: Buffer) => conn.write(d));
         s.on('end', () => conn.end());
         s.on('close', () => conn.destroy());

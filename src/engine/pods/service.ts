@@ -18,6 +18,8 @@ import { processRunning, startInfra, stopInfra, type InfraPaths } from './infra.
 import { attachPodNetwork, makePodNetns, tearDownPodNetwork, type PodNetOptions } from './network.ts';
 import type { PodStore } from './store.ts';
 import { podJoin, podStore } from './join.ts';
+import { connectPodPort } from './port.ts';
+import type { Duplex } from 'node:stream';
 import type { PodCreateRequest, PodJoin, PodRecord } from './types.ts';
 import { netOpts } from '../netglue.ts';
 
@@ -188,6 +190,11 @@ export class PodService {
   /** What a container of the pod joins; the pod must be running. */
   join(ref: string): PodJoin {
     return podJoin(this.#core.paths, ref);
+  }
+
+  /** A connection to `port` inside the pod (its 127.0.0.1 included): port-forward. */
+  connect(ref: string, port: number): Duplex {
+    return connectPodPort(this.get(ref), port);
   }
 
   /** The pod's network interfaces' counters (from its infra process's view of /proc/net/dev). */

@@ -131,7 +131,7 @@ test('crictl: a pod and its container through their whole life, and nothing left
   }));
   writeFileSync(join(b.tmp, 'ctr.json'), JSON.stringify({
     metadata: { name: 'box' }, image: { image }, log_path: 'box/0.log', labels: { tier: 'front' }, envs: [{ key: 'GREETING', value: 'hi' }],
-    command: ['sh', '-c', 'echo started $GREETING; echo out-of-pod > /tmp/index.html; exec httpd -f -p 80 -h /tmp'], linux: {},
+    command: ['sh', '-c', 'echo started $GREETING; echo out-of-pod > /tmp/index.html; httpd -p 127.0.0.1:8080 -h /tmp; exec httpd -f -p 80 -h /tmp'], linux: {},
   }));
   const podId = (await ok(sock, ['runp', join(b.tmp, 'pod.json')])).trim();
   assert.match(podId, /^[0-9a-f]{64}$/);
@@ -194,9 +194,10 @@ test('crictl: a pod and its container through their whole life, and nothing left
   assert.notEqual(exit.code, 0);
   assert.match(exit.stderr, /command terminated with exit code 4/);
 
-  // port-forward: a local port into the pod's port 80.
+  // port-forward: a local port into the pod's port 8080, which listens on the pod's own
+  // 127.0.0.1 only (reached from inside the pod's network namespace).
   const fwdPort = hostPort + 1;
-  const fwd = spawn(CRICTL!, ['--runtime-endpoint', `unix://${sock}`, 'port-forward', podId, `${fwdPort}:80`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const fwd = spawn(CRICTL!, ['--runtime-endpoint', `unix://${sock}`, 'port-forward', podId, `${fwdPort}:8080`], { stdio: ['ignore', 'pipe', 'pipe'] });
   t.after(() => { fwd.kill('SIGKILL'); });
   await new Promise<void>((resolve, reject) => {
     let text = '';
@@ -206,6 +207,7 @@ test('crictl: a pod and its container through their whole life, and nothing left
     fwd.on('close', (code) => reject(new Error(`crictl port-forward exited ${code}: ${text}`)));
   });
   assert.equal((await httpGet(`http://127.0.0.1:${fwdPort}/index.html`)).trim(), 'out-of-pod');
+  await assert.rejects(httpGet(`http://${podIp}:8080/index.html`), 'port 8080 is not reachable from outside the pod');
   fwd.kill('SIGTERM');
 
   // attach: a second container reading its stdin (stdin_once), driven through conmon's attach socket.
