@@ -9,10 +9,10 @@ import type { PodRecord } from './types.ts';
 export class PodStore {
   readonly dir: string;
   readonly #locks: string;
+  /** Nothing is made on disk until a pod is saved (every Engine has a pod store). */
   constructor(dir: string, locks: string) {
     this.dir = dir;
     this.#locks = locks;
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
   }
 
   podDir(id: string): string {
@@ -40,6 +40,7 @@ export class PodStore {
   }
 
   save(rec: PodRecord): void {
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     const dir = this.podDir(rec.id);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const tmp = join(dir, `.pod.json.${process.pid}`);
