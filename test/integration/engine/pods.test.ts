@@ -5,7 +5,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { get } from 'node:http';
 import { isRoot } from '../../helpers/rootfs.ts';
-import { freePort } from '../../helpers/registry.ts';
 import { assertNoLeaks, Berth, snapshot } from './harness.ts';
 
 const skip = !isRoot && 'needs root';
@@ -30,8 +29,14 @@ test('pod create/start/ls/inspect/stop/rm with containers sharing its namespaces
   const b = new Berth();
   t.after(async () => { await b.run(['pod', 'rm', '-f', '-a']); await b.teardown(); });
   const before = snapshot(b);
-  const port = await freePort();
-  const podId = (await b.ok(['pod', 'create', '--name', 'berth-test-pod', '--hostname', 'podhost', '--share', 'ipc,net,uts,pid', '-p', `${port}:80`, '--label', 'tier=web'])).trim();
+  // Not a kernel-chosen free port: concurrent tests on this machine that ask for one may be
+  // handed the same, and another test's DNAT for it then wins (seen: "resolve_deny" answers).
+  const port = 10000 + (process.pid % 10000);
+  // A network of its own: the default bridge (berth0) is host-wide, and a concurrent test's
+  // teardown may delete it meanwhile.
+  const net = `berth-test-pods-${process.pid}`;
+  await b.ok(['network', 'create', net]);
+  const podId = (await b.ok(['pod', 'create', '--name', 'berth-test-pod', '--hostname', 'podhost', '--network', net, '--share', 'ipc,net,uts,pid', '-p', `${port}:80`, '--label', 'tier=web'])).trim();
   assert.match(podId, /^[0-9a-f]{64}$/);
   assert.match(await b.ok(['pod', 'ls']), /berth-test-pod\s+Created/);
   await b.ok(['pod', 'start', 'berth-test-pod']);
@@ -46,13 +51,12 @@ test('pod create/start/ls/inspect/stop/rm with containers sharing its namespaces
     return r;
   });
   assert.equal(viaLo, 'from-pod');
-  // Retried until the pod answers: the port is checked free before use, but another process on
-  // this shared machine may answer on it for a moment (seen once: a proxy's "resolve_deny").
+  // Retried until the pod answers (the DNAT is in place once the pod started; retried anyway).
   const viaHost = await retry(async () => {
     const r = (await fetchText(`http://127.0.0.1:${port}/`)).trim();
     if (r !== 'from-pod') throw new Error(`got ${JSON.stringify(r)}`);
     return r;
-  });
+  }, 30_000);
   assert.equal(viaHost, 'from-pod');
   // One UTS and PID namespace: the pod's hostname; the infra process is pid 1 and both containers' processes are seen.
   assert.equal((await b.ok(['exec', 'berth-test-side', 'hostname'])).trim(), 'podhost');
@@ -90,5 +94,7 @@ test('pod create/start/ls/inspect/stop/rm with containers sharing its namespaces
   await b.ok(['pod', 'rm', 'berth-test-pod']);
   assert.equal((await b.ok(['pod', 'ls', '-q'])).trim(), '');
   assert.equal((await b.ok(['ps', '-aq'])).trim(), '');
+  // The pod left nothing attached: its network goes.
+  await b.ok(['network', 'rm', net]);
   assertNoLeaks(b, before);
 });
