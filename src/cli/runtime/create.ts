@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { bool, expectArgs, parseArgs, str, uint, type FlagSpec } from '../args.ts';
 import { createContainer, dryRun, type CreateOptions } from '../../runtime/create.ts';
 import type { CommandContext } from './context.ts';
@@ -32,12 +33,19 @@ export const createFlags: FlagSpec[] = [
 ];
 
 export function createOptions(ctx: CommandContext, p: ReturnType<typeof parseArgs>): CreateOptions {
+  // Paths as the caller meant them: relative to its working directory (berthd's is another).
+  const path = (flag: string) => {
+    const v = str(p, flag);
+    return v === undefined ? undefined : resolve(ctx.cwd, v);
+  };
   return {
     root: ctx.root,
     id: p.args[0],
-    bundle: str(p, 'bundle') ?? process.cwd(),
-    pidFile: str(p, 'pid-file'),
-    consoleSocket: str(p, 'console-socket'),
+    bundle: path('bundle') ?? ctx.cwd,
+    pidFile: path('pid-file'),
+    consoleSocket: path('console-socket'),
+    listenFds: Number(ctx.env.LISTEN_FDS ?? 0) || 0,
+    startHelper: ctx.served?.startHelper,
     preserveFds: uint(p, 'preserve-fds', 0),
     noPivot: bool(p, 'no-pivot'),
     noNewKeyring: bool(p, 'no-new-keyring'),

@@ -1,7 +1,8 @@
 import { bool, expectArgs, parseArgs } from '../args.ts';
 import { runContainer } from '../../runtime/create.ts';
+import { bundleWantsTerminal } from '../../runtime/tty-relay.ts';
 import { createFlags, createOptions } from './create.ts';
-import type { CommandContext } from './context.ts';
+import { NotServedError, type CommandContext } from './context.ts';
 
 export const usage = `NAME:
    berth-runtime run - create and run a container
@@ -28,5 +29,9 @@ export async function main(ctx: CommandContext, argv: string[]): Promise<number>
     { name: 'no-subreaper', type: 'bool' },
   ]);
   expectArgs(p, 'run', 1);
-  return runContainer({ ...createOptions(ctx, p), detach: bool(p, 'detach'), warn: ctx.log.warn });
+  const opts = createOptions(ctx, p);
+  const detach = bool(p, 'detach');
+  // Relaying a terminal to the caller's (raw mode, window size) needs the caller's process.
+  if (ctx.served && !detach && !opts.consoleSocket && bundleWantsTerminal(opts.bundle)) throw new NotServedError('run with a terminal to relay');
+  return runContainer({ ...opts, detach, warn: ctx.log.warn, signalsForwarded: !!ctx.served });
 }

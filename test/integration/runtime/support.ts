@@ -1,18 +1,66 @@
 // Shared fixtures for the runtime integration tests: the built CLI, bundles from busybox + the
 // default spec, and checks that a container left nothing behind.
+//
+// BERTH_TEST_RUNTIME=berthd runs every test of a file that uses these fixtures through the other
+// path: build/berth-runtime-client served by a berthd of this tree (started before the file's
+// tests, stopped after), with BERTH_DAEMON_REQUIRED=1 for the commands berthd serves, so that a
+// silent fall back to the plain runtime fails the test instead of passing it.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { before, after } from 'node:test';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { defaultSpec, renderSpec, type Spec } from '../../../src/oci/index.ts';
 import { makeBusyboxRootfs, makeTemp, removeTemp } from '../../helpers/rootfs.ts';
+import { SERVED_COMMANDS } from '../../../src/cli/runtime/dispatch.ts';
 
 export const TOP = resolve(import.meta.dirname, '../../..');
-export const CLI = join(TOP, 'dist/berth-runtime.mjs');
+/** The runtime's path under test: 'plain' (Node) or 'berthd' (the native client, served). */
+export const RUNTIME_PATH: 'plain' | 'berthd' = process.env.BERTH_TEST_RUNTIME === 'berthd' ? 'berthd' : 'plain';
+export const CLI = RUNTIME_PATH === 'berthd' ? join(TOP, 'build/berth-runtime-client') : join(TOP, 'dist/berth-runtime.mjs');
 export const RECVTTY = join(TOP, 'build/berth-recvtty');
 
 let built = false;
+let berthd: ChildProcess | undefined;
+let berthdDir: string | undefined;
+if (RUNTIME_PATH === 'berthd') {
+  before(async () => {
+    build();
+    berthdDir = makeTemp('berth-rt-berthd-');
+    const sock = join(berthdDir, 'berthd.sock');
+    process.env.BERTH_DAEMON_SOCKET = sock;
+    process.env.BERTH_DAEMON_REQUIRED = '1';
+    berthd = spawn(join(TOP, 'dist/berth.mjs'), ['system', 'service', '--socket', sock, '--workers', '1'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    // Ready once a served command answers (an unknown id: exit 1, not 125).
+    for (let i = 0; ; i++) {
+      if (berthd.exitCode !== null) throw new Error(`berthd exited ${berthd.exitCode}`);
+      const r = spawnSync(CLI, ['--root', join(berthdDir, 'state'), 'state', 'none'], { encoding: 'utf8' });
+      if (r.status === 1 && /does not exist/.test(r.stderr)) break;
+      if (i > 200) throw new Error(`berthd did not serve: ${r.status} ${r.stderr}`);
+      await new Promise((res) => setTimeout(res, 50));
+    }
+  });
+  after(async () => {
+    if (berthd && berthd.exitCode === null) {
+      const gone = new Promise((res) => berthd!.once('exit', res));
+      berthd.kill('SIGTERM');
+      await gone;
+    }
+    if (berthdDir) removeTemp(berthdDir);
+  });
+}
+
+/** The environment for `berth-runtime ARGS`: on the berthd path, a command berthd sends back to
+ * the plain runtime (exec, spec, ps…) is allowed to go there. */
+function cliEnv(args: string[]): NodeJS.ProcessEnv {
+  if (RUNTIME_PATH === 'plain') return process.env;
+  let i = 0;
+  while (i < args.length && args[i].startsWith('-')) i += ['--root', '--log', '--log-format'].includes(args[i]) ? 2 : 1;
+  const cmd = args[i] === 'ls' ? 'list' : args[i];
+  return { ...process.env, BERTH_DAEMON_REQUIRED: cmd !== undefined && SERVED_COMMANDS.has(cmd) ? '1' : '0' };
+}
+
 /** Builds the native helper and the CLI bundle once per test process. */
 export function build(): void {
   if (built) return;
@@ -29,7 +77,7 @@ export function cli(root: string, args: string[], opts: { timeout?: number } = {
   const out = openSync(join(dir, 'out'), 'w+');
   const err = openSync(join(dir, 'err'), 'w+');
   try {
-    const r = spawnSync(CLI, ['--root', root, ...args], { stdio: ['ignore', out, err], timeout: opts.timeout ?? 20_000 });
+    const r = spawnSync(CLI, ['--root', root, ...args], { stdio: ['ignore', out, err], timeout: opts.timeout ?? 20_000, env: cliEnv(args) });
     if (r.error) throw r.error;
     return { code: r.status, signal: r.signal, stdout: readFileSync(join(dir, 'out'), 'utf8'), stderr: readFileSync(join(dir, 'err'), 'utf8') };
   } finally {
@@ -46,7 +94,7 @@ export async function cliAsync(root: string, args: string[], extra: number[] = [
   const out = openSync(join(dir, 'out'), 'w+');
   const err = openSync(join(dir, 'err'), 'w+');
   try {
-    const c = spawn(CLI, ['--root', root, ...args], { stdio: ['ignore', out, err, ...extra] });
+    const c = spawn(CLI, ['--root', root, ...args], { stdio: ['ignore', out, err, ...extra], env: cliEnv(args) });
     const timer = setTimeout(() => c.kill('SIGKILL'), 20_000);
     const [code, signal] = await new Promise<[number | null, string | null]>((res, rej) => {
       c.on('error', rej);
