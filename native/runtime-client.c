@@ -12,8 +12,10 @@
 //
 // The plain runtime runs instead when BERTH_NO_DAEMON is set (not "0"), when the caller is not
 // root (berthd serves root only), when no berthd answers on $BERTH_DAEMON_SOCKET (default
-// /run/berth/berthd.sock), or when berthd says so. BERTH_DAEMON_REQUIRED=1 makes those last two
-// an error (exit 125) instead, for tests that must know which path ran.
+// /run/berth/berthd.sock), or when berthd says so: for a command it always leaves to the plain
+// runtime (exec, ps, spec...), or when it cannot serve this client (another build).
+// BERTH_DAEMON_REQUIRED=1 makes the cases where berthd could have served an error (exit 125)
+// instead, for tests that must know which path ran.
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -57,16 +59,20 @@ static void find_paths(void) {
   if (!realpath(path, script)) snprintf(script, sizeof script, "%s", path);
 }
 
+static void exec_node(char **argv) {
+  argv[0] = script;
+  execv(script, argv);
+  fprintf(stderr, "berth-runtime: cannot run %s: %s\n", script, strerror(errno));
+  exit(127);
+}
+
 static void exec_plain(char **argv, const char *why) {
   const char *req = getenv("BERTH_DAEMON_REQUIRED");
   if (req && *req && strcmp(req, "0")) {
     fprintf(stderr, "berth-runtime: berthd cannot run this command: %s\n", why);
     exit(125);
   }
-  argv[0] = script;
-  execv(script, argv);
-  fprintf(stderr, "berth-runtime: cannot run %s: %s\n", script, strerror(errno));
-  exit(127);
+  exec_node(argv);
 }
 
 static void put_u32(char *p, uint32_t v) { memcpy(p, &v, 4); }  // x86_64/aarch64: little-endian
@@ -141,11 +147,13 @@ static const char *field(const char *rec, uint32_t i, uint32_t *len) {
   return NULL;
 }
 
-static int is_word(const char *rec, const char *word) {
+static int is_word_at(const char *rec, uint32_t i, const char *word) {
   uint32_t l;
-  const char *f = field(rec, 0, &l);
+  const char *f = field(rec, i, &l);
   return f && l == strlen(word) && !memcmp(f, word, l);
 }
+
+static int is_word(const char *rec, const char *word) { return is_word_at(rec, 0, word); }
 
 static int field_int(const char *rec, uint32_t i) {
   uint32_t l;
@@ -334,11 +342,12 @@ int main(int argc, char **argv) {
       } else if (is_word(rec, "client-exit")) {
         exit(field_int(rec, 1) & 0xff);
       } else if (is_word(rec, "client-fallback")) {
-        const char *f = field(rec, 1, &l);
+        const char *f = field(rec, 2, &l);
         char why[256];
         snprintf(why, sizeof why, "%.*s", f ? (int)(l < 255 ? l : 255) : 0, f ? f : "");
         if (chan >= 0 || helper > 0) { fprintf(stderr, "berth-runtime: berthd: %s\n", why); exit(1); }
         close(sock);
+        if (is_word_at(rec, 1, "command")) exec_node(argv);
         exec_plain(argv, why);
       } else if (is_word(rec, "client-spawn")) {
         if (chan >= 0 || helper > 0) { fprintf(stderr, "berth-runtime: berthd asked for a second helper\n"); exit(1); }

@@ -11,7 +11,9 @@
 //   "berth-runtime/1", SCRIPT (realpath of the plain runtime it would exec), PID, CWD,
 //   ARGC, ARGV..., ENVC, ENV...
 // then records both ways in the helper channel's framing (docs/plan-format.md). berthd → client:
-//   ["client-fallback", REASON]   run the plain runtime instead (only before anything was done)
+//   ["client-fallback", KIND, REASON]   run the plain runtime instead (only before anything was
+//                                 done); KIND "command": berthd never serves this command,
+//                                 "daemon": it cannot serve this client now
 //   ["client-spawn", WAIT, N]     start build/berth-init (--wait when WAIT is 1) with the
 //                                 caller's fds 0-2 and 3..3+N-1; the plan records follow
 //   ["client-out", BYTES], ["client-err", BYTES]   write to fd 1 / fd 2
@@ -89,12 +91,12 @@ export interface RuntimeServeOptions {
 /** Serves one runtime client on `s` (its request already read; `rest` is what followed it). */
 export async function serveRuntime(s: Socket, req: RuntimeRequest, rest: Buffer, opts: RuntimeServeOptions): Promise<void> {
   const send = (fields: (string | Buffer)[]) => { if (!s.destroyed) s.write(encodeRecord(fields)); };
-  const fallback = (why: string) => {
+  const fallback = (kind: 'command' | 'daemon', why: string) => {
     opts.counts.fallback++;
-    if (!s.destroyed) s.end(encodeRecord(['client-fallback', why]));
+    if (!s.destroyed) s.end(encodeRecord(['client-fallback', kind, why]));
   };
-  if (dirname(req.script) !== dirname(opts.script)) return fallback(`berthd serves the runtime beside ${opts.script}, not ${req.script}`);
-  if (opts.stale()) return fallback('berthd runs an older build than the one on disk');
+  if (dirname(req.script) !== dirname(opts.script)) return fallback('daemon', `berthd serves the runtime beside ${opts.script}, not ${req.script}`);
+  if (opts.stale()) return fallback('daemon', 'berthd runs an older build than the one on disk');
 
   // The helper's side of the conversation, as a stream for relayedHelper; made on client-spawn.
   let chan: Duplex | undefined;
@@ -147,7 +149,7 @@ export async function serveRuntime(s: Socket, req: RuntimeRequest, rest: Buffer,
   try {
     code = await asCaller(caller, () => runRuntimeCommand(req.argv, { cwd: req.cwd, env: req.env, served }));
   } catch (e) {
-    if (e instanceof NotServedError && !started && !chan) return fallback(e.message);
+    if (e instanceof NotServedError && !started && !chan) return fallback('command', e.message);
     caller.err(Buffer.from(`berth-runtime: ${(e as Error).message ?? String(e)}\n`));
     code = 1;
   }

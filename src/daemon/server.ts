@@ -114,7 +114,7 @@ export class Daemon {
     await closed;
     while (this.busy.size || this.booting.size || this.runtimeInFlight) await new Promise((r) => setTimeout(r, 20));
     try { unlinkSync(this.socket); } catch { /* gone already */ }
-    this.log(`stopped: ${this.counts.served} command(s) served by warm workers, ${this.counts.fallback} sent to the plain CLI`);
+    this.log(`stopped: ${this.counts.served} command(s) served (by warm workers, or runtime commands in this process), ${this.counts.fallback} sent to the plain CLI`);
   }
 
   private refill(): void {

@@ -3,8 +3,9 @@
 //
 // BERTH_TEST_RUNTIME=berthd runs every test of a file that uses these fixtures through the other
 // path: build/berth-runtime-client served by a berthd of this tree (started before the file's
-// tests, stopped after), with BERTH_DAEMON_REQUIRED=1 for the commands berthd serves, so that a
-// silent fall back to the plain runtime fails the test instead of passing it.
+// tests, stopped after), with BERTH_DAEMON_REQUIRED=1: a command berthd could serve that falls
+// back to the plain runtime fails (125) instead of passing; the commands berthd leaves to the
+// plain runtime by design (exec, spec, ps...) still run there.
 import assert from 'node:assert/strict';
 import { before, after } from 'node:test';
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -13,7 +14,6 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { defaultSpec, renderSpec, type Spec } from '../../../src/oci/index.ts';
 import { makeBusyboxRootfs, makeTemp, removeTemp } from '../../helpers/rootfs.ts';
-import { SERVED_COMMANDS } from '../../../src/cli/runtime/dispatch.ts';
 
 export const TOP = resolve(import.meta.dirname, '../../..');
 /** The runtime's path under test: 'plain' (Node) or 'berthd' (the native client, served). */
@@ -51,15 +51,6 @@ if (RUNTIME_PATH === 'berthd') {
   });
 }
 
-/** The environment for `berth-runtime ARGS`: on the berthd path, a command berthd sends back to
- * the plain runtime (exec, spec, ps…) is allowed to go there. */
-function cliEnv(args: string[]): NodeJS.ProcessEnv {
-  if (RUNTIME_PATH === 'plain') return process.env;
-  let i = 0;
-  while (i < args.length && args[i].startsWith('-')) i += ['--root', '--log', '--log-format'].includes(args[i]) ? 2 : 1;
-  const cmd = args[i] === 'ls' ? 'list' : args[i];
-  return { ...process.env, BERTH_DAEMON_REQUIRED: cmd !== undefined && SERVED_COMMANDS.has(cmd) ? '1' : '0' };
-}
 
 /** Builds the native helper and the CLI bundle once per test process. */
 export function build(): void {
@@ -77,7 +68,7 @@ export function cli(root: string, args: string[], opts: { timeout?: number } = {
   const out = openSync(join(dir, 'out'), 'w+');
   const err = openSync(join(dir, 'err'), 'w+');
   try {
-    const r = spawnSync(CLI, ['--root', root, ...args], { stdio: ['ignore', out, err], timeout: opts.timeout ?? 20_000, env: cliEnv(args) });
+    const r = spawnSync(CLI, ['--root', root, ...args], { stdio: ['ignore', out, err], timeout: opts.timeout ?? 20_000 });
     if (r.error) throw r.error;
     return { code: r.status, signal: r.signal, stdout: readFileSync(join(dir, 'out'), 'utf8'), stderr: readFileSync(join(dir, 'err'), 'utf8') };
   } finally {
@@ -94,7 +85,7 @@ export async function cliAsync(root: string, args: string[], extra: number[] = [
   const out = openSync(join(dir, 'out'), 'w+');
   const err = openSync(join(dir, 'err'), 'w+');
   try {
-    const c = spawn(CLI, ['--root', root, ...args], { stdio: ['ignore', out, err, ...extra], env: cliEnv(args) });
+    const c = spawn(CLI, ['--root', root, ...args], { stdio: ['ignore', out, err, ...extra] });
     const timer = setTimeout(() => c.kill('SIGKILL'), 20_000);
     const [code, signal] = await new Promise<[number | null, string | null]>((res, rej) => {
       c.on('error', rej);
