@@ -19,7 +19,7 @@
 // crun 1.8 refuses this host's hybrid cgroup layout; it runs inside a private mount namespace
 // where an empty file hides /sys/fs/cgroup/unified/cgroup.controllers (nothing global changes).
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { makeBusyboxRootfs, makeTemp, removeTemp } from '../test/helpers/rootfs.ts';
@@ -82,13 +82,17 @@ if (which('crun') && wanted('crun')) {
 }
 for (const r of runners) mkdirSync(r.root, { recursive: true });
 
-/** Runs `RUNTIME --root R ARGS` and returns its wall time in ms; throws unless it exits 0. */
+/** Runs `RUNTIME --root R ARGS` and returns its wall time in ms; throws unless it exits 0. Its
+ * stderr is a file: a created container inherits it, and a pipe would stay open until it ends. */
+const errFile = join(work, 'stderr');
 function timed(r: Runner, args: string[]): number {
   const [cmd, ...pre] = r.cmd;
+  const err = openSync(errFile, 'w');
   const t0 = process.hrtime.bigint();
-  const res = spawnSync(cmd, [...pre, '--root', r.root, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: r.env ?? process.env });
+  const res = spawnSync(cmd, [...pre, '--root', r.root, ...args], { stdio: ['ignore', 'ignore', err], env: r.env ?? process.env });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  if (res.status !== 0) throw new Error(`${r.name} ${args.join(' ')} failed (${res.status}): ${res.stderr}`);
+  closeSync(err);
+  if (res.status !== 0) throw new Error(`${r.name} ${args.join(' ')} failed (${res.status}): ${readFileSync(errFile, 'utf8')}`);
   return ms;
 }
 

@@ -44,4 +44,6 @@ for cmd in berth-runtime berth; do
   if [ -f "dist/$cmd.mjs" ]; then ln -sf "$BERTH_TOP/dist/$cmd.mjs" "/usr/local/bin/$cmd"; fi
 done
 if [ -x build/berth-client ] && [ -f dist/berth.mjs ]; then ln -sf "$BERTH_TOP/build/berth-client" /usr/local/bin/berth; fi
+# berth-runtime likewise: the native client has berthd serve runc's commands, else execs dist/berth-runtime.mjs.
+if [ -x build/berth-runtime-client ] && [ -f dist/berth-runtime.mjs ]; then ln -sf "$BERTH_TOP/build/berth-runtime-client" /usr/local/bin/berth-runtime; fi
 log "ready: $(command -v berth-runtime)"

@@ -19,12 +19,17 @@ export const TOP = resolve(import.meta.dirname, '../../..');
 /** The runtime's path under test: 'plain' (Node) or 'berthd' (the native client, served). */
 export const RUNTIME_PATH: 'plain' | 'berthd' = process.env.BERTH_TEST_RUNTIME === 'berthd' ? 'berthd' : 'plain';
 export const CLI = RUNTIME_PATH === 'berthd' ? join(TOP, 'build/berth-runtime-client') : join(TOP, 'dist/berth-runtime.mjs');
+export const PLAIN_CLI = join(TOP, 'dist/berth-runtime.mjs');
 export const RECVTTY = join(TOP, 'build/berth-recvtty');
 
 let built = false;
 let berthd: ChildProcess | undefined;
 let berthdDir: string | undefined;
-if (RUNTIME_PATH === 'berthd') {
+export const CLIENT = join(TOP, 'build/berth-runtime-client');
+
+/** Starts a berthd of this tree before the file's tests (stopped after them) and points the
+ * runtime client at it: $BERTH_DAEMON_SOCKET, and BERTH_DAEMON_REQUIRED=1. */
+export function withBerthd(): void {
   before(async () => {
     build();
     berthdDir = makeTemp('berth-rt-berthd-');
@@ -35,7 +40,7 @@ if (RUNTIME_PATH === 'berthd') {
     // Ready once a served command answers (an unknown id: exit 1, not 125).
     for (let i = 0; ; i++) {
       if (berthd.exitCode !== null) throw new Error(`berthd exited ${berthd.exitCode}`);
-      const r = spawnSync(CLI, ['--root', join(berthdDir, 'state'), 'state', 'none'], { encoding: 'utf8' });
+      const r = spawnSync(CLIENT, ['--root', join(berthdDir, 'state'), 'state', 'none'], { encoding: 'utf8' });
       if (r.status === 1 && /does not exist/.test(r.stderr)) break;
       if (i > 200) throw new Error(`berthd did not serve: ${r.status} ${r.stderr}`);
       await new Promise((res) => setTimeout(res, 50));
@@ -50,7 +55,7 @@ if (RUNTIME_PATH === 'berthd') {
     if (berthdDir) removeTemp(berthdDir);
   });
 }
-
+if (RUNTIME_PATH === 'berthd') withBerthd();
 
 /** Builds the native helper and the CLI bundle once per test process. */
 export function build(): void {
