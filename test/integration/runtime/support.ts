@@ -1,7 +1,7 @@
 // Shared fixtures for the runtime integration tests: the built CLI, bundles from busybox + the
 // default spec, and checks that a container left nothing behind.
 //
-// BERTH_TEST_RUNTIME=berthd runs every test of a file that uses these fixtures through the other
+// BERTH_TEST_RUNTIME_PATH=berthd runs every test of a file that uses these fixtures through the other
 // path: build/berth-runtime-client served by a berthd of this tree (started before the file's
 // tests, stopped after), with BERTH_DAEMON_REQUIRED=1: a command berthd could serve that falls
 // back to the plain runtime fails (125) instead of passing; the commands berthd leaves to the
@@ -17,7 +17,7 @@ import { makeBusyboxRootfs, makeTemp, removeTemp } from '../../helpers/rootfs.ts
 
 export const TOP = resolve(import.meta.dirname, '../../..');
 /** The runtime's path under test: 'plain' (Node) or 'berthd' (the native client, served). */
-export const RUNTIME_PATH: 'plain' | 'berthd' = process.env.BERTH_TEST_RUNTIME === 'berthd' ? 'berthd' : 'plain';
+export const RUNTIME_PATH: 'plain' | 'berthd' = process.env.BERTH_TEST_RUNTIME_PATH === 'berthd' ? 'berthd' : 'plain';
 export const CLI = RUNTIME_PATH === 'berthd' ? join(TOP, 'build/berth-runtime-client') : join(TOP, 'dist/berth-runtime.mjs');
 export const PLAIN_CLI = join(TOP, 'dist/berth-runtime.mjs');
 export const RECVTTY = join(TOP, 'build/berth-recvtty');
