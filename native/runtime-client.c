@@ -53,10 +53,15 @@ static void find_paths(void) {
   char *slash = strrchr(self_dir, '/');
   if (slash) *slash = 0;
   const char *env = getenv("BERTH_RUNTIME_CLI");
-  char path[PATH_MAX + 32];
-  if (env && *env) snprintf(path, sizeof path, "%s", env);
-  else snprintf(path, sizeof path, "%s/../dist/berth-runtime.mjs", self_dir);
-  if (!realpath(path, script)) snprintf(script, sizeof script, "%s", path);
+  if (env && *env) snprintf(script, sizeof script, "%s", env);
+  else snprintf(script, sizeof script, "%s/../dist/berth-runtime.mjs", self_dir);
+}
+
+// The plain runtime's real path, which berthd compares with its own build's: only needed when
+// berthd answers (the plain path execs `script` as it is).
+static void resolve_script(void) {
+  char real[PATH_MAX];
+  if (realpath(script, real)) snprintf(script, sizeof script, "%s", real);
 }
 
 static void exec_node(char **argv) {
@@ -254,6 +259,7 @@ int main(int argc, char **argv) {
   char cwd[PATH_MAX];
   if (!getcwd(cwd, sizeof cwd)) exec_plain(argv, "the working directory is gone");
   signal(SIGPIPE, SIG_IGN);
+  resolve_script();
   if (send_request(sock, argc, argv, cwd) < 0) exec_plain(argv, "the request could not be sent");
 
   struct inbuf from_d = {0}, from_h = {0};
