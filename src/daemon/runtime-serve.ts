@@ -164,3 +164,14 @@ function helperExit(code: string | undefined, signal: string | undefined): Helpe
   const name = Object.entries(osConstants.signals).find(([, n]) => n === num)?.[0] ?? null;
   return { code: null, signal: name };
 }
+
+/** Loads the served commands and runs the planner's hot paths a few times, so that the first
+ * runtime client after berthd starts pays neither module initialisation nor cold code. */
+export async function warmRuntime(): Promise<void> {
+  await Promise.all([
+    import('../cli/runtime/create.ts'), import('../cli/runtime/run.ts'), import('../cli/runtime/start.ts'),
+    import('../cli/runtime/state.ts'), import('../cli/runtime/kill.ts'), import('../cli/runtime/delete.ts'),
+  ]);
+  const { exerciseHotPaths } = await import('./warm.ts');
+  exerciseHotPaths(5);
+}

@@ -8,7 +8,7 @@ import { constants as osConstants, setPriority } from 'node:os';
 import { dirname } from 'node:path';
 import { DEFAULT_SOCKET, ProtocolError, parseRequest, takeFrame, type ClientRequest } from './protocol.ts';
 import { WORKER_ENV, type FromWorker, type ToWorker } from './worker.ts';
-import { isRuntimeRequest, parseRuntimeRequest, serveRuntime } from './runtime-serve.ts';
+import { isRuntimeRequest, parseRuntimeRequest, serveRuntime, warmRuntime } from './runtime-serve.ts';
 
 /** How long a client waits for a booting worker before it is sent to the plain CLI. */
 const WAIT_FOR_WORKER_MS = 3000;
@@ -103,6 +103,8 @@ export class Daemon {
     chmodSync(this.socket, 0o600);
     this.server = server;
     this.refill();
+    // After the workers' spawns: the runtime's code warms in this process while they boot.
+    setImmediate(() => { warmRuntime().catch((e: Error) => this.log(`runtime warm-up: ${e.message}`)); });
   }
 
   /** Stops accepting, ends idle workers, waits for running commands, removes the socket. */
