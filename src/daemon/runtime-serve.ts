@@ -23,12 +23,12 @@
 //   ["client-helper-eof"]         the helper's channel ended
 //   ["client-helper-exit", CODE, SIGNAL]   stage 0 exited (status, or the signal that killed it)
 import type { Socket } from 'node:net';
-import { constants as osConstants } from 'node:os';
 import { dirname } from 'node:path';
 import { Duplex } from 'node:stream';
 import { NotServedError, type ServedBy } from '../cli/runtime/context.ts';
 import { runRuntimeCommand } from '../cli/runtime/dispatch.ts';
 import { relayedHelper, type HelperExit } from '../runtime/helper.ts';
+import { signalName } from '../runtime/signals.ts';
 import { encodeRecord, RecordReader } from '../runtime/plan.ts';
 import { asCaller } from '../util/caller.ts';
 import { ProtocolError } from './protocol.ts';
@@ -160,9 +160,7 @@ export async function serveRuntime(s: Socket, req: RuntimeRequest, rest: Buffer,
 
 function helperExit(code: string | undefined, signal: string | undefined): HelperExit {
   if (code) return { code: Number(code), signal: null };
-  const num = Number(signal);
-  const name = Object.entries(osConstants.signals).find(([, n]) => n === num)?.[0] ?? null;
-  return { code: null, signal: name };
+  return { code: null, signal: signalName(Number(signal)) };
 }
 
 /** Loads the served commands and runs the planner's hot paths a few times, so that the first

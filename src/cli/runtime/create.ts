@@ -1,6 +1,6 @@
-import { resolve } from 'node:path';
-import { bool, expectArgs, parseArgs, str, uint, type FlagSpec } from '../args.ts';
-import { createContainer, dryRun, type CreateOptions } from '../../runtime/create.ts';
+import { UsageError } from '../args.ts';
+import { createContainer, dryRun } from '../../runtime/create.ts';
+import { CreateArgsError, parseCreateCommand, type CreateCommand } from '../../runtime/create-args.ts';
 import type { CommandContext } from './context.ts';
 import { writeOut } from '../stdio.ts';
 
@@ -20,49 +20,32 @@ OPTIONS:
    --dry-run                 print the plan instead of creating the container
 `;
 
-export const createFlags: FlagSpec[] = [
-  { name: 'bundle', aliases: ['b'], type: 'string' },
-  { name: 'console-socket', type: 'string' },
-  { name: 'pid-file', type: 'string' },
-  { name: 'no-pivot', type: 'bool' },
-  { name: 'no-new-keyring', type: 'bool' },
-  { name: 'preserve-fds', type: 'string' },
-  // Accepted for containerd's sake; the pidfd is not sent (yet).
-  { name: 'pidfd-socket', type: 'string' },
-  { name: 'dry-run', type: 'bool' },
-];
-
-export function createOptions(ctx: CommandContext, p: ReturnType<typeof parseArgs>): CreateOptions {
-  // Paths as the caller meant them: relative to its working directory (berthd's is another).
-  const path = (flag: string) => {
-    const v = str(p, flag);
-    return v === undefined ? undefined : resolve(ctx.cwd, v);
-  };
-  return {
-    root: ctx.root,
-    id: p.args[0],
-    bundle: path('bundle') ?? ctx.cwd,
-    pidFile: path('pid-file'),
-    consoleSocket: path('console-socket'),
-    listenFds: Number(ctx.env.LISTEN_FDS ?? 0) || 0,
-    startHelper: ctx.served?.startHelper,
-    preserveFds: uint(p, 'preserve-fds', 0),
-    noPivot: bool(p, 'no-pivot'),
-    noNewKeyring: bool(p, 'no-new-keyring'),
-    systemdCgroup: ctx.systemdCgroup,
-    debug: ctx.debug ? ctx.log.debug : undefined,
-  };
+/** create's (or run's) command line as CreateOptions, with this CLI's global options; a bad
+ * command line is a usage error (printed with the usage). */
+export function createCommand(ctx: CommandContext, argv: string[], command: 'create' | 'run'): CreateCommand {
+  let c: CreateCommand;
+  try {
+    // Paths as the caller meant them: relative to its directory (berthd's is another).
+    c = parseCreateCommand(argv, { command, root: ctx.root, cwd: ctx.cwd });
+  } catch (e) {
+    if (e instanceof CreateArgsError) throw new UsageError(e.message);
+    throw e;
+  }
+  c.options.systemdCgroup = ctx.systemdCgroup;
+  c.options.listenFds = Number(ctx.env.LISTEN_FDS ?? 0) || 0;
+  // Served by berthd: the native client starts the helper in its caller's process tree.
+  if (ctx.served) c.options.startHelper = ctx.served.startHelper;
+  if (ctx.debug) c.options.debug = ctx.log.debug;
+  return c;
 }
 
 export async function main(ctx: CommandContext, argv: string[]): Promise<number> {
-  const p = parseArgs(argv, createFlags);
-  expectArgs(p, 'create', 1);
-  const opts = createOptions(ctx, p);
-  if (bool(p, 'dry-run')) {
-    writeOut(await dryRun(opts));
+  const { options, dryRun: dry } = createCommand(ctx, argv, 'create');
+  if (dry) {
+    writeOut(await dryRun(options));
     return 0;
   }
-  const { session } = await createContainer(opts);
+  const { session } = await createContainer(options);
   session.close();
   return 0;
 }

@@ -1,7 +1,6 @@
-import { bool, expectArgs, parseArgs } from '../args.ts';
 import { runContainer } from '../../runtime/create.ts';
 import { bundleWantsTerminal } from '../../runtime/tty-relay.ts';
-import { createFlags, createOptions } from './create.ts';
+import { createCommand } from './create.ts';
 import { NotServedError, type CommandContext } from './context.ts';
 
 export const usage = `NAME:
@@ -21,17 +20,8 @@ OPTIONS:
 `;
 
 export async function main(ctx: CommandContext, argv: string[]): Promise<number> {
-  const p = parseArgs(argv, [
-    ...createFlags.filter((f) => f.name !== 'dry-run'),
-    { name: 'detach', aliases: ['d'], type: 'bool' },
-    // runc's run options that change nothing here: the helper is the reaper; state is always removed.
-    { name: 'keep', type: 'bool' },
-    { name: 'no-subreaper', type: 'bool' },
-  ]);
-  expectArgs(p, 'run', 1);
-  const opts = createOptions(ctx, p);
-  const detach = bool(p, 'detach');
+  const { options, detach } = createCommand(ctx, argv, 'run');
   // Relaying a terminal to the caller's (raw mode, window size) needs the caller's process.
-  if (ctx.served && !detach && !opts.consoleSocket && bundleWantsTerminal(opts.bundle)) throw new NotServedError('run with a terminal to relay');
-  return runContainer({ ...opts, detach, warn: ctx.log.warn, signalsForwarded: !!ctx.served });
+  if (ctx.served && !detach && !options.consoleSocket && bundleWantsTerminal(options.bundle)) throw new NotServedError('run with a terminal to relay');
+  return runContainer({ ...options, detach, warn: ctx.log.warn, signalsForwarded: !!ctx.served });
 }
