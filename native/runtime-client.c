@@ -265,7 +265,7 @@ int main(int argc, char **argv) {
   struct inbuf from_d = {0}, from_h = {0};
   int chan = -1;          // our end of the helper's channel, -1 before the spawn and after EOF
   pid_t helper = 0;       // stage 0, until reaped
-  int replied = 0;        // berthd has answered with anything: no falling back from here on
+  int replied = 0;        // a record from berthd came: no falling back from here on
   for (;;) {
     struct pollfd pf[3] = {
       {.fd = sock, .events = POLLIN},
@@ -325,15 +325,17 @@ int main(int argc, char **argv) {
     int n = fill(&from_d, sock);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
-      if (!replied) exec_plain(argv, "berthd closed the connection");
+      // Nothing understood yet (a berthd of an older build answers in its own words): nothing
+      // was done, the plain runtime can run the command.
+      if (!replied) exec_plain(argv, "berthd did not take the command");
       fprintf(stderr, "berth-runtime: lost the connection to berthd before the command ended\n");
       exit(1);
     }
-    replied = 1;
     // Runs of helper records go on in one write; our own records are handled in between.
     size_t o = 0, run = 0;
     long len;
     while ((len = record_len(from_d.p + o, from_d.have - o)) > 0) {
+      replied = 1;
       const char *rec = from_d.p + o;
       uint32_t w0;
       const char *f0 = field(rec, 0, &w0);
@@ -376,6 +378,7 @@ int main(int argc, char **argv) {
       }
       // Anything else of ours is from a newer berthd: ignored.
     }
+    if (len < 0 && !replied) exec_plain(argv, "berthd did not take the command");
     if (len < 0) {
       fprintf(stderr, "berth-runtime: a malformed record from berthd\n");
       exit(1);

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { isRoot, makeTemp, removeTemp } from '../../helpers/rootfs.ts';
 import { CLIENT, leftovers, makeBundle, stateOf, tempBundle, withBerthd } from './support.ts';
@@ -58,6 +59,15 @@ test('which path serves a command', { skip }, async (t) => {
   const other = await client(args, { ...process.env, BERTH_RUNTIME_CLI: '/nonexistent/dist/berth-runtime.mjs' });
   assert.equal(other.code, 125);
   assert.match(other.stderr, /berthd serves the runtime beside/);
+  // A berthd of an older build answers the runtime client in its own words (berth-client's
+  // "fallback" line): the plain runtime runs the command.
+  const oldSock = join(dir, 'old.sock');
+  const old = createServer((c) => c.end('fallback berthd: bad request from the client: unknown client version\n'));
+  await new Promise<void>((res) => old.listen(oldSock, res));
+  t.after(() => old.close());
+  const viaOld = { ...process.env, BERTH_DAEMON_SOCKET: oldSock };
+  assert.deepEqual(await client(args, { ...viaOld, BERTH_DAEMON_REQUIRED: '0' }), served);
+  assert.match((await client(args, viaOld)).stderr, /berthd cannot run this command: berthd did not take the command/);
   // A command berthd never serves runs in the plain runtime even when berthd is required.
   const spec = await client(['spec', '--bundle', dir]);
   assert.equal(spec.code, 0, spec.stderr);
