@@ -207,6 +207,15 @@ static void send_record(int sock, int n, const char **fields) {
   if (write_all(sock, buf, size) < 0) { /* berthd is gone: noticed on the next read */ }
 }
 
+// Our own fds stay above 2 (0-2 are open from the start; this only guards that our output can
+// never go into a socket of ours).
+static int high(int fd) {
+  if (fd < 0 || fd > 2) return fd;
+  int h = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+  close(fd);
+  return h;
+}
+
 static void on_signal(int sig) {
   int saved = errno;
   unsigned char c = (unsigned char)sig;
@@ -245,6 +254,10 @@ static pid_t spawn_helper(int chan_child, int preserve, int wait) {
 }
 
 int main(int argc, char **argv) {
+  // A closed stdio fd becomes /dev/null, as the plain runtime (Node) and runc find them: the
+  // container then has all three open whichever path serves it.
+  for (int fd = 0; fd < 3; fd++)
+    if (fcntl(fd, F_GETFD) < 0 && errno == EBADF && open("/dev/null", O_RDWR) < 0) die("open /dev/null");
   find_paths();
   const char *off = getenv("BERTH_NO_DAEMON");
   if (off && *off && strcmp(off, "0")) exec_plain(argv, "BERTH_NO_DAEMON is set");
@@ -254,7 +267,7 @@ int main(int argc, char **argv) {
   struct sockaddr_un sa = {.sun_family = AF_UNIX};
   if (strlen(path) >= sizeof sa.sun_path) exec_plain(argv, "the socket path is too long");
   strcpy(sa.sun_path, path);
-  int sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int sock = high(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (sock < 0 || connect(sock, (struct sockaddr *)&sa, sizeof sa) < 0) exec_plain(argv, "no berthd answers on the socket");
   char cwd[PATH_MAX];
   if (!getcwd(cwd, sizeof cwd)) exec_plain(argv, "the working directory is gone");
@@ -363,8 +376,13 @@ int main(int argc, char **argv) {
         if (preserve < 0) preserve = 0;
         int sv[2];
         if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) die("socketpair");
+        sv[0] = high(sv[0]);
+        sv[1] = high(sv[1]);
         // SIGCHLD tells us stage 0 is done; with --wait it forwards the caller's signals.
         if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) < 0) die("pipe");
+        sig_pipe[0] = high(sig_pipe[0]);
+        sig_pipe[1] = high(sig_pipe[1]);
+        if (sv[0] < 0 || sv[1] < 0 || sig_pipe[0] < 0 || sig_pipe[1] < 0) die("fcntl");
         struct sigaction act = {.sa_handler = on_signal, .sa_flags = SA_RESTART};
         sigemptyset(&act.sa_mask);
         sigaction(SIGCHLD, &act, NULL);

@@ -112,3 +112,17 @@ test('concurrent commands: each client gets its own output and status', { skip }
     assert.deepEqual(leftovers(root, `rtc-par-${process.pid}-${i}`, bundles[i]), []);
   });
 });
+
+test('a caller with stdin and stdout closed: the container finds them as with the plain runtime', { skip }, async (t) => {
+  const id = `rtc-closed-${process.pid}`;
+  const b = tempBundle(t, 'berth-rtc-', id, ['sh', '-c', 'ls /proc/self/fd >&2; echo out; exit 4']);
+  const run = (env: Record<string, string>) => {
+    const r = spawnSync('sh', ['-c', `exec "$0" --root "$1" run --bundle "$2" "$3" <&- >&-`, CLIENT, b.root, b.bundle, id], { encoding: 'utf8', env: { ...process.env, ...env } });
+    return { code: r.status, stderr: r.stderr };
+  };
+  const served = run({});
+  assert.equal(served.code, 4, served.stderr);
+  // 0-2 open (/dev/null in place of the closed ones), 3 is ls's own directory.
+  assert.equal(served.stderr, '0\n1\n2\n3\n');
+  assert.deepEqual(run({ BERTH_NO_DAEMON: '1', BERTH_DAEMON_REQUIRED: '0' }), served);
+});
