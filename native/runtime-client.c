@@ -103,6 +103,22 @@ static void put_long(struct buf *b, long v) {
   put(b, s);
 }
 
+// This process's namespaces, as berthd compares them with its own: "cgroup:[4026531835] ...".
+static const char *const NAMESPACES[] = {"cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts"};
+
+static void namespaces(char *out, size_t cap) {
+  size_t o = 0;
+  out[0] = 0;
+  for (size_t i = 0; i < sizeof NAMESPACES / sizeof NAMESPACES[0]; i++) {
+    char link[64], target[128];
+    snprintf(link, sizeof link, "/proc/self/ns/%s", NAMESPACES[i]);
+    ssize_t n = readlink(link, target, sizeof target - 1);
+    if (n < 0) { target[0] = '-'; n = 1; }
+    target[n] = 0;
+    o += (size_t)snprintf(out + o, o < cap ? cap - o : 0, "%s%s", i ? " " : "", target);
+  }
+}
+
 static int send_request(int sock, int argc, char **argv, const char *cwd) {
   struct buf b = {0};
   b.cap = 8192;
@@ -113,6 +129,9 @@ static int send_request(int sock, int argc, char **argv, const char *cwd) {
   put(&b, script);
   put_long(&b, getpid());
   put(&b, cwd);
+  char ns[1024];
+  namespaces(ns, sizeof ns);
+  put(&b, ns);
   put_long(&b, argc - 1);
   for (int i = 1; i < argc; i++) put(&b, argv[i]);
   long envc = 0;

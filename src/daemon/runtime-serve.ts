@@ -9,7 +9,8 @@
 // Wire (unix stream socket, berthd's): the client's request is one frame as berth-client's
 // (protocol.ts: u32le length, then NUL-terminated strings):
 //   "berth-runtime/1", SCRIPT (realpath of the plain runtime it would exec), PID, CWD,
-//   ARGC, ARGV..., ENVC, ENV...
+//   NAMESPACES (its /proc/self/ns/{cgroup,ipc,mnt,net,pid,time,user,uts} links, space-separated,
+//   "-" for one it lacks), ARGC, ARGV..., ENVC, ENV...
 // then records both ways in the helper channel's framing (docs/plan-format.md). berthd → client:
 //   ["client-fallback", KIND, REASON]   run the plain runtime instead (only before anything was
 //                                 done); KIND "command": berthd never serves this command,
@@ -22,6 +23,7 @@
 // client → berthd: the helper's records (whole records only), and
 //   ["client-helper-eof"]         the helper's channel ended
 //   ["client-helper-exit", CODE, SIGNAL]   stage 0 exited (status, or the signal that killed it)
+import { readlinkSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { Duplex } from 'node:stream';
@@ -40,8 +42,21 @@ export interface RuntimeRequest {
   script: string;
   pid: number;
   cwd: string;
+  /** The client's namespaces (see ownNamespaces). */
+  namespaces: string;
   argv: string[];
   env: Record<string, string>;
+}
+
+const NAMESPACES = ['cgroup', 'ipc', 'mnt', 'net', 'pid', 'time', 'user', 'uts'];
+let own: string | undefined;
+
+/** This process's namespaces as the client writes its own. berthd writes pids, cgroup and
+ * /proc paths and file paths for the client's helper: only a client in the same namespaces can
+ * be served. */
+export function ownNamespaces(): string {
+  own ??= NAMESPACES.map((ns) => { try { return readlinkSync(`/proc/self/ns/${ns}`); } catch { return '-'; } }).join(' ');
+  return own;
 }
 
 /** Whether a request frame's payload is the runtime client's. */
@@ -66,6 +81,7 @@ export function parseRuntimeRequest(payload: Buffer): RuntimeRequest {
   const script = next('script');
   const pid = count('pid');
   const cwd = next('cwd');
+  const namespaces = next('namespaces');
   const argv: string[] = [];
   for (let k = count('argc'); k > 0; k--) argv.push(next('argument'));
   const env: Record<string, string> = {};
@@ -76,7 +92,7 @@ export function parseRuntimeRequest(payload: Buffer): RuntimeRequest {
   }
   if (i !== parts.length) throw new ProtocolError('trailing fields');
   if (pid < 2 || !cwd.startsWith('/')) throw new ProtocolError(`pid ${pid}, cwd ${JSON.stringify(cwd)}`);
-  return { script, pid, cwd, argv, env };
+  return { script, pid, cwd, namespaces, argv, env };
 }
 
 export interface RuntimeServeOptions {
@@ -97,6 +113,7 @@ export async function serveRuntime(s: Socket, req: RuntimeRequest, rest: Buffer,
   };
   if (dirname(req.script) !== dirname(opts.script)) return fallback('daemon', `berthd serves the runtime beside ${opts.script}, not ${req.script}`);
   if (opts.stale()) return fallback('daemon', 'berthd runs an older build than the one on disk');
+  if (req.namespaces !== ownNamespaces()) return fallback('daemon', 'the caller is in other namespaces than berthd');
 
   // The helper's side of the conversation, as a stream for relayedHelper; made on client-spawn.
   let chan: Duplex | undefined;

@@ -68,6 +68,13 @@ test('which path serves a command', { skip }, async (t) => {
   const viaOld = { ...process.env, BERTH_DAEMON_SOCKET: oldSock };
   assert.deepEqual(await client(args, { ...viaOld, BERTH_DAEMON_REQUIRED: '0' }), served);
   assert.match((await client(args, viaOld)).stderr, /berthd cannot run this command: berthd did not take the command/);
+  // A caller in other namespaces (here a mount namespace of its own): berthd's pids, cgroup and
+  // file paths would not be the caller's, so the plain runtime runs the command.
+  const inNs = spawnSync('unshare', ['-m', CLIENT, ...args], { encoding: 'utf8' });
+  assert.equal(inNs.status, 125);
+  assert.match(inNs.stderr, /berthd cannot run this command: the caller is in other namespaces than berthd/);
+  const inNsPlain = spawnSync('unshare', ['-m', CLIENT, ...args], { encoding: 'utf8', env: { ...process.env, BERTH_DAEMON_REQUIRED: '0' } });
+  assert.deepEqual([inNsPlain.status, inNsPlain.stderr], [served.code, served.stderr]);
   // A command berthd never serves runs in the plain runtime even when berthd is required.
   const spec = await client(['spec', '--bundle', dir]);
   assert.equal(spec.code, 0, spec.stderr);
