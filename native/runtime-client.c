@@ -7,13 +7,14 @@
 // tree: it starts the helper (build/berth-init, beside this binary) with the caller's stdio and
 // preserved fds, so that the container's init descends from the caller as under runc, relays
 // the helper's channel to berthd, forwards the caller's signals to the helper's stage 0 (`run`
-// in the foreground), writes the command's output, and exits with its status.
+// and `exec` in the foreground), writes the command's output, and exits with its status.
 // The wire is described in src/daemon/runtime-serve.ts.
 //
 // The plain runtime runs instead when BERTH_NO_DAEMON is set (not "0"), when the caller is not
 // root (berthd serves root only), when no berthd answers on $BERTH_DAEMON_SOCKET (default
 // /run/berth/berthd.sock), or when berthd says so: for a command it always leaves to the plain
-// runtime (exec, ps, spec...), or when it cannot serve this client (another build).
+// runtime (ps, spec, a terminal to relay...), or when it cannot serve this client (another
+// build, other namespaces).
 // BERTH_DAEMON_REQUIRED=1 makes the cases where berthd could have served an error (exit 125)
 // instead, for tests that must know which path ran.
 #include <errno.h>

@@ -31,10 +31,11 @@ const commands: Record<string, { about: string; load: () => Promise<Command> }> 
 };
 const aliases: Record<string, string> = { ls: 'list' };
 
-/** The commands berthd runs for the native client. The others hold the caller's terminal or
- * streams for long (exec, events), read files named relative to it (spec, update -r) or spawn
- * programs onto its output (ps): the client execs the plain runtime for them. */
-export const SERVED_COMMANDS: ReadonlySet<string> = new Set(['create', 'run', 'start', 'state', 'kill', 'delete', 'list', 'pause', 'resume']);
+/** The commands berthd runs for the native client. The others hold the caller's streams for
+ * long (events), read files named relative to it (spec, update -r) or spawn programs onto its
+ * output (ps): the client execs the plain runtime for them, as for `run` and `exec` with a
+ * terminal to relay. */
+export const SERVED_COMMANDS: ReadonlySet<string> = new Set(['create', 'run', 'exec', 'start', 'state', 'kill', 'delete', 'list', 'pause', 'resume']);
 
 const GLOBAL_FLAGS: FlagSpec[] = [
   { name: 'root', type: 'string' },
