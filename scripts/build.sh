@@ -60,5 +60,6 @@ esbuild src/cri/serve.ts --bundle --platform=node --format=cjs --target=node26 -
   --define:import.meta.url=__berth_bundle_url \
   --banner:js="var __berth_bundle_url = require('node:url').pathToFileURL(__filename).href;" \
   --outfile=dist/lib/cri.cjs
-mkdir -p dist/lib/api
-cp -f src/cri/api/runtime-v1.proto dist/lib/api/runtime-v1.proto
+# (A file, not a directory: scripts/install.sh copies dist/lib's files one by one.)
+rm -rf dist/lib/api
+cp -f src/cri/api/runtime-v1.proto dist/lib/cri-runtime-v1.proto

@@ -6,8 +6,10 @@ import { fileURLToPath } from 'node:url';
 import { loadPackageDefinition, type GrpcObject, type ServiceClientConstructor, type ServiceDefinition } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 
-/** Beside the source in a checkout; scripts/build.sh copies it beside the bundles (dist/lib/api/). */
-export const PROTO_FILE = fileURLToPath(new URL('./api/runtime-v1.proto', import.meta.url));
+/** api/runtime-v1.proto beside the source; scripts/build.sh copies it beside the bundles as
+ * dist/lib/cri-runtime-v1.proto. */
+const CANDIDATES = [new URL('./api/runtime-v1.proto', import.meta.url), new URL('./cri-runtime-v1.proto', import.meta.url)].map((u) => fileURLToPath(u));
+export const PROTO_FILE = CANDIDATES.find((f) => existsSync(f)) ?? CANDIDATES[0];
 
 /** A service's definition (for a server) and its generated client class. */
 export interface CriService { definition: ServiceDefinition; Client: ServiceClientConstructor }
@@ -16,7 +18,7 @@ export interface CriServices { RuntimeService: CriService; ImageService: CriServ
 let loaded: CriServices | undefined;
 export function criServices(): CriServices {
   if (loaded) return loaded;
-  if (!existsSync(PROTO_FILE)) throw new Error(`CRI: ${PROTO_FILE} is missing (scripts/build.sh copies it beside the bundles)`);
+  if (!existsSync(PROTO_FILE)) throw new Error(`CRI: none of ${CANDIDATES.join(', ')} exists (scripts/build.sh copies the .proto beside the bundles)`);
   const def = loadSync(PROTO_FILE, { keepCase: false, longs: String, enums: String, defaults: true, arrays: true, objects: true });
   const pkg = (loadPackageDefinition(def).runtime as GrpcObject).v1 as GrpcObject;
   const svc = (name: string): CriService => {
