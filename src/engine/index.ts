@@ -48,4 +48,14 @@ export { createProgress } from '../image/progress.ts';
 export { shortId } from '../image/types.ts';
 export type { Progress, ProgressMode, ImageSummary, ImageInspect, HistoryItem, PulledImage, PushedImage, LoadedImage, RemoveEvent, RemoveResult, ArchiveFormat } from '../image/index.ts';
 export { parsePublish, DEFAULT_NETWORK } from '../network/index.ts';
+// Pods (engine.pods) and what daemon fronts (the CRI) use on containers and images.
+export * from './pods/index.ts';
+export type { PodRecord, PodConfig, PodState, PodCreateRequest, PodPortMapping, PodStatus } from './pods/types.ts';
+export { NoSuchPodError, PodNameConflictError, PodStateError, PodRequestError } from './pods/errors.ts';
+export { POD_FILTER_KEYS } from './pods/filters.ts';
+export type { PodFilters } from './pods/filters.ts';
+export type { ExecChild, CapturedExec } from './containers/piped.ts';
+export { listEngineImages, findEngineImage, pullEngineImage, removeEngineImage, imageFsUsage } from './image-api.ts';
+export type { EngineImage } from './image-api.ts';
+export { NoSuchImageError, ImageConflictError, AmbiguousImageError, InvalidImageArgumentError } from '../image/ops/errors.ts';
 export type { PublishRequest, PortMapping, CreateNetworkRequest, NetworkInfo, NetworkDetails } from '../network/index.ts';

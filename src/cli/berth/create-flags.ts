@@ -22,6 +22,7 @@ export const CREATE_FLAGS: FlagDef[] = [
   { name: 'publish', short: 'p', kind: 'list', help: "Publish a container's port(s) to the host" },
   { name: 'network', kind: 'string', help: 'Connect a container to a network (none, host, bridge, NAME)' },
   { name: 'net', kind: 'string' },
+  { name: 'pod', kind: 'string', help: "Run the container in an existing pod (it joins the pod's namespaces)" },
   { name: 'network-alias', kind: 'list', help: 'Add network-scoped alias for the container' },
   { name: 'hostname', short: 'h', kind: 'string', help: 'Container host name' },
   { name: 'domainname', kind: 'string', help: 'Container NIS domain name' },
@@ -205,6 +206,7 @@ export function toCreateRequest(p: Parsed, consoleSize?: { height: number; width
   };
   const set = <K extends keyof CreateRequest>(k: K, v: CreateRequest[K] | undefined) => { if (v !== undefined) req[k] = v; };
   set('name', str(p, 'name'));
+  set('pod', str(p, 'pod'));
   set('workingDir', str(p, 'workdir'));
   set('user', str(p, 'user'));
   set('hostname', str(p, 'hostname'));

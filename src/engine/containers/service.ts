@@ -5,6 +5,7 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { commitContainer, type CommitOptions } from './commit.ts';
 import type { EngineCore } from '../core.ts';
+import { execCapture, reopenLog, spawnAttach, spawnExec, type CapturedExec, type ExecChild } from './piped.ts';
 import { execInContainer, type ExecRequest } from './exec.ts';
 import type { Handoff } from '../handoff.ts';
 import { readLogs, type LogEntry } from '../logs.ts';
@@ -91,6 +92,16 @@ export class ContainerService {
   /** One sample; the CPU percentage is cpuPercent(previous, this). */
   async stats(ref: string): Promise<ContainerStats> { return sampleStats(this.#core, this.#core.get(ref)); }
   exec(ref: string, req: ExecRequest): Promise<number> { return execInContainer(this.#core, ref, req); }
+  /** An exec with piped stdio (a daemon's callers); the caller owns the child. */
+  execPiped(ref: string, req: ExecRequest): ExecChild { return spawnExec(this.#core, ref, req); }
+  /** An exec run to its end (killed, process in the container included, past timeoutMs). */
+  execCapture(ref: string, req: ExecRequest, timeoutMs = 0): Promise<CapturedExec> { return execCapture(this.#core, ref, req, timeoutMs); }
+  /** The container's own stdio through conmon's attach socket, piped. */
+  attachPiped(ref: string, opts: { stdin: boolean; tty: boolean }): ExecChild { return spawnAttach(this.#core, ref, opts); }
+  /** conmon reopens the log (after kubelet rotated it). */
+  reopenLog(ref: string): Promise<void> { return reopenLog(this.#core, ref); }
+  /** The container's log file (CRI format). */
+  logPath(ref: string): string { return this.#core.logPath(this.#core.get(ref)); }
   commit(ref: string, opts: CommitOptions): Promise<string> { return commitContainer(this.#core, ref, opts); }
   export(ref: string, file?: string): ExportStream { return exportContainer(this.#core, ref, file); }
   copyFrom(ref: string, path: string, hostPath: string): void { copyFrom(this.#core, ref, path, hostPath); }
