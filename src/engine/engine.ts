@@ -13,7 +13,7 @@ import { dockerDefaultProfile, type LinuxSeccomp } from '../runtime/seccomp/inde
 import { parseSignal } from '../runtime/signals.ts';
 import { exitCodeFor, startConmon } from './conmon.ts';
 import { claimCleanup, claimExitCommand, handoffExitCommand, openHandoff, type Handoff } from './handoff.ts';
-import { ContainerStateError, EngineError, InvalidNameError, MountSpecError, NoSuchContainerError, StartError, VolumeInUseError } from './errors.ts';
+import { ContainerStateError, EngineError, InvalidNameError, NameConflictError, MountSpecError, NoSuchContainerError, StartError, VolumeInUseError } from './errors.ts';
 import { resolveImage, type PullPolicy } from './images.ts';
 import { openImageStore, type ImageStore } from '../image/store/index.ts';
 import { attachOne, connectNetworks, makeNetns, detachNetworks, networkName, refreshPeerHosts, writeEtcFiles, netOpts } from './netglue.ts';
@@ -132,7 +132,8 @@ export class Engine {
   async create(req: CreateRequest, opts: { onReady?: (rec: ContainerRecord) => Promise<void> } = {}): Promise<ContainerRecord> {
     const name = req.name ?? randomName();
     if (!NAME_RE.test(name)) throw new InvalidNameError(name);
-    if (this.store.byName(name)) throw new EngineError(`Conflict. The container name "/${name}" is already in use by container "${this.store.byName(name)!.id}". You have to remove (or rename) that container to be able to reuse that name.`);
+    const holder = this.store.byName(name);
+    if (holder) throw new NameConflictError(name, holder.id);
     const runtime = findRuntime(req.runtime ?? this.opts.runtime ?? 'berth-runtime');
     for (const m of req.mounts ?? []) validateMount(m);
     effectiveCaps(req.capAdd ?? [], req.capDrop ?? [], req.privileged ?? false);

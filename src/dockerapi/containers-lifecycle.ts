@@ -1,0 +1,82 @@
+// start, stop, restart, kill, pause, unpause, wait, delete, resize, rename: each one engine call;
+// 304 for a start or stop with nothing to do, as docker answers.
+import { resizeTty, waitCondition, type ContainerRecord, type WaitCondition } from '../engine/index.ts';
+import type { ApiContext } from './context.ts';
+import { badRequest } from './errors.ts';
+
+export async function startContainer(ctx: ApiContext): Promise<void> {
+  const e = ctx.engine;
+  const rec = e.get(ctx.params.id);
+  if (rec.state.status === 'running') { ctx.sendStatus(304); return; }
+  const pending = ctx.server.pendingStdin.get(rec.id);
+  await e.start(rec.id, {
+    // Stdin attaches that came before the start connect now, before the process runs.
+    beforeStart: pending?.size ? async (r: ContainerRecord) => { await Promise.all([...pending].map((f) => f(r))); } : undefined,
+  });
+  ctx.sendStatus(204);
+}
+
+function timeoutParam(ctx: ApiContext): number | undefined {
+  const t = ctx.int('t') ?? ctx.int('timeout');
+  return t === undefined ? undefined : t < 0 ? 0x7fffffff : t;
+}
+
+export async function stopContainer(ctx: ApiContext): Promise<void> {
+  const rec = ctx.engine.get(ctx.params.id);
+  if (rec.state.status !== 'running' && rec.state.status !== 'restarting') { ctx.sendStatus(304); return; }
+  await ctx.engine.stop(rec.id, timeoutParam(ctx), ctx.query.get('signal') || undefined);
+  ctx.sendStatus(204);
+}
+
+export async function restartContainer(ctx: ApiContext): Promise<void> {
+  const rec = ctx.engine.get(ctx.params.id);
+  if (rec.state.status === 'running' || rec.state.status === 'restarting') await ctx.engine.stop(rec.id, timeoutParam(ctx), ctx.query.get('signal') || undefined);
+  await ctx.engine.start(rec.id);
+  ctx.sendStatus(204);
+}
+
+export async function killContainer(ctx: ApiContext): Promise<void> {
+  await ctx.engine.kill(ctx.params.id, ctx.query.get('signal') || 'SIGKILL');
+  ctx.sendStatus(204);
+}
+
+export async function pauseContainer(ctx: ApiContext): Promise<void> {
+  await ctx.engine.pause(ctx.params.id);
+  ctx.sendStatus(204);
+}
+
+export async function unpauseContainer(ctx: ApiContext): Promise<void> {
+  await ctx.engine.unpause(ctx.params.id);
+  ctx.sendStatus(204);
+}
+
+const CONDITIONS = ['not-running', 'next-exit', 'removed'];
+
+/** The headers go out at once (the docker CLI waits for them before it starts the container);
+ * the body comes at the exit. */
+export async function waitContainer(ctx: ApiContext): Promise<void> {
+  const condition = ctx.query.get('condition') || 'not-running';
+  if (!CONDITIONS.includes(condition)) throw badRequest(`invalid condition: "${condition}"`);
+  const rec = ctx.engine.get(ctx.params.id);
+  const res = ctx.stream('application/json');
+  try {
+    const r = await waitCondition(ctx.engine, rec.id, condition as WaitCondition, ctx.signal);
+    res.end(JSON.stringify({ StatusCode: r.exitCode, ...(r.error ? { Error: { Message: r.error } } : {}) }));
+  } catch (e) {
+    if (ctx.signal.aborted) { res.destroy(); return; }
+    res.end(JSON.stringify({ StatusCode: -1, Error: { Message: (e as Error).message } }));
+  }
+}
+
+export async function removeContainer(ctx: ApiContext): Promise<void> {
+  await ctx.engine.remove(ctx.params.id, { force: ctx.flag('force'), volumes: ctx.flag('v') });
+  ctx.sendStatus(204);
+}
+
+export async function resizeContainer(ctx: ApiContext): Promise<void> {
+  const h = ctx.int('h'), w = ctx.int('w');
+  if (h === undefined || w === undefined || h < 0 || w < 0) throw badRequest('resize: h and w are required non-negative integers');
+  const rec = ctx.engine.get(ctx.params.id);
+  resizeTty(ctx.engine, rec, h, w);
+  ctx.sendStatus(200);
+}

@@ -1,0 +1,43 @@
+// Docker's paths and the handler of each (one file per resource, as podman's compat layer).
+import { attachContainer } from './containers-attach.ts';
+import { createContainer } from './containers-create.ts';
+import { inspectContainer, listContainers } from './containers-inspect.ts';
+import {
+  killContainer, pauseContainer, removeContainer, resizeContainer, restartContainer, startContainer, stopContainer,
+  unpauseContainer, waitContainer,
+} from './containers-lifecycle.ts';
+import { containerLogs } from './containers-logs.ts';
+import { createExec, inspectExec, resizeExec, startExec } from './exec.ts';
+import { createImage } from './images.ts';
+import type { Route } from './router.ts';
+import { info, ping, version } from './system.ts';
+
+const r = (method: string, pattern: string, handler: Route['handler']): Route => ({ method, pattern, handler });
+
+export const ROUTES: Route[] = [
+  r('GET', '/_ping', ping),
+  r('HEAD', '/_ping', ping),
+  r('GET', '/version', version),
+  r('GET', '/info', info),
+
+  r('POST', '/containers/create', createContainer),
+  r('GET', '/containers/json', listContainers),
+  r('GET', '/containers/{id}/json', inspectContainer),
+  r('POST', '/containers/{id}/start', startContainer),
+  r('POST', '/containers/{id}/stop', stopContainer),
+  r('POST', '/containers/{id}/restart', restartContainer),
+  r('POST', '/containers/{id}/kill', killContainer),
+  r('POST', '/containers/{id}/pause', pauseContainer),
+  r('POST', '/containers/{id}/unpause', unpauseContainer),
+  r('POST', '/containers/{id}/wait', waitContainer),
+  r('DELETE', '/containers/{id}', removeContainer),
+  r('POST', '/containers/{id}/resize', resizeContainer),
+  r('POST', '/containers/{id}/attach', attachContainer),
+  r('GET', '/containers/{id}/logs', containerLogs),
+  r('POST', '/containers/{id}/exec', createExec),
+  r('POST', '/exec/{id}/start', startExec),
+  r('POST', '/exec/{id}/resize', resizeExec),
+  r('GET', '/exec/{id}/json', inspectExec),
+
+  r('POST', '/images/create', createImage),
+];
