@@ -8,7 +8,9 @@ import {
 } from './containers-lifecycle.ts';
 import { containerLogs } from './containers-logs.ts';
 import { createExec, inspectExec, resizeExec, startExec } from './exec.ts';
-import { createImage } from './images.ts';
+import { createImage, imageHistoryHandler, inspectImageHandler, listImagesHandler, pushImageHandler, removeImageHandler, tagImageHandler } from './images.ts';
+import { connectNetworkHandler, createNetworkHandler, disconnectNetworkHandler, inspectNetworkHandler, listNetworksHandler, removeNetworkHandler } from './networks.ts';
+import { createVolume, inspectVolume, listVolumes, pruneVolumesHandler, removeVolume } from './volumes.ts';
 import type { Route } from './router.ts';
 import { info, ping, version } from './system.ts';
 
@@ -40,4 +42,23 @@ export const ROUTES: Route[] = [
   r('GET', '/exec/{id}/json', inspectExec),
 
   r('POST', '/images/create', createImage),
+  r('GET', '/images/json', listImagesHandler),
+  r('GET', '/images/{name*}/json', inspectImageHandler),
+  r('GET', '/images/{name*}/history', imageHistoryHandler),
+  r('POST', '/images/{name*}/tag', tagImageHandler),
+  r('POST', '/images/{name*}/push', pushImageHandler),
+  r('DELETE', '/images/{name*}', removeImageHandler),
+
+  r('GET', '/networks', listNetworksHandler),
+  r('POST', '/networks/create', createNetworkHandler),
+  r('GET', '/networks/{id}', inspectNetworkHandler),
+  r('DELETE', '/networks/{id}', removeNetworkHandler),
+  r('POST', '/networks/{id}/connect', connectNetworkHandler),
+  r('POST', '/networks/{id}/disconnect', disconnectNetworkHandler),
+
+  r('GET', '/volumes', listVolumes),
+  r('POST', '/volumes/create', createVolume),
+  r('POST', '/volumes/prune', pruneVolumesHandler),
+  r('GET', '/volumes/{name}', inspectVolume),
+  r('DELETE', '/volumes/{name}', removeVolume),
 ];

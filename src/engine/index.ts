@@ -28,4 +28,7 @@ export { waitCondition } from './wait.ts';
 export { checkContainerFilters, matchesContainer, InvalidFilterError } from './container-filter.ts';
 export type { WaitCondition, WaitResult } from './wait.ts';
 export type { ExecSession, ExecStreams } from './exec-session.ts';
+export * from './network-ops.ts';
+export { matchesVolume, pruneVolumes, matchesNetwork } from './volume-network-filters.ts';
+export * from './image-ops.ts';
 export * from './errors.ts';
