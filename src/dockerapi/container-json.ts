@@ -1,6 +1,6 @@
 // A container as docker's API shows it: ContainerJSON (inspect) and ContainerSummary (list),
 // field for field as moby's v1.44 reference has them, from the engine's ContainerRecord.
-import type { ContainerRecord, MountSpec } from '../engine/index.ts';
+import { DEFAULT_NETWORK, type ContainerRecord, type MountSpec } from '../engine/index.ts';
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 
@@ -68,7 +68,9 @@ export function hostConfigJSON(r: ContainerRecord) {
   for (const p of c.publish) (bindings[`${p.containerPort}/${p.protocol}`] ??= []).push({ HostIp: p.hostIP, HostPort: p.hostPort ? String(p.hostPort) : '' });
   return {
     Binds: c.mounts.filter((m) => m.type === 'bind' || (m.type === 'volume' && m.source && !m.anonymous)).map((m) => `${m.source}:${m.target}${m.readOnly ? ':ro' : ''}`),
-    ContainerIDFile: '', LogConfig: { Type: 'k8s-file', Config: c.logSizeMax ? { 'max-size': String(c.logSizeMax) } : {} },
+    // json-file: what clients test for before they read logs (docker-py's run does); berth's
+    // k8s-file log serves /logs the same way.
+    ContainerIDFile: '', LogConfig: { Type: 'json-file', Config: c.logSizeMax ? { 'max-size': String(c.logSizeMax) } : {} },
     NetworkMode: c.networkMode, PortBindings: bindings,
     RestartPolicy: { Name: c.restart.name, MaximumRetryCount: c.restart.maximumRetryCount },
     AutoRemove: c.autoRemove, VolumeDriver: '', VolumesFrom: null, ConsoleSize: c.consoleSize ? [c.consoleSize.height, c.consoleSize.width] : [0, 0],
@@ -91,13 +93,32 @@ function exposedPorts(r: ContainerRecord): Record<string, Record<string, never>>
   return Object.fromEntries(r.config.publish.map((p) => [`${p.containerPort}/${p.protocol}`, {}]));
 }
 
+/** The networks a container is configured for (its mode's network and those connected since),
+ * under docker's names (the default network is `bridge`), with the endpoint state when it has
+ * one: a created container shows its networks too, as docker's does (compose relies on it). */
 function endpointsJSON(r: ContainerRecord) {
-  return Object.fromEntries(Object.entries(r.state.networks).map(([n, e]) => [n, {
-    IPAMConfig: null, Links: null, Aliases: e.aliases, MacAddress: e.mac, NetworkID: n, EndpointID: `${r.id.slice(0, 32)}${n}`.slice(0, 64),
-    Gateway: e.gateway, IPAddress: e.ip, IPPrefixLen: e.ip ? 16 : 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0,
-    DriverOpts: null, DNSNames: [r.name, r.id.slice(0, 12), ...e.aliases],
-  }]));
+  const c = r.config;
+  const configured = [...(c.networkMode === 'host' || c.networkMode === 'none' || c.networkMode.startsWith('container:') ? [] : [c.networkMode]), ...(c.extraNetworks ?? [])];
+  const names = new Set([...configured.map(dockerNetwork), ...Object.keys(r.state.networks).map(dockerNetwork)]);
+  const short = r.id.slice(0, 12);
+  const out: Record<string, ReturnType<typeof endpoint>> = {};
+  for (const n of names) {
+    const e = r.state.networks[n === 'bridge' ? DEFAULT_NETWORK : n] ?? r.state.networks[n];
+    const aliases = e?.aliases ?? (n === dockerNetwork(c.networkMode) ? c.networkAliases : []);
+    out[n] = endpoint(r, n, e, n === 'bridge' ? null : [...new Set([...aliases, short])]);
+  }
+  return out;
 }
+
+function endpoint(r: ContainerRecord, n: string, e: ContainerRecord['state']['networks'][string] | undefined, aliases: string[] | null) {
+  return {
+    IPAMConfig: null, Links: null, Aliases: aliases, MacAddress: e?.mac ?? '', NetworkID: n, EndpointID: e ? `${r.id.slice(0, 32)}${n}`.slice(0, 64) : '',
+    Gateway: e?.gateway ?? '', IPAddress: e?.ip ?? '', IPPrefixLen: e?.ip ? 16 : 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0,
+    DriverOpts: null, DNSNames: n === 'bridge' ? null : [r.name, r.id.slice(0, 12), ...(e?.aliases ?? [])],
+  };
+}
+
+const dockerNetwork = (n: string) => (n === 'bridge' || n === DEFAULT_NETWORK ? 'bridge' : n);
 
 /** ContainerJSON: GET /containers/{id}/json. */
 export function containerJSON(r: ContainerRecord, paths: ContainerPaths) {
@@ -126,7 +147,7 @@ export function containerJSON(r: ContainerRecord, paths: ContainerPaths) {
     NetworkSettings: {
       Bridge: '', SandboxID: s.netnsPath ? r.id : '', SandboxKey: s.netnsPath, Ports: portMap(r), HairpinMode: false,
       LinkLocalIPv6Address: '', LinkLocalIPv6PrefixLen: 0, SecondaryIPAddresses: null, SecondaryIPv6Addresses: null,
-      EndpointID: first ? endpointsJSON(r)[Object.keys(s.networks)[0]].EndpointID : '', Gateway: first?.gateway ?? '',
+      EndpointID: first ? `${r.id.slice(0, 32)}${Object.keys(s.networks)[0]}`.slice(0, 64) : '', Gateway: first?.gateway ?? '',
       GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, IPAddress: first?.ip ?? '', IPPrefixLen: first?.ip ? 16 : 0, IPv6Gateway: '',
       MacAddress: first?.mac ?? '', Networks: endpointsJSON(r),
     },

@@ -34,10 +34,10 @@ export async function info(ctx: ApiContext): Promise<void> {
   ctx.sendJSON(200, {
     ID: '', Containers: all.length, ContainersRunning: running, ContainersPaused: paused, ContainersStopped: all.length - running - paused,
     Images: store.metadata.list().length, Driver: 'overlay', DriverStatus: [['Backing Filesystem', 'extfs']],
-    Plugins: { Volume: ['local'], Network: ['bridge', 'host', 'null'], Authorization: null, Log: ['k8s-file'] },
+    Plugins: { Volume: ['local'], Network: ['bridge', 'host', 'null'], Authorization: null, Log: ['json-file'] },
     MemoryLimit: true, SwapLimit: true, CpuCfsPeriod: true, CpuCfsQuota: true, CPUShares: false, CPUSet: false, PidsLimit: true,
     IPv4Forwarding: true, BridgeNfIptables: true, BridgeNfIp6tables: true, Debug: false, NFd: 0, OomKillDisable: false, NGoroutines: 0,
-    SystemTime: new Date().toISOString(), LoggingDriver: 'k8s-file', CgroupDriver: 'cgroupfs', CgroupVersion: '1', NEventsListener: 0,
+    SystemTime: new Date().toISOString(), LoggingDriver: 'json-file', CgroupDriver: 'cgroupfs', CgroupVersion: '1', NEventsListener: 0,
     KernelVersion: release(), OperatingSystem: 'berth (Linux)', OSVersion: '', OSType: 'linux', Architecture: process.arch === 'x64' ? 'x86_64' : process.arch,
     IndexServerAddress: 'https://index.docker.io/v1/', RegistryConfig: { IndexConfigs: {}, InsecureRegistryCIDRs: ['127.0.0.0/8'], Mirrors: [] },
     NCPU: cpus().length, MemTotal: totalmem(), GenericResources: null, DockerRootDir: e.paths.root, HttpProxy: '', HttpsProxy: '', NoProxy: '',

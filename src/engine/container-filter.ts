@@ -1,5 +1,5 @@
 // docker's container filters (ps --filter, GET /containers/json?filters=): each key's values
-// are alternatives, the keys must all hold.
+// are alternatives (labels excepted: all must hold), the keys must all hold.
 import { EngineError } from './errors.ts';
 import type { ContainerRecord } from './types.ts';
 
@@ -42,6 +42,12 @@ export function checkContainerFilters(filters: Record<string, string[]>): void {
   }
 }
 
+/** Whether a filter map holds: a key's values are alternatives, except labels, which must all
+ * be there (docker's rule for every kind of object). */
+export function filtersHold(filters: Record<string, string[]>, test: (key: string, value: string) => boolean): boolean {
+  return Object.entries(filters).every(([k, vals]) => vals.length === 0 || (k === 'label' ? vals.every((v) => test(k, v)) : vals.some((v) => test(k, v))));
+}
+
 export function matchesContainer(r: ContainerRecord, filters: Record<string, string[]>): boolean {
-  return Object.entries(filters).every(([k, vals]) => vals.length === 0 || vals.some((v) => one(r, k, v)));
+  return filtersHold(filters, (k, v) => one(r, k, v));
 }

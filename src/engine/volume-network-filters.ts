@@ -1,7 +1,7 @@
 // docker's filters for volumes and networks, and volume prune's choice: evaluated here so that
 // every front (CLI, Docker API) answers alike.
 import type { Engine } from './engine.ts';
-import { InvalidFilterError } from './container-filter.ts';
+import { filtersHold, InvalidFilterError } from './container-filter.ts';
 import type { VolumeRecord } from './store.ts';
 import type { NetworkInfo } from '../network/index.ts';
 
@@ -14,7 +14,7 @@ function labelMatch(labels: Record<string, string>, v: string): boolean {
 const truthy = (v: string) => v === 'true' || v === '1';
 
 export function matchesVolume(e: Engine, v: VolumeRecord, filters: Record<string, string[]>): boolean {
-  return Object.entries(filters).every(([k, vs]) => vs.length === 0 || vs.some((val) => {
+  return filtersHold(filters, (k, val) => {
     switch (k) {
       case 'name': return v.name.includes(val);
       case 'driver': return val === v.driver;
@@ -23,7 +23,7 @@ export function matchesVolume(e: Engine, v: VolumeRecord, filters: Record<string
       case 'all': return true;
       default: throw new InvalidFilterError(`invalid filter '${k}'`);
     }
-  }));
+  });
 }
 
 /** volume prune: unused volumes matching the filters; named ones only with all=true (docker 23+). */
@@ -39,7 +39,7 @@ export async function pruneVolumes(e: Engine, filters: Record<string, string[]>)
 
 /** `builtin` names the default network; `displayName` is what the front calls it. */
 export function matchesNetwork(n: NetworkInfo, filters: Record<string, string[]>, builtin: string, displayName: string): boolean {
-  return Object.entries(filters).every(([k, vs]) => vs.length === 0 || vs.some((v) => {
+  return filtersHold(filters, (k, v) => {
     switch (k) {
       case 'name': return displayName.includes(v);
       case 'id': return n.id.startsWith(v);
@@ -50,5 +50,5 @@ export function matchesNetwork(n: NetworkInfo, filters: Record<string, string[]>
       case 'dangling': return true;
       default: throw new InvalidFilterError(`invalid filter '${k}'`);
     }
-  }));
+  });
 }

@@ -54,9 +54,24 @@ test("inspect has docker's State, Config, HostConfig, NetworkSettings and Mounts
   assert.equal(j.NetworkSettings.IPAddress, '10.89.0.2');
   assert.deepEqual(j.NetworkSettings.Ports, { '80/tcp': [{ HostIp: '0.0.0.0', HostPort: '8080' }] });
   assert.equal(j.NetworkSettings.Networks.net1.IPAddress, '10.89.0.2');
-  assert.deepEqual(j.NetworkSettings.Networks.net1.Aliases, ['web']);
+  // Aliases carry the short id (docker up to API 1.44; compose 1.29 checks it).
+  assert.deepEqual(j.NetworkSettings.Networks.net1.Aliases, ['web', 'aaaaaaaaaaaa']);
   assert.equal(j.LogPath, `${paths.dir}/ctr.log`);
   assert.deepEqual(j.Mounts.map((m) => [m.Type, m.Source, m.Destination, m.RW]), [['volume', '/var/lib/berth/volumes/data/_data', '/data', true], ['bind', '/host', '/h', false]]);
+});
+
+test('a created container shows the networks it is configured for; the default one as bridge', () => {
+  const created = record({ status: 'created', pid: 0, startedAt: '', networks: {}, ports: [] });
+  const j = containerJSON(created, paths);
+  assert.deepEqual(Object.keys(j.NetworkSettings.Networks), ['net1']);
+  assert.equal(j.NetworkSettings.Networks.net1.IPAddress, '');
+  const onBridge = record({ networks: { berth: { ip: '10.88.0.9', mac: 'm', gateway: '10.88.0.1', aliases: [] } } });
+  onBridge.config.networkMode = 'bridge';
+  assert.deepEqual(Object.keys(containerJSON(onBridge, paths).NetworkSettings.Networks), ['bridge']);
+  assert.equal(containerJSON(onBridge, paths).NetworkSettings.Networks.bridge.IPAddress, '10.88.0.9');
+  onBridge.config.networkMode = 'host';
+  onBridge.state.networks = {};
+  assert.deepEqual(containerJSON(onBridge, paths).NetworkSettings.Networks, {});
 });
 
 test('a paused container shows as paused; an exited one with its code and no pid', () => {
