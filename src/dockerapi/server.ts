@@ -85,7 +85,9 @@ export class DockerApiServer {
    * --tlsverify). There is no plain-TCP mode: anyone reaching it would be root. */
   async listenTcp(addr: string, tls: TlsFiles): Promise<{ host: string; port: number }> {
     const { host, port } = parseTcpAddr(addr);
-    const opts = { ca: readFileSync(tls.ca), cert: readFileSync(tls.cert), key: readFileSync(tls.key), requestCert: true, rejectUnauthorized: true };
+    // allowHalfOpen: a client's half-close (Go's CloseWrite, a TLS close_notify) ends its input,
+    // not the attach stream's output (plain http servers allow it; https ones must be told).
+    const opts = { ca: readFileSync(tls.ca), cert: readFileSync(tls.cert), key: readFileSync(tls.key), requestCert: true, rejectUnauthorized: true, allowHalfOpen: true };
     const server = this.#newServer((h) => createHttpsServer(opts, h));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

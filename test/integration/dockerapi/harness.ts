@@ -26,13 +26,16 @@ export class ApiDaemon {
 
   get log(): string { return this.#log; }
 
-  async start(): Promise<void> {
-    const argv = this.b.argv(['system', 'service', '--socket', this.daemonSocket, '--workers', '1', '--docker-socket', this.socket]);
+  /** `extra`: more `system service` flags (e.g. --docker-tcp with TLS); `ready` says when it
+   * serves (default: /_ping answers on the unix socket). */
+  async start(extra: string[] = [], ready?: () => Promise<boolean>): Promise<void> {
+    const argv = this.b.argv(['system', 'service', '--socket', this.daemonSocket, '--workers', '1', '--docker-socket', this.socket, ...extra]);
     const d = spawn(process.execPath, argv, { env: { ...this.b.env, BERTH_DAEMON_SOCKET: '' }, stdio: ['ignore', 'ignore', 'pipe'] });
     this.#child = d;
     d.stderr!.on('data', (x) => (this.#log += x));
     await waitFor(async () => {
       if (d.exitCode !== null) throw new Error(`berthd exited ${d.exitCode}: ${this.#log}`);
+      if (ready) return ready();
       return existsSync(this.socket) && (await this.http('GET', '/_ping').then((r) => r.status === 200, () => false));
     }, 30_000);
   }
@@ -65,7 +68,7 @@ export class ApiDaemon {
     });
   }
 
-  async ok(args: string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<string> {
+  async ok(args: string[], opts: { input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<string> {
     const r = await this.docker(args, opts);
     if (r.code !== 0) throw new Error(`docker ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}\nberthd: ${this.#log}`);
     return r.stdout;
