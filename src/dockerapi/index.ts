@@ -3,7 +3,7 @@ import type { Engine } from '../engine/index.ts';
 import { ROUTES } from './routes.ts';
 import { DockerApiServer } from './server.ts';
 
-export { DockerApiServer, parseTcpAddr, groupId } from './server.ts';
+export { DockerApiServer, parseTcpAddr, groupId, systemdSocket } from './server.ts';
 export type { TlsFiles } from './server.ts';
 export { API_VERSION, MIN_API_VERSION } from './router.ts';
 

@@ -81,6 +81,16 @@ export class DockerApiServer {
     chmodSync(path, 0o660);
   }
 
+  /** Serves on a socket systemd passed (socket activation: contrib/systemd/berth-docker.socket
+   * made it, with its mode and group; it stays systemd's to remove). */
+  async listenFd(fd: number): Promise<void> {
+    const server = this.#newServer((h) => createHttpServer(h));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ fd }, () => { server.off('error', reject); resolve(); });
+    });
+  }
+
   /** Listens on TCP with TLS, requiring a client certificate signed by `tls.ca` (dockerd's
    * --tlsverify). There is no plain-TCP mode: anyone reaching it would be root. */
   async listenTcp(addr: string, tls: TlsFiles): Promise<{ host: string; port: number }> {
@@ -164,6 +174,14 @@ export function groupId(name: string, groupFile = '/etc/group'): number | undefi
     if (n === name && gid && /^\d+$/.test(gid)) return Number(gid);
   }
   return undefined;
+}
+
+/** The first socket systemd passed to this process (LISTEN_PID/LISTEN_FDS: sd_listen_fds(3)),
+ * or undefined. */
+export function systemdSocket(env = process.env, pid = process.pid): number | undefined {
+  if (env.LISTEN_PID !== String(pid)) return undefined;
+  const n = Number(env.LISTEN_FDS ?? 0);
+  return Number.isInteger(n) && n >= 1 ? 3 : undefined;
 }
 
 /** "tcp://HOST:PORT", "HOST:PORT" or ":PORT" (all addresses). */

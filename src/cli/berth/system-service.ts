@@ -5,7 +5,7 @@
 import { join, resolve } from 'node:path';
 import { Daemon } from '../../daemon/server.ts';
 import { DEFAULT_SOCKET, daemonSocket } from '../../daemon/protocol.ts';
-import { dockerApiServer, parseTcpAddr, type DockerApiServer } from '../../dockerapi/index.ts';
+import { dockerApiServer, parseTcpAddr, systemdSocket, type DockerApiServer } from '../../dockerapi/index.ts';
 import type { Command } from './context.ts';
 import { FlagError, parseFlags, str, type FlagDef } from './flags.ts';
 import { BERTH_VERSION } from './version.ts';
@@ -59,15 +59,19 @@ const cmd: Command = {
   },
 };
 
-/** The Docker API on the unix socket (unless '' turns it off) and on TCP with TLS. A default
- * socket that another server holds is left to it (a warning); one named with --docker-socket
- * must be ours. */
+/** The Docker API on the unix socket (unless '' turns it off) — systemd's, when it passed one
+ * (contrib/systemd/berth-docker.socket) — and on TCP with TLS. A default socket that another
+ * server holds is left to it (a warning); one named with --docker-socket must be ours. */
 async function serveDockerApi(ctx: Parameters<Command['run']>[0], socketFlag: string | undefined, tcp: string | undefined, tls: { ca: string; cert: string; key: string }): Promise<DockerApiServer | undefined> {
   if (socketFlag === '' && tcp === undefined) return undefined;
   const engine = ctx.engine();
   const api = dockerApiServer({ engine, version: BERTH_VERSION, attachHelper: ctx.attachHelper });
   try {
-    if (socketFlag !== '') {
+    const activated = socketFlag === undefined ? systemdSocket() : undefined;
+    if (activated !== undefined) {
+      await api.listenFd(activated);
+      ctx.err('berthd: Docker API on the socket systemd passed (socket activation)\n');
+    } else if (socketFlag !== '') {
       const path = resolve(socketFlag ?? join(engine.paths.runRoot, 'docker.sock'));
       try {
         await api.listenUnix(path);

@@ -1,14 +1,17 @@
-// The Docker API on TCP: refused without TLS client verification; with it, the docker CLI with
-// a certificate from the CA gets in (attach streams included), one without does not.
+// How berthd serves the Docker API besides its own unix socket: on TCP, refused without TLS
+// client verification, and with it the docker CLI with a certificate from the CA gets in
+// (attach streams included), one without does not; and on a socket systemd passes (socket
+// activation, contrib/systemd/berth-docker.socket).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:tls';
 import { join } from 'node:path';
 import { isRoot } from '../../helpers/rootfs.ts';
 import { freePort } from '../../helpers/registry.ts';
-import { ApiDaemon, Berth } from './harness.ts';
+import { ApiDaemon, Berth, DOCKER } from './harness.ts';
+import { waitFor } from '../engine/harness.ts';
 
 const skip = !isRoot ? 'needs root' : spawnSync('openssl', ['version']).status !== 0 ? 'needs openssl' : false;
 
@@ -74,4 +77,27 @@ test('with TLS: the docker CLI with a client certificate runs containers; withou
     s.on('close', () => resolve(got || 'closed'));
   });
   assert.doesNotMatch(handshake, /200 OK/);
+});
+
+const ACTIVATE = '/usr/bin/systemd-socket-activate';
+
+test('socket activation: berthd serves the socket systemd passes', { skip: skip || (spawnSync(ACTIVATE, ['--help']).status !== 0 && `needs ${ACTIVATE}`) }, async () => {
+  await api?.stop();
+  const sock = join(b.tmp, 'activated.sock');
+  const argv = b.argv(['system', 'service', '--socket', join(b.tmp, 'berthd2.sock'), '--workers', '1']);
+  const d = spawn(ACTIVATE, ['-l', sock, process.execPath, ...argv], { env: { ...b.env, BERTH_DAEMON_SOCKET: '' }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  d.stderr!.on('data', (x) => (log += x));
+  try {
+    await waitFor(async () => /Listening on/.test(log), 10_000);
+    const env = { ...process.env, DOCKER_HOST: `unix://${sock}`, DOCKER_CONFIG: join(b.tmp, 'docker-config') };
+    const r = spawnSync(DOCKER, ['run', '--rm', 'busybox', 'echo', 'activated'], { env, encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.stdout, 'activated\n', r.stderr + log);
+    // berthd's stderr reaches this process asynchronously.
+    await waitFor(async () => /Docker API on the socket systemd passed/.test(log), 5_000);
+  } finally {
+    const done = new Promise((r) => d.once('exit', r));
+    d.kill('SIGTERM');
+    await done;
+  }
 });
