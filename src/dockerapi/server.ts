@@ -75,10 +75,12 @@ export class DockerApiServer {
       server.listen(path, () => { server.off('error', reject); resolve(); });
     });
     this.#unixPaths.push(path);
+    chmodSync(path, 0o660);
+    // root:berth as docker's root:docker. (Not root: the socket stays ours, mode 0660.)
+    if (process.getuid?.() !== 0) return;
     const gid = groupId(this.#group);
     if (gid === undefined) this.#log(`berthd: group "${this.#group}" does not exist: ${path} is for root only (scripts/setup.sh creates the group)`);
     chownSync(path, 0, gid ?? 0);
-    chmodSync(path, 0o660);
   }
 
   /** Serves on a socket systemd passed (socket activation: contrib/systemd/berth-docker.socket
