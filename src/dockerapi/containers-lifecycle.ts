@@ -9,11 +9,30 @@ export async function startContainer(ctx: ApiContext): Promise<void> {
   const rec = e.get(ctx.params.id);
   if (rec.state.status === 'running') { ctx.sendStatus(304); return; }
   const pending = ctx.server.pendingStdin.get(rec.id);
-  await e.start(rec.id, {
-    // Stdin attaches that came before the start connect now, before the process runs.
-    beforeStart: pending?.size ? async (r: ContainerRecord) => { await Promise.all([...pending].map((f) => f(r))); } : undefined,
-  });
+  // An AutoRemove container is cleaned up (removed) here once it exits, as a foreground `berth
+  // run` does (the engine's handoff): no exit-command process to start, so `docker run --rm`'s
+  // wait for the removal ends sooner. conmon's exit command stands by should berthd go away.
+  const handoff = rec.config.autoRemove ? await e.openHandoff(rec.id) : undefined;
+  let started: ContainerRecord;
+  try {
+    started = await e.start(rec.id, {
+      // Stdin attaches that came before the start connect now, before the process runs.
+      beforeStart: pending?.size ? async (r: ContainerRecord) => { await Promise.all([...pending].map((f) => f(r))); } : undefined,
+      ...(handoff ? { handoff } : {}),
+    });
+  } catch (err) {
+    if (handoff) { handoff.done(); handoff.close(); }
+    throw err;
+  }
   ctx.sendStatus(204);
+  if (handoff) void finishAfterExit(ctx, started.id, handoff, started.state.conmonPid);
+}
+
+async function finishAfterExit(ctx: ApiContext, id: string, handoff: NonNullable<Awaited<ReturnType<ApiContext['engine']['openHandoff']>>>, conmonPid: number): Promise<void> {
+  await ctx.engine.waitExit(id).catch(() => null);
+  // finishForeground always tells the exit command it is done (even when the clean-up fails, e.g.
+  // because `docker rm -f` removed the container meanwhile), so that it never waits on berthd.
+  await ctx.engine.finishForeground(id, handoff, conmonPid).catch(() => {});
 }
 
 function timeoutParam(ctx: ApiContext): number | undefined {
