@@ -4,10 +4,11 @@ import { DEFAULT_NETWORK, type ContainerRecord, type MountSpec } from '../engine
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 
-/** Where the engine keeps a container's files and a volume's data (inspect shows both). */
+/** Where the engine keeps a container's files, and the host path behind each of its mounts
+ * (engine.containers.inspect's bundleDir and mountSources). */
 export interface ContainerPaths {
   dir: string;
-  volumeMountpoint(name: string): string;
+  mountSources: string[];
 }
 
 export function dockerState(r: ContainerRecord): string {
@@ -47,11 +48,12 @@ function portMap(r: ContainerRecord): Record<string, { HostIp: string; HostPort:
   return ports;
 }
 
-function mountJSON(m: MountSpec, paths: ContainerPaths) {
+/** A mount as docker lists it; `source` is its host path when known (inspect). */
+function mountJSON(m: MountSpec, source: string | undefined) {
   const propagation = m.type === 'bind' ? (m.options.find((o) => /private|shared|slave/.test(o)) ?? 'rprivate') : '';
   return {
     Type: m.type,
-    ...(m.type === 'volume' ? { Name: m.source, Source: m.source ? paths.volumeMountpoint(m.source) : '', Driver: 'local' } : { Source: m.source }),
+    ...(m.type === 'volume' ? { Name: m.source, Source: source ?? '', Driver: 'local' } : { Source: m.source }),
     Destination: m.target, Mode: m.readOnly ? 'ro' : m.type === 'volume' ? 'z' : '', RW: !m.readOnly, Propagation: propagation,
   };
 }
@@ -137,7 +139,7 @@ export function containerJSON(r: ContainerRecord, paths: ContainerPaths) {
     Name: `/${r.name}`, RestartCount: s.restartCount, Driver: 'overlay', Platform: 'linux', MountLabel: '', ProcessLabel: '',
     AppArmorProfile: '', ExecIDs: null, HostConfig: hostConfigJSON(r),
     GraphDriver: { Name: 'overlay', Data: null },
-    Mounts: c.mounts.filter((m) => m.type !== 'tmpfs').map((m) => mountJSON(m, paths)),
+    Mounts: c.mounts.flatMap((m, i) => (m.type === 'tmpfs' ? [] : [mountJSON(m, paths.mountSources[i])])),
     Config: {
       Hostname: c.hostname, Domainname: c.domainname, User: c.user, AttachStdin: c.openStdin, AttachStdout: true, AttachStderr: true,
       ExposedPorts: exposedPorts(r), Tty: c.tty, OpenStdin: c.openStdin, StdinOnce: c.openStdin, Env: c.env, Cmd: c.cmd,
@@ -155,7 +157,7 @@ export function containerJSON(r: ContainerRecord, paths: ContainerPaths) {
 }
 
 /** ContainerSummary: one row of GET /containers/json. */
-export function containerSummary(r: ContainerRecord, paths: ContainerPaths, now = Date.now()) {
+export function containerSummary(r: ContainerRecord, now = Date.now()) {
   const c = r.config;
   const ports = r.state.ports.map((p) => ({ IP: p.hostIP || '0.0.0.0', PrivatePort: p.containerPort, PublicPort: p.hostPort, Type: p.protocol }));
   // A published port the container does not hold (it is not running) shows without host side.
@@ -166,6 +168,6 @@ export function containerSummary(r: ContainerRecord, paths: ContainerPaths, now 
     Labels: c.labels, State: dockerState(r), Status: statusText(r, now),
     HostConfig: { NetworkMode: c.networkMode },
     NetworkSettings: { Networks: endpointsJSON(r) },
-    Mounts: c.mounts.filter((m) => m.type !== 'tmpfs').map((m) => mountJSON(m, paths)),
+    Mounts: c.mounts.filter((m) => m.type !== 'tmpfs').map((m) => mountJSON(m, undefined)),
   };
 }

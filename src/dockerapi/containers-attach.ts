@@ -2,20 +2,18 @@
 // its log, so nothing written before the attach connected is lost) and, with stdin=1, the
 // client's bytes to the container's stdin; the client's half-close closes that stdin. An
 // attach made before start (what `docker run` does) waits for the start.
-import { attachStdin, followOutput, logOffset, readLogs, type ContainerRecord, type StdinSession } from '../engine/index.ts';
-import { join } from 'node:path';
+import { attachStdin, type ContainerRecord, type StdinSession } from '../engine/index.ts';
 import type { Duplex } from 'node:stream';
 import type { ApiContext } from './context.ts';
 import { OutputEncoder, streamType } from './output.ts';
 
 export async function attachContainer(ctx: ApiContext): Promise<void> {
-  const e = ctx.engine;
+  const e = ctx.engine.containers;
   const rec = e.get(ctx.params.id);
   const tty = rec.config.tty;
   const wantStdin = ctx.flag('stdin') && rec.config.openStdin;
   const enc = new OutputEncoder(tty, { stdout: ctx.flag('stdout'), stderr: ctx.flag('stderr') });
   const stream = ctx.flag('stream');
-  const startOffset = ctx.flag('logs') ? 0 : logOffset(e, rec.id);
   const sock = ctx.hijack(streamType(tty));
   let session: StdinSession | undefined;
   let unregister = () => {};
@@ -23,7 +21,7 @@ export async function attachContainer(ctx: ApiContext): Promise<void> {
     if (wantStdin) {
       sock.pause();
       const connect = async (r: ContainerRecord) => {
-        session = await attachStdin(e, r, ctx.server.attachHelper);
+        session = await attachStdin(ctx.engine, r.id, ctx.server.attachHelper);
         sock.pipe(session.stdin);
         sock.resume();
       };
@@ -31,12 +29,18 @@ export async function attachContainer(ctx: ApiContext): Promise<void> {
       else unregister = waitForStart(ctx, rec.id, connect);
     }
     if (!stream) {
-      await copyOut(sock, enc, readLogs(join(e.dir(rec.id), 'ctr.log'), {}));
+      // logs=1 without stream: what the log holds, then the end.
+      await copyOut(sock, enc, e.logs(rec.id, { signal: ctx.signal }));
     } else {
+      // From the log's end now (logs=1: from its start), until the container stops — once it
+      // started, for an attach made before the start.
       const before = rec.state.startedAt;
       const wasRunning = rec.state.status === 'running';
-      const started = () => wasRunning || (e.store.get(rec.id)?.state.startedAt ?? '') !== before;
-      await copyOut(sock, enc, followOutput(e, rec.id, { startOffset, started, signal: ctx.signal }));
+      const started = () => {
+        if (wasRunning) return true;
+        try { return e.get(rec.id).state.startedAt !== before; } catch { return true; }
+      };
+      await copyOut(sock, enc, e.logs(rec.id, { follow: true, fromNow: !ctx.flag('logs'), started, signal: ctx.signal }));
     }
   } finally {
     unregister();

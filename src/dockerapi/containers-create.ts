@@ -11,7 +11,7 @@ export async function createContainer(ctx: ApiContext): Promise<void> {
   const platform = ctx.query.get('platform');
   if (platform) req.platform = platform;
   try {
-    const rec = await ctx.engine.create(req);
+    const rec = await ctx.engine.containers.create(req);
     ctx.sendJSON(201, { Id: rec.id, Warnings: warnings });
   } catch (e) {
     // The docker CLI pulls on exactly this 404 message shape, then creates again.

@@ -1,7 +1,6 @@
 // GET /containers/{id}/logs: the engine's log reader (since/until/tail/follow), framed unless the
 // container has a terminal.
-import { parseSince, readLogs } from '../engine/index.ts';
-import { join } from 'node:path';
+import { parseSince } from '../engine/index.ts';
 import type { ApiContext } from './context.ts';
 import { badRequest } from './errors.ts';
 import { OutputEncoder, streamType } from './output.ts';
@@ -13,7 +12,7 @@ function timeParam(ctx: ApiContext, name: string): bigint | undefined {
 }
 
 export async function containerLogs(ctx: ApiContext): Promise<void> {
-  const e = ctx.engine;
+  const e = ctx.engine.containers;
   const stdout = ctx.flag('stdout'), stderr = ctx.flag('stderr');
   if (!stdout && !stderr) throw badRequest('Bad parameters: you must choose at least one stream');
   const rec = e.get(ctx.params.id);
@@ -23,13 +22,9 @@ export async function containerLogs(ctx: ApiContext): Promise<void> {
   const sinceNs = timeParam(ctx, 'since'), untilNs = timeParam(ctx, 'until');
   const follow = ctx.flag('follow');
   const enc = new OutputEncoder(rec.config.tty, { stdout, stderr, timestamps: ctx.flag('timestamps') });
-  const alive = () => {
-    const r = e.store.get(rec.id);
-    return !!r && e.refresh(r).state.status === 'running';
-  };
   const res = ctx.stream(streamType(rec.config.tty));
-  const entries = readLogs(join(e.dir(rec.id), 'ctr.log'), {
-    follow, alive, pollMs: 100, watch: [e.paths.exits], signal: ctx.signal,
+  const entries = e.logs(rec.id, {
+    follow, signal: ctx.signal,
     ...(tail !== undefined ? { tail } : {}), ...(sinceNs !== undefined ? { sinceNs } : {}), ...(untilNs !== undefined ? { untilNs } : {}),
   });
   for await (const entry of entries) {

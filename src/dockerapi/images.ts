@@ -1,9 +1,6 @@
 // Images: create (pull, with docker's JSON progress stream), list, inspect, history, tag,
 // push, delete. The image layer does the work (through the engine's exports); this shapes it.
-import {
-  createProgress, imageHistory, inspectImage, listImages, pullImage, pushImage, removeImage, tagImage,
-  type Credentials, type ImageSummary,
-} from '../engine/index.ts';
+import { createProgress, type Credentials, type ImageSummary } from '../engine/index.ts';
 import type { ApiContext } from './context.ts';
 import { badRequest, HttpError } from './errors.ts';
 import { errorMessage, statusMessage } from './jsonmessage.ts';
@@ -44,17 +41,13 @@ export async function createImage(ctx: ApiContext): Promise<void> {
   const res = ctx.stream('application/json');
   const progress = createProgress({ mode: 'json', out: res });
   try {
-    await pullImage(ctx.engine.images(), ref, { progress, ...(platform ? { platform } : {}), ...(credentials ? { credentials } : {}) });
+    await ctx.engine.images.pull(ref, { progress, ...(platform ? { platform } : {}), ...(credentials ? { credentials } : {}) });
   } catch (e) {
     res.write(errorMessage((e as Error).message));
   } finally {
     progress.close();
   }
   res.end();
-}
-
-function filterList(ctx: ApiContext): string[] {
-  return Object.entries(ctx.filters()).flatMap(([k, vs]) => vs.map((v) => `${k}=${v}`));
 }
 
 /** One docker ImageSummary per image (the layer's rows are per name). */
@@ -69,32 +62,30 @@ export function imageSummaries(rows: ImageSummary[]) {
 
 export async function listImagesHandler(ctx: ApiContext): Promise<void> {
   const legacy = ctx.query.get('filter') ?? undefined;
-  const rows = await listImages(ctx.engine.images(), { filters: filterList(ctx), ...(legacy ? { reference: legacy } : {}), all: ctx.flag('all') });
+  const rows = await ctx.engine.images.list({ filters: ctx.filters(), ...(legacy ? { reference: legacy } : {}), all: ctx.flag('all') });
   ctx.sendJSON(200, imageSummaries(rows));
 }
 
 export async function inspectImageHandler(ctx: ApiContext): Promise<void> {
-  const doc = await inspectImage(ctx.engine.images(), ctx.params.name);
+  const doc = await ctx.engine.images.inspect(ctx.params.name);
   const { Descriptor: _d, ...docker } = doc;
   ctx.sendJSON(200, { ...docker, Container: '', ContainerConfig: null, VirtualSize: doc.Size });
 }
 
 export async function imageHistoryHandler(ctx: ApiContext): Promise<void> {
-  const items = await imageHistory(ctx.engine.images(), ctx.params.name);
+  const items = await ctx.engine.images.history(ctx.params.name);
   ctx.sendJSON(200, items.map((h) => ({ Id: h.id, Created: Math.floor(Date.parse(h.created) / 1000) || 0, CreatedBy: h.createdBy, Tags: null, Size: h.size, Comment: h.comment })));
 }
 
 export async function tagImageHandler(ctx: ApiContext): Promise<void> {
   const repo = ctx.query.get('repo');
   if (!repo) throw badRequest('repository name must have at least one component');
-  tagImage(ctx.engine.images(), ctx.params.name, refOf(repo, ctx.query.get('tag') ?? ''));
+  await ctx.engine.images.tag(ctx.params.name, refOf(repo, ctx.query.get('tag') ?? ''));
   ctx.sendStatus(201);
 }
 
 export async function removeImageHandler(ctx: ApiContext): Promise<void> {
-  const e = ctx.engine;
-  const usedBy = (imageId: string) => e.list(true).filter((c) => c.config.imageId === imageId).map((c) => ({ id: c.id, running: c.state.status === 'running' }));
-  const r = await removeImage(e.images(), ctx.params.name, { force: ctx.flag('force'), usedBy });
+  const r = await ctx.engine.images.remove(ctx.params.name, { force: ctx.flag('force') });
   ctx.sendJSON(200, r.events.map((ev) => ('untagged' in ev ? { Untagged: ev.untagged } : { Deleted: ev.deleted })));
 }
 
@@ -106,7 +97,7 @@ export async function pushImageHandler(ctx: ApiContext): Promise<void> {
   const res = ctx.stream('application/json');
   const progress = createProgress({ mode: 'json', out: res });
   try {
-    const pushed = await pushImage(ctx.engine.images(), ref, { progress, ...(credentials ? { credentials } : {}) });
+    const pushed = await ctx.engine.images.push(ref, { progress, ...(credentials ? { credentials } : {}) });
     res.write(statusMessage(`${tag || 'latest'}: digest: ${pushed.digest} size: ${pushed.size}`));
   } catch (e) {
     res.write(errorMessage((e as Error).message));

@@ -1,6 +1,6 @@
 // Networks: create (bridge, IPAM subnet/gateway, internal, labels), list, inspect (with the
 // containers attached), delete, connect, disconnect. The default network is docker's `bridge`.
-import { DEFAULT_NETWORK, matchesNetwork, networkCreate, networkInspect, networkList, networkRemove, type NetworkDetails, type NetworkInfo } from '../engine/index.ts';
+import { DEFAULT_NETWORK, type NetworkDetails, type NetworkInfo } from '../engine/index.ts';
 import type { ApiContext } from './context.ts';
 import { badRequest, conflict, HttpError } from './errors.ts';
 import { body, bool, obj, str, strList, strMap, type Obj } from './validate.ts';
@@ -22,8 +22,10 @@ export function networkJSON(n: NetworkInfo, containers: NetworkDetails['containe
 }
 
 export async function listNetworksHandler(ctx: ApiContext): Promise<void> {
+  // The engine knows the default network by its own name.
   const filters = ctx.filters();
-  const nets = (await networkList(ctx.engine)).filter((n) => matchesNetwork(n, filters, DEFAULT_NETWORK, toDocker(n.name)));
+  if (filters.name) filters.name = filters.name.map(toEngine);
+  const nets = await ctx.engine.networks.list(filters);
   ctx.sendJSON(200, nets.map((n) => networkJSON(n, undefined)));
 }
 
@@ -35,9 +37,9 @@ export async function inspectNetworkHandler(ctx: ApiContext): Promise<void> {
 /** A network by name, full id or id prefix (as docker resolves them). */
 async function findNetwork(ctx: ApiContext, ref: string): Promise<NetworkDetails> {
   const name = toEngine(ref);
-  const all = await networkList(ctx.engine);
+  const all = await ctx.engine.networks.list();
   const hit = all.find((n) => n.name === name) ?? all.find((n) => n.id === ref) ?? all.filter((n) => n.id.startsWith(ref)).at(0);
-  return networkInspect(ctx.engine, hit?.name ?? name);
+  return ctx.engine.networks.inspect(hit?.name ?? name);
 }
 
 export async function createNetworkHandler(ctx: ApiContext): Promise<void> {
@@ -58,7 +60,7 @@ export async function createNetworkHandler(ctx: ApiContext): Promise<void> {
   const mtu = opts['com.docker.network.driver.mtu'];
   if (bool(b, 'EnableIPv6', 'NetworkCreateRequest.EnableIPv6')) throw badRequest('IPv6 networks are not supported by berth');
   if (bool(b, 'CheckDuplicate', 'NetworkCreateRequest.CheckDuplicate') === false) { /* names are unique in berth regardless */ }
-  const info = await networkCreate(ctx.engine, {
+  const info = await ctx.engine.networks.create({
     name, driver: 'bridge', labels: strMap(b, 'Labels', 'NetworkCreateRequest.Labels') ?? {}, internal: bool(b, 'Internal', 'NetworkCreateRequest.Internal') ?? false,
     ...(subnet ? { subnet } : {}), ...(gateway ? { gateway } : {}), ...(mtu ? { mtu: Number(mtu) } : {}),
   });
@@ -68,7 +70,7 @@ export async function createNetworkHandler(ctx: ApiContext): Promise<void> {
 export async function removeNetworkHandler(ctx: ApiContext): Promise<void> {
   const d = await findNetwork(ctx, ctx.params.id);
   if (d.name === DEFAULT_NETWORK) throw new HttpError(403, 'bridge is a pre-defined network and cannot be removed');
-  await networkRemove(ctx.engine, d.name);
+  await ctx.engine.networks.remove(d.name);
   ctx.sendStatus(204);
 }
 
@@ -78,7 +80,7 @@ export async function connectNetworkHandler(ctx: ApiContext): Promise<void> {
   if (!container) throw badRequest('Container is required');
   const ep = obj(b, 'EndpointConfig', 'NetworkConnectRequest.EndpointConfig');
   const d = await findNetwork(ctx, ctx.params.id);
-  await ctx.engine.connect(container, d.name, strList(ep, 'Aliases', 'EndpointConfig.Aliases') ?? []);
+  await ctx.engine.networks.connect(d.name, container, strList(ep, 'Aliases', 'EndpointConfig.Aliases') ?? []);
   ctx.sendStatus(200);
 }
 
@@ -87,6 +89,6 @@ export async function disconnectNetworkHandler(ctx: ApiContext): Promise<void> {
   const container = str(b, 'Container', 'NetworkDisconnectRequest.Container');
   if (!container) throw badRequest('Container is required');
   const d = await findNetwork(ctx, ctx.params.id);
-  await ctx.engine.disconnect(container, d.name);
+  await ctx.engine.networks.disconnect(d.name, container);
   ctx.sendStatus(200);
 }

@@ -1,5 +1,5 @@
 // System endpoints: /_ping (what clients negotiate the API version from), /version, /info.
-import { cpus, hostname, release, totalmem } from 'node:os';
+import { release } from 'node:os';
 import type { ApiContext } from './context.ts';
 import { API_VERSION, MIN_API_VERSION } from './router.ts';
 
@@ -26,23 +26,19 @@ export async function version(ctx: ApiContext): Promise<void> {
 }
 
 export async function info(ctx: ApiContext): Promise<void> {
-  const e = ctx.engine;
-  const all = e.list(true);
-  const running = all.filter((r) => r.state.status === 'running' && !r.state.paused).length;
-  const paused = all.filter((r) => r.state.paused).length;
-  const store = e.images();
+  const i = ctx.engine.system.info();
   ctx.sendJSON(200, {
-    ID: '', Containers: all.length, ContainersRunning: running, ContainersPaused: paused, ContainersStopped: all.length - running - paused,
-    Images: store.metadata.list().length, Driver: 'overlay', DriverStatus: [['Backing Filesystem', 'extfs']],
+    ID: '', Containers: i.containers, ContainersRunning: i.running - i.paused, ContainersPaused: i.paused, ContainersStopped: i.stopped,
+    Images: i.images, Driver: i.storageDriver, DriverStatus: [],
     Plugins: { Volume: ['local'], Network: ['bridge', 'host', 'null'], Authorization: null, Log: ['json-file'] },
     MemoryLimit: true, SwapLimit: true, CpuCfsPeriod: true, CpuCfsQuota: true, CPUShares: false, CPUSet: false, PidsLimit: true,
     IPv4Forwarding: true, BridgeNfIptables: true, BridgeNfIp6tables: true, Debug: false, NFd: 0, OomKillDisable: false, NGoroutines: 0,
-    SystemTime: new Date().toISOString(), LoggingDriver: 'json-file', CgroupDriver: 'cgroupfs', CgroupVersion: '1', NEventsListener: 0,
-    KernelVersion: release(), OperatingSystem: 'berth (Linux)', OSVersion: '', OSType: 'linux', Architecture: process.arch === 'x64' ? 'x86_64' : process.arch,
+    SystemTime: new Date().toISOString(), LoggingDriver: 'json-file', CgroupDriver: 'cgroupfs', CgroupVersion: i.cgroupVersion, NEventsListener: 0,
+    KernelVersion: i.kernelVersion, OperatingSystem: 'berth (Linux)', OSVersion: '', OSType: 'linux', Architecture: process.arch === 'x64' ? 'x86_64' : process.arch,
     IndexServerAddress: 'https://index.docker.io/v1/', RegistryConfig: { IndexConfigs: {}, InsecureRegistryCIDRs: ['127.0.0.0/8'], Mirrors: [] },
-    NCPU: cpus().length, MemTotal: totalmem(), GenericResources: null, DockerRootDir: e.paths.root, HttpProxy: '', HttpsProxy: '', NoProxy: '',
-    Name: hostname(), Labels: [], ExperimentalBuild: false, ServerVersion: ctx.server.version,
-    Runtimes: { 'berth-runtime': { path: 'berth-runtime' }, runc: { path: 'runc' } }, DefaultRuntime: 'berth-runtime',
+    NCPU: i.ncpu, MemTotal: i.memTotal, GenericResources: null, DockerRootDir: i.root, HttpProxy: '', HttpsProxy: '', NoProxy: '',
+    Name: i.name, Labels: [], ExperimentalBuild: false, ServerVersion: ctx.server.version,
+    Runtimes: { [i.defaultRuntime]: { path: i.defaultRuntime } }, DefaultRuntime: i.defaultRuntime,
     Swarm: { NodeID: '', NodeAddr: '', LocalNodeState: 'inactive', ControlAvailable: false, Error: '', RemoteManagers: null },
     LiveRestoreEnabled: true, Isolation: '', InitBinary: 'berth-tiny-init', ContainerdCommit: { ID: '' }, RuncCommit: { ID: '' }, InitCommit: { ID: '' },
     SecurityOptions: ['name=seccomp,profile=builtin'], Warnings: [],

@@ -1,40 +1,12 @@
-// A container's streams for a long-lived front (the Docker API) that attaches on behalf of a
-// client: its output followed from the log (complete from the first byte, whatever the attach's
-// timing), its stdin through conmon's attach socket (berth-attach: Node cannot open
-// SOCK_SEQPACKET), and its terminal's size through conmon's control FIFO.
+// A container's stdin and terminal size for a long-lived front (the Docker API) attaching on a
+// client's behalf. (Its output comes from containers.logs, which is complete from the first byte
+// whatever the attach's timing.) Stdin goes through conmon's attach socket by berth-attach
+// (Node cannot open SOCK_SEQPACKET); the size through conmon's control FIFO.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, constants, openSync, statSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, constants, openSync, writeSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import type { Engine } from './engine.ts';
 import { ContainerStateError } from './errors.ts';
-import { readLogs, type LogEntry } from './logs.ts';
-import type { ContainerRecord } from './types.ts';
-
-/** The log's current end: output after it belongs to the container's next (or current) run. */
-export function logOffset(engine: Engine, id: string): number {
-  try { return statSync(join(engine.dir(id), 'ctr.log')).size; } catch { return 0; }
-}
-
-export interface FollowOptions {
-  /** Where to start in the log (logOffset at attach time); 0: from the first entry. */
-  startOffset: number;
-  /** False until the container was started by whoever attached first (attach before start). */
-  started: () => boolean;
-  signal?: AbortSignal;
-}
-
-/** The container's output entries from `startOffset` until it stops running. */
-export function followOutput(engine: Engine, id: string, opts: FollowOptions): AsyncGenerator<LogEntry> {
-  const alive = () => {
-    if (!opts.started()) return !opts.signal?.aborted;
-    const r = engine.store.get(id);
-    return !!r && engine.refresh(r).state.status === 'running';
-  };
-  return readLogs(join(engine.dir(id), 'ctr.log'), {
-    follow: true, alive, pollMs: 50, startOffset: opts.startOffset, watch: [engine.paths.exits], ...(opts.signal ? { signal: opts.signal } : {}),
-  });
-}
 
 export interface StdinSession {
   stdin: Writable;
@@ -45,11 +17,12 @@ export interface StdinSession {
 
 /** Connects a writer to a running container's stdin (it must have been created with
  * OpenStdin). Ending `stdin` closes the container's stdin, as a client's half-close does. */
-export function attachStdin(engine: Engine, rec: ContainerRecord, helper: string): Promise<StdinSession> {
+export function attachStdin(engine: Engine, ref: string, helper: string): Promise<StdinSession> {
+  const rec = engine.containers.get(ref);
   if (!rec.config.openStdin) throw new ContainerStateError(`container ${rec.name} was not created with an open stdin`);
-  const sock = join(engine.paths.sockets, rec.id.slice(0, 16), 'attach');
+  const { socket } = engine.containers.attachPaths(rec.id);
   return new Promise((resolve, reject) => {
-    const child = spawn(helper, ['--stdin', '--ready-fd', '3', sock], { stdio: ['pipe', 'ignore', 'ignore', 'pipe'] });
+    const child = spawn(helper, ['--stdin', '--ready-fd', '3', socket], { stdio: ['pipe', 'ignore', 'ignore', 'pipe'] });
     const done = new Promise<number>((res) => child.on('close', (code) => res(code ?? 1)));
     const ready = child.stdio[3] as NodeJS.ReadableStream & { destroy(): void };
     let ok = false;
@@ -61,11 +34,13 @@ export function attachStdin(engine: Engine, rec: ContainerRecord, helper: string
   });
 }
 
-/** Sets a running container's terminal size (conmon's control FIFO: "1 ROWS COLS"). */
-export function resizeTty(engine: Engine, rec: ContainerRecord, height: number, width: number): void {
+/** Sets a running container's terminal size (conmon's control FIFO: "1 ROWS COLS"); nothing for
+ * a container without a terminal. */
+export function resizeTty(engine: Engine, ref: string, height: number, width: number): void {
+  const rec = engine.containers.get(ref);
   if (!rec.config.tty) return;
   if (rec.state.status !== 'running') throw new ContainerStateError(`cannot resize container ${rec.id}: it is not running`);
   let fd: number;
-  try { fd = openSync(join(engine.dir(rec.id), 'ctl'), constants.O_WRONLY | constants.O_NONBLOCK); } catch { return; }
+  try { fd = openSync(engine.containers.attachPaths(rec.id).ctl, constants.O_WRONLY | constants.O_NONBLOCK); } catch { return; }
   try { writeSync(fd, `1 ${height} ${width}\n`); } catch { /* conmon gone */ } finally { closeSync(fd); }
 }

@@ -9,7 +9,7 @@ import { randomBytes } from '../util/random.ts';
 import { exitCodeFor } from './conmon.ts';
 import type { Engine } from './engine.ts';
 import { ContainerStateError, EngineError } from './errors.ts';
-import { execProcessSpec, type ExecRequest } from './exec.ts';
+import { execProcessSpec, type ExecRequest } from './containers/exec.ts';
 
 export class NoSuchExecError extends EngineError {
   override name = 'NoSuchExecError';
@@ -49,7 +49,7 @@ export class ExecSessions {
   }
 
   create(ref: string, req: ExecRequest): ExecSession {
-    const rec = this.#engine.get(ref);
+    const rec = this.#engine.containers.get(ref);
     if (rec.state.status !== 'running') throw new ContainerStateError(`Container ${rec.id} is not running`);
     if (rec.state.paused) throw new ContainerStateError(`Container ${rec.id} is paused, unpause the container before exec`);
     if (!req.cmd.length) throw new EngineError('No exec command specified');
@@ -74,9 +74,9 @@ export class ExecSessions {
   start(id: string): ExecStreams {
     const s = this.get(id);
     if (s.running || s.exitCode !== null) throw new ContainerStateError(`exec ${id} has already been started`);
-    const rec = this.#engine.get(s.containerId);
+    const rec = this.#engine.containers.inspect(s.containerId);
     if (rec.state.status !== 'running') throw new ContainerStateError(`Container ${rec.id} is not running`);
-    const dir = this.#engine.dir(rec.id);
+    const dir = rec.bundleDir;
     const spec = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Spec;
     const proc = execProcessSpec(spec.process!, join(dir, 'rootfs'), s.req);
     const sdir = join(dir, 'exec', s.id.slice(0, 32));

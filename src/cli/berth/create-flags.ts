@@ -1,6 +1,6 @@
 // The flags `run` and `create` share, and their translation into an engine CreateRequest.
 import { readFileSync } from 'node:fs';
-import { parsePublish } from '../../network/index.ts';
+import { parsePublish } from '../../engine/index.ts';
 import type { CreateRequest, MountSpec, RestartPolicy } from '../../engine/index.ts';
 import { MountSpecError, parseBindSpec, parseTmpfsSpec } from '../../engine/index.ts';
 import { bool, FlagError, list, parseBytes, str, type FlagDef, type Parsed } from './flags.ts';

@@ -1,7 +1,8 @@
 // berth inspect [-f TPL] NAME...: containers, then volumes and networks by that name.
 import { FlagError, parseFlags, str, type FlagDef } from './flags.ts';
 import type { Command } from './context.ts';
-import { inspectDoc, renderTemplate } from './present.ts';
+import { inspectDoc } from './present.ts';
+import { formatDocs } from '../present/index.ts';
 import { NoSuchContainerError } from '../../engine/index.ts';
 
 const FLAGS: FlagDef[] = [
@@ -24,18 +25,16 @@ const cmd: Command = {
     for (const ref of p.args) {
       try {
         if (type && type !== 'container') throw new NoSuchContainerError(ref);
-        docs.push(inspectDoc(engine, engine.get(ref)));
+        docs.push(inspectDoc(engine.containers.inspect(ref)));
         continue;
       } catch (e) {
         if (!(e instanceof NoSuchContainerError)) throw e;
       }
-      const v = type && type !== 'volume' ? null : engine.store.volume(ref);
+      const v = type && type !== 'volume' ? null : engine.volumes.find(ref);
       if (v) { docs.push({ Name: v.name, Driver: v.driver, Mountpoint: v.mountpoint, CreatedAt: v.created, Labels: v.labels, Scope: 'local', Options: {} }); continue; }
       if (!type || type === 'network') {
         try {
-          const { inspectNetwork } = await import('../../network/index.ts');
-          const { netOpts } = await import('../../engine/netglue.ts');
-          docs.push(await inspectNetwork(ref, netOpts(engine)) as unknown as Record<string, unknown>);
+          docs.push(await engine.networks.inspect(ref) as unknown as Record<string, unknown>);
           continue;
         } catch { /* not a network either */ }
       }
@@ -43,8 +42,7 @@ const cmd: Command = {
       ctx.err(`Error: No such object: ${ref}\n`);
     }
     const fmt = str(p, 'format');
-    if (fmt) ctx.out(docs.map((d) => `${renderTemplate(fmt, d)}\n`).join(''));
-    else ctx.out(`${JSON.stringify(docs, null, 4)}\n`);
+    ctx.out(formatDocs(docs, fmt));
     return failed ? 1 : 0;
   },
 };

@@ -1,9 +1,7 @@
 // berth network inspect NAME...
-import { inspectNetwork } from '../../network/index.ts';
-import { netOpts } from '../../engine/netglue.ts';
 import type { Command } from './context.ts';
 import { FlagError, parseFlags, str, type FlagDef } from './flags.ts';
-import { renderTemplate } from './present.ts';
+import { formatDocs } from '../present/index.ts';
 
 const FLAGS: FlagDef[] = [{ name: 'format', short: 'f', kind: 'string', help: 'Format the output using a template' }];
 
@@ -16,12 +14,12 @@ const cmd: Command = {
     if (!p.args.length) throw new FlagError('requires at least 1 argument');
     const docs = [];
     for (const n of p.args) {
-      const d = await inspectNetwork(n, netOpts(ctx.engine()));
+      const d = await ctx.engine().networks.inspect(n);
       docs.push({ ...d, Name: d.name, Id: d.id, Driver: d.driver, IPAM: { Config: [{ Subnet: d.subnet, Gateway: d.gateway }] }, Internal: d.internal,
         Containers: Object.fromEntries(d.containers.map((a) => [a.containerId, { Name: a.name, IPv4Address: a.ips[0] ?? '', MacAddress: a.mac }])) });
     }
     const fmt = str(p, 'format');
-    ctx.out(fmt ? docs.map((d) => `${renderTemplate(fmt, d as unknown as Record<string, unknown>)}\n`).join('') : `${JSON.stringify(docs, null, 4)}\n`);
+    ctx.out(formatDocs(docs, fmt));
     return 0;
   },
 };

@@ -1,18 +1,7 @@
-// How containers look to the user: docker's ps columns, human durations, port strings,
-// `inspect` documents and the {{.Field}} subset of Go templates for --format.
-import type { ContainerRecord, Engine } from '../../engine/index.ts';
-import type { PortMapping } from '../../network/index.ts';
-
-export function humanDuration(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 1) return 'Less than a second';
-  if (s < 60) return `${s} second${s === 1 ? '' : 's'}`;
-  const m = Math.round(s / 60);
-  if (m < 60) return m === 1 ? 'About a minute' : `${m} minutes`;
-  const h = Math.round(s / 3600);
-  if (h < 48) return h === 1 ? 'About an hour' : `${h} hours`;
-  return `${Math.round(h / 24)} days`;
-}
+// How containers look to the user: docker's ps columns, port strings and `inspect` documents
+// (sizes, ages, templates and tables are src/cli/present's).
+import type { ContainerInspect, ContainerRecord, PortMapping } from '../../engine/index.ts';
+import { humanDuration, timeAgo } from '../present/index.ts';
 
 export function statusText(r: ContainerRecord, now = Date.now()): string {
   const st = r.state;
@@ -35,37 +24,26 @@ export function familiarImage(r: ContainerRecord): string {
   return r.config.image;
 }
 
+/** docker ps's default table and column headers. */
+export const PS_TABLE = '{{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}';
+export const PS_HEADERS: Record<string, string> = {
+  ID: 'CONTAINER ID', Image: 'IMAGE', Command: 'COMMAND', CreatedAt: 'CREATED AT', RunningFor: 'CREATED', Ports: 'PORTS', State: 'STATE',
+  Status: 'STATUS', Names: 'NAMES', Labels: 'LABELS', Mounts: 'MOUNTS', Networks: 'NETWORKS', Size: 'SIZE', LocalVolumes: 'LOCAL VOLUMES',
+};
+
 export function psRow(r: ContainerRecord): Record<string, string> {
   return {
     ID: r.id.slice(0, 12), Image: familiarImage(r), Command: JSON.stringify(commandText(r)), CreatedAt: r.created,
-    RunningFor: `${humanDuration(Date.now() - Date.parse(r.created))} ago`, Ports: portsText(r.state.ports), State: r.state.status,
+    RunningFor: timeAgo(r.created), Ports: portsText(r.state.ports), State: r.state.status,
     Status: statusText(r), Names: r.name, Labels: Object.entries(r.config.labels).map(([k, v]) => `${k}=${v}`).join(','),
     Mounts: r.config.mounts.map((m) => m.type === 'volume' ? m.source.slice(0, 15) : m.source).join(','),
     Networks: Object.keys(r.state.networks).join(','), Size: '0B', LocalVolumes: String(r.config.mounts.filter((m) => m.type === 'volume').length),
   };
 }
 
-/** {{.Field}}, {{json .}}, {{json .Field}}, \t and \n escapes. */
-export function renderTemplate(tpl: string, obj: Record<string, unknown>): string {
-  const t = tpl.replace(/\\t/g, '\t').replace(/\\n/g, '\n');
-  return t.replace(/\{\{\s*(json\s+)?\.([A-Za-z0-9_.]*)\s*\}\}/g, (_m, json: string | undefined, path: string) => {
-    let v: unknown = obj;
-    for (const k of path.split('.').filter(Boolean)) v = (v as Record<string, unknown> | undefined)?.[k];
-    if (json) return JSON.stringify(v ?? null);
-    if (v === undefined || v === null) return '<no value>';
-    return typeof v === 'object' ? JSON.stringify(v) : String(v);
-  });
-}
-
-export function table(rows: string[][]): string {
-  if (!rows.length) return '';
-  const w = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(w[i] + 3))).join('').trimEnd()).join('\n') + '\n';
-}
-
 /** docker inspect's document, with the fields a user and tests look for. */
-export function inspectDoc(engine: Engine, r: ContainerRecord): Record<string, unknown> {
-  const c = r.config, s = r.state, dir = engine.dir(r.id);
+export function inspectDoc(r: ContainerInspect): Record<string, unknown> {
+  const c = r.config, s = r.state, dir = r.bundleDir;
   const ports: Record<string, { HostIp: string; HostPort: string }[]> = {};
   for (const p of s.ports) (ports[`${p.containerPort}/${p.protocol}`] ??= []).push({ HostIp: p.hostIP || '0.0.0.0', HostPort: String(p.hostPort) });
   return {
@@ -74,7 +52,7 @@ export function inspectDoc(engine: Engine, r: ContainerRecord): Record<string, u
       Status: s.status === 'running' && s.paused ? 'paused' : s.status, Running: s.status === 'running', Paused: !!s.paused, Restarting: false, OOMKilled: s.oomKilled, Dead: false,
       Pid: s.pid, ExitCode: s.exitCode, Error: s.error, StartedAt: s.startedAt || '0001-01-01T00:00:00Z', FinishedAt: s.finishedAt || '0001-01-01T00:00:00Z',
     },
-    Image: c.imageId, ResolvConfPath: `${dir}/resolv.conf`, HostnamePath: `${dir}/hostname`, HostsPath: `${dir}/hosts`, LogPath: `${dir}/ctr.log`,
+    Image: c.imageId, ResolvConfPath: `${dir}/resolv.conf`, HostnamePath: `${dir}/hostname`, HostsPath: `${dir}/hosts`, LogPath: r.logPath,
     Name: `/${r.name}`, RestartCount: s.restartCount, Driver: 'overlay', Platform: 'linux',
     HostConfig: {
       NetworkMode: c.networkMode, PortBindings: Object.fromEntries(c.publish.map((p) => [`${p.containerPort}/${p.protocol}`, [{ HostIp: p.hostIP, HostPort: p.hostPort ? String(p.hostPort) : '' }]])),
@@ -85,8 +63,8 @@ export function inspectDoc(engine: Engine, r: ContainerRecord): Record<string, u
       Init: c.init, Binds: c.mounts.filter((m) => m.type !== 'tmpfs').map((m) => `${m.source}:${m.target}${m.readOnly ? ':ro' : ''}`),
       Tmpfs: Object.fromEntries(c.mounts.filter((m) => m.type === 'tmpfs').map((m) => [m.target, m.options.join(',')])),
     },
-    Mounts: c.mounts.map((m) => ({
-      Type: m.type, ...(m.type === 'volume' ? { Name: m.source, Source: engine.store.volumeMountpoint(m.source), Driver: 'local' } : { Source: m.source }),
+    Mounts: c.mounts.map((m, i) => ({
+      Type: m.type, ...(m.type === 'volume' ? { Name: m.source, Source: r.mountSources[i], Driver: 'local' } : { Source: m.source }),
       Destination: m.target, Mode: m.readOnly ? 'ro' : '', RW: !m.readOnly, Propagation: m.type === 'bind' ? (m.options.find((o) => /private|shared|slave/.test(o)) ?? 'rprivate') : '',
     })),
     Config: {

@@ -1,24 +1,9 @@
-// berth system df: disk used by images (the content store), containers (their writable layers
-// and logs) and volumes.
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
-import { openImageStore } from '../../image/store/index.ts';
+// berth system df: disk used by images, containers and volumes (engine.system.df).
 import type { Command } from './context.ts';
 import { parseFlags, str, type FlagDef } from './flags.ts';
-import { renderTemplate, table } from './present.ts';
-import { humanSize } from '../../image/ops/format.ts';
+import { formatItems, humanSize } from '../present/index.ts';
 
 const FLAGS: FlagDef[] = [{ name: 'format', kind: 'string', help: "'json' or a template" }, { name: 'verbose', short: 'v', kind: 'bool' }];
-
-function du(paths: string[]): number {
-  if (!paths.length) return 0;
-  try {
-    return execFileSync('du', ['-sbc', ...paths], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n').pop()!.split('\t').map(Number)[0] || 0;
-  } catch (e) {
-    const out = String((e as { stdout?: string }).stdout ?? '');
-    return Number(out.trim().split('\n').pop()?.split('\t')[0]) || 0;
-  }
-}
 
 const cmd: Command = {
   usage: 'berth system df [OPTIONS]',
@@ -26,26 +11,11 @@ const cmd: Command = {
   flags: FLAGS,
   async run(ctx) {
     const p = parseFlags(ctx.argv, FLAGS);
-    const engine = ctx.engine();
-    const store = openImageStore(engine.paths.root);
-    const images = store.metadata.list();
-    const snaps = store.snapshotter.list();
-    const snapRoot = store.snapshotter.root;
-    store.close();
-    const recs = engine.list(true);
-    const usedImages = new Set(recs.map((r) => r.config.imageId));
-    const vols = engine.store.volumes();
-    const usedVols = vols.filter((v) => engine.volumeUsers(v.name).length);
-    const ctrSnaps = snaps.filter((s) => s.labels['berth.container']).map((s) => join(snapRoot, String(s.id), 'fs'));
-    const rows = [
-      { Type: 'Images', TotalCount: String(images.length), Active: String(images.filter((i) => usedImages.has(i.configDigest)).length), Size: humanSize(du([join(engine.paths.root, 'blobs')])) },
-      { Type: 'Containers', TotalCount: String(recs.length), Active: String(recs.filter((r) => r.state.status === 'running').length), Size: humanSize(du(ctrSnaps)) },
-      { Type: 'Local Volumes', TotalCount: String(vols.length), Active: String(usedVols.length), Size: humanSize(du(vols.map((v) => v.mountpoint))) },
-    ];
+    const df = await ctx.engine().system.df();
+    const rows = ([['Images', df.images], ['Containers', df.containers], ['Local Volumes', df.volumes]] as const)
+      .map(([Type, u]) => ({ Type, TotalCount: String(u.total), Active: String(u.active), Size: humanSize(u.size) }));
     const fmt = str(p, 'format');
-    if (fmt === 'json') ctx.out(rows.map((r) => `${JSON.stringify(r)}\n`).join(''));
-    else if (fmt) ctx.out(rows.map((r) => `${renderTemplate(fmt, r)}\n`).join(''));
-    else ctx.out(table([['TYPE', 'TOTAL', 'ACTIVE', 'SIZE'], ...rows.map((r) => [r.Type, r.TotalCount, r.Active, r.Size])]));
+    ctx.out(formatItems(rows, fmt, '{{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}', { Type: 'TYPE', TotalCount: 'TOTAL', Active: 'ACTIVE', Size: 'SIZE' }));
     return 0;
   },
 };

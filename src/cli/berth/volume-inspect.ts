@@ -1,8 +1,7 @@
 // berth volume inspect NAME...
-import { NoSuchVolumeError } from '../../engine/index.ts';
 import type { Command } from './context.ts';
 import { FlagError, parseFlags, str, type FlagDef } from './flags.ts';
-import { renderTemplate } from './present.ts';
+import { formatDocs } from '../present/index.ts';
 
 const FLAGS: FlagDef[] = [{ name: 'format', short: 'f', kind: 'string', help: 'Format the output using a template' }];
 
@@ -14,12 +13,11 @@ const cmd: Command = {
     const p = parseFlags(ctx.argv, FLAGS);
     if (!p.args.length) throw new FlagError('requires at least 1 argument');
     const docs = p.args.map((n) => {
-      const v = ctx.engine().store.volume(n);
-      if (!v) throw new NoSuchVolumeError(n);
+      const v = ctx.engine().volumes.inspect(n);
       return { CreatedAt: v.created, Driver: v.driver, Labels: v.labels, Mountpoint: v.mountpoint, Name: v.name, Options: {}, Scope: 'local' };
     });
     const fmt = str(p, 'format');
-    ctx.out(fmt ? docs.map((d) => `${renderTemplate(fmt, d)}\n`).join('') : `${JSON.stringify(docs, null, 4)}\n`);
+    ctx.out(formatDocs(docs, fmt));
     return 0;
   },
 };

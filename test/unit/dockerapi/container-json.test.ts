@@ -29,7 +29,7 @@ function record(over: Partial<ContainerRecord['state']> = {}): ContainerRecord {
   };
 }
 
-const paths = { dir: '/var/lib/berth/containers/aaa', volumeMountpoint: (n: string) => `/var/lib/berth/volumes/${n}/_data` };
+const paths = { dir: '/var/lib/berth/containers/aaa', mountSources: ['/var/lib/berth/volumes/data/_data', '/host', ''] };
 
 test("inspect has docker's State, Config, HostConfig, NetworkSettings and Mounts", () => {
   const j = containerJSON(record(), paths);
@@ -84,7 +84,7 @@ test('a paused container shows as paused; an exited one with its code and no pid
 
 test('the list summary, with docker status texts', () => {
   const now = Date.parse('2026-01-01T00:05:01.000Z');
-  const s = containerSummary(record(), paths, now);
+  const s = containerSummary(record(), now);
   assert.deepEqual(s.Names, ['/web']);
   assert.equal(s.Command, 'sh -c echo hi');
   assert.equal(s.Created, Date.parse('2026-01-01T00:00:00.000Z') / 1000);
@@ -95,7 +95,7 @@ test('the list summary, with docker status texts', () => {
   assert.equal(s.HostConfig.NetworkMode, 'net1');
   const ex = record({ status: 'exited', exitCode: 137, finishedAt: '2026-01-01T00:05:00.000Z', ports: [] });
   assert.equal(statusText(ex, now), 'Exited (137) 1 second ago');
-  assert.deepEqual(containerSummary(ex, paths, now).Ports, [{ PrivatePort: 80, Type: 'tcp' }]);
+  assert.deepEqual(containerSummary(ex, now).Ports, [{ PrivatePort: 80, Type: 'tcp' }]);
   assert.equal(statusText(record({ status: 'created', startedAt: '' }), now), 'Created');
   assert.equal(humanDuration(90 * 60_000), '2 hours');
   assert.equal(humanDuration(60_000), 'About a minute');

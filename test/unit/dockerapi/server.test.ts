@@ -124,7 +124,7 @@ test('bad JSON, wrong types and bad parameters are 400s, and create leaves nothi
   assert.equal((await call('GET', '/containers/json?limit=abc')).status, 400);
   assert.equal((await call('POST', '/containers/nosuch/wait?condition=whenever')).status, 400);
   assert.equal((await call('GET', '/containers/json?all=1')).body, '[]');
-  assert.deepEqual(engine.list(true), []);
+  assert.deepEqual(engine.containers.list({ all: true }), []);
 });
 
 test('a body over the limit is refused with 413 without reading it all', async () => {
@@ -150,7 +150,7 @@ test('a client that vanishes mid-body or mid-stream does not take the service do
   await raw('POST /images/create?fromImage=127.0.0.1:1/nothing HTTP/1.1\r\nHost: x\r\n\r\n', 50);
   await raw('GET /containers/json HTTP/1.1\r\nHost: x\r\n\r\n', 1);
   assert.equal((await call('GET', '/_ping')).status, 200);
-  assert.deepEqual(engine.list(true), []);
+  assert.deepEqual(engine.containers.list({ all: true }), []);
 });
 
 test('volumes: create, inspect, list with filters, remove', async () => {
