@@ -3,7 +3,7 @@
 // pull, 409 is a conflict, 304 a start/stop that had nothing to do).
 import {
   AmbiguousContainerError, ContainerStateError, ImageUnknownError, InvalidFilterError, InvalidNameError, MountSpecError,
-  NameConflictError, NoSuchContainerError, NoSuchExecError, NoSuchNetworkError, NoSuchVolumeError, RuntimeNotFoundError, VolumeError, VolumeInUseError,
+  NameConflictError, NoSuchContainerError, NoSuchExecError, NoSuchNetworkError, NoSuchPathError, NoSuchVolumeError, RuntimeNotFoundError, VolumeError, VolumeInUseError,
 } from '../engine/index.ts';
 
 export class HttpError extends Error {
@@ -29,7 +29,7 @@ function named(e: Error, ...names: string[]): boolean {
 export function statusOf(e: unknown): number {
   if (e instanceof HttpError) return e.status;
   if (!(e instanceof Error)) return 500;
-  if (e instanceof NoSuchContainerError || e instanceof NoSuchVolumeError || e instanceof ImageUnknownError || e instanceof NoSuchNetworkError || e instanceof NoSuchExecError) return 404;
+  if (e instanceof NoSuchContainerError || e instanceof NoSuchVolumeError || e instanceof ImageUnknownError || e instanceof NoSuchNetworkError || e instanceof NoSuchExecError || e instanceof NoSuchPathError) return 404;
   if (named(e, 'NetworkNotFoundError', 'NoSuchImageError', 'NoSuchLocalTagError', 'ImageNotFoundError')) return 404;
   if (e instanceof NameConflictError || e instanceof VolumeInUseError || e instanceof ContainerStateError) return 409;
   if (named(e, 'NetworkInUseError', 'NetworkExistsError', 'ImageConflictError', 'SubnetConflictError')) return 409;

@@ -3,7 +3,10 @@
 import { createProgress, type Credentials, type ImageSummary } from '../engine/index.ts';
 import type { ApiContext } from './context.ts';
 import { badRequest, HttpError } from './errors.ts';
-import { errorMessage, statusMessage } from './jsonmessage.ts';
+import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { errorMessage, statusMessage, streamMessage } from './jsonmessage.ts';
 
 /** X-Registry-Auth: base64url JSON {username, password, identitytoken, serveraddress}. */
 export function registryAuth(header: string | string[] | undefined): Credentials | undefined {
@@ -105,4 +108,36 @@ export async function pushImageHandler(ctx: ApiContext): Promise<void> {
     progress.close();
   }
   res.end();
+}
+
+/** GET /images/get?names=A&names=B and /images/{name}/get: a docker-archive tar of them
+ * (staged in the store's scratch directory, then streamed and removed). */
+export async function saveImages(ctx: ApiContext): Promise<void> {
+  const names = ctx.params.name ? [ctx.params.name] : ctx.query.getAll('names');
+  if (!names.length) throw badRequest('names is required');
+  const dir = mkdtempSync(join(ctx.engine.images.tmpDir(), 'save-'));
+  try {
+    const file = join(dir, 'images.tar');
+    await ctx.engine.images.save(names, file);
+    const res = ctx.stream('application/x-tar');
+    await pipeline(createReadStream(file), res).catch(() => res.destroy());
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** POST /images/load: the body (a docker-archive or OCI tar) staged, then loaded; docker's
+ * JSON messages ("Loaded image: NAME"; quiet only silences progress, which there is none of). */
+export async function loadImages(ctx: ApiContext): Promise<void> {
+  const dir = mkdtempSync(join(ctx.engine.images.tmpDir(), 'load-'));
+  try {
+    const file = join(dir, 'images.tar');
+    await pipeline(ctx.req, createWriteStream(file)).catch((e: Error) => { throw badRequest(`reading the archive: ${e.message}`); });
+    const r = await ctx.engine.images.load(file);
+    const res = ctx.stream('application/json');
+    for (const m of r.messages) res.write(streamMessage(`${m}\n`));
+    res.end();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

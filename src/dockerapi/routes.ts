@@ -7,8 +7,12 @@ import {
   unpauseContainer, waitContainer,
 } from './containers-lifecycle.ts';
 import { containerLogs } from './containers-logs.ts';
+import { commitContainer, renameContainer, updateContainer } from './containers-change.ts';
+import { exportContainer, getArchive, headArchive, putArchive } from './containers-files.ts';
+import { containerStats, containerTop } from './containers-observe.ts';
+import { auth, events, pruneContainers, pruneImages, pruneNetworks, systemDf } from './system-more.ts';
 import { createExec, inspectExec, resizeExec, startExec } from './exec.ts';
-import { createImage, imageHistoryHandler, inspectImageHandler, listImagesHandler, pushImageHandler, removeImageHandler, tagImageHandler } from './images.ts';
+import { createImage, imageHistoryHandler, inspectImageHandler, listImagesHandler, loadImages, pushImageHandler, removeImageHandler, saveImages, tagImageHandler } from './images.ts';
 import { connectNetworkHandler, createNetworkHandler, disconnectNetworkHandler, inspectNetworkHandler, listNetworksHandler, removeNetworkHandler } from './networks.ts';
 import { createVolume, inspectVolume, listVolumes, pruneVolumesHandler, removeVolume } from './volumes.ts';
 import type { Route } from './router.ts';
@@ -21,9 +25,13 @@ export const ROUTES: Route[] = [
   r('HEAD', '/_ping', ping),
   r('GET', '/version', version),
   r('GET', '/info', info),
+  r('GET', '/events', events),
+  r('GET', '/system/df', systemDf),
+  r('POST', '/auth', auth),
 
   r('POST', '/containers/create', createContainer),
   r('GET', '/containers/json', listContainers),
+  r('POST', '/containers/prune', pruneContainers),
   r('GET', '/containers/{id}/json', inspectContainer),
   r('POST', '/containers/{id}/start', startContainer),
   r('POST', '/containers/{id}/stop', stopContainer),
@@ -36,6 +44,15 @@ export const ROUTES: Route[] = [
   r('POST', '/containers/{id}/resize', resizeContainer),
   r('POST', '/containers/{id}/attach', attachContainer),
   r('GET', '/containers/{id}/logs', containerLogs),
+  r('GET', '/containers/{id}/stats', containerStats),
+  r('GET', '/containers/{id}/top', containerTop),
+  r('GET', '/containers/{id}/archive', getArchive),
+  r('HEAD', '/containers/{id}/archive', headArchive),
+  r('PUT', '/containers/{id}/archive', putArchive),
+  r('GET', '/containers/{id}/export', exportContainer),
+  r('POST', '/containers/{id}/rename', renameContainer),
+  r('POST', '/containers/{id}/update', updateContainer),
+  r('POST', '/commit', commitContainer),
   r('POST', '/containers/{id}/exec', createExec),
   r('POST', '/exec/{id}/start', startExec),
   r('POST', '/exec/{id}/resize', resizeExec),
@@ -43,6 +60,10 @@ export const ROUTES: Route[] = [
 
   r('POST', '/images/create', createImage),
   r('GET', '/images/json', listImagesHandler),
+  r('POST', '/images/prune', pruneImages),
+  r('GET', '/images/get', saveImages),
+  r('POST', '/images/load', loadImages),
+  r('GET', '/images/{name*}/get', saveImages),
   r('GET', '/images/{name*}/json', inspectImageHandler),
   r('GET', '/images/{name*}/history', imageHistoryHandler),
   r('POST', '/images/{name*}/tag', tagImageHandler),
@@ -51,6 +72,7 @@ export const ROUTES: Route[] = [
 
   r('GET', '/networks', listNetworksHandler),
   r('POST', '/networks/create', createNetworkHandler),
+  r('POST', '/networks/prune', pruneNetworks),
   r('GET', '/networks/{id}', inspectNetworkHandler),
   r('DELETE', '/networks/{id}', removeNetworkHandler),
   r('POST', '/networks/{id}/connect', connectNetworkHandler),

@@ -13,6 +13,8 @@ import type { ContainerRecord } from '../types.ts';
 import { cleanup, finishForeground, openHandoff } from './cleanup.ts';
 import { connect, disconnect, rename } from './connect.ts';
 import { copyFrom, copyTo, exportContainer, type ExportStream } from './copy-export.ts';
+import { archiveGet, archivePut, statPath, type ArchiveStream, type PathStat } from './archive.ts';
+import type { Readable } from 'node:stream';
 import { create } from './create.ts';
 import { listContainers } from './list-filters.ts';
 import { pruneContainers, type PruneResult } from './prune.ts';
@@ -96,6 +98,10 @@ export class ContainerService {
   export(ref: string, file?: string): ExportStream { return exportContainer(this.#core, ref, file); }
   copyFrom(ref: string, path: string, hostPath: string): void { copyFrom(this.#core, ref, path, hostPath); }
   copyTo(ref: string, hostPath: string, path: string): void { copyTo(this.#core, ref, hostPath, path); }
+  /** docker's archive endpoints: a path's stat, the path as a tar, a tar extracted into a directory. */
+  statPath(ref: string, path: string): PathStat { return statPath(this.#core, ref, path).stat; }
+  archive(ref: string, path: string): ArchiveStream { return archiveGet(this.#core, ref, path); }
+  extract(ref: string, path: string, tar: Readable): Promise<void> { return archivePut(this.#core, ref, path, tar); }
 
   attachPaths(ref: string): AttachPaths {
     const rec = this.#core.get(ref);
