@@ -4,10 +4,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { isRoot } from '../../helpers/rootfs.ts';
 import { startRegistry, type RegistryInstance } from '../../helpers/registry.ts';
-import { assertNoLeaks, snapshot, type HostSnapshot } from '../engine/harness.ts';
+import { assertNoLeaks, snapshot, waitFor, type HostSnapshot } from '../engine/harness.ts';
 import { ApiDaemon, Berth, DOCKER } from './harness.ts';
 
 const skip = !isRoot ? 'needs root' : !existsSync(DOCKER) ? `needs the docker CLI at ${DOCKER}` : false;
@@ -166,6 +167,58 @@ test('a named volume outlives its containers', { skip }, async () => {
   assert.match(await api.ok(['volume', 'ls', '--filter', 'label=k=v', '--format', '{{.Name}}']), /^apivol$/m);
   await api.ok(['volume', 'rm', 'apivol']);
   assert.doesNotMatch(await api.ok(['volume', 'ls', '-q']), /apivol/);
+});
+
+test('cp both ways, top, stats --no-stream, rename, update, commit, export', { skip }, async () => {
+  await api.ok(['run', '-d', '--name', 'files', 'busybox', 'sh', '-c', 'mkdir -p /data/sub; echo inside > /data/sub/f; sleep 60']);
+  await waitFor(async () => (await api.docker(['exec', 'files', 'test', '-f', '/data/sub/f'])).code === 0);
+  const out = join(b.tmp, 'cp-out');
+  await api.ok(['cp', 'files:/data/sub', out]);
+  assert.equal(readFileSync(join(out, 'f'), 'utf8'), 'inside\n');
+  writeFileSync(join(b.tmp, 'to-ctr.txt'), 'from host\n');
+  await api.ok(['cp', join(b.tmp, 'to-ctr.txt'), 'files:/data/']);
+  assert.equal(await api.ok(['exec', 'files', 'cat', '/data/to-ctr.txt']), 'from host\n');
+  const missing = await api.docker(['cp', 'files:/no/such/path', out]);
+  assert.notEqual(missing.code, 0);
+  assert.match(missing.stderr, /Could not find the file \/no\/such\/path/);
+  assert.match(await api.ok(['top', 'files']), /sleep 60/);
+  const stats = await api.ok(['stats', '--no-stream', '--format', '{{.Name}} {{.PIDs}} {{.MemUsage}}', 'files']);
+  assert.match(stats, /^files [1-9]\d* [\d.]+[KMG]?i?B \/ /);
+  await api.ok(['rename', 'files', 'files2']);
+  await api.ok(['update', '--memory', '64m', '--memory-swap', '128m', 'files2']);
+  assert.equal((await api.ok(['inspect', '--format', '{{.Name}} {{.HostConfig.Memory}}', 'files2'])).trim(), `/files2 ${64 << 20}`);
+  const id = (await api.ok(['commit', 'files2', 'snap:1'])).trim();
+  assert.match(id, /^sha256:[0-9a-f]{64}$/);
+  assert.equal(await api.ok(['run', '--rm', 'snap:1', 'cat', '/data/to-ctr.txt']), 'from host\n');
+  const tarList = spawnSync('sh', ['-c', `${DOCKER} export files2 | tar -t | grep -c data/sub/f`], { env: api.env(), encoding: 'utf8' });
+  assert.equal(tarList.stdout.trim(), '1');
+  await api.ok(['rm', '-f', 'files2']);
+  await api.ok(['rmi', 'snap:1']);
+});
+
+test('events while a container runs; system df; save and load; prune', { skip }, async () => {
+  const since = Math.floor(Date.now() / 1000) - 1;
+  await api.ok(['run', '--rm', '--name', 'evented', 'busybox', 'true']);
+  const until = Math.floor(Date.now() / 1000) + 1;
+  await new Promise((r) => setTimeout(r, 1100));
+  const ev = await api.ok(['events', '--since', String(since), '--until', String(until), '--filter', 'container=evented', '--format', '{{.Type}} {{.Action}} {{.Actor.Attributes.name}}']);
+  assert.deepEqual(ev.trim().split('\n').filter((l) => /create|start|die|destroy/.test(l)), ['container create evented', 'container start evented', 'container die evented', 'container destroy evented']);
+  const live = api.docker(['events', '--filter', 'event=start', '--format', '{{.Action}} {{.Actor.Attributes.name}}'], { timeoutMs: 4000 });
+  await new Promise((r) => setTimeout(r, 800));
+  await api.ok(['run', '--rm', '--name', 'live', 'busybox', 'true']);
+  assert.match((await live).stdout, /^start live$/m);
+  const df = await api.ok(['system', 'df', '--format', '{{.Type}} {{.TotalCount}}']);
+  assert.match(df, /^Images 1$/m);
+  const tar = join(b.tmp, 'saved.tar');
+  await api.ok(['save', '-o', tar, 'busybox']);
+  await api.ok(['tag', 'busybox', 'keep:1']);
+  assert.match(await api.ok(['load', '-i', tar]), /Loaded image: busybox:latest/);
+  await api.ok(['rmi', 'keep:1']);
+  await api.ok(['create', '--name', 'stopped', 'busybox', 'true']);
+  assert.match(await api.ok(['container', 'prune', '-f']), /Total reclaimed space/);
+  assert.equal((await api.ok(['ps', '-aq'])).trim(), '');
+  await api.ok(['network', 'create', 'unused']);
+  assert.match(await api.ok(['network', 'prune', '-f']), /unused/);
 });
 
 test('bad requests: docker status and message, service up, nothing half-created', { skip }, async () => {
