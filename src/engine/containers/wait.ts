@@ -57,13 +57,19 @@ export async function waitFor(core: EngineCore, ref: string, condition: WaitCond
   }
   if (done) rec = done;
   if (condition !== 'removed' && done) return { exitCode: rec.state.exitCode, removed: false };
-  // Until it is gone (an AutoRemove clean-up, an rm), keeping the latest state seen.
-  for (let d = 20; ; d = Math.min(d * 1.5, 200)) {
-    const cur = core.store.get(id);
-    if (!cur) break;
-    rec = core.refresh(cur);
-    aborted();
-    await sleep(d);
+  // Until it is gone (an AutoRemove clean-up, an rm), keeping the latest state seen; the
+  // removal of its directory wakes this at once (inotify), polling stays as the fallback.
+  const waker = new DirWaker([core.paths.containers]);
+  try {
+    for (let d = 20; ; d = Math.min(d * 1.5, 200)) {
+      const cur = core.store.get(id);
+      if (!cur) break;
+      rec = core.refresh(cur);
+      aborted();
+      await waker.wait(d);
+    }
+  } finally {
+    waker.close();
   }
   // Removed before this wait saw it exit (a short run, cleaned up at once): its die event says.
   return { exitCode: rec.state.startedAt && rec.state.status !== 'running' ? rec.state.exitCode : lastExitCode(core, id) ?? rec.state.exitCode, removed: true };
