@@ -14,7 +14,7 @@ export async function attachContainer(ctx: ApiContext): Promise<void> {
   const wantStdin = ctx.flag('stdin') && rec.config.openStdin;
   const enc = new OutputEncoder(tty, { stdout: ctx.flag('stdout'), stderr: ctx.flag('stderr') });
   const stream = ctx.flag('stream');
-  const sock = ctx.hijack(streamType(tty));
+  const sock = ctx.hijack(streamType(tty, ctx.version));
   let session: StdinSession | undefined;
   let unregister = () => {};
   try {

@@ -22,7 +22,7 @@ export async function containerLogs(ctx: ApiContext): Promise<void> {
   const sinceNs = timeParam(ctx, 'since'), untilNs = timeParam(ctx, 'until');
   const follow = ctx.flag('follow');
   const enc = new OutputEncoder(rec.config.tty, { stdout, stderr, timestamps: ctx.flag('timestamps') });
-  const res = ctx.stream(streamType(rec.config.tty));
+  const res = ctx.stream(streamType(rec.config.tty, ctx.version));
   const entries = e.logs(rec.id, {
     follow, signal: ctx.signal,
     ...(tail !== undefined ? { tail } : {}), ...(sinceNs !== undefined ? { sinceNs } : {}), ...(untilNs !== undefined ? { untilNs } : {}),

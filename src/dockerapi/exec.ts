@@ -22,6 +22,9 @@ export async function startExec(ctx: ApiContext): Promise<void> {
   const b = (await ctx.json()) as Record<string, unknown> | undefined;
   const detach = b ? bool(b, 'Detach', 'ExecStartConfig.Detach') ?? false : false;
   const s = ctx.server.execs.get(ctx.params.id);
+  // The terminal's size at start (API 1.42+: ConsoleSize [height, width]).
+  const cs = b?.ConsoleSize;
+  if (Array.isArray(cs) && cs.length === 2 && cs.every((n) => typeof n === 'number' && n > 0)) s.req.consoleSize = { height: cs[0] as number, width: cs[1] as number };
   const streams = ctx.server.execs.start(s.id);
   if (detach) {
     streams.stdout.resume();
@@ -31,7 +34,7 @@ export async function startExec(ctx: ApiContext): Promise<void> {
     return;
   }
   const tty = !!s.req.tty;
-  const sock = ctx.hijack(streamType(tty));
+  const sock = ctx.hijack(streamType(tty, ctx.version));
   if (streams.stdin) sock.pipe(streams.stdin);
   else sock.resume();
   const out = (id: 1 | 2) => (d: Buffer) => { if (!sock.destroyed) sock.write(tty ? d : frame(id, d)); };

@@ -2,13 +2,16 @@
 // bytes with one (docker's rule for attach, logs and exec).
 import type { LogEntry } from '../engine/index.ts';
 import { formatEntry } from '../engine/index.ts';
+import { compareVersions } from './router.ts';
 import { frame, STDERR, STDOUT } from './stdcopy.ts';
 
 export const RAW_STREAM = 'application/vnd.docker.raw-stream';
 export const MULTIPLEXED_STREAM = 'application/vnd.docker.multiplexed-stream';
 
-export function streamType(tty: boolean): string {
-  return tty ? RAW_STREAM : MULTIPLEXED_STREAM;
+/** The content type of an attach/logs/exec stream: multiplexed without a terminal from API
+ * 1.42 on (before it, docker called both raw-stream; the bytes are the same). */
+export function streamType(tty: boolean, version = '1.44'): string {
+  return tty || compareVersions(version, '1.42') < 0 ? RAW_STREAM : MULTIPLEXED_STREAM;
 }
 
 /** Turns log entries into what goes on the wire, keeping which stream is at a line start
