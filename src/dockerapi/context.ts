@@ -148,6 +148,19 @@ export class ApiContext {
     return sock;
   }
 
+  /** Completes a websocket handshake (RFC 6455) on an upgrade request; 400 when it is not one. */
+  upgradeWebSocket(accept: (key: string) => string): Duplex {
+    const s = this.upgradeSocket;
+    const key = this.req.headers['sec-websocket-key'];
+    if (!s || String(this.req.headers.upgrade ?? '').toLowerCase() !== 'websocket' || typeof key !== 'string' || !key) {
+      throw new HttpError(400, 'a websocket upgrade request (Upgrade: websocket, Sec-WebSocket-Key) is required');
+    }
+    this.#answered = true;
+    s.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept(key)}\r\n\r\n`);
+    if (this.upgradeHead?.length) s.unshift(this.upgradeHead);
+    return s;
+  }
+
   #plainRes(): ServerResponse {
     if (!this.res) throw new HttpError(400, 'this endpoint does not take an upgrade');
     return this.res;

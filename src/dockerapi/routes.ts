@@ -1,5 +1,5 @@
 // Docker's paths and the handler of each (one file per resource, as podman's compat layer).
-import { attachContainer } from './containers-attach.ts';
+import { attachContainer, attachWebSocket } from './containers-attach.ts';
 import { createContainer } from './containers-create.ts';
 import { inspectContainer, listContainers } from './containers-inspect.ts';
 import {
@@ -43,6 +43,7 @@ export const ROUTES: Route[] = [
   r('DELETE', '/containers/{id}', removeContainer),
   r('POST', '/containers/{id}/resize', resizeContainer),
   r('POST', '/containers/{id}/attach', attachContainer),
+  r('GET', '/containers/{id}/attach/ws', attachWebSocket),
   r('GET', '/containers/{id}/logs', containerLogs),
   r('GET', '/containers/{id}/stats', containerStats),
   r('GET', '/containers/{id}/top', containerTop),

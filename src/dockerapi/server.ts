@@ -45,7 +45,12 @@ export class DockerApiServer {
 
   #newServer(make: (h: (req: IncomingMessage, res: ServerResponse) => void) => Server): Server {
     const server = make((req, res) => { void this.#dispatch(req, res, undefined); });
-    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => { void this.#dispatch(req, undefined, { socket, head }); });
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      // An upgraded socket is ours alone: the HTTP server's error handling is gone from it, and
+      // a client that vanishes (EPIPE, ECONNRESET) must only end its own stream.
+      socket.on('error', () => socket.destroy());
+      void this.#dispatch(req, undefined, { socket, head });
+    });
     server.on('connection', (s: Duplex) => { this.#sockets.add(s); s.on('close', () => this.#sockets.delete(s)); });
     server.on('secureConnection', (s: Duplex) => { this.#sockets.add(s); s.on('close', () => this.#sockets.delete(s)); });
     // A malformed request line, a broken chunked body: a 400 and the connection closed.

@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { connect } from 'node:net';
+import { encodeClientFrame, OP_CLOSE, OP_TEXT } from '../../../src/dockerapi/websocket.ts';
 import { isRoot } from '../../helpers/rootfs.ts';
 import { startRegistry, type RegistryInstance } from '../../helpers/registry.ts';
 import { assertNoLeaks, snapshot, waitFor, type HostSnapshot } from '../engine/harness.ts';
@@ -219,6 +221,42 @@ test('events while a container runs; system df; save and load; prune', { skip },
   assert.equal((await api.ok(['ps', '-aq'])).trim(), '');
   await api.ok(['network', 'create', 'unused']);
   assert.match(await api.ok(['network', 'prune', '-f']), /unused/);
+});
+
+test('websocket attach: stdin in, output out, as messages', { skip }, async () => {
+  const id = (await api.ok(['run', '-d', '-i', '--name', 'wsbox', 'busybox', 'sh', '-c', 'while read l; do echo "got $l"; done'])).trim();
+  const got = await new Promise<string>((resolve, reject) => {
+    const s = connect(api.socket);
+    let buf = Buffer.alloc(0);
+    let text = '';
+    let upgraded = false;
+    const timer = setTimeout(() => { s.destroy(); reject(new Error(`no answer; so far: ${JSON.stringify(text)}`)); }, 15_000);
+    s.on('connect', () => s.write(`GET /v1.44/containers/${id}/attach/ws?stream=1&stdin=1&stdout=1&stderr=1 HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`));
+    s.on('data', (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      if (!upgraded) {
+        const end = buf.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        const head = buf.subarray(0, end).toString();
+        if (!/^HTTP\/1.1 101 /.test(head) || !head.includes('Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=')) { reject(new Error(head)); s.destroy(); return; }
+        upgraded = true;
+        buf = buf.subarray(end + 4);
+        s.write(encodeClientFrame(OP_TEXT, 'over websocket\n'));
+      }
+      // Server frames are unmasked: decode them with the length rules by hand.
+      while (buf.length >= 2) {
+        let len = buf[1] & 0x7f, off = 2;
+        if (len === 126) { if (buf.length < 4) return; len = buf.readUInt16BE(2); off = 4; }
+        if (buf.length < off + len) return;
+        text += buf.subarray(off, off + len).toString();
+        buf = buf.subarray(off + len);
+      }
+      if (text.includes('got over websocket')) { clearTimeout(timer); s.write(encodeClientFrame(OP_CLOSE, Buffer.from([3, 232]))); s.end(); resolve(text); }
+    });
+    s.on('error', reject);
+  });
+  assert.match(got, /got over websocket\n/);
+  await api.ok(['rm', '-f', 'wsbox']);
 });
 
 test('bad requests: docker status and message, service up, nothing half-created', { skip }, async () => {

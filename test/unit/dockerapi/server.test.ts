@@ -153,6 +153,16 @@ test('a client that vanishes mid-body or mid-stream does not take the service do
   assert.deepEqual(engine.containers.list({ all: true }), []);
 });
 
+test('upgrade requests: errors in docker shape; a client that resets an upgraded connection does no harm', async () => {
+  const nf = await raw('POST /v1.44/containers/nosuch/attach?stream=1&stdout=1 HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n');
+  assert.match(nf, /^HTTP\/1.1 404 /);
+  assert.match(nf, /"message":"No such container: nosuch"/);
+  const ws = await raw('GET /v1.44/containers/nosuch/attach/ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Key: a2V5\r\n\r\n');
+  assert.match(ws, /^HTTP\/1.1 404 /);
+  for (let i = 0; i < 5; i++) await raw('POST /v1.44/containers/nosuch/attach HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n', 0);
+  assert.equal((await call('GET', '/_ping')).status, 200);
+});
+
 test('volumes: create, inspect, list with filters, remove', async () => {
   const c = await call('POST', '/volumes/create', JSON.stringify({ Name: 'v1', Labels: { a: 'b' } }));
   assert.equal(c.status, 201);
