@@ -1,5 +1,5 @@
 // The container's files: the archive endpoints `docker cp` uses (GET a path as a tar, HEAD its
-// stat, PUT a tar into a directory) and export (the whole filesystem as a tar).
+// stat, PUT a tar into a directory), export (the whole filesystem as a tar) and changes.
 import type { PathStat } from '../engine/index.ts';
 import type { ApiContext } from './context.ts';
 import { badRequest } from './errors.ts';
@@ -40,4 +40,9 @@ export async function exportContainer(ctx: ApiContext): Promise<void> {
   x.stream!.pipe(res);
   ctx.signal.addEventListener('abort', () => x.stream!.destroy(), { once: true });
   try { await x.done; } catch { res.destroy(); }
+}
+
+/** GET /containers/{id}/changes: docker's [{Path, Kind}] (0 changed, 1 added, 2 deleted). */
+export async function containerChanges(ctx: ApiContext): Promise<void> {
+  ctx.sendJSON(200, ctx.engine.containers.changes(ctx.params.id).map((c) => ({ Path: c.path, Kind: c.kind })));
 }

@@ -8,7 +8,7 @@ import {
 } from './containers-lifecycle.ts';
 import { containerLogs } from './containers-logs.ts';
 import { commitContainer, renameContainer, updateContainer } from './containers-change.ts';
-import { exportContainer, getArchive, headArchive, putArchive } from './containers-files.ts';
+import { containerChanges, exportContainer, getArchive, headArchive, putArchive } from './containers-files.ts';
 import { containerStats, containerTop } from './containers-observe.ts';
 import { auth, events, pruneContainers, pruneImages, pruneNetworks, systemDf } from './system-more.ts';
 import { createExec, inspectExec, resizeExec, startExec } from './exec.ts';
@@ -51,6 +51,7 @@ export const ROUTES: Route[] = [
   r('HEAD', '/containers/{id}/archive', headArchive),
   r('PUT', '/containers/{id}/archive', putArchive),
   r('GET', '/containers/{id}/export', exportContainer),
+  r('GET', '/containers/{id}/changes', containerChanges),
   r('POST', '/containers/{id}/rename', renameContainer),
   r('POST', '/containers/{id}/update', updateContainer),
   r('POST', '/commit', commitContainer),

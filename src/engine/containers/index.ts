@@ -8,3 +8,4 @@ export type { TopResult } from './top.ts';
 export type { PruneResult } from './prune.ts';
 export type { ExportStream } from './copy-export.ts';
 export type { ArchiveStream, PathStat } from './archive.ts';
+export type { Change } from './changes.ts';

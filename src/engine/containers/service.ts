@@ -14,6 +14,7 @@ import { cleanup, finishForeground, openHandoff } from './cleanup.ts';
 import { connect, disconnect, rename } from './connect.ts';
 import { copyFrom, copyTo, exportContainer, type ExportStream } from './copy-export.ts';
 import { archiveGet, archivePut, statPath, type ArchiveStream, type PathStat } from './archive.ts';
+import { containerChanges, type Change } from './changes.ts';
 import type { Readable } from 'node:stream';
 import { create } from './create.ts';
 import { listContainers } from './list-filters.ts';
@@ -98,6 +99,8 @@ export class ContainerService {
   export(ref: string, file?: string): ExportStream { return exportContainer(this.#core, ref, file); }
   copyFrom(ref: string, path: string, hostPath: string): void { copyFrom(this.#core, ref, path, hostPath); }
   copyTo(ref: string, hostPath: string, path: string): void { copyTo(this.#core, ref, hostPath, path); }
+  /** docker diff: what the container changed (0 changed, 1 added, 2 deleted), by path. */
+  changes(ref: string): Change[] { return containerChanges(this.#core, ref); }
   /** docker's archive endpoints: a path's stat, the path as a tar, a tar extracted into a directory. */
   statPath(ref: string, path: string): PathStat { return statPath(this.#core, ref, path).stat; }
   archive(ref: string, path: string): ArchiveStream { return archiveGet(this.#core, ref, path); }

@@ -171,7 +171,7 @@ test('a named volume outlives its containers', { skip }, async () => {
   assert.doesNotMatch(await api.ok(['volume', 'ls', '-q']), /apivol/);
 });
 
-test('cp both ways, top, stats --no-stream, rename, update, commit, export', { skip }, async () => {
+test('cp both ways, diff, top, stats --no-stream, rename, update, commit, export', { skip }, async () => {
   await api.ok(['run', '-d', '--name', 'files', 'busybox', 'sh', '-c', 'mkdir -p /data/sub; echo inside > /data/sub/f; sleep 60']);
   await waitFor(async () => (await api.docker(['exec', 'files', 'test', '-f', '/data/sub/f'])).code === 0);
   const out = join(b.tmp, 'cp-out');
@@ -183,6 +183,7 @@ test('cp both ways, top, stats --no-stream, rename, update, commit, export', { s
   const missing = await api.docker(['cp', 'files:/no/such/path', out]);
   assert.notEqual(missing.code, 0);
   assert.match(missing.stderr, /Could not find the file \/no\/such\/path/);
+  assert.deepEqual((await api.ok(['diff', 'files'])).trim().split('\n'), ['A /data', 'A /data/sub', 'A /data/sub/f', 'A /data/to-ctr.txt']);
   assert.match(await api.ok(['top', 'files']), /sleep 60/);
   const stats = await api.ok(['stats', '--no-stream', '--format', '{{.Name}} {{.PIDs}} {{.MemUsage}}', 'files']);
   assert.match(stats, /^files [1-9]\d* [\d.]+[KMG]?i?B \/ /);
