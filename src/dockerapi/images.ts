@@ -141,3 +141,9 @@ export async function loadImages(ctx: ApiContext): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** GET /images/search: berth has no registry search (registries' /v2 API has none either). */
+export async function searchImages(ctx: ApiContext): Promise<void> {
+  if (!ctx.query.get('term')) throw badRequest('term is required');
+  throw new HttpError(501, 'image search is not supported by berth: registries offer no search in their v2 API; use the registry\'s own interface');
+}

@@ -12,7 +12,7 @@ import { containerChanges, exportContainer, getArchive, headArchive, putArchive 
 import { containerStats, containerTop } from './containers-observe.ts';
 import { auth, events, pruneContainers, pruneImages, pruneNetworks, systemDf } from './system-more.ts';
 import { createExec, inspectExec, resizeExec, startExec } from './exec.ts';
-import { createImage, imageHistoryHandler, inspectImageHandler, listImagesHandler, loadImages, pushImageHandler, removeImageHandler, saveImages, tagImageHandler } from './images.ts';
+import { createImage, imageHistoryHandler, inspectImageHandler, listImagesHandler, loadImages, pushImageHandler, removeImageHandler, saveImages, searchImages, tagImageHandler } from './images.ts';
 import { connectNetworkHandler, createNetworkHandler, disconnectNetworkHandler, inspectNetworkHandler, listNetworksHandler, removeNetworkHandler } from './networks.ts';
 import { createVolume, inspectVolume, listVolumes, pruneVolumesHandler, removeVolume } from './volumes.ts';
 import type { Route } from './router.ts';
@@ -65,6 +65,7 @@ export const ROUTES: Route[] = [
   r('POST', '/images/prune', pruneImages),
   r('GET', '/images/get', saveImages),
   r('POST', '/images/load', loadImages),
+  r('GET', '/images/search', searchImages),
   r('GET', '/images/{name*}/get', saveImages),
   r('GET', '/images/{name*}/json', inspectImageHandler),
   r('GET', '/images/{name*}/history', imageHistoryHandler),
