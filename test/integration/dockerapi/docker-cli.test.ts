@@ -260,6 +260,26 @@ test('websocket attach: stdin in, output out, as messages', { skip }, async () =
   await api.ok(['rm', '-f', 'wsbox']);
 });
 
+test("an old client's attach without Upgrade gets the stream as the body, until close", { skip }, async () => {
+  await api.ok(['run', '-d', '--name', 'oldclient', 'busybox', 'sh', '-c', 'sleep 1; echo late-output']);
+  const got = await new Promise<Buffer>((resolve) => {
+    const s = connect(api.socket);
+    let out = Buffer.alloc(0);
+    s.on('connect', () => s.write('POST /v1.24/containers/oldclient/attach?stream=1&stdout=1 HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n'));
+    s.on('data', (d: Buffer) => { out = Buffer.concat([out, d]); });
+    s.on('close', () => resolve(out));
+    setTimeout(() => s.destroy(), 15_000);
+  });
+  const text = got.toString('latin1');
+  assert.match(text, /^HTTP\/1.1 200 OK\r\n/);
+  assert.match(text, /Content-Type: application\/vnd.docker.raw-stream/);
+  assert.doesNotMatch(text, /Transfer-Encoding/i);
+  const body = got.subarray(got.indexOf('\r\n\r\n') + 4);
+  assert.deepEqual([...body.subarray(0, 8)], [1, 0, 0, 0, 0, 0, 0, 12]);
+  assert.equal(body.subarray(8).toString(), 'late-output\n');
+  await api.ok(['rm', '-f', 'oldclient']);
+});
+
 test('bad requests: docker status and message, service up, nothing half-created', { skip }, async () => {
   const bad = await api.http('POST', '/v1.44/containers/create?name=half', '{"Image":"busybox","Cmd":[1,2]}');
   assert.equal(bad.status, 400);
