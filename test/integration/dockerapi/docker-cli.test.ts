@@ -124,7 +124,7 @@ test('errors reach the CLI in docker\'s words', { skip }, async () => {
   assert.match(img.stderr, /Unable to find image 'no-such-image-anywhere:1' locally/);
 });
 
-test('images, tag, rmi, and pull from a registry', { skip }, async () => {
+test('images, tag, rmi, push and pull with a registry, and docker.io through a mirror', { skip }, async () => {
   assert.match(await api.ok(['images', '--format', '{{.Repository}}:{{.Tag}}']), /^busybox:latest$/m);
   await api.ok(['tag', 'busybox', 'mybox:1']);
   assert.match(await api.ok(['images', '--format', '{{.Repository}}:{{.Tag}}']), /^mybox:1$/m);
@@ -142,6 +142,16 @@ test('images, tag, rmi, and pull from a registry', { skip }, async () => {
     assert.match(pull.stdout, /Pull complete|Already exists|Download complete|Digest: sha256:/);
     assert.equal((await api.ok(['run', '--rm', ref, 'echo', 'pulled'])).trim(), 'pulled');
     await api.ok(['rmi', ref]);
+    // A mirror of docker.io (dockerd's registry-mirrors): docker.io/library/mirrored:1 comes
+    // from the local registry; there is no internet here to fall back to.
+    await api.ok(['tag', 'busybox', `${reg.host}/library/mirrored:1`]);
+    await api.ok(['push', `${reg.host}/library/mirrored:1`]);
+    await api.ok(['rmi', `${reg.host}/library/mirrored:1`]);
+    writeFileSync(api.registriesConfig, JSON.stringify({ 'registry-mirrors': [`http://${reg.host}`] }));
+    const mirrored = await api.docker(['pull', 'mirrored:1']);
+    assert.equal(mirrored.code, 0, mirrored.stderr + mirrored.stdout);
+    assert.match(await api.ok(['images', '--format', '{{.Repository}}:{{.Tag}}']), /^mirrored:1$/m);
+    await api.ok(['rmi', 'mirrored:1']);
   } finally {
     await reg?.stop();
   }

@@ -26,11 +26,15 @@ export class ApiDaemon {
 
   get log(): string { return this.#log; }
 
+  /** berthd's registries.json (read at each pull: tests write it when they need mirrors). */
+  get registriesConfig(): string { return join(this.b.tmp, 'registries.json'); }
+
   /** `extra`: more `system service` flags (e.g. --docker-tcp with TLS); `ready` says when it
    * serves (default: /_ping answers on the unix socket). */
   async start(extra: string[] = [], ready?: () => Promise<boolean>): Promise<void> {
     const argv = this.b.argv(['system', 'service', '--socket', this.daemonSocket, '--workers', '1', '--docker-socket', this.socket, ...extra]);
-    const d = spawn(process.execPath, argv, { env: { ...this.b.env, BERTH_DAEMON_SOCKET: '' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    // Registry configuration of its own (registriesConfig; absent until a test writes it).
+    const d = spawn(process.execPath, argv, { env: { ...this.b.env, BERTH_DAEMON_SOCKET: '', BERTH_REGISTRIES_CONFIG: this.registriesConfig }, stdio: ['ignore', 'ignore', 'pipe'] });
     this.#child = d;
     d.stderr!.on('data', (x) => (this.#log += x));
     await waitFor(async () => {
