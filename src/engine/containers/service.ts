@@ -14,6 +14,9 @@ import type { ContainerRecord } from '../types.ts';
 import { cleanup, finishForeground, openHandoff } from './cleanup.ts';
 import { connect, disconnect, rename } from './connect.ts';
 import { copyFrom, copyTo, exportContainer, type ExportStream } from './copy-export.ts';
+import { archiveGet, archivePut, statPath, type ArchiveStream, type PathStat } from './archive.ts';
+import { containerChanges, type Change } from './changes.ts';
+import type { Readable } from 'node:stream';
 import { create } from './create.ts';
 import { listContainers } from './list-filters.ts';
 import { pruneContainers, type PruneResult } from './prune.ts';
@@ -81,7 +84,8 @@ export class ContainerService {
   remove(ref: string, opts: RemoveOptions = {}): Promise<string> { return remove(this.#core, ref, opts); }
   prune(filters: Filters = {}): Promise<PruneResult> { return pruneContainers(this.#core, filters); }
 
-  wait(ref: string, condition: WaitCondition = 'not-running'): Promise<WaitResult> { return waitFor(this.#core, ref, condition); }
+  /** `signal` ends the wait early (rejecting): a Docker API client that went away. */
+  wait(ref: string, condition: WaitCondition = 'not-running', signal?: AbortSignal): Promise<WaitResult> { return waitFor(this.#core, ref, condition, signal); }
   /** Until the container (by id) is not running, or the timeout: its record (null: removed). */
   waitExit(id: string, timeoutMs = Infinity): Promise<ContainerRecord | null> { return waitExit(this.#core, id, timeoutMs); }
 
@@ -106,6 +110,12 @@ export class ContainerService {
   export(ref: string, file?: string): ExportStream { return exportContainer(this.#core, ref, file); }
   copyFrom(ref: string, path: string, hostPath: string): void { copyFrom(this.#core, ref, path, hostPath); }
   copyTo(ref: string, hostPath: string, path: string): void { copyTo(this.#core, ref, hostPath, path); }
+  /** docker diff: what the container changed (0 changed, 1 added, 2 deleted), by path. */
+  changes(ref: string): Change[] { return containerChanges(this.#core, ref); }
+  /** docker's archive endpoints: a path's stat, the path as a tar, a tar extracted into a directory. */
+  statPath(ref: string, path: string): PathStat { return statPath(this.#core, ref, path).stat; }
+  archive(ref: string, path: string): ArchiveStream { return archiveGet(this.#core, ref, path); }
+  extract(ref: string, path: string, tar: Readable): Promise<void> { return archivePut(this.#core, ref, path, tar); }
 
   attachPaths(ref: string): AttachPaths {
     const rec = this.#core.get(ref);
