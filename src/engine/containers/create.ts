@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { parseSignal } from '../../runtime/signals.ts';
 import { randomBytes } from '../../util/random.ts';
 import { trace } from '../../util/trace.ts';
+import { limitsRefusal } from '../cgroup-parent.ts';
 import { INIT_CANDIDATES, type EngineCore } from '../core.ts';
 import { EngineError, InvalidNameError, MountSpecError, NameConflictError } from '../errors.ts';
 import { recordEvent } from '../events.ts';
@@ -40,6 +41,10 @@ export async function create(core: EngineCore, req: CreateRequest, opts: CreateO
   }
   if (req.init && !core.initBinary()) {
     throw new EngineError(`--init: no init binary on this host (looked for ${[core.opts.initBinary ?? 'berth-tiny-init', ...INIT_CANDIDATES].join(', ')}); run without --init`);
+  }
+  if (req.memory || req.memorySwap || req.cpus || req.pidsLimit) {
+    const refusal = limitsRefusal(core.paths.cgroupParent);
+    if (refusal) throw new EngineError(refusal);
   }
   const netMode = req.networkMode ?? 'bridge';
   if (netMode !== 'bridge' && netMode !== 'none' && netMode !== 'host') {
