@@ -70,6 +70,9 @@ export interface SpecInputs {
   availableCaps?: string[];
   /** Hostname of the host (for --network host). */
   hostHostname?: string;
+  /** Rootless (the engine is root of the user's namespace): singleId when it maps only the
+   * user's own id (no subordinate ranges). */
+  rootless?: { singleId: boolean };
 }
 
 /** --cpus as a CFS quota over docker's 100 ms period (create and update). */
@@ -96,8 +99,13 @@ export function buildSpec(inp: SpecInputs): Spec {
   const mounts: Mount[] = [
     { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
     { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
-    { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
-    { destination: '/sys', type: 'sysfs', source: 'sysfs', options: sysOpts },
+    // gid=5 (tty) must be mapped: a rootless namespace of one id has only 0.
+    { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', ...(inp.rootless?.singleId ? [] : ['gid=5'])] },
+    // sysfs may only be mounted by the owner of the network namespace: rootless with the host's,
+    // the host's /sys is bound instead (as runc's and podman's rootless modes do).
+    inp.rootless && hostNet
+      ? { destination: '/sys', type: 'bind', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] }
+      : { destination: '/sys', type: 'sysfs', source: 'sysfs', options: sysOpts },
     { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: [...sysOpts, 'relatime'] },
     { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
     { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${c.shmSize}`] },

@@ -47,6 +47,9 @@ export async function create(core: EngineCore, req: CreateRequest, opts: CreateO
     if (refusal) throw new EngineError(refusal);
   }
   const netMode = req.networkMode ?? 'bridge';
+  if (core.rootless() && netMode !== 'none' && netMode !== 'host') {
+    throw new EngineError(`rootless: ${netMode === 'bridge' ? 'the default bridge network' : `network ${netMode}`} is not available without root (a bridge, veths and iptables rules need the host's root); use --network none or --network host (docs/rootless.md)`);
+  }
   if (netMode !== 'bridge' && netMode !== 'none' && netMode !== 'host') {
     const { inspectNetwork } = await import('../../network/index.ts');
     await inspectNetwork(netMode, netOpts(core)).catch(() => { throw new EngineError(`network ${netMode} not found`); });

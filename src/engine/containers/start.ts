@@ -103,6 +103,7 @@ export async function startLocked(core: EngineCore, rec: ContainerRecord, hooks:
       hostsPath: join(dir, 'hosts'), hostnamePath: join(dir, 'hostname'), resolvConfPath: join(dir, 'resolv.conf'),
       mountSources: c.mounts.map((m) => m.type === 'volume' ? core.store.volumeMountpoint(m.source) : m.source),
       seccomp, availableCaps, cgroupParent: core.paths.cgroupParent, initPath: c.init ? core.initBinary() : undefined, hostHostname: osHostname(),
+      rootless: core.rootless() ?? undefined,
     });
     if (c.tty && c.consoleSize) spec.process!.consoleSize = c.consoleSize;
     writeFileSync(join(dir, 'config.json'), renderSpec(spec));

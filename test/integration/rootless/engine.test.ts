@@ -1,0 +1,190 @@
+// The whole engine as a user without root (issue #14), through the installed `berth` of this
+// tree: a user the test makes, with subordinate id ranges, pulls from a local registry, runs
+// with output and exit code, runs detached (logs, exec, stop, rm), writes to a bind mount and a
+// volume (owners mapped: the user's own id for container root, the range for others), uses the
+// host's network; limits and the bridge network are refused with their reasons; nothing is left
+// after rm (processes, mounts in its namespace, netns, files outside its state). A second user
+// with no ranges (one-id map, with the warning) cannot see or touch the first's containers,
+// images, state or sockets.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { buildOciLayout, skopeoPush } from '../../helpers/images.ts';
+import { startRegistry, type RegistryInstance } from '../../helpers/registry.ts';
+import { makeTemp, removeTemp } from '../../helpers/rootfs.ts';
+import { commOf, installTree, makeUser, pausePid, processesOf, skip, tmpFilesOf, userMounts, type Result, type TestUser } from './support.ts';
+
+let reg: RegistryInstance | undefined;
+let image = '';
+const hooks: (() => void | Promise<void>)[] = [];
+const suite = { after: (fn: () => void | Promise<void>) => { hooks.push(fn); } };
+let prefix = '';
+
+before(async () => {
+  if (skip) return;
+  prefix = installTree(suite);
+  reg = await startRegistry();
+  const dir = makeTemp('berth-rootless-img-');
+  try {
+    const layout = buildOciLayout(join(dir, 'layout'), { tag: 'v1' });
+    image = `${reg.host}/rootless/busybox:v1`;
+    await skopeoPush(layout, image);
+  } finally {
+    removeTemp(dir);
+  }
+});
+
+after(async () => {
+  await reg?.stop();
+  for (const fn of hooks.reverse()) await fn();
+});
+
+function ok(r: Result, what: string): Result {
+  assert.equal(r.code, 0, `${what}: exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+  return r;
+}
+
+/** Nothing of the user's containers left: only the pause process runs, no mount under its
+ * state, no netns, nothing of it in the temporary directories but its run root. */
+function assertNoLeftovers(user: TestUser): void {
+  const procs = processesOf(user.uid, user.sub).map((p) => `${p} ${commOf(p)}`);
+  assert.deepEqual(procs.filter((p) => !p.endsWith(' berth-pause')), [], 'processes left');
+  assert.equal(procs.length, 1, 'one pause process');
+  assert.deepEqual(userMounts(user, [user.home, user.runRoot]), [], 'mounts left in the user namespace');
+  const netns = join(user.runRoot, 'netns');
+  assert.deepEqual(existsSync(netns) ? readdirSync(netns) : [], [], 'netns left');
+  assert.deepEqual(tmpFilesOf(user).filter((f) => f !== user.runRoot && !user.runRoot.startsWith(`${f}/`) && !user.home.startsWith(`${f}/`)), [], 'files left in /tmp');
+}
+
+test('a user with subordinate ranges: pull, run, detached life cycle, volumes, host network, no leftovers', { skip }, async (t) => {
+  const user = makeUser(t, prefix, { sub: true });
+  const sub = user.sub!;
+
+  // Per-user state, said by info; the namespace maps the user to 0 and its range from 1.
+  const info = ok(await user.berth(['info']), 'info').stdout;
+  assert.match(info, new RegExp(`DockerRootDir: ${user.home}/.local/share/berth\\n`));
+  assert.match(info, new RegExp(`RunRoot: /tmp/berth-${user.uid}\\n`));
+  assert.match(info, new RegExp(`Rootless: true \\(uid ${user.uid}; user namespace uid map: 0 ${user.uid} 1, 1 ${sub.start} ${sub.count}\\)`));
+  const rr = statSync(user.runRoot);
+  assert.equal(rr.uid, user.uid);
+  assert.equal(rr.mode & 0o777, 0o700, 'run root private');
+  const pause = pausePid(user);
+  assert.equal(commOf(pause), 'berth-pause');
+
+  // Pull from the local registry into the user's own store.
+  ok(await user.berth(['pull', '-q', image]), 'pull');
+  assert.match(ok(await user.berth(['images']), 'images').stdout, /rootless\/busybox\s+v1/);
+  assert.ok(existsSync(join(user.home, '.local/share/berth/blobs/sha256')));
+
+  // run --rm: output and exit code; container root is the user's namespace root.
+  const r = await user.berth(['run', '--rm', '--network', 'none', image, 'sh', '-c', 'echo hi; id -u; cat /proc/self/uid_map; exit 3']);
+  assert.equal(r.code, 3, r.stderr);
+  const [hi, id, ...map] = r.stdout.trim().split('\n');
+  assert.equal(hi, 'hi');
+  assert.equal(id, '0');
+  assert.deepEqual(map.map((l) => l.trim().split(/\s+/)), [['0', String(user.uid), '1'], ['1', String(sub.start), String(sub.count)]], 'the container is in the user\'s namespace');
+
+  // run -d, logs, exec, stop, rm.
+  const cid = ok(await user.berth(['run', '-d', '--name', 'life', '--network', 'none', image, 'sh', '-c', 'echo started; trap "exit 0" TERM; while :; do sleep 0.2; done']), 'run -d').stdout.trim();
+  assert.match(cid, /^[0-9a-f]{64}$/);
+  let logs = '';
+  for (let i = 0; i < 50 && !logs.includes('started'); i++) {
+    logs = ok(await user.berth(['logs', 'life']), 'logs').stdout;
+    if (!logs.includes('started')) await new Promise((res) => setTimeout(res, 100));
+  }
+  assert.equal(logs, 'started\n');
+  assert.equal(ok(await user.berth(['exec', 'life', 'sh', '-c', 'echo in-exec; id -u']), 'exec').stdout, 'in-exec\n0\n');
+  assert.match(ok(await user.berth(['ps']), 'ps').stdout, /life/);
+  const ctr = processesOf(user.uid, sub).filter((p) => commOf(p) === 'sh');
+  assert.ok(ctr.length >= 1, 'the container\'s process runs as the user on the host');
+  ok(await user.berth(['stop', '-t', '5', 'life']), 'stop');
+  assert.match(ok(await user.berth(['ps', '-a', '--format', '{{.Names}} {{.Status}}']), 'ps -a').stdout, /life Exited \(0\)/);
+  ok(await user.berth(['rm', 'life']), 'rm');
+  assert.equal(ok(await user.berth(['ps', '-aq']), 'ps -aq').stdout, '');
+
+  // A bind mount of the user's own directory: container root writes as the user; uid 1000 of
+  // the container is the range's 1000th id.
+  const data = join(user.home, 'data');
+  ok(await user.run(['mkdir', '-m', '0777', data]), 'mkdir');
+  ok(await user.berth(['run', '--rm', '--network', 'none', '-v', `${data}:/data`, image, 'sh', '-c', 'echo root > /data/by-root']), 'bind write');
+  ok(await user.berth(['run', '--rm', '--network', 'none', '--user', '1000:1000', '-v', `${data}:/data`, image, 'sh', '-c', 'echo u > /data/by-1000']), 'bind write as 1000');
+  assert.equal(statSync(join(data, 'by-root')).uid, user.uid);
+  assert.equal(statSync(join(data, 'by-1000')).uid, sub.start + 999);
+  assert.equal(statSync(join(data, 'by-1000')).gid, sub.start + 999);
+  // A named volume lives in the user's state, written as the user.
+  ok(await user.berth(['run', '--rm', '--network', 'none', '-v', 'vol1:/v', image, 'sh', '-c', 'echo v > /v/f']), 'volume write');
+  const mp = JSON.parse(ok(await user.berth(['volume', 'inspect', 'vol1']), 'volume inspect').stdout)[0].Mountpoint as string;
+  assert.equal(mp, join(user.home, '.local/share/berth/volumes/vol1/_data'));
+  assert.equal(statSync(join(mp, 'f')).uid, user.uid);
+  ok(await user.berth(['volume', 'rm', 'vol1']), 'volume rm');
+
+  // The host's network (its /sys bound: sysfs needs the netns's owner).
+  assert.equal(ok(await user.berth(['run', '--rm', '--network', 'host', image, 'hostname']), 'host net').stdout.trim(), hostname());
+
+  // What the host forbids says why.
+  const bridge = await user.berth(['run', '--rm', image, 'true']);
+  assert.equal(bridge.code, 125);
+  assert.match(bridge.stderr, /rootless: the default bridge network is not available without root.*--network none or --network host/);
+  if (existsSync('/sys/fs/cgroup/memory') && !existsSync('/sys/fs/cgroup/cgroup.controllers')) {
+    const lim = await user.berth(['run', '--rm', '--network', 'none', '--memory', '64m', image, 'true']);
+    assert.equal(lim.code, 125);
+    assert.match(lim.stderr, /resource limits cannot apply rootless here: .* \(cgroup v1 is not delegated to this user; cgroup v1 never is\)/);
+  }
+  assert.equal(ok(await user.berth(['ps', '-aq']), 'ps -aq').stdout, '', 'refused creates leave no container');
+
+  assertNoLeftovers(user);
+  assert.equal(pausePid(user), pause, 'every command joined the same namespace');
+});
+
+test('isolation: a second user (no ranges: one-id map, warned) sees and touches nothing of the first', { skip }, async (t) => {
+  const a = makeUser(t, prefix, { sub: true });
+  const b = makeUser(t, prefix, { xdgRuntime: true });
+
+  ok(await a.berth(['pull', '-q', image]), 'a pull');
+  const cid = ok(await a.berth(['run', '-d', '--name', 'secret', '--network', 'none', image, 'sh', '-c', 'trap "exit 0" TERM; while :; do sleep 0.2; done']), 'a run -d').stdout.trim();
+  const ctrPid = Number(ok(await a.berth(['inspect', '--format', '{{.State.Pid}}', 'secret']), 'a inspect').stdout.trim());
+  assert.ok(ctrPid > 0);
+
+  // b's first command makes its namespace of one id, with the warning; its state is its own.
+  const first = await b.berth(['info']);
+  ok(first, 'b info');
+  assert.match(first.stderr, /has no subordinate ids in \/etc\/subuid and \/etc\/subgid: the user namespace maps only your own id/);
+  assert.match(first.stdout, new RegExp(`RunRoot: ${b.env.XDG_RUNTIME_DIR}/berth\\n`));
+  assert.match(first.stdout, new RegExp(`user namespace uid map: 0 ${b.uid} 1\\)`));
+  assert.doesNotMatch((await b.berth(['info'])).stderr, /warning/, 'warned once, when the namespace is made');
+
+  // b works on its own (built-in busybox: no pull), as its own id.
+  const br = await b.berth(['run', '--rm', '--network', 'none', 'busybox', 'sh', '-c', 'echo b-here; exit 4']);
+  assert.equal(br.code, 4, br.stderr);
+  assert.equal(br.stdout, 'b-here\n');
+
+  // Nothing of a's is visible to b.
+  assert.equal(ok(await b.berth(['ps', '-aq']), 'b ps').stdout, '');
+  assert.doesNotMatch(ok(await b.berth(['images']), 'b images').stdout, /rootless\/busybox/);
+  for (const args of [['stop', 'secret'], ['rm', '-f', cid], ['exec', cid, 'true'], ['logs', cid]]) {
+    const r = await b.berth(args);
+    assert.notEqual(r.code, 0, `b ${args.join(' ')} must fail`);
+    assert.match(r.stderr, /No such container/);
+  }
+  // ...nor reachable by pointing at a's state: a's run root is a's alone, its home 0700.
+  const other = await b.berth(['--run-root', a.runRoot, '--root', join(a.home, '.local/share/berth'), 'ps', '-a']);
+  assert.equal(other.code, 125);
+  assert.match(other.stderr, /is not a directory of this user|Permission denied|EACCES/);
+  for (const path of [a.runRoot, join(a.runRoot, 'socket'), join(a.home, '.local/share/berth')]) {
+    const r = await b.run(['ls', path]);
+    assert.notEqual(r.code, 0, `b can list ${path}`);
+  }
+  // ...nor its processes: signals from b are refused.
+  assert.notEqual((await b.run(['kill', '-9', String(ctrPid)])).code, 0, 'b killed a\'s container');
+  assert.notEqual((await b.run(['kill', '-9', String(pausePid(a))])).code, 0, 'b killed a\'s pause process');
+  // ...nor a's pause process's namespaces.
+  assert.notEqual((await b.run(['nsenter', '-t', String(pausePid(a)), '-U', '-m', 'true'])).code, 0, 'b joined a\'s namespace');
+
+  // a's container is unharmed and goes cleanly.
+  assert.match(ok(await a.berth(['ps', '--format', '{{.Names}}']), 'a ps').stdout, /^secret$/m);
+  ok(await a.berth(['rm', '-f', 'secret']), 'a rm -f');
+  assertNoLeftovers(a);
+  assertNoLeftovers(b);
+});
