@@ -12,6 +12,7 @@ import { recordEvent } from '../events.ts';
 import { resolveImage } from '../images.ts';
 import { netOpts } from '../netglue.ts';
 import type { CreateOptions, CreateRequest } from '../requests.ts';
+import { SLIRP_BIN, type PublishRequest } from '../../network/index.ts';
 import { mountRootfs } from '../rootfs.ts';
 import { findRuntime } from '../runtime.ts';
 import { effectiveCaps } from '../spec.ts';
@@ -47,9 +48,7 @@ export async function create(core: EngineCore, req: CreateRequest, opts: CreateO
     if (refusal) throw new EngineError(refusal);
   }
   const netMode = req.networkMode ?? 'bridge';
-  if (core.rootless() && netMode !== 'none' && netMode !== 'host') {
-    throw new EngineError(`rootless: ${netMode === 'bridge' ? 'the default bridge network' : `network ${netMode}`} is not available without root (a bridge, veths and iptables rules need the host's root); use --network none or --network host (docs/rootless.md)`);
-  }
+  if (core.rootless() && netMode !== 'none' && netMode !== 'host') checkRootlessNetwork(netMode, req.publish ?? []);
   if (netMode !== 'bridge' && netMode !== 'none' && netMode !== 'host') {
     const { inspectNetwork } = await import('../../network/index.ts');
     await inspectNetwork(netMode, netOpts(core)).catch(() => { throw new EngineError(`network ${netMode} not found`); });
@@ -111,6 +110,28 @@ export async function create(core: EngineCore, req: CreateRequest, opts: CreateO
     throw e;
   }
   return rec;
+}
+
+/** Rootless, the default network is slirp4netns's (netglue.ts); a user network would need a
+ * bridge, veths and iptables rules of the host's root. Host ports below the unprivileged start
+ * cannot be bound by the user. */
+function checkRootlessNetwork(mode: string, publish: PublishRequest[]): void {
+  if (mode !== 'bridge') {
+    throw new EngineError(`rootless: network ${mode} is not available without root (a bridge, veths and iptables rules need the host's root); use the default network, --network none or --network host (docs/rootless.md)`);
+  }
+  if (!onPath(SLIRP_BIN)) {
+    throw new EngineError(`rootless: the default network needs ${SLIRP_BIN} (apt-get install slirp4netns); or use --network none or --network host (docs/rootless.md)`);
+  }
+  let start = 1024;
+  try { start = Number(readFileSync('/proc/sys/net/ipv4/ip_unprivileged_port_start', 'utf8').trim()); } catch { /* the kernel's default */ }
+  const low = publish.find((p) => p.hostPort !== 0 && p.hostPort < start);
+  if (low) {
+    throw new EngineError(`rootless: host port ${low.hostPort} is below net.ipv4.ip_unprivileged_port_start (${start}): a user cannot bind it; publish a port of ${start} or more (or an admin lowers the sysctl)`);
+  }
+}
+
+function onPath(cmd: string): boolean {
+  return (process.env.PATH ?? '/usr/bin:/bin').split(':').some((d) => d && existsSync(join(d, cmd)));
 }
 
 function validateMount(m: MountSpec): void {
