@@ -51,6 +51,14 @@ export function rootlessUser(env: NodeJS.ProcessEnv = process.env): RootlessUser
   return { uid, gid, home: homeOf(uid, env), inNamespace: true };
 }
 
+/** This process's user namespace maps one id only (a rootless namespace without subordinate
+ * ranges): it cannot chown to anything else. */
+export function mapsOneId(): boolean {
+  const lines = read('/proc/self/uid_map').trim().split('\n').filter(Boolean);
+  if (lines.length !== 1) return false;
+  return Number(lines[0].trim().split(/\s+/)[2]) === 1;
+}
+
 /** The argv that runs `command` inside the user's namespace through `helper` (berth-userns),
  * or null when no re-exec is needed: root, or already inside. */
 export function userNamespaceArgv(helper: string, runRoot: string, command: string[]): string[] | null {

@@ -102,8 +102,12 @@ export async function create(core: EngineCore, req: CreateRequest, opts: CreateO
       if (!existed) seedVolume(join(dir, 'rootfs', m.target), vol.mountpoint);
     }
     core.store.saveConfig(id, config);
-    // Fail now (not at start) on a user the image does not know.
-    core.userOf(rec);
+    // Fail now (not at start) on a user the image does not know, or one a rootless namespace of
+    // one id cannot hold.
+    const user = core.userOf(rec);
+    if (core.rootless()?.singleId && (user.uid !== 0 || user.gid !== 0)) {
+      throw new EngineError(`rootless without subordinate ids: the container cannot run as ${user.uid}:${user.gid}, the user namespace maps only 0 (your own id); add ranges to /etc/subuid and /etc/subgid (usermod --add-subuids/--add-subgids), stop your containers and end the namespace (kill the berth-pause process, pid in ${core.paths.runRoot}/pause.pid): the next command makes it with the ranges`);
+    }
   } catch (e) {
     await core.dropPrelaunch(id, e as Error);
     await destroy(core, rec, { volumes: true }).catch(() => {});

@@ -1,6 +1,7 @@
 // unpackLayer: stream (compressed or not) → decompress → tar reader → applier, with the diffID
 // (sha256 of the uncompressed stream) computed on the way. The stream is consumed as it arrives,
 // so a pull can tee a download into it.
+import { mapsOneId } from '../../util/userns.ts';
 import { createHash } from 'node:crypto';
 import { readFileSync, realpathSync } from 'node:fs';
 import type { Compression } from '../types.ts';
@@ -50,7 +51,9 @@ export async function unpackLayer(source: AsyncIterable<Buffer | Uint8Array>, ta
   const applier = new LayerApplier(root, {
     whiteouts: opts.whiteouts ?? 'overlay',
     allowDevices: opts.allowDevices ?? true,
-    preserveOwners: opts.preserveOwners ?? process.geteuid?.() === 0,
+    // A rootless namespace of one id (no subordinate ranges) can chown to nothing but 0: the
+    // image's files all become the user's, as podman's ignore_chown_errors does.
+    preserveOwners: opts.preserveOwners ?? (process.geteuid?.() === 0 && !mapsOneId()),
     umask: opts.umask ?? currentUmask(),
   });
   const parser = new TarParser(applier);

@@ -6,7 +6,8 @@
 // and user networks are refused with their reasons; nothing is left
 // after rm (processes, mounts in its namespace, netns, files outside its state). A second user
 // with no ranges (one-id map, with the warning) cannot see or touch the first's containers,
-// images, state or sockets.
+// images, state or sockets; an image the first pushes (a file of uid 1000) unpacks as the
+// second's own, and a container user other than 0 is refused there with the reason.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, readdirSync, statSync } from 'node:fs';
@@ -196,9 +197,25 @@ test('isolation: a second user (no ranges: one-id map, warned) sees and touches 
   assert.equal(br.code, 4, br.stderr);
   assert.equal(br.stdout, 'b-here\n');
 
+  // An image with a file of uid 1000, made and pushed by a (its range holds 1000), pulled by b:
+  // b's namespace of one id unpacks it as b's own; a container user other than 0 is refused.
+  ok(await a.berth(['run', '--name', 'mk', '--network', 'none', image, 'sh', '-c', 'touch /owned; chown 1000:1000 /owned']), 'a run mk');
+  const owned = `${reg!.host}/rootless/owned:v1`;
+  ok(await a.berth(['commit', 'mk', owned]), 'a commit');
+  ok(await a.berth(['rm', 'mk']), 'a rm mk');
+  ok(await a.berth(['push', owned]), 'a push');
+  assert.match(ok(await a.berth(['run', '--rm', '--network', 'none', owned, 'stat', '-c', '%u:%g', '/owned']), 'a stat').stdout, /^1000:1000$/m);
+  ok(await b.berth(['pull', '-q', owned]), 'b pull');
+  assert.match(ok(await b.berth(['run', '--rm', '--network', 'none', owned, 'stat', '-c', '%u:%g', '/owned']), 'b stat').stdout, /^0:0$/m);
+  const as1000 = await b.berth(['run', '--rm', '--network', 'none', '--user', '1000', owned, 'true']);
+  assert.equal(as1000.code, 125);
+  assert.match(as1000.stderr, /rootless without subordinate ids: the container cannot run as 1000:0, the user namespace maps only 0/);
+
   // Nothing of a's is visible to b.
   assert.equal(ok(await b.berth(['ps', '-aq']), 'b ps').stdout, '');
   assert.doesNotMatch(ok(await b.berth(['images']), 'b images').stdout, /rootless\/busybox/);
+  ok(await b.berth(['rmi', owned]), 'b rmi');
+  assert.match(ok(await a.berth(['images']), 'a images').stdout, /rootless\/owned/, 'b\'s rmi is b\'s alone');
   for (const args of [['stop', 'secret'], ['rm', '-f', cid], ['exec', cid, 'true'], ['logs', cid]]) {
     const r = await b.berth(args);
     assert.notEqual(r.code, 0, `b ${args.join(' ')} must fail`);
