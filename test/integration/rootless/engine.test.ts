@@ -108,6 +108,11 @@ test('a user with subordinate ranges: pull, run, detached life cycle, volumes, h
   assert.equal(logs, 'started\n');
   assert.equal(ok(await user.berth(['exec', 'life', 'sh', '-c', 'echo in-exec; id -u']), 'exec').stdout, 'in-exec\n0\n');
   assert.match(ok(await user.berth(['ps']), 'ps').stdout, /life/);
+  // No cgroup: top finds the processes by the container's pid namespace.
+  assert.match(ok(await user.berth(['top', 'life']), 'top').stdout, /sh -c echo started/);
+  const paused = await user.berth(['pause', 'life']);
+  assert.notEqual(paused.code, 0);
+  assert.match(paused.stderr, /no cgroup to freeze/);
   const ctr = processesOf(user.uid, sub).filter((p) => commOf(p) === 'sh');
   assert.ok(ctr.length >= 1, 'the container\'s process runs as the user on the host');
   ok(await user.berth(['stop', '-t', '5', 'life']), 'stop');
@@ -161,6 +166,11 @@ test('a user with subordinate ranges: pull, run, detached life cycle, volumes, h
     assert.match(r.stderr, /the default network needs slirp4netns/);
   }
   // What the host forbids says why.
+  const netCreate = await user.berth(['network', 'create', 'mynet']);
+  assert.equal(netCreate.code, 125);
+  assert.match(netCreate.stderr, /rootless: cannot create network mynet: networks need the host's root/);
+  assert.equal(ok(await user.berth(['network', 'ls', '-q']), 'network ls').stdout, '');
+  ok(await user.berth(['system', 'prune', '-f']), 'system prune');
   const userNet = await user.berth(['run', '--rm', '--network', 'mynet', image, 'true']);
   assert.equal(userNet.code, 125);
   assert.match(userNet.stderr, /rootless: network mynet is not available without root/);
