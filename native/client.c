@@ -77,6 +77,39 @@ static void exec_plain(char **argv, const char *why) {
   exit(127);
 }
 
+// Without root, every command runs inside the user's own user namespace (docs/rootless.md): the
+// plain CLI would exec build/berth-userns itself, after a Node start of its own. Here the helper
+// is exec'd directly, saving that start, when the run root is the default: the engine's rule
+// (src/engine/paths.ts defaultRoots) is $XDG_RUNTIME_DIR/berth, else /tmp/berth-UID; the tests
+// check that `info` and the pause process agree. Any --run-root or BERTH_RUN_ROOT, or no
+// helper: the plain CLI decides. Returns only when it does not apply.
+static void exec_rootless(int argc, char **argv) {
+  const char *env = getenv("BERTH_RUN_ROOT");
+  if (env && *env) return;
+  for (int i = 1; i < argc; i++) {
+    if (argv[i][0] != '-') break;
+    if (!strncmp(argv[i], "--run-root", 10)) return;
+  }
+  // Already inside (an exit command, a nested call): uid 0 there, not reached here.
+  char helper[PATH_MAX + 32], run_root[PATH_MAX];
+  const char *slash = strrchr(script, '/');
+  if (!slash) return;
+  // script is <tree>/dist/berth.mjs; the helper is <tree>/build/berth-userns.
+  snprintf(helper, sizeof helper, "%.*s/../build/berth-userns", (int)(slash - script), script);
+  if (access(helper, X_OK) != 0) return;
+  const char *xdg = getenv("XDG_RUNTIME_DIR");
+  if (xdg && *xdg) snprintf(run_root, sizeof run_root, "%s/berth", xdg);
+  else snprintf(run_root, sizeof run_root, "/tmp/berth-%u", (unsigned)geteuid());
+  char **args = calloc((size_t)argc + 3, sizeof *args);
+  if (!args) return;
+  args[0] = helper;
+  args[1] = run_root;
+  args[2] = script;
+  for (int i = 1; i < argc; i++) args[i + 2] = argv[i];
+  execv(helper, args);
+  free(args);
+}
+
 // The command words: `system service` is the daemon itself and never goes through it.
 static int is_service(int argc, char **argv) {
   int i = 1;
@@ -251,7 +284,10 @@ int main(int argc, char **argv) {
     return 127;
   }
   if (off && *off && strcmp(off, "0")) exec_plain(argv, "BERTH_NO_DAEMON is set");
-  if (geteuid() != 0) exec_plain(argv, "berthd serves root only");
+  if (geteuid() != 0) {
+    exec_rootless(argc, argv);
+    exec_plain(argv, "berthd serves root only");
+  }
 
   const char *path = getenv("BERTH_DAEMON_SOCKET");
   if (!path || !*path) path = DEFAULT_SOCKET;
