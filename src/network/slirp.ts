@@ -5,7 +5,8 @@
 // namespace, and keeps its sockets in the host's). Published ports are slirp4netns host
 // forwards, added through its API socket. Its fixed addresses (--configure): the container
 // 10.0.2.100/24, gateway 10.0.2.2, DNS 10.0.2.3; the host's loopback is not reachable
-// (--disable-host-loopback, as podman's default).
+// (--disable-host-loopback, as podman's default). --enable-seccomp limits its syscalls; not
+// --enable-sandbox: its mount changes reach the run root's shared netns bind mounts.
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -36,7 +37,7 @@ export async function startSlirp(o: SlirpOptions): Promise<number> {
   const log = openSync(o.logPath, 'a');
   let child;
   try {
-    child = spawn(SLIRP_BIN, ['--configure', '--mtu=65520', '--disable-host-loopback', '--netns-type=path', '--api-socket', o.apiSocket,
+    child = spawn(SLIRP_BIN, ['--configure', '--mtu=65520', '--disable-host-loopback', '--enable-seccomp', '--netns-type=path', '--api-socket', o.apiSocket,
       '--ready-fd=3', o.netnsPath, 'tap0'], { detached: true, stdio: ['ignore', log, log, 'pipe'] });
   } finally {
     closeSync(log);
