@@ -12,10 +12,12 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { buildOciLayout, skopeoPush } from '../../helpers/images.ts';
 import { freePort, startRegistry, type RegistryInstance } from '../../helpers/registry.ts';
 import { makeTemp, removeTemp } from '../../helpers/rootfs.ts';
+import { killOnEnd } from '../../helpers/cleanup.ts';
 import { commOf, installTree, makeUser, pausePid, processesOf, skip, tmpFilesOf, userMounts, type Result, type TestUser } from './support.ts';
 
 let reg: RegistryInstance | undefined;
@@ -250,4 +252,49 @@ test('isolation: a second user (no ranges: one-id map, warned) sees and touches 
   ok(await a.berth(['rm', '-f', 'secret']), 'a rm -f');
   assertNoLeftovers(a);
   assertNoLeftovers(b);
+});
+
+test("a user's own berthd: commands run in its warm workers inside the user's namespace; another user cannot reach it", { skip }, async (t) => {
+  const a = makeUser(t, prefix, { sub: true });
+  const b = makeUser(t, prefix);
+  const socket = join(a.runRoot, 'berthd.sock');
+  // setpriv, the client, the plain CLI and berth-userns all exec: the child's pid is berthd's.
+  const service = spawn('setpriv', ['--reuid', String(a.uid), '--regid', String(a.gid), '--clear-groups', '--', 'berth', 'system', 'service', '--workers', '1'],
+    { env: a.env, cwd: a.home, stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  service.stderr!.setEncoding('utf8').on('data', (d: string) => { log += d; });
+  killOnEnd(t, service);
+  for (let i = 0; i < 200 && !existsSync(socket); i++) await new Promise((res) => setTimeout(res, 50));
+  assert.ok(existsSync(socket), `berthd did not listen: ${log}`);
+  assert.equal(statSync(socket).uid, a.uid);
+
+  // A worker boots (loads and warms every command) at low priority: on a busy machine a client
+  // may give up waiting for one ("no warm worker", before anything ran); ask again until one
+  // serves.
+  const viaDaemon = async (args: string[]): Promise<Result> => {
+    let r = await a.run(['env', 'BERTH_DAEMON_REQUIRED=1', 'berth', ...args]);
+    for (let i = 0; i < 60 && r.code === 125 && /no warm worker/.test(r.stderr); i++) {
+      await new Promise((res) => setTimeout(res, 500));
+      r = await a.run(['env', 'BERTH_DAEMON_REQUIRED=1', 'berth', ...args]);
+    }
+    return r;
+  };
+  const info = ok(await viaDaemon(['info']), 'info through berthd');
+  assert.match(info.stdout, new RegExp(`Daemon: berthd at ${socket} \\(this command ran in a warm worker\\)`));
+  assert.match(info.stdout, /Rootless: true/);
+  const r = await viaDaemon(['run', '--rm', '--network', 'none', 'busybox', 'sh', '-c', 'echo via-worker; exit 5']);
+  assert.equal(r.code, 5, r.stderr);
+  assert.equal(r.stdout, 'via-worker\n');
+
+  // b has no berthd of its own, and a's is out of its reach (a's run root is 0700).
+  const other = await b.run(['env', 'BERTH_DAEMON_REQUIRED=1', `BERTH_DAEMON_SOCKET=${socket}`, 'berth', 'ps']);
+  assert.equal(other.code, 125);
+  assert.match(other.stderr, /berthd cannot run this command/);
+  const own = await b.run(['env', 'BERTH_DAEMON_REQUIRED=1', 'berth', 'ps']);
+  assert.equal(own.code, 125);
+
+  service.kill('SIGTERM');
+  await new Promise((res) => service.once('exit', res));
+  assert.ok(!existsSync(socket), 'berthd removed its socket');
+  assertNoLeftovers(a);
 });
