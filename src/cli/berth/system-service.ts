@@ -7,7 +7,7 @@ import type { Command } from './context.ts';
 import { FlagError, parseFlags, str, type FlagDef } from './flags.ts';
 
 const FLAGS: FlagDef[] = [
-  { name: 'socket', kind: 'string', help: `Unix socket to listen on (default ${DEFAULT_SOCKET}, or $BERTH_DAEMON_SOCKET)` },
+  { name: 'socket', kind: 'string', help: `Unix socket to listen on (default ${DEFAULT_SOCKET}, a user's RUN_ROOT/berthd.sock, or $BERTH_DAEMON_SOCKET)` },
   { name: 'workers', kind: 'string', help: 'Warm workers to keep ready (default 2)' },
 ];
 
