@@ -258,6 +258,10 @@ test("a user's own berthd: commands run in its warm workers inside the user's na
   const a = makeUser(t, prefix, { sub: true });
   const b = makeUser(t, prefix);
   const socket = join(a.runRoot, 'berthd.sock');
+  // First commands at once make one namespace (berth-userns takes a lock in the run root).
+  const firsts = await Promise.all([1, 2, 3].map(() => a.berth(['ps', '-q'])));
+  for (const f of firsts) ok(f, 'concurrent first ps');
+  assert.deepEqual(processesOf(a.uid).map(commOf), ['berth-pause'], 'one pause process');
   // setpriv, the client, the plain CLI and berth-userns all exec: the child's pid is berthd's.
   const service = spawn('setpriv', ['--reuid', String(a.uid), '--regid', String(a.gid), '--clear-groups', '--', 'berth', 'system', 'service', '--workers', '1'],
     { env: a.env, cwd: a.home, stdio: ['ignore', 'ignore', 'pipe'] });
