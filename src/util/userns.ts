@@ -66,10 +66,3 @@ export function userNamespaceArgv(helper: string, runRoot: string, command: stri
   if (!user || user.inNamespace) return null;
   return [helper, runRoot, ...command];
 }
-
-/** The subordinate ranges of the user in /etc/subuid (or /etc/subgid) text, as the helper
- * reads them (by name or by uid); for `info` and the warnings. */
-export function subordinateRanges(text: string, name: string, uid: number): { start: number; count: number }[] {
-  return text.split('\n').map((l) => l.trim().split(':')).filter((f) => f.length >= 3 && (f[0] === name || f[0] === String(uid)))
-    .map((f) => ({ start: Number(f[1]), count: Number(f[2]) })).filter((r) => r.count > 0);
-}

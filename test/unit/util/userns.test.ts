@@ -1,10 +1,9 @@
-// Rootless plumbing without a second user: the id maps read back, the subordinate ranges as the
-// helper reads them, the per-user default roots (podman's places), and that root needs no
-// re-exec. The helper itself runs in test/integration/rootless/.
+// Rootless plumbing without a second user: the id maps read back, the per-user default roots
+// (podman's places), and that root needs no re-exec. The helper itself runs in test/integration/rootless/.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { defaultRoots, enginePaths } from '../../../src/engine/paths.ts';
-import { hostIdOfRoot, rootlessUser, subordinateRanges, userNamespaceArgv } from '../../../src/util/userns.ts';
+import { hostIdOfRoot, mapsOneId, rootlessUser, userNamespaceArgv } from '../../../src/util/userns.ts';
 
 test('hostIdOfRoot: the host id behind 0; none for the initial namespace', () => {
   assert.equal(hostIdOfRoot('         0          0 4294967295\n'), undefined);
@@ -12,12 +11,6 @@ test('hostIdOfRoot: the host id behind 0; none for the initial namespace', () =>
   assert.equal(hostIdOfRoot('         1     100000      65536\n         0       1001          1\n'), 1001);
   assert.equal(hostIdOfRoot('         1     100000      65536\n'), undefined);
   assert.equal(hostIdOfRoot(''), undefined);
-});
-
-test('subordinateRanges: by name or uid, empty counts dropped, other users ignored', () => {
-  const text = 'alice:100000:65536\nbob:165536:65536\n1001:231072:1000\nalice:300000:0\n# comment\nalice:400000:10\n';
-  assert.deepEqual(subordinateRanges(text, 'alice', 1001), [{ start: 100000, count: 65536 }, { start: 231072, count: 1000 }, { start: 400000, count: 10 }]);
-  assert.deepEqual(subordinateRanges(text, 'carol', 1002), []);
 });
 
 test('defaultRoots: root keeps the system roots; a user gets XDG places or ~/.local/share and /tmp/berth-UID', () => {
@@ -30,6 +23,7 @@ test('defaultRoots: root keeps the system roots; a user gets XDG places or ~/.lo
 
 test('as root (this test): no rootless user, no re-exec, system defaults unless overridden', { skip: process.geteuid?.() !== 0 && 'runs as root' }, () => {
   assert.equal(rootlessUser(), null);
+  assert.equal(mapsOneId(), false, 'the initial namespace maps every id');
   assert.equal(userNamespaceArgv('/x/berth-userns', '/run/x', ['node', 'berth.mjs']), null);
   const saved = { root: process.env.BERTH_ROOT, run: process.env.BERTH_RUN_ROOT };
   delete process.env.BERTH_ROOT; delete process.env.BERTH_RUN_ROOT;
