@@ -208,6 +208,16 @@ test('isolation: a second user (no ranges: one-id map, warned) sees and touches 
   const br = await b.berth(['run', '--rm', '--network', 'none', 'busybox', 'sh', '-c', 'echo b-here; exit 4']);
   assert.equal(br.code, 4, br.stderr);
   assert.equal(br.stdout, 'b-here\n');
+  ok(await b.berth(['run', '-d', '--name', 'bd', '--network', 'none', 'busybox', 'sh', '-c', 'echo b-started; trap "exit 0" TERM; while :; do sleep 0.2; done']), 'b run -d');
+  let blogs = '';
+  for (let i = 0; i < 50 && !blogs; i++) {
+    blogs = ok(await b.berth(['logs', 'bd']), 'b logs').stdout;
+    if (!blogs) await new Promise((res) => setTimeout(res, 100));
+  }
+  assert.equal(blogs, 'b-started\n');
+  assert.equal(ok(await b.berth(['exec', 'bd', 'cat', '/proc/self/uid_map']), 'b exec').stdout.trim().split(/\s+/).join(' '), `0 ${b.uid} 1`);
+  ok(await b.berth(['stop', '-t', '5', 'bd']), 'b stop');
+  ok(await b.berth(['rm', 'bd']), 'b rm');
 
   // An image with a file of uid 1000, made and pushed by a (its range holds 1000), pulled by b:
   // b's namespace of one id unpacks it as b's own; a container user other than 0 is refused.
