@@ -13,8 +13,11 @@
 // as 1.. (written by the setuid newuidmap/newgidmap, which check them); with no ranges, only the
 // own id (written directly, setgroups denied), and a warning on stderr, since files owned by
 // anyone else in an image then cannot be made.
+// When the pause process has died (killed) while containers still run, their conmon (found by
+// its exit directory, RUN_ROOT/exits) is in the old namespaces: a new pause process joins those.
 // RUN_ROOT is made 0700 and must belong to the caller: under /tmp anyone could have made it.
 // Exit status: the command's (exec), or 125 when the namespace cannot be made or joined.
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -122,6 +125,9 @@ static int write_file(pid_t pid, const char *name, const char *text) {
   return w == (ssize_t)strlen(text) ? 0 : -1;
 }
 
+static void hold(void) __attribute__((noreturn));
+static int join(pid_t pid);
+
 // The pause process: unshares, reports its pid, waits for its maps, then holds the namespaces.
 static void pause_child(int ready, int go) {
   if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0) {
@@ -138,6 +144,11 @@ static void pause_child(int ready, int go) {
   close(ready);
   close(go);
   if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) _exit(1);
+  hold();
+}
+
+// The rest of a pause process's life: nameless stdio, no fds, asleep.
+static void hold(void) {
   prctl(PR_SET_NAME, PAUSE_NAME, 0, 0, 0);
   if (chdir("/") < 0) _exit(1);
   int null = open("/dev/null", O_RDWR);
@@ -149,6 +160,15 @@ static void pause_child(int ready, int go) {
   sigdelset(&all, SIGINT);
   sigprocmask(SIG_SETMASK, &all, NULL);
   for (;;) pause();
+}
+
+static void write_pidfile(const char *run_root, pid_t pause_pid) {
+  char pidfile[PATH_MAX], tmpfile[PATH_MAX + 16];
+  snprintf(pidfile, sizeof pidfile, "%s/pause.pid", run_root);
+  snprintf(tmpfile, sizeof tmpfile, "%s.%d", pidfile, getpid());
+  FILE *f = fopen(tmpfile, "we");
+  if (!f || fprintf(f, "%d\n", pause_pid) < 0 || fclose(f) != 0 || rename(tmpfile, pidfile) < 0)
+    die("cannot write %s", pidfile, errno);
 }
 
 // Makes the namespaces; returns the pause process's pid.
@@ -197,12 +217,7 @@ static pid_t create(const char *run_root) {
   if (write(go[1], "g", 1) != 1) die("the pause process died%s", "", errno);
   close(go[1]);
   close(ready[0]);
-  char pidfile[PATH_MAX], tmpfile[PATH_MAX + 16];
-  snprintf(pidfile, sizeof pidfile, "%s/pause.pid", run_root);
-  snprintf(tmpfile, sizeof tmpfile, "%s.%d", pidfile, getpid());
-  FILE *f = fopen(tmpfile, "we");
-  if (!f || fprintf(f, "%d\n", pause_pid) < 0 || fclose(f) != 0 || rename(tmpfile, pidfile) < 0)
-    die("cannot write %s", pidfile, errno);
+  write_pidfile(run_root, pause_pid);
   return pause_pid;
 }
 
@@ -223,6 +238,14 @@ static pid_t recorded(const char *run_root) {
   struct stat st;
   snprintf(path, sizeof path, "/proc/%d", pid);
   if (!same || stat(path, &st) < 0 || st.st_uid != getuid()) return 0;
+  // A killed one may linger as a zombie (until its parent, init or a subreaper, reaps it): it
+  // holds no namespaces any more.
+  char stat_line[256];
+  snprintf(path, sizeof path, "/proc/%d/stat", pid);
+  if (!(f = fopen(path, "re"))) return 0;
+  char *rp = fgets(stat_line, sizeof stat_line, f) ? strrchr(stat_line, ')') : NULL;
+  fclose(f);
+  if (!rp || rp[1] != ' ' || rp[2] == 'Z' || rp[2] == 'X') return 0;
   return pid;
 }
 
@@ -239,6 +262,81 @@ static int join(pid_t pid) {
   return setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0 ? -1 : 0;
 }
 
+// A conmon of this user's berth (its exit files in RUN_ROOT/exits) in another user namespace
+// than ours: the namespace a pause process held before it died (killed, say), still alive for
+// the containers it runs. 0 when there is none.
+static pid_t orphaned_namespace(const char *run_root) {
+  char want[PATH_MAX + 16], path[64], self_ns[64] = "", ns[64];
+  snprintf(want, sizeof want, "%s/exits", run_root);
+  ssize_t n = readlink("/proc/self/ns/user", self_ns, sizeof self_ns - 1);
+  if (n <= 0) return 0;
+  self_ns[n] = 0;
+  DIR *d = opendir("/proc");
+  if (!d) return 0;
+  pid_t found = 0;
+  struct dirent *e;
+  while (!found && (e = readdir(d))) {
+    pid_t pid = (pid_t)atoi(e->d_name);
+    if (pid <= 0) continue;
+    struct stat st;
+    snprintf(path, sizeof path, "/proc/%d", pid);
+    if (stat(path, &st) < 0 || st.st_uid != getuid()) continue;
+    char comm[32] = "";
+    snprintf(path, sizeof path, "/proc/%d/comm", pid);
+    FILE *f = fopen(path, "re");
+    if (!f) continue;
+    if (!fgets(comm, sizeof comm, f)) comm[0] = 0;
+    fclose(f);
+    if (strcmp(comm, "conmon\n")) continue;
+    snprintf(path, sizeof path, "/proc/%d/ns/user", pid);
+    n = readlink(path, ns, sizeof ns - 1);
+    if (n <= 0) continue;
+    ns[n] = 0;
+    if (!strcmp(ns, self_ns)) continue;
+    // Its argv (NUL-separated) names our exit directory: this user's berth, this run root.
+    char args[8192];
+    snprintf(path, sizeof path, "/proc/%d/cmdline", pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    ssize_t len = read(fd, args, sizeof args - 1);
+    close(fd);
+    for (ssize_t i = 0; i + (ssize_t)strlen(want) <= len; i++) {
+      if (!memcmp(args + i, want, strlen(want)) && (i + (ssize_t)strlen(want) == len || args[i + strlen(want)] == 0)) { found = pid; break; }
+    }
+  }
+  closedir(d);
+  return found;
+}
+
+// A new pause process in the namespaces `holder` is in; returns its pid (recorded).
+static pid_t adopt(const char *run_root, pid_t holder) {
+  int ready[2];
+  if (pipe2(ready, O_CLOEXEC) < 0) die("pipe%s", "", errno);
+  pid_t mid = fork();
+  if (mid < 0) die("fork%s", "", errno);
+  if (mid == 0) {
+    setsid();
+    pid_t p = fork();
+    if (p < 0) _exit(1);
+    if (p == 0) {
+      pid_t self = join(holder) == 0 ? getpid() : 0;
+      if (write(ready[1], &self, sizeof self) < 0 || !self) _exit(1);
+      close(ready[0]);
+      close(ready[1]);
+      hold();
+    }
+    _exit(0);
+  }
+  close(ready[1]);
+  int st;
+  while (waitpid(mid, &st, 0) < 0 && errno == EINTR) {}
+  pid_t pause_pid = 0;
+  if (read(ready[0], &pause_pid, sizeof pause_pid) != sizeof pause_pid || pause_pid <= 0) return 0;
+  close(ready[0]);
+  write_pidfile(run_root, pause_pid);
+  return pause_pid;
+}
+
 int main(int argc, char **argv) {
   if (argc < 3) {
     fprintf(stderr, "usage: berth-userns RUN_ROOT PROGRAM [ARG...]\n");
@@ -252,6 +350,12 @@ int main(int argc, char **argv) {
   int lock = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (lock < 0 || flock(lock, LOCK_EX) < 0) die("cannot lock %s", lockpath, errno);
   pid_t pid = recorded(run_root);
+  if (!pid) {
+    // The pause process is gone but containers still run in its namespaces: hold those again,
+    // so that their mounts stay where the engine looks for them.
+    pid_t holder = orphaned_namespace(run_root);
+    if (holder) pid = adopt(run_root, holder);
+  }
   if (!pid) pid = create(run_root);
   // setns(CLONE_NEWNS) moves us to the namespace's root directory: come back to ours.
   char cwd[PATH_MAX];

@@ -10,7 +10,7 @@
 // second's own, and a container user other than 0 is refused there with the reason.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, readdirSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -61,7 +61,10 @@ function ok(r: Result, what: string): Result {
 
 /** Nothing of the user's containers left: only the pause process runs, no mount under its
  * state, no netns, nothing of it in the temporary directories but its run root. */
-function assertNoLeftovers(user: TestUser): void {
+async function assertNoLeftovers(user: TestUser): Promise<void> {
+  // A finished command's helpers (its berth-mount server) end just after it: give them a moment.
+  const others = () => processesOf(user.uid, user.sub).map((p) => `${p} ${commOf(p)}`).filter((p) => !p.endsWith(' berth-pause'));
+  for (let i = 0; i < 50 && others().length; i++) await new Promise((res) => setTimeout(res, 50));
   const procs = processesOf(user.uid, user.sub).map((p) => `${p} ${commOf(p)}`);
   assert.deepEqual(procs.filter((p) => !p.endsWith(' berth-pause')), [], 'processes left');
   assert.equal(procs.length, 1, 'one pause process');
@@ -183,8 +186,22 @@ test('a user with subordinate ranges: pull, run, detached life cycle, volumes, h
   }
   assert.equal(ok(await user.berth(['ps', '-aq']), 'ps -aq').stdout, '', 'refused creates leave no container');
 
-  assertNoLeftovers(user);
+  await assertNoLeftovers(user);
   assert.equal(pausePid(user), pause, 'every command joined the same namespace');
+
+  // The pause process killed while a container runs: the next command holds that container's
+  // namespaces again (found through its conmon), so its mounts are where the engine looks.
+  ok(await user.berth(['run', '-d', '--name', 'orphan', '--network', 'none', image, 'sleep', '1000']), 'run -d orphan');
+  const userns = readlinkSync(`/proc/${pause}/ns/user`);
+  process.kill(pause, 'SIGKILL');
+  for (let i = 0; i < 100 && commOf(pause) === 'berth-pause' && !/^State:\s+Z/m.test(readFileSync(`/proc/${pause}/status`, 'utf8')); i++) await new Promise((res) => setTimeout(res, 20));
+  assert.match(ok(await user.berth(['ps', '--format', '{{.Names}} {{.Status}}']), 'ps after the kill').stdout, /^orphan Up/m);
+  const again = pausePid(user);
+  assert.notEqual(again, pause);
+  assert.equal(readlinkSync(`/proc/${again}/ns/user`), userns, 'the new pause process holds the old namespace');
+  assert.equal(ok(await user.berth(['exec', 'orphan', 'echo', 'still-here']), 'exec after the kill').stdout, 'still-here\n');
+  ok(await user.berth(['rm', '-f', 'orphan']), 'rm -f orphan');
+  await assertNoLeftovers(user);
 });
 
 test('isolation: a second user (no ranges: one-id map, warned) sees and touches nothing of the first', { skip }, async (t) => {
@@ -260,8 +277,8 @@ test('isolation: a second user (no ranges: one-id map, warned) sees and touches 
   // a's container is unharmed and goes cleanly.
   assert.match(ok(await a.berth(['ps', '--format', '{{.Names}}']), 'a ps').stdout, /^secret$/m);
   ok(await a.berth(['rm', '-f', 'secret']), 'a rm -f');
-  assertNoLeftovers(a);
-  assertNoLeftovers(b);
+  await assertNoLeftovers(a);
+  await assertNoLeftovers(b);
 });
 
 test("a user's own berthd: commands run in its warm workers inside the user's namespace; another user cannot reach it", { skip }, async (t) => {
@@ -310,5 +327,5 @@ test("a user's own berthd: commands run in its warm workers inside the user's na
   service.kill('SIGTERM');
   await new Promise((res) => service.once('exit', res));
   assert.ok(!existsSync(socket), 'berthd removed its socket');
-  assertNoLeftovers(a);
+  await assertNoLeftovers(a);
 });
