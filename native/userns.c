@@ -187,7 +187,12 @@ static pid_t create(const char *run_root) {
     setsid();
     pid_t p = fork();
     if (p < 0) _exit(1);
-    if (p == 0) pause_child(ready[1], go[0]);
+    if (p == 0) {
+      // Only the ends it uses: were the caller to die, the read of `go` must see its end.
+      close(ready[0]);
+      close(go[1]);
+      pause_child(ready[1], go[0]);
+    }
     _exit(0);
   }
   close(ready[1]);
