@@ -4,7 +4,7 @@
 // is a private temp directory, `berth` run as that user, and what a user may leave behind:
 // processes (its own uid and its subordinate ids), mounts in its namespace, files in /tmp.
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { isRoot, makeTemp, removeTemp } from '../../helpers/rootfs.ts';
 import { defer } from '../../helpers/cleanup.ts';
@@ -134,10 +134,4 @@ export function tmpFilesOf(user: TestUser): string[] {
     }
   }
   return out;
-}
-
-/** Hands `path` (recursively) to the user. */
-export function giveTo(user: TestUser, path: string): void {
-  chownSync(path, user.uid, user.gid);
-  execFileSync('chown', ['-R', `${user.uid}:${user.gid}`, path]);
 }
