@@ -115,6 +115,10 @@ test('a user with subordinate ranges: pull, run, detached life cycle, volumes, h
   assert.match(ok(await user.berth(['ps']), 'ps').stdout, /life/);
   // No cgroup: top finds the processes by the container's pid namespace.
   assert.match(ok(await user.berth(['top', 'life']), 'top').stdout, /sh -c echo started/);
+  // ...and stats sums their /proc entries.
+  const st = ok(await user.berth(['stats', '--no-stream', 'life']), 'stats').stdout.trim().split('\n');
+  assert.match(st[1] ?? '', /life\s+[\d.]+%\s+[\d.]+(?:KiB|MiB)\s+\/\s+[\d.]+GiB.*\s(\d+)$/);
+  assert.ok(Number(/(\d+)$/.exec(st[1])![1]) >= 1, 'stats counts the container\'s processes');
   const paused = await user.berth(['pause', 'life']);
   assert.notEqual(paused.code, 0);
   assert.match(paused.stderr, /no cgroup to freeze/);
