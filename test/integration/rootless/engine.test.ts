@@ -1,13 +1,15 @@
 // The whole engine as a user without root (issue #14), through the installed `berth` of this
-// tree: a user the test makes, with subordinate id ranges, pulls from a local registry, runs
-// with output and exit code, runs detached (logs, exec, stop, rm), writes to a bind mount and a
-// volume (owners mapped: the user's own id for container root, the range for others), uses the
-// host's network, the default network (slirp4netns) with a published port; limits, low ports
-// and user networks are refused with their reasons; nothing is left
-// after rm (processes, mounts in its namespace, netns, files outside its state). A second user
-// with no ranges (one-id map, with the warning) cannot see or touch the first's containers,
-// images, state or sockets; an image the first pushes (a file of uid 1000) unpacks as the
-// second's own, and a container user other than 0 is refused there with the reason.
+// tree. A user the test makes, with subordinate id ranges, pulls from a local registry, runs
+// with output and exit code, runs detached (logs, exec, top, stats, stop, rm), writes to a bind
+// mount and a volume (owners mapped: the user's own id for container root, the range for
+// others), uses the host's network and the default network (slirp4netns) with a published port,
+// and cannot write what the user cannot (the host's /etc, --privileged too). Limits, low ports
+// and user networks are refused with their reasons; nothing is left after rm (processes, mounts
+// in its namespace, netns, files outside its state); a killed pause process is replaced in the
+// old namespace. A second user with no ranges (one-id map, with the warning) runs its own
+// containers and cannot see or touch the first's containers, images, state or sockets; an image
+// the first pushes (a file of uid 1000) unpacks as the second's own, and a container user other
+// than 0 is refused there with the reason. A user's own berthd serves it alone.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
@@ -138,6 +140,15 @@ test('a user with subordinate ranges: pull, run, detached life cycle, volumes, h
   assert.equal(statSync(join(data, 'by-root')).uid, user.uid);
   assert.equal(statSync(join(data, 'by-1000')).uid, sub.start + 999);
   assert.equal(statSync(join(data, 'by-1000')).gid, sub.start + 999);
+  // Container root is no root on the host: a bind of the host's /etc stays read-only to it,
+  // --privileged included (all capabilities, but of the user's namespace).
+  const probe = `/etc/berth-rootless-probe-${process.pid}`;
+  for (const extra of [[], ['--privileged']]) {
+    const w = await user.berth(['run', '--rm', '--network', 'none', ...extra, '-v', '/etc:/hostetc', image, 'sh', '-c', `touch /hostetc/${probe.slice(5)}; echo touch=$?; chown 0 /hostetc/passwd; echo chown=$?`]);
+    ok(w, `write to the host's /etc ${extra.join(' ')}`);
+    assert.match(w.stdout, /touch=1\nchown=1\n/);
+    assert.ok(!existsSync(probe), 'the container wrote into the host\'s /etc');
+  }
   // A named volume lives in the user's state, written as the user.
   ok(await user.berth(['run', '--rm', '--network', 'none', '-v', 'vol1:/v', image, 'sh', '-c', 'echo v > /v/f']), 'volume write');
   const mp = JSON.parse(ok(await user.berth(['volume', 'inspect', 'vol1']), 'volume inspect').stdout)[0].Mountpoint as string;
