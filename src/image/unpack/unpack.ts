@@ -1,9 +1,9 @@
 // unpackLayer: stream (compressed or not) → decompress → tar reader → applier, with the diffID
 // (sha256 of the uncompressed stream) computed on the way. The stream is consumed as it arrives,
 // so a pull can tee a download into it.
-import { mapsOneId } from '../../util/userns.ts';
 import { createHash } from 'node:crypto';
 import { readFileSync, realpathSync } from 'node:fs';
+import { mapsOneId } from '../../util/userns.ts';
 import type { Compression } from '../types.ts';
 import { TarParser } from '../tar/reader.ts';
 import { DigestMismatchError } from '../store/errors.ts';
