@@ -11,7 +11,8 @@
 // Signals that would reach a command in a terminal (INT, TERM, HUP, QUIT, USR1/2, WINCH) are
 // passed on to the worker; its exit status becomes this process's.
 //
-// Wire (unix stream socket, $BERTH_DAEMON_SOCKET or /run/berth/berthd.sock), one request:
+// Wire (unix stream socket, $BERTH_DAEMON_SOCKET or /run/berth/berthd.sock; a user's own berthd
+// at RUN_ROOT/berthd.sock, see enter_userns), one request:
 //   u32 length (little-endian), then NUL-terminated strings:
 //   "berth-client/1", SCRIPT (realpath of the plain CLI), PID, UMASK (octal), CWD,
 //   STDIN, STDOUT, STDERR (each "-" for closed, or MODE FD with MODE r|w|a|u: the fd of this
@@ -42,7 +43,18 @@ static char script[PATH_MAX + 64];
 static int sig_pipe[2] = {-1, -1};
 static volatile pid_t worker_pid = 0;
 
+static char self_exe[PATH_MAX], self_dir[PATH_MAX];
+
 static void find_script(void) {
+  ssize_t len = readlink("/proc/self/exe", self_exe, sizeof self_exe - 1);
+  if (len > 0) {
+    self_exe[len] = 0;
+    snprintf(self_dir, sizeof self_dir, "%s", self_exe);
+    char *cut = strrchr(self_dir, '/');
+    if (cut) *cut = 0; else self_dir[0] = 0;
+  } else {
+    self_exe[0] = self_dir[0] = 0;
+  }
   const char *env = getenv("BERTH_CLI");
   if (env && *env) {
     if (!realpath(env, script)) snprintf(script, sizeof script, "%s", env);
@@ -75,6 +87,64 @@ static void exec_plain(char **argv, const char *why) {
   execv(script, argv);
   fprintf(stderr, "berth: cannot run %s: %s\n", script, strerror(errno));
   exit(127);
+}
+
+// Without root, every command runs inside the user's own user namespace (docs/rootless.md). The
+// plain CLI would exec build/berth-userns itself, after a Node start of its own; here the client
+// has the helper run it again inside instead, when the run root is the default: the engine's
+// rule (src/engine/paths.ts defaultRoots), $XDG_RUNTIME_DIR/berth, else /tmp/berth-UID (the
+// tests check that `info` and the pause process agree). Inside, the client talks to the user's
+// own berthd (RUN_ROOT/berthd.sock) or execs the plain CLI, which is then inside already. Its
+// workers can reopen the client's streams through /proc only from the same user namespace.
+// Any --run-root or BERTH_RUN_ROOT, or no helper: the plain CLI decides.
+#define USERNS_ENV "BERTH_USERNS_RUN_ROOT"
+
+// The user's default run root, or -1 when the command names another.
+static int rootless_run_root(int argc, char **argv, char *out, size_t cap) {
+  const char *env = getenv("BERTH_RUN_ROOT");
+  if (env && *env) return -1;
+  for (int i = 1; i < argc; i++) {
+    if (argv[i][0] != '-') break;
+    if (!strncmp(argv[i], "--run-root", 10)) return -1;
+  }
+  const char *xdg = getenv("XDG_RUNTIME_DIR");
+  if (xdg && *xdg) snprintf(out, cap, "%s/berth", xdg);
+  else snprintf(out, cap, "/tmp/berth-%u", (unsigned)geteuid());
+  return 0;
+}
+
+// Not root: runs this client again inside the user's namespace; returns when it cannot.
+static void enter_userns(int argc, char **argv) {
+  char helper[PATH_MAX + 32], run_root[PATH_MAX];
+  if (!self_dir[0] || rootless_run_root(argc, argv, run_root, sizeof run_root) < 0) return;
+  snprintf(helper, sizeof helper, "%s/berth-userns", self_dir);
+  if (access(helper, X_OK) != 0) return;
+  char **args = calloc((size_t)argc + 3, sizeof *args);
+  if (!args) return;
+  args[0] = helper;
+  args[1] = run_root;
+  args[2] = self_exe;
+  for (int i = 1; i < argc; i++) args[i + 2] = argv[i];
+  setenv(USERNS_ENV, run_root, 1);
+  execv(helper, args);
+  unsetenv(USERNS_ENV);
+  free(args);
+}
+
+// Inside the user's namespace (root there, not the identity map of the host's root): the run
+// root it was entered for; NULL elsewhere. The variable goes: nothing after us needs it.
+static const char *userns_run_root(void) {
+  static char run_root[PATH_MAX];
+  const char *env = getenv(USERNS_ENV);
+  if (!env || !*env || geteuid() != 0) return NULL;
+  snprintf(run_root, sizeof run_root, "%s", env);
+  unsetenv(USERNS_ENV);
+  FILE *f = fopen("/proc/self/uid_map", "re");
+  unsigned long in = 0, out = 0, count = 0;
+  int n = f ? fscanf(f, "%lu %lu %lu", &in, &out, &count) : 0;
+  if (f) fclose(f);
+  if (n != 3 || (in == 0 && out == 0 && count == 4294967295UL)) return NULL;
+  return run_root;
 }
 
 // The command words: `system service` is the daemon itself and never goes through it.
@@ -250,11 +320,24 @@ int main(int argc, char **argv) {
     fprintf(stderr, "berth: cannot run %s: %s\n", script, strerror(errno));
     return 127;
   }
+  if (geteuid() != 0) {
+    enter_userns(argc, argv);
+    exec_plain(argv, "berthd serves a user inside the user's namespace only");
+  }
+  const char *inside = userns_run_root();
   if (off && *off && strcmp(off, "0")) exec_plain(argv, "BERTH_NO_DAEMON is set");
-  if (geteuid() != 0) exec_plain(argv, "berthd serves root only");
 
+  // A user's berthd is their own (`berth system service` as that user): RUN_ROOT/berthd.sock,
+  // in the user's private run root.
   const char *path = getenv("BERTH_DAEMON_SOCKET");
-  if (!path || !*path) path = DEFAULT_SOCKET;
+  char user_socket[PATH_MAX + 16];
+  if (!path || !*path) {
+    path = DEFAULT_SOCKET;
+    if (inside) {
+      snprintf(user_socket, sizeof user_socket, "%s/berthd.sock", inside);
+      path = user_socket;
+    }
+  }
   struct sockaddr_un sa = {.sun_family = AF_UNIX};
   if (strlen(path) >= sizeof sa.sun_path) exec_plain(argv, "the socket path is too long");
   strcpy(sa.sun_path, path);

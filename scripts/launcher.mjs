@@ -15,7 +15,6 @@ const { createRequire } = process.getBuiltinModule('node:module');
 const here = import.meta.dirname;
 const name = path.basename(import.meta.filename, '.mjs');
 const bundle = path.join(here, 'lib', `${name}.cjs`);
-const cacheDir = path.join(here, '..', 'build', 'v8-cache', name);
 
 // The command word picks the cache (`state` needs far less code than `run`); a global option's
 // value that happens to be a command name only picks another cache.
@@ -26,6 +25,12 @@ const COMMANDS = new Set(['create', 'start', 'run', 'state', 'kill', 'delete', '
 const command = process.env.BERTH_DAEMON_WORKER === '1' ? 'worker' : process.argv.slice(2).find((a) => COMMANDS.has(a)) ?? 'other';
 
 const st = fs.statSync(bundle, { bigint: true });
+// The tree's cache is its owner's. Anyone else (a user of a shared install, or root of a
+// rootless user namespace, where the owner shows as another id) keeps one of their own.
+const userCache = process.env.XDG_CACHE_HOME || (process.env.HOME ? path.join(process.env.HOME, '.cache') : '');
+const cacheDir = st.uid === BigInt(process.geteuid()) || !userCache
+  ? path.join(here, '..', 'build', 'v8-cache', name)
+  : path.join(userCache, 'berth', 'v8-cache', name);
 const cacheFile = path.join(cacheDir, `${command}-${st.size}-${st.mtimeNs}-${st.ino}-${process.version}-${process.arch}`);
 let cachedData;
 try {

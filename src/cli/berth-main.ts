@@ -2,15 +2,16 @@
 // each command lives in berth/<name>.ts and is loaded only when used.
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { EngineError } from '../engine/index.ts';
+import { EngineError, enginePaths } from '../engine/index.ts';
+import { userNamespaceArgv } from '../util/userns.ts';
 import { FlagError, helpText, parseFlags, type FlagDef } from './berth/flags.ts';
 import { makeContext, type Globals } from './berth/context.ts';
 import { COMMANDS, GROUPS } from './berth/table.ts';
 import { reportDone, serveAsWorker, WORKER_ENV } from '../daemon/worker.ts';
 
 const GLOBAL_FLAGS: FlagDef[] = [
-  { name: 'root', kind: 'string', help: 'Persistent state directory (default /var/lib/berth, or $BERTH_ROOT)' },
-  { name: 'run-root', kind: 'string', help: 'Runtime state directory (default /run/berth, or $BERTH_RUN_ROOT)' },
+  { name: 'root', kind: 'string', help: 'Persistent state directory (default /var/lib/berth, rootless ~/.local/share/berth, or $BERTH_ROOT)' },
+  { name: 'run-root', kind: 'string', help: 'Runtime state directory (default /run/berth, rootless $XDG_RUNTIME_DIR/berth, or $BERTH_RUN_ROOT)' },
   { name: 'runtime', kind: 'string', help: 'Default OCI runtime (berth-runtime, runc, crun or a path)' },
   { name: 'debug', short: 'D', kind: 'bool', help: 'Print stack traces of errors' },
   { name: 'version', short: 'v', kind: 'bool', help: 'Print version information and quit' },
@@ -54,6 +55,20 @@ function helperPath(name: string, env: string): string {
   return name;
 }
 
+/** Without root, every command runs as root of the user's own user namespace: this process is
+ * replaced by berth-userns, which joins (or makes) it and runs this command again inside. */
+function enterUserNamespace(globals: Globals): void {
+  const runRoot = enginePaths({ root: globals.root, runRoot: globals.runRoot }).runRoot;
+  const argv = userNamespaceArgv(helperPath('berth-userns', 'BERTH_USERNS'), runRoot, [...selfCommand(), ...process.argv.slice(2)]);
+  if (!argv) return;
+  try {
+    process.execve!(argv[0], argv, process.env);
+  } catch (e) {
+    process.stderr.write(`berth: cannot enter the user namespace through ${argv[0]}: ${(e as Error).message}\n`);
+    process.exit(125);
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   let g;
   try {
@@ -89,6 +104,7 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`berth: '${name}' is not a berth command.\nSee 'berth --help'\n`);
     return 125;
   }
+  if (name !== 'version') enterUserNamespace(globals);
   const cmd = (await entry.load()).default;
   // run/create/exec stop at the image or container: a --help after it belongs to the command run.
   if (rest[0] === '--help' || (rest.includes('--help') && !['run', 'create', 'exec', 'container run', 'container create', 'container exec'].includes(name))) {

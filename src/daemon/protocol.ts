@@ -1,15 +1,20 @@
 // The wire between build/berth-client (native/client.c, the `berth` command) and berthd: one
 // request per connection, then reply lines. The layout is described in native/client.c.
 
+import { join } from 'node:path';
+import { defaultRoots } from '../engine/index.ts';
+
 export const CLIENT_MAGIC = 'berth-client/1';
 
 /** Where berthd listens unless told otherwise (native/client.c has the same default). */
 export const DEFAULT_SOCKET = '/run/berth/berthd.sock';
 
 /** The socket a client uses: $BERTH_DAEMON_SOCKET, or the default when unset or empty (as the
- * client does). */
+ * client does): a user's own berthd listens in the user's run root (docs/rootless.md). */
 export function daemonSocket(): string {
-  return process.env.BERTH_DAEMON_SOCKET || DEFAULT_SOCKET;
+  if (process.env.BERTH_DAEMON_SOCKET) return process.env.BERTH_DAEMON_SOCKET;
+  const roots = defaultRoots();
+  return roots.rootless ? join(roots.runRoot, 'berthd.sock') : DEFAULT_SOCKET;
 }
 
 /** How the worker takes one of the client's standard streams. */

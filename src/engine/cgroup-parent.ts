@@ -5,6 +5,24 @@
 import { rmdirSync } from 'node:fs';
 import { hierarchies, hierarchyDir } from '../runtime/cgroups/index.ts';
 import { probeHost } from '../runtime/host.ts';
+import { creatable } from '../runtime/rootless.ts';
+import { rootlessUser } from '../util/userns.ts';
+
+/** Why resource limits cannot apply to a container under `parent`: rootless, with a cgroup
+ * hierarchy the user cannot write (cgroup v1 is never delegated; v2 only when systemd or an
+ * admin delegates a subtree). null when they can. */
+export function limitsRefusal(parent: string): string | null {
+  const user = rootlessUser();
+  if (!user) return null;
+  const host = probeHost().cgroup;
+  for (const mount of hierarchies(host)) {
+    const dir = hierarchyDir(mount, `/${parent}`);
+    if (dir && !creatable(dir)) {
+      return `resource limits cannot apply rootless here: ${dir} cannot be made by uid ${user.uid} (cgroup v${host.version} is not delegated to this user${host.version === 1 ? '; cgroup v1 never is' : ''}); run without --memory, --memory-swap, --cpus and --pids-limit, or as root`;
+    }
+  }
+  return null;
+}
 
 export function removeEmptyCgroupParent(parent: string): void {
   // The host's layout as the runtime probed it (cached per process: no second mountinfo read).

@@ -15,6 +15,7 @@ import { containerDir, enginePaths, type EngineOptions, type EnginePaths } from 
 import { EngineStore } from './store.ts';
 import type { ContainerRecord } from './types.ts';
 import { lookupUser } from './users.ts';
+import { rootlessUser } from '../util/userns.ts';
 
 export interface EngineInit extends EngineOptions {
   /** argv prefix that runs the berth CLI (for conmon's exit command); none: no exit command. */
@@ -38,6 +39,7 @@ export class EngineCore {
   readonly prelaunched = new Map<string, Prelaunched>();
   #images: ImageStore | undefined;
   #store: EngineStore | undefined;
+  #rootless: { singleId: boolean } | null | undefined;
 
   constructor(opts: EngineInit = {}) {
     this.opts = opts;
@@ -73,6 +75,17 @@ export class EngineCore {
    * without a path, the engine's default runtime. */
   runtimeFor(path?: string): OciRuntime {
     return (this.opts.openRuntime ?? openRuntime)(path ?? findRuntime(this.opts.runtime ?? 'berth-runtime'), this.paths.runtimeRoot);
+  }
+
+  /** Rootless (docs/rootless.md): the engine is root of the user's own namespace; singleId when
+   * that maps only the user's id (no subordinate ranges). null for the host's root. */
+  rootless(): { singleId: boolean } | null {
+    if (this.#rootless === undefined) {
+      let gidMap = '';
+      try { gidMap = readFileSync('/proc/self/gid_map', 'utf8'); } catch { /* no /proc */ }
+      this.#rootless = rootlessUser() ? { singleId: gidMap.trim().split('\n').length <= 1 } : null;
+    }
+    return this.#rootless;
   }
 
   dir(id: string): string {

@@ -22,7 +22,7 @@ export { parseFilterList, labelMatches } from './filters.ts';
 export type {
   CreateOptions, CreateRequest, Filters, ListOptions, RemoveOptions, ResourceUpdate, StartHooks, StopOptions, WaitCondition, WaitResult,
 } from './requests.ts';
-export { enginePaths, containerDir, DEFAULT_ROOT, DEFAULT_RUN_ROOT } from './paths.ts';
+export { enginePaths, defaultRoots, containerDir, DEFAULT_ROOT, DEFAULT_RUN_ROOT } from './paths.ts';
 export type { EngineOptions, EnginePaths } from './paths.ts';
 export type { ContainerConfig, ContainerRecord, ContainerState, ContainerStatus, MountSpec, RestartPolicy, NetworkEndpoint } from './types.ts';
 export type { VolumeRecord } from './store.ts';

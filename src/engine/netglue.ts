@@ -3,10 +3,11 @@
 // resolv.conf written into the container dir (bound into the container), and the hosts files of
 // peers on the same networks rewritten in place (same inode, so their bind mounts see it) when a
 // container joins or leaves, so that containers resolve each other by name.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  attach, attachmentsOf, createNetns, detach, hostsFor, networkPeers, removeNetns, resolvConf, DEFAULT_NETWORK,
+  attach, attachmentsOf, createNetns, detach, hostsFor, networkPeers, removeNetns, resolvConf, resolvePortMappings, startSlirp, stopSlirp,
+  DEFAULT_NETWORK, SLIRP_DNS, SLIRP_GATEWAY, SLIRP_IP,
   type HostEntry, type StoreOptions,
 } from '../network/index.ts';
 import type { EngineCore } from './core.ts';
@@ -36,9 +37,39 @@ export async function makeNetns(engine: EngineCore, rec: ContainerRecord): Promi
  * the runtime's create, which only joins the netns: the engine runs the two at once. */
 export async function connectNetworks(engine: EngineCore, rec: ContainerRecord): Promise<void> {
   const mode = rec.config.networkMode;
+  if (usesSlirp(engine, rec)) return connectSlirp(engine, rec);
   const nets = [...(mode === 'none' ? [] : [networkName(mode)]), ...(rec.config.extraNetworks ?? [])];
   for (let i = 0; i < nets.length; i++) await attachOne(engine, rec, nets[i], `eth${i}`);
   refreshPeerHosts(engine, nets, rec.id);
+}
+
+/** Rootless, the default network is slirp4netns's (docs/rootless.md): no bridge without root. */
+export function usesSlirp(engine: EngineCore, rec: ContainerRecord): boolean {
+  return rec.config.networkMode === 'bridge' && engine.rootless() !== null;
+}
+
+function slirpFiles(engine: EngineCore, rec: ContainerRecord) {
+  const dir = engine.dir(rec.id);
+  // A unix socket path has 107 bytes at most: under the run root, by a short id.
+  return { apiSocket: join(engine.paths.runRoot, 'slirp', `${rec.id.slice(0, 16)}.sock`), pidFile: join(dir, 'slirp4netns.pid'), logPath: join(dir, 'slirp4netns.log') };
+}
+
+async function connectSlirp(engine: EngineCore, rec: ContainerRecord): Promise<void> {
+  const files = slirpFiles(engine, rec);
+  mkdirSync(join(engine.paths.runRoot, 'slirp'), { recursive: true, mode: 0o700 });
+  const ports = await resolvePortMappings(rec.config.publish);
+  await startSlirp({ netnsPath: rec.state.netnsPath, ...files, ports });
+  rec.state.networks.slirp4netns = { ip: SLIRP_IP, mac: '', gateway: SLIRP_GATEWAY, aliases: [] };
+  rec.state.ports = ports;
+  engine.store.saveState(rec.id, rec.state);
+}
+
+/** Stops a container's slirp4netns, if it has one (teardown). */
+export function stopSlirpOf(engine: EngineCore, rec: ContainerRecord): void {
+  const files = slirpFiles(engine, rec);
+  stopSlirp(files.pidFile);
+  rmSync(files.apiSocket, { force: true });
+  delete rec.state.networks.slirp4netns;
 }
 
 /** Attaches a running container's netns to one more network (ifName eth<N>). */
@@ -97,7 +128,10 @@ export function writeEtcFiles(engine: EngineCore, rec: ContainerRecord): void {
   }
   writeInPlace(join(dir, 'hosts'), hosts);
   writeInPlace(join(dir, 'hostname'), `${c.hostname}\n`);
-  writeInPlace(join(dir, 'resolv.conf'), resolvConf({ dns: c.dns, search: c.dnsSearch, options: c.dnsOptions }));
+  // slirp4netns answers DNS itself (from the host's resolv.conf): the host's loopback resolvers
+  // are out of its reach.
+  const dns = c.dns.length || !usesSlirp(engine, rec) ? c.dns : [SLIRP_DNS];
+  writeInPlace(join(dir, 'resolv.conf'), resolvConf({ dns, search: c.dnsSearch, options: c.dnsOptions }));
 }
 
 function writeInPlace(path: string, text: string): void {

@@ -5,7 +5,12 @@
 //   runRoot (default /run/berth): runtime state: runtime/ (the OCI runtime's --root),
 //     exits/<id> (conmon's exit files), locks/, netns/ (named network namespaces), attach
 //     sockets (socket/<id>, short symlinks to the bundle dirs).
+// A user without root gets roots of their own, as podman does (docs/rootless.md):
+// $XDG_DATA_HOME/berth (~/.local/share/berth) and $XDG_RUNTIME_DIR/berth (/tmp/berth-UID when
+// unset). The same defaults hold inside the user's own user namespace (src/util/userns.ts),
+// where the engine runs as that namespace's root.
 import { join } from 'node:path';
+import { rootlessUser } from '../util/userns.ts';
 
 export interface EngineOptions {
   root?: string;
@@ -41,9 +46,18 @@ export interface EnginePaths {
   cniConfDir: string;
 }
 
+/** The default roots: the system's for root, the user's own otherwise. */
+export function defaultRoots(env: NodeJS.ProcessEnv = process.env, user = rootlessUser(env)): { root: string; runRoot: string; rootless: boolean } {
+  if (!user) return { root: DEFAULT_ROOT, runRoot: DEFAULT_RUN_ROOT, rootless: false };
+  const data = env.XDG_DATA_HOME || join(user.home, '.local/share');
+  const run = env.XDG_RUNTIME_DIR ? join(env.XDG_RUNTIME_DIR, 'berth') : `/tmp/berth-${user.uid}`;
+  return { root: join(data, 'berth'), runRoot: run, rootless: true };
+}
+
 export function enginePaths(opts: EngineOptions = {}): EnginePaths {
-  const root = opts.root ?? process.env.BERTH_ROOT ?? DEFAULT_ROOT;
-  const runRoot = opts.runRoot ?? process.env.BERTH_RUN_ROOT ?? DEFAULT_RUN_ROOT;
+  const defaults = opts.root && opts.runRoot ? undefined : defaultRoots();
+  const root = opts.root ?? process.env.BERTH_ROOT ?? defaults!.root;
+  const runRoot = opts.runRoot ?? process.env.BERTH_RUN_ROOT ?? defaults!.runRoot;
   return {
     root, runRoot,
     db: join(root, 'containers.db'),

@@ -73,6 +73,9 @@ export interface SpecInputs {
   hostHostname?: string;
   /** The pod whose namespaces the container joins. */
   pod?: PodJoin;
+  /** Rootless (the engine is root of the user's namespace): singleId when it maps only the
+   * user's own id (no subordinate ranges). */
+  rootless?: { singleId: boolean };
 }
 
 /** The namespaces of a container: its own, or a pod's joined by path (the host's when the pod uses them). */
@@ -117,8 +120,13 @@ export function buildSpec(inp: SpecInputs): Spec {
   const mounts: Mount[] = [
     { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
     { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
-    { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
-    { destination: '/sys', type: 'sysfs', source: 'sysfs', options: sysOpts },
+    // gid=5 (tty) must be mapped: a rootless namespace of one id has only 0.
+    { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', ...(inp.rootless?.singleId ? [] : ['gid=5'])] },
+    // sysfs may only be mounted by the owner of the network namespace: rootless with the host's,
+    // the host's /sys is bound instead (as runc's and podman's rootless modes do).
+    inp.rootless && hostNet
+      ? { destination: '/sys', type: 'bind', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] }
+      : { destination: '/sys', type: 'sysfs', source: 'sysfs', options: sysOpts },
     { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: [...sysOpts, 'relatime'] },
     { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
     { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${c.shmSize}`] },

@@ -2,13 +2,14 @@
 // prune of everything unused, and the event stream (the engine's events log, read and
 // followed with since/until and filters).
 import { execFile } from 'node:child_process';
-import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { cpus, hostname, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RemoveEvent } from '../image/index.ts';
 import type { EngineCore } from './core.ts';
 import { eventsPath, type EngineEvent } from './events.ts';
+import { rootlessUser } from '../util/userns.ts';
 import { checkFilters } from './filters.ts';
 import type { ImageService } from './image-service.ts';
 import type { NetworkService } from './networks.ts';
@@ -23,6 +24,9 @@ export interface EngineInfo {
   storageDriver: string; loggingDriver: string; cgroupVersion: '1' | '2';
   kernelVersion: string; operatingSystem: string; ncpu: number; memTotal: number; name: string;
   defaultRuntime: string; root: string; runRoot: string;
+  /** Rootless (docs/rootless.md): the user's host uid and the user namespace's uid map
+   * (`inside outside count` lines); null for root. */
+  rootless: { uid: number; uidMap: string[] } | null;
 }
 
 export interface UsageLine { total: number; active: number; size: number }
@@ -54,6 +58,14 @@ function du(paths: string[]): Promise<number> {
   });
 }
 
+function rootlessInfo(): EngineInfo['rootless'] {
+  const user = rootlessUser();
+  if (!user) return null;
+  let map = '';
+  try { map = readFileSync('/proc/self/uid_map', 'utf8'); } catch { /* no /proc */ }
+  return { uid: user.uid, uidMap: map.trim().split('\n').map((l) => l.trim().split(/\s+/).join(' ')).filter(Boolean) };
+}
+
 /** The services system's answers are made of. */
 export interface SystemDeps { containers: ContainerService; images: ImageService; networks: NetworkService; volumes: VolumeService }
 
@@ -74,6 +86,7 @@ export class SystemService {
       cgroupVersion: existsSync('/sys/fs/cgroup/cgroup.controllers') ? '2' : '1',
       kernelVersion: release(), operatingSystem: 'linux', ncpu: cpus().length, memTotal: totalmem(), name: hostname(),
       defaultRuntime: core.opts.runtime ?? 'berth-runtime', root: core.paths.root, runRoot: core.paths.runRoot,
+      rootless: rootlessInfo(),
     };
   }
 

@@ -37,3 +37,4 @@ export { networkRules, planEnsure, planRemove, parseSave, CHAIN_FORWARD, CHAIN_I
 export type { RulesNetwork, Rule } from './rules.ts';
 export type { Conflist } from './conflist.ts';
 export * from './errors.ts';
+export { startSlirp, stopSlirp, SlirpError, SLIRP_BIN, SLIRP_DNS, SLIRP_GATEWAY, SLIRP_IP } from './slirp.ts';

@@ -84,7 +84,8 @@ export async function prepareCreate(opts: CreateOptions): Promise<Prepared> {
   trace('prepare: host probed');
   // The spec's numeric fields may be bigints where config.json holds values above 2^53.
   let cgroup: CgroupPlan | null = planCgroup(spec.linux ?? {}, opts.id, opts.cgroupHost ?? host.cgroup);
-  if (!host.root) {
+  // Root of a user namespace (rootless berth's engine) is no root for the host's cgroups either.
+  if (!host.root || host.inUserNamespace) {
     const r = rootlessCgroup(cgroup);
     cgroup = r.cgroup;
     if (r.dropped) opts.debug?.(`create ${opts.id}: ${r.dropped}`);

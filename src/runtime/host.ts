@@ -19,6 +19,9 @@ export interface HostFacts {
   gid: number;
   /** We run inside a user namespace other than the initial one (then mknod is refused). */
   inUserNamespace: boolean;
+  /** Our user namespace denies setgroups (a one-id rootless namespace): a container that does
+   * not make its own user namespace cannot call it either. */
+  setgroupsDenied?: boolean;
   /** seccomp filters are available (Seccomp: line in /proc/self/status). */
   seccomp: boolean;
   apparmor: boolean;
@@ -85,6 +88,7 @@ export function probeHost(): HostFacts {
     uid: process.geteuid?.() ?? 0,
     gid: process.getegid?.() ?? 0,
     inUserNamespace: uidMap !== '' && !isInitialUserNs(uidMap),
+    setgroupsDenied: read('/proc/self/setgroups').trim() === 'deny',
     seccomp: /^Seccomp:/m.test(status),
     apparmor: read('/sys/module/apparmor/parameters/enabled').trim() === 'Y',
     selinux: existsSync('/sys/fs/selinux/enforce'),

@@ -158,7 +158,8 @@ export function planCreate(spec: Spec, ctx: PlanContext, host: HostFacts): Runti
       if (!mapped(gidMappings, g)) problems.push({ path: `process.user.additionalGids[${i}]`, message: `${g} is not mapped by linux.gidMappings` });
     }
   }
-  if (setgroups === 'deny' && proc.user.additionalGids?.length) {
+  const setgroupsDenied = setgroups === 'deny' || (!newUser && !!host.setgroupsDenied);
+  if (setgroupsDenied && proc.user.additionalGids?.length) {
     problems.push({ path: 'process.user.additionalGids', message: 'supplementary groups cannot be set when setgroups is denied (rootless user namespace)' });
   }
 
@@ -268,7 +269,7 @@ export function planCreate(spec: Spec, ctx: PlanContext, host: HostFacts): Runti
     preserveFds: ctx.preserveFds,
     seccompFilter: ctx.seccompFilter,
     capLastCap: host.capLastCap,
-    setgroupsDenied: setgroups === 'deny',
+    setgroupsDenied,
     capBounding: host.capBounding,
   }, problems));
 

@@ -56,7 +56,8 @@ export async function writeIdMaps(pid: number, plan: Pick<RuntimePlan, 'uidMappi
   if (plan.gidMappings.length) writeFileSync(`/proc/${pid}/gid_map`, idMapText(plan.gidMappings));
 }
 
-function writable(dir: string): boolean {
+/** Whether this process could make `dir` (its nearest existing ancestor is writable). */
+export function creatable(dir: string): boolean {
   let d = dir;
   while (!existsSync(d) && d !== dirname(d)) d = dirname(d);
   try {
@@ -71,7 +72,7 @@ function writable(dir: string): boolean {
  * else null (with the reason, for --debug and for limits that will not apply). */
 export function rootlessCgroup(plan: CgroupPlan | null): { cgroup: CgroupPlan | null; dropped?: string } {
   if (!plan) return { cgroup: null };
-  const blocked = plan.dirs.find((d) => !writable(d));
+  const blocked = plan.dirs.find((d) => !creatable(d));
   if (!blocked) return { cgroup: plan };
   return { cgroup: null, dropped: `no cgroup: ${blocked} cannot be created without root (cgroup v${plan.version} is not delegated to this user)${plan.writes.length ? `; ${plan.writes.length} resource settings are not applied` : ''}` };
 }

@@ -27,6 +27,8 @@ const cmd: Command = {
       LoggingDriver: i.loggingDriver, CgroupVersion: i.cgroupVersion, KernelVersion: i.kernelVersion, OperatingSystem: i.operatingSystem, NCPU: i.ncpu,
       MemTotal: i.memTotal, Name: i.name, ServerVersion: BERTH_VERSION, DefaultRuntime: i.defaultRuntime,
       DockerRootDir: i.root, RunRoot: i.runRoot, Volumes: i.volumes,
+      Rootless: i.rootless ? `true (uid ${i.rootless.uid}; user namespace uid map: ${i.rootless.uidMap.join(', ') || 'none'})` : false,
+      SecurityOptions: i.rootless ? ['name=rootless'] : [],
       Daemon: daemonState(),
     };
     if (str(p, 'format') === 'json') { ctx.out(`${JSON.stringify(info)}\n`); return 0; }

@@ -17,7 +17,7 @@ import { BERTH_VERSION } from './version.ts';
 const DEFAULT_CRI_SOCKET = '/run/berth/cri.sock';
 
 const FLAGS: FlagDef[] = [
-  { name: 'socket', kind: 'string', help: `Unix socket to listen on (default ${DEFAULT_SOCKET}, or $BERTH_DAEMON_SOCKET)` },
+  { name: 'socket', kind: 'string', help: `Unix socket to listen on (default ${DEFAULT_SOCKET}, a user's RUN_ROOT/berthd.sock, or $BERTH_DAEMON_SOCKET)` },
   { name: 'workers', kind: 'string', help: 'Warm workers to keep ready (default 2)' },
   { name: 'cri-socket', kind: 'string', help: `Also serve the Kubernetes CRI (runtime.v1) on this unix socket (e.g. ${DEFAULT_CRI_SOCKET}; unix:// accepted)` },
   { name: 'docker-socket', kind: 'string', help: "Docker API unix socket (default RUN-ROOT/docker.sock, i.e. /run/berth/docker.sock; '' turns it off)" },

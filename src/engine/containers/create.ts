@@ -5,12 +5,14 @@ import { join } from 'node:path';
 import { parseSignal } from '../../runtime/signals.ts';
 import { randomBytes } from '../../util/random.ts';
 import { trace } from '../../util/trace.ts';
+import { limitsRefusal } from '../cgroup-parent.ts';
 import { INIT_CANDIDATES, type EngineCore } from '../core.ts';
 import { EngineError, InvalidNameError, MountSpecError, NameConflictError } from '../errors.ts';
 import { recordEvent } from '../events.ts';
 import { resolveImage } from '../images.ts';
 import { netOpts } from '../netglue.ts';
 import type { CreateOptions, CreateRequest } from '../requests.ts';
+import { SLIRP_BIN, type PublishRequest } from '../../network/index.ts';
 import { mountRootfs } from '../rootfs.ts';
 import { findRuntime } from '../runtime.ts';
 import { effectiveCaps } from '../spec.ts';
@@ -42,9 +44,14 @@ export async function create(core: EngineCore, req: CreateRequest, opts: CreateO
   if (req.init && !core.initBinary()) {
     throw new EngineError(`--init: no init binary on this host (looked for ${[core.opts.initBinary ?? 'berth-tiny-init', ...INIT_CANDIDATES].join(', ')}); run without --init`);
   }
+  if (req.memory || req.memorySwap || req.cpus || req.pidsLimit) {
+    const refusal = limitsRefusal(core.paths.cgroupParent);
+    if (refusal) throw new EngineError(refusal);
+  }
   const pod = req.pod ? findPod(core.paths, req.pod) : undefined;
   const netMode = pod ? 'pod' : req.networkMode ?? 'bridge';
   if (netMode === 'pod' && !pod) throw new EngineError('network mode "pod" is only for containers created in a pod');
+  if (core.rootless() && netMode !== 'none' && netMode !== 'host' && netMode !== 'pod') checkRootlessNetwork(netMode, req.publish ?? []);
   if (netMode !== 'pod' && netMode !== 'bridge' && netMode !== 'none' && netMode !== 'host') {
     const { inspectNetwork } = await import('../../network/index.ts');
     await inspectNetwork(netMode, netOpts(core)).catch(() => { throw new EngineError(`network ${netMode} not found`); });
@@ -105,14 +112,40 @@ export async function create(core: EngineCore, req: CreateRequest, opts: CreateO
       if (!existed) seedVolume(join(dir, 'rootfs', m.target), vol.mountpoint);
     }
     core.store.saveConfig(id, config);
-    // Fail now (not at start) on a user the image does not know.
-    core.userOf(rec);
+    // Fail now (not at start) on a user the image does not know, or one a rootless namespace of
+    // one id cannot hold.
+    const user = core.userOf(rec);
+    if (core.rootless()?.singleId && (user.uid !== 0 || user.gid !== 0)) {
+      throw new EngineError(`rootless without subordinate ids: the container cannot run as ${user.uid}:${user.gid}, the user namespace maps only 0 (your own id); add ranges to /etc/subuid and /etc/subgid (usermod --add-subuids/--add-subgids), stop your containers and end the namespace (kill the berth-pause process, pid in ${core.paths.runRoot}/pause.pid): the next command makes it with the ranges`);
+    }
   } catch (e) {
     await core.dropPrelaunch(id, e as Error);
     await destroy(core, rec, { volumes: true }).catch(() => {});
     throw e;
   }
   return rec;
+}
+
+/** Rootless, the default network is slirp4netns's (netglue.ts); a user network would need a
+ * bridge, veths and iptables rules of the host's root. Host ports below the unprivileged start
+ * cannot be bound by the user. */
+function checkRootlessNetwork(mode: string, publish: PublishRequest[]): void {
+  if (mode !== 'bridge') {
+    throw new EngineError(`rootless: network ${mode} is not available without root (a bridge, veths and iptables rules need the host's root); use the default network, --network none or --network host (docs/rootless.md)`);
+  }
+  if (!onPath(SLIRP_BIN)) {
+    throw new EngineError(`rootless: the default network needs ${SLIRP_BIN} (apt-get install slirp4netns); or use --network none or --network host (docs/rootless.md)`);
+  }
+  let start = 1024;
+  try { start = Number(readFileSync('/proc/sys/net/ipv4/ip_unprivileged_port_start', 'utf8').trim()); } catch { /* the kernel's default */ }
+  const low = publish.find((p) => p.hostPort !== 0 && p.hostPort < start);
+  if (low) {
+    throw new EngineError(`rootless: host port ${low.hostPort} is below net.ipv4.ip_unprivileged_port_start (${start}): a user cannot bind it; publish a port of ${start} or more (or an admin lowers the sysctl)`);
+  }
+}
+
+function onPath(cmd: string): boolean {
+  return (process.env.PATH ?? '/usr/bin:/bin').split(':').some((d) => d && existsSync(join(d, cmd)));
 }
 
 function validateMount(m: MountSpec): void {

@@ -107,6 +107,7 @@ export async function startLocked(core: EngineCore, rec: ContainerRecord, hooks:
       resolvConfPath: pod?.resolvConfPath ?? join(dir, 'resolv.conf'), ...(pod ? { pod } : {}),
       mountSources: c.mounts.map((m) => m.type === 'volume' ? core.store.volumeMountpoint(m.source) : m.source),
       seccomp, availableCaps, cgroupParent: pod?.cgroupParent ?? core.paths.cgroupParent, initPath: c.init ? core.initBinary() : undefined, hostHostname: osHostname(),
+      rootless: core.rootless() ?? undefined,
     });
     if (c.tty && c.consoleSize) spec.process!.consoleSize = c.consoleSize;
     writeFileSync(join(dir, 'config.json'), renderSpec(spec));

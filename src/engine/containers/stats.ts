@@ -1,9 +1,10 @@
 // docker stats, computed in the engine: the cgroup numbers from the OCI runtime interface's
 // stats (runc's `events --stats` document, which berth-runtime, runc and crun all print) and the network
-// counters from the container's netns (/proc/PID/net/dev). One call is one sample; the CPU
+// counters from the container's netns (/proc/PID/net/dev); rootless, without a cgroup, sums of
+// its processes' /proc entries. One call is one sample; the CPU
 // percentage needs two (cpuPercent), as docker's precpu_stats/cpu_stats pair.
 import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 import type { EngineCore } from '../core.ts';
 import type { ContainerRecord } from '../types.ts';
 
@@ -72,6 +73,22 @@ export function fromRuntimeStats(d: StatsDoc): Pick<ContainerStats, 'cpu' | 'mem
   };
 }
 
+/** CPU time, resident memory and count of `pids` from /proc (what is gone counts as nothing);
+ * the limit is the host's memory, as docker shows for a container without one. */
+export function fromProcesses(pids: number[]): Pick<ContainerStats, 'pids'> & { cpu: ContainerStats['cpu']; memory: ContainerStats['memory'] } {
+  let cpuTicks = 0, rss = 0, live = 0;
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      cpuTicks += Number(f[11]) + Number(f[12]); // utime, stime (fields 14 and 15)
+      rss += Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
+      live++;
+    } catch { /* exited meanwhile */ }
+  }
+  return { cpu: { totalNs: cpuTicks * (1e9 / 100), systemNs: 0, onlineCpus: 0 }, memory: { usage: rss, limit: totalmem(), raw: {} }, pids: { current: live, limit: 0 } };
+}
+
 /** One sample of a container (zeros for one that is not running, as docker reports). */
 export async function sampleStats(core: EngineCore, rec: ContainerRecord): Promise<ContainerStats> {
   const base = { id: rec.id, name: rec.name, read: new Date().toISOString(), monotonicNs: Number(process.hrtime.bigint()) };
@@ -83,6 +100,12 @@ export async function sampleStats(core: EngineCore, rec: ContainerRecord): Promi
   let networks: Record<string, InterfaceStats> = {};
   if (rec.state.pid) try { networks = parseNetDev(readFileSync(`/proc/${rec.state.pid}/net/dev`, 'utf8')); } catch { /* gone */ }
   const s = fromRuntimeStats(doc);
+  // Rootless there is no cgroup to count in: the container's processes (its pid namespace, as
+  // the runtime's ps finds them) are summed instead; no limits, no block I/O.
+  if (core.rootless() && !s.pids.current) {
+    const pids = await core.runtimeFor(rec.config.runtime).ps(rec.id).catch(() => []);
+    Object.assign(s, fromProcesses(pids));
+  }
   s.cpu.systemNs = systemCpuNs();
   s.cpu.onlineCpus = availableParallelism();
   return { ...base, running: true, ...s, networks };

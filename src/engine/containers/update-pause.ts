@@ -1,5 +1,6 @@
 // docker update (new limits, applied at once through the runtime when running, and kept for
 // later starts; a new restart policy), pause and unpause (the runtime's freezer).
+import { limitsRefusal } from '../cgroup-parent.ts';
 import type { EngineCore } from '../core.ts';
 import { ContainerStateError, EngineError } from '../errors.ts';
 import { recordEvent } from '../events.ts';
@@ -15,6 +16,10 @@ export function update(core: EngineCore, ref: string, u: ResourceUpdate): Promis
     const memory = u.memory ?? c.memory;
     const swap = u.memorySwap ?? c.memorySwap;
     if (memory && swap && swap !== -1 && swap < memory) throw new EngineError('Minimum memoryswap limit should be larger than memory limit, see usage');
+    if (u.memory || u.memorySwap || u.cpus || (u.pidsLimit ?? 0) > 0) {
+      const refusal = limitsRefusal(core.paths.cgroupParent);
+      if (refusal) throw new EngineError(refusal);
+    }
     if (rec.state.status === 'running') {
       const res: RuntimeResources = {};
       if (u.memory !== undefined) res.memory = { limit: u.memory };

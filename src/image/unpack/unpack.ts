@@ -3,6 +3,7 @@
 // so a pull can tee a download into it.
 import { createHash } from 'node:crypto';
 import { readFileSync, realpathSync } from 'node:fs';
+import { mapsOneId } from '../../util/userns.ts';
 import type { Compression } from '../types.ts';
 import { TarParser } from '../tar/reader.ts';
 import { DigestMismatchError } from '../store/errors.ts';
@@ -50,7 +51,9 @@ export async function unpackLayer(source: AsyncIterable<Buffer | Uint8Array>, ta
   const applier = new LayerApplier(root, {
     whiteouts: opts.whiteouts ?? 'overlay',
     allowDevices: opts.allowDevices ?? true,
-    preserveOwners: opts.preserveOwners ?? process.geteuid?.() === 0,
+    // A rootless namespace of one id (no subordinate ranges) can chown to nothing but 0: the
+    // image's files all become the user's, as podman's ignore_chown_errors does.
+    preserveOwners: opts.preserveOwners ?? (process.geteuid?.() === 0 && !mapsOneId()),
     umask: opts.umask ?? currentUmask(),
   });
   const parser = new TarParser(applier);

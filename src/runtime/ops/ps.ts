@@ -1,10 +1,28 @@
 // `ps`: the container's processes, from its cgroups (sub-cgroups included), optionally matched
 // against a `ps` table the way runc does it (run ps(1) and keep the rows whose PID is ours).
+import { readdirSync, readlinkSync } from 'node:fs';
 import { cgroupPids } from '../cgroups/stats.ts';
 import { readRecord } from '../state.ts';
 
 export function containerPids(root: string, id: string): number[] {
-  return cgroupPids(readRecord(root, id).cgroupDirs);
+  const rec = readRecord(root, id);
+  if (rec.cgroupDirs.length) return cgroupPids(rec.cgroupDirs);
+  // No cgroup (rootless: none could be made): the processes of the init's pid namespace.
+  return rec.pid > 0 ? pidNamespacePids(rec.pid) : [];
+}
+
+/** The processes in the pid namespace of `pid` (those this process may look at). */
+function pidNamespacePids(pid: number): number[] {
+  let ns: string;
+  try { ns = readlinkSync(`/proc/${pid}/ns/pid`); } catch { return []; }
+  // Sharing ours (no pid namespace of its own): nothing tells its processes apart.
+  if (ns === readlinkSync('/proc/self/ns/pid')) return [pid];
+  const out: number[] = [];
+  for (const p of readdirSync('/proc')) {
+    if (!/^\d+$/.test(p)) continue;
+    try { if (readlinkSync(`/proc/${p}/ns/pid`) === ns) out.push(Number(p)); } catch { /* gone, or not ours to see */ }
+  }
+  return out;
 }
 
 export class PsOutputError extends Error {

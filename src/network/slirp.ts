@@ -1,0 +1,100 @@
+// The rootless default network: slirp4netns (Debian's) gives a container's netns a tap device
+// with a user-mode TCP/IP stack that reaches the outside through the host's sockets, so no
+// bridge, veth or iptables rule (all needing the host's root) is involved. Run by rootless berth
+// from inside the user's namespace (it setns()es into the container's netns, owned by that
+// namespace, and keeps its sockets in the host's). Published ports are slirp4netns host
+// forwards, added through its API socket. Its fixed addresses (--configure): the container
+// 10.0.2.100/24, gateway 10.0.2.2, DNS 10.0.2.3; the host's loopback is not reachable
+// (--disable-host-loopback, as podman's default). --enable-seccomp limits its syscalls; not
+// --enable-sandbox: its mount changes reach the run root's shared netns bind mounts.
+import { spawn } from 'node:child_process';
+import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import type { PortMapping } from './publish.ts';
+
+export const SLIRP_BIN = 'slirp4netns';
+export const SLIRP_IP = '10.0.2.100';
+export const SLIRP_GATEWAY = '10.0.2.2';
+export const SLIRP_DNS = '10.0.2.3';
+
+export class SlirpError extends Error {
+  override name = 'SlirpError';
+}
+
+export interface SlirpOptions {
+  netnsPath: string;
+  /** Its API socket (unix path: keep it short) and pid file, its log (stdout/stderr). */
+  apiSocket: string;
+  pidFile: string;
+  logPath: string;
+  ports: PortMapping[];
+}
+
+/** Starts slirp4netns for the netns (detached: it outlives the command that started it) and
+ * adds the port forwards; returns its pid. On failure nothing is left running. */
+export async function startSlirp(o: SlirpOptions): Promise<number> {
+  rmSync(o.apiSocket, { force: true });
+  const log = openSync(o.logPath, 'a');
+  let child;
+  try {
+    child = spawn(SLIRP_BIN, ['--configure', '--mtu=65520', '--disable-host-loopback', '--enable-seccomp', '--netns-type=path', '--api-socket', o.apiSocket,
+      '--ready-fd=3', o.netnsPath, 'tap0'], { detached: true, stdio: ['ignore', log, log, 'pipe'] });
+  } finally {
+    closeSync(log);
+  }
+  const pid = child.pid;
+  const ready = await new Promise<boolean>((resolve) => {
+    const pipe = child.stdio[3] as NodeJS.ReadableStream;
+    let got = '';
+    pipe.on('data', (d: Buffer) => { got += d.toString(); if (got.includes('1')) resolve(true); });
+    pipe.on('end', () => resolve(got.includes('1')));
+    child.once('error', () => resolve(false));
+    child.once('exit', () => resolve(false));
+  });
+  (child.stdio[3] as net.Socket | null)?.destroy();
+  if (!ready || !pid) {
+    if (pid) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+    let detail = '';
+    try { detail = readFileSync(o.logPath, 'utf8').trim().split('\n').slice(-3).join('; '); } catch { /* none */ }
+    throw new SlirpError(`slirp4netns did not start${detail ? `: ${detail}` : ' (is it installed? /dev/net/tun must be usable by the user: mode 0666)'}`);
+  }
+  child.unref();
+  writeFileSync(o.pidFile, `${pid}\n`);
+  try {
+    for (const p of o.ports) await addForward(o.apiSocket, p);
+  } catch (e) {
+    stopSlirp(o.pidFile);
+    throw e;
+  }
+  return pid;
+}
+
+/** One host forward through slirp4netns's API (one JSON request per connection). */
+export function addForward(apiSocket: string, p: PortMapping): Promise<void> {
+  const request = { execute: 'add_hostfwd', arguments: { proto: p.protocol, host_addr: p.hostIP || '0.0.0.0', host_port: p.hostPort, guest_addr: SLIRP_IP, guest_port: p.containerPort } };
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(apiSocket);
+    let reply = '';
+    sock.on('connect', () => { sock.end(JSON.stringify(request)); });
+    sock.on('data', (d) => { reply += d.toString(); });
+    sock.on('error', (e) => reject(new SlirpError(`slirp4netns API: ${e.message}`)));
+    sock.on('close', () => {
+      let parsed: { return?: unknown; error?: { desc?: string } } = {};
+      try { parsed = JSON.parse(reply); } catch { /* below */ }
+      if (parsed.return !== undefined) resolve();
+      else reject(new SlirpError(`cannot publish ${p.hostIP || '0.0.0.0'}:${p.hostPort}->${p.containerPort}/${p.protocol}: ${parsed.error?.desc ?? (reply || 'no answer from slirp4netns')}`));
+    });
+  });
+}
+
+/** Stops the slirp4netns recorded in `pidFile` (if it is still one), and forgets it. */
+export function stopSlirp(pidFile: string): void {
+  let pid = 0;
+  try { pid = Number(readFileSync(pidFile, 'utf8').trim()) || 0; } catch { return; }
+  if (pid) {
+    let comm = '';
+    try { comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim(); } catch { /* gone */ }
+    if (comm === SLIRP_BIN) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+  }
+  rmSync(pidFile, { force: true });
+}
