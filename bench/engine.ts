@@ -159,7 +159,7 @@ function berthd(name: string): Contender {
     ...inner, env,
     async setup() {
       mkdirSync(dir, { recursive: true });
-      daemon = spawn(BERTH!, ['system', 'service', '--socket', socket, '--workers', '2'], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+      daemon = spawn(BERTH!, ['system', 'service', '--socket', socket, '--workers', '2', '--docker-socket', ''], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
       daemon.stderr!.on('data', (d) => (log += d));
       const deadline = Date.now() + 30_000;
       while (quiet([CLIENT, 'version'], { ...env, BERTH_DAEMON_REQUIRED: '1' }).code !== 0) {

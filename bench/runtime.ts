@@ -58,7 +58,7 @@ const sock = join(work, 'berthd.sock');
 if (wanted('berth-runtime')) runners.push({ name: 'berth-runtime', cmd: [plain], root: join(work, 'root-berth') });
 let berthd: ChildProcess | undefined;
 if (wanted('berth-rt-berthd') && existsSync(client)) {
-  berthd = spawn(join(TOP, 'dist/berth.mjs'), ['system', 'service', '--socket', sock, '--workers', '1'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  berthd = spawn(join(TOP, 'dist/berth.mjs'), ['system', 'service', '--socket', sock, '--workers', '1', '--docker-socket', ''], { stdio: ['ignore', 'ignore', 'inherit'] });
   runners.push({ name: 'berth-rt-berthd', cmd: [client], root: join(work, 'root-berthd'), env: { ...process.env, BERTH_DAEMON_SOCKET: sock, BERTH_DAEMON_REQUIRED: '1' } });
 }
 if (wanted('berth-rt-nodaemon') && existsSync(client)) {

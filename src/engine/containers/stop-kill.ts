@@ -28,11 +28,13 @@ async function markStopped(core: EngineCore, rec: ContainerRecord): Promise<Cont
 export async function stop(core: EngineCore, ref: string, opts: StopOptions = {}): Promise<ContainerRecord> {
   let rec = core.get(ref);
   let unclaim = () => {};
+  // Under the lock: waits out a restart in progress, and no restart follows this stop, also for
+  // a container between two runs of its restart policy (exited, its exit command about to
+  // restart it: the cleanup below would have restarted it too).
+  if (rec.state.status !== 'created') rec = await markStopped(core, rec);
   if (rec.state.status === 'running' || rec.state.status === 'restarting') {
     const t = opts.timeout ?? rec.config.stopTimeout;
     const sig = parseSignal(opts.signal ?? rec.config.stopSignal);
-    // Under the lock: waits out a restart in progress, and no restart follows this stop.
-    rec = await markStopped(core, rec);
     // This process cleans up after the exit: conmon's exit command (a berth start) need not.
     unclaim = claimCleanup(core.claimPath(rec.id));
     const runtime = core.runtimeFor(rec.config.runtime);

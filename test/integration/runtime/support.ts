@@ -37,7 +37,7 @@ export function withBerthd(): void {
     const sock = join(berthdDir, 'berthd.sock');
     process.env.BERTH_DAEMON_SOCKET = sock;
     process.env.BERTH_DAEMON_REQUIRED = '1';
-    berthd = spawn(join(TOP, 'dist/berth.mjs'), ['system', 'service', '--socket', sock, '--workers', '1'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    berthd = spawn(join(TOP, 'dist/berth.mjs'), ['system', 'service', '--socket', sock, '--workers', '1', '--docker-socket', ''], { stdio: ['ignore', 'ignore', 'inherit'] });
     // Ready once a served command answers (an unknown id: exit 1, not 125).
     for (let i = 0; ; i++) {
       if (berthd.exitCode !== null) throw new Error(`berthd exited ${berthd.exitCode}`);
