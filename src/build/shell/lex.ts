@@ -25,7 +25,11 @@ export class ExpansionError extends Error {
   override name = 'ExpansionError';
 }
 
-export interface LexOptions { escapeToken?: string; rawQuotes?: boolean; rawEscapes?: boolean; skipUnsetEnv?: boolean }
+export interface LexOptions {
+  escapeToken?: string; rawQuotes?: boolean; rawEscapes?: boolean; skipUnsetEnv?: boolean;
+  /** Quotes are plain characters (heredoc bodies: only $ references are substituted). */
+  skipProcessQuotes?: boolean;
+}
 
 export interface WordResult { result: string; matched: Set<string>; unmatched: Set<string> }
 
@@ -111,7 +115,7 @@ class Scan {
     try {
       let result = '';
       const words = new Words();
-      const quotes = true;
+      const quotes = !this.lex.opts.skipProcessQuotes;
       while (this.peek() !== EOF) {
         const c = this.peek();
         if (stop !== EOF && c === stop) { this.next(); return { result, words: words.done() }; }
