@@ -62,7 +62,7 @@ test('errors name file, line and instruction', async () => {
   await assert.rejects(plan('FROM busybox\nSHELL sh -c\n'), /Dockerfile:2: SHELL: requires the arguments to be in JSON form/);
   await assert.rejects(plan('FROM busybox\nNOPE x\n'), /Dockerfile:2: NOPE: unknown instruction/i);
   await assert.rejects(plan('RUN x\n'), /no build stage/);
-  await assert.rejects(plan('FROM busybox\nLABEL a=${b\n'), /Dockerfile:2: LABEL: failed to process "${b"/);
+  await assert.rejects(plan('FROM busybox\nLABEL a=${b\n'), /Dockerfile:2: LABEL: failed to process "\$\{b"/);
   await assert.rejects(plan('FROM busybox\nEXPOSE 80-70\n'), /invalid port range/);
 });
 
