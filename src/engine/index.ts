@@ -21,3 +21,5 @@ export type { ExecRequest } from './exec.ts';
 export { recordEvent, eventsPath } from './events.ts';
 export type { EngineEvent, EventAction } from './events.ts';
 export * from './errors.ts';
+export * from './build/index.ts';
+export type { ImageConfig, ImageRunConfig, HistoryEntry, Platform } from '../image/types.ts';

@@ -1,0 +1,242 @@
+// Executing a plan through the engine: stages as a graph (each starts when the stages it needs
+// are done; independent ones run at the same time), steps in order within a stage, each looked up
+// in the cache by its key first. The engine does every file-system and process operation.
+import { BuildService, type BuildMount, type BuildState, type Engine, type HistoryEntry, type ImageConfig, type PullPolicy, type WorkRoot } from '../../engine/index.ts';
+import { readFileSync } from 'node:fs';
+import { join, posix } from 'node:path';
+import { hashEntries, readIgnore, resolveSources, SourceError, type SourceEntry } from '../context/sources.ts';
+import { planBuild, platformString, type BuildPlan, type Platform, type RunConfig, type StagePlan, type Step, type StepOp } from '../plan/index.ts';
+import { stepKey } from './cache-key.ts';
+import type { BuildListener } from './progress.ts';
+
+export interface BuildRequest {
+  contextDir: string;
+  dockerfile: string;
+  /** As shown in errors (e.g. Dockerfile, sub/Dockerfile.dev). */
+  dockerfileName: string;
+  /** Host path of the Dockerfile (for <Dockerfile>.dockerignore). */
+  dockerfilePath?: string;
+  tags: string[];
+  buildArgs: Record<string, string>;
+  target?: string;
+  noCache: boolean;
+  pull: PullPolicy;
+  labels: Record<string, string>;
+  /** --secret id → host file. */
+  secrets: Record<string, string>;
+  network?: 'default' | 'none' | 'host';
+}
+
+export interface BuildResult { id: string; manifestDigest: string; warnings: string[] }
+
+export class BuildFailure extends Error {
+  override name = 'BuildFailure';
+  exitCode: number;
+  constructor(message: string, exitCode = 1) {
+    super(message);
+    this.exitCode = exitCode;
+  }
+}
+
+interface StageResult { state: BuildState; key: string; config: RunConfig; history: HistoryEntry[]; base?: ImageConfig }
+
+export async function build(engine: Engine, req: BuildRequest, emit: BuildListener): Promise<BuildResult> {
+  const svc = new BuildService(engine);
+  await svc.cleanStale();
+  const host = svc.host() as Platform;
+  const epochArg = req.buildArgs.SOURCE_DATE_EPOCH;
+  const epoch = epochArg !== undefined && epochArg !== '' ? Number(epochArg) : undefined;
+  if (epoch !== undefined && (!Number.isInteger(epoch) || epoch < 0)) throw new BuildFailure(`invalid SOURCE_DATE_EPOCH: ${epochArg}`);
+  const bases = new Map<string, Awaited<ReturnType<BuildService['baseImage']>>>();
+  const baseImage = async (ref: string, platform?: string) => {
+    const k = `${ref}|${platform ?? ''}`;
+    if (!bases.has(k)) {
+      try { bases.set(k, await svc.baseImage(ref, req.pull, platform)); } catch (e) { throw new BuildFailure(`failed to resolve source metadata for ${ref}: ${(e as Error).message}`); }
+    }
+    return bases.get(k)!;
+  };
+  let plan: BuildPlan;
+  try {
+    plan = await planBuild({
+      dockerfile: req.dockerfile, file: req.dockerfileName, buildArgs: req.buildArgs, target: req.target, platform: host, buildPlatform: host,
+      imageConfig: async (ref, platform) => (await baseImage(ref, platform)).config.config ?? {},
+    });
+  } catch (e) {
+    // Syntax, instruction and plan errors already name the file and line.
+    throw e instanceof BuildFailure ? e : new BuildFailure((e as Error).message);
+  }
+  const warnings = plan.unusedArgs.length ? [`one or more build-args [${plan.unusedArgs.join(' ')}] were not consumed`] : [];
+  for (const w of warnings) emit({ type: 'warning', message: w });
+  const ignore = readIgnore(req.contextDir, req.dockerfilePath);
+  let nextId = 1;
+  const total = [...plan.stages.values()].reduce((n, s) => n + s.steps.length + 1, 0);
+  let counter = 0;
+
+  const results = new Map<number, Promise<StageResult>>();
+  const runStage = (index: number): Promise<StageResult> => {
+    let p = results.get(index);
+    if (!p) {
+      p = (async () => {
+        for (const d of plan.graph.deps.get(index) ?? []) await runStage(d);
+        return buildStage(plan.stages.get(index)!);
+      })();
+      results.set(index, p);
+    }
+    return p;
+  };
+
+  const stageLabel = (s: StagePlan) => s.name ?? `stage-${s.index}`;
+
+  async function buildStage(s: StagePlan): Promise<StageResult> {
+    const label = stageLabel(s);
+    const id0 = nextId++;
+    emit({ type: 'step', id: id0, stage: label, index: ++counter, total, instruction: s.steps.length ? `FROM ${plan.graph.stages[s.index].base}` : `FROM ${plan.graph.stages[s.index].base}` });
+    let state: BuildState, key: string, history: HistoryEntry[], base: ImageConfig | undefined;
+    if (s.base.kind === 'scratch') { state = { layers: [] }; key = 'scratch'; history = []; }
+    else if (s.base.kind === 'stage') {
+      const r = await runStage(s.base.index);
+      ({ state, key, history, base } = r);
+      history = [...history];
+    } else {
+      const b = await baseImage(s.base.ref, s.platform);
+      state = b.state; key = `image:${b.manifestDigest}`; history = [...(b.config.history ?? [])]; base = b.config;
+    }
+    emit({ type: 'done', id: id0, seconds: 0 });
+    for (const step of s.steps) {
+      const id = nextId++;
+      emit({ type: 'step', id, stage: label, index: ++counter, total, instruction: step.instruction });
+      const t0 = performance.now();
+      const created = epoch !== undefined ? new Date(epoch * 1000).toISOString() : new Date().toISOString();
+      if (step.op.op === 'config') {
+        history.push({ created, created_by: step.createdBy, comment: 'buildkit.dockerfile.v0', empty_layer: true });
+        emit({ type: 'done', id, seconds: 0 });
+        continue;
+      }
+      try {
+        const before = state.layers.length;
+        ({ state, key } = await runStep(step, state, key, id));
+        history.push({ created, created_by: step.createdBy, comment: 'buildkit.dockerfile.v0', ...(state.layers.length === before ? { empty_layer: true } : {}) });
+      } catch (e) {
+        const msg = e instanceof BuildFailure || e instanceof SourceError ? e.message : `${(e as Error).message}`;
+        emit({ type: 'error', id, message: msg });
+        throw e instanceof BuildFailure ? e : new BuildFailure(`${step.file}:${step.line}: ${step.instruction.split('\n')[0]}: ${msg}`);
+      }
+      emit({ type: 'done', id, seconds: (performance.now() - t0) / 1000 });
+    }
+    return { state, key, config: s.config, history, base };
+  }
+
+  /** Sources of a COPY (from the context, a stage or an image), read while `fn` runs. */
+  async function withSources<T>(op: Extract<StepOp, { op: 'copy' }>, fn: (entries: SourceEntry[]) => Promise<T>): Promise<T> {
+    const inline: SourceEntry[] = op.inline.map((h) => ({ content: h.content, rel: h.name, type: 'file' as const, single: op.sources.length + op.inline.length === 1 }));
+    const resolve = (root: string, ign?: ReturnType<typeof readIgnore>) =>
+      [...(op.sources.length ? resolveSources(root, op.sources, { ignore: ign, excludes: op.excludes, parents: op.parents }) : []), ...inline];
+    if (op.from.kind === 'context') return fn(resolve(req.contextDir, ignore));
+    const src = op.from.kind === 'stage' ? (await runStage(op.from.index)).state : (await baseImage(op.from.ref)).state;
+    return svc.withView(src, (root) => fn(resolve(root)));
+  }
+
+  async function runStep(step: Step, state: BuildState, parentKey: string, id: number): Promise<{ state: BuildState; key: string }> {
+    const op = step.op;
+    const finish = async (key: string, work: (w: WorkRoot) => Promise<void>) => {
+      if (!req.noCache) {
+        if (process.env.BERTH_BUILD_DEBUG) emit({ type: "info", message: `key ${key}` });
+        const hit = await svc.cacheGet(key);
+        if (hit) { emit({ type: 'cached', id }); return { state: hit, key }; }
+      }
+      const w = await svc.workRoot(state);
+      let next: BuildState;
+      try { await work(w); } catch (e) { await w.discard(); throw e; }
+      next = await w.commit({ epoch });
+      svc.cachePut(key, next);
+      return { state: next, key };
+    };
+    if (op.op === 'mkdir') {
+      return finish(stepKey(parentKey, op), async (w) => {
+        w.copy({ entries: [], dest: op.path, destIsDir: true, chown: op.user || undefined });
+      });
+    }
+    if (op.op === 'copy') {
+      return withSources(op, async (entries) => {
+        const key = stepKey(parentKey, op, hashEntries(entries));
+        return finish(key, async (w) => {
+          w.copy({ entries: entries.map((e) => ({ ...e })), dest: op.dest, destIsDir: op.destIsDir, chown: op.chown, chmod: op.chmod });
+        });
+      });
+    }
+    if (op.op !== 'run') throw new Error(`unexpected step ${op.op}`);
+    return runWithMounts(op, async (mounts, contentHash, extraEnv) => {
+      const key = stepKey(parentKey, op, contentHash);
+      return finish(key, async (w) => {
+        const code = await w.run({ argv: op.argv, env: [...op.env, ...extraEnv], user: op.user, workdir: op.workdir, network: req.network ?? op.network, mounts }, (chunk, stream) => {
+          emit({ type: 'output', id, stream, text: chunk.toString('utf8') });
+        });
+        if (code !== 0) throw new BuildFailure(`${step.file}:${step.line}: process "${op.argv.join(' ')}" did not complete successfully: exit code: ${code}`, 1);
+      });
+    });
+  }
+
+  /** RUN --mount: each mount made ready (cache dirs, secrets, binds from the context or a stage). */
+  async function runWithMounts<T>(op: Extract<StepOp, { op: 'run' }>, fn: (m: BuildMount[], contentHash: string, env: string[]) => Promise<T>): Promise<T> {
+    const mounts: BuildMount[] = [];
+    const hashes: string[] = [];
+    const env: string[] = [];
+    const views: Promise<unknown>[] = [];
+    let i = 0;
+    const next = async (): Promise<T> => {
+      if (i >= op.mounts.length) return fn(mounts, hashes.join(','), env);
+      const m = op.mounts[i++];
+      const target = posix.resolve(op.workdir, m.target || '/');
+      switch (m.type) {
+        case 'cache':
+          mounts.push({ type: 'bind', source: svc.cacheMountDir(m.id ?? target, { uid: m.uid, gid: m.gid, mode: m.mode }), target, readOnly: m.readonly });
+          return next();
+        case 'tmpfs':
+          mounts.push({ type: 'tmpfs', source: 'tmpfs', target, readOnly: false, options: m.size ? [`size=${m.size}`] : [] });
+          return next();
+        case 'secret': {
+          const path = req.secrets[m.id ?? ''];
+          if (!path) {
+            if (m.required) throw new BuildFailure(`secret ${m.id} not found (pass it with --secret id=${m.id},src=FILE)`);
+            return next();
+          }
+          if (m.env) env.push(`${m.env}=${readFileSync(path, 'utf8')}`);
+          if (m.target) mounts.push({ type: 'bind', source: path, target, readOnly: true });
+          return next();
+        }
+        case 'bind': {
+          const sub = posix.normalize(`/${m.source ?? ''}`).slice(1);
+          if (!m.from) {
+            hashes.push(hashEntries(resolveSources(req.contextDir, [sub || '.'], { ignore })));
+            mounts.push({ type: 'bind', source: join(req.contextDir, sub), target, readOnly: true });
+            return next();
+          }
+          const idx = plan.graph.stages.findIndex((s) => s.name === m.from!.toLowerCase());
+          const src = idx >= 0 ? (await runStage(idx)).state : (await baseImage(m.from)).state;
+          return svc.withView(src, async (root) => {
+            hashes.push(hashEntries(resolveSources(root, [sub || '.'])));
+            mounts.push({ type: 'bind', source: join(root, sub), target, readOnly: true });
+            return next();
+          });
+        }
+        default:
+          throw new BuildFailure(`RUN --mount=type=${m.type} is not supported by berth yet`);
+      }
+    };
+    void views;
+    return next();
+  }
+
+  const final = await runStage(plan.graph.target);
+  const finalPlan = plan.stages.get(plan.graph.target)!;
+  const created = epoch !== undefined ? new Date(epoch * 1000).toISOString() : new Date().toISOString();
+  const config: RunConfig = { ...final.config, Labels: { ...(final.config.Labels ?? {}), ...req.labels } };
+  if (!Object.keys(config.Labels!).length) delete config.Labels;
+  const image: ImageConfig = {
+    created, architecture: host.architecture, os: host.os, ...(host.variant ? { variant: host.variant } : {}),
+    config: config as ImageConfig['config'], rootfs: { type: 'layers', diff_ids: [] }, history: final.history,
+  };
+  void finalPlan; void platformString;
+  const out = await svc.writeImage(final.state, image, req.tags);
+  return { ...out, warnings };
+}

@@ -1,0 +1,7 @@
+// The Dockerfile builder's public face: parse → type → plan → execute (through the engine).
+export { build, BuildFailure } from './exec/builder.ts';
+export type { BuildRequest, BuildResult } from './exec/builder.ts';
+export type { BuildEvent, BuildListener } from './exec/progress.ts';
+export { planBuild, PlanError } from './plan/index.ts';
+export { parseDockerfile, DockerfileParseError } from './parser/index.ts';
+export { InstructionError } from './instructions/index.ts';

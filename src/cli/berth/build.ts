@@ -1,0 +1,161 @@
+// berth build [OPTIONS] PATH | -: an image from a Dockerfile (docker build's flags). The CLI reads
+// the context and the Dockerfile, hands them to the builder and renders its progress as
+// BuildKit's plain lines on stderr (only the image ID on stdout with -q).
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { build, BuildFailure, type BuildEvent } from '../../build/index.ts';
+import type { PullPolicy } from '../../engine/index.ts';
+import type { Command } from './context.ts';
+import { FlagError, bool, list, parseFlags, str, type FlagDef } from './flags.ts';
+
+const FLAGS: FlagDef[] = [
+  { name: 'tag', short: 't', kind: 'list', help: 'Name and optionally a tag (format: "name:tag")' },
+  { name: 'file', short: 'f', kind: 'string', help: 'Name of the Dockerfile (default: "PATH/Dockerfile")' },
+  { name: 'build-arg', kind: 'list', help: 'Set build-time variables' },
+  { name: 'target', kind: 'string', help: 'Set the target build stage to build' },
+  { name: 'no-cache', kind: 'bool', help: 'Do not use cache when building the image' },
+  { name: 'pull', kind: 'bool', help: 'Always attempt to pull all referenced images' },
+  { name: 'label', kind: 'list', help: 'Set metadata for an image' },
+  { name: 'iidfile', kind: 'string', help: 'Write the image ID to the file' },
+  { name: 'quiet', short: 'q', kind: 'bool', help: 'Suppress the build output and print image ID on success' },
+  { name: 'secret', kind: 'list', help: 'Secret to expose to the build (format: "id=mysecret,src=/local/secret")' },
+  { name: 'network', kind: 'string', help: 'Set the networking mode for the RUN instructions during build (default "default")' },
+  { name: 'progress', kind: 'string', help: 'Set type of progress output ("auto", "plain", "tty", "quiet")' },
+  { name: 'platform', kind: 'string', help: 'Set target platform for build (only the host platform is supported)' },
+];
+
+function kv(items: string[], flag: string, env = false): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const i of items) {
+    const eq = i.indexOf('=');
+    if (eq === 0) throw new FlagError(`invalid argument "${i}" for "${flag}"`);
+    if (eq < 0) {
+      // --build-arg NAME takes the value from the environment (and is skipped when unset).
+      if (env) { if (process.env[i] !== undefined) out[i] = process.env[i]!; } else out[i] = '';
+    } else out[i.slice(0, eq)] = i.slice(eq + 1);
+  }
+  return out;
+}
+
+function secrets(items: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const s of items) {
+    const f = Object.fromEntries(s.split(',').map((x) => { const i = x.indexOf('='); return i < 0 ? [x, ''] : [x.slice(0, i), x.slice(i + 1)]; }));
+    const id = f.id;
+    const src = f.src ?? f.source ?? (f.env ? undefined : undefined);
+    if (!id) throw new FlagError(`--secret ${s}: id= is required`);
+    if (f.env) {
+      const v = process.env[f.env];
+      if (v === undefined) throw new FlagError(`--secret ${s}: environment variable ${f.env} is not set`);
+      const tmp = mkdtempSync(join(tmpdir(), 'berth-secret-'));
+      writeFileSync(join(tmp, 'secret'), v, { mode: 0o600 });
+      process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
+      out[id] = join(tmp, 'secret');
+    } else {
+      if (!src) throw new FlagError(`--secret ${s}: src= is required`);
+      out[id] = resolve(src);
+    }
+  }
+  return out;
+}
+
+/** BuildKit's plain progress: `#N [stage i/n] INSTRUCTION`, output lines, CACHED, DONE. */
+function plainRenderer(write: (t: string) => void): (e: BuildEvent) => void {
+  const started = new Map<number, number>();
+  return (e) => {
+    switch (e.type) {
+      case 'step': started.set(e.id, performance.now()); write(`#${e.id} [${e.stage} ${e.index}/${e.total}] ${e.instruction.split('\n')[0]}\n`); break;
+      case 'cached': write(`#${e.id} CACHED\n`); break;
+      case 'output': {
+        const t = ((performance.now() - (started.get(e.id) ?? 0)) / 1000).toFixed(3);
+        for (const line of e.text.replace(/\n$/, '').split('\n')) write(`#${e.id} ${t} ${line}\n`);
+        break;
+      }
+      case 'done': write(`#${e.id} DONE ${e.seconds.toFixed(1)}s\n`); break;
+      case 'error': write(`#${e.id} ERROR: ${e.message}\n`); break;
+      case 'warning': write(`WARNING: ${e.message}\n`); break;
+      case 'info': write(`${e.message}\n`); break;
+    }
+  };
+}
+
+const cmd: Command = {
+  usage: 'berth build [OPTIONS] PATH | -',
+  about: 'Build an image from a Dockerfile',
+  flags: FLAGS,
+  async run(ctx) {
+    const p = parseFlags(ctx.argv, FLAGS);
+    if (p.args.length !== 1) throw new FlagError('"berth build" requires exactly 1 argument');
+    const quiet = bool(p, 'quiet') || str(p, 'progress') === 'quiet';
+    const platform = str(p, 'platform');
+    const engine = ctx.engine();
+    let tmp: string | undefined;
+    try {
+      let contextDir: string;
+      let dockerfile: string;
+      let dockerfileName = 'Dockerfile';
+      let dockerfilePath: string | undefined;
+      const fileFlag = str(p, 'file');
+      if (p.args[0] === '-') {
+        if (fileFlag === '-') throw new FlagError('invalid argument: can\'t use stdin for both build context and dockerfile');
+        tmp = mkdtempSync(join(tmpdir(), 'berth-build-context-'));
+        contextDir = tmp;
+        const input = readFileSync(0);
+        // A Dockerfile alone on stdin, or a tar of the context (docker tells them apart the same way).
+        if (input.length >= 262 && input.subarray(257, 262).toString() === 'ustar') execFileSync('tar', ['-x', '-C', tmp], { input, maxBuffer: 1 << 30 });
+        else writeFileSync(join(tmp, 'Dockerfile'), input);
+      } else {
+        contextDir = resolve(p.args[0]);
+        try { if (!statSync(contextDir).isDirectory()) throw new Error(); } catch { throw new FlagError(`unable to prepare context: path "${p.args[0]}" not found`); }
+      }
+      if (fileFlag === '-') {
+        dockerfile = readFileSync(0, 'utf8');
+        dockerfileName = 'Dockerfile';
+      } else {
+        dockerfilePath = fileFlag ? (isAbsolute(fileFlag) ? fileFlag : resolve(p.args[0] === '-' ? contextDir : process.cwd(), fileFlag)) : join(contextDir, 'Dockerfile');
+        if (fileFlag && !isAbsolute(fileFlag) && p.args[0] !== '-') {
+          // docker resolves -f relative to the current directory, falling back to the context.
+          try { statSync(dockerfilePath); } catch { dockerfilePath = join(contextDir, fileFlag); }
+        }
+        try { dockerfile = readFileSync(dockerfilePath, 'utf8'); } catch { throw new FlagError(`failed to read dockerfile: open ${dockerfilePath}: no such file or directory`); }
+        const rel = relative(contextDir, dockerfilePath);
+        dockerfileName = rel && !rel.startsWith('..') ? rel : dockerfilePath;
+      }
+      const host = `linux/${process.arch === 'x64' ? 'amd64' : process.arch}`;
+      if (platform && platform !== host && !host.startsWith(platform)) throw new FlagError(`--platform ${platform}: only the host platform (${host}) can be built`);
+      const buildArgs = kv(list(p, 'build-arg'), '--build-arg', true);
+      if (buildArgs.SOURCE_DATE_EPOCH === undefined && process.env.SOURCE_DATE_EPOCH) buildArgs.SOURCE_DATE_EPOCH = process.env.SOURCE_DATE_EPOCH;
+      const net = str(p, 'network');
+      if (net !== undefined && !['default', 'none', 'host'].includes(net)) throw new FlagError(`--network ${net}: only default, none and host are supported`);
+      const outputs: { id: number; text: string }[] = [];
+      const render = quiet ? undefined : plainRenderer(ctx.err);
+      const res = await build(engine, {
+        contextDir, dockerfile, dockerfileName, dockerfilePath, tags: list(p, 'tag'), buildArgs, target: str(p, 'target'),
+        noCache: bool(p, 'no-cache'), pull: (bool(p, 'pull') ? 'always' : 'missing') as PullPolicy, labels: kv(list(p, 'label'), '--label'),
+        secrets: secrets(list(p, 'secret')), network: net as 'default' | 'none' | 'host' | undefined,
+      }, (e) => {
+        if (e.type === 'output') outputs.push({ id: e.id, text: e.text });
+        if (quiet && e.type === 'error') {
+          for (const o of outputs.filter((x) => x.id === e.id)) ctx.err(o.text);
+        }
+        render?.(e);
+      });
+      const iid = str(p, 'iidfile');
+      if (iid) writeFileSync(iid, res.id);
+      if (quiet) ctx.out(`${res.id}\n`);
+      else {
+        ctx.err(`writing image ${res.id} done\n`);
+        for (const t of list(p, 'tag')) ctx.err(`naming to ${t} done\n`);
+      }
+      return 0;
+    } catch (e) {
+      if (e instanceof BuildFailure) { ctx.err(`ERROR: ${e.message}\n`); return e.exitCode; }
+      throw e;
+    } finally {
+      if (tmp) rmSync(tmp, { recursive: true, force: true });
+    }
+  },
+};
+export default cmd;

@@ -1,0 +1,124 @@
+// COPY/ADD into a work root: entries the builder selected (from the context or another stage's
+// root) placed under the destination with docker's rules (a single file onto a path that is not a
+// directory becomes that file), owned by --chown (names looked up in the root's passwd/group,
+// default root) and moded by --chmod, never leaving the root (symlinks resolved inside it).
+import { chmodSync, copyFileSync, lchownSync, lstatSync, lutimesSync, mkdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, posix } from 'node:path';
+import { resolveIn } from '../copy.ts';
+import { EngineError } from '../errors.ts';
+import { parseGroup, parsePasswd } from '../users.ts';
+
+export interface CopyEntry {
+  /** Host path of the source (absent for inline content). */
+  src?: string;
+  /** Inline file content (COPY <<EOF). */
+  content?: string;
+  /** Path relative to the destination. */
+  rel: string;
+  type: 'file' | 'dir' | 'symlink';
+  /** A lone file named on the command line: it may become the destination itself. */
+  single?: boolean;
+}
+
+export interface CopyRequest {
+  entries: CopyEntry[];
+  dest: string;
+  destIsDir: boolean;
+  chown?: string;
+  chmod?: string;
+}
+
+export class CopyError extends EngineError {
+  override name = 'CopyError';
+}
+
+/** --chown=user[:group] against the root's /etc/passwd and /etc/group. */
+export function resolveChown(root: string, spec: string | undefined): { uid: number; gid: number } {
+  if (!spec) return { uid: 0, gid: 0 };
+  const [u, g] = spec.split(':');
+  const read = (p: string) => { try { return readFileSync(resolveIn(root, p), 'utf8'); } catch { return ''; } };
+  let uid: number, gid: number | undefined;
+  if (/^\d+$/.test(u)) uid = Number(u);
+  else {
+    const e = parsePasswd(read('/etc/passwd')).find((x) => x.name === u);
+    if (!e) throw new CopyError(`unable to convert uid/gid chown string to host mapping: can't find uid for user ${u}: no such user: ${u}`);
+    uid = e.uid;
+    gid = e.gid;
+  }
+  if (g !== undefined && g !== '') {
+    if (/^\d+$/.test(g)) gid = Number(g);
+    else {
+      const e = parseGroup(read('/etc/group')).find((x) => x.name === g);
+      if (!e) throw new CopyError(`unable to convert uid/gid chown string to host mapping: can't find gid for group ${g}: no such group: ${g}`);
+      gid = e.gid;
+    }
+  }
+  return { uid, gid: gid ?? uid };
+}
+
+/** --chmod: octal (755) or symbolic (u+x,go-w) applied to a file's current mode. */
+export function applyChmod(spec: string, mode: number, isDir: boolean): number {
+  if (/^[0-7]{3,4}$/.test(spec)) return parseInt(spec, 8);
+  let m = mode & 0o7777;
+  for (const clause of spec.split(',')) {
+    const c = /^([ugoa]*)([-+=])([rwxX]*)$/.exec(clause);
+    if (!c) throw new CopyError(`invalid chmod parameter "${spec}"`);
+    const who = c[1] || 'a';
+    let bits = 0;
+    for (const p of c[3]) bits |= p === 'r' ? 4 : p === 'w' ? 2 : p === 'x' || (p === 'X' && (isDir || (mode & 0o111))) ? 1 : 0;
+    let mask = 0;
+    if (who.includes('u') || who.includes('a')) mask |= bits << 6;
+    if (who.includes('g') || who.includes('a')) mask |= bits << 3;
+    if (who.includes('o') || who.includes('a')) mask |= bits;
+    const whoMask = (who.includes('u') || who.includes('a') ? 0o700 : 0) | (who.includes('g') || who.includes('a') ? 0o070 : 0) | (who.includes('o') || who.includes('a') ? 0o007 : 0);
+    if (c[2] === '+') m |= mask;
+    else if (c[2] === '-') m &= ~mask;
+    else m = (m & ~whoMask) | mask;
+  }
+  return m;
+}
+
+function mkdirs(root: string, path: string, owner: { uid: number; gid: number }): void {
+  const parts = posix.normalize(path).split('/').filter(Boolean);
+  let cur = '/';
+  for (const p of parts) {
+    cur = posix.join(cur, p);
+    const host = resolveIn(root, cur);
+    try {
+      if (!statSync(host).isDirectory()) throw new CopyError(`cannot copy to ${path}: ${cur} is not a directory`);
+    } catch (e) {
+      if (e instanceof CopyError) throw e;
+      mkdirSync(host);
+      lchownSync(host, owner.uid, owner.gid);
+    }
+  }
+}
+
+export function copyInto(root: string, req: CopyRequest): void {
+  const owner = resolveChown(root, req.chown);
+  const destHost = resolveIn(root, req.dest);
+  let destExistsAsDir = false;
+  try { destExistsAsDir = statSync(destHost).isDirectory(); } catch { /* absent */ }
+  const singleOnto = req.entries.length === 1 && req.entries[0].single && !req.destIsDir && !destExistsAsDir;
+  if (singleOnto) mkdirs(root, posix.dirname(req.dest), owner);
+  else mkdirs(root, req.dest, owner);
+  for (const e of req.entries) {
+    const inRoot = singleOnto ? req.dest : posix.join(req.dest, e.rel);
+    const target = resolveIn(root, inRoot, false);
+    const st = e.src ? lstatSync(e.src) : undefined;
+    if (e.type === 'dir') {
+      try {
+        if (!lstatSync(target).isDirectory()) { rmSync(target, { force: true }); mkdirSync(target); }
+      } catch { mkdirSync(dirname(target), { recursive: true }); mkdirSync(target); }
+      chmodSync(target, req.chmod ? applyChmod(req.chmod, st?.mode ?? 0o755, true) : (st?.mode ?? 0o755) & 0o7777);
+    } else {
+      try { if (lstatSync(target).isDirectory()) throw new CopyError(`cannot replace directory ${inRoot} with a file`); rmSync(target, { force: true }); } catch (err) { if (err instanceof CopyError) throw err; }
+      mkdirSync(dirname(target), { recursive: true });
+      if (e.type === 'symlink') symlinkSync(readlinkSync(e.src!), target);
+      else if (e.content !== undefined) { writeFileSync(target, e.content); chmodSync(target, req.chmod ? applyChmod(req.chmod, 0o644, false) : 0o644); }
+      else { copyFileSync(e.src!, target); chmodSync(target, req.chmod ? applyChmod(req.chmod, st!.mode, false) : st!.mode & 0o7777); }
+    }
+    lchownSync(target, owner.uid, owner.gid);
+    if (st) lutimesSync(target, st.atime, st.mtime);
+  }
+}
