@@ -78,7 +78,8 @@ export function resolveSources(root: string, sources: string[], opts: ResolveOpt
       continue;
     }
     const below: string[] = [];
-    walk(host, '', (p) => ignored(item ? `${item}/${p}` : p), below);
+    // --exclude patterns also apply relative to the directory being copied.
+    walk(host, '', (p) => ignored(item ? `${item}/${p}` : p) || (excl.length > 0 && isIgnored(p, excl)), below);
     const prefix = opts.parents && item ? `${item}/` : '';
     if (prefix) entries.push({ src: host, rel: item, type: 'dir' });
     for (const p of below) entries.push({ src: join(host, p), rel: `${prefix}${p}`, type: kind(lstatSync(join(host, p))) });

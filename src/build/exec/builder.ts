@@ -77,7 +77,8 @@ export async function build(engine: Engine, req: BuildRequest, emit: BuildListen
     let p = results.get(index);
     if (!p) {
       p = (async () => {
-        for (const d of plan.graph.deps.get(index) ?? []) await runStage(d);
+        // Independent stages build at the same time: each waits only for the stages it needs.
+        await Promise.all([...(plan.graph.deps.get(index) ?? [])].map(runStage));
         return buildStage(plan.stages.get(index)!);
       })();
       results.set(index, p);
@@ -160,7 +161,7 @@ export async function build(engine: Engine, req: BuildRequest, emit: BuildListen
       return withSources(op, async (entries) => {
         const key = stepKey(parentKey, op, hashEntries(entries));
         return finish(key, async (w) => {
-          w.copy({ entries: entries.map((e) => ({ ...e })), dest: op.dest, destIsDir: op.destIsDir, chown: op.chown, chmod: op.chmod });
+          w.copy({ entries: entries.map((e) => ({ ...e, extract: op.add && op.from.kind === 'context' })), dest: op.dest, destIsDir: op.destIsDir, chown: op.chown, chmod: op.chmod });
         });
       });
     }

@@ -2,8 +2,10 @@
 // root) placed under the destination with docker's rules (a single file onto a path that is not a
 // directory becomes that file), owned by --chown (names looked up in the root's passwd/group,
 // default root) and moded by --chmod, never leaving the root (symlinks resolved inside it).
-import { chmodSync, copyFileSync, lchownSync, lstatSync, lutimesSync, mkdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { dirname, posix } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, closeSync, copyFileSync, lchownSync, lstatSync, lutimesSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, posix } from 'node:path';
 import { resolveIn } from '../copy.ts';
 import { EngineError } from '../errors.ts';
 import { parseGroup, parsePasswd } from '../users.ts';
@@ -18,6 +20,8 @@ export interface CopyEntry {
   type: 'file' | 'dir' | 'symlink';
   /** A lone file named on the command line: it may become the destination itself. */
   single?: boolean;
+  /** ADD: a local tar archive (plain or compressed) is unpacked into the destination. */
+  extract?: boolean;
 }
 
 export interface CopyRequest {
@@ -26,6 +30,8 @@ export interface CopyRequest {
   destIsDir: boolean;
   chown?: string;
   chmod?: string;
+  /** Keep each source's owner (unpacked archives) instead of root or --chown. */
+  keepOwners?: boolean;
 }
 
 export class CopyError extends EngineError {
@@ -94,7 +100,51 @@ function mkdirs(root: string, path: string, owner: { uid: number; gid: number })
   }
 }
 
+const ARCHIVE_MAGIC: [number, number[]][] = [[0, [0x1f, 0x8b]], [0, [0x42, 0x5a, 0x68]], [0, [0xfd, 0x37, 0x7a, 0x58, 0x5a]], [0, [0x28, 0xb5, 0x2f, 0xfd]], [257, [0x75, 0x73, 0x74, 0x61, 0x72]]];
+
+/** Whether a file is a tar archive, plain or gzip/bzip2/xz/zstd-compressed (by its first bytes). */
+export function isArchive(path: string): boolean {
+  const fd = openSync(path, 'r');
+  try {
+    const b = Buffer.alloc(262);
+    const n = readSync(fd, b, 0, 262, 0);
+    return ARCHIVE_MAGIC.some(([off, m]) => n >= off + m.length && m.every((x, i) => b[off + i] === x));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Unpacks an archive into a fresh directory (never into the root itself, whose symlinks could
+ * lead the host's tar outside it) and lists what it holds, parents first. */
+function unpackArchive(file: string): { dir: string; entries: CopyEntry[] } {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-add-'));
+  const r = spawnSync('tar', ['-x', '-f', file, '-C', dir, '--numeric-owner', '-p', '--no-overwrite-dir'], { encoding: 'utf8' });
+  if (r.status !== 0) { rmSync(dir, { recursive: true, force: true }); throw new CopyError(`unpacking ${basename(file)}: ${r.stderr.trim()}`); }
+  const entries: CopyEntry[] = [];
+  const walk = (rel: string) => {
+    for (const n of readdirSync(join(dir, rel)).sort()) {
+      const p = rel ? `${rel}/${n}` : n;
+      const st = lstatSync(join(dir, p));
+      entries.push({ src: join(dir, p), rel: p, type: st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'symlink' : 'file' });
+      if (st.isDirectory()) walk(p);
+    }
+  };
+  walk('');
+  return { dir, entries };
+}
+
 export function copyInto(root: string, req: CopyRequest): void {
+  const archives = req.entries.filter((e) => e.extract && e.src && e.type === 'file' && isArchive(e.src));
+  if (archives.length) {
+    const rest = req.entries.filter((e) => !archives.includes(e));
+    if (rest.length) copyInto(root, { ...req, entries: rest, destIsDir: req.destIsDir || rest.length > 1 });
+    for (const a of archives) {
+      const { dir, entries } = unpackArchive(a.src!);
+      // The archive's own owners are kept unless --chown says otherwise.
+      try { copyInto(root, { ...req, entries, destIsDir: true, keepOwners: !req.chown }); } finally { rmSync(dir, { recursive: true, force: true }); }
+    }
+    return;
+  }
   const owner = resolveChown(root, req.chown);
   const destHost = resolveIn(root, req.dest);
   let destExistsAsDir = false;
@@ -118,7 +168,8 @@ export function copyInto(root: string, req: CopyRequest): void {
       else if (e.content !== undefined) { writeFileSync(target, e.content); chmodSync(target, req.chmod ? applyChmod(req.chmod, 0o644, false) : 0o644); }
       else { copyFileSync(e.src!, target); chmodSync(target, req.chmod ? applyChmod(req.chmod, st!.mode, false) : st!.mode & 0o7777); }
     }
-    lchownSync(target, owner.uid, owner.gid);
+    if (req.keepOwners && st) lchownSync(target, st.uid, st.gid);
+    else lchownSync(target, owner.uid, owner.gid);
     if (st) lutimesSync(target, st.atime, st.mtime);
   }
 }

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { randomBytes } from '../../util/random.ts';
-import { chainIDs, unpackImage } from '../../image/snapshots/index.ts';
+import { chainIDs, SnapshotExistsError, unpackImage } from '../../image/snapshots/index.ts';
 import { mountAllAsync, unmountAsync } from '../../image/snapshots/snapshotter.ts';
 import { normalizeReference } from '../../image/reference.ts';
 import { hostPlatform, MEDIA_OCI_CONFIG, MEDIA_OCI_LAYER_GZIP, MEDIA_OCI_MANIFEST, type ImageConfig, type Manifest } from '../../image/types.ts';
@@ -145,8 +145,12 @@ export class BuildService {
           const digest = await store.content.putBuffer(layer.blob);
           const next: BuildState = { layers: [...state.layers, { digest, size: layer.blob.length, mediaType: MEDIA_OCI_LAYER_GZIP, diffId: layer.diffId }] };
           const chain = chainIDs(next.layers.map((l) => l.diffId)).at(-1)!;
-          if (sn.stat(chain)) { try { sn.remove(id); } catch { /* gone */ } }
-          else sn.commit(chain, id, { labels: { 'berth.diffID': layer.diffId } });
+          let exists = !!sn.stat(chain);
+          if (!exists) {
+            // Another stage of this build (or another build) may commit the same chain meanwhile.
+            try { sn.commit(chain, id, { labels: { 'berth.diffID': layer.diffId } }); } catch (e) { if (!(e instanceof SnapshotExistsError)) throw e; exists = true; }
+          }
+          if (exists) { try { sn.remove(id); } catch { /* gone */ } }
           rmSync(dir, { recursive: true, force: true });
           return next;
         } catch (e) {
