@@ -1,6 +1,6 @@
 // The Dockerfile builder's public face: parse → type → plan → execute (through the engine).
-export { build, BuildFailure } from './exec/builder.ts';
-export type { BuildRequest, BuildResult } from './exec/builder.ts';
+export { build, BuildFailure, parseOutput } from './exec/builder.ts';
+export type { BuildRequest, BuildResult, BuildOutput } from './exec/builder.ts';
 export type { BuildEvent, BuildListener } from './exec/progress.ts';
 export { planBuild, PlanError } from './plan/index.ts';
 export { parseDockerfile, DockerfileParseError } from './parser/index.ts';

@@ -2,7 +2,8 @@
 // are done; independent ones run at the same time), steps in order within a stage, each looked up
 // in the cache by its key first. The engine does every file-system and process operation.
 import { BuildService, type BuildMount, type BuildState, type Engine, type HistoryEntry, type ImageConfig, type PullPolicy, type WorkRoot } from '../../engine/index.ts';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { hashEntries, readIgnore, resolveSources, SourceError, type SourceEntry } from '../context/sources.ts';
 import { planBuild, platformString, type BuildPlan, type Platform, type RunConfig, type StagePlan, type Step, type StepOp } from '../plan/index.ts';
@@ -25,6 +26,26 @@ export interface BuildRequest {
   /** --secret id → host file. */
   secrets: Record<string, string>;
   network?: 'default' | 'none' | 'host';
+  /** --output: where the result goes besides the store (default: the store only). */
+  output?: BuildOutput;
+}
+
+export type BuildOutput =
+  | { type: 'image' }
+  | { type: 'docker' | 'oci'; dest: string; tar: boolean }
+  | { type: 'local' | 'tar'; dest: string };
+
+/** docker's --output CSV (type=...,dest=...) or a bare destination directory (type=local). */
+export function parseOutput(spec: string): BuildOutput {
+  if (!spec.includes('=')) return spec === '-' ? fail() : { type: 'local', dest: spec };
+  const f = Object.fromEntries(spec.split(',').map((x) => { const i = x.indexOf('='); return i < 0 ? [x, 'true'] : [x.slice(0, i), x.slice(i + 1)]; }));
+  const type = f.type ?? 'local';
+  if (type === 'image') return { type: 'image' };
+  if (!f.dest) throw new BuildFailure(`--output ${spec}: dest= is required for type=${type}`);
+  if (type === 'docker' || type === 'oci') return { type, dest: f.dest, tar: f.tar !== 'false' };
+  if (type === 'local' || type === 'tar') return { type, dest: f.dest };
+  throw new BuildFailure(`--output ${spec}: unsupported type "${type}" (image, docker, oci, local, tar)`);
+  function fail(): never { throw new BuildFailure('--output -: writing the result to stdout is not supported yet'); }
 }
 
 export interface BuildResult { id: string; manifestDigest: string; warnings: string[] }
@@ -182,8 +203,13 @@ export async function build(engine: Engine, req: BuildRequest, emit: BuildListen
     const mounts: BuildMount[] = [];
     const hashes: string[] = [];
     const env: string[] = [];
-    const views: Promise<unknown>[] = [];
     let i = 0;
+    const scriptDir = op.scripts?.length ? mkdtempSync(join(tmpdir(), 'berth-build-script-')) : undefined;
+    for (const [n, s] of (op.scripts ?? []).entries()) {
+      const f = join(scriptDir!, String(n));
+      writeFileSync(f, s.content, { mode: 0o755 });
+      mounts.push({ type: 'bind', source: f, target: s.target, readOnly: true });
+    }
     const next = async (): Promise<T> => {
       if (i >= op.mounts.length) return fn(mounts, hashes.join(','), env);
       const m = op.mounts[i++];
@@ -224,8 +250,11 @@ export async function build(engine: Engine, req: BuildRequest, emit: BuildListen
           throw new BuildFailure(`RUN --mount=type=${m.type} is not supported by berth yet`);
       }
     };
-    void views;
-    return next();
+    try {
+      return await next();
+    } finally {
+      if (scriptDir) rmSync(scriptDir, { recursive: true, force: true });
+    }
   }
 
   const final = await runStage(plan.graph.target);
@@ -239,5 +268,14 @@ export async function build(engine: Engine, req: BuildRequest, emit: BuildListen
   };
   void finalPlan; void platformString;
   const out = await svc.writeImage(final.state, image, req.tags);
+  const o = req.output;
+  if (o && o.type !== 'image') {
+    try {
+      if (o.type === 'docker') await svc.exportImage(out.id, o.dest, 'docker-archive');
+      else if (o.type === 'oci') await svc.exportImage(out.id, o.dest, o.tar ? 'oci-archive' : 'oci-dir');
+      else await svc.exportRootfs(final.state, o.dest, o.type === 'tar');
+    } catch (e) { throw new BuildFailure(`exporting to ${o.dest}: ${(e as Error).message}`); }
+    emit({ type: 'info', message: `exported ${o.type} to ${o.dest}` });
+  }
   return { ...out, warnings };
 }

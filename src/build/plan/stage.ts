@@ -153,12 +153,16 @@ export function planStage(def: StageDef, ctx: StageContext): StagePlan {
         break;
       case 'run': {
         let argv: string[];
+        let scripts: { target: string; content: string }[] | undefined;
         const docs = ins.heredocs;
         if (ins.prependShell) {
           const line = ins.cmd.join(' ');
           if (docs.length === 1 && /^<<-?\s*['"]?[^'"]+['"]?$/.test(line.trim())) {
             const h = docs[0];
-            argv = [...shell, h.chomp ? chompHeredoc(h.content) : h.content];
+            const body = h.chomp ? chompHeredoc(h.content) : h.content;
+            // A script with its own interpreter (#!) runs as a file, as BuildKit does.
+            if (body.startsWith('#!')) { scripts = [{ target: `/dev/pipes/${h.name}`, content: body }]; argv = [`/dev/pipes/${h.name}`]; }
+            else argv = [...shell, body];
           } else if (docs.length) {
             argv = [...shell, [line, ...docs.map((h) => `${h.content}${h.name}`)].join('\n')];
           } else argv = [...shell, line];
@@ -172,7 +176,7 @@ export function planStage(def: StageDef, ctx: StageContext): StagePlan {
         for (const p of PROXY_ARGS) if (p in ctx.buildArgs && envGet(env, p) === undefined) env = [...env, `${p}=${ctx.buildArgs[p]}`];
         const shown = argPairs.filter(([k]) => !PROXY_ARGS.includes(k));
         const createdBy = `RUN ${shown.length ? `|${shown.length} ${shown.map(([k, v]) => `${k}=${v}`).join(' ')} ` : ''}${argv.join(' ')} # buildkit`;
-        step({ op: 'run', argv, env, user: config.User ?? '', workdir, network: (ins.network ?? 'default') as 'default' | 'none' | 'host', mounts }, createdBy);
+        step({ op: 'run', argv, env, user: config.User ?? '', workdir, network: (ins.network ?? 'default') as 'default' | 'none' | 'host', mounts, ...(scripts ? { scripts } : {}) }, createdBy);
         break;
       }
       case 'copy': case 'add': {

@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { build, BuildFailure, type BuildEvent } from '../../build/index.ts';
+import { build, BuildFailure, parseOutput, type BuildEvent } from '../../build/index.ts';
 import type { PullPolicy } from '../../engine/index.ts';
 import type { Command } from './context.ts';
 import { FlagError, bool, list, parseFlags, str, type FlagDef } from './flags.ts';
@@ -23,6 +23,7 @@ const FLAGS: FlagDef[] = [
   { name: 'secret', kind: 'list', help: 'Secret to expose to the build (format: "id=mysecret,src=/local/secret")' },
   { name: 'network', kind: 'string', help: 'Set the networking mode for the RUN instructions during build (default "default")' },
   { name: 'progress', kind: 'string', help: 'Set type of progress output ("auto", "plain", "tty", "quiet")' },
+  { name: 'output', short: 'o', kind: 'string', help: 'Output destination (format: "type=local,dest=path"; types image, docker, oci, local, tar)' },
   { name: 'platform', kind: 'string', help: 'Set target platform for build (only the host platform is supported)' },
 ];
 
@@ -135,6 +136,7 @@ const cmd: Command = {
         contextDir, dockerfile, dockerfileName, dockerfilePath, tags: list(p, 'tag'), buildArgs, target: str(p, 'target'),
         noCache: bool(p, 'no-cache'), pull: (bool(p, 'pull') ? 'always' : 'missing') as PullPolicy, labels: kv(list(p, 'label'), '--label'),
         secrets: secrets(list(p, 'secret')), network: net as 'default' | 'none' | 'host' | undefined,
+        ...(str(p, 'output') !== undefined ? { output: parseOutput(str(p, 'output')!) } : {}),
       }, (e) => {
         if (e.type === 'output') outputs.push({ id: e.id, text: e.text });
         if (quiet && e.type === 'error') {

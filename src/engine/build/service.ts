@@ -4,6 +4,7 @@
 // which then becomes the next state (its upper directory diffed into a layer; an unchanged root
 // adds none). Images are written to the store from a state and a config. The builder plans; the
 // engine decides where things live, how processes run and what a layer holds.
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
@@ -186,6 +187,22 @@ export class BuildService {
       store.metadata.put({ name, target: { mediaType: MEDIA_OCI_MANIFEST, digest: manifestDigest, size: mbytes.length }, manifestDigest, configDigest: id, platform: { os: full.os, architecture: full.architecture, ...(full.variant ? { variant: full.variant } : {}) } });
     }
     return { id, manifestDigest };
+  }
+
+  /** The built image as an archive: docker-archive, oci-archive, or an OCI layout directory. */
+  async exportImage(id: string, dest: string, format: 'docker-archive' | 'oci-archive' | 'oci-dir'): Promise<void> {
+    const { saveImage } = await import('../../image/ops/archive.ts');
+    await saveImage(this.engine.images(), [id], dest, format);
+  }
+
+  /** A state's files, into a directory (`tar: false`) or a tar file. */
+  async exportRootfs(state: BuildState, dest: string, tar: boolean): Promise<void> {
+    await this.withView(state, (root) => {
+      const r = tar
+        ? spawnSync('tar', ['--numeric-owner', '--xattrs', '--sort=name', '-C', root, '-cf', dest, '.'], { encoding: 'utf8' })
+        : (mkdirSync(dest, { recursive: true }), spawnSync('cp', ['-a', '--', `${root}/.`, dest], { encoding: 'utf8' }));
+      if (r.status !== 0) throw new BuildError(`exporting the build result to ${dest}: ${r.stderr.trim()}`);
+    });
   }
 
   /** Work roots left by a build that was killed (their snapshots and mounts). */
