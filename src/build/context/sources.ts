@@ -70,7 +70,9 @@ export function resolveSources(root: string, sources: string[], opts: ResolveOpt
   }
   const entries: SourceEntry[] = [];
   for (const item of items) {
-    const host = join(root, item);
+    // Named sources (and wildcard matches) are followed when they are symlinks, as docker does;
+    // links inside a copied directory are kept as links.
+    const host = followInRoot(root, item);
     const st = lstatSync(host);
     const base = opts.parents ? item : posix.basename(item);
     if (!st.isDirectory()) {
@@ -85,6 +87,29 @@ export function resolveSources(root: string, sources: string[], opts: ResolveOpt
     for (const p of below) entries.push({ src: join(host, p), rel: `${prefix}${p}`, type: kind(lstatSync(join(host, p))) });
   }
   return entries;
+}
+
+/** Host path of `rel` with symlinks along it followed without leaving `root`. */
+function followInRoot(root: string, rel: string): string {
+  let parts = rel.split('/').filter(Boolean);
+  const done: string[] = [];
+  for (let hops = 0; parts.length;) {
+    const p = parts.shift()!;
+    if (p === '..') { done.pop(); continue; }
+    if (p === '.') continue;
+    const host = join(root, ...done, p);
+    let st;
+    try { st = lstatSync(host); } catch { throw new SourceError(`"${rel}": not found`); }
+    if (st.isSymbolicLink()) {
+      if (++hops > 40) throw new SourceError(`"${rel}": too many levels of symbolic links`);
+      const target = readlinkSync(host);
+      if (target.startsWith('/')) done.length = 0;
+      parts = [...target.split('/').filter(Boolean), ...parts];
+      continue;
+    }
+    done.push(p);
+  }
+  return join(root, ...done);
 }
 
 /** The content hash of what a COPY reads: changes to a file's bytes, mode, owner or type (not

@@ -24,7 +24,7 @@ test('files, directories, wildcards and ignore patterns', (t) => {
   assert.deepEqual(resolveSources(d, ['a.txt']).map((e) => [e.rel, e.type, e.single]), [['a.txt', 'file', true]]);
   assert.deepEqual(resolveSources(d, ['*.txt']).map((e) => e.rel), ['a.txt', 'b.txt']);
   assert.deepEqual(resolveSources(d, ['dir']).map((e) => e.rel), ['sub', 'sub/y', 'x', 'z.log']);
-  assert.deepEqual(resolveSources(d, ['link']).map((e) => e.type), ['symlink']);
+  assert.deepEqual(resolveSources(d, ['link']).map((e) => [e.rel, e.type, e.src]), [['link', 'file', join(d, 'a.txt')]], 'a named symlink is followed');
   writeFileSync(join(d, '.dockerignore'), '**/*.log\n*.md\n');
   const ign = readIgnore(d);
   assert.deepEqual(resolveSources(d, ['dir'], { ignore: ign }).map((e) => e.rel), ['sub', 'sub/y', 'x']);
@@ -34,6 +34,8 @@ test('files, directories, wildcards and ignore patterns', (t) => {
   assert.throws(() => resolveSources(d, ['*.none']), /matched nothing/);
   assert.deepEqual(resolveSources(d, ['dir'], { excludes: ['sub'] }).map((e) => e.rel), ['x', 'z.log']);
   assert.deepEqual(resolveSources(d, ['../../a.txt']).map((e) => e.rel), ['a.txt'], '.. stops at the root');
+  symlinkSync('.', join(d, 'dir/self'));
+  assert.ok(resolveSources(d, ['dir']).some((e) => e.rel === 'self' && e.type === 'symlink'), 'links inside a directory are kept');
 });
 
 test('the content hash follows bytes, mode and type, not mtime; step keys chain', (t) => {
