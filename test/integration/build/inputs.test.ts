@@ -1,0 +1,98 @@
+// berth build's inputs and outputs: -f (a path, and - for stdin), a tar context on stdin,
+// --build-arg, --label, --iidfile, ADD of a local tar, #! heredoc scripts, ONBUILD triggers in a
+// later build, two independent stages, and --output (an OCI archive that oci-image-tool accepts,
+// a local directory).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isRoot } from '../../helpers/rootfs.ts';
+import { Berth } from '../engine/harness.ts';
+
+const skip = !isRoot && 'needs root';
+
+test('Dockerfile and context sources, build args, labels, iidfile', { skip }, async (t) => {
+  const b = new Berth();
+  t.after(() => b.teardown());
+  const ctx = join(b.tmp, 'ctx');
+  mkdirSync(join(ctx, 'docker'), { recursive: true });
+  writeFileSync(join(ctx, 'docker/Dockerfile.dev'), 'FROM busybox\nARG WHO=nobody\nARG UNUSED_DEFAULT=1\nCOPY hello /hello\nRUN echo "$WHO" > /who\n');
+  writeFileSync(join(ctx, 'hello'), 'hi\n');
+  const iid = join(b.tmp, 'iid');
+  const r = await b.run(['build', '-f', join(ctx, 'docker/Dockerfile.dev'), '--build-arg', 'WHO=alice', '--build-arg', 'NOT_DECLARED=1', '--label', 'team=core', '--iidfile', iid, '-t', 'in:1', ctx]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /WARNING: one or more build-args \[NOT_DECLARED\] were not consumed/);
+  assert.equal(await b.ok(['run', '--rm', 'in:1', 'cat', '/who', '/hello']), 'alice\nhi\n');
+  const inspect = JSON.parse(await b.ok(['image', 'inspect', 'in:1']))[0];
+  assert.equal(readFileSync(iid, 'utf8'), inspect.Id);
+  assert.equal(inspect.Config.Labels.team, 'core');
+
+  // -f - : the Dockerfile on stdin, the context a directory.
+  const stdinDf = await b.ok(['build', '-q', '-f', '-', ctx], { input: 'FROM busybox\nCOPY hello /from-stdin\n' });
+  assert.equal(await b.ok(['run', '--rm', stdinDf.trim(), 'cat', '/from-stdin']), 'hi\n');
+  // - : a tar of the context on stdin (its Dockerfile inside).
+  writeFileSync(join(ctx, 'Dockerfile'), 'FROM busybox\nCOPY hello /from-tar\n');
+  const tar = execFileSync('tar', ['-c', '-C', ctx, '.']);
+  const fromTar = await new Promise<string>((res, rej) => {
+    const c = b.spawn(['build', '-q', '-']);
+    let out = '';
+    let err = '';
+    c.stdout!.on('data', (d) => { out += d; });
+    c.stderr!.on('data', (d) => { err += d; });
+    c.on('close', (code) => (code === 0 ? res(out) : rej(new Error(`exit ${code}: ${err}`))));
+    c.stdin!.end(tar);
+  });
+  assert.equal(await b.ok(['run', '--rm', fromTar.trim(), 'cat', '/from-tar']), 'hi\n');
+  const both = await b.run(['build', '-f', '-', '-'], { input: '' });
+  assert.equal(both.code, 125);
+  assert.match(both.stderr, /can't use stdin for both build context and dockerfile/);
+});
+
+test('ADD of a local tar, #! heredoc scripts, ONBUILD triggers, independent stages, --output', { skip }, async (t) => {
+  const b = new Berth();
+  t.after(() => b.teardown());
+  const ctx = join(b.tmp, 'ctx');
+  mkdirSync(join(ctx, 'pkg/sub'), { recursive: true });
+  writeFileSync(join(ctx, 'pkg/sub/file'), 'packed\n');
+  execFileSync('tar', ['-czf', join(ctx, 'pkg.tgz'), '-C', ctx, 'pkg']);
+  writeFileSync(join(ctx, 'Dockerfile'), [
+    'FROM busybox AS one', 'RUN echo one > /one',
+    'FROM busybox AS two', 'RUN echo two > /two',
+    'FROM busybox',
+    'ADD pkg.tgz /opt/',
+    'COPY --from=one /one /one', 'COPY --from=two /two /two',
+    'RUN <<EOF', '#!/bin/sh -e', 'echo "ran as $0" > /script-out', 'EOF',
+    'ONBUILD RUN echo triggered > /onbuild',
+    '',
+  ].join('\n'));
+  const r = await b.run(['build', '-t', 'parent:1', ctx]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(await b.ok(['run', '--rm', 'parent:1', 'cat', '/opt/pkg/sub/file', '/one', '/two', '/script-out']), 'packed\none\ntwo\nran as /dev/pipes/EOF\n');
+  assert.equal((await b.run(['run', '--rm', 'parent:1', 'test', '-e', '/onbuild'])).code, 1, 'ONBUILD does not run in its own image');
+  const cfg = JSON.parse(await b.ok(['image', 'inspect', 'parent:1']))[0].Config;
+  assert.deepEqual(cfg.OnBuild, ['RUN echo triggered > /onbuild']);
+
+  const child = join(b.tmp, 'child');
+  mkdirSync(child);
+  writeFileSync(join(child, 'Dockerfile'), 'FROM parent:1\nRUN cat /onbuild\n');
+  const c = await b.run(['build', '-t', 'child:1', child]);
+  assert.equal(c.code, 0, c.stderr);
+  assert.match(c.stderr, /triggered/);
+  assert.equal(JSON.parse(await b.ok(['image', 'inspect', 'child:1']))[0].Config.OnBuild, null);
+
+  const oci = join(b.tmp, 'out.oci.tar');
+  await b.ok(['build', '-q', '--output', `type=oci,dest=${oci}`, child]);
+  assert.ok(existsSync(oci));
+  if (spawnSync('oci-image-tool', ['--version']).status === 0) {
+    const dir = join(b.tmp, 'oci-dir');
+    mkdirSync(dir);
+    execFileSync('tar', ['-xf', oci, '-C', dir]);
+    const v = spawnSync('oci-image-tool', ['validate', '--type', 'image', dir], { encoding: 'utf8' });
+    assert.equal(v.status, 0, v.stdout + v.stderr);
+  }
+  const local = join(b.tmp, 'local-out');
+  await b.ok(['build', '-q', '-o', local, child]);
+  assert.equal(readFileSync(join(local, 'onbuild'), 'utf8'), 'triggered\n');
+  assert.equal(readFileSync(join(local, 'opt/pkg/sub/file'), 'utf8'), 'packed\n');
+});
