@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { hashEntries, readIgnore, resolveSources, SourceError, type SourceEntry } from '../context/sources.ts';
-import { planBuild, platformString, type BuildPlan, type Platform, type RunConfig, type StagePlan, type Step, type StepOp } from '../plan/index.ts';
+import { planBuild, type BuildPlan, type Platform, type RunConfig, type StagePlan, type Step, type StepOp } from '../plan/index.ts';
 import { stepKey } from './cache-key.ts';
 import type { BuildListener } from './progress.ts';
 
@@ -112,7 +112,7 @@ export async function build(engine: Engine, req: BuildRequest, emit: BuildListen
   async function buildStage(s: StagePlan): Promise<StageResult> {
     const label = stageLabel(s);
     const id0 = nextId++;
-    emit({ type: 'step', id: id0, stage: label, index: ++counter, total, instruction: s.steps.length ? `FROM ${plan.graph.stages[s.index].base}` : `FROM ${plan.graph.stages[s.index].base}` });
+    emit({ type: 'step', id: id0, stage: label, index: ++counter, total, instruction: `FROM ${plan.graph.stages[s.index].base}` });
     let state: BuildState, key: string, history: HistoryEntry[], base: ImageConfig | undefined;
     if (s.base.kind === 'scratch') { state = { layers: [] }; key = 'scratch'; history = []; }
     else if (s.base.kind === 'stage') {
@@ -258,7 +258,6 @@ export async function build(engine: Engine, req: BuildRequest, emit: BuildListen
   }
 
   const final = await runStage(plan.graph.target);
-  const finalPlan = plan.stages.get(plan.graph.target)!;
   const created = epoch !== undefined ? new Date(epoch * 1000).toISOString() : new Date().toISOString();
   const config: RunConfig = { ...final.config, Labels: { ...(final.config.Labels ?? {}), ...req.labels } };
   if (!Object.keys(config.Labels!).length) delete config.Labels;
@@ -266,7 +265,6 @@ export async function build(engine: Engine, req: BuildRequest, emit: BuildListen
     created, architecture: host.architecture, os: host.os, ...(host.variant ? { variant: host.variant } : {}),
     config: config as ImageConfig['config'], rootfs: { type: 'layers', diff_ids: [] }, history: final.history,
   };
-  void finalPlan; void platformString;
   const out = await svc.writeImage(final.state, image, req.tags);
   const o = req.output;
   if (o && o.type !== 'image') {

@@ -14,7 +14,6 @@ export class InstructionError extends Error {
   }
 }
 
-const DURATION = /^(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)$/;
 const UNIT_NS: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
 
 /** A Go duration ("30s", "1m30s") in nanoseconds. */
@@ -28,7 +27,6 @@ export function parseDuration(s: string): number {
     total += Number(m[1]) * UNIT_NS[m[2]];
     rest = rest.slice(m[0].length);
   }
-  void DURATION;
   return Math.round(total);
 }
 

@@ -62,11 +62,6 @@ function chain(values: string[]): Node | undefined {
   return head;
 }
 
-function last(n: Node): Node {
-  while (n.next) n = n.next;
-  return n;
-}
-
 /** ENV and LABEL: `KEY value` (old form) or `K=V K2=V2`: each pair as key, value, separator. */
 function nameVal(rest: string, key: string, escape: string): Node | undefined {
   const words = parseWords(rest, escape);
@@ -189,4 +184,3 @@ export function extractFlags(line: string, escape: string): { flags: string[]; r
   return { flags, rest: '' };
 }
 
-export { last };

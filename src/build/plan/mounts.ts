@@ -3,7 +3,6 @@ import type { RunMount } from '../instructions/index.ts';
 
 export function parseRunMount(spec: string): RunMount {
   const m: RunMount = { type: 'bind', target: '', readonly: true };
-  let typeSet = false;
   let ro: boolean | undefined;
   for (const field of spec.split(',')) {
     const i = field.indexOf('=');
@@ -15,7 +14,6 @@ export function parseRunMount(spec: string): RunMount {
         const t = need();
         if (!['bind', 'cache', 'tmpfs', 'secret', 'ssh'].includes(t)) throw new Error(`unsupported mount type "${t}"`);
         m.type = t as RunMount['type'];
-        typeSet = true;
         break;
       }
       case 'target': case 'dst': case 'destination': m.target = need(); break;
@@ -39,7 +37,6 @@ export function parseRunMount(spec: string): RunMount {
       default: throw new Error(`unexpected key '${key}' in '${field}'`);
     }
   }
-  void typeSet;
   if (m.type === 'secret') {
     if (!m.id && m.source) m.id = m.source;
     if (!m.target && !m.env) m.target = `/run/secrets/${m.id ?? ''}`;

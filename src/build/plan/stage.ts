@@ -2,8 +2,7 @@
 // (not in RUN, CMD, ENTRYPOINT, SHELL or HEALTHCHECK, whose shells expand), and the image config
 // after each step. Pure: the base image's config is given.
 import { posix } from 'node:path';
-import { parseDockerfile } from '../parser/index.ts';
-import { chompHeredoc } from '../parser/index.ts';
+import { chompHeredoc, parseDockerfile } from '../parser/index.ts';
 import { parseInstruction, type Instruction, type RunMount } from '../instructions/index.ts';
 import { envFromList, Lexer } from '../shell/lex.ts';
 import { DEFAULT_PATH, DEFAULT_SHELL, envGet, envSet, type RunConfig } from './config.ts';
@@ -168,7 +167,6 @@ export function planStage(def: StageDef, ctx: StageContext): StagePlan {
           } else argv = [...shell, line];
         } else argv = [...ins.cmd];
         const mounts: RunMount[] = ins.mounts.map((m) => { try { return parseRunMount(ex(m)); } catch (e) { return fail((e as Error).message); } });
-        for (const m of mounts) if (m.from && m.type !== 'cache' && stageIndex(ctx.stages, m.from, def.index) === undefined && !m.from.includes('/') && !m.from.includes(':')) { /* an image */ }
         // RUN sees the declared args (unless ENV overrides them) and the proxy args.
         let env = config.Env ?? [];
         const argPairs = [...args].filter(([k]) => envGet(env, k) === undefined);
