@@ -84,6 +84,13 @@ export const GROUPS: Record<string, Group> = {
       service: { about: 'Run berthd: serve berth commands from warm workers', load: () => import('./system-service.ts') },
     },
   },
+  builder: {
+    about: 'Manage builds',
+    commands: {
+      build: c.build,
+      prune: { about: 'Remove build cache', load: () => import('./builder-prune.ts') },
+    },
+  },
   image: {
     about: 'Manage images',
     commands: {

@@ -205,6 +205,28 @@ export class BuildService {
     });
   }
 
+  /** `builder prune`: forgets every cache record (with `all`, empties the cache mounts too), then
+   * sweeps the blobs and layer snapshots no image uses any more (the image store's collector). */
+  async prune(opts: { all?: boolean } = {}): Promise<{ records: number; bytesFreed: number }> {
+    const cacheDir = join(this.#dir, 'cache');
+    let records = 0;
+    for (const f of (() => { try { return readdirSync(cacheDir); } catch { return []; } })()) {
+      rmSync(join(cacheDir, f), { force: true });
+      if (f.endsWith('.json')) records++;
+    }
+    let bytesFreed = 0;
+    if (opts.all) {
+      const mounts = join(this.#dir, 'mounts');
+      const du = spawnSync('du', ['-sb', mounts], { encoding: 'utf8' });
+      bytesFreed += Number(du.stdout.split('\t')[0]) || 0;
+      rmSync(mounts, { recursive: true, force: true });
+    }
+    const { garbageCollect } = await import('../../image/store/gc.ts');
+    const store = this.engine.images();
+    const gc = await garbageCollect({ store: store.content, metadata: store.metadata, snapshotter: store.snapshotter, graceMs: 0 });
+    return { records, bytesFreed: bytesFreed + gc.bytesFreed };
+  }
+
   /** Work roots left by a build that was killed (their snapshots and mounts). */
   async cleanStale(): Promise<void> {
     const sn = this.engine.images().snapshotter;

@@ -64,6 +64,11 @@ test('build, run the image, rebuild from cache, and re-run exactly what a change
   const noCache = await b.run(['build', '--no-cache', '-q', dir]);
   assert.equal(noCache.code, 0, noCache.stderr);
   assert.match(noCache.stdout, /^sha256:[0-9a-f]{64}\n$/);
+  assert.match(await b.ok(['builder', 'prune', '-a', '-f']), /^Deleted build cache records: [1-9]\d*\n/);
+  const afterPrune = await b.run(['build', '-t', 'cachetest:1', dir]);
+  assert.equal(afterPrune.code, 0, afterPrune.stderr);
+  assert.deepEqual(cacheReport(afterPrune.stderr).cached, [], 'nothing cached after builder prune');
+  assert.equal(await b.ok(['run', '--rm', 'cachetest:1']), 'v2\nhi\n');
   assert.deepEqual(leftovers(b), []);
   assertNoLeaks(b, before);
 });
