@@ -175,14 +175,14 @@ export async function build(engine: Engine, req: BuildRequest, emit: BuildListen
     };
     if (op.op === 'mkdir') {
       return finish(stepKey(parentKey, op), async (w) => {
-        w.copy({ entries: [], dest: op.path, destIsDir: true, chown: op.user || undefined });
+        await w.copy({ entries: [], dest: op.path, destIsDir: true, chown: op.user || undefined });
       });
     }
     if (op.op === 'copy') {
       return withSources(op, async (entries) => {
         const key = stepKey(parentKey, op, hashEntries(entries));
         return finish(key, async (w) => {
-          w.copy({ entries: entries.map((e) => ({ ...e, extract: op.add && op.from.kind === 'context' })), dest: op.dest, destIsDir: op.destIsDir, chown: op.chown, chmod: op.chmod });
+          await w.copy({ entries: entries.map((e) => ({ ...e, extract: op.add && op.from.kind === 'context' })), dest: op.dest, destIsDir: op.destIsDir, chown: op.chown, chmod: op.chmod });
         });
       });
     }

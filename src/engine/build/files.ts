@@ -3,7 +3,8 @@
 // directory becomes that file), owned by --chown (names looked up in the root's passwd/group,
 // default root) and moded by --chmod, never leaving the root (symlinks resolved inside it).
 import { spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, copyFileSync, lchownSync, lstatSync, lutimesSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, lchownSync, lstatSync, lutimesSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, type Stats } from 'node:fs';
+import * as fsp from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, posix } from 'node:path';
 import { resolveIn } from '../copy.ts';
@@ -133,15 +134,23 @@ function unpackArchive(file: string): { dir: string; entries: CopyEntry[] } {
   return { dir, entries };
 }
 
-export function copyInto(root: string, req: CopyRequest): void {
+/** Runs `fn` over `items`, `limit` at a time (file copies onto overlayfs wait on the disk: a few
+ * in flight keep the thread pool busy). */
+async function eachLimited<T>(items: T[], limit: number, fn: (t: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => { while (next < items.length) await fn(items[next++]); };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+export async function copyInto(root: string, req: CopyRequest): Promise<void> {
   const archives = req.entries.filter((e) => e.extract && e.src && e.type === 'file' && isArchive(e.src));
   if (archives.length) {
     const rest = req.entries.filter((e) => !archives.includes(e));
-    if (rest.length) copyInto(root, { ...req, entries: rest, destIsDir: req.destIsDir || rest.length > 1 });
+    if (rest.length) await copyInto(root, { ...req, entries: rest, destIsDir: req.destIsDir || rest.length > 1 });
     for (const a of archives) {
       const { dir, entries } = unpackArchive(a.src!);
       // The archive's own owners are kept unless --chown says otherwise.
-      try { copyInto(root, { ...req, entries, destIsDir: true, keepOwners: !req.chown }); } finally { rmSync(dir, { recursive: true, force: true }); }
+      try { await copyInto(root, { ...req, entries, destIsDir: true, keepOwners: !req.chown }); } finally { rmSync(dir, { recursive: true, force: true }); }
     }
     return;
   }
@@ -152,24 +161,36 @@ export function copyInto(root: string, req: CopyRequest): void {
   const singleOnto = req.entries.length === 1 && req.entries[0].single && !req.destIsDir && !destExistsAsDir;
   if (singleOnto) mkdirs(root, posix.dirname(req.dest), owner);
   else mkdirs(root, req.dest, owner);
+  const ownerOf = (st: Stats | undefined) => (req.keepOwners && st ? { uid: st.uid, gid: st.gid } : owner);
+  // Directories first, in order (parents before children), then everything else side by side;
+  // directory times last, since adding their entries changes them.
+  const dirs: { target: string; st?: Stats }[] = [];
+  const rest: { e: CopyEntry; target: string; inRoot: string; st?: Stats }[] = [];
   for (const e of req.entries) {
     const inRoot = singleOnto ? req.dest : posix.join(req.dest, e.rel);
     const target = resolveIn(root, inRoot, false);
     const st = e.src ? lstatSync(e.src) : undefined;
-    if (e.type === 'dir') {
-      try {
-        if (!lstatSync(target).isDirectory()) { rmSync(target, { force: true }); mkdirSync(target); }
-      } catch { mkdirSync(dirname(target), { recursive: true }); mkdirSync(target); }
-      chmodSync(target, req.chmod ? applyChmod(req.chmod, st?.mode ?? 0o755, true) : (st?.mode ?? 0o755) & 0o7777);
-    } else {
-      try { if (lstatSync(target).isDirectory()) throw new CopyError(`cannot replace directory ${inRoot} with a file`); rmSync(target, { force: true }); } catch (err) { if (err instanceof CopyError) throw err; }
-      mkdirSync(dirname(target), { recursive: true });
-      if (e.type === 'symlink') symlinkSync(readlinkSync(e.src!), target);
-      else if (e.content !== undefined) { writeFileSync(target, e.content); chmodSync(target, req.chmod ? applyChmod(req.chmod, 0o644, false) : 0o644); }
-      else { copyFileSync(e.src!, target); chmodSync(target, req.chmod ? applyChmod(req.chmod, st!.mode, false) : st!.mode & 0o7777); }
-    }
-    if (req.keepOwners && st) lchownSync(target, st.uid, st.gid);
-    else lchownSync(target, owner.uid, owner.gid);
-    if (st) lutimesSync(target, st.atime, st.mtime);
+    if (e.type !== 'dir') { rest.push({ e, target, inRoot, st }); continue; }
+    try {
+      if (!lstatSync(target).isDirectory()) { rmSync(target, { force: true }); mkdirSync(target); }
+    } catch { mkdirSync(dirname(target), { recursive: true }); mkdirSync(target); }
+    chmodSync(target, req.chmod ? applyChmod(req.chmod, st?.mode ?? 0o755, true) : (st?.mode ?? 0o755) & 0o7777);
+    const o = ownerOf(st);
+    lchownSync(target, o.uid, o.gid);
+    dirs.push({ target, st });
   }
+  await eachLimited(rest, 8, async ({ e, target, inRoot, st }) => {
+    try {
+      if ((await fsp.lstat(target)).isDirectory()) throw new CopyError(`cannot replace directory ${inRoot} with a file`);
+      await fsp.rm(target, { force: true });
+    } catch (err) { if (err instanceof CopyError) throw err; }
+    await fsp.mkdir(dirname(target), { recursive: true });
+    if (e.type === 'symlink') await fsp.symlink(await fsp.readlink(e.src!), target);
+    else if (e.content !== undefined) { await fsp.writeFile(target, e.content); await fsp.chmod(target, req.chmod ? applyChmod(req.chmod, 0o644, false) : 0o644); }
+    else { await fsp.copyFile(e.src!, target); await fsp.chmod(target, req.chmod ? applyChmod(req.chmod, st!.mode, false) : st!.mode & 0o7777); }
+    const o = ownerOf(st);
+    await fsp.lchown(target, o.uid, o.gid);
+    if (st) await fsp.lutimes(target, st.atime, st.mtime);
+  });
+  for (const { target, st } of dirs.reverse()) if (st) lutimesSync(target, st.atime, st.mtime);
 }

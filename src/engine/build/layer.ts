@@ -2,7 +2,8 @@
 // whiteouts and opaque directories turned into OCI's by src/image's diff), with modification times
 // clamped to SOURCE_DATE_EPOCH when one is given, so that the same input gives the same digest.
 import { spawn } from 'node:child_process';
-import { gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
 import { createHash } from 'node:crypto';
 import { readTarEntries } from '../../image/tar/collect.ts';
 import { packTar } from '../../image/tar/writer.ts';
@@ -25,5 +26,7 @@ export async function layerFromUpper(upper: string, epoch?: number): Promise<Bui
   const parts: Buffer[] = [];
   for await (const c of packTar(items)) parts.push(c);
   const raw = Buffer.concat(parts);
-  return { diffId: `sha256:${createHash('sha256').update(raw).digest('hex')}`, blob: gzipSync(raw), entries: items.length };
+  // On the thread pool: two stages building at once compress side by side.
+  const blob = await promisify(gzip)(raw);
+  return { diffId: `sha256:${createHash('sha256').update(raw).digest('hex')}`, blob, entries: items.length };
 }

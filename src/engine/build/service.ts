@@ -36,7 +36,7 @@ export interface WorkRoot {
   /** Host path of the mounted root (for the builder to read sources of COPY --from). */
   readonly path: string;
   run(proc: BuildProcess, onOutput: (chunk: Buffer, stream: 'stdout' | 'stderr') => void): Promise<number>;
-  copy(req: CopyRequest): void;
+  copy(req: CopyRequest): Promise<void>;
   /** The root as a new state (one more layer unless nothing changed); the work root is gone after. */
   commit(opts?: { epoch?: number }): Promise<BuildState>;
   /** Drops the work root and its changes. */
@@ -135,7 +135,7 @@ export class BuildService {
         for (const c of r.createdMountpoints) created.add(c);
         return r.exitCode;
       },
-      copy(req) { copyInto(rootfs, req); },
+      copy(req) { return copyInto(rootfs, req); },
       async commit(opts = {}) {
         await unmount();
         try {

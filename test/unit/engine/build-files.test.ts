@@ -36,7 +36,7 @@ test('--chown names from the root\'s passwd and group', (t) => {
   assert.throws(() => resolveChown(root, 'app:ghosts'), /no such group: ghosts/);
 });
 
-test('destination rules, symlinks kept, archives unpacked by ADD', { skip: !isRoot && 'chown needs root' }, (t) => {
+test('destination rules, symlinks kept, archives unpacked by ADD', { skip: !isRoot && 'chown needs root' }, async (t) => {
   const root = mkdtempSync(join(tmpdir(), 'berth-copy-root-'));
   const src = mkdtempSync(join(tmpdir(), 'berth-copy-src-'));
   t.after(() => { rmSync(root, { recursive: true, force: true }); rmSync(src, { recursive: true, force: true }); });
@@ -44,20 +44,20 @@ test('destination rules, symlinks kept, archives unpacked by ADD', { skip: !isRo
   symlinkSync('/etc/passwd', join(src, 'l'));
   mkdirSync(join(root, 'existing'));
   // A lone file onto a new path becomes that file; onto a directory (or a path ending in /) goes inside.
-  copyInto(root, { entries: [{ src: join(src, 'f'), rel: 'f', type: 'file', single: true }], dest: '/new/name', destIsDir: false });
+  await copyInto(root, { entries: [{ src: join(src, 'f'), rel: 'f', type: 'file', single: true }], dest: '/new/name', destIsDir: false });
   assert.equal(readFileSync(join(root, 'new/name'), 'utf8'), 'data');
-  copyInto(root, { entries: [{ src: join(src, 'f'), rel: 'f', type: 'file', single: true }], dest: '/existing', destIsDir: false });
+  await copyInto(root, { entries: [{ src: join(src, 'f'), rel: 'f', type: 'file', single: true }], dest: '/existing', destIsDir: false });
   assert.equal(readFileSync(join(root, 'existing/f'), 'utf8'), 'data');
-  copyInto(root, { entries: [{ src: join(src, 'l'), rel: 'l', type: 'symlink' }, { content: 'inline', rel: 'h', type: 'file' }], dest: '/d', destIsDir: true, chmod: '600' });
+  await copyInto(root, { entries: [{ src: join(src, 'l'), rel: 'l', type: 'symlink' }, { content: 'inline', rel: 'h', type: 'file' }], dest: '/d', destIsDir: true, chmod: '600' });
   assert.equal(readlinkSync(join(root, 'd/l')), '/etc/passwd');
   assert.equal(lstatSync(join(root, 'd/h')).mode & 0o777, 0o600);
   // A symlink in the root pointing outside it is resolved inside the root.
   symlinkSync('/tmp-outside-' + process.pid, join(root, 'escape'));
-  copyInto(root, { entries: [{ src: join(src, 'f'), rel: 'f', type: 'file', single: true }], dest: '/escape/f', destIsDir: false });
+  await copyInto(root, { entries: [{ src: join(src, 'f'), rel: 'f', type: 'file', single: true }], dest: '/escape/f', destIsDir: false });
   assert.equal(readFileSync(join(root, `tmp-outside-${process.pid}/f`), 'utf8'), 'data');
   execFileSync('tar', ['-czf', join(src, 'a.tgz'), '-C', src, 'f']);
   assert.ok(isArchive(join(src, 'a.tgz')));
   assert.ok(!isArchive(join(src, 'f')));
-  copyInto(root, { entries: [{ src: join(src, 'a.tgz'), rel: 'a.tgz', type: 'file', single: true, extract: true }], dest: '/unpacked', destIsDir: false });
+  await copyInto(root, { entries: [{ src: join(src, 'a.tgz'), rel: 'a.tgz', type: 'file', single: true, extract: true }], dest: '/unpacked', destIsDir: false });
   assert.equal(readFileSync(join(root, 'unpacked/f'), 'utf8'), 'data');
 });
