@@ -16,7 +16,8 @@ import { hostPlatform, MEDIA_OCI_CONFIG, MEDIA_OCI_LAYER_GZIP, MEDIA_OCI_MANIFES
 import type { Engine } from '../engine.ts';
 import { EngineError } from '../errors.ts';
 import { resolveImage, type PullPolicy } from '../images.ts';
-import { findRuntime } from '../runtime.ts';
+import { findRuntime, runtimeCall } from '../runtime.ts';
+import { acquireLock, tryAcquireLock } from '../../util/lock.ts';
 import { copyInto, type CopyRequest } from './files.ts';
 import { layerFromUpper } from './layer.ts';
 import { runInRoot, type BuildProcess } from './process.ts';
@@ -113,18 +114,21 @@ export class BuildService {
     const dir = join(this.#workDir, id);
     const rootfs = join(dir, 'rootfs');
     mkdirSync(rootfs, { recursive: true });
+    // Held while the work root lives: a later build treats one whose holder died as stale.
+    const lock = await acquireLock(`${dir}.lock`);
     const sn = this.engine.images().snapshotter;
     if (sn.driver !== 'overlay') throw new BuildError('berth build needs the overlay snapshotter (layers are read from the upper directory)');
     const mounts = sn.prepare(id, parent, { labels: { 'berth.build': id } });
     const upper = mounts.flatMap((m) => m.options).find((o) => o.startsWith('upperdir='))?.slice('upperdir='.length) ?? sn.fsPath(id);
     const lowers = mounts.flatMap((m) => m.options).find((o) => o.startsWith('lowerdir='))?.slice('lowerdir='.length).split(':') ?? [];
-    try { await mountAllAsync(mounts, rootfs); } catch (e) { sn.remove(id); rmSync(dir, { recursive: true, force: true }); throw e; }
+    try { await mountAllAsync(mounts, rootfs); } catch (e) { sn.remove(id); rmSync(dir, { recursive: true, force: true }); lock.release(); throw e; }
     const created = new Set<string>();
     const unmount = async () => { for (let i = 0; i < 5 && isMounted(rootfs); i++) await unmountAsync(rootfs); };
     const drop = async () => {
       await unmount();
       try { sn.remove(id); } catch { /* already gone */ }
       rmSync(dir, { recursive: true, force: true });
+      lock.release();
     };
     const svc = this;
     return {
@@ -153,6 +157,7 @@ export class BuildService {
           }
           if (exists) { try { sn.remove(id); } catch { /* gone */ } }
           rmSync(dir, { recursive: true, force: true });
+          lock.release();
           return next;
         } catch (e) {
           await drop();
@@ -233,9 +238,17 @@ export class BuildService {
     for (const s of sn.list()) {
       if (!s.key.startsWith(SNAP_PREFIX)) continue;
       const dir = join(this.#workDir, s.key);
-      if (existsSync(join(dir, 'rootfs')) && isMounted(join(dir, 'rootfs'))) continue;
-      try { sn.remove(s.key); } catch { /* in use */ }
-      rmSync(dir, { recursive: true, force: true });
+      const lock = tryAcquireLock(`${dir}.lock`);
+      if (!lock) continue;
+      try {
+        // Its build died (killed mid-step): its RUN container, mount, snapshot and directory go.
+        await runtimeCall(findRuntime(this.engine.opts.runtime ?? 'berth-runtime'), this.engine.paths.runtimeRoot, ['delete', '--force', s.key]);
+        for (let i = 0; i < 5 && isMounted(join(dir, 'rootfs')); i++) await unmountAsync(join(dir, 'rootfs'));
+        try { sn.remove(s.key); } catch { /* something is built on it */ }
+        rmSync(dir, { recursive: true, force: true });
+      } finally {
+        lock.release();
+      }
     }
   }
 

@@ -164,6 +164,26 @@ test('a failing RUN stops the build with its exit code and output and leaves not
   assertNoLeaks(b, before);
 });
 
+test('a build killed mid-RUN is cleaned up by the next build', { skip }, async (t) => {
+  const b = new Berth();
+  t.after(() => b.teardown());
+  const before = snapshot(b);
+  const dir = context(b, { 'Dockerfile': 'FROM busybox\nRUN echo started && sleep 60\n' });
+  const child = b.spawn(['build', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  child.stderr!.on('data', (d) => { err += d; });
+  const deadline = Date.now() + 30_000;
+  while (!err.includes('started') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  assert.match(err, /started/);
+  child.kill('SIGKILL');
+  await new Promise((r) => child.on('close', r));
+  assert.notDeepEqual(leftovers(b), [], 'the killed build left its work root');
+  const next = await b.run(['build', '-q', context(b, { 'Dockerfile': 'FROM busybox\nRUN true\n' })]);
+  assert.equal(next.code, 0, next.stderr);
+  assert.deepEqual(leftovers(b), []);
+  assertNoLeaks(b, before);
+});
+
 test('SOURCE_DATE_EPOCH makes the image digest reproducible; cache mounts persist; secrets stay out of layers', { skip }, async (t) => {
   const b = new Berth();
   t.after(() => b.teardown());
