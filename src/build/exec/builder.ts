@@ -215,9 +215,11 @@ export async function build(engine: Engine, req: BuildRequest, emit: BuildListen
       const m = op.mounts[i++];
       const target = posix.resolve(op.workdir, m.target || '/');
       switch (m.type) {
-        case 'cache':
-          mounts.push({ type: 'bind', source: svc.cacheMountDir(m.id ?? target, { uid: m.uid, gid: m.gid, mode: m.mode }), target, readOnly: m.readonly });
-          return next();
+        case 'cache': {
+          const c = await svc.cacheMount(m.id ?? target, m.sharing ?? 'shared', { uid: m.uid, gid: m.gid, mode: m.mode });
+          mounts.push({ type: 'bind', source: c.path, target, readOnly: m.readonly });
+          try { return await next(); } finally { c.release(); }
+        }
         case 'tmpfs':
           mounts.push({ type: 'tmpfs', source: 'tmpfs', target, readOnly: false, options: m.size ? [`size=${m.size}`] : [] });
           return next();

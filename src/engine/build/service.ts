@@ -87,7 +87,19 @@ export class BuildService {
     return join(this.#dir, 'cache', `${createHash('sha256').update(key).digest('hex')}.json`);
   }
 
-  /** A persistent directory for RUN --mount=type=cache (by id), created with the given owner/mode. */
+  /** A directory for RUN --mount=type=cache, by id, with BuildKit's sharing modes: `shared` (any
+   * number of steps at once), `locked` (one at a time: waits), `private` (a step that finds it in
+   * use gets a fresh directory of its own, dropped afterwards). `release` ends the use. */
+  async cacheMount(id: string, sharing: 'shared' | 'locked' | 'private', owner: { uid?: number; gid?: number; mode?: number }): Promise<{ path: string; release(): void }> {
+    const path = this.cacheMountDir(id, owner);
+    if (sharing === 'shared') return { path, release() { /* nothing held */ } };
+    if (sharing === 'locked') { const l = await acquireLock(`${path}.lock`); return { path, release: () => l.release() }; }
+    const l = tryAcquireLock(`${path}.lock`);
+    if (l) return { path, release: () => l.release() };
+    const own = this.cacheMountDir(`${id}\0private\0${randomBytes(8).toString('hex')}`, owner);
+    return { path: own, release: () => rmSync(own, { recursive: true, force: true }) };
+  }
+
   cacheMountDir(id: string, owner: { uid?: number; gid?: number; mode?: number }): string {
     const d = join(this.#dir, 'mounts', createHash('sha256').update(id).digest('hex').slice(0, 32));
     if (!existsSync(d)) {
