@@ -19,7 +19,8 @@ import { openImageStore, type ImageStore } from '../image/store/index.ts';
 import { attachOne, connectNetworks, makeNetns, detachNetworks, networkName, refreshPeerHosts, writeEtcFiles, netOpts } from './netglue.ts';
 import { containerDir, enginePaths, type EngineOptions, type EnginePaths } from './paths.ts';
 import { isMounted, mountRootfs, removeSnapshot, unmountRootfs } from './rootfs.ts';
-import { findRuntime, isOwnRuntime, relayPath, runtimeCall, runtimeMayHaveState } from './runtime.ts';
+import { findRuntime, isOwnRuntime, relayPath } from './runtime.ts';
+import { openRuntime, type OciRuntime, type RuntimeResources } from './ociruntime/index.ts';
 import { listenRelay, relayEnv, type RelayServer } from '../runtime/relay.ts';
 import { recordEvent } from './events.ts';
 import { DirWaker } from './logs.ts';
@@ -82,6 +83,9 @@ export interface EngineInit extends EngineOptions {
   cli?: string[];
   /** Static init binary for --init (build/berth-tiny-init); else tini/catatonit if installed. */
   initBinary?: string;
+  /** Opens the OCI runtime at a path over the state root (default: openRuntime, which picks
+   * in-process or binary); tests hand in a test double. */
+  openRuntime?: (path: string, root: string) => OciRuntime;
 }
 
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
@@ -119,6 +123,17 @@ export class Engine {
   /** The image store, opened once for this engine (three SQLite opens per `run` otherwise). */
   images(): ImageStore {
     return (this.#images ??= openImageStore(this.paths.root));
+  }
+
+  /** The OCI runtime at `path` (a container's config.runtime) over this engine's state root;
+   * without a path, the engine's default runtime. */
+  runtimeFor(path?: string): OciRuntime {
+    return (this.opts.openRuntime ?? openRuntime)(path ?? findRuntime(this.opts.runtime ?? 'berth-runtime'), this.paths.runtimeRoot);
+  }
+
+  /** The engine's default OCI runtime (typed calls, typed RuntimeError failures). */
+  get runtime(): OciRuntime {
+    return this.runtimeFor();
   }
 
   dir(id: string): string {
@@ -380,9 +395,8 @@ export class Engine {
       }
       trace('start: networks connected');
       if (hooks.beforeStart) await hooks.beforeStart(rec);
-      const r = await runtimeCall(c.runtime, this.paths.runtimeRoot, ['start', rec.id]);
+      await this.runtimeFor(c.runtime).start(rec.id).catch((e: Error) => { throw new StartError(`OCI runtime start failed: ${e.message}`); });
       trace('start: runtime start done');
-      if (r.code !== 0) throw new StartError(`OCI runtime start failed: ${r.stderr.trim() || `exit status ${r.code}`}`);
       rec.state.status = 'running';
       rec.state.startedAt = new Date().toISOString();
       rec.state.paused = false;
@@ -403,7 +417,7 @@ export class Engine {
       // A teardown racing an attach (or the netns's creation) in progress would miss what it adds.
       await netnsMade?.catch(() => {});
       await connecting?.catch(() => {});
-      await runtimeCall(c.runtime, this.paths.runtimeRoot, ['delete', '--force', rec.id]).catch(() => {});
+      await this.runtimeFor(c.runtime).delete(rec.id, { force: true }).catch(() => { /* the start's error is the one to report */ });
       await this.teardown(rec).catch(() => {});
       this.store.saveState(rec.id, rec.state);
       throw e;
@@ -536,8 +550,10 @@ export class Engine {
     net.catch(() => { /* awaited below */ });
     try {
       // Before a first start, and in destroy after the exit command's teardown, there is none.
-      if (runtimeMayHaveState(rec.config.runtime, this.paths.runtimeRoot, rec.id)) {
-        await runtimeCall(rec.config.runtime, this.paths.runtimeRoot, ['delete', '--force', rec.id]);
+      const runtime = this.runtimeFor(rec.config.runtime);
+      if (runtime.mayHaveState(rec.id)) {
+        // As before the typed interface: a failed delete does not stop the teardown.
+        await runtime.delete(rec.id, { force: true }).catch(() => {});
         removeEmptyCgroupParent(this.paths.cgroupParent);
       }
       await andThen?.();
@@ -557,9 +573,10 @@ export class Engine {
     if (rec.state.status === 'restarting') rec = await this.markStopped(rec);
     if (rec.state.status !== 'running') throw new ContainerStateError(`Cannot kill container: ${ref}: container ${rec.id} is not running`);
     rec = await this.markStopped(rec);
-    const r = await runtimeCall(rec.config.runtime, this.paths.runtimeRoot, ['kill', rec.id, String(sig)]);
-    if (r.code !== 0 && this.refresh(rec).state.status === 'running') {
-      throw new EngineError(`Cannot kill container: ${ref}: ${r.stderr.trim() || `runtime exit status ${r.code}`}`);
+    try {
+      await this.runtimeFor(rec.config.runtime).kill(rec.id, sig);
+    } catch (e) {
+      if (this.refresh(rec).state.status === 'running') throw new EngineError(`Cannot kill container: ${ref}: ${(e as Error).message}`);
     }
     // A frozen process acts on its signal only once thawed (docker's kill thaws it too).
     await this.thaw(rec);
@@ -581,17 +598,14 @@ export class Engine {
       const swap = u.memorySwap ?? c.memorySwap;
       if (memory && swap && swap !== -1 && swap < memory) throw new EngineError('Minimum memoryswap limit should be larger than memory limit, see usage');
       if (rec.state.status === 'running') {
-        const args: string[] = [];
-        if (u.memory !== undefined) args.push('--memory', String(u.memory));
-        if (u.memorySwap !== undefined) args.push('--memory-swap', String(u.memorySwap));
-        if (u.cpus !== undefined) {
-          const { quota, period } = cpuLimit(u.cpus);
-          args.push('--cpu-period', String(period), '--cpu-quota', String(quota));
-        }
-        if (u.pidsLimit !== undefined) args.push('--pids-limit', String(u.pidsLimit > 0 ? u.pidsLimit : -1));
-        if (args.length) {
-          const r = await runtimeCall(c.runtime, this.paths.runtimeRoot, ['update', ...args, rec.id]);
-          if (r.code !== 0) throw new EngineError(`Cannot update container ${rec.id}: ${r.stderr.trim() || `runtime exit status ${r.code}`}`);
+        const res: RuntimeResources = {};
+        if (u.memory !== undefined) res.memory = { limit: u.memory };
+        if (u.memorySwap !== undefined) res.memory = { ...res.memory, swap: u.memorySwap };
+        if (u.cpus !== undefined) res.cpu = cpuLimit(u.cpus);
+        if (u.pidsLimit !== undefined) res.pids = { limit: u.pidsLimit > 0 ? u.pidsLimit : -1 };
+        if (Object.keys(res).length) {
+          await this.runtimeFor(c.runtime).update(rec.id, res)
+            .catch((e: Error) => { throw new EngineError(`Cannot update container ${rec.id}: ${e.message}`); });
         }
       }
       if (u.memory !== undefined) c.memory = u.memory;
@@ -625,8 +639,9 @@ export class Engine {
       const rec = this.refresh(this.store.get(first.id) ?? (() => { throw new NoSuchContainerError(ref); })());
       if (rec.state.status !== 'running') throw new ContainerStateError(`Container ${rec.id} is not running`);
       if (!!rec.state.paused === paused) throw new ContainerStateError(`Container ${rec.id} is ${paused ? 'already paused' : 'not paused'}`);
-      const r = await runtimeCall(rec.config.runtime, this.paths.runtimeRoot, [paused ? 'pause' : 'resume', rec.id]);
-      if (r.code !== 0) throw new EngineError(`Cannot ${paused ? 'pause' : 'unpause'} container ${ref}: ${r.stderr.trim() || `runtime exit status ${r.code}`}`);
+      const runtime = this.runtimeFor(rec.config.runtime);
+      await (paused ? runtime.pause(rec.id) : runtime.resume(rec.id))
+        .catch((e: Error) => { throw new EngineError(`Cannot ${paused ? 'pause' : 'unpause'} container ${ref}: ${e.message}`); });
       rec.state.paused = paused;
       this.store.saveState(rec.id, rec.state);
       recordEvent(this.paths, { id: rec.id, name: rec.name, action: paused ? 'pause' : 'unpause' });
@@ -639,7 +654,8 @@ export class Engine {
   /** Thaws a paused container (for kill, stop and rm -f: a frozen process cannot act on a signal). */
   private async thaw(rec: ContainerRecord): Promise<void> {
     if (!rec.state.paused) return;
-    await runtimeCall(rec.config.runtime, this.paths.runtimeRoot, ['resume', rec.id]);
+    // Not paused any more (thawed behind our back) or gone: nothing to thaw either way.
+    await this.runtimeFor(rec.config.runtime).resume(rec.id).catch(() => {});
     rec.state.paused = false;
     this.store.saveState(rec.id, rec.state);
   }
@@ -670,14 +686,15 @@ export class Engine {
       rec = await this.markStopped(rec);
       // This process cleans up after the exit: conmon's exit command (a berth start) need not.
       unclaim = claimCleanup(this.claimPath(rec.id));
-      const rt = rec.config.runtime, root = this.paths.runtimeRoot;
+      const runtime = this.runtimeFor(rec.config.runtime);
       await this.thaw(rec);
+      // A kill that fails (the process exited meanwhile) is judged by the wait that follows.
       if (t > 0 && rec.state.status === 'running') {
-        await runtimeCall(rt, root, ['kill', rec.id, String(sig)]);
+        await runtime.kill(rec.id, sig).catch(() => {});
         rec = (await this.waitExit(rec.id, t * 1000)) ?? rec;
       }
       if (rec.state.status === 'running') {
-        await runtimeCall(rt, root, ['kill', rec.id, '9']);
+        await runtime.kill(rec.id, 9).catch(() => {});
         rec = (await this.waitExit(rec.id, 30_000)) ?? rec;
       }
       if (rec.state.status === 'running') throw new EngineError(`container ${rec.name} did not stop after SIGKILL`);
@@ -708,7 +725,7 @@ export class Engine {
         this.store.saveState(rec.id, rec.state);
         // We remove it all: conmon's exit command (a berth start) need not clean up (handoff.ts).
         unclaim = claimCleanup(this.claimPath(rec.id));
-        await runtimeCall(rec.config.runtime, this.paths.runtimeRoot, ['kill', rec.id, '9']);
+        await this.runtimeFor(rec.config.runtime).kill(rec.id, 9).catch(() => { /* judged by the wait below */ });
         await this.thaw(rec);
         rec = (await this.waitExit(rec.id, 30_000)) ?? rec;
       }

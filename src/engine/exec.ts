@@ -1,8 +1,7 @@
 // docker exec: a process spec derived from the container's own (capabilities, seccomp-free
 // process fields, env) with the user's overrides, run by the container's OCI runtime. In the
-// foreground the CLI runs `<runtime> exec` itself (stdio and the exit code pass straight
-// through; the runtime relays a terminal for -t); with -d conmon --exec holds the process.
-import { spawn } from 'node:child_process';
+// foreground the CLI runs it through the runtime interface's exec (the runtime binary: stdio
+// and the exit code pass straight through; the runtime relays a terminal for -t); with -d conmon --exec holds the process.
 import { randomBytes } from '../util/random.ts';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -63,19 +62,15 @@ export async function execInContainer(engine: Engine, ref: string, req: ExecRequ
     });
     return 0;
   }
-  return new Promise((resolve) => {
-    const args = ['--root', root, 'exec', '--process', specPath, ...(req.tty ? ['--tty'] : []), rec.id];
-    const child = spawn(rt, args, { stdio: [req.interactive || req.tty ? 'inherit' : 'ignore', 'inherit', 'pipe'] });
-    let tail = '';
-    child.stderr!.on('data', (d: Buffer) => { process.stderr.write(d); tail = (tail + d.toString()).slice(-4096); });
-    child.on('error', (e) => { process.stderr.write(`berth: exec: ${e.message}\n`); resolve(126); });
-    child.on('close', (code, signal) => {
-      let c = code ?? (signal ? 128 + ({ SIGKILL: 9, SIGTERM: 15, SIGINT: 2 } as Record<string, number>)[signal] : 1);
-      if (c !== 0 && /exec failed|starting container process caused|unable to start container process/i.test(tail)) {
-        const mapped = exitCodeFor(tail);
-        if (mapped !== 125) c = mapped;
-      }
-      resolve(c);
-    });
+  let tail = '';
+  const r = await engine.runtimeFor(rt).exec(rec.id, {
+    processFile: specPath, tty: req.tty, stdin: req.interactive || req.tty ? 'inherit' : 'ignore',
+    onStderr: (d) => { process.stderr.write(d); tail = (tail + d.toString()).slice(-4096); },
   });
+  if (r.error) { process.stderr.write(`berth: exec: ${r.error}\n`); return r.code; }
+  if (r.code !== 0 && /exec failed|starting container process caused|unable to start container process/i.test(tail)) {
+    const mapped = exitCodeFor(tail);
+    if (mapped !== 125) return mapped;
+  }
+  return r.code;
 }

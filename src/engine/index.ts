@@ -15,7 +15,11 @@ export { resolveUser, parsePasswd, parseGroup, UserLookupError } from './users.t
 export { readLogs, parseLogLine, parseSince, formatEntry, timeNs } from './logs.ts';
 export type { LogEntry, ReadLogOptions } from './logs.ts';
 export { conmonArgs, parseSyncMessage, startConmon, exitCodeFor } from './conmon.ts';
-export { findRuntime, runtimeCall } from './runtime.ts';
+export { findRuntime } from './runtime.ts';
+// top's filtering of the host's ps table to a container's pids (runc's way).
+export { filterPsTable } from '../runtime/ops/ps.ts';
+export { openRuntime, RuntimeError, BinaryRuntime, InProcessRuntime } from './ociruntime/index.ts';
+export type { OciRuntime, RuntimeErrorKind, RuntimeFeatures, RuntimeResources, RuntimeState, RuntimeStats, RuntimeStatus } from './ociruntime/index.ts';
 export { execInContainer, execProcessSpec } from './exec.ts';
 export type { ExecRequest } from './exec.ts';
 export { recordEvent, eventsPath } from './events.ts';

@@ -15,7 +15,8 @@ import { join } from 'node:path';
 import { launchContainer, makeCgroup, prepareCreate, type CreateOptions } from './create.ts';
 import { removeCgroupDirs } from './cgroup-glue.ts';
 import { ContainerExistsError } from './errors.ts';
-import { containerDir } from './state.ts';
+import { containerDir, DEFAULT_ROOT } from './state.ts';
+import { CreateArgsError, parseCreateCommand, type CreateCommand } from './create-args.ts';
 import type { Spec } from '../oci/index.ts';
 import { encodeRecord, RecordReader } from './plan.ts';
 import { relayedHelper } from './helper.ts';
@@ -58,8 +59,9 @@ export class RelayProtocolError extends Error {
 }
 
 /** The create options berth-relay's argv (`[global options] create [options] ID`, from
- * conmon, resolved against the relay's cwd) stand for. Throws on anything unexpected. */
-export function parseRelayedCreate(argv: string[], cwd: string): CreateOptions {
+ * conmon, resolved against the relay's cwd) stand for; without --root, the runtime's default
+ * (`defaultRoot`). Throws on anything unexpected. */
+export function parseRelayedCreate(argv: string[], cwd: string, defaultRoot = DEFAULT_ROOT): CreateOptions {
   let root: string | undefined;
   let i = 1;
   const value = (flag: string) => {
@@ -77,25 +79,18 @@ export function parseRelayedCreate(argv: string[], cwd: string): CreateOptions {
     else throw new RelayProtocolError(`unsupported global option ${flag}`);
   }
   if (argv[i] !== 'create') throw new RelayProtocolError(`not a create: ${JSON.stringify(argv.slice(1))}`);
-  const opts: Partial<CreateOptions> = { bundle: cwd };
-  let id: string | undefined;
-  for (i++; i < argv.length; i++) {
-    const a = argv[i];
-    if (!a.startsWith('-')) {
-      if (id !== undefined) throw new RelayProtocolError(`unexpected argument ${a}`);
-      id = a;
-      continue;
-    }
-    const flag = a.split('=')[0];
-    if (flag === '--bundle' || flag === '-b') opts.bundle = resolve(cwd, value(flag));
-    else if (flag === '--pid-file') opts.pidFile = resolve(cwd, value(flag));
-    else if (flag === '--console-socket') opts.consoleSocket = resolve(cwd, value(flag));
-    else if (flag === '--no-pivot') opts.noPivot = true;
-    else if (flag === '--no-new-keyring') opts.noNewKeyring = true;
-    else throw new RelayProtocolError(`unsupported create option ${flag}`);
+  let cmd: CreateCommand;
+  try {
+    cmd = parseCreateCommand(argv.slice(i + 1), { command: 'create', root: resolve(cwd, root ?? defaultRoot), cwd });
+  } catch (e) {
+    if (e instanceof CreateArgsError) throw new RelayProtocolError(e.message);
+    throw e;
   }
-  if (!id) throw new RelayProtocolError('no container id');
-  return { ...opts, root: resolve(cwd, root ?? '/run/berth-runtime'), id, bundle: opts.bundle ?? cwd };
+  // The relayed helper gets no fds beyond its stdio, and a dry run has nothing to relay.
+  for (const flag of ['preserve-fds', 'pidfd-socket', 'dry-run']) {
+    if (cmd.given.has(flag)) throw new RelayProtocolError(`unsupported create option --${flag}`);
+  }
+  return cmd.options;
 }
 
 /** Listens at `path` for the one relayed create of `expect.id`. */

@@ -1,8 +1,8 @@
-// berth stats [--no-stream] [CONTAINER...]: cgroup numbers through the OCI runtime's
-// `events --stats` (runc's JSON, which berth-runtime, runc and crun all print), sampled twice
+// berth stats [--no-stream] [CONTAINER...]: cgroup numbers through the OCI runtime interface's
+// stats (runc's `events --stats` document, typed), sampled twice
 // for the CPU percentage, and the container's network counters from its netns.
 import { readFileSync } from 'node:fs';
-import { runtimeCall, type ContainerRecord, type Engine } from '../../engine/index.ts';
+import { type ContainerRecord, type Engine } from '../../engine/index.ts';
 import { humanSize } from '../../image/ops/format.ts';
 import type { Command } from './context.ts';
 import { bool, parseFlags, str, type FlagDef } from './flags.ts';
@@ -17,22 +17,14 @@ const FLAGS: FlagDef[] = [
 
 interface Sample { cpu: number; mem: number; limit: number; pids: number; blkRead: number; blkWrite: number; at: bigint }
 
-/** The parts of runc's `events --stats` document read here. */
-interface StatsData {
-  cpu?: { usage?: { total?: number } };
-  memory?: { usage?: { usage?: number; limit?: number }; raw?: Record<string, number> };
-  pids?: { current?: number };
-  blkio?: { ioServiceBytesRecursive?: { op: string; value: number }[] };
-}
-
 async function sample(engine: Engine, r: ContainerRecord): Promise<Sample | null> {
-  const res = await runtimeCall(r.config.runtime, engine.paths.runtimeRoot, ['events', '--stats', r.id]);
-  if (res.code !== 0) return null;
-  const d = (JSON.parse(res.stdout) as { data: StatsData }).data;
-  const blk = d.blkio?.ioServiceBytesRecursive ?? [];
+  // A container that stopped (or went) between the listing and now shows zeros.
+  const d = await engine.runtimeFor(r.config.runtime).stats(r.id).catch(() => null);
+  if (!d) return null;
+  const blk = d.blkio.ioServiceBytesRecursive;
   return {
-    cpu: Number(d.cpu?.usage?.total ?? 0), mem: Number(d.memory?.usage?.usage ?? 0) - Number(d.memory?.raw?.total_inactive_file ?? d.memory?.raw?.inactive_file ?? 0),
-    limit: Number(d.memory?.usage?.limit ?? 0), pids: Number(d.pids?.current ?? 0),
+    cpu: d.cpu.usage.total, mem: d.memory.usage.usage - (d.memory.raw.total_inactive_file ?? d.memory.raw.inactive_file ?? 0),
+    limit: d.memory.usage.limit, pids: d.pids.current,
     blkRead: blk.filter((b) => /read/i.test(b.op)).reduce((a, b) => a + b.value, 0), blkWrite: blk.filter((b) => /write/i.test(b.op)).reduce((a, b) => a + b.value, 0),
     at: process.hrtime.bigint(),
   };

@@ -1,9 +1,8 @@
 // berth top CONTAINER [ps OPTIONS]: the host's ps, filtered to the container's processes. The
-// pids come from the OCI runtime's `ps --format json` (runc, crun and berth-runtime all answer
-// it from the container's cgroups, sub-cgroups included), as docker takes them from containerd.
+// pids come from the OCI runtime interface's ps (runc, crun and berth-runtime all answer it from
+// the container's cgroups, sub-cgroups included), as docker takes them from containerd.
 import { execFileSync } from 'node:child_process';
-import { runtimeCall } from '../../engine/index.ts';
-import { filterPsTable } from '../../runtime/ops/ps.ts';
+import { filterPsTable } from '../../engine/index.ts';
 import type { Command } from './context.ts';
 import { FlagError } from './flags.ts';
 
@@ -16,9 +15,8 @@ const cmd: Command = {
     const engine = ctx.engine();
     const rec = engine.get(ref);
     if (rec.state.status !== 'running') throw new Error(`container ${rec.id} is not running`);
-    const res = await runtimeCall(rec.config.runtime, engine.paths.runtimeRoot, ['ps', '--format', 'json', rec.id]);
-    if (res.code !== 0) throw new Error(`listing the processes of ${rec.id}: ${res.stderr.trim() || `${rec.config.runtime} ps exited ${res.code}`}`);
-    const pids = JSON.parse(res.stdout) as number[];
+    const pids = await engine.runtimeFor(rec.config.runtime).ps(rec.id)
+      .catch((e: Error) => { throw new Error(`listing the processes of ${rec.id}: ${e.message}`); });
     const out = execFileSync('ps', psArgs.length ? psArgs : ['-ef'], { encoding: 'utf8', maxBuffer: 64 << 20 });
     ctx.out(filterPsTable(out, pids));
     return 0;

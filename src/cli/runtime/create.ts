@@ -1,5 +1,6 @@
-import { bool, expectArgs, parseArgs, str, uint, type FlagSpec } from '../args.ts';
-import { createContainer, dryRun, type CreateOptions } from '../../runtime/create.ts';
+import { UsageError } from '../args.ts';
+import { createContainer, dryRun } from '../../runtime/create.ts';
+import { CreateArgsError, parseCreateCommand, type CreateCommand } from '../../runtime/create-args.ts';
 import type { CommandContext } from './context.ts';
 import { writeOut } from '../stdio.ts';
 
@@ -19,42 +20,28 @@ OPTIONS:
    --dry-run                 print the plan instead of creating the container
 `;
 
-export const createFlags: FlagSpec[] = [
-  { name: 'bundle', aliases: ['b'], type: 'string' },
-  { name: 'console-socket', type: 'string' },
-  { name: 'pid-file', type: 'string' },
-  { name: 'no-pivot', type: 'bool' },
-  { name: 'no-new-keyring', type: 'bool' },
-  { name: 'preserve-fds', type: 'string' },
-  // Accepted for containerd's sake; the pidfd is not sent (yet).
-  { name: 'pidfd-socket', type: 'string' },
-  { name: 'dry-run', type: 'bool' },
-];
-
-export function createOptions(ctx: CommandContext, p: ReturnType<typeof parseArgs>): CreateOptions {
-  return {
-    root: ctx.root,
-    id: p.args[0],
-    bundle: str(p, 'bundle') ?? process.cwd(),
-    pidFile: str(p, 'pid-file'),
-    consoleSocket: str(p, 'console-socket'),
-    preserveFds: uint(p, 'preserve-fds', 0),
-    noPivot: bool(p, 'no-pivot'),
-    noNewKeyring: bool(p, 'no-new-keyring'),
-    systemdCgroup: ctx.systemdCgroup,
-    debug: ctx.debug ? ctx.log.debug : undefined,
-  };
+/** create's (or run's) command line as CreateOptions, with this CLI's global options; a bad
+ * command line is a usage error (printed with the usage). */
+export function createCommand(ctx: CommandContext, argv: string[], command: 'create' | 'run'): CreateCommand {
+  let c: CreateCommand;
+  try {
+    c = parseCreateCommand(argv, { command, root: ctx.root, cwd: process.cwd() });
+  } catch (e) {
+    if (e instanceof CreateArgsError) throw new UsageError(e.message);
+    throw e;
+  }
+  c.options.systemdCgroup = ctx.systemdCgroup;
+  if (ctx.debug) c.options.debug = ctx.log.debug;
+  return c;
 }
 
 export async function main(ctx: CommandContext, argv: string[]): Promise<number> {
-  const p = parseArgs(argv, createFlags);
-  expectArgs(p, 'create', 1);
-  const opts = createOptions(ctx, p);
-  if (bool(p, 'dry-run')) {
-    writeOut(await dryRun(opts));
+  const { options, dryRun: dry } = createCommand(ctx, argv, 'create');
+  if (dry) {
+    writeOut(await dryRun(options));
     return 0;
   }
-  const { session } = await createContainer(opts);
+  const { session } = await createContainer(options);
   session.close();
   return 0;
 }

@@ -1,8 +1,5 @@
 import { expectArgs, parseArgs } from '../args.ts';
-import { features } from '../../runtime/ops/features.ts';
-import { ARCHES } from '../../runtime/seccomp/index.ts';
-import { OCI_VERSION } from '../../runtime/state.ts';
-import { existsSync, readFileSync } from 'node:fs';
+import { hostFeatures } from '../../runtime/ops/features.ts';
 import type { CommandContext } from './context.ts';
 
 export const usage = `NAME:
@@ -15,9 +12,7 @@ USAGE:
 export async function main(_ctx: CommandContext, argv: string[]): Promise<number> {
   const p = parseArgs(argv, []);
   expectArgs(p, 'features', 0);
-  let seccomp = false;
-  try { seccomp = /^Seccomp:/m.test(readFileSync('/proc/self/status', 'utf8')) && existsSync('/proc/sys/kernel/seccomp'); } catch { /* no seccomp */ }
-  const doc = features({ ociVersionMax: OCI_VERSION, seccompArchs: Object.keys(ARCHES).sort(), seccompEnabled: seccomp });
+  const doc = hostFeatures();
   process.stdout.write(`${JSON.stringify(doc, null, '    ')}\n`);
   return 0;
 }

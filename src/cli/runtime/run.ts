@@ -1,6 +1,5 @@
-import { bool, expectArgs, parseArgs } from '../args.ts';
 import { runContainer } from '../../runtime/create.ts';
-import { createFlags, createOptions } from './create.ts';
+import { createCommand } from './create.ts';
 import type { CommandContext } from './context.ts';
 
 export const usage = `NAME:
@@ -20,13 +19,6 @@ OPTIONS:
 `;
 
 export async function main(ctx: CommandContext, argv: string[]): Promise<number> {
-  const p = parseArgs(argv, [
-    ...createFlags.filter((f) => f.name !== 'dry-run'),
-    { name: 'detach', aliases: ['d'], type: 'bool' },
-    // runc's run options that change nothing here: the helper is the reaper; state is always removed.
-    { name: 'keep', type: 'bool' },
-    { name: 'no-subreaper', type: 'bool' },
-  ]);
-  expectArgs(p, 'run', 1);
-  return runContainer({ ...createOptions(ctx, p), detach: bool(p, 'detach'), warn: ctx.log.warn });
+  const { options, detach } = createCommand(ctx, argv, 'run');
+  return runContainer({ ...options, detach, warn: ctx.log.warn });
 }

@@ -16,7 +16,8 @@ import { hostPlatform, MEDIA_OCI_CONFIG, MEDIA_OCI_LAYER_GZIP, MEDIA_OCI_MANIFES
 import type { Engine } from '../engine.ts';
 import { EngineError } from '../errors.ts';
 import { resolveImage, type PullPolicy } from '../images.ts';
-import { findRuntime, runtimeCall } from '../runtime.ts';
+import { findRuntime } from '../runtime.ts';
+import { openRuntime } from '../ociruntime/index.ts';
 import { acquireLock, tryAcquireLock } from '../../util/lock.ts';
 import { copyInto, type CopyRequest } from './files.ts';
 import { layerFromUpper } from './layer.ts';
@@ -254,7 +255,7 @@ export class BuildService {
       if (!lock) continue;
       try {
         // Its build died (killed mid-step): its RUN container, mount, snapshot and directory go.
-        await runtimeCall(findRuntime(this.engine.opts.runtime ?? 'berth-runtime'), this.engine.paths.runtimeRoot, ['delete', '--force', s.key]);
+        try { await openRuntime(findRuntime(this.engine.opts.runtime ?? 'berth-runtime'), this.engine.paths.runtimeRoot).delete(s.key, { force: true }); } catch { /* never created, or gone */ }
         for (let i = 0; i < 5 && isMounted(join(dir, 'rootfs')); i++) await unmountAsync(join(dir, 'rootfs'));
         try { sn.remove(s.key); } catch { /* something is built on it */ }
         rmSync(dir, { recursive: true, force: true });

@@ -1,6 +1,9 @@
 // `features`: what this runtime supports, as the runtime spec's features.md document. Only what
 // berth really does is listed (no AppArmor, SELinux, Intel RDT, systemd cgroups).
+import { existsSync, readFileSync } from 'node:fs';
 import { CAPABILITIES } from '../../oci/index.ts';
+import { ARCHES } from '../seccomp/index.ts';
+import { OCI_VERSION } from '../state.ts';
 
 const MOUNT_OPTIONS = [
   'async', 'atime', 'bind', 'defaults', 'dev', 'diratime', 'dirsync', 'exec', 'iversion', 'lazytime', 'loud',
@@ -51,4 +54,11 @@ export function features(o: FeaturesOptions): Record<string, unknown> {
       'org.opencontainers.runtime-spec.features.version': o.ociVersionMax,
     },
   };
+}
+
+/** The features document for this host: seccomp is reported only where the kernel has it. */
+export function hostFeatures(): Record<string, unknown> {
+  let seccomp = false;
+  try { seccomp = /^Seccomp:/m.test(readFileSync('/proc/self/status', 'utf8')) && existsSync('/proc/sys/kernel/seccomp'); } catch { /* no seccomp */ }
+  return features({ ociVersionMax: OCI_VERSION, seccompArchs: Object.keys(ARCHES).sort(), seccompEnabled: seccomp });
 }

@@ -10,5 +10,5 @@ export { pauseContainer, resumeContainer } from './pause.ts';
 export { updateContainer, parseBytes, mergeResources, UpdateValueError } from './update.ts';
 export { statsEvent, watchEvents, oomKills } from './events.ts';
 export type { RuntimeEvent, StatsEvent, OomEvent, ExitEvent, WatchOptions } from './events.ts';
-export { features } from './features.ts';
+export { features, hostFeatures } from './features.ts';
 export type { FeaturesOptions } from './features.ts';

@@ -50,6 +50,8 @@ export function mergeResources(a: LinuxResources, b: LinuxResources): LinuxResou
 }
 
 export async function updateContainer(root: string, id: string, resources: LinuxResources): Promise<{ warnings: string[] }> {
+  // No lock file to take for an unknown id: runc's "container does not exist", not an ENOENT.
+  containerStatus(root, id);
   const lock = await acquireLock(lockPath(root, id));
   try {
     const { record, status } = containerStatus(root, id);

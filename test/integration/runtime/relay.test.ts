@@ -47,7 +47,11 @@ test('parseRelayedCreate: conmon\'s argv, resolved against the relay\'s cwd', ()
   assert.equal(o.id, 'ctr1');
   assert.throws(() => parseRelayedCreate(['r', 'start', 'x'], '/'), /not a create/);
   assert.throws(() => parseRelayedCreate(['r', 'create', '--preserve-fds', '2', 'x'], '/'), /unsupported create option --preserve-fds/);
-  assert.throws(() => parseRelayedCreate(['r', 'create'], '/'), /no container id/);
+  assert.throws(() => parseRelayedCreate(['r', 'create'], '/'), /"create" requires exactly 1 argument/);
+  assert.throws(() => parseRelayedCreate(['r', 'create', '--bogus', 'x'], '/'), /flag provided but not defined: -bogus/);
+  // No --root: the runtime's default state root, or the one the caller passes in.
+  assert.equal(parseRelayedCreate(['r', 'create', 'x'], '/w').root, '/run/berth-runtime');
+  assert.equal(parseRelayedCreate(['r', 'create', 'x'], '/w', '/other/root').root, '/other/root');
 });
 
 test('a relayed create: the helper is the relay\'s child, the state and pid file are ours', { skip }, async (t) => {
