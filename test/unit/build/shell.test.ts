@@ -88,3 +88,21 @@ test('skipUnsetEnv keeps references to unset names; backtick escape token', () =
   const bt = new Lexer({ escapeToken: '`' });
   assert.equal(bt.processWord('a`$B c\\d', envFromList(['B=x'])).result, 'a$B c\\d');
 });
+
+test('TestProcessWithMatches cases: results, errors, matched and unmatched names', () => {
+  const cases = JSON.parse(readFileSync(new URL('./testdata/processWithMatches.json', import.meta.url), 'utf8')) as
+    { input: string; envs: Record<string, string>; expected: string; expectedErr: boolean; matches: string[]; unmatched: string[] }[];
+  assert.ok(cases.length >= 40);
+  const lex = new Lexer();
+  for (const c of cases) {
+    const env = envFromList(Object.entries(c.envs).map(([k, v]) => `${k}=${v}`));
+    if (c.expectedErr) {
+      assert.throws(() => lex.processWord(c.input, env), ExpansionError, c.input);
+      continue;
+    }
+    const r = lex.processWord(c.input, env);
+    assert.equal(r.result, c.expected, c.input);
+    assert.deepEqual([...r.matched].sort(), c.matches, `matched: ${c.input}`);
+    assert.deepEqual([...r.unmatched].sort(), c.unmatched, `unmatched: ${c.input}`);
+  }
+});
