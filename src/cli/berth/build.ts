@@ -5,8 +5,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { build, BuildFailure, parseOutput, type BuildEvent } from '../../build/index.ts';
+import { build, BuildFailure, parseOutput } from '../../build/index.ts';
 import type { PullPolicy } from '../../engine/index.ts';
+import { plainRenderer, ttyRenderer, type Renderer } from './build-progress.ts';
 import type { Command } from './context.ts';
 import { FlagError, bool, list, parseFlags, str, type FlagDef } from './flags.ts';
 
@@ -62,26 +63,6 @@ function secrets(items: string[]): Record<string, string> {
   return out;
 }
 
-/** BuildKit's plain progress: `#N [stage i/n] INSTRUCTION`, output lines, CACHED, DONE. */
-function plainRenderer(write: (t: string) => void): (e: BuildEvent) => void {
-  const started = new Map<number, number>();
-  return (e) => {
-    switch (e.type) {
-      case 'step': started.set(e.id, performance.now()); write(`#${e.id} [${e.stage} ${e.index}/${e.total}] ${e.instruction.split('\n')[0]}\n`); break;
-      case 'cached': write(`#${e.id} CACHED\n`); break;
-      case 'output': {
-        const t = ((performance.now() - (started.get(e.id) ?? 0)) / 1000).toFixed(3);
-        for (const line of e.text.replace(/\n$/, '').split('\n')) write(`#${e.id} ${t} ${line}\n`);
-        break;
-      }
-      case 'done': write(`#${e.id} DONE ${e.seconds.toFixed(1)}s\n`); break;
-      case 'error': write(`#${e.id} ERROR: ${e.message}\n`); break;
-      case 'warning': write(`WARNING: ${e.message}\n`); break;
-      case 'info': write(`${e.message}\n`); break;
-    }
-  };
-}
-
 const cmd: Command = {
   usage: 'berth build [OPTIONS] PATH | -',
   about: 'Build an image from a Dockerfile',
@@ -131,7 +112,10 @@ const cmd: Command = {
       const net = str(p, 'network');
       if (net !== undefined && !['default', 'none', 'host'].includes(net)) throw new FlagError(`--network ${net}: only default, none and host are supported`);
       const outputs: { id: number; text: string }[] = [];
-      const render = quiet ? undefined : plainRenderer(ctx.err);
+      const mode = str(p, 'progress') ?? 'auto';
+      if (!['auto', 'plain', 'tty', 'quiet'].includes(mode)) throw new FlagError(`--progress ${mode}: expected auto, plain, tty or quiet`);
+      const tty = mode === 'tty' || (mode === 'auto' && process.stderr.isTTY);
+      const render: Renderer | undefined = quiet ? undefined : tty ? ttyRenderer(process.stderr) : plainRenderer(ctx.err);
       const res = await build(engine, {
         contextDir, dockerfile, dockerfileName, dockerfilePath, tags: list(p, 'tag'), buildArgs, target: str(p, 'target'),
         noCache: bool(p, 'no-cache'), pull: (bool(p, 'pull') ? 'always' : 'missing') as PullPolicy, labels: kv(list(p, 'label'), '--label'),
@@ -142,8 +126,8 @@ const cmd: Command = {
         if (quiet && e.type === 'error') {
           for (const o of outputs.filter((x) => x.id === e.id)) ctx.err(o.text);
         }
-        render?.(e);
-      });
+        render?.event(e);
+      }).finally(() => render?.finish());
       const iid = str(p, 'iidfile');
       if (iid) writeFileSync(iid, res.id);
       if (quiet) ctx.out(`${res.id}\n`);
