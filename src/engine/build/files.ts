@@ -165,31 +165,50 @@ export async function copyInto(root: string, req: CopyRequest): Promise<void> {
   // Directories first, in order (parents before children), then everything else side by side;
   // directory times last, since adding their entries changes them.
   const dirs: { target: string; st?: Stats }[] = [];
+  /** Directories this copy created, with their modes. */
+  const fresh = new Map<string, number>();
   const rest: { e: CopyEntry; target: string; inRoot: string; st?: Stats }[] = [];
   for (const e of req.entries) {
     const inRoot = singleOnto ? req.dest : posix.join(req.dest, e.rel);
     const target = resolveIn(root, inRoot, false);
     const st = e.src ? lstatSync(e.src) : undefined;
     if (e.type !== 'dir') { rest.push({ e, target, inRoot, st }); continue; }
+    let made = false;
     try {
-      if (!lstatSync(target).isDirectory()) { rmSync(target, { force: true }); mkdirSync(target); }
-    } catch { mkdirSync(dirname(target), { recursive: true }); mkdirSync(target); }
-    chmodSync(target, req.chmod ? applyChmod(req.chmod, st?.mode ?? 0o755, true) : (st?.mode ?? 0o755) & 0o7777);
+      if (!lstatSync(target).isDirectory()) { rmSync(target, { force: true }); mkdirSync(target); made = true; }
+    } catch { mkdirSync(dirname(target), { recursive: true }); mkdirSync(target); made = true; }
     const o = ownerOf(st);
     lchownSync(target, o.uid, o.gid);
+    const mode = req.chmod ? applyChmod(req.chmod, st?.mode ?? 0o755, true) : (st?.mode ?? 0o755) & 0o7777;
+    chmodSync(target, mode);
+    if (made) fresh.set(target, mode);
     dirs.push({ target, st });
   }
+  // A file whose directory this copy just made cannot exist yet: no check, no mkdir; a file
+  // created by root in it is already root's (unless the directory passes its group on: setgid).
   await eachLimited(rest, 8, async ({ e, target, inRoot, st }) => {
-    try {
-      if ((await fsp.lstat(target)).isDirectory()) throw new CopyError(`cannot replace directory ${inRoot} with a file`);
-      await fsp.rm(target, { force: true });
-    } catch (err) { if (err instanceof CopyError) throw err; }
-    await fsp.mkdir(dirname(target), { recursive: true });
-    if (e.type === 'symlink') await fsp.symlink(await fsp.readlink(e.src!), target);
-    else if (e.content !== undefined) { await fsp.writeFile(target, e.content); await fsp.chmod(target, req.chmod ? applyChmod(req.chmod, 0o644, false) : 0o644); }
-    else { await fsp.copyFile(e.src!, target); await fsp.chmod(target, req.chmod ? applyChmod(req.chmod, st!.mode, false) : st!.mode & 0o7777); }
+    const parentMode = fresh.get(dirname(target));
+    if (parentMode === undefined) {
+      try {
+        if ((await fsp.lstat(target)).isDirectory()) throw new CopyError(`cannot replace directory ${inRoot} with a file`);
+        await fsp.rm(target, { force: true });
+      } catch (err) { if (err instanceof CopyError) throw err; }
+      await fsp.mkdir(dirname(target), { recursive: true });
+    }
     const o = ownerOf(st);
-    await fsp.lchown(target, o.uid, o.gid);
+    const chown = !(o.uid === 0 && o.gid === 0 && parentMode !== undefined && !(parentMode & 0o2000) && process.getuid?.() === 0);
+    if (e.type === 'symlink') {
+      await fsp.symlink(await fsp.readlink(e.src!), target);
+      if (chown) await fsp.lchown(target, o.uid, o.gid);
+    } else {
+      if (e.content !== undefined) await fsp.writeFile(target, e.content);
+      else await fsp.copyFile(e.src!, target); // keeps the source's mode
+      // chown clears setuid/setgid bits: the mode is set after it.
+      if (chown) await fsp.lchown(target, o.uid, o.gid);
+      const base = e.content !== undefined ? 0o644 : st!.mode & 0o7777;
+      const mode = req.chmod ? applyChmod(req.chmod, base, false) : base;
+      if (req.chmod || e.content !== undefined || (chown && (mode & 0o6000))) await fsp.chmod(target, mode);
+    }
     if (st) await fsp.lutimes(target, st.atime, st.mtime);
   });
   for (const { target, st } of dirs.reverse()) if (st) lutimesSync(target, st.atime, st.mtime);

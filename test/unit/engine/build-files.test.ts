@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyChmod, copyInto, isArchive, resolveChown } from '../../../src/engine/build/files.ts';
@@ -55,6 +55,19 @@ test('destination rules, symlinks kept, archives unpacked by ADD', { skip: !isRo
   symlinkSync('/tmp-outside-' + process.pid, join(root, 'escape'));
   await copyInto(root, { entries: [{ src: join(src, 'f'), rel: 'f', type: 'file', single: true }], dest: '/escape/f', destIsDir: false });
   assert.equal(readFileSync(join(root, `tmp-outside-${process.pid}/f`), 'utf8'), 'data');
+  // A directory copied as a whole: modes (setuid kept through the chown), owners, nested files.
+  mkdirSync(join(src, 'tree/sub'), { recursive: true });
+  writeFileSync(join(src, 'tree/sub/suid'), '#!/bin/sh\n');
+  chmodSync(join(src, 'tree/sub/suid'), 0o4755);
+  const treeEntries = [{ src: join(src, 'tree/sub'), rel: 'sub', type: 'dir' as const }, { src: join(src, 'tree/sub/suid'), rel: 'sub/suid', type: 'file' as const }];
+  await copyInto(root, { entries: treeEntries, dest: '/t1', destIsDir: true });
+  await copyInto(root, { entries: treeEntries, dest: '/t2', destIsDir: true, chown: '7:8' });
+  for (const [dir, uid] of [['t1', 0], ['t2', 7]] as const) {
+    const st = lstatSync(join(root, dir, 'sub/suid'));
+    assert.equal(st.mode & 0o7777, 0o4755, `${dir}: mode kept`);
+    assert.equal(st.uid, uid);
+    assert.equal(lstatSync(join(root, dir, 'sub')).uid, uid);
+  }
   execFileSync('tar', ['-czf', join(src, 'a.tgz'), '-C', src, 'f']);
   assert.ok(isArchive(join(src, 'a.tgz')));
   assert.ok(!isArchive(join(src, 'f')));
