@@ -263,8 +263,9 @@ export async function build(engine: Engine, req: BuildRequest, emit: BuildListen
   const created = epoch !== undefined ? new Date(epoch * 1000).toISOString() : new Date().toISOString();
   const config: RunConfig = { ...final.config, Labels: { ...(final.config.Labels ?? {}), ...req.labels } };
   if (!Object.keys(config.Labels!).length) delete config.Labels;
+  const author = plan.stages.get(plan.graph.target)?.author;
   const image: ImageConfig = {
-    created, architecture: host.architecture, os: host.os, ...(host.variant ? { variant: host.variant } : {}),
+    created, ...(author !== undefined ? { author } : {}), architecture: host.architecture, os: host.os, ...(host.variant ? { variant: host.variant } : {}),
     config: config as ImageConfig['config'], rootfs: { type: 'layers', diff_ids: [] }, history: final.history,
   };
   const out = await svc.writeImage(final.state, image, req.tags);

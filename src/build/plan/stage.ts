@@ -35,6 +35,7 @@ export function planStage(def: StageDef, ctx: StageContext): StagePlan {
   const lex = new Lexer({ escapeToken: ctx.escapeToken });
   const args = new Map<string, string>();
   const steps: Step[] = [];
+  let author: string | undefined;
 
   let instructions: Instruction[] = def.instructions;
   if (triggers.length) {
@@ -89,6 +90,7 @@ export function planStage(def: StageDef, ctx: StageContext): StagePlan {
         break;
       }
       case 'maintainer':
+        author = ins.maintainer;
         step({ op: 'config' });
         break;
       case 'workdir': {
@@ -206,7 +208,7 @@ export function planStage(def: StageDef, ctx: StageContext): StagePlan {
         fail('unexpected FROM');
     }
   }
-  return { index: def.index, name: def.name, base, platform: def.platform, steps, config, args: Object.fromEntries(args) };
+  return { index: def.index, name: def.name, base, platform: def.platform, steps, config, args: Object.fromEntries(args), ...(author !== undefined ? { author } : {}) };
 }
 
 /** EXPOSE 80, 80/udp, 8000-8002/tcp → docker's "port/proto" keys. */

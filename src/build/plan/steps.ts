@@ -35,4 +35,6 @@ export interface StagePlan {
   config: RunConfig;
   /** Build args the stage declared and used (for history and the cache key). */
   args: Record<string, string>;
+  /** MAINTAINER's value: the image's author. */
+  author?: string;
 }

@@ -44,6 +44,7 @@ test('ENV pairs expand against the env before the instruction; WORKDIR relative;
   assert.equal(c.User, 'nobody');
   assert.deepEqual(c.Volumes, { '/data': {} });
   assert.equal(c.StopSignal, 'SIGINT');
+  assert.equal((await plan('FROM busybox\nMAINTAINER Jane <j@example.com>\n')).stages.get(0)!.author, 'Jane <j@example.com>');
   assert.deepEqual(c.Healthcheck, { Test: ['CMD-SHELL', 'true'], Interval: 5e9, Retries: 2 });
   const ep = await plan('FROM busybox\nENTRYPOINT ["/x"]\n');
   assert.equal(ep.stages.get(0)!.config.Cmd, null, 'ENTRYPOINT resets the inherited CMD');
