@@ -26,7 +26,19 @@ export async function layerFromUpper(upper: string, epoch?: number): Promise<Bui
   const parts: Buffer[] = [];
   for await (const c of packTar(items)) parts.push(c);
   const raw = Buffer.concat(parts);
-  // On the thread pool: two stages building at once compress side by side.
-  const blob = await promisify(gzip)(raw);
+  const blob = await gzipParallel(raw);
   return { diffId: `sha256:${createHash('sha256').update(raw).digest('hex')}`, blob, entries: items.length };
+}
+
+const CHUNK = 4 << 20;
+
+/** gzip in independent members of 4 MiB of input, compressed side by side on the thread pool and
+ * concatenated (RFC 1952 allows several members; every gzip reader, Go's and Node's included,
+ * reads them as one stream). Fixed-size chunks keep the output the same for the same input. */
+export async function gzipParallel(raw: Buffer): Promise<Buffer> {
+  const gz = promisify(gzip);
+  if (raw.length <= CHUNK) return gz(raw);
+  const parts: Promise<Buffer>[] = [];
+  for (let off = 0; off < raw.length; off += CHUNK) parts.push(gz(raw.subarray(off, off + CHUNK)));
+  return Buffer.concat(await Promise.all(parts));
 }
