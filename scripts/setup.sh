@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything berth needs on a fresh Debian machine (as root), builds it and puts
-# berth-runtime and berth on PATH. Idempotent: a second run only checks and rebuilds.
+# berth-runtime and berth on PATH (scripts/install.sh). Idempotent: a second run only checks and rebuilds.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$BERTH_TOP"
@@ -38,10 +38,9 @@ fi
 # 4. Build the TypeScript bundles and the native helper.
 bash scripts/build.sh
 
-# 5. Put the commands on PATH. `berth` is the small native client (native/client.c): it hands a
-# command to berthd's warm workers when `berth system service` runs, else it execs dist/berth.mjs.
-for cmd in berth-runtime berth; do
-  if [ -f "dist/$cmd.mjs" ]; then ln -sf "$BERTH_TOP/dist/$cmd.mjs" "/usr/local/bin/$cmd"; fi
-done
-if [ -x build/berth-client ] && [ -f dist/berth.mjs ]; then ln -sf "$BERTH_TOP/build/berth-client" /usr/local/bin/berth; fi
-log "ready: $(command -v berth-runtime)"
+# 5. Install what users run where every user can read it (the clone may be in a 0700 home):
+# $BERTH_PREFIX/lib/berth (default /usr/local), with berth-runtime and berth linked into
+# $BERTH_PREFIX/bin. `berth` is the small native client (native/client.c): it hands a command to
+# berthd's warm workers when `berth system service` runs, else it execs dist/berth.mjs.
+bash scripts/install.sh
+log "ready: ${BERTH_PREFIX:-/usr/local}/bin/berth-runtime and berth"

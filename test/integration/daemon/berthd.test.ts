@@ -10,6 +10,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, readlinkSync, utimesSync }
 import { join } from 'node:path';
 import { isRoot, makeTemp, removeTemp } from '../../helpers/rootfs.ts';
 import { assertNoLeaks, Berth, BERTH_MAIN, snapshot, TOP, waitFor } from '../engine/harness.ts';
+import { killOnEnd } from '../../helpers/cleanup.ts';
 
 const CLIENT = join(TOP, 'build/berth-client');
 const skip = !isRoot ? 'needs root' : !BERTH_MAIN.endsWith('dist/berth.mjs') || !existsSync(CLIENT) ? 'needs the build (scripts/build.sh)' : false;
@@ -138,8 +139,9 @@ test('through berthd: shell pipes and redirections, the working directory, the e
   await b.ok(['rm', 'berthd-env-check']);
 });
 
-test('through berthd: a signal to the client reaches the container; a terminal is the client\'s', { skip }, async () => {
+test('through berthd: a signal to the client reaches the container; a terminal is the client\'s', { skip }, async (t) => {
   const c = spawn(CLIENT, [...globals(), 'run', '--rm', '--network', 'none', 'busybox', 'sh', '-c', 'trap "exit 42" TERM; echo ready; while true; do sleep 0.1; done'], { env: clientEnv() });
+  killOnEnd(t, c);
   let out = '';
   c.stdout.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((r) => c.on('close', (code) => r(code)));
@@ -159,12 +161,13 @@ test('through berthd: a signal to the client reaches the container; a terminal i
   assert.match(typed.stdout.replace(/\r/g, ''), /got=typed-line/);
 });
 
-test('a client killed outright takes its worker with it', { skip }, async () => {
+test('a client killed outright takes its worker with it', { skip }, async (t) => {
   await b.ok(['run', '-d', '--name', 'berthd-wait', '--network', 'none', 'busybox', 'sleep', '1000']);
   // The worker that took the command is the daemon's child in the client's directory.
   const dir = join(tmp, 'killed-client');
   mkdirSync(dir);
   const c = spawn(CLIENT, [...globals(), 'wait', 'berthd-wait'], { env: clientEnv(), stdio: 'ignore', cwd: dir });
+  killOnEnd(t, c);
   let worker = 0;
   await waitFor(async () => {
     worker = workersOf(daemon!.pid!).find((p) => { try { return readlinkSync(`/proc/${p}/cwd`) === dir; } catch { return false; } }) ?? 0;

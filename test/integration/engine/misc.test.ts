@@ -10,6 +10,7 @@ import { isRoot } from '../../helpers/rootfs.ts';
 import { buildOciLayout, skopeoPush } from '../../helpers/images.ts';
 import { startRegistry } from '../../helpers/registry.ts';
 import { assertNoLeaks, Berth, snapshot, waitFor } from './harness.ts';
+import { defer, killOnEnd } from '../../helpers/cleanup.ts';
 
 const skip = !isRoot && 'needs root';
 
@@ -79,7 +80,7 @@ test('logs -f follows across log rotation (--log-opt max-size)', { skip }, async
 
 test('attach, cp, top, stats, system df/prune, info, version', { skip }, async (t) => {
   const b = new Berth();
-  t.after(() => b.teardown());
+  defer(t, () => b.teardown());
   const before = snapshot(b);
   await b.ok(['run', '-d', '-i', '--name', 'berth-test-att', 'busybox', 'sh', '-c', 'while read l; do echo "got $l"; done; echo eof; exit 3']);
   const att = b.spawn(['attach', 'berth-test-att'], { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -114,6 +115,7 @@ test('attach, cp, top, stats, system df/prune, info, version', { skip }, async (
   assert.match(stats.MemUsage, /iB \/ /);
   // Without --no-stream: a frame about every second, each after a screen clear, until SIGINT.
   const live = b.spawn(['stats', '--format', '{{.Name}} {{.PIDs}}', 'berth-test-files']);
+  killOnEnd(t, live);
   let frames = '';
   live.stdout!.on('data', (d) => (frames += d));
   const liveDone = new Promise<number | null>((r) => live.on('close', (code) => r(code)));

@@ -4,13 +4,34 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { unescapeMountinfo } from '../../../src/util/proc.ts';
+import { defer, killOnEnd } from '../../helpers/cleanup.ts';
 import { isRoot, makeTemp, removeTemp } from '../../helpers/rootfs.ts';
 import { build, cli, cliAsync, leftovers, tempBundle } from '../runtime/support.ts';
 
 const skip = !isRoot && 'needs root';
-before(() => { if (!skip) build(); });
+
+/** What a bind mount of `path` shows in mountinfo: the device (major:minor) and the root (the
+ * path within that file system) of the mount that holds `path` (the last one mounted on its
+ * longest mount-point prefix), the root joined with the rest of `path`. That root is not `path`
+ * itself wherever `path` lies on a mount of a subtree: /tmp a tmpfs, or / itself a bind of
+ * /some/prefix (a container, a chroot-like tree, some CI systems). */
+function bindRootOf(path: string): { dev: string; root: string } {
+  const real = realpathSync(path);
+  let best: { point: string; dev: string; root: string } | undefined;
+  for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+    const f = line.split(' ');
+    if (!f[4]) continue;
+    const point = unescapeMountinfo(f[4]);
+    const rel = relative(point, real);
+    if (rel.startsWith('..') || (best && point.length < best.point.length)) continue;
+    best = { point, dev: f[2], root: unescapeMountinfo(f[3]) };
+  }
+  assert.ok(best, `no mount holds ${real}`);
+  return { dev: best.dev, root: join(best.root, relative(best.point, real)) };
+}
 
 test('mount targets behind symlinks to / and ../../ land inside the rootfs', { skip }, (t) => {
   const id = `mnt-symlink-${process.pid}`;
@@ -56,7 +77,7 @@ test('a host process swapping a directory and a symlink during create never gets
   const id = `mnt-race-${process.pid}`;
   const escape = `berth-race-${process.pid}`;
   const src = makeTemp('berth-race-src-');
-  t.after(() => { removeTemp(src); rmSync(`/tmp/${escape}`, { recursive: true, force: true }); });
+  defer(t, () => { removeTemp(src); rmSync(`/tmp/${escape}`, { recursive: true, force: true }); });
   writeFileSync(join(src, 'marker'), 'bound\n');
   const { root, bundle, rootfs } = tempBundle(t, 'berth-mnt-', id, ['cat', '/proc/self/mountinfo'], (s) => {
     s.root!.readonly = false;
@@ -74,7 +95,10 @@ while True:
     if libc.renameat2(-100, b'a', -100, b'b', 2) != 0:
         sys.exit(ctypes.get_errno())
 `, rootfs], { stdio: 'ignore' });
-  t.after(() => flipper.kill('SIGKILL'));
+  // Killed (and gone) first when the test ends, however it ends: before tempBundle's clean-up,
+  // which must never race a process still renaming entries in the rootfs.
+  killOnEnd(t, flipper);
+  const bound = bindRootOf(src);
   let ok = 0, viaLink = 0;
   for (let i = 0; i < 8; i++) {
     rmSync(join(rootfs, 'tmp', escape), { recursive: true, force: true });
@@ -82,8 +106,8 @@ while True:
     // Either the bind is in the container's tree, on `a` or `b` (renamed since) or in its own /tmp
     // (through the symlink), or the step failed cleanly; it is never made under the host's /tmp.
     if (r.code === 0) {
-      const points = r.stdout.split('\n').map((l) => l.split(' ')).filter((f) => f[3] === src).map((f) => f[4]);
-      assert.equal(points.length, 1, r.stdout);
+      const points = r.stdout.split('\n').map((l) => l.split(' ')).filter((f) => f[2] === bound.dev && f[3] === bound.root).map((f) => f[4]);
+      assert.equal(points.length, 1, `the bind of ${src} (${bound.dev} ${bound.root}) once in:\n${r.stdout}`);
       assert.ok(['/a/x', '/b/x', `/tmp/${escape}/x`].includes(points[0]), points[0]);
       ok++;
     } else assert.match(r.stderr, /step \d+ \(mount\)/, r.stderr);
@@ -94,6 +118,5 @@ while True:
   }
   // Still swapping (it exits on a failed swap): else the runs above raced with nothing.
   assert.equal(flipper.exitCode, null, `the renameat2 flipper exited (errno ${flipper.exitCode})`);
-  flipper.kill('SIGKILL');
   t.diagnostic(`${ok} of 8 runs mounted (the others failed cleanly), ${viaLink} through the symlink`);
 });

@@ -7,10 +7,11 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isRoot, makeBusyboxRootfs, makeTemp, removeTemp } from '../../helpers/rootfs.ts';
-import { build, CLI, mountsUnder } from '../runtime/support.ts';
+import { defer } from '../../helpers/cleanup.ts';
+import { build, mountsUnder, TOP } from '../runtime/support.ts';
 
 const tools = ['/usr/sbin/useradd', '/usr/sbin/userdel', '/usr/sbin/usermod', '/usr/bin/setpriv', '/usr/bin/newuidmap', '/usr/bin/newgidmap'];
 const skip = !isRoot ? 'needs root (to make the test user)' : tools.some((t) => !existsSync(t)) ? 'needs useradd, setpriv and uidmap' : false;
@@ -30,6 +31,17 @@ function chownTree(path: string, uid: number, gid: number): void {
   }
 }
 
+/** This tree's build installed by scripts/install.sh under a temporary prefix every user can
+ * read, and its berth-runtime there: the test user cannot reach the tree itself when the clone
+ * sits in a 0700 home such as /root (nor its Node, which the launcher's #! line names). */
+function installedRuntime(t: { after(fn: () => void | Promise<void>): void }): string {
+  const prefix = makeTemp('berth-rootless-prefix-');
+  chmodSync(prefix, 0o755);
+  defer(t, () => removeTemp(prefix));
+  execFileSync('bash', [join(TOP, 'scripts/install.sh')], { env: { ...process.env, BERTH_PREFIX: prefix }, stdio: ['ignore', 'ignore', 'inherit'] });
+  return join(prefix, 'bin/berth-runtime');
+}
+
 function processesOf(uid: number): number[] {
   return readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
     try {
@@ -40,6 +52,7 @@ function processesOf(uid: number): number[] {
 }
 
 test('an unprivileged user runs a container: own-id map, then subordinate ranges via newuidmap', { skip }, (t) => {
+  const cli = installedRuntime(t);
   const name = `berthrl${process.pid % 100000}`;
   execFileSync('useradd', ['--no-create-home', '--shell', '/bin/sh', '--user-group', name]);
   const uid = Number(execFileSync('id', ['-u', name], { encoding: 'utf8' }));
@@ -62,7 +75,7 @@ test('an unprivileged user runs a container: own-id map, then subordinate ranges
   makeBusyboxRootfs(join(bundle, 'rootfs'));
   chownTree(dir, uid, gid);
   const asUser = (args: string[]) => {
-    const r = spawnSync('setpriv', ['--reuid', String(uid), '--regid', String(gid), '--clear-groups', '--', CLI, ...args],
+    const r = spawnSync('setpriv', ['--reuid', String(uid), '--regid', String(gid), '--clear-groups', '--', cli, ...args],
       { encoding: 'utf8', timeout: 30_000, env: { PATH: process.env.PATH, HOME: dir } });
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
   };

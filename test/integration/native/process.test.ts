@@ -10,6 +10,7 @@ import { HelperError, startHelper } from '../../../src/runtime/helper.ts';
 import type { Step } from '../../../src/runtime/plan.ts';
 import { isRoot, makeBusyboxRootfs, makeTemp, removeTemp } from '../../helpers/rootfs.ts';
 import { baseSteps, buildNative, hostMountsUnder, stopHelper, MS_NOSUID, RECVTTY, runPlan, sh } from './run-plan.ts';
+import { defer, killOnEnd } from '../../helpers/cleanup.ts';
 
 const MS_NOEXEC = 8;
 
@@ -18,7 +19,7 @@ describe('berth-init process steps', { skip: !isRoot && 'needs root' }, () => {
 
   function fixture(t: { after: (fn: () => void) => void }): { dir: string; rootfs: string } {
     const dir = makeTemp('berth-native-');
-    t.after(() => removeTemp(dir));
+    defer(t, () => removeTemp(dir));
     return { dir, rootfs: makeBusyboxRootfs(join(dir, 'rootfs')) };
   }
 
@@ -117,7 +118,7 @@ describe('berth-init process steps', { skip: !isRoot && 'needs root' }, () => {
       { op: 'wait-start' },
       sh('echo started'),
     ], { wait: true, stdio: ['ignore', 'pipe', 'inherit'], preserveFds: 0 });
-    t.after(() => stopHelper(s));
+    defer(t, () => stopHelper(s));
     let out = '';
     s.child.stdout!.setEncoding('utf8').on('data', (d: string) => { out += d; });
     const pid = await s.pid();
@@ -137,7 +138,7 @@ describe('berth-init process steps', { skip: !isRoot && 'needs root' }, () => {
     const { dir, rootfs } = fixture(t);
     const sock = join(dir, 'console.sock');
     const tty = spawn(RECVTTY, [sock], { stdio: ['ignore', 'pipe', 'inherit'] });
-    t.after(() => tty.kill('SIGKILL'));
+    killOnEnd(t, tty);
     let out = '';
     tty.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
     const ttyDone = new Promise((r) => tty.on('exit', r));
@@ -167,14 +168,14 @@ describe('berth-init process steps', { skip: !isRoot && 'needs root' }, () => {
       { op: 'pivot-root' },
       sh('sleep 100'),
     ], { wait: true, stdio: ['ignore', 'ignore', 'inherit'], preserveFds: 0 });
-    t.after(() => stopHelper(first));
+    defer(t, () => stopHelper(first));
     const pid = await first.pid();
     first.send(['go']);
     await until(() => readFileSync(`/proc/${pid}/comm`, 'utf8') === 'sleep\n', 'the first container');
 
     const sock = join(dir, 'exec-console.sock');
     const tty = spawn(RECVTTY, [sock], { stdio: ['ignore', 'pipe', 'inherit'] });
-    t.after(() => tty.kill('SIGKILL'));
+    killOnEnd(t, tty);
     let out = '';
     tty.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
     const ttyDone = new Promise((r) => tty.on('exit', r));
@@ -198,7 +199,7 @@ describe('berth-init process steps', { skip: !isRoot && 'needs root' }, () => {
     const { dir, rootfs } = fixture(t);
     const sock = join(dir, 'console.sock');
     const tty = spawn(RECVTTY, ['--print-only', sock], { stdio: ['ignore', 'pipe', 'inherit'] });
-    t.after(() => tty.kill('SIGKILL'));
+    killOnEnd(t, tty);
     let out = '';
     tty.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
     const ttyDone = new Promise((r) => tty.on('exit', r));
@@ -221,7 +222,7 @@ describe('berth-init process steps', { skip: !isRoot && 'needs root' }, () => {
     const { rootfs } = fixture(t);
     const killed = startHelper([...baseSteps(rootfs), { op: 'pivot-root' }, sh('sleep 100')],
       { wait: true, stdio: ['ignore', 'ignore', 'inherit'], preserveFds: 0 });
-    t.after(() => stopHelper(killed));
+    defer(t, () => stopHelper(killed));
     const pid = await killed.pid();
     killed.send(['go']);
     await until(() => readFileSync(`/proc/${pid}/comm`, 'utf8') === 'sleep\n', 'the container to exec');
@@ -231,7 +232,7 @@ describe('berth-init process steps', { skip: !isRoot && 'needs root' }, () => {
     const termed = startHelper([...baseSteps(rootfs), { op: 'pivot-root' },
       sh('trap "exit 7" TERM; echo ready; while :; do sleep 0.05; done')],
     { wait: true, stdio: ['ignore', 'pipe', 'inherit'], preserveFds: 0 });
-    t.after(() => stopHelper(termed));
+    defer(t, () => stopHelper(termed));
     let out = '';
     termed.child.stdout!.setEncoding('utf8').on('data', (d: string) => { out += d; });
     await termed.pid();
@@ -246,7 +247,7 @@ describe('berth-init process steps', { skip: !isRoot && 'needs root' }, () => {
     const { dir, rootfs } = fixture(t);
     const s = startHelper([...baseSteps(rootfs), { op: 'sync', name: 'x' }, sh(`echo detached > ${dir}/out`)],
       { wait: false, stdio: ['ignore', 'ignore', 'inherit'], preserveFds: 0 });
-    t.after(() => stopHelper(s));
+    defer(t, () => stopHelper(s));
     const pid = await s.pid();
     assert.deepEqual(await s.exited, { code: 0, signal: null });
     s.send(['go']);

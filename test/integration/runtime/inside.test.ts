@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { capMask } from '../../../src/oci/index.ts';
 import { isRoot, makeTemp, removeTemp } from '../../helpers/rootfs.ts';
 import { build, cgroupDirs, cli, cliAsync, forceDelete, leftovers, makeBundle, RECVTTY, stateOf } from './support.ts';
+import { defer, killOnEnd } from '../../helpers/cleanup.ts';
 
 const skip = !isRoot && 'needs root';
 before(() => { if (!skip) build(); });
@@ -17,7 +18,7 @@ function setup(t: { after(fn: () => void): void }, id: string, args: string[], e
   const dir = makeTemp('berth-rt-');
   const root = join(dir, 'state');
   const made = makeBundle(join(dir, 'bundle'), id, args, edit);
-  t.after(() => { forceDelete(root, id); removeTemp(dir); });
+  defer(t, () => { forceDelete(root, id); removeTemp(dir); });
   return { dir, root, ...made };
 }
 
@@ -178,7 +179,7 @@ test('terminal through --console-socket (berth-recvtty)', { skip }, async (t) =>
   });
   const sock = join(dir, 'console.sock');
   const recv = spawn(RECVTTY, [sock], { stdio: ['ignore', 'pipe', 'pipe'] });
-  t.after(() => recv.kill('SIGKILL'));
+  killOnEnd(t, recv);
   let out = '';
   recv.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
   const recvDone = new Promise((r) => recv.on('close', r));

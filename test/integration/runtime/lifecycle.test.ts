@@ -7,6 +7,7 @@ import { closeSync, existsSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { isRoot, makeTemp, removeTemp } from '../../helpers/rootfs.ts';
 import { build, CLI, cgroupDirs, cli, cliAsync, forceDelete, leftovers, makeBundle, processesIn, stateOf } from './support.ts';
+import { defer, killOnEnd } from '../../helpers/cleanup.ts';
 
 const skip = !isRoot && 'needs root';
 
@@ -16,7 +17,7 @@ function setup(t: { after(fn: () => void): void }, id: string, args: string[], e
   const dir = makeTemp('berth-rt-');
   const root = join(dir, 'state');
   const { bundle, spec } = makeBundle(join(dir, 'bundle'), id, args, edit);
-  t.after(() => { forceDelete(root, id); removeTemp(dir); });
+  defer(t, () => { forceDelete(root, id); removeTemp(dir); });
   return { dir, root, bundle, spec };
 }
 
@@ -305,7 +306,7 @@ test('run in the foreground forwards SIGTERM to the container and passes its exi
   const fd = openSync(out, 'w');
   const child = spawn(CLI, ['--root', root, 'run', '-b', bundle, id], { stdio: ['ignore', fd, fd] });
   closeSync(fd);
-  t.after(() => child.kill('SIGKILL'));
+  killOnEnd(t, child);
   const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
   for (let i = 0; i < 500 && !readFileSync(out, 'utf8').includes('ready'); i++) await new Promise((r) => setTimeout(r, 10));
   assert.equal(stateOf(root, id).status, 'running');

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { defaultSpec, renderSpec, type Spec } from '../../../src/oci/index.ts';
 import { makeBusyboxRootfs, makeTemp, removeTemp } from '../../helpers/rootfs.ts';
+import { defer } from '../../helpers/cleanup.ts';
 
 export const TOP = resolve(import.meta.dirname, '../../..');
 export const CLI = join(TOP, 'dist/berth-runtime.mjs');
@@ -113,7 +114,7 @@ export function leftovers(root: string, id: string, bundle: string): string[] {
   return left;
 }
 
-/** Force-deletes the container (ignoring errors): for t.after. */
+/** Force-deletes the container (ignoring errors): for clean-ups. */
 export function forceDelete(root: string, id: string): void {
   try { cli(root, ['delete', '--force', id]); } catch { /* best effort */ }
 }
@@ -133,7 +134,7 @@ export function tempBundle(t: { after(fn: () => void): void }, prefix: string, i
   const dir = makeTemp(prefix);
   const root = join(dir, 'state');
   const { bundle, spec } = makeBundle(join(dir, 'bundle'), id, args, edit);
-  t.after(() => {
+  defer(t, () => {
     forceDelete(root, id);
     const left = leftovers(root, id, bundle);
     removeTemp(dir);

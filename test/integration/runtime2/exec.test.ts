@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { isRoot } from '../../helpers/rootfs.ts';
 import { build, cgroupDirs, cli, RECVTTY, startedBundle, stateOf } from '../runtime/support.ts';
 import type { Spec } from '../../../src/oci/index.ts';
+import { killOnEnd } from '../../helpers/cleanup.ts';
 
 const skip = !isRoot && 'needs root';
 before(() => { if (!skip) build(); });
@@ -82,7 +83,7 @@ test('exec -t with --console-socket hands a pty master over; without a terminal 
   const c = running(t, 'tty');
   const sock = join(c.dir, 'console.sock');
   const recv = spawn(RECVTTY, ['--print-only', sock], { stdio: ['ignore', 'pipe', 'pipe'] });
-  t.after(() => { recv.kill('SIGKILL'); });
+  killOnEnd(t, recv);
   let got = '';
   recv.stdout!.on('data', (d: Buffer) => { got += d.toString(); });
   for (let i = 0; i < 200 && !existsSync(sock); i++) await sleep(5);

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { isRoot } from '../../helpers/rootfs.ts';
 import { build, CLI, cgroupDirs, cli, leftovers, startedBundle, stateOf } from '../runtime/support.ts';
 import type { Spec } from '../../../src/oci/index.ts';
+import { killOnEnd } from '../../helpers/cleanup.ts';
 
 const skip = !isRoot && 'needs root';
 before(() => { if (!skip) build(); });
@@ -113,7 +114,7 @@ test('events --stats prints one stats object; events streams an oom event and en
   assert.ok(ev.data.cpu.usage.total > 0);
 
   const stream = spawn(CLI, ['--root', c.root, 'events', '--interval', '300ms', c.id], { stdio: ['ignore', 'pipe', 'pipe'] });
-  t.after(() => { stream.kill('SIGKILL'); });
+  killOnEnd(t, stream);
   let out = '';
   stream.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
   const exited = new Promise<number | null>((r) => stream.on('exit', (code) => r(code)));
