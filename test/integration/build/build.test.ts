@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { isRoot } from '../../helpers/rootfs.ts';
+import { defer, killOnEnd } from '../../helpers/cleanup.ts';
 import { assertNoLeaks, Berth, snapshot } from '../engine/harness.ts';
 
 const skip = !isRoot && 'needs root';
@@ -37,7 +38,7 @@ function leftovers(b: Berth): string[] {
 
 test('build, run the image, rebuild from cache, and re-run exactly what a changed file affects', { skip }, async (t) => {
   const b = new Berth();
-  t.after(() => b.teardown());
+  defer(t, () => b.teardown());
   const before = snapshot(b);
   const dir = context(b, {
     'Dockerfile': 'FROM busybox\nENV GREETING=hi\nWORKDIR /app\nCOPY stable.txt .\nRUN echo "$GREETING" > greeting\nCOPY changing.txt .\nRUN cat changing.txt greeting > both\nCMD ["cat", "/app/both"]\n',
@@ -46,7 +47,7 @@ test('build, run the image, rebuild from cache, and re-run exactly what a change
   const first = await b.run(['build', '-t', 'cachetest:1', dir]);
   assert.equal(first.code, 0, first.stderr);
   assert.match(first.stderr, /writing image sha256:[0-9a-f]{64} done/);
-  assert.equal(await b.ok(['run', '--rm', 'cachetest:1']), 'v1\nhi\n');
+  assert.equal(await b.ok(['run', '--rm', '--network', 'none', 'cachetest:1']), 'v1\nhi\n');
 
   const again = await b.run(['build', '-t', 'cachetest:1', dir]);
   assert.equal(again.code, 0, again.stderr);
@@ -59,7 +60,7 @@ test('build, run the image, rebuild from cache, and re-run exactly what a change
   const rep = cacheReport(changed.stderr);
   assert.deepEqual(rep.cached, ['WORKDIR /app', 'COPY stable.txt .', 'RUN echo "$GREETING" > greeting']);
   assert.deepEqual(rep.ran, ['COPY changing.txt .', 'RUN cat changing.txt greeting > both']);
-  assert.equal(await b.ok(['run', '--rm', 'cachetest:1']), 'v2\nhi\n');
+  assert.equal(await b.ok(['run', '--rm', '--network', 'none', 'cachetest:1']), 'v2\nhi\n');
 
   const noCache = await b.run(['build', '--no-cache', '-q', dir]);
   assert.equal(noCache.code, 0, noCache.stderr);
@@ -68,14 +69,14 @@ test('build, run the image, rebuild from cache, and re-run exactly what a change
   const afterPrune = await b.run(['build', '-t', 'cachetest:1', dir]);
   assert.equal(afterPrune.code, 0, afterPrune.stderr);
   assert.deepEqual(cacheReport(afterPrune.stderr).cached, [], 'nothing cached after builder prune');
-  assert.equal(await b.ok(['run', '--rm', 'cachetest:1']), 'v2\nhi\n');
+  assert.equal(await b.ok(['run', '--rm', '--network', 'none', 'cachetest:1']), 'v2\nhi\n');
   assert.deepEqual(leftovers(b), []);
   assertNoLeaks(b, before);
 });
 
 test('multi-stage with COPY --from, --target, and stages the target does not need skipped', { skip }, async (t) => {
   const b = new Berth();
-  t.after(() => b.teardown());
+  defer(t, () => b.teardown());
   const dir = context(b, {
     'Dockerfile': [
       'FROM busybox AS builder', 'RUN mkdir /out && echo artifact > /out/a && echo builder-ran',
@@ -87,8 +88,8 @@ test('multi-stage with COPY --from, --target, and stages the target does not nee
   assert.equal(r.code, 0, r.stderr);
   assert.doesNotMatch(r.stderr, /unused-stage-ran/);
   assert.match(r.stderr, /builder-ran/);
-  assert.equal(await b.ok(['run', '--rm', 'ms:1']), 'artifact\n');
-  assert.equal(await b.ok(['run', '--rm', 'ms:1', 'cat', '/all/a']), 'artifact\n');
+  assert.equal(await b.ok(['run', '--rm', '--network', 'none', 'ms:1']), 'artifact\n');
+  assert.equal(await b.ok(['run', '--rm', '--network', 'none', 'ms:1', 'cat', '/all/a']), 'artifact\n');
   const target = await b.run(['build', '--target', 'unused', '-t', 'ms:unused', dir]);
   assert.equal(target.code, 0, target.stderr);
   assert.match(target.stderr, /unused-stage-ran/);
@@ -100,7 +101,7 @@ test('multi-stage with COPY --from, --target, and stages the target does not nee
 
 test('.dockerignore, USER, WORKDIR, ENV, whiteouts and heredocs', { skip }, async (t) => {
   const b = new Berth();
-  t.after(() => b.teardown());
+  defer(t, () => b.teardown());
   const dir = context(b, {
     'Dockerfile': [
       'FROM busybox',
@@ -129,7 +130,7 @@ test('.dockerignore, USER, WORKDIR, ENV, whiteouts and heredocs', { skip }, asyn
   });
   const r = await b.run(['build', '-t', 'effects:1', dir]);
   assert.equal(r.code, 0, r.stderr);
-  const out = await b.ok(['run', '--rm', 'effects:1', 'sh', '-c',
+  const out = await b.ok(['run', '--rm', '--network', 'none', 'effects:1', 'sh', '-c',
     'ls /ctx | sort | tr "\\n" " "; echo; echo $C; cat uid cwd; ls /data; stat -c "%U:%G %a" /home/app/keep.md; cat /home/app/LITERAL /home/app/EXPANDED; id -un; pwd']);
   assert.equal(out, [
     'Dockerfile keep.md sub ', '1-two', '1000', '/home/app/work', 'kept', 'app:app 750', '$C stays', '1-two expands', 'app', '/home/app/work', '',
@@ -142,7 +143,7 @@ test('.dockerignore, USER, WORKDIR, ENV, whiteouts and heredocs', { skip }, asyn
 
 test('a failing RUN stops the build with its exit code and output and leaves nothing behind', { skip }, async (t) => {
   const b = new Berth();
-  t.after(() => b.teardown());
+  defer(t, () => b.teardown());
   const before = snapshot(b);
   const dir = context(b, { 'Dockerfile': 'FROM busybox\nRUN echo first-step\nRUN echo about-to-fail && exit 3\nRUN echo never\n' });
   const r = await b.run(['build', '-t', 'fails:1', dir]);
@@ -166,10 +167,11 @@ test('a failing RUN stops the build with its exit code and output and leaves not
 
 test('a build killed mid-RUN is cleaned up by the next build', { skip }, async (t) => {
   const b = new Berth();
-  t.after(() => b.teardown());
+  defer(t, () => b.teardown());
   const before = snapshot(b);
   const dir = context(b, { 'Dockerfile': 'FROM busybox\nRUN echo started && sleep 60\n' });
   const child = b.spawn(['build', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
+  killOnEnd(t, child);
   let err = '';
   child.stderr!.on('data', (d) => { err += d; });
   const deadline = Date.now() + 30_000;
@@ -186,7 +188,7 @@ test('a build killed mid-RUN is cleaned up by the next build', { skip }, async (
 
 test('SOURCE_DATE_EPOCH makes the image digest reproducible; cache mounts persist; secrets stay out of layers', { skip }, async (t) => {
   const b = new Berth();
-  t.after(() => b.teardown());
+  defer(t, () => b.teardown());
   const dir = context(b, {
     'Dockerfile': [
       'FROM busybox', 'COPY f.txt /f.txt', 'RUN date > /built-at && touch /newfile',
@@ -205,9 +207,9 @@ test('SOURCE_DATE_EPOCH makes the image digest reproducible; cache mounts persis
   // so it is removed from the comparison by building it into both; same digest means same bytes.
   const hist = JSON.parse(await b.ok(['image', 'inspect', one.trim()]))[0];
   assert.equal(hist.Created.slice(0, 19), '2023-11-14T22:13:20');
-  const count = await b.ok(['run', '--rm', two.trim(), 'cat', '/cache-count']);
+  const count = await b.ok(['run', '--rm', '--network', 'none', two.trim(), 'cat', '/cache-count']);
   assert.equal(count.trim(), '2', 'the cache mount kept the first build\'s line');
-  const layers = await b.ok(['run', '--rm', two.trim(), 'sh', '-c', 'ls /run/secrets 2>/dev/null | wc -l']);
+  const layers = await b.ok(['run', '--rm', '--network', 'none', two.trim(), 'sh', '-c', 'ls /run/secrets 2>/dev/null | wc -l']);
   assert.equal(layers.trim(), '0');
   // Reproducible when the steps are: the same Dockerfile without the clock and counter steps.
   const dir2 = context(b, { 'Dockerfile': 'FROM busybox\nCOPY f.txt /f.txt\nRUN echo x > /x && mkdir -p /d/e && touch /d/e/f\nENV A=1\n', 'f.txt': 'content\n' });

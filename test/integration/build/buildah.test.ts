@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isRoot } from '../../helpers/rootfs.ts';
+import { defer } from '../../helpers/cleanup.ts';
 import { Berth } from '../engine/harness.ts';
 
 const haveBuildah = spawnSync('buildah', ['--version']).status === 0;
@@ -42,7 +43,7 @@ const FIELDS = ['Env', 'Cmd', 'Entrypoint', 'WorkingDir', 'User', 'ExposedPorts'
 
 test('berth build and buildah bud give the same config and the same files', { skip, timeout: 600_000 }, async (t) => {
   const b = new Berth();
-  t.after(() => b.teardown());
+  defer(t, () => b.teardown());
   const ctx = join(b.tmp, 'ctx');
   mkdirSync(join(ctx, 'd'), { recursive: true });
   writeFileSync(join(ctx, 'Dockerfile'), DOCKERFILE);
@@ -60,7 +61,7 @@ test('berth build and buildah bud give the same config and the same files', { sk
   run(['pull', `oci-archive:${join(b.tmp, 'busybox.tar')}`]);
   run(['bud', '--isolation', 'chroot', '--pull-never', '-t', 'localhost/cmp:buildah', ctx]);
   run(['push', 'localhost/cmp:buildah', `docker-archive:${join(b.tmp, 'buildah.tar')}:localhost/cmp:buildah`]);
-  t.after(() => { spawnSync('buildah', [...bh, 'rmi', '--all', '--force']); });
+  defer(t, () => { spawnSync('buildah', [...bh, 'rmi', '--all', '--force']); });
   await b.ok(['load', '-i', join(b.tmp, 'buildah.tar')]);
   await b.ok(['build', '-q', '-t', 'localhost/cmp:berth', ctx]);
 
@@ -73,7 +74,7 @@ test('berth build and buildah bud give the same config and the same files', { sk
   };
   assert.deepEqual(await config('localhost/cmp:berth'), await config('localhost/cmp:buildah'));
 
-  const files = async (ref: string) => (await b.ok(['run', '--rm', '--entrypoint', 'sh', '-u', '0', ref, '-c', LIST], { timeoutMs: 120_000 })).split('\n')
+  const files = async (ref: string) => (await b.ok(['run', '--rm', '--network', 'none', '--entrypoint', 'sh', '-u', '0', ref, '-c', LIST], { timeoutMs: 120_000 })).split('\n')
     // buildah's chroot isolation leaves /run (its mount point for /run/secrets) in the image;
     // BuildKit and berth create no such directory.
     .filter((l) => !l.startsWith('/run '));

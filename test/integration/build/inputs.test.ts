@@ -8,13 +8,14 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isRoot } from '../../helpers/rootfs.ts';
+import { defer, killOnEnd } from '../../helpers/cleanup.ts';
 import { Berth } from '../engine/harness.ts';
 
 const skip = !isRoot && 'needs root';
 
 test('Dockerfile and context sources, build args, labels, iidfile', { skip }, async (t) => {
   const b = new Berth();
-  t.after(() => b.teardown());
+  defer(t, () => b.teardown());
   const ctx = join(b.tmp, 'ctx');
   mkdirSync(join(ctx, 'docker'), { recursive: true });
   writeFileSync(join(ctx, 'docker/Dockerfile.dev'), 'FROM busybox\nARG WHO=nobody\nARG UNUSED_DEFAULT=1\nCOPY hello /hello\nRUN echo "$WHO" > /who\n');
@@ -23,19 +24,20 @@ test('Dockerfile and context sources, build args, labels, iidfile', { skip }, as
   const r = await b.run(['build', '-f', join(ctx, 'docker/Dockerfile.dev'), '--build-arg', 'WHO=alice', '--build-arg', 'NOT_DECLARED=1', '--label', 'team=core', '--iidfile', iid, '-t', 'in:1', ctx]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /WARNING: one or more build-args \[NOT_DECLARED\] were not consumed/);
-  assert.equal(await b.ok(['run', '--rm', 'in:1', 'cat', '/who', '/hello']), 'alice\nhi\n');
+  assert.equal(await b.ok(['run', '--rm', '--network', 'none', 'in:1', 'cat', '/who', '/hello']), 'alice\nhi\n');
   const inspect = JSON.parse(await b.ok(['image', 'inspect', 'in:1']))[0];
   assert.equal(readFileSync(iid, 'utf8'), inspect.Id);
   assert.equal(inspect.Config.Labels.team, 'core');
 
   // -f - : the Dockerfile on stdin, the context a directory.
   const stdinDf = await b.ok(['build', '-q', '-f', '-', ctx], { input: 'FROM busybox\nCOPY hello /from-stdin\n' });
-  assert.equal(await b.ok(['run', '--rm', stdinDf.trim(), 'cat', '/from-stdin']), 'hi\n');
+  assert.equal(await b.ok(['run', '--rm', '--network', 'none', stdinDf.trim(), 'cat', '/from-stdin']), 'hi\n');
   // - : a tar of the context on stdin (its Dockerfile inside).
   writeFileSync(join(ctx, 'Dockerfile'), 'FROM busybox\nCOPY hello /from-tar\n');
   const tar = execFileSync('tar', ['-c', '-C', ctx, '.']);
   const fromTar = await new Promise<string>((res, rej) => {
     const c = b.spawn(['build', '-q', '-']);
+    killOnEnd(t, c);
     let out = '';
     let err = '';
     c.stdout!.on('data', (d) => { out += d; });
@@ -43,7 +45,7 @@ test('Dockerfile and context sources, build args, labels, iidfile', { skip }, as
     c.on('close', (code) => (code === 0 ? res(out) : rej(new Error(`exit ${code}: ${err}`))));
     c.stdin!.end(tar);
   });
-  assert.equal(await b.ok(['run', '--rm', fromTar.trim(), 'cat', '/from-tar']), 'hi\n');
+  assert.equal(await b.ok(['run', '--rm', '--network', 'none', fromTar.trim(), 'cat', '/from-tar']), 'hi\n');
   const both = await b.run(['build', '-f', '-', '-'], { input: '' });
   assert.equal(both.code, 125);
   assert.match(both.stderr, /can't use stdin for both build context and dockerfile/);
@@ -51,7 +53,7 @@ test('Dockerfile and context sources, build args, labels, iidfile', { skip }, as
 
 test('ADD of a local tar, #! heredoc scripts, ONBUILD triggers, independent stages, --output', { skip }, async (t) => {
   const b = new Berth();
-  t.after(() => b.teardown());
+  defer(t, () => b.teardown());
   const ctx = join(b.tmp, 'ctx');
   mkdirSync(join(ctx, 'pkg/sub'), { recursive: true });
   writeFileSync(join(ctx, 'pkg/sub/file'), 'packed\n');
@@ -68,8 +70,8 @@ test('ADD of a local tar, #! heredoc scripts, ONBUILD triggers, independent stag
   ].join('\n'));
   const r = await b.run(['build', '-t', 'parent:1', ctx]);
   assert.equal(r.code, 0, r.stderr);
-  assert.equal(await b.ok(['run', '--rm', 'parent:1', 'cat', '/opt/pkg/sub/file', '/one', '/two', '/script-out']), 'packed\none\ntwo\nran as /dev/pipes/EOF\n');
-  assert.equal((await b.run(['run', '--rm', 'parent:1', 'test', '-e', '/onbuild'])).code, 1, 'ONBUILD does not run in its own image');
+  assert.equal(await b.ok(['run', '--rm', '--network', 'none', 'parent:1', 'cat', '/opt/pkg/sub/file', '/one', '/two', '/script-out']), 'packed\none\ntwo\nran as /dev/pipes/EOF\n');
+  assert.equal((await b.run(['run', '--rm', '--network', 'none', 'parent:1', 'test', '-e', '/onbuild'])).code, 1, 'ONBUILD does not run in its own image');
   const cfg = JSON.parse(await b.ok(['image', 'inspect', 'parent:1']))[0].Config;
   assert.deepEqual(cfg.OnBuild, ['RUN echo triggered > /onbuild']);
 
