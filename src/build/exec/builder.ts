@@ -86,7 +86,7 @@ export async function build(engine: Engine, req: BuildRequest, emit: BuildListen
     // Syntax, instruction and plan errors already name the file and line.
     throw e instanceof BuildFailure ? e : new BuildFailure((e as Error).message);
   }
-  const warnings = plan.unusedArgs.length ? [`one or more build-args [${plan.unusedArgs.join(' ')}] were not consumed`] : [];
+  const warnings = [...plan.warnings, ...(plan.unusedArgs.length ? [`one or more build-args [${plan.unusedArgs.join(' ')}] were not consumed`] : [])];
   for (const w of warnings) emit({ type: 'warning', message: w });
   const ignore = readIgnore(req.contextDir, req.dockerfilePath);
   let nextId = 1;

@@ -31,6 +31,8 @@ export interface BuildPlan {
   stages: Map<number, StagePlan>;
   /** Build args given but never declared or used. */
   unusedArgs: string[];
+  /** The parser's warnings (empty continuation lines), with their line. */
+  warnings: string[];
 }
 
 export async function planBuild(inp: PlanInput): Promise<BuildPlan> {
@@ -51,5 +53,5 @@ export async function planBuild(inp: PlanInput): Promise<BuildPlan> {
     stages.set(i, planStage(def, { stages: graph.stages, globalArgs: graph.globalArgs, buildArgs, predefined, baseConfig, escapeToken: parsed.escapeToken, usedArgs }));
   }
   const unusedArgs = Object.keys(buildArgs).filter((k) => !usedArgs.has(k) && !k.endsWith('_PROXY') && !k.endsWith('_proxy') && k !== 'SOURCE_DATE_EPOCH');
-  return { graph, stages, unusedArgs };
+  return { graph, stages, unusedArgs, warnings: parsed.warnings.map((w) => `${file}:${w.line}: ${w.message} (empty continuation lines will become errors in a future release)`) };
 }

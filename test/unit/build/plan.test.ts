@@ -58,6 +58,12 @@ test('COPY: destination relative to WORKDIR, several sources need a directory, h
   await assert.rejects(plan('FROM busybox\nCOPY a b /file\n'), /Dockerfile:2: COPY: When using COPY with more than one source file/);
 });
 
+test('empty continuation lines are warnings with their line', async () => {
+  const p = await plan('FROM busybox\nRUN echo a \\\n\n  b\n');
+  assert.equal(p.warnings.length, 1);
+  assert.match(p.warnings[0], /^Dockerfile:4: Empty continuation line found in: RUN echo a/);
+});
+
 test('errors name file, line and instruction', async () => {
   await assert.rejects(plan('FROM busybox\nCOPY --bogus=1 a b\n'), /Dockerfile:2: COPY: unknown flag: --bogus/);
   await assert.rejects(plan('FROM busybox\nSHELL sh -c\n'), /Dockerfile:2: SHELL: requires the arguments to be in JSON form/);
