@@ -13,6 +13,8 @@ export interface SourceEntry {
   rel: string;
   type: 'file' | 'dir' | 'symlink';
   single?: boolean;
+  /** Fetched from a URL (ADD): never unpacked. */
+  remote?: boolean;
 }
 
 export class SourceError extends Error {

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { hashEntries, readIgnore, resolveSources, SourceError, type SourceEntry } from '../context/sources.ts';
 import { planBuild, type BuildPlan, type Platform, type RunConfig, type StagePlan, type Step, type StepOp } from '../plan/index.ts';
+import { fetchRemote, isRemote } from '../context/remote.ts';
 import { stepKey } from './cache-key.ts';
 import type { BuildListener } from './progress.ts';
 
@@ -151,8 +152,20 @@ export async function build(engine: Engine, req: BuildRequest, emit: BuildListen
   /** Sources of a COPY (from the context, a stage or an image), read while `fn` runs. */
   async function withSources<T>(op: Extract<StepOp, { op: 'copy' }>, fn: (entries: SourceEntry[]) => Promise<T>): Promise<T> {
     const inline: SourceEntry[] = op.inline.map((h) => ({ content: h.content, rel: h.name, type: 'file' as const, single: op.sources.length + op.inline.length === 1 }));
+    const local = op.sources.filter((s) => !(op.add && isRemote(s)));
+    const remote = op.add ? op.sources.filter(isRemote) : [];
     const resolve = (root: string, ign?: ReturnType<typeof readIgnore>) =>
-      [...(op.sources.length ? resolveSources(root, op.sources, { ignore: ign, excludes: op.excludes, parents: op.parents }) : []), ...inline];
+      [...(local.length ? resolveSources(root, local, { ignore: ign, excludes: op.excludes, parents: op.parents }) : []), ...inline];
+    if (remote.length) {
+      const dir = mkdtempSync(join(tmpdir(), 'berth-build-add-'));
+      try {
+        const fetched = await Promise.all(remote.map((u, i) => fetchRemote(u, dir, i, op.checksum)));
+        if (fetched.length === 1 && local.length + inline.length === 0) fetched[0].single = true;
+        return await fn([...fetched, ...resolve(req.contextDir, ignore)]);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
     if (op.from.kind === 'context') return fn(resolve(req.contextDir, ignore));
     const src = op.from.kind === 'stage' ? (await runStage(op.from.index)).state : (await baseImage(op.from.ref)).state;
     return svc.withView(src, (root) => fn(resolve(root)));
@@ -182,7 +195,7 @@ export async function build(engine: Engine, req: BuildRequest, emit: BuildListen
       return withSources(op, async (entries) => {
         const key = stepKey(parentKey, op, hashEntries(entries));
         return finish(key, async (w) => {
-          await w.copy({ entries: entries.map((e) => ({ ...e, extract: op.add && op.from.kind === 'context' })), dest: op.dest, destIsDir: op.destIsDir, chown: op.chown, chmod: op.chmod });
+          await w.copy({ entries: entries.map((e) => ({ ...e, extract: op.add && op.from.kind === 'context' && !e.remote })), dest: op.dest, destIsDir: op.destIsDir, chown: op.chown, chmod: op.chmod });
         });
       });
     }

@@ -196,11 +196,12 @@ export function planStage(def: StageDef, ctx: StageContext): StagePlan {
         const destIsDir = destRaw.endsWith('/') || destRaw.endsWith('/.') || destRaw === '.';
         const dest = posix.resolve(workdir, destRaw);
         if (sources.length + inline.length > 1 && !destIsDir) fail(`When using ${ins.kind.toUpperCase()} with more than one source file, the destination must be a directory and end with a /`);
-        if (ins.kind === 'add' && sources.some((s) => /^(https?|git):\/\//.test(s) || s.startsWith('git@'))) fail('ADD from a URL or git repository is not supported by berth yet');
+        if (ins.kind === 'add' && sources.some((s) => /^git:\/\//.test(s) || s.startsWith('git@') || /\.git(#.*)?$/.test(s) && /^https?:/.test(s))) fail('ADD of a git repository is not supported by berth yet');
+        if (ins.checksum && !sources.every((s) => /^https?:\/\//i.test(s))) fail('--checksum can only be used with HTTP(S) sources');
         step({
           op: 'copy', add: ins.kind === 'add', from, sources, dest, destIsDir,
           ...(ins.chown ? { chown: ex(ins.chown) } : {}), ...(ins.chmod ? { chmod: ex(ins.chmod) } : {}),
-          excludes: exWords(ins.excludes), parents: ins.parents, user: config.User ?? '', inline, workdir,
+          excludes: exWords(ins.excludes), parents: ins.parents, user: config.User ?? '', inline, workdir, ...(ins.checksum ? { checksum: ex(ins.checksum) } : {}),
         }, `${ins.kind.toUpperCase()} ${[...(ins.chown ? [`--chown=${ex(ins.chown)}`] : []), ...(ins.chmod ? [`--chmod=${ex(ins.chmod)}`] : []), ...sources, ...inline.map((h) => h.name), destRaw].join(' ')} # buildkit`);
         break;
       }

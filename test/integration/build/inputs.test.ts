@@ -5,6 +5,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isRoot } from '../../helpers/rootfs.ts';
@@ -97,4 +100,34 @@ test('ADD of a local tar, #! heredoc scripts, ONBUILD triggers, independent stag
   await b.ok(['build', '-q', '-o', local, child]);
   assert.equal(readFileSync(join(local, 'onbuild'), 'utf8'), 'triggered\n');
   assert.equal(readFileSync(join(local, 'opt/pkg/sub/file'), 'utf8'), 'packed\n');
+});
+
+test('ADD https?:// URLs: mode 0600, Last-Modified, --checksum checked, never unpacked', { skip }, async (t) => {
+  const b = new Berth();
+  defer(t, () => b.teardown());
+  const tgz = execFileSync('tar', ['-cz', '-C', '/etc', 'hostname']);
+  const server = createServer((req, res) => {
+    if (req.url === '/files/data.txt') { res.writeHead(200, { 'last-modified': 'Tue, 14 Nov 2023 22:13:20 GMT' }); res.end('remote data\n'); }
+    else if (req.url === '/files/a.tgz') { res.writeHead(200); res.end(tgz); }
+    else { res.writeHead(404); res.end(); }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  defer(t, () => new Promise<void>((r) => server.close(() => r())));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/files`;
+  const sum = `sha256:${createHash('sha256').update('remote data\n').digest('hex')}`;
+  const ctx = join(b.tmp, 'ctx');
+  mkdirSync(ctx);
+  writeFileSync(join(ctx, 'Dockerfile'), `FROM busybox\nADD --checksum=${sum} ${base}/data.txt /dl/\nADD ${base}/a.tgz /dl/a.tgz\nADD ${base}/data.txt /renamed\n`);
+  const r = await b.run(['build', '-t', 'remote:1', ctx]);
+  assert.equal(r.code, 0, r.stderr);
+  const out = await b.ok(['run', '--rm', '--network', 'none', 'remote:1', 'sh', '-c', 'cat /dl/data.txt /renamed; stat -c "%a %Y" /dl/data.txt; test -f /dl/a.tgz && echo not-unpacked']);
+  assert.equal(out, 'remote data\nremote data\n600 1700000000\nnot-unpacked\n');
+  writeFileSync(join(ctx, 'Dockerfile'), `FROM busybox\nADD --checksum=sha256:${'0'.repeat(64)} ${base}/data.txt /x\n`);
+  const bad = await b.run(['build', ctx]);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /digest mismatch for http:\/\/127\.0\.0\.1:\d+\/files\/data\.txt/);
+  writeFileSync(join(ctx, 'Dockerfile'), `FROM busybox\nADD ${base}/missing /x\n`);
+  const missing = await b.run(['build', ctx]);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /failed to load .*\/missing: 404/);
 });
