@@ -1,5 +1,5 @@
 // The Dockerfile builder's public face: parse → type → plan → execute (through the engine).
-export { build, BuildFailure, parseOutput } from './exec/builder.ts';
+export { build, BuildFailure, parseCacheOption, parseOutput } from './exec/builder.ts';
 export type { BuildRequest, BuildResult, BuildOutput } from './exec/builder.ts';
 export type { BuildEvent, BuildListener } from './exec/progress.ts';
 export { planBuild, PlanError } from './plan/index.ts';

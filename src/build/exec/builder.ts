@@ -29,6 +29,18 @@ export interface BuildRequest {
   network?: 'default' | 'none' | 'host';
   /** --output: where the result goes besides the store (default: the store only). */
   output?: BuildOutput;
+  /** --cache-from type=local,src=DIR / --cache-to type=local,dest=DIR. */
+  cacheFrom?: string[];
+  cacheTo?: string;
+}
+
+/** docker's --cache-from/--cache-to CSV: only type=local is supported (src= or dest=). */
+export function parseCacheOption(spec: string, flag: '--cache-from' | '--cache-to'): string {
+  const f = Object.fromEntries(spec.split(',').map((x) => { const i = x.indexOf('='); return i < 0 ? [x, ''] : [x.slice(0, i), x.slice(i + 1)]; }));
+  if ((f.type ?? '') !== 'local') throw new BuildFailure(`${flag} ${spec}: only type=local is supported`);
+  const dir = flag === '--cache-from' ? f.src : f.dest;
+  if (!dir) throw new BuildFailure(`${flag} ${spec}: ${flag === '--cache-from' ? 'src' : 'dest'}= is required`);
+  return dir;
 }
 
 export type BuildOutput =
@@ -90,6 +102,10 @@ export async function build(engine: Engine, req: BuildRequest, emit: BuildListen
   const warnings = [...plan.warnings, ...(plan.unusedArgs.length ? [`one or more build-args [${plan.unusedArgs.join(' ')}] were not consumed`] : [])];
   for (const w of warnings) emit({ type: 'warning', message: w });
   const ignore = readIgnore(req.contextDir, req.dockerfilePath);
+  // Imported caches (read once) and the records this build used, for --cache-to.
+  let imported: { dir: string; records: Map<string, BuildState> }[];
+  try { imported = (req.cacheFrom ?? []).map((dir) => ({ dir, records: svc.readCache(dir) })); } catch (e) { throw new BuildFailure((e as Error).message); }
+  const used = new Map<string, BuildState>();
   let nextId = 1;
   const total = [...plan.stages.values()].reduce((n, s) => n + s.steps.length + 1, 0);
   let counter = 0;
@@ -175,15 +191,20 @@ export async function build(engine: Engine, req: BuildRequest, emit: BuildListen
     const op = step.op;
     const finish = async (key: string, work: (w: WorkRoot) => Promise<void>) => {
       if (!req.noCache) {
-        if (process.env.BERTH_BUILD_DEBUG) emit({ type: "info", message: `key ${key}` });
-        const hit = await svc.cacheGet(key);
-        if (hit) { emit({ type: 'cached', id }); return { state: hit, key }; }
+        let hit = await svc.cacheGet(key);
+        for (const c of imported) {
+          if (hit) break;
+          const rec = c.records.get(key);
+          if (rec && await svc.adoptCache(c.dir, key, rec)) hit = rec;
+        }
+        if (hit) { emit({ type: 'cached', id }); used.set(key, hit); return { state: hit, key }; }
       }
       const w = await svc.workRoot(state);
       let next: BuildState;
       try { await work(w); } catch (e) { await w.discard(); throw e; }
       next = await w.commit({ epoch });
       svc.cachePut(key, next);
+      used.set(key, next);
       return { state: next, key };
     };
     if (op.op === 'mkdir') {
@@ -282,6 +303,9 @@ export async function build(engine: Engine, req: BuildRequest, emit: BuildListen
     config: config as ImageConfig['config'], rootfs: { type: 'layers', diff_ids: [] }, history: final.history,
   };
   const out = await svc.writeImage(final.state, image, req.tags);
+  if (req.cacheTo) {
+    try { await svc.exportCache(req.cacheTo, used); } catch (e) { throw new BuildFailure(`--cache-to ${req.cacheTo}: ${(e as Error).message}`); }
+  }
   const o = req.output;
   if (o && o.type !== 'image') {
     try {

@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { build, BuildFailure, parseOutput } from '../../build/index.ts';
+import { build, BuildFailure, parseCacheOption, parseOutput } from '../../build/index.ts';
 import type { PullPolicy } from '../../engine/index.ts';
 import { plainRenderer, ttyRenderer, type Renderer } from './build-progress.ts';
 import type { Command } from './context.ts';
@@ -25,6 +25,8 @@ const FLAGS: FlagDef[] = [
   { name: 'network', kind: 'string', help: 'Set the networking mode for the RUN instructions during build (default "default")' },
   { name: 'progress', kind: 'string', help: 'Set type of progress output ("auto", "plain", "tty", "quiet")' },
   { name: 'output', short: 'o', kind: 'string', help: 'Output destination (format: "type=local,dest=path"; types image, docker, oci, local, tar)' },
+  { name: 'cache-from', kind: 'list', help: 'External cache sources (format: "type=local,src=path")' },
+  { name: 'cache-to', kind: 'string', help: 'Cache export destination (format: "type=local,dest=path")' },
   { name: 'platform', kind: 'string', help: 'Set target platform for build (only the host platform is supported)' },
 ];
 
@@ -121,6 +123,8 @@ const cmd: Command = {
         noCache: bool(p, 'no-cache'), pull: (bool(p, 'pull') ? 'always' : 'missing') as PullPolicy, labels: kv(list(p, 'label'), '--label'),
         secrets: secrets(list(p, 'secret')), network: net as 'default' | 'none' | 'host' | undefined,
         ...(str(p, 'output') !== undefined ? { output: parseOutput(str(p, 'output')!) } : {}),
+        cacheFrom: list(p, 'cache-from').map((c) => parseCacheOption(c, '--cache-from')),
+        ...(str(p, 'cache-to') !== undefined ? { cacheTo: parseCacheOption(str(p, 'cache-to')!, '--cache-to') } : {}),
       }, (e) => {
         if (e.type === 'output') outputs.push({ id: e.id, text: e.text });
         if (quiet && e.type === 'error') {

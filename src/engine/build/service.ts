@@ -6,7 +6,7 @@
 // engine decides where things live, how processes run and what a layer holds.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { randomBytes } from '../../util/random.ts';
 import { chainIDs, SnapshotExistsError, unpackImage } from '../../image/snapshots/index.ts';
@@ -221,6 +221,49 @@ export class BuildService {
         : (mkdirSync(dest, { recursive: true }), spawnSync('cp', ['-a', '--', `${root}/.`, dest], { encoding: 'utf8' }));
       if (r.status !== 0) throw new BuildError(`exporting the build result to ${dest}: ${r.stderr.trim()}`);
     });
+  }
+
+  /** --cache-to type=local,dest=DIR: the records given (key → state) and every layer blob they
+   * name, as DIR/index.json and DIR/blobs/sha256/<hex> (blobs already there are kept). */
+  async exportCache(dest: string, records: Map<string, BuildState>): Promise<void> {
+    const blobs = join(dest, 'blobs', 'sha256');
+    mkdirSync(blobs, { recursive: true });
+    const store = this.engine.images();
+    let index: Record<string, BuildState> = {};
+    try { index = (JSON.parse(readFileSync(join(dest, 'index.json'), 'utf8')) as { records: Record<string, BuildState> }).records ?? {}; } catch { /* a new cache */ }
+    for (const [key, state] of records) {
+      for (const l of state.layers) {
+        const to = join(blobs, l.digest.slice('sha256:'.length));
+        if (!existsSync(to)) copyFileSync(store.content.path(l.digest), to);
+      }
+      index[key] = state;
+    }
+    const tmp = join(dest, `index.json.${process.pid}.tmp`);
+    writeFileSync(tmp, JSON.stringify({ version: 1, records: index }));
+    renameSync(tmp, join(dest, 'index.json'));
+  }
+
+  /** --cache-from type=local,src=DIR: its records (checked when a step misses the local cache). */
+  readCache(src: string): Map<string, BuildState> {
+    let index: { records?: Record<string, BuildState> };
+    try { index = JSON.parse(readFileSync(join(src, 'index.json'), 'utf8')) as typeof index; } catch (e) {
+      throw new BuildError(`--cache-from ${src}: no cache there (${(e as Error).message})`);
+    }
+    return new Map(Object.entries(index.records ?? {}));
+  }
+
+  /** Takes an imported record's blobs into the store (checked against their digests) and records
+   * it locally; false when a blob is missing from the imported cache. */
+  async adoptCache(src: string, key: string, state: BuildState): Promise<boolean> {
+    const store = this.engine.images();
+    for (const l of state.layers) {
+      if (await store.content.has(l.digest)) continue;
+      let data: Buffer;
+      try { data = readFileSync(join(src, 'blobs', 'sha256', l.digest.slice('sha256:'.length))); } catch { return false; }
+      await store.content.putBuffer(data, { digest: l.digest });
+    }
+    this.cachePut(key, state);
+    return true;
   }
 
   /** `builder prune`: forgets every cache record (with `all`, empties the cache mounts too), then

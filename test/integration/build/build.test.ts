@@ -220,3 +220,27 @@ test('SOURCE_DATE_EPOCH makes the image digest reproducible; cache mounts persis
   const r3 = await b.ok(['build', '--no-cache', '-q', dir2]);
   assert.notEqual(r3, r1);
 });
+
+test('--cache-to type=local and --cache-from type=local carry the cache to another root', { skip }, async (t) => {
+  const a = new Berth();
+  const b = new Berth();
+  defer(t, () => a.teardown());
+  defer(t, () => b.teardown());
+  const cache = join(a.tmp, 'exported-cache');
+  const dockerfile = 'FROM busybox\nCOPY f /f\nRUN echo ran-step && cp /f /g\nFROM busybox\nCOPY --from=0 /g /g\n';
+  const epoch = ['--build-arg', 'SOURCE_DATE_EPOCH=1700000000'];
+  const first = await a.run(['build', ...epoch, '--cache-to', `type=local,dest=${cache}`, '-q', context(a, { Dockerfile: dockerfile, f: 'payload\n' })]);
+  assert.equal(first.code, 0, first.stderr);
+  const ctxB = context(b, { Dockerfile: dockerfile, f: 'payload\n' });
+  const second = await b.run(['build', ...epoch, '--cache-from', `type=local,src=${cache}`, ctxB]);
+  assert.equal(second.code, 0, second.stderr);
+  assert.doesNotMatch(second.stderr, /^#\d+ [\d.]+ ran-step$/m, 'the RUN came from the imported cache');
+  assert.match(first.stderr + (await a.run(['build', '--no-cache', context(a, { Dockerfile: dockerfile, f: 'payload\n' })])).stderr, /^#\d+ [\d.]+ ran-step$/m, 'the pattern sees the output when it runs');
+  assert.equal(cacheReport(second.stderr).ran.length, 0);
+  const id = (await b.ok(['build', ...epoch, '-q', ctxB])).trim();
+  assert.equal(id, first.stdout.trim(), 'the same image from the imported cache');
+  assert.equal(await b.ok(['run', '--rm', '--network', 'none', id, 'cat', '/g']), 'payload\n');
+  const bad = await b.run(['build', '--cache-from', 'type=registry,ref=x', ctxB]);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /only type=local is supported/);
+});
