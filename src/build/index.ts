@@ -1,6 +1,7 @@
 // The Dockerfile builder's public face: parse → type → plan → execute (through the engine).
-export { build, BuildFailure, parseCacheOption, parseOutput } from './exec/builder.ts';
-export type { BuildRequest, BuildResult, BuildOutput } from './exec/builder.ts';
+export { build } from './exec/builder.ts';
+export { BuildFailure, parseCacheOption, parseOutput } from './exec/request.ts';
+export type { BuildRequest, BuildResult, BuildOutput } from './exec/request.ts';
 export type { BuildEvent, BuildListener } from './exec/progress.ts';
 export { planBuild, PlanError } from './plan/index.ts';
 export { parseDockerfile, DockerfileParseError } from './parser/index.ts';

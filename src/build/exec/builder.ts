@@ -1,7 +1,7 @@
 // Executing a plan through the engine: stages as a graph (each starts when the stages it needs
 // are done; independent ones run at the same time), steps in order within a stage, each looked up
 // in the cache by its key first. The engine does every file-system and process operation.
-import { BuildService, type BuildMount, type BuildState, type Engine, type HistoryEntry, type ImageConfig, type PullPolicy, type WorkRoot } from '../../engine/index.ts';
+import { BuildService, type BuildMount, type BuildState, type Engine, type HistoryEntry, type ImageConfig, type WorkRoot } from '../../engine/index.ts';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
@@ -10,67 +10,7 @@ import { planBuild, type BuildPlan, type Platform, type RunConfig, type StagePla
 import { fetchRemote, isRemote } from '../context/remote.ts';
 import { stepKey } from './cache-key.ts';
 import type { BuildListener } from './progress.ts';
-
-export interface BuildRequest {
-  contextDir: string;
-  dockerfile: string;
-  /** As shown in errors (e.g. Dockerfile, sub/Dockerfile.dev). */
-  dockerfileName: string;
-  /** Host path of the Dockerfile (for <Dockerfile>.dockerignore). */
-  dockerfilePath?: string;
-  tags: string[];
-  buildArgs: Record<string, string>;
-  target?: string;
-  noCache: boolean;
-  pull: PullPolicy;
-  labels: Record<string, string>;
-  /** --secret id → host file. */
-  secrets: Record<string, string>;
-  network?: 'default' | 'none' | 'host';
-  /** --output: where the result goes besides the store (default: the store only). */
-  output?: BuildOutput;
-  /** --cache-from type=local,src=DIR / --cache-to type=local,dest=DIR. */
-  cacheFrom?: string[];
-  cacheTo?: string;
-}
-
-/** docker's --cache-from/--cache-to CSV: only type=local is supported (src= or dest=). */
-export function parseCacheOption(spec: string, flag: '--cache-from' | '--cache-to'): string {
-  const f = Object.fromEntries(spec.split(',').map((x) => { const i = x.indexOf('='); return i < 0 ? [x, ''] : [x.slice(0, i), x.slice(i + 1)]; }));
-  if ((f.type ?? '') !== 'local') throw new BuildFailure(`${flag} ${spec}: only type=local is supported`);
-  const dir = flag === '--cache-from' ? f.src : f.dest;
-  if (!dir) throw new BuildFailure(`${flag} ${spec}: ${flag === '--cache-from' ? 'src' : 'dest'}= is required`);
-  return dir;
-}
-
-export type BuildOutput =
-  | { type: 'image' }
-  | { type: 'docker' | 'oci'; dest: string; tar: boolean }
-  | { type: 'local' | 'tar'; dest: string };
-
-/** docker's --output CSV (type=...,dest=...) or a bare destination directory (type=local). */
-export function parseOutput(spec: string): BuildOutput {
-  if (!spec.includes('=')) return spec === '-' ? fail() : { type: 'local', dest: spec };
-  const f = Object.fromEntries(spec.split(',').map((x) => { const i = x.indexOf('='); return i < 0 ? [x, 'true'] : [x.slice(0, i), x.slice(i + 1)]; }));
-  const type = f.type ?? 'local';
-  if (type === 'image') return { type: 'image' };
-  if (!f.dest) throw new BuildFailure(`--output ${spec}: dest= is required for type=${type}`);
-  if (type === 'docker' || type === 'oci') return { type, dest: f.dest, tar: f.tar !== 'false' };
-  if (type === 'local' || type === 'tar') return { type, dest: f.dest };
-  throw new BuildFailure(`--output ${spec}: unsupported type "${type}" (image, docker, oci, local, tar)`);
-  function fail(): never { throw new BuildFailure('--output -: writing the result to stdout is not supported yet'); }
-}
-
-export interface BuildResult { id: string; manifestDigest: string; warnings: string[] }
-
-export class BuildFailure extends Error {
-  override name = 'BuildFailure';
-  exitCode: number;
-  constructor(message: string, exitCode = 1) {
-    super(message);
-    this.exitCode = exitCode;
-  }
-}
+import { BuildFailure, type BuildRequest, type BuildResult } from './request.ts';
 
 interface StageResult { state: BuildState; key: string; config: RunConfig; history: HistoryEntry[]; base?: ImageConfig }
 
@@ -104,7 +44,7 @@ export async function build(engine: Engine, req: BuildRequest, emit: BuildListen
   const ignore = readIgnore(req.contextDir, req.dockerfilePath);
   // Imported caches (read once) and the records this build used, for --cache-to.
   let imported: { dir: string; records: Map<string, BuildState> }[];
-  try { imported = (req.cacheFrom ?? []).map((dir) => ({ dir, records: svc.readCache(dir) })); } catch (e) { throw new BuildFailure((e as Error).message); }
+  try { imported = (req.cacheFrom ?? []).map((dir) => ({ dir, records: svc.cache.readFrom(dir) })); } catch (e) { throw new BuildFailure((e as Error).message); }
   const used = new Map<string, BuildState>();
   let nextId = 1;
   const total = [...plan.stages.values()].reduce((n, s) => n + s.steps.length + 1, 0);
@@ -191,11 +131,11 @@ export async function build(engine: Engine, req: BuildRequest, emit: BuildListen
     const op = step.op;
     const finish = async (key: string, work: (w: WorkRoot) => Promise<void>) => {
       if (!req.noCache) {
-        let hit = await svc.cacheGet(key);
+        let hit = await svc.cache.get(key);
         for (const c of imported) {
           if (hit) break;
           const rec = c.records.get(key);
-          if (rec && await svc.adoptCache(c.dir, key, rec)) hit = rec;
+          if (rec && await svc.cache.adopt(c.dir, key, rec)) hit = rec;
         }
         if (hit) { emit({ type: 'cached', id }); used.set(key, hit); return { state: hit, key }; }
       }
@@ -203,7 +143,7 @@ export async function build(engine: Engine, req: BuildRequest, emit: BuildListen
       let next: BuildState;
       try { await work(w); } catch (e) { await w.discard(); throw e; }
       next = await w.commit({ epoch });
-      svc.cachePut(key, next);
+      svc.cache.put(key, next);
       used.set(key, next);
       return { state: next, key };
     };
@@ -250,7 +190,7 @@ export async function build(engine: Engine, req: BuildRequest, emit: BuildListen
       const target = posix.resolve(op.workdir, m.target || '/');
       switch (m.type) {
         case 'cache': {
-          const c = await svc.cacheMount(m.id ?? target, m.sharing ?? 'shared', { uid: m.uid, gid: m.gid, mode: m.mode });
+          const c = await svc.cache.mount(m.id ?? target, m.sharing ?? 'shared', { uid: m.uid, gid: m.gid, mode: m.mode });
           mounts.push({ type: 'bind', source: c.path, target, readOnly: m.readonly });
           try { return await next(); } finally { c.release(); }
         }
@@ -304,7 +244,7 @@ export async function build(engine: Engine, req: BuildRequest, emit: BuildListen
   };
   const out = await svc.writeImage(final.state, image, req.tags);
   if (req.cacheTo) {
-    try { await svc.exportCache(req.cacheTo, used); } catch (e) { throw new BuildFailure(`--cache-to ${req.cacheTo}: ${(e as Error).message}`); }
+    try { await svc.cache.exportTo(req.cacheTo, used); } catch (e) { throw new BuildFailure(`--cache-to ${req.cacheTo}: ${(e as Error).message}`); }
   }
   const o = req.output;
   if (o && o.type !== 'image') {

@@ -16,7 +16,7 @@ const cmd: Command = {
   flags: FLAGS,
   async run(ctx) {
     const p = parseFlags(ctx.argv, FLAGS);
-    const r = await new BuildService(ctx.engine()).prune({ all: bool(p, 'all') });
+    const r = await new BuildService(ctx.engine()).cache.prune({ all: bool(p, 'all') });
     ctx.out(`Deleted build cache records: ${r.records}\nTotal:\t${humanSize(r.bytesFreed)}\n`);
     return 0;
   },

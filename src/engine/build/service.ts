@@ -5,8 +5,7 @@
 // adds none). Images are written to the store from a state and a config. The builder plans; the
 // engine decides where things live, how processes run and what a layer holds.
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { chmodSync, chownSync, copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { randomBytes } from '../../util/random.ts';
 import { chainIDs, SnapshotExistsError, unpackImage } from '../../image/snapshots/index.ts';
@@ -14,24 +13,16 @@ import { mountAllAsync, unmountAsync } from '../../image/snapshots/snapshotter.t
 import { normalizeReference } from '../../image/reference.ts';
 import { hostPlatform, MEDIA_OCI_CONFIG, MEDIA_OCI_LAYER_GZIP, MEDIA_OCI_MANIFEST, type ImageConfig, type Manifest } from '../../image/types.ts';
 import type { Engine } from '../engine.ts';
-import { EngineError } from '../errors.ts';
 import { resolveImage, type PullPolicy } from '../images.ts';
 import { findRuntime } from '../runtime.ts';
 import { openRuntime } from '../ociruntime/index.ts';
 import { acquireLock, tryAcquireLock } from '../../util/lock.ts';
 import { copyInto, type CopyRequest } from './files.ts';
+import { BuildCache } from './cache.ts';
+import { BuildError, type BaseImage, type BuildState } from './types.ts';
 import { layerFromUpper } from './layer.ts';
 import { runInRoot, type BuildProcess } from './process.ts';
 import { isMounted } from '../rootfs.ts';
-
-export interface LayerRef { digest: string; size: number; mediaType: string; diffId: string }
-export interface BuildState { layers: LayerRef[] }
-
-export interface BaseImage { state: BuildState; config: ImageConfig; id: string; manifestDigest: string }
-
-export class BuildError extends EngineError {
-  override name = 'BuildError';
-}
 
 export interface WorkRoot {
   readonly id: string;
@@ -49,8 +40,10 @@ const SNAP_PREFIX = 'berth-build-';
 
 export class BuildService {
   readonly engine: Engine;
+  readonly cache: BuildCache;
   constructor(engine: Engine) {
     this.engine = engine;
+    this.cache = new BuildCache(engine);
   }
 
   get #dir(): string { return join(this.engine.paths.root, 'build'); }
@@ -66,49 +59,6 @@ export class BuildService {
       state: { layers: manifest.layers.map((l, i) => ({ digest: l.digest, size: l.size, mediaType: l.mediaType, diffId: diffIds[i] })) },
       config: r.config, id: r.configDigest, manifestDigest: r.manifestDigest,
     };
-  }
-
-  /** Cache: a step's key → the state it produced (absent when its blobs are gone). */
-  async cacheGet(key: string): Promise<BuildState | undefined> {
-    let state: BuildState;
-    try { state = JSON.parse(readFileSync(this.#cachePath(key), 'utf8')) as BuildState; } catch { return undefined; }
-    for (const l of state.layers) if (!(await this.engine.images().content.has(l.digest))) return undefined;
-    return state;
-  }
-
-  cachePut(key: string, state: BuildState): void {
-    const p = this.#cachePath(key);
-    mkdirSync(posix.dirname(p), { recursive: true });
-    const tmp = `${p}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(state));
-    renameSync(tmp, p);
-  }
-
-  #cachePath(key: string): string {
-    return join(this.#dir, 'cache', `${createHash('sha256').update(key).digest('hex')}.json`);
-  }
-
-  /** A directory for RUN --mount=type=cache, by id, with BuildKit's sharing modes: `shared` (any
-   * number of steps at once), `locked` (one at a time: waits), `private` (a step that finds it in
-   * use gets a fresh directory of its own, dropped afterwards). `release` ends the use. */
-  async cacheMount(id: string, sharing: 'shared' | 'locked' | 'private', owner: { uid?: number; gid?: number; mode?: number }): Promise<{ path: string; release(): void }> {
-    const path = this.cacheMountDir(id, owner);
-    if (sharing === 'shared') return { path, release() { /* nothing held */ } };
-    if (sharing === 'locked') { const l = await acquireLock(`${path}.lock`); return { path, release: () => l.release() }; }
-    const l = tryAcquireLock(`${path}.lock`);
-    if (l) return { path, release: () => l.release() };
-    const own = this.cacheMountDir(`${id}\0private\0${randomBytes(8).toString('hex')}`, owner);
-    return { path: own, release: () => rmSync(own, { recursive: true, force: true }) };
-  }
-
-  cacheMountDir(id: string, owner: { uid?: number; gid?: number; mode?: number }): string {
-    const d = join(this.#dir, 'mounts', createHash('sha256').update(id).digest('hex').slice(0, 32));
-    if (!existsSync(d)) {
-      mkdirSync(d, { recursive: true, mode: owner.mode ?? 0o755 });
-      chownSync(d, owner.uid ?? 0, owner.gid ?? 0);
-      chmodSync(d, owner.mode ?? 0o755);
-    }
-    return d;
   }
 
   /** Makes sure the committed snapshots of a state's layers exist (unpacking what is missing). */
@@ -221,71 +171,6 @@ export class BuildService {
         : (mkdirSync(dest, { recursive: true }), spawnSync('cp', ['-a', '--', `${root}/.`, dest], { encoding: 'utf8' }));
       if (r.status !== 0) throw new BuildError(`exporting the build result to ${dest}: ${r.stderr.trim()}`);
     });
-  }
-
-  /** --cache-to type=local,dest=DIR: the records given (key → state) and every layer blob they
-   * name, as DIR/index.json and DIR/blobs/sha256/<hex> (blobs already there are kept). */
-  async exportCache(dest: string, records: Map<string, BuildState>): Promise<void> {
-    const blobs = join(dest, 'blobs', 'sha256');
-    mkdirSync(blobs, { recursive: true });
-    const store = this.engine.images();
-    let index: Record<string, BuildState> = {};
-    try { index = (JSON.parse(readFileSync(join(dest, 'index.json'), 'utf8')) as { records: Record<string, BuildState> }).records ?? {}; } catch { /* a new cache */ }
-    for (const [key, state] of records) {
-      for (const l of state.layers) {
-        const to = join(blobs, l.digest.slice('sha256:'.length));
-        if (!existsSync(to)) copyFileSync(store.content.path(l.digest), to);
-      }
-      index[key] = state;
-    }
-    const tmp = join(dest, `index.json.${process.pid}.tmp`);
-    writeFileSync(tmp, JSON.stringify({ version: 1, records: index }));
-    renameSync(tmp, join(dest, 'index.json'));
-  }
-
-  /** --cache-from type=local,src=DIR: its records (checked when a step misses the local cache). */
-  readCache(src: string): Map<string, BuildState> {
-    let index: { records?: Record<string, BuildState> };
-    try { index = JSON.parse(readFileSync(join(src, 'index.json'), 'utf8')) as typeof index; } catch (e) {
-      throw new BuildError(`--cache-from ${src}: no cache there (${(e as Error).message})`);
-    }
-    return new Map(Object.entries(index.records ?? {}));
-  }
-
-  /** Takes an imported record's blobs into the store (checked against their digests) and records
-   * it locally; false when a blob is missing from the imported cache. */
-  async adoptCache(src: string, key: string, state: BuildState): Promise<boolean> {
-    const store = this.engine.images();
-    for (const l of state.layers) {
-      if (await store.content.has(l.digest)) continue;
-      let data: Buffer;
-      try { data = readFileSync(join(src, 'blobs', 'sha256', l.digest.slice('sha256:'.length))); } catch { return false; }
-      await store.content.putBuffer(data, { digest: l.digest });
-    }
-    this.cachePut(key, state);
-    return true;
-  }
-
-  /** `builder prune`: forgets every cache record (with `all`, empties the cache mounts too), then
-   * sweeps the blobs and layer snapshots no image uses any more (the image store's collector). */
-  async prune(opts: { all?: boolean } = {}): Promise<{ records: number; bytesFreed: number }> {
-    const cacheDir = join(this.#dir, 'cache');
-    let records = 0;
-    for (const f of (() => { try { return readdirSync(cacheDir); } catch { return []; } })()) {
-      rmSync(join(cacheDir, f), { force: true });
-      if (f.endsWith('.json')) records++;
-    }
-    let bytesFreed = 0;
-    if (opts.all) {
-      const mounts = join(this.#dir, 'mounts');
-      const du = spawnSync('du', ['-sb', mounts], { encoding: 'utf8' });
-      bytesFreed += Number(du.stdout.split('\t')[0]) || 0;
-      rmSync(mounts, { recursive: true, force: true });
-    }
-    const { garbageCollect } = await import('../../image/store/gc.ts');
-    const store = this.engine.images();
-    const gc = await garbageCollect({ store: store.content, metadata: store.metadata, snapshotter: store.snapshotter, graceMs: 0 });
-    return { records, bytesFreed: bytesFreed + gc.bytesFreed };
   }
 
   /** Work roots left by a build that was killed (their snapshots and mounts). */

@@ -12,15 +12,15 @@ test('cache mount sharing: shared, locked, private', async (t) => {
   const engine = new Engine({ root: join(tmp, 'root'), runRoot: join(tmp, 'run') });
   t.after(() => { engine.close(); rmSync(tmp, { recursive: true, force: true }); });
   const svc = new BuildService(engine);
-  const a = await svc.cacheMount('go', 'shared', { mode: 0o700 });
-  const b = await svc.cacheMount('go', 'shared', {});
+  const a = await svc.cache.mount('go', 'shared', { mode: 0o700 });
+  const b = await svc.cache.mount('go', 'shared', {});
   assert.equal(a.path, b.path);
   assert.equal(statSync(a.path).mode & 0o777, 0o700);
   a.release(); b.release();
 
-  const l1 = await svc.cacheMount('apt', 'locked', {});
+  const l1 = await svc.cache.mount('apt', 'locked', {});
   let second = false;
-  const l2p = svc.cacheMount('apt', 'locked', {}).then((m) => { second = true; return m; });
+  const l2p = svc.cache.mount('apt', 'locked', {}).then((m) => { second = true; return m; });
   await new Promise((r) => setTimeout(r, 150));
   assert.equal(second, false, 'a locked cache waits for its user');
   l1.release();
@@ -28,8 +28,8 @@ test('cache mount sharing: shared, locked, private', async (t) => {
   assert.equal(l2.path, l1.path);
   l2.release();
 
-  const p1 = await svc.cacheMount('pip', 'private', {});
-  const p2 = await svc.cacheMount('pip', 'private', {});
+  const p1 = await svc.cache.mount('pip', 'private', {});
+  const p2 = await svc.cache.mount('pip', 'private', {});
   assert.notEqual(p1.path, p2.path);
   p2.release();
   assert.ok(!existsSync(p2.path), 'the extra private directory is dropped');

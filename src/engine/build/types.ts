@@ -1,0 +1,12 @@
+// The build service's data: a build state is the layers of a root filesystem.
+import type { ImageConfig } from '../../image/types.ts';
+import { EngineError } from '../errors.ts';
+
+export interface LayerRef { digest: string; size: number; mediaType: string; diffId: string }
+export interface BuildState { layers: LayerRef[] }
+
+export interface BaseImage { state: BuildState; config: ImageConfig; id: string; manifestDigest: string }
+
+export class BuildError extends EngineError {
+  override name = 'BuildError';
+}
