@@ -4,7 +4,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { constants as osConstants, setPriority } from 'node:os';
+import { setPriority } from 'node:os';
+import { signalNumber } from '../runtime/signals.ts';
 import { dirname } from 'node:path';
 import { DEFAULT_SOCKET, ProtocolError, parseRequest, takeFrame, type ClientRequest } from './protocol.ts';
 import { WORKER_ENV, type FromWorker, type ToWorker } from './worker.ts';
@@ -258,7 +259,7 @@ export class Daemon {
       // Only a worker that never took the command may send the client to the plain CLI: a
       // command must not run twice.
       if (!started) { this.counts.fallback++; answer('fallback the worker exited before it started\n'); return; }
-      answer(signal ? `signal ${signalNumber(signal)}\n` : `exit ${code ?? 125}\n`);
+      answer(signal ? `signal ${signalNumber(signal) ?? 9}\n` : `exit ${code ?? 125}\n`);
     };
     // Every message is read before the channel reports its end, so none is missed.
     child.once('exit', (code, signal) => {
@@ -301,6 +302,3 @@ function wantsDaemon(req: ClientRequest): boolean {
   return v !== undefined && v !== '' && v !== '0';
 }
 
-function signalNumber(name: NodeJS.Signals): number {
-  return (osConstants.signals as Record<string, number>)[name] ?? 9;
-}

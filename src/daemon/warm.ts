@@ -3,7 +3,7 @@
 // to machine code before a command needs them (a worker runs one command: without this, those
 // run cold in the interpreter, e.g. the seccomp cache key's SHA-256 takes 5 ms instead of 0.5).
 // Pure only: the host is read (probeHost), nothing is written; no store, no cache, no process.
-import { DOCKER_DEFAULT_CAPS } from '../engine/spec.ts';
+import { DOCKER_DEFAULT_CAPS } from '../oci/docker-defaults.ts';
 import { defaultSpec, renderSpec } from '../oci/defaults.ts';
 import type { Spec } from '../oci/spec.ts';
 import { planCgroup } from '../runtime/cgroups/plan.ts';
@@ -23,7 +23,7 @@ export function exerciseHotPaths(rounds = 20): string {
     const key = cacheKey(seccomp, { nativeArch: process.arch });
     const spec = defaultSpec();
     spec.process!.terminal = false;
-    spec.linux = { ...spec.linux, seccomp: seccomp as unknown as NonNullable<Spec['linux']>['seccomp'] };
+    spec.linux = { ...spec.linux, seccomp };
     const id = `warm${i}`;
     const plan = planCreate(spec, {
       id, bundle: '/warm', rootfs: '/warm/rootfs', stateDir: `/warm/state/${id}`, execFifo: `/warm/state/${id}/exec.fifo`,

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { renderSpec } from '../oci/index.ts';
 import { processAlive } from '../util/lock.ts';
-import { dockerDefaultProfile, type LinuxSeccomp } from '../runtime/seccomp/index.ts';
+import { dockerDefaultProfile } from '../runtime/seccomp/index.ts';
+import type { Seccomp } from '../oci/index.ts';
 import { parseSignal } from '../runtime/signals.ts';
 import { exitCodeFor, startConmon } from './conmon.ts';
 import { claimCleanup, claimExitCommand, handoffExitCommand, openHandoff, type Handoff } from './handoff.ts';
@@ -29,7 +30,9 @@ import { removeEmptyCgroupParent } from './cgroup-parent.ts';
 import { buildSpec, cpuLimit, effectiveCaps, hostCaps } from './spec.ts';
 import { EngineStore } from './store.ts';
 import { initialState, type ContainerConfig, type ContainerRecord, type MountSpec, type RestartPolicy } from './types.ts';
-import { resolveUser } from './users.ts';
+import { lookupUser } from './users.ts';
+import { mergeEnv } from '../oci/env.ts';
+import { generateName, insertNamed } from './names.ts';
 import type { PublishRequest } from '../network/index.ts';
 
 export interface CreateRequest {
@@ -90,13 +93,6 @@ export interface EngineInit extends EngineOptions {
 
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
-const ADJ = ['brave', 'calm', 'eager', 'fond', 'keen', 'quiet', 'swift', 'bold', 'wise', 'jolly'];
-const NOUN = ['otter', 'heron', 'lynx', 'puffin', 'gecko', 'walrus', 'finch', 'badger', 'marten', 'ibis'];
-function randomName(): string {
-  const b = randomBytes(3);
-  return `${ADJ[b[0] % ADJ.length]}_${NOUN[b[1] % NOUN.length]}${b[2]}`;
-}
-
 const INIT_CANDIDATES = ['/usr/bin/catatonit', '/usr/libexec/podman/catatonit', '/usr/bin/tini-static', '/usr/bin/docker-init'];
 
 export class Engine {
@@ -145,7 +141,8 @@ export class Engine {
   /** `opts.onReady` runs once the record and its directory exist, before the rootfs is mounted:
    * `run` starts the container's monitor there (prelaunch). */
   async create(req: CreateRequest, opts: { onReady?: (rec: ContainerRecord) => Promise<void> } = {}): Promise<ContainerRecord> {
-    const name = req.name ?? randomName();
+    const id = randomBytes(32).toString('hex');
+    const name = req.name ?? generateName((n) => this.store.byName(n) !== null, id);
     if (!NAME_RE.test(name)) throw new InvalidNameError(name);
     if (this.store.byName(name)) throw new EngineError(`Conflict. The container name "/${name}" is already in use by container "${this.store.byName(name)!.id}". You have to remove (or rename) that container to be able to reuse that name.`);
     const runtime = findRuntime(req.runtime ?? this.opts.runtime ?? 'berth-runtime');
@@ -174,7 +171,6 @@ export class Engine {
     const img = await resolveImage(this.images(), req.image, req.pull ?? 'missing', req.platform);
     trace('create: image resolved');
     const ic = img.config.config ?? {};
-    const id = randomBytes(32).toString('hex');
     const userMounts = [...(req.mounts ?? [])];
     for (const target of Object.keys(ic.Volumes ?? {})) {
       if (!userMounts.some((m) => m.target === target)) userMounts.push({ type: 'volume', source: '', target, readOnly: false, options: [], anonymous: true });
@@ -201,8 +197,8 @@ export class Engine {
     parseSignal(config.stopSignal);
     if (config.entrypoint.length + config.cmd.length === 0) throw new EngineError('no command specified');
     const rec: ContainerRecord = { id, name, created: new Date().toISOString(), config, state: initialState() };
-    this.store.insert(rec);
-    recordEvent(this.paths, { id, name, action: 'create' });
+    insertNamed(this.store, rec, req.name === undefined);
+    recordEvent(this.paths, { id, name: rec.name, action: 'create' });
     trace('create: inserted');
     const dir = this.dir(id);
     try {
@@ -261,7 +257,7 @@ export class Engine {
   userOf(rec: ContainerRecord) {
     const rootfs = join(this.dir(rec.id), 'rootfs');
     const read = (p: string) => { try { return readFileSync(join(rootfs, p), 'utf8'); } catch { return ''; } };
-    return resolveUser(rec.config.user, read('etc/passwd'), read('etc/group'));
+    return lookupUser(rec.config.user, read('etc/passwd'), read('etc/group'));
   }
 
   // ---- lookup and state --------------------------------------------------------------------
@@ -368,10 +364,10 @@ export class Engine {
       trace('start: netns made');
       writeEtcFiles(this, rec);
       const user = this.userOf(rec);
-      let seccomp: LinuxSeccomp | undefined;
+      let seccomp: Seccomp | undefined;
       const availableCaps = hostCaps();
       if (c.seccomp === 'default') seccomp = dockerDefaultProfile({ caps: effectiveCaps(c.capAdd, c.capDrop, c.privileged, availableCaps) });
-      else if (c.seccomp !== 'unconfined') seccomp = c.seccomp.profile as LinuxSeccomp;
+      else if (c.seccomp !== 'unconfined') seccomp = c.seccomp.profile;
       const spec = buildSpec({
         id: rec.id, config: c, rootfs: join(dir, 'rootfs'), user, netnsPath: rec.state.netnsPath,
         hostsPath: join(dir, 'hosts'), hostnamePath: join(dir, 'hostname'), resolvConfPath: join(dir, 'resolv.conf'),
@@ -864,15 +860,6 @@ export interface StartHooks {
   beforeStart?: (rec: ContainerRecord) => Promise<void>;
   /** The caller cleans up after the exit (finishForeground); conmon's exit command only if it dies. */
   handoff?: { fifo: string; pid: number };
-}
-
-export function mergeEnv(base: string[], over: string[]): string[] {
-  const out = new Map<string, string>();
-  for (const e of [...base, ...over]) {
-    const k = e.split('=', 1)[0];
-    out.set(k, e);
-  }
-  return [...out.values()];
 }
 
 function validateMount(m: MountSpec): void {

@@ -9,8 +9,8 @@ import type { Process, Spec } from '../oci/index.ts';
 import { startConmon, exitCodeFor } from './conmon.ts';
 import { ContainerStateError } from './errors.ts';
 import type { Engine } from './engine.ts';
-import { mergeEnv } from './engine.ts';
-import { resolveUser } from './users.ts';
+import { mergeEnv } from '../oci/env.ts';
+import { lookupUser } from './users.ts';
 
 export interface ExecRequest {
   cmd: string[];
@@ -30,7 +30,7 @@ export function execProcessSpec(base: Process, rootfs: string, req: ExecRequest)
   p.args = [...req.cmd];
   p.env = mergeEnv(base.env ?? [], req.env ?? []);
   if (req.user !== undefined && req.user !== '') {
-    const u = resolveUser(req.user, read('etc/passwd'), read('etc/group'));
+    const u = lookupUser(req.user, read('etc/passwd'), read('etc/group'));
     p.user = { uid: u.uid, gid: u.gid, ...(u.additionalGids.length ? { additionalGids: u.additionalGids } : {}) };
   }
   if (req.workingDir) p.cwd = req.workingDir;

@@ -17,6 +17,7 @@ import { unpackImage } from '../image/snapshots/index.ts';
 import { normalizeReference, InvalidReferenceError } from '../image/reference.ts';
 import { hostPlatform, type ImageConfig, type Manifest } from '../image/types.ts';
 import { ImageUnknownError } from './errors.ts';
+import { DEFAULT_PATH_ENV } from '../oci/env.ts';
 
 export const BUILTIN_BUSYBOX = 'docker.io/library/busybox:latest';
 export const HOST_BUSYBOX = '/bin/busybox';
@@ -118,7 +119,7 @@ async function buildBusyboxInto(store: ImageStore, name: string): Promise<{ name
     const platform = hostPlatform();
     const config: ImageConfig = {
       created: '1970-01-01T00:00:00Z', architecture: platform.architecture, os: 'linux',
-      config: { Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'], Cmd: ['sh'] },
+      config: { Env: [DEFAULT_PATH_ENV], Cmd: ['sh'] },
       rootfs: { type: 'layers', diff_ids: [diffId] },
       history: [{ created: '1970-01-01T00:00:00Z', created_by: `berth built-in: ${HOST_BUSYBOX} with ${applets.length} applets` }],
     };

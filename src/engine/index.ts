@@ -1,6 +1,7 @@
 // berth's container engine as a library (the CLI, and later the CRI and Docker API layers, use
 // it). Daemonless: state under a data root and a run root; conmon monitors each container.
-export { Engine, mergeEnv } from './engine.ts';
+export { Engine } from './engine.ts';
+export { mergeEnv } from '../oci/env.ts';
 export type { CreateRequest, EngineInit } from './engine.ts';
 export { enginePaths, containerDir, DEFAULT_ROOT, DEFAULT_RUN_ROOT } from './paths.ts';
 export type { EngineOptions, EnginePaths } from './paths.ts';
@@ -9,9 +10,10 @@ export { EngineStore } from './store.ts';
 export type { VolumeRecord } from './store.ts';
 export { resolveImage, buildBusyboxImage, BUILTIN_BUSYBOX } from './images.ts';
 export type { PullPolicy, ResolvedImage } from './images.ts';
-export { buildSpec, effectiveCaps, DOCKER_DEFAULT_CAPS, DOCKER_MASKED_PATHS, DOCKER_READONLY_PATHS } from './spec.ts';
+export { buildSpec, effectiveCaps } from './spec.ts';
+export { DOCKER_DEFAULT_CAPS, DOCKER_MASKED_PATHS, DOCKER_READONLY_PATHS } from '../oci/docker-defaults.ts';
 export type { SpecInputs } from './spec.ts';
-export { resolveUser, parsePasswd, parseGroup, UserLookupError } from './users.ts';
+export { lookupUser, parsePasswd, parseGroup, UserLookupError } from './users.ts';
 export { readLogs, parseLogLine, parseSince, formatEntry, timeNs } from './logs.ts';
 export type { LogEntry, ReadLogOptions } from './logs.ts';
 export { conmonArgs, parseSyncMessage, startConmon, exitCodeFor } from './conmon.ts';

@@ -4,22 +4,11 @@
 import type { Mount, Seccomp, Spec } from '../oci/index.ts';
 import { readFileSync } from 'node:fs';
 import { CAPABILITIES, capNames } from '../oci/capabilities.ts';
-import type { LinuxSeccomp } from '../runtime/seccomp/index.ts';
+import { hasEnv, withDefaultPath } from '../oci/env.ts';
+import { DOCKER_DEFAULT_CAPS, DOCKER_READONLY_PATHS, dockerMaskedPaths } from '../oci/docker-defaults.ts';
 import { EngineError } from './errors.ts';
 import type { ContainerConfig } from './types.ts';
 import type { ResolvedUser } from './users.ts';
-
-export const DOCKER_DEFAULT_CAPS = [
-  'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FSETID', 'CAP_FOWNER', 'CAP_MKNOD', 'CAP_NET_RAW', 'CAP_SETGID', 'CAP_SETUID',
-  'CAP_SETFCAP', 'CAP_SETPCAP', 'CAP_NET_BIND_SERVICE', 'CAP_SYS_CHROOT', 'CAP_KILL', 'CAP_AUDIT_WRITE',
-];
-
-export const DOCKER_MASKED_PATHS = [
-  '/proc/asound', '/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list',
-  '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware', '/sys/devices/virtual/powercap',
-];
-
-export const DOCKER_READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
 
 /** The spec version written: crun 1.8 (Debian 12) refuses newer ones, and nothing used here
  * needs more than 1.0.2 (what runc 1.1 writes). */
@@ -72,7 +61,7 @@ export interface SpecInputs {
   resolvConfPath: string;
   /** Mount sources resolved by the engine (volume name → directory), in config.mounts order. */
   mountSources: string[];
-  seccomp?: LinuxSeccomp;
+  seccomp?: Seccomp;
   /** Host path of an init binary to bind at /sbin/docker-init when --init. */
   initPath?: string;
   /** cgroup directory the container's goes under (default berth: /sys/fs/cgroup/<ctrl>/berth/<id>). */
@@ -81,10 +70,6 @@ export interface SpecInputs {
   availableCaps?: string[];
   /** Hostname of the host (for --network host). */
   hostHostname?: string;
-}
-
-function hasEnv(env: string[], key: string): boolean {
-  return env.some((e) => e.split('=', 1)[0] === key);
 }
 
 /** --cpus as a CFS quota over docker's 100 ms period (create and update). */
@@ -97,8 +82,7 @@ export function buildSpec(inp: SpecInputs): Spec {
   const caps = effectiveCaps(c.capAdd, c.capDrop, c.privileged, inp.availableCaps);
   const hostNet = c.networkMode === 'host';
   const hostname = hostNet ? (inp.hostHostname ?? c.hostname) : c.hostname;
-  const env = [...c.env];
-  if (!hasEnv(env, 'PATH')) env.unshift('PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin');
+  const env = withDefaultPath(c.env);
   if (!hasEnv(env, 'HOSTNAME')) env.push(`HOSTNAME=${hostname}`);
   if (c.tty && !hasEnv(env, 'TERM')) env.push('TERM=xterm');
   if (!hasEnv(env, 'HOME')) env.push(`HOME=${inp.user.home || '/'}`);
@@ -168,8 +152,8 @@ export function buildSpec(inp: SpecInputs): Spec {
       ],
       cgroupsPath: `/${inp.cgroupParent ?? 'berth'}/${inp.id}`,
       resources,
-      ...(c.privileged ? {} : { maskedPaths: [...DOCKER_MASKED_PATHS], readonlyPaths: [...DOCKER_READONLY_PATHS] }),
-      ...(inp.seccomp && !c.privileged ? { seccomp: inp.seccomp as unknown as Seccomp } : {}),
+      ...(c.privileged ? {} : { maskedPaths: dockerMaskedPaths(), readonlyPaths: [...DOCKER_READONLY_PATHS] }),
+      ...(inp.seccomp && !c.privileged ? { seccomp: inp.seccomp } : {}),
     },
   };
   return spec;

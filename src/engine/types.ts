@@ -1,6 +1,7 @@
 // The engine's data: what a user asked for (ContainerConfig, fixed at create time) and what
 // happened since (ContainerState, updated by start/stop/cleanup). Both are stored as JSON.
 import type { PortMapping, PublishRequest } from '../network/index.ts';
+import type { Seccomp } from '../oci/index.ts';
 
 export type MountKind = 'bind' | 'volume' | 'tmpfs';
 
@@ -56,7 +57,7 @@ export interface ContainerConfig {
   capDrop: string[];
   privileged: boolean;
   /** 'default' (docker's profile), 'unconfined', or a profile document read at create time. */
-  seccomp: 'default' | 'unconfined' | { profile: unknown; path: string };
+  seccomp: 'default' | 'unconfined' | { profile: Seccomp; path: string };
   noNewPrivileges: boolean;
   restart: RestartPolicy;
   init: boolean;

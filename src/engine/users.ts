@@ -1,54 +1,25 @@
-// docker's -u: "user", "user:group", "uid", "uid:gid", names looked up in the image's
-// /etc/passwd and /etc/group (pure: the caller passes the files' text).
+// docker's -u for the engine: the one resolution is src/oci/user.ts; here its failure becomes the
+// engine's typed error (exit code 126, as docker's "unable to find user").
 import { EngineError } from './errors.ts';
+import { resolveUser as resolveOciUser, UserLookupError as OciUserLookupError, type ResolvedUser } from '../oci/user.ts';
 
-export interface ResolvedUser { uid: number; gid: number; additionalGids: number[]; home: string }
+export type { ResolvedUser } from '../oci/user.ts';
+export { parsePasswd, parseGroup } from '../oci/user.ts';
 
 export class UserLookupError extends EngineError {
   override name = 'UserLookupError';
-  constructor(spec: string, why: string) {
-    super(`unable to find user ${spec}: ${why}`);
+  constructor(message: string) {
+    super(message);
     this.exitCode = 126;
   }
 }
 
-interface PasswdEntry { name: string; uid: number; gid: number; home: string }
-interface GroupEntry { name: string; gid: number; members: string[] }
-
-export function parsePasswd(text: string): PasswdEntry[] {
-  return text.split('\n').map((l) => l.split(':')).filter((f) => f.length >= 7 && f[0])
-    .map((f) => ({ name: f[0], uid: Number(f[2]), gid: Number(f[3]), home: f[5] }));
-}
-
-export function parseGroup(text: string): GroupEntry[] {
-  return text.split('\n').map((l) => l.split(':')).filter((f) => f.length >= 4 && f[0])
-    .map((f) => ({ name: f[0], gid: Number(f[2]), members: f[3] ? f[3].split(',') : [] }));
-}
-
-const isNum = (s: string) => /^\d+$/.test(s);
-
-export function resolveUser(spec: string, passwdText: string, groupText: string): ResolvedUser {
-  const passwd = parsePasswd(passwdText);
-  const groups = parseGroup(groupText);
-  const [u, g] = spec === '' ? ['0', undefined] : spec.split(':', 2) as [string, string | undefined];
-  let uid: number, gid: number, home = '/', name: string | undefined;
-  if (isNum(u)) {
-    uid = Number(u);
-    const e = passwd.find((p) => p.uid === uid);
-    gid = e?.gid ?? 0; home = e?.home ?? '/'; name = e?.name;
-  } else {
-    const e = passwd.find((p) => p.name === u);
-    if (!e) throw new UserLookupError(spec, `no matching entries in passwd file`);
-    uid = e.uid; gid = e.gid; home = e.home; name = e.name;
+/** src/oci's resolveUser with the engine's typed error. */
+export function lookupUser(spec: string, passwdText: string, groupText: string): ResolvedUser {
+  try {
+    return resolveOciUser(spec, passwdText, groupText);
+  } catch (e) {
+    if (e instanceof OciUserLookupError) throw new UserLookupError(e.message);
+    throw e;
   }
-  if (g !== undefined && g !== '') {
-    if (isNum(g)) gid = Number(g);
-    else {
-      const ge = groups.find((x) => x.name === g);
-      if (!ge) throw new UserLookupError(spec, `no matching entries in group file`);
-      gid = ge.gid;
-    }
-  }
-  const additionalGids = name ? groups.filter((x) => x.members.includes(name!) && x.gid !== gid).map((x) => x.gid) : [];
-  return { uid, gid, additionalGids, home };
 }

@@ -5,6 +5,9 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { defaultSpec, renderSpec } from '../oci/defaults.ts';
 import type { Spec, User } from '../oci/spec.ts';
+import { mergeEnv, withDefaultPath } from '../oci/env.ts';
+import { resolveUser as resolveOciUser, UserLookupError } from '../oci/user.ts';
+import { DOCKER_DEFAULT_CAPS, DOCKER_READONLY_PATHS, dockerMaskedPaths } from '../oci/docker-defaults.ts';
 import { resolveInRoot } from './rootpath.ts';
 import { ImageNotFoundError } from './store/errors.ts';
 import type { ImageRecord } from './store/metadata.ts';
@@ -14,17 +17,6 @@ import { mountAll, unmount } from './snapshots/snapshotter.ts';
 import type { Mount as SnapshotMount } from './snapshots/types.ts';
 import type { ImageConfig, Manifest } from './types.ts';
 
-/** Docker's default capability set (moby's oci/caps defaults). */
-export const DOCKER_DEFAULT_CAPS = [
-  'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FSETID', 'CAP_FOWNER', 'CAP_MKNOD', 'CAP_NET_RAW', 'CAP_SETGID', 'CAP_SETUID',
-  'CAP_SETFCAP', 'CAP_SETPCAP', 'CAP_NET_BIND_SERVICE', 'CAP_SYS_CHROOT', 'CAP_KILL', 'CAP_AUDIT_WRITE',
-];
-export const DOCKER_MASKED_PATHS = [
-  '/proc/asound', '/proc/acpi', '/proc/interrupts', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list',
-  '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware', '/sys/devices/virtual/powercap',
-];
-export const DOCKER_READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
-const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 export class BundleUserError extends Error {
   readonly user: string;
@@ -67,49 +59,20 @@ export interface PreparedBundle {
   cleanup(): void;
 }
 
-function parseDb(text: string): string[][] {
-  return text.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(':'));
+function readRootFile(rootfs: string, path: string): string {
+  try { return readFileSync(resolveInRoot(rootfs, path), 'utf8'); } catch { return ''; }
 }
 
-function readRootFile(rootfs: string, path: string): string | null {
-  try { return readFileSync(resolveInRoot(rootfs, path), 'utf8'); } catch { return null; }
-}
-
-/** Resolves docker's User forms (name, uid, name:group, uid:gid...) against the image's passwd/group. */
-export function resolveUser(rootfs: string, spec: string): User {
-  if (!spec) return { uid: 0, gid: 0 };
-  const [u, g] = spec.split(':', 2);
-  const passwd = parseDb(readRootFile(rootfs, '/etc/passwd') ?? '');
-  const group = parseDb(readRootFile(rootfs, '/etc/group') ?? '');
-  let uid: number;
-  let gid: number | undefined;
-  let name: string | undefined;
-  const pw = passwd.find((p) => p[0] === u) ?? (/^\d+$/.test(u) ? passwd.find((p) => p[2] === u) : undefined);
-  if (/^\d+$/.test(u)) { uid = Number(u); if (pw) { gid = Number(pw[3]); name = pw[0]; } }
-  else if (pw) { uid = Number(pw[2]); gid = Number(pw[3]); name = pw[0]; }
-  else throw new BundleUserError(spec, `no user ${JSON.stringify(u)} in the image's /etc/passwd`);
-  if (g !== undefined) {
-    if (/^\d+$/.test(g)) gid = Number(g);
-    else {
-      const gr = group.find((x) => x[0] === g);
-      if (!gr) throw new BundleUserError(spec, `no group ${JSON.stringify(g)} in the image's /etc/group`);
-      gid = Number(gr[2]);
-    }
+/** docker's User forms (name, uid, name:group, uid:gid...) against the image's passwd/group,
+ * read inside the rootfs (src/oci/user.ts has the rules). */
+export function imageUser(rootfs: string, spec: string): User {
+  try {
+    const u = resolveOciUser(spec, readRootFile(rootfs, '/etc/passwd'), readRootFile(rootfs, '/etc/group'));
+    return { uid: u.uid, gid: u.gid, ...(u.additionalGids.length ? { additionalGids: u.additionalGids } : {}) };
+  } catch (e) {
+    if (e instanceof UserLookupError) throw new BundleUserError(spec, e.message);
+    throw e;
   }
-  const user: User = { uid, gid: gid ?? 0 };
-  // Supplementary groups: those listing the user by name (as docker does when only a user is given).
-  if (name && g === undefined) {
-    const extra = group.filter((x) => (x[3] ?? '').split(',').includes(name!)).map((x) => Number(x[2])).filter((x) => x !== user.gid);
-    if (extra.length) user.additionalGids = [...new Set(extra)];
-  }
-  return user;
-}
-
-function mergeEnv(base: string[], extra: string[]): string[] {
-  const out = new Map<string, string>();
-  for (const e of [...base, ...extra]) out.set(e.split('=', 1)[0], e);
-  if (!out.has('PATH')) out.set('PATH', DEFAULT_PATH);
-  return [...out.values()];
 }
 
 /** The config.json for a container of this image (pure: rootfs only read for passwd/group). */
@@ -122,8 +85,8 @@ export function specFromImage(config: ImageConfig, rootfs: string, containerId: 
   const spec = defaultSpec({ args });
   const p = spec.process!;
   p.terminal = opts.terminal ?? false;
-  p.user = resolveUser(rootfs, opts.user ?? c.User ?? '');
-  p.env = mergeEnv(c.Env ?? [], [`HOSTNAME=${opts.hostname ?? containerId.slice(0, 12)}`, ...(opts.terminal ? ['TERM=xterm'] : []), ...(opts.env ?? [])]);
+  p.user = imageUser(rootfs, opts.user ?? c.User ?? '');
+  p.env = withDefaultPath(mergeEnv(c.Env ?? [], [`HOSTNAME=${opts.hostname ?? containerId.slice(0, 12)}`, ...(opts.terminal ? ['TERM=xterm'] : []), ...(opts.env ?? [])]));
   p.cwd = opts.workdir ?? (c.WorkingDir || '/');
   const root = p.user.uid === 0;
   p.capabilities = {
@@ -136,7 +99,7 @@ export function specFromImage(config: ImageConfig, rootfs: string, containerId: 
   delete p.rlimits;
   spec.hostname = opts.hostname ?? containerId.slice(0, 12);
   spec.root = { path: 'rootfs', readonly: opts.readonlyRootfs ?? false };
-  spec.linux!.maskedPaths = [...DOCKER_MASKED_PATHS];
+  spec.linux!.maskedPaths = dockerMaskedPaths();
   spec.linux!.readonlyPaths = [...DOCKER_READONLY_PATHS];
   // docker mounts /proc nosuid,noexec,nodev.
   const proc = spec.mounts!.find((m) => m.destination === '/proc');

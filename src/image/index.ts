@@ -9,7 +9,7 @@ export { TarParser, packTar, encodeHeader, readTarEntries, TarFormatError, Trunc
 export type { TarEntry, TarHandler, WriteEntry, PackItem } from './tar/index.ts';
 export * from './layout/index.ts';
 export * from './archive/index.ts';
-export { prepareBundle, specFromImage, resolveUser, BundleUserError, DOCKER_DEFAULT_CAPS, DOCKER_MASKED_PATHS, DOCKER_READONLY_PATHS } from './bundle.ts';
+export { prepareBundle, specFromImage, imageUser, BundleUserError } from './bundle.ts';
 export type { BundleOptions, PreparedBundle } from './bundle.ts';
 export { resolveInRoot, RootPathError } from './rootpath.ts';
 // references, registry client, credentials, pull/push, progress (engineer E)
@@ -24,7 +24,7 @@ export { push, PushError } from './push.ts';
 export { login, logout } from './login.ts';
 export type { LoginOptions } from './login.ts';
 export type { PushOptions, PushResult } from './push.ts';
-export { createProgress, quietProgress, shortId, formatBytes, renderLayerLine } from './progress.ts';
+export { createProgress, quietProgress, formatBytes, renderLayerLine } from './progress.ts';
 export type { Progress, ProgressEvent, ProgressMode, LayerAction } from './progress.ts';
 // the image commands' operations (pull, push, images, rmi, tag, inspect, history, save, load, prune, login)
 export * from './ops/index.ts';

@@ -1,6 +1,8 @@
 // Progress of pulls and pushes: per-layer bars with sizes and speed on a terminal, one line per
 // state change otherwise, nothing in quiet mode, and docker's JSON message stream for APIs.
 
+import { humanSizeWithPrecision } from '../util/units.ts';
+
 export type LayerAction =
   | 'waiting' | 'downloading' | 'verifying' | 'complete' | 'exists' | 'retrying'
   | 'pushing' | 'pushed' | 'mounted' | 'failed';
@@ -19,18 +21,9 @@ export interface Progress {
 
 export type ProgressMode = 'auto' | 'tty' | 'plain' | 'quiet' | 'json';
 
-/** docker's short id: the first 12 hex characters of the digest. */
-export function shortId(digest: string): string {
-  return digest.replace(/^sha256:/, '').slice(0, 12);
-}
-
-/** 1234567 → "1.23MB" (decimal units, as docker prints). */
+/** 1234567 → "1.235MB": go-units HumanSize (4 digits), as docker's progress lines print sizes. */
 export function formatBytes(n: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1000 && i < units.length - 1) { v /= 1000; i++; }
-  return i === 0 ? `${v}B` : `${v.toFixed(v < 10 ? 2 : v < 100 ? 1 : 0)}${units[i]}`;
+  return humanSizeWithPrecision(n, 4);
 }
 
 const ACTION_TEXT: Record<LayerAction, string> = {

@@ -8,7 +8,8 @@ import { RegistryClient } from './registry/client.ts';
 import type { RegistriesConfig } from './registry/config.ts';
 import { UnsupportedManifestError } from './registry/errors.ts';
 import { formatPlatform, parsePlatform, selectManifest } from './registry/platform.ts';
-import { quietProgress, shortId, type Progress } from './progress.ts';
+import { quietProgress, type Progress } from './progress.ts';
+import { shortId } from './types.ts';
 import type { ContentStore } from './store/content.ts';
 import {
   hostPlatform, isIndexMediaType, isManifestMediaType, type Descriptor, type ImageConfig, type Index, type Manifest, type Platform,

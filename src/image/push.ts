@@ -9,7 +9,8 @@ import { RegistryClient } from './registry/client.ts';
 import type { RegistriesConfig } from './registry/config.ts';
 import { RegistryError, UnsupportedManifestError } from './registry/errors.ts';
 import { parallel } from './registry/parallel.ts';
-import { quietProgress, shortId, type Progress } from './progress.ts';
+import { quietProgress, type Progress } from './progress.ts';
+import { shortId } from './types.ts';
 import type { ContentStore } from './store/content.ts';
 import { isIndexMediaType, isManifestMediaType, MEDIA_OCI_INDEX, MEDIA_OCI_MANIFEST, type Descriptor, type Index, type Manifest } from './types.ts';
 

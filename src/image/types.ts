@@ -169,3 +169,8 @@ const DIGEST_RE = /^sha256:[a-f0-9]{64}$/;
 export function isDigest(s: string): boolean {
   return DIGEST_RE.test(s);
 }
+
+/** docker's short ID of a digest: its first 12 hex characters (image IDs, layer progress ids). */
+export function shortId(digest: string): string {
+  return digest.replace(/^sha256:/, '').slice(0, 12);
+}

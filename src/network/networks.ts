@@ -5,7 +5,7 @@ import type { Conflist } from './conflist.ts';
 import { ensureNetworkRules, removeNetworkRules } from './firewall.ts';
 import { InvalidNetworkConfigError, NetworkExistsError, NetworkInUseError, NetworkNotFoundError } from './errors.ts';
 import { deleteLink, hostRoutes, sweepBridgeRules } from './host.ts';
-import { DEFAULT_NETWORK, DEFAULT_SUBNET, checkSubnet, gatewayFor, pickUserSubnet } from './subnet.ts';
+import { DEFAULT_NETWORK, checkSubnet, gatewayFor, pickDefaultSubnet, pickUserSubnet } from './subnet.ts';
 import type { TakenSubnet } from './subnet.ts';
 import {
   deleteNetworkFiles, listNetworkInfos, locked, paths, readAttachments, readConflist, readNetwork, stateRoot, writeJsonAtomic,
@@ -47,7 +47,7 @@ function planNetwork(req: CreateNetworkRequest, taken: TakenSubnet[]): NetworkIn
   const id = randomBytes(32).toString('hex');
   const bridge = isDefault ? 'berth0' : `berth-${id.slice(0, 9)}`;
   const subnet = req.subnet !== undefined ? checkSubnet(req.subnet, taken)
-    : isDefault ? checkSubnet(DEFAULT_SUBNET, taken) : pickUserSubnet(taken);
+    : isDefault ? pickDefaultSubnet(taken) : pickUserSubnet(taken);
   const gateway = gatewayFor(subnet, req.gateway);
   if (req.mtu !== undefined && (!Number.isInteger(req.mtu) || req.mtu < 576 || req.mtu > 65535)) {
     throw new InvalidNetworkConfigError('mtu', req.mtu, 'must be an integer between 576 and 65535');

@@ -33,6 +33,16 @@ export function pickUserSubnet(taken: TakenSubnet[]): string {
   throw new SubnetPoolExhaustedError(USER_POOL);
 }
 
+/** The default network's subnet: DEFAULT_SUBNET unless something holds it (a podman or docker
+ * bridge on the same /16 is common), then the first free /16 of 172.17-31 (docker's pool for
+ * bridges), then a /24 of the user pool: the default network must exist for `run` to work. */
+export function pickDefaultSubnet(taken: TakenSubnet[]): string {
+  for (const candidate of [DEFAULT_SUBNET, ...Array.from({ length: 15 }, (_, i) => `172.${17 + i}.0.0/16`)]) {
+    if (!firstOverlap(parseCidr(candidate)!, taken)) return candidate;
+  }
+  return pickUserSubnet(taken);
+}
+
 /** Validates a user-given subnet: canonical IPv4 CIDR, /8 to /30, overlapping nothing taken. */
 export function checkSubnet(subnet: string, taken: TakenSubnet[]): string {
   const loose = parseCidr(subnet, false);

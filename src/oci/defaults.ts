@@ -3,6 +3,7 @@
 // and its rootless variant (user namespace mapping the caller, no network namespace, /sys bound
 // from the host because sysfs cannot be mounted without owning a network namespace).
 import { OCI_VERSION } from './spec.ts';
+import { DEFAULT_PATH_ENV } from './env.ts';
 import type { Mount, Spec } from './spec.ts';
 
 export interface DefaultSpecOptions {
@@ -56,7 +57,7 @@ export function defaultSpec(opts: DefaultSpecOptions = {}): Spec {
       terminal: true,
       user: { uid: 0, gid: 0 },
       args: opts.args?.length ? [...opts.args] : ['sh'],
-      env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'TERM=xterm'],
+      env: [DEFAULT_PATH_ENV, 'TERM=xterm'],
       cwd: '/',
       capabilities: { bounding: [...CAPS], effective: [...CAPS], permitted: [...CAPS], ambient: [...CAPS] },
       rlimits: [{ type: 'RLIMIT_NOFILE', hard: 1024, soft: 1024 }],

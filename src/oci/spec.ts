@@ -4,10 +4,13 @@
 //
 // 64-bit quantities (rlimits, memory limits, CPU quotas...) can exceed Number.MAX_SAFE_INTEGER;
 // parseSpec turns such integers into bigint rather than silently rounding them, hence `U64`.
+// Where such a value has to travel as JSON again (state.json's resources, `update`'s flags) it is
+// carried as its exact decimal digits; every reader (cgroups, seccomp) accepts that form too.
 
-/** An integer that may not fit a double: bigint when above 2^53, number otherwise. */
-export type U64 = number | bigint;
-export type I64 = number | bigint;
+/** An integer that may not fit a double: bigint when above 2^53 (or decimal digits once
+ * re-serialised), number otherwise. */
+export type U64 = number | bigint | string;
+export type I64 = number | bigint | string;
 
 export interface Spec {
   ociVersion: string;

@@ -2,7 +2,6 @@
 // Everything made along the way (state dir, cgroup, init process) is undone on any failure, so a
 // failed create leaves nothing behind and reports the step that failed.
 import { copyFileSync, existsSync, mkdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
-import { constants as osConstants } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { CgroupPlan, RuntimePlan, Step } from './plan.ts';
 import {
@@ -17,6 +16,7 @@ import { removeCgroupDirs } from './cgroup-glue.ts';
 import { loadBundle } from '../oci/index.ts';
 import type { Spec } from '../oci/index.ts';
 import { probeHost } from './host.ts';
+import { signalExitCode } from './signals.ts';
 import { rootlessCgroup, writeIdMaps } from './rootless.ts';
 import { planCreate, renderPlan } from './planner.ts';
 import { joinCgroup, keepAttachWarm, planCgroup, prepareCgroup, type CgroupHost } from './cgroups/index.ts';
@@ -321,7 +321,7 @@ export async function runContainer(opts: RunOptions): Promise<number> {
     const { code, signal } = await session.exited;
     // The relay ends when the pty hangs up, after the last output.
     await relay?.finish();
-    return code ?? (signal ? 128 + (signalNumber(signal) ?? 0) : 1);
+    return code ?? (signal ? signalExitCode(signal) : 1);
   } catch (e) {
     await killAndWait(record).catch(() => {});
     throw e;
@@ -341,7 +341,4 @@ async function finishRun(root: string, record: ContainerRecord, warn: Warn): Pro
   rmSync(containerDir(root, record.id), { recursive: true, force: true });
 }
 
-function signalNumber(name: string): number | undefined {
-  return (osConstants.signals as Record<string, number>)[name];
-}
 

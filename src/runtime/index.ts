@@ -8,7 +8,7 @@ export {
 export type { DeleteOptions, ListEntry, Warn } from './container.ts';
 export { DEFAULT_ROOT, deriveStatus, readRecord, initAlive, procStat } from './state.ts';
 export type { ContainerRecord, PrintedState, Status } from './state.ts';
-export { parseSignal } from './signals.ts';
+export { parseSignal, signalNumber, signalExitCode } from './signals.ts';
 export { runHook, runHooks } from './hooks.ts';
 export {
   ContainerExistsError, ContainerNotExistError, CreateError, HookError, InvalidIdError, InvalidStateError,

@@ -9,6 +9,7 @@
 import { lstatSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Hook, IdMapping, Namespace, Spec } from '../oci/index.ts';
+import { DEFAULT_PATH_ENV } from '../oci/env.ts';
 import type { HostFacts } from './host.ts';
 import type { CgroupPlan, HookSpec, IdMap, NsName, RuntimePlan, Step } from './plan.ts';
 import { checkSysctls, checkUnsupported } from './planner/checks.ts';
@@ -98,7 +99,7 @@ function idMaps(list: IdMapping[] | undefined): IdMap[] {
 /** The PATH the helper searches: the environment's first PATH=, else the default execvp uses. */
 export function searchPath(env: string[]): string {
   const p = env.find((e) => e.startsWith('PATH='));
-  return p ? p.slice(5) : '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+  return (p ?? DEFAULT_PATH_ENV).slice(5);
 }
 
 /** The plan for `create`. Throws PlanError listing everything that cannot be honoured. */

@@ -4,6 +4,18 @@ import { SignalError } from './errors.ts';
 
 const SIGRTMIN = 34;
 const SIGRTMAX = 64;
+const NUMBERS = constants.signals as Record<string, number>;
+
+/** The number of an exact signal name as Node reports it ("SIGTERM" from a child's exit), or
+ * undefined; for user input use parseSignal. */
+export function signalNumber(name: string): number | undefined {
+  return NUMBERS[name];
+}
+
+/** A shell's exit status for a process killed by this signal (128 + its number). */
+export function signalExitCode(name: string): number {
+  return 128 + (NUMBERS[name] ?? 0);
+}
 
 /** Parses a signal as runc does: a number, or a name with or without "SIG", any case. */
 export function parseSignal(s: string): number {
@@ -14,7 +26,7 @@ export function parseSignal(s: string): number {
   }
   const up = s.toUpperCase();
   const name = up.startsWith('SIG') ? up : `SIG${up}`;
-  const known = (constants.signals as Record<string, number>)[name];
+  const known = NUMBERS[name];
   if (known !== undefined) return known;
   const rt = /^SIGRTM(IN|AX)(?:([+-])(\d+))?$/.exec(name);
   if (rt) {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { build, BuildFailure, parseCacheOption, parseOutput } from '../../build/index.ts';
 import type { PullPolicy } from '../../engine/index.ts';
-import { plainRenderer, ttyRenderer, type Renderer } from './build-progress.ts';
+import { plainRenderer, ttyRenderer, type Renderer } from '../present/index.ts';
 import type { Command } from './context.ts';
 import { FlagError, bool, list, parseFlags, str, type FlagDef } from './flags.ts';
 

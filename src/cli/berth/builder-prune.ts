@@ -1,7 +1,7 @@
 // berth builder prune [-a] [-f]: forget the build cache (records; with -a the cache mounts too) and
 // free the layers nothing else uses.
 import { BuildService } from '../../engine/index.ts';
-import { humanSize } from '../../image/ops/format.ts';
+import { humanSize } from '../present/index.ts';
 import type { Command } from './context.ts';
 import { bool, parseFlags, type FlagDef } from './flags.ts';
 

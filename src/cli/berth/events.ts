@@ -4,12 +4,13 @@ import { closeSync, openSync, readSync, fstatSync } from 'node:fs';
 import { eventsPath, parseSince, type EngineEvent } from '../../engine/index.ts';
 import type { Command } from './context.ts';
 import { list, parseFlags, str, type FlagDef } from './flags.ts';
+import { execute, parseTemplate } from '../present/index.ts';
 
 const FLAGS: FlagDef[] = [
   { name: 'since', kind: 'string', help: 'Show all events created since timestamp' },
   { name: 'until', kind: 'string', help: 'Stream events until this timestamp' },
   { name: 'filter', short: 'f', kind: 'list', help: 'Filter output based on conditions provided (container=, event=)' },
-  { name: 'format', kind: 'string', help: "'json' for one JSON object per line" },
+  { name: 'format', kind: 'string', help: "'json' for one JSON object per line, or a Go template" },
 ];
 
 const cmd: Command = {
@@ -24,10 +25,14 @@ const cmd: Command = {
     const ok = (e: EngineEvent) => filters.every(([k, v]) =>
       k === 'container' ? e.id.startsWith(v) || e.name === v : k === 'event' ? e.action === v : k === 'type' ? v === 'container' : true);
     const ns = (e: EngineEvent) => BigInt(Date.parse(e.time)) * 1_000_000n;
-    const json = str(p, 'format') === 'json';
+    const fmt = str(p, 'format');
+    const json = fmt === 'json';
+    // docker's --format TEMPLATE runs over the same message `json` prints.
+    const tpl = fmt && !json ? parseTemplate(fmt) : undefined;
     const show = (e: EngineEvent) => {
       if (!ok(e) || (since !== undefined && ns(e) < since) || (until !== undefined && ns(e) >= until)) return;
-      ctx.out(json ? `${JSON.stringify({ Type: 'container', Action: e.action, Actor: { ID: e.id, Attributes: { name: e.name, ...(e.exitCode !== undefined ? { exitCode: String(e.exitCode) } : {}), ...(e.network ? { network: e.network } : {}) } }, time: Math.floor(Date.parse(e.time) / 1000), timeNano: Number(ns(e)) })}\n`
+      const msg = () => ({ Type: 'container', Action: e.action, Actor: { ID: e.id, Attributes: { name: e.name, ...(e.exitCode !== undefined ? { exitCode: String(e.exitCode) } : {}), ...(e.network ? { network: e.network } : {}) } }, time: Math.floor(Date.parse(e.time) / 1000), timeNano: Number(ns(e)) });
+      ctx.out(json ? `${JSON.stringify(msg())}\n` : tpl ? `${execute(tpl, msg())}\n`
         : `${e.time} container ${e.action} ${e.id} (name=${e.name}${e.exitCode !== undefined ? `, exitCode=${e.exitCode}` : ''}${e.network ? `, network=${e.network}` : ''})\n`);
     };
     const path = eventsPath(ctx.engine().paths);

@@ -1,6 +1,6 @@
 // berth image history [-H] [--no-trunc] [-q] [--format F] IMAGE
-import { HISTORY_HEADERS, HISTORY_TABLE, historyRow, imageHistory } from '../../image/ops/inspect.ts';
-import { formatItems } from '../../image/ops/template.ts';
+import { imageHistory } from '../../image/ops/inspect.ts';
+import { formatItems, HISTORY_HEADERS, HISTORY_TABLE, historyRow } from '../present/index.ts';
 import type { Command } from './context.ts';
 import { bool, parseFlags, str, type FlagDef } from './flags.ts';
 import { needArgs, withStore } from './image-common.ts';

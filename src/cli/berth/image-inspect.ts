@@ -1,6 +1,6 @@
 // berth image inspect [-f FORMAT] IMAGE [IMAGE...]
 import { inspectImage } from '../../image/ops/inspect.ts';
-import { parseTemplate, render } from '../../image/ops/template.ts';
+import { execute, parseTemplate } from '../present/index.ts';
 import type { Command } from './context.ts';
 import { parseFlags, str, type FlagDef } from './flags.ts';
 import { fail, needArgs, withStore } from './image-common.ts';
@@ -30,7 +30,7 @@ const cmd: Command = {
           ctx.err(`Error: ${msg}\n`);
         }
       }
-      if (pieces) ctx.out(found.map((i) => render(pieces, i, format) + '\n').join(''));
+      if (pieces) ctx.out(found.map((i) => execute(pieces, i) + '\n').join(''));
       else ctx.out(JSON.stringify(found, null, 4) + '\n');
       return status;
     });

@@ -1,7 +1,7 @@
 // berth images / berth image ls [-a] [-q] [--digests] [--no-trunc] [-f FILTER]… [--format F] [REPOSITORY[:TAG]]
-import { defaultImageTable, IMAGE_HEADERS, imageRow, listImages } from '../../image/ops/list.ts';
-import { shortImageId } from '../../image/ops/format.ts';
-import { formatItems } from '../../image/ops/template.ts';
+import { listImages } from '../../image/ops/list.ts';
+import { shortId } from '../../image/types.ts';
+import { defaultImageTable, formatItems, IMAGE_HEADERS, imageRow } from '../present/index.ts';
 import type { Command } from './context.ts';
 import { bool, list, parseFlags, str, type FlagDef } from './flags.ts';
 import { needArgs, withStore } from './image-common.ts';
@@ -26,7 +26,7 @@ const cmd: Command = {
       const rows = await listImages(store, { reference: p.args[0], filters: list(p, 'filter'), all: bool(p, 'all') });
       const noTrunc = bool(p, 'no-trunc');
       if (bool(p, 'quiet')) {
-        const ids = [...new Set(rows.map((r) => (noTrunc ? r.id : shortImageId(r.id))))];
+        const ids = [...new Set(rows.map((r) => (noTrunc ? r.id : shortId(r.id))))];
         ctx.out(ids.map((i) => `${i}\n`).join(''));
         return 0;
       }

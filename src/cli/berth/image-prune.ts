@@ -1,5 +1,5 @@
 // berth image prune [-a] [-f] [--filter until=…|label=…]
-import { humanSize } from '../../image/ops/format.ts';
+import { humanSize } from '../present/index.ts';
 import { pruneImages } from '../../image/ops/prune.ts';
 import type { Command } from './context.ts';
 import { bool, list, parseFlags, type FlagDef } from './flags.ts';

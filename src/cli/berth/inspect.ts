@@ -1,7 +1,8 @@
 // berth inspect [-f TPL] NAME...: containers, then volumes and networks by that name.
 import { FlagError, parseFlags, str, type FlagDef } from './flags.ts';
 import type { Command } from './context.ts';
-import { inspectDoc, renderTemplate } from './present.ts';
+import { inspectDoc } from './present.ts';
+import { formatDocs } from '../present/index.ts';
 import { NoSuchContainerError } from '../../engine/index.ts';
 
 const FLAGS: FlagDef[] = [
@@ -43,8 +44,7 @@ const cmd: Command = {
       ctx.err(`Error: No such object: ${ref}\n`);
     }
     const fmt = str(p, 'format');
-    if (fmt) ctx.out(docs.map((d) => `${renderTemplate(fmt, d)}\n`).join(''));
-    else ctx.out(`${JSON.stringify(docs, null, 4)}\n`);
+    ctx.out(formatDocs(docs, fmt));
     return failed ? 1 : 0;
   },
 };

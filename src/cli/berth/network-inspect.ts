@@ -3,7 +3,7 @@ import { inspectNetwork } from '../../network/index.ts';
 import { netOpts } from '../../engine/netglue.ts';
 import type { Command } from './context.ts';
 import { FlagError, parseFlags, str, type FlagDef } from './flags.ts';
-import { renderTemplate } from './present.ts';
+import { formatDocs } from '../present/index.ts';
 
 const FLAGS: FlagDef[] = [{ name: 'format', short: 'f', kind: 'string', help: 'Format the output using a template' }];
 
@@ -21,7 +21,7 @@ const cmd: Command = {
         Containers: Object.fromEntries(d.containers.map((a) => [a.containerId, { Name: a.name, IPv4Address: a.ips[0] ?? '', MacAddress: a.mac }])) });
     }
     const fmt = str(p, 'format');
-    ctx.out(fmt ? docs.map((d) => `${renderTemplate(fmt, d as unknown as Record<string, unknown>)}\n`).join('') : `${JSON.stringify(docs, null, 4)}\n`);
+    ctx.out(formatDocs(docs, fmt));
     return 0;
   },
 };

@@ -3,7 +3,7 @@ import { listNetworks } from '../../network/index.ts';
 import { netOpts } from '../../engine/netglue.ts';
 import type { Command } from './context.ts';
 import { bool, parseFlags, str, type FlagDef } from './flags.ts';
-import { renderTemplate, table } from './present.ts';
+import { formatItems } from '../present/index.ts';
 
 const FLAGS: FlagDef[] = [
   { name: 'quiet', short: 'q', kind: 'bool', help: 'Only display network IDs' },
@@ -28,9 +28,7 @@ const cmd: Command = {
     const rows = nets.map((n) => ({ ID: bool(p, 'no-trunc') ? n.id : n.id.slice(0, 12), Name: n.name, Driver: n.driver, Scope: 'local', Subnet: n.subnet, Gateway: n.gateway, Internal: String(n.internal) }));
     const fmt = str(p, 'format');
     if (bool(p, 'quiet')) ctx.out(rows.map((r) => `${r.ID}\n`).join(''));
-    else if (fmt === 'json') ctx.out(rows.map((r) => `${JSON.stringify(r)}\n`).join(''));
-    else if (fmt) ctx.out(rows.map((r) => `${renderTemplate(fmt, r)}\n`).join(''));
-    else ctx.out(table([['NETWORK ID', 'NAME', 'DRIVER', 'SCOPE'], ...rows.map((r) => [r.ID, r.Name, r.Driver, r.Scope])]));
+    else ctx.out(formatItems(rows, fmt, '{{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}', { ID: 'NETWORK ID', Name: 'NAME', Driver: 'DRIVER', Scope: 'SCOPE', Subnet: 'SUBNET', Gateway: 'GATEWAY', Internal: 'INTERNAL' }));
     return 0;
   },
 };

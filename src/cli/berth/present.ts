@@ -1,18 +1,8 @@
-// How containers look to the user: docker's ps columns, human durations, port strings,
-// `inspect` documents and the {{.Field}} subset of Go templates for --format.
+// How containers look to the user: docker's ps columns, port strings and `inspect` documents
+// (sizes, ages, templates and tables are src/cli/present's).
 import type { ContainerRecord, Engine } from '../../engine/index.ts';
 import type { PortMapping } from '../../network/index.ts';
-
-export function humanDuration(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 1) return 'Less than a second';
-  if (s < 60) return `${s} second${s === 1 ? '' : 's'}`;
-  const m = Math.round(s / 60);
-  if (m < 60) return m === 1 ? 'About a minute' : `${m} minutes`;
-  const h = Math.round(s / 3600);
-  if (h < 48) return h === 1 ? 'About an hour' : `${h} hours`;
-  return `${Math.round(h / 24)} days`;
-}
+import { humanDuration, timeAgo } from '../present/index.ts';
 
 export function statusText(r: ContainerRecord, now = Date.now()): string {
   const st = r.state;
@@ -35,32 +25,21 @@ export function familiarImage(r: ContainerRecord): string {
   return r.config.image;
 }
 
+/** docker ps's default table and column headers. */
+export const PS_TABLE = '{{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}';
+export const PS_HEADERS: Record<string, string> = {
+  ID: 'CONTAINER ID', Image: 'IMAGE', Command: 'COMMAND', CreatedAt: 'CREATED AT', RunningFor: 'CREATED', Ports: 'PORTS', State: 'STATE',
+  Status: 'STATUS', Names: 'NAMES', Labels: 'LABELS', Mounts: 'MOUNTS', Networks: 'NETWORKS', Size: 'SIZE', LocalVolumes: 'LOCAL VOLUMES',
+};
+
 export function psRow(r: ContainerRecord): Record<string, string> {
   return {
     ID: r.id.slice(0, 12), Image: familiarImage(r), Command: JSON.stringify(commandText(r)), CreatedAt: r.created,
-    RunningFor: `${humanDuration(Date.now() - Date.parse(r.created))} ago`, Ports: portsText(r.state.ports), State: r.state.status,
+    RunningFor: timeAgo(r.created), Ports: portsText(r.state.ports), State: r.state.status,
     Status: statusText(r), Names: r.name, Labels: Object.entries(r.config.labels).map(([k, v]) => `${k}=${v}`).join(','),
     Mounts: r.config.mounts.map((m) => m.type === 'volume' ? m.source.slice(0, 15) : m.source).join(','),
     Networks: Object.keys(r.state.networks).join(','), Size: '0B', LocalVolumes: String(r.config.mounts.filter((m) => m.type === 'volume').length),
   };
-}
-
-/** {{.Field}}, {{json .}}, {{json .Field}}, \t and \n escapes. */
-export function renderTemplate(tpl: string, obj: Record<string, unknown>): string {
-  const t = tpl.replace(/\\t/g, '\t').replace(/\\n/g, '\n');
-  return t.replace(/\{\{\s*(json\s+)?\.([A-Za-z0-9_.]*)\s*\}\}/g, (_m, json: string | undefined, path: string) => {
-    let v: unknown = obj;
-    for (const k of path.split('.').filter(Boolean)) v = (v as Record<string, unknown> | undefined)?.[k];
-    if (json) return JSON.stringify(v ?? null);
-    if (v === undefined || v === null) return '<no value>';
-    return typeof v === 'object' ? JSON.stringify(v) : String(v);
-  });
-}
-
-export function table(rows: string[][]): string {
-  if (!rows.length) return '';
-  const w = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(w[i] + 3))).join('').trimEnd()).join('\n') + '\n';
 }
 
 /** docker inspect's document, with the fields a user and tests look for. */

@@ -2,7 +2,8 @@
 import type { ContainerRecord } from '../../engine/index.ts';
 import { bool, FlagError, list, parseFlags, str, type FlagDef } from './flags.ts';
 import type { Command } from './context.ts';
-import { commandText, psRow, renderTemplate, table } from './present.ts';
+import { commandText, psRow, PS_HEADERS, PS_TABLE } from './present.ts';
+import { formatItems } from '../present/index.ts';
 
 const FLAGS: FlagDef[] = [
   { name: 'all', short: 'a', kind: 'bool', help: 'Show all containers (default shows just running)' },
@@ -54,16 +55,11 @@ const cmd: Command = {
     recs = recs.filter((r) => matches(r, list(p, 'filter')));
     if (last !== undefined && last >= 0) recs = recs.slice(0, last);
     const noTrunc = bool(p, 'no-trunc');
-    const rows = recs.map((r): Record<string, string> => (noTrunc ? { ...psRow(r), ID: r.id, Command: JSON.stringify(commandText(r)) } : psRow(r)));
+    // docker cuts the command to 20 characters (with an ellipsis) before quoting it, unless --no-trunc.
+    const trunc = (s: string) => (s.length <= 20 ? s : `${s.slice(0, 19)}…`);
+    const rows = recs.map((r): Record<string, string> => (noTrunc ? { ...psRow(r), ID: r.id, Command: JSON.stringify(commandText(r)) } : { ...psRow(r), Command: JSON.stringify(trunc(commandText(r))) }));
     if (bool(p, 'quiet')) { ctx.out(rows.map((r) => `${r.ID}\n`).join('')); return 0; }
-    const fmt = str(p, 'format');
-    if (fmt === 'json' || fmt === '{{json .}}') { ctx.out(rows.map((r) => `${JSON.stringify(r)}\n`).join('')); return 0; }
-    if (fmt && !fmt.startsWith('table')) { ctx.out(rows.map((r) => `${renderTemplate(fmt, r)}\n`).join('')); return 0; }
-    const trunc = (s: string, n: number) => (noTrunc || s.length <= n ? s : `${s.slice(0, n - 1)}…`);
-    ctx.out(table([
-      ['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES'],
-      ...rows.map((r) => [r.ID, r.Image, trunc(r.Command, 22), r.RunningFor, r.Status, r.Ports, r.Names]),
-    ]));
+    ctx.out(formatItems(rows, str(p, 'format'), PS_TABLE, PS_HEADERS));
     return 0;
   },
 };

@@ -3,10 +3,9 @@
 // for the CPU percentage, and the container's network counters from its netns.
 import { readFileSync } from 'node:fs';
 import { type ContainerRecord, type Engine } from '../../engine/index.ts';
-import { humanSize } from '../../image/ops/format.ts';
+import { bytesSize, formatItems, humanSize } from '../present/index.ts';
 import type { Command } from './context.ts';
 import { bool, parseFlags, str, type FlagDef } from './flags.ts';
-import { renderTemplate, table } from './present.ts';
 
 const FLAGS: FlagDef[] = [
   { name: 'no-stream', kind: 'bool', help: 'Disable streaming stats and only pull the first result' },
@@ -43,13 +42,6 @@ function netIO(pid: number): [number, number] {
   return [rx, tx];
 }
 
-/** Memory in binary units, as docker stats prints it (units.BytesSize). */
-function bytes(n: number): string {
-  const u = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let i = 0;
-  while (n >= 1024 && i < u.length - 1) { n /= 1024; i++; }
-  return `${i ? n.toFixed(2) : n}${u[i]}`;
-}
 
 /** One frame: samples `recs` twice, `gapMs` apart (the CPU percentage is the difference). */
 async function frame(engine: Engine, recs: ContainerRecord[], gapMs: number, noTrunc: boolean): Promise<Record<string, string>[]> {
@@ -66,7 +58,7 @@ async function frame(engine: Engine, recs: ContainerRecord[], gapMs: number, noT
     const limit = b?.limit && b.limit < 2 ** 62 ? b.limit : 0;
     rows.push({
       ID: noTrunc ? r.id : r.id.slice(0, 12), Container: r.id.slice(0, 12), Name: r.name,
-      CPUPerc: `${cpuPct.toFixed(2)}%`, MemUsage: `${bytes(b?.mem ?? 0)} / ${bytes(limit)}`,
+      CPUPerc: `${cpuPct.toFixed(2)}%`, MemUsage: `${bytesSize(b?.mem ?? 0)} / ${bytesSize(limit)}`,
       MemPerc: `${limit ? ((b?.mem ?? 0) / limit * 100).toFixed(2) : '0.00'}%`, NetIO: `${humanSize(rx)} / ${humanSize(tx)}`,
       BlockIO: `${humanSize(b?.blkRead ?? 0)} / ${humanSize(b?.blkWrite ?? 0)}`, PIDs: String(b?.pids ?? 0),
     });
@@ -74,11 +66,13 @@ async function frame(engine: Engine, recs: ContainerRecord[], gapMs: number, noT
   return rows;
 }
 
+const STATS_TABLE = '{{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.NetIO}}\t{{.BlockIO}}\t{{.PIDs}}';
+const STATS_HEADERS: Record<string, string> = {
+  ID: 'CONTAINER ID', Container: 'CONTAINER', Name: 'NAME', CPUPerc: 'CPU %', MemUsage: 'MEM USAGE / LIMIT', MemPerc: 'MEM %', NetIO: 'NET I/O', BlockIO: 'BLOCK I/O', PIDs: 'PIDS',
+};
+
 function render(rows: Record<string, string>[], fmt: string | undefined): string {
-  if (fmt === 'json') return rows.map((r) => `${JSON.stringify(r)}\n`).join('');
-  if (fmt) return rows.map((r) => `${renderTemplate(fmt, r)}\n`).join('');
-  return table([['CONTAINER ID', 'NAME', 'CPU %', 'MEM USAGE / LIMIT', 'MEM %', 'NET I/O', 'BLOCK I/O', 'PIDS'],
-    ...rows.map((r) => [r.ID, r.Name, r.CPUPerc, r.MemUsage, r.MemPerc, r.NetIO, r.BlockIO, r.PIDs])]);
+  return formatItems(rows, fmt, STATS_TABLE, STATS_HEADERS);
 }
 
 const cmd: Command = {

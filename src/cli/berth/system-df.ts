@@ -5,8 +5,7 @@ import { join } from 'node:path';
 import { openImageStore } from '../../image/store/index.ts';
 import type { Command } from './context.ts';
 import { parseFlags, str, type FlagDef } from './flags.ts';
-import { renderTemplate, table } from './present.ts';
-import { humanSize } from '../../image/ops/format.ts';
+import { formatItems, humanSize } from '../present/index.ts';
 
 const FLAGS: FlagDef[] = [{ name: 'format', kind: 'string', help: "'json' or a template" }, { name: 'verbose', short: 'v', kind: 'bool' }];
 
@@ -43,9 +42,7 @@ const cmd: Command = {
       { Type: 'Local Volumes', TotalCount: String(vols.length), Active: String(usedVols.length), Size: humanSize(du(vols.map((v) => v.mountpoint))) },
     ];
     const fmt = str(p, 'format');
-    if (fmt === 'json') ctx.out(rows.map((r) => `${JSON.stringify(r)}\n`).join(''));
-    else if (fmt) ctx.out(rows.map((r) => `${renderTemplate(fmt, r)}\n`).join(''));
-    else ctx.out(table([['TYPE', 'TOTAL', 'ACTIVE', 'SIZE'], ...rows.map((r) => [r.Type, r.TotalCount, r.Active, r.Size])]));
+    ctx.out(formatItems(rows, fmt, '{{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}', { Type: 'TYPE', TotalCount: 'TOTAL', Active: 'ACTIVE', Size: 'SIZE' }));
     return 0;
   },
 };

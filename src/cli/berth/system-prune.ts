@@ -3,7 +3,7 @@
 // reaches any more (as `berth image prune`), and with --volumes the unused volumes.
 import { listNetworks, removeNetwork, DEFAULT_NETWORK } from '../../network/index.ts';
 import { netOpts } from '../../engine/netglue.ts';
-import { humanSize } from '../../image/ops/format.ts';
+import { humanSize } from '../present/index.ts';
 import { pruneImages } from '../../image/ops/prune.ts';
 import type { Command } from './context.ts';
 import { bool, parseFlags, type FlagDef } from './flags.ts';

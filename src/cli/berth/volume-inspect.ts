@@ -2,7 +2,7 @@
 import { NoSuchVolumeError } from '../../engine/index.ts';
 import type { Command } from './context.ts';
 import { FlagError, parseFlags, str, type FlagDef } from './flags.ts';
-import { renderTemplate } from './present.ts';
+import { formatDocs } from '../present/index.ts';
 
 const FLAGS: FlagDef[] = [{ name: 'format', short: 'f', kind: 'string', help: 'Format the output using a template' }];
 
@@ -19,7 +19,7 @@ const cmd: Command = {
       return { CreatedAt: v.created, Driver: v.driver, Labels: v.labels, Mountpoint: v.mountpoint, Name: v.name, Options: {}, Scope: 'local' };
     });
     const fmt = str(p, 'format');
-    ctx.out(fmt ? docs.map((d) => `${renderTemplate(fmt, d)}\n`).join('') : `${JSON.stringify(docs, null, 4)}\n`);
+    ctx.out(formatDocs(docs, fmt));
     return 0;
   },
 };

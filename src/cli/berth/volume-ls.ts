@@ -1,7 +1,7 @@
 // berth volume ls [-q] [--format json|TPL] [--filter dangling=true|name=…]
 import type { Command } from './context.ts';
 import { bool, parseFlags, str, list, type FlagDef } from './flags.ts';
-import { renderTemplate, table } from './present.ts';
+import { formatItems } from '../present/index.ts';
 
 const FLAGS: FlagDef[] = [
   { name: 'quiet', short: 'q', kind: 'bool', help: 'Only display volume names' },
@@ -26,9 +26,7 @@ const cmd: Command = {
     const rows = vols.map((v) => ({ Driver: v.driver, Name: v.name, Mountpoint: v.mountpoint, Scope: 'local', Labels: Object.entries(v.labels).map(([k, x]) => `${k}=${x}`).join(',') }));
     const fmt = str(p, 'format');
     if (bool(p, 'quiet')) ctx.out(rows.map((r) => `${r.Name}\n`).join(''));
-    else if (fmt === 'json') ctx.out(rows.map((r) => `${JSON.stringify(r)}\n`).join(''));
-    else if (fmt) ctx.out(rows.map((r) => `${renderTemplate(fmt, r)}\n`).join(''));
-    else ctx.out(table([['DRIVER', 'VOLUME NAME'], ...rows.map((r) => [r.Driver, r.Name])]));
+    else ctx.out(formatItems(rows, fmt, '{{.Driver}}\t{{.Name}}', { Driver: 'DRIVER', Name: 'VOLUME NAME', Mountpoint: 'MOUNTPOINT', Scope: 'SCOPE', Labels: 'LABELS' }));
     return 0;
   },
 };

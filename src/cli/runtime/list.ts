@@ -2,6 +2,7 @@ import { bool, expectArgs, parseArgs, str, UsageError } from '../args.ts';
 import { listContainers } from '../../runtime/container.ts';
 import type { CommandContext } from './context.ts';
 import { writeOut } from '../stdio.ts';
+import { layoutTable } from '../present/table.ts';
 
 export const usage = `NAME:
    berth-runtime list - lists containers started by berth-runtime with the given root
@@ -16,8 +17,7 @@ OPTIONS:
 
 /** Columns laid out as Go's tabwriter does for runc (minwidth 12, padding 3, spaces). */
 export function table(rows: string[][]): string {
-  const widths = rows[0].slice(0, -1).map((_, c) => Math.max(12, ...rows.map((r) => r[c].length + 3)));
-  return rows.map((r) => r.map((cell, c) => (c < widths.length ? cell.padEnd(widths[c]) : cell)).join('')).join('\n') + '\n';
+  return layoutTable(rows, { minWidth: 12 });
 }
 
 export async function main(ctx: CommandContext, argv: string[]): Promise<number> {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { expectArgs, parseArgs, str, UsageError } from '../args.ts';
 import { exactNumber, parseBytes, updateContainer } from '../../runtime/ops/update.ts';
-import type { LinuxResources } from '../../runtime/cgroups/types.ts';
+import type { Resources } from '../../oci/spec.ts';
 import type { CommandContext } from './context.ts';
 
 export const usage = `NAME:
@@ -35,17 +35,17 @@ function int(flag: string, v: string): number | string {
   return exactNumber(BigInt(v));
 }
 
-/** LinuxResources from runc's update flags (only the flags given). */
-export function resourcesFromFlags(get: (name: string) => string | undefined): LinuxResources {
-  const r: LinuxResources = {};
+/** Resources from runc's update flags (only the flags given). */
+export function resourcesFromFlags(get: (name: string) => string | undefined): Resources {
+  const r: Resources = {};
   const n = (f: string) => { const v = get(f); return v === undefined ? undefined : int(f, v); };
-  const mem: NonNullable<LinuxResources['memory']> = {};
+  const mem: NonNullable<Resources['memory']> = {};
   for (const [flag, key] of [['memory', 'limit'], ['memory-reservation', 'reservation'], ['memory-swap', 'swap']] as const) {
     const v = get(flag);
     if (v !== undefined) mem[key] = parseBytes(flag, v);
   }
   if (Object.keys(mem).length) r.memory = mem;
-  const cpu: NonNullable<LinuxResources['cpu']> = {};
+  const cpu: NonNullable<Resources['cpu']> = {};
   const set = <K extends keyof typeof cpu>(k: K, v: (typeof cpu)[K] | undefined) => { if (v !== undefined) cpu[k] = v; };
   set('shares', n('cpu-share'));
   set('quota', n('cpu-quota'));
@@ -58,7 +58,7 @@ export function resourcesFromFlags(get: (name: string) => string | undefined): L
   const pids = n('pids-limit');
   if (pids !== undefined) r.pids = { limit: pids };
   const w = n('blkio-weight');
-  if (w !== undefined) r.blockIO = { weight: w };
+  if (w !== undefined) r.blockIO = { weight: Number(w) }; // at most 1000: a number is exact
   return r;
 }
 
@@ -84,12 +84,12 @@ export async function main(ctx: CommandContext, argv: string[]): Promise<number>
   for (const f of ['l3-cache-schema', 'mem-bw-schema']) {
     if (str(p, f) !== undefined) throw new UsageError(`--${f}: Intel RDT is not supported by berth-runtime`);
   }
-  let resources: LinuxResources;
+  let resources: Resources;
   const file = str(p, 'resources');
   if (file !== undefined) {
     const text = readFileSync(file === '-' ? 0 : file, 'utf8');
     try {
-      resources = JSON.parse(text) as LinuxResources;
+      resources = JSON.parse(text) as Resources;
     } catch (e) {
       throw new UsageError(`--resources ${file}: not valid JSON: ${(e as Error).message}`);
     }

@@ -10,7 +10,7 @@ import { dockerDefaultProfile } from '../../runtime/seccomp/index.ts';
 import { resolveIn } from '../copy.ts';
 import { buildSpec, effectiveCaps, hostCaps } from '../spec.ts';
 import type { ContainerConfig, MountSpec } from '../types.ts';
-import { resolveUser } from '../users.ts';
+import { lookupUser } from '../users.ts';
 
 export interface BuildMount {
   type: 'bind' | 'tmpfs';
@@ -39,7 +39,7 @@ export async function runInRoot(opts: {
 }): Promise<ProcessOutcome> {
   const { proc, rootfs, dir } = opts;
   const read = (p: string) => { try { return readFileSync(resolveIn(rootfs, p), 'utf8'); } catch { return ''; } };
-  const user = resolveUser(proc.user || '0', read('/etc/passwd'), read('/etc/group'));
+  const user = lookupUser(proc.user || '0', read('/etc/passwd'), read('/etc/group'));
   // The working directory is created as the step's user (BuildKit does the same).
   const cwd = resolveIn(rootfs, proc.workdir);
   if (!existsSync(cwd)) mkdirSync(cwd, { recursive: true });

@@ -4,6 +4,7 @@ import { execFile, spawn } from 'node:child_process';
 import { closeSync, existsSync, fstatSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { signalExitCode } from '../../runtime/signals.ts';
 import { fromStderr, RuntimeError } from './errors.ts';
 import type { CreateOptions, ExecOptions, ExecResult, OciRuntime, RuntimeFeatures, RuntimeResources, RuntimeState, RuntimeStats } from './interface.ts';
 import { statsFrom, featuresFrom, stateFrom } from './results.ts';
@@ -99,7 +100,7 @@ export class BinaryRuntime implements OciRuntime {
       child.stderr!.on('data', (d: Buffer) => { o.onStderr?.(d); });
       child.on('error', (e) => resolve({ code: 126, error: e.message }));
       child.on('close', (code, signal) => {
-        resolve({ code: code ?? (signal ? 128 + ({ SIGKILL: 9, SIGTERM: 15, SIGINT: 2 } as Record<string, number>)[signal] : 1) });
+        resolve({ code: code ?? (signal ? signalExitCode(signal) : 1) });
       });
     });
   }

@@ -3,11 +3,11 @@
 // berth's own runtime as a library in this process (inprocess.ts) and any runc-compatible
 // binary through its command line (binary.ts). conmon still runs the binary for the create
 // and exec it monitors (conmon.ts); these are the calls the engine makes itself.
-import type { LinuxResources } from '../../runtime/cgroups/types.ts';
+import type { Resources } from '../../oci/spec.ts';
 import type { StatsEvent } from '../../runtime/ops/events.ts';
 
 /** `update`: the OCI linux.resources object (only the fields given change). */
-export type RuntimeResources = LinuxResources;
+export type RuntimeResources = Resources;
 
 export type RuntimeStatus = 'creating' | 'created' | 'running' | 'paused' | 'stopped';
 

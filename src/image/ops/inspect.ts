@@ -2,7 +2,6 @@
 // manifest. Sizes are content sizes (layers as stored), as in `images`.
 import type { ImageStore } from '../store/open.ts';
 import type { HistoryEntry, ImageConfig, ImageRunConfig, Manifest } from '../types.ts';
-import { createdSince, humanSize, shortImageId } from './format.ts';
 import { familiarRecordName } from './names.ts';
 import { findImage } from './resolve.ts';
 
@@ -119,22 +118,3 @@ export async function imageHistory(store: ImageStore, ref: string): Promise<Hist
   return items;
 }
 
-export interface HistoryRow { ID: string; CreatedAt: string; CreatedSince: string; CreatedBy: string; Size: string; Comment: string }
-
-/** `created_by` cut to 45 characters with an ellipsis unless noTrunc, as docker does. */
-export function historyRow(h: HistoryItem, opts: { noTrunc?: boolean; human?: boolean; now?: number } = {}): HistoryRow {
-  const human = opts.human ?? true;
-  let by = h.createdBy.replace(/\s+/g, ' ');
-  if (!opts.noTrunc && by.length > 45) by = by.slice(0, 44) + '…';
-  return {
-    ID: h.id === '<missing>' || opts.noTrunc ? h.id : shortImageId(h.id),
-    CreatedAt: h.created,
-    CreatedSince: human ? createdSince(h.created, opts.now) : h.created,
-    CreatedBy: by,
-    Size: human ? humanSize(h.size) : String(h.size),
-    Comment: h.comment,
-  };
-}
-
-export const HISTORY_HEADERS: Record<string, string> = { ID: 'IMAGE', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT', CreatedBy: 'CREATED BY', Size: 'SIZE', Comment: 'COMMENT' };
-export const HISTORY_TABLE = '{{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}';

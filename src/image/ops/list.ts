@@ -5,7 +5,6 @@ import { parseReference, repositoryName } from '../reference.ts';
 import type { ImageStore } from '../store/open.ts';
 import type { ImageConfig, Manifest } from '../types.ts';
 import { InvalidImageArgumentError } from './errors.ts';
-import { createdSince, goTime, humanSize, shortImageId } from './format.ts';
 import { nameParts, type StoredImage } from './names.ts';
 import { findImage, storedImages } from './resolve.ts';
 
@@ -147,45 +146,3 @@ export async function listImages(store: ImageStore, opts: ListOptions = {}): Pro
   return rows;
 }
 
-/** The fields docker's `images --format` knows, as strings. */
-export interface ImageRow {
-  Containers: string;
-  CreatedAt: string;
-  CreatedSince: string;
-  Digest: string;
-  ID: string;
-  Repository: string;
-  SharedSize: string;
-  Size: string;
-  Tag: string;
-  UniqueSize: string;
-  VirtualSize: string;
-}
-
-export function imageRow(s: ImageSummary, opts: { noTrunc?: boolean; now?: number } = {}): ImageRow {
-  return {
-    Containers: 'N/A',
-    CreatedAt: goTime(s.created),
-    CreatedSince: createdSince(s.created, opts.now),
-    Digest: s.digest,
-    ID: opts.noTrunc ? s.id : shortImageId(s.id),
-    Repository: s.repository,
-    SharedSize: 'N/A',
-    Size: humanSize(s.size),
-    Tag: s.tag,
-    UniqueSize: 'N/A',
-    VirtualSize: humanSize(s.size),
-  };
-}
-
-export const IMAGE_HEADERS: Record<string, string> = {
-  ID: 'IMAGE ID', Repository: 'REPOSITORY', Tag: 'TAG', Digest: 'DIGEST', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT',
-  Size: 'SIZE', VirtualSize: 'VIRTUAL SIZE', SharedSize: 'SHARED SIZE', UniqueSize: 'UNIQUE SIZE', Containers: 'CONTAINERS',
-};
-
-/** docker's default table, with the DIGEST column when asked. */
-export function defaultImageTable(digests: boolean): string {
-  return digests
-    ? '{{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}'
-    : '{{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}';
-}

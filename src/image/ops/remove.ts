@@ -3,7 +3,7 @@
 // cannot be removed even then); the engine answers "who uses this image?" through `usedBy`.
 import type { ImageStore } from '../store/open.ts';
 import { ImageConflictError } from './errors.ts';
-import { shortImageId } from './format.ts';
+import { shortId } from '../types.ts';
 import { familiarRecordName, nameParts, type StoredImage } from './names.ts';
 import { deleteImage, keepIfNameless, type Reclaimed } from './records.ts';
 import { findImage } from './resolve.ts';
@@ -53,16 +53,16 @@ export async function removeImage(store: ImageStore, ref: string, opts: RemoveOp
     }
     if (users.length > 0) {
       const c = running ?? users[0];
-      throw new ImageConflictError(ref, `remove repository reference "${ref}" (must force) - container ${c.id.slice(0, 12)} is using its referenced image ${shortImageId(image.id)}`);
+      throw new ImageConflictError(ref, `remove repository reference "${ref}" (must force) - container ${c.id.slice(0, 12)} is using its referenced image ${shortId(image.id)}`);
     }
     // the last tag: the image goes, with its repository digests
     return removeAll(store, image);
   }
-  if (running) throw new ImageConflictError(ref, `delete ${shortImageId(image.id)} (cannot be forced) - ${usedMessage(running)}`);
-  if (users.length > 0 && !opts.force) throw new ImageConflictError(ref, `delete ${shortImageId(image.id)} (must be forced) - ${usedMessage(users[0])}`);
+  if (running) throw new ImageConflictError(ref, `delete ${shortId(image.id)} (cannot be forced) - ${usedMessage(running)}`);
+  if (users.length > 0 && !opts.force) throw new ImageConflictError(ref, `delete ${shortId(image.id)} (must be forced) - ${usedMessage(users[0])}`);
   const repos = new Set(image.tags.map((t) => nameParts(t).repository));
   if (repos.size > 1 && !opts.force) {
-    throw new ImageConflictError(ref, `delete ${shortImageId(image.id)} (must be forced) - image is referenced in multiple repositories`);
+    throw new ImageConflictError(ref, `delete ${shortId(image.id)} (must be forced) - image is referenced in multiple repositories`);
   }
   return removeAll(store, image);
 }

@@ -6,7 +6,8 @@ import { CgroupError, CgroupFsError } from './errors.ts';
 import { applyWrites, errno, mkdirp, readOpt, rmdirRetry, writeValue } from './fsops.ts';
 import { planUpdate } from './plan.ts';
 import type { CgroupPlan } from '../plan.ts';
-import type { CgroupHost, LinuxResources } from './types.ts';
+import type { CgroupHost } from './types.ts';
+import type { Resources } from '../../oci/spec.ts';
 import { hierarchies, hierarchyDir } from './detect.ts';
 
 /**
@@ -143,7 +144,7 @@ export function controllerDirs(plan: CgroupPlan | string[], version?: 1 | 2): (c
  * Applies new resource limits to an existing container cgroup (`berth-runtime update`).
  * Device rules are not touched. Returns notes about ignored settings.
  */
-export async function updateCgroup(plan: CgroupPlan, resources: LinuxResources): Promise<{ warnings: string[] }> {
+export async function updateCgroup(plan: CgroupPlan, resources: Resources): Promise<{ warnings: string[] }> {
   const { writes, warnings } = planUpdate(resources, plan.version, controllerDirs(plan));
   applyWrites(writes);
   return { warnings };

@@ -3,7 +3,7 @@
 // container gets (the same set runc allows).
 import { CgroupConfigError } from './errors.ts';
 import { bigInt, isSet } from './validate.ts';
-import type { Int, LinuxDeviceCgroup, LinuxDeviceNode } from './types.ts';
+import type { I64, DeviceCgroupRule, Device } from '../../oci/spec.ts';
 
 export interface DeviceRule { allow: boolean; rule: string }
 
@@ -21,7 +21,7 @@ export const DEFAULT_DEVICE_RULES: readonly string[] = [
   'c 10:200 rwm', // net/tun
 ];
 
-function num(field: string, v: Int | null | undefined): string {
+function num(field: string, v: I64 | null | undefined): string {
   if (!isSet(v, -1)) return '*';
   let n: bigint;
   try { n = bigInt(field, v, 0n, 0xffffffffn); } catch { throw new CgroupConfigError(field, v, 'must be a device number, -1 or absent'); }
@@ -29,7 +29,7 @@ function num(field: string, v: Int | null | undefined): string {
 }
 
 /** One spec rule as the kernel's text form. */
-export function deviceRule(d: LinuxDeviceCgroup, i: number): DeviceRule {
+export function deviceRule(d: DeviceCgroupRule, i: number): DeviceRule {
   const field = `devices[${i}]`;
   if (typeof d.allow !== 'boolean') throw new CgroupConfigError(`${field}.allow`, d.allow, 'must be true or false');
   const type = d.type ?? 'a';
@@ -41,7 +41,7 @@ export function deviceRule(d: LinuxDeviceCgroup, i: number): DeviceRule {
 }
 
 /** The full ordered rule list for a new container. */
-export function deviceRules(spec: LinuxDeviceCgroup[] | undefined, nodes: LinuxDeviceNode[] | undefined, defaults: boolean): DeviceRule[] {
+export function deviceRules(spec: DeviceCgroupRule[] | undefined, nodes: Device[] | undefined, defaults: boolean): DeviceRule[] {
   const out = (spec ?? []).map(deviceRule);
   for (const [i, n] of (nodes ?? []).entries()) {
     // Character ('c' or 'u' unbuffered) and block nodes; fifos need no cgroup permission.

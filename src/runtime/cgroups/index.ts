@@ -31,7 +31,6 @@ export {
 } from './errors.ts';
 export { V1_CONTROLLERS } from './types.ts';
 export type {
-  CgroupHost, CgroupMount, V1Controller, LinuxResources, LinuxCgroupConfig, LinuxDeviceNode, LinuxDeviceCgroup,
-  LinuxMemory, LinuxCPU, LinuxBlockIO, CgroupStats, BlkioEntry, MemoryEntry,
+  CgroupHost, CgroupMount, V1Controller, LinuxCgroupConfig, CgroupStats, BlkioEntry, MemoryEntry,
 } from './types.ts';
 export type { CgroupWrite } from './write.ts';

@@ -2,7 +2,7 @@
 import { CgroupConfigError } from './errors.ts';
 import { deviceRules } from './devices.ts';
 import { bigInt, cpuListValue, devNum, isSet, hugepageSize, I64_MIN, int, limit, U64_MAX } from './validate.ts';
-import type { Int, LinuxBlockIO, LinuxCPU, LinuxMemory, LinuxResources } from './types.ts';
+import type { I64, BlockIoResources, CpuResources, MemoryResources, Resources } from '../../oci/spec.ts';
 import type { MapOptions, WriteList } from './write.ts';
 
 export const SHARES_MIN = 2;
@@ -11,7 +11,7 @@ export const PERIOD_MIN = 1000;
 export const PERIOD_MAX = 1000000;
 export const QUOTA_MIN = 1000;
 
-export function mapV1(r: LinuxResources, list: WriteList, opts: MapOptions): void {
+export function mapV1(r: Resources, list: WriteList, opts: MapOptions): void {
   if (r.cpu) cpusetV1(r.cpu, list);
   if (opts.devices) devicesV1(r, list, opts);
   if (r.memory) memoryV1(r.memory, list);
@@ -41,12 +41,12 @@ export function mapV1(r: LinuxResources, list: WriteList, opts: MapOptions): voi
   }
 }
 
-function cpusetV1(c: LinuxCPU, list: WriteList): void {
+function cpusetV1(c: CpuResources, list: WriteList): void {
   if (c.cpus !== undefined && c.cpus !== '') list.add(list.dir('cpuset', 'cpu.cpus', c.cpus), 'cpuset.cpus', cpuListValue('cpu.cpus', c.cpus));
   if (c.mems !== undefined && c.mems !== '') list.add(list.dir('cpuset', 'cpu.mems', c.mems), 'cpuset.mems', cpuListValue('cpu.mems', c.mems));
 }
 
-function devicesV1(r: LinuxResources, list: WriteList, opts: MapOptions): void {
+function devicesV1(r: Resources, list: WriteList, opts: MapOptions): void {
   const rules = deviceRules(r.devices, opts.deviceNodes, opts.defaultDevices ?? true);
   // Hosts without a devices hierarchy (some rootless setups) simply get no device policy.
   let dir: string;
@@ -60,7 +60,7 @@ function devicesV1(r: LinuxResources, list: WriteList, opts: MapOptions): void {
   for (const d of rules) list.add(dir, d.allow ? 'devices.allow' : 'devices.deny', d.rule);
 }
 
-export function checkMemory(m: LinuxMemory): { lim?: bigint; res?: bigint; swap?: bigint } {
+export function checkMemory(m: MemoryResources): { lim?: bigint; res?: bigint; swap?: bigint } {
   const lim = limit('memory.limit', m.limit);
   const res = limit('memory.reservation', m.reservation);
   const swap = limit('memory.swap', m.swap);
@@ -70,7 +70,7 @@ export function checkMemory(m: LinuxMemory): { lim?: bigint; res?: bigint; swap?
   return { lim, res, swap };
 }
 
-function memoryV1(m: LinuxMemory, list: WriteList): void {
+function memoryV1(m: MemoryResources, list: WriteList): void {
   const { lim, res, swap } = checkMemory(m);
   const need = () => list.dir('memory', 'memory', m);
   // Order: limit before memsw, which is right for a new cgroup (both start unlimited); when an
@@ -94,7 +94,7 @@ function memoryV1(m: LinuxMemory, list: WriteList): void {
 }
 
 /** Checks the cpu numbers shared by both versions. 0 quota/period mean "not set" (runc). */
-export function checkCpu(c: LinuxCPU): { shares?: number; quota?: number; period?: number; burst?: number } {
+export function checkCpu(c: CpuResources): { shares?: number; quota?: number; period?: number; burst?: number } {
   const shares = !isSet(c.shares) ? undefined : int('cpu.shares', c.shares, SHARES_MIN, SHARES_MAX);
   let quota: number | undefined;
   if (isSet(c.quota, 0)) {
@@ -109,7 +109,7 @@ export function checkCpu(c: LinuxCPU): { shares?: number; quota?: number; period
   return { shares, quota, period, burst };
 }
 
-function cpuV1(c: LinuxCPU, list: WriteList): void {
+function cpuV1(c: CpuResources, list: WriteList): void {
   const { shares, quota, period, burst } = checkCpu(c);
   const need = () => list.dir('cpu', 'cpu', c);
   // Realtime: period before runtime, so the runtime fits the new period.
@@ -127,7 +127,7 @@ function cpuV1(c: LinuxCPU, list: WriteList): void {
   if (c.idle !== undefined && c.idle !== null) list.add(need(), 'cpu.idle', int('cpu.idle', c.idle, 0, 1));
 }
 
-export function pidsAny(p: { limit: Int }, list: WriteList, controller: string): void {
+export function pidsAny(p: { limit: I64 }, list: WriteList, controller: string): void {
   const n = bigInt('pids.limit', p.limit, I64_MIN);
   list.add(list.dir(controller, 'pids.limit', p.limit), 'pids.max', n > 0n ? n : 'max');
 }
@@ -135,7 +135,7 @@ export function pidsAny(p: { limit: Int }, list: WriteList, controller: string):
 export const BLKIO_WEIGHT_MIN = 10;
 export const BLKIO_WEIGHT_MAX = 1000;
 
-function weight(field: string, v: Int | undefined): number | undefined {
+function weight(field: string, v: I64 | undefined): number | undefined {
   if (!isSet(v, 0)) return undefined;
   return int(field, v, BLKIO_WEIGHT_MIN, BLKIO_WEIGHT_MAX);
 }
@@ -147,7 +147,7 @@ export const THROTTLES = [
   ['throttleWriteIOPSDevice', 'write_iops_device', 'wiops'],
 ] as const;
 
-export function checkBlkio(b: LinuxBlockIO): {
+export function checkBlkio(b: BlockIoResources): {
   w?: number; lw?: number;
   devs: { dev: string; w?: number; lw?: number }[];
   throttles: { key: (typeof THROTTLES)[number]; dev: string; rate: bigint }[];
@@ -167,7 +167,7 @@ export function checkBlkio(b: LinuxBlockIO): {
   return { w, lw, devs, throttles };
 }
 
-function blkioV1(b: LinuxBlockIO, list: WriteList): void {
+function blkioV1(b: BlockIoResources, list: WriteList): void {
   const { w, lw, devs, throttles } = checkBlkio(b);
   const need = () => list.dir('blkio', 'blockIO', b);
   // CFQ kernels have blkio.weight, BFQ kernels blkio.bfq.weight; which one exists is only
@@ -187,7 +187,7 @@ function blkioV1(b: LinuxBlockIO, list: WriteList): void {
   for (const t of throttles) list.add(need(), `blkio.throttle.${t.key[1]}`, `${t.dev} ${t.rate}`);
 }
 
-export function rdmaAny(r: LinuxResources, list: WriteList): void {
+export function rdmaAny(r: Resources, list: WriteList): void {
   for (const [dev, l] of Object.entries(r.rdma ?? {})) {
     if (!/^[^\s/]+$/.test(dev)) throw new CgroupConfigError(`rdma[${JSON.stringify(dev)}]`, dev, 'must be an RDMA device name');
     const parts: string[] = [];

@@ -2,7 +2,7 @@
 import { CgroupConfigError } from './errors.ts';
 import { checkBlkio, checkCpu, checkMemory, pidsAny, rdmaAny, SHARES_MAX, SHARES_MIN } from './map-v1.ts';
 import { bigInt, cpuListValue, isSet, hugepageSize, int, U64_MAX, unifiedKey, unifiedValue } from './validate.ts';
-import type { LinuxResources } from './types.ts';
+import type { Resources } from '../../oci/spec.ts';
 import type { MapOptions, WriteList } from './write.ts';
 
 /** cpu.shares [2, 262144] → cpu.weight [1, 10000], runc's linear mapping (1024 → 39). */
@@ -30,7 +30,7 @@ export function swapToV2(swap: bigint | undefined, lim: bigint | undefined): big
 
 const max = (n: bigint) => (n === -1n ? 'max' : String(n));
 
-export function mapV2(r: LinuxResources, list: WriteList, opts: MapOptions): void {
+export function mapV2(r: Resources, list: WriteList, opts: MapOptions): void {
   // A v2 WriteList answers the one directory for every controller.
   const dir = (field: string, v: unknown) => list.dir('', field, v);
   if (r.memory) {

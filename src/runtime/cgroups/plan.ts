@@ -7,7 +7,8 @@ import { mapV2 } from './map-v2.ts';
 import { deviceRules } from './devices.ts';
 import { WriteList } from './write.ts';
 import type { CgroupPlan } from '../plan.ts';
-import type { CgroupHost, CgroupMount, LinuxCgroupConfig, LinuxResources } from './types.ts';
+import type { CgroupHost, CgroupMount, LinuxCgroupConfig } from './types.ts';
+import type { Resources } from '../../oci/spec.ts';
 import type { MapOptions } from './write.ts';
 
 /** Controllers enabled in every ancestor's cgroup.subtree_control on v2 (missing ones skipped). */
@@ -55,7 +56,7 @@ export type PlannedCgroup = CgroupPlan & { warnings: string[] };
 export function planCgroup(linux: LinuxCgroupConfig, id: string, host: CgroupHost, opts: { defaultDevices?: boolean } = {}): PlannedCgroup {
   const raw = linux.cgroupsPath ?? '';
   const spec = parseCgroupsPath(linux.cgroupsPath, id);
-  const resources: LinuxResources = linux.resources ?? {};
+  const resources: Resources = linux.resources ?? {};
   const mapOpts: MapOptions = { devices: true, defaultDevices: opts.defaultDevices ?? true, deviceNodes: linux.devices ?? [] };
 
   if (host.version === 1) {
@@ -94,7 +95,7 @@ export function planCgroup(linux: LinuxCgroupConfig, id: string, host: CgroupHos
 }
 
 /** The writes for `update`: same mapping, no device rules, no subtree delegation. */
-export function planUpdate(resources: LinuxResources, version: 1 | 2, dirFor: (controller: string) => string | undefined): { writes: CgroupPlan['writes']; warnings: string[] } {
+export function planUpdate(resources: Resources, version: 1 | 2, dirFor: (controller: string) => string | undefined): { writes: CgroupPlan['writes']; warnings: string[] } {
   const list = new WriteList(dirFor);
   if (version === 1) mapV1(resources, list, { devices: false });
   else mapV2(resources, list, { devices: false });

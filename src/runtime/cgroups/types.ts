@@ -1,4 +1,5 @@
-// Data types: the host's cgroup layout, the OCI linux.resources subset we honour, and stats.
+// Data types: the host's cgroup layout and stats. linux.resources' types are src/oci/spec.ts's.
+import type { Linux } from '../../oci/spec.ts';
 
 /** The v1 controllers (and the named systemd hierarchy) the runtime knows about. */
 export const V1_CONTROLLERS = [
@@ -28,78 +29,8 @@ export interface CgroupHost {
   unified: CgroupMount | null;
 }
 
-// ── OCI runtime-spec linux.resources (only what cgroups read) ──
-
-/** An integer: a number, a bigint (src/oci parses config.json integers above 2^53 exactly as
- * bigints), or a decimal string; the mappings convert without rounding. */
-export type Int = number | bigint | string;
-
-export interface LinuxDeviceCgroup {
-  allow: boolean;
-  type?: string;
-  major?: Int | null;
-  minor?: Int | null;
-  access?: string;
-}
-export interface LinuxMemory {
-  limit?: Int;
-  reservation?: Int;
-  swap?: Int;
-  kernel?: Int;
-  kernelTCP?: Int;
-  swappiness?: Int;
-  disableOOMKiller?: boolean;
-  useHierarchy?: boolean;
-  checkBeforeUpdate?: boolean;
-}
-export interface LinuxCPU {
-  shares?: Int;
-  quota?: Int;
-  burst?: Int;
-  period?: Int;
-  realtimeRuntime?: Int;
-  realtimePeriod?: Int;
-  cpus?: string;
-  mems?: string;
-  idle?: Int;
-}
-export interface LinuxWeightDevice { major: Int; minor: Int; weight?: Int; leafWeight?: Int }
-export interface LinuxThrottleDevice { major: Int; minor: Int; rate: Int }
-export interface LinuxBlockIO {
-  weight?: Int;
-  leafWeight?: Int;
-  weightDevice?: LinuxWeightDevice[];
-  throttleReadBpsDevice?: LinuxThrottleDevice[];
-  throttleWriteBpsDevice?: LinuxThrottleDevice[];
-  throttleReadIOPSDevice?: LinuxThrottleDevice[];
-  throttleWriteIOPSDevice?: LinuxThrottleDevice[];
-}
-export interface LinuxHugepageLimit { pageSize: string; limit: Int }
-export interface LinuxInterfacePriority { name: string; priority: Int }
-export interface LinuxNetwork { classID?: Int; priorities?: LinuxInterfacePriority[] }
-export interface LinuxRdma { hcaHandles?: Int; hcaObjects?: Int }
-
-export interface LinuxResources {
-  devices?: LinuxDeviceCgroup[];
-  memory?: LinuxMemory;
-  cpu?: LinuxCPU;
-  pids?: { limit: Int };
-  blockIO?: LinuxBlockIO;
-  hugepageLimits?: LinuxHugepageLimit[];
-  network?: LinuxNetwork;
-  rdma?: Record<string, LinuxRdma>;
-  unified?: Record<string, string>;
-}
-
-/** A device node from linux.devices: created devices are allowed in the devices cgroup. */
-export interface LinuxDeviceNode { type: string; major?: Int; minor?: Int; path?: string }
-
-/** What planCgroup reads from config.json's `linux` object. */
-export interface LinuxCgroupConfig {
-  cgroupsPath?: string;
-  resources?: LinuxResources;
-  devices?: LinuxDeviceNode[];
-}
+/** What planCgroup reads from config.json's `linux` object (the types are src/oci's). */
+export type LinuxCgroupConfig = Pick<Linux, 'cgroupsPath' | 'resources' | 'devices'>;
 
 // ── stats (field names follow runc's `events --stats` JSON) ──
 

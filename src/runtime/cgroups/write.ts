@@ -1,7 +1,7 @@
 // The pieces shared by both mappings: a write, and the context a mapping runs in.
 import { posix } from 'node:path';
 import { CgroupConfigError } from './errors.ts';
-import type { LinuxDeviceNode } from './types.ts';
+import type { Device } from '../../oci/spec.ts';
 
 export interface CgroupWrite { path: string; value: string; optional?: boolean }
 
@@ -11,7 +11,7 @@ export interface MapOptions {
   /** Append DEFAULT_DEVICE_RULES after the spec's rules (default true). */
   defaultDevices?: boolean;
   /** linux.devices: nodes created in the container are allowed in the devices cgroup. */
-  deviceNodes?: LinuxDeviceNode[];
+  deviceNodes?: Device[];
 }
 
 /** Collects writes and notes; `dir(controller, field)` finds the directory for a controller. */

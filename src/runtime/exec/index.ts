@@ -5,7 +5,7 @@
 //   parseProcessJson(id, text, file)           a --process file
 //   prepareExec(opts) → { record, process, steps }   reads state, config, /proc; no effects
 //   execProcess(opts) → exit code (0 once exec'd when detached)
-export { planExec, mergeEnv, JOIN_ORDER } from './plan.ts';
+export { planExec, JOIN_ORDER } from './plan.ts';
 export type { ExecPlanContext, NsJoin } from './plan.ts';
 export { processFromFlags, parseProcessJson, applyToProcessJson } from './process.ts';
 export type { ExecOverrides } from './process.ts';

@@ -6,6 +6,7 @@
 // waits for "go". Pure: every fact about the container and the host arrives in ExecPlanContext.
 import { RLIMITS } from '../../oci/index.ts';
 import type { Process } from '../../oci/index.ts';
+import { mergeEnv } from '../../oci/env.ts';
 import type { NsName, Step } from '../plan.ts';
 import { processSteps } from '../planner/process-steps.ts';
 import { searchPath } from '../planner.ts';
@@ -37,16 +38,6 @@ export interface ExecPlanContext {
 
 /** The order namespaces are joined in. */
 export const JOIN_ORDER: NsName[] = ['user', 'ipc', 'uts', 'network', 'pid', 'cgroup', 'time', 'mount'];
-
-/** Replaces earlier entries of the same variable, keeping the first position (runc's dedup). */
-export function mergeEnv(env: readonly string[]): string[] {
-  const byKey = new Map<string, string>();
-  for (const e of env) {
-    const eq = e.indexOf('=');
-    byKey.set(eq < 0 ? e : e.slice(0, eq), e);
-  }
-  return [...byKey.values()];
-}
 
 function check(proc: Process, ctx: ExecPlanContext): ExecProblem[] {
   const problems: ExecProblem[] = [];

@@ -2,7 +2,7 @@
 // the helper, put the child into the container's cgroup while it waits for "go", and report
 // once it has exec'd (the channel closes on exec) or the step that failed.
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { constants as osConstants } from 'node:os';
+import { signalExitCode } from '../signals.ts';
 import { join, resolve } from 'node:path';
 import { parseSpec } from '../../oci/index.ts';
 import type { Process, Spec } from '../../oci/index.ts';
@@ -165,7 +165,7 @@ export async function execProcess(o: ExecOptions): Promise<number> {
     const { code, signal } = await session.exited;
     // The relay ends when the pty hangs up (the last slave closed with the process).
     await relay?.finish();
-    return code ?? (signal ? 128 + ((osConstants.signals as Record<string, number>)[signal] ?? 0) : 1);
+    return code ?? (signal ? signalExitCode(signal) : 1);
   } finally {
     relay?.abort();
     for (const [sig, h] of handlers) process.off(sig, h);

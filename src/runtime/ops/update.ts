@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { updateCgroup } from '../cgroups/apply.ts';
-import type { LinuxResources } from '../cgroups/types.ts';
+import type { Resources } from '../../oci/spec.ts';
 import { InvalidStateError } from '../errors.ts';
 import { containerStatus } from '../container.ts';
 import { writeRecord } from '../state.ts';
@@ -39,17 +39,17 @@ export function exactNumber(n: bigint): number | string {
 }
 
 /** Deep merge of resources: objects merge, everything else is replaced. */
-export function mergeResources(a: LinuxResources, b: LinuxResources): LinuxResources {
+export function mergeResources(a: Resources, b: Resources): Resources {
   const out: Record<string, unknown> = { ...a };
   for (const [k, v] of Object.entries(b)) {
     const prev = out[k];
     out[k] = v && prev && typeof v === 'object' && typeof prev === 'object' && !Array.isArray(v)
       ? { ...(prev as object), ...(v as object) } : v;
   }
-  return out as LinuxResources;
+  return out as Resources;
 }
 
-export async function updateContainer(root: string, id: string, resources: LinuxResources): Promise<{ warnings: string[] }> {
+export async function updateContainer(root: string, id: string, resources: Resources): Promise<{ warnings: string[] }> {
   // No lock file to take for an unknown id: runc's "container does not exist", not an ENOENT.
   containerStatus(root, id);
   const lock = await acquireLock(lockPath(root, id));
@@ -60,7 +60,7 @@ export async function updateContainer(root: string, id: string, resources: Linux
     if (!dirs.length) throw new InvalidStateError(id, status, 'the container has no cgroup to update');
     const version = existsSync(join(dirs[0], 'cgroup.controllers')) ? 2 : 1;
     const r = await updateCgroup({ version, dirs, writes: [], procs: [] }, resources);
-    writeRecord(root, { ...record, resources: mergeResources((record.resources ?? {}) as LinuxResources, resources) as Record<string, unknown> });
+    writeRecord(root, { ...record, resources: mergeResources((record.resources ?? {}) as Resources, resources) as Record<string, unknown> });
     return r;
   } finally {
     lock.release();

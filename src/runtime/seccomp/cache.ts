@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { archByName } from './arch.ts';
 import { COMPILER_VERSION, compileSeccomp, type CompileOptions } from './compile.ts';
 import { checkFilter } from './check.ts';
-import type { CompiledSeccomp, LinuxSeccomp } from './types.ts';
+import type { CompiledSeccomp } from './types.ts';
+import type { Seccomp } from '../../oci/spec.ts';
 
 const MAGIC = Buffer.from('BSC2');
 const HEAD = 12;
@@ -32,7 +33,7 @@ export function canonicalJson(v: unknown): string {
   return `{${Object.keys(o).filter((k) => o[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(',')}}`;
 }
 
-export function cacheKey(profile: LinuxSeccomp, opts: CompileOptions): string {
+export function cacheKey(profile: Seccomp, opts: CompileOptions): string {
   const arch = archByName(opts.nativeArch)?.name ?? opts.nativeArch;
   return sha256Hex(`${COMPILER_VERSION}\0${arch}\0${canonicalJson(profile)}`);
 }
@@ -47,7 +48,7 @@ function readEntry(path: string): CompiledSeccomp | undefined {
   return { flags: b.readUInt32LE(4), filter };
 }
 
-export function compileSeccompCached(profile: LinuxSeccomp, opts: CompileOptions, cacheDir: string): CompiledSeccomp {
+export function compileSeccompCached(profile: Seccomp, opts: CompileOptions, cacheDir: string): CompiledSeccomp {
   const path = join(cacheDir, `${cacheKey(profile, opts)}.bpf`);
   const hit = readEntry(path);
   if (hit) return hit;

@@ -2,7 +2,8 @@
 import { encode } from './bpf.ts';
 import { emitProgram } from './emit.ts';
 import { planSeccomp } from './plan.ts';
-import type { CompiledSeccomp, LinuxSeccomp } from './types.ts';
+import type { CompiledSeccomp } from './types.ts';
+import type { Seccomp } from '../../oci/spec.ts';
 
 /** Bumped whenever the same profile would compile to different bytes (it keys the cache). */
 export const COMPILER_VERSION = '1';
@@ -13,7 +14,7 @@ export interface CompileOptions {
   nativeArch: string;
 }
 
-export function compileSeccomp(profile: LinuxSeccomp, opts: CompileOptions): CompiledSeccomp {
+export function compileSeccomp(profile: Seccomp, opts: CompileOptions): CompiledSeccomp {
   const plan = planSeccomp(profile, opts.nativeArch);
   return { flags: plan.flags, filter: encode(emitProgram(plan)) };
 }

@@ -4,7 +4,7 @@
 // dropped by the container's bounding capabilities, the architecture and the kernel version,
 // the way moby's setupSeccomp does.
 import { archByName, hostArch } from './arch.ts';
-import type { LinuxSeccomp, LinuxSeccompArg, LinuxSyscall } from './types.ts';
+import type { Seccomp, SeccompArg, SeccompSyscall } from '../../oci/spec.ts';
 
 /** Allowed for every container. */
 const ALWAYS_ALLOWED = `
@@ -55,7 +55,7 @@ export interface DefaultRule {
   names: string[];
   action: 'SCMP_ACT_ALLOW' | 'SCMP_ACT_ERRNO';
   errnoRet?: number;
-  args?: LinuxSeccompArg[];
+  args?: SeccompArg[];
   /** Kept only if: the arch is listed, every cap is held, the kernel is at least minKernel. */
   onlyIf?: { arches?: string[]; caps?: string[]; minKernel?: string };
   /** Dropped if: the arch is listed, or any cap is held. */
@@ -64,7 +64,7 @@ export interface DefaultRule {
 
 const words = (s: string): string[] => s.trim().split(/\s+/);
 const allow = (names: string, more: Omit<DefaultRule, 'names' | 'action'> = {}): DefaultRule => ({ names: words(names), action: 'SCMP_ACT_ALLOW', ...more });
-const arg0 = (value: number, op: LinuxSeccompArg['op']): LinuxSeccompArg[] => [{ index: 0, value, op }];
+const arg0 = (value: number, op: SeccompArg['op']): SeccompArg[] => [{ index: 0, value, op }];
 /** CLONE_NEWNS|CLONE_NEWCGROUP|CLONE_NEWUTS|CLONE_NEWIPC|CLONE_NEWUSER|CLONE_NEWPID|CLONE_NEWNET */
 const CLONE_NAMESPACE_FLAGS = 0x7e020000;
 const AF_VSOCK = 40;
@@ -133,11 +133,11 @@ export interface DefaultProfileOptions {
   kernel?: string;
 }
 
-export function dockerDefaultProfile(opts: DefaultProfileOptions): LinuxSeccomp {
+export function dockerDefaultProfile(opts: DefaultProfileOptions): Seccomp {
   const native = archByName(opts.arch ?? hostArch())?.name ?? hostArch();
   const goArch = GO_ARCH[native];
   const caps = new Set(opts.caps);
-  const syscalls: LinuxSyscall[] = [];
+  const syscalls: SeccompSyscall[] = [];
   for (const r of DOCKER_DEFAULT_RULES) {
     const i = r.onlyIf, x = r.unless;
     if (i?.arches && !i.arches.includes(goArch)) continue;
@@ -145,7 +145,7 @@ export function dockerDefaultProfile(opts: DefaultProfileOptions): LinuxSeccomp 
     if (i?.minKernel && opts.kernel && !kernelAtLeast(opts.kernel, i.minKernel)) continue;
     if (x?.arches && x.arches.includes(goArch)) continue;
     if (x?.caps && x.caps.some((c) => caps.has(c))) continue;
-    const s: LinuxSyscall = { names: [...r.names], action: r.action };
+    const s: SeccompSyscall = { names: [...r.names], action: r.action };
     if (r.errnoRet !== undefined) s.errnoRet = r.errnoRet;
     if (r.args) s.args = r.args.map((a) => ({ ...a }));
     syscalls.push(s);

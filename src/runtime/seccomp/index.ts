@@ -16,7 +16,7 @@
 // - ENOSYS above the highest syscall the profile names (and for an unnamed clone3) when the
 //   default is ERRNO/KILL/TRAP;
 // - SCMP_ACT_NOTIFY and listenerPath are refused (SeccompUnsupportedError).
-export type { LinuxSeccomp, LinuxSyscall, LinuxSeccompArg, SeccompAction, SeccompOperator, SeccompValue, CompiledSeccomp } from './types.ts';
+export type { CompiledSeccomp } from './types.ts';
 export { compileSeccomp, COMPILER_VERSION, type CompileOptions } from './compile.ts';
 export { compileSeccompCached, cacheKey, canonicalJson } from './cache.ts';
 export { disassemble } from './disasm.ts';

@@ -4,7 +4,7 @@ import { ARCHES, KNOWN_UNSUPPORTED_ARCHES, archByName, syscallNumber, type ArchI
 import { actionValue, flagBits, ENOSYS_VALUE } from './actions.ts';
 import { SECCOMP_RET_ACTION_FULL, SECCOMP_RET_ERRNO, SECCOMP_RET_KILL_PROCESS, SECCOMP_RET_KILL_THREAD, SECCOMP_RET_TRAP, SECCOMP_RET_KILL_THREAD as BAD_ARCH } from './bpf.ts';
 import { SeccompProfileError, SeccompUnsupportedError } from './errors.ts';
-import type { LinuxSeccomp, SeccompValue } from './types.ts';
+import type { Seccomp, U64 } from '../../oci/spec.ts';
 
 export type CmpOp = 'NE' | 'LT' | 'LE' | 'EQ' | 'GE' | 'GT' | 'MASKED_EQ';
 
@@ -49,7 +49,7 @@ const OPS: Record<string, CmpOp> = {
 
 const U64_MAX = (1n << 64n) - 1n;
 
-function u64(v: SeccompValue | undefined, field: string): bigint {
+function u64(v: U64 | undefined, field: string): bigint {
   if (v === undefined || v === null) return 0n;
   let b: bigint;
   if (typeof v === 'bigint') b = v;
@@ -77,7 +77,7 @@ function wantsEnosysFallback(defaultAction: number): boolean {
   return act === SECCOMP_RET_ERRNO || act === SECCOMP_RET_KILL_PROCESS || act === SECCOMP_RET_KILL_THREAD || act === SECCOMP_RET_TRAP;
 }
 
-export function planSeccomp(profile: LinuxSeccomp, nativeArch: string): SeccompPlan {
+export function planSeccomp(profile: Seccomp, nativeArch: string): SeccompPlan {
   if (!profile || typeof profile !== 'object') throw new SeccompProfileError('linux.seccomp', 'not an object');
   if (profile.listenerPath) {
     throw new SeccompUnsupportedError('listenerPath', 'seccomp user notification (listenerPath) is not supported by berth');

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { buildOciLayout, skopeoInspectRaw, skopeoPush, type BuiltLayout } from '../../helpers/images.ts';
 import { digestOf, startRegistry, type RegistryInstance } from '../../helpers/registry.ts';
 import { isRoot, makeTemp, removeTemp } from '../../helpers/rootfs.ts';
-import { humanSize } from '../../../src/image/ops/format.ts';
+import { humanSize } from '../../../src/cli/present/index.ts';
 import { chainIDs } from '../../../src/image/snapshots/layers.ts';
 import { openImageStore } from '../../../src/image/store/open.ts';
 import { berthIn, expectCode, type Berth } from './cli.ts';

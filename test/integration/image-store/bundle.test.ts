@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openImageStore, prepareBundle, resolveUser, DOCKER_DEFAULT_CAPS, BundleUserError } from '../../../src/image/index.ts';
+import { openImageStore, prepareBundle, imageUser, BundleUserError } from '../../../src/image/index.ts';
+import { DOCKER_DEFAULT_CAPS } from '../../../src/oci/docker-defaults.ts';
 import { isRoot, makeBusyboxRootfs, makeTemp, removeTemp } from '../../helpers/rootfs.ts';
 import { gnuTarGz, storeImage } from './fixtures.ts';
 
@@ -64,7 +65,7 @@ for (const driver of ['overlay', 'copy'] as const) {
   });
 }
 
-test('resolveUser reads passwd/group inside the root, never through a symlink out of it', (t) => {
+test('imageUser reads passwd/group inside the root, never through a symlink out of it', (t) => {
   const dir = makeTemp('berth-test-user-');
   t.after(() => removeTemp(dir));
   const root = join(dir, 'root');
@@ -72,8 +73,8 @@ test('resolveUser reads passwd/group inside the root, never through a symlink ou
   writeFileSync(join(dir, 'hostpasswd'), 'evil:x:0:0::/:/bin/sh\n');
   symlinkSync('../../hostpasswd', join(root, 'etc/passwd'));
   writeFileSync(join(root, 'etc/group'), 'staff:x:50:\n');
-  assert.throws(() => resolveUser(root, 'evil'), BundleUserError);
-  assert.deepEqual(resolveUser(root, '123:staff'), { uid: 123, gid: 50 });
-  assert.deepEqual(resolveUser(root, '7:8'), { uid: 7, gid: 8 });
-  assert.deepEqual(resolveUser(root, ''), { uid: 0, gid: 0 });
+  assert.throws(() => imageUser(root, 'evil'), BundleUserError);
+  assert.deepEqual(imageUser(root, '123:staff'), { uid: 123, gid: 50 });
+  assert.deepEqual(imageUser(root, '7:8'), { uid: 7, gid: 8 });
+  assert.deepEqual(imageUser(root, ''), { uid: 0, gid: 0 });
 });

@@ -4,13 +4,14 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { compileSeccomp, dockerDefaultProfile, type LinuxSeccomp } from '../../../src/runtime/seccomp/index.ts';
+import { compileSeccomp, dockerDefaultProfile } from '../../../src/runtime/seccomp/index.ts';
+import type { Seccomp } from '../../../src/oci/spec.ts';
 import { BUSYBOX, isRoot, makeTemp, removeTemp } from '../../helpers/rootfs.ts';
 
 const LOADER = join(import.meta.dirname, '../../../build/berth-seccomp-load');
 const skip = !isRoot ? 'needs root' : !existsSync(LOADER) ? 'build/berth-seccomp-load is not built (scripts/build.sh)' : false;
 
-function runUnder(t: { after: (fn: () => void) => void }, profile: LinuxSeccomp, argv: string[]) {
+function runUnder(t: { after: (fn: () => void) => void }, profile: Seccomp, argv: string[]) {
   const dir = makeTemp('berth-seccomp-');
   t.after(() => removeTemp(dir));
   const { flags, filter } = compileSeccomp(profile, { nativeArch: process.arch });
@@ -22,7 +23,7 @@ function runUnder(t: { after: (fn: () => void) => void }, profile: LinuxSeccomp,
 }
 
 test('mkdir fails with the errno the profile chose', { skip }, (t) => {
-  const profile: LinuxSeccomp = {
+  const profile: Seccomp = {
     defaultAction: 'SCMP_ACT_ALLOW',
     syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 30 /* EROFS */ }],
   };
@@ -46,7 +47,7 @@ test('kill-process terminates with SIGSYS; flags reach the kernel', { skip }, (t
 
 test('argument comparisons with a 64-bit value, in the kernel', { skip }, (t) => {
   // python3's os.lseek passes a full 64-bit offset: deny exactly offset 2^32+5.
-  const profile: LinuxSeccomp = {
+  const profile: Seccomp = {
     defaultAction: 'SCMP_ACT_ALLOW',
     syscalls: [{ names: ['lseek'], action: 'SCMP_ACT_ERRNO', errnoRet: 75, args: [{ index: 1, value: 0x100000005n, op: 'SCMP_CMP_EQ' }] }],
   };

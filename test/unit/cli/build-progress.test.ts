@@ -1,7 +1,7 @@
 // The CLI's build progress: BuildKit's plain lines, and the terminal view's final frame.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { plainRenderer, ttyRenderer } from '../../../src/cli/berth/build-progress.ts';
+import { plainRenderer, ttyRenderer } from '../../../src/cli/present/build-progress.ts';
 import type { BuildEvent } from '../../../src/build/index.ts';
 
 const EVENTS: BuildEvent[] = [

@@ -1,17 +1,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { conmonArgs, exitCodeFor, parseSyncMessage, resolveUser, UserLookupError, mergeEnv } from '../../../src/engine/index.ts';
+import { conmonArgs, exitCodeFor, parseSyncMessage, lookupUser, UserLookupError, mergeEnv } from '../../../src/engine/index.ts';
 
 const PASSWD = 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/home:/bin/false\nweb:x:33:33::/var/www:/bin/sh\n';
 const GROUP = 'root:x:0:\nwww:x:33:\nextra:x:50:web,other\n';
 
 test('-u forms resolve through the image files', () => {
-  assert.deepEqual(resolveUser('', PASSWD, GROUP), { uid: 0, gid: 0, additionalGids: [], home: '/root' });
-  assert.deepEqual(resolveUser('web', PASSWD, GROUP), { uid: 33, gid: 33, additionalGids: [50], home: '/var/www' });
-  assert.deepEqual(resolveUser('web:root', PASSWD, GROUP), { uid: 33, gid: 0, additionalGids: [50], home: '/var/www' });
-  assert.deepEqual(resolveUser('1234:5678', PASSWD, GROUP), { uid: 1234, gid: 5678, additionalGids: [], home: '/' });
-  assert.throws(() => resolveUser('ghost', PASSWD, GROUP), (e: Error) => e instanceof UserLookupError && /no matching entries in passwd/.test(e.message));
-  assert.throws(() => resolveUser('web:ghosts', PASSWD, GROUP), /no matching entries in group/);
+  assert.deepEqual(lookupUser('', PASSWD, GROUP), { uid: 0, gid: 0, additionalGids: [], home: '/root' });
+  assert.deepEqual(lookupUser('web', PASSWD, GROUP), { uid: 33, gid: 33, additionalGids: [50], home: '/var/www' });
+  // An explicit group: no supplementary groups (runc's GetExecUser, which docker uses).
+  assert.deepEqual(lookupUser('web:root', PASSWD, GROUP), { uid: 33, gid: 0, additionalGids: [], home: '/var/www' });
+  assert.deepEqual(lookupUser('33', PASSWD, GROUP), { uid: 33, gid: 33, additionalGids: [50], home: '/var/www' });
+  assert.deepEqual(lookupUser('web:7', PASSWD, GROUP), { uid: 33, gid: 7, additionalGids: [], home: '/var/www' });
+  assert.deepEqual(lookupUser('1234:5678', PASSWD, GROUP), { uid: 1234, gid: 5678, additionalGids: [], home: '/' });
+  assert.throws(() => lookupUser('ghost', PASSWD, GROUP), (e: Error) => e instanceof UserLookupError && /no matching entries in passwd/.test(e.message));
+  assert.throws(() => lookupUser('web:ghosts', PASSWD, GROUP), /no matching entries in group/);
 });
 
 test('conmon sync pipe messages and arguments', () => {

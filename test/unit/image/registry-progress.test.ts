@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
-import { createProgress, formatBytes, renderLayerLine, shortId } from '../../../src/image/progress.ts';
+import { createProgress, formatBytes, renderLayerLine } from '../../../src/image/progress.ts';
+import { shortId } from '../../../src/image/types.ts';
 
 function capture(mode: 'plain' | 'json' | 'quiet' | 'tty') {
   const out = new PassThrough();
@@ -12,14 +13,14 @@ function capture(mode: 'plain' | 'json' | 'quiet' | 'tty') {
 
 test('sizes and ids', () => {
   assert.equal(formatBytes(512), '512B');
-  assert.equal(formatBytes(1234567), '1.23MB');
+  assert.equal(formatBytes(1234567), '1.235MB', 'go-units HumanSize: 4 significant digits');
   assert.equal(formatBytes(45_600_000), '45.6MB');
   assert.equal(shortId('sha256:0123456789abcdef0123'), '0123456789ab');
 });
 
 test('bar line shows fraction, sizes and speed', () => {
   const l = renderLayerLine({ id: 'abc', action: 'downloading', current: 500_000, total: 1_000_000 }, 250_000, 10);
-  assert.equal(l, 'abc: Downloading [=====>    ] 500kB/1.00MB  250kB/s');
+  assert.equal(l, 'abc: Downloading [=====>    ] 500kB/1MB  250kB/s');
   assert.equal(renderLayerLine({ id: 'abc', action: 'complete', current: 1, total: 1 }, 0), 'abc: Pull complete');
 });
 
@@ -30,7 +31,7 @@ test('plain mode prints one line per state change, not per byte', async () => {
   p.emit({ type: 'layer', id: 'l1', action: 'complete' });
   p.close();
   await new Promise((r) => setImmediate(r));
-  assert.equal(text(), 'v1: Pulling from a/b\nl1: Downloading (1.00kB)\nl1: Pull complete\n');
+  assert.equal(text(), 'v1: Pulling from a/b\nl1: Downloading (1kB)\nl1: Pull complete\n');
 });
 
 test('json mode writes docker jsonmessages; quiet writes nothing', async () => {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseCidr, formatCidr, overlaps, parseIPv4, formatIPv4 } from '../../../src/network/cidr.ts';
-import { checkSubnet, gatewayFor, pickUserSubnet } from '../../../src/network/subnet.ts';
+import { checkSubnet, gatewayFor, pickDefaultSubnet, pickUserSubnet } from '../../../src/network/subnet.ts';
 import { buildConflist } from '../../../src/network/conflist.ts';
 import { InvalidNetworkConfigError, SubnetConflictError, SubnetPoolExhaustedError } from '../../../src/network/errors.ts';
 
@@ -49,4 +49,11 @@ test('conflist: bridge + host-local, portmap with the capability; no masquerade 
   const internal = buildConflist({ name: 'n2', bridge: 'berth-def', subnet: '10.89.5.0/24', gateway: '10.89.5.1', internal: true, ipamDataDir: '/s/ipam' });
   assert.deepEqual(internal.plugins.map((p) => p.type), ['bridge']);
   assert.equal((internal.plugins[0] as Record<string, unknown>).isGateway, false);
+});
+
+test('pickDefaultSubnet: 10.88/16 unless a host bridge holds it, then docker-style /16s, then the user pool', () => {
+  assert.equal(pickDefaultSubnet([]), '10.88.0.0/16');
+  const podman = { cidr: '10.88.0.0/16', what: 'host route via cni-podman0' };
+  assert.equal(pickDefaultSubnet([podman]), '172.17.0.0/16');
+  assert.equal(pickDefaultSubnet([podman, { cidr: '172.16.0.0/12', what: 'host route via vpn0' }]), '10.89.0.0/24');
 });

@@ -1,11 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CgroupConfigError, CgroupPathError, DEFAULT_DEVICE_RULES, detectCgroups, parseCgroupsPath, planCgroup } from '../../../src/runtime/cgroups/index.ts';
-import type { CgroupHost, LinuxResources, PlannedCgroup } from '../../../src/runtime/cgroups/index.ts';
+import type { CgroupHost, PlannedCgroup } from '../../../src/runtime/cgroups/index.ts';
+import type { Resources } from '../../../src/oci/spec.ts';
 import { hybridMountinfo, hybridSelfCgroup } from './cgroups-fixtures.ts';
 
 const host: CgroupHost = detectCgroups(hybridMountinfo, hybridSelfCgroup);
-const plan = (resources: LinuxResources, cgroupsPath = '/berth/c1'): PlannedCgroup => planCgroup({ cgroupsPath, resources }, 'c1', host);
+const plan = (resources: Resources, cgroupsPath = '/berth/c1'): PlannedCgroup => planCgroup({ cgroupsPath, resources }, 'c1', host);
 /** The writes without the device rules every container gets. */
 const nonDevice = (p: PlannedCgroup) => p.writes.filter((w) => !w.path.includes('/devices/'));
 const w = (path: string, value: string, optional?: boolean) => (optional ? { path, value, optional } : { path, value });
@@ -171,7 +172,7 @@ test('devices: deny all, then spec rules, device nodes and defaults in order', (
   const p = planCgroup({
     cgroupsPath: '/berth/c1',
     resources: { devices: [{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 4, minor: -1, access: 'rw' }, { allow: false, type: 'b', major: 8, minor: 0, access: 'm' }] },
-    devices: [{ type: 'c', major: 10, minor: 229, path: '/dev/fuse' }, { type: 'p', path: '/dev/fifo' }, { type: 'b', major: 7, minor: 0 }],
+    devices: [{ type: 'c', major: 10, minor: 229, path: '/dev/fuse' }, { type: 'p', path: '/dev/fifo' }, { type: 'b', major: 7, minor: 0, path: '/dev/loop0' }],
   }, 'c1', host);
   const d = '/sys/fs/cgroup/devices/berth/c1';
   assert.deepEqual(p.writes, [
@@ -186,7 +187,7 @@ test('devices: deny all, then spec rules, device nodes and defaults in order', (
   const bare = planCgroup({ cgroupsPath: '/x', resources: { devices: [{ allow: true, access: 'rwm' }] } }, 'c1', host, { defaultDevices: false });
   assert.deepEqual(bare.writes.map((x) => x.value), ['a', 'a']);
   assert.equal(bare.writes[1].path, '/sys/fs/cgroup/devices/x/devices.allow');
-  assert.throws(() => plan({ devices: [{ allow: true, type: 'x' }] }), /devices\[0\]\.type/);
+  assert.throws(() => plan({ devices: [{ allow: true, type: 'x' as 'a' }] }), /devices\[0\]\.type/);
   assert.throws(() => plan({ devices: [{ allow: true, access: 'rwx' }] }), /devices\[0\]\.access/);
 });
 

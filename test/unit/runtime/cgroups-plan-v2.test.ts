@@ -1,14 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  blkioToIoWeight, CgroupConfigError, detectCgroups, planCgroup, sharesToWeight, swapToV2, V2_CONTROLLERS,
-} from '../../../src/runtime/cgroups/index.ts';
-import type { LinuxResources, PlannedCgroup } from '../../../src/runtime/cgroups/index.ts';
+import { blkioToIoWeight, CgroupConfigError, detectCgroups, planCgroup, sharesToWeight, swapToV2, V2_CONTROLLERS } from '../../../src/runtime/cgroups/index.ts';
+import type { PlannedCgroup } from '../../../src/runtime/cgroups/index.ts';
+import type { Resources } from '../../../src/oci/spec.ts';
 import { v2Mountinfo, v2SelfCgroup } from './cgroups-fixtures.ts';
 
 const host = detectCgroups(v2Mountinfo, v2SelfCgroup);
 const D = '/sys/fs/cgroup/berth/c1';
-const plan = (resources: LinuxResources, cgroupsPath = '/berth/c1'): PlannedCgroup => planCgroup({ cgroupsPath, resources }, 'c1', host);
+const plan = (resources: Resources, cgroupsPath = '/berth/c1'): PlannedCgroup => planCgroup({ cgroupsPath, resources }, 'c1', host);
 /** Writes other than the subtree_control delegation. */
 const own = (p: PlannedCgroup) => p.writes.filter((w) => !w.path.endsWith('cgroup.subtree_control'));
 const w = (file: string, value: string, optional?: boolean) => (optional ? { path: `${D}/${file}`, value, optional } : { path: `${D}/${file}`, value });
@@ -128,7 +127,7 @@ test('device rules become the ordered list for the eBPF program (no files, no wa
   // The container's device nodes are allowed after the spec rules, before the defaults.
   const withNode = planCgroup({ cgroupsPath: '/berth/c1', devices: [{ path: '/dev/fuse', type: 'c', major: 10, minor: 229 }] }, 'c1', host);
   assert.deepEqual(withNode.devices?.slice(0, 2), [{ allow: false, rule: 'a' }, { allow: true, rule: 'c 10:229 rwm' }]);
-  assert.throws(() => plan({ devices: [{ allow: true, type: 'x' }] }), CgroupConfigError);
+  assert.throws(() => plan({ devices: [{ allow: true, type: 'x' as 'a' }] }), CgroupConfigError);
 });
 
 test('systemd-style paths are refused on v2 as well', () => {

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { defaultSpec } from '../../../src/oci/index.ts';
 import type { Process } from '../../../src/oci/index.ts';
-import { ExecSpecError, mergeEnv, planExec, processFromFlags, parseProcessJson } from '../../../src/runtime/exec/index.ts';
+import { mergeEnv } from '../../../src/oci/env.ts';
+import { ExecSpecError, planExec, processFromFlags, parseProcessJson } from '../../../src/runtime/exec/index.ts';
 import type { ExecPlanContext } from '../../../src/runtime/exec/index.ts';
 import { identitySteps } from '../../../src/runtime/planner/identity.ts';
 

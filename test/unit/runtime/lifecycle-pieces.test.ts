@@ -124,3 +124,11 @@ test('log lines in runc shapes', () => {
   assert.equal(formatLine('json', 'error', 'container does not exist', 'T'), '{"level":"error","msg":"container does not exist","time":"T"}\n');
   assert.equal(formatLine('text', 'error', 'a "b"', 'T'), 'time="T" level=error msg="a \\"b\\""\n');
 });
+
+test('one signal table: exact names, exit statuses', async () => {
+  const { signalNumber, signalExitCode } = await import('../../../src/runtime/signals.ts');
+  assert.equal(signalNumber('SIGTERM'), 15);
+  assert.equal(signalNumber('TERM'), undefined, 'exact names only; parseSignal reads user input');
+  assert.equal(signalExitCode('SIGKILL'), 137);
+  assert.equal(signalExitCode('SIGINT'), 130);
+});

@@ -3,9 +3,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compileSeccomp, compileSeccompCached, cacheKey, canonicalJson, type LinuxSeccomp } from '../../../src/runtime/seccomp/index.ts';
+import { compileSeccomp, compileSeccompCached, cacheKey, canonicalJson } from '../../../src/runtime/seccomp/index.ts';
+import type { Seccomp } from '../../../src/oci/spec.ts';
 
-const profile: LinuxSeccomp = {
+const profile: Seccomp = {
   defaultAction: 'SCMP_ACT_ERRNO', flags: ['SECCOMP_FILTER_FLAG_LOG'],
   syscalls: [{ names: ['read', 'write'], action: 'SCMP_ACT_ALLOW' }, { names: ['mkdir'], action: 'SCMP_ACT_ERRNO', errnoRet: 28 }],
 };

@@ -1,8 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  compileSeccomp, runFilter, disassemble, SeccompProfileError, SeccompUnsupportedError, type LinuxSeccomp,
-} from '../../../src/runtime/seccomp/index.ts';
+import { compileSeccomp, runFilter, disassemble, SeccompProfileError, SeccompUnsupportedError } from '../../../src/runtime/seccomp/index.ts';
+import type { Seccomp } from '../../../src/oci/spec.ts';
 import { syscalls as x86_64Table } from '../../../src/runtime/seccomp/tables/x86_64.ts';
 
 const tableX64 = x86_64Table();
@@ -64,7 +63,7 @@ function holds(op: string, arg: bigint, value: bigint, valueTwo: bigint): boolea
 const SAMPLES = [0n, 1n, 5n, 0xffffffffn, 0x100000000n, 0x100000005n, 0x1_0000_0004n, 0x2_0000_0000n, 0xffff_ffff_ffff_fffen, 0xffff_ffff_ffff_ffffn, 0x7fff_ffff_0000_0005n];
 
 test('argument comparisons on 64-bit values (high word set and not) match the reference', () => {
-  const ops = ['SCMP_CMP_NE', 'SCMP_CMP_LT', 'SCMP_CMP_LE', 'SCMP_CMP_EQ', 'SCMP_CMP_GE', 'SCMP_CMP_GT'];
+  const ops = ['SCMP_CMP_NE', 'SCMP_CMP_LT', 'SCMP_CMP_LE', 'SCMP_CMP_EQ', 'SCMP_CMP_GE', 'SCMP_CMP_GT'] as const;
   const values = [5n, 0x100000005n, 0xffffffffn, 0xffff_ffff_ffff_fffen];
   for (const op of ops) for (const value of values) {
     const f = compile({
@@ -122,7 +121,7 @@ test('an unconditional rule is the fallback after conditional ones', () => {
 });
 
 test('architectures: native always, listed ones, unknown ones killed; x32 on x86_64', () => {
-  const p: LinuxSeccomp = { defaultAction: 'SCMP_ACT_ERRNO', architectures: ['SCMP_ARCH_X86', 'SCMP_ARCH_MIPS'], syscalls: [{ names: ['read', 'mkdir'], action: 'SCMP_ACT_ALLOW' }] };
+  const p: Seccomp = { defaultAction: 'SCMP_ACT_ERRNO', architectures: ['SCMP_ARCH_X86', 'SCMP_ARCH_MIPS'], syscalls: [{ names: ['read', 'mkdir'], action: 'SCMP_ACT_ALLOW' }] };
   const f = compile(p);
   assert.equal(verdict(f, X64, 'read'), ALLOW);
   assert.equal(verdict(f, 'SCMP_ARCH_X86', 'read'), ALLOW);
@@ -140,7 +139,7 @@ test('architectures: native always, listed ones, unknown ones killed; x32 on x86
 });
 
 test('32-bit ABIs compare only the low word; big-endian ABIs find the words swapped', () => {
-  const p: LinuxSeccomp = {
+  const p: Seccomp = {
     defaultAction: 'SCMP_ACT_ERRNO', architectures: ['SCMP_ARCH_ARM', 'SCMP_ARCH_S390'],
     syscalls: [{ names: ['personality'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: 0x100000008n, op: 'SCMP_CMP_EQ' }] }],
   };
@@ -176,7 +175,7 @@ test('ENOSYS for numbers above the highest one the profile names, and for an unn
 test('long profiles stay correct through trampolines', () => {
   // Every x86_64 syscall gets its own conditional rule: a tree far wider than an 8-bit jump.
   const names = Object.keys(x86Syscalls());
-  const syscalls = names.map((n, i) => ({ names: [n], action: 'SCMP_ACT_ERRNO', errnoRet: (i % 4000) + 1, args: [{ index: i % 6, value: i, op: 'SCMP_CMP_EQ' }] }));
+  const syscalls = names.map((n, i) => ({ names: [n], action: 'SCMP_ACT_ERRNO' as const, errnoRet: (i % 4000) + 1, args: [{ index: i % 6, value: i, op: 'SCMP_CMP_EQ' as const }] }));
   const { filter } = compileSeccomp({ defaultAction: 'SCMP_ACT_ALLOW', syscalls }, { nativeArch: X64 });
   const insns = filter.length / 8;
   assert.ok(insns > 2000, `long program (${insns})`);
@@ -197,7 +196,7 @@ function x86Syscalls(): Record<string, number> {
 }
 
 test('too long for the kernel is a typed error', () => {
-  const syscalls = Object.keys(tableX64).flatMap((n) => [0, 1, 2, 3, 4, 5].map((j) => ({ names: [n], action: 'SCMP_ACT_ERRNO', args: [{ index: j, value: 0x100000000n + BigInt(j), op: 'SCMP_CMP_GT' }] })));
+  const syscalls = Object.keys(tableX64).flatMap((n) => [0, 1, 2, 3, 4, 5].map((j) => ({ names: [n], action: 'SCMP_ACT_ERRNO' as const, args: [{ index: j, value: 0x100000000n + BigInt(j), op: 'SCMP_CMP_GT' as const }] })));
   assert.throws(() => compileSeccomp({ defaultAction: 'SCMP_ACT_ALLOW', syscalls }, { nativeArch: X64 }), /at most 4096/);
 });
 
@@ -212,7 +211,7 @@ test('flags', () => {
 
 test('profile errors name the field', () => {
   const bad = (p: unknown, re: RegExp, cls: Function = SeccompProfileError): void => {
-    assert.throws(() => compileSeccomp(p as LinuxSeccomp, { nativeArch: X64 }), (e: unknown) => e instanceof cls && re.test((e as Error).message));
+    assert.throws(() => compileSeccomp(p as Seccomp, { nativeArch: X64 }), (e: unknown) => e instanceof cls && re.test((e as Error).message));
   };
   bad({ defaultAction: 'SCMP_ACT_NOTIFY' }, /defaultAction.*NOTIFY.*not supported/, SeccompUnsupportedError);
   bad({ defaultAction: 'SCMP_ACT_ALLOW', listenerPath: '/run/x.sock' }, /listenerPath/, SeccompUnsupportedError);
