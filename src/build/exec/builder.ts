@@ -243,6 +243,16 @@ export async function build(engine: Engine, req: BuildRequest, emit: BuildListen
     config: config as ImageConfig['config'], rootfs: { type: 'layers', diff_ids: [] }, history: final.history,
   };
   const out = await svc.writeImage(final.state, image, req.tags);
+  if (req.push || (req.output?.type === 'image' && req.output.push)) {
+    if (!req.tags.length) throw new BuildFailure('--push needs a name: tag the image with -t REGISTRY/REPOSITORY[:TAG]');
+    for (const t of req.tags) {
+      emit({ type: 'info', message: `pushing ${t}` });
+      try {
+        const r = await svc.push(t);
+        emit({ type: 'info', message: `pushed ${r.reference}@${r.digest}` });
+      } catch (e) { throw new BuildFailure(`pushing ${t}: ${(e as Error).message}`); }
+    }
+  }
   if (req.cacheTo) {
     try { await svc.cache.exportTo(req.cacheTo, used); } catch (e) { throw new BuildFailure(`--cache-to ${req.cacheTo}: ${(e as Error).message}`); }
   }

@@ -22,6 +22,8 @@ export interface BuildRequest {
   /** --cache-from type=local,src=DIR / --cache-to type=local,dest=DIR. */
   cacheFrom?: string[];
   cacheTo?: string;
+  /** --push (or --output type=registry): each tag is pushed after the build. */
+  push?: boolean;
 }
 
 /** docker's --cache-from/--cache-to CSV: only type=local is supported (src= or dest=). */
@@ -34,7 +36,7 @@ export function parseCacheOption(spec: string, flag: '--cache-from' | '--cache-t
 }
 
 export type BuildOutput =
-  | { type: 'image' }
+  | { type: 'image'; push?: boolean }
   | { type: 'docker' | 'oci'; dest: string; tar: boolean }
   | { type: 'local' | 'tar'; dest: string };
 
@@ -43,7 +45,7 @@ export function parseOutput(spec: string): BuildOutput {
   if (!spec.includes('=')) return spec === '-' ? fail() : { type: 'local', dest: spec };
   const f = Object.fromEntries(spec.split(',').map((x) => { const i = x.indexOf('='); return i < 0 ? [x, 'true'] : [x.slice(0, i), x.slice(i + 1)]; }));
   const type = f.type ?? 'local';
-  if (type === 'image') return { type: 'image' };
+  if (type === 'image' || type === 'registry') return { type: 'image', ...(type === 'registry' || f.push === 'true' ? { push: true } : {}) };
   if (!f.dest) throw new BuildFailure(`--output ${spec}: dest= is required for type=${type}`);
   if (type === 'docker' || type === 'oci') return { type, dest: f.dest, tar: f.tar !== 'false' };
   if (type === 'local' || type === 'tar') return { type, dest: f.dest };

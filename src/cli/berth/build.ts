@@ -25,6 +25,7 @@ const FLAGS: FlagDef[] = [
   { name: 'network', kind: 'string', help: 'Set the networking mode for the RUN instructions during build (default "default")' },
   { name: 'progress', kind: 'string', help: 'Set type of progress output ("auto", "plain", "tty", "quiet")' },
   { name: 'output', short: 'o', kind: 'string', help: 'Output destination (format: "type=local,dest=path"; types image, docker, oci, local, tar)' },
+  { name: 'push', kind: 'bool', help: 'Push the image to its registry after the build (shorthand for --output=type=registry)' },
   { name: 'cache-from', kind: 'list', help: 'External cache sources (format: "type=local,src=path")' },
   { name: 'cache-to', kind: 'string', help: 'Cache export destination (format: "type=local,dest=path")' },
   { name: 'platform', kind: 'string', help: 'Set target platform for build (only the host platform is supported)' },
@@ -123,6 +124,7 @@ const cmd: Command = {
         noCache: bool(p, 'no-cache'), pull: (bool(p, 'pull') ? 'always' : 'missing') as PullPolicy, labels: kv(list(p, 'label'), '--label'),
         secrets: secrets(list(p, 'secret')), network: net as 'default' | 'none' | 'host' | undefined,
         ...(str(p, 'output') !== undefined ? { output: parseOutput(str(p, 'output')!) } : {}),
+        push: bool(p, 'push'),
         cacheFrom: list(p, 'cache-from').map((c) => parseCacheOption(c, '--cache-from')),
         ...(str(p, 'cache-to') !== undefined ? { cacheTo: parseCacheOption(str(p, 'cache-to')!, '--cache-to') } : {}),
       }, (e) => {

@@ -163,6 +163,13 @@ export class BuildService {
     await saveImage(this.engine.images(), [id], dest, format);
   }
 
+  /** --push: uploads the image a tag names to its registry; returns the pushed digest. */
+  async push(tag: string): Promise<{ reference: string; digest: string }> {
+    const { pushImage } = await import('../../image/ops/push.ts');
+    const r = await pushImage(this.engine.images(), tag);
+    return { reference: r.reference, digest: r.digest };
+  }
+
   /** A state's files, into a directory (`tar: false`) or a tar file. */
   async exportRootfs(state: BuildState, dest: string, tar: boolean): Promise<void> {
     await this.withView(state, (root) => {

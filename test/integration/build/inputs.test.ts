@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { isRoot } from '../../helpers/rootfs.ts';
 import { defer, killOnEnd } from '../../helpers/cleanup.ts';
 import { Berth } from '../engine/harness.ts';
+import { startRegistry } from '../../helpers/registry.ts';
 
 const skip = !isRoot && 'needs root';
 
@@ -130,4 +131,24 @@ test('ADD https?:// URLs: mode 0600, Last-Modified, --checksum checked, never un
   const missing = await b.run(['build', ctx]);
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /failed to load .*\/missing: 404/);
+});
+
+test('--push uploads each tag to its registry (a local docker-registry)', { skip }, async (t) => {
+  const b = new Berth();
+  const other = new Berth();
+  defer(t, () => b.teardown());
+  defer(t, () => other.teardown());
+  const reg = await startRegistry();
+  defer(t, () => reg.stop());
+  const ctx = join(b.tmp, 'ctx');
+  mkdirSync(ctx);
+  writeFileSync(join(ctx, 'Dockerfile'), 'FROM busybox\nRUN echo pushed-content > /p\n');
+  const ref = `${reg.host}/berth-build/pushed:1`;
+  const r = await b.run(['build', '--push', '-t', ref, ctx]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, new RegExp(`pushed ${ref.replace(/[.]/g, '\\.')}@sha256:[0-9a-f]{64}`));
+  assert.equal(await other.ok(['run', '--rm', '--network', 'none', ref, 'cat', '/p']), 'pushed-content\n');
+  const untagged = await b.run(['build', '--push', ctx]);
+  assert.equal(untagged.code, 1);
+  assert.match(untagged.stderr, /--push needs a name/);
 });
