@@ -46,6 +46,9 @@ export async function build(engine: Engine, req: BuildRequest, emit: BuildListen
   let imported: { dir: string; records: Map<string, BuildState> }[];
   try { imported = (req.cacheFrom ?? []).map((dir) => ({ dir, records: svc.cache.readFrom(dir) })); } catch (e) { throw new BuildFailure((e as Error).message); }
   const used = new Map<string, BuildState>();
+  // zstd layers are cached apart from gzip ones (the default keeps its keys).
+  const compression = req.output?.type === 'image' ? req.output.compression : undefined;
+  const keyOf = (parent: string, op: StepOp, content = '') => stepKey(parent, op, compression === 'zstd' ? `${content}|zstd` : content);
   let nextId = 1;
   const total = [...plan.stages.values()].reduce((n, s) => n + s.steps.length + 1, 0);
   let counter = 0;
@@ -142,19 +145,19 @@ export async function build(engine: Engine, req: BuildRequest, emit: BuildListen
       const w = await svc.workRoot(state);
       let next: BuildState;
       try { await work(w); } catch (e) { await w.discard(); throw e; }
-      next = await w.commit({ epoch });
+      next = await w.commit({ epoch, ...(compression ? { compression } : {}) });
       svc.cache.put(key, next);
       used.set(key, next);
       return { state: next, key };
     };
     if (op.op === 'mkdir') {
-      return finish(stepKey(parentKey, op), async (w) => {
+      return finish(keyOf(parentKey, op), async (w) => {
         await w.copy({ entries: [], dest: op.path, destIsDir: true, chown: op.user || undefined });
       });
     }
     if (op.op === 'copy') {
       return withSources(op, async (entries) => {
-        const key = stepKey(parentKey, op, hashEntries(entries));
+        const key = keyOf(parentKey, op, hashEntries(entries));
         return finish(key, async (w) => {
           await w.copy({ entries: entries.map((e) => ({ ...e, extract: op.add && op.from.kind === 'context' && !e.remote })), dest: op.dest, destIsDir: op.destIsDir, chown: op.chown, chmod: op.chmod });
         });
@@ -162,7 +165,7 @@ export async function build(engine: Engine, req: BuildRequest, emit: BuildListen
     }
     if (op.op !== 'run') throw new Error(`unexpected step ${op.op}`);
     return runWithMounts(op, async (mounts, contentHash, extraEnv) => {
-      const key = stepKey(parentKey, op, contentHash);
+      const key = keyOf(parentKey, op, contentHash);
       return finish(key, async (w) => {
         const code = await w.run({ argv: op.argv, env: [...op.env, ...extraEnv], user: op.user, workdir: op.workdir, network: req.network ?? op.network, mounts }, (chunk, stream) => {
           emit({ type: 'output', id, stream, text: chunk.toString('utf8') });

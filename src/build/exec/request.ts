@@ -36,7 +36,7 @@ export function parseCacheOption(spec: string, flag: '--cache-from' | '--cache-t
 }
 
 export type BuildOutput =
-  | { type: 'image'; push?: boolean }
+  | { type: 'image'; push?: boolean; compression?: 'gzip' | 'zstd' }
   | { type: 'docker' | 'oci'; dest: string; tar: boolean }
   | { type: 'local' | 'tar'; dest: string };
 
@@ -45,7 +45,11 @@ export function parseOutput(spec: string): BuildOutput {
   if (!spec.includes('=')) return spec === '-' ? fail() : { type: 'local', dest: spec };
   const f = Object.fromEntries(spec.split(',').map((x) => { const i = x.indexOf('='); return i < 0 ? [x, 'true'] : [x.slice(0, i), x.slice(i + 1)]; }));
   const type = f.type ?? 'local';
-  if (type === 'image' || type === 'registry') return { type: 'image', ...(type === 'registry' || f.push === 'true' ? { push: true } : {}) };
+  if (type === 'image' || type === 'registry') {
+    const c = f.compression;
+    if (c !== undefined && c !== 'gzip' && c !== 'zstd') throw new BuildFailure(`--output ${spec}: compression=${c}: expected gzip or zstd`);
+    return { type: 'image', ...(type === 'registry' || f.push === 'true' ? { push: true } : {}), ...(c ? { compression: c as 'gzip' | 'zstd' } : {}) };
+  }
   if (!f.dest) throw new BuildFailure(`--output ${spec}: dest= is required for type=${type}`);
   if (type === 'docker' || type === 'oci') return { type, dest: f.dest, tar: f.tar !== 'false' };
   if (type === 'local' || type === 'tar') return { type, dest: f.dest };

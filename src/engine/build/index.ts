@@ -5,5 +5,6 @@ export { BuildCache } from './cache.ts';
 export { BuildError } from './types.ts';
 export type { BuildState, LayerRef, BaseImage } from './types.ts';
 export type { BuildProcess, BuildMount } from './process.ts';
+export type { LayerCompression } from './layer.ts';
 export type { CopyEntry, CopyRequest } from './files.ts';
 export { CopyError, applyChmod } from './files.ts';

@@ -3,15 +3,17 @@
 // clamped to SOURCE_DATE_EPOCH when one is given, so that the same input gives the same digest.
 import { spawn } from 'node:child_process';
 import { promisify } from 'node:util';
-import { gzip } from 'node:zlib';
+import { gzip, zstdCompress } from 'node:zlib';
 import { createHash } from 'node:crypto';
 import { readTarEntries } from '../../image/tar/collect.ts';
 import { packTar } from '../../image/tar/writer.ts';
 import { upperToLayer } from '../../image/snapshots/diff.ts';
 
+export type LayerCompression = 'gzip' | 'zstd';
+
 export interface BuiltLayer { diffId: string; blob: Buffer; entries: number }
 
-export async function layerFromUpper(upper: string, epoch?: number): Promise<BuiltLayer> {
+export async function layerFromUpper(upper: string, epoch?: number, compression: LayerCompression = 'gzip'): Promise<BuiltLayer> {
   const tar = spawn('tar', ['--numeric-owner', '--xattrs', '--xattrs-include=*', '--sort=name', '-C', upper, '-cf', '-', '.'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   tar.stderr.on('data', (d) => { err += d; });
@@ -26,7 +28,7 @@ export async function layerFromUpper(upper: string, epoch?: number): Promise<Bui
   const parts: Buffer[] = [];
   for await (const c of packTar(items)) parts.push(c);
   const raw = Buffer.concat(parts);
-  const blob = await gzipParallel(raw);
+  const blob = compression === 'zstd' ? await promisify(zstdCompress)(raw) : await gzipParallel(raw);
   return { diffId: `sha256:${createHash('sha256').update(raw).digest('hex')}`, blob, entries: items.length };
 }
 

@@ -11,7 +11,7 @@ import { randomBytes } from '../../util/random.ts';
 import { chainIDs, SnapshotExistsError, unpackImage } from '../../image/snapshots/index.ts';
 import { mountAllAsync, unmountAsync } from '../../image/snapshots/snapshotter.ts';
 import { normalizeReference } from '../../image/reference.ts';
-import { hostPlatform, MEDIA_OCI_CONFIG, MEDIA_OCI_LAYER_GZIP, MEDIA_OCI_MANIFEST, type ImageConfig, type Manifest } from '../../image/types.ts';
+import { hostPlatform, MEDIA_OCI_CONFIG, MEDIA_OCI_LAYER_GZIP, MEDIA_OCI_LAYER_ZSTD, MEDIA_OCI_MANIFEST, type ImageConfig, type Manifest } from '../../image/types.ts';
 import type { Engine } from '../engine.ts';
 import { resolveImage, type PullPolicy } from '../images.ts';
 import { findRuntime } from '../runtime.ts';
@@ -20,7 +20,7 @@ import { acquireLock, tryAcquireLock } from '../../util/lock.ts';
 import { copyInto, type CopyRequest } from './files.ts';
 import { BuildCache } from './cache.ts';
 import { BuildError, type BaseImage, type BuildState } from './types.ts';
-import { layerFromUpper } from './layer.ts';
+import { layerFromUpper, type LayerCompression } from './layer.ts';
 import { runInRoot, type BuildProcess } from './process.ts';
 import { isMounted } from '../rootfs.ts';
 
@@ -31,7 +31,7 @@ export interface WorkRoot {
   run(proc: BuildProcess, onOutput: (chunk: Buffer, stream: 'stdout' | 'stderr') => void): Promise<number>;
   copy(req: CopyRequest): Promise<void>;
   /** The root as a new state (one more layer unless nothing changed); the work root is gone after. */
-  commit(opts?: { epoch?: number }): Promise<BuildState>;
+  commit(opts?: { epoch?: number; compression?: LayerCompression }): Promise<BuildState>;
   /** Drops the work root and its changes. */
   discard(): Promise<void>;
 }
@@ -107,11 +107,11 @@ export class BuildService {
         await unmount();
         try {
           cleanMountpoints(upper, lowers, created);
-          const layer = await layerFromUpper(upper, opts.epoch);
+          const layer = await layerFromUpper(upper, opts.epoch, opts.compression);
           if (layer.entries === 0) { await drop(); return state; }
           const store = svc.engine.images();
           const digest = await store.content.putBuffer(layer.blob);
-          const next: BuildState = { layers: [...state.layers, { digest, size: layer.blob.length, mediaType: MEDIA_OCI_LAYER_GZIP, diffId: layer.diffId }] };
+          const next: BuildState = { layers: [...state.layers, { digest, size: layer.blob.length, mediaType: opts.compression === 'zstd' ? MEDIA_OCI_LAYER_ZSTD : MEDIA_OCI_LAYER_GZIP, diffId: layer.diffId }] };
           const chain = chainIDs(next.layers.map((l) => l.diffId)).at(-1)!;
           let exists = !!sn.stat(chain);
           if (!exists) {

@@ -152,3 +152,21 @@ test('--push uploads each tag to its registry (a local docker-registry)', { skip
   assert.equal(untagged.code, 1);
   assert.match(untagged.stderr, /--push needs a name/);
 });
+
+test('--output type=image,compression=zstd writes zstd layers that run', { skip }, async (t) => {
+  const b = new Berth();
+  defer(t, () => b.teardown());
+  const ctx = join(b.tmp, 'ctx');
+  mkdirSync(ctx);
+  writeFileSync(join(ctx, 'Dockerfile'), 'FROM busybox\nRUN echo zstd-layer > /z\n');
+  const id = (await b.ok(['build', '-q', '--output', 'type=image,compression=zstd', '-t', 'z:1', ctx])).trim();
+  const out = join(b.tmp, 'z.oci');
+  await b.ok(['save', '--format', 'oci-dir', '-o', out, 'z:1']);
+  const index = JSON.parse(readFileSync(join(out, 'index.json'), 'utf8'));
+  const manifest = JSON.parse(readFileSync(join(out, 'blobs/sha256', index.manifests[0].digest.slice(7)), 'utf8'));
+  assert.deepEqual(manifest.layers.map((l: { mediaType: string }) => l.mediaType.split('+')[1]), ['gzip', 'zstd'], 'the base keeps gzip, the new layer is zstd');
+  assert.equal(await b.ok(['run', '--rm', '--network', 'none', id, 'cat', '/z']), 'zstd-layer\n');
+  const bad = await b.run(['build', '--output', 'type=image,compression=lz4', ctx]);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /compression=lz4: expected gzip or zstd/);
+});
