@@ -167,7 +167,8 @@ export async function build(engine: Engine, req: BuildRequest, emit: BuildListen
     return runWithMounts(op, async (mounts, contentHash, extraEnv) => {
       const key = keyOf(parentKey, op, contentHash);
       return finish(key, async (w) => {
-        const code = await w.run({ argv: op.argv, env: [...op.env, ...extraEnv], user: op.user, workdir: op.workdir, network: req.network ?? op.network, mounts }, (chunk, stream) => {
+        if (op.security === 'insecure' && !req.allowInsecure) throw new BuildFailure(`${step.file}:${step.line}: RUN --security=insecure needs --allow security.insecure`);
+        const code = await w.run({ argv: op.argv, env: [...op.env, ...extraEnv], user: op.user, workdir: op.workdir, network: req.network ?? op.network, mounts, privileged: op.security === 'insecure' }, (chunk, stream) => {
           emit({ type: 'output', id, stream, text: chunk.toString('utf8') });
         });
         if (code !== 0) throw new BuildFailure(`${step.file}:${step.line}: process "${op.argv.join(' ')}" did not complete successfully: exit code: ${code}`, 1);
@@ -210,6 +211,16 @@ export async function build(engine: Engine, req: BuildRequest, emit: BuildListen
           if (m.target) mounts.push({ type: 'bind', source: path, target, readOnly: true });
           return next();
         }
+        case 'ssh': {
+          const sock = req.ssh?.[m.id ?? 'default'];
+          if (!sock) {
+            if (m.required) throw new BuildFailure(`no SSH agent socket "${m.id ?? 'default'}" (pass one with --ssh ${m.id ?? 'default'}[=SOCKET])`);
+            return next();
+          }
+          mounts.push({ type: 'bind', source: sock, target, readOnly: false });
+          env.push(`SSH_AUTH_SOCK=${target}`);
+          return next();
+        }
         case 'bind': {
           const sub = posix.normalize(`/${m.source ?? ''}`).slice(1);
           if (!m.from) {
@@ -225,8 +236,6 @@ export async function build(engine: Engine, req: BuildRequest, emit: BuildListen
             return next();
           });
         }
-        default:
-          throw new BuildFailure(`RUN --mount=type=${m.type} is not supported by berth yet`);
       }
     };
     try {

@@ -22,6 +22,10 @@ export interface BuildRequest {
   /** --cache-from type=local,src=DIR / --cache-to type=local,dest=DIR. */
   cacheFrom?: string[];
   cacheTo?: string;
+  /** --ssh ID[=SOCKET]: agent sockets RUN --mount=type=ssh may use. */
+  ssh?: Record<string, string>;
+  /** --allow security.insecure: RUN --security=insecure runs privileged. */
+  allowInsecure?: boolean;
   /** --push (or --output type=registry): each tag is pushed after the build. */
   push?: boolean;
 }

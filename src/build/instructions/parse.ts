@@ -78,6 +78,8 @@ export function parseInstruction(n: Node, file: string): Instruction {
       if (!a.length && !n.json) fail('requires at least one argument');
       const net = f.string('network');
       if (net !== undefined && !['default', 'none', 'host'].includes(net)) fail(`unsupported network mode "${net}"`);
+      const sec = f.string('security');
+      if (sec !== undefined && !['insecure', 'sandbox'].includes(sec)) fail(`unsupported security mode "${sec}"`);
       return { ...src, kind, cmd: a, prependShell: !n.json, heredocs: heredocs(n), mounts: f.strings('mount'), network: net, security: f.string('security') };
     }
     case 'cmd': case 'entrypoint': noFlags(); return { ...src, kind, cmd: a, prependShell: !n.json };

@@ -25,6 +25,8 @@ const FLAGS: FlagDef[] = [
   { name: 'network', kind: 'string', help: 'Set the networking mode for the RUN instructions during build (default "default")' },
   { name: 'progress', kind: 'string', help: 'Set type of progress output ("auto", "plain", "tty", "quiet")' },
   { name: 'output', short: 'o', kind: 'string', help: 'Output destination (format: "type=local,dest=path"; types image, docker, oci, local, tar)' },
+  { name: 'ssh', kind: 'list', help: 'SSH agent socket to expose to the build (format: "default|<id>[=<socket>]")' },
+  { name: 'allow', kind: 'list', help: 'Allow extra privileged entitlement (e.g., "security.insecure")' },
   { name: 'push', kind: 'bool', help: 'Push the image to its registry after the build (shorthand for --output=type=registry)' },
   { name: 'cache-from', kind: 'list', help: 'External cache sources (format: "type=local,src=path")' },
   { name: 'cache-to', kind: 'string', help: 'Cache export destination (format: "type=local,dest=path")' },
@@ -64,6 +66,22 @@ function secrets(items: string[]): Record<string, string> {
     }
   }
   return out;
+}
+
+/** --ssh default (the caller's $SSH_AUTH_SOCK) or ID=SOCKET. */
+function sshSockets(items: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const s of items) {
+    const [id, path] = s.includes('=') ? [s.slice(0, s.indexOf('=')), s.slice(s.indexOf('=') + 1)] : [s, process.env.SSH_AUTH_SOCK ?? ''];
+    if (!path) throw new FlagError(`--ssh ${s}: no socket given and SSH_AUTH_SOCK is not set`);
+    out[id] = resolve(path);
+  }
+  return out;
+}
+
+function allow(items: string[]): boolean {
+  for (const a of items) if (a !== 'security.insecure' && a !== 'network.host') throw new FlagError(`--allow ${a}: expected security.insecure or network.host`);
+  return items.includes('security.insecure');
 }
 
 const cmd: Command = {
@@ -125,6 +143,8 @@ const cmd: Command = {
         secrets: secrets(list(p, 'secret')), network: net as 'default' | 'none' | 'host' | undefined,
         ...(str(p, 'output') !== undefined ? { output: parseOutput(str(p, 'output')!) } : {}),
         push: bool(p, 'push'),
+        ssh: sshSockets(list(p, 'ssh')),
+        allowInsecure: allow(list(p, 'allow')),
         cacheFrom: list(p, 'cache-from').map((c) => parseCacheOption(c, '--cache-from')),
         ...(str(p, 'cache-to') !== undefined ? { cacheTo: parseCacheOption(str(p, 'cache-to')!, '--cache-to') } : {}),
       }, (e) => {

@@ -27,6 +27,8 @@ export interface BuildProcess {
   workdir: string;
   network: 'default' | 'none' | 'host';
   mounts: BuildMount[];
+  /** RUN --security=insecure (the builder asks only when --allow security.insecure was given). */
+  privileged?: boolean;
 }
 
 export interface ProcessOutcome { exitCode: number; createdMountpoints: string[] }
@@ -56,13 +58,13 @@ export async function runInRoot(opts: {
     image: 'build', imageName: 'build', imageId: '', chainId: '', entrypoint: [], cmd: proc.argv, env: proc.env, workingDir: proc.workdir,
     user: proc.user, hostname: 'buildkitsandbox', domainname: '', tty: false, openStdin: false, labels: {}, mounts, publish: [],
     networkMode: hostNet ? 'host' : 'none', networkAliases: [], extraHosts: [], dns: [], dnsSearch: [], dnsOptions: [], shmSize: 64 << 20,
-    readOnly: false, capAdd: [], capDrop: [], privileged: false, seccomp: 'default', noNewPrivileges: false,
+    readOnly: false, capAdd: [], capDrop: [], privileged: !!proc.privileged, seccomp: proc.privileged ? 'unconfined' : 'default', noNewPrivileges: false,
     restart: { name: 'no', maximumRetryCount: 0 }, init: false, stopSignal: 'SIGTERM', stopTimeout: 10, runtime: opts.runtime, autoRemove: true, logSizeMax: 0,
   } satisfies ContainerConfig;
   const caps = hostCaps();
   const spec = buildSpec({
     id: opts.id, config, rootfs, user, netnsPath: '', hostsPath: join(dir, 'hosts'), hostnamePath: join(dir, 'hostname'), resolvConfPath: join(dir, 'resolv.conf'),
-    mountSources: mounts.map((m) => m.source), seccomp: dockerDefaultProfile({ caps: effectiveCaps([], [], false, caps) }), availableCaps: caps,
+    mountSources: mounts.map((m) => m.source), ...(proc.privileged ? {} : { seccomp: dockerDefaultProfile({ caps: effectiveCaps([], [], false, caps) }) }), availableCaps: caps,
     cgroupParent: opts.cgroupParent, hostHostname: 'buildkitsandbox',
   });
   spec.hostname = 'buildkitsandbox';

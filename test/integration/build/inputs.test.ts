@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isRoot } from '../../helpers/rootfs.ts';
@@ -169,4 +169,35 @@ test('--output type=image,compression=zstd writes zstd layers that run', { skip 
   const bad = await b.run(['build', '--output', 'type=image,compression=lz4', ctx]);
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /compression=lz4: expected gzip or zstd/);
+});
+
+test('RUN --mount=type=ssh gets the --ssh socket; --security=insecure needs --allow security.insecure', { skip }, async (t) => {
+  const b = new Berth();
+  defer(t, () => b.teardown());
+  const sock = join(b.tmp, 'agent.sock');
+  const agent = createNetServer(() => { /* an agent stand-in: the socket only has to be there */ });
+  await new Promise<void>((r) => agent.listen(sock, r));
+  defer(t, () => new Promise<void>((r) => agent.close(() => r())));
+  const ctx = join(b.tmp, 'ctx');
+  mkdirSync(ctx);
+  writeFileSync(join(ctx, 'Dockerfile'), 'FROM busybox\nRUN --mount=type=ssh test -S "$SSH_AUTH_SOCK" && echo "agent at $SSH_AUTH_SOCK"\n');
+  const r = await b.run(['build', '--ssh', `default=${sock}`, ctx]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /agent at \/run\/buildkit\/ssh_agent\.0/);
+  const req = join(b.tmp, 'ctx2');
+  mkdirSync(req);
+  writeFileSync(join(req, 'Dockerfile'), 'FROM busybox\nRUN --mount=type=ssh,required=true true\n');
+  const missing = await b.run(['build', req]);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /no SSH agent socket "default"/);
+
+  const ins = join(b.tmp, 'ctx3');
+  mkdirSync(ins);
+  writeFileSync(join(ins, 'Dockerfile'), 'FROM busybox\nRUN --security=insecure mkdir -p /mnt/t && mount -t tmpfs none /mnt/t && echo mounted-inside && umount /mnt/t\n');
+  const denied = await b.run(['build', ins]);
+  assert.equal(denied.code, 1);
+  assert.match(denied.stderr, /needs --allow security\.insecure/);
+  const allowed = await b.run(['build', '--allow', 'security.insecure', ins]);
+  assert.equal(allowed.code, 0, allowed.stderr);
+  assert.match(allowed.stderr, /mounted-inside/);
 });
