@@ -1,6 +1,7 @@
 // The same Dockerfile built by berth and by Debian's buildah (bud, chroot isolation, vfs storage
 // in the test's own directory), both images then listed by berth: the same config fields and the
-// same files (type, mode, owner, size, content, link target).
+// same files (type, mode, owner, size, content, link target). And an image berth wrote as an OCI
+// archive runs in podman.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -82,4 +83,24 @@ test('berth build and buildah bud give the same config and the same files', { sk
   const theirs = await files('localhost/cmp:buildah');
   assert.ok(ours.length > 250, `${ours.length} paths listed`);
   assert.deepEqual(ours, theirs);
+});
+
+const havePodman = spawnSync('podman', ['--version']).status === 0;
+
+test('an image berth built (--output type=oci) runs in podman', { skip: (!isRoot && 'needs root') || (!havePodman && 'podman not installed'), timeout: 300_000 }, async (t) => {
+  const b = new Berth();
+  defer(t, () => b.teardown());
+  const ctx = join(b.tmp, 'ctx');
+  mkdirSync(ctx);
+  writeFileSync(join(ctx, 'Dockerfile'), 'FROM busybox\nRUN echo from-berth > /hello\nUSER nobody\nCMD ["cat", "/hello"]\n');
+  const archive = join(b.tmp, 'image.oci.tar');
+  await b.ok(['build', '-q', '--output', `type=oci,dest=${archive}`, ctx]);
+  // podman in the test's own directories; runc and ulimits under this host's hard limits.
+  const pm = ['--root', join(b.tmp, 'podman-root'), '--runroot', join(b.tmp, 'podman-run'), '--storage-driver', 'vfs', '--cgroup-manager', 'cgroupfs', '--events-backend', 'file'];
+  defer(t, () => { spawnSync('podman', [...pm, 'rmi', '--all', '--force']); });
+  const r = spawnSync('podman', [...pm, 'run', '--rm', '--runtime', 'runc', '--ulimit', 'nofile=20000:20000', '--ulimit', 'nproc=32768:32768', '--network', 'none', `oci-archive:${archive}`], { encoding: 'utf8', timeout: 120_000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.split('\n').filter((l) => l === 'from-berth').length, 1, r.stdout);
+  const user = spawnSync('podman', [...pm, 'run', '--rm', '--runtime', 'runc', '--ulimit', 'nofile=20000:20000', '--ulimit', 'nproc=32768:32768', '--network', 'none', `oci-archive:${archive}`, 'id', '-u'], { encoding: 'utf8', timeout: 120_000 });
+  assert.equal(user.stdout.trim().split('\n').pop(), '65534', 'USER nobody carried over');
 });
