@@ -46,6 +46,12 @@ export async function build(engine: Engine, req: BuildRequest, emit: BuildListen
   let imported: { dir: string; records: Map<string, BuildState> }[];
   try { imported = (req.cacheFrom ?? []).map((dir) => ({ dir, records: svc.cache.readFrom(dir) })); } catch (e) { throw new BuildFailure((e as Error).message); }
   const used = new Map<string, BuildState>();
+  // Cancelled by the caller, or by the build itself when a stage fails: stages running beside it
+  // stop (their RUN killed) and are waited for, so nothing is left behind when build() returns.
+  const ctrl = new AbortController();
+  const signal = ctrl.signal;
+  if (req.signal?.aborted) ctrl.abort();
+  req.signal?.addEventListener('abort', () => ctrl.abort(), { once: true });
   // zstd layers are cached apart from gzip ones (the default keeps its keys).
   const compression = req.output?.type === 'image' ? req.output.compression : undefined;
   const keyOf = (parent: string, op: StepOp, content = '') => stepKey(parent, op, compression === 'zstd' ? `${content}|zstd` : content);
@@ -85,6 +91,7 @@ export async function build(engine: Engine, req: BuildRequest, emit: BuildListen
     }
     emit({ type: 'done', id: id0, seconds: 0 });
     for (const step of s.steps) {
+      if (signal.aborted) throw new BuildFailure('build cancelled', 130);
       const id = nextId++;
       emit({ type: 'step', id, stage: label, index: ++counter, total, instruction: step.instruction });
       const t0 = performance.now();
@@ -170,7 +177,8 @@ export async function build(engine: Engine, req: BuildRequest, emit: BuildListen
         if (op.security === 'insecure' && !req.allowInsecure) throw new BuildFailure(`${step.file}:${step.line}: RUN --security=insecure needs --allow security.insecure`);
         const code = await w.run({ argv: op.argv, env: [...op.env, ...extraEnv], user: op.user, workdir: op.workdir, network: req.network ?? op.network, mounts, privileged: op.security === 'insecure' }, (chunk, stream) => {
           emit({ type: 'output', id, stream, text: chunk.toString('utf8') });
-        });
+        }, signal);
+        if (signal.aborted) throw new BuildFailure('build cancelled', 130);
         if (code !== 0) throw new BuildFailure(`${step.file}:${step.line}: process "${op.argv.join(' ')}" did not complete successfully: exit code: ${code}`, 1);
       });
     });
@@ -245,7 +253,14 @@ export async function build(engine: Engine, req: BuildRequest, emit: BuildListen
     }
   }
 
-  const final = await runStage(plan.graph.target);
+  let final: StageResult;
+  try {
+    final = await runStage(plan.graph.target);
+  } catch (e) {
+    ctrl.abort();
+    await Promise.allSettled([...results.values()]);
+    throw e;
+  }
   const created = epoch !== undefined ? new Date(epoch * 1000).toISOString() : new Date().toISOString();
   const config: RunConfig = { ...final.config, Labels: { ...(final.config.Labels ?? {}), ...req.labels } };
   if (!Object.keys(config.Labels!).length) delete config.Labels;

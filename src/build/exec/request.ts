@@ -26,6 +26,8 @@ export interface BuildRequest {
   ssh?: Record<string, string>;
   /** --allow security.insecure: RUN --security=insecure runs privileged. */
   allowInsecure?: boolean;
+  /** Cancels the build (Ctrl-C): a running RUN is killed and everything made so far removed. */
+  signal?: AbortSignal;
   /** --push (or --output type=registry): each tag is pushed after the build. */
   push?: boolean;
 }

@@ -133,6 +133,11 @@ const cmd: Command = {
       const net = str(p, 'network');
       if (net !== undefined && !['default', 'none', 'host'].includes(net)) throw new FlagError(`--network ${net}: only default, none and host are supported`);
       const outputs: { id: number; text: string }[] = [];
+      // Ctrl-C or a TERM cancels: the running step is killed and the build cleans up after itself.
+      const abort = new AbortController();
+      const cancel = () => abort.abort();
+      process.once('SIGINT', cancel);
+      process.once('SIGTERM', cancel);
       const mode = str(p, 'progress') ?? 'auto';
       if (!['auto', 'plain', 'tty', 'quiet'].includes(mode)) throw new FlagError(`--progress ${mode}: expected auto, plain, tty or quiet`);
       const tty = mode === 'tty' || (mode === 'auto' && process.stderr.isTTY);
@@ -143,6 +148,7 @@ const cmd: Command = {
         secrets: secrets(list(p, 'secret')), network: net as 'default' | 'none' | 'host' | undefined,
         ...(str(p, 'output') !== undefined ? { output: parseOutput(str(p, 'output')!) } : {}),
         push: bool(p, 'push'),
+        signal: abort.signal,
         ssh: sshSockets(list(p, 'ssh')),
         allowInsecure: allow(list(p, 'allow')),
         cacheFrom: list(p, 'cache-from').map((c) => parseCacheOption(c, '--cache-from')),

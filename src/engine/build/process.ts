@@ -38,6 +38,8 @@ const SPEC_MOUNTS = ['/proc', '/dev', '/dev/pts', '/sys', '/sys/fs/cgroup', '/de
 export async function runInRoot(opts: {
   id: string; dir: string; rootfs: string; runtime: string; runtimeRoot: string; cgroupParent: string;
   proc: BuildProcess; onOutput: (chunk: Buffer, stream: 'stdout' | 'stderr') => void;
+  /** Aborting kills the container (the runtime's run then returns, and its caller cleans up). */
+  signal?: AbortSignal; kill?: () => Promise<void>;
 }): Promise<ProcessOutcome> {
   const { proc, rootfs, dir } = opts;
   const read = (p: string) => { try { return readFileSync(resolveIn(rootfs, p), 'utf8'); } catch { return ''; } };
@@ -73,8 +75,13 @@ export async function runInRoot(opts: {
     const child = spawn(opts.runtime, ['--root', opts.runtimeRoot, 'run', '--bundle', dir, opts.id], { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout.on('data', (d: Buffer) => opts.onOutput(d, 'stdout'));
     child.stderr.on('data', (d: Buffer) => opts.onOutput(d, 'stderr'));
+    const onAbort = () => { void opts.kill?.().catch(() => child.kill('SIGKILL')); };
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
     child.on('error', reject);
-    child.on('close', (code, signal) => resolve(code ?? (signal ? 128 + 9 : 1)));
+    child.on('close', (code, signal) => {
+      opts.signal?.removeEventListener('abort', onAbort);
+      resolve(code ?? (signal ? 128 + 9 : 1));
+    });
   });
   return { exitCode, createdMountpoints: created };
 }

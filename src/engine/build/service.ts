@@ -28,7 +28,7 @@ export interface WorkRoot {
   readonly id: string;
   /** Host path of the mounted root (for the builder to read sources of COPY --from). */
   readonly path: string;
-  run(proc: BuildProcess, onOutput: (chunk: Buffer, stream: 'stdout' | 'stderr') => void): Promise<number>;
+  run(proc: BuildProcess, onOutput: (chunk: Buffer, stream: 'stdout' | 'stderr') => void, signal?: AbortSignal): Promise<number>;
   copy(req: CopyRequest): Promise<void>;
   /** The root as a new state (one more layer unless nothing changed); the work root is gone after. */
   commit(opts?: { epoch?: number; compression?: LayerCompression }): Promise<BuildState>;
@@ -96,9 +96,10 @@ export class BuildService {
     const svc = this;
     return {
       id, path: rootfs,
-      async run(proc, onOutput) {
+      async run(proc, onOutput, signal) {
         const rt = findRuntime(svc.engine.opts.runtime ?? 'berth-runtime');
-        const r = await runInRoot({ id, dir, rootfs, runtime: rt, runtimeRoot: svc.engine.paths.runtimeRoot, cgroupParent: svc.engine.paths.cgroupParent, proc, onOutput });
+        const kill = () => openRuntime(rt, svc.engine.paths.runtimeRoot).kill(id, 'SIGKILL', { all: true });
+        const r = await runInRoot({ id, dir, rootfs, runtime: rt, runtimeRoot: svc.engine.paths.runtimeRoot, cgroupParent: svc.engine.paths.cgroupParent, proc, onOutput, ...(signal ? { signal, kill } : {}) });
         for (const c of r.createdMountpoints) created.add(c);
         return r.exitCode;
       },

@@ -186,6 +186,35 @@ test('a build killed mid-RUN is cleaned up by the next build', { skip }, async (
   assertNoLeaks(b, before);
 });
 
+test('Ctrl-C cancels a build (exit 130, nothing left); a failing stage stops the stages beside it', { skip }, async (t) => {
+  const b = new Berth();
+  defer(t, () => b.teardown());
+  const before = snapshot(b);
+  const dir = context(b, { 'Dockerfile': 'FROM busybox\nRUN echo started && sleep 60\n' });
+  const child = b.spawn(['build', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
+  killOnEnd(t, child);
+  let err = '';
+  child.stderr!.on('data', (d) => { err += d; });
+  const deadline = Date.now() + 30_000;
+  while (!err.includes('started') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  const t0 = Date.now();
+  child.kill('SIGINT');
+  const code = await new Promise((r) => child.on('close', r));
+  assert.equal(code, 130, err);
+  assert.ok(Date.now() - t0 < 15_000, 'the sleeping RUN was killed');
+  assert.match(err, /ERROR: build cancelled/);
+  assert.deepEqual(leftovers(b), [], 'cleaned up by the cancelled build itself');
+
+  const par = context(b, { 'Dockerfile': 'FROM busybox AS slow\nRUN sleep 60\nFROM busybox AS bad\nRUN sleep 1; exit 7\nFROM busybox\nCOPY --from=slow /etc/passwd /a\nCOPY --from=bad /etc/passwd /b\n' });
+  const t1 = Date.now();
+  const r = await b.run(['build', par], { timeoutMs: 120_000 });
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /exit code: 7/);
+  assert.ok(Date.now() - t1 < 30_000, `the slow stage was stopped (${Date.now() - t1} ms)`);
+  assert.deepEqual(leftovers(b), []);
+  assertNoLeaks(b, before);
+});
+
 test('SOURCE_DATE_EPOCH makes the image digest reproducible; cache mounts persist; secrets stay out of layers', { skip }, async (t) => {
   const b = new Berth();
   defer(t, () => b.teardown());
