@@ -1,8 +1,9 @@
 // berth system df: disk used by images (the content store), containers (their writable layers
-// and logs) and volumes.
+// and logs), volumes and the build cache.
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { openImageStore } from '../../image/store/index.ts';
+import { BuildService } from '../../engine/index.ts';
 import type { Command } from './context.ts';
 import { parseFlags, str, type FlagDef } from './flags.ts';
 import { formatItems, humanSize } from '../present/index.ts';
@@ -41,6 +42,8 @@ const cmd: Command = {
       { Type: 'Containers', TotalCount: String(recs.length), Active: String(recs.filter((r) => r.state.status === 'running').length), Size: humanSize(du(ctrSnaps)) },
       { Type: 'Local Volumes', TotalCount: String(vols.length), Active: String(usedVols.length), Size: humanSize(du(vols.map((v) => v.mountpoint))) },
     ];
+    const cache = await new BuildService(engine).cache.usage();
+    rows.push({ Type: 'Build Cache', TotalCount: String(cache.records), Active: '0', Size: humanSize(cache.size) });
     const fmt = str(p, 'format');
     ctx.out(formatItems(rows, fmt, '{{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}', { Type: 'TYPE', TotalCount: 'TOTAL', Active: 'ACTIVE', Size: 'SIZE' }));
     return 0;

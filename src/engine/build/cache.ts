@@ -104,6 +104,28 @@ export class BuildCache {
     return true;
   }
 
+  /** `system df`'s Build Cache row: how many records, and the bytes only the cache holds (layer
+   * blobs no image uses, and the cache mounts' contents). */
+  async usage(): Promise<{ records: number; size: number }> {
+    const dir = join(this.#dir, 'cache');
+    let names: string[] = [];
+    try { names = readdirSync(dir).filter((f) => f.endsWith('.json')); } catch { /* no cache yet */ }
+    const digests = new Map<string, number>();
+    for (const n of names) {
+      try {
+        for (const l of (JSON.parse(readFileSync(join(dir, n), 'utf8')) as BuildState).layers) digests.set(l.digest, l.size);
+      } catch { /* a record being written */ }
+    }
+    const store = this.#engine.images();
+    const { reachable } = await import('../../image/store/gc.ts');
+    const { blobs } = await reachable(store.content, store.metadata);
+    let size = 0;
+    for (const [d, n] of digests) if (!blobs.has(d) && await store.content.has(d)) size += n;
+    const du = spawnSync('du', ['-sb', join(this.#dir, 'mounts')], { encoding: 'utf8' });
+    size += Number(du.stdout.split('\t')[0]) || 0;
+    return { records: names.length, size };
+  }
+
   /** `builder prune`: forgets every cache record (with `all`, empties the cache mounts too), then
    * sweeps the blobs and layer snapshots no image uses any more (the image store's collector). */
   async prune(opts: { all?: boolean } = {}): Promise<{ records: number; bytesFreed: number }> {

@@ -65,7 +65,9 @@ test('build, run the image, rebuild from cache, and re-run exactly what a change
   const noCache = await b.run(['build', '--no-cache', '-q', dir]);
   assert.equal(noCache.code, 0, noCache.stderr);
   assert.match(noCache.stdout, /^sha256:[0-9a-f]{64}\n$/);
+  assert.match(await b.ok(['system', 'df']), /^Build Cache\s+[1-9]\d*\s+0\s+\S+$/m);
   assert.match(await b.ok(['builder', 'prune', '-a', '-f']), /^Deleted build cache records: [1-9]\d*\n/);
+  assert.match(await b.ok(['system', 'df']), /^Build Cache\s+0\s+0\s+0B$/m);
   const afterPrune = await b.run(['build', '-t', 'cachetest:1', dir]);
   assert.equal(afterPrune.code, 0, afterPrune.stderr);
   assert.deepEqual(cacheReport(afterPrune.stderr).cached, [], 'nothing cached after builder prune');
