@@ -40,7 +40,69 @@ const LIST = 'find / -xdev \\( -path /proc -o -path /sys -o -path /dev -o -path 
 
 // (EXPOSE ranges are left out: docker/BuildKit expand 8000-8001 into one key per port, buildah
 // 1.28 keeps the range as one key; berth does as docker, see the plan tests.)
-const FIELDS = ['Env', 'Cmd', 'Entrypoint', 'WorkingDir', 'User', 'ExposedPorts', 'Labels', 'Volumes', 'StopSignal', 'OnBuild'];
+const FIELDS = ['Env', 'Cmd', 'Entrypoint', 'WorkingDir', 'User', 'ExposedPorts', 'Labels', 'Volumes', 'StopSignal', 'OnBuild', 'Healthcheck', 'Shell'];
+
+const DOCKERFILE_SCOPES = `ARG BASE=busybox
+ARG GLOBAL=g1
+FROM \${BASE} AS first
+ARG GLOBAL
+ARG LOCAL=l1
+ENV E1=\${GLOBAL}-\${LOCAL} E2="two words" E3=$E1
+ENV PATH=/opt/bin:$PATH
+LABEL combined="\${E1}:\${E2}" plain=yes
+WORKDIR /w/\${LOCAL}
+WORKDIR rel
+RUN echo "app:x:1000:1000::/home/app:/bin/sh" >> /etc/passwd && echo "app:x:1000:" >> /etc/group
+COPY --chown=1000:1000 dir/ /copied/
+COPY --chmod=0700 top.txt /moded
+COPY dir/* /flat/
+USER app
+RUN touch /tmp/owned-by-app && echo $E3 > /tmp/e3
+USER root
+SHELL ["/bin/sh", "-e", "-c"]
+RUN echo "$GLOBAL $LOCAL" > /args
+EXPOSE 8080 9090/udp
+HEALTHCHECK --interval=30s --timeout=5s --retries=2 CMD wget -q -O- localhost:8080 || exit 1
+STOPSIGNAL SIGQUIT
+ONBUILD RUN echo child
+VOLUME ["/data", "/logs"]
+ENTRYPOINT ["/bin/sh"]
+`;
+
+/** Builds `ctx` with buildah and with berth in `b`; returns both images' configs and file lists. */
+async function buildBoth(t: Parameters<typeof defer>[0], b: Berth, ctx: string, name: string) {
+  await b.ok(['image', 'build-busybox']);
+  await b.ok(['save', '--format', 'oci-archive', '-o', join(b.tmp, 'busybox.tar'), 'busybox']);
+  const bh = ['--root', join(b.tmp, 'buildah-root'), '--runroot', join(b.tmp, 'buildah-run'), '--storage-driver', 'vfs'];
+  const run = (args: string[]) => {
+    const r = spawnSync('buildah', [...bh, ...args], { encoding: 'utf8', timeout: 300_000 });
+    assert.equal(r.status, 0, `buildah ${args.join(' ')}: ${r.stderr}`);
+    return r.stdout;
+  };
+  defer(t, () => { spawnSync('buildah', [...bh, 'rmi', '--all', '--force']); });
+  run(['pull', `oci-archive:${join(b.tmp, 'busybox.tar')}`]);
+  run(['bud', '--isolation', 'chroot', '--pull-never', '--format', 'docker', '-t', `localhost/${name}:buildah`, ctx]);
+  run(['push', `localhost/${name}:buildah`, `docker-archive:${join(b.tmp, `${name}.tar`)}:localhost/${name}:buildah`]);
+  await b.ok(['load', '-i', join(b.tmp, `${name}.tar`)]);
+  await b.ok(['build', '-q', '-t', `localhost/${name}:berth`, ctx]);
+  const config = async (ref: string) => {
+    const c = JSON.parse(await b.ok(['image', 'inspect', ref]))[0].Config;
+    const out = Object.fromEntries(FIELDS.map((k) => [k, c[k] ?? null]));
+    // buildah stamps its own version in a label.
+    if (out.Labels) delete (out.Labels as Record<string, string>)['io.buildah.version'];
+    // No triggers: docker's format writes [] (buildah --format docker), berth leaves it out.
+    if (Array.isArray(out.OnBuild) && out.OnBuild.length === 0) out.OnBuild = null;
+    return out;
+  };
+  const files = async (ref: string) => (await b.ok(['run', '--rm', '--network', 'none', '--entrypoint', 'sh', '-u', '0', ref, '-c', LIST], { timeoutMs: 120_000 })).split('\n')
+    // buildah's chroot isolation leaves /run (its mount point for /run/secrets) in the image;
+    // BuildKit and berth create no such directory.
+    .filter((l) => !l.startsWith('/run '));
+  return {
+    ours: { config: await config(`localhost/${name}:berth`), files: await files(`localhost/${name}:berth`) },
+    theirs: { config: await config(`localhost/${name}:buildah`), files: await files(`localhost/${name}:buildah`) },
+  };
+}
 
 test('berth build and buildah bud give the same config and the same files', { skip, timeout: 600_000 }, async (t) => {
   const b = new Berth();
@@ -51,38 +113,31 @@ test('berth build and buildah bud give the same config and the same files', { sk
   writeFileSync(join(ctx, 'a.txt'), 'hello\n');
   writeFileSync(join(ctx, 'd/x'), 'x\n');
   symlinkSync('a.txt', join(ctx, 'link'));
-  await b.ok(['image', 'build-busybox']);
-  await b.ok(['save', '--format', 'oci-archive', '-o', join(b.tmp, 'busybox.tar'), 'busybox']);
-  const bh = ['--root', join(b.tmp, 'buildah-root'), '--runroot', join(b.tmp, 'buildah-run'), '--storage-driver', 'vfs'];
-  const run = (args: string[]) => {
-    const r = spawnSync('buildah', [...bh, ...args], { encoding: 'utf8', timeout: 300_000 });
-    assert.equal(r.status, 0, `buildah ${args.join(' ')}: ${r.stderr}`);
-    return r.stdout;
-  };
-  run(['pull', `oci-archive:${join(b.tmp, 'busybox.tar')}`]);
-  run(['bud', '--isolation', 'chroot', '--pull-never', '-t', 'localhost/cmp:buildah', ctx]);
-  run(['push', 'localhost/cmp:buildah', `docker-archive:${join(b.tmp, 'buildah.tar')}:localhost/cmp:buildah`]);
-  defer(t, () => { spawnSync('buildah', [...bh, 'rmi', '--all', '--force']); });
-  await b.ok(['load', '-i', join(b.tmp, 'buildah.tar')]);
-  await b.ok(['build', '-q', '-t', 'localhost/cmp:berth', ctx]);
+  const { ours, theirs } = await buildBoth(t, b, ctx, 'cmp');
+  assert.deepEqual(ours.config, theirs.config);
+  assert.ok(ours.files.length > 250, `${ours.files.length} paths listed`);
+  assert.deepEqual(ours.files, theirs.files);
+});
 
-  const config = async (ref: string) => {
-    const c = JSON.parse(await b.ok(['image', 'inspect', ref]))[0].Config;
-    const out = Object.fromEntries(FIELDS.map((k) => [k, c[k] ?? null]));
-    // buildah stamps its own version in a label.
-    if (out.Labels) delete (out.Labels as Record<string, string>)['io.buildah.version'];
-    return out;
-  };
-  assert.deepEqual(await config('localhost/cmp:berth'), await config('localhost/cmp:buildah'));
-
-  const files = async (ref: string) => (await b.ok(['run', '--rm', '--network', 'none', '--entrypoint', 'sh', '-u', '0', ref, '-c', LIST], { timeoutMs: 120_000 })).split('\n')
-    // buildah's chroot isolation leaves /run (its mount point for /run/secrets) in the image;
-    // BuildKit and berth create no such directory.
-    .filter((l) => !l.startsWith('/run '));
-  const ours = await files('localhost/cmp:berth');
-  const theirs = await files('localhost/cmp:buildah');
-  assert.ok(ours.length > 250, `${ours.length} paths listed`);
-  assert.deepEqual(ours, theirs);
+test('ARG/ENV scoping and expansion, WORKDIR, SHELL, HEALTHCHECK, ONBUILD: as buildah', { skip, timeout: 600_000 }, async (t) => {
+  const b = new Berth();
+  defer(t, () => b.teardown());
+  const ctx = join(b.tmp, 'ctx');
+  mkdirSync(join(ctx, 'dir/sub'), { recursive: true });
+  writeFileSync(join(ctx, 'Dockerfile'), DOCKERFILE_SCOPES);
+  writeFileSync(join(ctx, 'dir/a'), 'a\n');
+  writeFileSync(join(ctx, 'dir/sub/b'), 'b\n');
+  writeFileSync(join(ctx, 'top.txt'), 'top\n');
+  const { ours, theirs } = await buildBoth(t, b, ctx, 'scopes');
+  // Where docker (BuildKit) and buildah 1.28 differ, berth does as docker: an ENTRYPOINT drops an
+  // inherited CMD to null (buildah: []), and ENV PATH=… updates PATH where it stands in the list
+  // (buildah moves it last). The rest must match.
+  assert.equal(ours.config.Cmd, null);
+  assert.deepEqual(theirs.config.Cmd, []);
+  assert.equal((ours.config.Env as string[])[0].split('=')[0], 'PATH');
+  for (const side of [ours, theirs]) { side.config.Cmd = null; side.config.Env = [...(side.config.Env as string[])].sort(); }
+  assert.deepEqual(ours.config, theirs.config);
+  assert.deepEqual(ours.files, theirs.files);
 });
 
 const havePodman = spawnSync('podman', ['--version']).status === 0;
