@@ -16,6 +16,14 @@ interface StageResult { state: BuildState; key: string; config: RunConfig; histo
 
 export async function build(engine: Engine, req: BuildRequest, emit: BuildListener): Promise<BuildResult> {
   const svc = new BuildService(engine);
+  try {
+    return await buildWith(svc, req, emit);
+  } finally {
+    await svc.close();
+  }
+}
+
+async function buildWith(svc: BuildService, req: BuildRequest, emit: BuildListener): Promise<BuildResult> {
   await svc.cleanStale();
   const host = svc.host() as Platform;
   const epochArg = req.buildArgs.SOURCE_DATE_EPOCH;
@@ -171,11 +179,14 @@ export async function build(engine: Engine, req: BuildRequest, emit: BuildListen
       });
     }
     if (op.op !== 'run') throw new Error(`unexpected step ${op.op}`);
+    // RUN --network wins over the build's --network; the one used is part of the key.
+    const network = op.network ?? req.network ?? 'default';
     return runWithMounts(op, async (mounts, contentHash, extraEnv) => {
-      const key = keyOf(parentKey, op, contentHash);
+      const key = keyOf(parentKey, { ...op, network }, contentHash);
       return finish(key, async (w) => {
+        if (signal.aborted) throw new BuildFailure('build cancelled', 130);
         if (op.security === 'insecure' && !req.allowInsecure) throw new BuildFailure(`${step.file}:${step.line}: RUN --security=insecure needs --allow security.insecure`);
-        const code = await w.run({ argv: op.argv, env: [...op.env, ...extraEnv], user: op.user, workdir: op.workdir, network: req.network ?? op.network, mounts, privileged: op.security === 'insecure' }, (chunk, stream) => {
+        const code = await w.run({ argv: op.argv, env: [...op.env, ...extraEnv], user: op.user, workdir: op.workdir, network, mounts, privileged: op.security === 'insecure' }, (chunk, stream) => {
           emit({ type: 'output', id, stream, text: chunk.toString('utf8') });
         }, signal);
         if (signal.aborted) throw new BuildFailure('build cancelled', 130);

@@ -176,7 +176,7 @@ export function planStage(def: StageDef, ctx: StageContext): StagePlan {
         for (const p of PROXY_ARGS) if (p in ctx.buildArgs && envGet(env, p) === undefined) env = [...env, `${p}=${ctx.buildArgs[p]}`];
         const shown = argPairs.filter(([k]) => !PROXY_ARGS.includes(k));
         const createdBy = `RUN ${shown.length ? `|${shown.length} ${shown.map(([k, v]) => `${k}=${v}`).join(' ')} ` : ''}${argv.join(' ')} # buildkit`;
-        step({ op: 'run', argv, env, user: config.User ?? '', workdir, network: (ins.network ?? 'default') as 'default' | 'none' | 'host', mounts, ...(scripts ? { scripts } : {}), ...(ins.security ? { security: ins.security as 'insecure' | 'sandbox' } : {}) }, createdBy);
+        step({ op: 'run', argv, env, user: config.User ?? '', workdir, ...(ins.network ? { network: ins.network as 'default' | 'none' | 'host' } : {}), mounts, ...(scripts ? { scripts } : {}), ...(ins.security ? { security: ins.security as 'insecure' | 'sandbox' } : {}) }, createdBy);
         break;
       }
       case 'copy': case 'add': {

@@ -31,6 +31,9 @@ export interface BuildProcess {
   privileged?: boolean;
 }
 
+/** Where a step's network comes from: the build's shared namespace (default), or none/host. */
+export interface StepNetwork { netnsPath: string; resolvConf: string }
+
 export interface ProcessOutcome { exitCode: number; createdMountpoints: string[] }
 
 const SPEC_MOUNTS = ['/proc', '/dev', '/dev/pts', '/sys', '/sys/fs/cgroup', '/dev/mqueue', '/dev/shm', '/etc/resolv.conf', '/etc/hostname', '/etc/hosts'];
@@ -40,6 +43,8 @@ export async function runInRoot(opts: {
   proc: BuildProcess; onOutput: (chunk: Buffer, stream: 'stdout' | 'stderr') => void;
   /** Aborting kills the container (the runtime's run then returns, and its caller cleans up). */
   signal?: AbortSignal; kill?: () => Promise<void>;
+  /** For network=default: the build's namespace on the default bridge. */
+  net?: StepNetwork;
 }): Promise<ProcessOutcome> {
   const { proc, rootfs, dir } = opts;
   const read = (p: string) => { try { return readFileSync(resolveIn(rootfs, p), 'utf8'); } catch { return ''; } };
@@ -52,20 +57,21 @@ export async function runInRoot(opts: {
 
   writeFileSync(join(dir, 'hosts'), '127.0.0.1\tlocalhost buildkitsandbox\n::1\tlocalhost ip6-localhost ip6-loopback\n');
   writeFileSync(join(dir, 'hostname'), 'buildkitsandbox\n');
-  if (existsSync('/etc/resolv.conf')) copyFileSync('/etc/resolv.conf', join(dir, 'resolv.conf'));
+  if (opts.net) writeFileSync(join(dir, 'resolv.conf'), opts.net.resolvConf);
+  else if (existsSync('/etc/resolv.conf')) copyFileSync('/etc/resolv.conf', join(dir, 'resolv.conf'));
   else writeFileSync(join(dir, 'resolv.conf'), '');
-  const hostNet = proc.network !== 'none';
+  const hostNet = proc.network === 'host' || (proc.network === 'default' && !opts.net);
   const mounts: MountSpec[] = proc.mounts.map((m) => ({ type: m.type, source: m.source, target: m.target, readOnly: m.readOnly, options: m.options ?? [] }));
   const config = {
     image: 'build', imageName: 'build', imageId: '', chainId: '', entrypoint: [], cmd: proc.argv, env: proc.env, workingDir: proc.workdir,
     user: proc.user, hostname: 'buildkitsandbox', domainname: '', tty: false, openStdin: false, labels: {}, mounts, publish: [],
-    networkMode: hostNet ? 'host' : 'none', networkAliases: [], extraHosts: [], dns: [], dnsSearch: [], dnsOptions: [], shmSize: 64 << 20,
+    networkMode: hostNet ? 'host' : opts.net ? 'bridge' : 'none', networkAliases: [], extraHosts: [], dns: [], dnsSearch: [], dnsOptions: [], shmSize: 64 << 20,
     readOnly: false, capAdd: [], capDrop: [], privileged: !!proc.privileged, seccomp: proc.privileged ? 'unconfined' : 'default', noNewPrivileges: false,
     restart: { name: 'no', maximumRetryCount: 0 }, init: false, stopSignal: 'SIGTERM', stopTimeout: 10, runtime: opts.runtime, autoRemove: true, logSizeMax: 0,
   } satisfies ContainerConfig;
   const caps = hostCaps();
   const spec = buildSpec({
-    id: opts.id, config, rootfs, user, netnsPath: '', hostsPath: join(dir, 'hosts'), hostnamePath: join(dir, 'hostname'), resolvConfPath: join(dir, 'resolv.conf'),
+    id: opts.id, config, rootfs, user, netnsPath: opts.net?.netnsPath ?? '', hostsPath: join(dir, 'hosts'), hostnamePath: join(dir, 'hostname'), resolvConfPath: join(dir, 'resolv.conf'),
     mountSources: mounts.map((m) => m.source), ...(proc.privileged ? {} : { seccomp: dockerDefaultProfile({ caps: effectiveCaps([], [], false, caps) }) }), availableCaps: caps,
     cgroupParent: opts.cgroupParent, hostHostname: 'buildkitsandbox',
   });
@@ -76,7 +82,9 @@ export async function runInRoot(opts: {
     child.stdout.on('data', (d: Buffer) => opts.onOutput(d, 'stdout'));
     child.stderr.on('data', (d: Buffer) => opts.onOutput(d, 'stderr'));
     const onAbort = () => { void opts.kill?.().catch(() => child.kill('SIGKILL')); };
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    // Cancelled before the container even started: killed as soon as it exists.
+    if (opts.signal?.aborted) onAbort();
+    else opts.signal?.addEventListener('abort', onAbort, { once: true });
     child.on('error', reject);
     child.on('close', (code, signal) => {
       opts.signal?.removeEventListener('abort', onAbort);

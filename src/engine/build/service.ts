@@ -19,6 +19,7 @@ import { openRuntime } from '../ociruntime/index.ts';
 import { acquireLock, tryAcquireLock } from '../../util/lock.ts';
 import { copyInto, type CopyRequest } from './files.ts';
 import { BuildCache } from './cache.ts';
+import { BuildNetworks } from './network.ts';
 import { BuildError, type BaseImage, type BuildState } from './types.ts';
 import { layerFromUpper, type LayerCompression } from './layer.ts';
 import { runInRoot, type BuildProcess } from './process.ts';
@@ -41,9 +42,16 @@ const SNAP_PREFIX = 'berth-build-';
 export class BuildService {
   readonly engine: Engine;
   readonly cache: BuildCache;
+  readonly #networks: BuildNetworks;
   constructor(engine: Engine) {
     this.engine = engine;
     this.cache = new BuildCache(engine);
+    this.#networks = new BuildNetworks(engine, join(engine.paths.runRoot, 'build'));
+  }
+
+  /** Ends the build's use of shared resources (its network namespace). */
+  async close(): Promise<void> {
+    await this.#networks.release();
   }
 
   get #dir(): string { return join(this.engine.paths.root, 'build'); }
@@ -98,8 +106,18 @@ export class BuildService {
       id, path: rootfs,
       async run(proc, onOutput, signal) {
         const rt = findRuntime(svc.engine.opts.runtime ?? 'berth-runtime');
-        const kill = () => openRuntime(rt, svc.engine.paths.runtimeRoot).kill(id, 'SIGKILL', { all: true });
-        const r = await runInRoot({ id, dir, rootfs, runtime: rt, runtimeRoot: svc.engine.paths.runtimeRoot, cgroupParent: svc.engine.paths.cgroupParent, proc, onOutput, ...(signal ? { signal, kill } : {}) });
+        // The container may still be between create and start when the build is cancelled: the
+        // kill is retried for a while rather than given up (its output pipes keep the run open).
+        const kill = async () => {
+          for (let i = 0; ; i++) {
+            try { return await openRuntime(rt, svc.engine.paths.runtimeRoot).kill(id, 'SIGKILL', { all: true }); } catch (e) {
+              if (i >= 50) throw e;
+              await new Promise((r) => setTimeout(r, 100));
+            }
+          }
+        };
+        const net = proc.network === 'default' ? await svc.#networks.get() : undefined;
+        const r = await runInRoot({ id, dir, rootfs, runtime: rt, runtimeRoot: svc.engine.paths.runtimeRoot, cgroupParent: svc.engine.paths.cgroupParent, proc, onOutput, ...(signal ? { signal, kill } : {}), ...(net ? { net } : {}) });
         for (const c of r.createdMountpoints) created.add(c);
         return r.exitCode;
       },
@@ -183,6 +201,7 @@ export class BuildService {
 
   /** Work roots left by a build that was killed (their snapshots and mounts). */
   async cleanStale(): Promise<void> {
+    await this.#networks.cleanStale();
     const sn = this.engine.images().snapshotter;
     for (const s of sn.list()) {
       if (!s.key.startsWith(SNAP_PREFIX)) continue;

@@ -177,7 +177,7 @@ test('a build killed mid-RUN is cleaned up by the next build', { skip }, async (
   let err = '';
   child.stderr!.on('data', (d) => { err += d; });
   const deadline = Date.now() + 30_000;
-  while (!err.includes('started') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  while (!/^#\d+ [\d.]+ started$/m.test(err) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   assert.match(err, /started/);
   child.kill('SIGKILL');
   await new Promise((r) => child.on('close', r));
@@ -198,7 +198,8 @@ test('Ctrl-C cancels a build (exit 130, nothing left); a failing stage stops the
   let err = '';
   child.stderr!.on('data', (d) => { err += d; });
   const deadline = Date.now() + 30_000;
-  while (!err.includes('started') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  // The RUN's own output line (the step's title names "started" too).
+  while (!/^#\d+ [\d.]+ started$/m.test(err) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   const t0 = Date.now();
   child.kill('SIGINT');
   const code = await new Promise((r) => child.on('close', r));
@@ -213,6 +214,34 @@ test('Ctrl-C cancels a build (exit 130, nothing left); a failing stage stops the
   assert.equal(r.code, 1);
   assert.match(r.stderr, /exit code: 7/);
   assert.ok(Date.now() - t1 < 30_000, `the slow stage was stopped (${Date.now() - t1} ms)`);
+  assert.deepEqual(leftovers(b), []);
+  assertNoLeaks(b, before);
+});
+
+test('RUN networks: default (the build\'s own namespace on the bridge), none, host; released after', { skip }, async (t) => {
+  const b = new Berth();
+  defer(t, () => b.teardown());
+  const before = snapshot(b);
+  const ifaces = 'tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d " " | sort | tr "\\n" " "';
+  const dir = context(b, { 'Dockerfile': [
+    'FROM busybox',
+    `RUN echo "default: $(${ifaces})"`,
+    `RUN --network=none echo "none: $(${ifaces})"`,
+    'RUN --network=host echo "host: $(tail -n +3 /proc/net/dev | wc -l)"',
+    `RUN echo "again: $(${ifaces})"`,
+    '',
+  ].join('\n') });
+  const r = await b.run(['build', '--no-cache', dir]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /default: eth0 lo $/m);
+  assert.match(r.stderr, /none: lo $/m);
+  assert.match(r.stderr, /again: eth0 lo $/m);
+  const hostCount = Number(/host: (\d+)/.exec(r.stderr)?.[1]);
+  assert.ok(hostCount >= 2, `the host's interfaces (${hostCount})`);
+  const forced = await b.run(['build', '--no-cache', '--network', 'none', dir]);
+  assert.equal(forced.code, 0, forced.stderr);
+  assert.match(forced.stderr, /default: lo $/m, '--network none is the default of every RUN');
+  assert.match(forced.stderr, /host: \d+/, 'RUN --network=host wins over it');
   assert.deepEqual(leftovers(b), []);
   assertNoLeaks(b, before);
 });
