@@ -2,7 +2,7 @@
 // each command lives in berth/<name>.ts and is loaded only when used.
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { EngineError } from '../engine/errors.ts';
+import { EngineError } from '../engine/index.ts';
 import { FlagError, helpText, parseFlags, type FlagDef } from './berth/flags.ts';
 import { makeContext, type Globals } from './berth/context.ts';
 import { COMMANDS, GROUPS } from './berth/table.ts';
@@ -116,8 +116,8 @@ async function warmWorker(): Promise<void> {
   const entries = [...Object.values(COMMANDS), ...Object.values(GROUPS).flatMap((g) => Object.values(g.commands))];
   await Promise.all(entries.map((e) => e.load()));
   // Loaded here, not at the top: a plain CLI start must not initialise the planner's modules.
-  const [{ startMountServer }, { exerciseHotPaths }] = await Promise.all([import('../util/native-mount.ts'), import('../daemon/warm.ts')]);
-  startMountServer();
+  const [{ prepareWorker }, { exerciseHotPaths }] = await Promise.all([import('../engine/index.ts'), import('../daemon/warm.ts')]);
+  await prepareWorker();
   try { exerciseHotPaths(); } catch { /* only a warm-up */ }
 }
 

@@ -92,3 +92,15 @@ export class VolumeInUseError extends VolumeError {
     super(`remove ${name}: volume is in use - [${ids.join(', ')}]`);
   }
 }
+
+/** A filter the engine does not know, or a value it cannot read (docker: 400 Bad Request). */
+export class InvalidFilterError extends EngineError {
+  override name = 'InvalidFilterError';
+}
+
+export class NoSuchNetworkError extends EngineError {
+  override name = 'NoSuchNetworkError';
+  constructor(name: string) {
+    super(`network ${name} not found`);
+  }
+}

@@ -1,12 +1,29 @@
-// berth's container engine as a library (the CLI, and later the CRI and Docker API layers, use
-// it). Daemonless: state under a data root and a run root; conmon monitors each container.
-export { Engine } from './engine.ts';
+// berth's container engine as a library: the public face every front (the CLI, berthd, the
+// Docker API, the CRI, the builder) imports, and the only one. Daemonless: state under a data
+// root and a run root; conmon monitors each container.
+//
+//   const engine = new Engine({ root, runRoot, runtime });
+//   engine.containers / .images / .networks / .volumes / .system; engine.close()
+export { Engine, prepareWorker } from './engine.ts';
+export type { EngineInit } from './engine.ts';
+export { ContainerService, CONTAINER_FILTERS, cpuPercent, networkTotals, parseNetDev } from './containers/index.ts';
 export { mergeEnv } from '../oci/env.ts';
-export type { CreateRequest, EngineInit } from './engine.ts';
+export type { AttachPaths, ContainerInspect, ContainerStats, ExportStream, InterfaceStats, LogsOptions, PruneResult, TopResult } from './containers/index.ts';
+export { ImageService } from './image-service.ts';
+export type { ImageListOptions } from './image-service.ts';
+export { NetworkService } from './networks.ts';
+export type { NetworkPruneResult } from './networks.ts';
+export { VolumeService, VOLUME_NAME_RE } from './volumes.ts';
+export type { VolumeCreateRequest, VolumePruneResult } from './volumes.ts';
+export { SystemService } from './system.ts';
+export type { DiskUsage, EngineInfo, EventsOptions, SystemPruneOptions, SystemPruneResult, UsageLine } from './system.ts';
+export { parseFilterList, labelMatches } from './filters.ts';
+export type {
+  CreateOptions, CreateRequest, Filters, ListOptions, RemoveOptions, ResourceUpdate, StartHooks, StopOptions, WaitCondition, WaitResult,
+} from './requests.ts';
 export { enginePaths, containerDir, DEFAULT_ROOT, DEFAULT_RUN_ROOT } from './paths.ts';
 export type { EngineOptions, EnginePaths } from './paths.ts';
 export type { ContainerConfig, ContainerRecord, ContainerState, ContainerStatus, MountSpec, RestartPolicy, NetworkEndpoint } from './types.ts';
-export { EngineStore } from './store.ts';
 export type { VolumeRecord } from './store.ts';
 export { resolveImage, buildBusyboxImage, BUILTIN_BUSYBOX } from './images.ts';
 export type { PullPolicy, ResolvedImage } from './images.ts';
@@ -15,17 +32,22 @@ export { DOCKER_DEFAULT_CAPS, DOCKER_MASKED_PATHS, DOCKER_READONLY_PATHS } from 
 export type { SpecInputs } from './spec.ts';
 export { lookupUser, parsePasswd, parseGroup, UserLookupError } from './users.ts';
 export { readLogs, parseLogLine, parseSince, formatEntry, timeNs } from './logs.ts';
-export type { LogEntry, ReadLogOptions } from './logs.ts';
-export { conmonArgs, parseSyncMessage, startConmon, exitCodeFor } from './conmon.ts';
-export { findRuntime } from './runtime.ts';
-// top's filtering of the host's ps table to a container's pids (runc's way).
-export { filterPsTable } from '../runtime/ops/ps.ts';
-export { openRuntime, RuntimeError, BinaryRuntime, InProcessRuntime } from './ociruntime/index.ts';
+export type { LogEntry } from './logs.ts';
+export type { Handoff } from './handoff.ts';
+export type { ExecRequest } from './containers/exec.ts';
+export type { CommitOptions } from './containers/commit.ts';
+// The OCI runtime interface (engine.runtime, engine.runtimeFor(path)): typed calls and errors.
+export { openRuntime, RuntimeError } from './ociruntime/index.ts';
 export type { OciRuntime, RuntimeErrorKind, RuntimeFeatures, RuntimeResources, RuntimeState, RuntimeStats, RuntimeStatus } from './ociruntime/index.ts';
-export { execInContainer, execProcessSpec } from './exec.ts';
-export type { ExecRequest } from './exec.ts';
-export { recordEvent, eventsPath } from './events.ts';
 export type { EngineEvent, EventAction } from './events.ts';
 export * from './errors.ts';
+// The image and network layers' vocabulary that fronts need to speak to the engine: requests,
+// results and errors, the progress display of pulls and pushes, and the parser of -p.
+// (From the small modules themselves: the image layer's index loads all of it.)
+export { createProgress } from '../image/progress.ts';
+export { shortId } from '../image/types.ts';
+export type { Progress, ProgressMode, ImageSummary, ImageInspect, HistoryItem, PulledImage, PushedImage, LoadedImage, RemoveEvent, RemoveResult, ArchiveFormat } from '../image/index.ts';
+export { parsePublish, DEFAULT_NETWORK } from '../network/index.ts';
+export type { PublishRequest, PortMapping, CreateNetworkRequest, NetworkInfo, NetworkDetails } from '../network/index.ts';
 export * from './build/index.ts';
 export type { ImageConfig, ImageRunConfig, HistoryEntry, Platform } from '../image/types.ts';

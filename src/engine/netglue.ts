@@ -9,11 +9,11 @@ import {
   attach, attachmentsOf, createNetns, detach, hostsFor, networkPeers, removeNetns, resolvConf, DEFAULT_NETWORK,
   type HostEntry, type StoreOptions,
 } from '../network/index.ts';
-import type { Engine } from './engine.ts';
+import type { EngineCore } from './core.ts';
 import { recordEvent } from './events.ts';
 import type { ContainerRecord } from './types.ts';
 
-export function netOpts(engine: Engine): StoreOptions {
+export function netOpts(engine: EngineCore): StoreOptions {
   return { stateRoot: engine.paths.networks, ...(engine.opts.cniPath ? { cniPath: engine.opts.cniPath } : {}) };
 }
 
@@ -21,20 +21,20 @@ export function networkName(mode: string): string {
   return mode === 'bridge' ? DEFAULT_NETWORK : mode;
 }
 
-export async function attachNetworks(engine: Engine, rec: ContainerRecord): Promise<void> {
+export async function attachNetworks(engine: EngineCore, rec: ContainerRecord): Promise<void> {
   await makeNetns(engine, rec);
   await connectNetworks(engine, rec);
 }
 
 /** The container's named netns (rec.state.netnsPath), empty: what the runtime joins. */
-export async function makeNetns(engine: Engine, rec: ContainerRecord): Promise<void> {
+export async function makeNetns(engine: EngineCore, rec: ContainerRecord): Promise<void> {
   rec.state.netnsPath = await createNetns(`berth-${rec.id.slice(0, 32)}`, engine.paths.netns);
   engine.store.saveState(rec.id, rec.state);
 }
 
 /** The container's networks (CNI ADD) in the netns makeNetns made (its lo is up from the start). Independent of
  * the runtime's create, which only joins the netns: the engine runs the two at once. */
-export async function connectNetworks(engine: Engine, rec: ContainerRecord): Promise<void> {
+export async function connectNetworks(engine: EngineCore, rec: ContainerRecord): Promise<void> {
   const mode = rec.config.networkMode;
   const nets = [...(mode === 'none' ? [] : [networkName(mode)]), ...(rec.config.extraNetworks ?? [])];
   for (let i = 0; i < nets.length; i++) await attachOne(engine, rec, nets[i], `eth${i}`);
@@ -42,7 +42,7 @@ export async function connectNetworks(engine: Engine, rec: ContainerRecord): Pro
 }
 
 /** Attaches a running container's netns to one more network (ifName eth<N>). */
-export async function attachOne(engine: Engine, rec: ContainerRecord, net: string, ifName?: string): Promise<void> {
+export async function attachOne(engine: EngineCore, rec: ContainerRecord, net: string, ifName?: string): Promise<void> {
   const used = new Set(attachmentsOf(rec.id, netOpts(engine)).map((a) => a.ifName));
   let n = 0;
   while (!ifName && used.has(`eth${n}`)) n++;
@@ -62,7 +62,7 @@ export async function attachOne(engine: Engine, rec: ContainerRecord, net: strin
 }
 
 /** Detaches from every network src/network has on record for the container (or just `only`). */
-export async function detachNetworks(engine: Engine, rec: ContainerRecord, only?: string): Promise<void> {
+export async function detachNetworks(engine: EngineCore, rec: ContainerRecord, only?: string): Promise<void> {
   // A container of --network none/host has no attachment to look for (connect refuses them):
   // no scan of every network's attachments (~3 ms) on their way out.
   const mode = rec.config.networkMode;
@@ -85,7 +85,7 @@ export function parseExtraHosts(list: string[]): HostEntry[] {
 }
 
 /** Writes hosts, hostname and resolv.conf for a container about to start. */
-export function writeEtcFiles(engine: Engine, rec: ContainerRecord): void {
+export function writeEtcFiles(engine: EngineCore, rec: ContainerRecord): void {
   const dir = engine.dir(rec.id), c = rec.config;
   const extraHosts = parseExtraHosts(c.extraHosts);
   let hosts: string;
@@ -106,7 +106,7 @@ function writeInPlace(path: string, text: string): void {
 }
 
 /** Rewrites the hosts files of the running containers on `networks` (except `except`). */
-export function refreshPeerHosts(engine: Engine, networks: string[], except: string): void {
+export function refreshPeerHosts(engine: EngineCore, networks: string[], except: string): void {
   const ids = new Set<string>();
   for (const n of networks) {
     if (n === DEFAULT_NETWORK) continue; // docker's default bridge has no name resolution

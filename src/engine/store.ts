@@ -85,6 +85,11 @@ export class EngineStore {
     this.db.prepare('UPDATE containers SET state = ? WHERE id = ?').run(JSON.stringify(state), id);
   }
 
+  /** Writes a changed config (update, connect, disconnect, create's volume names). */
+  saveConfig(id: string, config: ContainerConfig): void {
+    this.db.prepare('UPDATE containers SET config = ? WHERE id = ?').run(JSON.stringify(config), id);
+  }
+
   rename(id: string, name: string): void {
     try {
       this.db.prepare('UPDATE containers SET name = ? WHERE id = ?').run(name, id);

@@ -38,6 +38,8 @@ export interface ContainerConfig {
   labels: Record<string, string>;
   mounts: MountSpec[];
   publish: PublishRequest[];
+  /** The image's exposed ports ("80/tcp"), for the expose filter (absent in older records). */
+  exposedPorts?: string[];
   /** none | host | bridge | a user network name. */
   networkMode: string;
   networkAliases: string[];

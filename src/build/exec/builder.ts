@@ -1,7 +1,7 @@
 // Executing a plan through the engine: stages as a graph (each starts when the stages it needs
 // are done; independent ones run at the same time), steps in order within a stage, each looked up
 // in the cache by its key first. The engine does every file-system and process operation.
-import { BuildService, type BuildMount, type BuildState, type Engine, type HistoryEntry, type ImageConfig, type WorkRoot } from '../../engine/index.ts';
+import { type BuildService, type BuildMount, type BuildState, type Engine, type HistoryEntry, type ImageConfig, type WorkRoot } from '../../engine/index.ts';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
@@ -15,7 +15,7 @@ import { BuildFailure, type BuildRequest, type BuildResult } from './request.ts'
 interface StageResult { state: BuildState; key: string; config: RunConfig; history: HistoryEntry[]; base?: ImageConfig }
 
 export async function build(engine: Engine, req: BuildRequest, emit: BuildListener): Promise<BuildResult> {
-  const svc = new BuildService(engine);
+  const svc = engine.build();
   try {
     return await buildWith(svc, req, emit);
   } finally {

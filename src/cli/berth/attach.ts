@@ -17,11 +17,11 @@ const cmd: Command = {
     const p = parseFlags(ctx.argv, FLAGS);
     if (p.args.length !== 1) throw new FlagError('requires exactly 1 argument');
     const engine = ctx.engine();
-    const rec = engine.get(p.args[0]);
+    const rec = engine.containers.get(p.args[0]);
     if (rec.state.status !== 'running') throw new Error('You cannot attach to a stopped container, start it first');
-    const s = await attachSocket(ctx.attachHelper, engine, rec, { stdin: rec.config.openStdin && !bool(p, 'no-stdin'), tty: rec.config.tty });
+    const s = await attachSocket(ctx.attachHelper, engine.containers, rec, { stdin: rec.config.openStdin && !bool(p, 'no-stdin'), tty: rec.config.tty });
     await s.done;
-    const done = await engine.waitExit(rec.id, 2000);
+    const done = await engine.containers.waitExit(rec.id, 2000);
     return done && done.state.status !== 'running' ? done.state.exitCode : 0;
   },
 };

@@ -1,6 +1,5 @@
 // berth builder prune [-a] [-f]: forget the build cache (records; with -a the cache mounts too) and
 // free the layers nothing else uses.
-import { BuildService } from '../../engine/index.ts';
 import { humanSize } from '../present/index.ts';
 import type { Command } from './context.ts';
 import { bool, parseFlags, type FlagDef } from './flags.ts';
@@ -16,7 +15,7 @@ const cmd: Command = {
   flags: FLAGS,
   async run(ctx) {
     const p = parseFlags(ctx.argv, FLAGS);
-    const r = await new BuildService(ctx.engine()).cache.prune({ all: bool(p, 'all') });
+    const r = await ctx.engine().build().cache.prune({ all: bool(p, 'all') });
     ctx.out(`Deleted build cache records: ${r.records}\nTotal:\t${humanSize(r.bytesFreed)}\n`);
     return 0;
   },

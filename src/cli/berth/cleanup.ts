@@ -6,7 +6,7 @@ const cmd: Command = {
   usage: 'berth container cleanup CONTAINER',
   about: 'Release the resources of an exited container',
   async run(ctx) {
-    for (const ref of ctx.argv) await ctx.engine().cleanup(ref);
+    for (const ref of ctx.argv) await ctx.engine().containers.cleanup(ref);
     return 0;
   },
 };

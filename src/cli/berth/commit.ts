@@ -1,5 +1,4 @@
 // berth commit [OPTIONS] CONTAINER REPOSITORY[:TAG]: a new image from a container's changes.
-import { commitContainer } from '../../engine/commit.ts';
 import type { Command } from './context.ts';
 import { FlagError, bool, parseFlags, str, type FlagDef } from './flags.ts';
 
@@ -16,7 +15,7 @@ const cmd: Command = {
   async run(ctx) {
     const p = parseFlags(ctx.argv, FLAGS);
     if (p.args.length !== 2) throw new FlagError(p.args.length === 1 ? 'a REPOSITORY[:TAG] is required: berth keeps images by name' : 'requires 2 arguments');
-    const id = await commitContainer(ctx.engine(), p.args[0], {
+    const id = await ctx.engine().containers.commit(p.args[0], {
       reference: p.args[1], author: str(p, 'author'), message: str(p, 'message'), pause: bool(p, 'pause', true),
     });
     ctx.out(`${id}\n`);

@@ -31,6 +31,9 @@ export interface Command {
   run(ctx: Context): Promise<number>;
 }
 
+/** A command in the tables (table.ts, image-table.ts): loaded only when used. */
+export interface Entry { about: string; hidden?: boolean; load: () => Promise<{ default: Command }> }
+
 export type CommandTable = Record<string, { about: string; load: () => Promise<{ default: Command }> }>;
 
 export function makeContext(argv: string[], globals: Globals, cli: string[], attachHelper: string, initBinary?: string): Context {

@@ -1,7 +1,7 @@
 // The flags `run` and `create` share, and their translation into an engine CreateRequest.
 import { readFileSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
-import { parsePublish } from '../../network/index.ts';
+import { parsePublish } from '../../engine/index.ts';
 import type { CreateRequest, MountSpec, RestartPolicy } from '../../engine/index.ts';
 import { MountSpecError } from '../../engine/index.ts';
 import { bool, FlagError, list, parseBytes, str, type FlagDef, type Parsed } from './flags.ts';

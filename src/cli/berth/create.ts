@@ -10,7 +10,7 @@ const cmd: Command = {
   flags: CREATE_FLAGS,
   async run(ctx) {
     const p = parseFlags(ctx.argv, CREATE_FLAGS, { stopAtPositional: true });
-    const rec = await ctx.engine().create(toCreateRequest(p, terminalSize()));
+    const rec = await ctx.engine().containers.create(toCreateRequest(p, terminalSize()));
     ctx.out(`${rec.id}\n`);
     return 0;
   },

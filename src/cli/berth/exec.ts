@@ -1,5 +1,4 @@
 // berth exec [-d] [-i] [-t] [-e K=V] [-u USER] [-w DIR] [--privileged] CONTAINER COMMAND [ARG...]
-import { execInContainer } from '../../engine/index.ts';
 import { bool, FlagError, list, parseFlags, str, type FlagDef } from './flags.ts';
 import type { Command } from './context.ts';
 import { terminalSize } from './stream.ts';
@@ -25,7 +24,7 @@ const cmd: Command = {
     const env = list(p, 'env').map((e) => (e.includes('=') ? e : `${e}=${process.env[e] ?? ''}`));
     const user = str(p, 'user'), wd = str(p, 'workdir');
     const size = terminalSize();
-    return execInContainer(ctx.engine(), ref, {
+    return ctx.engine().containers.exec(ref, {
       cmd: command, env, tty: bool(p, 'tty'), interactive: bool(p, 'interactive'), detach: bool(p, 'detach'), privileged: bool(p, 'privileged'),
       ...(user !== undefined ? { user } : {}), ...(wd !== undefined ? { workingDir: wd } : {}), ...(size ? { consoleSize: size } : {}),
     });

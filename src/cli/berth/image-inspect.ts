@@ -1,9 +1,8 @@
 // berth image inspect [-f FORMAT] IMAGE [IMAGE...]
-import { inspectImage } from '../../image/ops/inspect.ts';
 import { execute, parseTemplate } from '../present/index.ts';
 import type { Command } from './context.ts';
 import { parseFlags, str, type FlagDef } from './flags.ts';
-import { fail, needArgs, withStore } from './image-common.ts';
+import { fail, needArgs, withImages } from './image-common.ts';
 
 const flags: FlagDef[] = [
   { name: 'format', short: 'f', kind: 'string', help: "Format output using a custom template: 'json' or a Go template" },
@@ -18,11 +17,11 @@ const cmd: Command = {
     needArgs(p.args, 'image inspect', 1, Infinity);
     const format = str(p, 'format');
     const pieces = format && format !== 'json' ? parseTemplate(format) : undefined;
-    return withStore(ctx, async (store) => {
+    return withImages(ctx, async (images) => {
       const found: object[] = [];
       let status = 0;
       for (const ref of p.args) {
-        try { found.push(await inspectImage(store, ref)); } catch (e) {
+        try { found.push(await images.inspect(ref)); } catch (e) {
           // docker prints what it found, then the errors, and exits 1
           status = 1;
           const msg = e instanceof Error ? e.message : String(e);

@@ -3,10 +3,9 @@
 import { createWriteStream, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { loadImage, loadMessages } from '../../image/ops/archive.ts';
 import type { Command } from './context.ts';
 import { bool, parseFlags, str, type FlagDef } from './flags.ts';
-import { needArgs, withStore } from './image-common.ts';
+import { needArgs, withImages } from './image-common.ts';
 
 const flags: FlagDef[] = [
   { name: 'input', short: 'i', kind: 'string', help: 'Read from tar archive file (or OCI layout directory), instead of STDIN' },
@@ -22,18 +21,18 @@ const cmd: Command = {
     const p = parseFlags(ctx.argv, flags);
     needArgs(p.args, 'load', 0);
     const input = str(p, 'input');
-    return withStore(ctx, async (store) => {
+    return withImages(ctx, async (images) => {
       let source = input;
       let tmp: string | undefined;
       if (!source) {
         if (process.stdin.isTTY) throw new Error('requested load from stdin, but stdin is empty');
-        tmp = join(store.content.tmpDir, `load-${process.pid}.tar`);
+        tmp = join(images.tmpDir(), `load-${process.pid}.tar`);
         await pipeline(process.stdin, createWriteStream(tmp));
         source = tmp;
       }
       try {
-        const loaded = await loadImage(store, source);
-        if (!bool(p, 'quiet')) ctx.out(loadMessages(loaded).map((l) => `${l}\n`).join(''));
+        const loaded = await images.load(source);
+        if (!bool(p, 'quiet')) ctx.out(loaded.messages.map((l) => `${l}\n`).join(''));
       } finally {
         if (tmp) rmSync(tmp, { force: true });
       }

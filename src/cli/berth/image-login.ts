@@ -1,6 +1,5 @@
 // berth login [-u USER] [-p PASSWORD | --password-stdin] [SERVER]
 import { createInterface } from 'node:readline/promises';
-import { loginRegistry } from '../../image/ops/login.ts';
 import type { Command, Context } from './context.ts';
 import { bool, parseFlags, str, type FlagDef } from './flags.ts';
 import { fail, needArgs } from './image-common.ts';
@@ -65,7 +64,7 @@ async function run(ctx: Context): Promise<number> {
   const tty = process.stdin.isTTY === true;
   if (!username && tty) username = (await prompt('Username: ')).trim();
   if (password === undefined && tty) password = await promptSecret('Password: ');
-  await loginRegistry(p.args[0], { username: username ?? '', password: password ?? '' });
+  await ctx.engine().images.login(p.args[0], { username: username ?? '', password: password ?? '' });
   ctx.out('Login Succeeded\n');
   return 0;
 }

@@ -1,5 +1,4 @@
 // berth logout [SERVER]
-import { logoutRegistry } from '../../image/ops/login.ts';
 import type { Command } from './context.ts';
 import { parseFlags } from './flags.ts';
 import { fail, needArgs } from './image-common.ts';
@@ -12,7 +11,7 @@ const cmd: Command = {
     const p = parseFlags(ctx.argv, []);
     needArgs(p.args, 'logout', 0, 1);
     try {
-      const r = logoutRegistry(p.args[0]);
+      const r = await ctx.engine().images.logout(p.args[0]);
       ctx.out(r.removed ? `Removing login credentials for ${r.domain}\n` : `Not logged in to ${r.domain}\n`);
       return 0;
     } catch (e) {

@@ -1,9 +1,9 @@
 // berth image prune [-a] [-f] [--filter until=…|label=…]
+import { parseFilterList } from '../../engine/index.ts';
 import { humanSize } from '../present/index.ts';
-import { pruneImages } from '../../image/ops/prune.ts';
 import type { Command } from './context.ts';
 import { bool, list, parseFlags, type FlagDef } from './flags.ts';
-import { containersUsing, needArgs, withStore } from './image-common.ts';
+import { needArgs, withImages } from './image-common.ts';
 
 const flags: FlagDef[] = [
   { name: 'all', short: 'a', kind: 'bool', help: 'Remove all unused images, not just dangling ones' },
@@ -18,8 +18,8 @@ const cmd: Command = {
   async run(ctx) {
     const p = parseFlags(ctx.argv, flags);
     needArgs(p.args, 'image prune', 0);
-    return withStore(ctx, async (store) => {
-      const r = await pruneImages(store, { all: bool(p, 'all'), filters: list(p, 'filter'), usedBy: containersUsing(ctx) });
+    return withImages(ctx, async (images) => {
+      const r = await images.prune({ all: bool(p, 'all'), filters: parseFilterList(list(p, 'filter')) });
       if (r.events.length) {
         ctx.out('Deleted Images:\n' + r.events.map((e) => ('untagged' in e ? `untagged: ${e.untagged}\n` : `deleted: ${e.deleted}\n`)).join('') + '\n');
       }

@@ -1,8 +1,7 @@
 // berth pull [--platform P] [-q] [-a] NAME[:TAG|@DIGEST]
-import { pullImage } from '../../image/ops/pull.ts';
 import type { Command } from './context.ts';
 import { bool, parseFlags, str, type FlagDef } from './flags.ts';
-import { needArgs, progressFor, withStore } from './image-common.ts';
+import { needArgs, progressFor, withImages } from './image-common.ts';
 
 const flags: FlagDef[] = [
   { name: 'all-tags', short: 'a', kind: 'bool', help: 'Download all tagged images in the repository' },
@@ -20,9 +19,9 @@ const cmd: Command = {
     const p = parseFlags(ctx.argv, flags);
     needArgs(p.args, 'pull', 1);
     const quiet = bool(p, 'quiet');
-    return withStore(ctx, async (store) => {
+    return withImages(ctx, async (images) => {
       const all = bool(p, 'all-tags');
-      const pulled = await pullImage(store, p.args[0], { platform: str(p, 'platform'), allTags: all, progress: progressFor(quiet), unpack: !bool(p, 'no-unpack') });
+      const pulled = await images.pull(p.args[0], { platform: str(p, 'platform'), allTags: all, progress: progressFor(quiet), unpack: !bool(p, 'no-unpack') });
       if (all) ctx.out(quiet ? '' : `All tags pulled for ${p.args[0]}\n`);
       for (const r of pulled) ctx.out(`${r.reference}\n`);
       return 0;

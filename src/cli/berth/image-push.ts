@@ -1,8 +1,7 @@
 // berth push [-q] NAME[:TAG]
-import { pushImage } from '../../image/ops/push.ts';
 import type { Command } from './context.ts';
 import { bool, parseFlags, type FlagDef } from './flags.ts';
-import { needArgs, progressFor, withStore } from './image-common.ts';
+import { needArgs, progressFor, withImages } from './image-common.ts';
 
 const flags: FlagDef[] = [
   { name: 'quiet', short: 'q', kind: 'bool', help: 'Suppress verbose output' },
@@ -18,15 +17,14 @@ const cmd: Command = {
     const p = parseFlags(ctx.argv, flags);
     needArgs(p.args, 'push', 1);
     const quiet = bool(p, 'quiet');
-    return withStore(ctx, async (store) => {
+    return withImages(ctx, async (images) => {
       let refs = [p.args[0]];
       if (bool(p, 'all-tags')) {
-        const { listImages } = await import('../../image/ops/list.ts');
-        const rows = await listImages(store, { reference: p.args[0] });
+        const rows = await images.list({ reference: p.args[0] });
         refs = [...new Set(rows.filter((r) => r.tag !== '<none>').map((r) => `${r.repository}:${r.tag}`))];
       }
       for (const ref of refs) {
-        const r = await pushImage(store, ref, { progress: progressFor(quiet) });
+        const r = await images.push(ref, { progress: progressFor(quiet) });
         if (quiet) ctx.out(`${r.reference}\n`);
       }
       return 0;

@@ -1,8 +1,7 @@
 // berth rmi / berth image rm [-f] IMAGE [IMAGE...]
-import { removeImage } from '../../image/ops/remove.ts';
 import type { Command } from './context.ts';
 import { bool, parseFlags, type FlagDef } from './flags.ts';
-import { containersUsing, fail, needArgs, withStore } from './image-common.ts';
+import { fail, needArgs, withImages } from './image-common.ts';
 
 const flags: FlagDef[] = [
   { name: 'force', short: 'f', kind: 'bool', help: 'Force removal of the image' },
@@ -16,12 +15,12 @@ const cmd: Command = {
   async run(ctx) {
     const p = parseFlags(ctx.argv, flags);
     needArgs(p.args, 'rmi', 1, Infinity);
-    return withStore(ctx, async (store) => {
+    return withImages(ctx, async (images) => {
       let status = 0;
       // like docker: every argument is tried; any failure makes the exit status 1
       for (const ref of p.args) {
         try {
-          const r = await removeImage(store, ref, { force: bool(p, 'force'), usedBy: containersUsing(ctx) });
+          const r = await images.remove(ref, { force: bool(p, 'force') });
           for (const e of r.events) ctx.out('untagged' in e ? `Untagged: ${e.untagged}\n` : `Deleted: ${e.deleted}\n`);
         } catch (e) {
           status = fail(ctx, e);

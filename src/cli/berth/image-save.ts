@@ -3,10 +3,9 @@
 import { createReadStream, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { parseArchiveFormat, saveImage } from '../../image/ops/archive.ts';
 import type { Command } from './context.ts';
 import { parseFlags, str, type FlagDef } from './flags.ts';
-import { needArgs, withStore } from './image-common.ts';
+import { needArgs, withImages } from './image-common.ts';
 
 const flags: FlagDef[] = [
   { name: 'output', short: 'o', kind: 'string', help: 'Write to a file (a directory for oci-dir), instead of STDOUT' },
@@ -21,19 +20,19 @@ const cmd: Command = {
   async run(ctx) {
     const p = parseFlags(ctx.argv, flags);
     needArgs(p.args, 'save', 1, Infinity);
-    const format = parseArchiveFormat(str(p, 'format'));
+    const format = str(p, 'format');
     const output = str(p, 'output');
-    return withStore(ctx, async (store) => {
+    return withImages(ctx, async (images) => {
       if (output) {
-        await saveImage(store, p.args, output, format);
+        await images.save(p.args, output, format);
         return 0;
       }
       if (format === 'oci-dir') throw new Error('--format oci-dir needs -o DIRECTORY');
       if (process.stdout.isTTY) throw new Error('cowardly refusing to save to a terminal. Use the -o flag or redirect');
       // the archive writers want a path: write into the store's tmp dir, then stream it out
-      const tmp = join(store.content.tmpDir, `save-${process.pid}.tar`);
+      const tmp = join(images.tmpDir(), `save-${process.pid}.tar`);
       try {
-        await saveImage(store, p.args, tmp, format);
+        await images.save(p.args, tmp, format);
         await pipeline(createReadStream(tmp), process.stdout, { end: false });
       } finally {
         rmSync(tmp, { force: true });

@@ -1,7 +1,7 @@
 // The image commands (owned by the image engineer): entries here appear as `berth image NAME`
 // (IMAGE_COMMANDS) and as top-level commands (IMAGE_TOP_LEVEL: pull, push, images, rmi, tag,
 // save, load, login, logout), each loading its own berth/image-*.ts file.
-import type { Entry } from './table.ts';
+import type { Entry } from './context.ts';
 
 const e = {
   pull: { about: 'Download an image from a registry', load: () => import('./image-pull.ts') },

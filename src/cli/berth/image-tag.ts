@@ -1,8 +1,7 @@
 // berth tag SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]
-import { tagImage } from '../../image/ops/tag.ts';
 import type { Command } from './context.ts';
 import { parseFlags } from './flags.ts';
-import { needArgs, withStore } from './image-common.ts';
+import { needArgs, withImages } from './image-common.ts';
 
 const cmd: Command = {
   usage: 'berth tag SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]',
@@ -11,8 +10,8 @@ const cmd: Command = {
   async run(ctx) {
     const p = parseFlags(ctx.argv, []);
     needArgs(p.args, 'tag', 2);
-    return withStore(ctx, async (store) => {
-      tagImage(store, p.args[0], p.args[1]);
+    return withImages(ctx, async (images) => {
+      await images.tag(p.args[0], p.args[1]);
       return 0;
     });
   },

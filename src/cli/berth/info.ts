@@ -1,6 +1,4 @@
 // berth info
-import { cpus, totalmem, release, hostname } from 'node:os';
-import { openImageStore } from '../../image/store/index.ts';
 import type { Command } from './context.ts';
 import { parseFlags, str, type FlagDef } from './flags.ts';
 import { BERTH_VERSION } from './version.ts';
@@ -23,18 +21,12 @@ const cmd: Command = {
   flags: FLAGS,
   async run(ctx) {
     const p = parseFlags(ctx.argv, FLAGS);
-    const engine = ctx.engine();
-    const all = engine.list(true);
-    const images = openImageStore(engine.paths.root);
-    const nImages = images.metadata.list().length;
-    const driver = images.snapshotter.driver;
-    images.close();
+    const i = ctx.engine().system.info();
     const info = {
-      Containers: all.length, ContainersRunning: all.filter((r) => r.state.status === 'running').length,
-      ContainersStopped: all.filter((r) => r.state.status !== 'running').length, Images: nImages, Driver: driver,
-      LoggingDriver: 'k8s-file', CgroupVersion: '1', KernelVersion: release(), OperatingSystem: 'linux', NCPU: cpus().length,
-      MemTotal: totalmem(), Name: hostname(), ServerVersion: BERTH_VERSION, DefaultRuntime: ctx.globals.runtime ?? 'berth-runtime',
-      DockerRootDir: engine.paths.root, RunRoot: engine.paths.runRoot, Volumes: engine.store.volumes().length,
+      Containers: i.containers, ContainersRunning: i.running, ContainersPaused: i.paused, ContainersStopped: i.stopped, Images: i.images, Driver: i.storageDriver,
+      LoggingDriver: i.loggingDriver, CgroupVersion: i.cgroupVersion, KernelVersion: i.kernelVersion, OperatingSystem: i.operatingSystem, NCPU: i.ncpu,
+      MemTotal: i.memTotal, Name: i.name, ServerVersion: BERTH_VERSION, DefaultRuntime: i.defaultRuntime,
+      DockerRootDir: i.root, RunRoot: i.runRoot, Volumes: i.volumes,
       Daemon: daemonState(),
     };
     if (str(p, 'format') === 'json') { ctx.out(`${JSON.stringify(info)}\n`); return 0; }

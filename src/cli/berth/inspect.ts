@@ -25,18 +25,16 @@ const cmd: Command = {
     for (const ref of p.args) {
       try {
         if (type && type !== 'container') throw new NoSuchContainerError(ref);
-        docs.push(inspectDoc(engine, engine.get(ref)));
+        docs.push(inspectDoc(engine.containers.inspect(ref)));
         continue;
       } catch (e) {
         if (!(e instanceof NoSuchContainerError)) throw e;
       }
-      const v = type && type !== 'volume' ? null : engine.store.volume(ref);
+      const v = type && type !== 'volume' ? null : engine.volumes.find(ref);
       if (v) { docs.push({ Name: v.name, Driver: v.driver, Mountpoint: v.mountpoint, CreatedAt: v.created, Labels: v.labels, Scope: 'local', Options: {} }); continue; }
       if (!type || type === 'network') {
         try {
-          const { inspectNetwork } = await import('../../network/index.ts');
-          const { netOpts } = await import('../../engine/netglue.ts');
-          docs.push(await inspectNetwork(ref, netOpts(engine)) as unknown as Record<string, unknown>);
+          docs.push(await engine.networks.inspect(ref) as unknown as Record<string, unknown>);
           continue;
         } catch { /* not a network either */ }
       }

@@ -12,7 +12,7 @@ const cmd: Command = {
   async run(ctx) {
     const p = parseFlags(ctx.argv, FLAGS);
     if (!p.args.length) throw new FlagError('requires at least 1 argument');
-    return forEach(ctx, p.args, async (ref) => { await ctx.engine().kill(ref, str(p, 'signal') ?? 'KILL'); return ref; });
+    return forEach(ctx, p.args, async (ref) => { await ctx.engine().containers.kill(ref, str(p, 'signal') ?? 'KILL'); return ref; });
   },
 };
 export default cmd;

@@ -1,6 +1,5 @@
 // berth logs [-f] [--tail N|all] [--since T] [--until T] [-t] CONTAINER
-import { join } from 'node:path';
-import { formatEntry, parseSince, readLogs } from '../../engine/index.ts';
+import { formatEntry, parseSince } from '../../engine/index.ts';
 import { bool, FlagError, parseFlags, str, type FlagDef } from './flags.ts';
 import type { Command } from './context.ts';
 
@@ -20,8 +19,6 @@ const cmd: Command = {
   async run(ctx) {
     const p = parseFlags(ctx.argv, FLAGS);
     if (p.args.length !== 1) throw new FlagError('requires exactly 1 argument');
-    const engine = ctx.engine();
-    const rec = engine.get(p.args[0]);
     const tailS = str(p, 'tail');
     let tail: number | undefined;
     if (tailS !== undefined && tailS !== 'all') {
@@ -30,13 +27,9 @@ const cmd: Command = {
     }
     const since = str(p, 'since'), until = str(p, 'until');
     const ts = bool(p, 'timestamps');
-    const alive = () => {
-      const r = engine.store.get(rec.id);
-      return !!r && engine.refresh(r).state.status === 'running';
-    };
     let atStart = true;
-    for await (const e of readLogs(join(engine.dir(rec.id), 'ctr.log'), {
-      follow: bool(p, 'follow'), alive, ...(tail !== undefined ? { tail } : {}),
+    for await (const e of ctx.engine().containers.logs(p.args[0], {
+      follow: bool(p, 'follow'), ...(tail !== undefined ? { tail } : {}),
       ...(since ? { sinceNs: parseSince(since) } : {}), ...(until ? { untilNs: parseSince(until) } : {}),
     })) {
       const text = formatEntry(e, ts, atStart);

@@ -11,7 +11,7 @@ const cmd: Command = {
   async run(ctx) {
     const p = parseFlags(ctx.argv, FLAGS);
     if (p.args.length !== 2) throw new FlagError('requires exactly 2 arguments');
-    await ctx.engine().connect(p.args[1], p.args[0], list(p, 'alias'));
+    await ctx.engine().containers.connect(p.args[1], p.args[0], list(p, 'alias'));
     return 0;
   },
 };

@@ -1,6 +1,4 @@
 // berth network create [--subnet CIDR] [--gateway IP] [--internal] [-l K=V] NAME
-import { createNetwork } from '../../network/index.ts';
-import { netOpts } from '../../engine/netglue.ts';
 import type { Command } from './context.ts';
 import { bool, FlagError, list, parseFlags, str, type FlagDef } from './flags.ts';
 
@@ -25,10 +23,10 @@ const cmd: Command = {
     const labels = Object.fromEntries(list(p, 'label').map((l) => { const i = l.indexOf('='); return i < 0 ? [l, ''] : [l.slice(0, i), l.slice(i + 1)]; }));
     let mtu: number | undefined;
     for (const o of list(p, 'opt')) { const [k, v] = o.split('='); if (k.endsWith('mtu')) mtu = Number(v); }
-    const info = await createNetwork({
+    const info = await ctx.engine().networks.create({
       name: p.args[0], driver: 'bridge', labels, internal: bool(p, 'internal'),
       ...(str(p, 'subnet') ? { subnet: str(p, 'subnet') } : {}), ...(str(p, 'gateway') ? { gateway: str(p, 'gateway') } : {}), ...(mtu ? { mtu } : {}),
-    }, netOpts(ctx.engine()));
+    });
     ctx.out(`${info.id}\n`);
     return 0;
   },

@@ -8,7 +8,7 @@ const cmd: Command = {
   async run(ctx) {
     const p = parseFlags(ctx.argv, [{ name: 'force', short: 'f', kind: 'bool' }]);
     if (p.args.length !== 2) throw new FlagError('requires exactly 2 arguments');
-    await ctx.engine().disconnect(p.args[1], p.args[0]);
+    await ctx.engine().containers.disconnect(p.args[1], p.args[0]);
     return 0;
   },
 };

@@ -1,6 +1,4 @@
 // berth network inspect NAME...
-import { inspectNetwork } from '../../network/index.ts';
-import { netOpts } from '../../engine/netglue.ts';
 import type { Command } from './context.ts';
 import { FlagError, parseFlags, str, type FlagDef } from './flags.ts';
 import { formatDocs } from '../present/index.ts';
@@ -16,7 +14,7 @@ const cmd: Command = {
     if (!p.args.length) throw new FlagError('requires at least 1 argument');
     const docs = [];
     for (const n of p.args) {
-      const d = await inspectNetwork(n, netOpts(ctx.engine()));
+      const d = await ctx.engine().networks.inspect(n);
       docs.push({ ...d, Name: d.name, Id: d.id, Driver: d.driver, IPAM: { Config: [{ Subnet: d.subnet, Gateway: d.gateway }] }, Internal: d.internal,
         Containers: Object.fromEntries(d.containers.map((a) => [a.containerId, { Name: a.name, IPv4Address: a.ips[0] ?? '', MacAddress: a.mac }])) });
     }

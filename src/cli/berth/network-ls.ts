@@ -1,15 +1,14 @@
 // berth network ls [-q] [--format json|TPL]
-import { listNetworks } from '../../network/index.ts';
-import { netOpts } from '../../engine/netglue.ts';
+import { parseFilterList } from '../../engine/index.ts';
 import type { Command } from './context.ts';
-import { bool, parseFlags, str, type FlagDef } from './flags.ts';
+import { bool, list, parseFlags, str, type FlagDef } from './flags.ts';
 import { formatItems } from '../present/index.ts';
 
 const FLAGS: FlagDef[] = [
   { name: 'quiet', short: 'q', kind: 'bool', help: 'Only display network IDs' },
   { name: 'format', kind: 'string', help: "'json' or a template" },
   { name: 'no-trunc', kind: 'bool', help: 'Do not truncate the output' },
-  { name: 'filter', short: 'f', kind: 'list', help: 'Provide filter values (name=…)' },
+  { name: 'filter', short: 'f', kind: 'list', help: 'Provide filter values (name=, id=, label=, driver=, type=custom|builtin, dangling=)' },
 ];
 
 const cmd: Command = {
@@ -18,13 +17,7 @@ const cmd: Command = {
   flags: FLAGS,
   async run(ctx) {
     const p = parseFlags(ctx.argv, FLAGS);
-    const { ensureDefaultNetwork } = await import('../../network/index.ts');
-    await ensureDefaultNetwork(netOpts(ctx.engine()));
-    let nets = await listNetworks(netOpts(ctx.engine()));
-    for (const f of p.lists.get('filter') ?? []) {
-      const [k, v] = f.split('=');
-      if (k === 'name') nets = nets.filter((n) => n.name.includes(v));
-    }
+    const nets = await ctx.engine().networks.list(parseFilterList(list(p, 'filter')));
     const rows = nets.map((n) => ({ ID: bool(p, 'no-trunc') ? n.id : n.id.slice(0, 12), Name: n.name, Driver: n.driver, Scope: 'local', Subnet: n.subnet, Gateway: n.gateway, Internal: String(n.internal) }));
     const fmt = str(p, 'format');
     if (bool(p, 'quiet')) ctx.out(rows.map((r) => `${r.ID}\n`).join(''));

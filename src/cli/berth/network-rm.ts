@@ -1,6 +1,4 @@
 // berth network rm NAME...
-import { removeNetwork } from '../../network/index.ts';
-import { netOpts } from '../../engine/netglue.ts';
 import type { Command } from './context.ts';
 import { forEach } from './each.ts';
 import { FlagError, parseFlags } from './flags.ts';
@@ -11,7 +9,7 @@ const cmd: Command = {
   async run(ctx) {
     const p = parseFlags(ctx.argv, [{ name: 'force', short: 'f', kind: 'bool' }]);
     if (!p.args.length) throw new FlagError('requires at least 1 argument');
-    return forEach(ctx, p.args, async (n) => { await removeNetwork(n, netOpts(ctx.engine())); return n; });
+    return forEach(ctx, p.args, async (n) => { await ctx.engine().networks.remove(n); return n; });
   },
 };
 export default cmd;

@@ -12,7 +12,7 @@ function freezer(op: 'pause' | 'unpause', about: string): Command {
     async run(ctx) {
       const p = parseFlags(ctx.argv, []);
       if (!p.args.length) throw new FlagError('requires at least 1 argument');
-      return forEach(ctx, p.args, async (ref) => { await ctx.engine()[op](ref); return ref; });
+      return forEach(ctx, p.args, async (ref) => { await ctx.engine().containers[op](ref); return ref; });
     },
   };
 }

@@ -8,7 +8,7 @@ const cmd: Command = {
   async run(ctx) {
     const p = parseFlags(ctx.argv, []);
     if (!p.args.length) throw new FlagError('requires at least 1 argument');
-    const rec = ctx.engine().get(p.args[0]);
+    const rec = ctx.engine().containers.get(p.args[0]);
     let ports = rec.state.ports;
     if (p.args[1]) {
       const [port, proto = 'tcp'] = p.args[1].split('/');

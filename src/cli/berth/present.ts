@@ -1,7 +1,6 @@
 // How containers look to the user: docker's ps columns, port strings and `inspect` documents
 // (sizes, ages, templates and tables are src/cli/present's).
-import type { ContainerRecord, Engine } from '../../engine/index.ts';
-import type { PortMapping } from '../../network/index.ts';
+import type { ContainerInspect, ContainerRecord, PortMapping } from '../../engine/index.ts';
 import { humanDuration, timeAgo } from '../present/index.ts';
 
 export function statusText(r: ContainerRecord, now = Date.now()): string {
@@ -43,8 +42,8 @@ export function psRow(r: ContainerRecord): Record<string, string> {
 }
 
 /** docker inspect's document, with the fields a user and tests look for. */
-export function inspectDoc(engine: Engine, r: ContainerRecord): Record<string, unknown> {
-  const c = r.config, s = r.state, dir = engine.dir(r.id);
+export function inspectDoc(r: ContainerInspect): Record<string, unknown> {
+  const c = r.config, s = r.state, dir = r.bundleDir;
   const ports: Record<string, { HostIp: string; HostPort: string }[]> = {};
   for (const p of s.ports) (ports[`${p.containerPort}/${p.protocol}`] ??= []).push({ HostIp: p.hostIP || '0.0.0.0', HostPort: String(p.hostPort) });
   return {
@@ -53,7 +52,7 @@ export function inspectDoc(engine: Engine, r: ContainerRecord): Record<string, u
       Status: s.status === 'running' && s.paused ? 'paused' : s.status, Running: s.status === 'running', Paused: !!s.paused, Restarting: false, OOMKilled: s.oomKilled, Dead: false,
       Pid: s.pid, ExitCode: s.exitCode, Error: s.error, StartedAt: s.startedAt || '0001-01-01T00:00:00Z', FinishedAt: s.finishedAt || '0001-01-01T00:00:00Z',
     },
-    Image: c.imageId, ResolvConfPath: `${dir}/resolv.conf`, HostnamePath: `${dir}/hostname`, HostsPath: `${dir}/hosts`, LogPath: `${dir}/ctr.log`,
+    Image: c.imageId, ResolvConfPath: `${dir}/resolv.conf`, HostnamePath: `${dir}/hostname`, HostsPath: `${dir}/hosts`, LogPath: r.logPath,
     Name: `/${r.name}`, RestartCount: s.restartCount, Driver: 'overlay', Platform: 'linux',
     HostConfig: {
       NetworkMode: c.networkMode, PortBindings: Object.fromEntries(c.publish.map((p) => [`${p.containerPort}/${p.protocol}`, [{ HostIp: p.hostIP, HostPort: p.hostPort ? String(p.hostPort) : '' }]])),
@@ -64,8 +63,8 @@ export function inspectDoc(engine: Engine, r: ContainerRecord): Record<string, u
       Init: c.init, Binds: c.mounts.filter((m) => m.type !== 'tmpfs').map((m) => `${m.source}:${m.target}${m.readOnly ? ':ro' : ''}`),
       Tmpfs: Object.fromEntries(c.mounts.filter((m) => m.type === 'tmpfs').map((m) => [m.target, m.options.join(',')])),
     },
-    Mounts: c.mounts.map((m) => ({
-      Type: m.type, ...(m.type === 'volume' ? { Name: m.source, Source: engine.store.volumeMountpoint(m.source), Driver: 'local' } : { Source: m.source }),
+    Mounts: c.mounts.map((m, i) => ({
+      Type: m.type, ...(m.type === 'volume' ? { Name: m.source, Source: r.mountSources[i], Driver: 'local' } : { Source: m.source }),
       Destination: m.target, Mode: m.readOnly ? 'ro' : '', RW: !m.readOnly, Propagation: m.type === 'bind' ? (m.options.find((o) => /private|shared|slave/.test(o)) ?? 'rprivate') : '',
     })),
     Config: {

@@ -1,5 +1,4 @@
 // berth rename CONTAINER NEW_NAME
-import { InvalidNameError } from '../../engine/index.ts';
 import { FlagError, parseFlags } from './flags.ts';
 import type { Command } from './context.ts';
 
@@ -10,9 +9,7 @@ const cmd: Command = {
     const p = parseFlags(ctx.argv, []);
     if (p.args.length !== 2) throw new FlagError('requires exactly 2 arguments');
     const [ref, name] = p.args;
-    if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name)) throw new InvalidNameError(name);
-    const engine = ctx.engine();
-    engine.store.rename(engine.get(ref).id, name);
+    ctx.engine().containers.rename(ref, name);
     return 0;
   },
 };

@@ -13,8 +13,7 @@ const cmd: Command = {
     if (!p.args.length) throw new FlagError('requires at least 1 argument');
     const t = timeoutOf(p);
     return forEach(ctx, p.args, async (ref) => {
-      await ctx.engine().stop(ref, t, str(p, 'signal'));
-      await ctx.engine().start(ref);
+      await ctx.engine().containers.restart(ref, { timeout: t, signal: str(p, 'signal') });
       return ref;
     });
   },

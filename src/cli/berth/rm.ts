@@ -17,7 +17,7 @@ const cmd: Command = {
     const p = parseFlags(ctx.argv, FLAGS);
     if (!p.args.length) throw new FlagError('requires at least 1 argument');
     return forEach(ctx, p.args, async (ref) => {
-      await ctx.engine().remove(ref, { force: bool(p, 'force'), volumes: bool(p, 'volumes') });
+      await ctx.engine().containers.remove(ref, { force: bool(p, 'force'), volumes: bool(p, 'volumes') });
       return ref;
     }, { parallel: 4 }); // each waits mostly on runtime processes and its conmon's exit command
   },

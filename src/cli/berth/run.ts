@@ -1,15 +1,11 @@
 // berth run: create + start, then (unless -d) stream the output (or attach for -i/-t) and exit
 // with the container's code; --rm removes it afterwards. Exit codes as docker's: the
 // container's, 125 for berth's own failures, 126/127 when the command cannot run / is missing.
-import { EngineError, StartError, type ContainerRecord } from '../../engine/index.ts';
-import type { Handoff } from '../../engine/handoff.ts';
+import { EngineError, StartError, type ContainerRecord, type Handoff } from '../../engine/index.ts';
 import { parseFlags, bool } from './flags.ts';
 import { CREATE_FLAGS, toCreateRequest } from './create-flags.ts';
 import type { Command, Context } from './context.ts';
 import { trace } from '../../util/trace.ts';
-import { startMountServer } from '../../util/native-mount.ts';
-import { keepAttachWarm } from '../../runtime/cgroups/index.ts';
-import { probeHost } from '../../runtime/host.ts';
 import { attachSocket, followOutput, terminalSize, type AttachSession } from './stream.ts';
 
 const cmd: Command = {
@@ -17,28 +13,26 @@ const cmd: Command = {
   about: 'Create and run a new container from an image',
   flags: CREATE_FLAGS,
   async run(ctx: Context): Promise<number> {
-    // The mount helper's server, forked while this process is still small (native-mount.ts).
-    startMountServer();
-    // The container's cgroup join waits out an RCU grace period unless one just passed: pay it
-    // now, while this process does plain JavaScript work (cgroups/apply.ts keepAttachWarm).
-    // probeHost is cached: the create's plan uses the same facts later.
-    const stopWarm = keepAttachWarm(probeHost().cgroup, 3000, { mountServer: true });
+    // The mount server and the cgroup warm-up first, while this process is still small and the
+    // flags are parsed (engine.prepareForRun says why).
+    const engine = ctx.engine();
+    const stopWarm = await engine.prepareForRun();
+    trace('run: engine open');
     const p = parseFlags(ctx.argv, CREATE_FLAGS, { stopAtPositional: true });
     const req = toCreateRequest(p, terminalSize());
     const detach = bool(p, 'detach');
     if (detach && req.autoRemove === undefined) req.autoRemove = false;
     trace('run: flags parsed');
-    const engine = ctx.engine();
-    trace('run: engine open');
+    const containers = engine.containers;
     // The monitor starts as soon as the container's directory exists (engine.prelaunch): for a
     // foreground run with the handoff its exit command needs, opened first.
     let handoff: Handoff | undefined;
     let rec: ContainerRecord;
     try {
-      rec = await engine.create(req, {
+      rec = await containers.create(req, {
         onReady: async (r) => {
-          if (!detach) handoff = await engine.openHandoff(r.id);
-          if (await engine.prelaunch(r, handoff ? { handoff } : {})) trace('run: monitor prelaunched');
+          if (!detach) handoff = await containers.openHandoff(r.id);
+          if (await containers.prelaunch(r, handoff ? { handoff } : {})) trace('run: monitor prelaunched');
         },
       });
     } catch (e) {
@@ -49,11 +43,11 @@ const cmd: Command = {
     trace('run: created');
     if (detach) {
       try {
-        await engine.start(rec.id);
+        await containers.start(rec.id);
         stopWarm();
       } catch (e) {
         stopWarm();
-        if (req.autoRemove) await engine.remove(rec.id, { force: true, volumes: true }).catch(() => {});
+        if (req.autoRemove) await containers.remove(rec.id, { force: true, volumes: true }).catch(() => {});
         throw e;
       }
       ctx.out(`${rec.id}\n`);
@@ -64,23 +58,23 @@ const cmd: Command = {
 };
 
 export async function runForeground(ctx: Context, rec: ContainerRecord, o: { stdin: boolean; tty: boolean; autoRemove: boolean }, stopWarm = () => {}, opened?: Handoff): Promise<number> {
-  const engine = ctx.engine();
+  const containers = ctx.engine().containers;
   let started = false;
   let session: AttachSession | undefined;
   let follower: Promise<void> | undefined;
   const abort = new AbortController();
   const useSocket = o.stdin || o.tty;
-  if (!useSocket) follower = followOutput(engine, rec.id, () => started, abort.signal);
+  if (!useSocket) follower = followOutput(containers, rec.id, () => started, abort.signal);
   // docker's --sig-proxy: signals to the CLI go to the container.
-  const proxy = (sig: NodeJS.Signals) => { void engine.kill(rec.id, sig).catch(() => {}); };
+  const proxy = (sig: NodeJS.Signals) => { void containers.kill(rec.id, sig).catch(() => {}); };
   if (!o.tty) for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(s, proxy);
   // This process waits for the exit anyway: it does the exit command's cleanup itself (no second
   // berth process), conmon's exit command standing by in case this one dies.
-  const handoff = opened ?? await engine.openHandoff(rec.id);
+  const handoff = opened ?? await containers.openHandoff(rec.id);
   let conmonPid = 0;
   try {
-    const r = await engine.start(rec.id, {
-      beforeStart: useSocket ? async (r) => { session = await attachSocket(ctx.attachHelper, engine, r, { stdin: o.stdin, tty: o.tty }); } : undefined,
+    const r = await containers.start(rec.id, {
+      beforeStart: useSocket ? async (r) => { session = await attachSocket(ctx.attachHelper, containers, r, { stdin: o.stdin, tty: o.tty }); } : undefined,
       ...(handoff ? { handoff } : {}),
     });
     stopWarm();
@@ -93,19 +87,19 @@ export async function runForeground(ctx: Context, rec: ContainerRecord, o: { std
     abort.abort();
     session?.child?.kill();
     await follower?.catch(() => {});
-    if (o.autoRemove) await engine.remove(rec.id, { force: true, volumes: true }).catch(() => {});
+    if (o.autoRemove) await containers.remove(rec.id, { force: true, volumes: true }).catch(() => {});
     if (e instanceof StartError || e instanceof EngineError) throw e;
     throw new StartError((e as Error).message);
   }
   if (session) await session.done;
   await follower;
   trace('run: output done');
-  const done = await engine.waitExit(rec.id);
+  const done = await containers.waitExit(rec.id);
   trace('run: exit seen');
   for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(s, proxy);
   const code = done?.state.exitCode ?? 0;
-  if (handoff) await engine.finishForeground(rec.id, handoff, conmonPid).catch(() => {});
-  else if (o.autoRemove) await engine.remove(rec.id, { force: true, volumes: true }).catch(() => {});
+  if (handoff) await containers.finishForeground(rec.id, handoff, conmonPid).catch(() => {});
+  else if (o.autoRemove) await containers.remove(rec.id, { force: true, volumes: true }).catch(() => {});
   trace('run: cleaned up');
   return code;
 }

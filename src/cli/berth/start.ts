@@ -19,10 +19,10 @@ const cmd: Command = {
     const engine = ctx.engine();
     if (bool(p, 'attach') || bool(p, 'interactive')) {
       if (p.args.length > 1) throw new FlagError('you cannot start and attach multiple containers at once');
-      const rec = engine.get(p.args[0]);
+      const rec = engine.containers.get(p.args[0]);
       return runForeground(ctx, rec, { stdin: bool(p, 'interactive') && rec.config.openStdin, tty: rec.config.tty, autoRemove: rec.config.autoRemove });
     }
-    return forEach(ctx, p.args, async (ref) => { await engine.start(ref); return ref; });
+    return forEach(ctx, p.args, async (ref) => { await engine.containers.start(ref); return ref; });
   },
 };
 export default cmd;

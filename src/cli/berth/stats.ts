@@ -1,8 +1,6 @@
-// berth stats [--no-stream] [CONTAINER...]: cgroup numbers through the OCI runtime interface's
-// stats (runc's `events --stats` document, typed), sampled twice
-// for the CPU percentage, and the container's network counters from its netns.
-import { readFileSync } from 'node:fs';
-import { type ContainerRecord, type Engine } from '../../engine/index.ts';
+// berth stats [--no-stream] [CONTAINER...]: the engine's samples (engine.containers.stats),
+// taken twice per frame for the CPU percentage (cpuPercent), rendered as docker's table.
+import { cpuPercent, networkTotals, type ContainerRecord, type ContainerStats, type Engine } from '../../engine/index.ts';
 import { bytesSize, formatItems, humanSize } from '../present/index.ts';
 import type { Command } from './context.ts';
 import { bool, parseFlags, str, type FlagDef } from './flags.ts';
@@ -14,56 +12,24 @@ const FLAGS: FlagDef[] = [
   { name: 'no-trunc', kind: 'bool', help: 'Do not truncate output' },
 ];
 
-interface Sample { cpu: number; mem: number; limit: number; pids: number; blkRead: number; blkWrite: number; at: bigint }
-
-async function sample(engine: Engine, r: ContainerRecord): Promise<Sample | null> {
-  // A container that stopped (or went) between the listing and now shows zeros.
-  const d = await engine.runtimeFor(r.config.runtime).stats(r.id).catch(() => null);
-  if (!d) return null;
-  const blk = d.blkio.ioServiceBytesRecursive;
+function row(a: ContainerStats, b: ContainerStats, noTrunc: boolean): Record<string, string> {
+  const { rx, tx } = networkTotals(b);
+  const limit = b.memory.limit;
   return {
-    cpu: d.cpu.usage.total, mem: d.memory.usage.usage - (d.memory.raw.total_inactive_file ?? d.memory.raw.inactive_file ?? 0),
-    limit: d.memory.usage.limit, pids: d.pids.current,
-    blkRead: blk.filter((b) => /read/i.test(b.op)).reduce((a, b) => a + b.value, 0), blkWrite: blk.filter((b) => /write/i.test(b.op)).reduce((a, b) => a + b.value, 0),
-    at: process.hrtime.bigint(),
+    ID: noTrunc ? b.id : b.id.slice(0, 12), Container: b.id.slice(0, 12), Name: b.name,
+    CPUPerc: `${cpuPercent(a, b).toFixed(2)}%`, MemUsage: `${bytesSize(b.memory.usage)} / ${bytesSize(limit)}`,
+    MemPerc: `${limit ? (b.memory.usage / limit * 100).toFixed(2) : '0.00'}%`, NetIO: `${humanSize(rx)} / ${humanSize(tx)}`,
+    BlockIO: `${humanSize(b.blkio.read)} / ${humanSize(b.blkio.write)}`, PIDs: String(b.pids.current),
   };
 }
 
-function netIO(pid: number): [number, number] {
-  let rx = 0, tx = 0;
-  try {
-    for (const l of readFileSync(`/proc/${pid}/net/dev`, 'utf8').split('\n').slice(2)) {
-      const [name, rest] = l.split(':');
-      if (!rest || name.trim() === 'lo') continue;
-      const f = rest.trim().split(/\s+/).map(Number);
-      rx += f[0]; tx += f[8];
-    }
-  } catch { /* gone */ }
-  return [rx, tx];
-}
-
-
 /** One frame: samples `recs` twice, `gapMs` apart (the CPU percentage is the difference). */
 async function frame(engine: Engine, recs: ContainerRecord[], gapMs: number, noTrunc: boolean): Promise<Record<string, string>[]> {
-  const sampleAll = () => Promise.all(recs.map((r) => (r.state.status === 'running' ? sample(engine, r) : null)));
+  const sampleAll = () => Promise.all(recs.map((r) => engine.containers.stats(r.id)));
   const first = await sampleAll();
   await new Promise((res) => setTimeout(res, gapMs));
   const second = await sampleAll();
-  const rows: Record<string, string>[] = [];
-  for (let i = 0; i < recs.length; i++) {
-    const r = recs[i];
-    const a = first[i], b = second[i];
-    const cpuPct = a && b ? (b.cpu - a.cpu) / Number(b.at - a.at) * 100 : 0;
-    const [rx, tx] = r.state.pid ? netIO(r.state.pid) : [0, 0];
-    const limit = b?.limit && b.limit < 2 ** 62 ? b.limit : 0;
-    rows.push({
-      ID: noTrunc ? r.id : r.id.slice(0, 12), Container: r.id.slice(0, 12), Name: r.name,
-      CPUPerc: `${cpuPct.toFixed(2)}%`, MemUsage: `${bytesSize(b?.mem ?? 0)} / ${bytesSize(limit)}`,
-      MemPerc: `${limit ? ((b?.mem ?? 0) / limit * 100).toFixed(2) : '0.00'}%`, NetIO: `${humanSize(rx)} / ${humanSize(tx)}`,
-      BlockIO: `${humanSize(b?.blkRead ?? 0)} / ${humanSize(b?.blkWrite ?? 0)}`, PIDs: String(b?.pids ?? 0),
-    });
-  }
-  return rows;
+  return recs.map((_, i) => row(first[i], second[i], noTrunc));
 }
 
 const STATS_TABLE = '{{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.NetIO}}\t{{.BlockIO}}\t{{.PIDs}}';
@@ -84,7 +50,7 @@ const cmd: Command = {
     const engine = ctx.engine();
     const named = p.args.length > 0;
     const fmt = str(p, 'format');
-    const pick = () => (named ? p.args.map((a) => engine.get(a)) : engine.list(bool(p, 'all')));
+    const pick = () => (named ? p.args.map((a) => engine.containers.get(a)) : engine.containers.list({ all: bool(p, 'all') }));
     if (bool(p, 'no-stream')) {
       ctx.out(render(await frame(engine, pick(), 500, bool(p, 'no-trunc')), fmt));
       return 0;

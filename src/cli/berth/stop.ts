@@ -25,7 +25,7 @@ const cmd: Command = {
     if (!p.args.length) throw new FlagError('requires at least 1 argument');
     const t = timeoutOf(p);
     // In parallel, as docker's CLI does: N containers ignoring the signal take one timeout, not N.
-    return forEach(ctx, p.args, async (ref) => { await ctx.engine().stop(ref, t, str(p, 'signal')); return ref; }, { parallel: 16 });
+    return forEach(ctx, p.args, async (ref) => { await ctx.engine().containers.stop(ref, { timeout: t, signal: str(p, 'signal') }); return ref; }, { parallel: 16 });
   },
 };
 export default cmd;

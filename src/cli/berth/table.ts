@@ -1,10 +1,10 @@
 // The command table: top-level commands, and management groups (berth container ls, …).
 // The image commands (pull, push, images, rmi, tag, save, load, login, logout, `image …`) come
 // from image-table.ts, which the image engineer owns.
-import type { Command } from './context.ts';
+import type { Entry } from './context.ts';
+export type { Entry } from './context.ts';
 import { IMAGE_COMMANDS, IMAGE_TOP_LEVEL } from './image-table.ts';
 
-export interface Entry { about: string; hidden?: boolean; load: () => Promise<{ default: Command }> }
 export interface Group { about: string; commands: Record<string, Entry>; aliases?: Record<string, string> }
 
 const c = {

@@ -1,6 +1,6 @@
 // berth update [OPTIONS] CONTAINER...: new resource limits (at once for a running container,
 // through the OCI runtime's update, and for its later starts) and a new restart policy.
-import type { ResourceUpdate } from '../../engine/engine.ts';
+import type { ResourceUpdate } from '../../engine/index.ts';
 import { parseRestart } from './create-flags.ts';
 import type { Command } from './context.ts';
 import { forEach } from './each.ts';
@@ -35,7 +35,7 @@ const cmd: Command = {
     }
     if (restart !== undefined) u.restart = parseRestart(restart);
     if (!Object.keys(u).length) throw new FlagError('you must provide one or more flags when using this command');
-    return forEach(ctx, p.args, async (ref) => { await ctx.engine().update(ref, u); return ref; });
+    return forEach(ctx, p.args, async (ref) => { await ctx.engine().containers.update(ref, u); return ref; });
   },
 };
 export default cmd;

@@ -1,5 +1,4 @@
 // berth volume create [--label K=V] [NAME]
-import { randomBytes } from 'node:crypto';
 import type { Command } from './context.ts';
 import { FlagError, list, parseFlags, str, type FlagDef } from './flags.ts';
 
@@ -16,14 +15,13 @@ const cmd: Command = {
   flags: FLAGS,
   async run(ctx) {
     const p = parseFlags(ctx.argv, FLAGS);
-    const d = str(p, 'driver');
-    if (d && d !== 'local') throw new FlagError(`volume driver "${d}" not found: only "local" exists`);
-    if (list(p, 'opt').length) throw new FlagError('the local driver takes no options here');
-    const name = p.args[0] ?? str(p, 'name') ?? randomBytes(32).toString('hex');
-    if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name)) throw new FlagError(`"${name}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed`);
-    const labels = Object.fromEntries(list(p, 'label').map((l) => { const i = l.indexOf('='); return i < 0 ? [l, ''] : [l.slice(0, i), l.slice(i + 1)]; }));
-    ctx.engine().store.ensureVolume(name, labels);
-    ctx.out(`${name}\n`);
+    const kv = (l: string) => { const i = l.indexOf('='); return i < 0 ? [l, ''] : [l.slice(0, i), l.slice(i + 1)]; };
+    const driver = str(p, 'driver');
+    const v = ctx.engine().volumes.create({
+      name: p.args[0] ?? str(p, 'name'), labels: Object.fromEntries(list(p, 'label').map(kv)), options: Object.fromEntries(list(p, 'opt').map(kv)),
+      ...(driver ? { driver } : {}),
+    });
+    ctx.out(`${v.name}\n`);
     return 0;
   },
 };

@@ -1,5 +1,4 @@
 // berth volume inspect NAME...
-import { NoSuchVolumeError } from '../../engine/index.ts';
 import type { Command } from './context.ts';
 import { FlagError, parseFlags, str, type FlagDef } from './flags.ts';
 import { formatDocs } from '../present/index.ts';
@@ -14,8 +13,7 @@ const cmd: Command = {
     const p = parseFlags(ctx.argv, FLAGS);
     if (!p.args.length) throw new FlagError('requires at least 1 argument');
     const docs = p.args.map((n) => {
-      const v = ctx.engine().store.volume(n);
-      if (!v) throw new NoSuchVolumeError(n);
+      const v = ctx.engine().volumes.inspect(n);
       return { CreatedAt: v.created, Driver: v.driver, Labels: v.labels, Mountpoint: v.mountpoint, Name: v.name, Options: {}, Scope: 'local' };
     });
     const fmt = str(p, 'format');

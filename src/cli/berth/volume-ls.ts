@@ -1,4 +1,5 @@
 // berth volume ls [-q] [--format json|TPL] [--filter dangling=true|name=…]
+import { parseFilterList } from '../../engine/index.ts';
 import type { Command } from './context.ts';
 import { bool, parseFlags, str, list, type FlagDef } from './flags.ts';
 import { formatItems } from '../present/index.ts';
@@ -15,14 +16,7 @@ const cmd: Command = {
   flags: FLAGS,
   async run(ctx) {
     const p = parseFlags(ctx.argv, FLAGS);
-    const engine = ctx.engine();
-    let vols = engine.store.volumes();
-    for (const f of list(p, 'filter')) {
-      const [k, v = ''] = f.split('=');
-      if (k === 'dangling') vols = vols.filter((x) => (engine.volumeUsers(x.name).length === 0) === (v === 'true' || v === '1'));
-      else if (k === 'name') vols = vols.filter((x) => x.name.includes(v));
-      else if (k === 'label') vols = vols.filter((x) => v in x.labels);
-    }
+    const vols = ctx.engine().volumes.list(parseFilterList(list(p, 'filter')));
     const rows = vols.map((v) => ({ Driver: v.driver, Name: v.name, Mountpoint: v.mountpoint, Scope: 'local', Labels: Object.entries(v.labels).map(([k, x]) => `${k}=${x}`).join(',') }));
     const fmt = str(p, 'format');
     if (bool(p, 'quiet')) ctx.out(rows.map((r) => `${r.Name}\n`).join(''));

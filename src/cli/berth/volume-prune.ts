@@ -1,6 +1,7 @@
 // berth volume prune [-a] [-f]: removes unused anonymous volumes (every unused one with -a).
 import type { Command } from './context.ts';
-import { bool, parseFlags, type FlagDef } from './flags.ts';
+import { parseFilterList } from '../../engine/index.ts';
+import { bool, list, parseFlags, type FlagDef } from './flags.ts';
 
 const FLAGS: FlagDef[] = [
   { name: 'all', short: 'a', kind: 'bool', help: 'Remove all unused volumes, not just anonymous ones' },
@@ -14,15 +15,8 @@ const cmd: Command = {
   flags: FLAGS,
   async run(ctx) {
     const p = parseFlags(ctx.argv, FLAGS);
-    const engine = ctx.engine();
-    const gone: string[] = [];
-    for (const v of engine.store.volumes()) {
-      if (!v.anonymous && !bool(p, 'all')) continue;
-      if (engine.volumeUsers(v.name).length) continue;
-      await engine.removeVolume(v.name);
-      gone.push(v.name);
-    }
-    ctx.out(`Deleted Volumes:\n${gone.map((g) => `${g}\n`).join('')}\nTotal reclaimed space: 0B\n`);
+    const r = await ctx.engine().volumes.prune({ all: bool(p, 'all'), filters: parseFilterList(list(p, 'filter')) });
+    ctx.out(`Deleted Volumes:\n${r.removed.map((g) => `${g}\n`).join('')}\nTotal reclaimed space: 0B\n`);
     return 0;
   },
 };

@@ -10,8 +10,8 @@ const cmd: Command = {
     const p = parseFlags(ctx.argv, [{ name: 'force', short: 'f', kind: 'bool', help: 'Force the removal of one or more volumes' }]);
     if (!p.args.length) throw new FlagError('requires at least 1 argument');
     return forEach(ctx, p.args, async (n) => {
-      if (bool(p, 'force') && !ctx.engine().store.volume(n)) return n;
-      await ctx.engine().removeVolume(n);
+      if (bool(p, 'force') && !ctx.engine().volumes.find(n)) return n;
+      await ctx.engine().volumes.remove(n);
       return n;
     });
   },

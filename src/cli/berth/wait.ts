@@ -11,9 +11,7 @@ const cmd: Command = {
     if (!p.args.length) throw new FlagError('requires at least 1 argument');
     const engine = ctx.engine();
     return forEach(ctx, p.args, async (ref) => {
-      const rec = engine.get(ref);
-      const done = await engine.waitExit(rec.id);
-      return String(done?.state.exitCode ?? rec.state.exitCode);
+      return String((await engine.containers.wait(ref, 'not-running')).exitCode);
     });
   },
 };

@@ -1,7 +1,6 @@
 // docker's rows for `images` and `image history`: the image layer's summaries and history items
 // as the strings docker prints (sizes, ages, short IDs), with the headers of its tables.
-import type { HistoryItem, ImageSummary } from '../../image/ops/index.ts';
-import { shortId } from '../../image/types.ts';
+import { shortId, type HistoryItem, type ImageSummary } from '../../engine/index.ts';
 import { goTime, humanSize, timeAgo } from './units.ts';
 
 /** The fields docker's `images --format` knows, as strings. */

@@ -7,13 +7,13 @@ import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, readdirSync,
 import { join, posix } from 'node:path';
 import { randomBytes } from '../../util/random.ts';
 import { acquireLock, tryAcquireLock } from '../../util/lock.ts';
-import type { Engine } from '../engine.ts';
+import type { EngineCore } from '../core.ts';
 import { BuildError, type BuildState } from './types.ts';
 
 export class BuildCache {
-  readonly #engine: Engine;
+  readonly #engine: EngineCore;
   readonly #dir: string;
-  constructor(engine: Engine) {
+  constructor(engine: EngineCore) {
     this.#engine = engine;
     this.#dir = join(engine.paths.root, 'build');
   }

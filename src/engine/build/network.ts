@@ -6,7 +6,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { attach, createNetns, detach, removeNetns, resolvConf, DEFAULT_NETWORK } from '../../network/index.ts';
 import { acquireLock, tryAcquireLock, type Lock } from '../../util/lock.ts';
-import type { Engine } from '../engine.ts';
+import type { EngineCore } from '../core.ts';
 import { netOpts } from '../netglue.ts';
 
 const PREFIX = 'berth-build-net-';
@@ -14,11 +14,11 @@ const PREFIX = 'berth-build-net-';
 export interface BuildNetwork { netnsPath: string; resolvConf: string }
 
 export class BuildNetworks {
-  readonly #engine: Engine;
+  readonly #engine: EngineCore;
   readonly #lockDir: string;
   #current: Promise<{ id: string; net: BuildNetwork; lock: Lock }> | undefined;
 
-  constructor(engine: Engine, lockDir: string) {
+  constructor(engine: EngineCore, lockDir: string) {
     this.#engine = engine;
     this.#lockDir = lockDir;
   }

@@ -12,7 +12,7 @@ import { chainIDs, SnapshotExistsError, unpackImage } from '../../image/snapshot
 import { mountAllAsync, unmountAsync } from '../../image/snapshots/snapshotter.ts';
 import { normalizeReference } from '../../image/reference.ts';
 import { hostPlatform, MEDIA_OCI_CONFIG, MEDIA_OCI_LAYER_GZIP, MEDIA_OCI_LAYER_ZSTD, MEDIA_OCI_MANIFEST, type ImageConfig, type Manifest } from '../../image/types.ts';
-import type { Engine } from '../engine.ts';
+import type { EngineCore } from '../core.ts';
 import { resolveImage, type PullPolicy } from '../images.ts';
 import { findRuntime } from '../runtime.ts';
 import { openRuntime } from '../ociruntime/index.ts';
@@ -40,10 +40,10 @@ export interface WorkRoot {
 const SNAP_PREFIX = 'berth-build-';
 
 export class BuildService {
-  readonly engine: Engine;
+  readonly engine: EngineCore;
   readonly cache: BuildCache;
   readonly #networks: BuildNetworks;
-  constructor(engine: Engine) {
+  constructor(engine: EngineCore) {
     this.engine = engine;
     this.cache = new BuildCache(engine);
     this.#networks = new BuildNetworks(engine, join(engine.paths.runRoot, 'build'));
@@ -105,12 +105,13 @@ export class BuildService {
     return {
       id, path: rootfs,
       async run(proc, onOutput, signal) {
-        const rt = findRuntime(svc.engine.opts.runtime ?? 'berth-runtime');
+        const runtime = svc.engine.runtimeFor();
+        const rt = runtime.path;
         // The container may still be between create and start when the build is cancelled: the
         // kill is retried for a while rather than given up (its output pipes keep the run open).
         const kill = async () => {
           for (let i = 0; ; i++) {
-            try { return await openRuntime(rt, svc.engine.paths.runtimeRoot).kill(id, 'SIGKILL', { all: true }); } catch (e) {
+            try { return await runtime.kill(id, 'SIGKILL', { all: true }); } catch (e) {
               if (i >= 50) throw e;
               await new Promise((r) => setTimeout(r, 100));
             }
@@ -210,7 +211,7 @@ export class BuildService {
       if (!lock) continue;
       try {
         // Its build died (killed mid-step): its RUN container, mount, snapshot and directory go.
-        try { await openRuntime(findRuntime(this.engine.opts.runtime ?? 'berth-runtime'), this.engine.paths.runtimeRoot).delete(s.key, { force: true }); } catch { /* never created, or gone */ }
+        try { await this.engine.runtimeFor().delete(s.key, { force: true }); } catch { /* never created, or gone */ }
         for (let i = 0; i < 5 && isMounted(join(dir, 'rootfs')); i++) await unmountAsync(join(dir, 'rootfs'));
         try { sn.remove(s.key); } catch { /* something is built on it */ }
         rmSync(dir, { recursive: true, force: true });

@@ -5,13 +5,13 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BuildService, Engine } from '../../../src/engine/index.ts';
+import { Engine } from '../../../src/engine/index.ts';
 
 test('cache mount sharing: shared, locked, private', async (t) => {
   const tmp = mkdtempSync(join(tmpdir(), 'berth-cache-mounts-'));
   const engine = new Engine({ root: join(tmp, 'root'), runRoot: join(tmp, 'run') });
   t.after(() => { engine.close(); rmSync(tmp, { recursive: true, force: true }); });
-  const svc = new BuildService(engine);
+  const svc = engine.build();
   const a = await svc.cache.mount('go', 'shared', { mode: 0o700 });
   const b = await svc.cache.mount('go', 'shared', {});
   assert.equal(a.path, b.path);

@@ -10,6 +10,7 @@ import test from 'node:test';
 import { Engine, EngineError } from '../../../src/engine/index.ts';
 import type { ContainerConfig } from '../../../src/engine/index.ts';
 import { initialState } from '../../../src/engine/types.ts';
+import { EngineCore } from '../../../src/engine/core.ts';
 import { exactJson } from '../../../src/engine/ociruntime/binary.ts';
 import { classify, fromLibrary, runtimeMessage, fromStderr } from '../../../src/engine/ociruntime/errors.ts';
 import { BinaryRuntime, InProcessRuntime, openRuntime, type RuntimeErrorKind } from '../../../src/engine/ociruntime/index.ts';
@@ -137,7 +138,9 @@ function engineWithFake(t: test.TestContext): { engine: Engine; fake: FakeRuntim
   const dir = makeTemp('berth-ocirt-engine-');
   const fake = new FakeRuntime();
   const engine = new Engine({ root: join(dir, 'data'), runRoot: join(dir, 'run'), openRuntime: () => fake });
-  t.after(() => { engine.close(); removeTemp(dir); });
+  // Records go in as create leaves them, through the same store (the engine's API has no insert).
+  const seed = new EngineCore({ root: join(dir, 'data'), runRoot: join(dir, 'run') });
+  t.after(() => { seed.close(); engine.close(); removeTemp(dir); });
   const add = async (id: string, runtimeStatus: 'running' | 'stopped') => {
     const b = join(dir, 'b', id);
     mkdirSync(b, { recursive: true });
@@ -147,7 +150,7 @@ function engineWithFake(t: test.TestContext): { engine: Engine; fake: FakeRuntim
     if (runtimeStatus === 'stopped') await fake.kill(id, 9);
     // The engine's record says running; this process stands in for the container's (alive).
     const state = { ...initialState(), status: 'running' as const, pid: process.pid };
-    engine.store.insert({ id, name: `n-${id}`, created: new Date().toISOString(), config: { runtime: fake.path, autoRemove: false } as ContainerConfig, state });
+    seed.store.insert({ id, name: `n-${id}`, created: new Date().toISOString(), config: { runtime: fake.path, autoRemove: false } as ContainerConfig, state });
   };
   return { engine, fake, add };
 }
@@ -156,19 +159,19 @@ test('engine over the test double: pause, update and kill call the interface and
   const { engine, fake, add } = engineWithFake(t);
   await add('a'.repeat(64), 'running');
   const id = 'a'.repeat(64);
-  await engine.pause(id);
+  await engine.containers.pause(id);
   assert.equal((await fake.state(id)).status, 'paused');
-  assert.equal(engine.get(id).state.paused, true);
-  await engine.unpause(id);
-  await engine.update(id, { memory: 1 << 26, cpus: 0.5, pidsLimit: 0 });
+  assert.equal(engine.containers.get(id).state.paused, true);
+  await engine.containers.unpause(id);
+  await engine.containers.update(id, { memory: 1 << 26, cpus: 0.5, pidsLimit: 0 });
   assert.ok(fake.calls.includes(`update ${id}`));
   assert.equal((await fake.stats(id)).memory.usage.limit, 1 << 26);
 
   // The runtime says the process is gone while the engine's record still says running.
   await add('b'.repeat(64), 'stopped');
   const gone = 'b'.repeat(64);
-  await assert.rejects(engine.pause(gone), (e: unknown) => e instanceof EngineError && /^Cannot pause container b+: container not running \(stopped\)$/.test(e.message));
-  await assert.rejects(engine.update(gone, { memory: 1 << 26 }), (e: unknown) => e instanceof EngineError && /Cannot update container b+: cannot update a stopped container/.test(e.message));
-  await assert.rejects(engine.kill(gone, 'SIGTERM'), (e: unknown) => e instanceof EngineError && /Cannot kill container: b+: container not running/.test(e.message));
+  await assert.rejects(engine.containers.pause(gone), (e: unknown) => e instanceof EngineError && /^Cannot pause container b+: container not running \(stopped\)$/.test(e.message));
+  await assert.rejects(engine.containers.update(gone, { memory: 1 << 26 }), (e: unknown) => e instanceof EngineError && /Cannot update container b+: cannot update a stopped container/.test(e.message));
+  await assert.rejects(engine.containers.kill(gone, 'SIGTERM'), (e: unknown) => e instanceof EngineError && /Cannot kill container: b+: container not running/.test(e.message));
   assert.equal(engine.runtime, fake, 'the engine exposes its runtime');
 });

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { conmonArgs, exitCodeFor, parseSyncMessage, lookupUser, UserLookupError, mergeEnv } from '../../../src/engine/index.ts';
+import { lookupUser, UserLookupError, mergeEnv } from '../../../src/engine/index.ts';
+import { conmonArgs, exitCodeFor, parseSyncMessage } from '../../../src/engine/conmon.ts';
 
 const PASSWD = 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/home:/bin/false\nweb:x:33:33::/var/www:/bin/sh\n';
 const GROUP = 'root:x:0:\nwww:x:33:\nextra:x:50:web,other\n';

@@ -2,15 +2,15 @@
 // process fields, env) with the user's overrides, run by the container's OCI runtime. In the
 // foreground the CLI runs it through the runtime interface's exec (the runtime binary: stdio
 // and the exit code pass straight through; the runtime relays a terminal for -t); with -d conmon --exec holds the process.
-import { randomBytes } from '../util/random.ts';
+import { randomBytes } from '../../util/random.ts';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Process, Spec } from '../oci/index.ts';
-import { startConmon, exitCodeFor } from './conmon.ts';
-import { ContainerStateError } from './errors.ts';
-import type { Engine } from './engine.ts';
-import { mergeEnv } from '../oci/env.ts';
-import { lookupUser } from './users.ts';
+import type { Process, Spec } from '../../oci/index.ts';
+import { startConmon, exitCodeFor } from '../conmon.ts';
+import { ContainerStateError } from '../errors.ts';
+import type { EngineCore } from '../core.ts';
+import { mergeEnv } from '../../oci/env.ts';
+import { lookupUser } from '../users.ts';
 
 export interface ExecRequest {
   cmd: string[];
@@ -41,7 +41,7 @@ export function execProcessSpec(base: Process, rootfs: string, req: ExecRequest)
 }
 
 /** Runs the exec; resolves with the exit code (foreground) or 0 once started (detach). */
-export async function execInContainer(engine: Engine, ref: string, req: ExecRequest): Promise<number> {
+export async function execInContainer(engine: EngineCore, ref: string, req: ExecRequest): Promise<number> {
   const rec = engine.get(ref);
   if (rec.state.status !== 'running') throw new ContainerStateError(`Container ${rec.id} is not running`);
   if (rec.state.paused) throw new ContainerStateError(`Container ${rec.id} is paused, unpause the container before exec`);

@@ -2,12 +2,13 @@
 // directory, src/image/snapshots/diff.ts) on top of its image's layers, and whose config carries
 // the container's command, entrypoint, environment, working directory, user and labels.
 // A running container is paused while its changes are read (docker's default).
-import { normalizeReference } from '../image/reference.ts';
-import { diffUpperDir } from '../image/snapshots/diff.ts';
-import { MEDIA_OCI_CONFIG, MEDIA_OCI_LAYER_GZIP, MEDIA_OCI_MANIFEST, type ImageConfig, type Manifest } from '../image/types.ts';
-import type { Engine } from './engine.ts';
-import { EngineError } from './errors.ts';
-import { snapshotKey } from './rootfs.ts';
+import { normalizeReference } from '../../image/reference.ts';
+import { diffUpperDir } from '../../image/snapshots/diff.ts';
+import { MEDIA_OCI_CONFIG, MEDIA_OCI_LAYER_GZIP, MEDIA_OCI_MANIFEST, type ImageConfig, type Manifest } from '../../image/types.ts';
+import type { EngineCore } from '../core.ts';
+import { setPaused } from './update-pause.ts';
+import { EngineError } from '../errors.ts';
+import { snapshotKey } from '../rootfs.ts';
 
 export interface CommitOptions {
   /** REPOSITORY[:TAG] to name the image (berth keeps images by name: required). */
@@ -19,7 +20,7 @@ export interface CommitOptions {
 }
 
 /** Returns the new image's ID (its config digest). */
-export async function commitContainer(engine: Engine, ref: string, opts: CommitOptions): Promise<string> {
+export async function commitContainer(engine: EngineCore, ref: string, opts: CommitOptions): Promise<string> {
   let name: string;
   try { name = normalizeReference(opts.reference); } catch (e) { throw new EngineError(`invalid reference format: ${(e as Error).message}`); }
   const rec = engine.get(ref);
@@ -33,12 +34,12 @@ export async function commitContainer(engine: Engine, ref: string, opts: CommitO
   const manifest = JSON.parse(store.content.readSync(source.manifestDigest).toString('utf8')) as Manifest;
 
   const pause = (opts.pause ?? true) && rec.state.status === 'running' && !rec.state.paused;
-  if (pause) await engine.pause(rec.id);
+  if (pause) await setPaused(engine, rec.id, true);
   let layer;
   try {
     layer = await diffUpperDir(upper);
   } finally {
-    if (pause) await engine.unpause(rec.id);
+    if (pause) await setPaused(engine, rec.id, false);
   }
   const layerDigest = await store.content.putBuffer(layer.blob);
   const c = rec.config;

@@ -1,0 +1,128 @@
+// Creating a container: check the request, resolve the image (pulling it if asked), write the
+// record, mount its rootfs (an overlay snapshot over the image's layers) and its volumes.
+import { cpSync, mkdirSync, readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseSignal } from '../../runtime/signals.ts';
+import { randomBytes } from '../../util/random.ts';
+import { trace } from '../../util/trace.ts';
+import { INIT_CANDIDATES, type EngineCore } from '../core.ts';
+import { EngineError, InvalidNameError, MountSpecError, NameConflictError } from '../errors.ts';
+import { recordEvent } from '../events.ts';
+import { resolveImage } from '../images.ts';
+import { netOpts } from '../netglue.ts';
+import type { CreateOptions, CreateRequest } from '../requests.ts';
+import { mountRootfs } from '../rootfs.ts';
+import { findRuntime } from '../runtime.ts';
+import { effectiveCaps } from '../spec.ts';
+import { initialState, type ContainerConfig, type ContainerRecord, type MountSpec } from '../types.ts';
+import { VOLUME_NAME_RE } from '../volumes.ts';
+import { destroy } from './teardown.ts';
+import { generateName, insertNamed } from '../names.ts';
+import { mergeEnv } from '../../oci/env.ts';
+
+export const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+
+export async function create(core: EngineCore, req: CreateRequest, opts: CreateOptions = {}): Promise<ContainerRecord> {
+  const id = randomBytes(32).toString('hex');
+  const name = req.name ?? generateName((n) => core.store.byName(n) !== null, id);
+  if (!NAME_RE.test(name)) throw new InvalidNameError(name);
+  const holder = core.store.byName(name);
+  if (holder) throw new NameConflictError(name, holder.id);
+  const runtime = findRuntime(req.runtime ?? core.opts.runtime ?? 'berth-runtime');
+  for (const m of req.mounts ?? []) validateMount(m);
+  effectiveCaps(req.capAdd ?? [], req.capDrop ?? [], req.privileged ?? false);
+  let seccomp: ContainerConfig['seccomp'] = 'default';
+  if (req.seccomp === 'unconfined') seccomp = 'unconfined';
+  else if (req.seccomp && req.seccomp !== 'default') {
+    try { seccomp = { path: req.seccomp, profile: JSON.parse(readFileSync(req.seccomp, 'utf8')) }; } catch (e) {
+      throw new EngineError(`opening seccomp profile (${req.seccomp}) failed: ${(e as Error).message}`);
+    }
+  }
+  if (req.init && !core.initBinary()) {
+    throw new EngineError(`--init: no init binary on this host (looked for ${[core.opts.initBinary ?? 'berth-tiny-init', ...INIT_CANDIDATES].join(', ')}); run without --init`);
+  }
+  const netMode = req.networkMode ?? 'bridge';
+  if (netMode !== 'bridge' && netMode !== 'none' && netMode !== 'host') {
+    const { inspectNetwork } = await import('../../network/index.ts');
+    await inspectNetwork(netMode, netOpts(core)).catch(() => { throw new EngineError(`network ${netMode} not found`); });
+  }
+  // docker ignores -p with --network host (with a warning) and has nothing to map for none.
+  const publish = netMode === 'none' || netMode === 'host' ? [] : req.publish ?? [];
+  trace('create: checked');
+  const img = await resolveImage(core.images(), req.image, req.pull ?? 'missing', req.platform);
+  trace('create: image resolved');
+  const ic = img.config.config ?? {};
+  const userMounts = [...(req.mounts ?? [])];
+  for (const target of Object.keys(ic.Volumes ?? {})) {
+    if (!userMounts.some((m) => m.target === target)) userMounts.push({ type: 'volume', source: '', target, readOnly: false, options: [], anonymous: true });
+  }
+  const config: ContainerConfig = {
+    image: req.image, imageName: img.name, imageId: img.configDigest, chainId: img.chainId,
+    entrypoint: req.entrypoint ?? ic.Entrypoint ?? [],
+    cmd: req.cmd?.length ? req.cmd : (req.entrypoint !== undefined ? [] : ic.Cmd ?? []),
+    env: mergeEnv(ic.Env ?? [], req.env ?? []), workingDir: req.workingDir || ic.WorkingDir || '/', user: req.user ?? ic.User ?? '',
+    hostname: req.hostname ?? id.slice(0, 12), domainname: req.domainname ?? '',
+    tty: req.tty ?? false, openStdin: req.openStdin ?? false, labels: { ...(ic.Labels ?? {}), ...(req.labels ?? {}) },
+    mounts: userMounts, publish, ...(ic.ExposedPorts ? { exposedPorts: Object.keys(ic.ExposedPorts) } : {}), networkMode: netMode, networkAliases: req.networkAliases ?? [],
+    extraHosts: req.extraHosts ?? [], dns: req.dns ?? [], dnsSearch: req.dnsSearch ?? [], dnsOptions: req.dnsOptions ?? [],
+    ...(req.memory ? { memory: req.memory } : {}), ...(req.memorySwap ? { memorySwap: req.memorySwap } : {}),
+    ...(req.cpus ? { cpus: req.cpus } : {}), ...(req.pidsLimit ? { pidsLimit: req.pidsLimit } : {}),
+    shmSize: req.shmSize ?? 64 * 1024 * 1024, readOnly: req.readOnly ?? false,
+    capAdd: req.capAdd ?? [], capDrop: req.capDrop ?? [], privileged: req.privileged ?? false, seccomp,
+    noNewPrivileges: req.noNewPrivileges ?? false, restart: req.restart ?? { name: 'no', maximumRetryCount: 0 },
+    init: req.init ?? false, stopSignal: req.stopSignal ?? ic.StopSignal ?? 'SIGTERM', stopTimeout: req.stopTimeout ?? 10,
+    runtime, autoRemove: req.autoRemove ?? false, logSizeMax: req.logSizeMax ?? 0,
+    ...(req.consoleSize ? { consoleSize: req.consoleSize } : {}),
+  };
+  parseSignal(config.stopSignal);
+  if (config.entrypoint.length + config.cmd.length === 0) throw new EngineError('no command specified');
+  const rec: ContainerRecord = { id, name, created: new Date().toISOString(), config, state: initialState() };
+  // A generated name another create took meanwhile is drawn again (names.ts).
+  insertNamed(core.store, rec, req.name === undefined);
+  recordEvent(core.paths, { id, name: rec.name, action: 'create' });
+  trace('create: inserted');
+  const dir = core.dir(id);
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    await opts.onReady?.(rec);
+    await mountRootfs(core.images(), id, img.chainId, join(dir, 'rootfs'), { volatile: config.autoRemove });
+    trace('create: rootfs mounted');
+    for (const m of config.mounts) {
+      if (m.type !== 'volume') continue;
+      if (!m.source) m.source = randomBytes(32).toString('hex');
+      const existed = !!core.store.volume(m.source);
+      const vol = core.store.ensureVolume(m.source, {}, !!m.anonymous);
+      if (!existed) seedVolume(join(dir, 'rootfs', m.target), vol.mountpoint);
+    }
+    core.store.saveConfig(id, config);
+    // Fail now (not at start) on a user the image does not know.
+    core.userOf(rec);
+  } catch (e) {
+    await core.dropPrelaunch(id, e as Error);
+    await destroy(core, rec, { volumes: true }).catch(() => {});
+    throw e;
+  }
+  return rec;
+}
+
+function validateMount(m: MountSpec): void {
+  const spec = `${m.source}:${m.target}`;
+  if (!m.target.startsWith('/')) throw new MountSpecError(spec, `destination "${m.target}" is not an absolute path`);
+  if (m.target === '/') throw new MountSpecError(spec, 'destination can\'t be \'/\'');
+  if (m.type === 'bind') {
+    if (!m.source.startsWith('/')) throw new MountSpecError(spec, `bind source "${m.source}" is not an absolute path`);
+    if (!existsSync(m.source)) throw new MountSpecError(spec, `bind source path does not exist: ${m.source}`);
+  }
+  if (m.type === 'volume' && m.source && !VOLUME_NAME_RE.test(m.source)) {
+    throw new MountSpecError(spec, `"${m.source}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed`);
+  }
+}
+
+/** docker copies the image's files at a volume's mount point into a new volume. */
+function seedVolume(from: string, to: string): void {
+  try {
+    if (!statSync(from).isDirectory()) return;
+  } catch { return; }
+  if (readdirSync(to).length) return;
+  cpSync(from, to, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
+}

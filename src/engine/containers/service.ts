@@ -1,0 +1,130 @@
+// engine.containers: the container service every front calls (CLI, Docker API, CRI). Requests
+// and results are the plain types of requests.ts and types.ts; each method is one file's
+// function of the engine core (create.ts, start.ts, stop-kill.ts ...).
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { commitContainer, type CommitOptions } from './commit.ts';
+import type { EngineCore } from '../core.ts';
+import { execInContainer, type ExecRequest } from './exec.ts';
+import type { Handoff } from '../handoff.ts';
+import { readLogs, type LogEntry } from '../logs.ts';
+import type { CreateOptions, CreateRequest, Filters, ListOptions, RemoveOptions, ResourceUpdate, StartHooks, StopOptions, WaitCondition, WaitResult } from '../requests.ts';
+import type { ContainerRecord } from '../types.ts';
+import { cleanup, finishForeground, openHandoff } from './cleanup.ts';
+import { connect, disconnect, rename } from './connect.ts';
+import { copyFrom, copyTo, exportContainer, type ExportStream } from './copy-export.ts';
+import { create } from './create.ts';
+import { listContainers } from './list-filters.ts';
+import { pruneContainers, type PruneResult } from './prune.ts';
+import { remove } from './remove.ts';
+import { prelaunch, start } from './start.ts';
+import { sampleStats, type ContainerStats } from './stats.ts';
+import { kill, stop } from './stop-kill.ts';
+import { top, type TopResult } from './top.ts';
+import { setPaused, update } from './update-pause.ts';
+import { waitExit, waitFor } from './wait.ts';
+
+export interface LogsOptions {
+  follow?: boolean;
+  /** Only the last N lines. */
+  tail?: number;
+  sinceNs?: bigint;
+  untilNs?: bigint;
+  /** Only what the container writes from now on (start -a, run): the log's current end. */
+  fromNow?: boolean;
+  signal?: AbortSignal;
+  /** While following, the container's exit ends the stream only once this says it started. */
+  started?: () => boolean;
+}
+
+/** docker inspect's data: the record and the host paths it names. */
+export interface ContainerInspect extends ContainerRecord {
+  /** The bundle directory (config.json, rootfs/, hosts, hostname, resolv.conf). */
+  bundleDir: string;
+  logPath: string;
+  /** The host path behind each of config.mounts (a volume's mount point, a bind's source). */
+  mountSources: string[];
+}
+
+/** Where berth-attach connects for a container (conmon's attach socket, and its control FIFO). */
+export interface AttachPaths { socket: string; ctl: string }
+
+export class ContainerService {
+  readonly #core: EngineCore;
+  constructor(core: EngineCore) { this.#core = core; }
+
+  /** The container's record, up to date (docker inspect's data). */
+  get(ref: string): ContainerRecord { return this.#core.get(ref); }
+  inspect(ref: string): ContainerInspect {
+    const core = this.#core, rec = core.get(ref), dir = core.dir(rec.id);
+    const mountSources = rec.config.mounts.map((m) => m.type === 'volume' ? core.store.volumeMountpoint(m.source) : m.source);
+    return { ...rec, bundleDir: dir, logPath: join(dir, 'ctr.log'), mountSources };
+  }
+  list(opts: ListOptions = {}): ContainerRecord[] { return listContainers(this.#core, opts); }
+
+  create(req: CreateRequest, opts: CreateOptions = {}): Promise<ContainerRecord> { return create(this.#core, req, opts); }
+  /** For `run`: starts the monitor of a just-created container before its start (start.ts). */
+  prelaunch(rec: ContainerRecord, hooks: StartHooks = {}): Promise<boolean> { return prelaunch(this.#core, rec, hooks); }
+  start(ref: string, hooks: StartHooks = {}): Promise<ContainerRecord> { return start(this.#core, ref, hooks); }
+  stop(ref: string, opts: StopOptions = {}): Promise<ContainerRecord> { return stop(this.#core, ref, opts); }
+  async restart(ref: string, opts: StopOptions = {}): Promise<ContainerRecord> {
+    await stop(this.#core, ref, opts);
+    return start(this.#core, ref);
+  }
+  kill(ref: string, signal = 'SIGKILL'): Promise<ContainerRecord> { return kill(this.#core, ref, signal); }
+  pause(ref: string): Promise<ContainerRecord> { return setPaused(this.#core, ref, true); }
+  unpause(ref: string): Promise<ContainerRecord> { return setPaused(this.#core, ref, false); }
+  update(ref: string, u: ResourceUpdate): Promise<ContainerRecord> { return update(this.#core, ref, u); }
+  rename(ref: string, name: string): void { rename(this.#core, ref, name); }
+  /** Returns the removed container's id. */
+  remove(ref: string, opts: RemoveOptions = {}): Promise<string> { return remove(this.#core, ref, opts); }
+  prune(filters: Filters = {}): Promise<PruneResult> { return pruneContainers(this.#core, filters); }
+
+  wait(ref: string, condition: WaitCondition = 'not-running'): Promise<WaitResult> { return waitFor(this.#core, ref, condition); }
+  /** Until the container (by id) is not running, or the timeout: its record (null: removed). */
+  waitExit(id: string, timeoutMs = Infinity): Promise<ContainerRecord | null> { return waitExit(this.#core, id, timeoutMs); }
+
+  connect(ref: string, network: string, aliases: string[] = []): Promise<void> { return connect(this.#core, ref, network, aliases); }
+  disconnect(ref: string, network: string): Promise<void> { return disconnect(this.#core, ref, network); }
+
+  top(ref: string, psArgs: string[] = []): Promise<TopResult> { return top(this.#core, ref, psArgs); }
+  /** One sample; the CPU percentage is cpuPercent(previous, this). */
+  async stats(ref: string): Promise<ContainerStats> { return sampleStats(this.#core, this.#core.get(ref)); }
+  exec(ref: string, req: ExecRequest): Promise<number> { return execInContainer(this.#core, ref, req); }
+  commit(ref: string, opts: CommitOptions): Promise<string> { return commitContainer(this.#core, ref, opts); }
+  export(ref: string, file?: string): ExportStream { return exportContainer(this.#core, ref, file); }
+  copyFrom(ref: string, path: string, hostPath: string): void { copyFrom(this.#core, ref, path, hostPath); }
+  copyTo(ref: string, hostPath: string, path: string): void { copyTo(this.#core, ref, hostPath, path); }
+
+  attachPaths(ref: string): AttachPaths {
+    const rec = this.#core.get(ref);
+    return { socket: join(this.#core.paths.sockets, rec.id.slice(0, 16), 'attach'), ctl: join(this.#core.dir(rec.id), 'ctl') };
+  }
+
+  /** The container's output (conmon's log), optionally followed until it stops. */
+  logs(ref: string, opts: LogsOptions = {}): AsyncGenerator<LogEntry> {
+    const core = this.#core;
+    const id = core.get(ref).id;
+    const path = join(core.dir(id), 'ctr.log');
+    let startOffset = 0;
+    if (opts.fromNow) try { startOffset = statSync(path).size; } catch { /* first run: no log yet */ }
+    const alive = () => {
+      if (opts.started && !opts.started()) return true;
+      const r = core.store.get(id);
+      return !!r && core.refresh(r).state.status === 'running';
+    };
+    return readLogs(path, {
+      follow: opts.follow ?? false, alive, ...(opts.tail !== undefined ? { tail: opts.tail } : {}),
+      ...(opts.sinceNs !== undefined ? { sinceNs: opts.sinceNs } : {}), ...(opts.untilNs !== undefined ? { untilNs: opts.untilNs } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      // A foreground run: new output and the exit show at once.
+      ...(opts.fromNow ? { startOffset, pollMs: 50, watch: [core.paths.exits] } : {}),
+    });
+  }
+
+  /** conmon's exit command: release an exited container (remove it for --rm, restart it). */
+  cleanup(ref: string): Promise<void> { return cleanup(this.#core, ref); }
+  /** A foreground run's own cleanup (handoff.ts): open before start, finish after the exit. */
+  openHandoff(id: string): Promise<Handoff | undefined> { return openHandoff(this.#core, id); }
+  finishForeground(id: string, handoff: Handoff, conmonPid: number): Promise<void> { return finishForeground(this.#core, id, handoff, conmonPid); }
+}

@@ -1,0 +1,170 @@
+// Starting a container: its rootfs, netns and networks, the etc files and the spec, then conmon
+// (which has the runtime create it) and the runtime's start. The speed of `run` lives here:
+// with our own runtime conmon starts first (or was prelaunched during create) and its start
+// overlaps everything else; the netns and the rootfs mount run at once; the CNI plugins run
+// while the runtime creates the container; the relayed create gets its plan computed ahead.
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname as osHostname } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { renderSpec, type Seccomp } from '../../oci/index.ts';
+import { listenRelay, relayEnv, type RelayServer } from '../../runtime/relay.ts';
+import { dockerDefaultProfile } from '../../runtime/seccomp/index.ts';
+import { trace } from '../../util/trace.ts';
+import { exitCodeFor, startConmon } from '../conmon.ts';
+import type { EngineCore, Prelaunched } from '../core.ts';
+import { ContainerStateError, StartError } from '../errors.ts';
+import { recordEvent } from '../events.ts';
+import { claimExitCommand, handoffExitCommand } from '../handoff.ts';
+import { connectNetworks, makeNetns, writeEtcFiles } from '../netglue.ts';
+import type { StartHooks } from '../requests.ts';
+import { mountRootfs } from '../rootfs.ts';
+import { isOwnRuntime, relayPath } from '../runtime.ts';
+import { buildSpec, effectiveCaps, hostCaps } from '../spec.ts';
+import type { ContainerRecord } from '../types.ts';
+import { teardown } from './teardown.ts';
+
+/** Starts a created or exited container. `beforeStart` runs once the runtime created it (the
+ * attach socket exists) and before its process runs: attach there to miss no output. */
+export async function start(core: EngineCore, ref: string, hooks: StartHooks = {}): Promise<ContainerRecord> {
+  const id = core.store.resolve(ref).id;
+  try {
+    return await core.locked(id, async (rec) => {
+      if (rec.state.status === 'running') return rec;
+      if (rec.state.status === 'removing') throw new ContainerStateError(`container ${rec.name} is being removed`);
+      await startLocked(core, rec, hooks);
+      return rec;
+    });
+  } finally {
+    // A prelaunched monitor startLocked did not take over (it takes it first thing).
+    await core.dropPrelaunch(id, new StartError('the container did not start'));
+  }
+}
+
+/**
+ * Starts a new container's monitor (conmon and the relay) before its rootfs and spec exist, for
+ * a start that follows at once (`run`): conmon's start (10–20 ms) then overlaps the rest of
+ * create as well as start's own work. Only for our own runtime without a terminal or stdin
+ * (their attach socket and FIFOs must not be touched by start's clean-up); false otherwise.
+ * The next start of the container takes it over; a create that fails aborts it.
+ */
+export async function prelaunch(core: EngineCore, rec: ContainerRecord, hooks: StartHooks = {}): Promise<boolean> {
+  const c = rec.config;
+  if (!isOwnRuntime(c.runtime) || c.tty || c.openStdin || core.prelaunched.has(rec.id)) return false;
+  core.prelaunched.set(rec.id, await launchMonitor(core, rec, hooks, true));
+  return true;
+}
+
+/** The start itself; the caller holds the container's lock (start, or cleanup's restart). */
+export async function startLocked(core: EngineCore, rec: ContainerRecord, hooks: StartHooks): Promise<void> {
+  const c = rec.config, dir = core.dir(rec.id);
+  const pre = core.prelaunched.get(rec.id);
+  core.prelaunched.delete(rec.id);
+  // Leftovers of a previous run (normally gone through cleanup); a container never started has
+  // none (a failed start tore its own down), and the scan of every network's attachments would
+  // cost a first start ~3 ms. A prelaunched container is new, and its conmon's files are fresh.
+  if (!pre) {
+    if (rec.state.startedAt || rec.state.netnsPath || Object.keys(rec.state.networks).length) await teardown(core, rec);
+    rmSync(core.exitFile(rec.id), { force: true });
+    for (const f of ['oom', 'attach', 'ctl', 'winsz', 'runtime.log']) rmSync(join(dir, f), { force: true });
+  }
+  // The netns is made (a berth-mount exec) while the rootfs is mounted (another); the CNI
+  // plugins (~10 ms each, more under load) run while conmon has the runtime create the
+  // container in the netns; both are done before the runtime's start lets the process run.
+  const netnsMade = c.networkMode !== 'host' ? makeNetns(core, rec) : undefined;
+  netnsMade?.catch(() => { /* awaited below */ });
+  let connecting: Promise<void> | undefined;
+  let relay: RelayServer | undefined;
+  let conmonStarted: Promise<number> | undefined;
+  try {
+    // With our own runtime (and no terminal), conmon starts first: its start and the relay's
+    // (~10 ms, more under load) overlap the rootfs mount, the netns, the etc files and the
+    // spec; the relayed create waits for the plan (prepareAhead below).
+    const early = isOwnRuntime(c.runtime) && !c.tty;
+    if (pre) ({ relay, conmonStarted } = pre);
+    else if (early) ({ relay, conmonStarted } = await launchMonitor(core, rec, hooks, true));
+    await mountRootfs(core.images(), rec.id, c.chainId, join(dir, 'rootfs'), { volatile: c.autoRemove });
+    trace('start: rootfs mounted');
+    if (netnsMade) {
+      await netnsMade;
+      connecting = connectNetworks(core, rec);
+      connecting.catch(() => { /* awaited below */ });
+    }
+    // Written before the runtime binds them in; rewritten in place once the addresses are known.
+    trace('start: netns made');
+    writeEtcFiles(core, rec);
+    const user = core.userOf(rec);
+    let seccomp: Seccomp | undefined;
+    const availableCaps = hostCaps();
+    if (c.seccomp === 'default') seccomp = dockerDefaultProfile({ caps: effectiveCaps(c.capAdd, c.capDrop, c.privileged, availableCaps) });
+    else if (c.seccomp !== 'unconfined') seccomp = c.seccomp.profile;
+    const spec = buildSpec({
+      id: rec.id, config: c, rootfs: join(dir, 'rootfs'), user, netnsPath: rec.state.netnsPath,
+      hostsPath: join(dir, 'hosts'), hostnamePath: join(dir, 'hostname'), resolvConfPath: join(dir, 'resolv.conf'),
+      mountSources: c.mounts.map((m) => m.type === 'volume' ? core.store.volumeMountpoint(m.source) : m.source),
+      seccomp, availableCaps, cgroupParent: core.paths.cgroupParent, initPath: c.init ? core.initBinary() : undefined, hostHostname: osHostname(),
+    });
+    if (c.tty && c.consoleSize) spec.process!.consoleSize = c.consoleSize;
+    writeFileSync(join(dir, 'config.json'), renderSpec(spec));
+    trace('start: config.json written');
+    if (!early) ({ relay, conmonStarted } = await launchMonitor(core, rec, hooks, false));
+    // conmon takes a while to start and run the relay: the plan is computed meanwhile.
+    // The spec object config.json was just written from: no need to read and check it again.
+    if (relay && !c.tty) relay.prepareAhead({ bundle: dir, pidFile: join(dir, 'pidfile'), spec });
+    const pid = await conmonStarted!;
+    trace('start: conmon reported the pid');
+    rec.state.pid = pid;
+    rec.state.conmonPid = Number(readFileSync(join(dir, 'conmon.pid'), 'utf8').trim()) || 0;
+    if (connecting) {
+      await connecting;
+      writeEtcFiles(core, rec);
+    }
+    trace('start: networks connected');
+    if (hooks.beforeStart) await hooks.beforeStart(rec);
+    await core.runtimeFor(c.runtime).start(rec.id).catch((e: Error) => { throw new StartError(`OCI runtime start failed: ${e.message}`); });
+    trace('start: runtime start done');
+    Object.assign(rec.state, { status: 'running', startedAt: new Date().toISOString(), paused: false, finishedAt: '', exitCode: 0, error: '', oomKilled: false, stoppedByUser: false });
+    core.store.saveState(rec.id, rec.state);
+    recordEvent(core.paths, { id: rec.id, name: rec.name, action: 'start' });
+  } catch (e) {
+    rec.state.error = (e as Error).message;
+    rec.state.pid = 0;
+    // A conmon started early waits for a bundle that will not come: its create fails, and it
+    // is gone before the teardown.
+    relay?.abort(e as Error);
+    await conmonStarted?.catch(() => {});
+    // A teardown racing an attach (or the netns's creation) in progress would miss what it adds.
+    await netnsMade?.catch(() => {});
+    await connecting?.catch(() => {});
+    await core.runtimeFor(c.runtime).delete(rec.id, { force: true }).catch(() => { /* the start's error is the one to report */ });
+    await teardown(core, rec).catch(() => {});
+    core.store.saveState(rec.id, rec.state);
+    throw e;
+  }
+}
+
+/** Starts conmon for a container's create; with our own runtime, through berth-relay and a
+ * relay server here (`awaitAhead`: the bundle is still being made). */
+async function launchMonitor(core: EngineCore, rec: ContainerRecord, hooks: StartHooks, awaitAhead: boolean): Promise<Prelaunched> {
+  const c = rec.config, dir = core.dir(rec.id);
+  const cli = core.opts.cli;
+  const cleanup = cli ? [...cli, '--root', core.paths.root, '--run-root', core.paths.runRoot, 'container', 'cleanup', rec.id] : undefined;
+  // Our own runtime's create runs here, over berth-relay (src/runtime/relay.ts): no Node start.
+  const relay = isOwnRuntime(c.runtime)
+    ? await listenRelay(join(core.paths.runRoot, 'relay', `${rec.id.slice(0, 16)}.sock`), { root: core.paths.runtimeRoot, id: rec.id, awaitAhead })
+    : undefined;
+  const conmonStarted = startConmon({
+    id: rec.id, cuuid: rec.id.slice(0, 16), name: rec.name, runtime: relay ? relayPath() : c.runtime, runtimeRoot: core.paths.runtimeRoot,
+    bundle: dir, pidFile: join(dir, 'pidfile'), conmonPidFile: join(dir, 'conmon.pid'), logPath: join(dir, 'ctr.log'), runtimeLog: join(dir, 'runtime.log'),
+    logSizeMax: c.logSizeMax, exitDir: core.paths.exits, socketDir: core.paths.sockets, terminal: c.tty, stdin: c.openStdin,
+    ...(cleanup ? { exitCommand: hooks.handoff ? handoffExitCommand(hooks.handoff, cleanup) : claimExitCommand(core.claimPath(rec.id), cleanup) } : {}),
+    ...(relay ? { env: relayEnv(relay, c.runtime) } : {}),
+  }).catch(async (e: Error) => {
+    // The relayed create's own error says more than conmon's report of the relay's exit.
+    const o = relay ? await Promise.race([relay.outcome, sleep(1000).then(() => undefined)]) : undefined;
+    if (o && !o.ok) throw new StartError(`OCI runtime create failed: ${o.error.message}`, exitCodeFor(o.error.message));
+    throw e;
+  }).finally(() => relay?.close());
+  conmonStarted.catch(() => { /* awaited by the caller */ });
+  return { relay, conmonStarted };
+}

@@ -1,0 +1,74 @@
+// docker stop (the stop signal, SIGKILL after the timeout, then the cleanup, done here rather
+// than by conmon's exit command) and kill (a signal; the user's stop: no restart follows).
+import { parseSignal } from '../../runtime/signals.ts';
+import type { EngineCore } from '../core.ts';
+import { ContainerStateError, EngineError, NoSuchContainerError } from '../errors.ts';
+import { claimCleanup } from '../handoff.ts';
+import type { StopOptions } from '../requests.ts';
+import type { ContainerRecord } from '../types.ts';
+import { cleanup } from './cleanup.ts';
+import { thaw } from './update-pause.ts';
+import { waitExit, waitGone } from './wait.ts';
+
+/** Records (under the lock, so that a restart in progress cannot overwrite it) that the user
+ * stopped the container: its restart policy must not bring it back. */
+async function markStopped(core: EngineCore, rec: ContainerRecord): Promise<ContainerRecord> {
+  const lock = await core.store.lock(rec.id);
+  try {
+    const cur = core.store.get(rec.id);
+    if (!cur) throw new NoSuchContainerError(rec.id);
+    cur.state.stoppedByUser = true;
+    core.store.saveState(cur.id, cur.state);
+    return core.refresh(cur);
+  } finally {
+    lock.release();
+  }
+}
+
+export async function stop(core: EngineCore, ref: string, opts: StopOptions = {}): Promise<ContainerRecord> {
+  let rec = core.get(ref);
+  let unclaim = () => {};
+  if (rec.state.status === 'running' || rec.state.status === 'restarting') {
+    const t = opts.timeout ?? rec.config.stopTimeout;
+    const sig = parseSignal(opts.signal ?? rec.config.stopSignal);
+    // Under the lock: waits out a restart in progress, and no restart follows this stop.
+    rec = await markStopped(core, rec);
+    // This process cleans up after the exit: conmon's exit command (a berth start) need not.
+    unclaim = claimCleanup(core.claimPath(rec.id));
+    const runtime = core.runtimeFor(rec.config.runtime);
+    await thaw(core, rec);
+    // A kill that fails (the process exited meanwhile) is judged by the wait that follows.
+    if (t > 0 && rec.state.status === 'running') {
+      await runtime.kill(rec.id, sig).catch(() => {});
+      rec = (await waitExit(core, rec.id, t * 1000)) ?? rec;
+    }
+    if (rec.state.status === 'running') {
+      await runtime.kill(rec.id, 9).catch(() => {});
+      rec = (await waitExit(core, rec.id, 30_000)) ?? rec;
+    }
+    if (rec.state.status === 'running') throw new EngineError(`container ${rec.name} did not stop after SIGKILL`);
+  }
+  try {
+    await cleanup(core, rec.id);
+    await waitGone(rec.state.conmonPid);
+  } finally {
+    unclaim();
+  }
+  return core.store.get(rec.id) ?? rec;
+}
+
+export async function kill(core: EngineCore, ref: string, signal = 'SIGKILL'): Promise<ContainerRecord> {
+  let rec = core.get(ref);
+  const sig = parseSignal(signal);
+  if (rec.state.status === 'restarting') rec = await markStopped(core, rec);
+  if (rec.state.status !== 'running') throw new ContainerStateError(`Cannot kill container: ${ref}: container ${rec.id} is not running`);
+  rec = await markStopped(core, rec);
+  try {
+    await core.runtimeFor(rec.config.runtime).kill(rec.id, sig);
+  } catch (e) {
+    if (core.refresh(rec).state.status === 'running') throw new EngineError(`Cannot kill container: ${ref}: ${(e as Error).message}`);
+  }
+  // A frozen process acts on its signal only once thawed (docker's kill thaws it too).
+  await thaw(core, rec);
+  return rec;
+}

@@ -1,0 +1,72 @@
+// Releasing what a container holds: after its exit (teardown: network, netns, the runtime's
+// record) and at its removal (destroy: also the rootfs, the snapshot, the directory, the record).
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { removeEmptyCgroupParent } from '../cgroup-parent.ts';
+import type { EngineCore } from '../core.ts';
+import { EngineError } from '../errors.ts';
+import { recordEvent } from '../events.ts';
+import { detachNetworks, refreshPeerHosts } from '../netglue.ts';
+import { isMounted, removeSnapshot, unmountRootfs } from '../rootfs.ts';
+import type { ContainerRecord } from '../types.ts';
+import { removeVolume } from '../volumes.ts';
+
+/** Network, netns and the runtime's record go; the rootfs stays mounted until rm. */
+export async function teardown(core: EngineCore, rec: ContainerRecord, andThen?: () => Promise<void>): Promise<void> {
+  const hadNet = Object.keys(rec.state.networks);
+  // The network side (CNI DEL, a berth-mount exec for the netns) goes on while the runtime's
+  // record goes; `andThen` (destroy's unmount) once the runtime has made sure no process is left.
+  const net = (async () => {
+    await detachNetworks(core, rec);
+    if (rec.state.netnsPath) {
+      const { removeNetns } = await import('../../network/index.ts');
+      await removeNetns(rec.state.netnsPath);
+      rec.state.netnsPath = '';
+    }
+  })();
+  net.catch(() => { /* awaited below */ });
+  try {
+    // Before a first start, and in destroy after the exit command's teardown, there is none.
+    const runtime = core.runtimeFor(rec.config.runtime);
+    if (runtime.mayHaveState(rec.id)) {
+      // A failed delete does not stop the teardown.
+      await runtime.delete(rec.id, { force: true }).catch(() => {});
+      removeEmptyCgroupParent(core.paths.cgroupParent);
+    }
+    await andThen?.();
+  } finally {
+    await net;
+  }
+  rec.state.ports = [];
+  // Left only by a CLI killed while the container started (relay.ts removes its own).
+  rmSync(join(core.paths.runRoot, 'relay', `${rec.id.slice(0, 16)}.sock`), { force: true });
+  core.store.saveState(rec.id, rec.state);
+  if (hadNet.length) refreshPeerHosts(core, hadNet, rec.id);
+}
+
+/** Removes everything of a container (caller holds its lock or created it). */
+export async function destroy(core: EngineCore, rec: ContainerRecord, opts: { volumes: boolean }): Promise<void> {
+  // A container whose process has exited (or never ran) has nothing left in its rootfs: the
+  // (lazy) unmount need not wait for the runtime's delete, and runs beside it.
+  const idle = rec.state.status === 'exited' || rec.state.status === 'created';
+  rec.state.status = 'removing';
+  const dir = core.dir(rec.id);
+  if (idle) {
+    const done = await Promise.allSettled([teardown(core, rec), unmountRootfs(join(dir, 'rootfs'))]);
+    for (const d of done) if (d.status === 'rejected') throw d.reason;
+  } else {
+    await teardown(core, rec, () => unmountRootfs(join(dir, 'rootfs')));
+  }
+  if (isMounted(join(dir, 'rootfs'))) throw new EngineError(`cannot unmount ${join(dir, 'rootfs')}`);
+  removeSnapshot(core.images(), rec.id);
+  rmSync(dir, { recursive: true, force: true });
+  rmSync(core.exitFile(rec.id), { force: true });
+  rmSync(join(core.paths.sockets, rec.id.slice(0, 16)), { force: true });
+  core.store.delete(rec.id);
+  recordEvent(core.paths, { id: rec.id, name: rec.name, action: 'destroy' });
+  if (opts.volumes) {
+    for (const m of rec.config.mounts) {
+      if (m.type === 'volume' && m.anonymous) await removeVolume(core, m.source).catch(() => {});
+    }
+  }
+}

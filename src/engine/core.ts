@@ -1,0 +1,154 @@
+// What every engine service shares: the two roots, the container store, the image store (opened
+// once per engine), the per-container paths, and the one rule that brings a running record up
+// to date with conmon's exit file. Services are functions of an EngineCore; the Engine façade
+// (engine.ts) owns one and hands it to each service.
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { openImageStore, type ImageStore } from '../image/store/index.ts';
+import type { RelayServer } from '../runtime/relay.ts';
+import { openRuntime, type OciRuntime } from './ociruntime/index.ts';
+import { findRuntime } from './runtime.ts';
+import { processAlive, type Lock } from '../util/lock.ts';
+import { NoSuchContainerError } from './errors.ts';
+import { recordEvent } from './events.ts';
+import { containerDir, enginePaths, type EngineOptions, type EnginePaths } from './paths.ts';
+import { EngineStore } from './store.ts';
+import type { ContainerRecord } from './types.ts';
+import { lookupUser } from './users.ts';
+
+export interface EngineInit extends EngineOptions {
+  /** argv prefix that runs the berth CLI (for conmon's exit command); none: no exit command. */
+  cli?: string[];
+  /** Static init binary for --init (build/berth-tiny-init); else tini/catatonit if installed. */
+  initBinary?: string;
+  /** Opens the OCI runtime at a path over the state root (default: openRuntime, which picks
+   * in-process or binary); tests hand in a test double. */
+  openRuntime?: (path: string, root: string) => OciRuntime;
+}
+
+export const INIT_CANDIDATES = ['/usr/bin/catatonit', '/usr/libexec/podman/catatonit', '/usr/bin/tini-static', '/usr/bin/docker-init'];
+
+/** A monitor started by prelaunch, waiting for its container's start (containers/start.ts). */
+export interface Prelaunched { relay?: RelayServer; conmonStarted: Promise<number> }
+
+export class EngineCore {
+  readonly paths: EnginePaths;
+  readonly opts: EngineInit;
+  /** Monitors started by prelaunch, waiting for their container's start. */
+  readonly prelaunched = new Map<string, Prelaunched>();
+  #images: ImageStore | undefined;
+  #store: EngineStore | undefined;
+
+  constructor(opts: EngineInit = {}) {
+    this.opts = opts;
+    this.paths = enginePaths(opts);
+  }
+
+  /** The container and volume records (containers.db), opened on first use with the
+   * directories containers need: an image command makes neither unless it asks which
+   * containers use an image. */
+  get store(): EngineStore {
+    if (!this.#store) {
+      for (const d of [this.paths.containers, this.paths.volumes, this.paths.exits, this.paths.locks, this.paths.sockets, this.paths.runtimeRoot]) {
+        mkdirSync(d, { recursive: true });
+      }
+      this.#store = new EngineStore(this.paths);
+    }
+    return this.#store;
+  }
+
+  close(): void {
+    this.#store?.close();
+    this.#store = undefined;
+    this.#images?.close();
+    this.#images = undefined;
+  }
+
+  /** The image store, opened once for this engine (three SQLite opens per `run` otherwise). */
+  images(): ImageStore {
+    return (this.#images ??= openImageStore(this.paths.root));
+  }
+
+  /** The OCI runtime at `path` (a container's config.runtime) over this engine's state root;
+   * without a path, the engine's default runtime. */
+  runtimeFor(path?: string): OciRuntime {
+    return (this.opts.openRuntime ?? openRuntime)(path ?? findRuntime(this.opts.runtime ?? 'berth-runtime'), this.paths.runtimeRoot);
+  }
+
+  dir(id: string): string {
+    return containerDir(this.paths, id);
+  }
+
+  exitFile(id: string): string {
+    return join(this.paths.exits, id);
+  }
+
+  /** Where stop and rm claim a container's cleanup from its exit command (handoff.ts). */
+  claimPath(id: string): string {
+    return join(this.paths.locks, `${id}.claim`);
+  }
+
+  initBinary(): string | undefined {
+    return [this.opts.initBinary, ...INIT_CANDIDATES].find((p): p is string => !!p && existsSync(p));
+  }
+
+  userOf(rec: ContainerRecord) {
+    const rootfs = join(this.dir(rec.id), 'rootfs');
+    const read = (p: string) => { try { return readFileSync(join(rootfs, p), 'utf8'); } catch { return ''; } };
+    return lookupUser(rec.config.user, read('etc/passwd'), read('etc/group'));
+  }
+
+  /** docker's lookup (full id, name, unique id prefix), brought up to date. */
+  get(ref: string): ContainerRecord {
+    return this.refresh(this.store.resolve(ref));
+  }
+
+  /** Runs `fn` on the container's current record under its lock (every state change does). */
+  async locked<T>(ref: string, fn: (rec: ContainerRecord, lock: Lock) => Promise<T>): Promise<T> {
+    const first = this.store.resolve(ref);
+    const lock = await this.store.lock(first.id);
+    try {
+      const cur = this.store.get(first.id);
+      if (!cur) throw new NoSuchContainerError(ref);
+      return await fn(this.refresh(cur), lock);
+    } finally {
+      lock.release();
+    }
+  }
+
+  /** Brings a running record up to date with conmon's exit file (or a vanished monitor). */
+  refresh(rec: ContainerRecord): ContainerRecord {
+    if (rec.state.status !== 'running') return rec;
+    const ef = this.exitFile(rec.id);
+    let code: number | null = null, when = '';
+    try {
+      const text = readFileSync(ef, 'utf8').trim();
+      if (text !== '') { code = Number(text); when = statSync(ef).mtime.toISOString(); }
+    } catch { /* not exited (or no file yet) */ }
+    if (code === null) {
+      if (processAlive(rec.state.pid) || processAlive(rec.state.conmonPid)) return rec;
+      // Both gone without an exit file (monitor killed): it ran, and nothing says how it ended.
+      try { if (readFileSync(ef, 'utf8').trim() !== '') return this.refresh(rec); } catch { /* none */ }
+      code = 137; when = new Date().toISOString();
+    }
+    // conmon writes -1 when it could not tell; docker reports 128+signal, which conmon already does.
+    rec.state.status = 'exited';
+    rec.state.paused = false;
+    rec.state.exitCode = code < 0 ? 255 : code;
+    rec.state.finishedAt = when;
+    rec.state.pid = 0;
+    rec.state.oomKilled = existsSync(join(this.dir(rec.id), 'oom'));
+    this.store.saveState(rec.id, rec.state);
+    recordEvent(this.paths, { id: rec.id, name: rec.name, action: 'die', exitCode: rec.state.exitCode });
+    return rec;
+  }
+
+  /** Ends a prelaunched monitor whose container will not start now. */
+  async dropPrelaunch(id: string, why: Error): Promise<void> {
+    const pre = this.prelaunched.get(id);
+    if (!pre) return;
+    this.prelaunched.delete(id);
+    pre.relay?.abort(why);
+    await pre.conmonStarted.catch(() => {});
+  }
+}

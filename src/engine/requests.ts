@@ -1,0 +1,92 @@
+// The requests the engine's services take, as plain typed objects: the CLI's flags, the Docker
+// API's JSON and the CRI's messages all map onto these (and never onto the services' internals).
+import type { PublishRequest } from '../network/index.ts';
+import type { PullPolicy } from './images.ts';
+import type { ContainerRecord, MountSpec, RestartPolicy } from './types.ts';
+
+export interface CreateRequest {
+  image: string;
+  name?: string;
+  pull?: PullPolicy;
+  platform?: string;
+  cmd?: string[];
+  /** undefined: the image's; [] (from --entrypoint ""): none. */
+  entrypoint?: string[];
+  env?: string[];
+  workingDir?: string;
+  user?: string;
+  hostname?: string;
+  domainname?: string;
+  tty?: boolean;
+  openStdin?: boolean;
+  labels?: Record<string, string>;
+  mounts?: MountSpec[];
+  publish?: PublishRequest[];
+  networkMode?: string;
+  networkAliases?: string[];
+  extraHosts?: string[];
+  dns?: string[];
+  dnsSearch?: string[];
+  dnsOptions?: string[];
+  memory?: number;
+  memorySwap?: number;
+  cpus?: number;
+  pidsLimit?: number;
+  shmSize?: number;
+  readOnly?: boolean;
+  capAdd?: string[];
+  capDrop?: string[];
+  privileged?: boolean;
+  /** 'default' | 'unconfined' | a profile file path. */
+  seccomp?: string;
+  noNewPrivileges?: boolean;
+  restart?: RestartPolicy;
+  init?: boolean;
+  stopSignal?: string;
+  stopTimeout?: number;
+  runtime?: string;
+  autoRemove?: boolean;
+  logSizeMax?: number;
+  consoleSize?: { height: number; width: number };
+}
+
+export interface CreateOptions {
+  /** Runs once the record and its directory exist, before the rootfs is mounted: `run` starts
+   * the container's monitor there (containers.prelaunch). */
+  onReady?: (rec: ContainerRecord) => Promise<void>;
+}
+
+/** What `update` may change; absent fields stay. memorySwap -1: unlimited; pidsLimit <= 0: none. */
+export interface ResourceUpdate {
+  memory?: number;
+  memorySwap?: number;
+  cpus?: number;
+  pidsLimit?: number;
+  restart?: RestartPolicy;
+}
+
+export interface StartHooks {
+  /** Runs once the runtime created the container (the attach socket exists), before its process runs. */
+  beforeStart?: (rec: ContainerRecord) => Promise<void>;
+  /** The caller cleans up after the exit (finishForeground); conmon's exit command only if it dies. */
+  handoff?: { fifo: string; pid: number };
+}
+
+export interface StopOptions {
+  /** Seconds before SIGKILL (default: the container's stop timeout). */
+  timeout?: number;
+  /** Default: the container's stop signal. */
+  signal?: string;
+}
+
+export interface RemoveOptions { force?: boolean; volumes?: boolean }
+
+/** docker's wait conditions. */
+export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
+
+export interface WaitResult { exitCode: number; removed: boolean }
+
+/** docker's filters: `--filter k=v` (repeatable) or the API's JSON map, as key → values. */
+export type Filters = Record<string, string[]>;
+
+export interface ListOptions { all?: boolean; filters?: Filters; /** the n last created (implies all). */ last?: number }

@@ -1,0 +1,161 @@
+// engine.system: what docker's `system` commands and endpoints answer: info, disk usage, the
+// prune of everything unused, and the event stream (the engine's events log, read and
+// followed with since/until and filters).
+import { execFile } from 'node:child_process';
+import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
+import { cpus, hostname, release, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { RemoveEvent } from '../image/index.ts';
+import type { EngineCore } from './core.ts';
+import { eventsPath, type EngineEvent } from './events.ts';
+import { checkFilters } from './filters.ts';
+import { BuildCache } from './build/cache.ts';
+import type { ImageService } from './image-service.ts';
+import type { NetworkService } from './networks.ts';
+import type { ContainerService } from './containers/index.ts';
+import type { Filters } from './requests.ts';
+import type { VolumeService } from './volumes.ts';
+
+export interface EngineInfo {
+  containers: number; running: number; paused: number; stopped: number;
+  images: number; volumes: number;
+  /** The snapshotter (overlayfs, or the copying fallback). */
+  storageDriver: string; loggingDriver: string; cgroupVersion: '1' | '2';
+  kernelVersion: string; operatingSystem: string; ncpu: number; memTotal: number; name: string;
+  defaultRuntime: string; root: string; runRoot: string;
+}
+
+export interface UsageLine { total: number; active: number; size: number }
+export interface DiskUsage { images: UsageLine; containers: UsageLine; volumes: UsageLine; buildCache: UsageLine }
+
+export interface SystemPruneOptions { all?: boolean; volumes?: boolean; filters?: Filters }
+export interface SystemPruneResult { containers: string[]; networks: string[]; volumes: string[]; images: RemoveEvent[]; spaceReclaimed: number }
+
+export interface EventsOptions {
+  /** ns since the epoch (logs.ts parseSince reads docker's forms). */
+  sinceNs?: bigint;
+  untilNs?: bigint;
+  /** container=ID|NAME, event=ACTION, type=container|network, network=NAME. */
+  filters?: Filters;
+  /** Keep reading new events (until `untilNs` passes, or `signal`). */
+  follow?: boolean;
+  signal?: AbortSignal;
+}
+
+const EVENT_FILTERS = ['container', 'event', 'type', 'network'];
+
+/** Bytes under `paths` (du -sbc; what cannot be read counts as nothing). */
+function du(paths: string[]): Promise<number> {
+  if (!paths.length) return Promise.resolve(0);
+  return new Promise((resolve) => {
+    execFile('du', ['-sbc', ...paths], { encoding: 'utf8', maxBuffer: 16 << 20 }, (_err, stdout) => {
+      resolve(Number(String(stdout).trim().split('\n').pop()?.split('\t')[0]) || 0);
+    });
+  });
+}
+
+/** The services system's answers are made of. */
+export interface SystemDeps { containers: ContainerService; images: ImageService; networks: NetworkService; volumes: VolumeService }
+
+export class SystemService {
+  readonly #core: EngineCore;
+  readonly #s: SystemDeps;
+  constructor(core: EngineCore, services: SystemDeps) { this.#core = core; this.#s = services; }
+
+  info(): EngineInfo {
+    const core = this.#core;
+    const all = this.#s.containers.list({ all: true });
+    const running = all.filter((r) => r.state.status === 'running');
+    const images = core.images();
+    return {
+      containers: all.length, running: running.length, paused: running.filter((r) => r.state.paused).length, stopped: all.length - running.length,
+      images: images.metadata.list().length, volumes: core.store.volumes().length,
+      storageDriver: images.snapshotter.driver, loggingDriver: 'k8s-file',
+      cgroupVersion: existsSync('/sys/fs/cgroup/cgroup.controllers') ? '2' : '1',
+      kernelVersion: release(), operatingSystem: 'linux', ncpu: cpus().length, memTotal: totalmem(), name: hostname(),
+      defaultRuntime: core.opts.runtime ?? 'berth-runtime', root: core.paths.root, runRoot: core.paths.runRoot,
+    };
+  }
+
+  /** Images: the content store; containers: their writable layers; volumes: their data. */
+  async df(): Promise<DiskUsage> {
+    const core = this.#core;
+    const store = core.images();
+    const images = store.metadata.list();
+    const snapRoot = store.snapshotter.root;
+    const ctrSnaps = store.snapshotter.list().filter((s) => s.labels['berth.container']).map((s) => join(snapRoot, String(s.id), 'fs'));
+    const recs = this.#s.containers.list({ all: true });
+    const usedImages = new Set(recs.map((r) => r.config.imageId));
+    const vols = core.store.volumes();
+    const [imageBytes, ctrBytes, volBytes, cache] = await Promise.all([du([join(core.paths.root, 'blobs')]), du(ctrSnaps), du(vols.map((v) => v.mountpoint)), new BuildCache(core).usage()]);
+    return {
+      images: { total: images.length, active: images.filter((i) => usedImages.has(i.configDigest)).length, size: imageBytes },
+      containers: { total: recs.length, active: recs.filter((r) => r.state.status === 'running').length, size: ctrBytes },
+      volumes: { total: vols.length, active: vols.filter((v) => this.#s.volumes.users(v.name).length).length, size: volBytes },
+      // Records, and the bytes only the cache holds (layers no image uses, cache mounts).
+      buildCache: { total: cache.records, active: 0, size: cache.size },
+    };
+  }
+
+  /** Stopped containers, networks no container uses, dangling images (every unused one with
+   * `all`) and, with `volumes`, unused anonymous volumes; in that order, so that what the
+   * removed containers held is free for the later steps. */
+  async prune(opts: SystemPruneOptions = {}): Promise<SystemPruneResult> {
+    const filters = opts.filters ?? {};
+    const containers = await this.#s.containers.prune(filters);
+    const networks = await this.#s.networks.prune(filters);
+    // Every unused volume, named ones too (berth's system prune has always done so).
+    const volumes = opts.volumes ? (await this.#s.volumes.prune({ all: true, filters: { ...(filters.label ? { label: filters.label } : {}) } })).removed : [];
+    const images = await this.#s.images.prune({ all: opts.all ?? false, filters });
+    return { containers: containers.removed, networks: networks.removed, volumes, images: images.events, spaceReclaimed: containers.spaceReclaimed + images.spaceReclaimed };
+  }
+
+  /** The events log from the start (or `sinceNs`), then, with `follow`, new events as they come. */
+  async *events(opts: EventsOptions = {}): AsyncGenerator<EngineEvent> {
+    const filters = opts.filters ?? {};
+    checkFilters(filters, EVENT_FILTERS);
+    const ok = (e: EngineEvent) => Object.entries(filters).every(([k, vals]) => vals.some((v) => {
+      switch (k) {
+        case 'container': return e.id.startsWith(v) || e.name === v;
+        case 'event': return e.action === v;
+        case 'type': return v === 'container' || (v === 'network' && !!e.network);
+        default: return e.network === v; // network
+      }
+    }));
+    const ns = (e: EngineEvent) => BigInt(Date.parse(e.time)) * 1_000_000n;
+    const inWindow = (e: EngineEvent) => (opts.sinceNs === undefined || ns(e) >= opts.sinceNs) && (opts.untilNs === undefined || ns(e) < opts.untilNs);
+    const path = eventsPath(this.#core.paths);
+    let fd = -1, pos = 0, rest = '';
+    const buf = Buffer.alloc(64 * 1024);
+    const drain = (): EngineEvent[] => {
+      if (fd < 0) { try { fd = openSync(path, 'r'); } catch { return []; } }
+      const out: EngineEvent[] = [];
+      const size = fstatSync(fd).size;
+      while (pos < size) {
+        const n = readSync(fd, buf, 0, buf.length, pos);
+        if (n <= 0) break;
+        pos += n;
+        rest += buf.subarray(0, n).toString('utf8');
+        const lines = rest.split('\n');
+        rest = lines.pop()!;
+        for (const l of lines) {
+          let e: EngineEvent;
+          try { e = JSON.parse(l) as EngineEvent; } catch { continue; /* torn line */ }
+          if (ok(e) && inWindow(e)) out.push(e);
+        }
+      }
+      return out;
+    };
+    try {
+      yield* drain();
+      const before = () => opts.untilNs === undefined || BigInt(Date.now()) * 1_000_000n < opts.untilNs;
+      while (opts.follow && before() && !opts.signal?.aborted) {
+        await sleep(200, undefined, opts.signal ? { signal: opts.signal } : {}).catch(() => {});
+        yield* drain();
+      }
+    } finally {
+      if (fd >= 0) closeSync(fd);
+    }
+  }
+}

@@ -1,0 +1,57 @@
+// The layering of issue #9, checked on the source: the berth CLI's commands reach the engine
+// only through its public face (src/engine/index.ts), never the runtime, the image or network
+// layers, the mount helper or an engine file directly; and no engine file imports a front.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+
+const TOP = resolve(import.meta.dirname, '../../..');
+const SRC = join(TOP, 'src');
+
+function tsFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((n) => {
+    const p = join(dir, n);
+    return statSync(p).isDirectory() ? tsFiles(p) : p.endsWith('.ts') ? [p] : [];
+  });
+}
+
+/** Every module a file names: static imports and re-exports, and import('...') calls. */
+export function importsOf(text: string): string[] {
+  const out: string[] = [];
+  for (const m of text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;'"]*?from\s*['"]([^'"]+)['"]/g)) out.push(m[1]);
+  for (const m of text.matchAll(/(?:^|\n)\s*import\s*['"]([^'"]+)['"]/g)) out.push(m[1]);
+  for (const m of text.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g)) out.push(m[1]);
+  return out;
+}
+
+/** src-relative paths of the project modules `file` imports. */
+function projectImports(file: string): string[] {
+  return importsOf(readFileSync(file, 'utf8')).filter((s) => s.startsWith('.')).map((s) => relative(SRC, resolve(dirname(file), s)));
+}
+
+test('the import scanner sees static, re-exported, side-effect and dynamic imports', () => {
+  const text = "import { a } from '../x.ts';\nimport type { B } from \"./y.ts\";\nexport { c } from '../../z.ts';\nimport './side.ts';\nconst m = await import('../dyn.ts');\n// a comment mentioning from 'nowhere'";
+  assert.deepEqual(importsOf(text).sort(), ['../../z.ts', '../dyn.ts', '../x.ts', './side.ts', './y.ts']);
+});
+
+test('src/cli/berth and src/cli/present import only the engine\'s public face (and their own files)', () => {
+  const bad: string[] = [];
+  for (const f of [...tsFiles(join(SRC, 'cli/berth')), ...tsFiles(join(SRC, 'cli/present'))]) {
+    for (const imp of projectImports(f)) {
+      const forbidden = imp.startsWith('runtime/') || imp.startsWith('image/') || imp.startsWith('network/') || imp.startsWith('oci/')
+        || imp === 'util/native-mount.ts' || (imp.startsWith('engine/') && imp !== 'engine/index.ts');
+      if (forbidden) bad.push(`${relative(TOP, f)} -> src/${imp}`);
+    }
+  }
+  assert.deepEqual(bad, []);
+});
+
+test('no engine file imports a front (CLI, berthd, Docker API, CRI, builder)', () => {
+  const fronts = ['cli/', 'daemon/', 'dockerapi/', 'cri/', 'build/'];
+  const bad: string[] = [];
+  for (const f of tsFiles(join(SRC, 'engine'))) {
+    for (const imp of projectImports(f)) if (fronts.some((x) => imp.startsWith(x))) bad.push(`${relative(TOP, f)} -> src/${imp}`);
+  }
+  assert.deepEqual(bad, []);
+});
