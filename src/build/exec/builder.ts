@@ -147,7 +147,7 @@ async function buildWith(svc: BuildService, req: BuildRequest, emit: BuildListen
 
   async function runStep(step: Step, state: BuildState, parentKey: string, id: number): Promise<{ state: BuildState; key: string }> {
     const op = step.op;
-    const finish = async (key: string, work: (w: WorkRoot) => Promise<void>) => {
+    const finish = async (key: string, work: (w: WorkRoot) => Promise<void>, base: BuildState = state) => {
       if (!req.noCache) {
         let hit = await svc.cache.get(key);
         for (const c of imported) {
@@ -157,7 +157,7 @@ async function buildWith(svc: BuildService, req: BuildRequest, emit: BuildListen
         }
         if (hit) { emit({ type: 'cached', id }); used.set(key, hit); return { state: hit, key }; }
       }
-      const w = await svc.workRoot(state);
+      const w = await svc.workRoot(base);
       let next: BuildState;
       try { await work(w); } catch (e) { await w.discard(); throw e; }
       next = await w.commit({ epoch, ...(compression ? { compression } : {}) });
@@ -172,10 +172,13 @@ async function buildWith(svc: BuildService, req: BuildRequest, emit: BuildListen
     }
     if (op.op === 'copy') {
       return withSources(op, async (entries) => {
-        const key = keyOf(parentKey, op, hashEntries(entries));
-        return finish(key, async (w) => {
-          await w.copy({ entries: entries.map((e) => ({ ...e, extract: op.add && op.from.kind === 'context' && !e.remote })), dest: op.dest, destIsDir: op.destIsDir, chown: op.chown, chmod: op.chmod });
-        });
+        const copy = (w: WorkRoot) => w.copy({ entries: entries.map((e) => ({ ...e, extract: op.add && op.from.kind === 'context' && !e.remote })), dest: op.dest, destIsDir: op.destIsDir, chown: op.chown, chmod: op.chmod });
+        if (!op.link) return finish(keyOf(parentKey, op, hashEntries(entries)), copy);
+        // --link: the files become a layer of their own, made over an empty root and keyed
+        // without the parent, then put on top of it: a changed base reuses the layer.
+        const linkKey = keyOf('link', { ...op, workdir: '' }, hashEntries(entries));
+        const made = await finish(linkKey, copy, { layers: [] });
+        return { state: { layers: [...state.layers, ...made.state.layers] }, key: keyOf(parentKey, op, linkKey) };
       });
     }
     if (op.op !== 'run') throw new Error(`unexpected step ${op.op}`);

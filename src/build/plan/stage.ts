@@ -201,7 +201,7 @@ export function planStage(def: StageDef, ctx: StageContext): StagePlan {
         step({
           op: 'copy', add: ins.kind === 'add', from, sources, dest, destIsDir,
           ...(ins.chown ? { chown: ex(ins.chown) } : {}), ...(ins.chmod ? { chmod: ex(ins.chmod) } : {}),
-          excludes: exWords(ins.excludes), parents: ins.parents, user: config.User ?? '', inline, workdir, ...(ins.checksum ? { checksum: ex(ins.checksum) } : {}),
+          excludes: exWords(ins.excludes), parents: ins.parents, user: config.User ?? '', inline, workdir, ...(ins.checksum ? { checksum: ex(ins.checksum) } : {}), ...(ins.link ? { link: true } : {}),
         }, `${ins.kind.toUpperCase()} ${[...(ins.chown ? [`--chown=${ex(ins.chown)}`] : []), ...(ins.chmod ? [`--chmod=${ex(ins.chmod)}`] : []), ...sources, ...inline.map((h) => h.name), destRaw].join(' ')} # buildkit`);
         break;
       }

@@ -76,6 +76,24 @@ test('build, run the image, rebuild from cache, and re-run exactly what a change
   assertNoLeaks(b, before);
 });
 
+test('COPY --link: its layer is reused when the steps before it change', { skip }, async (t) => {
+  const b = new Berth();
+  defer(t, () => b.teardown());
+  const dir = context(b, { 'Dockerfile': 'FROM busybox\nRUN echo v1 > /base\nCOPY --link f /linked/\n', f: 'payload\n' });
+  assert.equal((await b.run(['build', '-t', 'link:1', dir])).code, 0);
+  writeFileSync(join(dir, 'Dockerfile'), 'FROM busybox\nRUN echo v2 > /base\nCOPY --link f /linked/\n');
+  const r = await b.run(['build', '-t', 'link:2', dir]);
+  assert.equal(r.code, 0, r.stderr);
+  const rep = cacheReport(r.stderr);
+  assert.deepEqual(rep.ran, ['RUN echo v2 > /base']);
+  assert.deepEqual(rep.cached, ['COPY --link f /linked/']);
+  assert.equal(await b.ok(['run', '--rm', '--network', 'none', 'link:2', 'cat', '/base', '/linked/f']), 'v2\npayload\n');
+  const layers = (tag: string) => b.ok(['image', 'inspect', '--format', '{{json .RootFS.Layers}}', tag]).then((o) => JSON.parse(o) as string[]);
+  const [l1, l2] = [await layers('link:1'), await layers('link:2')];
+  assert.equal(l1.at(-1), l2.at(-1), 'the same linked layer on both bases');
+  assert.notEqual(l1.at(-2), l2.at(-2));
+});
+
 test('multi-stage with COPY --from, --target, and stages the target does not need skipped', { skip }, async (t) => {
   const b = new Berth();
   defer(t, () => b.teardown());
