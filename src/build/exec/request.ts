@@ -48,7 +48,8 @@ export type BuildOutput =
 
 /** docker's --output CSV (type=...,dest=...) or a bare destination directory (type=local). */
 export function parseOutput(spec: string): BuildOutput {
-  if (!spec.includes('=')) return spec === '-' ? fail() : { type: 'local', dest: spec };
+  // `-o -`: a tar of the result on stdout (the front writes it there).
+  if (!spec.includes('=')) return spec === '-' ? { type: 'tar', dest: '-' } : { type: 'local', dest: spec };
   const f = Object.fromEntries(spec.split(',').map((x) => { const i = x.indexOf('='); return i < 0 ? [x, 'true'] : [x.slice(0, i), x.slice(i + 1)]; }));
   const type = f.type ?? 'local';
   if (type === 'image' || type === 'registry') {
@@ -58,9 +59,9 @@ export function parseOutput(spec: string): BuildOutput {
   }
   if (!f.dest) throw new BuildFailure(`--output ${spec}: dest= is required for type=${type}`);
   if (type === 'docker' || type === 'oci') return { type, dest: f.dest, tar: f.tar !== 'false' };
+  if (type === 'local' && f.dest === '-') return { type: 'tar', dest: '-' };
   if (type === 'local' || type === 'tar') return { type, dest: f.dest };
   throw new BuildFailure(`--output ${spec}: unsupported type "${type}" (image, docker, oci, local, tar)`);
-  function fail(): never { throw new BuildFailure('--output -: writing the result to stdout is not supported yet'); }
 }
 
 export interface BuildResult { id: string; manifestDigest: string; warnings: string[] }

@@ -2,7 +2,8 @@
 // the context and the Dockerfile, hands them to the builder and renders its progress as
 // BuildKit's plain lines on stderr (only the image ID on stdout with -q).
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { build, BuildFailure, parseCacheOption, parseOutput } from '../../build/index.ts';
@@ -95,6 +96,7 @@ const cmd: Command = {
     const platform = str(p, 'platform');
     const engine = ctx.engine();
     let tmp: string | undefined;
+    let outTmp: string | undefined;
     try {
       let contextDir: string;
       let dockerfile: string;
@@ -133,6 +135,15 @@ const cmd: Command = {
       const net = str(p, 'network');
       if (net !== undefined && !['default', 'none', 'host'].includes(net)) throw new FlagError(`--network ${net}: only default, none and host are supported`);
       const outputs: { id: number; text: string }[] = [];
+      // dest=- : written to a scratch file, then streamed to stdout (never to a terminal).
+      let output = str(p, 'output') !== undefined ? parseOutput(str(p, 'output')!) : undefined;
+      let toStdout: string | undefined;
+      if (output && 'dest' in output && output.dest === '-') {
+        if (process.stdout.isTTY) throw new FlagError('refusing to write the build output to a terminal: redirect it or give dest=FILE');
+        outTmp = mkdtempSync(join(tmpdir(), 'berth-build-output-'));
+        toStdout = join(outTmp, 'output.tar');
+        output = { ...output, dest: toStdout };
+      }
       // Ctrl-C or a TERM cancels: the running step is killed and the build cleans up after itself.
       const abort = new AbortController();
       const cancel = () => abort.abort();
@@ -146,7 +157,7 @@ const cmd: Command = {
         contextDir, dockerfile, dockerfileName, dockerfilePath, tags: list(p, 'tag'), buildArgs, target: str(p, 'target'),
         noCache: bool(p, 'no-cache'), pull: (bool(p, 'pull') ? 'always' : 'missing') as PullPolicy, labels: kv(list(p, 'label'), '--label'),
         secrets: secrets(list(p, 'secret')), network: net as 'default' | 'none' | 'host' | undefined,
-        ...(str(p, 'output') !== undefined ? { output: parseOutput(str(p, 'output')!) } : {}),
+        ...(output ? { output } : {}),
         push: bool(p, 'push'),
         signal: abort.signal,
         ssh: sshSockets(list(p, 'ssh')),
@@ -160,9 +171,11 @@ const cmd: Command = {
         }
         render?.event(e);
       }).finally(() => render?.finish());
+      if (toStdout) await pipeline(createReadStream(toStdout), process.stdout, { end: false });
       const iid = str(p, 'iidfile');
       if (iid) writeFileSync(iid, res.id);
-      if (quiet) ctx.out(`${res.id}\n`);
+      // stdout carries the output tar with -o -: the ID then goes nowhere (docker does the same).
+      if (quiet && !toStdout) ctx.out(`${res.id}\n`);
       else {
         ctx.err(`writing image ${res.id} done\n`);
         for (const t of list(p, 'tag')) ctx.err(`naming to ${t} done\n`);
@@ -173,6 +186,7 @@ const cmd: Command = {
       throw e;
     } finally {
       if (tmp) rmSync(tmp, { recursive: true, force: true });
+      if (outTmp) rmSync(outTmp, { recursive: true, force: true });
     }
   },
 };

@@ -97,6 +97,16 @@ test('ADD of a local tar, #! heredoc scripts, ONBUILD triggers, independent stag
     const v = spawnSync('oci-image-tool', ['validate', '--type', 'image', dir], { encoding: 'utf8' });
     assert.equal(v.status, 0, v.stdout + v.stderr);
   }
+  // -o - : a tar of the result's files on stdout.
+  const streamed = await new Promise<Buffer>((res, rej) => {
+    const c = b.spawn(['build', '-q', '-o', '-', child]);
+    killOnEnd(t, c);
+    const parts: Buffer[] = [];
+    c.stdout!.on('data', (d: Buffer) => parts.push(d));
+    c.on('close', (code) => (code === 0 ? res(Buffer.concat(parts)) : rej(new Error(`exit ${code}`))));
+  });
+  const listing = execFileSync('tar', ['-t'], { input: streamed, encoding: 'utf8', maxBuffer: 64 << 20 });
+  assert.match(listing, /^\.\/onbuild$/m);
   const local = join(b.tmp, 'local-out');
   await b.ok(['build', '-q', '-o', local, child]);
   assert.equal(readFileSync(join(local, 'onbuild'), 'utf8'), 'triggered\n');
