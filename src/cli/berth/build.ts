@@ -175,8 +175,7 @@ const cmd: Command = {
       const iid = str(p, 'iidfile');
       if (iid) writeFileSync(iid, res.id);
       // stdout carries the output tar with -o -: the ID then goes nowhere (docker does the same).
-      if (quiet && !toStdout) ctx.out(`${res.id}\n`);
-      else {
+      if (quiet) { if (!toStdout) ctx.out(`${res.id}\n`); } else {
         ctx.err(`writing image ${res.id} done\n`);
         for (const t of list(p, 'tag')) ctx.err(`naming to ${t} done\n`);
       }
