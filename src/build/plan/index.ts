@@ -52,6 +52,7 @@ export async function planBuild(inp: PlanInput): Promise<BuildPlan> {
       : await inp.imageConfig(def.base, def.platform);
     stages.set(i, planStage(def, { stages: graph.stages, globalArgs: graph.globalArgs, buildArgs, predefined, baseConfig, escapeToken: parsed.escapeToken, usedArgs }));
   }
-  const unusedArgs = Object.keys(buildArgs).filter((k) => !usedArgs.has(k) && !k.endsWith('_PROXY') && !k.endsWith('_proxy') && k !== 'SOURCE_DATE_EPOCH');
+  // Proxy args, SOURCE_DATE_EPOCH and BuildKit's own (BUILDKIT_*) never need declaring.
+  const unusedArgs = Object.keys(buildArgs).filter((k) => !usedArgs.has(k) && !k.endsWith('_PROXY') && !k.endsWith('_proxy') && k !== 'SOURCE_DATE_EPOCH' && !k.startsWith('BUILDKIT_'));
   return { graph, stages, unusedArgs, warnings: parsed.warnings.map((w) => `${file}:${w.line}: ${w.message} (empty continuation lines will become errors in a future release)`) };
 }
