@@ -15,7 +15,9 @@ PREFIX=${BERTH_PREFIX:-/usr/local}
 LIB="$PREFIX/lib/berth"
 # The commands on PATH: name → file in the installed tree.
 COMMANDS=(
-  "berth-runtime dist/berth-runtime.mjs"
+  # berth-runtime: the native client (native/runtime-client.c) has berthd serve runc's commands,
+  # else it execs dist/berth-runtime.mjs.
+  "berth-runtime build/berth-runtime-client"
   "berth build/berth-client"
 )
 

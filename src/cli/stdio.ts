@@ -3,10 +3,18 @@
 // node:stream (and node:net) and costs 2.5–4 ms of a short CLI's life; `state` prints one line.
 // Output stays in order with any later process.stdout writes: Node writes files and pipes
 // synchronously on Linux, and a would-block pipe hands the rest to the stream.
+//
+// A command berthd serves for a client (src/util/caller.ts) writes to the client instead.
 import { writeSync } from 'node:fs';
+import { currentCaller } from '../util/caller.ts';
 
 function writeFd(fd: 1 | 2, text: string): void {
   const buf = Buffer.from(text);
+  const caller = currentCaller();
+  if (caller) {
+    (fd === 1 ? caller.out : caller.err)(buf);
+    return;
+  }
   let off = 0;
   while (off < buf.length) {
     try {

@@ -9,6 +9,7 @@ import { signalNumber } from '../runtime/signals.ts';
 import { dirname } from 'node:path';
 import { DEFAULT_SOCKET, ProtocolError, parseRequest, takeFrame, type ClientRequest } from './protocol.ts';
 import { WORKER_ENV, type FromWorker, type ToWorker } from './worker.ts';
+import { isRuntimeRequest, parseRuntimeRequest, serveRuntime, warmRuntime } from './runtime-serve.ts';
 
 /** How long a client waits for a booting worker before it is sent to the plain CLI. */
 const WAIT_FOR_WORKER_MS = 3000;
@@ -74,6 +75,10 @@ export class Daemon {
   readonly counts = { served: 0, fallback: 0 };
   /** Booting workers' processes, to raise their priority when a client waits for one. */
   private readonly booting = new Set<ChildProcess>();
+  /** berth-runtime commands being served in this process (runtime-serve.ts). */
+  private runtimeInFlight = 0;
+  /** The build this process loaded: runtime commands run in it, so a rebuild must be noticed. */
+  private readonly loadedStamp: string;
   /** Clients waiting for a worker to be ready (all were busy or booting). */
   private readonly waiting: { s: Socket; req: ClientRequest; timer: NodeJS.Timeout }[] = [];
 
@@ -82,6 +87,7 @@ export class Daemon {
     this.script = realpathSync(opts.script);
     this.target = Math.max(1, opts.workers ?? 2);
     this.log = opts.log ?? ((l) => process.stderr.write(`berthd: ${l}\n`));
+    this.loadedStamp = buildStamp(this.script);
   }
 
   async listen(): Promise<void> {
@@ -98,6 +104,8 @@ export class Daemon {
     chmodSync(this.socket, 0o600);
     this.server = server;
     this.refill();
+    // After the workers' spawns: the runtime's code warms in this process while they boot.
+    setImmediate(() => { warmRuntime().catch((e: Error) => this.log(`runtime warm-up: ${e.message}`)); });
   }
 
   /** Stops accepting, ends idle workers, waits for running commands, removes the socket. */
@@ -107,9 +115,9 @@ export class Daemon {
     for (const w of this.idle.splice(0)) w.child.kill('SIGKILL');
     for (const q of this.waiting.splice(0)) { clearTimeout(q.timer); this.fallback(q.s, 'berthd is stopping\n'); }
     await closed;
-    while (this.busy.size || this.booting.size) await new Promise((r) => setTimeout(r, 20));
+    while (this.busy.size || this.booting.size || this.runtimeInFlight) await new Promise((r) => setTimeout(r, 20));
     try { unlinkSync(this.socket); } catch { /* gone already */ }
-    this.log(`stopped: ${this.counts.served} command(s) served by warm workers, ${this.counts.fallback} sent to the plain CLI`);
+    this.log(`stopped: ${this.counts.served} command(s) served (by warm workers, or runtime commands in this process), ${this.counts.fallback} sent to the plain CLI`);
   }
 
   private refill(): void {
@@ -171,6 +179,10 @@ export class Daemon {
       }
       if (!frame) return;
       s.off('data', onData);
+      if (isRuntimeRequest(frame.payload)) {
+        this.serveRuntime(s, frame.payload, frame.rest);
+        return;
+      }
       let req: ClientRequest;
       try {
         req = parseRequest(frame.payload);
@@ -182,6 +194,24 @@ export class Daemon {
     };
     s.on('data', onData);
     s.on('error', () => { /* the client went away; handled on close */ });
+  }
+
+  /** A berth-runtime command from build/berth-runtime-client, run here (not in a worker: a
+   * runtime command is short, and a one-shot worker per call would cost a Node start). */
+  private serveRuntime(s: Socket, payload: Buffer, rest: Buffer): void {
+    let req;
+    try {
+      req = parseRuntimeRequest(payload);
+    } catch (e) {
+      this.counts.fallback++;
+      s.destroy(); // the client takes a lost connection before any reply as "run the plain runtime"
+      this.log((e as Error).message);
+      return;
+    }
+    this.runtimeInFlight++;
+    const done = () => { this.runtimeInFlight--; };
+    serveRuntime(s, req, rest, { script: this.script, stale: () => buildStamp(this.script) !== this.loadedStamp, counts: this.counts })
+      .then(done, (e: Error) => { done(); this.log(`runtime command failed: ${e.stack ?? e.message}`); s.destroy(); });
   }
 
   private fallback(s: Socket, line: string): void {

@@ -30,7 +30,7 @@ export function isOwnRuntime(runtime: string): boolean {
   if (own === undefined) {
     let real = '';
     try { real = realpathSync(runtime); } catch { /* not ours */ }
-    own = real === OWN_RUNTIME && existsSync(relayPath());
+    own = (real === OWN_RUNTIME || real === OWN_CLIENT) && existsSync(relayPath());
     ownRuntimes.set(runtime, own);
   }
   return own;
@@ -38,8 +38,10 @@ export function isOwnRuntime(runtime: string): boolean {
 
 const ownRuntimes = new Map<string, boolean>();
 
-// src/engine/ and dist/lib/ are both two levels below the top.
+// src/engine/ and dist/lib/ are both two levels below the top. The berth-runtime on PATH is the
+// native client (build/berth-runtime-client), which runs this tree's runtime too.
 const OWN_RUNTIME = fileURLToPath(new URL('../../dist/berth-runtime.mjs', import.meta.url));
+const OWN_CLIENT = fileURLToPath(new URL('../../build/berth-runtime-client', import.meta.url));
 
 /** build/berth-relay (native/relay.c): conmon's runtime for our own create. */
 export function relayPath(): string {

@@ -21,7 +21,7 @@ import { rootlessCgroup, writeIdMaps } from './rootless.ts';
 import { planCreate, renderPlan } from './planner.ts';
 import { joinCgroup, keepAttachWarm, planCgroup, prepareCgroup, type CgroupHost } from './cgroups/index.ts';
 import { trace } from '../util/trace.ts';
-import { startHelper, HelperError, type HelperSession, type StdioSlot } from './helper.ts';
+import { startHelper, HelperError, type HelperSession, type StartHelperHow, type StdioSlot } from './helper.ts';
 import { bundleWantsTerminal, callerTtySize, startTtyRelay, type TtyRelay } from './tty-relay.ts';
 
 export interface CreateOptions {
@@ -51,8 +51,9 @@ export interface CreateOptions {
   /** Socket-activation fds passed on before the preserved ones (default: $LISTEN_FDS). */
   listenFds?: number;
   /** Starts the helper for the plan's steps (default: spawn build/berth-init with `stdio`,
-   * `wait` and the preserved fds); relay.ts hands in the one berth-relay started. */
-  startHelper?: (steps: Step[]) => HelperSession;
+   * `wait` and the preserved fds); relay.ts hands in the one berth-relay started, berthd the
+   * one berth-runtime-client starts in its caller's process tree. */
+  startHelper?: (steps: Step[], how: StartHelperHow) => HelperSession;
   /** The bundle's config.json as the caller wrote it (the engine, from this very object): its
    * parse and validation are skipped. */
   spec?: Spec;
@@ -183,7 +184,7 @@ export async function launchContainer(
   try {
     lock = await acquireLock(lockPath(opts.root, id));
     const preserve = plan.preserveFds;
-    session = opts.startHelper ? opts.startHelper(plan.steps) : startHelper(plan.steps, {
+    session = opts.startHelper ? opts.startHelper(plan.steps, { wait: !!opts.wait, preserveFds: preserve }) : startHelper(plan.steps, {
       wait: !!opts.wait,
       stdio: opts.stdio ?? ['inherit', 'inherit', 'inherit'],
       preserveFds: preserve,
@@ -285,6 +286,9 @@ export interface RunOptions extends CreateOptions {
   detach?: boolean;
   /** Messages for hook failures after start. */
   warn: Warn;
+  /** The caller's signals reach the helper's stage 0 without us (berth-runtime-client forwards
+   * them; stage 0 passes them to the init): this process installs no handlers. */
+  signalsForwarded?: boolean;
 }
 
 /** `run`: create + start; in the foreground also wait, clean up, and return the exit code. A
@@ -309,7 +313,7 @@ export async function runContainer(opts: RunOptions): Promise<number> {
     return 0;
   }
   // Signals sent to us go to the container (through stage 0, which forwards them to the init).
-  const forward = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'] as const;
+  const forward = opts.signalsForwarded ? [] : ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'] as const;
   const handlers = forward.map((sig) => {
     const h = () => { try { process.kill(record.pid, sig); } catch { /* gone */ } };
     process.on(sig, h);

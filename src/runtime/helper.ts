@@ -78,6 +78,14 @@ export interface HelperOptions {
 
 export interface HelperExit { code: number | null; signal: string | null }
 
+/** How the helper is to be started (CreateOptions.startHelper). */
+export interface StartHelperHow {
+  /** --wait: stage 0 stays as the init's reaper (run in the foreground). */
+  wait: boolean;
+  /** The caller's fds 3 … 3+N−1 go to the container. */
+  preserveFds: number;
+}
+
 export interface HelperSession {
   /** The init's pid in our pid namespace; rejects with HelperError if a stage-0 step failed. */
   pid(): Promise<number>;
@@ -135,16 +143,18 @@ export function startHelper(steps: Step[], opts: HelperOptions): SpawnedHelper {
   return session.session as SpawnedHelper;
 }
 
-/** A helper started by someone else (berth-relay, on conmon's behalf) whose channel reaches us as
- * a stream: the same conversation, without a child process of ours. `exited` resolves when the
- * channel closes. */
-export function relayedHelper(chan: Duplex, steps: Step[]): HelperSession {
+/** A helper started by someone else (berth-relay on conmon's behalf, berth-runtime-client on
+ * its caller's) whose channel reaches us as a stream: the same conversation, without a child
+ * process of ours. `exited` resolves when the channel closes, or as `stage0Exit` says when the
+ * starter reports stage 0's exit. */
+export function relayedHelper(chan: Duplex, steps: Step[], stage0Exit?: Promise<HelperExit>): HelperSession {
   // close() must not end the connection: the relay still needs its exit record. It ends our
   // part of the conversation; the relay closes the helper's channel when it exits.
   let closed = () => {};
   const exited = new Promise<HelperExit>((resolve) => {
     closed = () => resolve({ code: null, signal: null });
     chan.once('close', closed);
+    stage0Exit?.then(resolve);
   });
   const s = channelSession(chan, steps, exited, undefined, () => false, () => {
     s.fail(new HelperClosedError('the relayed helper session was closed'));

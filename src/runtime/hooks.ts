@@ -3,6 +3,7 @@
 // exec.Cmd does), and a timeout in seconds after which the hook is killed.
 import type { HookSpec } from './plan.ts';
 import { HookError } from './errors.ts';
+import { callerEnv } from '../util/caller.ts';
 
 export function runHook(kind: string, hook: HookSpec, stateJson: string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -17,7 +18,7 @@ export function runHook(kind: string, hook: HookSpec, stateJson: string): Promis
         env: hook.env ? Object.fromEntries(hook.env.map((kv) => {
           const i = kv.indexOf('=');
           return i < 0 ? [kv, ''] : [kv.slice(0, i), kv.slice(i + 1)];
-        })) : process.env,
+        })) : callerEnv(),
         stdio: ['pipe', 'ignore', 'pipe'],
       });
     } catch (e) {

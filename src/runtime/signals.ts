@@ -12,6 +12,12 @@ export function signalNumber(name: string): number | undefined {
   return NUMBERS[name];
 }
 
+/** The name of a signal number ("SIGTERM" for 15), or null when it has none. */
+export function signalName(num: number): string | null {
+  for (const [name, n] of Object.entries(NUMBERS)) if (n === num) return name;
+  return null;
+}
+
 /** A shell's exit status for a process killed by this signal (128 + its number). */
 export function signalExitCode(name: string): number {
   return 128 + (NUMBERS[name] ?? 0);

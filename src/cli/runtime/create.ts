@@ -25,12 +25,16 @@ OPTIONS:
 export function createCommand(ctx: CommandContext, argv: string[], command: 'create' | 'run'): CreateCommand {
   let c: CreateCommand;
   try {
-    c = parseCreateCommand(argv, { command, root: ctx.root, cwd: process.cwd() });
+    // Paths as the caller meant them: relative to its directory (berthd's is another).
+    c = parseCreateCommand(argv, { command, root: ctx.root, cwd: ctx.cwd });
   } catch (e) {
     if (e instanceof CreateArgsError) throw new UsageError(e.message);
     throw e;
   }
   c.options.systemdCgroup = ctx.systemdCgroup;
+  c.options.listenFds = Number(ctx.env.LISTEN_FDS ?? 0) || 0;
+  // Served by berthd: the native client starts the helper in its caller's process tree.
+  if (ctx.served) c.options.startHelper = ctx.served.startHelper;
   if (ctx.debug) c.options.debug = ctx.log.debug;
   return c;
 }

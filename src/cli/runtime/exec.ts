@@ -1,6 +1,7 @@
+import { resolve } from 'node:path';
 import { bool, parseArgs, str, uint, UsageError } from '../args.ts';
-import { ExecProgramError, execProcess } from '../../runtime/exec/index.ts';
-import type { CommandContext } from './context.ts';
+import { ExecProgramError, execProcess, wantsTerminal } from '../../runtime/exec/index.ts';
+import { NotServedError, type CommandContext } from './context.ts';
 
 export const usage = `NAME:
    berth-runtime exec - execute new process inside the container
@@ -48,33 +49,42 @@ export async function main(ctx: CommandContext, argv: string[]): Promise<number>
   ], { stopAtFirstArg: true });
   const [id, ...args] = p.args;
   if (!id) throw new UsageError('"exec" requires at least 1 argument(s)');
-  const processFile = str(p, 'process');
+  // Paths as the caller meant them: relative to its directory (berthd's is another).
+  const path = (flag: string) => { const v = str(p, flag); return v === undefined ? undefined : resolve(ctx.cwd, v); };
+  const processFile = path('process');
   if (!processFile && !args.length) throw new UsageError('"exec" requires a command after the container id (or --process)');
   const list = (name: string) => (p.flags[name] as string[] | undefined) ?? [];
   const gids = list('additional-gids').flatMap((g) => g.split(',')).map((g) => {
     if (!/^\d+$/.test(g)) throw new UsageError(`invalid value "${g}" for flag -additional-gids: must be a number`);
     return Number(g);
   });
+  const tty = 'tty' in p.flags ? bool(p, 'tty') : undefined;
+  const detach = bool(p, 'detach');
+  const consoleSocket = path('console-socket');
+  // Relaying a terminal to the caller's (raw mode, window size) needs the caller's process.
+  if (ctx.served && !detach && !consoleSocket && wantsTerminal({ tty, processFile })) throw new NotServedError('exec with a terminal to relay');
   try {
     return await execProcess({
       root: ctx.root,
       id,
       args,
       processFile,
-      consoleSocket: str(p, 'console-socket'),
+      consoleSocket,
       cwd: str(p, 'cwd'),
       env: list('env'),
-      tty: 'tty' in p.flags ? bool(p, 'tty') : undefined,
+      tty,
       user: str(p, 'user'),
       additionalGids: gids,
       caps: list('cap'),
       noNewPrivs: 'no-new-privs' in p.flags ? bool(p, 'no-new-privs') : undefined,
       apparmor: str(p, 'apparmor'),
       processLabel: str(p, 'process-label'),
-      detach: bool(p, 'detach'),
-      pidFile: str(p, 'pid-file'),
+      detach,
+      pidFile: path('pid-file'),
       preserveFds: uint(p, 'preserve-fds', 0),
       ignorePaused: bool(p, 'ignore-paused'),
+      startHelper: ctx.served?.startHelper,
+      signalsForwarded: !!ctx.served,
     });
   } catch (e) {
     // A missing program exits 127 and one that cannot be executed 126, as runc's callers expect.

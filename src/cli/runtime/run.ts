@@ -1,6 +1,7 @@
 import { runContainer } from '../../runtime/create.ts';
+import { bundleWantsTerminal } from '../../runtime/tty-relay.ts';
 import { createCommand } from './create.ts';
-import type { CommandContext } from './context.ts';
+import { NotServedError, type CommandContext } from './context.ts';
 
 export const usage = `NAME:
    berth-runtime run - create and run a container
@@ -20,5 +21,7 @@ OPTIONS:
 
 export async function main(ctx: CommandContext, argv: string[]): Promise<number> {
   const { options, detach } = createCommand(ctx, argv, 'run');
-  return runContainer({ ...options, detach, warn: ctx.log.warn });
+  // Relaying a terminal to the caller's (raw mode, window size) needs the caller's process.
+  if (ctx.served && !detach && !options.consoleSocket && bundleWantsTerminal(options.bundle)) throw new NotServedError('run with a terminal to relay');
+  return runContainer({ ...options, detach, warn: ctx.log.warn, signalsForwarded: !!ctx.served });
 }

@@ -12,7 +12,7 @@ import { statsFrom, featuresFrom, stateFrom } from './results.ts';
 interface Output { code: number; stdout: string; stderr: string }
 
 /** Runtimes known to keep a container's state in <root>/<id> (runc's layout). */
-const ROOT_ID_LAYOUT = new Set(['berth-runtime', 'berth-runtime.mjs', 'runc', 'crun', 'youki']);
+const ROOT_ID_LAYOUT = new Set(['berth-runtime', 'berth-runtime.mjs', 'berth-runtime-client', 'runc', 'crun', 'youki']);
 
 export class BinaryRuntime implements OciRuntime {
   readonly inProcess = false;

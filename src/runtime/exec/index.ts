@@ -9,7 +9,7 @@ export { planExec, JOIN_ORDER } from './plan.ts';
 export type { ExecPlanContext, NsJoin } from './plan.ts';
 export { processFromFlags, parseProcessJson, applyToProcessJson } from './process.ts';
 export type { ExecOverrides } from './process.ts';
-export { execProcess, prepareExec, namespacesToJoin, containerSpec } from './run.ts';
+export { execProcess, prepareExec, namespacesToJoin, containerSpec, wantsTerminal } from './run.ts';
 export type { ExecOptions } from './run.ts';
 export { ExecError, ExecProgramError, ExecSpecError } from './errors.ts';
 export type { ExecProblem } from './errors.ts';

@@ -9,7 +9,7 @@ import type { Process, Spec } from '../../oci/index.ts';
 import type { NsName, Step } from '../plan.ts';
 import { containerDir, deriveStatus, procStat, readRecord, writeFileAtomic, type ContainerRecord } from '../state.ts';
 import { InvalidStateError } from '../errors.ts';
-import { HelperClosedError, HelperError, startHelper, type HelperSession, type StdioSlot } from '../helper.ts';
+import { HelperClosedError, HelperError, startHelper, type HelperSession, type StartHelperHow, type StdioSlot } from '../helper.ts';
 import { homeFromPasswd } from '../planner.ts';
 import { parseCapBounding } from '../host.ts';
 import { ExecError, ExecProgramError } from './errors.ts';
@@ -29,6 +29,12 @@ export interface ExecOptions extends ExecOverrides {
   ignorePaused?: boolean;
   /** The process's fds 0-2 (default: ours). */
   stdio?: [StdioSlot, StdioSlot, StdioSlot];
+  /** Starts the helper (default: spawn build/berth-init); berthd hands in the one
+   * berth-runtime-client starts in its caller's process tree. */
+  startHelper?: (steps: Step[], how: StartHelperHow) => HelperSession;
+  /** The caller's signals reach the helper's stage 0 without us (berth-runtime-client): no
+   * handlers here. */
+  signalsForwarded?: boolean;
 }
 
 /** proc/<pid>/ns entry → the helper's namespace name. */
@@ -98,7 +104,7 @@ export async function prepareExec(o: ExecOptions): Promise<Prepared> {
 }
 
 /** Whether the process will have a terminal: --tty, else what a --process file says. */
-function wantsTerminal(o: ExecOptions): boolean {
+export function wantsTerminal(o: Pick<ExecOptions, 'tty' | 'processFile'>): boolean {
   if (o.tty !== undefined) return o.tty;
   if (!o.processFile) return false;
   try { return (JSON.parse(readFileSync(resolve(o.processFile), 'utf8')) as { terminal?: boolean }).terminal === true; } catch { return false; }
@@ -130,7 +136,8 @@ export async function execProcess(o: ExecOptions): Promise<number> {
   let session: HelperSession | undefined;
   let pid = 0;
   try {
-    session = startHelper(steps, { wait: !o.detach, stdio: o.stdio ?? ['inherit', 'inherit', 'inherit'], preserveFds: o.preserveFds ?? 0 });
+    const how = { wait: !o.detach, preserveFds: o.preserveFds ?? 0 };
+    session = o.startHelper ? o.startHelper(steps, how) : startHelper(steps, { ...how, stdio: o.stdio ?? ['inherit', 'inherit', 'inherit'] });
     try {
       pid = await session.pid();
       for (const d of record.cgroupDirs) writeFileSync(join(d, 'cgroup.procs'), String(pid));
@@ -155,7 +162,7 @@ export async function execProcess(o: ExecOptions): Promise<number> {
     session.close();
     return 0;
   }
-  const forward = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'] as const;
+  const forward = o.signalsForwarded ? [] : ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'] as const;
   const handlers = forward.map((sig) => {
     const h = () => { try { process.kill(pid, sig); } catch { /* gone */ } };
     process.on(sig, h);

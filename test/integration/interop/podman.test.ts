@@ -5,11 +5,11 @@
 // pass --runtime-flag on), and each container we made is removed from there at the end.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isRoot, makeTemp, removeTemp } from '../../helpers/rootfs.ts';
 import { buildOciLayout } from '../../helpers/images.ts';
-import { build, CLI } from '../runtime/support.ts';
+import { build, CLI, RUNTIME_PATH } from '../runtime/support.ts';
 import {
   cgroupDirs, iptablesChains, killMentioning, memoryCgroupOf, pidsMentioning, removeCgroupTree, removeIptablesChains, run, runtimeHas, unmountUnder, which,
 } from './support.ts';
@@ -36,7 +36,9 @@ describe('podman with berth-runtime', { skip }, () => {
     '--network-config-dir', join(tmp, 'net'), '--storage-driver', 'overlay', '--cgroup-manager', 'cgroupfs',
     '--events-backend', 'file', '--runtime', CLI, ...args,
   ];
-  const env = () => ({ ...process.env, TMPDIR: join(tmp, 'vartmp') });
+  // podman gives conmon (and so the runtime) only the environment containers.conf names: on the
+  // berthd path the runtime must find the test's berthd, and fail rather than fall back.
+  const env = () => ({ ...process.env, TMPDIR: join(tmp, 'vartmp'), ...(RUNTIME_PATH === 'berthd' ? { CONTAINERS_CONF: join(tmp, 'containers.conf') } : {}) });
   const podman = (args: string[], opts: { input?: string; timeoutMs?: number } = {}) => run(PODMAN!, podmanArgs(args), { ...opts, env: env() });
   const ok = async (args: string[]) => {
     const r = await podman(args);
@@ -58,6 +60,10 @@ describe('podman with berth-runtime', { skip }, () => {
     netavarkChainsBefore = iptablesChains('NETAVARK').length > 0;
     tmp = makeTemp('berth-interop-podman-');
     mkdirSync(join(tmp, 'vartmp'));
+    if (RUNTIME_PATH === 'berthd') {
+      const vars = ['PATH', 'BERTH_DAEMON_SOCKET', 'BERTH_DAEMON_REQUIRED'].map((k) => JSON.stringify(`${k}=${process.env[k] ?? ''}`));
+      writeFileSync(join(tmp, 'containers.conf'), `[engine]\nconmon_env_vars = [${vars.join(', ')}]\n`);
+    }
     // podman load names the image after the layout's org.opencontainers.image.ref.name.
     const layout = buildOciLayout(join(tmp, 'layout'), { tag: IMAGE });
     await run('tar', ['-C', layout.dir, '-cf', join(tmp, 'image.tar'), '.']);

@@ -1,7 +1,14 @@
 // Shared fixtures for the runtime integration tests: the built CLI, bundles from busybox + the
 // default spec, and checks that a container left nothing behind.
+//
+// BERTH_TEST_RUNTIME_PATH=berthd runs every test of a file that uses these fixtures through the other
+// path: build/berth-runtime-client served by a berthd of this tree (started before the file's
+// tests, stopped after), with BERTH_DAEMON_REQUIRED=1: a command berthd could serve that falls
+// back to the plain runtime fails (125) instead of passing; the commands berthd leaves to the
+// plain runtime by design (exec, spec, ps...) still run there.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { before, after } from 'node:test';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -10,10 +17,47 @@ import { makeBusyboxRootfs, makeTemp, removeTemp } from '../../helpers/rootfs.ts
 import { defer } from '../../helpers/cleanup.ts';
 
 export const TOP = resolve(import.meta.dirname, '../../..');
-export const CLI = join(TOP, 'dist/berth-runtime.mjs');
+/** The runtime's path under test: 'plain' (Node) or 'berthd' (the native client, served). */
+export const RUNTIME_PATH: 'plain' | 'berthd' = process.env.BERTH_TEST_RUNTIME_PATH === 'berthd' ? 'berthd' : 'plain';
+export const CLI = RUNTIME_PATH === 'berthd' ? join(TOP, 'build/berth-runtime-client') : join(TOP, 'dist/berth-runtime.mjs');
+export const PLAIN_CLI = join(TOP, 'dist/berth-runtime.mjs');
 export const RECVTTY = join(TOP, 'build/berth-recvtty');
 
 let built = false;
+let berthd: ChildProcess | undefined;
+let berthdDir: string | undefined;
+export const CLIENT = join(TOP, 'build/berth-runtime-client');
+
+/** Starts a berthd of this tree before the file's tests (stopped after them) and points the
+ * runtime client at it: $BERTH_DAEMON_SOCKET, and BERTH_DAEMON_REQUIRED=1. */
+export function withBerthd(): void {
+  before(async () => {
+    build();
+    berthdDir = makeTemp('berth-rt-berthd-');
+    const sock = join(berthdDir, 'berthd.sock');
+    process.env.BERTH_DAEMON_SOCKET = sock;
+    process.env.BERTH_DAEMON_REQUIRED = '1';
+    berthd = spawn(join(TOP, 'dist/berth.mjs'), ['system', 'service', '--socket', sock, '--workers', '1'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    // Ready once a served command answers (an unknown id: exit 1, not 125).
+    for (let i = 0; ; i++) {
+      if (berthd.exitCode !== null) throw new Error(`berthd exited ${berthd.exitCode}`);
+      const r = spawnSync(CLIENT, ['--root', join(berthdDir, 'state'), 'state', 'none'], { encoding: 'utf8' });
+      if (r.status === 1 && /does not exist/.test(r.stderr)) break;
+      if (i > 200) throw new Error(`berthd did not serve: ${r.status} ${r.stderr}`);
+      await new Promise((res) => setTimeout(res, 50));
+    }
+  });
+  after(async () => {
+    if (berthd && berthd.exitCode === null) {
+      const gone = new Promise((res) => berthd!.once('exit', res));
+      berthd.kill('SIGTERM');
+      await gone;
+    }
+    if (berthdDir) removeTemp(berthdDir);
+  });
+}
+if (RUNTIME_PATH === 'berthd') withBerthd();
+
 /** Builds the native helper and the CLI bundle once per test process. */
 export function build(): void {
   if (built) return;

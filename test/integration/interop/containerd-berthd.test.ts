@@ -1,0 +1,4 @@
+// containerd driving berth-runtime (containerd.test.ts) when berth-runtime is build/berth-runtime-client
+// served by berthd (test/integration/runtime/support.ts starts one for this file).
+process.env.BERTH_TEST_RUNTIME_PATH = 'berthd';
+await import('./containerd.test.ts');

@@ -1,0 +1,6 @@
+// The process's attributes inside the container (process-attrs.test.ts)
+// when berth-runtime is build/berth-runtime-client served by berthd
+// (test/integration/runtime/support.ts starts one for this file; BERTH_TEST_RUNTIME_PATH=berthd
+// runs any file using those fixtures this way).
+process.env.BERTH_TEST_RUNTIME_PATH = 'berthd';
+await import('./process-attrs.test.ts');
