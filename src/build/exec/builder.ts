@@ -68,14 +68,20 @@ async function buildWith(svc: BuildService, req: BuildRequest, emit: BuildListen
   let counter = 0;
 
   const results = new Map<number, Promise<StageResult>>();
+  // The first stage to fail fails the build at once: every stage started is one the target needs.
+  let firstError: unknown;
+  const fail = (e: unknown) => {
+    if (firstError === undefined) firstError = e;
+    ctrl.abort();
+  };
   const runStage = (index: number): Promise<StageResult> => {
     let p = results.get(index);
     if (!p) {
-      p = (async () => {
-        // Independent stages build at the same time: each waits only for the stages it needs.
-        await Promise.all([...(plan.graph.deps.get(index) ?? [])].map(runStage));
-        return buildStage(plan.stages.get(index)!);
-      })();
+      // Every stage it needs starts now (independent stages build at the same time), but a stage
+      // waits only for its base before its first step: a COPY --from or RUN --mount from= waits
+      // for its source stage when it comes to it.
+      for (const d of plan.graph.deps.get(index) ?? []) runStage(d).catch(fail);
+      p = buildStage(plan.stages.get(index)!);
       results.set(index, p);
     }
     return p;
@@ -271,9 +277,9 @@ async function buildWith(svc: BuildService, req: BuildRequest, emit: BuildListen
   try {
     final = await runStage(plan.graph.target);
   } catch (e) {
-    ctrl.abort();
+    fail(e);
     await Promise.allSettled([...results.values()]);
-    throw e;
+    throw firstError;
   }
   const created = epoch !== undefined ? new Date(epoch * 1000).toISOString() : new Date().toISOString();
   const config: RunConfig = { ...final.config, Labels: { ...(final.config.Labels ?? {}), ...req.labels } };

@@ -119,6 +119,19 @@ test('multi-stage with COPY --from, --target, and stages the target does not nee
   assert.match(bad.stderr, /target stage "nope" could not be found/);
 });
 
+test('a stage does not wait for a stage it copies from before its own first steps', { skip }, async (t) => {
+  const b = new Berth();
+  defer(t, () => b.teardown());
+  const dir = context(b, { 'Dockerfile': 'FROM busybox AS slow\nRUN sleep 3 && echo slow > /s\nFROM busybox\nRUN echo early-step\nCOPY --from=slow /s /s\n' });
+  const r = await b.run(['build', '-t', 'graph:1', dir]);
+  assert.equal(r.code, 0, r.stderr);
+  const slowId = /^#(\d+) \[slow \d+\/\d+\] RUN sleep 3/m.exec(r.stderr)![1];
+  const early = r.stderr.search(/^#\d+ [\d.]+ early-step$/m);
+  const slowDone = r.stderr.search(new RegExp(`^#${slowId} DONE`, 'm'));
+  assert.ok(early >= 0 && slowDone > early, 'the final stage ran its RUN while the slow stage was still running');
+  assert.equal(await b.ok(['run', '--rm', '--network', 'none', 'graph:1', 'cat', '/s']), 'slow\n');
+});
+
 test('.dockerignore, USER, WORKDIR, ENV, whiteouts and heredocs', { skip }, async (t) => {
   const b = new Berth();
   defer(t, () => b.teardown());
