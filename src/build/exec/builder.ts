@@ -195,7 +195,7 @@ async function buildWith(svc: BuildService, req: BuildRequest, emit: BuildListen
       return finish(key, async (w) => {
         if (signal.aborted) throw new BuildFailure('build cancelled', 130);
         if (op.security === 'insecure' && !req.allowInsecure) throw new BuildFailure(`${step.file}:${step.line}: RUN --security=insecure needs --allow security.insecure`);
-        const code = await w.run({ argv: op.argv, env: [...op.env, ...extraEnv], user: op.user, workdir: op.workdir, network, mounts, privileged: op.security === 'insecure' }, (chunk, stream) => {
+        const code = await w.run({ argv: op.argv, env: [...op.env, ...extraEnv], user: op.user, workdir: op.workdir, network, mounts, privileged: op.security === 'insecure', ...(req.extraHosts?.length ? { extraHosts: req.extraHosts } : {}), ...(req.shmSize ? { shmSize: req.shmSize } : {}) }, (chunk, stream) => {
           emit({ type: 'output', id, stream, text: chunk.toString('utf8') });
         }, signal);
         if (signal.aborted) throw new BuildFailure('build cancelled', 130);

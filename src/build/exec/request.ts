@@ -28,6 +28,9 @@ export interface BuildRequest {
   allowInsecure?: boolean;
   /** Cancels the build (Ctrl-C): a running RUN is killed and everything made so far removed. */
   signal?: AbortSignal;
+  /** --add-host name:ip entries for every RUN's /etc/hosts; --shm-size for its /dev/shm. */
+  extraHosts?: string[];
+  shmSize?: number;
   /** --push (or --output type=registry): each tag is pushed after the build. */
   push?: boolean;
 }

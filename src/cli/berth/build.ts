@@ -10,7 +10,7 @@ import { build, BuildFailure, parseCacheOption, parseOutput } from '../../build/
 import type { PullPolicy } from '../../engine/index.ts';
 import { plainRenderer, ttyRenderer, type Renderer } from '../present/index.ts';
 import type { Command } from './context.ts';
-import { FlagError, bool, list, parseFlags, str, type FlagDef } from './flags.ts';
+import { FlagError, bool, list, parseBytes, parseFlags, str, type FlagDef } from './flags.ts';
 
 const FLAGS: FlagDef[] = [
   { name: 'tag', short: 't', kind: 'list', help: 'Name and optionally a tag (format: "name:tag")' },
@@ -28,6 +28,13 @@ const FLAGS: FlagDef[] = [
   { name: 'output', short: 'o', kind: 'string', help: 'Output destination (format: "type=local,dest=path"; types image, docker, oci, local, tar)' },
   { name: 'ssh', kind: 'list', help: 'SSH agent socket to expose to the build (format: "default|<id>[=<socket>]")' },
   { name: 'allow', kind: 'list', help: 'Allow extra privileged entitlement (e.g., "security.insecure")' },
+  { name: 'add-host', kind: 'list', help: 'Add a custom host-to-IP mapping ("host:ip")' },
+  { name: 'shm-size', kind: 'string', help: 'Size of /dev/shm for RUN steps' },
+  // The classic builder's flags, accepted as BuildKit accepts them (no effect here).
+  { name: 'rm', kind: 'bool', help: 'Remove intermediate containers after a successful build (always)' },
+  { name: 'force-rm', kind: 'bool', help: 'Always remove intermediate containers (always)' },
+  { name: 'compress', kind: 'bool', help: 'Accepted for compatibility (the context is not sent anywhere)' },
+  { name: 'disable-content-trust', kind: 'bool', help: 'Accepted for compatibility (no content trust)' },
   { name: 'push', kind: 'bool', help: 'Push the image to its registry after the build (shorthand for --output=type=registry)' },
   { name: 'cache-from', kind: 'list', help: 'External cache sources (format: "type=local,src=path")' },
   { name: 'cache-to', kind: 'string', help: 'Cache export destination (format: "type=local,dest=path")' },
@@ -159,6 +166,8 @@ const cmd: Command = {
         secrets: secrets(list(p, 'secret')), network: net as 'default' | 'none' | 'host' | undefined,
         ...(output ? { output } : {}),
         push: bool(p, 'push'),
+        extraHosts: list(p, 'add-host').map((h) => { if (!/^[^:]+:.+$/.test(h)) throw new FlagError(`invalid argument "${h}" for "--add-host" flag: bad format for add-host: "${h}"`); return h; }),
+        ...(str(p, 'shm-size') !== undefined ? { shmSize: parseBytes(str(p, 'shm-size')!, '--shm-size') } : {}),
         signal: abort.signal,
         ssh: sshSockets(list(p, 'ssh')),
         allowInsecure: allow(list(p, 'allow')),

@@ -29,6 +29,10 @@ export interface BuildProcess {
   mounts: BuildMount[];
   /** RUN --security=insecure (the builder asks only when --allow security.insecure was given). */
   privileged?: boolean;
+  /** --add-host entries (`name:ip`), added to /etc/hosts. */
+  extraHosts?: string[];
+  /** /dev/shm size in bytes (--shm-size; default 64 MiB). */
+  shmSize?: number;
 }
 
 /** Where a step's network comes from: the build's shared namespace (default), or none/host. */
@@ -55,7 +59,8 @@ export async function runInRoot(opts: {
   const targets = [...SPEC_MOUNTS, ...proc.mounts.map((m) => m.target)];
   const created = targets.filter((t) => { try { lstatSync(resolveIn(rootfs, t)); return false; } catch { return true; } });
 
-  writeFileSync(join(dir, 'hosts'), '127.0.0.1\tlocalhost buildkitsandbox\n::1\tlocalhost ip6-localhost ip6-loopback\n');
+  const extra = (proc.extraHosts ?? []).map((h) => { const i = h.lastIndexOf(':'); return `${h.slice(i + 1)}\t${h.slice(0, i)}\n`; }).join('');
+  writeFileSync(join(dir, 'hosts'), `127.0.0.1\tlocalhost buildkitsandbox\n::1\tlocalhost ip6-localhost ip6-loopback\n${extra}`);
   writeFileSync(join(dir, 'hostname'), 'buildkitsandbox\n');
   if (opts.net) writeFileSync(join(dir, 'resolv.conf'), opts.net.resolvConf);
   else if (existsSync('/etc/resolv.conf')) copyFileSync('/etc/resolv.conf', join(dir, 'resolv.conf'));
@@ -65,7 +70,7 @@ export async function runInRoot(opts: {
   const config = {
     image: 'build', imageName: 'build', imageId: '', chainId: '', entrypoint: [], cmd: proc.argv, env: proc.env, workingDir: proc.workdir,
     user: proc.user, hostname: 'buildkitsandbox', domainname: '', tty: false, openStdin: false, labels: {}, mounts, publish: [],
-    networkMode: hostNet ? 'host' : opts.net ? 'bridge' : 'none', networkAliases: [], extraHosts: [], dns: [], dnsSearch: [], dnsOptions: [], shmSize: 64 << 20,
+    networkMode: hostNet ? 'host' : opts.net ? 'bridge' : 'none', networkAliases: [], extraHosts: [], dns: [], dnsSearch: [], dnsOptions: [], shmSize: proc.shmSize ?? 64 << 20,
     readOnly: false, capAdd: [], capDrop: [], privileged: !!proc.privileged, seccomp: proc.privileged ? 'unconfined' : 'default', noNewPrivileges: false,
     restart: { name: 'no', maximumRetryCount: 0 }, init: false, stopSignal: 'SIGTERM', stopTimeout: 10, runtime: opts.runtime, autoRemove: true, logSizeMax: 0,
   } satisfies ContainerConfig;

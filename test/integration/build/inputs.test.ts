@@ -33,6 +33,15 @@ test('Dockerfile and context sources, build args, labels, iidfile', { skip }, as
   assert.equal(readFileSync(iid, 'utf8'), inspect.Id);
   assert.equal(inspect.Config.Labels.team, 'core');
 
+  // --add-host and --shm-size reach every RUN; the classic builder's --rm/--force-rm are accepted.
+  const hostsCtx = join(b.tmp, 'hosts-ctx');
+  mkdirSync(hostsCtx);
+  writeFileSync(join(hostsCtx, 'Dockerfile'), 'FROM busybox\nRUN grep myhost /etc/hosts && df -k /dev/shm | tail -1\n');
+  const hosts = await b.run(['build', '--rm', '--force-rm', '--add-host', 'myhost:10.1.2.3', '--shm-size', '128m', hostsCtx]);
+  assert.equal(hosts.code, 0, hosts.stderr);
+  assert.match(hosts.stderr, /10\.1\.2\.3\tmyhost/);
+  assert.match(hosts.stderr, /shm\s+131072 /);
+
   // -f - : the Dockerfile on stdin, the context a directory.
   const stdinDf = await b.ok(['build', '-q', '-f', '-', ctx], { input: 'FROM busybox\nCOPY hello /from-stdin\n' });
   assert.equal(await b.ok(['run', '--rm', '--network', 'none', stdinDf.trim(), 'cat', '/from-stdin']), 'hi\n');
