@@ -186,7 +186,19 @@ export async function copyInto(root: string, req: CopyRequest): Promise<void> {
   }
   // A file whose directory this copy just made cannot exist yet: no check, no mkdir; a file
   // created by root in it is already root's (unless the directory passes its group on: setgid).
-  await eachLimited(rest, 8, async ({ e, target, inRoot, st }) => {
+  // Files hard-linked together in the source stay so (as BuildKit copies them): the first of
+  // each set is copied, the others linked to it once it is there.
+  const firstOf = new Map<string, string>();
+  const links: { target: string; to: string; inRoot: string }[] = [];
+  const copies = rest.filter(({ e, target, inRoot, st }) => {
+    if (e.type !== 'file' || !st || st.nlink < 2) return true;
+    const k = `${st.dev}:${st.ino}`;
+    const to = firstOf.get(k);
+    if (to === undefined) { firstOf.set(k, target); return true; }
+    links.push({ target, to, inRoot });
+    return false;
+  });
+  await eachLimited(copies, 8, async ({ e, target, inRoot, st }) => {
     const parentMode = fresh.get(dirname(target));
     if (parentMode === undefined) {
       try {
@@ -211,5 +223,13 @@ export async function copyInto(root: string, req: CopyRequest): Promise<void> {
     }
     if (st) await fsp.lutimes(target, st.atime, st.mtime);
   });
+  for (const { target, to, inRoot } of links) {
+    try {
+      if ((await fsp.lstat(target)).isDirectory()) throw new CopyError(`cannot replace directory ${inRoot} with a file`);
+      await fsp.rm(target, { force: true });
+    } catch (err) { if (err instanceof CopyError) throw err; }
+    await fsp.mkdir(dirname(target), { recursive: true });
+    await fsp.link(to, target);
+  }
   for (const { target, st } of dirs.reverse()) if (st) lutimesSync(target, st.atime, st.mtime);
 }

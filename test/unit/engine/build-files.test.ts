@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyChmod, copyInto, isArchive, resolveChown } from '../../../src/engine/build/files.ts';
@@ -68,6 +68,13 @@ test('destination rules, symlinks kept, archives unpacked by ADD', { skip: !isRo
     assert.equal(st.uid, uid);
     assert.equal(lstatSync(join(root, dir, 'sub')).uid, uid);
   }
+  // Hard links within one copy stay hard links.
+  mkdirSync(join(src, 'hl'));
+  writeFileSync(join(src, 'hl/one'), 'same');
+  linkSync(join(src, 'hl/one'), join(src, 'hl/two'));
+  await copyInto(root, { entries: ['one', 'two'].map((n) => ({ src: join(src, 'hl', n), rel: n, type: 'file' as const })), dest: '/hl', destIsDir: true });
+  assert.equal(lstatSync(join(root, 'hl/one')).ino, lstatSync(join(root, 'hl/two')).ino);
+  assert.equal(lstatSync(join(root, 'hl/two')).nlink, 2);
   execFileSync('tar', ['-czf', join(src, 'a.tgz'), '-C', src, 'f']);
   assert.ok(isArchive(join(src, 'a.tgz')));
   assert.ok(!isArchive(join(src, 'f')));
