@@ -11,6 +11,7 @@ DEBIAN_PACKAGES=(
   runc crun conmon skopeo umoci docker-registry containernetworking-plugins
   hyperfine python3 apache2-utils oci-image-tool
   podman containerd
+  docker-compose python3-docker openssl
 )
 # Only for regenerating the committed seccomp syscall tables (node scripts/gen-seccomp-tables.ts).
 SECCOMP_TABLE_PACKAGES=(

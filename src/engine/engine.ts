@@ -4,7 +4,7 @@
 // deletes the runtime's state and, for --rm, removes the container.
 //
 // Engine is a façade over services that share one EngineCore: engine.containers, .images,
-// .networks, .volumes, .system, and engine.runtime, the typed OCI runtime interface. Every front
+// .networks, .volumes, .system, .pods, and engine.runtime, the typed OCI runtime interface. Every front
 // (CLI, Docker API, CRI, builder) calls these.
 import { EngineCore, type EngineInit } from './core.ts';
 import { BuildService } from './build/service.ts';
@@ -15,6 +15,7 @@ import type { OciRuntime } from './ociruntime/index.ts';
 import type { EnginePaths } from './paths.ts';
 import { SystemService } from './system.ts';
 import { VolumeService } from './volumes.ts';
+import { PodService } from './pods/service.ts';
 
 export type { EngineInit } from './core.ts';
 
@@ -25,6 +26,8 @@ export class Engine {
   readonly networks: NetworkService;
   readonly volumes: VolumeService;
   readonly system: SystemService;
+  /** Pods: sandboxes of shared namespaces that containers join (src/engine/pods). */
+  readonly pods: PodService;
 
   constructor(opts: EngineInit = {}) {
     this.#core = new EngineCore(opts);
@@ -33,6 +36,7 @@ export class Engine {
     this.networks = new NetworkService(this.#core);
     this.volumes = new VolumeService(this.#core);
     this.system = new SystemService(this.#core, this);
+    this.pods = new PodService(this.#core, this.containers);
   }
 
   get paths(): EnginePaths {

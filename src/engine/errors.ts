@@ -104,3 +104,11 @@ export class NoSuchNetworkError extends EngineError {
     super(`network ${name} not found`);
   }
 }
+
+/** A path that does not exist inside a container (docker cp, the archive endpoints). */
+export class NoSuchPathError extends EngineError {
+  override name = 'NoSuchPathError';
+  constructor(ref: string, path: string) {
+    super(`Could not find the file ${path} in container ${ref}`);
+  }
+}

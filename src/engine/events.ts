@@ -5,9 +5,11 @@ import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EnginePaths } from './paths.ts';
 
-export type EventAction = 'create' | 'start' | 'die' | 'destroy' | 'restart' | 'connect' | 'disconnect' | 'pause' | 'unpause';
+export type EventAction = 'create' | 'start' | 'die' | 'destroy' | 'restart' | 'connect' | 'disconnect' | 'pause' | 'unpause'
+  | 'pod-create' | 'pod-start' | 'pod-stop' | 'pod-remove';
 
-export interface EngineEvent { time: string; id: string; name: string; action: EventAction; exitCode?: number; network?: string; hostVeth?: string }
+/** `type` is 'pod' for a pod's events (docker's Type field: container when absent). */
+export interface EngineEvent { time: string; id: string; name: string; action: EventAction; type?: 'pod'; exitCode?: number; network?: string; hostVeth?: string }
 
 export function eventsPath(p: EnginePaths): string {
   return join(p.runRoot, 'events.log');

@@ -1,5 +1,6 @@
 // docker's filters as the engine takes them: key → values (`--filter k=v`, repeatable, or the
-// API's JSON map). Values of one key are alternatives (any may match); keys all must match.
+// API's JSON map). Values of one key are alternatives (any may match), except label=, whose
+// values must all hold (as docker's); keys all must match.
 import { InvalidFilterError } from './errors.ts';
 import { parseSince } from './logs.ts';
 import type { Filters } from './requests.ts';

@@ -8,6 +8,7 @@ export { Engine, prepareWorker } from './engine.ts';
 export type { EngineInit } from './engine.ts';
 export { ContainerService, CONTAINER_FILTERS, cpuPercent, networkTotals, parseNetDev } from './containers/index.ts';
 export { mergeEnv } from '../oci/env.ts';
+export type { ArchiveStream, Change, PathStat } from './containers/index.ts';
 export type { AttachPaths, ContainerInspect, ContainerStats, ExportStream, InterfaceStats, LogsOptions, PruneResult, TopResult } from './containers/index.ts';
 export { ImageService } from './image-service.ts';
 export type { ImageListOptions } from './image-service.ts';
@@ -40,14 +41,31 @@ export type { CommitOptions } from './containers/commit.ts';
 export { openRuntime, RuntimeError } from './ociruntime/index.ts';
 export type { OciRuntime, RuntimeErrorKind, RuntimeFeatures, RuntimeResources, RuntimeState, RuntimeStats, RuntimeStatus } from './ociruntime/index.ts';
 export type { EngineEvent, EventAction } from './events.ts';
+export { parseBindSpec, parseTmpfsSpec } from './mount-spec.ts';
+export { attachStdin, resizeTty } from './attach.ts';
+export type { StdinSession } from './attach.ts';
+export { ExecSessions, NoSuchExecError } from './exec-session.ts';
+export type { ExecSession, ExecStreams } from './exec-session.ts';
 export * from './errors.ts';
 // The image and network layers' vocabulary that fronts need to speak to the engine: requests,
 // results and errors, the progress display of pulls and pushes, and the parser of -p.
 // (From the small modules themselves: the image layer's index loads all of it.)
 export { createProgress } from '../image/progress.ts';
+// X-Registry-Auth's credentials, handed to images.pull/push.
+export type { Credentials } from '../image/auth/index.ts';
 export { shortId } from '../image/types.ts';
 export type { Progress, ProgressMode, ImageSummary, ImageInspect, HistoryItem, PulledImage, PushedImage, LoadedImage, RemoveEvent, RemoveResult, ArchiveFormat } from '../image/index.ts';
 export { parsePublish, DEFAULT_NETWORK } from '../network/index.ts';
+// Pods (engine.pods) and what daemon fronts (the CRI) use on containers and images.
+export * from './pods/index.ts';
+export type { PodRecord, PodConfig, PodState, PodCreateRequest, PodPortMapping, PodStatus } from './pods/types.ts';
+export { NoSuchPodError, PodNameConflictError, PodStateError, PodRequestError } from './pods/errors.ts';
+export { POD_FILTER_KEYS } from './pods/filters.ts';
+export type { PodFilters } from './pods/filters.ts';
+export type { ExecChild, CapturedExec } from './containers/piped.ts';
+export { listEngineImages, findEngineImage, pullEngineImage, removeEngineImage, imageFsUsage } from './image-api.ts';
+export type { EngineImage } from './image-api.ts';
+export { NoSuchImageError, ImageConflictError, AmbiguousImageError, InvalidImageArgumentError } from '../image/ops/errors.ts';
 export type { PublishRequest, PortMapping, CreateNetworkRequest, NetworkInfo, NetworkDetails } from '../network/index.ts';
 export * from './build/index.ts';
 export type { ImageConfig, ImageRunConfig, HistoryEntry, Platform } from '../image/types.ts';

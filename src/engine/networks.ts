@@ -28,7 +28,7 @@ export class NetworkService {
   async list(filters: Filters = {}): Promise<NetworkInfo[]> {
     checkFilters(filters, NETWORK_FILTERS);
     const used = filters.dangling ? this.inUse() : new Set<string>();
-    return (await listNetworks(netOpts(this.#core))).filter((n) => Object.entries(filters).every(([k, vals]) => vals.some((v) => {
+    return (await listNetworks(netOpts(this.#core))).filter((n) => Object.entries(filters).every(([k, vals]) => (k === 'label' ? vals.every.bind(vals) : vals.some.bind(vals))((v: string) => {
       switch (k) {
         case 'name': return n.name.includes(v);
         case 'id': return n.id.startsWith(v);

@@ -16,6 +16,8 @@ export interface EngineOptions {
   cgroupParent?: string;
   /** Where the CNI plugins are (default src/network's). */
   cniPath?: string[];
+  /** Where pods find their CNI configuration (default /etc/cni/net.d, or $BERTH_CNI_CONF_DIR). */
+  cniConfDir?: string;
 }
 
 export const DEFAULT_ROOT = '/var/lib/berth';
@@ -34,6 +36,9 @@ export interface EnginePaths {
   netns: string;
   sockets: string;
   cgroupParent: string;
+  /** Pods: pods.db beside containers.db; pods/<id>/ (hostname, hosts, resolv.conf, infra log). */
+  pods: string;
+  cniConfDir: string;
 }
 
 export function enginePaths(opts: EngineOptions = {}): EnginePaths {
@@ -51,6 +56,8 @@ export function enginePaths(opts: EngineOptions = {}): EnginePaths {
     netns: join(runRoot, 'netns'),
     sockets: join(runRoot, 'socket'),
     cgroupParent: opts.cgroupParent ?? process.env.BERTH_CGROUP_PARENT ?? 'berth',
+    pods: join(root, 'pods'),
+    cniConfDir: opts.cniConfDir ?? process.env.BERTH_CNI_CONF_DIR ?? '/etc/cni/net.d',
   };
 }
 

@@ -48,6 +48,18 @@ export interface CreateRequest {
   autoRemove?: boolean;
   logSizeMax?: number;
   consoleSize?: { height: number; width: number };
+  /** A pod (id or name) whose namespaces the container joins (network mode 'pod'). */
+  pod?: string;
+  /** The PID namespace in a pod: the pod's shared one (default when the pod shares one), the host's, or its own. */
+  pidMode?: 'pod' | 'host' | 'private';
+  /** Where conmon writes the log (CRI format) instead of <dir>/ctr.log (kubelet's path). */
+  logPath?: string;
+  annotations?: Record<string, string>;
+  devices?: { hostPath: string; containerPath: string; permissions: string }[];
+  /** Replace docker's masked and read-only paths (the CRI's security context). */
+  maskedPaths?: string[];
+  readonlyPaths?: string[];
+  supplementalGroups?: number[];
 }
 
 export interface CreateOptions {

@@ -2,13 +2,14 @@
 // docker's: its capability set, masked and read-only /proc paths, /dev/shm 64m, the default
 // seccomp profile, the generated /etc/hosts, /etc/hostname and /etc/resolv.conf bound in.
 import type { Mount, Seccomp, Spec } from '../oci/index.ts';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { CAPABILITIES, capNames } from '../oci/capabilities.ts';
 import { hasEnv, withDefaultPath } from '../oci/env.ts';
 import { DOCKER_DEFAULT_CAPS, DOCKER_READONLY_PATHS, dockerMaskedPaths } from '../oci/docker-defaults.ts';
 import { EngineError } from './errors.ts';
 import type { ContainerConfig } from './types.ts';
 import type { ResolvedUser } from './users.ts';
+import type { PodJoin } from './pods/types.ts';
 
 /** The spec version written: crun 1.8 (Debian 12) refuses newer ones, and nothing used here
  * needs more than 1.0.2 (what runc 1.1 writes). */
@@ -70,6 +71,26 @@ export interface SpecInputs {
   availableCaps?: string[];
   /** Hostname of the host (for --network host). */
   hostHostname?: string;
+  /** The pod whose namespaces the container joins. */
+  pod?: PodJoin;
+}
+
+/** The namespaces of a container: its own, or a pod's joined by path (the host's when the pod uses them). */
+function namespacesFor(c: ContainerConfig, netnsPath: string, pod: PodJoin | undefined): NonNullable<NonNullable<Spec['linux']>['namespaces']> {
+  if (!pod) {
+    const hostNet = c.networkMode === 'host';
+    return [
+      { type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' },
+      ...(hostNet ? [] : [{ type: 'network' as const, ...(netnsPath ? { path: netnsPath } : {}) }]),
+    ];
+  }
+  const ns: NonNullable<NonNullable<Spec['linux']>['namespaces']> = [{ type: 'mount' }];
+  if (c.pidMode === 'pod' && pod.pid) ns.push({ type: 'pid', path: pod.pid });
+  else if (c.pidMode !== 'host') ns.push({ type: 'pid' });
+  if (pod.ipc) ns.push({ type: 'ipc', path: pod.ipc });
+  if (pod.uts) ns.push({ type: 'uts', path: pod.uts });
+  if (!pod.hostNetwork) ns.push({ type: 'network', path: pod.netnsPath });
+  return ns;
 }
 
 /** --cpus as a CFS quota over docker's 100 ms period (create and update). */
@@ -80,8 +101,8 @@ export function cpuLimit(cpus: number): { quota: number; period: number } {
 export function buildSpec(inp: SpecInputs): Spec {
   const c = inp.config;
   const caps = effectiveCaps(c.capAdd, c.capDrop, c.privileged, inp.availableCaps);
-  const hostNet = c.networkMode === 'host';
-  const hostname = hostNet ? (inp.hostHostname ?? c.hostname) : c.hostname;
+  const hostNet = c.networkMode === 'host' || !!inp.pod?.hostNetwork;
+  const hostname = inp.pod ? inp.pod.hostname : hostNet ? (inp.hostHostname ?? c.hostname) : c.hostname;
   const env = withDefaultPath(c.env);
   if (!hasEnv(env, 'HOSTNAME')) env.push(`HOSTNAME=${hostname}`);
   if (c.tty && !hasEnv(env, 'TERM')) env.push('TERM=xterm');
@@ -124,15 +145,22 @@ export function buildSpec(inp: SpecInputs): Spec {
   const resources: NonNullable<NonNullable<Spec['linux']>['resources']> = {
     devices: c.privileged ? [{ allow: true, access: 'rwm' }] : [{ allow: false, access: 'rwm' }],
   };
+  const devices = (c.devices ?? []).map((d) => deviceFor(d.hostPath, d.containerPath));
+  for (const [i, d] of devices.entries()) {
+    resources.devices!.push({ allow: true, type: d.type, major: d.major, minor: d.minor, access: c.devices![i].permissions || 'rwm' });
+  }
   if (c.memory) resources.memory = { limit: c.memory, ...(c.memorySwap ? { swap: c.memorySwap } : {}) };
   if (c.cpus) resources.cpu = cpuLimit(c.cpus);
   if (c.pidsLimit) resources.pids = { limit: c.pidsLimit };
 
+  const additionalGids = [...new Set([...inp.user.additionalGids, ...(c.supplementalGroups ?? [])])];
+  // A joined UTS namespace already has the pod's hostname (the infra process set it).
+  const ownUts = !inp.pod;
   const spec: Spec = {
     ociVersion: SPEC_VERSION,
     process: {
       terminal: c.tty,
-      user: { uid: inp.user.uid, gid: inp.user.gid, ...(inp.user.additionalGids.length ? { additionalGids: inp.user.additionalGids } : {}) },
+      user: { uid: inp.user.uid, gid: inp.user.gid, ...(additionalGids.length ? { additionalGids } : {}) },
       args,
       env,
       cwd: c.workingDir || '/',
@@ -141,20 +169,31 @@ export function buildSpec(inp: SpecInputs): Spec {
       oomScoreAdj: 0,
     },
     root: { path: inp.rootfs, readonly: c.readOnly },
-    hostname,
-    ...(c.domainname ? { domainname: c.domainname } : {}),
+    ...(ownUts ? { hostname } : {}),
+    ...(c.domainname && ownUts ? { domainname: c.domainname } : {}),
     mounts,
     annotations: { 'io.berth.container.name': c.image },
     linux: {
-      namespaces: [
-        { type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' },
-        ...(hostNet ? [] : [{ type: 'network' as const, ...(inp.netnsPath ? { path: inp.netnsPath } : {}) }]),
-      ],
+      namespaces: namespacesFor(c, inp.netnsPath, inp.pod),
+      ...(devices.length ? { devices } : {}),
       cgroupsPath: `/${inp.cgroupParent ?? 'berth'}/${inp.id}`,
       resources,
-      ...(c.privileged ? {} : { maskedPaths: dockerMaskedPaths(), readonlyPaths: [...DOCKER_READONLY_PATHS] }),
+      ...(c.privileged ? {} : { maskedPaths: [...(c.maskedPaths ?? dockerMaskedPaths())], readonlyPaths: [...(c.readonlyPaths ?? DOCKER_READONLY_PATHS)] }),
       ...(inp.seccomp && !c.privileged ? { seccomp: inp.seccomp } : {}),
     },
   };
   return spec;
+}
+
+/** A host device node as the spec lists it (type, numbers and mode read from the host). */
+function deviceFor(hostPath: string, containerPath: string): { path: string; type: 'c' | 'b'; major: number; minor: number; fileMode: number; uid: number; gid: number } {
+  let st;
+  try { st = statSync(hostPath); } catch (e) { throw new EngineError(`device ${hostPath}: ${(e as Error).message}`); }
+  const type = st.isCharacterDevice() ? 'c' as const : st.isBlockDevice() ? 'b' as const : undefined;
+  if (!type) throw new EngineError(`device ${hostPath}: not a character or block device`);
+  const rdev = st.rdev;
+  return {
+    path: containerPath || hostPath, type, major: Math.floor(rdev / 256) & 0xfff, minor: (rdev & 0xff) | ((Math.floor(rdev / 1048576) & 0xfff) << 8),
+    fileMode: st.mode & 0o777, uid: st.uid, gid: st.gid,
+  };
 }

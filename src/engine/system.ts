@@ -119,7 +119,7 @@ export class SystemService {
       switch (k) {
         case 'container': return e.id.startsWith(v) || e.name === v;
         case 'event': return e.action === v;
-        case 'type': return v === 'container' || (v === 'network' && !!e.network);
+        case 'type': return v === (e.type ?? 'container') || (v === 'network' && !!e.network);
         default: return e.network === v; // network
       }
     }));

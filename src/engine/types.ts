@@ -72,6 +72,21 @@ export interface ContainerConfig {
   logSizeMax: number;
   /** Terminal size at create time (for -t). */
   consoleSize?: { height: number; width: number };
+  /** The pod the container belongs to (networkMode 'pod': it joins the pod's namespaces). */
+  pod?: { podId: string; podName: string };
+  /** Where conmon writes the log (CRI format), when not <dir>/ctr.log (kubelet's log path). */
+  logPath?: string;
+  /** Free-form annotations (the CRI's), kept apart from labels. */
+  annotations?: Record<string, string>;
+  /** Containers of a pod sharing the pod's PID namespace (or the host's). */
+  pidMode?: 'pod' | 'host' | 'private';
+  /** Device nodes from the host (path on the host, in the container, cgroup permissions). */
+  devices?: { hostPath: string; containerPath: string; permissions: string }[];
+  /** Extra masked and read-only paths (the CRI's security context); replace docker's when set. */
+  maskedPaths?: string[];
+  readonlyPaths?: string[];
+  /** Numeric user and groups (the CRI's run_as_user/group, supplemental groups). */
+  supplementalGroups?: number[];
 }
 
 export type ContainerStatus = 'created' | 'running' | 'restarting' | 'exited' | 'removing';

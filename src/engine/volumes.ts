@@ -47,7 +47,7 @@ export class VolumeService {
   list(filters: Filters = {}): VolumeRecord[] {
     checkFilters(filters, VOLUME_FILTERS);
     for (const v of filters.dangling ?? []) if (!['true', 'false', '1', '0'].includes(v)) throw new InvalidFilterError(`invalid filter 'dangling=${v}'`);
-    return this.#core.store.volumes().filter((v) => Object.entries(filters).every(([k, vals]) => vals.some((x) => {
+    return this.#core.store.volumes().filter((v) => Object.entries(filters).every(([k, vals]) => (k === 'label' ? vals.every.bind(vals) : vals.some.bind(vals))((x: string) => {
       switch (k) {
         case 'dangling': return (volumeUsers(this.#core, v.name).length === 0) === (x === 'true' || x === '1');
         case 'name': return v.name.includes(x);

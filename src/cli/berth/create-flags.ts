@@ -1,9 +1,8 @@
 // The flags `run` and `create` share, and their translation into an engine CreateRequest.
 import { readFileSync } from 'node:fs';
-import { isAbsolute } from 'node:path';
 import { parsePublish } from '../../engine/index.ts';
 import type { CreateRequest, MountSpec, RestartPolicy } from '../../engine/index.ts';
-import { MountSpecError } from '../../engine/index.ts';
+import { MountSpecError, parseBindSpec, parseTmpfsSpec } from '../../engine/index.ts';
 import { bool, FlagError, list, parseBytes, str, type FlagDef, type Parsed } from './flags.ts';
 
 export const CREATE_FLAGS: FlagDef[] = [
@@ -22,6 +21,7 @@ export const CREATE_FLAGS: FlagDef[] = [
   { name: 'publish', short: 'p', kind: 'list', help: "Publish a container's port(s) to the host" },
   { name: 'network', kind: 'string', help: 'Connect a container to a network (none, host, bridge, NAME)' },
   { name: 'net', kind: 'string' },
+  { name: 'pod', kind: 'string', help: "Run the container in an existing pod (it joins the pod's namespaces)" },
   { name: 'network-alias', kind: 'list', help: 'Add network-scoped alias for the container' },
   { name: 'hostname', short: 'h', kind: 'string', help: 'Container host name' },
   { name: 'domainname', kind: 'string', help: 'Container NIS domain name' },
@@ -80,28 +80,8 @@ export function envList(p: Parsed): string[] {
 
 const PROPAGATION = ['private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave'];
 
-/** -v SRC:DST[:OPTS] | DST (anonymous volume). */
-export function parseVolumeFlag(spec: string): MountSpec {
-  const parts = spec.split(':');
-  if (parts.length === 1) {
-    if (!isAbsolute(parts[0])) throw new MountSpecError(spec, 'destination must be an absolute path');
-    return { type: 'volume', source: '', target: parts[0], readOnly: false, options: [], anonymous: true };
-  }
-  if (parts.length > 3) throw new MountSpecError(spec, 'too many colons');
-  const [src, dst, opts = ''] = parts;
-  if (!src || !dst) throw new MountSpecError(spec, 'empty section between colons');
-  let ro = false;
-  const options: string[] = [];
-  for (const o of opts.split(',').filter(Boolean)) {
-    if (o === 'ro') ro = true;
-    else if (o === 'rw') ro = false;
-    else if (PROPAGATION.includes(o)) options.push(o);
-    else if (o === 'z' || o === 'Z' || o === 'nocopy') { /* SELinux relabel / nocopy: nothing to do here */ }
-    else throw new MountSpecError(spec, `invalid mode: ${o}`);
-  }
-  if (isAbsolute(src)) return { type: 'bind', source: src, target: dst, readOnly: ro, options };
-  return { type: 'volume', source: src, target: dst, readOnly: ro, options: [] };
-}
+/** -v SRC:DST[:OPTS] | DST: docker's bind syntax, shared with the Docker API's HostConfig.Binds. */
+export const parseVolumeFlag = parseBindSpec;
 
 /** --mount type=bind|volume|tmpfs,source=…,target=…,readonly,tmpfs-size=…,tmpfs-mode=… */
 export function parseMountFlag(spec: string): MountSpec {
@@ -135,14 +115,7 @@ export function parseMountFlag(spec: string): MountSpec {
 }
 
 /** --tmpfs /path[:opts] */
-export function parseTmpfsFlag(spec: string): MountSpec {
-  const i = spec.indexOf(':');
-  const target = i < 0 ? spec : spec.slice(0, i);
-  const opts = i < 0 ? [] : spec.slice(i + 1).split(',').filter(Boolean);
-  if (!isAbsolute(target)) throw new MountSpecError(spec, 'destination must be an absolute path');
-  const ro = opts.includes('ro');
-  return { type: 'tmpfs', source: '', target, readOnly: ro, options: opts.filter((o) => o !== 'ro' && o !== 'rw') };
-}
+export const parseTmpfsFlag = parseTmpfsSpec;
 
 export function parseRestart(s: string): RestartPolicy {
   const [name, n] = s.split(':');
@@ -205,6 +178,7 @@ export function toCreateRequest(p: Parsed, consoleSize?: { height: number; width
   };
   const set = <K extends keyof CreateRequest>(k: K, v: CreateRequest[K] | undefined) => { if (v !== undefined) req[k] = v; };
   set('name', str(p, 'name'));
+  set('pod', str(p, 'pod'));
   set('workingDir', str(p, 'workdir'));
   set('user', str(p, 'user'));
   set('hostname', str(p, 'hostname'));

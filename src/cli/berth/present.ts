@@ -38,6 +38,7 @@ export function psRow(r: ContainerRecord): Record<string, string> {
     Status: statusText(r), Names: r.name, Labels: Object.entries(r.config.labels).map(([k, v]) => `${k}=${v}`).join(','),
     Mounts: r.config.mounts.map((m) => m.type === 'volume' ? m.source.slice(0, 15) : m.source).join(','),
     Networks: Object.keys(r.state.networks).join(','), Size: '0B', LocalVolumes: String(r.config.mounts.filter((m) => m.type === 'volume').length),
+    Pod: r.config.pod?.podId.slice(0, 12) ?? '', PodName: r.config.pod?.podName ?? '',
   };
 }
 

@@ -8,12 +8,13 @@ import { formatItems } from '../present/index.ts';
 const FLAGS: FlagDef[] = [
   { name: 'all', short: 'a', kind: 'bool', help: 'Show all containers (default shows just running)' },
   { name: 'quiet', short: 'q', kind: 'bool', help: 'Only display container IDs' },
-  { name: 'filter', short: 'f', kind: 'list', help: 'Filter output based on conditions provided (id, name, label, status, exited, ancestor, network, volume, before, since, health, is-task, publish, expose)' },
+  { name: 'filter', short: 'f', kind: 'list', help: 'Filter output based on conditions provided (id, name, label, status, exited, ancestor, network, volume, before, since, health, is-task, publish, expose, pod)' },
   { name: 'format', kind: 'string', help: "Format output using a template ('json', 'table' or a Go-style template)" },
   { name: 'last', short: 'n', kind: 'string', help: 'Show n last created containers (includes all states)' },
   { name: 'latest', short: 'l', kind: 'bool', help: 'Show the latest created container (includes all states)' },
   { name: 'no-trunc', kind: 'bool', help: "Don't truncate output" },
   { name: 'size', short: 's', kind: 'bool', help: 'Display total file sizes (not computed: 0B)' },
+  { name: 'pod', kind: 'bool', help: 'Show the pod of each container (POD ID and PODNAME columns)' },
 ];
 
 const cmd: Command = {
@@ -31,6 +32,12 @@ const cmd: Command = {
     const trunc = (s: string) => (s.length <= 20 ? s : `${s.slice(0, 19)}…`);
     const rows = recs.map((r): Record<string, string> => (noTrunc ? { ...psRow(r), ID: r.id, Command: JSON.stringify(commandText(r)) } : { ...psRow(r), Command: JSON.stringify(trunc(commandText(r))) }));
     if (bool(p, 'quiet')) { ctx.out(rows.map((r) => `${r.ID}\n`).join('')); return 0; }
+    if (bool(p, 'pod')) {
+      // podman's ps --pod: two more columns with the pod of each container.
+      const withPod = rows.map((r, i) => ({ ...r, Pod: recs[i].config.pod ? (noTrunc ? recs[i].config.pod!.podId : recs[i].config.pod!.podId.slice(0, 12)) : '' }));
+      ctx.out(formatItems(withPod, str(p, 'format'), `${PS_TABLE}\t{{.Pod}}\t{{.PodName}}`, { ...PS_HEADERS, Pod: 'POD ID', PodName: 'PODNAME' }));
+      return 0;
+    }
     ctx.out(formatItems(rows, str(p, 'format'), PS_TABLE, PS_HEADERS));
     return 0;
   },

@@ -74,6 +74,18 @@ export const GROUPS: Record<string, Group> = {
     },
     aliases: { list: 'ls', remove: 'rm' },
   },
+  pod: {
+    about: 'Manage pods (sandboxes of shared namespaces that containers join)',
+    commands: {
+      create: { about: 'Create a new empty pod', load: () => import('./pod-create.ts') },
+      ls: { about: 'List pods', load: () => import('./pod-ls.ts') },
+      inspect: { about: 'Display detailed information on one or more pods', load: () => import('./pod-inspect.ts') },
+      start: { about: 'Start one or more pods', load: () => import('./pod-each.ts').then((m) => ({ default: m.start })) },
+      stop: { about: 'Stop one or more pods', load: () => import('./pod-each.ts').then((m) => ({ default: m.stop })) },
+      rm: { about: 'Remove one or more pods', load: () => import('./pod-each.ts').then((m) => ({ default: m.rm })) },
+    },
+    aliases: { list: 'ls', ps: 'ls', remove: 'rm' },
+  },
   system: {
     about: 'Manage berth',
     commands: {

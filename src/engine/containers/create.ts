@@ -19,6 +19,7 @@ import { VOLUME_NAME_RE } from '../volumes.ts';
 import { destroy } from './teardown.ts';
 import { generateName, insertNamed } from '../names.ts';
 import { mergeEnv } from '../../oci/env.ts';
+import { findPod } from '../pods/join.ts';
 
 export const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
@@ -41,13 +42,15 @@ export async function create(core: EngineCore, req: CreateRequest, opts: CreateO
   if (req.init && !core.initBinary()) {
     throw new EngineError(`--init: no init binary on this host (looked for ${[core.opts.initBinary ?? 'berth-tiny-init', ...INIT_CANDIDATES].join(', ')}); run without --init`);
   }
-  const netMode = req.networkMode ?? 'bridge';
-  if (netMode !== 'bridge' && netMode !== 'none' && netMode !== 'host') {
+  const pod = req.pod ? findPod(core.paths, req.pod) : undefined;
+  const netMode = pod ? 'pod' : req.networkMode ?? 'bridge';
+  if (netMode === 'pod' && !pod) throw new EngineError('network mode "pod" is only for containers created in a pod');
+  if (netMode !== 'pod' && netMode !== 'bridge' && netMode !== 'none' && netMode !== 'host') {
     const { inspectNetwork } = await import('../../network/index.ts');
     await inspectNetwork(netMode, netOpts(core)).catch(() => { throw new EngineError(`network ${netMode} not found`); });
   }
   // docker ignores -p with --network host (with a warning) and has nothing to map for none.
-  const publish = netMode === 'none' || netMode === 'host' ? [] : req.publish ?? [];
+  const publish = netMode === 'none' || netMode === 'host' || netMode === 'pod' ? [] : req.publish ?? [];
   trace('create: checked');
   const img = await resolveImage(core.images(), req.image, req.pull ?? 'missing', req.platform);
   trace('create: image resolved');
@@ -61,7 +64,7 @@ export async function create(core: EngineCore, req: CreateRequest, opts: CreateO
     entrypoint: req.entrypoint ?? ic.Entrypoint ?? [],
     cmd: req.cmd?.length ? req.cmd : (req.entrypoint !== undefined ? [] : ic.Cmd ?? []),
     env: mergeEnv(ic.Env ?? [], req.env ?? []), workingDir: req.workingDir || ic.WorkingDir || '/', user: req.user ?? ic.User ?? '',
-    hostname: req.hostname ?? id.slice(0, 12), domainname: req.domainname ?? '',
+    hostname: pod ? pod.config.hostname : req.hostname ?? id.slice(0, 12), domainname: req.domainname ?? '',
     tty: req.tty ?? false, openStdin: req.openStdin ?? false, labels: { ...(ic.Labels ?? {}), ...(req.labels ?? {}) },
     mounts: userMounts, publish, ...(ic.ExposedPorts ? { exposedPorts: Object.keys(ic.ExposedPorts) } : {}), networkMode: netMode, networkAliases: req.networkAliases ?? [],
     extraHosts: req.extraHosts ?? [], dns: req.dns ?? [], dnsSearch: req.dnsSearch ?? [], dnsOptions: req.dnsOptions ?? [],
@@ -73,6 +76,13 @@ export async function create(core: EngineCore, req: CreateRequest, opts: CreateO
     init: req.init ?? false, stopSignal: req.stopSignal ?? ic.StopSignal ?? 'SIGTERM', stopTimeout: req.stopTimeout ?? 10,
     runtime, autoRemove: req.autoRemove ?? false, logSizeMax: req.logSizeMax ?? 0,
     ...(req.consoleSize ? { consoleSize: req.consoleSize } : {}),
+    ...(pod ? { pod: { podId: pod.id, podName: pod.config.name }, pidMode: req.pidMode ?? (pod.config.hostPid ? 'host' : pod.config.sharePid ? 'pod' : 'private') } : req.pidMode ? { pidMode: req.pidMode } : {}),
+    ...(req.logPath ? { logPath: req.logPath } : {}),
+    ...(req.annotations ? { annotations: { ...req.annotations } } : {}),
+    ...(req.devices?.length ? { devices: req.devices } : {}),
+    ...(req.maskedPaths ? { maskedPaths: req.maskedPaths } : {}),
+    ...(req.readonlyPaths ? { readonlyPaths: req.readonlyPaths } : {}),
+    ...(req.supplementalGroups?.length ? { supplementalGroups: req.supplementalGroups } : {}),
   };
   parseSignal(config.stopSignal);
   if (config.entrypoint.length + config.cmd.length === 0) throw new EngineError('no command specified');

@@ -7,3 +7,5 @@ export type { ContainerStats, InterfaceStats } from './stats.ts';
 export type { TopResult } from './top.ts';
 export type { PruneResult } from './prune.ts';
 export type { ExportStream } from './copy-export.ts';
+export type { ArchiveStream, PathStat } from './archive.ts';
+export type { Change } from './changes.ts';

@@ -8,7 +8,7 @@ import { networkName } from '../netglue.ts';
 import type { Filters, ListOptions } from '../requests.ts';
 import type { ContainerRecord } from '../types.ts';
 
-export const CONTAINER_FILTERS = ['id', 'name', 'label', 'status', 'exited', 'ancestor', 'network', 'volume', 'before', 'since', 'health', 'is-task', 'publish', 'expose'] as const;
+export const CONTAINER_FILTERS = ['id', 'name', 'label', 'status', 'exited', 'ancestor', 'network', 'volume', 'before', 'since', 'health', 'is-task', 'publish', 'expose', 'pod'] as const;
 
 const STATUSES = ['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'];
 const HEALTH = ['starting', 'healthy', 'unhealthy', 'none'];
@@ -60,12 +60,15 @@ export function containerMatcher(core: EngineCore, filters: Filters): ContainerM
     const nets = [networkName(c.networkMode), c.networkMode, ...(c.extraNetworks ?? []), ...Object.keys(s.networks)];
     return any(filters.id, (v) => r.id.startsWith(v))
       && (names.length === 0 || names.some((re) => re.test(r.name)))
-      && any(filters.label, (v) => labelMatches(c.labels, v))
+      // Labels are the exception: every label= given must hold (docker; compose relies on it).
+      && (filters.label ?? []).every((v) => labelMatches(c.labels, v))
       && any(filters.status, (v) => v === status)
       && any(filters.exited, (v) => s.status === 'exited' && s.exitCode === Number(v))
       && any(filters.ancestor, (v) => c.image === v || c.imageName === v || c.imageId.startsWith(v) || c.imageId.startsWith(`sha256:${v}`))
       && any(filters.network, (v) => nets.includes(v))
       && any(filters.volume, (v) => c.mounts.some((m) => m.source === v || m.target === v))
+      // podman's: the pod's id (or a prefix) or name.
+      && any(filters.pod, (v) => !!c.pod && (c.pod.podId.startsWith(v) || c.pod.podName === v))
       && before.every((t) => r.created < t) && since.every((t) => r.created > t)
       // berth runs no health checks: every container's health is "none".
       && any(filters.health, (v) => v === 'none')

@@ -5,6 +5,7 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { commitContainer, type CommitOptions } from './commit.ts';
 import type { EngineCore } from '../core.ts';
+import { execCapture, reopenLog, spawnAttach, spawnExec, type CapturedExec, type ExecChild } from './piped.ts';
 import { execInContainer, type ExecRequest } from './exec.ts';
 import type { Handoff } from '../handoff.ts';
 import { readLogs, type LogEntry } from '../logs.ts';
@@ -13,6 +14,9 @@ import type { ContainerRecord } from '../types.ts';
 import { cleanup, finishForeground, openHandoff } from './cleanup.ts';
 import { connect, disconnect, rename } from './connect.ts';
 import { copyFrom, copyTo, exportContainer, type ExportStream } from './copy-export.ts';
+import { archiveGet, archivePut, statPath, type ArchiveStream, type PathStat } from './archive.ts';
+import { containerChanges, type Change } from './changes.ts';
+import type { Readable } from 'node:stream';
 import { create } from './create.ts';
 import { listContainers } from './list-filters.ts';
 import { pruneContainers, type PruneResult } from './prune.ts';
@@ -80,7 +84,8 @@ export class ContainerService {
   remove(ref: string, opts: RemoveOptions = {}): Promise<string> { return remove(this.#core, ref, opts); }
   prune(filters: Filters = {}): Promise<PruneResult> { return pruneContainers(this.#core, filters); }
 
-  wait(ref: string, condition: WaitCondition = 'not-running'): Promise<WaitResult> { return waitFor(this.#core, ref, condition); }
+  /** `signal` ends the wait early (rejecting): a Docker API client that went away. */
+  wait(ref: string, condition: WaitCondition = 'not-running', signal?: AbortSignal): Promise<WaitResult> { return waitFor(this.#core, ref, condition, signal); }
   /** Until the container (by id) is not running, or the timeout: its record (null: removed). */
   waitExit(id: string, timeoutMs = Infinity): Promise<ContainerRecord | null> { return waitExit(this.#core, id, timeoutMs); }
 
@@ -91,10 +96,26 @@ export class ContainerService {
   /** One sample; the CPU percentage is cpuPercent(previous, this). */
   async stats(ref: string): Promise<ContainerStats> { return sampleStats(this.#core, this.#core.get(ref)); }
   exec(ref: string, req: ExecRequest): Promise<number> { return execInContainer(this.#core, ref, req); }
+  /** An exec with piped stdio (a daemon's callers); the caller owns the child. */
+  execPiped(ref: string, req: ExecRequest): ExecChild { return spawnExec(this.#core, ref, req); }
+  /** An exec run to its end (killed, process in the container included, past timeoutMs). */
+  execCapture(ref: string, req: ExecRequest, timeoutMs = 0): Promise<CapturedExec> { return execCapture(this.#core, ref, req, timeoutMs); }
+  /** The container's own stdio through conmon's attach socket, piped. */
+  attachPiped(ref: string, opts: { stdin: boolean; tty: boolean }): ExecChild { return spawnAttach(this.#core, ref, opts); }
+  /** conmon reopens the log (after kubelet rotated it). */
+  reopenLog(ref: string): Promise<void> { return reopenLog(this.#core, ref); }
+  /** The container's log file (CRI format). */
+  logPath(ref: string): string { return this.#core.logPath(this.#core.get(ref)); }
   commit(ref: string, opts: CommitOptions): Promise<string> { return commitContainer(this.#core, ref, opts); }
   export(ref: string, file?: string): ExportStream { return exportContainer(this.#core, ref, file); }
   copyFrom(ref: string, path: string, hostPath: string): void { copyFrom(this.#core, ref, path, hostPath); }
   copyTo(ref: string, hostPath: string, path: string): void { copyTo(this.#core, ref, hostPath, path); }
+  /** docker diff: what the container changed (0 changed, 1 added, 2 deleted), by path. */
+  changes(ref: string): Change[] { return containerChanges(this.#core, ref); }
+  /** docker's archive endpoints: a path's stat, the path as a tar, a tar extracted into a directory. */
+  statPath(ref: string, path: string): PathStat { return statPath(this.#core, ref, path).stat; }
+  archive(ref: string, path: string): ArchiveStream { return archiveGet(this.#core, ref, path); }
+  extract(ref: string, path: string, tar: Readable): Promise<void> { return archivePut(this.#core, ref, path, tar); }
 
   attachPaths(ref: string): AttachPaths {
     const rec = this.#core.get(ref);

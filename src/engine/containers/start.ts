@@ -17,6 +17,7 @@ import { ContainerStateError, StartError } from '../errors.ts';
 import { recordEvent } from '../events.ts';
 import { claimExitCommand, handoffExitCommand } from '../handoff.ts';
 import { connectNetworks, makeNetns, writeEtcFiles } from '../netglue.ts';
+import { podJoin } from '../pods/join.ts';
 import type { StartHooks } from '../requests.ts';
 import { mountRootfs } from '../rootfs.ts';
 import { isOwnRuntime, relayPath } from '../runtime.ts';
@@ -71,7 +72,9 @@ export async function startLocked(core: EngineCore, rec: ContainerRecord, hooks:
   // The netns is made (a berth-mount exec) while the rootfs is mounted (another); the CNI
   // plugins (~10 ms each, more under load) run while conmon has the runtime create the
   // container in the netns; both are done before the runtime's start lets the process run.
-  const netnsMade = c.networkMode !== 'host' ? makeNetns(core, rec) : undefined;
+  // A pod's container joins the pod's namespaces and binds its etc files: nothing to make.
+  const pod = c.pod ? podJoin(core.paths, c.pod.podId) : undefined;
+  const netnsMade = c.networkMode !== 'host' && !pod ? makeNetns(core, rec) : undefined;
   netnsMade?.catch(() => { /* awaited below */ });
   let connecting: Promise<void> | undefined;
   let relay: RelayServer | undefined;
@@ -92,17 +95,18 @@ export async function startLocked(core: EngineCore, rec: ContainerRecord, hooks:
     }
     // Written before the runtime binds them in; rewritten in place once the addresses are known.
     trace('start: netns made');
-    writeEtcFiles(core, rec);
+    if (!pod) writeEtcFiles(core, rec);
     const user = core.userOf(rec);
     let seccomp: Seccomp | undefined;
     const availableCaps = hostCaps();
     if (c.seccomp === 'default') seccomp = dockerDefaultProfile({ caps: effectiveCaps(c.capAdd, c.capDrop, c.privileged, availableCaps) });
     else if (c.seccomp !== 'unconfined') seccomp = c.seccomp.profile;
     const spec = buildSpec({
-      id: rec.id, config: c, rootfs: join(dir, 'rootfs'), user, netnsPath: rec.state.netnsPath,
-      hostsPath: join(dir, 'hosts'), hostnamePath: join(dir, 'hostname'), resolvConfPath: join(dir, 'resolv.conf'),
+      id: rec.id, config: c, rootfs: join(dir, 'rootfs'), user, netnsPath: pod ? pod.netnsPath : rec.state.netnsPath,
+      hostsPath: pod?.hostsPath ?? join(dir, 'hosts'), hostnamePath: pod?.hostnamePath ?? join(dir, 'hostname'),
+      resolvConfPath: pod?.resolvConfPath ?? join(dir, 'resolv.conf'), ...(pod ? { pod } : {}),
       mountSources: c.mounts.map((m) => m.type === 'volume' ? core.store.volumeMountpoint(m.source) : m.source),
-      seccomp, availableCaps, cgroupParent: core.paths.cgroupParent, initPath: c.init ? core.initBinary() : undefined, hostHostname: osHostname(),
+      seccomp, availableCaps, cgroupParent: pod?.cgroupParent ?? core.paths.cgroupParent, initPath: c.init ? core.initBinary() : undefined, hostHostname: osHostname(),
     });
     if (c.tty && c.consoleSize) spec.process!.consoleSize = c.consoleSize;
     writeFileSync(join(dir, 'config.json'), renderSpec(spec));
@@ -155,7 +159,7 @@ async function launchMonitor(core: EngineCore, rec: ContainerRecord, hooks: Star
     : undefined;
   const conmonStarted = startConmon({
     id: rec.id, cuuid: rec.id.slice(0, 16), name: rec.name, runtime: relay ? relayPath() : c.runtime, runtimeRoot: core.paths.runtimeRoot,
-    bundle: dir, pidFile: join(dir, 'pidfile'), conmonPidFile: join(dir, 'conmon.pid'), logPath: join(dir, 'ctr.log'), runtimeLog: join(dir, 'runtime.log'),
+    bundle: dir, pidFile: join(dir, 'pidfile'), conmonPidFile: join(dir, 'conmon.pid'), logPath: core.logPath(rec), runtimeLog: join(dir, 'runtime.log'),
     logSizeMax: c.logSizeMax, exitDir: core.paths.exits, socketDir: core.paths.sockets, terminal: c.tty, stdin: c.openStdin,
     ...(cleanup ? { exitCommand: hooks.handoff ? handoffExitCommand(hooks.handoff, cleanup) : claimExitCommand(core.claimPath(rec.id), cleanup) } : {}),
     ...(relay ? { env: relayEnv(relay, c.runtime) } : {}),

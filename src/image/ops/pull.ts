@@ -7,7 +7,7 @@ import { pullAndUnpack } from '../pullunpack.ts';
 import { quietProgress, type Progress } from '../progress.ts';
 import { formatReference, parseReference, repositoryName } from '../reference.ts';
 import { RegistryClient } from '../registry/client.ts';
-import type { RegistriesConfig } from '../registry/config.ts';
+import { readRegistriesConfig, type RegistriesConfig } from '../registry/config.ts';
 import type { ImageStore } from '../store/open.ts';
 import { setName } from './records.ts';
 
@@ -90,7 +90,18 @@ async function pullOne(store: ImageStore, ref: string, client: RegistryClient, o
 export async function pullImage(store: ImageStore, ref: string, opts: PullImageOptions = {}): Promise<PulledImage[]> {
   const r = parseReference(ref, { defaultTag: !opts.allTags });
   const client = registryClient(r.domain, opts);
-  if (!opts.allTags) return [await pullOne(store, ref, client, opts)];
+  if (!opts.allTags) {
+    // Mirrors of the registry first (the image keeps its own name), the registry itself last.
+    const registries = opts.registries ?? readRegistriesConfig();
+    for (const mirror of registries.mirrors?.[r.domain] ?? []) {
+      try {
+        return [await pullOne(store, ref, registryClient(mirror, { ...opts, registries, credentials: opts.credentials === undefined ? undefined : null }), opts)];
+      } catch (e) {
+        opts.progress?.emit({ type: 'status', message: `mirror ${mirror} failed (${(e as Error).message}): trying the next source` });
+      }
+    }
+    return [await pullOne(store, ref, client, opts)];
+  }
   const repo = repositoryName(r);
   const tags = (await client.listTags(r.path)).sort();
   const out: PulledImage[] = [];

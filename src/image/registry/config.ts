@@ -1,13 +1,20 @@
-// berth's registry configuration: which registries speak plain HTTP.
+// berth's registry configuration: which registries speak plain HTTP, and which mirrors serve
+// a registry's images first.
 //
 // File: $BERTH_REGISTRIES_CONFIG, default /etc/berth/registries.json:
-//   { "insecure": ["myregistry:5000", "10.0.0.5:5000"] }
+//   { "insecure": ["myregistry:5000", "10.0.0.5:5000"],
+//     "mirrors": { "docker.io": ["mirror.lan:5000"] },
+//     "registry-mirrors": ["https://mirror.lan:5000"] }      (dockerd's key: mirrors of docker.io)
 // An insecure registry is tried over HTTPS without certificate checks first and over plain
 // HTTP when the TLS handshake fails (docker's --insecure-registry behaviour). Loopback
 // registries (localhost, 127.0.0.0/8, ::1) always use plain HTTP and need no entry.
 import { readFileSync } from 'node:fs';
 
-export interface RegistriesConfig { insecure: string[] }
+export interface RegistriesConfig {
+  insecure: string[];
+  /** Registry domain → mirrors (host[:port]) tried in order before it, for pulls. */
+  mirrors?: Record<string, string[]>;
+}
 
 export class RegistriesConfigError extends Error {
   readonly path: string;
@@ -40,7 +47,25 @@ export function readRegistriesConfig(path = registriesConfigPath()): RegistriesC
   if (insecure !== undefined && !(Array.isArray(insecure) && insecure.every((x) => typeof x === 'string'))) {
     throw new RegistriesConfigError(path, '"insecure" must be an array of "host[:port]" strings');
   }
-  return { insecure: (insecure as string[] | undefined) ?? [] };
+  const mirrors: Record<string, string[]> = {};
+  const m = (j as { mirrors?: unknown }).mirrors;
+  if (m !== undefined) {
+    if (!m || typeof m !== 'object' || Array.isArray(m) || !Object.values(m).every((v) => Array.isArray(v) && v.every((x) => typeof x === 'string'))) {
+      throw new RegistriesConfigError(path, '"mirrors" must map a registry to an array of "host[:port]" strings');
+    }
+    for (const [domain, list] of Object.entries(m as Record<string, string[]>)) mirrors[domain] = list.map(mirrorHost);
+  }
+  const dm = (j as { 'registry-mirrors'?: unknown })['registry-mirrors'];
+  if (dm !== undefined) {
+    if (!(Array.isArray(dm) && dm.every((x) => typeof x === 'string'))) throw new RegistriesConfigError(path, '"registry-mirrors" must be an array of URLs');
+    mirrors['docker.io'] = [...(mirrors['docker.io'] ?? []), ...(dm as string[]).map(mirrorHost)];
+  }
+  return { insecure: (insecure as string[] | undefined) ?? [], ...(Object.keys(mirrors).length ? { mirrors } : {}) };
+}
+
+/** "https://mirror.lan:5000/" → "mirror.lan:5000" (dockerd's registry-mirrors are URLs). */
+function mirrorHost(url: string): string {
+  return url.replace(/^[a-z]+:\/\//i, '').replace(/\/+$/, '');
 }
 
 /** The host part of `host[:port]` (brackets of an IPv6 literal removed). */

@@ -45,7 +45,7 @@ function client(args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv;
 
 /** Starts a daemon for `script`; resolves once a command is served by it. */
 async function startDaemon(script: string, sock: string, env: NodeJS.ProcessEnv): Promise<ChildProcess> {
-  const d = spawn(script, ['system', 'service', '--socket', sock, '--workers', '2'], { env: { ...process.env, BERTH_DAEMON_SOCKET: '' }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const d = spawn(script, ['system', 'service', '--socket', sock, '--workers', '2', '--docker-socket', ''], { env: { ...process.env, BERTH_DAEMON_SOCKET: '' }, stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   d.stderr!.on('data', (x) => (log += x));
   await waitFor(async () => {
@@ -207,7 +207,7 @@ test('what berthd cannot serve runs in the plain CLI: another build, a rebuilt b
 });
 
 test('berthd stops cleanly: its workers end, its socket goes; a second one on a busy socket refuses', { skip }, async () => {
-  const dup = spawnSync(BERTH_MAIN, ['system', 'service', '--socket', socket], { encoding: 'utf8', timeout: 20_000 });
+  const dup = spawnSync(BERTH_MAIN, ['system', 'service', '--socket', socket, '--docker-socket', ''], { encoding: 'utf8', timeout: 20_000 });
   assert.notEqual(dup.status, 0);
   assert.match(dup.stderr, /in use/);
   const workers = workersOf(daemon!.pid!);

@@ -61,7 +61,9 @@ test('each container filter selects what docker selects', (t) => {
   assert.deepEqual(sel({ name: ['e'] }), ['fresh', 'frozen', 'web']);
   assert.deepEqual(sel({ label: ['tier'] }), ['db', 'web']);
   assert.deepEqual(sel({ label: ['tier=front'] }), ['web']);
-  assert.deepEqual(sel({ label: ['tier', 'app=shop'] }), ['db', 'web'], 'values of one key are alternatives');
+  // label= is docker's exception (moby's MatchKVList): every label given must hold.
+  assert.deepEqual(sel({ label: ['tier', 'app=shop'] }), ['web'], 'every label= must hold');
+  assert.deepEqual(sel({ name: ['^web$', '^db$'] }), ['db', 'web'], 'values of one key are alternatives');
   assert.deepEqual(sel({ status: ['running'] }), ['db', 'web'], 'a paused container is not "running"');
   assert.deepEqual(sel({ status: ['paused'] }), ['frozen']);
   assert.deepEqual(sel({ status: ['created', 'exited'] }), ['batch', 'fresh']);

@@ -40,7 +40,7 @@ test('loopback registries use plain HTTP; insecure ones try https without verifi
   assert.deepEqual(schemesFor('quay.io', cfg), ['https']);
 });
 
-test('registries.json: missing is empty, bad is a typed error naming the file', () => {
+test('registries.json: missing is empty, mirrors (and dockerd\'s registry-mirrors), bad is a typed error naming the file', () => {
   const d = mkdtempSync(join(tmpdir(), 'berth-unit-'));
   try {
     assert.deepEqual(readRegistriesConfig(join(d, 'none.json')), { insecure: [] });
@@ -48,6 +48,10 @@ test('registries.json: missing is empty, bad is a typed error naming the file', 
     assert.deepEqual(readRegistriesConfig(join(d, 'ok.json')), { insecure: ['a:1'] });
     writeFileSync(join(d, 'bad.json'), '{"insecure":"a:1"}');
     assert.throws(() => readRegistriesConfig(join(d, 'bad.json')), (e: unknown) => e instanceof RegistriesConfigError && e.path.endsWith('bad.json'));
+    writeFileSync(join(d, 'mirrors.json'), '{"mirrors":{"quay.io":["m1:5000"]},"registry-mirrors":["https://hub-mirror.lan/"]}');
+    assert.deepEqual(readRegistriesConfig(join(d, 'mirrors.json')), { insecure: [], mirrors: { 'quay.io': ['m1:5000'], 'docker.io': ['hub-mirror.lan'] } });
+    writeFileSync(join(d, 'badmirrors.json'), '{"mirrors":{"docker.io":"m1"}}');
+    assert.throws(() => readRegistriesConfig(join(d, 'badmirrors.json')), /"mirrors" must map/);
     writeFileSync(join(d, 'broken.json'), '{');
     assert.throws(() => readRegistriesConfig(join(d, 'broken.json')), /not valid JSON/);
   } finally {

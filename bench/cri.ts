@@ -1,0 +1,231 @@
+// CRI benchmark: a pod with one container through crictl (runp + create + start, then stopp +
+// rmp), berth's CRI (berthd --cri-socket) beside containerd's (Debian's containerd 1.6, its runc
+// shim), interleaved round by round; medians and p90, and the memory a running pod costs on the
+// host: berth's infra process (berth-pause) and two conmons against containerd's shim and its
+// pause process (the same berth-pause binary, imported as containerd's sandbox image).
+//
+//   node bench/cri.ts [--rounds 10] [--only berth,containerd]
+//
+// Needs crictl (cri-tools 1.26, built by hand: $BERTH_CRICTL, PATH or
+// /opt/cri-tools/build/bin/linux/amd64/crictl). Each engine keeps its state under one temp dir,
+// with a CNI conflist of its own (bridge + portmap, its own bridge and subnet); the finally block
+// removes pods, daemons, mounts, cgroups and bridges, then the temp dir.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { execFileSync } from 'node:child_process';
+import { makeTemp, removeTemp } from '../test/helpers/rootfs.ts';
+import { buildOciLayout, tarGzDir } from '../test/helpers/images.ts';
+import { killMentioning, removeCgroupTree, unmountUnder, which } from '../test/integration/interop/support.ts';
+
+const { values } = parseArgs({ options: { rounds: { type: 'string', default: '10' }, only: { type: 'string' } } });
+const rounds = Number(values.rounds);
+const TOP = resolve(import.meta.dirname, '..');
+const BERTH = join(TOP, 'dist/berth.mjs');
+const CRICTL = process.env.BERTH_CRICTL || (existsSync('/opt/cri-tools/build/bin/linux/amd64/crictl') ? '/opt/cri-tools/build/bin/linux/amd64/crictl' : which('crictl'));
+const IMAGE = 'docker.io/library/berth-bench-busybox:latest';
+const PAUSE = 'docker.io/library/berth-bench-pause:1';
+const work = makeTemp('berth-bench-cri-');
+const tag = String(process.pid % 200);
+
+function quiet(argv: string[], env?: NodeJS.ProcessEnv): { code: number | null; out: string; err: string } {
+  const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', env: env ?? process.env, timeout: 120_000 });
+  return { code: r.status, out: r.stdout ?? '', err: r.stderr ?? '' };
+}
+
+function must(argv: string[], env?: NodeJS.ProcessEnv): string {
+  const r = quiet(argv, env);
+  if (r.code !== 0) throw new Error(`${argv.join(' ')} → ${r.code}\n${r.err}`);
+  return r.out.trim();
+}
+
+const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+
+/** An OCI layout holding one image: berth-pause at /pause, its entrypoint. */
+function pauseLayout(dir: string): void {
+  const root = join(work, 'pause-rootfs');
+  mkdirSync(root, { recursive: true });
+  copyFileSync(join(TOP, 'build/berth-pause'), join(root, 'pause'));
+  mkdirSync(join(dir, 'blobs', 'sha256'), { recursive: true });
+  const put = (b: Buffer) => { const d = sha(b); writeFileSync(join(dir, 'blobs', 'sha256', d.slice(7)), b); return { digest: d, size: b.length }; };
+  const layer = tarGzDir(root);
+  const diffId = sha(execFileSync('gzip', ['-dc'], { input: layer, maxBuffer: 64 << 20 }));
+  const l = put(layer);
+  const config = put(Buffer.from(JSON.stringify({
+    architecture: 'amd64', os: 'linux', config: { Entrypoint: ['/pause'] }, rootfs: { type: 'layers', diff_ids: [diffId] },
+  })));
+  const manifest = put(Buffer.from(JSON.stringify({
+    schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
+    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', ...l }],
+  })));
+  writeFileSync(join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
+  writeFileSync(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{
+    mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest, annotations: { 'org.opencontainers.image.ref.name': PAUSE },
+  }] }));
+}
+
+function conflist(dir: string, name: string, bridge: string, subnet: string): string {
+  const conf = join(dir, 'net.d');
+  mkdirSync(conf, { recursive: true });
+  writeFileSync(join(conf, '10-bench.conflist'), JSON.stringify({ cniVersion: '1.0.0', name, plugins: [
+    { type: 'bridge', bridge, isGateway: true, ipMasq: false, ipam: { type: 'host-local', ranges: [[{ subnet }]], dataDir: join(dir, 'ipam') } },
+    { type: 'portmap', capabilities: { portMappings: true } },
+  ] }));
+  return conf;
+}
+
+async function waitFor(path: string, child: ChildProcess, log: string): Promise<void> {
+  for (let i = 0; i < 300 && !existsSync(path); i++) {
+    if (child.exitCode !== null) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  if (!existsSync(path)) throw new Error(`${path} did not appear: ${readFileSync(log, 'utf8')}`);
+}
+
+function processesOf(comm: string, needle: string): number[] {
+  const out: number[] = [];
+  for (const n of readdirSync('/proc')) {
+    if (!/^\d+$/.test(n)) continue;
+    try {
+      const stat = readFileSync(`/proc/${n}/stat`, 'latin1');
+      const close = stat.lastIndexOf(')');
+      if (stat.slice(stat.indexOf('(') + 1, close) !== comm || /[ZX]/.test(stat[close + 2])) continue;
+      if (!needle || readFileSync(`/proc/${n}/cmdline`, 'latin1').includes(needle)) out.push(Number(n));
+    } catch { /* gone */ }
+  }
+  return out;
+}
+
+function memoryOf(pid: number): { rss: number; pss: number } {
+  try {
+    const t = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+    const f = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(t)?.[1] ?? 0);
+    return { rss: f('Rss'), pss: f('Pss') };
+  } catch { return { rss: 0, pss: 0 }; }
+}
+
+/** The pause process of a running sandbox: a berth-pause whose parent is one of `monitors`. */
+function pausesUnder(monitors: number[]): number[] {
+  return processesOf('pause', '').filter((p) => {
+    try { const s = readFileSync(`/proc/${p}/stat`, 'latin1'); return monitors.includes(Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[1])); } catch { return false; }
+  });
+}
+
+interface Engine { name: string; sock: string; dir: string; setup(): Promise<void>; monitors(): number[]; teardown(): Promise<void> }
+
+function berthEngine(): Engine {
+  const dir = join(work, 'berth');
+  const sock = join(dir, 'cri.sock');
+  let daemon: ChildProcess | undefined;
+  return {
+    name: 'berth', sock, dir,
+    async setup() {
+      mkdirSync(dir, { recursive: true });
+      const env = { ...process.env, BERTH_CNI_CONF_DIR: conflist(dir, `benchb${tag}`, `bbench${tag}`, `10.253.${tag}.0/24`), BERTH_CGROUP_PARENT: `berth-bench-cri-${process.pid}`, BERTH_DAEMON_SOCKET: '' };
+      const g = ['--root', join(dir, 'root'), '--run-root', join(dir, 'run')];
+      must([BERTH, ...g, 'load', '-q', '-i', join(work, 'image.tar')], env);
+      const log = join(dir, 'berthd.log');
+      const fd = openSync(log, 'w');
+      daemon = spawn(BERTH, [...g, 'system', 'service', '--socket', join(dir, 'berthd.sock'), '--workers', '1', '--cri-socket', sock], { env, stdio: ['ignore', fd, fd] });
+      closeSync(fd);
+      await waitFor(sock, daemon, log);
+    },
+    monitors: () => processesOf('conmon', dir),
+    async teardown() {
+      quiet([CRICTL!, '--runtime-endpoint', `unix://${sock}`, 'rmp', '-f', '-a']);
+      daemon?.kill('SIGTERM');
+      await new Promise((r) => { if (!daemon || daemon.exitCode !== null) r(null); else { daemon.once('exit', r); setTimeout(r, 10_000); } });
+      killMentioning(`${dir}/`);
+      removeCgroupTree(`berth-bench-cri-${process.pid}`);
+      unmountUnder(dir);
+      quiet(['ip', 'link', 'del', `bbench${tag}`]);
+    },
+  };
+}
+
+function containerdEngine(): Engine {
+  const dir = join(work, 'containerd');
+  const sock = join(dir, 'containerd.sock');
+  // containerd 1.6 makes these whatever its config says; the ones it made here go afterwards.
+  const runDirs = ['/run/containerd/runc/k8s.io', '/run/containerd/runc', '/run/containerd/fifo', '/run/containerd/s', '/run/containerd'];
+  const had = new Set(runDirs.filter((d) => existsSync(d)));
+  let daemon: ChildProcess | undefined;
+  return {
+    name: 'containerd', sock, dir,
+    async setup() {
+      mkdirSync(dir, { recursive: true });
+      const conf = conflist(dir, `benchc${tag}`, `cbench${tag}`, `10.254.${tag}.0/24`);
+      const config = join(dir, 'config.toml');
+      writeFileSync(config, [
+        'version = 2', `root = "${dir}/root"`, `state = "${dir}/state"`,
+        '[grpc]', `  address = "${sock}"`, '[ttrpc]', `  address = "${sock}.ttrpc"`, '[debug]', '  address = ""', '[metrics]', '  address = ""',
+        '[plugins."io.containerd.internal.v1.opt"]', `  path = "${dir}/opt"`,
+        '[plugins."io.containerd.grpc.v1.cri"]', `  sandbox_image = "${PAUSE}"`, '  stream_server_address = "127.0.0.1"', '  stream_server_port = "0"', '  restrict_oom_score_adj = true',
+        '[plugins."io.containerd.grpc.v1.cri".cni]', '  bin_dir = "/usr/lib/cni"', `  conf_dir = "${conf}"`, '',
+      ].join('\n'));
+      const log = join(dir, 'containerd.log');
+      const fd = openSync(log, 'w');
+      daemon = spawn('containerd', ['--config', config], { stdio: ['ignore', fd, fd] });
+      closeSync(fd);
+      await waitFor(sock, daemon, log);
+      for (const t of ['image.tar', 'pause.tar']) must(['ctr', '-a', sock, '-n', 'k8s.io', 'images', 'import', join(work, t)]);
+    },
+    monitors: () => processesOf('containerd-shim', sock),
+    async teardown() {
+      quiet([CRICTL!, '--runtime-endpoint', `unix://${sock}`, 'rmp', '-f', '-a']);
+      daemon?.kill('SIGTERM');
+      await new Promise((r) => { if (!daemon || daemon.exitCode !== null) r(null); else { daemon.once('exit', r); setTimeout(r, 10_000); } });
+      killMentioning(`${dir}/`);
+      removeCgroupTree('k8s.io');
+      unmountUnder(dir);
+      quiet(['ip', 'link', 'del', `cbench${tag}`]);
+      for (const d of runDirs) if (!had.has(d)) try { rmdirSync(d); } catch { /* not empty: another containerd's */ }
+    },
+  };
+}
+
+const q = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))]; };
+
+if (!CRICTL) { console.error('crictl not found (set BERTH_CRICTL)'); process.exit(2); }
+const engines = [berthEngine(), ...(which('containerd') && which('ctr') ? [containerdEngine()] : [])].filter((e) => !values.only || values.only.split(',').includes(e.name));
+const up = new Map<string, number[]>(), down = new Map<string, number[]>(), mem = new Map<string, { rss: number; pss: number }[]>();
+try {
+  buildOciLayout(join(work, 'layout'), { tag: IMAGE });
+  must(['tar', '-C', join(work, 'layout'), '-cf', join(work, 'image.tar'), '.']);
+  pauseLayout(join(work, 'pause-layout'));
+  must(['tar', '-C', join(work, 'pause-layout'), '-cf', join(work, 'pause.tar'), '.']);
+  for (const e of engines) { await e.setup(); up.set(e.name, []); down.set(e.name, []); mem.set(e.name, []); }
+  for (let i = -2; i < rounds; i++) {
+    for (const e of i % 2 === 0 ? engines : [...engines].reverse()) {
+      const c = [CRICTL, '--runtime-endpoint', `unix://${e.sock}`, '--image-endpoint', `unix://${e.sock}`];
+      const pod = join(e.dir, `pod-${i + 2}.json`), ctr = join(e.dir, 'ctr.json');
+      writeFileSync(pod, JSON.stringify({ metadata: { name: `bench${i + 2}`, namespace: 'bench', uid: `u${i + 2}`, attempt: 0 }, log_directory: join(e.dir, 'logs'), linux: {} }));
+      writeFileSync(ctr, JSON.stringify({ metadata: { name: 'box' }, image: { image: IMAGE }, command: ['sleep', '1000'], log_path: 'box.log', linux: {} }));
+      const t0 = process.hrtime.bigint();
+      const podId = must([...c, 'runp', pod]);
+      const id = must([...c, 'create', podId, ctr, pod]);
+      must([...c, 'start', id]);
+      const t1 = process.hrtime.bigint();
+      const monitors = e.monitors();
+      const m = [...monitors, ...pausesUnder(monitors)].map(memoryOf).reduce((a, b) => ({ rss: a.rss + b.rss, pss: a.pss + b.pss }), { rss: 0, pss: 0 });
+      must([...c, 'stopp', podId]);
+      must([...c, 'rmp', podId]);
+      const t2 = process.hrtime.bigint();
+      if (i >= 0) { up.get(e.name)!.push(Number(t1 - t0) / 1e6); down.get(e.name)!.push(Number(t2 - t1) / 1e6); mem.get(e.name)!.push(m); }
+    }
+  }
+  console.log(`crictl runp + create + start of a one-container pod, then stopp + rmp; ${rounds} rounds (ms)`);
+  const base = up.get('containerd');
+  for (const e of engines) {
+    const u = up.get(e.name)!, d = down.get(e.name)!, ms = mem.get(e.name)!;
+    const ratio = base ? ` (${(q(u, 0.5) / q(base, 0.5)).toFixed(2)}x containerd)` : '';
+    console.log(`${e.name.padEnd(11)} up: median ${q(u, 0.5).toFixed(0)} p90 ${q(u, 0.9).toFixed(0)}${ratio}   down: median ${q(d, 0.5).toFixed(0)} p90 ${q(d, 0.9).toFixed(0)}   ` +
+      `memory of a running pod (monitors + pause): RSS ${(q(ms.map((x) => x.rss), 0.5) / 1024).toFixed(1)} MB, PSS ${(q(ms.map((x) => x.pss), 0.5) / 1024).toFixed(1)} MB`);
+  }
+} finally {
+  for (const e of engines) await e.teardown().catch((err: Error) => console.error(`${e.name} teardown: ${err.message}`));
+  removeTemp(work);
+}

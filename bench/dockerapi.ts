@@ -1,0 +1,117 @@
+// Docker API benchmark: the same docker CLI against berthd (`berth system service`) and podman's
+// API service (`podman system service`), and dockerd when one answers on /var/run/docker.sock:
+// `docker run --rm busybox true` (interleaved round by round, medians and p90), then `docker ps`
+// with N running containers.
+//
+//   node bench/dockerapi.ts [--rounds 15] [--containers 50] [--only berth,podman]
+//
+// Each server keeps its state in one temp dir (berth --root/--run-root, podman --root/--runroot
+// with a containers.conf of its own: runc, cgroupfs, ulimits under this host's hard limits); the
+// finally block stops the servers, removes the containers, monitors and mounts, then the dir.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { makeTemp, removeTemp } from '../test/helpers/rootfs.ts';
+import { killMentioning, unmountUnder } from '../test/integration/interop/support.ts';
+
+const { values } = parseArgs({ options: { rounds: { type: 'string', default: '15' }, containers: { type: 'string', default: '50' }, only: { type: 'string' } } });
+const rounds = Number(values.rounds);
+const nContainers = Number(values.containers);
+const TOP = resolve(import.meta.dirname, '..');
+const BERTH = join(TOP, 'dist/berth.mjs');
+const DOCKER = '/usr/local/bin/docker';
+const only = values.only?.split(',');
+
+interface Server { name: string; host: string; stop(): Promise<void> }
+
+function docker(host: string, args: string[]): { ms: number; ok: boolean; out: string } {
+  const t = process.hrtime.bigint();
+  const r = spawnSync(DOCKER, args, { env: { ...process.env, DOCKER_HOST: host, DOCKER_CONFIG: tmp }, encoding: 'utf8' });
+  return { ms: Number(process.hrtime.bigint() - t) / 1e6, ok: r.status === 0, out: `${r.stdout}${r.stderr}` };
+}
+
+async function until(ok: () => boolean, ms = 30_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error('server did not come up');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function stopper(child: ChildProcess): () => Promise<void> {
+  return async () => {
+    if (child.exitCode !== null) return;
+    const done = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await Promise.race([done, new Promise((r) => setTimeout(r, 10_000))]);
+    if (child.exitCode === null) child.kill('SIGKILL');
+  };
+}
+
+async function startBerth(): Promise<Server> {
+  const g = ['--root', join(tmp, 'berth/root'), '--run-root', join(tmp, 'berth/run')];
+  spawnSync(BERTH, [...g, 'image', 'build-busybox'], { stdio: 'ignore' });
+  const sock = join(tmp, 'berth.sock');
+  const child = spawn(BERTH, [...g, 'system', 'service', '--socket', join(tmp, 'berthd.sock'), '--docker-socket', sock], { stdio: 'ignore', env: { ...process.env, BERTH_DAEMON_SOCKET: '' } });
+  const host = `unix://${sock}`;
+  await until(() => existsSync(sock) && docker(host, ['version']).ok);
+  return { name: 'berth', host, stop: stopper(child) };
+}
+
+async function startPodman(): Promise<Server> {
+  const conf = join(tmp, 'containers.conf');
+  writeFileSync(conf, '[containers]\ndefault_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]\n[engine]\nruntime = "runc"\ncgroup_manager = "cgroupfs"\nevents_logger = "file"\n');
+  const g = ['--root', join(tmp, 'podman/root'), '--runroot', join(tmp, 'podman/run')];
+  const env = { ...process.env, CONTAINERS_CONF: conf };
+  // The image: berth's busybox, saved and loaded (no network here).
+  spawnSync(BERTH, ['--root', join(tmp, 'berth/root'), '--run-root', join(tmp, 'berth/run'), 'save', '-o', join(tmp, 'busybox.tar'), 'busybox'], { stdio: 'ignore' });
+  spawnSync('podman', [...g, 'load', '-i', join(tmp, 'busybox.tar')], { stdio: 'ignore', env });
+  const sock = join(tmp, 'podman.sock');
+  const child = spawn('podman', [...g, 'system', 'service', '--time=0', `unix://${sock}`], { stdio: 'ignore', env });
+  const host = `unix://${sock}`;
+  await until(() => existsSync(sock) && docker(host, ['version']).ok);
+  return { name: 'podman', host, stop: stopper(child) };
+}
+
+function stats(xs: number[]): string {
+  const s = [...xs].sort((a, b) => a - b);
+  const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))];
+  return `median ${q(0.5).toFixed(0)} ms, p90 ${q(0.9).toFixed(0)} ms (${s.length} runs)`;
+}
+
+const tmp = makeTemp('berth-bench-dockerapi-');
+const servers: Server[] = [];
+try {
+  if (!only || only.includes('berth')) servers.push(await startBerth());
+  if ((!only || only.includes('podman')) && spawnSync('podman', ['--version']).status === 0) servers.push(await startPodman());
+  if ((!only || only.includes('docker')) && existsSync('/var/run/docker.sock') && docker('unix:///var/run/docker.sock', ['version']).ok) {
+    servers.push({ name: 'docker', host: 'unix:///var/run/docker.sock', stop: async () => {} });
+  }
+  const times = new Map<string, number[]>(servers.map((s) => [s.name, []]));
+  for (const s of servers) docker(s.host, ['run', '--rm', 'busybox', 'true']); // warm-up
+  for (let i = 0; i < rounds; i++) {
+    for (const s of servers) {
+      const r = docker(s.host, ['run', '--rm', 'busybox', 'true']);
+      if (!r.ok) throw new Error(`${s.name}: docker run failed: ${r.out}`);
+      times.get(s.name)!.push(r.ms);
+    }
+  }
+  console.log('docker run --rm busybox true');
+  for (const s of servers) console.log(`  ${s.name.padEnd(8)} ${stats(times.get(s.name)!)}`);
+
+  console.log(`docker ps with ${nContainers} running containers`);
+  for (const s of servers) {
+    if (s.name === 'docker') continue; // not ours to fill
+    for (let i = 0; i < nContainers; i++) docker(s.host, ['run', '-d', '--network', 'none', '--name', `bench${i}`, 'busybox', 'sleep', '1000']);
+    const ps: number[] = [];
+    for (let i = 0; i < rounds; i++) ps.push(docker(s.host, ['ps']).ms);
+    console.log(`  ${s.name.padEnd(8)} ${stats(ps)}`);
+    docker(s.host, ['rm', '-f', ...Array.from({ length: nContainers }, (_, i) => `bench${i}`)]);
+  }
+} finally {
+  for (const s of servers) await s.stop();
+  killMentioning(tmp);
+  unmountUnder(tmp);
+  removeTemp(tmp);
+}

@@ -1,0 +1,102 @@
+// The CRI gRPC server: runtime.v1.RuntimeService and ImageService on a unix socket. Our own
+// listener accepts each connection and hands it to grpc-js through a connection injector, after
+// the `:authority` filter (grpc/authority-filter.ts) that lets crictl/kubelet 1.26 in.
+import { chmodSync, existsSync, mkdirSync, unlinkSync } from 'node:fs';
+import { connect, createServer, type Server as NetServer, type Socket } from 'node:net';
+import { dirname } from 'node:path';
+import { Server, ServerCredentials, type ServerUnaryCall, type sendUnaryData, type ServerWritableStream, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { filterAuthority } from './grpc/authority-filter.ts';
+import { criServices } from './proto.ts';
+import { toServiceError } from './errors.ts';
+import type { CriContext } from './context.ts';
+import { StreamingServer } from './streaming/server.ts';
+import { RUNTIME_RPCS, IMAGE_RPCS, STREAMING_RPCS, type Rpc } from './rpcs.ts';
+
+export const DEFAULT_CRI_SOCKET = '/run/berth/cri.sock';
+
+export class CriSocketInUseError extends Error {
+  constructor(socket: string) {
+    super(`CRI: ${socket} is in use by another server`);
+    this.name = 'CriSocketInUseError';
+  }
+}
+
+function answers(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(path);
+    s.once('connect', () => { s.destroy(); resolve(true); });
+    s.once('error', () => resolve(false));
+  });
+}
+
+function unary(ctx: CriContext, name: string, rpc: Rpc) {
+  return (call: ServerUnaryCall<object, object>, done: sendUnaryData<object>) => {
+    rpc(ctx, call.request).then(
+      (res) => done(null, res),
+      (err) => {
+        ctx.log(`${name}: ${err instanceof Error ? err.message : String(err)}`);
+        done(toServiceError(err));
+      },
+    );
+  };
+}
+
+export class CriServer {
+  readonly socket: string;
+  readonly #ctx: CriContext;
+  #grpc?: Server;
+  #net?: NetServer;
+  readonly #sockets = new Set<Socket>();
+
+  readonly #streaming: StreamingServer;
+
+  constructor(ctx: Omit<CriContext, 'streaming' | 'streamingUrl'>, socket = DEFAULT_CRI_SOCKET, opts: { streamingAddress?: string; streamingPort?: number } = {}) {
+    this.#streaming = new StreamingServer(opts.streamingAddress ?? '127.0.0.1', opts.streamingPort ?? 0);
+    this.#ctx = { ...ctx, streaming: () => this.#streaming, streamingUrl: () => this.#streaming.url };
+    this.socket = socket;
+  }
+
+  async listen(): Promise<void> {
+    const { RuntimeService, ImageService } = criServices();
+    const grpc = new Server();
+    const runtime: UntypedServiceImplementation = {};
+    for (const [name, rpc] of Object.entries(RUNTIME_RPCS)) runtime[name] = unary(this.#ctx, name, rpc);
+    for (const [name, rpc] of Object.entries(STREAMING_RPCS)) {
+      runtime[name] = (call: ServerWritableStream<object, object>) => rpc(this.#ctx, call);
+    }
+    const images: UntypedServiceImplementation = {};
+    for (const [name, rpc] of Object.entries(IMAGE_RPCS)) images[name] = unary(this.#ctx, name, rpc);
+    grpc.addService(RuntimeService.definition, runtime);
+    grpc.addService(ImageService.definition, images);
+    const injector = grpc.createConnectionInjector(ServerCredentials.createInsecure());
+    await this.#streaming.listen();
+
+    mkdirSync(dirname(this.socket), { recursive: true, mode: 0o755 });
+    if (existsSync(this.socket)) {
+      if (await answers(this.socket)) { await this.#streaming.close(); throw new CriSocketInUseError(this.socket); }
+      unlinkSync(this.socket); // left by a server that died
+    }
+    const net = createServer((sock) => {
+      this.#sockets.add(sock);
+      sock.once('close', () => this.#sockets.delete(sock));
+      injector.injectConnection(filterAuthority(sock));
+    });
+    await new Promise<void>((resolve, reject) => {
+      net.once('error', reject);
+      net.listen(this.socket, () => { net.off('error', reject); resolve(); });
+    });
+    chmodSync(this.socket, 0o600);
+    this.#grpc = grpc;
+    this.#net = net;
+  }
+
+  async close(): Promise<void> {
+    const net = this.#net;
+    this.#net = undefined;
+    if (net) await new Promise<void>((resolve) => { net.close(() => resolve()); for (const s of this.#sockets) s.destroy(); });
+    this.#grpc?.forceShutdown();
+    await this.#streaming.close();
+    this.#grpc = undefined;
+    try { unlinkSync(this.socket); } catch { /* gone already */ }
+  }
+}

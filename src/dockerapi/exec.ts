@@ -1,0 +1,62 @@
+// Exec: create (the request kept by the engine's ExecSessions), start (hijacked like attach,
+// or detached), inspect.
+import type { ApiContext } from './context.ts';
+import { badRequest } from './errors.ts';
+import { frame, STDERR, STDOUT } from './stdcopy.ts';
+import { streamType } from './output.ts';
+import { body, bool, strList, strSlice, str } from './validate.ts';
+
+export async function createExec(ctx: ApiContext): Promise<void> {
+  const b = body(await ctx.json(), 'ExecConfig');
+  const cmd = strSlice(b, 'Cmd', 'ExecConfig.Cmd') ?? [];
+  if (!cmd.length) throw badRequest('No exec command specified');
+  const s = ctx.server.execs.create(ctx.params.id, {
+    cmd, env: strList(b, 'Env', 'ExecConfig.Env') ?? [], user: str(b, 'User', 'ExecConfig.User') ?? '',
+    workingDir: str(b, 'WorkingDir', 'ExecConfig.WorkingDir') ?? '', tty: bool(b, 'Tty', 'ExecConfig.Tty') ?? false,
+    interactive: bool(b, 'AttachStdin', 'ExecConfig.AttachStdin') ?? false, privileged: bool(b, 'Privileged', 'ExecConfig.Privileged') ?? false,
+  });
+  ctx.sendJSON(201, { Id: s.id });
+}
+
+export async function startExec(ctx: ApiContext): Promise<void> {
+  const b = (await ctx.json()) as Record<string, unknown> | undefined;
+  const detach = b ? bool(b, 'Detach', 'ExecStartConfig.Detach') ?? false : false;
+  const s = ctx.server.execs.get(ctx.params.id);
+  // The terminal's size at start (API 1.42+: ConsoleSize [height, width]).
+  const cs = b?.ConsoleSize;
+  if (Array.isArray(cs) && cs.length === 2 && cs.every((n) => typeof n === 'number' && n > 0)) s.req.consoleSize = { height: cs[0] as number, width: cs[1] as number };
+  const streams = ctx.server.execs.start(s.id);
+  if (detach) {
+    streams.stdout.resume();
+    streams.stderr.resume();
+    streams.stdin?.end();
+    ctx.sendStatus(200);
+    return;
+  }
+  const tty = !!s.req.tty;
+  const sock = ctx.hijack(streamType(tty, ctx.version));
+  if (streams.stdin) sock.pipe(streams.stdin);
+  else sock.resume();
+  const out = (id: 1 | 2) => (d: Buffer) => { if (!sock.destroyed) sock.write(tty ? d : frame(id, d)); };
+  streams.stdout.on('data', out(STDOUT));
+  streams.stderr.on('data', out(STDERR));
+  const ended = (r: NodeJS.ReadableStream) => new Promise<void>((res) => { r.once('end', res); r.once('close', res); });
+  await Promise.all([streams.exit, ended(streams.stdout), ended(streams.stderr)]);
+  if (!sock.destroyed) sock.end();
+}
+
+export async function inspectExec(ctx: ApiContext): Promise<void> {
+  const s = ctx.server.execs.get(ctx.params.id);
+  ctx.sendJSON(200, {
+    CanRemove: false, ContainerID: s.containerId, DetachKeys: '', ExitCode: s.exitCode, ID: s.id,
+    OpenStderr: true, OpenStdin: !!s.req.interactive, OpenStdout: true, Running: s.running, Pid: s.pid,
+    ProcessConfig: { arguments: s.req.cmd.slice(1), entrypoint: s.req.cmd[0], privileged: !!s.req.privileged, tty: !!s.req.tty, user: s.req.user ?? '' },
+  });
+}
+
+/** The exec's terminal is the runtime's relay: its size is set at start (ConsoleSize); later
+ * resizes are accepted and not applied (docs/dockerapi.md). */
+export async function resizeExec(ctx: ApiContext): Promise<void> {
+  ctx.server.execs.get(ctx.params.id);
+  ctx.sendStatus(200);
+}

@@ -1,0 +1,122 @@
+// A pod's infra process: build/berth-pause alone in a read-only rootfs, created by the OCI
+// runtime under conmon with the pod's new namespaces (IPC, UTS, mount; PID when shared) and its
+// network namespace, so that they outlive every container of the pod. No pause image.
+import { copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { renderSpec, type Spec } from '../../oci/index.ts';
+import { nativeToolPath, NativeToolMissingError } from '../../util/native-tools.ts';
+import { startConmon } from '../conmon.ts';
+import type { OciRuntime } from '../ociruntime/index.ts';
+import { isOwnRuntime, relayPath } from '../runtime.ts';
+import { listenRelay, relayEnv } from '../../runtime/relay.ts';
+import { SPEC_VERSION } from '../spec.ts';
+import { removeEmptyCgroupParent } from '../cgroup-parent.ts';
+import { StartError } from '../errors.ts';
+import type { PodRecord } from './types.ts';
+
+export const pausePath = (): string => nativeToolPath('berth-pause', 'BERTH_PAUSE');
+
+export interface InfraPaths {
+  /** Where relay sockets go (<runRoot>/relay). */
+  relayDir: string;
+  /** The runtime's typed interface (its binary is what conmon runs). */
+  runtime: OciRuntime;
+  runtimeRoot: string;
+  exits: string;
+  sockets: string;
+  cgroupParent: string;
+}
+
+/** The infra process's OCI spec (pure). */
+export function infraSpec(pod: PodRecord, rootfs: string, cgroupParent: string): Spec {
+  const c = pod.config;
+  const hostNet = c.network === 'host';
+  const namespaces: NonNullable<Spec['linux']>['namespaces'] = [{ type: 'mount' }];
+  if (!c.hostIpc) namespaces.push({ type: 'ipc' });
+  if (!hostNet) namespaces.push({ type: 'uts' });
+  if (c.sharePid && !c.hostPid) namespaces.push({ type: 'pid' });
+  if (!hostNet) namespaces.push({ type: 'network', path: pod.state.netnsPath });
+  return {
+    ociVersion: SPEC_VERSION,
+    process: {
+      terminal: false, user: { uid: 0, gid: 0 }, args: ['/pause'], env: ['PATH=/'], cwd: '/',
+      capabilities: { bounding: [], effective: [], permitted: [] }, noNewPrivileges: true,
+    },
+    root: { path: rootfs, readonly: true },
+    ...(hostNet ? {} : { hostname: c.hostname }),
+    // /proc for the runtime's sysctl writes (they go through /proc/sys in the new namespaces).
+    mounts: [{ destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] }],
+    annotations: { 'io.berth.pod.name': c.name, 'io.berth.pod.infra': 'true' },
+    linux: {
+      namespaces,
+      cgroupsPath: `/${cgroupParent}/berth-pod-${pod.id}`,
+      ...(Object.keys(c.sysctls).length ? { sysctl: { ...c.sysctls } } : {}),
+      maskedPaths: [], readonlyPaths: [],
+    },
+  };
+}
+
+/** Creates and starts the infra process; returns its pid and conmon's. */
+export async function startInfra(pod: PodRecord, dir: string, p: InfraPaths): Promise<{ pid: number; conmonPid: number }> {
+  const bundle = join(dir, 'infra');
+  const rootfs = join(bundle, 'rootfs');
+  mkdirSync(join(rootfs, 'proc'), { recursive: true, mode: 0o755 });
+  const pause = pausePath();
+  if (!existsSync(pause)) throw new NativeToolMissingError('pod infra program', pause, 'BERTH_PAUSE');
+  // A hard link where the tree and the state root share a file system (no 750 kB copy per pod).
+  if (!existsSync(join(rootfs, 'pause'))) {
+    try { linkSync(pause, join(rootfs, 'pause')); } catch { copyFileSync(pause, join(rootfs, 'pause')); }
+  }
+  writeFileSync(join(bundle, 'config.json'), renderSpec(infraSpec(pod, rootfs, p.cgroupParent)));
+  // The runtime's leftovers of a previous start (a pod started again after a stop).
+  if (p.runtime.mayHaveState(pod.id)) await p.runtime.delete(pod.id, { force: true }).catch(() => {});
+  // With berth's own runtime the create runs in this process over berth-relay (as the engine's
+  // containers do): no Node start for the runtime.
+  const relay = isOwnRuntime(p.runtime.path)
+    ? await listenRelay(join(p.relayDir, `${pod.id.slice(0, 16)}.sock`), { root: p.runtimeRoot, id: pod.id, awaitAhead: false })
+    : undefined;
+  let pid: number;
+  try {
+    pid = await startConmon({
+      id: pod.id, cuuid: pod.id.slice(0, 16), name: `${pod.config.name}-infra`, runtime: relay ? relayPath() : p.runtime.path, runtimeRoot: p.runtimeRoot,
+      bundle, pidFile: join(bundle, 'pidfile'), conmonPidFile: join(bundle, 'conmon.pid'), logPath: join(bundle, 'infra.log'),
+      runtimeLog: join(bundle, 'runtime.log'), exitDir: p.exits, socketDir: p.sockets, terminal: false, stdin: false,
+      ...(relay ? { env: relayEnv(relay, p.runtime.path) } : {}),
+    });
+  } catch (e) {
+    const o = relay ? await Promise.race([relay.outcome, new Promise<undefined>((r) => setTimeout(() => r(undefined), 1000))]) : undefined;
+    if (o && !o.ok) throw new StartError(`pod ${pod.config.name}: creating the infra process failed: ${o.error.message}`);
+    throw e;
+  } finally {
+    relay?.close();
+  }
+  try {
+    await p.runtime.start(pod.id);
+  } catch (e) {
+    await p.runtime.delete(pod.id, { force: true }).catch(() => {});
+    throw new StartError(`pod ${pod.config.name}: starting the infra process failed: ${(e as Error).message}`);
+  }
+  const conmonPid = Number(readFileSync(join(bundle, 'conmon.pid'), 'utf8').trim()) || 0;
+  return { pid, conmonPid };
+}
+
+/** Ends the infra process (TERM, then KILL) and removes the runtime's record of it. */
+export async function stopInfra(pod: PodRecord, p: InfraPaths): Promise<void> {
+  await p.runtime.kill(pod.id, 'SIGTERM').catch(() => {});
+  const end = Date.now() + 2000;
+  while (Date.now() < end && alive(pod.state.infraPid)) await new Promise((r) => setTimeout(r, 20));
+  await p.runtime.delete(pod.id, { force: true }).catch(() => {});
+  const end2 = Date.now() + 5000;
+  while (Date.now() < end2 && alive(pod.state.conmonPid)) await new Promise((r) => setTimeout(r, 20));
+  rmSync(join(p.exits, pod.id), { force: true });
+  removeEmptyCgroupParent(p.cgroupParent);
+}
+
+function alive(pid: number): boolean {
+  if (pid <= 0) return false;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch { return false; }
+}
+export { alive as processRunning };

@@ -1,0 +1,35 @@
+// What a container of a pod joins, read from the pod's record: for the container services
+// (create checks the pod, start builds the spec from it) without the pod service itself.
+import { hostname as osHostname } from 'node:os';
+import { join } from 'node:path';
+import type { EnginePaths } from '../paths.ts';
+import { PodStateError } from './errors.ts';
+import { processRunning } from './infra.ts';
+import { PodStore } from './store.ts';
+import type { PodJoin, PodRecord } from './types.ts';
+
+export function podStore(paths: EnginePaths): PodStore {
+  return new PodStore(paths.pods, paths.locks);
+}
+
+/** The pod by id, unique id prefix or name. */
+export function findPod(paths: EnginePaths, ref: string): PodRecord {
+  return podStore(paths).resolve(ref);
+}
+
+/** The namespaces, files and cgroup parent a container of the running pod `ref` joins. */
+export function podJoin(paths: EnginePaths, ref: string): PodJoin {
+  const store = podStore(paths);
+  const pod = store.resolve(ref);
+  if (pod.state.status !== 'running' || !processRunning(pod.state.infraPid)) throw new PodStateError(`pod ${pod.config.name} is not running`);
+  const ns = (t: string) => `/proc/${pod.state.infraPid}/ns/${t}`;
+  const dir = store.podDir(pod.id);
+  const c = pod.config;
+  return {
+    podId: pod.id, podName: c.name, netnsPath: pod.state.netnsPath, hostNetwork: c.network === 'host',
+    ipc: c.hostIpc ? '' : ns('ipc'), uts: c.network === 'host' ? '' : ns('uts'),
+    pid: c.sharePid && !c.hostPid ? ns('pid') : '', hostPid: c.hostPid, hostname: c.network === 'host' ? osHostname() : c.hostname,
+    hostsPath: join(dir, 'hosts'), hostnamePath: join(dir, 'hostname'), resolvConfPath: join(dir, 'resolv.conf'),
+    cgroupParent: c.cgroupParent || paths.cgroupParent,
+  };
+}

@@ -1,0 +1,72 @@
+// A pod's network: its own network namespace, attached either through the CNI configuration
+// directory's conflist (CRI pods, as kubelet deployments install it: libcni's way, with the
+// result cached in the pod's state for the DEL) or to a berth network (`berth pod create`).
+// Port mappings go to the portmap plugin's portMappings capability in both cases.
+import {
+  addNetworkList, attach, createNetns, delNetworkList, detach, removeNetns, DEFAULT_NETWORK, type StoreOptions,
+} from '../../network/index.ts';
+import { loadPodConflist } from './cni-config.ts';
+import type { PodRecord } from './types.ts';
+
+export interface PodNetOptions {
+  netnsDir: string;
+  cniConfDir: string;
+  store: StoreOptions;
+}
+
+const IF_NAME = 'eth0';
+
+/** The pod's network namespace (none for a pod on the host's network). */
+export async function makePodNetns(pod: PodRecord, o: PodNetOptions): Promise<void> {
+  if (pod.config.network === 'host') return;
+  pod.state.netnsPath = await createNetns(`berth-pod-${pod.id.slice(0, 32)}`, o.netnsDir);
+}
+
+/** Attaches the pod's netns (made by makePodNetns): CNI ADD, or a berth network. Independent of
+ * the infra process's creation, which only joins the netns: the two run at once. */
+export async function attachPodNetwork(pod: PodRecord, o: PodNetOptions): Promise<void> {
+  const c = pod.config;
+  if (c.network === 'host' || c.network === 'none') return;
+  if (c.network === 'cni') {
+    const { conflist } = loadPodConflist(o.cniConfDir);
+    const portMappings = c.portMappings.filter((m) => m.hostPort > 0).map((m) => ({
+      hostPort: m.hostPort, containerPort: m.containerPort, protocol: m.protocol, ...(m.hostIp ? { hostIP: m.hostIp } : {}),
+    }));
+    const rt = { containerId: pod.id, netns: pod.state.netnsPath, ifName: IF_NAME, ...(portMappings.length ? { capabilityArgs: { portMappings } } : {}) };
+    const result = await addNetworkList(conflist, rt, o.store.cniPath ? { cniPath: o.store.cniPath } : {});
+    pod.state.cni = { conflist, result, ifName: IF_NAME, ...(portMappings.length ? { capabilityArgs: { portMappings } } : {}) };
+    pod.state.ips = (result.ips ?? []).map((ip) => ip.address.split('/')[0]);
+    return;
+  }
+  const network = c.network === 'bridge' ? DEFAULT_NETWORK : c.network;
+  const res = await attach({
+    network, containerId: pod.id, netnsPath: pod.state.netnsPath, name: c.name, ifName: IF_NAME,
+    portMappings: c.portMappings.filter((m) => m.protocol !== 'sctp').map((m) => ({
+      hostPort: m.hostPort, containerPort: m.containerPort, protocol: m.protocol as 'tcp' | 'udp', hostIP: m.hostIp,
+    })),
+  }, o.store);
+  pod.state.berthNetwork = network;
+  pod.state.ips = res.ips.map((ip) => ip.split('/')[0]);
+}
+
+/** Undoes setUpPodNetwork; every step runs even when one fails (the first failure is thrown). */
+export async function tearDownPodNetwork(pod: PodRecord, o: PodNetOptions): Promise<void> {
+  const errors: Error[] = [];
+  const s = pod.state;
+  if (s.cni) {
+    // The same runtime configuration as the ADD (portmap finds its rules by the port mappings).
+    const rt = { containerId: pod.id, netns: s.netnsPath, ifName: s.cni.ifName, ...(s.cni.capabilityArgs ? { capabilityArgs: s.cni.capabilityArgs } : {}) };
+    errors.push(...await delNetworkList(s.cni.conflist, rt, s.cni.result, o.store.cniPath ? { cniPath: o.store.cniPath } : {}));
+    delete s.cni;
+  }
+  if (s.berthNetwork) {
+    try { await detach({ network: s.berthNetwork, containerId: pod.id, ifName: IF_NAME, force: true }, o.store); } catch (e) { errors.push(e as Error); }
+    delete s.berthNetwork;
+  }
+  if (s.netnsPath) {
+    try { await removeNetns(s.netnsPath); } catch (e) { errors.push(e as Error); }
+    s.netnsPath = '';
+  }
+  s.ips = [];
+  if (errors.length) throw errors[0];
+}

@@ -1,0 +1,233 @@
+// engine.pods: create, start, stop, remove, inspect and list pods. A pod's namespaces live
+// while it runs (its infra process holds IPC/UTS/PID, a pinned netns holds the network);
+// containers created with `pod` join them (engine.create → PodJoin). State is on disk only.
+import { randomBytes } from '../../util/random.ts';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { hostname as osHostname } from 'node:os';
+import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { renderHosts, resolvConf } from '../../network/index.ts';
+import type { EngineCore } from '../core.ts';
+import type { ContainerService } from '../containers/index.ts';
+import { recordEvent } from '../events.ts';
+import { findRuntime } from '../runtime.ts';
+import { matchesFilters, type PodFilters } from './filters.ts';
+import { podNetworkStatus, type PodNetworkStatus } from './cni-config.ts';
+import { NoSuchPodError, PodNameConflictError, PodRequestError, PodStateError } from './errors.ts';
+import { processRunning, startInfra, stopInfra, type InfraPaths } from './infra.ts';
+import { attachPodNetwork, makePodNetns, tearDownPodNetwork, type PodNetOptions } from './network.ts';
+import type { PodStore } from './store.ts';
+import { podJoin, podStore } from './join.ts';
+import { connectPodPort } from './port.ts';
+import type { Duplex } from 'node:stream';
+import type { PodCreateRequest, PodJoin, PodRecord } from './types.ts';
+import { netOpts } from '../netglue.ts';
+
+const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+
+export class PodService {
+  readonly #core: EngineCore;
+  readonly #containers: ContainerService;
+  readonly store: PodStore;
+  constructor(core: EngineCore, containers: ContainerService) {
+    this.#core = core;
+    this.#containers = containers;
+    this.store = podStore(core.paths);
+  }
+
+  /** Whether CRI pods can be networked: a CNI configuration is installed. */
+  networkStatus(): PodNetworkStatus {
+    return podNetworkStatus(this.#core.paths.cniConfDir);
+  }
+
+  #infraPaths(pod: PodRecord): InfraPaths {
+    const p = this.#core.paths;
+    // The run root's directories are made lazily by the container store (core.ts); a pod can
+    // be the first thing an engine starts.
+    for (const d of [p.runtimeRoot, p.exits, p.sockets, p.locks]) mkdirSync(d, { recursive: true });
+    return {
+      runtime: this.#core.runtimeFor(pod.config.runtime ?? findRuntime(this.#core.opts.runtime ?? 'berth-runtime')),
+      runtimeRoot: p.runtimeRoot, exits: p.exits, sockets: p.sockets, relayDir: join(p.runRoot, 'relay'), cgroupParent: pod.config.cgroupParent || p.cgroupParent,
+    };
+  }
+
+  #netOpts(): PodNetOptions {
+    return { netnsDir: this.#core.paths.netns, cniConfDir: this.#core.paths.cniConfDir, store: netOpts(this.#core) };
+  }
+
+  /** Creates the pod's record (not started: see start, or run = create + start). */
+  create(req: PodCreateRequest): PodRecord {
+    const id = randomBytes(32).toString('hex');
+    const name = req.name ?? `pod-${id.slice(0, 12)}`;
+    if (!NAME_RE.test(name)) throw new PodRequestError(`invalid pod name "${name}": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+    const holder = this.store.list().find((p) => p.config.name === name);
+    if (holder) throw new PodNameConflictError(name, holder.id);
+    const network = req.network ?? 'bridge';
+    for (const m of req.portMappings ?? []) {
+      if (!(m.containerPort > 0 && m.containerPort < 65536) || m.hostPort < 0 || m.hostPort > 65535) {
+        throw new PodRequestError(`invalid port mapping ${m.hostPort}:${m.containerPort}/${m.protocol}`);
+      }
+    }
+    const rec: PodRecord = {
+      id, created: new Date().toISOString(),
+      config: {
+        name, hostname: req.hostname || name, labels: { ...(req.labels ?? {}) }, annotations: { ...(req.annotations ?? {}) },
+        network, sharePid: req.sharePid ?? false, hostPid: req.hostPid ?? false, hostIpc: req.hostIpc ?? false,
+        dns: { servers: req.dns?.servers ?? [], searches: req.dns?.searches ?? [], options: req.dns?.options ?? [] },
+        portMappings: network === 'host' ? [] : [...(req.portMappings ?? [])], sysctls: { ...(req.sysctls ?? {}) },
+        cgroupParent: req.cgroupParent ?? '', logDirectory: req.logDirectory ?? '', metadata: { ...(req.metadata ?? {}) },
+      },
+      state: { status: 'created', infraPid: 0, conmonPid: 0, netnsPath: '', ips: [], startedAt: '', finishedAt: '', error: '' },
+    };
+    this.store.save(rec);
+    recordEvent(this.#core.paths, { id, name, action: 'pod-create', type: 'pod' });
+    return rec;
+  }
+
+  /** The pod's namespaces and infra process; the etc files its containers bind in. */
+  async start(ref: string): Promise<PodRecord> {
+    const first = this.store.resolve(ref);
+    const lock = await this.store.lock(first.id);
+    try {
+      const pod = this.#refresh(this.store.get(first.id) ?? (() => { throw new NoSuchPodError(ref); })());
+      if (pod.state.status === 'running') return pod;
+      try {
+        await tearDownPodNetwork(pod, this.#netOpts()).catch(() => {});
+        await makePodNetns(pod, this.#netOpts());
+        this.store.save(pod);
+        // The CNI plugins configure the netns while the runtime creates the infra process in it.
+        const attached = attachPodNetwork(pod, this.#netOpts());
+        const infra = startInfra(pod, this.store.podDir(pod.id), this.#infraPaths(pod));
+        const [net, started] = await Promise.allSettled([attached, infra]);
+        if (started.status === 'fulfilled') Object.assign(pod.state, { infraPid: started.value.pid, conmonPid: started.value.conmonPid });
+        if (net.status === 'rejected') throw net.reason;
+        if (started.status === 'rejected') throw started.reason;
+        const { pid, conmonPid } = started.value;
+        this.store.save(pod);
+        this.#writeEtcFiles(pod);
+        Object.assign(pod.state, { status: 'running', infraPid: pid, conmonPid, startedAt: new Date().toISOString(), finishedAt: '', error: '' });
+        this.store.save(pod);
+        recordEvent(this.#core.paths, { id: pod.id, name: pod.config.name, action: 'pod-start', type: 'pod' });
+        return pod;
+      } catch (e) {
+        pod.state.error = (e as Error).message;
+        await stopInfra(pod, this.#infraPaths(pod)).catch(() => {});
+        await tearDownPodNetwork(pod, this.#netOpts()).catch(() => {});
+        pod.state.status = 'stopped';
+        this.store.save(pod);
+        throw e;
+      }
+    } finally {
+      lock.release();
+    }
+  }
+
+  /** create + start, removing the record when the start fails (the CRI's RunPodSandbox). */
+  async run(req: PodCreateRequest): Promise<PodRecord> {
+    const pod = this.create(req);
+    try {
+      return await this.start(pod.id);
+    } catch (e) {
+      await this.remove(pod.id, { force: true }).catch(() => {});
+      throw e;
+    }
+  }
+
+  /** Stops the pod's containers (timeout seconds each), then its infra process and network. */
+  async stop(ref: string, timeout?: number): Promise<PodRecord> {
+    const first = this.store.resolve(ref);
+    for (const c of this.containers(first.id)) {
+      if (c.state.status === 'running' || c.state.status === 'restarting') await this.#containers.stop(c.id, timeout === undefined ? {} : { timeout });
+    }
+    const lock = await this.store.lock(first.id);
+    try {
+      const pod = this.store.get(first.id) ?? (() => { throw new NoSuchPodError(ref); })();
+      if (pod.state.status === 'running' || pod.state.infraPid || pod.state.netnsPath) {
+        await stopInfra(pod, this.#infraPaths(pod));
+        await tearDownPodNetwork(pod, this.#netOpts());
+        Object.assign(pod.state, { status: 'stopped', infraPid: 0, conmonPid: 0, finishedAt: new Date().toISOString() });
+        this.store.save(pod);
+        recordEvent(this.#core.paths, { id: pod.id, name: pod.config.name, action: 'pod-stop', type: 'pod' });
+      }
+      return pod;
+    } finally {
+      lock.release();
+    }
+  }
+
+  /** Removes the pod and its containers; a running pod only with force (stopped first). */
+  async remove(ref: string, opts: { force?: boolean } = {}): Promise<string> {
+    const first = this.store.resolve(ref);
+    const pod = this.#refresh(first);
+    if (pod.state.status === 'running' && !opts.force) {
+      throw new PodStateError(`pod ${pod.config.name} is running: stop it first or remove it with force`);
+    }
+    for (const c of this.containers(pod.id)) await this.#containers.remove(c.id, { force: true });
+    await this.stop(pod.id, 0);
+    const lock = await this.store.lock(pod.id);
+    try {
+      this.store.delete(pod.id);
+      recordEvent(this.#core.paths, { id: pod.id, name: pod.config.name, action: 'pod-remove', type: 'pod' });
+    } finally {
+      lock.release();
+    }
+    return pod.id;
+  }
+
+  get(ref: string): PodRecord {
+    return this.#refresh(this.store.resolve(ref));
+  }
+
+  list(filters: PodFilters = {}): PodRecord[] {
+    return this.store.list().map((p) => this.#refresh(p)).filter((p) => matchesFilters(p, filters));
+  }
+
+  /** The pod's containers (engine records whose config names the pod). */
+  containers(podId: string) {
+    return this.#containers.list({ all: true }).filter((c) => c.config.pod?.podId === podId);
+  }
+
+  /** What a container of the pod joins; the pod must be running. */
+  join(ref: string): PodJoin {
+    return podJoin(this.#core.paths, ref);
+  }
+
+  /** A connection to `port` inside the pod (its 127.0.0.1 included): port-forward. */
+  connect(ref: string, port: number): Duplex {
+    return connectPodPort(this.get(ref), port);
+  }
+
+  /** The pod's network interfaces' counters (from its infra process's view of /proc/net/dev). */
+  interfaces(ref: string): { name: string; rxBytes: number; rxErrors: number; txBytes: number; txErrors: number }[] {
+    const pod = this.get(ref);
+    if (pod.state.status !== 'running' || pod.config.network === 'host') return [];
+    let text = '';
+    try { text = readFileSync(`/proc/${pod.state.infraPid}/net/dev`, 'utf8'); } catch { return []; }
+    return text.split('\n').slice(2).flatMap((l) => {
+      const [name, rest] = l.split(':');
+      if (!rest || name.trim() === 'lo') return [];
+      const f = rest.trim().split(/\s+/).map(Number);
+      return [{ name: name.trim(), rxBytes: f[0], rxErrors: f[2], txBytes: f[8], txErrors: f[10] }];
+    });
+  }
+
+  /** A running pod whose infra process is gone (killed, host reboot) is stopped. */
+  #refresh(pod: PodRecord): PodRecord {
+    if (pod.state.status === 'running' && !processRunning(pod.state.infraPid)) {
+      pod.state.status = 'stopped';
+      pod.state.finishedAt = new Date().toISOString();
+      this.store.save(pod);
+    }
+    return pod;
+  }
+
+  #writeEtcFiles(pod: PodRecord): void {
+    const dir = this.store.podDir(pod.id), c = pod.config;
+    const hostNet = c.network === 'host';
+    const hosts = hostNet ? readFileSync('/etc/hosts', 'utf8')
+      : renderHosts({ hostname: c.hostname, self: pod.state.ips.slice(0, 1).map((ip) => ({ ip, names: [] })), peers: [] });
+    writeFileSync(join(dir, 'hosts'), hosts);
+    writeFileSync(join(dir, 'hostname'), `${hostNet ? osHostname() : c.hostname}\n`);
+    writeFileSync(join(dir, 'resolv.conf'), resolvConf({ dns: c.dns.servers, search: c.dns.searches, options: c.dns.options }));
+  }
+}

@@ -1,0 +1,55 @@
+// GetContainerEvents through berth's own gRPC client: a container of a pod (on the node's
+// network: no CNI needed; the built-in busybox) created, started, stopped and removed, each
+// event streamed with the container's status while it exists.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { credentials } from '@grpc/grpc-js';
+import { buildBusyboxImage, Engine } from '../../../src/engine/index.ts';
+import { CriServer, criServices } from '../../../src/cri/index.ts';
+import { criClient } from '../../helpers/cri-client.ts';
+import { isRoot, makeTemp, removeTemp } from '../../helpers/rootfs.ts';
+import { defaultRuntime } from '../engine/harness.ts';
+
+const skip = !isRoot && 'needs root';
+
+interface Ev { containerId: string; containerEventType: string; containersStatuses: { state: string }[]; podSandboxStatus: { id: string } | null }
+
+test('GetContainerEvents streams a pod container\'s created, started, stopped and deleted', { skip, timeout: 300_000 }, async (t) => {
+  const tmp = makeTemp('berth-test-cri-events-');
+  const engine = new Engine({ root: join(tmp, 'root'), runRoot: join(tmp, 'run'), runtime: defaultRuntime(), cgroupParent: `berth-test-crievents-${process.pid}`, cniConfDir: join(tmp, 'none') });
+  await buildBusyboxImage(join(tmp, 'root'));
+  const server = new CriServer({ engine, version: 't', log: () => {} }, join(tmp, 'cri.sock'));
+  await server.listen();
+  const c = criClient(join(tmp, 'cri.sock'));
+  const raw = new (criServices().RuntimeService.Client)(`unix://${join(tmp, 'cri.sock')}`, credentials.createInsecure()) as unknown as { GetContainerEvents(req: object): NodeJS.ReadableStream & { cancel(): void }; close(): void };
+  t.after(async () => {
+    for (const p of engine.pods.list()) await engine.pods.remove(p.id, { force: true }).catch(() => {});
+    raw.close();
+    c.close();
+    await server.close();
+    engine.close();
+    removeTemp(tmp);
+  });
+  const events: Ev[] = [];
+  const stream = raw.GetContainerEvents({});
+  stream.on('data', (e: Ev) => events.push(e));
+  stream.on('error', () => { /* cancelled at the end */ });
+  await new Promise((r) => setTimeout(r, 200));
+
+  const { podSandboxId } = await c.runtime.RunPodSandbox({ config: {
+    metadata: { name: 'ev', namespace: 'ns', uid: 'uid-ev' },
+    linux: { securityContext: { namespaceOptions: { network: 'NODE', pid: 'CONTAINER', ipc: 'POD' } } },
+  } }) as { podSandboxId: string };
+  const { containerId } = await c.runtime.CreateContainer({ podSandboxId, config: { metadata: { name: 'box' }, image: { image: 'busybox' }, command: ['sleep', '100'] } }) as { containerId: string };
+  await c.runtime.StartContainer({ containerId });
+  await c.runtime.StopContainer({ containerId, timeout: 1 });
+  await c.runtime.RemoveContainer({ containerId });
+  for (let i = 0; i < 100 && !events.some((e) => e.containerEventType === 'CONTAINER_DELETED_EVENT'); i++) await new Promise((r) => setTimeout(r, 50));
+  stream.cancel();
+  const mine = events.filter((e) => e.containerId === containerId);
+  assert.deepEqual(mine.map((e) => e.containerEventType), ['CONTAINER_CREATED_EVENT', 'CONTAINER_STARTED_EVENT', 'CONTAINER_STOPPED_EVENT', 'CONTAINER_DELETED_EVENT']);
+  assert.equal(mine[1].containersStatuses[0].state, 'CONTAINER_RUNNING');
+  assert.equal(mine[1].podSandboxStatus?.id, podSandboxId);
+  assert.deepEqual(mine[3].containersStatuses, []);
+});

@@ -1,0 +1,310 @@
+// The real docker CLI (28.x) against berthd's Docker API: what `run`, `ps`, `logs`, `exec`,
+// `inspect`, `stop`, `rm`, `images`, `pull`, `tag`, `network` and `volume` need, with the
+// engine's state shared with the berth CLI, and nothing left behind.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { connect } from 'node:net';
+import { encodeClientFrame, OP_CLOSE, OP_TEXT } from '../../../src/dockerapi/websocket.ts';
+import { isRoot } from '../../helpers/rootfs.ts';
+import { startRegistry, type RegistryInstance } from '../../helpers/registry.ts';
+import { assertNoLeaks, snapshot, waitFor, type HostSnapshot } from '../engine/harness.ts';
+import { ApiDaemon, Berth, DOCKER } from './harness.ts';
+
+const skip = !isRoot ? 'needs root' : !existsSync(DOCKER) ? `needs the docker CLI at ${DOCKER}` : false;
+
+let b: Berth;
+let api: ApiDaemon;
+let before0: HostSnapshot;
+
+before(async () => {
+  if (skip) return;
+  b = new Berth();
+  await b.ok(['image', 'build-busybox']);
+  before0 = snapshot(b);
+  api = new ApiDaemon(b);
+  await api.start();
+});
+
+after(async () => {
+  if (skip) return;
+  try {
+    await api?.stop();
+    await b.teardown();
+  } catch (e) { console.error(e); }
+});
+
+test('docker version and info talk to berth at API 1.44', { skip }, async () => {
+  const v = JSON.parse(await api.ok(['version', '--format', '{{json .Server}}'])) as { ApiVersion: string; MinAPIVersion: string; Components: { Name: string }[] };
+  assert.equal(v.ApiVersion, '1.44');
+  assert.equal(v.MinAPIVersion, '1.24');
+  assert.equal(v.Components[0].Name, 'Engine');
+  assert.match(await api.ok(['info', '--format', '{{.Images}} {{.OSType}}']), /^1 linux/);
+});
+
+test('run --rm: output on the right streams and the exit code', { skip }, async () => {
+  const hi = await api.docker(['run', '--rm', 'busybox', 'echo', 'hi']);
+  assert.deepEqual([hi.code, hi.stdout], [0, 'hi\n']);
+  const three = await api.docker(['run', '--rm', 'busybox', 'sh', '-c', 'echo out; echo err >&2; exit 3']);
+  assert.equal(three.code, 3);
+  assert.equal(three.stdout, 'out\n');
+  assert.equal(three.stderr, 'err\n');
+  const missing = await api.docker(['run', '--rm', 'busybox', 'no-such-command']);
+  assert.equal(missing.code, 127, missing.stderr);
+  assert.equal((await api.ok(['ps', '-aq'])).trim(), '', 'every --rm container is gone');
+});
+
+test('run -i with piped stdin', { skip }, async () => {
+  const r = await api.docker(['run', '--rm', '-i', 'busybox', 'sh', '-c', 'tr a-z A-Z; echo done'], { input: 'hello\nworld\n' });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, 'HELLO\nWORLD\ndone\n');
+});
+
+test('run -it through a pty: the shell, and its exit code', { skip }, async () => {
+  const feed = "sleep 1.5; printf 'echo tty-$((6*7))\\r'; sleep 1; printf 'exit 5\\r'; sleep 1";
+  const r = spawnSync('sh', ['-c', `(${feed}) | script -eqfc "${DOCKER} run --rm -it busybox sh" /dev/null`], { env: api.env(), encoding: 'utf8', timeout: 30_000 });
+  assert.equal(r.status, 5, r.stdout + r.stderr);
+  assert.match(r.stdout, /tty-42/);
+});
+
+test('run -d, logs (-f), exec, inspect --format, ps --format, stop, rm', { skip }, async () => {
+  const id = (await api.ok(['run', '-d', '--name', 'ticker', '-l', 'role=test', 'busybox', 'sh', '-c', 'trap "exit 0" TERM; echo started; echo warn >&2; while true; do sleep 0.2; done'])).trim();
+  assert.match(id, /^[0-9a-f]{64}$/);
+  const ps = await api.ok(['ps', '--format', '{{.ID}}|{{.Names}}|{{.Image}}|{{.Status}}|{{.Labels}}']);
+  assert.match(ps, new RegExp(`^${id.slice(0, 12)}\\|ticker\\|busybox\\|Up .*\\|role=test\\n$`));
+  assert.equal((await api.ok(['inspect', '--format', '{{.State.Status}} {{.State.Running}} {{.Name}} {{.Config.Image}} {{index .Config.Labels "role"}}', 'ticker'])).trim(), 'running true /ticker busybox test');
+  // The container is the engine's: the berth CLI on the same roots sees it.
+  assert.match(await b.ok(['ps', '--format', '{{.Names}}']), /^ticker$/m);
+  await new Promise((r) => setTimeout(r, 500));
+  const logs = await api.docker(['logs', 'ticker']);
+  assert.equal(logs.stdout, 'started\n');
+  assert.equal(logs.stderr, 'warn\n');
+  assert.equal((await api.docker(['logs', '--tail', '0', 'ticker'])).stdout, '');
+  const exec = await api.docker(['exec', 'ticker', 'sh', '-c', 'echo from-exec; exit 7']);
+  assert.deepEqual([exec.code, exec.stdout], [7, 'from-exec\n']);
+  assert.equal(await api.ok(['exec', '-i', 'ticker', 'cat'], { input: 'through stdin\n' }), 'through stdin\n');
+  // logs -f ends when the container stops.
+  const follow = api.docker(['logs', '-f', 'ticker'], { timeoutMs: 30_000 });
+  await new Promise((r) => setTimeout(r, 500));
+  await api.ok(['stop', 'ticker']);
+  const f = await follow;
+  assert.equal(f.code, 0);
+  assert.equal(f.stdout, 'started\n');
+  assert.match(await api.ok(['ps', '-a', '--format', '{{.Names}} {{.Status}}']), /^ticker Exited \(0\) /m);
+  assert.equal((await api.docker(['start', 'ticker'])).code, 0);
+  assert.equal((await api.docker(['rm', 'ticker'])).code, 1, 'a running container is not removed without -f');
+  await api.ok(['rm', '-f', 'ticker']);
+  assert.equal((await api.ok(['ps', '-aq'])).trim(), '');
+});
+
+test('a container the berth CLI made is the API\'s too', { skip }, async () => {
+  await b.ok(['run', '-d', '--name', 'fromcli', 'busybox', 'sleep', '30']);
+  assert.match(await api.ok(['ps', '--format', '{{.Names}}']), /^fromcli$/m);
+  assert.equal((await api.ok(['exec', 'fromcli', 'echo', 'ok'])).trim(), 'ok');
+  await api.ok(['rm', '-f', 'fromcli']);
+  assert.doesNotMatch(await b.ok(['ps', '-a', '--format', '{{.Names}}']), /fromcli/);
+});
+
+test('errors reach the CLI in docker\'s words', { skip }, async () => {
+  const nf = await api.docker(['inspect', 'nosuch']);
+  assert.equal(nf.code, 1);
+  assert.match(nf.stderr, /No such (object|container): nosuch/);
+  await api.ok(['create', '--name', 'dup', 'busybox', 'true']);
+  const dup = await api.docker(['create', '--name', 'dup', 'busybox', 'true']);
+  assert.notEqual(dup.code, 0);
+  assert.match(dup.stderr, /Conflict\. The container name "\/dup" is already in use/);
+  const kill = await api.docker(['kill', 'dup']);
+  assert.equal(kill.code, 1);
+  assert.match(kill.stderr, /is not running/);
+  await api.ok(['rm', 'dup']);
+  const img = await api.docker(['run', '--rm', 'no-such-image-anywhere:1', 'true']);
+  assert.equal(img.code, 125);
+  assert.match(img.stderr, /Unable to find image 'no-such-image-anywhere:1' locally/);
+});
+
+test('images, tag, rmi, push and pull with a registry, and docker.io through a mirror', { skip }, async () => {
+  assert.match(await api.ok(['images', '--format', '{{.Repository}}:{{.Tag}}']), /^busybox:latest$/m);
+  await api.ok(['tag', 'busybox', 'mybox:1']);
+  assert.match(await api.ok(['images', '--format', '{{.Repository}}:{{.Tag}}']), /^mybox:1$/m);
+  assert.equal((await api.ok(['image', 'inspect', '--format', '{{.Os}}', 'mybox:1'])).trim(), 'linux');
+  let reg: RegistryInstance | undefined;
+  try {
+    reg = await startRegistry();
+    const ref = `${reg.host}/team/box:1`;
+    await api.ok(['tag', 'busybox', ref]);
+    const push = await api.docker(['push', ref]);
+    assert.equal(push.code, 0, push.stderr + push.stdout);
+    await api.ok(['rmi', ref]);
+    const pull = await api.docker(['pull', ref]);
+    assert.equal(pull.code, 0, pull.stderr);
+    assert.match(pull.stdout, /Pull complete|Already exists|Download complete|Digest: sha256:/);
+    assert.equal((await api.ok(['run', '--rm', ref, 'echo', 'pulled'])).trim(), 'pulled');
+    await api.ok(['rmi', ref]);
+    // A mirror of docker.io (dockerd's registry-mirrors): docker.io/library/mirrored:1 comes
+    // from the local registry; there is no internet here to fall back to.
+    await api.ok(['tag', 'busybox', `${reg.host}/library/mirrored:1`]);
+    await api.ok(['push', `${reg.host}/library/mirrored:1`]);
+    await api.ok(['rmi', `${reg.host}/library/mirrored:1`]);
+    writeFileSync(api.registriesConfig, JSON.stringify({ 'registry-mirrors': [`http://${reg.host}`] }));
+    const mirrored = await api.docker(['pull', 'mirrored:1']);
+    assert.equal(mirrored.code, 0, mirrored.stderr + mirrored.stdout);
+    assert.match(await api.ok(['images', '--format', '{{.Repository}}:{{.Tag}}']), /^mirrored:1$/m);
+    await api.ok(['rmi', 'mirrored:1']);
+  } finally {
+    await reg?.stop();
+  }
+  assert.match(await api.ok(['rmi', 'mybox:1']), /Untagged: mybox:1/);
+  assert.doesNotMatch(await api.ok(['images', '--format', '{{.Repository}}']), /mybox/);
+});
+
+test('a user network: two containers reach each other by name and alias', { skip }, async () => {
+  await api.ok(['network', 'create', 'apinet']);
+  assert.match(await api.ok(['network', 'ls', '--format', '{{.Name}}']), /^apinet$/m);
+  await api.ok(['run', '-d', '--name', 'server', '--network', 'apinet', '--network-alias', 'db', 'busybox', 'sleep', '60']);
+  assert.equal((await api.docker(['run', '--rm', '--network', 'apinet', 'busybox', 'ping', '-c1', '-W3', 'server'])).code, 0);
+  assert.equal((await api.docker(['run', '--rm', '--network', 'apinet', 'busybox', 'ping', '-c1', '-W3', 'db'])).code, 0);
+  assert.match(await api.ok(['network', 'inspect', '--format', '{{range .Containers}}{{.Name}} {{end}}', 'apinet']), /server/);
+  assert.match(await api.ok(['inspect', '--format', '{{range $k, $v := .NetworkSettings.Networks}}{{$k}}={{$v.IPAddress}}{{end}}', 'server']), /^apinet=10\.\d+\.\d+\.\d+/);
+  await api.ok(['rm', '-f', 'server']);
+  await api.ok(['network', 'rm', 'apinet']);
+  assert.doesNotMatch(await api.ok(['network', 'ls', '--format', '{{.Name}}']), /apinet/);
+});
+
+test('a named volume outlives its containers', { skip }, async () => {
+  await api.ok(['volume', 'create', '--label', 'k=v', 'apivol']);
+  await api.ok(['run', '--rm', '-v', 'apivol:/data', 'busybox', 'sh', '-c', 'echo kept > /data/f']);
+  assert.equal(await api.ok(['run', '--rm', '-v', 'apivol:/data:ro', 'busybox', 'cat', '/data/f']), 'kept\n');
+  assert.match(await api.ok(['volume', 'ls', '--filter', 'label=k=v', '--format', '{{.Name}}']), /^apivol$/m);
+  await api.ok(['volume', 'rm', 'apivol']);
+  assert.doesNotMatch(await api.ok(['volume', 'ls', '-q']), /apivol/);
+});
+
+test('cp both ways, diff, top, stats --no-stream, rename, update, commit, export', { skip }, async () => {
+  await api.ok(['run', '-d', '--name', 'files', 'busybox', 'sh', '-c', 'mkdir -p /data/sub; echo inside > /data/sub/f; sleep 60']);
+  await waitFor(async () => (await api.docker(['exec', 'files', 'test', '-f', '/data/sub/f'])).code === 0);
+  const out = join(b.tmp, 'cp-out');
+  await api.ok(['cp', 'files:/data/sub', out]);
+  assert.equal(readFileSync(join(out, 'f'), 'utf8'), 'inside\n');
+  writeFileSync(join(b.tmp, 'to-ctr.txt'), 'from host\n');
+  await api.ok(['cp', join(b.tmp, 'to-ctr.txt'), 'files:/data/']);
+  assert.equal(await api.ok(['exec', 'files', 'cat', '/data/to-ctr.txt']), 'from host\n');
+  const missing = await api.docker(['cp', 'files:/no/such/path', out]);
+  assert.notEqual(missing.code, 0);
+  assert.match(missing.stderr, /Could not find the file \/no\/such\/path/);
+  assert.deepEqual((await api.ok(['diff', 'files'])).trim().split('\n'), ['A /data', 'A /data/sub', 'A /data/sub/f', 'A /data/to-ctr.txt']);
+  assert.match(await api.ok(['top', 'files']), /sleep 60/);
+  const stats = await api.ok(['stats', '--no-stream', '--format', '{{.Name}} {{.PIDs}} {{.MemUsage}}', 'files']);
+  assert.match(stats, /^files [1-9]\d* [\d.]+[KMG]?i?B \/ /);
+  await api.ok(['rename', 'files', 'files2']);
+  await api.ok(['update', '--memory', '64m', '--memory-swap', '128m', 'files2']);
+  assert.equal((await api.ok(['inspect', '--format', '{{.Name}} {{.HostConfig.Memory}}', 'files2'])).trim(), `/files2 ${64 << 20}`);
+  const id = (await api.ok(['commit', 'files2', 'snap:1'])).trim();
+  assert.match(id, /^sha256:[0-9a-f]{64}$/);
+  assert.equal(await api.ok(['run', '--rm', 'snap:1', 'cat', '/data/to-ctr.txt']), 'from host\n');
+  const tarList = spawnSync('sh', ['-c', `${DOCKER} export files2 | tar -t | grep -c data/sub/f`], { env: api.env(), encoding: 'utf8' });
+  assert.equal(tarList.stdout.trim(), '1');
+  await api.ok(['rm', '-f', 'files2']);
+  await api.ok(['rmi', 'snap:1']);
+});
+
+test('events while a container runs; system df; save and load; prune', { skip }, async () => {
+  const since = Math.floor(Date.now() / 1000) - 1;
+  await api.ok(['run', '--rm', '--name', 'evented', 'busybox', 'true']);
+  const until = Math.floor(Date.now() / 1000) + 1;
+  await new Promise((r) => setTimeout(r, 1100));
+  const ev = await api.ok(['events', '--since', String(since), '--until', String(until), '--filter', 'container=evented', '--format', '{{.Type}} {{.Action}} {{.Actor.Attributes.name}}']);
+  assert.deepEqual(ev.trim().split('\n').filter((l) => /create|start|die|destroy/.test(l)), ['container create evented', 'container start evented', 'container die evented', 'container destroy evented']);
+  const live = api.docker(['events', '--filter', 'event=start', '--format', '{{.Action}} {{.Actor.Attributes.name}}'], { timeoutMs: 4000 });
+  await new Promise((r) => setTimeout(r, 800));
+  await api.ok(['run', '--rm', '--name', 'live', 'busybox', 'true']);
+  assert.match((await live).stdout, /^start live$/m);
+  const df = await api.ok(['system', 'df', '--format', '{{.Type}} {{.TotalCount}}']);
+  assert.match(df, /^Images 1$/m);
+  const tar = join(b.tmp, 'saved.tar');
+  await api.ok(['save', '-o', tar, 'busybox']);
+  await api.ok(['tag', 'busybox', 'keep:1']);
+  assert.match(await api.ok(['load', '-i', tar]), /Loaded image: busybox:latest/);
+  await api.ok(['rmi', 'keep:1']);
+  await api.ok(['create', '--name', 'stopped', 'busybox', 'true']);
+  assert.match(await api.ok(['container', 'prune', '-f']), /Total reclaimed space/);
+  assert.equal((await api.ok(['ps', '-aq'])).trim(), '');
+  await api.ok(['network', 'create', 'unused']);
+  assert.match(await api.ok(['network', 'prune', '-f']), /unused/);
+});
+
+test('websocket attach: stdin in, output out, as messages', { skip }, async () => {
+  const id = (await api.ok(['run', '-d', '-i', '--name', 'wsbox', 'busybox', 'sh', '-c', 'while read l; do echo "got $l"; done'])).trim();
+  const got = await new Promise<string>((resolve, reject) => {
+    const s = connect(api.socket);
+    let buf = Buffer.alloc(0);
+    let text = '';
+    let upgraded = false;
+    const timer = setTimeout(() => { s.destroy(); reject(new Error(`no answer; so far: ${JSON.stringify(text)}`)); }, 15_000);
+    s.on('connect', () => s.write(`GET /v1.44/containers/${id}/attach/ws?stream=1&stdin=1&stdout=1&stderr=1 HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`));
+    s.on('data', (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      if (!upgraded) {
+        const end = buf.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        const head = buf.subarray(0, end).toString();
+        if (!/^HTTP\/1.1 101 /.test(head) || !head.includes('Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=')) { reject(new Error(head)); s.destroy(); return; }
+        upgraded = true;
+        buf = buf.subarray(end + 4);
+        s.write(encodeClientFrame(OP_TEXT, 'over websocket\n'));
+      }
+      // Server frames are unmasked: decode them with the length rules by hand.
+      while (buf.length >= 2) {
+        let len = buf[1] & 0x7f, off = 2;
+        if (len === 126) { if (buf.length < 4) return; len = buf.readUInt16BE(2); off = 4; }
+        if (buf.length < off + len) return;
+        text += buf.subarray(off, off + len).toString();
+        buf = buf.subarray(off + len);
+      }
+      if (text.includes('got over websocket')) { clearTimeout(timer); s.write(encodeClientFrame(OP_CLOSE, Buffer.from([3, 232]))); s.end(); resolve(text); }
+    });
+    s.on('error', reject);
+  });
+  assert.match(got, /got over websocket\n/);
+  await api.ok(['rm', '-f', 'wsbox']);
+});
+
+test("an old client's attach without Upgrade gets the stream as the body, until close", { skip }, async () => {
+  await api.ok(['run', '-d', '--name', 'oldclient', 'busybox', 'sh', '-c', 'sleep 1; echo late-output']);
+  const got = await new Promise<Buffer>((resolve) => {
+    const s = connect(api.socket);
+    let out = Buffer.alloc(0);
+    s.on('connect', () => s.write('POST /v1.24/containers/oldclient/attach?stream=1&stdout=1 HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n'));
+    s.on('data', (d: Buffer) => { out = Buffer.concat([out, d]); });
+    s.on('close', () => resolve(out));
+    setTimeout(() => s.destroy(), 15_000);
+  });
+  const text = got.toString('latin1');
+  assert.match(text, /^HTTP\/1.1 200 OK\r\n/);
+  assert.match(text, /Content-Type: application\/vnd.docker.raw-stream/);
+  assert.doesNotMatch(text, /Transfer-Encoding/i);
+  const body = got.subarray(got.indexOf('\r\n\r\n') + 4);
+  assert.deepEqual([...body.subarray(0, 8)], [1, 0, 0, 0, 0, 0, 0, 12]);
+  assert.equal(body.subarray(8).toString(), 'late-output\n');
+  await api.ok(['rm', '-f', 'oldclient']);
+});
+
+test('bad requests: docker status and message, service up, nothing half-created', { skip }, async () => {
+  const bad = await api.http('POST', '/v1.44/containers/create?name=half', '{"Image":"busybox","Cmd":[1,2]}');
+  assert.equal(bad.status, 400);
+  assert.match((JSON.parse(bad.body) as { message: string }).message, /Config.Cmd/);
+  const badMount = await api.http('POST', '/v1.44/containers/create?name=half', JSON.stringify({ Image: 'busybox', Cmd: ['true'], HostConfig: { Binds: ['relative:path:bogus'] } }));
+  assert.equal(badMount.status, 400);
+  const noCmdImage = await api.http('POST', '/v1.44/containers/create?name=half', JSON.stringify({ Image: 'busybox', HostConfig: { NetworkMode: 'no-such-net' } }));
+  assert.ok(noCmdImage.status >= 400, noCmdImage.body);
+  assert.equal((await api.ok(['ps', '-aq'])).trim(), '');
+  assert.ok(api.running);
+  assert.equal((await api.http('GET', '/_ping')).status, 200);
+});
+
+test('nothing is left behind once berthd stops', { skip }, async () => {
+  await api.stop();
+  assert.equal(existsSync(api.socket), false, 'the socket goes with berthd');
+  assertNoLeaks(b, before0);
+});
