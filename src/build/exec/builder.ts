@@ -12,7 +12,7 @@ import { stepKey } from './cache-key.ts';
 import type { BuildListener } from './progress.ts';
 import { BuildFailure, type BuildRequest, type BuildResult } from './request.ts';
 
-interface StageResult { state: BuildState; key: string; config: RunConfig; history: HistoryEntry[]; base?: ImageConfig }
+interface StageResult { state: BuildState; key: string; config: RunConfig; history: HistoryEntry[]; base?: ImageConfig; created: string }
 
 export async function build(engine: Engine, req: BuildRequest, emit: BuildListener): Promise<BuildResult> {
   const svc = engine.build();
@@ -29,6 +29,7 @@ async function buildWith(svc: BuildService, req: BuildRequest, emit: BuildListen
   const epochArg = req.buildArgs.SOURCE_DATE_EPOCH;
   const epoch = epochArg !== undefined && epochArg !== '' ? Number(epochArg) : undefined;
   if (epoch !== undefined && (!Number.isInteger(epoch) || epoch < 0)) throw new BuildFailure(`invalid SOURCE_DATE_EPOCH: ${epochArg}`);
+  const epochTime = epoch !== undefined ? new Date(epoch * 1000).toISOString() : undefined;
   const bases = new Map<string, Awaited<ReturnType<BuildService['baseImage']>>>();
   const baseImage = async (ref: string, platform?: string) => {
     const k = `${ref}|${platform ?? ''}`;
@@ -94,14 +95,18 @@ async function buildWith(svc: BuildService, req: BuildRequest, emit: BuildListen
     const id0 = nextId++;
     emit({ type: 'step', id: id0, stage: label, index: ++counter, total, instruction: `FROM ${plan.graph.stages[s.index].base}` });
     let state: BuildState, key: string, history: HistoryEntry[], base: ImageConfig | undefined;
+    // History times: a step that made a layer has the time it first ran (from its cache record);
+    // a config-only step the time of the layer before it. A fully cached rebuild is the same image.
+    let created = epochTime ?? new Date().toISOString();
     if (s.base.kind === 'scratch') { state = { layers: [] }; key = 'scratch'; history = []; }
     else if (s.base.kind === 'stage') {
       const r = await runStage(s.base.index);
-      ({ state, key, history, base } = r);
+      ({ state, key, history, base, created } = r);
       history = [...history];
     } else {
       const b = await baseImage(s.base.ref, s.platform);
       state = b.state; key = `image:${b.manifestDigest}`; history = [...(b.config.history ?? [])]; base = b.config;
+      created = epochTime ?? b.config.created ?? created;
     }
     emit({ type: 'done', id: id0, seconds: 0 });
     for (const step of s.steps) {
@@ -109,7 +114,6 @@ async function buildWith(svc: BuildService, req: BuildRequest, emit: BuildListen
       const id = nextId++;
       emit({ type: 'step', id, stage: label, index: ++counter, total, instruction: step.instruction });
       const t0 = performance.now();
-      const created = epoch !== undefined ? new Date(epoch * 1000).toISOString() : new Date().toISOString();
       if (step.op.op === 'config') {
         history.push({ created, created_by: step.createdBy, comment: 'buildkit.dockerfile.v0', empty_layer: true });
         emit({ type: 'done', id, seconds: 0 });
@@ -118,6 +122,7 @@ async function buildWith(svc: BuildService, req: BuildRequest, emit: BuildListen
       try {
         const before = state.layers.length;
         ({ state, key } = await runStep(step, state, key, id));
+        if (state.layers.length !== before) created = epochTime ?? state.created ?? new Date().toISOString();
         history.push({ created, created_by: step.createdBy, comment: 'buildkit.dockerfile.v0', ...(state.layers.length === before ? { empty_layer: true } : {}) });
       } catch (e) {
         const msg = e instanceof BuildFailure || e instanceof SourceError ? e.message : `${(e as Error).message}`;
@@ -126,7 +131,7 @@ async function buildWith(svc: BuildService, req: BuildRequest, emit: BuildListen
       }
       emit({ type: 'done', id, seconds: (performance.now() - t0) / 1000 });
     }
-    return { state, key, config: s.config, history, base };
+    return { state, key, config: s.config, history, base, created };
   }
 
   /** Sources of a COPY (from the context, a stage or an image), read while `fn` runs. */
@@ -166,7 +171,7 @@ async function buildWith(svc: BuildService, req: BuildRequest, emit: BuildListen
       const w = await svc.workRoot(base);
       let next: BuildState;
       try { await work(w); } catch (e) { await w.discard(); throw e; }
-      next = await w.commit({ epoch, ...(compression ? { compression } : {}) });
+      next = { ...(await w.commit({ epoch, ...(compression ? { compression } : {}) })), created: epochTime ?? new Date().toISOString() };
       svc.cache.put(key, next);
       used.set(key, next);
       return { state: next, key };
@@ -184,7 +189,7 @@ async function buildWith(svc: BuildService, req: BuildRequest, emit: BuildListen
         // without the parent, then put on top of it: a changed base reuses the layer.
         const linkKey = keyOf('link', { ...op, workdir: '' }, hashEntries(entries));
         const made = await finish(linkKey, copy, { layers: [] });
-        return { state: { layers: [...state.layers, ...made.state.layers] }, key: keyOf(parentKey, op, linkKey) };
+        return { state: { layers: [...state.layers, ...made.state.layers], ...(made.state.created ? { created: made.state.created } : {}) }, key: keyOf(parentKey, op, linkKey) };
       });
     }
     if (op.op !== 'run') throw new Error(`unexpected step ${op.op}`);
@@ -281,7 +286,7 @@ async function buildWith(svc: BuildService, req: BuildRequest, emit: BuildListen
     await Promise.allSettled([...results.values()]);
     throw firstError;
   }
-  const created = epoch !== undefined ? new Date(epoch * 1000).toISOString() : new Date().toISOString();
+  const created = final.created;
   const config: RunConfig = { ...final.config, Labels: { ...(final.config.Labels ?? {}), ...req.labels } };
   if (!Object.keys(config.Labels!).length) delete config.Labels;
   const author = plan.stages.get(plan.graph.target)?.author;
