@@ -17,6 +17,7 @@ import { connectNetworkHandler, createNetworkHandler, disconnectNetworkHandler, 
 import { createVolume, inspectVolume, listVolumes, pruneVolumesHandler, removeVolume } from './volumes.ts';
 import type { Route } from './router.ts';
 import { info, ping, version } from './system.ts';
+import { buildImage } from './build.ts';
 
 const r = (method: string, pattern: string, handler: Route['handler']): Route => ({ method, pattern, handler });
 
@@ -55,6 +56,7 @@ export const ROUTES: Route[] = [
   r('POST', '/containers/{id}/rename', renameContainer),
   r('POST', '/containers/{id}/update', updateContainer),
   r('POST', '/commit', commitContainer),
+  r('POST', '/build', buildImage),
   r('POST', '/containers/{id}/exec', createExec),
   r('POST', '/exec/{id}/start', startExec),
   r('POST', '/exec/{id}/resize', resizeExec),

@@ -7,6 +7,7 @@
 // .networks, .volumes, .system, .pods, and engine.runtime, the typed OCI runtime interface. Every front
 // (CLI, Docker API, CRI, builder) calls these.
 import { EngineCore, type EngineInit } from './core.ts';
+import { BuildService } from './build/service.ts';
 import { ContainerService } from './containers/index.ts';
 import { ImageService } from './image-service.ts';
 import { NetworkService } from './networks.ts';
@@ -40,6 +41,12 @@ export class Engine {
 
   get paths(): EnginePaths {
     return this.#core.paths;
+  }
+
+  /** The build support for one build (a Dockerfile builder runs its steps through it; its
+   * `cache` also answers `builder prune`). Close it when the build ends. */
+  build(): BuildService {
+    return new BuildService(this.#core);
   }
 
   /** The engine's default OCI runtime (typed calls, typed RuntimeError failures). */

@@ -67,3 +67,5 @@ export { listEngineImages, findEngineImage, pullEngineImage, removeEngineImage, 
 export type { EngineImage } from './image-api.ts';
 export { NoSuchImageError, ImageConflictError, AmbiguousImageError, InvalidImageArgumentError } from '../image/ops/errors.ts';
 export type { PublishRequest, PortMapping, CreateNetworkRequest, NetworkInfo, NetworkDetails } from '../network/index.ts';
+export * from './build/index.ts';
+export type { ImageConfig, ImageRunConfig, HistoryEntry, Platform } from '../image/types.ts';

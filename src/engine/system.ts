@@ -11,6 +11,7 @@ import type { EngineCore } from './core.ts';
 import { eventsPath, type EngineEvent } from './events.ts';
 import { rootlessUser } from '../util/userns.ts';
 import { checkFilters } from './filters.ts';
+import { BuildCache } from './build/cache.ts';
 import type { ImageService } from './image-service.ts';
 import type { NetworkService } from './networks.ts';
 import type { ContainerService } from './containers/index.ts';
@@ -30,7 +31,7 @@ export interface EngineInfo {
 }
 
 export interface UsageLine { total: number; active: number; size: number }
-export interface DiskUsage { images: UsageLine; containers: UsageLine; volumes: UsageLine }
+export interface DiskUsage { images: UsageLine; containers: UsageLine; volumes: UsageLine; buildCache: UsageLine }
 
 export interface SystemPruneOptions { all?: boolean; volumes?: boolean; filters?: Filters }
 export interface SystemPruneResult { containers: string[]; networks: string[]; volumes: string[]; images: RemoveEvent[]; spaceReclaimed: number }
@@ -100,11 +101,13 @@ export class SystemService {
     const recs = this.#s.containers.list({ all: true });
     const usedImages = new Set(recs.map((r) => r.config.imageId));
     const vols = core.store.volumes();
-    const [imageBytes, ctrBytes, volBytes] = await Promise.all([du([join(core.paths.root, 'blobs')]), du(ctrSnaps), du(vols.map((v) => v.mountpoint))]);
+    const [imageBytes, ctrBytes, volBytes, cache] = await Promise.all([du([join(core.paths.root, 'blobs')]), du(ctrSnaps), du(vols.map((v) => v.mountpoint)), new BuildCache(core).usage()]);
     return {
       images: { total: images.length, active: images.filter((i) => usedImages.has(i.configDigest)).length, size: imageBytes },
       containers: { total: recs.length, active: recs.filter((r) => r.state.status === 'running').length, size: ctrBytes },
       volumes: { total: vols.length, active: vols.filter((v) => this.#s.volumes.users(v.name).length).length, size: volBytes },
+      // Records, and the bytes only the cache holds (layers no image uses, cache mounts).
+      buildCache: { total: cache.records, active: 0, size: cache.size },
     };
   }
 

@@ -19,6 +19,7 @@ const c = {
   update: { about: 'Update configuration of one or more containers', load: () => import('./update.ts') },
   export: { about: "Export a container's filesystem as a tar archive", load: () => import('./export.ts') },
   commit: { about: "Create a new image from a container's changes", load: () => import('./commit.ts') },
+  build: { about: 'Build an image from a Dockerfile', load: () => import('./build.ts') },
   rm: { about: 'Remove one or more containers', load: () => import('./rm.ts') },
   ps: { about: 'List containers', load: () => import('./ps.ts') },
   logs: { about: 'Fetch the logs of a container', load: () => import('./logs.ts') },
@@ -95,10 +96,18 @@ export const GROUPS: Record<string, Group> = {
       service: { about: 'Run berthd: serve berth commands from warm workers', load: () => import('./system-service.ts') },
     },
   },
+  builder: {
+    about: 'Manage builds',
+    commands: {
+      build: c.build,
+      prune: { about: 'Remove build cache', load: () => import('./builder-prune.ts') },
+    },
+  },
   image: {
     about: 'Manage images',
     commands: {
       ...IMAGE_COMMANDS,
+      build: c.build,
       'build-busybox': { about: "Create the built-in busybox image from the host's busybox-static", load: () => import('./build-busybox.ts') },
     },
   },

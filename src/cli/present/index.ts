@@ -4,3 +4,4 @@ export { humanSize, bytesSize, humanDuration, timeAgo, goTime, goG } from './uni
 export { parseTemplate, execute, headerOf, goValue, TemplateError, type Template } from './template.ts';
 export { imageRow, historyRow, defaultImageTable, IMAGE_HEADERS, HISTORY_HEADERS, HISTORY_TABLE, type ImageRow, type HistoryRow } from './images.ts';
 export { layoutTable, alignTabs, formatItems, formatDocs, isTableFormat } from './table.ts';
+export { plainRenderer, ttyRenderer, type Renderer } from './build-progress.ts';
