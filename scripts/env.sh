@@ -10,7 +10,7 @@ DEBIAN_PACKAGES=(
   busybox-static iproute2 iptables procps util-linux uidmap slirp4netns
   runc crun conmon skopeo umoci docker-registry containernetworking-plugins
   hyperfine python3 apache2-utils oci-image-tool
-  podman containerd
+  podman containerd buildah
   docker-compose python3-docker openssl
 )
 # Only for regenerating the committed seccomp syscall tables (node scripts/gen-seccomp-tables.ts).
