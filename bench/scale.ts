@@ -3,6 +3,13 @@
 //
 //   node bench/scale.ts [--sizes 10,100,1000] [--rounds 5] [--only berth,berthd,podman]
 //                       [--concurrent 20] [--remove 100] [--burst-rounds 3] [--skip-burst] [--skip-sizes]
+//                       [--cap-ms 20000] [--prof DIR] [--berth-base PATH]
+//
+// A command whose warm-up run takes longer than --cap-ms is timed that once at that size, and
+// killed after 3× --cap-ms (reported as "> N s"): podman `images` at 1,000 images takes minutes.
+// At the last size, one `rm -f` of --remove created containers is timed too (the store then
+// holds that many fewer; its growth is what `rm` pays for). --prof DIR: after each size, one more plain-CLI run of
+// each berth command with node --cpu-prof (DIR/SIZE-COMMAND/*.cpuprofile).
 //
 // For each store size N (containers and images grown together): `ps -a`, `images`, `inspect`
 // of one container and `image inspect` of one image, interleaved round by round (the order
@@ -21,11 +28,13 @@
 // both is printed); `berth` and `berthd` share one store (same root) for the sizes. `podman`:
 // Debian's podman 4.3 with runc (crun refuses this host), ulimits under the hard limit, its own
 // --root/--runroot/--tmpdir/--network-config-dir, cgroupfs, the file events backend.
+// `--berth-base PATH` adds `berth-base`: another build's dist/berth.mjs (run directly, with its
+// own dist/berth-runtime.mjs) on the same store as `berth`, for before/after figures.
 // Everything a run makes (containers, monitors, mounts, cgroups, podman's host dirs) is
 // removed at the end, then the temp dir.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
@@ -43,6 +52,9 @@ const { values } = parseArgs({
     'burst-rounds': { type: 'string', default: '3' },
     'skip-burst': { type: 'boolean', default: false },
     'skip-sizes': { type: 'boolean', default: false },
+    'cap-ms': { type: 'string', default: '20000' },
+    prof: { type: 'string' },
+    'berth-base': { type: 'string' },
   },
 });
 const sizes = values.sizes.split(',').map(Number);
@@ -50,6 +62,7 @@ const rounds = Number(values.rounds);
 const concurrent = Number(values.concurrent);
 const removeCount = Number(values.remove);
 const burstRounds = Number(values['burst-rounds']);
+const cap = Number(values['cap-ms']);
 const TOP = resolve(import.meta.dirname, '..');
 const BERTH = join(TOP, 'dist/berth.mjs');
 const CLIENT = join(TOP, 'build/berth-client');
@@ -62,14 +75,16 @@ const logDir = join(work, 'logs');
 mkdirSync(logDir);
 let seq = 0;
 
-/** Runs argv to completion, stdout discarded, and returns the wall time in ms. */
-function timed(argv: string[], env?: NodeJS.ProcessEnv): number {
+/** Runs argv to completion, stdout discarded, and returns the wall time in ms; with `limitMs`, a
+ * command still running then is killed and Infinity returned. */
+function timed(argv: string[], env?: NodeJS.ProcessEnv, limitMs?: number): number {
   const errPath = join(logDir, `err-${seq++}`);
   const err = openSync(errPath, 'w');
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', err], env: env ?? process.env, timeout: 600_000, maxBuffer: 1 << 30 });
+  const r = spawnSync(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', err], env: env ?? process.env, timeout: limitMs ?? 600_000, killSignal: 'SIGKILL', maxBuffer: 1 << 30 });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   closeSync(err);
+  if (limitMs !== undefined && r.signal === 'SIGKILL') { rmSync(errPath, { force: true }); return Infinity; }
   const stderr = readFileSync(errPath, 'utf8');
   rmSync(errPath, { force: true });
   if (r.status !== 0) throw new Error(`${argv.join(' ').slice(0, 400)} → ${r.status ?? r.signal}\n${stderr}`);
@@ -167,14 +182,14 @@ interface Contender {
   teardown(): void | Promise<void>;
 }
 
-function berthStore(): { dir: string; base: string[]; burstBase: string[] } {
+function berthStore(cli = CLIENT, runtime = RUNTIME): { dir: string; base: string[]; burstBase: string[] } {
   const dir = join(work, 'berth');
-  const b = (d: string) => [CLIENT, '--root', join(d, 'root'), '--run-root', join(d, 'run'), '--runtime', RUNTIME];
+  const b = (d: string) => [cli, '--root', join(d, 'root'), '--run-root', join(d, 'run'), '--runtime', runtime];
   return { dir, base: b(dir), burstBase: b(join(dir, 'burst')) };
 }
 
-function berth(name: string, daemon: boolean): Contender {
-  const { dir, base, burstBase } = berthStore();
+function berth(name: string, daemon: boolean, build?: string): Contender {
+  const { dir, base, burstBase } = build ? berthStore(build, join(dirname(build), 'berth-runtime.mjs')) : berthStore();
   const socket = join(work, `${name}.sock`);
   const env = daemon ? { ...process.env, BERTH_DAEMON_SOCKET: socket } : { ...process.env, BERTH_NO_DAEMON: '1' };
   let proc: ChildProcess | undefined;
@@ -204,7 +219,7 @@ function berth(name: string, daemon: boolean): Contender {
         const summary = log.split('\n').find((l) => l.includes('stopped:'));
         if (summary) console.log(`${name}: ${summary.replace(/^berthd: stopped: /, '')}`);
       }
-      if (daemon || !existsSync(dir)) return; // the plain contender removes the shared store
+      if (daemon || build || !existsSync(dir)) return; // the plain contender removes the shared store
       const noDaemon = { ...process.env, BERTH_NO_DAEMON: '1' };
       for (const b of [base, burstBase]) {
         const l = quiet([...b, 'ps', '-aq', '--no-trunc'], noDaemon).out.split('\n').filter(Boolean);
@@ -257,15 +272,18 @@ function podman(): Contender {
 
 const all: Contender[] = [];
 if (existsSync(BERTH) && existsSync(CLIENT)) all.push(berth('berth', false), berth('berthd', true));
+if (values['berth-base']) all.push(berth('berth-base', false, resolve(values['berth-base'])));
 if (which('podman') && which('conmon') && which('runc')) all.push(podman());
 const only = values.only?.split(',');
 const active = only ? all.filter((c) => only.includes(c.name)) : all;
 const q = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))]; };
+const names = () => active.map((c) => c.name);
 const OPS = ['ps -a', 'images', 'inspect', 'image inspect'] as const;
 type Op = typeof OPS[number];
 const sizeResults = new Map<number, Map<string, Map<Op, number[]>>>();
 const burst = new Map<string, { run: number[]; rm: number[] }>();
 const loads: string[] = [];
+const bigRemove = new Map<string, number>();
 const loadNow = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
 try {
@@ -322,15 +340,39 @@ try {
         : op === 'inspect' ? [...c.base, 'inspect', target] : [...c.base, 'image', 'inspect', image];
       const res = new Map(active.map((c) => [c.name, new Map(OPS.map((o) => [o, [] as number[]]))]));
       sizeResults.set(n, res);
+      const capped = new Set<string>();
       for (let r = -1; r < rounds; r++) { // one warm-up round
         for (const c of r % 2 === 0 ? active : [...active].reverse()) {
           for (const op of OPS) {
-            const ms = timed(argv(c, op), c.env);
-            if (r >= 0) res.get(c.name)!.get(op)!.push(ms);
+            if (capped.has(`${c.name} ${op}`)) continue;
+            const ms = timed(argv(c, op), c.env, cap * 3);
+            if (r >= 0 || ms > cap) res.get(c.name)!.get(op)!.push(ms);
+            if (ms > cap) capped.add(`${c.name} ${op}`);
           }
         }
       }
       loads.push(`${n}: ${loadNow()}`);
+      console.log(`size ${n} (load ${loadNow()}): ${names().map((c) => `${c} ${OPS.map((o) => `${o} ${q(res.get(c)!.get(o)!, 0.5).toFixed(0)}`).join(', ')}`).join('; ')}`);
+      if (n === sizes[sizes.length - 1]) {
+        // rm -f of --remove created containers out of the big store, by every contender (each
+        // its own: containers s3.. are the created ones).
+        const taken = new Map<string, number>();
+        for (const c of active) {
+          const off = taken.get(c.store) ?? 0;
+          taken.set(c.store, off + removeCount);
+          const victims = Array.from({ length: Math.min(removeCount, n - 3 - off) }, (_, i) => `s${n - 1 - off - i}`);
+          const ms = timed(c.removeAll(c.base, victims), c.env);
+          bigRemove.set(c.name, ms);
+          console.log(`rm -f of ${victims.length} created containers out of ${n}: ${c.name} ${ms.toFixed(0)} ms (load ${loadNow()})`);
+        }
+      }
+      const berthPlain = active.find((c) => c.name === 'berth');
+      if (values.prof && berthPlain) {
+        for (const op of OPS) {
+          const d = resolve(values.prof, `${n}-${op.replace(' ', '-')}`);
+          timed(argv(berthPlain, op), { ...berthPlain.env, NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${d}` });
+        }
+      }
     }
   }
 } finally {
@@ -345,19 +387,18 @@ try {
 
 // ---- the report ----------------------------------------------------------------------------
 
-const names = active.map((c) => c.name);
-const ref = names.includes('podman') ? 'podman' : names[0];
+const ref = names().includes('podman') ? 'podman' : names()[0];
 if (sizeResults.size) {
   console.log(`\nstore sizes, ${rounds} interleaved rounds, median ms (ratio to ${ref}); load average after each size: ${loads.join(', ')}`);
-  console.log(`| command | ${[...sizeResults.keys()].flatMap((n) => names.map((c) => `${c} ${n}`)).join(' | ')} |`);
-  console.log(`|---|${[...sizeResults.keys()].flatMap(() => names.map(() => '---')).join('|')}|`);
+  console.log(`| command | ${[...sizeResults.keys()].flatMap((n) => names().map((c) => `${c} ${n}`)).join(' | ')} |`);
+  console.log(`|---|${[...sizeResults.keys()].flatMap(() => names().map(() => '---')).join('|')}|`);
   for (const op of OPS) {
     const cells: string[] = [];
     for (const [, res] of sizeResults) {
       const refMed = q(res.get(ref)!.get(op)!, 0.5);
-      for (const c of names) {
+      for (const c of names()) {
         const med = q(res.get(c)!.get(op)!, 0.5);
-        cells.push(`${med.toFixed(0)} (${(med / refMed).toFixed(2)})`);
+        cells.push(Number.isFinite(med) ? `${med.toFixed(0)} (${(med / refMed).toFixed(2)})` : `> ${(cap * 3 / 1000).toFixed(0)} s`);
       }
     }
     console.log(`| \`${op}\` | ${cells.join(' | ')} |`);
@@ -371,4 +412,5 @@ if (burst.size) {
     console.log(`| ${name} | ${f(e.run)} | ${f(e.rm)} |`);
   }
 }
+for (const [name, ms] of bigRemove) console.log(`rm -f of ${Math.min(removeCount, sizes[sizes.length - 1] - 3)} created containers out of ${sizes[sizes.length - 1]}: ${name} ${ms.toFixed(0)} ms`);
 console.log(`load average at the end: ${loadNow()}`);
