@@ -278,6 +278,7 @@ const only = values.only?.split(',');
 const active = only ? all.filter((c) => only.includes(c.name)) : all;
 const q = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))]; };
 const names = () => active.map((c) => c.name);
+const fmtMs = (ms: number) => (Number.isFinite(ms) ? ms.toFixed(0) : `> ${(cap * 3 / 1000).toFixed(0)} s`);
 const OPS = ['ps -a', 'images', 'inspect', 'image inspect'] as const;
 type Op = typeof OPS[number];
 const sizeResults = new Map<number, Map<string, Map<Op, number[]>>>();
@@ -352,7 +353,7 @@ try {
         }
       }
       loads.push(`${n}: ${loadNow()}`);
-      console.log(`size ${n} (load ${loadNow()}): ${names().map((c) => `${c} ${OPS.map((o) => `${o} ${q(res.get(c)!.get(o)!, 0.5).toFixed(0)}`).join(', ')}`).join('; ')}`);
+      console.log(`size ${n} (load ${loadNow()}): ${names().map((c) => `${c} ${OPS.map((o) => `${o} ${fmtMs(q(res.get(c)!.get(o)!, 0.5))}`).join(', ')}`).join('; ')}`);
       if (n === sizes[sizes.length - 1]) {
         // rm -f of --remove created containers out of the big store, by every contender (each
         // its own: containers s3.. are the created ones).
