@@ -6,7 +6,11 @@
 // containerd-shim) from /proc/PID/smaps_rollup.
 //
 //   node bench/engine.ts [--rounds 20] [--only berth,podman-crun,...] [--skip-detached] [--count 30]
-//                        [--berth-base PATH]   # another berth build (its launcher) as "berth-base"
+//                        [--nets none,bridge] [--berth-base PATH]   # another berth build's dist/berth.mjs as "berth-base"
+//                                              # (and "berthd-base": its berthd and client)
+//
+// Every berth contender (but berth-runc) runs its own tree's dist/berth-runtime.mjs (--runtime),
+// not the berth-runtime on PATH, so that each gets the in-process runtime path.
 //
 // Every tool keeps its state under one temp dir (podman --root/--runroot/--tmpdir/
 // --network-config-dir, a containerd of our own with its own sockets and namespace, berth
@@ -18,8 +22,8 @@
 // /sys/fs/cgroup/unified/cgroup.controllers; root lacks CAP_SYS_RESOURCE, so podman gets
 // ulimits under the hard limit. podman's default subnet is moved off berth's (both 10.88/16).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { makeTemp, removeTemp } from '../test/helpers/rootfs.ts';
 import { buildOciLayout } from '../test/helpers/images.ts';
@@ -32,6 +36,7 @@ const { values } = parseArgs({
     'skip-detached': { type: 'boolean', default: false },
     count: { type: 'string', default: '30' },
     'berth-base': { type: 'string' },
+    nets: { type: 'string', default: 'none,bridge' },
   },
 });
 const rounds = Number(values.rounds);
@@ -123,8 +128,14 @@ function memoryOf(pid: number): { rss: number; pss: number } | null {
 
 // ---- the contenders ----------------------------------------------------------------------------
 
+/** Each berth build's own berth-runtime (dist/ beside its launcher): the engine serves only its
+ * own tree's runtime in process (engine/runtime.ts isOwnRuntime), so a build given the
+ * berth-runtime on PATH (another tree's) would lose that fast path and the comparison be unfair. */
+const ownRuntime = (cli: string) => join(dirname(realpathSync(cli)), 'berth-runtime.mjs');
+
 function berth(name: string, runtime: string | undefined, cli = BERTH!): Contender {
   const dir = join(work, name);
+  runtime ??= ownRuntime(cli);
   const base = [cli, '--root', join(dir, 'root'), '--run-root', join(dir, 'run'), ...(runtime ? ['--runtime', runtime] : [])];
   const ids = () => quiet([...base, 'ps', '-aq', '--no-trunc']).out.split('\n').filter(Boolean);
   return {
@@ -148,25 +159,27 @@ function berth(name: string, runtime: string | undefined, cli = BERTH!): Contend
  * the daemon's warm workers. The daemon is started in setup (not timed) and stopped at the end;
  * a command it cannot serve at once (all workers busy or booting) runs in the plain CLI, as it
  * would for a user: the daemon's own count of both is printed at the end. */
-function berthd(name: string): Contender {
+function berthd(name: string, cli = BERTH!): Contender {
   const dir = join(work, name);
   const socket = join(dir, 'berthd.sock');
   const env = { ...process.env, BERTH_DAEMON_SOCKET: socket };
-  const inner = berth(name, undefined, CLIENT);
+  // The build's own client (build/ beside dist/).
+  const client = join(dirname(realpathSync(cli)), '../build/berth-client');
+  const inner = berth(name, ownRuntime(cli), client);
   let daemon: ChildProcess | undefined;
   let log = '';
   return {
     ...inner, env,
     async setup() {
       mkdirSync(dir, { recursive: true });
-      daemon = spawn(BERTH!, ['system', 'service', '--socket', socket, '--workers', '2', '--docker-socket', ''], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+      daemon = spawn(cli, ['system', 'service', '--socket', socket, '--workers', '2', '--docker-socket', ''], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
       daemon.stderr!.on('data', (d) => (log += d));
       const deadline = Date.now() + 30_000;
-      while (quiet([CLIENT, 'version'], { ...env, BERTH_DAEMON_REQUIRED: '1' }).code !== 0) {
+      while (quiet([client, 'version'], { ...env, BERTH_DAEMON_REQUIRED: '1' }).code !== 0) {
         if (Date.now() > deadline) throw new Error(`berthd did not start serving within 30 s: ${log}`);
         await new Promise((r) => setTimeout(r, 100));
       }
-      timed([CLIENT, '--root', join(dir, 'root'), '--run-root', join(dir, 'run'), 'load', '-q', '-i', join(work, 'image.tar')], env);
+      timed([client, '--root', join(dir, 'root'), '--run-root', join(dir, 'run'), '--runtime', ownRuntime(cli), 'load', '-q', '-i', join(work, 'image.tar')], env);
     },
     async teardown() {
       // The daemon first: the inner teardown kills whatever mentions the directory.
@@ -335,7 +348,11 @@ const all: Contender[] = [];
 if (BERTH) all.push(berth('berth', undefined), berth('berth-runc', 'runc'));
 if (BERTH && existsSync(CLIENT)) all.push(berthd('berthd'));
 else notAvailable.push('berth (not built: bash scripts/build.sh)');
-if (values['berth-base']) all.push(berth('berth-base', undefined, resolve(values['berth-base'])));
+if (values['berth-base']) {
+  const base = resolve(values['berth-base']);
+  all.push(berth('berth-base', undefined, base));
+  if (existsSync(join(dirname(base), '../build/berth-client'))) all.push(berthd('berthd-base', base));
+}
 if (which('podman') && which('conmon')) {
   if (which('crun')) all.push(podman('podman-crun', 'crun'));
   if (which('runc')) all.push(podman('podman-runc', 'runc'));
@@ -357,7 +374,7 @@ try {
   timed(['tar', '-C', layout.dir, '-cf', join(work, 'image.tar'), '.']);
   for (const c of active) await c.setup();
 
-  for (const net of ['none', 'bridge'] as const) {
+  for (const net of values.nets.split(',') as Net[]) {
     const who = active.filter((c) => c.runRm(net, 'probe') !== null);
     const times = new Map<string, number[]>(who.map((c) => [c.name, []]));
     results.set(net, times);

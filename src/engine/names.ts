@@ -3,7 +3,7 @@
 // digit from the second attempt on; after six attempts fall back to the short container ID.
 // The word lists are berth's own (landscape, weather and colour words; animals, plants, places):
 // 120 × 200 = 24,000 bare names, ×10 more with a digit.
-import { randomInt } from 'node:crypto';
+import { randomInt } from '../util/random.ts';
 import { NameConflictError } from './errors.ts';
 import type { ContainerRecord } from './types.ts';
 

@@ -1,7 +1,7 @@
 // The container's root filesystem: a writable snapshot on top of the image's layers, mounted at
 // <container dir>/rootfs from create until rm (and re-mounted on start if /run was lost).
 import { mkdirSync } from 'node:fs';
-import { mountPoints } from '../util/proc.ts';
+import { isMountPoint } from '../util/proc.ts';
 import { openImageStore, type ImageStore } from '../image/store/index.ts';
 // From the snapshotter itself: the snapshots index also loads the layer unpacker.
 import { mountAllAsync, unmountAsync } from '../image/snapshots/snapshotter.ts';
@@ -10,7 +10,7 @@ import { SnapshotNotFoundError } from '../image/snapshots/types.ts';
 export const snapshotKey = (id: string) => `berth-container-${id}`;
 
 export function isMounted(path: string): boolean {
-  return mountPoints().has(path);
+  return isMountPoint(path);
 }
 
 /** The image store at `root`, or the one given (an engine keeps one open): `fn` runs with it. */

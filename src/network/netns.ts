@@ -5,7 +5,7 @@
 // first, so that removing a netns also unmounts the copies that mount namespaces created later
 // (containers) inherited, and the namespace really goes away.
 import { mkdirSync, statSync } from 'node:fs';
-import { mountPoints } from '../util/proc.ts';
+import { isMountPoint } from '../util/proc.ts';
 import { dirname, join } from 'node:path';
 import { MountOpError, runMountOpsAsync } from '../util/native-mount.ts';
 import { NetnsError } from './errors.ts';
@@ -13,10 +13,6 @@ import { NetnsError } from './errors.ts';
 export const NETNS_RUN_DIR = '/run/berth/netns';
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,199}$/;
-
-function isMountPoint(path: string): boolean {
-  return mountPoints().has(path);
-}
 
 const detail = (e: unknown) => (e instanceof MountOpError ? e.detail : (e as Error).message);
 

@@ -1,6 +1,7 @@
 // What /proc says about processes and mounts, read the same way everywhere: the lock files, the
 // runtime's state, the engine's rootfs and the network namespaces all need one or the other.
-import { readFileSync } from 'node:fs';
+import { closeSync, constants, openSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 /** Process state letter and start time from /proc/PID/stat, or null when there is no such pid. */
 export function procStat(pid: number): { state: string; startTime: string } | null {
@@ -33,4 +34,25 @@ export function mountPoints(): Set<string> {
     if (f[4]) set.add(unescapeMountinfo(f[4]));
   }
   return set;
+}
+
+/** The id of the mount `path` is on (the `mnt_id` of an fd opened on it), or null. */
+function mountIdOf(path: string): string | null {
+  let fd: number;
+  try { fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY); } catch { return null; }
+  try {
+    return /^mnt_id:\s*(\d+)$/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))?.[1] ?? null;
+  } catch {
+    return null;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Whether something is mounted at `path` (a bind mount too): its mount differs from its
+ * parent's. Two small reads, where mountPoints() reads the whole of mountinfo, which grows
+ * with every mounted container rootfs (a thousand of them: 0.5 MB, for each check). */
+export function isMountPoint(path: string): boolean {
+  const own = mountIdOf(path);
+  return own !== null && own !== mountIdOf(dirname(path));
 }
