@@ -172,7 +172,10 @@ function berthd(name: string, cli = BERTH!): Contender {
     ...inner, env,
     async setup() {
       mkdirSync(dir, { recursive: true });
-      daemon = spawn(cli, ['system', 'service', '--socket', socket, '--workers', '2', '--docker-socket', ''], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+      // No Docker API socket (it would take /run/berth/docker.sock); a build from before the API
+      // has no such flag.
+      const noApi = cli === BERTH ? ['--docker-socket', ''] : [];
+      daemon = spawn(cli, ['system', 'service', '--socket', socket, '--workers', '2', ...noApi], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
       daemon.stderr!.on('data', (d) => (log += d));
       const deadline = Date.now() + 30_000;
       while (quiet([client, 'version'], { ...env, BERTH_DAEMON_REQUIRED: '1' }).code !== 0) {
