@@ -62,7 +62,9 @@ function stdioSpec(s: string, which: string): StdioSpec {
   return { mode: m[1] as StdioSpec['mode'], fd: Number(m[2]) };
 }
 
-export function parseRequest(payload: Buffer): ClientRequest {
+/** Reads a request payload's NUL-terminated fields in order: `next` a string, `count` a small
+ * decimal number; a missing or malformed field is a ProtocolError naming it. */
+export function fieldReader(payload: Buffer): { next(what: string): string; count(what: string): number; end(): void } {
   const parts = payload.toString('utf8').split('\0');
   if (parts.pop() !== '') throw new ProtocolError('not NUL-terminated');
   let i = 0;
@@ -75,6 +77,12 @@ export function parseRequest(payload: Buffer): ClientRequest {
     if (!/^\d{1,7}$/.test(s)) throw new ProtocolError(`${what} ${JSON.stringify(s)}`);
     return Number(s);
   };
+  const end = (): void => { if (i !== parts.length) throw new ProtocolError('trailing fields'); };
+  return { next, count, end };
+}
+
+export function parseRequest(payload: Buffer): ClientRequest {
+  const { next, count, end } = fieldReader(payload);
   if (next('magic') !== CLIENT_MAGIC) throw new ProtocolError('unknown client version');
   const script = next('script');
   const pid = count('pid');
@@ -92,7 +100,7 @@ export function parseRequest(payload: Buffer): ClientRequest {
     const eq = e.indexOf('=');
     if (eq > 0) env[e.slice(0, eq)] = e.slice(eq + 1);
   }
-  if (i !== parts.length) throw new ProtocolError('trailing fields');
+  end();
   if (pid < 2) throw new ProtocolError(`pid ${pid}`);
   return { script, pid, umask: parseInt(umaskText, 8), cwd, stdio, argv, env };
 }

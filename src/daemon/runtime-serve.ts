@@ -33,7 +33,7 @@ import { relayedHelper, type HelperExit } from '../runtime/helper.ts';
 import { signalName } from '../runtime/signals.ts';
 import { encodeRecord, RecordReader } from '../runtime/plan.ts';
 import { asCaller } from '../util/caller.ts';
-import { ProtocolError } from './protocol.ts';
+import { fieldReader, ProtocolError } from './protocol.ts';
 
 export const RUNTIME_MAGIC = 'berth-runtime/1';
 
@@ -65,18 +65,7 @@ export function isRuntimeRequest(payload: Buffer): boolean {
 }
 
 export function parseRuntimeRequest(payload: Buffer): RuntimeRequest {
-  const parts = payload.toString('utf8').split('\0');
-  if (parts.pop() !== '') throw new ProtocolError('not NUL-terminated');
-  let i = 0;
-  const next = (what: string): string => {
-    if (i >= parts.length) throw new ProtocolError(`${what} missing`);
-    return parts[i++];
-  };
-  const count = (what: string): number => {
-    const s = next(what);
-    if (!/^\d{1,7}$/.test(s)) throw new ProtocolError(`${what} ${JSON.stringify(s)}`);
-    return Number(s);
-  };
+  const { next, count, end } = fieldReader(payload);
   if (next('magic') !== RUNTIME_MAGIC) throw new ProtocolError('unknown client version');
   const script = next('script');
   const pid = count('pid');
@@ -90,7 +79,7 @@ export function parseRuntimeRequest(payload: Buffer): RuntimeRequest {
     const eq = e.indexOf('=');
     if (eq > 0) env[e.slice(0, eq)] = e.slice(eq + 1);
   }
-  if (i !== parts.length) throw new ProtocolError('trailing fields');
+  end();
   if (pid < 2 || !cwd.startsWith('/')) throw new ProtocolError(`pid ${pid}, cwd ${JSON.stringify(cwd)}`);
   return { script, pid, cwd, namespaces, argv, env };
 }

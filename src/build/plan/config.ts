@@ -1,22 +1,10 @@
 // The image configuration a stage accumulates (docker's container config subset an image keeps).
-export interface RunConfig {
-  User?: string;
-  ExposedPorts?: Record<string, object>;
-  Env?: string[];
-  Entrypoint?: string[] | null;
-  Cmd?: string[] | null;
-  Volumes?: Record<string, object>;
-  WorkingDir?: string;
-  Labels?: Record<string, string>;
-  StopSignal?: string;
-  ArgsEscaped?: boolean;
-  Healthcheck?: { Test?: string[]; Interval?: number; Timeout?: number; StartPeriod?: number; StartInterval?: number; Retries?: number };
-  OnBuild?: string[] | null;
-  Shell?: string[];
-}
+import { DEFAULT_PATH_ENV, type ImageRunConfig } from '../../engine/index.ts';
+/** docker's container config subset an image keeps: the image layer's type, through the engine. */
+export type RunConfig = ImageRunConfig;
 
 export const DEFAULT_SHELL = ['/bin/sh', '-c'];
-export const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+export const DEFAULT_PATH = DEFAULT_PATH_ENV;
 
 export function envGet(env: string[] | undefined, key: string): string | undefined {
   const e = env?.find((x) => x.split('=', 1)[0] === key);
