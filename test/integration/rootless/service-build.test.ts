@@ -1,7 +1,7 @@
 // A user's berthd serves the Docker API in the user's own run root (issue #14, as rootless docker
 // does): $XDG_RUNTIME_DIR/berth/docker.sock, mode 0600 and the user's (not root:berth), where the
 // docker CLI run as that user runs a container and lists containers, and another user cannot
-// connect. And `berth build` of a small Dockerfile (RUN on the default network, which is
+// connect; `docker build` there works too. And `berth build` of a small Dockerfile (RUN on the default network, which is
 // slirp4netns rootless; COPY; CMD) as the user, whose result `berth run --rm` prints.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -80,6 +80,12 @@ test("a user's berthd serves the Docker API at $XDG_RUNTIME_DIR/berth/docker.soc
   const other = await docker(b, ['ps']);
   assert.notEqual(other.code, 0);
   assert.match(other.stderr, /permission denied/i);
+
+  // docker build through the API (the classic builder's endpoint), as the user.
+  const ctx = join(a.home, 'api-ctx');
+  ok(await a.run(['sh', '-c', `mkdir -p ${ctx} && printf 'from-api\\n' > ${ctx}/f && printf '%s\\n' 'FROM busybox' 'RUN echo ran > /r' 'COPY f /f' 'CMD ["cat", "/r", "/f"]' > ${ctx}/Dockerfile`]), 'api context');
+  ok(await a.run(['env', `DOCKER_HOST=unix://${socket}`, 'DOCKER_BUILDKIT=0', DOCKER, 'build', '-q', '-t', 'api-built:1', ctx], { timeout: 240_000 }), 'docker build');
+  assert.equal(ok(await docker(a, ['run', '--rm', '--network', 'none', 'api-built:1']), 'docker run of the build').stdout, 'ran\nfrom-api\n');
 
   ok(await docker(a, ['rm', '-f', 'api-sleeper']), 'docker rm -f');
   assert.equal(ok(await docker(a, ['ps', '-aq']), 'docker ps -a').stdout, '');
