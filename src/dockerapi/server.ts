@@ -66,7 +66,8 @@ export class DockerApiServer {
     return server;
   }
 
-  /** Listens on a unix socket, mode 0660, owned by root and the API's group. Refuses a socket
+  /** Listens on a unix socket, mode 0660, owned by root and the API's group (rootless: 0600,
+   * the user's). Refuses a socket
    * another server answers on; removes a stale one. */
   async listenUnix(path: string): Promise<void> {
     mkdirSync(dirname(path), { recursive: true });
@@ -80,6 +81,10 @@ export class DockerApiServer {
       server.listen(path, () => { server.off('error', reject); resolve(); });
     });
     this.#unixPaths.push(path);
+    // Rootless, the socket is the user's alone (0600, as rootless docker's): the engine is root
+    // of the user's namespace only, and a chown to the berth group there would hand the socket
+    // to a subordinate id (or fail). Its run root is 0700 anyway.
+    if (this.#engine.rootless) { chmodSync(path, 0o600); return; }
     chmodSync(path, 0o660);
     // root:berth as docker's root:docker. (Not root: the socket stays ours, mode 0660.)
     if (process.getuid?.() !== 0) return;

@@ -41,6 +41,7 @@ export async function info(ctx: ApiContext): Promise<void> {
     Runtimes: { [i.defaultRuntime]: { path: i.defaultRuntime } }, DefaultRuntime: i.defaultRuntime,
     Swarm: { NodeID: '', NodeAddr: '', LocalNodeState: 'inactive', ControlAvailable: false, Error: '', RemoteManagers: null },
     LiveRestoreEnabled: true, Isolation: '', InitBinary: 'berth-tiny-init', ContainerdCommit: { ID: '' }, RuncCommit: { ID: '' }, InitCommit: { ID: '' },
-    SecurityOptions: ['name=seccomp,profile=builtin'], Warnings: [],
+    // Rootless (docs/rootless.md) is said as a rootless dockerd says it.
+    SecurityOptions: ['name=seccomp,profile=builtin', ...(i.rootless ? ['name=rootless'] : [])], Warnings: [],
   });
 }

@@ -43,6 +43,11 @@ export class Engine {
     return this.#core.paths;
   }
 
+  /** Whether the engine runs rootless (docs/rootless.md): root only of the user's own namespace. */
+  get rootless(): boolean {
+    return this.#core.rootless() !== null;
+  }
+
   /** The build support for one build (a Dockerfile builder runs its steps through it; its
    * `cache` also answers `builder prune`). Close it when the build ends. */
   build(): BuildService {

@@ -1,10 +1,12 @@
 // RUN --network=default: one network namespace per build, on the engine's default bridge (as a
 // container gets), made when the first such RUN starts and shared by the build's later RUN steps;
 // released when the build ends. A lock held for its life lets a later build remove one whose
-// build died. `none` gets an empty namespace of the step's own; `host` the host's.
-import { readdirSync } from 'node:fs';
+// build died. `none` gets an empty namespace of the step's own; `host` the host's. Rootless there
+// is no bridge: the build's namespace gets slirp4netns instead, as a container's does
+// (docs/rootless.md), with slirp4netns's DNS forwarder in resolv.conf.
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { attach, createNetns, detach, removeNetns, resolvConf, DEFAULT_NETWORK } from '../../network/index.ts';
+import { attach, createNetns, detach, removeNetns, resolvConf, startSlirp, stopSlirp, DEFAULT_NETWORK, SLIRP_DNS } from '../../network/index.ts';
 import { acquireLock, tryAcquireLock, type Lock } from '../../util/lock.ts';
 import type { EngineCore } from '../core.ts';
 import { netOpts } from '../netglue.ts';
@@ -31,6 +33,11 @@ export class BuildNetworks {
       try {
         const netnsPath = await createNetns(id, this.#engine.paths.netns);
         try {
+          if (this.#engine.rootless()) {
+            mkdirSync(join(this.#engine.paths.runRoot, 'slirp'), { recursive: true, mode: 0o700 });
+            await startSlirp({ netnsPath, ...this.#slirpFiles(id), ports: [] });
+            return { id, net: { netnsPath, resolvConf: resolvConf({ dns: [SLIRP_DNS] }) }, lock };
+          }
           await attach({ network: DEFAULT_NETWORK, containerId: id, netnsPath, name: id, ifName: 'eth0' }, netOpts(this.#engine));
         } catch (e) {
           await removeNetns(netnsPath);
@@ -56,7 +63,21 @@ export class BuildNetworks {
     c.lock.release();
   }
 
+  /** slirp4netns's files for a build namespace: a short API socket path (unix paths have 107
+   * bytes at most), its pid and log beside the build's lock. */
+  #slirpFiles(id: string): { apiSocket: string; pidFile: string; logPath: string } {
+    const tail = id.slice(PREFIX.length);
+    return { apiSocket: join(this.#engine.paths.runRoot, 'slirp', `b-${tail}.sock`), pidFile: join(this.#lockDir, `${id}.slirp.pid`), logPath: join(this.#lockDir, `${id}.slirp.log`) };
+  }
+
   async #remove(id: string): Promise<void> {
+    if (this.#engine.rootless()) {
+      const f = this.#slirpFiles(id);
+      stopSlirp(f.pidFile);
+      for (const p of Object.values(f)) rmSync(p, { force: true });
+      await removeNetns(join(this.#engine.paths.netns, id));
+      return;
+    }
     try { await detach({ network: DEFAULT_NETWORK, containerId: id, ifName: 'eth0', force: true }, netOpts(this.#engine)); } catch { /* already gone */ }
     await removeNetns(join(this.#engine.paths.netns, id));
   }

@@ -313,6 +313,12 @@ test("a user's own berthd: commands run in its warm workers inside the user's na
   for (let i = 0; i < 200 && !existsSync(socket); i++) await new Promise((res) => setTimeout(res, 50));
   assert.ok(existsSync(socket), `berthd did not listen: ${log}`);
   assert.equal(statSync(socket).uid, a.uid);
+  // Its Docker API socket too, in the /tmp fallback run root (no XDG_RUNTIME_DIR): the user's,
+  // 0600 (service-build.test.ts uses it).
+  const api = join(a.runRoot, 'docker.sock');
+  for (let i = 0; i < 200 && !existsSync(api); i++) await new Promise((res) => setTimeout(res, 50));
+  const apiSt = statSync(api);
+  assert.deepEqual([apiSt.uid, apiSt.gid, apiSt.mode & 0o777], [a.uid, a.gid, 0o600], `Docker API socket: ${log}`);
 
   // A worker boots (loads and warms every command) at low priority: on a busy machine a client
   // may give up waiting for one ("no warm worker", before anything ran); ask again until one
@@ -342,5 +348,6 @@ test("a user's own berthd: commands run in its warm workers inside the user's na
   service.kill('SIGTERM');
   await new Promise((res) => service.once('exit', res));
   assert.ok(!existsSync(socket), 'berthd removed its socket');
+  assert.ok(!existsSync(api), 'berthd removed its Docker API socket');
   await assertNoLeftovers(a);
 });
