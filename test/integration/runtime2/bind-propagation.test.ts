@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defer } from '../../helpers/cleanup.ts';
+import { unmountUnder } from '../../helpers/mounts.ts';
 import { isRoot, makeTemp, removeTemp } from '../../helpers/rootfs.ts';
 import { build, cli, forceDelete, leftovers, makeBundle, mountsUnder, stateOf } from '../runtime/support.ts';
 
@@ -35,7 +36,7 @@ for (const mode of ['rshared', 'rslave'] as const) {
     // Registered first, so it runs last: every mount under dir goes, whatever failed.
     defer(t, () => {
       const left: string[] = [];
-      try { execFileSync('umount', ['--recursive', '--lazy', dir], { stdio: 'ignore' }); } catch { /* not mounted */ }
+      unmountUnder(dir);
       for (const l of mountsUnder(dir)) left.push(`mount ${l}`);
       removeTemp(dir);
       assert.deepEqual(left, []);
