@@ -207,10 +207,16 @@ void op_symlink(const struct step *s) {
 void op_pivot_root(const struct step *s) {
   (void)s;
   if (root_fd < 0) fail(EINVAL, "no root to pivot into");
+  // The old root, to stand in after the pivot: "." is then the new root's mount, and a recursive
+  // change there would reach the container's own mounts (an rshared bind would become a slave).
+  int old_root = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+  if (old_root < 0) fail(errno, "open the old root");
   if (fchdir(root_fd)) fail(errno, "chdir into the rootfs");
-  // pivot_root(".", ".") stacks the old root on top of the new one; detaching "." removes it.
+  // pivot_root(".", ".") stacks the old root on top of the new one; detaching it removes it.
   // Making it a slave first keeps the detach from propagating to the host.
   if (syscall(SYS_pivot_root, ".", ".")) fail(errno, "pivot_root");
+  if (fchdir(old_root)) fail(errno, "chdir into the old root");
+  close(old_root);
   if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL)) fail(errno, "make the old root a slave");
   if (umount2(".", MNT_DETACH)) fail(errno, "detach the old root");
   if (chdir("/")) fail(errno, "chdir /");

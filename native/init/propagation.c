@@ -1,10 +1,12 @@
-// rootfs-parent-private: pivot_root refuses (EINVAL) when the new root's parent mount is
-// shared. With a shared root propagation the mount holding the rootfs directory is made private
-// (that mount only, and only in the container's new mount namespace), as runc does; the root
-// gets the asked-for propagation back after the pivot.
+// rootfs-parent-private: pivot_root refuses (EINVAL) when the new root or its parent mount is
+// shared. The mount holding the rootfs directory (the rootfs itself when it is a mount point, as
+// the engine's overlay is) is made private, that mount only and only in the container's new
+// mount namespace, as runc does: the rootfs bound onto itself is then private, and so is its
+// parent. The root gets the asked-for propagation back after the pivot.
 #include "init.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,11 +33,9 @@ static int under(const char *path, const char *mp) {
 }
 
 void op_rootfs_parent_private(const struct step *s) {
-  char parent[4096];
-  snprintf(parent, sizeof parent, "%s", s->f[1].p);
-  char *slash = strrchr(parent, '/');
-  if (!slash) fail(EINVAL, "rootfs %s is not absolute", s->f[1].p);
-  if (slash == parent) slash[1] = 0; else *slash = 0;
+  // mountinfo shows canonical paths: a symlink on the way would match the wrong mount.
+  char rootfs[PATH_MAX];
+  if (!realpath(s->f[1].p, rootfs)) fail(errno, "resolve rootfs %s", s->f[1].p);
 
   FILE *f = fopen("/proc/self/mountinfo", "re");
   if (!f) fail(errno, "open /proc/self/mountinfo");
@@ -55,13 +55,13 @@ void op_rootfs_parent_private(const struct step *s) {
     char *mp = fields[4];
     unescape(mp);
     // The last (topmost) of equally long matches is the one visible.
-    if (under(parent, mp) && strlen(mp) >= strlen(best) && strlen(mp) < sizeof best) {
+    if (under(rootfs, mp) && strlen(mp) >= strlen(best) && strlen(mp) < sizeof best) {
       snprintf(best, sizeof best, "%s", mp);
       best_shared = shared;
     }
   }
   free(line);
   fclose(f);
-  if (!best[0]) fail(ENOENT, "no mount holds %s", parent);
+  if (!best[0]) fail(ENOENT, "no mount holds %s", rootfs);
   if (best_shared && mount(NULL, best, NULL, MS_PRIVATE, NULL)) fail(errno, "make %s private", best);
 }

@@ -1,7 +1,7 @@
 // ContainerConfig (+ the paths the engine prepared) → OCI config.json, pure. Defaults follow
 // docker's: its capability set, masked and read-only /proc paths, /dev/shm 64m, the default
 // seccomp profile, the generated /etc/hosts, /etc/hostname and /etc/resolv.conf bound in.
-import type { Mount, Seccomp, Spec } from '../oci/index.ts';
+import type { Mount, Propagation, Seccomp, Spec } from '../oci/index.ts';
 import { readFileSync, statSync } from 'node:fs';
 import { CAPABILITIES, capNames } from '../oci/capabilities.ts';
 import { hasEnv, withDefaultPath } from '../oci/env.ts';
@@ -188,9 +188,20 @@ export function buildSpec(inp: SpecInputs): Spec {
       resources,
       ...(c.privileged ? {} : { maskedPaths: [...(c.maskedPaths ?? dockerMaskedPaths())], readonlyPaths: [...(c.readonlyPaths ?? DOCKER_READONLY_PATHS)] }),
       ...(inp.seccomp && !c.privileged ? { seccomp: inp.seccomp } : {}),
+      ...rootfsPropagationFor(c.mounts),
     },
   };
   return spec;
+}
+
+/** As containerd (and docker for its volumes): a shared bind needs a shared root for a mount made
+ * inside to reach the host, a slave one at least a slave root; without either the runtime's
+ * default (rslave) stands. */
+function rootfsPropagationFor(mounts: ContainerConfig['mounts']): { rootfsPropagation?: Propagation } {
+  const binds = mounts.filter((m) => m.type !== 'tmpfs');
+  if (binds.some((m) => m.options.includes('rshared') || m.options.includes('shared'))) return { rootfsPropagation: 'rshared' };
+  if (binds.some((m) => m.options.includes('rslave') || m.options.includes('slave'))) return { rootfsPropagation: 'rslave' };
+  return {};
 }
 
 /** A host device node as the spec lists it (type, numbers and mode read from the host). */

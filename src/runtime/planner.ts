@@ -222,8 +222,12 @@ export function planCreate(spec: Spec, ctx: PlanContext, host: HostFacts): Runti
   if (fs === 'new') {
     // An unbindable root could not be bound to make the rootfs: it becomes unbindable after the
     // pivot (the `propagate` below) and stays private until then.
-    steps.push({ op: 'root-propagation', flags: rootProp & MS.UNBINDABLE ? MS.REC | MS.PRIVATE : rootProp });
-    if (rootProp & MS.SHARED) steps.push({ op: 'rootfs-parent-private', path: ctx.rootfs });
+    const before = rootProp & MS.UNBINDABLE ? MS.REC | MS.PRIVATE : rootProp;
+    steps.push({ op: 'root-propagation', flags: before });
+    // pivot_root refuses a shared new root or parent (EINVAL). After a recursive slave or private
+    // change nothing is shared; otherwise (shared, or a change of / alone while the rootfs is a
+    // mount of its own, as the engine's overlay) the mount holding the rootfs is made private.
+    if (before & MS.SHARED || !(before & MS.REC)) steps.push({ op: 'rootfs-parent-private', path: ctx.rootfs });
     steps.push({ op: 'bind-rootfs', path: ctx.rootfs });
 
     const userns = ns.has('user') || host.inUserNamespace;

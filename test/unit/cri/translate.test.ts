@@ -107,6 +107,14 @@ test('no command keeps the image\'s; no security context is unconfined seccomp',
   assert.equal(r.pidMode, 'pod', 'absent namespace options read as POD');
 });
 
+test('mount propagation: kubelet\'s three modes as bind options (the engine derives rootfsPropagation from them)', () => {
+  const mount = (propagation: 'PROPAGATION_PRIVATE' | 'PROPAGATION_HOST_TO_CONTAINER' | 'PROPAGATION_BIDIRECTIONAL') =>
+    createRequest(ctr({ mounts: [{ containerPath: '/m', hostPath: '/h', readonly: false, selinuxRelabel: false, propagation }] }), 'p', 'n', '').mounts![0].options;
+  assert.deepEqual(mount('PROPAGATION_PRIVATE'), ['rprivate']);
+  assert.deepEqual(mount('PROPAGATION_HOST_TO_CONTAINER'), ['rslave']);
+  assert.deepEqual(mount('PROPAGATION_BIDIRECTIONAL'), ['rshared']);
+});
+
 test('bad container configs are InvalidArgument', () => {
   assert.throws(() => createRequest(ctr({ image: { image: '', annotations: {} } }), 'p', 'n', ''), /image.image is required/);
   assert.throws(() => createRequest(ctr({ mounts: [{ containerPath: 'rel', hostPath: '/x', readonly: false, selinuxRelabel: false, propagation: 'PROPAGATION_PRIVATE' }] }), 'p', 'n', ''), /not absolute/);

@@ -77,3 +77,16 @@ test('--init without an init binary and an empty command are refused', () => {
   const s = buildSpec(inputs({ initPath: '/usr/bin/catatonit' }, { init: true }));
   assert.deepEqual(s.process!.args, ['/sbin/docker-init', '--', 'sh']);
 });
+
+test('rootfsPropagation follows the bind mounts: rshared for a shared bind, else rslave for a slave one, else unset', () => {
+  const bind = (target: string, opt: string) => ({ type: 'bind' as const, source: `/h${target}`, target, readOnly: false, options: [opt] });
+  const rootProp = (mounts: ContainerConfig['mounts']) => buildSpec(inputs({ mountSources: mounts.map((m) => m.source) }, { mounts })).linux!.rootfsPropagation;
+  assert.equal(rootProp([]), undefined);
+  assert.equal(rootProp([bind('/a', 'rprivate')]), undefined);
+  assert.equal(rootProp([bind('/a', 'rslave')]), 'rslave');
+  assert.equal(rootProp([bind('/a', 'slave')]), 'rslave');
+  assert.equal(rootProp([bind('/a', 'rslave'), bind('/b', 'rshared')]), 'rshared');
+  assert.equal(rootProp([bind('/a', 'shared')]), 'rshared');
+  // A tmpfs has no host side to share with.
+  assert.equal(rootProp([{ type: 'tmpfs', source: '', target: '/t', readOnly: false, options: ['size=1m'] }]), undefined);
+});
