@@ -1,7 +1,8 @@
 // dockerode (npm, the Docker Engine API client most Node programs use) against berthd's Docker
 // API: create + start + wait of a container that prints and exits, its logs demultiplexed
 // into stdout and stderr, a detached one with an exec (output and exit code from exec
-// inspect), a label-filtered list, stop, remove, and nothing left behind.
+// inspect), a label-filtered list, stop, remove; an exec with a terminal sized at start and
+// resized while it runs; and nothing left behind.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
@@ -16,14 +17,15 @@ interface DContainer {
   start(): Promise<unknown>;
   wait(): Promise<{ StatusCode: number }>;
   logs(o: { stdout: boolean; stderr: boolean; follow?: boolean }): Promise<Buffer | Readable>;
-  exec(o: { Cmd: string[]; AttachStdout: boolean; AttachStderr: boolean }): Promise<DExec>;
+  exec(o: { Cmd: string[]; AttachStdout: boolean; AttachStderr: boolean; Tty?: boolean }): Promise<DExec>;
   inspect(): Promise<{ State: { Status: string; Running: boolean; ExitCode: number } }>;
   stop(o?: { t: number }): Promise<unknown>;
   remove(o?: { force?: boolean }): Promise<unknown>;
 }
 interface DExec {
   id: string;
-  start(o: { hijack: boolean; stdin: boolean }): Promise<Readable>;
+  start(o: { hijack: boolean; stdin: boolean; Tty?: boolean; ConsoleSize?: [number, number] }): Promise<Readable>;
+  resize(o: { h: number; w: number }): Promise<unknown>;
   inspect(): Promise<{ ExitCode: number | null; Running: boolean }>;
 }
 interface Dockerode {
@@ -124,6 +126,30 @@ test('dockerode: detached container, exec with output and exit code, label filte
   } finally {
     await c.remove({ force: true }).catch(() => {});
     await other.remove({ force: true }).catch(() => {});
+  }
+});
+
+test('dockerode: exec with a terminal: its size at start (ConsoleSize), then resized', { skip }, async () => {
+  const c = await docker.createContainer({ Image: 'busybox', Cmd: ['sleep', '300'] });
+  try {
+    await c.start();
+    // The shell reports its size, then again when SIGWINCH comes (the resize), and exits.
+    const script = "stty size; trap 'stty size; exit 7' WINCH; echo ready; while :; do sleep 0.1; done";
+    const ex = await c.exec({ Cmd: ['sh', '-c', script], AttachStdout: true, AttachStderr: true, Tty: true });
+    const stream = await ex.start({ hijack: true, stdin: false, Tty: true, ConsoleSize: [21, 73] });
+    let out = '';
+    const ended = new Promise<void>((r) => { stream.on('end', r).on('close', r); });
+    stream.on('data', (d) => (out += d));
+    await waitFor(async () => out.includes('ready'), 10_000).catch((e: Error) => { throw new Error(`${e.message}: ${JSON.stringify(out)} ${api.log}`); });
+    await ex.resize({ h: 42, w: 117 });
+    await ended;
+    // Not multiplexed (a terminal), with the pty's CRLF line ends.
+    assert.equal(out, '21 73\r\nready\r\n42 117\r\n');
+    assert.equal((await ex.inspect()).ExitCode, 7);
+    // An exec that has exited has no terminal left to resize.
+    await assert.rejects(ex.resize({ h: 10, w: 10 }), (e: { statusCode?: number }) => e.statusCode === 409);
+  } finally {
+    await c.remove({ force: true });
   }
 });
 
