@@ -69,6 +69,25 @@ test('run -it through a pty: the shell, and its exit code', { skip }, async () =
   assert.match(r.stdout, /tty-42/);
 });
 
+test('exec -it: the terminal has the CLI\'s size at start and follows its resize', { skip }, async () => {
+  await api.ok(['run', '-d', '--name', 'sizer', 'busybox', 'sleep', '300']);
+  try {
+    // Inside script's pty: a size for the CLI, then a resize while the exec runs (stty on the
+    // pty sends SIGWINCH to the CLI, which posts /exec/{id}/resize); the shell in the container
+    // reports its size at start and again on its own SIGWINCH.
+    const sh = join(b.tmp, 'exec-size.sh');
+    writeFileSync(sh, `stty rows 33 cols 101
+(sleep 2; stty rows 50 cols 132 </dev/tty) &
+exec ${DOCKER} exec -it sizer sh -c 'stty size; trap "stty size; exit 3" WINCH; while :; do sleep 0.1; done'
+`);
+    const r = spawnSync('script', ['-eqfc', `sh ${sh}`, '/dev/null'], { env: api.env(), encoding: 'utf8', timeout: 30_000, input: '' });
+    assert.equal(r.status, 3, r.stdout + r.stderr);
+    assert.match(r.stdout, /33 101\r?\n(.|\n)*50 132/);
+  } finally {
+    await api.ok(['rm', '-f', 'sizer']);
+  }
+});
+
 test('run -d, logs (-f), exec, inspect --format, ps --format, stop, rm', { skip }, async () => {
   const id = (await api.ok(['run', '-d', '--name', 'ticker', '-l', 'role=test', 'busybox', 'sh', '-c', 'trap "exit 0" TERM; echo started; echo warn >&2; while true; do sleep 0.2; done'])).trim();
   assert.match(id, /^[0-9a-f]{64}$/);
