@@ -7,6 +7,8 @@
 // --tty does what runc does for its caller's terminal: when stdin is a tty it is put in raw mode
 // (keys, ^C included, go to the container's pty, which does the echoing and signals) and restored
 // on the way out, and the pty's window size follows stdin's, on SIGWINCH too.
+// --tty with fd 3 open (a pipe from berthd, whose exec sessions have no terminal of their own):
+// each line "HEIGHT WIDTH" read from it sets the pty's window size (docker's exec resize).
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -55,6 +57,31 @@ static void copy_size(int master) {
   struct winsize ws;
   winch = 0;
   if (!ioctl(0, TIOCGWINSZ, &ws) && (ws.ws_row || ws.ws_col)) ioctl(master, TIOCSWINSZ, &ws);
+}
+
+// Applies every complete "H W" line in the size channel; returns -1 once it is closed.
+static int read_sizes(int fd, int master) {
+  static char line[64];
+  static size_t len;
+  ssize_t n = read(fd, line + len, sizeof line - 1 - len);
+  if (n < 0) return errno == EINTR || errno == EAGAIN ? 0 : -1;
+  if (n == 0) return -1;
+  len += (size_t)n;
+  line[len] = 0;
+  char *nl;
+  while ((nl = memchr(line, '\n', len))) {
+    *nl = 0;
+    unsigned h, w;
+    if (sscanf(line, "%u %u", &h, &w) == 2 && h <= 0xffff && w <= 0xffff) {
+      struct winsize ws = {.ws_row = (unsigned short)h, .ws_col = (unsigned short)w};
+      ioctl(master, TIOCSWINSZ, &ws);
+    }
+    size_t used = (size_t)(nl - line) + 1;
+    memmove(line, nl + 1, len - used);
+    len -= used;
+  }
+  if (len == sizeof line - 1) len = 0;   // an over-long line: dropped
+  return 0;
 }
 
 static int die(const char *what) {
@@ -116,14 +143,16 @@ int main(int argc, char **argv) {
   }
 
   if (tty) tty_setup();
-  struct pollfd pf[2] = {{.fd = master, .events = POLLIN}, {.fd = 0, .events = POLLIN}};
+  int sizes = tty && fcntl(3, F_GETFD) >= 0 ? 3 : -1;
+  struct pollfd pf[3] = {{.fd = master, .events = POLLIN}, {.fd = 0, .events = POLLIN}, {.fd = sizes, .events = POLLIN}};
   char buf[16384];
   for (;;) {
     if (tty && winch) copy_size(master);
-    if (poll(pf, 2, -1) < 0) {
+    if (poll(pf, 3, -1) < 0) {
       if (errno == EINTR) continue;
       return die("poll");
     }
+    if (pf[2].revents && read_sizes(sizes, master) < 0) pf[2].fd = -1;
     if (pf[0].revents) {
       // Drain before honouring a hangup: the last output arrives together with POLLHUP.
       n = read(master, buf, sizeof buf);

@@ -24,8 +24,8 @@ export async function startExec(ctx: ApiContext): Promise<void> {
   const s = ctx.server.execs.get(ctx.params.id);
   // The terminal's size at start (API 1.42+: ConsoleSize [height, width]).
   const cs = b?.ConsoleSize;
-  if (Array.isArray(cs) && cs.length === 2 && cs.every((n) => typeof n === 'number' && n > 0)) s.req.consoleSize = { height: cs[0] as number, width: cs[1] as number };
-  const streams = ctx.server.execs.start(s.id);
+  if (Array.isArray(cs) && cs.length === 2 && cs.every((n) => typeof n === 'number' && n > 0)) ctx.server.execs.resize(s.id, cs[0] as number, cs[1] as number);
+  const streams = await ctx.server.execs.start(s.id);
   if (detach) {
     streams.stdout.resume();
     streams.stderr.resume();
@@ -54,9 +54,10 @@ export async function inspectExec(ctx: ApiContext): Promise<void> {
   });
 }
 
-/** The exec's terminal is the runtime's relay: its size is set at start (ConsoleSize); later
- * resizes are accepted and not applied (docs/dockerapi.md). */
+/** POST /exec/{id}/resize?h=&w=: the exec's terminal size (before start: the size it starts with). */
 export async function resizeExec(ctx: ApiContext): Promise<void> {
-  ctx.server.execs.get(ctx.params.id);
+  const h = ctx.int('h'), w = ctx.int('w');
+  if (h === undefined || w === undefined || h < 0 || w < 0) throw badRequest('resize: h and w are required non-negative integers');
+  ctx.server.execs.resize(ctx.params.id, h, w);
   ctx.sendStatus(200);
 }

@@ -35,7 +35,7 @@ function refOf(from: string, tag: string): string {
 export async function createImage(ctx: ApiContext): Promise<void> {
   const from = ctx.query.get('fromImage');
   if (!from) {
-    if (ctx.query.get('fromSrc')) throw new HttpError(501, 'image import (fromSrc) is not supported by berth yet');
+    if (ctx.query.get('fromSrc')) return importImage(ctx, ctx.query.get('fromSrc')!);
     throw badRequest('fromImage is required');
   }
   const ref = refOf(from, ctx.query.get('tag') ?? '');
@@ -51,6 +51,27 @@ export async function createImage(ctx: ApiContext): Promise<void> {
     progress.close();
   }
   res.end();
+}
+
+/** POST /images/create?fromSrc=-&repo=NAME&tag=TAG&message=M: docker import of the body (a
+ * root filesystem tar, plain or gzip), staged then imported by the engine; the answer is a JSON
+ * stream whose status is the new image's ID. */
+async function importImage(ctx: ApiContext, src: string): Promise<void> {
+  if (src !== '-') throw new HttpError(501, 'import from a URL is not supported by berth: send the tarball as the body (fromSrc=-)');
+  if (ctx.query.getAll('changes').some((c) => c !== '')) throw new HttpError(501, 'import --change is not supported by berth');
+  const repo = ctx.query.get('repo') ?? '';
+  const reference = repo ? refOf(repo, ctx.query.get('tag') ?? '') : '';
+  const dir = mkdtempSync(join(ctx.engine.images.tmpDir(), 'import-'));
+  try {
+    const file = join(dir, 'rootfs.tar');
+    await pipeline(ctx.req, createWriteStream(file)).catch((e: Error) => { throw badRequest(`reading the tarball: ${e.message}`); });
+    const r = await ctx.engine.images.import(file, { reference, ...(ctx.query.get('message') ? { message: ctx.query.get('message')! } : {}) });
+    const res = ctx.stream('application/json');
+    res.write(statusMessage(r.id));
+    res.end();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** One docker ImageSummary per image (the layer's rows are per name). */

@@ -1,9 +1,14 @@
 // Exec sessions for a long-lived front (docker's exec create → start → inspect): the request is
 // kept under an id, started with pipes for the front's streams, and its exit code remembered.
-import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+// A session with a terminal gets its pty through a console socket held by our own relay
+// (berth-recvtty, whatever the container's runtime), so that resize can reach it later.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { recvttyPath } from '../runtime/tty-relay.ts';
 import type { Spec } from '../oci/index.ts';
 import { randomBytes } from '../util/random.ts';
 import { exitCodeFor } from './conmon.ts';
@@ -27,6 +32,8 @@ export interface ExecSession {
   exitCode: number | null;
   pid: number;
   created: number;
+  /** The terminal relay's size channel ("H W" lines), while a session with a terminal runs. */
+  sizes?: Writable;
 }
 
 export interface ExecStreams {
@@ -70,8 +77,9 @@ export class ExecSessions {
     return [...this.#sessions.values()].filter((s) => s.containerId === containerId && s.running);
   }
 
-  /** Runs the session's process through the container's runtime, with pipes for its stdio. */
-  start(id: string): ExecStreams {
+  /** Runs the session's process through the container's runtime, with pipes for its stdio (a
+   * terminal's output comes from the relay instead). */
+  async start(id: string): Promise<ExecStreams> {
     const s = this.get(id);
     if (s.running || s.exitCode !== null) throw new ContainerStateError(`exec ${id} has already been started`);
     const rec = this.#engine.containers.inspect(s.containerId);
@@ -83,31 +91,80 @@ export class ExecSessions {
     mkdirSync(sdir, { recursive: true });
     const specPath = join(sdir, 'process.json');
     writeFileSync(specPath, JSON.stringify(proc));
-    const args = ['--root', this.#engine.paths.runtimeRoot, 'exec', '--process', specPath, ...(s.req.tty ? ['--tty'] : []), rec.id];
-    const child = spawn(rec.config.runtime, args, { stdio: [s.req.interactive ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
     s.running = true;
+    const relay = s.req.tty ? await startRelay(s, !!s.req.interactive).catch((e: unknown) => { s.running = false; throw e; }) : undefined;
+    const args = ['--root', this.#engine.paths.runtimeRoot, 'exec', '--process', specPath, ...(relay ? ['--console-socket', relay.socket] : []), rec.id];
+    const child = spawn(rec.config.runtime, args, { stdio: [!relay && s.req.interactive ? 'pipe' : 'ignore', relay ? 'ignore' : 'pipe', 'pipe'] });
     s.pid = child.pid ?? 0;
     let tail = '';
     child.stderr!.on('data', (d: Buffer) => { tail = (tail + d.toString()).slice(-4096); });
     child.stdin?.on('error', () => { /* the process closed its stdin */ });
     const exit = new Promise<number>((resolve) => {
-      child.on('error', () => { s.running = false; s.exitCode = 126; resolve(126); });
+      const done = (c: number) => {
+        s.running = false;
+        s.exitCode = c;
+        s.sizes = undefined;
+        // The relay ends by itself when the pty hangs up; not if the runtime never connected.
+        if (relay) void relay.finish(!existsSync(relay.socket));
+        resolve(c);
+      };
+      child.on('error', () => done(126));
       child.on('close', (code, signal) => {
         let c = code ?? (signal ? 128 + ({ SIGKILL: 9, SIGTERM: 15, SIGINT: 2, SIGHUP: 1 } as Record<string, number>)[signal] : 1);
         if (c !== 0 && /exec failed|starting container process caused|unable to start container process/i.test(tail)) {
           const mapped = exitCodeFor(tail);
           if (mapped !== 125) c = mapped;
         }
-        s.running = false;
-        s.exitCode = c;
-        resolve(c);
+        done(c);
       });
     });
+    if (relay) return { stdin: relay.child.stdin, stdout: relay.child.stdout!, stderr: child.stderr!, exit };
     return { stdin: child.stdin, stdout: child.stdout!, stderr: child.stderr!, exit };
+  }
+
+  /** Sets the window size of a session's terminal: before start, the size it starts with. A
+   * session without a terminal has nothing to resize. */
+  resize(id: string, height: number, width: number): void {
+    const s = this.get(id);
+    if (!s.req.tty) return;
+    if (!s.running && s.exitCode === null) { s.req.consoleSize = { height, width }; return; }
+    if (!s.running) throw new ContainerStateError(`exec ${id} is not running`);
+    s.sizes?.write(`${height} ${width}\n`);
   }
 
   #gc(): void {
     const now = Date.now();
     for (const [id, s] of this.#sessions) if (!s.running && s.exitCode !== null && now - s.created > KEEP_MS) this.#sessions.delete(id);
   }
+}
+
+interface Relay { socket: string; child: ChildProcess; finish(now: boolean): Promise<void> }
+
+/** berth-recvtty --tty on a console socket of the session's, its stdio pipes for the front's
+ * streams and fd 3 for window sizes (kept as s.sizes); resolves once the socket accepts. */
+async function startRelay(s: ExecSession, interactive: boolean): Promise<Relay> {
+  // Short path in tmpdir: a unix socket path is at most 107 bytes.
+  const socket = join(tmpdir(), `berth-exec-${s.id.slice(0, 16)}.sock`);
+  const child = spawn(recvttyPath(), ['--tty', socket], { stdio: [interactive ? 'pipe' : 'ignore', 'pipe', 'inherit', 'pipe'] });
+  const exited = new Promise<void>((r) => child.once('close', () => r()));
+  child.once('error', () => { /* reported below: the socket never appears */ });
+  const sizes = child.stdio[3] as Writable;
+  sizes.on('error', () => { /* the relay is gone */ });
+  child.stdin?.on('error', () => { /* the relay is gone */ });
+  for (let i = 0; i < 400 && !existsSync(socket); i++) {
+    if (child.exitCode !== null || child.signalCode !== null) break;
+    await sleep(5);
+  }
+  const stop = () => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM'); };
+  if (!existsSync(socket)) { stop(); throw new EngineError(`the terminal relay ${recvttyPath()} did not start`); }
+  s.sizes = sizes;
+  return {
+    socket, child,
+    async finish(now) {
+      if (!now) await Promise.race([exited, sleep(2000)]);
+      stop();
+      sizes.end();
+      rmSync(socket, { force: true });
+    },
+  };
 }

@@ -23,6 +23,7 @@ const op = {
   pull: () => import('../image/ops/pull.ts'), push: () => import('../image/ops/push.ts'), list: () => import('../image/ops/list.ts'),
   inspect: () => import('../image/ops/inspect.ts'), tag: () => import('../image/ops/tag.ts'), remove: () => import('../image/ops/remove.ts'),
   prune: () => import('../image/ops/prune.ts'), archive: () => import('../image/ops/archive.ts'), login: () => import('../image/ops/login.ts'),
+  import: () => import('../image/ops/import.ts'),
 };
 
 /** Filters → the image layer's `k=v` list (its parser checks keys and values). */
@@ -57,6 +58,10 @@ export class ImageService {
   async save(refs: readonly string[], dest: string, format?: string): Promise<void> {
     const o = await op.archive();
     return o.saveImage(this.store(), refs, dest, o.parseArchiveFormat(format));
+  }
+  /** docker import: a root filesystem tarball (plain or gzip) at `source` as a one-layer image. */
+  async import(source: string, opts: { reference: string; message?: string }): Promise<{ id: string; name: string }> {
+    return (await op.import()).importImage(this.store(), source, opts);
   }
   /** What was loaded, and docker's lines for it ("Loaded image: NAME"). */
   async load(source: string): Promise<LoadedImage & { messages: string[] }> {

@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'node:net';
 import { encodeClientFrame, OP_CLOSE, OP_TEXT } from '../../../src/dockerapi/websocket.ts';
@@ -67,6 +67,50 @@ test('run -it through a pty: the shell, and its exit code', { skip }, async () =
   const r = spawnSync('sh', ['-c', `(${feed}) | script -eqfc "${DOCKER} run --rm -it busybox sh" /dev/null`], { env: api.env(), encoding: 'utf8', timeout: 30_000 });
   assert.equal(r.status, 5, r.stdout + r.stderr);
   assert.match(r.stdout, /tty-42/);
+});
+
+test('exec -it: the terminal has the CLI\'s size at start and follows its resize', { skip }, async () => {
+  await api.ok(['run', '-d', '--name', 'sizer', 'busybox', 'sleep', '300']);
+  try {
+    // Inside script's pty: a size for the CLI, then a resize while the exec runs (stty on the
+    // pty sends SIGWINCH to the CLI, which posts /exec/{id}/resize); the shell in the container
+    // reports its size at start and again on its own SIGWINCH.
+    const sh = join(b.tmp, 'exec-size.sh');
+    writeFileSync(sh, `stty rows 33 cols 101
+(sleep 2; stty rows 50 cols 132 </dev/tty) &
+exec ${DOCKER} exec -it sizer sh -c 'stty size; trap "stty size; exit 3" WINCH; while :; do sleep 0.1; done'
+`);
+    const r = spawnSync('script', ['-eqfc', `sh ${sh}`, '/dev/null'], { env: api.env(), encoding: 'utf8', timeout: 30_000, input: '' });
+    assert.equal(r.status, 3, r.stdout + r.stderr);
+    assert.match(r.stdout, /33 101\r?\n(.|\n)*50 132/);
+  } finally {
+    await api.ok(['rm', '-f', 'sizer']);
+  }
+});
+
+test('import: a rootfs tarball (plain from a file, gzip on stdin) runs; not a tar is refused', { skip }, async () => {
+  const root = join(b.tmp, 'import-root');
+  mkdirSync(join(root, 'bin'), { recursive: true });
+  copyFileSync('/bin/busybox', join(root, 'bin', 'busybox'));
+  symlinkSync('busybox', join(root, 'bin', 'sh'));
+  writeFileSync(join(root, 'greeting'), 'imported\n');
+  const tar = join(b.tmp, 'rootfs.tar');
+  assert.equal(spawnSync('tar', ['-C', root, '-cf', tar, '.']).status, 0);
+  const id = (await api.ok(['import', '--message', 'from a tarball', tar, 'imported:v1'])).trim();
+  assert.match(id, /^sha256:[0-9a-f]{64}$/);
+  assert.equal((await api.ok(['image', 'inspect', '--format', '{{.Id}} {{.Os}} {{len .RootFS.Layers}}', 'imported:v1'])).trim(), `${id} linux 1`);
+  assert.match(await api.ok(['history', '--format', '{{.Comment}}', 'imported:v1']), /^from a tarball$/m);
+  assert.equal(await api.ok(['run', '--rm', 'imported:v1', '/bin/sh', '-c', 'cat /greeting']), 'imported\n');
+  // gzip through stdin ("-"), the same files: the same layer content.
+  const gz = spawnSync('gzip', ['-c', tar]);
+  const r = spawnSync(DOCKER, ['import', '-', 'imported:gz'], { env: api.env(), input: gz.stdout });
+  assert.equal(r.status, 0, String(r.stderr));
+  assert.equal(await api.ok(['run', '--rm', 'imported:gz', '/bin/busybox', 'cat', '/greeting']), 'imported\n');
+  const bad = await api.docker(['import', '-', 'imported:bad'], { input: 'not a tarball at all' });
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stderr, /not a tar archive/);
+  await api.ok(['rmi', 'imported:v1', 'imported:gz']);
+  assert.doesNotMatch(await api.ok(['images', '--format', '{{.Repository}}']), /imported/);
 });
 
 test('run -d, logs (-f), exec, inspect --format, ps --format, stop, rm', { skip }, async () => {
