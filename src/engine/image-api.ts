@@ -2,13 +2,15 @@
 // image layer's ops over the engine's one store (pods' images are `berth images`' images), with
 // the containers that use an image answered by the engine.
 import { statfsSync } from 'node:fs';
-import {
-  findImage, imageContentSize, pullImage, removeImage, storedImages, NoSuchImageError,
-  type StoredImage,
-} from '../image/ops/index.ts';
+import type { StoredImage } from '../image/ops/index.ts';
 import type { ImageConfig, Manifest } from '../image/types.ts';
 import type { Engine } from './engine.ts';
 import { ImageUnknownError } from './errors.ts';
+
+/** The image layer's operations, loaded on first use: `src/image/ops` brings the registry
+ * client (node:https, tls), which every CLI start would otherwise initialise through the
+ * engine's index (`berth ps` paid ~25 ms for it). */
+const ops = () => import('../image/ops/index.ts');
 
 export interface EngineImage {
   id: string;
@@ -21,6 +23,7 @@ export interface EngineImage {
 }
 
 async function describe(engine: Engine, im: StoredImage): Promise<EngineImage> {
+  const { imageContentSize } = await ops();
   const store = engine.images.store();
   let user = '';
   try {
@@ -31,11 +34,13 @@ async function describe(engine: Engine, im: StoredImage): Promise<EngineImage> {
 }
 
 export async function listEngineImages(engine: Engine): Promise<EngineImage[]> {
+  const { storedImages } = await ops();
   return Promise.all(storedImages(engine.images.store()).map((im) => describe(engine, im)));
 }
 
 /** By name or ID; null when there is none (ImageStatus answers "no image", not an error). */
 export async function findEngineImage(engine: Engine, ref: string): Promise<EngineImage | null> {
+  const { findImage, NoSuchImageError } = await ops();
   try {
     return await describe(engine, findImage(engine.images.store(), ref).image);
   } catch (e) {
@@ -46,6 +51,7 @@ export async function findEngineImage(engine: Engine, ref: string): Promise<Engi
 
 /** Pulls (with a login for this pull, when given); returns the image. */
 export async function pullEngineImage(engine: Engine, ref: string, credentials?: { username: string; password: string; identityToken?: string }): Promise<EngineImage> {
+  const { pullImage } = await ops();
   const [pulled] = await pullImage(engine.images.store(), ref, credentials ? { credentials } : {});
   const found = await findEngineImage(engine, pulled.reference);
   if (!found) throw new ImageUnknownError(ref, 'pulled, but not in the store afterwards');
@@ -55,6 +61,7 @@ export async function pullEngineImage(engine: Engine, ref: string, credentials?:
 /** Removes every name of the image (the CRI removes an image, not a tag); refused while a
  * container uses it. */
 export async function removeEngineImage(engine: Engine, ref: string): Promise<void> {
+  const { findImage, removeImage } = await ops();
   const store = engine.images.store();
   const { image } = findImage(store, ref);
   const usedBy = (id: string) => engine.containers.list({ all: true }).filter((c) => c.config.imageId === id).map((c) => ({ id: c.id, running: c.state.status === 'running' }));
