@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
 #include <signal.h>
@@ -92,6 +93,11 @@ static int die(const char *what) {
 int main(int argc, char **argv) {
   int print_only = argc == 3 && !strcmp(argv[1], "--print-only");
   int tty = argc == 3 && !strcmp(argv[1], "--tty");
+  // The size channel is a pipe (a socket pair from Node) on fd 3 from the start: checked before
+  // this program opens anything, since the received pty master itself may land on fd 3 (its
+  // output then went to read_sizes: `run -it` lost the container's output).
+  struct stat st3;
+  int sizes = tty && fstat(3, &st3) == 0 && (S_ISFIFO(st3.st_mode) || S_ISSOCK(st3.st_mode)) ? 3 : -1;
   if (argc != 2 + print_only + tty) {
     fprintf(stderr, "usage: berth-recvtty [--print-only | --tty] SOCKET\n");
     return 2;
@@ -143,7 +149,6 @@ int main(int argc, char **argv) {
   }
 
   if (tty) tty_setup();
-  int sizes = tty && fcntl(3, F_GETFD) >= 0 ? 3 : -1;
   struct pollfd pf[3] = {{.fd = master, .events = POLLIN}, {.fd = 0, .events = POLLIN}, {.fd = sizes, .events = POLLIN}};
   char buf[16384];
   for (;;) {
