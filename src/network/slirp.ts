@@ -94,7 +94,16 @@ export function stopSlirp(pidFile: string): void {
   if (pid) {
     let comm = '';
     try { comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim(); } catch { /* gone */ }
-    if (comm === SLIRP_BIN) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+    if (comm === SLIRP_BIN) {
+      try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+      // Returns once it is gone (or a zombie): a teardown that returns leaves no slirp4netns.
+      const nap = new Int32Array(new SharedArrayBuffer(4));
+      for (let i = 0; i < 200 && alive(pid); i++) Atomics.wait(nap, 0, 0, 10);
+    }
   }
   rmSync(pidFile, { force: true });
+}
+
+function alive(pid: number): boolean {
+  try { return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8')); } catch { return false; }
 }
