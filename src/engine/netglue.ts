@@ -15,7 +15,11 @@ import { recordEvent } from './events.ts';
 import type { ContainerRecord } from './types.ts';
 
 export function netOpts(engine: EngineCore): StoreOptions {
-  return { stateRoot: engine.paths.networks, ...(engine.opts.cniPath ? { cniPath: engine.opts.cniPath } : {}) };
+  return {
+    stateRoot: engine.paths.networks, ...(engine.opts.cniPath ? { cniPath: engine.opts.cniPath } : {}),
+    // Rootless, user networks live in the user's rootless netns (src/network/rootless-netns.ts).
+    ...(engine.rootless() ? { rootlessDir: join(engine.paths.runRoot, 'rootless-netns') } : {}),
+  };
 }
 
 export function networkName(mode: string): string {
@@ -129,8 +133,10 @@ export function writeEtcFiles(engine: EngineCore, rec: ContainerRecord): void {
   writeInPlace(join(dir, 'hosts'), hosts);
   writeInPlace(join(dir, 'hostname'), `${c.hostname}\n`);
   // slirp4netns answers DNS itself (from the host's resolv.conf): the host's loopback resolvers
-  // are out of its reach.
-  const dns = c.dns.length || !usesSlirp(engine, rec) ? c.dns : [SLIRP_DNS];
+  // are out of its reach. Rootless user networks go out through the rootless netns's
+  // slirp4netns, so they use it too.
+  const viaSlirp = usesSlirp(engine, rec) || (engine.rootless() !== null && c.networkMode !== 'none' && c.networkMode !== 'host');
+  const dns = c.dns.length || !viaSlirp ? c.dns : [SLIRP_DNS];
   writeInPlace(join(dir, 'resolv.conf'), resolvConf({ dns, search: c.dnsSearch, options: c.dnsOptions }));
 }
 

@@ -5,6 +5,8 @@ import type { Conflist } from './conflist.ts';
 import { ensureNetworkRules, removeNetworkRules } from './firewall.ts';
 import { InvalidNetworkConfigError, NetworkExistsError, NetworkInUseError, NetworkNotFoundError } from './errors.ts';
 import { deleteLink, hostRoutes, sweepBridgeRules } from './host.ts';
+import { currentRootlessNetns, rootlessNetnsFiles } from './rootless-netns.ts';
+import { SLIRP_SUBNET } from './slirp.ts';
 import { DEFAULT_NETWORK, checkSubnet, gatewayFor, pickDefaultSubnet, pickUserSubnet } from './subnet.ts';
 import type { TakenSubnet } from './subnet.ts';
 import {
@@ -73,13 +75,17 @@ function validateRequest(req: CreateNetworkRequest): void {
 }
 
 /** Creates the network; the caller holds the state root's lock. */
-async function createUnlocked(root: string, req: CreateNetworkRequest): Promise<NetworkInfo> {
+async function createUnlocked(root: string, req: CreateNetworkRequest, opts: StoreOptions = {}): Promise<NetworkInfo> {
   if (readNetwork(root, req.name)) throw new NetworkExistsError(req.name);
   const bridgeHint = req.name === DEFAULT_NETWORK ? 'berth0' : '';
-  const info = planNetwork(req, await takenSubnets(root, bridgeHint));
+  const taken = await takenSubnets(root, bridgeHint);
+  // Rootless, slirp4netns's own network is in the rootless netns too.
+  if (opts.rootlessDir) taken.push({ cidr: SLIRP_SUBNET, what: 'slirp4netns (the rootless network namespace\'s way out)' });
+  const info = planNetwork(req, taken);
   // The rules before the files: a network that is listed has its rules (they name the bridge
-  // by interface name, so they may come before the bridge plugin makes it).
-  await ensureNetworkRules(info);
+  // by interface name, so they may come before the bridge plugin makes it). Rootless, they go
+  // in the rootless netns at every attach (attach.ts): it exists only while containers use it.
+  if (!opts.rootlessDir) await ensureNetworkRules(info);
   writeNetwork(root, info, conflistFor(root, info));
   return info;
 }
@@ -107,24 +113,25 @@ export function currentConflist(root: string, info: NetworkInfo): Conflist {
 export async function createNetwork(req: CreateNetworkRequest, opts: StoreOptions = {}): Promise<NetworkInfo> {
   validateRequest(req);
   const root = stateRoot(opts);
-  return locked(root, () => createUnlocked(root, req));
+  return locked(root, () => createUnlocked(root, req, opts));
 }
 
 /** The default network "berth" (10.88.0.0/16 on berth0), created if missing; caller holds the lock. */
-export async function ensureDefaultUnlocked(root: string): Promise<NetworkInfo> {
-  return readNetwork(root, DEFAULT_NETWORK) ?? createUnlocked(root, { name: DEFAULT_NETWORK });
+export async function ensureDefaultUnlocked(root: string, opts: StoreOptions = {}): Promise<NetworkInfo> {
+  return readNetwork(root, DEFAULT_NETWORK) ?? createUnlocked(root, { name: DEFAULT_NETWORK }, opts);
 }
 
 export async function ensureDefaultNetwork(opts: StoreOptions = {}): Promise<NetworkInfo> {
   const root = stateRoot(opts);
   const existing = readNetwork(root, DEFAULT_NETWORK);
   if (existing) return existing;
-  return locked(root, () => ensureDefaultUnlocked(root));
+  return locked(root, () => ensureDefaultUnlocked(root, opts));
 }
 
-/** All networks, the default one included (created on first use). */
+/** All networks, the default one included (created on first use). Rootless, the default
+ * network is slirp4netns's, not a bridge: only the networks the user made are listed. */
 export async function listNetworks(opts: StoreOptions = {}): Promise<NetworkInfo[]> {
-  await ensureDefaultNetwork(opts);
+  if (!opts.rootlessDir) await ensureDefaultNetwork(opts);
   return listNetworkInfos(stateRoot(opts));
 }
 
@@ -143,6 +150,16 @@ export async function removeNetwork(name: string, opts: StoreOptions = {}): Prom
     if (!info) throw new NetworkNotFoundError(name);
     const attached = readAttachments(root, name);
     if (attached.length > 0) throw new NetworkInUseError(name, attached.map((a) => a.name || a.containerId));
+    if (opts.rootlessDir) {
+      // In the rootless netns, if it is there (other networks in use); else they went with it.
+      const netns = currentRootlessNetns(opts.rootlessDir);
+      if (netns) {
+        await deleteLink(info.bridge, netns);
+        await removeNetworkRules(info.bridge, { netns, lock: rootlessNetnsFiles(opts.rootlessDir).rulesLock });
+      }
+      deleteNetworkFiles(root, name);
+      return;
+    }
     // The bridge plugin creates the bridge but never deletes it.
     await deleteLink(info.bridge);
     await removeNetworkRules(info.bridge);

@@ -116,7 +116,7 @@ export async function create(core: EngineCore, req: CreateRequest, opts: CreateO
     // one id cannot hold.
     const user = core.userOf(rec);
     if (core.rootless()?.singleId && (user.uid !== 0 || user.gid !== 0)) {
-      throw new EngineError(`rootless without subordinate ids: the container cannot run as ${user.uid}:${user.gid}, the user namespace maps only 0 (your own id); add ranges to /etc/subuid and /etc/subgid (usermod --add-subuids/--add-subgids), stop your containers and end the namespace (kill the berth-pause process, pid in ${core.paths.runRoot}/pause.pid): the next command makes it with the ranges`);
+      throw new EngineError(`rootless without subordinate ids: the container cannot run as ${user.uid}:${user.gid}, the user namespace maps only 0 (your own id); add ranges to /etc/subuid and /etc/subgid (usermod --add-subuids/--add-subgids), stop your containers and end the namespace (kill the berth-userns holder process, pid in ${core.paths.runRoot}/pause.pid): the next command makes it with the ranges`);
     }
   } catch (e) {
     await core.dropPrelaunch(id, e as Error);
@@ -126,15 +126,13 @@ export async function create(core: EngineCore, req: CreateRequest, opts: CreateO
   return rec;
 }
 
-/** Rootless, the default network is slirp4netns's (netglue.ts); a user network would need a
- * bridge, veths and iptables rules of the host's root. Host ports below the unprivileged start
- * cannot be bound by the user. */
+/** Rootless, the default network is slirp4netns's (netglue.ts), and user networks reach out
+ * through the rootless netns's slirp4netns. Host ports below the unprivileged start cannot be
+ * bound by the user. */
 function checkRootlessNetwork(mode: string, publish: PublishRequest[]): void {
-  if (mode !== 'bridge') {
-    throw new EngineError(`rootless: network ${mode} is not available without root (a bridge, veths and iptables rules need the host's root); use the default network, --network none or --network host (docs/rootless.md)`);
-  }
   if (!onPath(SLIRP_BIN)) {
-    throw new EngineError(`rootless: the default network needs ${SLIRP_BIN} (apt-get install slirp4netns); or use --network none or --network host (docs/rootless.md)`);
+    const what = mode === 'bridge' ? 'the default network needs' : `network ${mode} needs (for the rootless network namespace's way out)`;
+    throw new EngineError(`rootless: ${what} ${SLIRP_BIN} (apt-get install slirp4netns); or use --network none or --network host (docs/rootless.md)`);
   }
   let start = 1024;
   try { start = Number(readFileSync('/proc/sys/net/ipv4/ip_unprivileged_port_start', 'utf8').trim()); } catch { /* the kernel's default */ }

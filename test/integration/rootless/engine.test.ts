@@ -65,10 +65,10 @@ function ok(r: Result, what: string): Result {
  * state, no netns, nothing of it in the temporary directories but its run root. */
 async function assertNoLeftovers(user: TestUser): Promise<void> {
   // A finished command's helpers (its berth-mount server) end just after it: give them a moment.
-  const others = () => processesOf(user.uid, user.sub).map((p) => `${p} ${commOf(p)}`).filter((p) => !p.endsWith(' berth-pause'));
+  const others = () => processesOf(user.uid, user.sub).map((p) => `${p} ${commOf(p)}`).filter((p) => !p.endsWith(' berth-userns'));
   for (let i = 0; i < 50 && others().length; i++) await new Promise((res) => setTimeout(res, 50));
   const procs = processesOf(user.uid, user.sub).map((p) => `${p} ${commOf(p)}`);
-  assert.deepEqual(procs.filter((p) => !p.endsWith(' berth-pause')), [], 'processes left');
+  assert.deepEqual(procs.filter((p) => !p.endsWith(' berth-userns')), [], 'processes left');
   assert.equal(procs.length, 1, 'one pause process');
   assert.deepEqual(userMounts(user, [user.home, user.runRoot]), [], 'mounts left in the user namespace');
   const netns = join(user.runRoot, 'netns');
@@ -89,7 +89,7 @@ test('a user with subordinate ranges: pull, run, detached life cycle, volumes, h
   assert.equal(rr.uid, user.uid);
   assert.equal(rr.mode & 0o777, 0o700, 'run root private');
   const pause = pausePid(user);
-  assert.equal(commOf(pause), 'berth-pause');
+  assert.equal(commOf(pause), 'berth-userns');
 
   // Pull from the local registry into the user's own store.
   ok(await user.berth(['pull', '-q', image]), 'pull');
@@ -209,7 +209,7 @@ test('a user with subordinate ranges: pull, run, detached life cycle, volumes, h
   ok(await user.berth(['run', '-d', '--name', 'orphan', '--network', 'none', image, 'sleep', '1000']), 'run -d orphan');
   const userns = readlinkSync(`/proc/${pause}/ns/user`);
   process.kill(pause, 'SIGKILL');
-  for (let i = 0; i < 100 && commOf(pause) === 'berth-pause' && !/^State:\s+Z/m.test(readFileSync(`/proc/${pause}/status`, 'utf8')); i++) await new Promise((res) => setTimeout(res, 20));
+  for (let i = 0; i < 100 && commOf(pause) === 'berth-userns' && !/^State:\s+Z/m.test(readFileSync(`/proc/${pause}/status`, 'utf8')); i++) await new Promise((res) => setTimeout(res, 20));
   assert.match(ok(await user.berth(['ps', '--format', '{{.Names}} {{.Status}}']), 'ps after the kill').stdout, /^orphan Up/m);
   const again = pausePid(user);
   assert.notEqual(again, pause);
@@ -303,7 +303,7 @@ test("a user's own berthd: commands run in its warm workers inside the user's na
   // First commands at once make one namespace (berth-userns takes a lock in the run root).
   const firsts = await Promise.all([1, 2, 3].map(() => a.berth(['ps', '-q'])));
   for (const f of firsts) ok(f, 'concurrent first ps');
-  assert.deepEqual(processesOf(a.uid).map(commOf), ['berth-pause'], 'one pause process');
+  assert.deepEqual(processesOf(a.uid).map(commOf), ['berth-userns'], 'one pause process');
   // setpriv, the client, the plain CLI and berth-userns all exec: the child's pid is berthd's.
   const service = spawn('setpriv', ['--reuid', String(a.uid), '--regid', String(a.gid), '--clear-groups', '--', 'berth', 'system', 'service', '--workers', '1'],
     { env: a.env, cwd: a.home, stdio: ['ignore', 'ignore', 'pipe'] });
