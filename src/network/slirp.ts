@@ -102,14 +102,20 @@ function slirpApi(apiSocket: string, request: unknown): Promise<unknown> {
 
 /** Stops the slirp4netns recorded in `pidFile` (if it is still one), and forgets it. */
 export function stopSlirp(pidFile: string): void {
+  stopDetached(pidFile, SLIRP_BIN);
+}
+
+/** Stops a detached helper recorded in `pidFile` when that pid is still a `comm` (pid reuse:
+ * anything else is left alone), waits until it is gone, and removes the pid file. */
+export function stopDetached(pidFile: string, comm: string | RegExp): void {
   let pid = 0;
   try { pid = Number(readFileSync(pidFile, 'utf8').trim()) || 0; } catch { return; }
   if (pid) {
-    let comm = '';
-    try { comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim(); } catch { /* gone */ }
-    if (comm === SLIRP_BIN) {
+    let is = '';
+    try { is = readFileSync(`/proc/${pid}/comm`, 'utf8').trim(); } catch { /* gone */ }
+    if (typeof comm === 'string' ? is === comm : comm.test(is)) {
       try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
-      // Returns once it is gone (or a zombie): a teardown that returns leaves no slirp4netns.
+      // Returns once it is gone (or a zombie): a teardown that returns leaves no helper.
       const nap = new Int32Array(new SharedArrayBuffer(4));
       for (let i = 0; i < 200 && alive(pid); i++) Atomics.wait(nap, 0, 0, 10);
     }

@@ -12,7 +12,7 @@ import { recordEvent } from '../events.ts';
 import { resolveImage } from '../images.ts';
 import { netOpts } from '../netglue.ts';
 import type { CreateOptions, CreateRequest } from '../requests.ts';
-import { SLIRP_BIN, type PublishRequest } from '../../network/index.ts';
+import { PASTA_BIN, SLIRP_BIN, type PublishRequest } from '../../network/index.ts';
 import { mountRootfs } from '../rootfs.ts';
 import { findRuntime } from '../runtime.ts';
 import { effectiveCaps } from '../spec.ts';
@@ -52,7 +52,8 @@ export async function create(core: EngineCore, req: CreateRequest, opts: CreateO
   const netMode = pod ? 'pod' : req.networkMode ?? 'bridge';
   if (netMode === 'pod' && !pod) throw new EngineError('network mode "pod" is only for containers created in a pod');
   if (core.rootless() && netMode !== 'none' && netMode !== 'host' && netMode !== 'pod') checkRootlessNetwork(netMode, req.publish ?? []);
-  if (netMode !== 'pod' && netMode !== 'bridge' && netMode !== 'none' && netMode !== 'host') {
+  if (netMode === 'pasta' && !core.rootless()) throw new EngineError('--network pasta is for rootless berth (docs/rootless.md); as root, containers use bridge networks');
+  if (netMode !== 'pod' && netMode !== 'bridge' && netMode !== 'none' && netMode !== 'host' && netMode !== 'pasta') {
     const { inspectNetwork } = await import('../../network/index.ts');
     await inspectNetwork(netMode, netOpts(core)).catch(() => { throw new EngineError(`network ${netMode} not found`); });
   }
@@ -130,7 +131,9 @@ export async function create(core: EngineCore, req: CreateRequest, opts: CreateO
  * through the rootless netns's slirp4netns. Host ports below the unprivileged start cannot be
  * bound by the user. */
 function checkRootlessNetwork(mode: string, publish: PublishRequest[]): void {
-  if (!onPath(SLIRP_BIN)) {
+  if (mode === 'pasta') {
+    if (!onPath(PASTA_BIN)) throw new EngineError(`rootless: --network pasta needs ${PASTA_BIN} (apt-get install passt); or use the default network (slirp4netns) (docs/rootless.md)`);
+  } else if (!onPath(SLIRP_BIN)) {
     const what = mode === 'bridge' ? 'the default network needs' : `network ${mode} needs (for the rootless network namespace's way out)`;
     throw new EngineError(`rootless: ${what} ${SLIRP_BIN} (apt-get install slirp4netns); or use --network none or --network host (docs/rootless.md)`);
   }

@@ -4,7 +4,9 @@
 // (a server on the host's own address, through the rootless netns's slirp4netns, DNS at
 // 10.0.2.3), a published port from the host to a container on the network, a container of the
 // default network refused a connect with its reason; and after rm and network rm nothing left:
-// no slirp4netns, no rootless netns, no container netns, no mounts, no files in /tmp.
+// no slirp4netns, no rootless netns, no container netns, no mounts, no files in /tmp. And
+// --network pasta (skipped, saying so, where pasta is not installed): the host's address on eth0,
+// the way out, -p through pasta's forwards, no pasta left after rm.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, readdirSync, statSync } from 'node:fs';
@@ -120,5 +122,48 @@ test('rootless user network: containers reach each other by name, go out, publis
   for (const d of ['networks', 'attachments', 'ipam']) {
     assert.deepEqual(existsSync(join(netState, d)) ? readdirSync(join(netState, d)) : [], [], `${d} left in the network state`);
   }
+  await assertNoLeftovers(user);
+});
+
+const pastaSkip = skip || (!existsSync('/usr/bin/pasta') ? 'needs pasta (apt-get install passt)' : false);
+
+test('rootless --network pasta: the host\'s address on eth0, the way out, -p; no pasta left after rm', { skip: pastaSkip }, async (t) => {
+  const user = makeUser(t, prefix, { sub: true });
+  // Debian's pasta execs passt.avx2 where the CPU has AVX2.
+  const pastas = () => processesOf(user.uid, user.sub).filter((p) => /^pas(ta|st)(\.avx2)?$/.test(commOf(p)));
+  ok(await user.berth(['image', 'build-busybox']), 'build-busybox');
+
+  // pasta copies the host's address and default route into the container's netns.
+  const inside = ok(await user.berth(['run', '--rm', '--network', 'pasta', 'busybox', 'sh', '-c', 'ip -4 -o addr show eth0; ip -4 route']), 'run --network pasta').stdout;
+  const own = /inet (\d+\.\d+\.\d+\.\d+)\//.exec(inside)?.[1];
+  assert.ok(own, `eth0 has an address: ${inside}`);
+  assert.ok(Object.values(networkInterfaces()).flat().some((a) => a?.address === own), `eth0's ${own} is one of the host's addresses`);
+  assert.match(inside, /^default via \S+ dev eth0/m);
+  assert.deepEqual(pastas(), [], 'pasta gone with the --rm container');
+
+  // The way out: a server on another of the host's addresses (the container has the first one
+  // itself), when the host has one.
+  const other = Object.values(networkInterfaces()).flat().find((a) => a && a.family === 'IPv4' && !a.internal && a.address !== own)?.address;
+  if (other) {
+    const server = createServer((_req, res) => res.end('from-host\n'));
+    await new Promise<void>((res) => server.listen(0, '0.0.0.0', res));
+    t.after(() => server.close());
+    const sport = (server.address() as { port: number }).port;
+    assert.equal(ok(await user.berth(['run', '--rm', '--network', 'pasta', 'busybox', 'wget', '-q', '-O', '-', `http://${other}:${sport}/`]), 'pasta out').stdout, 'from-host\n');
+  } else {
+    t.diagnostic('the host has one non-loopback IPv4 address, which pasta gives the container: no way-out check');
+  }
+
+  // A published port: pasta's own forward from the host.
+  const port = await freePort();
+  ok(await user.berth(['run', '-d', '--network', 'pasta', '--name', 'pw', '-p', `${port}:80`, 'busybox', 'httpd', '-f', '-p', '80', '-h', '/etc']), 'run -p');
+  assert.equal(pastas().length, 1, 'one pasta for the container');
+  assert.match(ok(await user.berth(['port', 'pw']), 'port').stdout, new RegExp(`80/tcp -> 0\\.0\\.0\\.0:${port}`));
+  const body = await waitFor(() => fetch(`http://127.0.0.1:${port}/hostname`).then((r) => (r.ok ? r.text() : undefined), () => undefined));
+  assert.match(body ?? '', /^[0-9a-f]{12}\n$/, 'the container\'s hostname through pasta\'s forward');
+  assert.equal(ok(await user.berth(['inspect', '--format', '{{.NetworkSettings.IPAddress}}', 'pw']), 'inspect').stdout.trim(), own);
+  ok(await user.berth(['rm', '-f', 'pw']), 'rm -f');
+  assert.deepEqual(pastas(), [], 'pasta gone with its container');
+  await assert.rejects(fetch(`http://127.0.0.1:${port}/hostname`), 'the port is closed after rm');
   await assertNoLeftovers(user);
 });
