@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 import { openSharedDatabase } from '../../util/sqlite.ts';
 import { runMountOps, runMountOpsAsync, type MountOp } from '../../util/native-mount.ts';
+import { inUserNamespace } from './overlay-xattrs.ts';
 import { fuseOverlayArgs, fuseOverlayfsPath, mountFuseOverlay, overlayMode, refusedOverlay } from './fuse-overlay.ts';
 import { SnapshotError, SnapshotExistsError, SnapshotNotFoundError, type Mount, type SnapshotDriver, type SnapshotInfo, type SnapshotKind } from './types.ts';
 
@@ -207,6 +208,8 @@ export function mountOps(mounts: Mount[], target: string): MountOp[] {
       if (!lower) throw new Error(`overlay mount on ${target} without a lowerdir`);
       const upperdir = opt('upperdir'), workdir = opt('workdir');
       const extra = m.options.filter((o) => !/^(lowerdir|upperdir|workdir)=/.test(o));
+      // In a user namespace overlayfs keeps its metadata in user.overlay.* (overlay-xattrs.ts).
+      if (inUserNamespace() && !extra.includes('userxattr')) extra.push('userxattr');
       ops.push({ op: 'overlay', target, lowerdirs: lower.split(':'), ...(upperdir !== undefined ? { upperdir } : {}), ...(workdir !== undefined ? { workdir } : {}), ...(extra.length ? { extra } : {}) });
     }
   }
