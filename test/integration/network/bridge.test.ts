@@ -13,6 +13,7 @@ import {
 } from '../../../src/network/index.ts';
 import type { AttachmentRecord } from '../../../src/network/index.ts';
 import { masqueradeChain } from '../../../src/network/host.ts';
+import { defaultBridge } from '../../../src/network/networks.ts';
 import { ensureNetworkRules, removeNetworkRules } from '../../../src/network/firewall.ts';
 import { addNetworkList } from '../../../src/network/cni.ts';
 import { summarize } from '../../../src/network/attach.ts';
@@ -42,10 +43,17 @@ test('two netns on a user network, a published port, and a clean teardown', { sk
   await assert.rejects(createNetwork({ name }, opts), NetworkExistsError);
   const all = await listNetworks(opts);
   assert.deepEqual(all.map((n) => n.name).sort(), ['berth', name].sort());
-  // 10.88/16 unless another bridge (podman's cni-podman0, typically) holds it on this host.
-  const defaultHeld = spawnSync('ip', ['-4', 'route', 'show', '10.88.0.0/16'], { encoding: 'utf8' }).stdout.split('\n').some((l) => l.trim() && !/ dev berth0\b/.test(l));
-  assert.match(all.find((n) => n.name === 'berth')!.subnet, defaultHeld ? /^172\.(1[7-9]|2\d|3[01])\.0\.0\/16$/ : /^10\.88\.0\.0\/16$/);
-  assert.equal(all.find((n) => n.name === 'berth')!.bridge, 'berth0');
+  // The default network: a bridge named for this root, made at once with the gateway address,
+  // so that its route claims the subnet (10.88/16 unless another bridge holds it: podman's
+  // cni-podman0 or another root's default network; then docker's 172.17-31/16, then the pool).
+  const dflt = all.find((n) => n.name === 'berth')!;
+  clean.networks.push('berth');
+  assert.equal(dflt.bridge, defaultBridge(root));
+  assert.match(dflt.bridge, /^berth0-[0-9a-f]{8}$/);
+  assert.match(dflt.subnet, /^(10\.88\.0\.0\/16|172\.(1[7-9]|2\d|3[01])\.0\.0\/16|10\.89\.\d+\.0\/24)$/);
+  const routes = JSON.parse(spawnSync('ip', ['-j', '-4', 'route', 'show', dflt.subnet], { encoding: 'utf8' }).stdout) as { dev: string }[];
+  assert.deepEqual(routes.map((r) => r.dev), [dflt.bridge]);
+  assert.deepEqual(JSON.parse(spawnSync('ip', ['-j', '-4', 'route', 'show', net.subnet], { encoding: 'utf8' }).stdout).map((r: { dev: string }) => r.dev), [net.bridge]);
   const conflist = JSON.parse(readFileSync(join(root, 'networks', `${name}.conflist`), 'utf8'));
   assert.equal(conflist.cniVersion, '1.0.0');
   assert.equal(conflist.plugins[0].ipam.dataDir, join(root, 'ipam'));
