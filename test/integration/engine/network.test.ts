@@ -5,35 +5,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { get } from 'node:http';
 import { join } from 'node:path';
 import { isRoot } from '../../helpers/rootfs.ts';
 import { freePort } from '../../helpers/registry.ts';
 import { defaultBridge } from '../../../src/network/networks.ts';
 import type { NetworkInfo } from '../../../src/network/index.ts';
-import { assertNoLeaks, Berth, snapshot } from './harness.ts';
+import { assertNoLeaks, Berth, fetchText, retry, snapshot } from './harness.ts';
 
 const skip = !isRoot && 'needs root';
-
-function fetchText(url: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = get(url, { timeout: 3000 }, (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => { body += d.toString(); });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-  });
-}
-
-async function retry<T>(fn: () => Promise<T>, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    try { return await fn(); } catch (e) { if (Date.now() > end) throw e; }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 test('-p publishes busybox httpd on the host', { skip }, async (t) => {
   const b = new Berth();

@@ -3,27 +3,10 @@
 // `ps --pod`, stop/start/rm, bad input, and nothing left on the host afterwards.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { get } from 'node:http';
 import { isRoot } from '../../helpers/rootfs.ts';
-import { assertNoLeaks, Berth, snapshot } from './harness.ts';
+import { assertNoLeaks, Berth, fetchText, retry, snapshot } from './harness.ts';
 
 const skip = !isRoot && 'needs root';
-
-function fetchText(url: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = get(url, { timeout: 3000 }, (res) => { let b = ''; res.on('data', (d: Buffer) => (b += d)); res.on('end', () => resolve(b)); });
-    req.on('error', reject);
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-  });
-}
-
-async function retry<T>(fn: () => Promise<T>, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    try { return await fn(); } catch (e) { if (Date.now() > end) throw e; }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 test('pod create/start/ls/inspect/stop/rm with containers sharing its namespaces', { skip }, async (t) => {
   const b = new Berth();
@@ -49,7 +32,7 @@ test('pod create/start/ls/inspect/stop/rm with containers sharing its namespaces
   assert.equal(viaLo, 'from-pod');
   // Retried until the pod answers (the DNAT is in place once the pod started; retried anyway).
   const viaHost = await retry(async () => {
-    const r = (await fetchText(`http://127.0.0.1:${port}/`)).trim();
+    const r = (await fetchText(`http://127.0.0.1:${port}/`)).body.trim();
     if (r !== 'from-pod') throw new Error(`got ${JSON.stringify(r)}`);
     return r;
   }, 30_000);
