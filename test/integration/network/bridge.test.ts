@@ -24,15 +24,20 @@ import { Cleanup, hostIPv4, httpGet, inNetns, iptablesSave, links, masqueradeRul
 
 const tag = `berth-test-${process.pid}`;
 
+/** A state root of its own, and a cleanup list run (then the root removed) when the test ends. */
+function fixture(t: { after: (fn: () => Promise<void>) => void }): { root: string; opts: { stateRoot: string }; clean: Cleanup } {
+  const root = makeTemp('berth-test-net-');
+  const clean = new Cleanup(root);
+  t.after(async () => { await clean.run(); removeTemp(root); });
+  return { root, opts: { stateRoot: root }, clean };
+}
+
 function bare(cidr: string): string {
   return cidr.split('/')[0];
 }
 
 test('two netns on a user network, a published port, and a clean teardown', { skip: !isRoot && 'needs root' }, async (t) => {
-  const root = makeTemp('berth-test-net-');
-  const opts = { stateRoot: root };
-  const clean = new Cleanup(root);
-  t.after(async () => { await clean.run(); removeTemp(root); });
+  const { root, opts, clean } = fixture(t);
 
   const name = `${tag}-n1`;
   clean.networks.push(name);
@@ -170,10 +175,7 @@ test('two netns on a user network, a published port, and a clean teardown', { sk
 });
 
 test('detach after the netns is gone still releases everything', { skip: !isRoot && 'needs root' }, async (t) => {
-  const root = makeTemp('berth-test-net-');
-  const opts = { stateRoot: root };
-  const clean = new Cleanup(root);
-  t.after(async () => { await clean.run(); removeTemp(root); });
+  const { root, opts, clean } = fixture(t);
   const name = `${tag}-n2`;
   clean.networks.push(name);
   const net = await createNetwork({ name }, opts);
@@ -195,10 +197,7 @@ test('detach after the netns is gone still releases everything', { skip: !isRoot
 });
 
 test('internal network: peers reach each other, no way out, nothing published', { skip: !isRoot && 'needs root' }, async (t) => {
-  const root = makeTemp('berth-test-net-');
-  const opts = { stateRoot: root };
-  const clean = new Cleanup(root);
-  t.after(async () => { await clean.run(); removeTemp(root); });
+  const { opts, clean } = fixture(t);
   const name = `${tag}-n3`;
   clean.networks.push(name);
   const inet = await createNetwork({ name, internal: true, subnet: '10.89.250.0/24' }, opts);
@@ -224,10 +223,7 @@ test('internal network: peers reach each other, no way out, nothing published', 
 });
 
 test('concurrent creations get distinct subnets', { skip: !isRoot && 'needs root' }, async (t) => {
-  const root = makeTemp('berth-test-net-');
-  const opts = { stateRoot: root };
-  const clean = new Cleanup(root);
-  t.after(async () => { await clean.run(); removeTemp(root); });
+  const { opts, clean } = fixture(t);
   const names = [1, 2, 3, 4].map((i) => `${tag}-p${i}`);
   clean.networks.push(...names);
   const nets = await Promise.all(names.map((name) => createNetwork({ name }, opts)));
@@ -236,10 +232,7 @@ test('concurrent creations get distinct subnets', { skip: !isRoot && 'needs root
 });
 
 test('containers on different networks cannot reach each other', { skip: !isRoot && 'needs root' }, async (t) => {
-  const root = makeTemp('berth-test-net-');
-  const opts = { stateRoot: root };
-  const clean = new Cleanup(root);
-  t.after(async () => { await clean.run(); removeTemp(root); });
+  const { opts, clean } = fixture(t);
   const n1 = `${tag}-x1`;
   const n2 = `${tag}-x2`;
   clean.networks.push(n1, n2);
@@ -274,10 +267,7 @@ test('containers on different networks cannot reach each other', { skip: !isRoot
 });
 
 test('a network stored by an older berth (ipMasq, firewall plugin) gets the new conflist', { skip: !isRoot && 'needs root' }, async (t) => {
-  const root = makeTemp('berth-test-net-');
-  const opts = { stateRoot: root };
-  const clean = new Cleanup(root);
-  t.after(async () => { await clean.run(); removeTemp(root); });
+  const { root, opts, clean } = fixture(t);
   const name = `${tag}-old`;
   clean.networks.push(name);
   const net = await createNetwork({ name }, opts);
@@ -305,10 +295,7 @@ test('a network stored by an older berth (ipMasq, firewall plugin) gets the new 
 });
 
 test('concurrent attaches to a network without rules make each rule once', { skip: !isRoot && 'needs root' }, async (t) => {
-  const root = makeTemp('berth-test-net-');
-  const opts = { stateRoot: root };
-  const clean = new Cleanup(root);
-  t.after(async () => { await clean.run(); removeTemp(root); });
+  const { opts, clean } = fixture(t);
   const name = `${tag}-cc`;
   clean.networks.push(name);
   const net = await createNetwork({ name }, opts);
@@ -332,10 +319,7 @@ test('concurrent attaches to a network without rules make each rule once', { ski
 });
 
 test('an attachment made with the old chain (ipMasq, firewall) is detached with that chain', { skip: !isRoot && 'needs root' }, async (t) => {
-  const root = makeTemp('berth-test-net-');
-  const opts = { stateRoot: root };
-  const clean = new Cleanup(root);
-  t.after(async () => { await clean.run(); removeTemp(root); });
+  const { root, opts, clean } = fixture(t);
   const name = `${tag}-legacy`;
   clean.networks.push(name);
   const net = await createNetwork({ name }, opts);
