@@ -231,6 +231,20 @@ test('concurrent creations get distinct subnets', { skip: !isRoot && 'needs root
   assert.equal(new Set(nets.map((n) => n.bridge)).size, 4);
 });
 
+test('state roots creating networks at once get distinct subnets, each routed to its own bridge at once', { skip: !isRoot && 'needs root' }, async (t) => {
+  // The subnet is claimed (the bridge made with its address) under a host-wide lock: another
+  // root's choice sees the route even before any container is attached.
+  const roots = [fixture(t), fixture(t), fixture(t)];
+  for (const r of roots) r.clean.networks.push(`${tag}-r`, 'berth');
+  const nets = await Promise.all(roots.flatMap((r) => [createNetwork({ name: `${tag}-r` }, r.opts), inspectNetwork('berth', r.opts)]));
+  assert.equal(new Set(nets.map((n) => n.subnet)).size, nets.length, nets.map((n) => n.subnet).join(' '));
+  assert.equal(new Set(nets.map((n) => n.bridge)).size, nets.length);
+  for (const n of nets) {
+    const routes = JSON.parse(spawnSync('ip', ['-j', '-4', 'route', 'show', n.subnet], { encoding: 'utf8' }).stdout) as { dev: string }[];
+    assert.deepEqual(routes.map((r) => r.dev), [n.bridge], `route of ${n.subnet}`);
+  }
+});
+
 test('containers on different networks cannot reach each other', { skip: !isRoot && 'needs root' }, async (t) => {
   const { opts, clean } = fixture(t);
   const n1 = `${tag}-x1`;
