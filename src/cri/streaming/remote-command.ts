@@ -49,6 +49,16 @@ export function pipeProcess(session: SpdySession, streams: Map<string, SpdyStrea
       child.stdout?.resume(); child.stderr?.resume();
     }
   };
+  // Terminal sizes: a JSON object per window change ({"Width":W,"Height":H}), one after another.
+  const resize = streams.get('resize');
+  if (resize) {
+    let buf = '';
+    resize.on('data', (d: Buffer) => {
+      buf += d.toString('utf8');
+      for (const size of takeSizes(buf)) child.resize(size.height, size.width);
+      buf = buf.slice(buf.lastIndexOf('}') + 1);
+    });
+  }
   child.stdout?.on('data', out(stdout));
   child.stderr?.on('data', out(stderr ?? stdout));
   let spawnError = '';
@@ -61,6 +71,19 @@ export function pipeProcess(session: SpdySession, streams: Map<string, SpdyStrea
     session.goAway();
   });
   session.on('close', () => { if (child.exitCode === null && child.signalCode === null) child.killProcess(); });
+}
+
+/** The complete {"Width":W,"Height":H} objects in `text` (Go's json.Encoder writes one per
+ * change, newline-terminated; they may arrive split or several in one frame). */
+export function takeSizes(text: string): { width: number; height: number }[] {
+  const out: { width: number; height: number }[] = [];
+  for (const m of text.matchAll(/\{[^{}]*\}/g)) {
+    try {
+      const j = JSON.parse(m[0]) as { Width?: unknown; Height?: unknown };
+      if (typeof j.Width === 'number' && typeof j.Height === 'number') out.push({ width: j.Width, height: j.Height });
+    } catch { /* not a size: ignored */ }
+  }
+  return out;
 }
 
 /** Reports a failure before anything ran, on the error stream. */
