@@ -1,13 +1,16 @@
 // Stand-ins for the fixed upstream images critest v1.26 pulls (registry.k8s.io/e2e-test-images/*
-// and gcr.io/k8s-staging-cri-tools/*), built offline from Debian's busybox-static and a few host
+// and gcr.io/k8s-staging-cri-tools/*), built offline from Debian's busybox and a few host
 // binaries, pushed to a local registry under their original repository paths so that a registry
 // mirror (registries.json "mirrors") serves them under their original names.
 //
 // What each spec needs of them (cri-tools pkg/validate):
 // - busybox: sh, sleep, top, id, ls, pidof, hostname, touch, chmod, ping, mount, grep...; `pgrep`
-//   (execSync timeout) and `ipcs` (HostIpc), which busybox-static lacks: the host's procps and
+//   (execSync timeout) and `ipcs` (HostIpc), which Debian's busybox lacks: the host's procps and
 //   util-linux binaries are added with their shared libraries. Applets are hard links, not
-//   symlinks: MaskedPaths masks /bin/ls, and a mask on a symlink lands on busybox itself.
+//   symlinks: MaskedPaths masks /bin/ls, and a mask on a symlink lands on busybox itself. The
+//   busybox is Debian's dynamic one (package `busybox`, with its libraries), not busybox-static:
+//   the static build's shell runs applets without exec ("standalone"), so `sh -c ls` never
+//   touches the masked /bin/ls.
 // - nginx (web server on :80; NamespaceOption pid specs): a process named `nginx` that writes
 //   /var/run/nginx.pid and has "nginx: master process" in its command line; busybox httpd serves.
 // - hostnet-nginx-amd64: the same on :12003 (host network port-forward).
@@ -17,13 +20,12 @@
 // - test-image-*: distinct images, tags of one image, USER variants, a predefined group.
 // The digest-pinned test-image-digest@sha256:9700... cannot be reproduced and is not built.
 import { execFile, execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, linkSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { promisify } from 'node:util';
 import { tarGzDir } from './images.ts';
-import { BUSYBOX } from './rootfs.ts';
 
 const execFileP = promisify(execFile);
 const sha = (b: Buffer) => 'sha256:' + createHash('sha256').update(b).digest('hex');
@@ -117,15 +119,32 @@ function addHostProgram(root: string, program: string, as = program, mode = 0o75
   chmodSync(dest, mode);
 }
 
-/** The shared base: busybox-static with hard-linked applets, pgrep, ipcs and a set-uid id. */
-export function makeStandInBase(root: string): string {
+/** Debian's dynamic busybox: from $BERTH_DYNAMIC_BUSYBOX, else its package in apt's cache, else
+ * fetched with `apt-get download busybox` into `work`; unpacked there. */
+export function dynamicBusybox(work: string): string {
+  if (process.env.BERTH_DYNAMIC_BUSYBOX) return process.env.BERTH_DYNAMIC_BUSYBOX;
+  const cache = '/var/cache/apt/archives';
+  let deb = existsSync(cache) ? readdirSync(cache).find((f) => /^busybox_.*_amd64\.deb$/.test(f)) : undefined;
+  if (deb) deb = join(cache, deb);
+  else {
+    mkdirSync(work, { recursive: true });
+    execFileSync('apt-get', ['download', '-q', 'busybox'], { cwd: work, stdio: ['ignore', 'ignore', 'pipe'] });
+    deb = join(work, readdirSync(work).find((f) => /^busybox_.*\.deb$/.test(f))!);
+  }
+  const dir = join(work, 'busybox-deb');
+  mkdirSync(dir, { recursive: true });
+  execFileSync('dpkg-deb', ['-x', deb, dir]);
+  return join(dir, 'bin/busybox');
+}
+
+/** The shared base: Debian's busybox with hard-linked applets, pgrep, ipcs and a set-uid id. */
+export function makeStandInBase(root: string, busybox: string): string {
   for (const d of ['bin', 'dev', 'etc', 'proc', 'sys', 'tmp', 'root', 'home', 'var/run', 'var/www', 'usr/bin', 'usr/sbin', 'usr/local/bin', 'sbin']) {
     mkdirSync(join(root, d), { recursive: true });
   }
   chmodSync(join(root, 'tmp'), 0o1777);
-  copyFileSync(BUSYBOX, join(root, 'bin/busybox'));
-  chmodSync(join(root, 'bin/busybox'), 0o755);
-  const applets = execFileSync(BUSYBOX, ['--list'], { encoding: 'utf8' }).split('\n').filter((a) => a && a !== 'busybox');
+  addHostProgram(root, busybox, '/bin/busybox');
+  const applets = execFileSync(busybox, ['--list'], { encoding: 'utf8' }).split('\n').filter((a) => a && a !== 'busybox');
   for (const a of applets) linkSync(join(root, 'bin/busybox'), join(root, 'bin', a));
   addHostProgram(root, '/usr/bin/pgrep');
   addHostProgram(root, '/usr/bin/ipcs');
@@ -154,7 +173,7 @@ export async function buildAndPushStandIns(work: string, registryHost: string, l
   const layout = join(work, 'layout');
   mkdirSync(join(layout, 'blobs', 'sha256'), { recursive: true });
   writeFileSync(join(layout, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
-  const base = layer(layout, makeStandInBase(join(work, 'base')));
+  const base = layer(layout, makeStandInBase(join(work, 'base'), dynamicBusybox(join(work, 'deb'))));
   const refs: { name: string; digest: string; size: number }[] = [];
   list.forEach((s, i) => {
     const layers = [base];

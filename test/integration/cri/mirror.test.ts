@@ -32,6 +32,10 @@ test('PullImage of a registry.k8s.io name comes from its mirror and keeps the up
     await reg.stop();
     removeTemp(tmp);
   });
+  // A fresh root: the image file system answers before anything was pulled (kubelet asks first).
+  const fs0 = await c.images.ImageFsInfo({}) as { imageFilesystems: { fsId: { mountpoint: string } }[] };
+  assert.equal(fs0.imageFilesystems[0].fsId.mountpoint, join(tmp, 'root'));
+
   // The local registry holds the image under the upstream path, without the upstream domain.
   await skopeoPush(buildOciLayout(join(tmp, 'layout'), { tag: '1.29-2' }), `${reg.host}/e2e-test-images/busybox:1.29-2`);
   writeFileSync(join(tmp, 'registries.json'), JSON.stringify({ mirrors: { 'registry.k8s.io': [reg.host] } }));
