@@ -10,13 +10,13 @@
 // Exit status: 0 when every spec passed but the one pinned to an upstream digest, 1 otherwise,
 // 2 when critest or a peer tool is missing (with the reason on stderr).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { makeTemp, removeTemp } from '../test/helpers/rootfs.ts';
 import { startRegistry, type RegistryInstance } from '../test/helpers/registry.ts';
 import { buildAndPushStandIns, mirrorConfig } from '../test/helpers/cri-standins.ts';
-import { killMentioning, removeCgroupTree, unmountUnder, which } from '../test/integration/interop/support.ts';
+import { cgroupDirs, killMentioning, mountsUnder, pidsMentioning, removeCgroupTree, unmountUnder, which } from '../test/integration/interop/support.ts';
 
 const { values } = parseArgs({ options: { focus: { type: 'string' }, skip: { type: 'string' }, 'keep-report': { type: 'string' } } });
 const TOP = resolve(import.meta.dirname, '..');
@@ -61,6 +61,7 @@ const cgroupParent = `berth-critest-${process.pid}`;
 let registry: RegistryInstance | undefined;
 let daemon: ChildProcess | undefined;
 let code = 1;
+console.log(`critest: work dir ${work}, bridge ${bridge}, network critest${tag}, cgroup parent ${cgroupParent}`);
 try {
   registry = await startRegistry();
   const t0 = Date.now();
@@ -108,6 +109,16 @@ try {
   if (daemon && daemon.exitCode === null) {
     daemon.kill('SIGTERM');
     await new Promise((r) => { daemon!.once('exit', r); setTimeout(r, 15_000); });
+  }
+  // What critest's own clean-up and berthd's stop should have removed: reported as a failure.
+  const leaks = [
+    ...pidsMentioning(`${work}/`).map((p) => `process ${p}: ${readFileSync(`/proc/${p}/cmdline`, 'latin1').replace(/\0/g, ' ').slice(0, 120)}`),
+    ...mountsUnder(work).filter((m) => m !== join(work, 'run', 'netns')).map((m) => `mount ${m}`),
+    ...cgroupDirs(cgroupParent).flatMap((d) => readdirSync(d, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => `cgroup ${join(d, e.name)}`)),
+  ];
+  if (leaks.length) {
+    console.log(`critest: LEAKED after the run:\n  ${leaks.join('\n  ')}`);
+    code = 1;
   }
   // conmons and containers of this run (their command lines name the temp dir), then the rest.
   killMentioning(`${work}/`);
