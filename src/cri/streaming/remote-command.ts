@@ -52,12 +52,8 @@ export function pipeProcess(session: SpdySession, streams: Map<string, SpdyStrea
   // Terminal sizes: a JSON object per window change ({"Width":W,"Height":H}), one after another.
   const resize = streams.get('resize');
   if (resize) {
-    let buf = '';
-    resize.on('data', (d: Buffer) => {
-      buf += d.toString('utf8');
-      for (const size of takeSizes(buf)) child.resize(size.height, size.width);
-      buf = buf.slice(buf.lastIndexOf('}') + 1);
-    });
+    const sizes = new SizeReader();
+    resize.on('data', (d: Buffer) => { for (const size of sizes.push(d)) child.resize(size.height, size.width); });
   }
   child.stdout?.on('data', out(stdout));
   child.stderr?.on('data', out(stderr ?? stdout));
@@ -73,17 +69,24 @@ export function pipeProcess(session: SpdySession, streams: Map<string, SpdyStrea
   session.on('close', () => { if (child.exitCode === null && child.signalCode === null) child.killProcess(); });
 }
 
-/** The complete {"Width":W,"Height":H} objects in `text` (Go's json.Encoder writes one per
- * change, newline-terminated; they may arrive split or several in one frame). */
-export function takeSizes(text: string): { width: number; height: number }[] {
-  const out: { width: number; height: number }[] = [];
-  for (const m of text.matchAll(/\{[^{}]*\}/g)) {
-    try {
-      const j = JSON.parse(m[0]) as { Width?: unknown; Height?: unknown };
-      if (typeof j.Width === 'number' && typeof j.Height === 'number') out.push({ width: j.Width, height: j.Height });
-    } catch { /* not a size: ignored */ }
+/** Reads the resize stream: one {"Width":W,"Height":H} object per window change (Go's
+ * json.Encoder, newline-terminated); a frame may hold a part of one, or several. */
+export class SizeReader {
+  #pending = '';
+
+  /** The sizes completed by `chunk`, in order; anything else between them is ignored. */
+  push(chunk: Buffer | string): { width: number; height: number }[] {
+    this.#pending += chunk.toString();
+    const out: { width: number; height: number }[] = [];
+    for (const m of this.#pending.matchAll(/\{[^{}]*\}/g)) {
+      try {
+        const j = JSON.parse(m[0]) as { Width?: unknown; Height?: unknown };
+        if (typeof j.Width === 'number' && typeof j.Height === 'number') out.push({ width: j.Width, height: j.Height });
+      } catch { /* not a size: ignored */ }
+    }
+    this.#pending = this.#pending.slice(this.#pending.lastIndexOf('}') + 1).slice(-4096);
+    return out;
   }
-  return out;
 }
 
 /** Reports a failure before anything ran, on the error stream. */
