@@ -128,7 +128,11 @@ export function dynamicBusybox(work: string): string {
   if (deb) deb = join(cache, deb);
   else {
     mkdirSync(work, { recursive: true });
-    execFileSync('apt-get', ['download', '-q', 'busybox'], { cwd: work, stdio: ['ignore', 'ignore', 'pipe'] });
+    try {
+      execFileSync('apt-get', ['download', '-q', 'busybox'], { cwd: work, stdio: ['ignore', 'ignore', 'pipe'] });
+    } catch (e) {
+      throw new Error(`Debian's busybox package is needed for the stand-ins (not in ${cache}, and \`apt-get download busybox\` failed: ${String((e as { stderr?: unknown }).stderr ?? e).trim()}); or set BERTH_DYNAMIC_BUSYBOX to a dynamic busybox binary`);
+    }
     deb = join(work, readdirSync(work).find((f) => /^busybox_.*\.deb$/.test(f))!);
   }
   const dir = join(work, 'busybox-deb');
