@@ -3,9 +3,8 @@
 // upstream name (kubelet then finds it by that name). Berth's own gRPC client, no crictl.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { existsSync } from 'node:fs';
 import { Engine } from '../../../src/engine/index.ts';
 import { CriServer } from '../../../src/cri/index.ts';
 import { criClient } from '../../helpers/cri-client.ts';
