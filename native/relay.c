@@ -20,7 +20,6 @@
 // preserved (--preserve-fds, LISTEN_FDS), this execs the real runtime BERTH_RELAY_RUNTIME with
 // the same arguments: `exec`, `state`, `delete` and the rest behave as berth-runtime's own.
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -29,9 +28,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
+#include "channel.h"
 #include "fdio.h"
 
 #define MAX_RECORD (64u << 20)
@@ -82,46 +81,28 @@ static void to_helper(int fd, const char *p, size_t n) {
   }
 }
 
-static void put_u32(char *p, uint32_t v) { memcpy(p, &v, 4); }   // x86_64/aarch64: little-endian
-static uint32_t get_u32(const char *p) { uint32_t v; memcpy(&v, p, 4); return v; }
-
 static void send_hello(int sock, int argc, char **argv) {
   char cwd[PATH_MAX];
   if (!getcwd(cwd, sizeof cwd)) die("getcwd: %s", strerror(errno));
-  size_t size = 4, n = (size_t)argc + 3;
+  size_t n = (size_t)argc + 3;
   const char *fields[n];
   fields[0] = "relay";
   fields[1] = "1";
   fields[2] = cwd;
   for (int i = 0; i < argc; i++) fields[3 + i] = argv[i];
-  for (size_t i = 0; i < n; i++) size += 4 + strlen(fields[i]);
-  char *buf = malloc(size), *o = buf;
+  size_t size = record_size(n, fields);
+  char *buf = malloc(size);
   if (!buf) die("%s", "out of memory");
-  put_u32(o, (uint32_t)n);
-  o += 4;
-  for (size_t i = 0; i < n; i++) {
-    size_t l = strlen(fields[i]);
-    put_u32(o, (uint32_t)l);
-    memcpy(o + 4, fields[i], l);
-    o += 4 + l;
-  }
+  record_put(buf, n, fields);
   write_or_die(sock, buf, size);
   free(buf);
 }
 
 // Length of the complete record at the start of buf, 0 when incomplete; exits on a bad one.
-static size_t record_len(const char *buf, size_t have) {
-  if (have < 4) return 0;
-  uint32_t count = get_u32(buf);
-  size_t o = 4;
-  for (uint32_t i = 0; i < count; i++) {
-    if (have < o + 4) return 0;
-    uint32_t l = get_u32(buf + o);
-    if (l > MAX_RECORD) die("%s", "oversized record from the engine");
-    if (have < o + 4 + l) return 0;
-    o += 4 + l;
-  }
-  return o;
+static size_t engine_record_len(const char *buf, size_t have) {
+  long len = record_len(buf, have, MAX_RECORD);
+  if (len < 0) die("%s", "oversized record from the engine");
+  return (size_t)len;
 }
 
 // ["relay-exit", CODE, MESSAGE]: print MESSAGE, exit with CODE.
@@ -174,34 +155,11 @@ int main(int argc, char **argv) {
 
   // The helper: build/berth-init beside us (BERTH_INIT overrides, as for the runtime).
   char helper[PATH_MAX];
-  const char *hp = getenv("BERTH_INIT");
-  if (hp && *hp) {
-    snprintf(helper, sizeof helper, "%s", hp);
-  } else {
-    ssize_t n = readlink("/proc/self/exe", helper, sizeof helper - 16);
-    if (n < 0) die("readlink /proc/self/exe: %s", strerror(errno));
-    helper[n] = 0;
-    char *slash = strrchr(helper, '/');
-    strcpy(slash ? slash + 1 : helper, "berth-init");
-  }
+  if (helper_path(helper, sizeof helper) < 0) die("%s", "cannot find berth-init (BERTH_INIT, or beside this program)");
   int chan[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, chan) < 0) die("socketpair: %s", strerror(errno));
-  pid_t child = fork();
-  if (child < 0) die("fork: %s", strerror(errno));
-  if (child == 0) {
-    // The helper gets our stdio (conmon's pipes or nothing) and the channel as fd 3, nothing else.
-    if (chan[1] == 3) {
-      fcntl(3, F_SETFD, 0);
-    } else if (dup2(chan[1], 3) < 0) {
-      _exit(126);
-    }
-    syscall(SYS_close_range, 4u, ~0u, 0u);
-    signal(SIGPIPE, SIG_DFL);
-    char *hargv[] = {helper, "3", NULL};
-    execv(helper, hargv);
-    fprintf(stderr, "berth-relay: cannot exec %s: %s\n", helper, strerror(errno));
-    _exit(127);
-  }
+  // The helper gets our stdio (conmon's pipes or nothing) and the channel as fd 3, nothing else.
+  if (spawn_helper(helper, chan[1], 3, 0, "berth-relay") < 0) die("fork: %s", strerror(errno));
   close(chan[1]);
   int ch = chan[0];
 
@@ -241,7 +199,7 @@ int main(int argc, char **argv) {
       if (n <= 0) die("%s", "the berth engine closed the connection before the create was done");
       have += (size_t)n;
       size_t off = 0, len;
-      while ((len = record_len(in + off, have - off)) > 0) {
+      while ((len = engine_record_len(in + off, have - off)) > 0) {
         if (is_exit(in + off, len)) do_exit(in + off);
         if (chan_open) to_helper(ch, in + off, len);
         off += len;

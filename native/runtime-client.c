@@ -27,10 +27,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "channel.h"
 #include "fdio.h"
 
 extern char **environ;
@@ -80,9 +80,6 @@ static void exec_plain(char **argv, const char *why) {
   }
   exec_node(argv);
 }
-
-static void put_u32(char *p, uint32_t v) { memcpy(p, &v, 4); }  // x86_64/aarch64: little-endian
-static uint32_t get_u32(const char *p) { uint32_t v; memcpy(&v, p, 4); return v; }
 
 // The request frame: u32 length, then NUL-terminated strings.
 struct buf { char *p; size_t len, cap; };
@@ -145,21 +142,6 @@ static int send_request(int sock, int argc, char **argv, const char *cwd) {
   return r;
 }
 
-// Length of the complete record at the start of buf, 0 when incomplete, -1 when malformed.
-static long record_len(const char *buf, size_t have) {
-  if (have < 4) return 0;
-  uint32_t count = get_u32(buf);
-  size_t o = 4;
-  for (uint32_t i = 0; i < count; i++) {
-    if (have < o + 4) return 0;
-    uint32_t l = get_u32(buf + o);
-    if (l > MAX_RECORD) return -1;
-    if (have < o + 4 + l) return 0;
-    o += 4 + l;
-  }
-  return (long)o;
-}
-
 // Field i of a complete record (its bytes and length); NULL when absent.
 static const char *field(const char *rec, uint32_t i, uint32_t *len) {
   uint32_t count = get_u32(rec);
@@ -210,20 +192,12 @@ static void consume(struct inbuf *b, size_t n) {
   b->have -= n;
 }
 
-static void send_record(int sock, int n, const char **fields) {
-  size_t size = 4;
-  for (int i = 0; i < n; i++) size += 4 + strlen(fields[i]);
+// One of our small records (client-helper-exit, client-helper-eof) to berthd.
+static void send_record(int sock, size_t n, const char *const *fields) {
   char buf[256];
+  size_t size = record_size(n, fields);
   if (size > sizeof buf) return;
-  char *o = buf;
-  put_u32(o, (uint32_t)n);
-  o += 4;
-  for (int i = 0; i < n; i++) {
-    size_t l = strlen(fields[i]);
-    put_u32(o, (uint32_t)l);
-    memcpy(o + 4, fields[i], l);
-    o += 4 + l;
-  }
+  record_put(buf, n, fields);
   if (write_all(sock, buf, size) < 0) { /* berthd is gone: noticed on the next read */ }
 }
 
@@ -245,32 +219,53 @@ static void on_signal(int sig) {
 
 static const int FORWARDED[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
 
-// The helper, build/berth-init: fds 0-2 and 3..3+preserve-1 are the caller's, the channel sits
-// above them. Returns its pid.
-static pid_t spawn_helper(int chan_child, int preserve, int wait) {
-  char helper[PATH_MAX + 16];
-  const char *hp = getenv("BERTH_INIT");
-  if (hp && *hp) snprintf(helper, sizeof helper, "%s", hp);
-  else snprintf(helper, sizeof helper, "%s/berth-init", self_dir);
-  int target = 3 + preserve;
-  char fdarg[16];
-  snprintf(fdarg, sizeof fdarg, "%d", target);
-  pid_t pid = fork();
+// ["client-spawn", WAIT, PRESERVE]: the helper, build/berth-init, with fds 0-2 and
+// 3..3+preserve-1 the caller's and the channel above them; SIGCHLD tells us stage 0 is done,
+// and with --wait (WAIT "1") the caller's signals go to it. Returns its pid; *chan is our end.
+static pid_t start_helper(int wait, int preserve, int *chan) {
+  if (preserve < 0) preserve = 0;
+  char helper[PATH_MAX];
+  if (helper_path(helper, sizeof helper) < 0) { errno = ENAMETOOLONG; die("berth-init's path"); }
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) die("socketpair");
+  sv[0] = high(sv[0]);
+  sv[1] = high(sv[1]);
+  if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) < 0) die("pipe");
+  sig_pipe[0] = high(sig_pipe[0]);
+  sig_pipe[1] = high(sig_pipe[1]);
+  if (sv[0] < 0 || sv[1] < 0 || sig_pipe[0] < 0 || sig_pipe[1] < 0) die("fcntl");
+  struct sigaction act = {.sa_handler = on_signal, .sa_flags = SA_RESTART};
+  sigemptyset(&act.sa_mask);
+  sigaction(SIGCHLD, &act, NULL);
+  if (wait)
+    for (size_t k = 0; k < sizeof FORWARDED / sizeof FORWARDED[0]; k++) sigaction(FORWARDED[k], &act, NULL);
+  pid_t pid = spawn_helper(helper, sv[1], 3 + preserve, wait, "berth-runtime");
   if (pid < 0) die("fork");
-  if (pid > 0) return pid;
-  // Our own fds in the preserved range are close-on-exec: the container sees a gap there, as
-  // it would have under runc.
-  if (chan_child == target) {
-    fcntl(target, F_SETFD, 0);
-  } else if (dup2(chan_child, target) < 0) {
-    _exit(126);
-  }
-  syscall(SYS_close_range, (unsigned)target + 1, ~0u, 0u);
-  signal(SIGPIPE, SIG_DFL);
-  char *hargv[] = {helper, fdarg, wait ? "--wait" : NULL, NULL};
-  execv(helper, hargv);
-  fprintf(stderr, "berth-runtime: cannot exec %s: %s\n", helper, strerror(errno));
-  _exit(127);
+  close(sv[1]);
+  *chan = sv[0];
+  // Drained without waiting when stage 0 exits (an init waiting for "go" keeps it open).
+  fcntl(*chan, F_SETFL, O_NONBLOCK);
+  return pid;
+}
+
+// Passes the complete records the helper wrote on to berthd, in one write; -1 when one is
+// malformed.
+static int pass_records(int sock, struct inbuf *from_h) {
+  long len;
+  size_t o = 0;
+  while ((len = record_len(from_h->p + o, from_h->have - o, MAX_RECORD)) > 0) o += (size_t)len;
+  if (o && write_all(sock, from_h->p, o) < 0) { /* noticed on the next read */ }
+  consume(from_h, o);
+  return len < 0 ? -1 : 0;
+}
+
+// ["client-helper-exit", CODE, SIGNAL]: how stage 0 ended (one of the two is empty).
+static void report_exit(int sock, int status) {
+  char code[16] = "", sig[16] = "";
+  if (WIFEXITED(status)) snprintf(code, sizeof code, "%d", WEXITSTATUS(status));
+  else snprintf(sig, sizeof sig, "%d", WTERMSIG(status));
+  const char *rec[] = {"client-helper-exit", code, sig};
+  send_record(sock, 3, rec);
 }
 
 int main(int argc, char **argv) {
@@ -326,27 +321,14 @@ int main(int argc, char **argv) {
           if (n < 0 && errno == EINTR) continue;
           break;
         }
-        long len;
-        size_t o = 0;
-        while ((len = record_len(from_h.p + o, from_h.have - o)) > 0) o += (size_t)len;
-        if (o && write_all(sock, from_h.p, o) < 0) { /* noticed on the next read */ }
-        consume(&from_h, o);
-        char code[16] = "", sig[16] = "";
-        if (WIFEXITED(st)) snprintf(code, sizeof code, "%d", WEXITSTATUS(st));
-        else snprintf(sig, sizeof sig, "%d", WTERMSIG(st));
-        const char *rec[] = {"client-helper-exit", code, sig};
-        send_record(sock, 3, rec);
+        pass_records(sock, &from_h);
+        report_exit(sock, st);
       }
     }
     if (chan >= 0 && pf[1].revents) {
       int n = fill(&from_h, chan);
       if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
-      long len;
-      size_t o = 0;
-      while ((len = record_len(from_h.p + o, from_h.have - o)) > 0) o += (size_t)len;
-      if (len < 0) n = 0;  // a malformed record: the conversation is over
-      if (o && write_all(sock, from_h.p, o) < 0) { /* noticed on the next read */ }
-      consume(&from_h, o);
+      if (pass_records(sock, &from_h) < 0) n = 0;  // a malformed record: the conversation is over
       if (n <= 0) {
         close(chan);
         chan = -1;
@@ -367,7 +349,7 @@ int main(int argc, char **argv) {
     // Runs of helper records go on in one write; our own records are handled in between.
     size_t o = 0, run = 0;
     long len;
-    while ((len = record_len(from_d.p + o, from_d.have - o)) > 0) {
+    while ((len = record_len(from_d.p + o, from_d.have - o, MAX_RECORD)) > 0) {
       replied = 1;
       const char *rec = from_d.p + o;
       uint32_t w0;
@@ -392,27 +374,7 @@ int main(int argc, char **argv) {
         exec_plain(argv, why);
       } else if (is_word(rec, "client-spawn")) {
         if (chan >= 0 || helper > 0) { fprintf(stderr, "berth-runtime: berthd asked for a second helper\n"); exit(1); }
-        int wait = field_int(rec, 1) == 1, preserve = field_int(rec, 2);
-        if (preserve < 0) preserve = 0;
-        int sv[2];
-        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) die("socketpair");
-        sv[0] = high(sv[0]);
-        sv[1] = high(sv[1]);
-        // SIGCHLD tells us stage 0 is done; with --wait it forwards the caller's signals.
-        if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) < 0) die("pipe");
-        sig_pipe[0] = high(sig_pipe[0]);
-        sig_pipe[1] = high(sig_pipe[1]);
-        if (sv[0] < 0 || sv[1] < 0 || sig_pipe[0] < 0 || sig_pipe[1] < 0) die("fcntl");
-        struct sigaction act = {.sa_handler = on_signal, .sa_flags = SA_RESTART};
-        sigemptyset(&act.sa_mask);
-        sigaction(SIGCHLD, &act, NULL);
-        if (wait)
-          for (size_t k = 0; k < sizeof FORWARDED / sizeof FORWARDED[0]; k++) sigaction(FORWARDED[k], &act, NULL);
-        helper = spawn_helper(sv[1], preserve, wait);
-        close(sv[1]);
-        chan = sv[0];
-        // Drained without waiting when stage 0 exits (an init waiting for "go" keeps it open).
-        fcntl(chan, F_SETFL, O_NONBLOCK);
+        helper = start_helper(field_int(rec, 1) == 1, field_int(rec, 2), &chan);
       }
       // Anything else of ours is from a newer berthd: ignored.
     }

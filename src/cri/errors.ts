@@ -4,7 +4,7 @@ import { status, type ServiceError } from '@grpc/grpc-js';
 import {
   AmbiguousContainerError, ContainerStateError, EngineError, ImageUnknownError, InvalidNameError, MountSpecError,
   NameConflictError, NoSuchContainerError, NoSuchPodError, NoSuchVolumeError, PodNameConflictError, PodRequestError, PodStateError,
-  RuntimeNotFoundError, UserLookupError, NoSuchImageError, ImageConflictError, AmbiguousImageError, InvalidImageArgumentError,
+  RuntimeNotFoundError, UserLookupError, CheckpointUnsupportedError, NoSuchImageError, ImageConflictError, AmbiguousImageError, InvalidImageArgumentError,
 } from '../engine/index.ts';
 
 export class CriError extends Error {
@@ -35,6 +35,7 @@ export function grpcCode(err: unknown): status {
   if (err instanceof AmbiguousContainerError || err instanceof InvalidNameError || err instanceof MountSpecError) return status.INVALID_ARGUMENT;
   if (err instanceof ContainerStateError) return status.FAILED_PRECONDITION;
   if (err instanceof RuntimeNotFoundError) return status.FAILED_PRECONDITION;
+  if (err instanceof CheckpointUnsupportedError) return status.UNIMPLEMENTED;
   if (err instanceof EngineError) return status.UNKNOWN;
   return status.INTERNAL;
 }

@@ -25,6 +25,7 @@ import { exec } from './exec.ts';
 import { attach } from './attach.ts';
 import { portForward } from './port-forward.ts';
 import { getContainerEvents } from './container-events.ts';
+import { checkpoint } from './container-checkpoint.ts';
 import { listImages } from './image-list.ts';
 import { imageStatus } from './image-status.ts';
 import { pullImage } from './image-pull.ts';
@@ -61,6 +62,7 @@ export const RUNTIME_RPCS: Record<string, Rpc> = {
   ListContainerStats: listContainerStats,
   PodSandboxStats: podSandboxStats,
   ListPodSandboxStats: listPodSandboxStats,
+  CheckpointContainer: checkpoint,
 };
 
 export const STREAMING_RPCS: Record<string, StreamingRpc> = {

@@ -93,6 +93,7 @@ export interface ContainerStatus {
 export interface ContainerStatusRequest { containerId: string; verbose: boolean }
 export interface UpdateContainerResourcesRequest { containerId: string; linux: LinuxContainerResources | null; annotations: Labels }
 export interface ExecSyncRequest { containerId: string; cmd: string[]; timeout: Int64 }
+export interface CheckpointContainerRequest { containerId: string; location: string; timeout: Int64 }
 export interface ExecSyncResponse { stdout: Buffer; stderr: Buffer; exitCode: number }
 export interface ExecRequest { containerId: string; cmd: string[]; tty: boolean; stdin: boolean; stdout: boolean; stderr: boolean }
 export interface AttachRequest { containerId: string; stdin: boolean; tty: boolean; stdout: boolean; stderr: boolean }

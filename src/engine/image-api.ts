@@ -1,7 +1,7 @@
 // Image operations as the engine offers them to daemon fronts (the CRI's ImageService): the
 // image layer's ops over the engine's one store (pods' images are `berth images`' images), with
 // the containers that use an image answered by the engine.
-import { statfsSync } from 'node:fs';
+import { mkdirSync, statfsSync } from 'node:fs';
 import type { StoredImage } from '../image/ops/index.ts';
 import type { ImageConfig, Manifest } from '../image/types.ts';
 import type { Engine } from './engine.ts';
@@ -72,6 +72,8 @@ export async function removeEngineImage(engine: Engine, ref: string): Promise<vo
 /** The file system holding the image store: its mount point and the bytes and inodes in use. */
 export function imageFsUsage(engine: Engine): { mountpoint: string; usedBytes: number; inodesUsed: number } {
   const root = engine.paths.root;
+  // A fresh daemon's root may not exist before its first image or container (kubelet asks first).
+  mkdirSync(root, { recursive: true });
   const s = statfsSync(root);
   return { mountpoint: root, usedBytes: (s.blocks - s.bfree) * s.bsize, inodesUsed: s.files - s.ffree };
 }

@@ -7,7 +7,7 @@
 export { Engine, prepareWorker } from './engine.ts';
 export type { EngineInit } from './engine.ts';
 export { ContainerService, CONTAINER_FILTERS, cpuPercent, networkTotals, parseNetDev } from './containers/index.ts';
-export { mergeEnv, DEFAULT_PATH_ENV } from '../oci/env.ts';
+export { mergeEnv } from '../oci/env.ts';
 export type { ArchiveStream, Change, PathStat } from './containers/index.ts';
 export type { AttachPaths, ContainerInspect, ContainerStats, ExportStream, InterfaceStats, LogsOptions, PruneResult, TopResult } from './containers/index.ts';
 export { ImageService } from './image-service.ts';
@@ -47,6 +47,7 @@ export type { StdinSession } from './attach.ts';
 export { ExecSessions, NoSuchExecError } from './exec-session.ts';
 export type { ExecSession, ExecStreams } from './exec-session.ts';
 export * from './errors.ts';
+export { checkpointContainer, CheckpointUnsupportedError } from './checkpoint.ts';
 // The image and network layers' vocabulary that fronts need to speak to the engine: requests,
 // results and errors, the progress display of pulls and pushes, and the parser of -p.
 // (From the small modules themselves: the image layer's index loads all of it.)

@@ -131,8 +131,9 @@ export async function attach(req: AttachRequest, opts: StoreOptions = {}): Promi
     // the chain ADD ran, which DEL and CHECK then use). Two Go plugin starts less per container.
     const chain = portMappings.length ? config : { ...config, plugins: config.plugins.filter((p) => p.type !== 'portmap') };
     // The network's host rules (masquerade, FORWARD, isolation): checked (one iptables-save)
-    // while the plugins run, made only if missing. berth0's may be gone with a bridge another
-    // state root removed, or a network may predate them.
+    // while the plugins run, made only if missing: a network may predate them, or share its
+    // bridge (berth0, as an older berth made every root's default network) with another state
+    // root that removed it.
     const place = hostNs ? { netns: hostNs, lock: rootlessNetnsFiles(opts.rootlessDir!).rulesLock } : undefined;
     const rules = ensureNetworkRules(info, place).then(() => undefined, (e: unknown) => e as Error);
     let result: CniResult;

@@ -1,8 +1,8 @@
 // Installs and removes berth's per-network host rules (rules.ts) with iptables-save and
 // iptables-restore. ensureNetworkRules is on the path of every bridge attach: when the rules
 // are in place it costs one iptables-save (≈ 3 ms) and takes no lock. Changes are made under a
-// host-wide lock (the default bridge berth0 is shared by every berth state root on the host),
-// after reading the rules again, in one iptables-restore: never doubled, never half made.
+// host-wide lock (every berth state root on the host changes the same chains), after reading
+// the rules again, in one iptables-restore: never doubled, never half made.
 // The chains and their hooks stay when the last network's rules go, like CNI's shared chains.
 import { execFile, spawn } from 'node:child_process';
 import { HostFirewallError } from './errors.ts';

@@ -38,6 +38,52 @@ export async function deleteLink(name: string, netns?: string): Promise<void> {
   }
 }
 
+/**
+ * Makes the bridge `name` (if missing), gives it `address` (the gateway with the subnet's
+ * prefix, e.g. 10.88.0.1/16; none for an internal network) and sets it up. The bridge plugin
+ * would make it at the first ADD; made when the network is, its subnet's route claims the
+ * address space at once, so another state root choosing a subnet meanwhile sees it taken.
+ * The plugin takes over a bridge that exists with its gateway address. Resolves true when it
+ * made the bridge (on a failure, one it made is deleted again).
+ */
+export async function ensureBridge(name: string, address?: string, mtu?: number): Promise<boolean> {
+  let made = false;
+  if (!(await linkExists(name))) {
+    try {
+      await run('ip', ['link', 'add', 'name', name, ...(mtu !== undefined ? ['mtu', String(mtu)] : []), 'type', 'bridge']);
+      made = true;
+    } catch (e) {
+      if (!(await linkExists(name))) throw e;
+    }
+  }
+  try {
+    if (address !== undefined && !(await linkAddresses(name)).includes(address)) {
+      await run('ip', ['addr', 'add', address, 'dev', name]);
+      // As the plugin does when it adds the address (and it skips this when the address is
+      // there): a bridge's MAC set to itself stays, else it follows its lowest port's and a
+      // CHECK of an earlier attachment then fails ("Mac doesn't match").
+      await run('ip', ['link', 'set', 'dev', name, 'address', await linkMac(name)]);
+    }
+    await run('ip', ['link', 'set', 'dev', name, 'up']);
+  } catch (e) {
+    if (made) await deleteLink(name).catch(() => { /* the first error is the one to report */ });
+    throw e;
+  }
+  return made;
+}
+
+async function linkMac(name: string): Promise<string> {
+  const { stdout } = await run('ip', ['-j', 'link', 'show', 'dev', name]);
+  return (JSON.parse(stdout) as { address: string }[])[0].address;
+}
+
+/** The link's IPv4 addresses with prefix, e.g. 10.88.0.1/16. */
+async function linkAddresses(name: string): Promise<string[]> {
+  const { stdout } = await run('ip', ['-j', '-4', 'addr', 'show', 'dev', name]);
+  return (JSON.parse(stdout || '[]') as { addr_info?: { local: string; prefixlen: number }[] }[])
+    .flatMap((l) => l.addr_info ?? []).map((a) => `${a.local}/${a.prefixlen}`);
+}
+
 /** The chain name and comment the bridge plugin uses for a container's masquerade rules
  * (CNI's FormatChainName / FormatComment: "CNI-" + sha512(name+id) in hex, cut to 28 chars). */
 export function masqueradeChain(network: string, containerId: string): { chain: string; comment: string } {

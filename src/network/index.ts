@@ -14,6 +14,10 @@
 // - Our chains and their hooks, and CNI's shared chains (CNI-HOSTPORT-*, and CNI-FORWARD,
 //   CNI-ISOLATION-STAGE-* of older berths), stay after the last network goes, as with every CNI
 //   user; nothing naming our bridges, containers or addresses does.
+// - Every network has a bridge of its own, made (with its gateway address) when the network is,
+//   under a host-wide lock, so that its route claims the subnet for every state root on the host.
+//   The default network's bridge is berth0 for the default root and berth0-<hash of the root>
+//   for any other: one root's teardown never deletes another's bridge or rules.
 // - /run/berth/netns is made a shared bind mount of itself (as ip-netns does for /run/netns).
 export { createNetns, removeNetns, isNetns, NETNS_RUN_DIR } from './netns.ts';
 export {

@@ -1,17 +1,19 @@
 // Creating, listing, inspecting and removing networks in the state root.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
 import { buildConflist } from './conflist.ts';
 import type { Conflist } from './conflist.ts';
 import { ensureNetworkRules, removeNetworkRules } from './firewall.ts';
 import { InvalidNetworkConfigError, NetworkExistsError, NetworkInUseError, NetworkNotFoundError } from './errors.ts';
-import { deleteLink, hostRoutes, sweepBridgeRules } from './host.ts';
+import { deleteLink, ensureBridge, hostRoutes, sweepBridgeRules } from './host.ts';
+import { withLock } from './lock.ts';
 import { currentRootlessNetns, rootlessNetnsFiles } from './rootless-netns.ts';
 import { SLIRP_SUBNET } from './slirp.ts';
 import { DEFAULT_NETWORK, checkSubnet, gatewayFor, pickDefaultSubnet, pickUserSubnet } from './subnet.ts';
 import type { TakenSubnet } from './subnet.ts';
 import {
-  deleteNetworkFiles, listNetworkInfos, locked, paths, readAttachments, readConflist, readNetwork, stateRoot, writeJsonAtomic,
-  writeNetwork,
+  DEFAULT_STATE_ROOT, deleteNetworkFiles, listNetworkInfos, locked, paths, readAttachments, readConflist, readNetwork, stateRoot,
+  writeJsonAtomic, writeNetwork,
 } from './store.ts';
 import type { AttachmentRecord, NetworkInfo, StoreOptions } from './store.ts';
 
@@ -34,6 +36,21 @@ export interface NetworkDetails extends NetworkInfo {
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
+/** Host-wide, like the bridges and routes it guards: choosing a subnet and claiming it. */
+export const SUBNETS_LOCK = '/run/berth/network-subnets.lock';
+
+/**
+ * The default network's bridge: berth0 for the default state root (as ever), else berth0-
+ * and 8 hex digits of the root's path (15 characters, IFNAMSIZ's limit). Each root's default
+ * network has a subnet of its own, so it needs a bridge of its own: a shared one was deleted
+ * by one root's teardown under another's containers.
+ */
+export function defaultBridge(root: string): string {
+  const abs = resolve(root);
+  if (abs === DEFAULT_STATE_ROOT) return 'berth0';
+  return `berth0-${createHash('sha256').update(abs).digest('hex').slice(0, 8)}`;
+}
+
 async function takenSubnets(root: string, bridge: string): Promise<TakenSubnet[]> {
   const taken: TakenSubnet[] = listNetworkInfos(root).map((n) => ({ cidr: n.subnet, what: `network ${JSON.stringify(n.name)}` }));
   for (const r of await hostRoutes()) {
@@ -43,11 +60,9 @@ async function takenSubnets(root: string, bridge: string): Promise<TakenSubnet[]
   return taken;
 }
 
-/** The network's facts and conflist from a request: pure apart from the taken list. */
-function planNetwork(req: CreateNetworkRequest, taken: TakenSubnet[]): NetworkInfo {
+/** The network's facts from a request: pure apart from the taken list. */
+function planNetwork(req: CreateNetworkRequest, id: string, bridge: string, taken: TakenSubnet[]): NetworkInfo {
   const isDefault = req.name === DEFAULT_NETWORK;
-  const id = randomBytes(32).toString('hex');
-  const bridge = isDefault ? 'berth0' : `berth-${id.slice(0, 9)}`;
   const subnet = req.subnet !== undefined ? checkSubnet(req.subnet, taken)
     : isDefault ? pickDefaultSubnet(taken) : pickUserSubnet(taken);
   const gateway = gatewayFor(subnet, req.gateway);
@@ -77,17 +92,36 @@ function validateRequest(req: CreateNetworkRequest): void {
 /** Creates the network; the caller holds the state root's lock. */
 async function createUnlocked(root: string, req: CreateNetworkRequest, opts: StoreOptions = {}): Promise<NetworkInfo> {
   if (readNetwork(root, req.name)) throw new NetworkExistsError(req.name);
-  const bridgeHint = req.name === DEFAULT_NETWORK ? 'berth0' : '';
-  const taken = await takenSubnets(root, bridgeHint);
-  // Rootless, slirp4netns's own network is in the rootless netns too.
-  if (opts.rootlessDir) taken.push({ cidr: SLIRP_SUBNET, what: 'slirp4netns (the rootless network namespace\'s way out)' });
-  const info = planNetwork(req, taken);
-  // The rules before the files: a network that is listed has its rules (they name the bridge
-  // by interface name, so they may come before the bridge plugin makes it). Rootless, they go
-  // in the rootless netns at every attach (attach.ts): it exists only while containers use it.
-  if (!opts.rootlessDir) await ensureNetworkRules(info);
-  writeNetwork(root, info, conflistFor(root, info));
-  return info;
+  const id = randomBytes(32).toString('hex');
+  const bridge = req.name === DEFAULT_NETWORK ? defaultBridge(root) : `berth-${id.slice(0, 9)}`;
+  if (opts.rootlessDir) {
+    // Rootless, the bridge is the user's rootless netns's, made there by the bridge plugin at
+    // the first attach, with the rules (attach.ts): nothing to claim on the host's side. The
+    // host's routes and slirp4netns's own network (in the rootless netns too) are avoided.
+    const taken = await takenSubnets(root, bridge);
+    taken.push({ cidr: SLIRP_SUBNET, what: 'slirp4netns (the rootless network namespace\'s way out)' });
+    const info = planNetwork(req, id, bridge, taken);
+    writeNetwork(root, info, conflistFor(root, info));
+    return info;
+  }
+  let made = false;
+  try {
+    // One step for every root on the host: the bridge's route is what tells the next chooser
+    // that the subnet is taken.
+    const info = await withLock(SUBNETS_LOCK, async () => {
+      const planned = planNetwork(req, id, bridge, await takenSubnets(root, bridge));
+      const address = planned.internal ? undefined : `${planned.gateway}/${planned.subnet.split('/')[1]}`;
+      made = await ensureBridge(bridge, address, planned.mtu);
+      return planned;
+    });
+    // The rules before the files: a network that is listed has its rules.
+    await ensureNetworkRules(info);
+    writeNetwork(root, info, conflistFor(root, info));
+    return info;
+  } catch (e) {
+    if (made) await deleteLink(bridge).catch(() => { /* the first error is the one to report */ });
+    throw e;
+  }
 }
 
 function conflistFor(root: string, info: NetworkInfo): Conflist {
@@ -116,7 +150,8 @@ export async function createNetwork(req: CreateNetworkRequest, opts: StoreOption
   return locked(root, () => createUnlocked(root, req, opts));
 }
 
-/** The default network "berth" (10.88.0.0/16 on berth0), created if missing; caller holds the lock. */
+/** The default network "berth" (10.88.0.0/16 when free, on defaultBridge(root)), created if
+ * missing; caller holds the lock. */
 export async function ensureDefaultUnlocked(root: string, opts: StoreOptions = {}): Promise<NetworkInfo> {
   return readNetwork(root, DEFAULT_NETWORK) ?? createUnlocked(root, { name: DEFAULT_NETWORK }, opts);
 }
@@ -160,11 +195,15 @@ export async function removeNetwork(name: string, opts: StoreOptions = {}): Prom
       deleteNetworkFiles(root, name);
       return;
     }
-    // The bridge plugin creates the bridge but never deletes it.
-    await deleteLink(info.bridge);
-    await removeNetworkRules(info.bridge);
-    // Leftovers of older berths naming the bridge (the firewall plugin's isolation rules).
-    await sweepBridgeRules(info.bridge);
+    // An older berth put every root's default network on berth0: that bridge and its rules are
+    // the default root's, not this root's to remove.
+    if (info.bridge !== 'berth0' || defaultBridge(root) === 'berth0') {
+      // The bridge plugin never deletes a bridge.
+      await deleteLink(info.bridge);
+      await removeNetworkRules(info.bridge);
+      // Leftovers of older berths naming the bridge (the firewall plugin's isolation rules).
+      await sweepBridgeRules(info.bridge);
+    }
     deleteNetworkFiles(root, name);
   });
 }

@@ -1,10 +1,10 @@
 // The image configuration a stage accumulates (docker's container config subset an image keeps).
-import { DEFAULT_PATH_ENV, type ImageRunConfig } from '../../engine/index.ts';
+// The planner is pure: it names the engine's types only (erased), never loads its modules.
+import type { ImageRunConfig } from '../../engine/index.ts';
 /** docker's container config subset an image keeps: the image layer's type, through the engine. */
 export type RunConfig = ImageRunConfig;
 
 export const DEFAULT_SHELL = ['/bin/sh', '-c'];
-export const DEFAULT_PATH = DEFAULT_PATH_ENV;
 
 export function envGet(env: string[] | undefined, key: string): string | undefined {
   const e = env?.find((x) => x.split('=', 1)[0] === key);

@@ -5,7 +5,8 @@ import { posix } from 'node:path';
 import { chompHeredoc, parseDockerfile } from '../parser/index.ts';
 import { parseInstruction, type Instruction, type RunMount } from '../instructions/index.ts';
 import { envFromList, Lexer } from '../shell/lex.ts';
-import { DEFAULT_PATH, DEFAULT_SHELL, envGet, envSet, type RunConfig } from './config.ts';
+import { DEFAULT_PATH_ENV } from '../../oci/env.ts';
+import { DEFAULT_SHELL, envGet, envSet, type RunConfig } from './config.ts';
 import { parseRunMount } from './mounts.ts';
 import { PlanError, PROXY_ARGS, stageIndex, type StageDef } from './stages.ts';
 import type { CopyFrom, StagePlan, Step, StepOp } from './steps.ts';
@@ -29,7 +30,7 @@ export function planStage(def: StageDef, ctx: StageContext): StagePlan {
     : stageIndex(ctx.stages, def.base, def.index) !== undefined ? { kind: 'stage', index: stageIndex(ctx.stages, def.base, def.index)! }
     : { kind: 'image', ref: def.base };
   let config: RunConfig = clone(ctx.baseConfig ?? {});
-  if (!config.Env) config.Env = base.kind === 'scratch' ? [DEFAULT_PATH] : [];
+  if (!config.Env) config.Env = base.kind === 'scratch' ? [DEFAULT_PATH_ENV] : [];
   const triggers = config.OnBuild ?? [];
   config.OnBuild = undefined;
   const lex = new Lexer({ escapeToken: ctx.escapeToken });

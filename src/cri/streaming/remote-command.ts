@@ -49,6 +49,12 @@ export function pipeProcess(session: SpdySession, streams: Map<string, SpdyStrea
       child.stdout?.resume(); child.stderr?.resume();
     }
   };
+  // Terminal sizes: a JSON object per window change ({"Width":W,"Height":H}), one after another.
+  const resize = streams.get('resize');
+  if (resize) {
+    const sizes = new SizeReader();
+    resize.on('data', (d: Buffer) => { for (const size of sizes.push(d)) child.resize(size.height, size.width); });
+  }
   child.stdout?.on('data', out(stdout));
   child.stderr?.on('data', out(stderr ?? stdout));
   let spawnError = '';
@@ -61,6 +67,26 @@ export function pipeProcess(session: SpdySession, streams: Map<string, SpdyStrea
     session.goAway();
   });
   session.on('close', () => { if (child.exitCode === null && child.signalCode === null) child.killProcess(); });
+}
+
+/** Reads the resize stream: one {"Width":W,"Height":H} object per window change (Go's
+ * json.Encoder, newline-terminated); a frame may hold a part of one, or several. */
+export class SizeReader {
+  #pending = '';
+
+  /** The sizes completed by `chunk`, in order; anything else between them is ignored. */
+  push(chunk: Buffer | string): { width: number; height: number }[] {
+    this.#pending += chunk.toString();
+    const out: { width: number; height: number }[] = [];
+    for (const m of this.#pending.matchAll(/\{[^{}]*\}/g)) {
+      try {
+        const j = JSON.parse(m[0]) as { Width?: unknown; Height?: unknown };
+        if (typeof j.Width === 'number' && typeof j.Height === 'number') out.push({ width: j.Width, height: j.Height });
+      } catch { /* not a size: ignored */ }
+    }
+    this.#pending = this.#pending.slice(this.#pending.lastIndexOf('}') + 1).slice(-4096);
+    return out;
+  }
 }
 
 /** Reports a failure before anything ran, on the error stream. */

@@ -12,11 +12,20 @@ import type { Spec } from '../../oci/index.ts';
 import type { EngineCore } from '../core.ts';
 import { ContainerStateError } from '../errors.ts';
 import { execProcessSpec, type ExecRequest } from './exec.ts';
+import { spawnExecTty, type PipedProcess } from './exec-tty.ts';
 
-/** The helper process of an exec or attach, with a way to end what it runs. */
-export interface ExecChild extends ChildProcess { killProcess(): void }
+/** The helper process of an exec or attach, with a way to end what it runs and to size its
+ * terminal. */
+export type ExecChild = PipedProcess;
+type Spawned = ChildProcess & PipedProcess;
 
 export function spawnExec(core: EngineCore, ref: string, req: ExecRequest): ExecChild {
+  // A terminal goes through our relay, whose window size can be set (exec-tty.ts).
+  if (req.tty) return spawnExecTty(core, ref, req);
+  return spawnExecPiped(core, ref, req);
+}
+
+function spawnExecPiped(core: EngineCore, ref: string, req: ExecRequest): Spawned {
   const rec = core.get(ref);
   if (rec.state.status !== 'running') throw new ContainerStateError(`Container ${rec.id} is not running`);
   if (rec.state.paused) throw new ContainerStateError(`Container ${rec.id} is paused, unpause the container before exec`);
@@ -28,7 +37,8 @@ export function spawnExec(core: EngineCore, ref: string, req: ExecRequest): Exec
   writeFileSync(specPath, JSON.stringify(execProcessSpec(spec.process!, join(dir, 'rootfs'), req)));
   const pidFile = join(sdir, 'pid');
   const args = ['--root', core.paths.runtimeRoot, 'exec', '--process', specPath, '--pid-file', pidFile, ...(req.tty ? ['--tty'] : []), rec.id];
-  const child = spawn(rec.config.runtime, args, { stdio: ['pipe', 'pipe', 'pipe'] }) as ExecChild;
+  const child = spawn(rec.config.runtime, args, { stdio: ['pipe', 'pipe', 'pipe'] }) as Spawned;
+  child.resize = () => { /* no terminal */ };
   child.killProcess = () => {
     // The process in the container first (the runtime's foreground exec cannot pass SIGKILL on).
     try { process.kill(Number(readFileSync(pidFile, 'utf8').trim()), 'SIGKILL'); } catch { /* not started, or gone */ }
@@ -42,7 +52,7 @@ export interface CapturedExec { exitCode: number; stdout: Buffer; stderr: Buffer
 
 /** Runs a command to its end (or past `timeoutMs`: then it is killed), collecting its output. */
 export function execCapture(core: EngineCore, ref: string, req: ExecRequest, timeoutMs = 0): Promise<CapturedExec> {
-  const child = spawnExec(core, ref, req);
+  const child = spawnExecPiped(core, ref, req);
   child.stdin!.end();
   const out: Buffer[] = [], err: Buffer[] = [];
   child.stdout!.on('data', (d: Buffer) => out.push(d));
@@ -66,9 +76,11 @@ export function spawnAttach(core: EngineCore, ref: string, opts: { stdin: boolea
   if (opts.stdin && !rec.config.openStdin) throw new ContainerStateError(`container ${rec.id} was not created with stdin open: nothing to attach stdin to`);
   const sock = join(core.paths.sockets, rec.id.slice(0, 16), 'attach');
   const args = [...(opts.stdin ? ['--stdin'] : []), ...(opts.tty ? ['--tty', '--ctl', join(core.dir(rec.id), 'ctl')] : []), sock];
-  const child = spawn(nativeToolPath('berth-attach', 'BERTH_ATTACH'), args, { stdio: ['pipe', 'pipe', 'pipe'] }) as ExecChild;
+  const child = spawn(nativeToolPath('berth-attach', 'BERTH_ATTACH'), args, { stdio: ['pipe', 'pipe', 'pipe'] }) as Spawned;
   // Ending an attach ends the helper, never the container.
   child.killProcess = () => { child.kill('SIGKILL'); };
+  // The container's own terminal: conmon's control FIFO ("1 ROWS COLS").
+  child.resize = (height, width) => { if (opts.tty && height > 0 && width > 0) writeCtl(core, rec.id, `1 ${height} ${width}\n`); };
   return child;
 }
 
@@ -80,16 +92,21 @@ export function spawnAttach(core: EngineCore, ref: string, opts: { stdin: boolea
 export async function reopenLog(core: EngineCore, ref: string): Promise<void> {
   const rec = core.get(ref);
   if (rec.state.status !== 'running') throw new ContainerStateError(`container ${rec.id} is not running`);
-  let fd: number;
-  try {
-    // Non-blocking: a FIFO with no reader (conmon gone) fails with ENXIO instead of hanging.
-    fd = openSync(join(core.dir(rec.id), 'ctl'), constants.O_WRONLY | constants.O_NONBLOCK);
-  } catch (e) {
-    throw new ContainerStateError(`container ${rec.id}: its monitor does not answer (${(e as Error).message})`);
-  }
-  try { writeSync(fd, '2 0 0\n'); } finally { closeSync(fd); }
+  writeCtl(core, rec.id, '2 0 0\n');
   const path = core.logPath(rec);
   for (const end = Date.now() + 5000; !existsSync(path); await new Promise((r) => setTimeout(r, 10))) {
     if (Date.now() > end) throw new ContainerStateError(`container ${rec.id}: its monitor did not reopen ${path}`);
   }
+}
+
+/** One message on conmon's control FIFO. */
+function writeCtl(core: EngineCore, id: string, message: string): void {
+  let fd: number;
+  try {
+    // Non-blocking: a FIFO with no reader (conmon gone) fails with ENXIO instead of hanging.
+    fd = openSync(join(core.dir(id), 'ctl'), constants.O_WRONLY | constants.O_NONBLOCK);
+  } catch (e) {
+    throw new ContainerStateError(`container ${id}: its monitor does not answer (${(e as Error).message})`);
+  }
+  try { writeSync(fd, message); } finally { closeSync(fd); }
 }

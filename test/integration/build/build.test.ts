@@ -198,47 +198,55 @@ test('a failing RUN stops the build with its exit code and output and leaves not
   assertNoLeaks(b, before);
 });
 
-test('a build killed mid-RUN is cleaned up by the next build', { skip }, async (t) => {
+// A build interrupted in the middle of a RUN: SIGKILL leaves its work root for the next build
+// to clean; Ctrl-C (SIGINT) has the build kill the RUN, clean up itself and exit 130.
+const interruptions: { title: string; signal: NodeJS.Signals; cleanedBy: string;
+  after: (b: Berth, code: unknown, stderr: string, t0: number) => Promise<void> }[] = [
+  {
+    title: 'a build killed mid-RUN is cleaned up by the next build', signal: 'SIGKILL', cleanedBy: 'cleaned up by the next build',
+    after: async (b) => {
+      assert.notDeepEqual(leftovers(b), [], 'the killed build left its work root');
+      const next = await b.run(['build', '-q', context(b, { 'Dockerfile': 'FROM busybox\nRUN true\n' })]);
+      assert.equal(next.code, 0, next.stderr);
+    },
+  },
+  {
+    title: 'Ctrl-C cancels a build (exit 130, nothing left)', signal: 'SIGINT', cleanedBy: 'cleaned up by the cancelled build itself',
+    after: async (_b, code, stderr, t0) => {
+      assert.equal(code, 130, stderr);
+      assert.ok(Date.now() - t0 < 15_000, 'the sleeping RUN was killed');
+      assert.match(stderr, /ERROR: build cancelled/);
+    },
+  },
+];
+
+for (const c of interruptions) {
+  test(c.title, { skip }, async (t) => {
+    const b = new Berth();
+    defer(t, () => b.teardown());
+    const before = snapshot(b);
+    const dir = context(b, { 'Dockerfile': 'FROM busybox\nRUN echo started && sleep 60\n' });
+    const child = b.spawn(['build', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
+    killOnEnd(t, child);
+    let err = '';
+    child.stderr!.on('data', (d) => { err += d; });
+    const deadline = Date.now() + 30_000;
+    // The RUN's own output line (the step's title names "started" too).
+    while (!/^#\d+ [\d.]+ started$/m.test(err) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    assert.match(err, /started/);
+    const t0 = Date.now();
+    child.kill(c.signal);
+    const code = await new Promise((r) => child.on('close', r));
+    await c.after(b, code, err, t0);
+    assert.deepEqual(leftovers(b), [], c.cleanedBy);
+    assertNoLeaks(b, before);
+  });
+}
+
+test('a failing stage stops the stages beside it', { skip }, async (t) => {
   const b = new Berth();
   defer(t, () => b.teardown());
   const before = snapshot(b);
-  const dir = context(b, { 'Dockerfile': 'FROM busybox\nRUN echo started && sleep 60\n' });
-  const child = b.spawn(['build', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
-  killOnEnd(t, child);
-  let err = '';
-  child.stderr!.on('data', (d) => { err += d; });
-  const deadline = Date.now() + 30_000;
-  while (!/^#\d+ [\d.]+ started$/m.test(err) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  assert.match(err, /started/);
-  child.kill('SIGKILL');
-  await new Promise((r) => child.on('close', r));
-  assert.notDeepEqual(leftovers(b), [], 'the killed build left its work root');
-  const next = await b.run(['build', '-q', context(b, { 'Dockerfile': 'FROM busybox\nRUN true\n' })]);
-  assert.equal(next.code, 0, next.stderr);
-  assert.deepEqual(leftovers(b), []);
-  assertNoLeaks(b, before);
-});
-
-test('Ctrl-C cancels a build (exit 130, nothing left); a failing stage stops the stages beside it', { skip }, async (t) => {
-  const b = new Berth();
-  defer(t, () => b.teardown());
-  const before = snapshot(b);
-  const dir = context(b, { 'Dockerfile': 'FROM busybox\nRUN echo started && sleep 60\n' });
-  const child = b.spawn(['build', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
-  killOnEnd(t, child);
-  let err = '';
-  child.stderr!.on('data', (d) => { err += d; });
-  const deadline = Date.now() + 30_000;
-  // The RUN's own output line (the step's title names "started" too).
-  while (!/^#\d+ [\d.]+ started$/m.test(err) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  const t0 = Date.now();
-  child.kill('SIGINT');
-  const code = await new Promise((r) => child.on('close', r));
-  assert.equal(code, 130, err);
-  assert.ok(Date.now() - t0 < 15_000, 'the sleeping RUN was killed');
-  assert.match(err, /ERROR: build cancelled/);
-  assert.deepEqual(leftovers(b), [], 'cleaned up by the cancelled build itself');
-
   const par = context(b, { 'Dockerfile': 'FROM busybox AS slow\nRUN sleep 60\nFROM busybox AS bad\nRUN sleep 1; exit 7\nFROM busybox\nCOPY --from=slow /etc/passwd /a\nCOPY --from=bad /etc/passwd /b\n' });
   const t1 = Date.now();
   const r = await b.run(['build', par], { timeoutMs: 120_000 });

@@ -3,6 +3,7 @@
 // teardown that removes every container, volume and network the test made, then the roots.
 import { execFile, spawn, spawnSync, type SpawnOptions } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
+import { get } from 'node:http';
 import assert from 'node:assert/strict';
 import { join, resolve } from 'node:path';
 import { makeTemp, removeTemp } from '../../helpers/rootfs.ts';
@@ -182,4 +183,26 @@ export async function waitFor(cond: () => Promise<boolean>, ms = 15_000): Promis
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error('condition not met in time');
+}
+
+/** GET url once (3 s timeout): the status and body. */
+export function fetchText(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = get(url, { timeout: 3000 }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => { body += d.toString(); });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+  });
+}
+
+/** Calls `fn` every 100 ms until it resolves; its last error after `ms`. */
+export async function retry<T>(fn: () => Promise<T>, ms = 10_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    try { return await fn(); } catch (e) { if (Date.now() > end) throw e; }
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

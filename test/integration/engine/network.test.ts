@@ -1,34 +1,18 @@
 // Networking through the engine: a published busybox httpd fetched from the host with Node's
 // http client, containers resolving each other by name on a user network, network commands,
-// and nothing left on the host afterwards.
+// two roots' default networks side by side, and nothing left on the host afterwards.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { get } from 'node:http';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { isRoot } from '../../helpers/rootfs.ts';
 import { freePort } from '../../helpers/registry.ts';
-import { assertNoLeaks, Berth, snapshot } from './harness.ts';
+import { defaultBridge } from '../../../src/network/networks.ts';
+import type { NetworkInfo } from '../../../src/network/index.ts';
+import { assertNoLeaks, Berth, fetchText, retry, snapshot } from './harness.ts';
 
 const skip = !isRoot && 'needs root';
-
-function fetchText(url: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = get(url, { timeout: 3000 }, (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => { body += d.toString(); });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-  });
-}
-
-async function retry<T>(fn: () => Promise<T>, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    try { return await fn(); } catch (e) { if (Date.now() > end) throw e; }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 test('-p publishes busybox httpd on the host', { skip }, async (t) => {
   const b = new Berth();
@@ -106,3 +90,54 @@ test('--add-host, --dns, --hostname land in the generated files', { skip }, asyn
   assert.match(out, /search example\.test/);
   assert.match(out, /^berth-test-h$/m);
 });
+
+test('two roots have default networks of their own that tear down independently', { skip }, async (t) => {
+  const a = new Berth();
+  const b = new Berth();
+  t.after(async () => { await a.teardown(); await b.teardown(); });
+  const beforeB = snapshot(b);
+  await a.ok(['run', '-d', '--name', 'berth-test-a', 'busybox', 'sleep', '300']);
+  await b.ok(['run', '-d', '--name', 'berth-test-b', 'busybox', 'sleep', '300']);
+  const record = (x: Berth) => JSON.parse(readFileSync(join(x.root, 'networks', 'networks', 'berth.json'), 'utf8')) as NetworkInfo;
+  const netA = record(a);
+  const netB = record(b);
+  // A bridge per root, named for the root, each with a subnet of its own on the host's routes.
+  assert.equal(netA.bridge, defaultBridge(join(a.root, 'networks')));
+  assert.equal(netB.bridge, defaultBridge(join(b.root, 'networks')));
+  assert.match(netA.bridge, /^berth0-[0-9a-f]{8}$/);
+  assert.notEqual(netA.bridge, netB.bridge);
+  assert.notEqual(netA.subnet, netB.subnet);
+  for (const n of [netA, netB]) assert.equal(routeDev(n.subnet), n.bridge);
+  await a.ok(['exec', 'berth-test-a', 'ping', '-c1', '-W3', netA.gateway]);
+  await b.ok(['exec', 'berth-test-b', 'ping', '-c1', '-W3', netB.gateway]);
+
+  // A's teardown removes its bridge, veths and rules, and nothing of B's.
+  const vethsA = a.veths();
+  assert.equal(vethsA.size, 1);
+  await a.teardown();
+  assert.deepEqual(hostLinks().filter((l) => l === netA.bridge || vethsA.has(l)), []);
+  assert.deepEqual(rulesNaming(netA.bridge), []);
+  assert.ok(hostLinks().includes(netB.bridge), 'B\'s bridge stays');
+  assert.ok(rulesNaming(netB.bridge).length > 0, 'B\'s rules stay');
+  await b.ok(['exec', 'berth-test-b', 'ping', '-c1', '-W3', netB.gateway]);
+
+  const vethsB = b.veths();
+  await b.ok(['rm', '-f', 'berth-test-b']);
+  assertNoLeaks(b, beforeB);
+  await b.teardown();
+  assert.deepEqual(hostLinks().filter((l) => l === netB.bridge || vethsB.has(l)), []);
+  assert.deepEqual(rulesNaming(netB.bridge), []);
+});
+
+function hostLinks(): string[] {
+  return (JSON.parse(execFileSync('ip', ['-j', 'link', 'show'], { encoding: 'utf8' })) as { ifname: string }[]).map((l) => l.ifname);
+}
+
+/** The device of the host's route for `subnet`. */
+function routeDev(subnet: string): string | undefined {
+  return (JSON.parse(execFileSync('ip', ['-j', '-4', 'route', 'show', subnet], { encoding: 'utf8' })) as { dev?: string }[])[0]?.dev;
+}
+
+function rulesNaming(bridge: string): string[] {
+  return execFileSync('iptables-save', { encoding: 'utf8' }).split('\n').filter((l) => new RegExp(`-[io] ${bridge}( |$)`).test(l));
+}

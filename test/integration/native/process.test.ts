@@ -30,6 +30,18 @@ describe('berth-init process steps', { skip: !isRoot && 'needs root' }, () => {
     }
   }
 
+  /** berth-recvtty listening on `sock` (ready once the socket exists); `done` resolves with the
+   * pty's output when it exits. */
+  async function recvtty(t: Parameters<typeof killOnEnd>[0], sock: string, args: string[] = []): Promise<{ done: Promise<string> }> {
+    const tty = spawn(RECVTTY, [...args, sock], { stdio: ['ignore', 'pipe', 'inherit'] });
+    killOnEnd(t, tty);
+    let out = '';
+    tty.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
+    const done = new Promise<string>((r) => tty.on('exit', () => r(out)));
+    await until(() => existsSync(sock), 'the console socket');
+    return { done };
+  }
+
   test('user, groups, capabilities, no-new-privs and umask', async (t) => {
     const { rootfs } = fixture(t);
     const keep = (1n << 0n) | (1n << 5n) | (1n << 10n);   // CHOWN, KILL, NET_BIND_SERVICE
@@ -137,12 +149,7 @@ describe('berth-init process steps', { skip: !isRoot && 'needs root' }, () => {
   test('console socket: the pty master reaches berth-recvtty and carries the output', async (t) => {
     const { dir, rootfs } = fixture(t);
     const sock = join(dir, 'console.sock');
-    const tty = spawn(RECVTTY, [sock], { stdio: ['ignore', 'pipe', 'inherit'] });
-    killOnEnd(t, tty);
-    let out = '';
-    tty.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
-    const ttyDone = new Promise((r) => tty.on('exit', r));
-    await until(() => existsSync(sock), 'the console socket');
+    const tty = await recvtty(t, sock);
     const r = await runPlan([
       ...baseSteps(rootfs),
       { op: 'mount', source: 'devpts', target: '/dev/pts', fstype: 'devpts', flags: MS_NOSUID | MS_NOEXEC, data: 'newinstance,ptmxmode=0666,mode=0620', create: 'dir' },
@@ -154,7 +161,7 @@ describe('berth-init process steps', { skip: !isRoot && 'needs root' }, () => {
     ]);
     assert.equal(r.exit.code, 0, r.stderr + JSON.stringify(r.records));
     assert.equal(r.stdout, '', 'the output goes to the pty, not the original stdout');
-    await ttyDone;
+    const out = await tty.done;
     assert.deepEqual(out.split('\r\n'), ['/dev/pts/0', '24 80', 'all-tty', '88:0', '']);
     assert.deepEqual(hostMountsUnder(dir), []);
   });
@@ -174,12 +181,7 @@ describe('berth-init process steps', { skip: !isRoot && 'needs root' }, () => {
     await until(() => readFileSync(`/proc/${pid}/comm`, 'utf8') === 'sleep\n', 'the first container');
 
     const sock = join(dir, 'exec-console.sock');
-    const tty = spawn(RECVTTY, [sock], { stdio: ['ignore', 'pipe', 'inherit'] });
-    killOnEnd(t, tty);
-    let out = '';
-    tty.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
-    const ttyDone = new Promise((r) => tty.on('exit', r));
-    await until(() => existsSync(sock), 'the console socket');
+    const tty = await recvtty(t, sock);
     const r = await runPlan([
       { op: 'console-dial', socket: sock },
       { op: 'setns', path: `/proc/${pid}/ns/pid`, ns: 'pid' },
@@ -189,7 +191,7 @@ describe('berth-init process steps', { skip: !isRoot && 'needs root' }, () => {
       sh('tty; stty size; ls /proc | grep -c "^[0-9]"'),
     ]);
     assert.equal(r.exit.code, 0, r.stderr + JSON.stringify(r.records));
-    await ttyDone;
+    const out = await tty.done;
     const [name, size] = out.split('\r\n');
     assert.equal(name, '/dev/pts/0', 'a pty of the container\'s own devpts');
     assert.equal(size, '30 100');
@@ -198,12 +200,7 @@ describe('berth-init process steps', { skip: !isRoot && 'needs root' }, () => {
   test('berth-recvtty --print-only names the pty', async (t) => {
     const { dir, rootfs } = fixture(t);
     const sock = join(dir, 'console.sock');
-    const tty = spawn(RECVTTY, ['--print-only', sock], { stdio: ['ignore', 'pipe', 'inherit'] });
-    killOnEnd(t, tty);
-    let out = '';
-    tty.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
-    const ttyDone = new Promise((r) => tty.on('exit', r));
-    await until(() => existsSync(sock), 'the console socket');
+    const tty = await recvtty(t, sock, ['--print-only']);
     const r = await runPlan([
       ...baseSteps(rootfs),
       { op: 'mount', source: 'devpts', target: '/dev/pts', fstype: 'devpts', flags: 0, data: 'newinstance,ptmxmode=0666', create: 'dir' },
@@ -214,7 +211,7 @@ describe('berth-init process steps', { skip: !isRoot && 'needs root' }, () => {
       sh('true'),
     ]);
     assert.equal(r.exit.code, 0, JSON.stringify(r.records));
-    await ttyDone;
+    const out = await tty.done;
     assert.equal(out, 'got pty: /dev/pts/0\n');
   });
 

@@ -13,6 +13,7 @@ import {
 } from '../../../src/network/index.ts';
 import type { AttachmentRecord } from '../../../src/network/index.ts';
 import { masqueradeChain } from '../../../src/network/host.ts';
+import { defaultBridge } from '../../../src/network/networks.ts';
 import { ensureNetworkRules, removeNetworkRules } from '../../../src/network/firewall.ts';
 import { addNetworkList } from '../../../src/network/cni.ts';
 import { summarize } from '../../../src/network/attach.ts';
@@ -23,15 +24,20 @@ import { Cleanup, hostIPv4, httpGet, inNetns, iptablesSave, links, masqueradeRul
 
 const tag = `berth-test-${process.pid}`;
 
+/** A state root of its own, and a cleanup list run (then the root removed) when the test ends. */
+function fixture(t: { after: (fn: () => Promise<void>) => void }): { root: string; opts: { stateRoot: string }; clean: Cleanup } {
+  const root = makeTemp('berth-test-net-');
+  const clean = new Cleanup(root);
+  t.after(async () => { await clean.run(); removeTemp(root); });
+  return { root, opts: { stateRoot: root }, clean };
+}
+
 function bare(cidr: string): string {
   return cidr.split('/')[0];
 }
 
 test('two netns on a user network, a published port, and a clean teardown', { skip: !isRoot && 'needs root' }, async (t) => {
-  const root = makeTemp('berth-test-net-');
-  const opts = { stateRoot: root };
-  const clean = new Cleanup(root);
-  t.after(async () => { await clean.run(); removeTemp(root); });
+  const { root, opts, clean } = fixture(t);
 
   const name = `${tag}-n1`;
   clean.networks.push(name);
@@ -42,10 +48,17 @@ test('two netns on a user network, a published port, and a clean teardown', { sk
   await assert.rejects(createNetwork({ name }, opts), NetworkExistsError);
   const all = await listNetworks(opts);
   assert.deepEqual(all.map((n) => n.name).sort(), ['berth', name].sort());
-  // 10.88/16 unless another bridge (podman's cni-podman0, typically) holds it on this host.
-  const defaultHeld = spawnSync('ip', ['-4', 'route', 'show', '10.88.0.0/16'], { encoding: 'utf8' }).stdout.split('\n').some((l) => l.trim() && !/ dev berth0\b/.test(l));
-  assert.match(all.find((n) => n.name === 'berth')!.subnet, defaultHeld ? /^172\.(1[7-9]|2\d|3[01])\.0\.0\/16$/ : /^10\.88\.0\.0\/16$/);
-  assert.equal(all.find((n) => n.name === 'berth')!.bridge, 'berth0');
+  // The default network: a bridge named for this root, made at once with the gateway address,
+  // so that its route claims the subnet (10.88/16 unless another bridge holds it: podman's
+  // cni-podman0 or another root's default network; then docker's 172.17-31/16, then the pool).
+  const dflt = all.find((n) => n.name === 'berth')!;
+  clean.networks.push('berth');
+  assert.equal(dflt.bridge, defaultBridge(root));
+  assert.match(dflt.bridge, /^berth0-[0-9a-f]{8}$/);
+  assert.match(dflt.subnet, /^(10\.88\.0\.0\/16|172\.(1[7-9]|2\d|3[01])\.0\.0\/16|10\.89\.\d+\.0\/24)$/);
+  const routes = JSON.parse(spawnSync('ip', ['-j', '-4', 'route', 'show', dflt.subnet], { encoding: 'utf8' }).stdout) as { dev: string }[];
+  assert.deepEqual(routes.map((r) => r.dev), [dflt.bridge]);
+  assert.deepEqual(JSON.parse(spawnSync('ip', ['-j', '-4', 'route', 'show', net.subnet], { encoding: 'utf8' }).stdout).map((r: { dev: string }) => r.dev), [net.bridge]);
   const conflist = JSON.parse(readFileSync(join(root, 'networks', `${name}.conflist`), 'utf8'));
   assert.equal(conflist.cniVersion, '1.0.0');
   assert.equal(conflist.plugins[0].ipam.dataDir, join(root, 'ipam'));
@@ -162,10 +175,7 @@ test('two netns on a user network, a published port, and a clean teardown', { sk
 });
 
 test('detach after the netns is gone still releases everything', { skip: !isRoot && 'needs root' }, async (t) => {
-  const root = makeTemp('berth-test-net-');
-  const opts = { stateRoot: root };
-  const clean = new Cleanup(root);
-  t.after(async () => { await clean.run(); removeTemp(root); });
+  const { root, opts, clean } = fixture(t);
   const name = `${tag}-n2`;
   clean.networks.push(name);
   const net = await createNetwork({ name }, opts);
@@ -187,10 +197,7 @@ test('detach after the netns is gone still releases everything', { skip: !isRoot
 });
 
 test('internal network: peers reach each other, no way out, nothing published', { skip: !isRoot && 'needs root' }, async (t) => {
-  const root = makeTemp('berth-test-net-');
-  const opts = { stateRoot: root };
-  const clean = new Cleanup(root);
-  t.after(async () => { await clean.run(); removeTemp(root); });
+  const { opts, clean } = fixture(t);
   const name = `${tag}-n3`;
   clean.networks.push(name);
   const inet = await createNetwork({ name, internal: true, subnet: '10.89.250.0/24' }, opts);
@@ -216,10 +223,7 @@ test('internal network: peers reach each other, no way out, nothing published', 
 });
 
 test('concurrent creations get distinct subnets', { skip: !isRoot && 'needs root' }, async (t) => {
-  const root = makeTemp('berth-test-net-');
-  const opts = { stateRoot: root };
-  const clean = new Cleanup(root);
-  t.after(async () => { await clean.run(); removeTemp(root); });
+  const { opts, clean } = fixture(t);
   const names = [1, 2, 3, 4].map((i) => `${tag}-p${i}`);
   clean.networks.push(...names);
   const nets = await Promise.all(names.map((name) => createNetwork({ name }, opts)));
@@ -227,11 +231,22 @@ test('concurrent creations get distinct subnets', { skip: !isRoot && 'needs root
   assert.equal(new Set(nets.map((n) => n.bridge)).size, 4);
 });
 
+test('state roots creating networks at once get distinct subnets, each routed to its own bridge at once', { skip: !isRoot && 'needs root' }, async (t) => {
+  // The subnet is claimed (the bridge made with its address) under a host-wide lock: another
+  // root's choice sees the route even before any container is attached.
+  const roots = [fixture(t), fixture(t), fixture(t)];
+  for (const r of roots) r.clean.networks.push(`${tag}-r`, 'berth');
+  const nets = await Promise.all(roots.flatMap((r) => [createNetwork({ name: `${tag}-r` }, r.opts), inspectNetwork('berth', r.opts)]));
+  assert.equal(new Set(nets.map((n) => n.subnet)).size, nets.length, nets.map((n) => n.subnet).join(' '));
+  assert.equal(new Set(nets.map((n) => n.bridge)).size, nets.length);
+  for (const n of nets) {
+    const routes = JSON.parse(spawnSync('ip', ['-j', '-4', 'route', 'show', n.subnet], { encoding: 'utf8' }).stdout) as { dev: string }[];
+    assert.deepEqual(routes.map((r) => r.dev), [n.bridge], `route of ${n.subnet}`);
+  }
+});
+
 test('containers on different networks cannot reach each other', { skip: !isRoot && 'needs root' }, async (t) => {
-  const root = makeTemp('berth-test-net-');
-  const opts = { stateRoot: root };
-  const clean = new Cleanup(root);
-  t.after(async () => { await clean.run(); removeTemp(root); });
+  const { opts, clean } = fixture(t);
   const n1 = `${tag}-x1`;
   const n2 = `${tag}-x2`;
   clean.networks.push(n1, n2);
@@ -266,10 +281,7 @@ test('containers on different networks cannot reach each other', { skip: !isRoot
 });
 
 test('a network stored by an older berth (ipMasq, firewall plugin) gets the new conflist', { skip: !isRoot && 'needs root' }, async (t) => {
-  const root = makeTemp('berth-test-net-');
-  const opts = { stateRoot: root };
-  const clean = new Cleanup(root);
-  t.after(async () => { await clean.run(); removeTemp(root); });
+  const { root, opts, clean } = fixture(t);
   const name = `${tag}-old`;
   clean.networks.push(name);
   const net = await createNetwork({ name }, opts);
@@ -297,10 +309,7 @@ test('a network stored by an older berth (ipMasq, firewall plugin) gets the new 
 });
 
 test('concurrent attaches to a network without rules make each rule once', { skip: !isRoot && 'needs root' }, async (t) => {
-  const root = makeTemp('berth-test-net-');
-  const opts = { stateRoot: root };
-  const clean = new Cleanup(root);
-  t.after(async () => { await clean.run(); removeTemp(root); });
+  const { opts, clean } = fixture(t);
   const name = `${tag}-cc`;
   clean.networks.push(name);
   const net = await createNetwork({ name }, opts);
@@ -324,10 +333,7 @@ test('concurrent attaches to a network without rules make each rule once', { ski
 });
 
 test('an attachment made with the old chain (ipMasq, firewall) is detached with that chain', { skip: !isRoot && 'needs root' }, async (t) => {
-  const root = makeTemp('berth-test-net-');
-  const opts = { stateRoot: root };
-  const clean = new Cleanup(root);
-  t.after(async () => { await clean.run(); removeTemp(root); });
+  const { root, opts, clean } = fixture(t);
   const name = `${tag}-legacy`;
   clean.networks.push(name);
   const net = await createNetwork({ name }, opts);

@@ -1,6 +1,7 @@
 // The layering of issue #9, checked on the source: the berth CLI's commands reach the engine
 // only through its public face (src/engine/index.ts), never the runtime, the image or network
-// layers, the mount helper or an engine file directly; and no engine file imports a front.
+// layers, the mount helper or an engine file directly; no engine file imports a front; and the
+// build planner, pure, loads nothing of the engine (its unit tests stay off the engine's graph).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -52,6 +53,35 @@ test('no engine file imports a front (CLI, berthd, Docker API, CRI, builder)', (
   const bad: string[] = [];
   for (const f of tsFiles(join(SRC, 'engine'))) {
     for (const imp of projectImports(f)) if (fronts.some((x) => imp.startsWith(x))) bad.push(`${relative(TOP, f)} -> src/${imp}`);
+  }
+  assert.deepEqual(bad, []);
+});
+
+/** Modules a file loads when it runs: its imports but `import type` / `export type` ones, which
+ * are erased (`import { type A }` is not: verbatimModuleSyntax keeps `import {} from`). */
+export function valueImportsOf(text: string): string[] {
+  return importsOf(text.replace(/(?:^|\n)\s*(?:import|export)\s+type\s[^;]*?from\s*['"][^'"]+['"]/g, '\n'));
+}
+
+/** src-relative paths of every project module loading `file` loads, itself included. */
+function loadedFrom(file: string, seen = new Set<string>()): Set<string> {
+  const rel = relative(SRC, file);
+  if (seen.has(rel)) return seen;
+  seen.add(rel);
+  for (const s of valueImportsOf(readFileSync(file, 'utf8')).filter((x) => x.startsWith('.'))) loadedFrom(resolve(dirname(file), s), seen);
+  return seen;
+}
+
+test('the value-import scanner skips erased type imports only', () => {
+  const text = "import type { A } from '../a.ts';\nexport type { B } from '../b.ts';\nimport { type C } from '../c.ts';\nimport { d } from '../d.ts';";
+  assert.deepEqual(valueImportsOf(text).sort(), ['../c.ts', '../d.ts']);
+});
+
+test('the build planner (src/build/plan) loads no engine, runtime, image or network module', () => {
+  const low = ['engine/', 'runtime/', 'image/', 'network/'];
+  const bad: string[] = [];
+  for (const f of tsFiles(join(SRC, 'build/plan'))) {
+    for (const m of loadedFrom(f)) if (low.some((x) => m.startsWith(x))) bad.push(`${relative(TOP, f)} loads src/${m}`);
   }
   assert.deepEqual(bad, []);
 });

@@ -96,7 +96,7 @@ test('unknown objects: NotFound; removals stay idempotent; ImageStatus of a miss
 });
 
 test('a call berth does not serve answers Unimplemented', async () => {
-  const r = await code(c.runtime.CheckpointContainer({ containerId: 'x' }));
+  const r = await code(c.runtime.ListMetricDescriptors({}));
   assert.equal(r.code, status.UNIMPLEMENTED);
 });
 

@@ -1,0 +1,63 @@
+// CRI PullImage through registry mirrors (berth's registries.json, $BERTH_REGISTRIES_CONFIG): an
+// offline node pulls a registry.k8s.io name from a local docker-registry, and the image keeps its
+// upstream name (kubelet then finds it by that name). Berth's own gRPC client, no crictl.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Engine } from '../../../src/engine/index.ts';
+import { CriServer } from '../../../src/cri/index.ts';
+import { criClient } from '../../helpers/cri-client.ts';
+import { buildOciLayout, skopeoPush } from '../../helpers/images.ts';
+import { startRegistry, REGISTRY_BIN } from '../../helpers/registry.ts';
+import { isRoot, makeTemp, removeTemp } from '../../helpers/rootfs.ts';
+import { defaultRuntime } from '../engine/harness.ts';
+
+const skip = !isRoot ? 'needs root' : !existsSync(REGISTRY_BIN) ? 'needs Debian\'s docker-registry' : false;
+
+test('PullImage of a registry.k8s.io name comes from its mirror and keeps the upstream name', { skip, timeout: 300_000 }, async (t) => {
+  const tmp = makeTemp('berth-test-cri-mirror-');
+  const reg = await startRegistry();
+  const saved = process.env.BERTH_REGISTRIES_CONFIG;
+  const engine = new Engine({ root: join(tmp, 'root'), runRoot: join(tmp, 'run'), runtime: defaultRuntime(), cgroupParent: `berth-test-crimirror-${process.pid}`, cniConfDir: join(tmp, 'none') });
+  const server = new CriServer({ engine, version: 't', log: () => {} }, join(tmp, 'cri.sock'));
+  await server.listen();
+  const c = criClient(join(tmp, 'cri.sock'));
+  t.after(async () => {
+    if (saved === undefined) delete process.env.BERTH_REGISTRIES_CONFIG; else process.env.BERTH_REGISTRIES_CONFIG = saved;
+    c.close();
+    await server.close();
+    engine.close();
+    await reg.stop();
+    removeTemp(tmp);
+  });
+  // A fresh root: the image file system answers before anything was pulled (kubelet asks first).
+  const fs0 = await c.images.ImageFsInfo({}) as { imageFilesystems: { fsId: { mountpoint: string } }[] };
+  assert.equal(fs0.imageFilesystems[0].fsId.mountpoint, join(tmp, 'root'));
+
+  // The local registry holds the image under the upstream path, without the upstream domain.
+  await skopeoPush(buildOciLayout(join(tmp, 'layout'), { tag: '1.29-2' }), `${reg.host}/e2e-test-images/busybox:1.29-2`);
+  writeFileSync(join(tmp, 'registries.json'), JSON.stringify({ mirrors: { 'registry.k8s.io': [reg.host] } }));
+  process.env.BERTH_REGISTRIES_CONFIG = join(tmp, 'registries.json');
+
+  const name = 'registry.k8s.io/e2e-test-images/busybox:1.29-2';
+  const { imageRef } = await c.images.PullImage({ image: { image: name } }) as { imageRef: string };
+  assert.match(imageRef, /^sha256:[0-9a-f]{64}$/);
+  const { image } = await c.images.ImageStatus({ image: { image: name } }) as { image: { id: string; repoTags: string[]; repoDigests: string[] } };
+  assert.equal(image.id, imageRef);
+  assert.deepEqual(image.repoTags, [name]);
+  assert.match(image.repoDigests[0], /^registry\.k8s\.io\/e2e-test-images\/busybox@sha256:[0-9a-f]{64}$/);
+  const { images } = await c.images.ListImages({}) as { images: { id: string; repoTags: string[] }[] };
+  assert.deepEqual(images.filter((i) => i.id === imageRef).map((i) => i.repoTags), [[name]]);
+
+  // A name the mirror lacks falls through to the (unreachable) registry: a clear failure.
+  await assert.rejects(c.images.PullImage({ image: { image: 'registry.k8s.io/e2e-test-images/absent:1' } }), (e: Error & { code?: number }) => {
+    assert.notEqual(e.code, 0);
+    assert.match(e.message, /registry\.k8s\.io/);
+    return true;
+  });
+  // Without the mirror entry the upstream name is not pulled from the local registry.
+  writeFileSync(join(tmp, 'registries.json'), JSON.stringify({ mirrors: {} }));
+  await c.images.RemoveImage({ image: { image: name } });
+  await assert.rejects(c.images.PullImage({ image: { image: name } }), /registry\.k8s\.io/);
+});
