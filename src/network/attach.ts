@@ -64,6 +64,24 @@ async function releaseRootlessNetns(root: string, opts: StoreOptions): Promise<v
   if (opts.rootlessDir && allAttachments(root).length === 0) await removeRootlessNetns(opts.rootlessDir);
 }
 
+/** The rootless netns (made if needed). When its slirp4netns had to be started again, the
+ * published ports of the attachments on record are forwarded again (new ids recorded). The
+ * caller holds the lock. */
+async function rootlessNetns(root: string, dir: string): Promise<string> {
+  const { netns, restarted } = await ensureRootlessNetns(dir);
+  if (!restarted) return netns;
+  const api = rootlessNetnsFiles(dir).apiSocket;
+  for (const a of allAttachments(root)) {
+    if (!a.hostForwards?.length) continue;
+    const again: { id: number; mapping: PortMapping }[] = [];
+    for (const f of a.hostForwards) {
+      try { again.push({ id: await addForward(api, f.mapping, { addr: SLIRP_IP, port: f.mapping.hostPort }), mapping: f.mapping }); } catch { /* the port is taken meanwhile: it stays closed */ }
+    }
+    writeAttachment(root, { ...a, hostForwards: again });
+  }
+  return netns;
+}
+
 /** Removes slirp4netns host forwards; failures are collected, not thrown. */
 async function removeForwards(dir: string, forwards: { id: number }[], errors: Error[] = []): Promise<Error[]> {
   const api = rootlessNetnsFiles(dir).apiSocket;
@@ -122,7 +140,7 @@ export async function attach(req: AttachRequest, opts: StoreOptions = {}): Promi
     // Rootless, the plugins and rules run in the user's rootless netns (made now if needed), and
     // every published port arrives there at 10.0.2.100 (a slirp4netns forward): portmap's DNAT
     // matches the port alone, so two mappings on one port conflict whatever their host address.
-    const hostNs = opts.rootlessDir ? await ensureRootlessNetns(opts.rootlessDir) : undefined;
+    const hostNs = opts.rootlessDir ? await rootlessNetns(root, opts.rootlessDir) : undefined;
     const portMappings = hostNs ? published.map(({ hostIP: _, ...m }) => m) : published;
     // lo is up already: createNetns brings it up as it makes the namespace.
     const rt = runtimeConf({ containerId: req.containerId, netnsPath: req.netnsPath, ifName, portMappings, ip: req.ip });

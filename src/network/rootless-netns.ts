@@ -34,30 +34,39 @@ export function inNetns(netns: string | undefined, argv: string[]): [string, str
   return netns ? ['nsenter', [`--net=${netns}`, '--', ...argv]] : [argv[0], argv.slice(1)];
 }
 
+/** Whether the recorded slirp4netns runs (a killed one may linger as a zombie: it does not). */
 function slirpAlive(pidFile: string): boolean {
   try {
     const pid = Number(readFileSync(pidFile, 'utf8').trim());
-    return pid > 0 && readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === SLIRP_BIN;
+    return pid > 0 && readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === SLIRP_BIN && !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
   } catch {
     return false;
   }
 }
 
-/** The user's rootless netns with its slirp4netns, made if missing (a half-made or orphaned one
- * from a crash is removed and made again); returns its path. The caller holds the lock. */
-export async function ensureRootlessNetns(dir: string): Promise<string> {
+/** The user's rootless netns with its slirp4netns, made if missing; returns its path, and
+ * whether slirp4netns was started again for a netns that was there (it had died: its host
+ * forwards went with it, and the caller adds them again). A netns whose containers still use it
+ * is never replaced: that would cut them off. The caller holds the lock. */
+export async function ensureRootlessNetns(dir: string): Promise<{ netns: string; restarted: boolean }> {
   const f = rootlessNetnsFiles(dir);
-  if (isNetns(f.netns) && slirpAlive(f.pidFile)) return f.netns;
+  const slirp = { netnsPath: f.netns, apiSocket: f.apiSocket, pidFile: f.pidFile, logPath: f.logPath, ports: [] };
+  if (isNetns(f.netns)) {
+    if (slirpAlive(f.pidFile)) return { netns: f.netns, restarted: false };
+    stopSlirp(f.pidFile);
+    await startSlirp(slirp);
+    return { netns: f.netns, restarted: true };
+  }
   await removeRootlessNetns(dir);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   await createNetns('berth-rootless', join(dir, 'netns'));
   try {
-    await startSlirp({ netnsPath: f.netns, apiSocket: f.apiSocket, pidFile: f.pidFile, logPath: f.logPath, ports: [] });
+    await startSlirp(slirp);
   } catch (e) {
     await removeRootlessNetns(dir);
     throw e;
   }
-  return f.netns;
+  return { netns: f.netns, restarted: false };
 }
 
 /** Ends slirp4netns and unpins the namespace (its bridges, veths and rules go with it). */

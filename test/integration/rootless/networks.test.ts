@@ -2,14 +2,15 @@
 // create`, two containers on it that reach each other by name (ping and wget, through the
 // /etc/hosts entries berth writes on user networks, the joining peer's included), the way out
 // (a server on the host's own address, through the rootless netns's slirp4netns, DNS at
-// 10.0.2.3), a published port from the host to a container on the network, a container of the
-// default network refused a connect with its reason; and after rm and network rm nothing left:
+// 10.0.2.3), a published port from the host to a container on the network, the rootless netns's
+// slirp4netns killed and started again by the next attach (ports forwarded again), a container of
+// the default network refused a connect with its reason; and after rm and network rm nothing left:
 // no slirp4netns, no rootless netns, no container netns, no mounts, no files in /tmp. And
 // --network pasta (skipped, saying so, where pasta is not installed): the host's address on eth0,
 // the way out, -p through pasta's forwards, no pasta left after rm.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, readdirSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
@@ -99,6 +100,16 @@ test('rootless user network: containers reach each other by name, go out, publis
   assert.match(ok(await user.berth(['exec', 'a', 'cat', '/etc/hosts']), 'exec a').stdout, /^10\.89\.\d+\.\d+\tweb /m, 'a resolves the peer that joined later');
   assert.equal(ok(await user.berth(['exec', 'a', 'wget', '-q', '-O', '-', 'http://web/hostname']), 'a to web').stdout, body);
   assert.equal(slirps().length, 1, 'still one slirp4netns: published ports are its host forwards');
+
+  // slirp4netns of the rootless netns killed: the next attach starts it again in the same netns
+  // (the running containers keep their bridge) and forwards the published ports again.
+  const dead = Number(readFileSync(join(user.runRoot, 'rootless-netns', 'slirp4netns.pid'), 'utf8'));
+  process.kill(dead, 'SIGKILL');
+  for (let i = 0; i < 100 && slirps().includes(dead); i++) await new Promise((res) => setTimeout(res, 20));
+  assert.equal(ok(await user.berth(['run', '--rm', '--network', 'n1', 'busybox', 'wget', '-q', '-O', '-', 'http://web/hostname']), 'after the kill').stdout, body);
+  assert.equal(slirps().length, 1, 'one slirp4netns again');
+  assert.notEqual(slirps()[0], dead);
+  assert.equal(await waitFor(() => fetch(`http://127.0.0.1:${port}/hostname`).then((r) => (r.ok ? r.text() : undefined), () => undefined)), body, 'the published port forwarded again');
 
   // The default network (slirp4netns) cannot join n1: no bridge to join from.
   ok(await user.berth(['create', '--name', 'solo', 'busybox', 'true']), 'create solo');
