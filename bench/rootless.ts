@@ -1,15 +1,19 @@
-// Rootless benchmark: `run --rm --network none busybox true` as one unprivileged user (made here,
-// with subordinate ranges; removed afterwards), berth beside podman rootless (runc and crun),
-// interleaved round by round so that machine noise hits each alike; medians, p90 and the
-// ratio to berth. Also `berth version` (one Node start, no namespace) and `berth info` (the
-// re-exec into the user namespace and one engine call) to show where berth's time goes.
+// Rootless benchmark: `run --rm busybox true` as one unprivileged user (made here, with
+// subordinate ranges; removed afterwards), with `--network none` and on the default network
+// (slirp4netns for both engines), berth beside podman rootless (runc and crun), interleaved
+// round by round so that machine noise hits each alike; medians, p90 and the ratio to berth.
+// berth runs twice: as the plain CLI (BERTH_NO_DAEMON=1: the client, the namespace hop, one Node
+// start) and through the user's own berthd (`berth system service` as the user, started here:
+// warm workers, no Node start per command), the way a user with the systemd user unit runs it.
+// Also `berth version` and `berth info` (plain) to show the floor.
 //
 //   node bench/rootless.ts [--rounds 20]
 //
 // berth runs this tree's build installed under a world-readable temporary prefix (as the tests
 // do); podman keeps its state in the user's (temporary) home. podman gets ulimits under this
 // host's hard limit (root lacks CAP_SYS_RESOURCE, and so does the user).
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -55,13 +59,25 @@ async function main(): Promise<void> {
   for (const a of ['sh', 'true']) symlinkSync('busybox', join(dir, 'rootfs/bin', a));
   spawnSync('tar', ['-C', join(dir, 'rootfs'), '-cf', join(dir, 'bb.tar'), '.']);
   chmodSync(join(dir, 'bb.tar'), 0o644);
-  const contenders: { name: string; argv: string[] }[] = [
-    { name: 'berth', argv: ['berth', 'run', '--rm', '--network', 'none', 'busybox', 'true'] },
-    { name: 'podman-runc', argv: ['podman', 'run', '--rm', '--runtime', 'runc', '--network', 'none', ...ULIMITS, 'localhost/bb', '/bin/true'] },
-    { name: 'podman-crun', argv: ['podman', 'run', '--rm', '--runtime', 'crun', '--network', 'none', ...ULIMITS, 'localhost/bb', '/bin/true'] },
-    { name: 'berth version', argv: ['berth', 'version'] },
-    { name: 'berth info', argv: ['berth', 'info'] },
-  ];
+  const plain = ['env', 'BERTH_NO_DAEMON=1'];
+  const contenders: { name: string; argv: string[] }[] = [];
+  for (const [tag, net] of [['none', ['--network', 'none']], ['slirp', []]] as const) {
+    contenders.push(
+      { name: `berth ${tag}`, argv: [...plain, 'berth', 'run', '--rm', ...net, 'busybox', 'true'] },
+      { name: `berthd ${tag}`, argv: ['berth', 'run', '--rm', ...net, 'busybox', 'true'] },
+      { name: `podman-runc ${tag}`, argv: ['podman', 'run', '--rm', '--runtime', 'runc', ...net, ...ULIMITS, 'localhost/bb', '/bin/true'] },
+      { name: `podman-crun ${tag}`, argv: ['podman', 'run', '--rm', '--runtime', 'crun', ...net, ...ULIMITS, 'localhost/bb', '/bin/true'] },
+    );
+  }
+  contenders.push({ name: 'berth version', argv: [...plain, 'berth', 'version'] }, { name: 'berth info', argv: [...plain, 'berth', 'info'] });
+  // The user's berthd, as the systemd user unit would run it; BERTH_DAEMON_REQUIRED makes a
+  // command it cannot take fail rather than quietly run in the plain CLI.
+  const daemon = spawn('setpriv', ['--reuid', String(user.uid), '--regid', String(user.gid), '--clear-groups', '--', 'berth', 'system', 'service'],
+    { env: user.env, cwd: user.home, stdio: 'ignore', detached: true });
+  cleanups.push(() => { try { process.kill(-daemon.pid!, 'SIGTERM'); } catch { /* gone */ } });
+  for (let i = 0; i < 200 && !existsSync(join(user.runRoot, 'berthd.sock')); i++) await new Promise((r) => setTimeout(r, 50));
+  if (!existsSync(join(user.runRoot, 'berthd.sock'))) throw new Error('the user\'s berthd did not start');
+  for (const c of contenders) if (c.name.startsWith('berthd')) c.argv = ['env', 'BERTH_DAEMON_REQUIRED=1', ...c.argv];
   const setup = asUser(user, ['podman', 'import', join(dir, 'bb.tar'), 'localhost/bb']);
   if (setup.code !== 0) throw new Error(`podman import: ${setup.stderr}`);
   const usable = contenders.filter((c) => {
@@ -77,11 +93,12 @@ async function main(): Promise<void> {
       times.get(c.name)!.push(r.ms);
     }
   }
-  const base = stats(times.get('berth') ?? [NaN]).median;
-  console.log(`rootless, ${rounds} rounds (user ${user.name}, subordinate ranges), median / p90 ms:`);
+  console.log(`rootless, ${rounds} rounds (user ${user.name}, subordinate ranges), load ${loadavg().map((l) => l.toFixed(1)).join(' ')}; median / p90 ms, ×: against podman-runc on the same network:`);
   for (const [name, xs] of times) {
     const s = stats(xs);
-    console.log(`  ${name.padEnd(14)} ${s.median.toFixed(1).padStart(7)} ${s.p90.toFixed(1).padStart(7)}   ×${(s.median / base).toFixed(2)}`);
+    const peer = times.get(`podman-runc ${name.split(' ')[1]}`);
+    const ratio = peer && !name.startsWith('podman-runc') ? `   ×${(s.median / stats(peer).median).toFixed(2)}` : '';
+    console.log(`  ${name.padEnd(18)} ${s.median.toFixed(1).padStart(7)} ${s.p90.toFixed(1).padStart(7)}${ratio}`);
   }
   if (!existsSync(prefix)) throw new Error('prefix vanished');
 }

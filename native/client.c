@@ -315,6 +315,11 @@ int main(int argc, char **argv) {
   find_script();
   const char *off = getenv("BERTH_NO_DAEMON");
   if (is_service(argc, argv)) {
+    // A user's berthd: into the user's namespace here, by exec, as every other command. The
+    // sockets systemd passes (socket activation: LISTEN_FDS, fd 3 on) survive these execs;
+    // they did not survive the plain CLI's own hop (Node's process.execve), so a user's
+    // berth-docker.socket could not be served.
+    if (geteuid() != 0) enter_userns(argc, argv);
     argv[0] = script;
     execv(script, argv);
     fprintf(stderr, "berth: cannot run %s: %s\n", script, strerror(errno));

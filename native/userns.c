@@ -6,7 +6,7 @@
 //
 // Node is multithreaded and cannot unshare a user namespace itself, so this small helper does
 // it, as podman's does: the first call makes the namespaces and leaves a "pause" process
-// (named berth-pause, stdio on /dev/null, its own session) holding them, its pid in
+// (named berth-userns as the helper itself, stdio on /dev/null, its own session) holding them, its pid in
 // RUN_ROOT/pause.pid; every later call setns()es into that process's user and mount namespaces,
 // so the mounts of one command (a running container's rootfs) are there for the next.
 // The maps: the user's own id as 0, then the subordinate ranges of /etc/subuid and /etc/subgid
@@ -34,7 +34,7 @@
 #include <unistd.h>
 
 #define MAX_RANGES 16
-#define PAUSE_NAME "berth-pause"
+#define PAUSE_NAME "berth-userns"
 
 struct range { unsigned long start, count; };
 
@@ -226,7 +226,7 @@ static pid_t create(const char *run_root) {
   return pause_pid;
 }
 
-// The recorded pause process, if it is still ours and still a berth-pause; else 0.
+// The recorded pause process, if it is still ours and still our holder (comm berth-userns); else 0.
 static pid_t recorded(const char *run_root) {
   char path[PATH_MAX], buf[64];
   snprintf(path, sizeof path, "%s/pause.pid", run_root);

@@ -7,7 +7,7 @@ export PATH="$NODE_DIR/bin:$BERTH_TOP/node_modules/.bin:$PATH"
 # Debian packages: the build, the runtime's needs, and the real peers the tests and benchmarks use.
 DEBIAN_PACKAGES=(
   ca-certificates git gcc libc6-dev make pkg-config
-  busybox-static iproute2 iptables procps util-linux uidmap slirp4netns
+  busybox-static iproute2 iptables procps util-linux uidmap slirp4netns passt fuse-overlayfs
   runc crun conmon skopeo umoci docker-registry containernetworking-plugins
   hyperfine python3 apache2-utils oci-image-tool
   podman containerd buildah

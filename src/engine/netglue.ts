@@ -3,11 +3,12 @@
 // resolv.conf written into the container dir (bound into the container), and the hosts files of
 // peers on the same networks rewritten in place (same inode, so their bind mounts see it) when a
 // container joins or leaves, so that containers resolve each other by name.
+import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  attach, attachmentsOf, createNetns, detach, hostsFor, networkPeers, removeNetns, resolvConf, resolvePortMappings, startSlirp, stopSlirp,
-  DEFAULT_NETWORK, SLIRP_DNS, SLIRP_GATEWAY, SLIRP_IP,
+  attach, attachmentsOf, createNetns, detach, hostsFor, networkPeers, removeNetns, resolvConf, resolvePortMappings, startPasta, startSlirp, stopPasta, stopSlirp,
+  DEFAULT_NETWORK, PASTA_IFNAME, SLIRP_DNS, SLIRP_GATEWAY, SLIRP_IP,
   type HostEntry, type StoreOptions,
 } from '../network/index.ts';
 import type { EngineCore } from './core.ts';
@@ -15,7 +16,11 @@ import { recordEvent } from './events.ts';
 import type { ContainerRecord } from './types.ts';
 
 export function netOpts(engine: EngineCore): StoreOptions {
-  return { stateRoot: engine.paths.networks, ...(engine.opts.cniPath ? { cniPath: engine.opts.cniPath } : {}) };
+  return {
+    stateRoot: engine.paths.networks, ...(engine.opts.cniPath ? { cniPath: engine.opts.cniPath } : {}),
+    // Rootless, user networks live in the user's rootless netns (src/network/rootless-netns.ts).
+    ...(engine.rootless() ? { rootlessDir: join(engine.paths.runRoot, 'rootless-netns') } : {}),
+  };
 }
 
 export function networkName(mode: string): string {
@@ -38,6 +43,7 @@ export async function makeNetns(engine: EngineCore, rec: ContainerRecord): Promi
 export async function connectNetworks(engine: EngineCore, rec: ContainerRecord): Promise<void> {
   const mode = rec.config.networkMode;
   if (usesSlirp(engine, rec)) return connectSlirp(engine, rec);
+  if (mode === 'pasta') return connectPasta(engine, rec);
   const nets = [...(mode === 'none' ? [] : [networkName(mode)]), ...(rec.config.extraNetworks ?? [])];
   for (let i = 0; i < nets.length; i++) await attachOne(engine, rec, nets[i], `eth${i}`);
   refreshPeerHosts(engine, nets, rec.id);
@@ -62,6 +68,42 @@ async function connectSlirp(engine: EngineCore, rec: ContainerRecord): Promise<v
   rec.state.networks.slirp4netns = { ip: SLIRP_IP, mac: '', gateway: SLIRP_GATEWAY, aliases: [] };
   rec.state.ports = ports;
   engine.store.saveState(rec.id, rec.state);
+}
+
+function pastaFiles(engine: EngineCore, rec: ContainerRecord) {
+  const dir = engine.dir(rec.id);
+  return { pidFile: join(dir, 'pasta.pid'), logPath: join(dir, 'pasta.log') };
+}
+
+/** --network pasta (rootless): pasta gives the netns the host's address and routes on eth0 and
+ * forwards the published ports itself (src/network/pasta.ts). */
+async function connectPasta(engine: EngineCore, rec: ContainerRecord): Promise<void> {
+  const ports = await resolvePortMappings(rec.config.publish);
+  await startPasta({ netnsPath: rec.state.netnsPath, ...pastaFiles(engine, rec), ports });
+  const ip = await netnsAddress(rec.state.netnsPath, PASTA_IFNAME).catch(() => ({ ip: '', gateway: '' }));
+  rec.state.networks.pasta = { ip: ip.ip, mac: '', gateway: ip.gateway, aliases: [] };
+  rec.state.ports = ports;
+  engine.store.saveState(rec.id, rec.state);
+}
+
+/** The IPv4 address and default gateway pasta configured in the netns (for inspect). */
+function netnsAddress(netnsPath: string, ifName: string): Promise<{ ip: string; gateway: string }> {
+  return new Promise((resolve, reject) => {
+    execFile('nsenter', [`--net=${netnsPath}`, '--', 'ip', '-j', '-4', 'addr', 'show', 'dev', ifName], (err, out) => {
+      if (err) { reject(err); return; }
+      const addr = (JSON.parse(out || '[]') as { addr_info?: { local?: string }[] }[])[0]?.addr_info?.[0]?.local ?? '';
+      execFile('nsenter', [`--net=${netnsPath}`, '--', 'ip', '-j', '-4', 'route', 'show', 'default'], (err2, out2) => {
+        const gw = err2 ? '' : (JSON.parse(out2 || '[]') as { gateway?: string }[])[0]?.gateway ?? '';
+        resolve({ ip: addr, gateway: gw });
+      });
+    });
+  });
+}
+
+/** Stops a container's pasta, if it has one (teardown). */
+export function stopPastaOf(engine: EngineCore, rec: ContainerRecord): void {
+  stopPasta(pastaFiles(engine, rec).pidFile);
+  delete rec.state.networks.pasta;
 }
 
 /** Stops a container's slirp4netns, if it has one (teardown). */
@@ -129,8 +171,10 @@ export function writeEtcFiles(engine: EngineCore, rec: ContainerRecord): void {
   writeInPlace(join(dir, 'hosts'), hosts);
   writeInPlace(join(dir, 'hostname'), `${c.hostname}\n`);
   // slirp4netns answers DNS itself (from the host's resolv.conf): the host's loopback resolvers
-  // are out of its reach.
-  const dns = c.dns.length || !usesSlirp(engine, rec) ? c.dns : [SLIRP_DNS];
+  // are out of its reach. Rootless user networks go out through the rootless netns's
+  // slirp4netns, so they use it too.
+  const viaSlirp = usesSlirp(engine, rec) || (engine.rootless() !== null && c.networkMode !== 'none' && c.networkMode !== 'host' && c.networkMode !== 'pasta');
+  const dns = c.dns.length || !viaSlirp ? c.dns : [SLIRP_DNS];
   writeInPlace(join(dir, 'resolv.conf'), resolvConf({ dns, search: c.dnsSearch, options: c.dnsOptions }));
 }
 

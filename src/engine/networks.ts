@@ -7,7 +7,6 @@ import {
 } from '../network/index.ts';
 import { connect, disconnect } from './containers/connect.ts';
 import type { EngineCore } from './core.ts';
-import { EngineError } from './errors.ts';
 import { checkFilters, labelMatches, pruneMatcher } from './filters.ts';
 import { netOpts, networkName } from './netglue.ts';
 import type { Filters } from './requests.ts';
@@ -20,15 +19,9 @@ export class NetworkService {
   readonly #core: EngineCore;
   constructor(core: EngineCore) { this.#core = core; }
 
-  /** Rootless there are no bridge networks (docs/rootless.md): a bridge, veths and iptables
-   * rules need the host's root. Listing and pruning find none; the rest says why. */
-  #rootlessRefusal(what: string): EngineError | null {
-    return this.#core.rootless() ? new EngineError(`rootless: ${what}: networks need the host's root (a bridge, veths and iptables rules); containers use the default network (slirp4netns), --network none or --network host`) : null;
-  }
-
+  // Rootless, networks are the user's own, their bridges in the user's rootless netns
+  // (docs/rootless.md); the default network is slirp4netns's and is not listed.
   create(req: CreateNetworkRequest): Promise<NetworkInfo> {
-    const refused = this.#rootlessRefusal(`cannot create network ${req.name}`);
-    if (refused) return Promise.reject(refused);
     return createNetwork(req, netOpts(this.#core));
   }
 
@@ -36,7 +29,6 @@ export class NetworkService {
    * (builtin: the default network; custom: the others), scope=local, dangling=true|false. */
   async list(filters: Filters = {}): Promise<NetworkInfo[]> {
     checkFilters(filters, NETWORK_FILTERS);
-    if (this.#core.rootless()) return [];
     const used = filters.dangling ? this.inUse() : new Set<string>();
     return (await listNetworks(netOpts(this.#core))).filter((n) => Object.entries(filters).every(([k, vals]) => (k === 'label' ? vals.every.bind(vals) : vals.some.bind(vals))((v: string) => {
       switch (k) {
@@ -52,21 +44,15 @@ export class NetworkService {
   }
 
   inspect(name: string): Promise<NetworkDetails> {
-    const refused = this.#rootlessRefusal(`no network ${name}`);
-    if (refused) return Promise.reject(refused);
     return inspectNetwork(name, netOpts(this.#core));
   }
 
   remove(name: string): Promise<void> {
-    const refused = this.#rootlessRefusal(`no network ${name}`);
-    if (refused) return Promise.reject(refused);
     return removeNetwork(name, netOpts(this.#core));
   }
 
   /** docker network connect NETWORK CONTAINER: as engine.containers.connect. */
   connect(network: string, ref: string, aliases: string[] = []): Promise<void> {
-    const refused = this.#rootlessRefusal(`cannot connect to network ${network}`);
-    if (refused) return Promise.reject(refused);
     return connect(this.#core, ref, network, aliases);
   }
 
@@ -82,7 +68,6 @@ export class NetworkService {
   /** Networks no container (running or not) names, but the default one; until=/label= filters. */
   async prune(filters: Filters = {}): Promise<NetworkPruneResult> {
     const match = pruneMatcher(filters);
-    if (this.#core.rootless()) return { removed: [] };
     const inUse = this.inUse();
     const removed: string[] = [];
     for (const n of await listNetworks(netOpts(this.#core))) {

@@ -12,6 +12,8 @@ import { sweepMasquerade } from './host.ts';
 import { currentConflist, ensureDefaultUnlocked } from './networks.ts';
 import { resolvePortMappings } from './publish.ts';
 import type { PortMapping, PublishRequest } from './publish.ts';
+import { currentRootlessNetns, ensureRootlessNetns, removeRootlessNetns, rootlessNetnsFiles } from './rootless-netns.ts';
+import { addForward, removeForward, SLIRP_IP } from './slirp.ts';
 import { DEFAULT_NETWORK } from './subnet.ts';
 import {
   allAttachments, deleteAttachment, locked, readAttachment, readNetwork, stateRoot, writeAttachment,
@@ -52,8 +54,41 @@ export interface DetachRequest {
 
 const LOOPBACK_CONF = { cniVersion: CNI_VERSION, name: 'berth-loopback', type: 'loopback' };
 
-function execOpts(opts: StoreOptions): CniExecOptions {
-  return opts.cniPath ? { cniPath: opts.cniPath } : {};
+function execOpts(opts: StoreOptions, netns?: string): CniExecOptions {
+  return { ...(opts.cniPath ? { cniPath: opts.cniPath } : {}), ...(netns ? { netns } : {}) };
+}
+
+/** Rootless: the rootless netns goes once no container of this state root is attached to
+ * anything (rootless-netns.ts). The caller holds the lock. */
+async function releaseRootlessNetns(root: string, opts: StoreOptions): Promise<void> {
+  if (opts.rootlessDir && allAttachments(root).length === 0) await removeRootlessNetns(opts.rootlessDir);
+}
+
+/** The rootless netns (made if needed). When its slirp4netns had to be started again, the
+ * published ports of the attachments on record are forwarded again (new ids recorded). The
+ * caller holds the lock. */
+async function rootlessNetns(root: string, dir: string): Promise<string> {
+  const { netns, restarted } = await ensureRootlessNetns(dir);
+  if (!restarted) return netns;
+  const api = rootlessNetnsFiles(dir).apiSocket;
+  for (const a of allAttachments(root)) {
+    if (!a.hostForwards?.length) continue;
+    const again: { id: number; mapping: PortMapping }[] = [];
+    for (const f of a.hostForwards) {
+      try { again.push({ id: await addForward(api, f.mapping, { addr: SLIRP_IP, port: f.mapping.hostPort }), mapping: f.mapping }); } catch { /* the port is taken meanwhile: it stays closed */ }
+    }
+    writeAttachment(root, { ...a, hostForwards: again });
+  }
+  return netns;
+}
+
+/** Removes slirp4netns host forwards; failures are collected, not thrown. */
+async function removeForwards(dir: string, forwards: { id: number }[], errors: Error[] = []): Promise<Error[]> {
+  const api = rootlessNetnsFiles(dir).apiSocket;
+  for (const f of forwards) {
+    try { await removeForward(api, f.id); } catch (e) { errors.push(e as Error); }
+  }
+  return errors;
 }
 
 /** Brings `lo` up in a netns through the loopback plugin (idempotent): for a namespace made
@@ -94,14 +129,19 @@ export async function attach(req: AttachRequest, opts: StoreOptions = {}): Promi
   if (!/^[A-Za-z0-9_.-]+$/.test(req.containerId)) throw new InvalidNetworkConfigError('containerId', req.containerId, 'must be [A-Za-z0-9_.-]+');
   if (!existsSync(req.netnsPath)) throw new InvalidNetworkConfigError('netnsPath', req.netnsPath, 'does not exist');
   return locked(root, async () => {
-    const info = req.network === DEFAULT_NETWORK ? await ensureDefaultUnlocked(root) : readNetwork(root, req.network);
+    const info = req.network === DEFAULT_NETWORK ? await ensureDefaultUnlocked(root, opts) : readNetwork(root, req.network);
     if (!info) throw new NetworkNotFoundError(req.network);
     const config = currentConflist(root, info);
     if (readAttachment(root, req.network, req.containerId, ifName)) throw new AlreadyAttachedError(req.network, req.containerId, ifName);
     if (info.internal && req.portMappings?.length) {
       throw new InvalidNetworkConfigError('portMappings', req.portMappings, `network ${JSON.stringify(info.name)} is internal: nothing can be published`);
     }
-    const portMappings = await resolvePortMappings(req.portMappings ?? [], allAttachments(root).flatMap((a) => a.portMappings));
+    const published = await resolvePortMappings(req.portMappings ?? [], allAttachments(root).flatMap((a) => a.portMappings));
+    // Rootless, the plugins and rules run in the user's rootless netns (made now if needed), and
+    // every published port arrives there at 10.0.2.100 (a slirp4netns forward): portmap's DNAT
+    // matches the port alone, so two mappings on one port conflict whatever their host address.
+    const hostNs = opts.rootlessDir ? await rootlessNetns(root, opts.rootlessDir) : undefined;
+    const portMappings = hostNs ? published.map(({ hostIP: _, ...m }) => m) : published;
     // lo is up already: createNetns brings it up as it makes the namespace.
     const rt = runtimeConf({ containerId: req.containerId, netnsPath: req.netnsPath, ifName, portMappings, ip: req.ip });
     // Without port mappings portmap has nothing to do at ADD, yet its DEL still runs iptables
@@ -112,27 +152,34 @@ export async function attach(req: AttachRequest, opts: StoreOptions = {}): Promi
     // while the plugins run, made only if missing: a network may predate them, or share its
     // bridge (berth0, as an older berth made every root's default network) with another state
     // root that removed it.
-    const rules = ensureNetworkRules(info).then(() => undefined, (e: unknown) => e as Error);
+    const place = hostNs ? { netns: hostNs, lock: rootlessNetnsFiles(opts.rootlessDir!).rulesLock } : undefined;
+    const rules = ensureNetworkRules(info, place).then(() => undefined, (e: unknown) => e as Error);
     let result: CniResult;
+    const hostForwards: { id: number; mapping: PortMapping }[] = [];
     try {
-      result = await addNetworkList(chain, rt, execOpts(opts));
+      result = await addNetworkList(chain, rt, execOpts(opts, hostNs));
       const rulesError = await rules;
       if (rulesError) throw rulesError;
+      for (const m of hostNs ? published : []) {
+        hostForwards.push({ id: await addForward(rootlessNetnsFiles(opts.rootlessDir!).apiSocket, m, { addr: SLIRP_IP, port: m.hostPort }), mapping: m });
+      }
     } catch (e) {
       await rules;
+      if (hostForwards.length) await removeForwards(opts.rootlessDir!, hostForwards);
       // Undo what the plugins before the failing one did (DEL tolerates missing pieces).
-      await delNetworkList(chain, rt, undefined, execOpts(opts));
+      await delNetworkList(chain, rt, undefined, execOpts(opts, hostNs));
       if (masquerades(chain)) await sweepMasquerade(chain.name, req.containerId);
+      await releaseRootlessNetns(root, opts);
       throw e;
     }
     const s = summarize(result, ifName);
     const record: AttachmentRecord = {
       network: req.network, containerId: req.containerId, name: req.name ?? req.containerId.slice(0, 12),
       aliases: [...(req.aliases ?? [])], ifName, netnsPath: req.netnsPath, ips: s.ips, mac: s.mac,
-      gateway: s.gateway, portMappings, created: new Date().toISOString(), config: chain, result,
+      gateway: s.gateway, portMappings, ...(hostNs ? { hostForwards } : {}), created: new Date().toISOString(), config: chain, result,
     };
     writeAttachment(root, record);
-    return { ips: s.ips, mac: s.mac, gateway: s.gateway, interface: ifName, portMappings };
+    return { ips: s.ips, mac: s.mac, gateway: s.gateway, interface: ifName, portMappings: published };
   });
 }
 
@@ -153,7 +200,14 @@ export async function detach(req: DetachRequest, opts: StoreOptions = {}): Promi
     // DEL with a netns path that no longer exists makes some plugins fail; the spec allows none.
     const netnsGone = !existsSync(rec.netnsPath);
     if (netnsGone) rt.netns = '';
-    const errors = await delNetworkList(rec.config, rt, rec.result, execOpts(opts));
+    // Rootless: DEL runs in the rootless netns. If that is gone (its holder was killed), its
+    // bridge, veths and rules went with it: only the bridge plugin's DEL still has work (its
+    // IPAM lease, a file), and it does that without a netns.
+    const hostNs = opts.rootlessDir ? currentRootlessNetns(opts.rootlessDir) : undefined;
+    const config = opts.rootlessDir && !hostNs ? { ...rec.config, plugins: rec.config.plugins.filter((p) => p.type === 'bridge') } : rec.config;
+    if (opts.rootlessDir && !hostNs) rt.netns = '';
+    const errors = hostNs && rec.hostForwards?.length ? await removeForwards(opts.rootlessDir!, rec.hostForwards) : [];
+    errors.push(...await delNetworkList(config, rt, rec.result, execOpts(opts, hostNs)));
     // Attachments made with ipMasq (older berths): with the netns there the bridge plugin removed
     // the masquerade rules itself (it finds the addresses inside); without it, or after a
     // failed DEL, they may be left: swept here.
@@ -165,6 +219,7 @@ export async function detach(req: DetachRequest, opts: StoreOptions = {}): Promi
       }
     }
     if (errors.length === 0 || req.force) deleteAttachment(root, req.network, req.containerId, ifName);
+    await releaseRootlessNetns(root, opts);
     if (errors.length > 0) throw new DetachError(req.network, req.containerId, errors);
     return true;
   });
@@ -177,14 +232,14 @@ export async function check(req: { network: string; containerId: string; ifName?
   const rec = readAttachment(root, req.network, req.containerId, ifName);
   if (!rec) throw new NotAttachedError(req.network, req.containerId, ifName);
   try {
-    await checkNetworkList(rec.config, runtimeConf(rec), rec.result, execOpts(opts));
+    await checkNetworkList(rec.config, runtimeConf(rec), rec.result, execOpts(opts, opts.rootlessDir ? rootlessNetnsFiles(opts.rootlessDir).netns : undefined));
   } catch (e) {
     if (!isPortmapV6CheckBug(e, rec)) throw e;
     // portmap (through v1.2) CHECKs ip6tables rules even for IPv4-only results and always fails
     // there (containernetworking/plugins#819); its IPv4 rules were checked before it got there.
     // The plugins after it still need their CHECK.
     const rest = rec.config.plugins.slice(rec.config.plugins.findIndex((p) => p.type === 'portmap') + 1);
-    await checkNetworkList({ ...rec.config, plugins: rest }, runtimeConf(rec), rec.result, execOpts(opts));
+    await checkNetworkList({ ...rec.config, plugins: rest }, runtimeConf(rec), rec.result, execOpts(opts, opts.rootlessDir ? rootlessNetnsFiles(opts.rootlessDir).netns : undefined));
   }
 }
 

@@ -7,6 +7,7 @@ import { accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
 import { CniPluginError, CniPluginNotFoundError } from './errors.ts';
 import type { Conflist, PluginConf } from './conflist.ts';
+import { inNetns } from './rootless-netns.ts';
 
 export const DEFAULT_CNI_PATH = ['/usr/lib/cni', '/opt/cni/bin'];
 
@@ -35,6 +36,9 @@ export interface CniRuntimeConf {
 export interface CniExecOptions {
   cniPath?: string[];
   timeoutMs?: number;
+  /** The netns the plugins run in (where the bridge and the host ends of the veths go): the
+   * caller's own when undefined; rootless, the user's rootless netns (rootless-netns.ts). */
+  netns?: string;
 }
 
 export type CniCommand = 'ADD' | 'DEL' | 'CHECK';
@@ -85,7 +89,8 @@ export function execPlugin(command: CniCommand | 'VERSION', network: string, plu
   const args = cniArgs(rt);
   if (args) env.CNI_ARGS = args;
   return new Promise((resolve, reject) => {
-    const child = spawn(bin, [], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const [cmd, argv] = inNetns(opts.netns, [bin]);
+    const child = spawn(cmd, argv, { env, stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let timedOut = false;

@@ -7,6 +7,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { HostFirewallError } from './errors.ts';
 import { withLock } from './lock.ts';
+import { inNetns } from './rootless-netns.ts';
 import { parseSave, planEnsure, planRemove } from './rules.ts';
 import type { RulesNetwork, SavedTable } from './rules.ts';
 
@@ -21,10 +22,17 @@ function failure(cmd: string[], e: { code?: string | number | null; message: str
   return new HostFirewallError(cmd, reason, stderr);
 }
 
-async function save(): Promise<Map<string, SavedTable>> {
+/** Where the rules go: the caller's netns and the host-wide lock by default; rootless, the user's
+ * rootless netns (rootless-netns.ts) and a lock of its own. */
+export interface RulesPlace { netns?: string; lock: string }
+
+const HOST: RulesPlace = { lock: RULES_LOCK };
+
+async function save(place: RulesPlace): Promise<Map<string, SavedTable>> {
   const cmd = ['iptables-save'];
+  const [bin, argv] = inNetns(place.netns, cmd);
   const text = await new Promise<string>((resolve, reject) => {
-    execFile(cmd[0], [], { env: ENV, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+    execFile(bin, argv, { env: ENV, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
       if (err) reject(failure(cmd, err, stderr));
       else resolve(stdout);
     });
@@ -32,10 +40,11 @@ async function save(): Promise<Map<string, SavedTable>> {
   return parseSave(text);
 }
 
-function restore(input: string): Promise<void> {
+function restore(place: RulesPlace, input: string): Promise<void> {
   const cmd = ['iptables-restore', '-w', '--noflush'];
+  const [bin, argv] = inNetns(place.netns, cmd);
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd[0], cmd.slice(1), { env: ENV, stdio: ['pipe', 'ignore', 'pipe'] });
+    const child = spawn(bin, argv, { env: ENV, stdio: ['pipe', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
     child.on('error', (e) => reject(failure(cmd, e)));
@@ -49,24 +58,24 @@ function restore(input: string): Promise<void> {
 }
 
 /** Makes the network's rules exactly present (idempotent). Resolves true when it changed anything. */
-export async function ensureNetworkRules(n: RulesNetwork, lockPath = RULES_LOCK): Promise<boolean> {
-  if (planEnsure(await save(), n) === undefined) return false;
-  return withLock(lockPath, async () => {
+export async function ensureNetworkRules(n: RulesNetwork, place: RulesPlace = HOST): Promise<boolean> {
+  if (planEnsure(await save(place), n) === undefined) return false;
+  return withLock(place.lock, async () => {
     // Another berth may have done it while we waited.
-    const input = planEnsure(await save(), n);
+    const input = planEnsure(await save(place), n);
     if (input === undefined) return false;
-    await restore(input);
+    await restore(place, input);
     return true;
   });
 }
 
 /** Deletes every rule of berth's chains naming `bridge`. Resolves true when there were some. */
-export async function removeNetworkRules(bridge: string, lockPath = RULES_LOCK): Promise<boolean> {
-  if (planRemove(await save(), bridge) === undefined) return false;
-  return withLock(lockPath, async () => {
-    const input = planRemove(await save(), bridge);
+export async function removeNetworkRules(bridge: string, place: RulesPlace = HOST): Promise<boolean> {
+  if (planRemove(await save(place), bridge) === undefined) return false;
+  return withLock(place.lock, async () => {
+    const input = planRemove(await save(place), bridge);
     if (input === undefined) return false;
-    await restore(input);
+    await restore(place, input);
     return true;
   });
 }

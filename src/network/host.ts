@@ -2,6 +2,7 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
+import { inNetns } from './rootless-netns.ts';
 
 const run = promisify(execFile);
 
@@ -18,22 +19,22 @@ export async function hostRoutes(): Promise<HostRoute[]> {
     .map((r) => ({ dst: r.dst.includes('/') ? r.dst : `${r.dst}/32`, dev: r.dev }));
 }
 
-export async function linkExists(name: string): Promise<boolean> {
+export async function linkExists(name: string, netns?: string): Promise<boolean> {
   try {
-    await run('ip', ['link', 'show', 'dev', name]);
+    await run(...inNetns(netns, ['ip', 'link', 'show', 'dev', name]));
     return true;
   } catch {
     return false;
   }
 }
 
-/** Deletes a link; a link that is already gone is fine. */
-export async function deleteLink(name: string): Promise<void> {
-  if (!(await linkExists(name))) return;
+/** Deletes a link (in `netns`, default the caller's); a link that is already gone is fine. */
+export async function deleteLink(name: string, netns?: string): Promise<void> {
+  if (!(await linkExists(name, netns))) return;
   try {
-    await run('ip', ['link', 'del', 'dev', name]);
+    await run(...inNetns(netns, ['ip', 'link', 'del', 'dev', name]));
   } catch (e) {
-    if (await linkExists(name)) throw e;
+    if (await linkExists(name, netns)) throw e;
   }
 }
 

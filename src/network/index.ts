@@ -42,3 +42,4 @@ export type { RulesNetwork, Rule } from './rules.ts';
 export type { Conflist } from './conflist.ts';
 export * from './errors.ts';
 export { startSlirp, stopSlirp, SlirpError, SLIRP_BIN, SLIRP_DNS, SLIRP_GATEWAY, SLIRP_IP } from './slirp.ts';
+export { startPasta, stopPasta, PastaError, PASTA_BIN, PASTA_IFNAME } from './pasta.ts';

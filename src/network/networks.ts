@@ -7,6 +7,8 @@ import { ensureNetworkRules, removeNetworkRules } from './firewall.ts';
 import { InvalidNetworkConfigError, NetworkExistsError, NetworkInUseError, NetworkNotFoundError } from './errors.ts';
 import { deleteLink, ensureBridge, hostRoutes, sweepBridgeRules } from './host.ts';
 import { withLock } from './lock.ts';
+import { currentRootlessNetns, rootlessNetnsFiles } from './rootless-netns.ts';
+import { SLIRP_SUBNET } from './slirp.ts';
 import { DEFAULT_NETWORK, checkSubnet, gatewayFor, pickDefaultSubnet, pickUserSubnet } from './subnet.ts';
 import type { TakenSubnet } from './subnet.ts';
 import {
@@ -88,10 +90,20 @@ function validateRequest(req: CreateNetworkRequest): void {
 }
 
 /** Creates the network; the caller holds the state root's lock. */
-async function createUnlocked(root: string, req: CreateNetworkRequest): Promise<NetworkInfo> {
+async function createUnlocked(root: string, req: CreateNetworkRequest, opts: StoreOptions = {}): Promise<NetworkInfo> {
   if (readNetwork(root, req.name)) throw new NetworkExistsError(req.name);
   const id = randomBytes(32).toString('hex');
   const bridge = req.name === DEFAULT_NETWORK ? defaultBridge(root) : `berth-${id.slice(0, 9)}`;
+  if (opts.rootlessDir) {
+    // Rootless, the bridge is the user's rootless netns's, made there by the bridge plugin at
+    // the first attach, with the rules (attach.ts): nothing to claim on the host's side. The
+    // host's routes and slirp4netns's own network (in the rootless netns too) are avoided.
+    const taken = await takenSubnets(root, bridge);
+    taken.push({ cidr: SLIRP_SUBNET, what: 'slirp4netns (the rootless network namespace\'s way out)' });
+    const info = planNetwork(req, id, bridge, taken);
+    writeNetwork(root, info, conflistFor(root, info));
+    return info;
+  }
   let made = false;
   try {
     // One step for every root on the host: the bridge's route is what tells the next chooser
@@ -135,25 +147,26 @@ export function currentConflist(root: string, info: NetworkInfo): Conflist {
 export async function createNetwork(req: CreateNetworkRequest, opts: StoreOptions = {}): Promise<NetworkInfo> {
   validateRequest(req);
   const root = stateRoot(opts);
-  return locked(root, () => createUnlocked(root, req));
+  return locked(root, () => createUnlocked(root, req, opts));
 }
 
 /** The default network "berth" (10.88.0.0/16 when free, on defaultBridge(root)), created if
  * missing; caller holds the lock. */
-export async function ensureDefaultUnlocked(root: string): Promise<NetworkInfo> {
-  return readNetwork(root, DEFAULT_NETWORK) ?? createUnlocked(root, { name: DEFAULT_NETWORK });
+export async function ensureDefaultUnlocked(root: string, opts: StoreOptions = {}): Promise<NetworkInfo> {
+  return readNetwork(root, DEFAULT_NETWORK) ?? createUnlocked(root, { name: DEFAULT_NETWORK }, opts);
 }
 
 export async function ensureDefaultNetwork(opts: StoreOptions = {}): Promise<NetworkInfo> {
   const root = stateRoot(opts);
   const existing = readNetwork(root, DEFAULT_NETWORK);
   if (existing) return existing;
-  return locked(root, () => ensureDefaultUnlocked(root));
+  return locked(root, () => ensureDefaultUnlocked(root, opts));
 }
 
-/** All networks, the default one included (created on first use). */
+/** All networks, the default one included (created on first use). Rootless, the default
+ * network is slirp4netns's, not a bridge: only the networks the user made are listed. */
 export async function listNetworks(opts: StoreOptions = {}): Promise<NetworkInfo[]> {
-  await ensureDefaultNetwork(opts);
+  if (!opts.rootlessDir) await ensureDefaultNetwork(opts);
   return listNetworkInfos(stateRoot(opts));
 }
 
@@ -172,6 +185,16 @@ export async function removeNetwork(name: string, opts: StoreOptions = {}): Prom
     if (!info) throw new NetworkNotFoundError(name);
     const attached = readAttachments(root, name);
     if (attached.length > 0) throw new NetworkInUseError(name, attached.map((a) => a.name || a.containerId));
+    if (opts.rootlessDir) {
+      // In the rootless netns, if it is there (other networks in use); else they went with it.
+      const netns = currentRootlessNetns(opts.rootlessDir);
+      if (netns) {
+        await deleteLink(info.bridge, netns);
+        await removeNetworkRules(info.bridge, { netns, lock: rootlessNetnsFiles(opts.rootlessDir).rulesLock });
+      }
+      deleteNetworkFiles(root, name);
+      return;
+    }
     // An older berth put every root's default network on berth0: that bridge and its rules are
     // the default root's, not this root's to remove.
     if (info.bridge !== 'berth0' || defaultBridge(root) === 'berth0') {

@@ -16,6 +16,7 @@ export const SLIRP_BIN = 'slirp4netns';
 export const SLIRP_IP = '10.0.2.100';
 export const SLIRP_GATEWAY = '10.0.2.2';
 export const SLIRP_DNS = '10.0.2.3';
+export const SLIRP_SUBNET = '10.0.2.0/24';
 
 export class SlirpError extends Error {
   override name = 'SlirpError';
@@ -69,34 +70,52 @@ export async function startSlirp(o: SlirpOptions): Promise<number> {
   return pid;
 }
 
-/** One host forward through slirp4netns's API (one JSON request per connection). */
-export function addForward(apiSocket: string, p: PortMapping): Promise<void> {
-  const request = { execute: 'add_hostfwd', arguments: { proto: p.protocol, host_addr: p.hostIP || '0.0.0.0', host_port: p.hostPort, guest_addr: SLIRP_IP, guest_port: p.containerPort } };
+/** One host forward through slirp4netns's API: the host's hostIP:hostPort to guest:guestPort
+ * (default the container's own SLIRP_IP:containerPort); resolves with the forward's id. */
+export async function addForward(apiSocket: string, p: PortMapping, guest: { addr: string; port: number } = { addr: SLIRP_IP, port: p.containerPort }): Promise<number> {
+  const request = { execute: 'add_hostfwd', arguments: { proto: p.protocol, host_addr: p.hostIP || '0.0.0.0', host_port: p.hostPort, guest_addr: guest.addr, guest_port: guest.port } };
+  const reply = await slirpApi(apiSocket, request).catch((e: Error) => { throw new SlirpError(`cannot publish ${p.hostIP || '0.0.0.0'}:${p.hostPort}->${p.containerPort}/${p.protocol}: ${e.message}`); });
+  return Number((reply as { id?: number } | undefined)?.id ?? 0);
+}
+
+/** Removes a host forward added by addForward (its port on the host closes). */
+export async function removeForward(apiSocket: string, id: number): Promise<void> {
+  await slirpApi(apiSocket, { execute: 'remove_hostfwd', arguments: { id } }).catch((e: Error) => { throw new SlirpError(`cannot remove port forward ${id}: ${e.message}`); });
+}
+
+/** One JSON request per connection; resolves with its "return" member. */
+function slirpApi(apiSocket: string, request: unknown): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const sock = net.connect(apiSocket);
     let reply = '';
     sock.on('connect', () => { sock.end(JSON.stringify(request)); });
     sock.on('data', (d) => { reply += d.toString(); });
-    sock.on('error', (e) => reject(new SlirpError(`slirp4netns API: ${e.message}`)));
+    sock.on('error', (e) => reject(new Error(`slirp4netns API: ${e.message}`)));
     sock.on('close', () => {
       let parsed: { return?: unknown; error?: { desc?: string } } = {};
       try { parsed = JSON.parse(reply); } catch { /* below */ }
-      if (parsed.return !== undefined) resolve();
-      else reject(new SlirpError(`cannot publish ${p.hostIP || '0.0.0.0'}:${p.hostPort}->${p.containerPort}/${p.protocol}: ${parsed.error?.desc ?? (reply || 'no answer from slirp4netns')}`));
+      if (parsed.return !== undefined) resolve(parsed.return);
+      else reject(new Error(parsed.error?.desc ?? (reply || 'no answer from slirp4netns')));
     });
   });
 }
 
 /** Stops the slirp4netns recorded in `pidFile` (if it is still one), and forgets it. */
 export function stopSlirp(pidFile: string): void {
+  stopDetached(pidFile, SLIRP_BIN);
+}
+
+/** Stops a detached helper recorded in `pidFile` when that pid is still a `comm` (pid reuse:
+ * anything else is left alone), waits until it is gone, and removes the pid file. */
+export function stopDetached(pidFile: string, comm: string | RegExp): void {
   let pid = 0;
   try { pid = Number(readFileSync(pidFile, 'utf8').trim()) || 0; } catch { return; }
   if (pid) {
-    let comm = '';
-    try { comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim(); } catch { /* gone */ }
-    if (comm === SLIRP_BIN) {
+    let is = '';
+    try { is = readFileSync(`/proc/${pid}/comm`, 'utf8').trim(); } catch { /* gone */ }
+    if (typeof comm === 'string' ? is === comm : comm.test(is)) {
       try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
-      // Returns once it is gone (or a zombie): a teardown that returns leaves no slirp4netns.
+      // Returns once it is gone (or a zombie): a teardown that returns leaves no helper.
       const nap = new Int32Array(new SharedArrayBuffer(4));
       for (let i = 0; i < 200 && alive(pid); i++) Atomics.wait(nap, 0, 0, 10);
     }

@@ -20,6 +20,9 @@ export interface StoreOptions {
   stateRoot?: string;
   /** Directories searched for CNI plugins; default /usr/lib/cni, /opt/cni/bin. */
   cniPath?: string[];
+  /** Rootless (docs/rootless.md): the user's rootless netns lives here (rootless-netns.ts) and
+   * plays the host's part for bridges, veths, rules and published ports. */
+  rootlessDir?: string;
 }
 
 export interface NetworkInfo {
@@ -48,6 +51,9 @@ export interface AttachmentRecord {
   mac: string;
   gateway: string;
   portMappings: PortMapping[];
+  /** Rootless: the slirp4netns host forwards (ids) that carry the published ports into the
+   * rootless netns; portMappings then has no hostIP (all of them arrive at 10.0.2.100). */
+  hostForwards?: { id: number; mapping: PortMapping }[];
   created: string;
   /** The conflist the ADD ran with; DEL and CHECK run with the same. */
   config: Conflist;

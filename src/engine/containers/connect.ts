@@ -9,6 +9,9 @@ export function connect(core: EngineCore, ref: string, network: string, aliases:
   return core.locked(ref, async (rec) => {
     const c = rec.config;
     if (c.networkMode === 'host' || c.networkMode === 'none') throw new EngineError(`container sharing network namespace with ${c.networkMode} cannot be connected to networks`);
+    if (core.rootless() && (c.networkMode === 'bridge' || c.networkMode === 'pasta')) {
+      throw new EngineError(`rootless: ${rec.name} is on ${c.networkMode === 'pasta' ? 'pasta' : 'the default network (slirp4netns)'}, which has no bridge to join others from; create it with --network ${network} instead`);
+    }
     const { inspectNetwork } = await import('../../network/index.ts');
     await inspectNetwork(network, netOpts(core)).catch(() => { throw new EngineError(`network ${network} not found`); });
     if (networkName(c.networkMode) === network || c.extraNetworks?.includes(network)) throw new EngineError(`endpoint with name ${rec.name} already exists in network ${network}`);

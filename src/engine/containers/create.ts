@@ -12,7 +12,7 @@ import { recordEvent } from '../events.ts';
 import { resolveImage } from '../images.ts';
 import { netOpts } from '../netglue.ts';
 import type { CreateOptions, CreateRequest } from '../requests.ts';
-import { SLIRP_BIN, type PublishRequest } from '../../network/index.ts';
+import { PASTA_BIN, SLIRP_BIN, type PublishRequest } from '../../network/index.ts';
 import { mountRootfs } from '../rootfs.ts';
 import { findRuntime } from '../runtime.ts';
 import { effectiveCaps } from '../spec.ts';
@@ -52,7 +52,8 @@ export async function create(core: EngineCore, req: CreateRequest, opts: CreateO
   const netMode = pod ? 'pod' : req.networkMode ?? 'bridge';
   if (netMode === 'pod' && !pod) throw new EngineError('network mode "pod" is only for containers created in a pod');
   if (core.rootless() && netMode !== 'none' && netMode !== 'host' && netMode !== 'pod') checkRootlessNetwork(netMode, req.publish ?? []);
-  if (netMode !== 'pod' && netMode !== 'bridge' && netMode !== 'none' && netMode !== 'host') {
+  if (netMode === 'pasta' && !core.rootless()) throw new EngineError('--network pasta is for rootless berth (docs/rootless.md); as root, containers use bridge networks');
+  if (netMode !== 'pod' && netMode !== 'bridge' && netMode !== 'none' && netMode !== 'host' && netMode !== 'pasta') {
     const { inspectNetwork } = await import('../../network/index.ts');
     await inspectNetwork(netMode, netOpts(core)).catch(() => { throw new EngineError(`network ${netMode} not found`); });
   }
@@ -116,7 +117,7 @@ export async function create(core: EngineCore, req: CreateRequest, opts: CreateO
     // one id cannot hold.
     const user = core.userOf(rec);
     if (core.rootless()?.singleId && (user.uid !== 0 || user.gid !== 0)) {
-      throw new EngineError(`rootless without subordinate ids: the container cannot run as ${user.uid}:${user.gid}, the user namespace maps only 0 (your own id); add ranges to /etc/subuid and /etc/subgid (usermod --add-subuids/--add-subgids), stop your containers and end the namespace (kill the berth-pause process, pid in ${core.paths.runRoot}/pause.pid): the next command makes it with the ranges`);
+      throw new EngineError(`rootless without subordinate ids: the container cannot run as ${user.uid}:${user.gid}, the user namespace maps only 0 (your own id); add ranges to /etc/subuid and /etc/subgid (usermod --add-subuids/--add-subgids), stop your containers and end the namespace (kill the berth-userns holder process, pid in ${core.paths.runRoot}/pause.pid): the next command makes it with the ranges`);
     }
   } catch (e) {
     await core.dropPrelaunch(id, e as Error);
@@ -126,15 +127,15 @@ export async function create(core: EngineCore, req: CreateRequest, opts: CreateO
   return rec;
 }
 
-/** Rootless, the default network is slirp4netns's (netglue.ts); a user network would need a
- * bridge, veths and iptables rules of the host's root. Host ports below the unprivileged start
- * cannot be bound by the user. */
+/** Rootless, the default network is slirp4netns's (netglue.ts), and user networks reach out
+ * through the rootless netns's slirp4netns. Host ports below the unprivileged start cannot be
+ * bound by the user. */
 function checkRootlessNetwork(mode: string, publish: PublishRequest[]): void {
-  if (mode !== 'bridge') {
-    throw new EngineError(`rootless: network ${mode} is not available without root (a bridge, veths and iptables rules need the host's root); use the default network, --network none or --network host (docs/rootless.md)`);
-  }
-  if (!onPath(SLIRP_BIN)) {
-    throw new EngineError(`rootless: the default network needs ${SLIRP_BIN} (apt-get install slirp4netns); or use --network none or --network host (docs/rootless.md)`);
+  if (mode === 'pasta') {
+    if (!onPath(PASTA_BIN)) throw new EngineError(`rootless: --network pasta needs ${PASTA_BIN} (apt-get install passt); or use the default network (slirp4netns) (docs/rootless.md)`);
+  } else if (!onPath(SLIRP_BIN)) {
+    const what = mode === 'bridge' ? 'the default network needs' : `network ${mode} needs (for the rootless network namespace's way out)`;
+    throw new EngineError(`rootless: ${what} ${SLIRP_BIN} (apt-get install slirp4netns); or use --network none or --network host (docs/rootless.md)`);
   }
   let start = 1024;
   try { start = Number(readFileSync('/proc/sys/net/ipv4/ip_unprivileged_port_start', 'utf8').trim()); } catch { /* the kernel's default */ }

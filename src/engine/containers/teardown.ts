@@ -6,18 +6,19 @@ import { removeEmptyCgroupParent } from '../cgroup-parent.ts';
 import type { EngineCore } from '../core.ts';
 import { EngineError } from '../errors.ts';
 import { recordEvent } from '../events.ts';
-import { detachNetworks, refreshPeerHosts, stopSlirpOf, usesSlirp } from '../netglue.ts';
+import { detachNetworks, refreshPeerHosts, stopPastaOf, stopSlirpOf, usesSlirp } from '../netglue.ts';
 import { isMounted, removeSnapshot, unmountRootfs } from '../rootfs.ts';
 import type { ContainerRecord } from '../types.ts';
 import { removeVolume } from '../volumes.ts';
 
 /** Network, netns and the runtime's record go; the rootfs stays mounted until rm. */
 export async function teardown(core: EngineCore, rec: ContainerRecord, andThen?: () => Promise<void>): Promise<void> {
-  const hadNet = Object.keys(rec.state.networks).filter((n) => n !== 'slirp4netns');
+  const hadNet = Object.keys(rec.state.networks).filter((n) => n !== 'slirp4netns' && n !== 'pasta');
   // The network side (CNI DEL, a berth-mount exec for the netns) goes on while the runtime's
   // record goes; `andThen` (destroy's unmount) once the runtime has made sure no process is left.
   const net = (async () => {
     if (usesSlirp(core, rec) || rec.state.networks.slirp4netns) stopSlirpOf(core, rec);
+    if (rec.config.networkMode === 'pasta' || rec.state.networks.pasta) stopPastaOf(core, rec);
     await detachNetworks(core, rec);
     if (rec.state.netnsPath) {
       const { removeNetns } = await import('../../network/index.ts');

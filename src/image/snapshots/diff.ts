@@ -1,15 +1,16 @@
 // A container's changes as an OCI layer: its overlay upper directory, archived by GNU tar (which
 // can read the xattrs Node cannot), with overlayfs's markers turned into OCI's: a whiteout
 // (a 0/0 character device) becomes an empty `.wh.NAME` file, an opaque directory
-// (trusted.overlay.opaque=y) gets a `.wh..wh..opq` entry, and overlayfs's own trusted.overlay.*
-// attributes are dropped. Like containerd's diff service for the overlay snapshotter.
+// (trusted.overlay.opaque=y, or user.overlay.opaque=y from an overlay in a user namespace:
+// overlay-xattrs.ts) gets a `.wh..wh..opq` entry, and overlayfs's own attributes are dropped.
+// Like containerd's diff service for the overlay snapshotter.
 import { spawn } from 'node:child_process';
 import { gzipSync } from 'node:zlib';
 import { readTarEntries, type CollectedEntry } from '../tar/collect.ts';
 import { packTar, type PackItem } from '../tar/writer.ts';
 import { sha256Digest } from '../store/content.ts';
+import { isOverlayXattr, TRUSTED_OVERLAY, USER_OVERLAY } from './overlay-xattrs.ts';
 
-const OVERLAY_XATTR = 'trusted.overlay.';
 
 /** The layer's entries for what GNU tar read from an upper directory (pure). */
 export function upperToLayer(entries: CollectedEntry[]): PackItem[] {
@@ -25,13 +26,13 @@ export function upperToLayer(entries: CollectedEntry[]): PackItem[] {
       out.push({ entry: { name: `${dir}.wh.${base}`, type: 'file', mode: 0, uid: 0, gid: 0, size: 0, mtime: e.mtime } });
       continue;
     }
-    const xattrs = new Map([...e.xattrs].filter(([k]) => !k.startsWith(OVERLAY_XATTR)));
+    const xattrs = new Map([...e.xattrs].filter(([k]) => !isOverlayXattr(k)));
     const linkname = e.type === 'link' ? e.linkname.replace(/^\.\//, '') : e.linkname;
     out.push({
       entry: { name, type: e.type, mode: e.mode, uid: e.uid, gid: e.gid, size: e.type === 'file' ? data.length : 0, mtime: e.mtime, linkname, devmajor: e.devmajor, devminor: e.devminor, ...(xattrs.size ? { xattrs } : {}) },
       ...(e.type === 'file' ? { body: data } : {}),
     });
-    if (e.type === 'dir' && e.xattrs.get(`${OVERLAY_XATTR}opaque`)?.toString() === 'y') {
+    if (e.type === 'dir' && [TRUSTED_OVERLAY, USER_OVERLAY].some((p) => e.xattrs.get(`${p}opaque`)?.toString() === 'y')) {
       out.push({ entry: { name: `${bare}/.wh..wh..opq`, type: 'file', mode: 0, uid: 0, gid: 0, size: 0, mtime: e.mtime } });
     }
   }

@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 import { openSharedDatabase } from '../../util/sqlite.ts';
 import { runMountOps, runMountOpsAsync, type MountOp } from '../../util/native-mount.ts';
+import { inUserNamespace } from './overlay-xattrs.ts';
+import { fuseOverlayArgs, fuseOverlayfsPath, mountFuseOverlay, overlayMode, refusedOverlay } from './fuse-overlay.ts';
 import { SnapshotError, SnapshotExistsError, SnapshotNotFoundError, type Mount, type SnapshotDriver, type SnapshotInfo, type SnapshotKind } from './types.ts';
 
 interface Row { key: string; id: number; kind: SnapshotKind; parent: string | null; created: string; labels: string }
@@ -206,6 +208,8 @@ export function mountOps(mounts: Mount[], target: string): MountOp[] {
       if (!lower) throw new Error(`overlay mount on ${target} without a lowerdir`);
       const upperdir = opt('upperdir'), workdir = opt('workdir');
       const extra = m.options.filter((o) => !/^(lowerdir|upperdir|workdir)=/.test(o));
+      // In a user namespace overlayfs keeps its metadata in user.overlay.* (overlay-xattrs.ts).
+      if (inUserNamespace() && !extra.includes('userxattr')) extra.push('userxattr');
       ops.push({ op: 'overlay', target, lowerdirs: lower.split(':'), ...(upperdir !== undefined ? { upperdir } : {}), ...(workdir !== undefined ? { workdir } : {}), ...(extra.length ? { extra } : {}) });
     }
   }
@@ -214,12 +218,38 @@ export function mountOps(mounts: Mount[], target: string): MountOp[] {
 
 /** Mounts `mounts` (as returned by the snapshotter) on `target`, all in one exec of build/berth-mount. */
 export function mountAll(mounts: Mount[], target: string): void {
-  runMountOps(mountOps(mounts, target));
+  const ops = mountOps(mounts, target);
+  const fuse = fuseOp(ops);
+  if (fuse && overlayMode() === 'fuse-overlayfs') {
+    execFileSync(fuseOverlayfsPath() ?? 'fuse-overlayfs', fuseOverlayArgs(fuse), { stdio: ['ignore', 'ignore', 'pipe'] });
+    return;
+  }
+  try {
+    runMountOps(ops);
+  } catch (e) {
+    if (!fuse || overlayMode() !== 'auto' || !refusedOverlay(e) || !fuseOverlayfsPath()) throw e;
+    execFileSync(fuseOverlayfsPath()!, fuseOverlayArgs(fuse), { stdio: ['ignore', 'ignore', 'pipe'] });
+  }
 }
 
-/** mountAll without blocking the event loop. */
-export function mountAllAsync(mounts: Mount[], target: string): Promise<void> {
-  return runMountOpsAsync(mountOps(mounts, target));
+/** mountAll without blocking the event loop. An overlay the kernel refuses (EPERM, EINVAL: a
+ * user namespace where it is not allowed) is mounted through fuse-overlayfs instead, or always
+ * with BERTH_OVERLAY=fuse-overlayfs (fuse-overlay.ts). */
+export async function mountAllAsync(mounts: Mount[], target: string): Promise<void> {
+  const ops = mountOps(mounts, target);
+  const fuse = fuseOp(ops);
+  if (fuse && overlayMode() === 'fuse-overlayfs') return mountFuseOverlay(fuse);
+  try {
+    await runMountOpsAsync(ops);
+  } catch (e) {
+    if (!fuse || overlayMode() !== 'auto' || !refusedOverlay(e) || !fuseOverlayfsPath()) throw e;
+    await mountFuseOverlay(fuse);
+  }
+}
+
+/** The snapshot's one overlay op (a snapshot mounts as one overlay, or as binds). */
+function fuseOp(ops: MountOp[]): Extract<MountOp, { op: 'overlay' }> | undefined {
+  return ops.length === 1 && ops[0].op === 'overlay' ? ops[0] : undefined;
 }
 
 /** Unmounts `target` (lazily if busy), ignoring "not mounted". */

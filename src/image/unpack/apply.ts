@@ -10,11 +10,13 @@ import type { TarEntry } from '../tar/entry.ts';
 import type { TarHandler } from '../tar/reader.ts';
 import { HostileLayerError, UnpackError } from './errors.ts';
 import { runSysOps, type SysOp } from './sysops.ts';
+import { isOverlayXattr, overlayXattrPrefix } from '../snapshots/overlay-xattrs.ts';
 
 export type WhiteoutMode = 'overlay' | 'apply';
 
 export interface ApplyOptions {
-  /** 'overlay': whiteouts become overlayfs whiteouts (char 0/0, trusted.overlay.opaque=y), for an
+  /** 'overlay': whiteouts become overlayfs whiteouts (char 0/0, trusted.overlay.opaque=y, or
+   * user.overlay.opaque=y in a user namespace: snapshots/overlay-xattrs.ts), for an
    * empty layer directory. 'apply': whiteouts delete from the directory (which holds the layers below). */
   whiteouts: WhiteoutMode;
   /** Device nodes in layers (default true); when false a device entry is an error. */
@@ -315,7 +317,7 @@ export class LayerApplier implements TarHandler {
   #xattrs(e: TarEntry, rel: string): void {
     for (const [name, value] of e.xattrs) {
       // A layer must not forge overlayfs metadata (whiteouts, redirects, metacopy).
-      if (name.startsWith('trusted.overlay.')) continue;
+      if (isOverlayXattr(name)) continue;
       this.#pending.push({ op: 'setxattr', rel, entry: e.name, name, value });
     }
   }
@@ -325,7 +327,7 @@ export class LayerApplier implements TarHandler {
     if (base === WH_OPAQUE) {
       this.#ensureDir(dir, e.name);
       if (this.#o.whiteouts === 'overlay') {
-        this.#pending.push({ op: 'setxattr', rel: dir, entry: e.name, name: 'trusted.overlay.opaque', value: Buffer.from('y') });
+        this.#pending.push({ op: 'setxattr', rel: dir, entry: e.name, name: `${overlayXattrPrefix()}opaque`, value: Buffer.from('y') });
       } else {
         // Hide everything the lower layers had here; keep what this layer already put there.
         for (const child of readdirSync(this.#abs(dir))) {

@@ -39,7 +39,7 @@ function ok(r: Result, what: string): Result {
 }
 
 async function settle(uid: number): Promise<string[]> {
-  const others = () => processesOf(uid).map((p) => `${p} ${commOf(p)}`).filter((p) => !p.endsWith(' berth-pause'));
+  const others = () => processesOf(uid).map((p) => `${p} ${commOf(p)}`).filter((p) => !p.endsWith(' berth-userns'));
   for (let i = 0; i < 100 && others().length; i++) await new Promise((res) => setTimeout(res, 50));
   return others();
 }

@@ -3,6 +3,7 @@
 // readable by other users), a throwaway user (with or without subordinate id ranges) whose home
 // is a private temp directory, `berth` run as that user, and what a user may leave behind:
 // processes (its own uid and its subordinate ids), mounts in its namespace, files in /tmp.
+import assert from 'node:assert/strict';
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -134,4 +135,21 @@ export function tmpFilesOf(user: TestUser): string[] {
     }
   }
   return out;
+}
+
+/** Nothing of the user's containers left: only the berth-userns holder runs, no mount under its
+ * state, no netns (a container's or the rootless one of user networks), nothing of it in the
+ * temporary directories but its run root. */
+export async function assertNoLeftovers(user: TestUser): Promise<void> {
+  // A finished command's helpers (its berth-mount server) end just after it: give them a moment.
+  const others = () => processesOf(user.uid, user.sub).map((p) => `${p} ${commOf(p)}`).filter((p) => !p.endsWith(' berth-userns'));
+  for (let i = 0; i < 50 && others().length; i++) await new Promise((res) => setTimeout(res, 50));
+  const procs = processesOf(user.uid, user.sub).map((p) => `${p} ${commOf(p)}`);
+  assert.deepEqual(procs.filter((p) => !p.endsWith(' berth-userns')), [], 'processes left');
+  assert.equal(procs.length, 1, 'one pause process');
+  assert.deepEqual(userMounts(user, [user.home, user.runRoot]), [], 'mounts left in the user namespace');
+  const netns = join(user.runRoot, 'netns');
+  assert.deepEqual(existsSync(netns) ? readdirSync(netns) : [], [], 'netns left');
+  assert.ok(!existsSync(join(user.runRoot, 'rootless-netns')), 'the rootless netns (user networks) left');
+  assert.deepEqual(tmpFilesOf(user).filter((f) => f !== user.runRoot && !user.runRoot.startsWith(`${f}/`) && !user.home.startsWith(`${f}/`)), [], 'files left in /tmp');
 }

@@ -31,3 +31,15 @@ test('whiteouts, opaque directories, overlay xattrs dropped, hard links relative
   assert.deepEqual((items[7].entry.xattrs as Map<string, Buffer>).get('security.capability'), Buffer.from([1, 2]));
   assert.equal(items[4].body?.toString(), 'new\n');
 });
+
+test('an upper directory of an overlay in a user namespace (userxattr): user.overlay.* read and dropped the same way', () => {
+  const items = upperToLayer([
+    entry('./', 'dir'),
+    entry('./x/', 'dir', { xattrs: new Map([['user.overlay.opaque', Buffer.from('y')], ['user.overlay.impure', Buffer.from('y')], ['user.keep', Buffer.from('1')]]) }),
+    entry('./x/b', 'file', { mode: 0o644 }, Buffer.from('b\n')),
+    entry('./y/', 'dir', { xattrs: new Map([['user.overlay.opaque', Buffer.from('n')]]) }),
+  ]);
+  assert.deepEqual(items.map((i) => i.entry.name), ['x/', 'x/.wh..wh..opq', 'x/b', 'y/']);
+  assert.deepEqual([...(items[0].entry.xattrs as Map<string, Buffer>).keys()], ['user.keep'], 'user.overlay.* dropped, other user.* kept');
+  assert.equal(items[3].entry.xattrs, undefined);
+});

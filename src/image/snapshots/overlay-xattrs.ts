@@ -1,0 +1,33 @@
+// Where overlayfs keeps its metadata (opaque directories, redirects): `trusted.overlay.*` for
+// the host's root. In a user namespace (rootless berth) trusted.* xattrs cannot be set, and an
+// overlay mounted there without `userxattr` failed every change that needs one (removing or
+// replacing a directory of the image: EIO). So there the overlay is mounted with `userxattr`
+// (kernel >= 5.11) and uses `user.overlay.*`: the unpacker writes opaque directories that way,
+// and a diff reads them that way. fuse-overlayfs reads user.overlay.opaque too.
+import { readFileSync } from 'node:fs';
+
+export const TRUSTED_OVERLAY = 'trusted.overlay.';
+export const USER_OVERLAY = 'user.overlay.';
+
+let inside: boolean | undefined;
+
+/** Whether this process is in a user namespace other than the host's. */
+export function inUserNamespace(): boolean {
+  if (inside === undefined) {
+    let map = '';
+    try { map = readFileSync('/proc/self/uid_map', 'utf8'); } catch { /* no /proc: the host's */ }
+    inside = map !== '' && !/^\s*0\s+0\s+4294967295\s*$/.test(map.trim());
+  }
+  return inside;
+}
+
+/** The xattr prefix overlayfs uses here for its own metadata. */
+export function overlayXattrPrefix(): string {
+  return inUserNamespace() ? USER_OVERLAY : TRUSTED_OVERLAY;
+}
+
+/** Whether an xattr is overlayfs metadata (of either kind): never taken from a layer, never
+ * put into one. */
+export function isOverlayXattr(name: string): boolean {
+  return name.startsWith(TRUSTED_OVERLAY) || name.startsWith(USER_OVERLAY);
+}
