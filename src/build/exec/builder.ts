@@ -1,7 +1,7 @@
 // Executing a plan through the engine: stages as a graph (each starts when the stages it needs
 // are done; independent ones run at the same time), steps in order within a stage, each looked up
 // in the cache by its key first. The engine does every file-system and process operation.
-import { type BuildService, type BuildMount, type BuildState, type Engine, type HistoryEntry, type ImageConfig, type WorkRoot } from '../../engine/index.ts';
+import { type BuildService, type BuildMount, type CacheSource, type BuildState, type Engine, type HistoryEntry, type ImageConfig, type WorkRoot } from '../../engine/index.ts';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
@@ -52,8 +52,14 @@ async function buildWith(svc: BuildService, req: BuildRequest, emit: BuildListen
   for (const w of warnings) emit({ type: 'warning', message: w });
   const ignore = readIgnore(req.contextDir, req.dockerfilePath);
   // Imported caches (read once) and the records this build used, for --cache-to.
-  let imported: { dir: string; records: Map<string, BuildState> }[];
-  try { imported = (req.cacheFrom ?? []).map((dir) => ({ dir, records: svc.cache.readFrom(dir) })); } catch (e) { throw new BuildFailure((e as Error).message); }
+  // A registry cache that cannot be read is a warning, as with BuildKit (a first build has none).
+  const imported: CacheSource[] = [];
+  for (const spec of req.cacheFrom ?? []) {
+    try { imported.push(await svc.cache.open(spec)); } catch (e) {
+      if (spec.type === 'local') throw new BuildFailure((e as Error).message);
+      emit({ type: 'warning', message: `--cache-from ${spec.ref}: not imported: ${(e as Error).message}` });
+    }
+  }
   const used = new Map<string, BuildState>();
   // Cancelled by the caller, or by the build itself when a stage fails: stages running beside it
   // stop (their RUN killed) and are waited for, so nothing is left behind when build() returns.
@@ -164,7 +170,7 @@ async function buildWith(svc: BuildService, req: BuildRequest, emit: BuildListen
         for (const c of imported) {
           if (hit) break;
           const rec = c.records.get(key);
-          if (rec && await svc.cache.adopt(c.dir, key, rec)) hit = rec;
+          if (rec && await svc.cache.adopt(c, key, rec)) hit = rec;
         }
         if (hit) { emit({ type: 'cached', id }); used.set(key, hit); return { state: hit, key }; }
       }
@@ -294,7 +300,7 @@ async function buildWith(svc: BuildService, req: BuildRequest, emit: BuildListen
     created, ...(author !== undefined ? { author } : {}), architecture: host.architecture, os: host.os, ...(host.variant ? { variant: host.variant } : {}),
     config: config as ImageConfig['config'], rootfs: { type: 'layers', diff_ids: [] }, history: final.history,
   };
-  const out = await svc.writeImage(final.state, image, req.tags);
+  const out = await svc.writeImage(final.state, image, req.tags, req.cacheTo?.type === 'inline' ? { inlineCache: used } : {});
   if (req.push || (req.output?.type === 'image' && req.output.push)) {
     if (!req.tags.length) throw new BuildFailure('--push needs a name: tag the image with -t REGISTRY/REPOSITORY[:TAG]');
     for (const t of req.tags) {
@@ -305,8 +311,11 @@ async function buildWith(svc: BuildService, req: BuildRequest, emit: BuildListen
       } catch (e) { throw new BuildFailure(`pushing ${t}: ${(e as Error).message}`); }
     }
   }
-  if (req.cacheTo) {
-    try { await svc.cache.exportTo(req.cacheTo, used); } catch (e) { throw new BuildFailure(`--cache-to ${req.cacheTo}: ${(e as Error).message}`); }
+  const cacheTo = req.cacheTo;
+  if (cacheTo && cacheTo.type !== 'inline') {
+    const where = cacheTo.type === 'local' ? cacheTo.dest : cacheTo.ref;
+    try { await svc.cache.export(cacheTo, used); } catch (e) { throw new BuildFailure(`--cache-to ${where}: ${(e as Error).message}`); }
+    emit({ type: 'info', message: `exported the build cache to ${where}` });
   }
   const o = req.output;
   if (o && o.type !== 'image') {

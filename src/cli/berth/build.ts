@@ -36,8 +36,8 @@ const FLAGS: FlagDef[] = [
   { name: 'compress', kind: 'bool', help: 'Accepted for compatibility (the context is not sent anywhere)' },
   { name: 'disable-content-trust', kind: 'bool', help: 'Accepted for compatibility (no content trust)' },
   { name: 'push', kind: 'bool', help: 'Push the image to its registry after the build (shorthand for --output=type=registry)' },
-  { name: 'cache-from', kind: 'list', help: 'External cache sources (format: "type=local,src=path")' },
-  { name: 'cache-to', kind: 'string', help: 'Cache export destination (format: "type=local,dest=path")' },
+  { name: 'cache-from', kind: 'list', help: 'External cache sources (format: "type=local,src=path", "type=registry,ref=REF" or an image REF)' },
+  { name: 'cache-to', kind: 'string', help: 'Cache export destination (format: "type=local,dest=path", "type=registry,ref=REF" or "type=inline")' },
   { name: 'platform', kind: 'string', help: 'Set target platform for build (only the host platform is supported)' },
 ];
 

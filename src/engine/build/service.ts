@@ -19,6 +19,7 @@ import { openRuntime } from '../ociruntime/index.ts';
 import { acquireLock, tryAcquireLock } from '../../util/lock.ts';
 import { copyInto, type CopyRequest } from './files.ts';
 import { BuildCache } from './cache.ts';
+import { INLINE_CACHE_KEY, inlineCache } from './cache-transfer.ts';
 import { BuildNetworks } from './network.ts';
 import { BuildError, type BaseImage, type BuildState } from './types.ts';
 import { layerFromUpper, type LayerCompression } from './layer.ts';
@@ -157,10 +158,12 @@ export class BuildService {
     try { return await fn(w.path); } finally { await w.discard(); }
   }
 
-  /** Writes config + manifest for `state` and names it with each tag (none: kept by its ID). */
-  async writeImage(state: BuildState, config: ImageConfig, tags: string[]): Promise<{ id: string; manifestDigest: string }> {
+  /** Writes config + manifest for `state` and names it with each tag (none: kept by its ID).
+   * `inlineCache`: the records to carry in the config (--cache-to type=inline). */
+  async writeImage(state: BuildState, config: ImageConfig, tags: string[], opts: { inlineCache?: Map<string, BuildState> } = {}): Promise<{ id: string; manifestDigest: string }> {
     const store = this.engine.images();
     const full: ImageConfig = { ...config, rootfs: { type: 'layers', diff_ids: state.layers.map((l) => l.diffId) } };
+    if (opts.inlineCache) (full as ImageConfig & Record<string, unknown>)[INLINE_CACHE_KEY] = inlineCache(state, opts.inlineCache);
     const cfg = Buffer.from(JSON.stringify(full));
     const id = await store.content.putBuffer(cfg);
     const manifest: Manifest = {
