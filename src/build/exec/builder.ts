@@ -6,13 +6,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { hashEntries, readIgnore, resolveSources, SourceError, type SourceEntry } from '../context/sources.ts';
-import { planBuild, type BuildPlan, type Platform, type RunConfig, type StagePlan, type Step, type StepOp } from '../plan/index.ts';
+import { planBuild, platformString, type BuildPlan, type Platform, type RunConfig, type StagePlan, type Step, type StepOp } from '../plan/index.ts';
 import { fetchRemote, isRemote } from '../context/remote.ts';
 import { stepKey } from './cache-key.ts';
 import type { BuildListener } from './progress.ts';
 import { BuildFailure, type BuildRequest, type BuildResult } from './request.ts';
 
-interface StageResult { state: BuildState; key: string; config: RunConfig; history: HistoryEntry[]; base?: ImageConfig; created: string }
+interface StageResult { state: BuildState; key: string; config: RunConfig; history: HistoryEntry[]; base?: ImageConfig; created: string; platform: Platform }
 
 export async function build(engine: Engine, req: BuildRequest, emit: BuildListener): Promise<BuildResult> {
   const svc = engine.build();
@@ -26,6 +26,12 @@ export async function build(engine: Engine, req: BuildRequest, emit: BuildListen
 async function buildWith(svc: BuildService, req: BuildRequest, emit: BuildListener): Promise<BuildResult> {
   await svc.cleanStale();
   const host = svc.host() as Platform;
+  // The target platform (--platform): TARGETPLATFORM and the default of every FROM. A stage's
+  // own platform (FROM --platform, else its base stage's, else the target) picks its base image's
+  // manifest and decides whether its RUN steps can run here.
+  const platformOf = (spec: string) => { try { return svc.platform(spec); } catch (e) { throw new BuildFailure((e as Error).message); } };
+  const target = req.platform ? platformOf(req.platform) : host;
+  const baseSpec = (declared?: string) => declared ?? (req.platform ? platformString(target) : undefined);
   const epochArg = req.buildArgs.SOURCE_DATE_EPOCH;
   const epoch = epochArg !== undefined && epochArg !== '' ? Number(epochArg) : undefined;
   if (epoch !== undefined && (!Number.isInteger(epoch) || epoch < 0)) throw new BuildFailure(`invalid SOURCE_DATE_EPOCH: ${epochArg}`);
@@ -41,8 +47,8 @@ async function buildWith(svc: BuildService, req: BuildRequest, emit: BuildListen
   let plan: BuildPlan;
   try {
     plan = await planBuild({
-      dockerfile: req.dockerfile, file: req.dockerfileName, buildArgs: req.buildArgs, target: req.target, platform: host, buildPlatform: host,
-      imageConfig: async (ref, platform) => (await baseImage(ref, platform)).config.config ?? {},
+      dockerfile: req.dockerfile, file: req.dockerfileName, buildArgs: req.buildArgs, target: req.target, platform: target, buildPlatform: host,
+      imageConfig: async (ref, platform) => (await baseImage(ref, baseSpec(platform))).config.config ?? {},
     });
   } catch (e) {
     // Syntax, instruction and plan errors already name the file and line.
@@ -104,13 +110,15 @@ async function buildWith(svc: BuildService, req: BuildRequest, emit: BuildListen
     // History times: a step that made a layer has the time it first ran (from its cache record);
     // a config-only step the time of the layer before it. A fully cached rebuild is the same image.
     let created = epochTime ?? new Date().toISOString();
+    let platform = s.platform ? platformOf(s.platform) : target;
     if (s.base.kind === 'scratch') { state = { layers: [] }; key = 'scratch'; history = []; }
     else if (s.base.kind === 'stage') {
       const r = await runStage(s.base.index);
       ({ state, key, history, base, created } = r);
+      if (!s.platform) platform = r.platform;
       history = [...history];
     } else {
-      const b = await baseImage(s.base.ref, s.platform);
+      const b = await baseImage(s.base.ref, baseSpec(s.platform));
       state = b.state; key = `image:${b.manifestDigest}`; history = [...(b.config.history ?? [])]; base = b.config;
       created = epochTime ?? b.config.created ?? created;
     }
@@ -127,7 +135,7 @@ async function buildWith(svc: BuildService, req: BuildRequest, emit: BuildListen
       }
       try {
         const before = state.layers.length;
-        ({ state, key } = await runStep(step, state, key, id));
+        ({ state, key } = await runStep(step, state, key, id, platform));
         if (state.layers.length !== before) created = epochTime ?? state.created ?? new Date().toISOString();
         history.push({ created, created_by: step.createdBy, comment: 'buildkit.dockerfile.v0', ...(state.layers.length === before ? { empty_layer: true } : {}) });
       } catch (e) {
@@ -137,11 +145,11 @@ async function buildWith(svc: BuildService, req: BuildRequest, emit: BuildListen
       }
       emit({ type: 'done', id, seconds: (performance.now() - t0) / 1000 });
     }
-    return { state, key, config: s.config, history, base, created };
+    return { state, key, config: s.config, history, base, created, platform };
   }
 
   /** Sources of a COPY (from the context, a stage or an image), read while `fn` runs. */
-  async function withSources<T>(op: Extract<StepOp, { op: 'copy' }>, fn: (entries: SourceEntry[]) => Promise<T>): Promise<T> {
+  async function withSources<T>(op: Extract<StepOp, { op: 'copy' }>, platform: Platform, fn: (entries: SourceEntry[]) => Promise<T>): Promise<T> {
     const inline: SourceEntry[] = op.inline.map((h) => ({ content: h.content, rel: h.name, type: 'file' as const, single: op.sources.length + op.inline.length === 1 }));
     const local = op.sources.filter((s) => !(op.add && isRemote(s)));
     const remote = op.add ? op.sources.filter(isRemote) : [];
@@ -158,11 +166,11 @@ async function buildWith(svc: BuildService, req: BuildRequest, emit: BuildListen
       }
     }
     if (op.from.kind === 'context') return fn(resolve(req.contextDir, ignore));
-    const src = op.from.kind === 'stage' ? (await runStage(op.from.index)).state : (await baseImage(op.from.ref)).state;
+    const src = op.from.kind === 'stage' ? (await runStage(op.from.index)).state : (await baseImage(op.from.ref, req.platform || platform !== target ? platformString(platform) : undefined)).state;
     return svc.withView(src, (root) => fn(resolve(root)));
   }
 
-  async function runStep(step: Step, state: BuildState, parentKey: string, id: number): Promise<{ state: BuildState; key: string }> {
+  async function runStep(step: Step, state: BuildState, parentKey: string, id: number, platform: Platform): Promise<{ state: BuildState; key: string }> {
     const op = step.op;
     const finish = async (key: string, work: (w: WorkRoot) => Promise<void>, base: BuildState = state) => {
       if (!req.noCache) {
@@ -188,7 +196,7 @@ async function buildWith(svc: BuildService, req: BuildRequest, emit: BuildListen
       });
     }
     if (op.op === 'copy') {
-      return withSources(op, async (entries) => {
+      return withSources(op, platform, async (entries) => {
         const copy = (w: WorkRoot) => w.copy({ entries: entries.map((e) => ({ ...e, extract: op.add && op.from.kind === 'context' && !e.remote })), dest: op.dest, destIsDir: op.destIsDir, chown: op.chown, chmod: op.chmod });
         if (!op.link) return finish(keyOf(parentKey, op, hashEntries(entries)), copy);
         // --link: the files become a layer of their own, made over an empty root and keyed
@@ -205,6 +213,8 @@ async function buildWith(svc: BuildService, req: BuildRequest, emit: BuildListen
       const key = keyOf(parentKey, { ...op, network }, contentHash);
       return finish(key, async (w) => {
         if (signal.aborted) throw new BuildFailure('build cancelled', 130);
+        const foreign = svc.cannotRun(platform);
+        if (foreign) throw new BuildFailure(`${step.file}:${step.line}: ${foreign}`);
         if (op.security === 'insecure' && !req.allowInsecure) throw new BuildFailure(`${step.file}:${step.line}: RUN --security=insecure needs --allow security.insecure`);
         const code = await w.run({ argv: op.argv, env: [...op.env, ...extraEnv], user: op.user, workdir: op.workdir, network, mounts, privileged: op.security === 'insecure', ...(req.extraHosts?.length ? { extraHosts: req.extraHosts } : {}), ...(req.shmSize ? { shmSize: req.shmSize } : {}) }, (chunk, stream) => {
           emit({ type: 'output', id, stream, text: chunk.toString('utf8') });
@@ -297,7 +307,7 @@ async function buildWith(svc: BuildService, req: BuildRequest, emit: BuildListen
   if (!Object.keys(config.Labels!).length) delete config.Labels;
   const author = plan.stages.get(plan.graph.target)?.author;
   const image: ImageConfig = {
-    created, ...(author !== undefined ? { author } : {}), architecture: host.architecture, os: host.os, ...(host.variant ? { variant: host.variant } : {}),
+    created, ...(author !== undefined ? { author } : {}), architecture: final.platform.architecture, os: final.platform.os, ...(final.platform.variant ? { variant: final.platform.variant } : {}),
     config: config as ImageConfig['config'], rootfs: { type: 'layers', diff_ids: [] }, history: final.history,
   };
   const out = await svc.writeImage(final.state, image, req.tags, req.cacheTo?.type === 'inline' ? { inlineCache: used } : {});

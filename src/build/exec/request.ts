@@ -32,6 +32,8 @@ export interface BuildRequest {
   /** --add-host name:ip entries for every RUN's /etc/hosts; --shm-size for its /dev/shm. */
   extraHosts?: string[];
   shmSize?: number;
+  /** --platform os/arch[/variant]: the target platform (default: the host's). */
+  platform?: string;
   /** --push (or --output type=registry): each tag is pushed after the build. */
   push?: boolean;
 }

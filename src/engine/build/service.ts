@@ -11,7 +11,7 @@ import { randomBytes } from '../../util/random.ts';
 import { chainIDs, SnapshotExistsError, unpackImage } from '../../image/snapshots/index.ts';
 import { mountAllAsync, unmountAsync } from '../../image/snapshots/snapshotter.ts';
 import { normalizeReference } from '../../image/reference.ts';
-import { hostPlatform, MEDIA_OCI_CONFIG, MEDIA_OCI_LAYER_GZIP, MEDIA_OCI_LAYER_ZSTD, MEDIA_OCI_MANIFEST, type ImageConfig, type Manifest } from '../../image/types.ts';
+import { hostPlatform, MEDIA_OCI_CONFIG, MEDIA_OCI_LAYER_GZIP, MEDIA_OCI_LAYER_ZSTD, MEDIA_OCI_MANIFEST, type ImageConfig, type Manifest, type Platform } from '../../image/types.ts';
 import type { EngineCore } from '../core.ts';
 import { resolveImage, type PullPolicy } from '../images.ts';
 import { findRuntime } from '../runtime.ts';
@@ -25,6 +25,7 @@ import { BuildError, type BaseImage, type BuildState } from './types.ts';
 import { layerFromUpper, type LayerCompression } from './layer.ts';
 import { runInRoot, type BuildProcess } from './process.ts';
 import { isMounted } from '../rootfs.ts';
+import { buildPlatform, cannotRun } from './platform.ts';
 
 export interface WorkRoot {
   readonly id: string;
@@ -225,6 +226,12 @@ export class BuildService {
   }
 
   host(): { os: string; architecture: string; variant?: string } { return hostPlatform(); }
+
+  /** A --platform or FROM --platform as the builder uses it (BuildError when invalid). */
+  platform(spec: string): Platform { return buildPlatform(spec); }
+
+  /** Why a RUN for `p` cannot run on this host (no binfmt_misc handler); undefined if it can. */
+  cannotRun(p: Platform): string | undefined { return cannotRun(p); }
 }
 
 /** Removes from the upper directory the mount points the runtime created (absent before the run)
