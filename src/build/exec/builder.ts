@@ -8,6 +8,7 @@ import { join, posix } from 'node:path';
 import { hashEntries, readIgnore, resolveSources, SourceError, type SourceEntry } from '../context/sources.ts';
 import { planBuild, platformString, type BuildPlan, type Platform, type RunConfig, type StagePlan, type Step, type StepOp } from '../plan/index.ts';
 import { fetchRemote, isRemote } from '../context/remote.ts';
+import { isGitSource, parseGitSource, resolveGitCommit, withGitCheckout } from '../context/git.ts';
 import { stepKey } from './cache-key.ts';
 import type { BuildListener } from './progress.ts';
 import { BuildFailure, type BuildRequest, type BuildResult } from './request.ts';
@@ -196,15 +197,23 @@ async function buildWith(svc: BuildService, req: BuildRequest, emit: BuildListen
       });
     }
     if (op.op === 'copy') {
-      return withSources(op, platform, async (entries) => {
-        const copy = (w: WorkRoot) => w.copy({ entries: entries.map((e) => ({ ...e, extract: op.add && op.from.kind === 'context' && !e.remote })), dest: op.dest, destIsDir: op.destIsDir, chown: op.chown, chmod: op.chmod });
-        if (!op.link) return finish(keyOf(parentKey, op, hashEntries(entries)), copy);
+      const place = async (content: string, copy: (w: WorkRoot) => Promise<void>) => {
+        if (!op.link) return finish(keyOf(parentKey, op, content), copy);
         // --link: the files become a layer of their own, made over an empty root and keyed
         // without the parent, then put on top of it: a changed base reuses the layer.
-        const linkKey = keyOf('link', { ...op, workdir: '' }, hashEntries(entries));
+        const linkKey = keyOf('link', { ...op, workdir: '' }, content);
         const made = await finish(linkKey, copy, { layers: [] });
         return { state: { layers: [...state.layers, ...made.state.layers], ...(made.state.created ? { created: made.state.created } : {}) }, key: keyOf(parentKey, op, linkKey) };
-      });
+      };
+      if (op.add && op.sources.length === 1 && isGitSource(op.sources[0])) {
+        // Keyed by the commit the ref names now: fetched only when the step misses the cache.
+        const src = parseGitSource(op.sources[0]);
+        const commit = await resolveGitCommit(src);
+        return place(`git:${commit}:${src.subdir}:${op.keepGitDir ? 'keep-git-dir' : ''}`, (w) => withGitCheckout(src, commit, !!op.keepGitDir, (root) =>
+          w.copy({ entries: resolveSources(root, ['.']), dest: op.dest, destIsDir: true, chown: op.chown, chmod: op.chmod })));
+      }
+      return withSources(op, platform, async (entries) => place(hashEntries(entries), (w) =>
+        w.copy({ entries: entries.map((e) => ({ ...e, extract: op.add && op.from.kind === 'context' && !e.remote })), dest: op.dest, destIsDir: op.destIsDir, chown: op.chown, chmod: op.chmod })));
     }
     if (op.op !== 'run') throw new Error(`unexpected step ${op.op}`);
     // RUN --network wins over the build's --network; the one used is part of the key.

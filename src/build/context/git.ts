@@ -1,0 +1,131 @@
+// ADD of a git repository, as BuildKit reads it: `git://…`, `ssh://…`, `git@host:path`,
+// `github.com/…`, or an http(s) URL whose path ends in `.git`; a `#ref:subdir` fragment names a
+// branch, tag or full commit (default: the remote's HEAD) and a directory of the repository. The
+// ref is resolved to a commit first (`git ls-remote`): the cache key is that commit, so an
+// unchanged branch is a cache hit without fetching. The checkout is shallow when the server
+// allows fetching a commit by its id, else the refs are fetched whole. Files get git's modes
+// (0644, or 0755 when executable); `.git` is removed unless --keep-git-dir.
+import { execFile } from 'node:child_process';
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, posix } from 'node:path';
+import { promisify } from 'node:util';
+import { SourceError } from './sources.ts';
+
+const run = promisify(execFile);
+
+export interface GitSource {
+  /** What git is given (the fragment removed). */
+  remote: string;
+  ref?: string;
+  /** A directory of the repository, without leading or trailing slashes ('' for its root). */
+  subdir: string;
+}
+
+export function isGitSource(s: string): boolean {
+  const noFrag = s.split('#')[0];
+  if (/^(git:\/\/|ssh:\/\/|git@)/.test(s) || s.startsWith('github.com/')) return true;
+  return /^https?:\/\//i.test(s) && /\.git\/?$/.test(noFrag);
+}
+
+export function parseGitSource(s: string): GitSource {
+  const hash = s.indexOf('#');
+  let remote = hash < 0 ? s : s.slice(0, hash);
+  const frag = hash < 0 ? '' : s.slice(hash + 1);
+  if (remote.startsWith('github.com/')) remote = `https://${remote}`;
+  const colon = frag.indexOf(':');
+  const ref = colon < 0 ? frag : frag.slice(0, colon);
+  const subdir = posix.normalize(`/${colon < 0 ? '' : frag.slice(colon + 1)}`).replace(/^\/+|\/+$/g, '');
+  if (subdir.split('/').includes('..')) throw new SourceError(`${s}: the subdirectory leaves the repository`);
+  if (ref.startsWith('-') || remote.startsWith('-')) throw new SourceError(`${s}: invalid git reference`);
+  return { remote, ...(ref ? { ref } : {}), subdir };
+}
+
+/** Where the URL is shown (credentials in it never are). */
+export function redactGitURL(u: string): string {
+  return u.replace(/^([a-z+]+:\/\/)[^@/]*@/i, '$1***@');
+}
+
+async function git(args: string[], cwd?: string): Promise<string> {
+  try {
+    const r = await run('git', args, { cwd, encoding: 'utf8', maxBuffer: 64 << 20, env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: '', LC_ALL: 'C' } });
+    return r.stdout;
+  } catch (e) {
+    const err = e as Error & { stderr?: string; code?: string | number };
+    if (err.code === 'ENOENT') throw new SourceError('ADD of a git repository needs git on the host (Debian package git)');
+    throw new SourceError((err.stderr ?? err.message).trim().split('\n').filter(Boolean).slice(-3).join('; '));
+  }
+}
+
+const isCommit = (r: string) => /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(r);
+
+/** The commit a source's ref names on its remote now. */
+export async function resolveGitCommit(src: GitSource): Promise<string> {
+  if (src.ref && isCommit(src.ref)) return src.ref;
+  const where = redactGitURL(src.remote);
+  let out: string;
+  try { out = await git(['ls-remote', '--', src.remote, ...(src.ref ? [] : ['HEAD'])]); } catch (e) {
+    throw new SourceError(`failed to read git repository ${where}: ${(e as Error).message}`);
+  }
+  const refs = new Map(out.split('\n').filter(Boolean).map((l) => { const [sha, name] = l.split('\t'); return [name, sha] as const; }));
+  if (!src.ref) {
+    const head = refs.get('HEAD');
+    if (!head) throw new SourceError(`git repository ${where} has no HEAD`);
+    return head;
+  }
+  const r = src.ref;
+  // A branch first, then a tag (its commit when annotated), then a full ref name.
+  const sha = refs.get(`refs/heads/${r}`) ?? refs.get(`refs/tags/${r}^{}`) ?? refs.get(`refs/tags/${r}`) ?? refs.get(`${r}^{}`) ?? refs.get(r);
+  if (!sha) throw new SourceError(`git repository ${where}: ref "${r}" not found`);
+  return sha;
+}
+
+/** Checks `commit` out into `dir` (created) and returns the directory to copy (the subdir). */
+export async function checkoutGit(src: GitSource, commit: string, dir: string, keepGitDir: boolean): Promise<string> {
+  const where = redactGitURL(src.remote);
+  mkdirSync(dir, { recursive: true });
+  await git(['init', '-q', dir]);
+  await git(['remote', 'add', 'origin', src.remote], dir);
+  try {
+    await git(['fetch', '-q', '--depth=1', '--no-tags', 'origin', commit], dir);
+  } catch {
+    // Servers that refuse a commit by id (allowReachableSHA1InWant off): every branch and tag.
+    try { await git(['fetch', '-q', 'origin', '+refs/heads/*:refs/remotes/origin/*', '+refs/tags/*:refs/tags/*'], dir); } catch (e) {
+      throw new SourceError(`failed to fetch ${where}: ${(e as Error).message}`);
+    }
+  }
+  const branch = src.ref && !isCommit(src.ref) && !src.ref.startsWith('refs/') ? src.ref : undefined;
+  try {
+    await git(['-c', 'advice.detachedHead=false', 'checkout', '-q', ...(keepGitDir && branch ? ['-B', branch] : []), commit], dir);
+  } catch (e) {
+    throw new SourceError(`git repository ${where}: commit ${commit} cannot be checked out: ${(e as Error).message}`);
+  }
+  if (!keepGitDir) rmSync(join(dir, '.git'), { recursive: true, force: true });
+  normalizeModes(dir, keepGitDir);
+  const root = join(dir, src.subdir);
+  let st;
+  try { st = lstatSync(root); } catch { throw new SourceError(`git repository ${where}: no directory "${src.subdir}" at ${commit}`); }
+  if (!st.isDirectory()) throw new SourceError(`git repository ${where}: "${src.subdir}" is not a directory`);
+  return root;
+}
+
+/** Git keeps only "executable or not": files 0755/0644 and directories 0755 whatever the umask. */
+function normalizeModes(dir: string, skipGit: boolean): void {
+  for (const n of readdirSync(dir)) {
+    if (skipGit && n === '.git') continue;
+    const p = join(dir, n);
+    const st = lstatSync(p);
+    if (st.isSymbolicLink()) continue;
+    if (st.isDirectory()) { chmodSync(p, 0o755); normalizeModes(p, false); } else chmodSync(p, st.mode & 0o100 ? 0o755 : 0o644);
+  }
+}
+
+/** The checkout of `commit` (its subdir) in a scratch directory while `fn` runs. */
+export async function withGitCheckout<T>(src: GitSource, commit: string, keepGitDir: boolean, fn: (root: string) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-build-git-'));
+  try {
+    return await fn(await checkoutGit(src, commit, join(dir, 'repo'), keepGitDir));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
