@@ -333,7 +333,7 @@ async function buildWith(svc: BuildService, req: BuildRequest, emit: BuildListen
   const cacheTo = req.cacheTo;
   if (cacheTo && cacheTo.type !== 'inline') {
     const where = cacheTo.type === 'local' ? cacheTo.dest : cacheTo.ref;
-    try { await svc.cache.export(cacheTo, used); } catch (e) { throw new BuildFailure(`--cache-to ${where}: ${(e as Error).message}`); }
+    try { await svc.cache.export(cacheTo, used, final.state); } catch (e) { throw new BuildFailure(`--cache-to ${where}: ${(e as Error).message}`); }
     emit({ type: 'info', message: `exported the build cache to ${where}` });
   }
   const o = req.output;

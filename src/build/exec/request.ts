@@ -46,14 +46,17 @@ export function parseCacheOption(spec: string, flag: '--cache-from' | '--cache-t
   if (flag === '--cache-from' && !spec.includes('=')) return { type: 'registry', ref: spec };
   const f = Object.fromEntries(spec.split(',').map((x) => { const i = x.indexOf('='); return i < 0 ? [x, ''] : [x.slice(0, i), x.slice(i + 1)]; }));
   const type = f.type ?? '';
+  // mode=max (every stage's records, berth's default) or min (the image's own chain).
+  if (f.mode !== undefined && f.mode !== 'min' && f.mode !== 'max') throw new BuildFailure(`${flag} ${spec}: mode=${f.mode}: expected min or max`);
+  const mode = flag === '--cache-to' && f.mode ? { mode: f.mode as 'min' | 'max' } : {};
   if (type === 'local') {
     const dir = flag === '--cache-from' ? f.src : f.dest;
     if (!dir) throw new BuildFailure(`${flag} ${spec}: ${flag === '--cache-from' ? 'src' : 'dest'}= is required`);
-    return flag === '--cache-from' ? { type, src: dir } : { type, dest: dir };
+    return flag === '--cache-from' ? { type, src: dir } : { type, dest: dir, ...mode };
   }
   if (type === 'registry') {
     if (!f.ref) throw new BuildFailure(`${flag} ${spec}: ref= is required`);
-    return { type, ref: f.ref };
+    return { type, ref: f.ref, ...mode };
   }
   if (type === 'inline' && flag === '--cache-to') return { type };
   throw new BuildFailure(`${flag} ${spec}: unsupported cache type "${type}" (${flag === '--cache-to' ? 'local, registry, inline' : 'local, registry'})`);

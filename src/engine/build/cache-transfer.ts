@@ -22,7 +22,9 @@ export const MEDIA_BUILD_CACHE = 'application/vnd.berth.build.cache.v1+json';
 export const INLINE_CACHE_KEY = 'berth.build.cache.v1';
 
 export type CacheImport = { type: 'local'; src: string } | { type: 'registry'; ref: string };
-export type CacheExport = { type: 'local'; dest: string } | { type: 'registry'; ref: string } | { type: 'inline' };
+/** `mode`: `max` (default) exports the records of every stage; `min` only those whose layers
+ * are the first layers of the image (what the final stage's own chain made), as BuildKit. */
+export type CacheExport = { type: 'local'; dest: string; mode?: 'min' | 'max' } | { type: 'registry'; ref: string; mode?: 'min' | 'max' } | { type: 'inline' };
 
 /** An imported cache: its records, and a way to take a record's blob into the store. */
 export interface CacheSource {
@@ -135,13 +137,14 @@ export async function exportRegistry(store: ContentStore, ref: string, records: 
   return res.digest;
 }
 
-/** The inline cache of an image: the records whose layers are the first layers of `state`. */
+/** The records whose layers are the first layers of `state` (the image's own chain). */
+export function chainRecords(state: BuildState, records: Map<string, BuildState>): Map<string, BuildState> {
+  return new Map([...records].filter(([, s]) => s.layers.length <= state.layers.length && s.layers.every((l, i) => l.digest === state.layers[i].digest)));
+}
+
+/** The inline cache of an image: its chain's records, each as a number of its layers. */
 export function inlineCache(state: BuildState, records: Map<string, BuildState>): InlineCache {
   const out: InlineCache = { records: {} };
-  for (const [k, s] of records) {
-    if (s.layers.length > state.layers.length) continue;
-    if (!s.layers.every((l, i) => l.digest === state.layers[i].digest)) continue;
-    out.records[k] = { layers: s.layers.length, ...(s.created ? { created: s.created } : {}) };
-  }
+  for (const [k, s] of chainRecords(state, records)) out.records[k] = { layers: s.layers.length, ...(s.created ? { created: s.created } : {}) };
   return out;
 }

@@ -10,7 +10,7 @@ import { randomBytes } from '../../util/random.ts';
 import { acquireLock, tryAcquireLock } from '../../util/lock.ts';
 import type { EngineCore } from '../core.ts';
 import type { BuildState } from './types.ts';
-import { exportLocal, exportRegistry, openCacheSource, type CacheExport, type CacheImport, type CacheSource } from './cache-transfer.ts';
+import { chainRecords, exportLocal, exportRegistry, openCacheSource, type CacheExport, type CacheImport, type CacheSource } from './cache-transfer.ts';
 
 export class BuildCache {
   readonly #engine: EngineCore;
@@ -70,11 +70,13 @@ export class BuildCache {
   }
 
   /** --cache-to: the records this build used (key → state) and their blobs, to a directory or a
-   * registry (type=inline goes into the image config: see inlineCache). */
-  async export(spec: Exclude<CacheExport, { type: 'inline' }>, records: Map<string, BuildState>): Promise<void> {
+   * registry (type=inline goes into the image config: see inlineCache); with mode=min only the
+   * records of the image's own chain (`image`: the built state). */
+  async export(spec: Exclude<CacheExport, { type: 'inline' }>, records: Map<string, BuildState>, image: BuildState): Promise<void> {
     const content = this.#engine.images().content;
-    if (spec.type === 'local') exportLocal(content, spec.dest, records);
-    else await exportRegistry(content, spec.ref, records);
+    const chosen = spec.mode === 'min' ? chainRecords(image, records) : records;
+    if (spec.type === 'local') exportLocal(content, spec.dest, chosen);
+    else await exportRegistry(content, spec.ref, chosen);
   }
 
   /** Takes an imported record's blobs into the store (checked against their digests) and records

@@ -54,6 +54,19 @@ test('--cache-to/--cache-from type=registry: a fresh root takes every hit from t
   assert.equal(third.code, 0, third.stderr);
   assert.deepEqual(cacheReport(third.stderr).ran, ['COPY other /other', 'RUN echo ran-final && cat /other > /h']);
 
+  // mode=min: only the final image's own chain (the builder stage's records stay out), so a fresh
+  // root re-runs the builder stage and takes the final stage's steps from the cache.
+  const minRef = `${reg.host}/berth-cache/app:min`;
+  assert.equal((await a.run(['build', ...epoch, '-q', '--cache-to', `type=registry,ref=${minRef},mode=min`, context(a, files)])).code, 0);
+  const mm = await manifestOf(`${reg.url}/v2/berth-cache/app/manifests/min`);
+  const minCfg = await (await fetch(`${reg.url}/v2/berth-cache/app/blobs/${mm.config.digest}`)).json() as { records: Record<string, unknown> };
+  assert.equal(Object.keys(minCfg.records).length, 3, 'COPY --from, COPY, RUN of the final stage');
+  const d = new Berth();
+  defer(t, () => d.teardown());
+  const fromMin = await d.run(['build', ...epoch, '--cache-from', `type=registry,ref=${minRef}`, context(d, files)]);
+  assert.equal(fromMin.code, 0, fromMin.stderr);
+  assert.deepEqual(cacheReport(fromMin.stderr).ran, ['COPY f /f', 'RUN echo ran-build && cp /f /g']);
+
   // No cache at the reference yet: a warning, and the build goes on.
   const missing = await c.run(['build', '--cache-from', `type=registry,ref=${reg.host}/berth-cache/none:x`, context(c, { Dockerfile: 'FROM busybox\nRUN true\n' })]);
   assert.equal(missing.code, 0, missing.stderr);

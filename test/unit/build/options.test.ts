@@ -13,7 +13,9 @@ test('--cache-from: local, registry, and a bare reference', () => {
 
 test('--cache-to: local, registry, inline', () => {
   assert.deepEqual(parseCacheOption('type=local,dest=/c', '--cache-to'), { type: 'local', dest: '/c' });
-  assert.deepEqual(parseCacheOption('type=registry,ref=r/a:c,mode=max', '--cache-to'), { type: 'registry', ref: 'r/a:c' });
+  assert.deepEqual(parseCacheOption('type=registry,ref=r/a:c,mode=max', '--cache-to'), { type: 'registry', ref: 'r/a:c', mode: 'max' });
+  assert.deepEqual(parseCacheOption('type=local,dest=/c,mode=min', '--cache-to'), { type: 'local', dest: '/c', mode: 'min' });
+  assert.throws(() => parseCacheOption('type=local,dest=/c,mode=all', '--cache-to'), /mode=all: expected min or max/);
   assert.deepEqual(parseCacheOption('type=inline', '--cache-to'), { type: 'inline' });
   assert.throws(() => parseCacheOption('type=registry', '--cache-to'), /ref= is required/);
   assert.throws(() => parseCacheOption('type=gha', '--cache-to'), /unsupported cache type "gha" \(local, registry, inline\)/);
