@@ -62,7 +62,7 @@ async function buildWith(svc: BuildService, req: BuildRequest, emit: BuildListen
   // A registry cache that cannot be read is a warning, as with BuildKit (a first build has none).
   const imported: CacheSource[] = [];
   for (const spec of req.cacheFrom ?? []) {
-    try { imported.push(await svc.cache.open(spec)); } catch (e) {
+    try { imported.push(await svc.cache.open(spec, target)); } catch (e) {
       if (spec.type === 'local') throw new BuildFailure((e as Error).message);
       emit({ type: 'warning', message: `--cache-from ${spec.ref}: not imported: ${(e as Error).message}` });
     }

@@ -14,7 +14,7 @@ import { registryClient } from '../../image/ops/pull.ts';
 import { push } from '../../image/push.ts';
 import { selectManifest } from '../../image/registry/platform.ts';
 import type { ContentStore } from '../../image/store/content.ts';
-import { isIndexMediaType, MEDIA_OCI_MANIFEST, type ImageConfig, type Index, type Manifest } from '../../image/types.ts';
+import { isIndexMediaType, MEDIA_OCI_MANIFEST, type ImageConfig, type Index, type Manifest, type Platform } from '../../image/types.ts';
 import { BuildError, type BuildState, type LayerRef } from './types.ts';
 
 export const MEDIA_BUILD_CACHE = 'application/vnd.berth.build.cache.v1+json';
@@ -37,8 +37,9 @@ export interface CacheSource {
 /** An inline cache as stored in an image config: key → how many of the image's layers it is. */
 interface InlineCache { records: Record<string, { layers: number; created?: string }> }
 
-export async function openCacheSource(spec: CacheImport, store: ContentStore): Promise<CacheSource> {
-  return spec.type === 'local' ? openLocal(spec.src, store) : openRegistry(spec.ref, store);
+/** `platform`: the manifest to read an inline cache from when the reference is an index. */
+export async function openCacheSource(spec: CacheImport, store: ContentStore, platform?: Platform): Promise<CacheSource> {
+  return spec.type === 'local' ? openLocal(spec.src, store) : openRegistry(spec.ref, store, platform);
 }
 
 function openLocal(src: string, store: ContentStore): CacheSource {
@@ -58,14 +59,14 @@ function openLocal(src: string, store: ContentStore): CacheSource {
   };
 }
 
-/** A registry cache manifest, or an image (its host-platform manifest when an index) whose
- * config carries an inline cache. A missing tag is an error the builder reports as a warning. */
-async function openRegistry(ref: string, store: ContentStore): Promise<CacheSource> {
+/** A registry cache manifest, or an image (the platform's manifest when an index) whose config
+ * carries an inline cache. A missing tag is an error the builder reports as a warning. */
+async function openRegistry(ref: string, store: ContentStore, platform?: Platform): Promise<CacheSource> {
   const r = parseReference(ref);
   const client = registryClient(r.domain, {});
   let m = await client.getManifest(r.path, manifestReference(r));
   if (isIndexMediaType(m.mediaType)) {
-    const d = selectManifest(JSON.parse(m.bytes.toString('utf8')) as Index);
+    const d = selectManifest(JSON.parse(m.bytes.toString('utf8')) as Index, platform);
     if (!d) throw new BuildError(`--cache-from ${ref}: the index has no manifest for this platform`);
     m = await client.getManifest(r.path, d.digest);
   }

@@ -10,6 +10,7 @@ import { randomBytes } from '../../util/random.ts';
 import { acquireLock, tryAcquireLock } from '../../util/lock.ts';
 import type { EngineCore } from '../core.ts';
 import type { BuildState } from './types.ts';
+import type { Platform } from '../../image/types.ts';
 import { chainRecords, exportLocal, exportRegistry, openCacheSource, type CacheExport, type CacheImport, type CacheSource } from './cache-transfer.ts';
 
 export class BuildCache {
@@ -65,8 +66,8 @@ export class BuildCache {
 
   /** --cache-from: an imported cache (a directory, a registry cache manifest, an image's inline
    * cache), consulted when a step misses the local records. */
-  async open(spec: CacheImport): Promise<CacheSource> {
-    return openCacheSource(spec, this.#engine.images().content);
+  async open(spec: CacheImport, platform?: Platform): Promise<CacheSource> {
+    return openCacheSource(spec, this.#engine.images().content, platform);
   }
 
   /** --cache-to: the records this build used (key → state) and their blobs, to a directory or a
