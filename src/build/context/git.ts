@@ -4,9 +4,10 @@
 // ref is resolved to a commit first (`git ls-remote`): the cache key is that commit, so an
 // unchanged branch is a cache hit without fetching. The checkout is shallow when the server
 // allows fetching a commit by its id, else the refs are fetched whole. Files get git's modes
-// (0644, or 0755 when executable); `.git` is removed unless --keep-git-dir.
+// (0644, or 0755 when executable); submodules are checked out too; `.git` (the repository's and
+// the submodules') is removed unless --keep-git-dir.
 import { execFile } from 'node:child_process';
-import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { promisify } from 'node:util';
@@ -100,7 +101,13 @@ export async function checkoutGit(src: GitSource, commit: string, dir: string, k
   } catch (e) {
     throw new SourceError(`git repository ${where}: commit ${commit} cannot be checked out: ${(e as Error).message}`);
   }
-  if (!keepGitDir) rmSync(join(dir, '.git'), { recursive: true, force: true });
+  // Submodules, as BuildKit checks them out (their remotes over the network only, never file://).
+  if (existsSync(join(dir, '.gitmodules'))) {
+    try { await git(['-c', 'protocol.file.allow=never', 'submodule', 'update', '--init', '--recursive'], dir); } catch (e) {
+      throw new SourceError(`git repository ${where}: submodules: ${(e as Error).message}`);
+    }
+  }
+  if (!keepGitDir) removeGitDirs(dir);
   normalizeModes(dir, keepGitDir);
   const root = join(dir, src.subdir);
   let st;
@@ -109,14 +116,23 @@ export async function checkoutGit(src: GitSource, commit: string, dir: string, k
   return root;
 }
 
+/** `.git` of the repository and of its submodules (a directory, or a file naming one). */
+function removeGitDirs(dir: string): void {
+  for (const n of readdirSync(dir)) {
+    const p = join(dir, n);
+    if (n === '.git') { rmSync(p, { recursive: true, force: true }); continue; }
+    if (lstatSync(p).isDirectory()) removeGitDirs(p);
+  }
+}
+
 /** Git keeps only "executable or not": files 0755/0644 and directories 0755 whatever the umask. */
 function normalizeModes(dir: string, skipGit: boolean): void {
   for (const n of readdirSync(dir)) {
-    if (skipGit && n === '.git') continue;
+    if (skipGit && n === '.git') continue; // the repository's and its submodules' (kept as git wrote them)
     const p = join(dir, n);
     const st = lstatSync(p);
     if (st.isSymbolicLink()) continue;
-    if (st.isDirectory()) { chmodSync(p, 0o755); normalizeModes(p, false); } else chmodSync(p, st.mode & 0o100 ? 0o755 : 0o644);
+    if (st.isDirectory()) { chmodSync(p, 0o755); normalizeModes(p, skipGit); } else chmodSync(p, st.mode & 0o100 ? 0o755 : 0o644);
   }
 }
 

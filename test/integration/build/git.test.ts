@@ -1,6 +1,6 @@
 // ADD of git repositories, served from a bare repository on loopback by `git daemon` (git://)
 // and by `git http-backend` behind a small HTTP server (http://…/repo.git): the default branch,
-// a branch with a subdirectory, an annotated tag, a full commit, --keep-git-dir; git's file
+// a branch with a subdirectory, an annotated tag, a full commit, a submodule, --keep-git-dir; git's file
 // modes and symlinks; cache hits keyed by the resolved commit (a new commit on the branch
 // re-runs exactly the ADDs that name it).
 import { test } from 'node:test';
@@ -21,8 +21,9 @@ const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd,
 const mode = (p: string) => (lstatSync(p).mode & 0o7777).toString(8);
 
 /** A work repository pushed to `srv/repo.git`: main (README, bin/run.sh 0755, a symlink), tag v1
- * (annotated) on main's first commit, and a branch dev with a subdirectory. */
-function makeRepo(base: string): { work: string; bare: string; first: string } {
+ * (annotated) on main's first commit, a branch dev with a subdirectory, and a branch with-sub
+ * with a submodule (`srv/lib.git`, named by its git:// URL on `port`). */
+function makeRepo(base: string, port: number): { work: string; bare: string; first: string } {
   const work = join(base, 'work');
   const bare = join(base, 'srv', 'repo.git');
   mkdirSync(join(work, 'bin'), { recursive: true });
@@ -40,6 +41,17 @@ function makeRepo(base: string): { work: string; bare: string; first: string } {
   git(work, 'add', '-A');
   git(work, 'commit', '-q', '-m', 'dev');
   git(work, 'checkout', '-q', 'main');
+  const lib = join(base, 'lib');
+  git(base, 'init', '-q', '-b', 'main', lib);
+  writeFileSync(join(lib, 'lib.txt'), 'library\n');
+  git(lib, 'add', '-A');
+  git(lib, 'commit', '-q', '-m', 'lib');
+  git(base, 'clone', '-q', '--bare', lib, join(base, 'srv', 'lib.git'));
+  git(work, 'checkout', '-q', '-b', 'with-sub');
+  git(work, '-c', 'protocol.file.allow=always', 'submodule', 'add', '-q', lib, 'vendor/lib');
+  git(work, 'config', '-f', '.gitmodules', 'submodule.vendor/lib.url', `git://127.0.0.1:${port}/lib.git`);
+  git(work, 'commit', '-q', '-am', 'submodule');
+  git(work, 'checkout', '-q', 'main');
   git(base, 'clone', '-q', '--bare', work, bare);
   return { work, bare, first };
 }
@@ -47,8 +59,8 @@ function makeRepo(base: string): { work: string; bare: string; first: string } {
 test('ADD git://… and http(s)://….git: refs, subdirectories, --keep-git-dir, modes, cache on the commit', { skip, timeout: 300_000 }, async (t) => {
   const base = makeTemp('berth-git-');
   defer(t, () => removeTemp(base));
-  const { work, bare, first } = makeRepo(base);
   const port = await freePort();
+  const { work, bare, first } = makeRepo(base, port);
   // git-daemon itself (not the `git daemon` wrapper, which would leave it behind when killed).
   const daemon = spawn(join(execFileSync('git', ['--exec-path'], { encoding: 'utf8' }).trim(), 'git-daemon'), ['--reuseaddr', '--export-all', '--informative-errors', `--base-path=${join(base, 'srv')}`, '--listen=127.0.0.1', `--port=${port}`, join(base, 'srv')], { stdio: 'ignore' });
   killOnEnd(t, daemon);
@@ -93,6 +105,7 @@ test('ADD git://… and http(s)://….git: refs, subdirectories, --keep-git-dir,
     `ADD ${url}#v1 /tagged/`,
     `ADD ${url}#${first} /bycommit`,
     `ADD ${httpUrl}#dev /over-http`,
+    `ADD ${url}#with-sub /with-sub`,
     `ADD ${url} /src`,
     `ADD --keep-git-dir=true ${url}#main /kept`,
     '',
@@ -111,6 +124,8 @@ test('ADD git://… and http(s)://….git: refs, subdirectories, --keep-git-dir,
   assert.equal(readFileSync(join(out, 'tagged/README'), 'utf8'), 'main v1\n');
   assert.equal(readFileSync(join(out, 'bycommit/README'), 'utf8'), 'main v1\n');
   assert.equal(readFileSync(join(out, 'over-http/sub/dir/file.txt'), 'utf8'), 'on dev\n');
+  assert.equal(readFileSync(join(out, 'with-sub/vendor/lib/lib.txt'), 'utf8'), 'library\n', 'submodules checked out');
+  assert.equal(existsSync(join(out, 'with-sub/vendor/lib/.git')), false, 'nor the submodule\'s .git');
   assert.equal(git(join(out, 'kept'), 'rev-parse', 'HEAD'), git(work, 'rev-parse', 'main'));
   assert.equal(git(join(out, 'kept'), 'rev-parse', '--abbrev-ref', 'HEAD'), 'main');
   assert.equal(await b.ok(['run', '--rm', '--network', 'none', 'git:1', 'sh', '-c', 'stat -c "%u:%g %a" /src/bin/run.sh && /src/bin/run.sh']), '0:0 755\nrun\n');
