@@ -209,6 +209,7 @@ async function buildWith(svc: BuildService, req: BuildRequest, emit: BuildListen
         // Keyed by the commit the ref names now: fetched only when the step misses the cache.
         const src = parseGitSource(op.sources[0]);
         const commit = await resolveGitCommit(src);
+        if (op.checksum && op.checksum !== commit) throw new SourceError(`${op.sources[0]}: expected commit ${op.checksum}, the ref names ${commit}`);
         return place(`git:${commit}:${src.subdir}:${op.keepGitDir ? 'keep-git-dir' : ''}`, (w) => withGitCheckout(src, commit, !!op.keepGitDir, (root) =>
           w.copy({ entries: resolveSources(root, ['.']), dest: op.dest, destIsDir: true, chown: op.chown, chmod: op.chmod })));
       }

@@ -200,7 +200,8 @@ export function planStage(def: StageDef, ctx: StageContext): StagePlan {
         if (sources.length + inline.length > 1 && !destIsDir) fail(`When using ${ins.kind.toUpperCase()} with more than one source file, the destination must be a directory and end with a /`);
         const git = ins.kind === 'add' && sources.some(isGitSource);
         if (git && (sources.length !== 1 || inline.length || ins.from)) fail('ADD of a git repository takes it as the only source (no --from, no other files)');
-        if (ins.checksum && (git || !sources.every((s) => /^https?:\/\//i.test(s)))) fail('--checksum can only be used with HTTP(S) sources');
+        if (ins.checksum && !git && !sources.every((s) => /^https?:\/\//i.test(s))) fail('--checksum can only be used with HTTP(S) and git sources');
+        if (ins.checksum && git && !/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(ex(ins.checksum))) fail(`--checksum of a git source must be a full commit id, not "${ex(ins.checksum)}"`);
         step({
           op: 'copy', add: ins.kind === 'add', from, sources, dest, destIsDir,
           ...(ins.chown ? { chown: ex(ins.chown) } : {}), ...(ins.chmod ? { chmod: ex(ins.chmod) } : {}),

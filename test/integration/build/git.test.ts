@@ -102,7 +102,7 @@ test('ADD git://… and http(s)://….git: refs, subdirectories, --keep-git-dir,
   const dockerfile = [
     'FROM busybox',
     `ADD ${url}#dev:sub /dev-sub`,
-    `ADD ${url}#v1 /tagged/`,
+    `ADD --checksum=${first} ${url}#v1 /tagged/`,
     `ADD ${url}#${first} /bycommit`,
     `ADD ${httpUrl}#dev /over-http`,
     `ADD ${url}#with-sub /with-sub`,
@@ -145,6 +145,9 @@ test('ADD git://… and http(s)://….git: refs, subdirectories, --keep-git-dir,
   const missing = await b.run(['build', context(b, { Dockerfile: `FROM busybox\nADD ${url}#nope /x\n` })]);
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /Dockerfile:2: .*ref "nope" not found/);
+  const moved = await b.run(['build', context(b, { Dockerfile: `FROM busybox\nADD --checksum=${first} ${url}#main /x\n` })]);
+  assert.equal(moved.code, 1);
+  assert.match(moved.stderr, new RegExp(`expected commit ${first}, the ref names ${git(work, 'rev-parse', 'main')}`));
   const mixed = await b.run(['build', context(b, { Dockerfile: `FROM busybox\nADD ${url} other /x/\n`, other: '' })]);
   assert.equal(mixed.code, 1);
   assert.match(mixed.stderr, /ADD of a git repository takes it as the only source/);
