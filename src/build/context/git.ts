@@ -16,30 +16,64 @@ import { SourceError } from './sources.ts';
 const run = promisify(execFile);
 
 export interface GitSource {
-  /** What git is given (the fragment removed). */
+  /** What git is given (the fragment and query removed). */
   remote: string;
+  /** A branch, tag, commit or full ref name (`?tag=`/`?branch=` give refs/tags/…, refs/heads/…). */
   ref?: string;
   /** A directory of the repository, without leading or trailing slashes ('' for its root). */
   subdir: string;
+  /** From the query form: the commit the ref must name, keep-git-dir, submodules=false. */
+  checksum?: string;
+  keepGitDir?: boolean;
+  submodules?: boolean;
 }
+
+/** The URL without its `#fragment` and `?query` (BuildKit's query form, Dockerfile 1.18). */
+const bare = (s: string) => s.split('#')[0].split('?')[0];
 
 export function isGitSource(s: string): boolean {
-  const noFrag = s.split('#')[0];
   if (/^(git:\/\/|ssh:\/\/|git@)/.test(s) || s.startsWith('github.com/')) return true;
-  return /^https?:\/\//i.test(s) && /\.git\/?$/.test(noFrag);
+  return /^https?:\/\//i.test(s) && /\.git\/?$/.test(bare(s));
 }
 
+const QUERY_KEYS = new Set(['ref', 'tag', 'branch', 'checksum', 'commit', 'subdir', 'keep-git-dir', 'submodules']);
+const bool = (s: string, k: string, v: string) => {
+  if (v === '' || v === 'true' || v === '1') return true;
+  if (v === 'false' || v === '0') return false;
+  throw new SourceError(`${s}: ${k}=${v}: expected true or false`);
+};
+
+/** `URL#ref:subdir`, or `URL?ref=|tag=|branch=…&subdir=…&checksum=…&keep-git-dir=…&submodules=…`. */
 export function parseGitSource(s: string): GitSource {
   const hash = s.indexOf('#');
-  let remote = hash < 0 ? s : s.slice(0, hash);
   const frag = hash < 0 ? '' : s.slice(hash + 1);
+  let remote = hash < 0 ? s : s.slice(0, hash);
+  const q = remote.indexOf('?');
+  const query = q < 0 ? undefined : new URLSearchParams(remote.slice(q + 1));
+  if (q >= 0) remote = remote.slice(0, q);
   if (remote.startsWith('github.com/')) remote = `https://${remote}`;
-  const colon = frag.indexOf(':');
-  const ref = colon < 0 ? frag : frag.slice(0, colon);
-  const subdir = posix.normalize(`/${colon < 0 ? '' : frag.slice(colon + 1)}`).replace(/^\/+|\/+$/g, '');
-  if (subdir.split('/').includes('..')) throw new SourceError(`${s}: the subdirectory leaves the repository`);
-  if (ref.startsWith('-') || remote.startsWith('-')) throw new SourceError(`${s}: invalid git reference`);
-  return { remote, ...(ref ? { ref } : {}), subdir };
+  if (remote.startsWith('-')) throw new SourceError(`${s}: invalid git reference`);
+  const clean = (d: string) => posix.normalize(`/${d}`).replace(/^\/+|\/+$/g, '');
+  if (!query) {
+    const colon = frag.indexOf(':');
+    const ref = colon < 0 ? frag : frag.slice(0, colon);
+    if (ref.startsWith('-')) throw new SourceError(`${s}: invalid git reference`);
+    return { remote, ...(ref ? { ref } : {}), subdir: clean(colon < 0 ? '' : frag.slice(colon + 1)) };
+  }
+  if (frag) throw new SourceError(`${s}: give the ref and subdir either as a #fragment or as a ?query, not both`);
+  for (const k of query.keys()) if (!QUERY_KEYS.has(k)) throw new SourceError(`${s}: unknown git URL query "${k}" (${[...QUERY_KEYS].join(', ')})`);
+  const given = (['ref', 'tag', 'branch'] as const).filter((k) => query.has(k));
+  if (given.length > 1) throw new SourceError(`${s}: only one of ref, tag and branch`);
+  const v = given.length ? query.get(given[0])! : '';
+  const ref = given[0] === 'tag' ? `refs/tags/${v}` : given[0] === 'branch' ? `refs/heads/${v}` : v;
+  if (v.startsWith('-')) throw new SourceError(`${s}: invalid git reference`);
+  const checksum = query.get('checksum') ?? query.get('commit') ?? undefined;
+  return {
+    remote, ...(ref ? { ref } : {}), subdir: clean(query.get('subdir') ?? ''),
+    ...(checksum ? { checksum } : {}),
+    ...(query.has('keep-git-dir') ? { keepGitDir: bool(s, 'keep-git-dir', query.get('keep-git-dir')!) } : {}),
+    ...(query.has('submodules') ? { submodules: bool(s, 'submodules', query.get('submodules')!) } : {}),
+  };
 }
 
 /** Where the URL is shown (credentials in it never are). */
@@ -76,7 +110,7 @@ export async function resolveGitCommit(src: GitSource): Promise<string> {
   }
   const r = src.ref;
   // A branch first, then a tag (its commit when annotated), then a full ref name.
-  const sha = refs.get(`refs/heads/${r}`) ?? refs.get(`refs/tags/${r}^{}`) ?? refs.get(`refs/tags/${r}`) ?? refs.get(`${r}^{}`) ?? refs.get(r);
+  const sha = refs.get(`refs/heads/${r}`) ?? refs.get(`refs/tags/${r}^{}`) ?? refs.get(`refs/tags/${r}`) ?? refs.get(`${r}^{}`) ?? refs.get(r) ?? refs.get(`refs/${r}`);
   if (!sha) throw new SourceError(`git repository ${where}: ref "${r}" not found`);
   return sha;
 }
@@ -95,14 +129,14 @@ export async function checkoutGit(src: GitSource, commit: string, dir: string, k
       throw new SourceError(`failed to fetch ${where}: ${(e as Error).message}`);
     }
   }
-  const branch = src.ref && !isCommit(src.ref) && !src.ref.startsWith('refs/') ? src.ref : undefined;
+  const branch = src.ref?.startsWith('refs/heads/') ? src.ref.slice('refs/heads/'.length) : src.ref && !isCommit(src.ref) && !src.ref.startsWith('refs/') ? src.ref : undefined;
   try {
     await git(['-c', 'advice.detachedHead=false', 'checkout', '-q', ...(keepGitDir && branch ? ['-B', branch] : []), commit], dir);
   } catch (e) {
     throw new SourceError(`git repository ${where}: commit ${commit} cannot be checked out: ${(e as Error).message}`);
   }
   // Submodules, as BuildKit checks them out (their remotes over the network only, never file://).
-  if (existsSync(join(dir, '.gitmodules'))) {
+  if (src.submodules !== false && existsSync(join(dir, '.gitmodules'))) {
     try { await git(['-c', 'protocol.file.allow=never', 'submodule', 'update', '--init', '--recursive'], dir); } catch (e) {
       throw new SourceError(`git repository ${where}: submodules: ${(e as Error).message}`);
     }

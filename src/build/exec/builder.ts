@@ -209,8 +209,10 @@ async function buildWith(svc: BuildService, req: BuildRequest, emit: BuildListen
         // Keyed by the commit the ref names now: fetched only when the step misses the cache.
         const src = parseGitSource(op.sources[0]);
         const commit = await resolveGitCommit(src);
-        if (op.checksum && op.checksum !== commit) throw new SourceError(`${op.sources[0]}: expected commit ${op.checksum}, the ref names ${commit}`);
-        return place(`git:${commit}:${src.subdir}:${op.keepGitDir ? 'keep-git-dir' : ''}`, (w) => withGitCheckout(src, commit, !!op.keepGitDir, (root) =>
+        const checksum = op.checksum ?? src.checksum;
+        if (checksum && checksum !== commit) throw new SourceError(`${op.sources[0]}: expected commit ${checksum}, the ref names ${commit}`);
+        const keep = !!(op.keepGitDir || src.keepGitDir);
+        return place(`git:${commit}:${src.subdir}:${keep ? 'keep-git-dir' : ''}:${src.submodules === false ? 'no-submodules' : ''}`, (w) => withGitCheckout(src, commit, keep, (root) =>
           w.copy({ entries: resolveSources(root, ['.']), dest: op.dest, destIsDir: true, chown: op.chown, chmod: op.chmod })));
       }
       return withSources(op, platform, async (entries) => place(hashEntries(entries), (w) =>

@@ -23,7 +23,7 @@ const mode = (p: string) => (lstatSync(p).mode & 0o7777).toString(8);
 /** A work repository pushed to `srv/repo.git`: main (README, bin/run.sh 0755, a symlink), tag v1
  * (annotated) on main's first commit, a branch dev with a subdirectory, and a branch with-sub
  * with a submodule (`srv/lib.git`, named by its git:// URL on `port`). */
-function makeRepo(base: string, port: number): { work: string; bare: string; first: string } {
+function makeRepo(base: string, port: number): { work: string; bare: string; first: string; sub: string } {
   const work = join(base, 'work');
   const bare = join(base, 'srv', 'repo.git');
   mkdirSync(join(work, 'bin'), { recursive: true });
@@ -51,16 +51,17 @@ function makeRepo(base: string, port: number): { work: string; bare: string; fir
   git(work, '-c', 'protocol.file.allow=always', 'submodule', 'add', '-q', lib, 'vendor/lib');
   git(work, 'config', '-f', '.gitmodules', 'submodule.vendor/lib.url', `git://127.0.0.1:${port}/lib.git`);
   git(work, 'commit', '-q', '-am', 'submodule');
+  const sub = git(work, 'rev-parse', 'HEAD');
   git(work, 'checkout', '-q', 'main');
   git(base, 'clone', '-q', '--bare', work, bare);
-  return { work, bare, first };
+  return { work, bare, first, sub };
 }
 
 test('ADD git://… and http(s)://….git: refs, subdirectories, --keep-git-dir, modes, cache on the commit', { skip, timeout: 300_000 }, async (t) => {
   const base = makeTemp('berth-git-');
   defer(t, () => removeTemp(base));
   const port = await freePort();
-  const { work, bare, first } = makeRepo(base, port);
+  const { work, bare, first, sub } = makeRepo(base, port);
   // git-daemon itself (not the `git daemon` wrapper, which would leave it behind when killed).
   const daemon = spawn(join(execFileSync('git', ['--exec-path'], { encoding: 'utf8' }).trim(), 'git-daemon'), ['--reuseaddr', '--export-all', '--informative-errors', `--base-path=${join(base, 'srv')}`, '--listen=127.0.0.1', `--port=${port}`, join(base, 'srv')], { stdio: 'ignore' });
   killOnEnd(t, daemon);
@@ -106,6 +107,7 @@ test('ADD git://… and http(s)://….git: refs, subdirectories, --keep-git-dir,
     `ADD ${url}#${first} /bycommit`,
     `ADD ${httpUrl}#dev /over-http`,
     `ADD ${url}#with-sub /with-sub`,
+    `ADD ${httpUrl}?branch=with-sub&subdir=vendor&submodules=false&checksum=${sub} /query/`,
     `ADD ${url} /src`,
     `ADD --keep-git-dir=true ${url}#main /kept`,
     '',
@@ -126,6 +128,8 @@ test('ADD git://… and http(s)://….git: refs, subdirectories, --keep-git-dir,
   assert.equal(readFileSync(join(out, 'over-http/sub/dir/file.txt'), 'utf8'), 'on dev\n');
   assert.equal(readFileSync(join(out, 'with-sub/vendor/lib/lib.txt'), 'utf8'), 'library\n', 'submodules checked out');
   assert.equal(existsSync(join(out, 'with-sub/vendor/lib/.git')), false, 'nor the submodule\'s .git');
+  assert.equal(lstatSync(join(out, 'query/lib')).isDirectory(), true, '?subdir=vendor: the submodule\'s directory');
+  assert.equal(existsSync(join(out, 'query/lib/lib.txt')), false, '?submodules=false: left empty');
   assert.equal(git(join(out, 'kept'), 'rev-parse', 'HEAD'), git(work, 'rev-parse', 'main'));
   assert.equal(git(join(out, 'kept'), 'rev-parse', '--abbrev-ref', 'HEAD'), 'main');
   assert.equal(await b.ok(['run', '--rm', '--network', 'none', 'git:1', 'sh', '-c', 'stat -c "%u:%g %a" /src/bin/run.sh && /src/bin/run.sh']), '0:0 755\nrun\n');

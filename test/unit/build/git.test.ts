@@ -18,6 +18,19 @@ test('#ref:subdir fragments', () => {
   assert.deepEqual(parseGitSource('git://h/r.git#:a/b'), { remote: 'git://h/r.git', subdir: 'a/b' });
   assert.deepEqual(parseGitSource('github.com/o/r#dev'), { remote: 'https://github.com/o/r', ref: 'dev', subdir: '' });
   assert.equal(parseGitSource('git://h/r.git#main:../x').subdir, 'x', 'a subdirectory stays inside the repository');
+});
+
+test('the ?query form (Dockerfile 1.18): ref, tag, branch, subdir, checksum/commit, keep-git-dir, submodules', () => {
+  assert.equal(isGitSource('https://host/r.git?branch=dev&subdir=docs'), true);
+  assert.deepEqual(parseGitSource('https://host/r.git?tag=v1&subdir=/docs/'), { remote: 'https://host/r.git', ref: 'refs/tags/v1', subdir: 'docs' });
+  assert.deepEqual(parseGitSource('https://host/r.git?branch=dev'), { remote: 'https://host/r.git', ref: 'refs/heads/dev', subdir: '' });
+  assert.deepEqual(parseGitSource('https://host/r.git?ref=pull/42/head'), { remote: 'https://host/r.git', ref: 'pull/42/head', subdir: '' });
+  const c = 'a'.repeat(40);
+  assert.deepEqual(parseGitSource(`git@host:o/r.git?commit=${c}&keep-git-dir=true&submodules=false`), { remote: 'git@host:o/r.git', subdir: '', checksum: c, keepGitDir: true, submodules: false });
+  assert.throws(() => parseGitSource('https://host/r.git?tag=v1&branch=dev'), /only one of ref, tag and branch/);
+  assert.throws(() => parseGitSource('https://host/r.git?depth=1'), /unknown git URL query "depth"/);
+  assert.throws(() => parseGitSource('https://host/r.git?ref=v1#main'), /either as a #fragment or as a \?query/);
+  assert.throws(() => parseGitSource('https://host/r.git?submodules=maybe'), /submodules=maybe: expected true or false/);
   assert.throws(() => parseGitSource('git://h/r.git#--upload-pack=x'), /invalid git reference/);
   assert.equal(redactGitURL('https://user:token@host/r.git'), 'https://***@host/r.git');
 });
