@@ -12,19 +12,25 @@ import { isGitSource, parseGitSource, resolveGitCommit, withGitCheckout } from '
 import { stepKey } from './cache-key.ts';
 import type { BuildListener } from './progress.ts';
 import { BuildFailure, type BuildRequest, type BuildResult } from './request.ts';
+import { buildPlatforms, type PartResult, type PlatformPart } from './multi.ts';
+import { exportCache, pushTags } from './publish.ts';
 
 interface StageResult { state: BuildState; key: string; config: RunConfig; history: HistoryEntry[]; base?: ImageConfig; created: string; platform: Platform }
 
 export async function build(engine: Engine, req: BuildRequest, emit: BuildListener): Promise<BuildResult> {
   const svc = engine.build();
   try {
+    const platforms = (req.platform ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+    if (platforms.length > 1) return await buildPlatforms(svc, req, platforms, emit, buildWith);
     return await buildWith(svc, req, emit);
   } finally {
     await svc.close();
   }
 }
 
-async function buildWith(svc: BuildService, req: BuildRequest, emit: BuildListener): Promise<BuildResult> {
+/** One build (`part` set: one platform of several, see multi.ts: its progress ids follow
+ * `idBase`, its stages are labelled with the platform, its image is unnamed and not pushed). */
+async function buildWith(svc: BuildService, req: BuildRequest, emit: BuildListener, part?: PlatformPart): Promise<BuildResult & { part?: PartResult }> {
   await svc.cleanStale();
   const host = svc.host() as Platform;
   // The target platform (--platform): TARGETPLATFORM and the default of every FROM. A stage's
@@ -77,7 +83,7 @@ async function buildWith(svc: BuildService, req: BuildRequest, emit: BuildListen
   // zstd layers are cached apart from gzip ones (the default keeps its keys).
   const compression = req.output?.type === 'image' ? req.output.compression : undefined;
   const keyOf = (parent: string, op: StepOp, content = '') => stepKey(parent, op, compression === 'zstd' ? `${content}|zstd` : content);
-  let nextId = 1;
+  let nextId = (part?.idBase ?? 0) + 1;
   const total = [...plan.stages.values()].reduce((n, s) => n + s.steps.length + 1, 0);
   let counter = 0;
 
@@ -101,7 +107,7 @@ async function buildWith(svc: BuildService, req: BuildRequest, emit: BuildListen
     return p;
   };
 
-  const stageLabel = (s: StagePlan) => s.name ?? `stage-${s.index}`;
+  const stageLabel = (s: StagePlan) => `${part ? `${part.label} ` : ''}${s.name ?? `stage-${s.index}`}`;
 
   async function buildStage(s: StagePlan): Promise<StageResult> {
     const label = stageLabel(s);
@@ -322,23 +328,10 @@ async function buildWith(svc: BuildService, req: BuildRequest, emit: BuildListen
     created, ...(author !== undefined ? { author } : {}), architecture: final.platform.architecture, os: final.platform.os, ...(final.platform.variant ? { variant: final.platform.variant } : {}),
     config: config as ImageConfig['config'], rootfs: { type: 'layers', diff_ids: [] }, history: final.history,
   };
-  const out = await svc.writeImage(final.state, image, req.tags, req.cacheTo?.type === 'inline' ? { inlineCache: used } : {});
-  if (req.push || (req.output?.type === 'image' && req.output.push)) {
-    if (!req.tags.length) throw new BuildFailure('--push needs a name: tag the image with -t REGISTRY/REPOSITORY[:TAG]');
-    for (const t of req.tags) {
-      emit({ type: 'info', message: `pushing ${t}` });
-      try {
-        const r = await svc.push(t);
-        emit({ type: 'info', message: `pushed ${r.reference}@${r.digest}` });
-      } catch (e) { throw new BuildFailure(`pushing ${t}: ${(e as Error).message}`); }
-    }
-  }
-  const cacheTo = req.cacheTo;
-  if (cacheTo && cacheTo.type !== 'inline') {
-    const where = cacheTo.type === 'local' ? cacheTo.dest : cacheTo.ref;
-    try { await svc.cache.export(cacheTo, used, final.state); } catch (e) { throw new BuildFailure(`--cache-to ${where}: ${(e as Error).message}`); }
-    emit({ type: 'info', message: `exported the build cache to ${where}` });
-  }
+  const out = await svc.writeImage(final.state, image, req.tags, { ...(part ? { unnamed: true } : {}), ...(req.cacheTo?.type === 'inline' ? { inlineCache: used } : {}) });
+  if (part) return { ...out, warnings, part: { used, state: final.state, platform: final.platform, lastId: nextId - 1 } };
+  await pushTags(svc, req, emit);
+  await exportCache(svc, req, used, [final.state], emit);
   const o = req.output;
   if (o && o.type !== 'image') {
     try {

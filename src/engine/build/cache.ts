@@ -72,10 +72,10 @@ export class BuildCache {
 
   /** --cache-to: the records this build used (key → state) and their blobs, to a directory or a
    * registry (type=inline goes into the image config: see inlineCache); with mode=min only the
-   * records of the image's own chain (`image`: the built state). */
-  async export(spec: Exclude<CacheExport, { type: 'inline' }>, records: Map<string, BuildState>, image: BuildState): Promise<void> {
+   * records of the images' own chains (`images`: the built states, one per platform). */
+  async export(spec: Exclude<CacheExport, { type: 'inline' }>, records: Map<string, BuildState>, images: BuildState[]): Promise<void> {
     const content = this.#engine.images().content;
-    const chosen = spec.mode === 'min' ? chainRecords(image, records) : records;
+    const chosen = spec.mode === 'min' ? new Map(images.flatMap((i) => [...chainRecords(i, records)])) : records;
     if (spec.type === 'local') exportLocal(content, spec.dest, chosen);
     else await exportRegistry(content, spec.ref, chosen);
   }

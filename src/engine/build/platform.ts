@@ -23,7 +23,7 @@ const ELF: Record<string, { machine: number; bigEndian: boolean }> = {
 /** `os/arch[/variant]` as the builder uses it: aliases mapped (aarch64 → arm64), and arm64's
  * implied v8 left out, as BuildKit's TARGETPLATFORM has it. */
 export function buildPlatform(spec: string): Platform {
-  if (spec.includes(',')) throw new BuildError(`--platform ${spec}: building for several platforms at once is not supported; give one`);
+  if (spec.includes(',')) throw new BuildError(`platform ${spec}: one platform expected here`);
   let p: Platform;
   try { p = parsePlatform(spec); } catch (e) { throw new BuildError((e as Error).message); }
   if (p.os !== 'linux') throw new BuildError(`platform ${spec}: only linux images can be built`);
