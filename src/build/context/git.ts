@@ -7,7 +7,7 @@
 // (0644, or 0755 when executable); submodules are checked out too; `.git` (the repository's and
 // the submodules') is removed unless --keep-git-dir.
 import { execFile } from 'node:child_process';
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { promisify } from 'node:util';
@@ -76,9 +76,9 @@ export function parseGitSource(s: string): GitSource {
   };
 }
 
-/** Where the URL is shown (credentials in it never are). */
+/** Where a URL is shown, in a message or alone (credentials in it never are). */
 export function redactGitURL(u: string): string {
-  return u.replace(/^([a-z+]+:\/\/)[^@/]*@/i, '$1***@');
+  return u.replace(/([a-z+]+:\/\/)[^@/\s]*@/gi, '$1***@');
 }
 
 async function git(args: string[], cwd?: string): Promise<string> {
@@ -88,7 +88,7 @@ async function git(args: string[], cwd?: string): Promise<string> {
   } catch (e) {
     const err = e as Error & { stderr?: string; code?: string | number };
     if (err.code === 'ENOENT') throw new SourceError('ADD of a git repository needs git on the host (Debian package git)');
-    throw new SourceError((err.stderr ?? err.message).trim().split('\n').filter(Boolean).slice(-3).join('; '));
+    throw new SourceError(redactGitURL((err.stderr ?? err.message).trim().split('\n').filter(Boolean).slice(-3).join('; ')));
   }
 }
 
@@ -143,10 +143,12 @@ export async function checkoutGit(src: GitSource, commit: string, dir: string, k
   }
   if (!keepGitDir) removeGitDirs(dir);
   normalizeModes(dir, keepGitDir);
-  const root = join(dir, src.subdir);
-  let st;
-  try { st = lstatSync(root); } catch { throw new SourceError(`git repository ${where}: no directory "${src.subdir}" at ${commit}`); }
-  if (!st.isDirectory()) throw new SourceError(`git repository ${where}: "${src.subdir}" is not a directory`);
+  // The subdir resolved: a symlink in the repository must not lead the copy out of the checkout.
+  let root: string;
+  try { root = realpathSync(join(dir, src.subdir)); } catch { throw new SourceError(`git repository ${where}: no directory "${src.subdir}" at ${commit}`); }
+  const top = realpathSync(dir);
+  if (root !== top && !root.startsWith(`${top}/`)) throw new SourceError(`git repository ${where}: "${src.subdir}" leads out of the repository`);
+  if (!lstatSync(root).isDirectory()) throw new SourceError(`git repository ${where}: "${src.subdir}" is not a directory`);
   return root;
 }
 

@@ -52,6 +52,12 @@ function makeRepo(base: string, port: number): { work: string; bare: string; fir
   git(work, 'config', '-f', '.gitmodules', 'submodule.vendor/lib.url', `git://127.0.0.1:${port}/lib.git`);
   git(work, 'commit', '-q', '-am', 'submodule');
   const sub = git(work, 'rev-parse', 'HEAD');
+  // A branch whose directory is a symlink out of the repository (to the host's /etc).
+  git(work, 'checkout', '-q', 'main');
+  git(work, 'checkout', '-q', '-b', 'escape');
+  execFileSync('ln', ['-s', '/etc', join(work, 'hostetc')]);
+  git(work, 'add', '-A');
+  git(work, 'commit', '-q', '-m', 'escape');
   git(work, 'checkout', '-q', 'main');
   git(base, 'clone', '-q', '--bare', work, bare);
   return { work, bare, first, sub };
@@ -152,6 +158,9 @@ test('ADD git://… and http(s)://….git: refs, subdirectories, --keep-git-dir,
   const moved = await b.run(['build', context(b, { Dockerfile: `FROM busybox\nADD --checksum=${first} ${url}#main /x\n` })]);
   assert.equal(moved.code, 1);
   assert.match(moved.stderr, new RegExp(`expected commit ${first}, the ref names ${git(work, 'rev-parse', 'main')}`));
+  const escape = await b.run(['build', context(b, { Dockerfile: `FROM busybox\nADD ${url}#escape:hostetc /x\n` })]);
+  assert.equal(escape.code, 1);
+  assert.match(escape.stderr, /"hostetc" leads out of the repository/);
   const mixed = await b.run(['build', context(b, { Dockerfile: `FROM busybox\nADD ${url} other /x/\n`, other: '' })]);
   assert.equal(mixed.code, 1);
   assert.match(mixed.stderr, /ADD of a git repository takes it as the only source/);

@@ -33,4 +33,5 @@ test('the ?query form (Dockerfile 1.18): ref, tag, branch, subdir, checksum/comm
   assert.throws(() => parseGitSource('https://host/r.git?submodules=maybe'), /submodules=maybe: expected true or false/);
   assert.throws(() => parseGitSource('git://h/r.git#--upload-pack=x'), /invalid git reference/);
   assert.equal(redactGitURL('https://user:token@host/r.git'), 'https://***@host/r.git');
+  assert.equal(redactGitURL("fatal: repository 'https://u:t@host/r.git/' not found"), "fatal: repository 'https://***@host/r.git/' not found");
 });
