@@ -59,6 +59,7 @@ export async function buildImage(ctx: ApiContext): Promise<void> {
         noCache: ctx.flag('nocache'), pull: ctx.flag('pull') ? 'always' : 'missing', labels: jsonMap(ctx, 'labels'), secrets: {},
         network: net === 'none' || net === 'host' ? net : 'default', signal: ctx.signal,
         ...(ctx.query.get('shmsize') ? { shmSize: Number(ctx.query.get('shmsize')) } : {}),
+        ...(ctx.query.get('platform') ? { platform: ctx.query.get('platform')! } : {}),
       }, emit);
       res.write(auxMessage({ ID: r.id }));
       // Quiet: the ID is the only output (the CLI prints what the stream carried).

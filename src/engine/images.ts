@@ -15,8 +15,9 @@ import { openImageStore, type ImageStore } from '../image/store/index.ts';
 import { sha256Digest } from '../image/store/content.ts';
 import { unpackImage } from '../image/snapshots/index.ts';
 import { normalizeReference, InvalidReferenceError } from '../image/reference.ts';
-import { hostPlatform, type ImageConfig, type Manifest } from '../image/types.ts';
+import { hostPlatform, type ImageConfig, type Manifest, type Platform } from '../image/types.ts';
 import { ImageUnknownError } from './errors.ts';
+import { parsePlatform, platformMatches } from '../image/registry/platform.ts';
 import { DEFAULT_PATH_ENV } from '../oci/env.ts';
 
 export const BUILTIN_BUSYBOX = 'docker.io/library/busybox:latest';
@@ -40,7 +41,7 @@ function normalize(image: string): string {
 }
 
 /** Finds a stored image by name, full or short config digest (docker's image ID). */
-function lookup(store: ImageStore, image: string): { name: string; manifestDigest: string; configDigest: string } | null {
+function lookup(store: ImageStore, image: string): { name: string; manifestDigest: string; configDigest: string; platform?: Platform } | null {
   const id = image.replace(/^sha256:/, '');
   if (/^[0-9a-f]{6,64}$/.test(id)) {
     const byId = store.metadata.findByDigest(`sha256:${id}`).filter((r) => r.configDigest.startsWith(`sha256:${id}`));
@@ -64,6 +65,11 @@ export async function resolveImage(root: string | ImageStore, image: string, pol
   try {
     const name = /^(sha256:)?[0-9a-f]{6,64}$/.test(image) ? image : normalize(image);
     let rec = policy === 'always' ? null : lookup(store, image);
+    // Another platform than the stored image's (a cross build's FROM): pulled for that platform,
+    // and named only if the name was free (the stored image keeps its name).
+    const want = platform !== undefined ? parsePlatform(platform) : undefined;
+    const keepName = !rec;
+    if (rec && want && rec.platform && !platformMatches(want, rec.platform)) rec = null;
     if (!rec && policy === 'never') throw new ImageUnknownError(image);
     if (!rec) {
       if (name === BUILTIN_BUSYBOX && existsSync(HOST_BUSYBOX)) {
@@ -74,10 +80,11 @@ export async function resolveImage(root: string | ImageStore, image: string, pol
           // Loaded only for a pull: the registry client brings http, https, tls and zlib along.
           const { pullAndUnpack } = await import('../image/pullunpack.ts');
           const r = await pullAndUnpack(name, { store, platform });
-          rec = store.metadata.put({
+          const pulled = {
             name: r.reference, target: { mediaType: r.mediaType, digest: r.digest, size: 0 },
             manifestDigest: r.manifestDigest, configDigest: r.configDigest, platform: r.platform,
-          });
+          };
+          rec = keepName ? store.metadata.put(pulled) : pulled;
         } catch (e) {
           throw new ImageUnknownError(image, (e as Error).message);
         }

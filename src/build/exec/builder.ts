@@ -1,31 +1,44 @@
 // Executing a plan through the engine: stages as a graph (each starts when the stages it needs
 // are done; independent ones run at the same time), steps in order within a stage, each looked up
 // in the cache by its key first. The engine does every file-system and process operation.
-import { type BuildService, type BuildMount, type BuildState, type Engine, type HistoryEntry, type ImageConfig, type WorkRoot } from '../../engine/index.ts';
+import { type BuildService, type BuildMount, type CacheSource, type BuildState, type Engine, type HistoryEntry, type ImageConfig, type WorkRoot } from '../../engine/index.ts';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { hashEntries, readIgnore, resolveSources, SourceError, type SourceEntry } from '../context/sources.ts';
-import { planBuild, type BuildPlan, type Platform, type RunConfig, type StagePlan, type Step, type StepOp } from '../plan/index.ts';
+import { planBuild, platformString, type BuildPlan, type Platform, type RunConfig, type StagePlan, type Step, type StepOp } from '../plan/index.ts';
 import { fetchRemote, isRemote } from '../context/remote.ts';
+import { isGitSource, parseGitSource, resolveGitCommit, withGitCheckout } from '../context/git.ts';
 import { stepKey } from './cache-key.ts';
 import type { BuildListener } from './progress.ts';
 import { BuildFailure, type BuildRequest, type BuildResult } from './request.ts';
+import { buildPlatforms, type PartResult, type PlatformPart } from './multi.ts';
+import { exportCache, pushTags } from './publish.ts';
 
-interface StageResult { state: BuildState; key: string; config: RunConfig; history: HistoryEntry[]; base?: ImageConfig; created: string }
+interface StageResult { state: BuildState; key: string; config: RunConfig; history: HistoryEntry[]; base?: ImageConfig; created: string; platform: Platform }
 
 export async function build(engine: Engine, req: BuildRequest, emit: BuildListener): Promise<BuildResult> {
   const svc = engine.build();
   try {
+    const platforms = (req.platform ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+    if (platforms.length > 1) return await buildPlatforms(svc, req, platforms, emit, buildWith);
     return await buildWith(svc, req, emit);
   } finally {
     await svc.close();
   }
 }
 
-async function buildWith(svc: BuildService, req: BuildRequest, emit: BuildListener): Promise<BuildResult> {
+/** One build (`part` set: one platform of several, see multi.ts: its progress ids follow
+ * `idBase`, its stages are labelled with the platform, its image is unnamed and not pushed). */
+async function buildWith(svc: BuildService, req: BuildRequest, emit: BuildListener, part?: PlatformPart): Promise<BuildResult & { part?: PartResult }> {
   await svc.cleanStale();
   const host = svc.host() as Platform;
+  // The target platform (--platform): TARGETPLATFORM and the default of every FROM. A stage's
+  // own platform (FROM --platform, else its base stage's, else the target) picks its base image's
+  // manifest and decides whether its RUN steps can run here.
+  const platformOf = (spec: string) => { try { return svc.platform(spec); } catch (e) { throw new BuildFailure((e as Error).message); } };
+  const target = req.platform ? platformOf(req.platform) : host;
+  const baseSpec = (declared?: string) => declared ?? (req.platform ? platformString(target) : undefined);
   const epochArg = req.buildArgs.SOURCE_DATE_EPOCH;
   const epoch = epochArg !== undefined && epochArg !== '' ? Number(epochArg) : undefined;
   if (epoch !== undefined && (!Number.isInteger(epoch) || epoch < 0)) throw new BuildFailure(`invalid SOURCE_DATE_EPOCH: ${epochArg}`);
@@ -41,8 +54,8 @@ async function buildWith(svc: BuildService, req: BuildRequest, emit: BuildListen
   let plan: BuildPlan;
   try {
     plan = await planBuild({
-      dockerfile: req.dockerfile, file: req.dockerfileName, buildArgs: req.buildArgs, target: req.target, platform: host, buildPlatform: host,
-      imageConfig: async (ref, platform) => (await baseImage(ref, platform)).config.config ?? {},
+      dockerfile: req.dockerfile, file: req.dockerfileName, buildArgs: req.buildArgs, target: req.target, platform: target, buildPlatform: host,
+      imageConfig: async (ref, platform) => (await baseImage(ref, baseSpec(platform))).config.config ?? {},
     });
   } catch (e) {
     // Syntax, instruction and plan errors already name the file and line.
@@ -52,8 +65,14 @@ async function buildWith(svc: BuildService, req: BuildRequest, emit: BuildListen
   for (const w of warnings) emit({ type: 'warning', message: w });
   const ignore = readIgnore(req.contextDir, req.dockerfilePath);
   // Imported caches (read once) and the records this build used, for --cache-to.
-  let imported: { dir: string; records: Map<string, BuildState> }[];
-  try { imported = (req.cacheFrom ?? []).map((dir) => ({ dir, records: svc.cache.readFrom(dir) })); } catch (e) { throw new BuildFailure((e as Error).message); }
+  // A registry cache that cannot be read is a warning, as with BuildKit (a first build has none).
+  const imported: CacheSource[] = [];
+  for (const spec of req.cacheFrom ?? []) {
+    try { imported.push(await svc.cache.open(spec, target)); } catch (e) {
+      if (spec.type === 'local') throw new BuildFailure((e as Error).message);
+      emit({ type: 'warning', message: `--cache-from ${spec.ref}: not imported: ${(e as Error).message}` });
+    }
+  }
   const used = new Map<string, BuildState>();
   // Cancelled by the caller, or by the build itself when a stage fails: stages running beside it
   // stop (their RUN killed) and are waited for, so nothing is left behind when build() returns.
@@ -64,7 +83,7 @@ async function buildWith(svc: BuildService, req: BuildRequest, emit: BuildListen
   // zstd layers are cached apart from gzip ones (the default keeps its keys).
   const compression = req.output?.type === 'image' ? req.output.compression : undefined;
   const keyOf = (parent: string, op: StepOp, content = '') => stepKey(parent, op, compression === 'zstd' ? `${content}|zstd` : content);
-  let nextId = 1;
+  let nextId = (part?.idBase ?? 0) + 1;
   const total = [...plan.stages.values()].reduce((n, s) => n + s.steps.length + 1, 0);
   let counter = 0;
 
@@ -88,7 +107,7 @@ async function buildWith(svc: BuildService, req: BuildRequest, emit: BuildListen
     return p;
   };
 
-  const stageLabel = (s: StagePlan) => s.name ?? `stage-${s.index}`;
+  const stageLabel = (s: StagePlan) => `${part ? `${part.label} ` : ''}${s.name ?? `stage-${s.index}`}`;
 
   async function buildStage(s: StagePlan): Promise<StageResult> {
     const label = stageLabel(s);
@@ -98,13 +117,15 @@ async function buildWith(svc: BuildService, req: BuildRequest, emit: BuildListen
     // History times: a step that made a layer has the time it first ran (from its cache record);
     // a config-only step the time of the layer before it. A fully cached rebuild is the same image.
     let created = epochTime ?? new Date().toISOString();
+    let platform = s.platform ? platformOf(s.platform) : target;
     if (s.base.kind === 'scratch') { state = { layers: [] }; key = 'scratch'; history = []; }
     else if (s.base.kind === 'stage') {
       const r = await runStage(s.base.index);
       ({ state, key, history, base, created } = r);
+      if (!s.platform) platform = r.platform;
       history = [...history];
     } else {
-      const b = await baseImage(s.base.ref, s.platform);
+      const b = await baseImage(s.base.ref, baseSpec(s.platform));
       state = b.state; key = `image:${b.manifestDigest}`; history = [...(b.config.history ?? [])]; base = b.config;
       created = epochTime ?? b.config.created ?? created;
     }
@@ -121,7 +142,7 @@ async function buildWith(svc: BuildService, req: BuildRequest, emit: BuildListen
       }
       try {
         const before = state.layers.length;
-        ({ state, key } = await runStep(step, state, key, id));
+        ({ state, key } = await runStep(step, state, key, id, platform));
         if (state.layers.length !== before) created = epochTime ?? state.created ?? new Date().toISOString();
         history.push({ created, created_by: step.createdBy, comment: 'buildkit.dockerfile.v0', ...(state.layers.length === before ? { empty_layer: true } : {}) });
       } catch (e) {
@@ -131,11 +152,11 @@ async function buildWith(svc: BuildService, req: BuildRequest, emit: BuildListen
       }
       emit({ type: 'done', id, seconds: (performance.now() - t0) / 1000 });
     }
-    return { state, key, config: s.config, history, base, created };
+    return { state, key, config: s.config, history, base, created, platform };
   }
 
   /** Sources of a COPY (from the context, a stage or an image), read while `fn` runs. */
-  async function withSources<T>(op: Extract<StepOp, { op: 'copy' }>, fn: (entries: SourceEntry[]) => Promise<T>): Promise<T> {
+  async function withSources<T>(op: Extract<StepOp, { op: 'copy' }>, platform: Platform, fn: (entries: SourceEntry[]) => Promise<T>): Promise<T> {
     const inline: SourceEntry[] = op.inline.map((h) => ({ content: h.content, rel: h.name, type: 'file' as const, single: op.sources.length + op.inline.length === 1 }));
     const local = op.sources.filter((s) => !(op.add && isRemote(s)));
     const remote = op.add ? op.sources.filter(isRemote) : [];
@@ -152,11 +173,11 @@ async function buildWith(svc: BuildService, req: BuildRequest, emit: BuildListen
       }
     }
     if (op.from.kind === 'context') return fn(resolve(req.contextDir, ignore));
-    const src = op.from.kind === 'stage' ? (await runStage(op.from.index)).state : (await baseImage(op.from.ref)).state;
+    const src = op.from.kind === 'stage' ? (await runStage(op.from.index)).state : (await baseImage(op.from.ref, req.platform || platform !== target ? platformString(platform) : undefined)).state;
     return svc.withView(src, (root) => fn(resolve(root)));
   }
 
-  async function runStep(step: Step, state: BuildState, parentKey: string, id: number): Promise<{ state: BuildState; key: string }> {
+  async function runStep(step: Step, state: BuildState, parentKey: string, id: number, platform: Platform): Promise<{ state: BuildState; key: string }> {
     const op = step.op;
     const finish = async (key: string, work: (w: WorkRoot) => Promise<void>, base: BuildState = state) => {
       if (!req.noCache) {
@@ -164,7 +185,7 @@ async function buildWith(svc: BuildService, req: BuildRequest, emit: BuildListen
         for (const c of imported) {
           if (hit) break;
           const rec = c.records.get(key);
-          if (rec && await svc.cache.adopt(c.dir, key, rec)) hit = rec;
+          if (rec && await svc.cache.adopt(c, key, rec)) hit = rec;
         }
         if (hit) { emit({ type: 'cached', id }); used.set(key, hit); return { state: hit, key }; }
       }
@@ -182,15 +203,26 @@ async function buildWith(svc: BuildService, req: BuildRequest, emit: BuildListen
       });
     }
     if (op.op === 'copy') {
-      return withSources(op, async (entries) => {
-        const copy = (w: WorkRoot) => w.copy({ entries: entries.map((e) => ({ ...e, extract: op.add && op.from.kind === 'context' && !e.remote })), dest: op.dest, destIsDir: op.destIsDir, chown: op.chown, chmod: op.chmod });
-        if (!op.link) return finish(keyOf(parentKey, op, hashEntries(entries)), copy);
+      const place = async (content: string, copy: (w: WorkRoot) => Promise<void>) => {
+        if (!op.link) return finish(keyOf(parentKey, op, content), copy);
         // --link: the files become a layer of their own, made over an empty root and keyed
         // without the parent, then put on top of it: a changed base reuses the layer.
-        const linkKey = keyOf('link', { ...op, workdir: '' }, hashEntries(entries));
+        const linkKey = keyOf('link', { ...op, workdir: '' }, content);
         const made = await finish(linkKey, copy, { layers: [] });
         return { state: { layers: [...state.layers, ...made.state.layers], ...(made.state.created ? { created: made.state.created } : {}) }, key: keyOf(parentKey, op, linkKey) };
-      });
+      };
+      if (op.add && op.sources.length === 1 && isGitSource(op.sources[0])) {
+        // Keyed by the commit the ref names now: fetched only when the step misses the cache.
+        const src = parseGitSource(op.sources[0]);
+        const commit = await resolveGitCommit(src);
+        const checksum = op.checksum ?? src.checksum;
+        if (checksum && checksum !== commit) throw new SourceError(`${op.sources[0]}: expected commit ${checksum}, the ref names ${commit}`);
+        const keep = !!(op.keepGitDir || src.keepGitDir);
+        return place(`git:${commit}:${src.subdir}:${keep ? 'keep-git-dir' : ''}:${src.submodules === false ? 'no-submodules' : ''}`, (w) => withGitCheckout(src, commit, keep, (root) =>
+          w.copy({ entries: resolveSources(root, ['.']), dest: op.dest, destIsDir: true, chown: op.chown, chmod: op.chmod })));
+      }
+      return withSources(op, platform, async (entries) => place(hashEntries(entries), (w) =>
+        w.copy({ entries: entries.map((e) => ({ ...e, extract: op.add && op.from.kind === 'context' && !e.remote })), dest: op.dest, destIsDir: op.destIsDir, chown: op.chown, chmod: op.chmod })));
     }
     if (op.op !== 'run') throw new Error(`unexpected step ${op.op}`);
     // RUN --network wins over the build's --network; the one used is part of the key.
@@ -199,6 +231,8 @@ async function buildWith(svc: BuildService, req: BuildRequest, emit: BuildListen
       const key = keyOf(parentKey, { ...op, network }, contentHash);
       return finish(key, async (w) => {
         if (signal.aborted) throw new BuildFailure('build cancelled', 130);
+        const foreign = svc.cannotRun(platform);
+        if (foreign) throw new BuildFailure(`${step.file}:${step.line}: ${foreign}`);
         if (op.security === 'insecure' && !req.allowInsecure) throw new BuildFailure(`${step.file}:${step.line}: RUN --security=insecure needs --allow security.insecure`);
         const code = await w.run({ argv: op.argv, env: [...op.env, ...extraEnv], user: op.user, workdir: op.workdir, network, mounts, privileged: op.security === 'insecure', ...(req.extraHosts?.length ? { extraHosts: req.extraHosts } : {}), ...(req.shmSize ? { shmSize: req.shmSize } : {}) }, (chunk, stream) => {
           emit({ type: 'output', id, stream, text: chunk.toString('utf8') });
@@ -291,23 +325,13 @@ async function buildWith(svc: BuildService, req: BuildRequest, emit: BuildListen
   if (!Object.keys(config.Labels!).length) delete config.Labels;
   const author = plan.stages.get(plan.graph.target)?.author;
   const image: ImageConfig = {
-    created, ...(author !== undefined ? { author } : {}), architecture: host.architecture, os: host.os, ...(host.variant ? { variant: host.variant } : {}),
+    created, ...(author !== undefined ? { author } : {}), architecture: final.platform.architecture, os: final.platform.os, ...(final.platform.variant ? { variant: final.platform.variant } : {}),
     config: config as ImageConfig['config'], rootfs: { type: 'layers', diff_ids: [] }, history: final.history,
   };
-  const out = await svc.writeImage(final.state, image, req.tags);
-  if (req.push || (req.output?.type === 'image' && req.output.push)) {
-    if (!req.tags.length) throw new BuildFailure('--push needs a name: tag the image with -t REGISTRY/REPOSITORY[:TAG]');
-    for (const t of req.tags) {
-      emit({ type: 'info', message: `pushing ${t}` });
-      try {
-        const r = await svc.push(t);
-        emit({ type: 'info', message: `pushed ${r.reference}@${r.digest}` });
-      } catch (e) { throw new BuildFailure(`pushing ${t}: ${(e as Error).message}`); }
-    }
-  }
-  if (req.cacheTo) {
-    try { await svc.cache.exportTo(req.cacheTo, used); } catch (e) { throw new BuildFailure(`--cache-to ${req.cacheTo}: ${(e as Error).message}`); }
-  }
+  const out = await svc.writeImage(final.state, image, req.tags, { ...(part ? { unnamed: true } : {}), ...(req.cacheTo?.type === 'inline' ? { inlineCache: used } : {}) });
+  if (part) return { ...out, warnings, part: { used, state: final.state, platform: final.platform, lastId: nextId - 1 } };
+  await pushTags(svc, req, emit);
+  await exportCache(svc, req, used, [final.state], emit);
   const o = req.output;
   if (o && o.type !== 'image') {
     try {

@@ -1,5 +1,5 @@
 // What a build is asked (the fronts' translation of docker's flags) and what it answers.
-import type { PullPolicy } from '../../engine/index.ts';
+import type { CacheExport, CacheImport, PullPolicy } from '../../engine/index.ts';
 
 export interface BuildRequest {
   contextDir: string;
@@ -19,9 +19,10 @@ export interface BuildRequest {
   network?: 'default' | 'none' | 'host';
   /** --output: where the result goes besides the store (default: the store only). */
   output?: BuildOutput;
-  /** --cache-from type=local,src=DIR / --cache-to type=local,dest=DIR. */
-  cacheFrom?: string[];
-  cacheTo?: string;
+  /** --cache-from (type=local,src=DIR; type=registry,ref=REF) / --cache-to (type=local,dest=DIR;
+   * type=registry,ref=REF; type=inline). */
+  cacheFrom?: CacheImport[];
+  cacheTo?: CacheExport;
   /** --ssh ID[=SOCKET]: agent sockets RUN --mount=type=ssh may use. */
   ssh?: Record<string, string>;
   /** --allow security.insecure: RUN --security=insecure runs privileged. */
@@ -31,17 +32,34 @@ export interface BuildRequest {
   /** --add-host name:ip entries for every RUN's /etc/hosts; --shm-size for its /dev/shm. */
   extraHosts?: string[];
   shmSize?: number;
+  /** --platform os/arch[/variant]: the target platform (default: the host's). */
+  platform?: string;
   /** --push (or --output type=registry): each tag is pushed after the build. */
   push?: boolean;
 }
 
-/** docker's --cache-from/--cache-to CSV: only type=local is supported (src= or dest=). */
-export function parseCacheOption(spec: string, flag: '--cache-from' | '--cache-to'): string {
+/** docker's --cache-from/--cache-to CSV: type=local (src= or dest=), type=registry (ref=),
+ * type=inline (--cache-to only); a bare --cache-from REF is a registry reference, as docker's. */
+export function parseCacheOption(spec: string, flag: '--cache-from'): CacheImport;
+export function parseCacheOption(spec: string, flag: '--cache-to'): CacheExport;
+export function parseCacheOption(spec: string, flag: '--cache-from' | '--cache-to'): CacheImport | CacheExport {
+  if (flag === '--cache-from' && !spec.includes('=')) return { type: 'registry', ref: spec };
   const f = Object.fromEntries(spec.split(',').map((x) => { const i = x.indexOf('='); return i < 0 ? [x, ''] : [x.slice(0, i), x.slice(i + 1)]; }));
-  if ((f.type ?? '') !== 'local') throw new BuildFailure(`${flag} ${spec}: only type=local is supported`);
-  const dir = flag === '--cache-from' ? f.src : f.dest;
-  if (!dir) throw new BuildFailure(`${flag} ${spec}: ${flag === '--cache-from' ? 'src' : 'dest'}= is required`);
-  return dir;
+  const type = f.type ?? '';
+  // mode=max (every stage's records, berth's default) or min (the image's own chain).
+  if (f.mode !== undefined && f.mode !== 'min' && f.mode !== 'max') throw new BuildFailure(`${flag} ${spec}: mode=${f.mode}: expected min or max`);
+  const mode = flag === '--cache-to' && f.mode ? { mode: f.mode as 'min' | 'max' } : {};
+  if (type === 'local') {
+    const dir = flag === '--cache-from' ? f.src : f.dest;
+    if (!dir) throw new BuildFailure(`${flag} ${spec}: ${flag === '--cache-from' ? 'src' : 'dest'}= is required`);
+    return flag === '--cache-from' ? { type, src: dir } : { type, dest: dir, ...mode };
+  }
+  if (type === 'registry') {
+    if (!f.ref) throw new BuildFailure(`${flag} ${spec}: ref= is required`);
+    return { type, ref: f.ref, ...mode };
+  }
+  if (type === 'inline' && flag === '--cache-to') return { type };
+  throw new BuildFailure(`${flag} ${spec}: unsupported cache type "${type}" (${flag === '--cache-to' ? 'local, registry, inline' : 'local, registry'})`);
 }
 
 export type BuildOutput =

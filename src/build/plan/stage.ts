@@ -2,6 +2,7 @@
 // (not in RUN, CMD, ENTRYPOINT, SHELL or HEALTHCHECK, whose shells expand), and the image config
 // after each step. Pure: the base image's config is given.
 import { posix } from 'node:path';
+import { isGitSource } from '../context/git.ts';
 import { chompHeredoc, parseDockerfile } from '../parser/index.ts';
 import { parseInstruction, type Instruction, type RunMount } from '../instructions/index.ts';
 import { envFromList, Lexer } from '../shell/lex.ts';
@@ -197,12 +198,15 @@ export function planStage(def: StageDef, ctx: StageContext): StagePlan {
         const destIsDir = destRaw.endsWith('/') || destRaw.endsWith('/.') || destRaw === '.';
         const dest = posix.resolve(workdir, destRaw);
         if (sources.length + inline.length > 1 && !destIsDir) fail(`When using ${ins.kind.toUpperCase()} with more than one source file, the destination must be a directory and end with a /`);
-        if (ins.kind === 'add' && sources.some((s) => /^git:\/\//.test(s) || s.startsWith('git@') || /\.git(#.*)?$/.test(s) && /^https?:/.test(s))) fail('ADD of a git repository is not supported by berth yet');
-        if (ins.checksum && !sources.every((s) => /^https?:\/\//i.test(s))) fail('--checksum can only be used with HTTP(S) sources');
+        const git = ins.kind === 'add' && sources.some(isGitSource);
+        if (git && (sources.length !== 1 || inline.length || ins.from)) fail('ADD of a git repository takes it as the only source (no --from, no other files)');
+        if (ins.checksum && !git && !sources.every((s) => /^https?:\/\//i.test(s))) fail('--checksum can only be used with HTTP(S) and git sources');
+        if (ins.checksum && git && !/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(ex(ins.checksum))) fail(`--checksum of a git source must be a full commit id, not "${ex(ins.checksum)}"`);
         step({
           op: 'copy', add: ins.kind === 'add', from, sources, dest, destIsDir,
           ...(ins.chown ? { chown: ex(ins.chown) } : {}), ...(ins.chmod ? { chmod: ex(ins.chmod) } : {}),
           excludes: exWords(ins.excludes), parents: ins.parents, user: config.User ?? '', inline, workdir, ...(ins.checksum ? { checksum: ex(ins.checksum) } : {}), ...(ins.link ? { link: true } : {}),
+          ...(git && ins.keepGitDir ? { keepGitDir: true } : {}),
         }, `${ins.kind.toUpperCase()} ${[...(ins.chown ? [`--chown=${ex(ins.chown)}`] : []), ...(ins.chmod ? [`--chmod=${ex(ins.chmod)}`] : []), ...sources, ...inline.map((h) => h.name), destRaw].join(' ')} # buildkit`);
         break;
       }

@@ -8,7 +8,7 @@ export type CopyFrom = { kind: 'context' } | { kind: 'stage'; index: number } | 
 
 export type StepOp =
   | { op: 'run'; argv: string[]; env: string[]; user: string; workdir: string; /** RUN --network (absent: the build's --network, else default). */ network?: 'default' | 'none' | 'host'; mounts: RunMount[]; scripts?: { target: string; content: string }[]; security?: 'insecure' | 'sandbox' }
-  | { op: 'copy'; add: boolean; from: CopyFrom; sources: string[]; dest: string; destIsDir: boolean; chown?: string; chmod?: string; excludes: string[]; parents: boolean; user: string; inline: { name: string; content: string }[]; workdir: string; checksum?: string; link?: boolean }
+  | { op: 'copy'; add: boolean; from: CopyFrom; sources: string[]; dest: string; destIsDir: boolean; chown?: string; chmod?: string; excludes: string[]; parents: boolean; user: string; inline: { name: string; content: string }[]; workdir: string; checksum?: string; link?: boolean; /** ADD of a git repository: keep its .git. */ keepGitDir?: boolean }
   | { op: 'mkdir'; path: string; user: string }
   | { op: 'config' };
 

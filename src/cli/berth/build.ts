@@ -36,9 +36,9 @@ const FLAGS: FlagDef[] = [
   { name: 'compress', kind: 'bool', help: 'Accepted for compatibility (the context is not sent anywhere)' },
   { name: 'disable-content-trust', kind: 'bool', help: 'Accepted for compatibility (no content trust)' },
   { name: 'push', kind: 'bool', help: 'Push the image to its registry after the build (shorthand for --output=type=registry)' },
-  { name: 'cache-from', kind: 'list', help: 'External cache sources (format: "type=local,src=path")' },
-  { name: 'cache-to', kind: 'string', help: 'Cache export destination (format: "type=local,dest=path")' },
-  { name: 'platform', kind: 'string', help: 'Set target platform for build (only the host platform is supported)' },
+  { name: 'cache-from', kind: 'list', help: 'External cache sources (format: "type=local,src=path", "type=registry,ref=REF" or an image REF)' },
+  { name: 'cache-to', kind: 'string', help: 'Cache export destination (format: "type=local,dest=path", "type=registry,ref=REF" or "type=inline")' },
+  { name: 'platform', kind: 'string', help: 'Set target platform for build (one os/arch[/variant]; RUN needs an emulator for a foreign one)' },
 ];
 
 function kv(items: string[], flag: string, env = false): Record<string, string> {
@@ -135,8 +135,6 @@ const cmd: Command = {
         const rel = relative(contextDir, dockerfilePath);
         dockerfileName = rel && !rel.startsWith('..') ? rel : dockerfilePath;
       }
-      const host = `linux/${process.arch === 'x64' ? 'amd64' : process.arch}`;
-      if (platform && platform !== host && !host.startsWith(platform)) throw new FlagError(`--platform ${platform}: only the host platform (${host}) can be built`);
       const buildArgs = kv(list(p, 'build-arg'), '--build-arg', true);
       if (buildArgs.SOURCE_DATE_EPOCH === undefined && process.env.SOURCE_DATE_EPOCH) buildArgs.SOURCE_DATE_EPOCH = process.env.SOURCE_DATE_EPOCH;
       const net = str(p, 'network');
@@ -166,6 +164,7 @@ const cmd: Command = {
         secrets: secrets(list(p, 'secret')), network: net as 'default' | 'none' | 'host' | undefined,
         ...(output ? { output } : {}),
         push: bool(p, 'push'),
+        ...(platform ? { platform } : {}),
         extraHosts: list(p, 'add-host').map((h) => { if (!/^[^:]+:.+$/.test(h)) throw new FlagError(`invalid argument "${h}" for "--add-host" flag: bad format for add-host: "${h}"`); return h; }),
         ...(str(p, 'shm-size') !== undefined ? { shmSize: parseBytes(str(p, 'shm-size')!, '--shm-size') } : {}),
         signal: abort.signal,

@@ -1,14 +1,17 @@
 // The build cache: records (a step's key → the state it produced) under <root>/build/cache, the
 // directories of RUN --mount=type=cache under <root>/build/mounts, their export to and import
-// from a local directory (--cache-to/--cache-from type=local), and `builder prune`.
+// from another place (cache-transfer.ts: a directory, a registry, an image's inline cache), and
+// `builder prune`.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { randomBytes } from '../../util/random.ts';
 import { acquireLock, tryAcquireLock } from '../../util/lock.ts';
 import type { EngineCore } from '../core.ts';
-import { BuildError, type BuildState } from './types.ts';
+import type { BuildState } from './types.ts';
+import type { Platform } from '../../image/types.ts';
+import { chainRecords, exportLocal, exportRegistry, openCacheSource, type CacheExport, type CacheImport, type CacheSource } from './cache-transfer.ts';
 
 export class BuildCache {
   readonly #engine: EngineCore;
@@ -61,44 +64,29 @@ export class BuildCache {
     return d;
   }
 
-  /** --cache-to type=local,dest=DIR: the records given (key → state) and every layer blob they
-   * name, as DIR/index.json and DIR/blobs/sha256/<hex> (blobs already there are kept). */
-  async exportTo(dest: string, records: Map<string, BuildState>): Promise<void> {
-    const blobs = join(dest, 'blobs', 'sha256');
-    mkdirSync(blobs, { recursive: true });
-    const store = this.#engine.images();
-    let index: Record<string, BuildState> = {};
-    try { index = (JSON.parse(readFileSync(join(dest, 'index.json'), 'utf8')) as { records: Record<string, BuildState> }).records ?? {}; } catch { /* a new cache */ }
-    for (const [key, state] of records) {
-      for (const l of state.layers) {
-        const to = join(blobs, l.digest.slice('sha256:'.length));
-        if (!existsSync(to)) copyFileSync(store.content.path(l.digest), to);
-      }
-      index[key] = state;
-    }
-    const tmp = join(dest, `index.json.${process.pid}.tmp`);
-    writeFileSync(tmp, JSON.stringify({ version: 1, records: index }));
-    renameSync(tmp, join(dest, 'index.json'));
+  /** --cache-from: an imported cache (a directory, a registry cache manifest, an image's inline
+   * cache), consulted when a step misses the local records. */
+  async open(spec: CacheImport, platform?: Platform): Promise<CacheSource> {
+    return openCacheSource(spec, this.#engine.images().content, platform);
   }
 
-  /** --cache-from type=local,src=DIR: its records (checked when a step misses the local cache). */
-  readFrom(src: string): Map<string, BuildState> {
-    let index: { records?: Record<string, BuildState> };
-    try { index = JSON.parse(readFileSync(join(src, 'index.json'), 'utf8')) as typeof index; } catch (e) {
-      throw new BuildError(`--cache-from ${src}: no cache there (${(e as Error).message})`);
-    }
-    return new Map(Object.entries(index.records ?? {}));
+  /** --cache-to: the records this build used (key → state) and their blobs, to a directory or a
+   * registry (type=inline goes into the image config: see inlineCache); with mode=min only the
+   * records of the images' own chains (`images`: the built states, one per platform). */
+  async export(spec: Exclude<CacheExport, { type: 'inline' }>, records: Map<string, BuildState>, images: BuildState[]): Promise<void> {
+    const content = this.#engine.images().content;
+    const chosen = spec.mode === 'min' ? new Map(images.flatMap((i) => [...chainRecords(i, records)])) : records;
+    if (spec.type === 'local') exportLocal(content, spec.dest, chosen);
+    else await exportRegistry(content, spec.ref, chosen);
   }
 
   /** Takes an imported record's blobs into the store (checked against their digests) and records
    * it locally; false when a blob is missing from the imported cache. */
-  async adopt(src: string, key: string, state: BuildState): Promise<boolean> {
+  async adopt(source: CacheSource, key: string, state: BuildState): Promise<boolean> {
     const store = this.#engine.images();
     for (const l of state.layers) {
       if (await store.content.has(l.digest)) continue;
-      let data: Buffer;
-      try { data = readFileSync(join(src, 'blobs', 'sha256', l.digest.slice('sha256:'.length))); } catch { return false; }
-      await store.content.putBuffer(data, { digest: l.digest });
+      if (!(await source.fetch(l))) return false;
     }
     this.put(key, state);
     return true;

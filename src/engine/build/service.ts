@@ -11,7 +11,7 @@ import { randomBytes } from '../../util/random.ts';
 import { chainIDs, SnapshotExistsError, unpackImage } from '../../image/snapshots/index.ts';
 import { mountAllAsync, unmountAsync } from '../../image/snapshots/snapshotter.ts';
 import { normalizeReference } from '../../image/reference.ts';
-import { hostPlatform, MEDIA_OCI_CONFIG, MEDIA_OCI_LAYER_GZIP, MEDIA_OCI_LAYER_ZSTD, MEDIA_OCI_MANIFEST, type ImageConfig, type Manifest } from '../../image/types.ts';
+import { hostPlatform, MEDIA_OCI_CONFIG, MEDIA_OCI_INDEX, MEDIA_OCI_LAYER_GZIP, MEDIA_OCI_LAYER_ZSTD, MEDIA_OCI_MANIFEST, type ImageConfig, type Manifest, type Platform } from '../../image/types.ts';
 import type { EngineCore } from '../core.ts';
 import { resolveImage, type PullPolicy } from '../images.ts';
 import { findRuntime } from '../runtime.ts';
@@ -19,11 +19,13 @@ import { openRuntime } from '../ociruntime/index.ts';
 import { acquireLock, tryAcquireLock } from '../../util/lock.ts';
 import { copyInto, type CopyRequest } from './files.ts';
 import { BuildCache } from './cache.ts';
+import { INLINE_CACHE_KEY, inlineCache } from './cache-transfer.ts';
 import { BuildNetworks } from './network.ts';
 import { BuildError, type BaseImage, type BuildState } from './types.ts';
 import { layerFromUpper, type LayerCompression } from './layer.ts';
 import { runInRoot, type BuildProcess } from './process.ts';
 import { isMounted } from '../rootfs.ts';
+import { buildPlatform, cannotRun } from './platform.ts';
 
 export interface WorkRoot {
   readonly id: string;
@@ -157,10 +159,13 @@ export class BuildService {
     try { return await fn(w.path); } finally { await w.discard(); }
   }
 
-  /** Writes config + manifest for `state` and names it with each tag (none: kept by its ID). */
-  async writeImage(state: BuildState, config: ImageConfig, tags: string[]): Promise<{ id: string; manifestDigest: string }> {
+  /** Writes config + manifest for `state` and names it with each tag (none: kept by its ID).
+   * `inlineCache`: the records to carry in the config (--cache-to type=inline); `unnamed`: one
+   * platform's image of several, named only through the index writeIndex makes. */
+  async writeImage(state: BuildState, config: ImageConfig, tags: string[], opts: { inlineCache?: Map<string, BuildState>; unnamed?: boolean } = {}): Promise<{ id: string; manifestDigest: string }> {
     const store = this.engine.images();
     const full: ImageConfig = { ...config, rootfs: { type: 'layers', diff_ids: state.layers.map((l) => l.diffId) } };
+    if (opts.inlineCache) (full as ImageConfig & Record<string, unknown>)[INLINE_CACHE_KEY] = inlineCache(state, opts.inlineCache);
     const cfg = Buffer.from(JSON.stringify(full));
     const id = await store.content.putBuffer(cfg);
     const manifest: Manifest = {
@@ -170,11 +175,31 @@ export class BuildService {
     };
     const mbytes = Buffer.from(JSON.stringify(manifest));
     const manifestDigest = await store.content.putBuffer(mbytes);
-    const names = tags.length ? tags.map((t) => { try { return normalizeReference(t); } catch (e) { throw new BuildError(`invalid tag "${t}": ${(e as Error).message}`); } }) : [id];
-    for (const name of names) {
+    if (opts.unnamed) return { id, manifestDigest };
+    for (const name of tagNames(tags, id)) {
       store.metadata.put({ name, target: { mediaType: MEDIA_OCI_MANIFEST, digest: manifestDigest, size: mbytes.length }, manifestDigest, configDigest: id, platform: { os: full.os, architecture: full.architecture, ...(full.variant ? { variant: full.variant } : {}) } });
     }
     return { id, manifestDigest };
+  }
+
+  /** A multi-platform result: an OCI index of the platforms' manifests (written by writeImage),
+   * named with each tag. The name's own image (what runs here, `id`) is the host's platform when
+   * built, else the first. */
+  async writeIndex(images: { manifestDigest: string; platform: Platform }[], tags: string[]): Promise<{ id: string; manifestDigest: string }> {
+    const store = this.engine.images();
+    const manifests = images.map((i) => ({
+      mediaType: MEDIA_OCI_MANIFEST, digest: i.manifestDigest, size: store.content.readSync(i.manifestDigest).length,
+      platform: { os: i.platform.os, architecture: i.platform.architecture, ...(i.platform.variant ? { variant: i.platform.variant } : {}) },
+    }));
+    const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA_OCI_INDEX, manifests }));
+    const digest = await store.content.putBuffer(bytes);
+    const host = hostPlatform();
+    const local = images.find((i) => i.platform.os === host.os && i.platform.architecture === host.architecture) ?? images[0];
+    const configDigest = (JSON.parse(store.content.readSync(local.manifestDigest).toString('utf8')) as Manifest).config.digest;
+    for (const name of tagNames(tags, configDigest)) {
+      store.metadata.put({ name, target: { mediaType: MEDIA_OCI_INDEX, digest, size: bytes.length }, manifestDigest: local.manifestDigest, configDigest, platform: local.platform });
+    }
+    return { id: configDigest, manifestDigest: digest };
   }
 
   /** The built image as an archive: docker-archive, oci-archive, or an OCI layout directory. */
@@ -222,6 +247,17 @@ export class BuildService {
   }
 
   host(): { os: string; architecture: string; variant?: string } { return hostPlatform(); }
+
+  /** A --platform or FROM --platform as the builder uses it (BuildError when invalid). */
+  platform(spec: string): Platform { return buildPlatform(spec); }
+
+  /** Why a RUN for `p` cannot run on this host (no binfmt_misc handler); undefined if it can. */
+  cannotRun(p: Platform): string | undefined { return cannotRun(p); }
+}
+
+/** The store names for a build's tags (none: the image is kept by its ID). */
+function tagNames(tags: string[], id: string): string[] {
+  return tags.length ? tags.map((t) => { try { return normalizeReference(t); } catch (e) { throw new BuildError(`invalid tag "${t}": ${(e as Error).message}`); } }) : [id];
 }
 
 /** Removes from the upper directory the mount points the runtime created (absent before the run)

@@ -9,26 +9,9 @@ import { dirname, join } from 'node:path';
 import { isRoot } from '../../helpers/rootfs.ts';
 import { defer, killOnEnd } from '../../helpers/cleanup.ts';
 import { assertNoLeaks, Berth, snapshot } from '../engine/harness.ts';
+import { cacheReport, context } from './util.ts';
 
 const skip = !isRoot && 'needs root';
-
-function context(b: Berth, files: Record<string, string>): string {
-  const dir = join(b.tmp, `ctx-${Math.random().toString(36).slice(2, 8)}`);
-  for (const [name, body] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, name)), { recursive: true });
-    writeFileSync(join(dir, name), body);
-  }
-  return dir;
-}
-
-/** Step numbers (#N) reported CACHED, and those that ran, from the plain progress. */
-function cacheReport(stderr: string): { cached: string[]; ran: string[] } {
-  const title = new Map<string, string>();
-  for (const m of stderr.matchAll(/^#(\d+) \[[^\]]+\] (.*)$/gm)) title.set(m[1], m[2]);
-  const cached = [...stderr.matchAll(/^#(\d+) CACHED$/gm)].map((m) => title.get(m[1])!);
-  const ran = [...title.entries()].filter(([id, t]) => !cached.includes(t) && /^(RUN|COPY|ADD|WORKDIR)/.test(t) && id).map(([, t]) => t);
-  return { cached, ran };
-}
 
 function leftovers(b: Berth): string[] {
   const ls = (d: string) => { try { return readdirSync(d); } catch { return []; } };
@@ -339,7 +322,7 @@ test('--cache-to type=local and --cache-from type=local carry the cache to anoth
   const id = (await b.ok(['build', ...epoch, '-q', ctxB])).trim();
   assert.equal(id, first.stdout.trim(), 'the same image from the imported cache');
   assert.equal(await b.ok(['run', '--rm', '--network', 'none', id, 'cat', '/g']), 'payload\n');
-  const bad = await b.run(['build', '--cache-from', 'type=registry,ref=x', ctxB]);
+  const bad = await b.run(['build', '--cache-from', 'type=s3,bucket=x', ctxB]);
   assert.equal(bad.code, 1);
-  assert.match(bad.stderr, /only type=local is supported/);
+  assert.match(bad.stderr, /unsupported cache type "s3" \(local, registry\)/);
 });
