@@ -29,6 +29,7 @@ export class BuildNetworks {
   async get(): Promise<BuildNetwork> {
     this.#current ??= (async () => {
       const id = `${PREFIX}${process.pid}-${Date.now().toString(36)}`;
+      mkdirSync(this.#lockDir, { recursive: true });
       const lock = await acquireLock(join(this.#lockDir, `${id}.lock`));
       try {
         const netnsPath = await createNetns(id, this.#engine.paths.netns);

@@ -26,6 +26,7 @@ import { layerFromUpper, type LayerCompression } from './layer.ts';
 import { runInRoot, type BuildProcess } from './process.ts';
 import { isMounted } from '../rootfs.ts';
 import { buildPlatform, cannotRun } from './platform.ts';
+import { traceSince } from './trace.ts';
 
 export interface WorkRoot {
   readonly id: string;
@@ -49,6 +50,12 @@ export class BuildService {
     this.engine = engine;
     this.cache = new BuildCache(engine);
     this.#networks = new BuildNetworks(engine, join(engine.paths.runRoot, 'build'));
+  }
+
+  /** Starts making the build's network namespace (RUN --network=default) ahead of the first RUN
+   * that needs it, so that its set-up overlaps the steps before; a failure shows at that RUN. */
+  prepareNetwork(): void {
+    this.#networks.get().catch(() => { /* reported by the RUN's own get() */ });
   }
 
   /** Ends the build's use of shared resources (its network namespace). */
@@ -82,6 +89,7 @@ export class BuildService {
 
   /** A writable root over `state`, mounted; the caller commits or discards it. */
   async workRoot(state: BuildState): Promise<WorkRoot> {
+    const t0 = performance.now();
     const parent = await this.#chainOf(state);
     const id = `${SNAP_PREFIX}${randomBytes(8).toString('hex')}`;
     const dir = join(this.#workDir, id);
@@ -95,6 +103,7 @@ export class BuildService {
     const upper = mounts.flatMap((m) => m.options).find((o) => o.startsWith('upperdir='))?.slice('upperdir='.length) ?? sn.fsPath(id);
     const lowers = mounts.flatMap((m) => m.options).find((o) => o.startsWith('lowerdir='))?.slice('lowerdir='.length).split(':') ?? [];
     try { await mountAllAsync(mounts, rootfs); } catch (e) { sn.remove(id); rmSync(dir, { recursive: true, force: true }); lock.release(); throw e; }
+    traceSince('work root: snapshot + mount', t0);
     const created = new Set<string>();
     const unmount = async () => { for (let i = 0; i < 5 && isMounted(rootfs); i++) await unmountAsync(rootfs); };
     const drop = async () => {
@@ -119,21 +128,33 @@ export class BuildService {
             }
           }
         };
+        const t2 = performance.now();
         const net = proc.network === 'default' ? await svc.#networks.get() : undefined;
+        traceSince('run: network', t2);
+        const t1 = performance.now();
         const r = await runInRoot({ id, dir, rootfs, runtime: rt, runtimeRoot: svc.engine.paths.runtimeRoot, cgroupParent: svc.engine.paths.cgroupParent, proc, onOutput, ...(signal ? { signal, kill } : {}), ...(net ? { net } : {}) });
+        traceSince('run: the container', t1);
         for (const c of r.createdMountpoints) created.add(c);
         return r.exitCode;
       },
-      copy(req) { return copyInto(rootfs, req); },
+      async copy(req) {
+        const t1 = performance.now();
+        await copyInto(rootfs, req);
+        traceSince(`copy (${req.entries.length} entries)`, t1);
+      },
       async commit(opts = {}) {
+        let t1 = performance.now();
         await unmount();
+        traceSince('commit: unmount', t1);
         try {
           cleanMountpoints(upper, lowers, created);
           const layer = await layerFromUpper(upper, opts.epoch, opts.compression);
           if (layer.entries === 0) { await drop(); return state; }
           const store = svc.engine.images();
+          t1 = performance.now();
           const digest = await store.content.putBuffer(layer.blob);
           const next: BuildState = { layers: [...state.layers, { digest, size: layer.blob.length, mediaType: opts.compression === 'zstd' ? MEDIA_OCI_LAYER_ZSTD : MEDIA_OCI_LAYER_GZIP, diffId: layer.diffId }] };
+          traceSince('commit: blob write', t1); t1 = performance.now();
           const chain = chainIDs(next.layers.map((l) => l.diffId)).at(-1)!;
           let exists = !!sn.stat(chain);
           if (!exists) {
@@ -143,6 +164,7 @@ export class BuildService {
           if (exists) { try { sn.remove(id); } catch { /* gone */ } }
           rmSync(dir, { recursive: true, force: true });
           lock.release();
+          traceSince('commit: snapshot', t1);
           return next;
         } catch (e) {
           await drop();

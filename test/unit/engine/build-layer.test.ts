@@ -1,4 +1,4 @@
-// Build layers: gzip in fixed-size members (read back whole by Node and GNU gzip, the same bytes
+// Build layers: gzip in fixed-size members (incompressible ones stored) (read back whole by Node and GNU gzip, the same bytes
 // for the same input), and an overlay upper directory with a whiteout turned into an OCI layer
 // with SOURCE_DATE_EPOCH clamping.
 import { test } from 'node:test';
@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { gzipParallel, layerFromUpper } from '../../../src/engine/build/layer.ts';
+import { gzipParallel, incompressible, layerFromUpper } from '../../../src/engine/build/layer.ts';
 
 test('multi-member gzip reads back whole and is deterministic', async () => {
   const raw = Buffer.concat([randomBytes(5 << 20), Buffer.alloc(6 << 20, 'a')]);
@@ -18,6 +18,20 @@ test('multi-member gzip reads back whole and is deterministic', async () => {
   assert.ok(a.equals(b));
   assert.ok(gunzipSync(a).equals(raw));
   assert.ok(execFileSync('gzip', ['-dc'], { input: a, maxBuffer: 64 << 20 }).equals(raw));
+});
+
+test('incompressible chunks are stored (level 0), compressible ones deflated; both read back', async () => {
+  const random = randomBytes(4 << 20);
+  const text = Buffer.alloc(4 << 20, 'berth build ');
+  assert.equal(incompressible(random), true);
+  assert.equal(incompressible(text), false);
+  const raw = Buffer.concat([random, text]);
+  const gz = await gzipParallel(raw);
+  // Stored: the random half costs its size plus block headers; the text half almost nothing.
+  assert.ok(gz.length > random.length && gz.length < random.length + (64 << 10), `${gz.length}`);
+  assert.ok(gunzipSync(gz).equals(raw));
+  assert.ok(execFileSync('gzip', ['-dc'], { input: gz, maxBuffer: 64 << 20 }).equals(raw));
+  assert.ok((await gzipParallel(raw)).equals(gz));
 });
 
 test('upper directory → layer: whiteouts, clamped times', { skip: process.getuid?.() !== 0 && 'mknod needs root' }, async (t) => {
