@@ -184,7 +184,7 @@ async function buildWith(svc: BuildService, req: BuildRequest, emit: BuildListen
    * miss the namespace starts being made now, beside this step's work. */
   async function runStep(step: Step, state: BuildState, parentKey: string, id: number, platform: Platform, netAhead: boolean): Promise<{ state: BuildState; key: string }> {
     const op = step.op;
-    const finish = async (key: string, work: (w: WorkRoot) => Promise<void>, base: BuildState = state) => {
+    const finish = async (key: string, work: (w: WorkRoot) => Promise<void>, base: BuildState = state, onBuilt?: (s: BuildState) => void) => {
       if (!req.noCache) {
         let hit = await svc.cache.get(key);
         for (const c of imported) {
@@ -200,6 +200,7 @@ async function buildWith(svc: BuildService, req: BuildRequest, emit: BuildListen
       try { await work(w); } catch (e) { await w.discard(); throw e; }
       next = { ...(await w.commit({ epoch, ...(compression ? { compression } : {}) })), created: epochTime ?? new Date().toISOString() };
       svc.cache.put(key, next);
+      onBuilt?.(next);
       used.set(key, next);
       return { state: next, key };
     };
@@ -209,12 +210,15 @@ async function buildWith(svc: BuildService, req: BuildRequest, emit: BuildListen
       });
     }
     if (op.op === 'copy') {
+      // The same step with other sources (an edited context) ran before: its files may be linked.
+      const stepOnly = keyOf(op.link ? 'link' : parentKey, op.link ? { ...op, workdir: '' } : op, 'last');
+      const remember = (s: BuildState) => svc.cache.setLast(stepOnly, s);
       const place = async (content: string, copy: (w: WorkRoot) => Promise<void>) => {
-        if (!op.link) return finish(keyOf(parentKey, op, content), copy);
+        if (!op.link) return finish(keyOf(parentKey, op, content), copy, state, remember);
         // --link: the files become a layer of their own, made over an empty root and keyed
         // without the parent, then put on top of it: a changed base reuses the layer.
         const linkKey = keyOf('link', { ...op, workdir: '' }, content);
-        const made = await finish(linkKey, copy, { layers: [] });
+        const made = await finish(linkKey, copy, { layers: [] }, remember);
         return { state: { layers: [...state.layers, ...made.state.layers], ...(made.state.created ? { created: made.state.created } : {}) }, key: keyOf(parentKey, op, linkKey) };
       };
       if (op.add && op.sources.length === 1 && isGitSource(op.sources[0])) {
@@ -225,10 +229,10 @@ async function buildWith(svc: BuildService, req: BuildRequest, emit: BuildListen
         if (checksum && checksum !== commit) throw new SourceError(`${op.sources[0]}: expected commit ${checksum}, the ref names ${commit}`);
         const keep = !!(op.keepGitDir || src.keepGitDir);
         return place(`git:${commit}:${src.subdir}:${keep ? 'keep-git-dir' : ''}:${src.submodules === false ? 'no-submodules' : ''}`, (w) => withGitCheckout(src, commit, keep, (root) =>
-          w.copy({ entries: resolveSources(root, ['.']), dest: op.dest, destIsDir: true, chown: op.chown, chmod: op.chmod })));
+          w.copy({ entries: resolveSources(root, ['.']), dest: op.dest, destIsDir: true, chown: op.chown, chmod: op.chmod }, svc.cache.last(stepOnly))));
       }
       return withSources(op, platform, async (entries) => place(hashEntries(entries), (w) =>
-        w.copy({ entries: entries.map((e) => ({ ...e, extract: op.add && op.from.kind === 'context' && !e.remote })), dest: op.dest, destIsDir: op.destIsDir, chown: op.chown, chmod: op.chmod })));
+        w.copy({ entries: entries.map((e) => ({ ...e, extract: op.add && op.from.kind === 'context' && !e.remote })), dest: op.dest, destIsDir: op.destIsDir, chown: op.chown, chmod: op.chmod }, svc.cache.last(stepOnly))));
     }
     if (op.op !== 'run') throw new Error(`unexpected step ${op.op}`);
     // RUN --network wins over the build's --network; the one used is part of the key.

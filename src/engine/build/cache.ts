@@ -37,8 +37,23 @@ export class BuildCache {
     renameSync(tmp, p);
   }
 
-  #path(key: string): string {
-    return join(this.#dir, 'cache', `${createHash('sha256').update(key).digest('hex')}.json`);
+  #path(key: string, kind: 'cache' | 'last' = 'cache'): string {
+    return join(this.#dir, kind, `${createHash('sha256').update(key).digest('hex')}.json`);
+  }
+
+  /** The state a step last produced, by the step without its content (`stepKey` of a COPY with
+   * no content hash): where a COPY whose sources changed finds files it can link rather than copy
+   * again. Not a cache record: nothing is reused from it unchecked, and no count includes it. */
+  last(step: string): BuildState | undefined {
+    try { return JSON.parse(readFileSync(this.#path(step, 'last'), 'utf8')) as BuildState; } catch { return undefined; }
+  }
+
+  setLast(step: string, state: BuildState): void {
+    const p = this.#path(step, 'last');
+    mkdirSync(posix.dirname(p), { recursive: true });
+    const tmp = `${p}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(state));
+    renameSync(tmp, p);
   }
 
   /** A directory for RUN --mount=type=cache, by id, with BuildKit's sharing modes: `shared` (any
@@ -123,6 +138,7 @@ export class BuildCache {
       rmSync(join(cacheDir, f), { force: true });
       if (f.endsWith('.json')) records++;
     }
+    rmSync(join(this.#dir, 'last'), { recursive: true, force: true });
     let bytesFreed = 0;
     if (opts.all) {
       const mounts = join(this.#dir, 'mounts');

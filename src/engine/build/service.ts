@@ -33,7 +33,9 @@ export interface WorkRoot {
   /** Host path of the mounted root (for the builder to read sources of COPY --from). */
   readonly path: string;
   run(proc: BuildProcess, onOutput: (chunk: Buffer, stream: 'stdout' | 'stderr') => void, signal?: AbortSignal): Promise<number>;
-  copy(req: CopyRequest): Promise<void>;
+  /** `reuse`: the state an earlier run of the same COPY step produced (its files are linked where
+   * they are what this copy would write: a changed context re-copies only what changed). */
+  copy(req: CopyRequest, reuse?: BuildState): Promise<void>;
   /** The root as a new state (one more layer unless nothing changed); the work root is gone after. */
   commit(opts?: { epoch?: number; compression?: LayerCompression }): Promise<BuildState>;
   /** Drops the work root and its changes. */
@@ -137,9 +139,10 @@ export class BuildService {
         for (const c of r.createdMountpoints) created.add(c);
         return r.exitCode;
       },
-      async copy(req) {
+      async copy(req, reuse) {
         const t1 = performance.now();
-        await copyInto(rootfs, req);
+        const from = svc.#topDir(reuse);
+        await copyInto(rootfs, { ...req, ...(from ? { reuse: { from, upper } } : {}) });
         traceSince(`copy (${req.entries.length} entries)`, t1);
       },
       async commit(opts = {}) {
@@ -173,6 +176,15 @@ export class BuildService {
       },
       discard: drop,
     };
+  }
+
+  /** The directory of a state's top layer when its snapshot is still there (committed: read-only). */
+  #topDir(state: BuildState | undefined): string | undefined {
+    if (!state?.layers.length) return undefined;
+    const sn = this.engine.images().snapshotter;
+    const chain = chainIDs(state.layers.map((l) => l.diffId)).at(-1)!;
+    const info = sn.stat(chain);
+    return info && info.kind === 'committed' ? sn.fsPath(chain) : undefined;
   }
 
   /** A state's files, read-only, for the duration of `fn` (COPY --from, RUN --mount from=). */

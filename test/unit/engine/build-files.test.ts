@@ -1,9 +1,9 @@
 // The engine's COPY/ADD helpers: --chmod (octal and symbolic), --chown against a root's
-// passwd/group, docker's destination rules, archives unpacked by ADD.
+// passwd/group, docker's destination rules, archives unpacked by ADD, files of an earlier run linked.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyChmod, copyInto, isArchive, resolveChown } from '../../../src/engine/build/files.ts';
@@ -80,4 +80,37 @@ test('destination rules, symlinks kept, archives unpacked by ADD', { skip: !isRo
   assert.ok(!isArchive(join(src, 'f')));
   await copyInto(root, { entries: [{ src: join(src, 'a.tgz'), rel: 'a.tgz', type: 'file', single: true, extract: true }], dest: '/unpacked', destIsDir: false });
   assert.equal(readFileSync(join(root, 'unpacked/f'), 'utf8'), 'data');
+});
+
+test('a COPY run again links the files an earlier run of it wrote that are unchanged, and only those', { skip: !isRoot && 'chown needs root' }, async (t) => {
+  const src = mkdtempSync(join(tmpdir(), 'berth-reuse-src-'));
+  const first = mkdtempSync(join(tmpdir(), 'berth-reuse-1-'));
+  const second = mkdtempSync(join(tmpdir(), 'berth-reuse-2-'));
+  t.after(() => { for (const d of [src, first, second]) rmSync(d, { recursive: true, force: true }); });
+  for (const n of ['same', 'edited', 'touched', 'sametime']) writeFileSync(join(src, n), `${n} v1\n`);
+  const entries = ['same', 'edited', 'touched', 'sametime'].map((n) => ({ src: join(src, n), rel: n, type: 'file' as const }));
+  await copyInto(first, { entries, dest: '/d', destIsDir: true });
+  // edited: other bytes; touched: same bytes, another mtime; sametime: other bytes of the same
+  // size with the old mtime put back (only a content comparison tells).
+  writeFileSync(join(src, 'edited'), 'edited v2, longer\n');
+  utimesSync(join(src, 'touched'), 1000, 1000);
+  const old = lstatSync(join(src, 'sametime'));
+  writeFileSync(join(src, 'sametime'), 'sametime v2\n');
+  utimesSync(join(src, 'sametime'), old.atime, old.mtime);
+  await copyInto(second, { entries, dest: '/d', destIsDir: true, reuse: { from: first, upper: second } });
+  const ino = (root: string, n: string) => lstatSync(join(root, 'd', n)).ino;
+  assert.equal(ino(second, 'same'), ino(first, 'same'), 'unchanged: linked');
+  for (const n of ['edited', 'touched', 'sametime']) assert.notEqual(ino(second, n), ino(first, n), `${n}: copied`);
+  for (const n of ['same', 'edited', 'touched', 'sametime']) {
+    const a = lstatSync(join(second, 'd', n)), s = lstatSync(join(src, n));
+    assert.equal(readFileSync(join(second, 'd', n), 'utf8'), readFileSync(join(src, n), 'utf8'));
+    assert.equal(a.mode & 0o7777, s.mode & 0o7777);
+    assert.equal(Math.round(a.mtimeMs), Math.round(s.mtimeMs));
+  }
+  // A --chmod or --chown the earlier run did not have: nothing linked.
+  const third = mkdtempSync(join(tmpdir(), 'berth-reuse-3-'));
+  t.after(() => rmSync(third, { recursive: true, force: true }));
+  await copyInto(third, { entries, dest: '/d', destIsDir: true, chmod: '600', reuse: { from: second, upper: third } });
+  assert.notEqual(ino(third, 'same'), ino(second, 'same'));
+  assert.equal(lstatSync(join(second, 'd/same')).mode & 0o777, 0o644, 'the earlier run\'s file is untouched');
 });
