@@ -3,7 +3,7 @@
 // --exclude applied, and a content hash of everything read (path, type, mode, owner, size, link
 // target, content) for the cache key. Reading only; the engine writes.
 import { createHash } from 'node:crypto';
-import { lstatSync, readdirSync, readFileSync, readlinkSync, type Stats } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, readlinkSync, type Dirent, type Stats } from 'node:fs';
 import { join, posix } from 'node:path';
 import { isIgnored, parseIgnoreFile, type IgnorePattern } from './ignore.ts';
 
@@ -27,16 +27,17 @@ function kind(st: Stats): SourceEntry['type'] {
   return st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'symlink' : 'file';
 }
 
-/** Every path under `root` (relative, '/'-separated) not ignored, parents before children. */
-function walk(root: string, rel: string, ignored: (p: string) => boolean, out: string[]): void {
-  let names: string[];
-  try { names = readdirSync(join(root, rel)).sort(); } catch { return; }
-  for (const n of names) {
-    const p = rel ? `${rel}/${n}` : n;
-    const st = lstatSync(join(root, p));
-    if (!ignored(p)) out.push(p);
+/** Every path under `root` (relative, '/'-separated) not ignored, parents before children, with
+ * its type from the directory entry (no stat per file; one only where the file system gives none). */
+function walk(root: string, rel: string, ignored: (p: string) => boolean, out: string[], types?: Map<string, SourceEntry['type']>): void {
+  let ents: Dirent[];
+  try { ents = readdirSync(join(root, rel), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)); } catch { return; }
+  for (const d of ents) {
+    const p = rel ? `${rel}/${d.name}` : d.name;
+    const type = d.isDirectory() ? 'dir' : d.isSymbolicLink() ? 'symlink' : d.isFile() ? 'file' : kind(lstatSync(join(root, p)));
+    if (!ignored(p)) { out.push(p); types?.set(p, type); }
     // An ignored directory may still hold re-included (`!`) paths.
-    if (st.isDirectory()) walk(root, p, ignored, out);
+    if (type === 'dir') walk(root, p, ignored, out, types);
   }
 }
 
@@ -82,11 +83,12 @@ export function resolveSources(root: string, sources: string[], opts: ResolveOpt
       continue;
     }
     const below: string[] = [];
+    const types = new Map<string, SourceEntry['type']>();
     // --exclude patterns also apply relative to the directory being copied.
-    walk(host, '', (p) => ignored(item ? `${item}/${p}` : p) || (excl.length > 0 && isIgnored(p, excl)), below);
+    walk(host, '', (p) => ignored(item ? `${item}/${p}` : p) || (excl.length > 0 && isIgnored(p, excl)), below, types);
     const prefix = opts.parents && item ? `${item}/` : '';
     if (prefix) entries.push({ src: host, rel: item, type: 'dir' });
-    for (const p of below) entries.push({ src: join(host, p), rel: `${prefix}${p}`, type: kind(lstatSync(join(host, p))) });
+    for (const p of below) entries.push({ src: join(host, p), rel: `${prefix}${p}`, type: types.get(p)! });
   }
   return entries;
 }

@@ -85,6 +85,11 @@ async function buildWith(svc: BuildService, req: BuildRequest, emit: BuildListen
   const keyOf = (parent: string, op: StepOp, content = '') => stepKey(parent, op, compression === 'zstd' ? `${content}|zstd` : content);
   let nextId = (part?.idBase ?? 0) + 1;
   const total = [...plan.stages.values()].reduce((n, s) => n + s.steps.length + 1, 0);
+  /** A RUN on the build's own network namespace (made once per build, ~0.3 s here). */
+  const usesBuildNetwork = (st: Step) => st.op.op === 'run' && (st.op.network ?? req.network ?? 'default') === 'default';
+  // Once the last of them is done (run or cached) the namespace goes, beside the steps still to
+  // come, rather than after the image is written.
+  let networkRunsLeft = [...plan.stages.values()].reduce((n, s) => n + s.steps.filter(usesBuildNetwork).length, 0);
   let counter = 0;
 
   const results = new Map<number, Promise<StageResult>>();
@@ -143,6 +148,7 @@ async function buildWith(svc: BuildService, req: BuildRequest, emit: BuildListen
       try {
         const before = state.layers.length;
         ({ state, key } = await runStep(step, state, key, id, platform, s.steps.slice(i).some(usesBuildNetwork)));
+        if (usesBuildNetwork(step) && --networkRunsLeft === 0) svc.releaseNetwork();
         if (state.layers.length !== before) created = epochTime ?? state.created ?? new Date().toISOString();
         history.push({ created, created_by: step.createdBy, comment: 'buildkit.dockerfile.v0', ...(state.layers.length === before ? { empty_layer: true } : {}) });
       } catch (e) {
@@ -176,9 +182,6 @@ async function buildWith(svc: BuildService, req: BuildRequest, emit: BuildListen
     const src = op.from.kind === 'stage' ? (await runStage(op.from.index)).state : (await baseImage(op.from.ref, req.platform || platform !== target ? platformString(platform) : undefined)).state;
     return svc.withView(src, (root) => fn(resolve(root)));
   }
-
-  /** A RUN on the build's own network namespace (made once per build, ~0.3 s here). */
-  const usesBuildNetwork = (st: Step) => st.op.op === 'run' && (st.op.network ?? req.network ?? 'default') === 'default';
 
   /** `netAhead`: this step or a later one of its stage runs on the build's network: on a cache
    * miss the namespace starts being made now, beside this step's work. */

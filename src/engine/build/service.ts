@@ -48,6 +48,8 @@ export class BuildService {
   readonly engine: EngineCore;
   readonly cache: BuildCache;
   readonly #networks: BuildNetworks;
+  #releasing: Promise<void> | undefined;
+  #releaseError: unknown;
   constructor(engine: EngineCore) {
     this.engine = engine;
     this.cache = new BuildCache(engine);
@@ -60,9 +62,19 @@ export class BuildService {
     this.#networks.get().catch(() => { /* reported by the RUN's own get() */ });
   }
 
+  /** No RUN of this build needs its network namespace any more: it is removed in the background
+   * (close() waits for it). */
+  releaseNetwork(): void {
+    const prev = this.#releasing;
+    // Settled here (a failure is reported by close()), so that it is never an unhandled rejection.
+    this.#releasing = (async () => { await prev; try { await this.#networks.release(); } catch (e) { this.#releaseError ??= e; } })();
+  }
+
   /** Ends the build's use of shared resources (its network namespace). */
   async close(): Promise<void> {
+    await this.#releasing;
     await this.#networks.release();
+    if (this.#releaseError !== undefined) throw this.#releaseError;
   }
 
   get #dir(): string { return join(this.engine.paths.root, 'build'); }
