@@ -5,7 +5,7 @@
 // round (the order alternates), each round in fresh roots, and medians are printed with the load
 // average seen during the run.
 //
-//   node bench/build.ts [--rounds N] [--skip-buildah] [--isolation chroot|oci]
+//   node bench/build.ts [--rounds N] [--skip-buildah] [--podman] [--isolation chroot|oci]
 //                       [--berth-base OLD/dist/berth.mjs]   # an older build of berth beside it
 //
 // Both start from the same busybox image (berth's built-in one, saved as an OCI archive and
@@ -22,7 +22,7 @@ import { unmountUnder } from '../test/integration/interop/support.ts';
 const { values } = parseArgs({
   options: {
     'skip-buildah': { type: 'boolean', default: false }, isolation: { type: 'string', default: 'chroot' },
-    rounds: { type: 'string', default: '1' }, 'berth-base': { type: 'string' },
+    rounds: { type: 'string', default: '1' }, 'berth-base': { type: 'string' }, podman: { type: 'boolean', default: false },
   },
 });
 const TOP = resolve(import.meta.dirname, '..');
@@ -59,15 +59,17 @@ function berthAt(name: string, main: string): Contender {
   };
 }
 
-function buildah(archive: string): Contender {
+/** buildah, or podman (`podman build`, buildah's code behind podman's command line). */
+function buildah(archive: string, tool: 'buildah' | 'podman' = 'buildah'): Contender {
   const bh = (dir: string) => ['--root', join(dir, 'root'), '--runroot', join(dir, 'run'), '--storage-driver', 'overlay'];
+  const build = tool === 'buildah' ? ['bud', '--layers', '--pull-never'] : ['--runtime', 'runc', 'build', '--layers', '--pull=never'];
   return {
-    name: 'buildah',
-    setup: (dir) => { sh('buildah', [...bh(dir), 'pull', '-q', `oci-archive:${archive}`]); },
-    build: (dir) => timed('buildah', [...bh(dir), 'bud', '--layers', '--pull-never', '--isolation', values.isolation!, '-q', '-t', 'bench:buildah', ctx]),
+    name: tool,
+    setup: (dir) => { sh(tool, [...bh(dir), 'pull', '-q', `oci-archive:${archive}`]); },
+    build: (dir) => timed(tool, [...bh(dir), ...build, '--isolation', values.isolation!, '-q', '-t', `bench:${tool}`, ctx]),
     teardown: (dir) => {
-      spawnSync('buildah', [...bh(dir), 'rm', '--all']);
-      spawnSync('buildah', [...bh(dir), 'rmi', '--all', '--force']);
+      if (tool === 'buildah') spawnSync('buildah', [...bh(dir), 'rm', '--all']);
+      spawnSync(tool, [...bh(dir), 'rmi', '--all', '--force']);
     },
   };
 }
@@ -86,13 +88,14 @@ try {
 
   const contenders: Contender[] = [berthAt('berth', join(TOP, 'dist/berth.mjs'))];
   if (values['berth-base']) contenders.push(berthAt('berth-base', resolve(values['berth-base'])));
-  if (!values['skip-buildah'] && spawnSync('buildah', ['--version']).status === 0) {
+  const peers = [...(!values['skip-buildah'] && spawnSync('buildah', ['--version']).status === 0 ? ['buildah' as const] : []), ...(values.podman ? ['podman' as const] : [])];
+  if (peers.length) {
     // The busybox image, from a berth root of its own, as an archive buildah can pull.
     const src = join(tmp, 'busybox-src');
     const cli = [join(TOP, 'dist/berth.mjs'), '--root', join(src, 'root'), '--run-root', join(src, 'run')];
     sh(process.execPath, [...cli, 'image', 'build-busybox']);
     sh(process.execPath, [...cli, 'save', '--format', 'oci-archive', '-o', join(tmp, 'busybox.tar'), 'busybox']);
-    contenders.push(buildah(join(tmp, 'busybox.tar')));
+    for (const p of peers) contenders.push(buildah(join(tmp, 'busybox.tar'), p));
   }
   const results = new Map(contenders.map((c) => [c.name, Object.fromEntries(PHASES.map((p) => [p, [] as number[]])) as Record<(typeof PHASES)[number], number[]>]));
   const loads: number[] = [];
