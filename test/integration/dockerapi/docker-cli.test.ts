@@ -1,7 +1,7 @@
 // The real docker CLI (28.x) against berthd's Docker API: what `run`, `ps`, `logs`, `exec`,
 // `inspect`, `stop`, `rm`, `images`, `pull`, `tag`, `network` and `volume` need, with the
 // engine's state shared with the berth CLI, and nothing left behind.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -10,31 +10,14 @@ import { connect } from 'node:net';
 import { encodeClientFrame, OP_CLOSE, OP_TEXT } from '../../../src/dockerapi/websocket.ts';
 import { isRoot } from '../../helpers/rootfs.ts';
 import { startRegistry, type RegistryInstance } from '../../helpers/registry.ts';
-import { assertNoLeaks, snapshot, waitFor, type HostSnapshot } from '../engine/harness.ts';
-import { ApiDaemon, Berth, DOCKER } from './harness.ts';
+import { waitFor } from '../engine/harness.ts';
+import { useApiFixture, type ApiDaemon, type Berth, DOCKER } from './harness.ts';
 
 const skip = !isRoot ? 'needs root' : !existsSync(DOCKER) ? `needs the docker CLI at ${DOCKER}` : false;
 
 let b: Berth;
 let api: ApiDaemon;
-let before0: HostSnapshot;
-
-before(async () => {
-  if (skip) return;
-  b = new Berth();
-  await b.ok(['image', 'build-busybox']);
-  before0 = snapshot(b);
-  api = new ApiDaemon(b);
-  await api.start();
-});
-
-after(async () => {
-  if (skip) return;
-  try {
-    await api?.stop();
-    await b.teardown();
-  } catch (e) { console.error(e); }
-});
+const fx = useApiFixture(skip, (f) => ({ b, api } = f));
 
 test('docker version and info talk to berth at API 1.44', { skip }, async () => {
   const v = JSON.parse(await api.ok(['version', '--format', '{{json .Server}}'])) as { ApiVersion: string; MinAPIVersion: string; Components: { Name: string }[] };
@@ -348,7 +331,6 @@ test('bad requests: docker status and message, service up, nothing half-created'
 });
 
 test('nothing is left behind once berthd stops', { skip }, async () => {
-  await api.stop();
+  await fx.assertClean();
   assert.equal(existsSync(api.socket), false, 'the socket goes with berthd');
-  assertNoLeaks(b, before0);
 });
