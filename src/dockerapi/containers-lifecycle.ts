@@ -44,11 +44,11 @@ function stopOptions(ctx: ApiContext): { timeout?: number; signal?: string } {
   return { ...(t !== undefined ? { timeout: t < 0 ? 0x7fffffff : t } : {}), ...(signal ? { signal } : {}) };
 }
 
+/** Always the engine's stop, which also keeps a container between two runs of its restart
+ * policy from coming back; 304 when there was nothing running to stop. */
 export async function stopContainer(ctx: ApiContext): Promise<void> {
-  const rec = ctx.engine.containers.get(ctx.params.id);
-  if (rec.state.status !== 'running' && rec.state.status !== 'restarting') { ctx.sendStatus(304); return; }
-  await ctx.engine.containers.stop(rec.id, stopOptions(ctx));
-  ctx.sendStatus(204);
+  const r = await ctx.engine.containers.stop(ctx.params.id, stopOptions(ctx));
+  ctx.sendStatus(r.stopped ? 204 : 304);
 }
 
 export async function restartContainer(ctx: ApiContext): Promise<void> {

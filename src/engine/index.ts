@@ -20,7 +20,7 @@ export { SystemService } from './system.ts';
 export type { DiskUsage, EngineInfo, EventsOptions, SystemPruneOptions, SystemPruneResult, UsageLine } from './system.ts';
 export { parseFilterList, labelMatches } from './filters.ts';
 export type {
-  CreateOptions, CreateRequest, Filters, ListOptions, RemoveOptions, ResourceUpdate, StartHooks, StopOptions, WaitCondition, WaitResult,
+  CreateOptions, CreateRequest, Filters, ListOptions, RemoveOptions, ResourceUpdate, StartHooks, StopOptions, StopResult, WaitCondition, WaitResult,
 } from './requests.ts';
 export { enginePaths, defaultRoots, containerDir, DEFAULT_ROOT, DEFAULT_RUN_ROOT } from './paths.ts';
 export type { EngineOptions, EnginePaths } from './paths.ts';

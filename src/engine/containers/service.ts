@@ -9,7 +9,7 @@ import { execCapture, reopenLog, spawnAttach, spawnExec, type CapturedExec, type
 import { execInContainer, type ExecRequest } from './exec.ts';
 import type { Handoff } from '../handoff.ts';
 import { readLogs, type LogEntry } from '../logs.ts';
-import type { CreateOptions, CreateRequest, Filters, ListOptions, RemoveOptions, ResourceUpdate, StartHooks, StopOptions, WaitCondition, WaitResult } from '../requests.ts';
+import type { CreateOptions, CreateRequest, Filters, ListOptions, RemoveOptions, ResourceUpdate, StartHooks, StopOptions, StopResult, WaitCondition, WaitResult } from '../requests.ts';
 import type { ContainerRecord } from '../types.ts';
 import { cleanup, finishForeground, openHandoff } from './cleanup.ts';
 import { connect, disconnect, rename } from './connect.ts';
@@ -70,7 +70,8 @@ export class ContainerService {
   /** For `run`: starts the monitor of a just-created container before its start (start.ts). */
   prelaunch(rec: ContainerRecord, hooks: StartHooks = {}): Promise<boolean> { return prelaunch(this.#core, rec, hooks); }
   start(ref: string, hooks: StartHooks = {}): Promise<ContainerRecord> { return start(this.#core, ref, hooks); }
-  stop(ref: string, opts: StopOptions = {}): Promise<ContainerRecord> { return stop(this.#core, ref, opts); }
+  /** `stopped` is false when there was nothing to stop (the Docker API's 304). */
+  stop(ref: string, opts: StopOptions = {}): Promise<StopResult> { return stop(this.#core, ref, opts); }
   async restart(ref: string, opts: StopOptions = {}): Promise<ContainerRecord> {
     await stop(this.#core, ref, opts);
     return start(this.#core, ref);
