@@ -3,7 +3,7 @@
 // pull, 409 is a conflict, 304 a start/stop that had nothing to do).
 import {
   AmbiguousContainerError, ContainerStateError, ImageUnknownError, InvalidFilterError, InvalidNameError, MountSpecError,
-  NameConflictError, NoSuchContainerError, NoSuchExecError, NoSuchNetworkError, NoSuchPathError, NoSuchVolumeError, RuntimeNotFoundError, VolumeError, VolumeInUseError,
+  NameConflictError, NoSuchContainerError, NoSuchExecError, NoSuchNetworkError, NoSuchPathError, NoSuchVolumeError, PredefinedNetworkError, RuntimeNotFoundError, VolumeError, VolumeInUseError,
 } from '../engine/index.ts';
 
 export class HttpError extends Error {
@@ -38,6 +38,8 @@ export function statusOf(e: unknown): number {
   if (e instanceof VolumeError) return 400;
   if (named(e, 'PublishSpecError', 'InvalidReferenceError', 'InvalidImageArgumentError', 'AmbiguousImageError', 'InvalidNetworkConfigError', 'InvalidPlatformError')) return 400;
   if (named(e, 'RegistryAuthError')) return 401;
+  // host and none: not to be removed, created again, joined or left (docker's 403).
+  if (e instanceof PredefinedNetworkError) return 403;
   return 500;
 }
 

@@ -105,6 +105,11 @@ export class NoSuchNetworkError extends EngineError {
   }
 }
 
+/** host and none: every engine has them, and they cannot be removed or joined later (docker: 403). */
+export class PredefinedNetworkError extends EngineError {
+  override name = 'PredefinedNetworkError';
+}
+
 /** A path that does not exist inside a container (docker cp, the archive endpoints). */
 export class NoSuchPathError extends EngineError {
   override name = 'NoSuchPathError';
