@@ -22,6 +22,7 @@ import { listContainers } from './list-filters.ts';
 import { pruneContainers, type PruneResult } from './prune.ts';
 import { remove } from './remove.ts';
 import { prelaunch, start } from './start.ts';
+import { containerSizes, type ContainerSize } from './size.ts';
 import { sampleStats, type ContainerStats } from './stats.ts';
 import { kill, stop } from './stop-kill.ts';
 import { top, type TopResult } from './top.ts';
@@ -65,6 +66,9 @@ export class ContainerService {
     return { ...rec, bundleDir: dir, logPath: join(dir, 'ctr.log'), mountSources };
   }
   list(opts: ListOptions = {}): ContainerRecord[] { return listContainers(this.#core, opts); }
+  /** docker's SizeRw and SizeRootFs of each (ps -s, inspect --size), by id: measured (du), so
+   * asked for apart from list and inspect. */
+  sizes(recs: ContainerRecord[]): Promise<Map<string, ContainerSize>> { return containerSizes(this.#core, recs); }
 
   create(req: CreateRequest, opts: CreateOptions = {}): Promise<ContainerRecord> { return create(this.#core, req, opts); }
   /** For `run`: starts the monitor of a just-created container before its start (start.ts). */

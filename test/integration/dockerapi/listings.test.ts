@@ -1,10 +1,11 @@
 // What the engine lists and measures, through the real docker CLI against berthd and through
 // the berth CLI (one engine, both fronts agree): the host and none networks beside bridge, and
-// containers run in them.
+// containers run in them; container and volume sizes (ps -s, inspect --size, system df -v).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { isRoot } from '../../helpers/rootfs.ts';
+import { waitFor } from '../engine/harness.ts';
 import { useApiFixture, type ApiDaemon, type Berth, DOCKER } from './harness.ts';
 
 const skip = !isRoot ? 'needs root' : !existsSync(DOCKER) ? `needs the docker CLI at ${DOCKER}` : false;
@@ -68,6 +69,50 @@ test('run --network host and --network none: the host\'s interfaces, or a loopba
     assert.match(join.stderr, /cannot be disconnected from host network or connected to host network/);
   } finally {
     await api.ok(['rm', '-f', 'hostbox', 'nonebox']);
+  }
+});
+
+interface Sized { Names: string[]; SizeRw?: number; SizeRootFs?: number }
+
+test('sizes: ps -s, size=1, inspect --size, system df -v, measured by the engine and shown alike by both CLIs', { skip }, async () => {
+  // One writes 3 MB into its writable layer, the other nothing; a volume gets 2 MB.
+  await api.ok(['run', '-d', '--name', 'sized', 'busybox', 'sh', '-c', 'head -c 3000000 /dev/zero > /big && echo ready && sleep 300']);
+  await api.ok(['run', '-d', '--name', 'lean', 'busybox', 'sleep', '300']);
+  await api.ok(['run', '--rm', '-v', 'dfvol:/v', 'busybox', 'sh', '-c', 'head -c 2000000 /dev/zero > /v/f']);
+  try {
+    await waitFor(async () => (await api.ok(['logs', 'sized'])).includes('ready'), 20_000);
+    const listed = JSON.parse((await api.http('GET', '/v1.44/containers/json?size=1')).body) as Sized[];
+    const sized = listed.find((c) => c.Names[0] === '/sized')!, lean = listed.find((c) => c.Names[0] === '/lean')!;
+    assert.ok(sized.SizeRw! >= 3_000_000 && sized.SizeRw! < 3_200_000, `SizeRw ${sized.SizeRw}`);
+    assert.ok(lean.SizeRw! < 200_000, `SizeRw ${lean.SizeRw}`);
+    // The image's part of the root filesystem is the same for both, and busybox's size.
+    const image = sized.SizeRootFs! - sized.SizeRw!;
+    assert.equal(lean.SizeRootFs! - lean.SizeRw!, image);
+    assert.ok(image > 500_000, `image part ${image}`);
+    // Not measured unless asked for (docker's fields are absent then).
+    assert.equal('SizeRw' in (JSON.parse((await api.http('GET', '/v1.44/containers/json')).body) as Sized[])[0], false);
+    assert.equal('SizeRw' in (JSON.parse((await api.http('GET', '/v1.44/containers/sized/json')).body) as object), false);
+    assert.equal((await api.ok(['inspect', '--size', '--format', '{{.SizeRw}} {{.SizeRootFs}}', 'sized'])).trim(), `${sized.SizeRw} ${sized.SizeRootFs}`);
+
+    const fmt = ['--format', '{{.Names}} {{.Size}}'];
+    const dockerPs = (await api.ok(['ps', '-s', ...fmt])).trim().split('\n').sort();
+    assert.match(dockerPs.find((l) => l.startsWith('sized '))!, /^sized 3(\.\d+)?MB \(virtual \d+(\.\d+)?MB\)$/);
+    assert.deepEqual((await b.ok(['ps', '-s', ...fmt])).trim().split('\n').sort(), dockerPs);
+    assert.match(await b.ok(['ps', '-s']), /SIZE\n(.|\n)*3(\.\d+)?MB \(virtual/);
+
+    const df = JSON.parse((await api.http('GET', '/v1.44/system/df')).body) as { Containers: Sized[]; Volumes: { Name: string; UsageData: { Size: number; RefCount: number } }[] };
+    assert.equal(df.Containers.find((c) => c.Names[0] === '/sized')!.SizeRw, sized.SizeRw);
+    const vol = df.Volumes.find((v) => v.Name === 'dfvol')!;
+    assert.ok(vol.UsageData.Size >= 2_000_000 && vol.UsageData.Size < 2_100_000, `volume ${vol.UsageData.Size}`);
+    assert.equal(vol.UsageData.RefCount, 0);
+    for (const text of [await api.ok(['system', 'df', '-v']), await b.ok(['system', 'df', '-v'])]) {
+      assert.match(text, /Containers space usage:(.|\n)*3(\.\d+)?MB .* sized\n/, text);
+      assert.match(text, /Local Volumes space usage:(.|\n)*dfvol +0 +2(\.\d+)?MB/, text);
+    }
+    assert.match(await api.ok(['system', 'df', '--format', '{{.Type}} {{.Size}}']), /^Containers 3(\.\d+)?MB$/m);
+  } finally {
+    await api.ok(['rm', '-f', 'sized', 'lean']);
+    await api.ok(['volume', 'rm', 'dfvol']);
   }
 });
 
