@@ -4,9 +4,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, createReadStream, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { connect } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
 import { encodeClientFrame, OP_CLOSE, OP_TEXT } from '../../../src/dockerapi/websocket.ts';
 import { isRoot } from '../../helpers/rootfs.ts';
 import { startRegistry, type RegistryInstance } from '../../helpers/registry.ts';
@@ -71,7 +72,7 @@ exec ${DOCKER} exec -it sizer sh -c 'stty size; trap "stty size; exit 3" WINCH; 
   }
 });
 
-test('import: a rootfs tarball (plain from a file, gzip on stdin) runs; not a tar is refused', { skip }, async () => {
+test('import: a rootfs tarball (plain from a file, gzip on stdin, from a URL) runs; not a tar or a missing URL is refused', { skip }, async () => {
   const root = join(b.tmp, 'import-root');
   mkdirSync(join(root, 'bin'), { recursive: true });
   copyFileSync('/bin/busybox', join(root, 'bin', 'busybox'));
@@ -92,7 +93,29 @@ test('import: a rootfs tarball (plain from a file, gzip on stdin) runs; not a ta
   const bad = await api.docker(['import', '-', 'imported:bad'], { input: 'not a tarball at all' });
   assert.notEqual(bad.code, 0);
   assert.match(bad.stderr, /not a tar archive/);
-  await api.ok(['rmi', 'imported:v1', 'imported:gz']);
+  // From a URL (fromSrc=URL): berthd downloads it; the same layer as from the file.
+  const served = createServer((req, res) => {
+    if (req.url !== '/rootfs.tar') { res.writeHead(404).end(); return; }
+    res.writeHead(200, { 'Content-Type': 'application/x-tar' });
+    createReadStream(tar).pipe(res);
+  });
+  await new Promise<void>((r) => served.listen(0, '127.0.0.1', r));
+  try {
+    const url = `http://127.0.0.1:${(served.address() as AddressInfo).port}`;
+    const fromUrl = (await api.ok(['import', `${url}/rootfs.tar`, 'imported:url'])).trim();
+    assert.match(fromUrl, /^sha256:[0-9a-f]{64}$/);
+    const layers = '{{json .RootFS.Layers}}';
+    assert.equal(await api.ok(['image', 'inspect', '--format', layers, 'imported:url']), await api.ok(['image', 'inspect', '--format', layers, 'imported:v1']));
+    assert.equal(await api.ok(['run', '--rm', 'imported:url', '/bin/sh', '-c', 'cat /greeting']), 'imported\n');
+    const missing = await api.docker(['import', `${url}/nothing.tar`, 'imported:missing']);
+    assert.notEqual(missing.code, 0);
+    assert.match(missing.stderr, /downloading http:\/\/127\.0\.0\.1:\d+\/nothing\.tar: 404 Not Found/);
+    const raw = await api.http('POST', '/v1.44/images/create?fromSrc=ftp://x/y.tar&repo=imported&tag=ftp');
+    assert.equal(raw.status, 400, raw.body);
+  } finally {
+    served.close();
+  }
+  await api.ok(['rmi', 'imported:v1', 'imported:gz', 'imported:url']);
   assert.doesNotMatch(await api.ok(['images', '--format', '{{.Repository}}']), /imported/);
 });
 
