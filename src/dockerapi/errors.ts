@@ -2,7 +2,7 @@
 // is the one place that maps them to the statuses docker's clients branch on (404 makes the CLI
 // pull, 409 is a conflict, 304 a start/stop that had nothing to do).
 import {
-  AmbiguousContainerError, ContainerStateError, ImageUnknownError, InvalidFilterError, InvalidNameError, MountSpecError,
+  AmbiguousContainerError, ContainerStateError, ImageUnknownError, InvalidDetachKeysError, InvalidFilterError, InvalidNameError, MountSpecError,
   NameConflictError, NoSuchContainerError, NoSuchExecError, NoSuchNetworkError, NoSuchPathError, NoSuchVolumeError, PredefinedNetworkError, RuntimeNotFoundError, VolumeError, VolumeInUseError,
 } from '../engine/index.ts';
 
@@ -33,7 +33,7 @@ export function statusOf(e: unknown): number {
   if (named(e, 'NetworkNotFoundError', 'NoSuchImageError', 'NoSuchLocalTagError', 'ImageNotFoundError')) return 404;
   if (e instanceof NameConflictError || e instanceof VolumeInUseError || e instanceof ContainerStateError) return 409;
   if (named(e, 'NetworkInUseError', 'NetworkExistsError', 'ImageConflictError', 'SubnetConflictError')) return 409;
-  if (e instanceof InvalidNameError || e instanceof MountSpecError || e instanceof AmbiguousContainerError || e instanceof RuntimeNotFoundError || e instanceof InvalidFilterError) return 400;
+  if (e instanceof InvalidNameError || e instanceof MountSpecError || e instanceof AmbiguousContainerError || e instanceof RuntimeNotFoundError || e instanceof InvalidFilterError || e instanceof InvalidDetachKeysError) return 400;
   // The remaining volume errors are bad requests (driver, options, name).
   if (e instanceof VolumeError) return 400;
   if (named(e, 'PublishSpecError', 'InvalidReferenceError', 'InvalidImageArgumentError', 'AmbiguousImageError', 'InvalidNetworkConfigError', 'InvalidPlatformError')) return 400;

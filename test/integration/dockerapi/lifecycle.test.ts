@@ -1,10 +1,14 @@
 // Lifecycle edges through the real docker CLI and raw API calls against berthd: a stop that
 // lands between two runs of a restart policy (304, and the container stays stopped, as `berth
-// stop` leaves it).
+// stop` leaves it); detaching from a container with the detach keys (docker's ctrl-p,ctrl-q or
+// --detach-keys) typed on a terminal, through run -it, attach, exec -it and the raw API: the
+// container keeps running, and a later attach types into it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { driveOnPty, type PtyStep } from '../../helpers/pty-driver.ts';
 import { isRoot } from '../../helpers/rootfs.ts';
 import { waitFor } from '../engine/harness.ts';
 import { useApiFixture, type ApiDaemon, type Berth, DOCKER } from './harness.ts';
@@ -45,6 +49,64 @@ test('stop between two runs of a restart policy: 304, and no restart follows', {
     assert.equal((await api.ok(['stop', 'bouncer'])).trim(), 'bouncer');
   } finally {
     await api.ok(['rm', '-f', 'bouncer']);
+  }
+});
+
+/** The docker CLI on a terminal of its own, through `steps`. */
+async function dockerOnPty(args: string[], steps: PtyStep[]) {
+  const r = await driveOnPty([DOCKER, ...args], steps, { env: api.env() });
+  assert.equal(r.failedStep, null, `docker ${args.join(' ')}: step ${r.failedStep} not seen in ${JSON.stringify(r.output)}\nberthd: ${api.log}`);
+  return r;
+}
+
+const PROMPT = '/ # ';
+
+test('detach keys: run -it and attach (default and --detach-keys), exec -it, the raw API; the container runs on', { skip }, async () => {
+  try {
+    // docker run -it, left with docker's default ctrl-p,ctrl-q.
+    const run = await dockerOnPty(['run', '-it', '--name', 'det', 'busybox', 'sh'], [
+      { expect: PROMPT, send: 'echo one-$((1+1))\r' }, { expect: 'one-2', pauseMs: 200, send: '\x10\x11' },
+    ]);
+    assert.equal(run.status, 0, run.output);
+    assert.equal((await inspect('det')).State.Running, true, 'running after the detach');
+    // Attached again, its stdin still open: it answers; left with keys of the user's own.
+    const att = await dockerOnPty(['attach', '--detach-keys', 'ctrl-x,x', 'det'], [
+      { pauseMs: 500, send: '\r' }, { expect: PROMPT, send: 'echo two-$((2+2))\r' }, { expect: 'two-4', pauseMs: 200, send: '\x18x' },
+    ]);
+    // docker attach reports a detach as its error: "read escape sequence", exit status 1 (the
+    // docker CLI's own behaviour, the same against dockerd).
+    assert.equal(att.status, 1, att.output);
+    assert.match(att.output, /read escape sequence/);
+    assert.equal((await inspect('det')).State.Running, true);
+    // exec -it with its own keys: the exec ends its stream, the container runs on.
+    const ex = await dockerOnPty(['exec', '-it', '--detach-keys', 'ctrl-x,x', 'det', 'sh'], [
+      { expect: PROMPT, send: 'echo three-$((3+3))\r' }, { expect: 'three-6', pauseMs: 200, send: '\x18x' },
+    ]);
+    assert.equal(ex.status, 1, ex.output);
+    assert.match(ex.output, /read escape sequence/);
+
+    // The raw API: the server finds the keys in the stream (detachKeys), drops them and closes.
+    const sock = connect(api.socket);
+    let got = '';
+    sock.on('data', (d) => (got += d.toString('latin1')));
+    const closed = new Promise<void>((r) => sock.on('close', () => r()));
+    sock.write('POST /v1.44/containers/det/attach?stream=1&stdin=1&stdout=1&stderr=1&detachKeys=ctrl-a,a HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n');
+    await waitFor(async () => got.includes('101 UPGRADED'), 10_000);
+    sock.write('echo four-$((2*2))\r');
+    await waitFor(async () => got.includes('four-4'), 10_000);
+    sock.write('\x01a');
+    await Promise.race([closed, sleep(10_000).then(() => { throw new Error(`berthd did not close the attach: ${JSON.stringify(got)}`); })]);
+    assert.equal((await inspect('det')).State.Running, true);
+    const badKeys = await api.http('POST', '/v1.44/containers/det/attach?stream=1&stdin=1&detachKeys=ctrl-1');
+    assert.equal(badKeys.status, 400, badKeys.body);
+    assert.match(badKeys.body, /Invalid detach keys \(ctrl-1\) provided/);
+
+    // A last attach ends the shell: its exit code is the attach's, the container's.
+    const last = await dockerOnPty(['attach', 'det'], [{ pauseMs: 500, send: '\r' }, { expect: PROMPT, send: 'exit 3\r' }]);
+    assert.equal(last.status, 3, last.output);
+    await waitFor(async () => (await inspect('det')).State.Status === 'exited', 10_000);
+  } finally {
+    await api.ok(['rm', '-f', 'det']);
   }
 });
 
