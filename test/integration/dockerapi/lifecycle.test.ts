@@ -101,6 +101,16 @@ test('detach keys: run -it and attach (default and --detach-keys), exec -it, the
     assert.equal(badKeys.status, 400, badKeys.body);
     assert.match(badKeys.body, /Invalid detach keys \(ctrl-1\) provided/);
 
+    // The berth CLI's attach: the same keys, the same report; the default ones, then its own.
+    for (const [flags, keys] of [[[], '\x10\x11'], [['--detach-keys', 'ctrl-x,x'], '\x18x']] as const) {
+      const mine = await driveOnPty([process.execPath, ...b.argv(['attach', ...flags, 'det'])], [
+        { pauseMs: 500, send: '\r' }, { expect: PROMPT, send: 'echo five-$((5*1))\r' }, { expect: 'five-5', pauseMs: 200, send: keys },
+      ], { env: b.env });
+      assert.equal(mine.failedStep, null, JSON.stringify(mine.output));
+      assert.deepEqual([mine.status, /read escape sequence/.test(mine.output)], [1, true], mine.output);
+      assert.equal((await inspect('det')).State.Running, true);
+    }
+
     // A last attach ends the shell: its exit code is the attach's, the container's.
     const last = await dockerOnPty(['attach', 'det'], [{ pauseMs: 500, send: '\r' }, { expect: PROMPT, send: 'exit 3\r' }]);
     assert.equal(last.status, 3, last.output);
