@@ -2,7 +2,8 @@
 // lands between two runs of a restart policy (304, and the container stays stopped, as `berth
 // stop` leaves it); detaching from a container with the detach keys (docker's ctrl-p,ctrl-q or
 // --detach-keys) typed on a terminal, through run -it, attach, exec -it and the raw API: the
-// container keeps running, and a later attach types into it.
+// container keeps running, and a later attach types into it; `rm --link`, which removes a link
+// and never the container.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -117,6 +118,23 @@ test('detach keys: run -it and attach (default and --detach-keys), exec -it, the
     await waitFor(async () => (await inspect('det')).State.Status === 'exited', 10_000);
   } finally {
     await api.ok(['rm', '-f', 'det']);
+  }
+});
+
+test('rm --link removes a link, never the container (berth makes none)', { skip }, async () => {
+  await api.ok(['create', '--name', 'linked', 'busybox', 'true']);
+  try {
+    const r = await api.docker(['rm', '--link', 'linked']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /Conflict, cannot remove the default link name of the container/);
+    assert.equal((await inspect('linked')).State.Status, 'created', 'the container is still there');
+    const alias = await api.http('DELETE', '/v1.44/containers/linked%2Fdb?link=1');
+    assert.equal(alias.status, 404, alias.body);
+    const orphan = await api.http('DELETE', '/v1.44/containers/nosuch%2Fdb?link=1');
+    assert.deepEqual([orphan.status, JSON.parse(orphan.body)], [404, { message: 'Cannot get parent /nosuch for link name /nosuch/db' }]);
+    assert.equal((await inspect('linked')).State.Status, 'created');
+  } finally {
+    await api.ok(['rm', '-f', 'linked']);
   }
 });
 
