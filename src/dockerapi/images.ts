@@ -1,6 +1,7 @@
 // Images: create (pull, with docker's JSON progress stream), list, inspect, history, tag,
 // push, delete. The image layer does the work (through the engine's exports); this shapes it.
 import { createProgress, type Credentials, type ImageSummary } from '../engine/index.ts';
+import { parseChanges } from './config-changes.ts';
 import type { ApiContext } from './context.ts';
 import { badRequest, HttpError } from './errors.ts';
 import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
@@ -55,13 +56,13 @@ export async function createImage(ctx: ApiContext): Promise<void> {
 
 /** POST /images/create?fromSrc=-&repo=NAME&tag=TAG&message=M: docker import of the body (a
  * root filesystem tar, plain or gzip), staged then imported by the engine; fromSrc=URL (http
- * or https): the engine downloads it. The answer is a JSON stream whose status is the new
- * image's ID. */
+ * or https): the engine downloads it; `changes` (import --change) make its config. The answer
+ * is a JSON stream whose status is the new image's ID. */
 async function importImage(ctx: ApiContext, src: string): Promise<void> {
-  if (ctx.query.getAll('changes').some((c) => c !== '')) throw new HttpError(501, 'import --change is not supported by berth');
+  const changes = parseChanges(ctx.query.getAll('changes'));
   const repo = ctx.query.get('repo') ?? '';
   const reference = repo ? refOf(repo, ctx.query.get('tag') ?? '') : '';
-  const message = ctx.query.get('message') ? { message: ctx.query.get('message')! } : {};
+  const message = { ...(ctx.query.get('message') ? { message: ctx.query.get('message')! } : {}), ...(changes.length ? { changes } : {}) };
   if (src !== '-') {
     if (!/^https?:\/\/[^/]/i.test(src)) throw badRequest(`fromSrc: ${JSON.stringify(src)} is neither - (the body) nor an http or https URL`);
     ctx.req.resume();

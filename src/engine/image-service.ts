@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { applyConfigChanges, type ConfigChange } from './config-changes.ts';
 import type { EngineCore } from './core.ts';
 import type { Filters } from './requests.ts';
 
@@ -65,9 +66,12 @@ export class ImageService {
     return o.saveImage(this.store(), refs, dest, o.parseArchiveFormat(format));
   }
   /** docker import: a root filesystem tarball (plain or gzip) as a one-layer image; `source` is
-   * a file, or an http(s) URL downloaded first (into the store's scratch directory). */
-  async import(source: string, opts: { reference: string; message?: string; signal?: AbortSignal }): Promise<{ id: string; name: string }> {
+   * a file, or an http(s) URL downloaded first (into the store's scratch directory); `changes`
+   * (docker import --change) make its config. */
+  async import(source: string, o: { reference: string; message?: string; signal?: AbortSignal; changes?: ConfigChange[] }): Promise<{ id: string; name: string }> {
     const { importImage } = await op.import();
+    // --change: over the empty config an imported image starts with.
+    const opts = { ...o, ...(o.changes?.length ? { config: applyConfigChanges({}, o.changes) } : {}) };
     if (!/^https?:\/\//i.test(source)) return importImage(this.store(), source, opts);
     const dir = mkdtempSync(join(this.tmpDir(), 'import-url-'));
     try {

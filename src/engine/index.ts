@@ -37,6 +37,8 @@ export type { LogEntry } from './logs.ts';
 export type { Handoff } from './handoff.ts';
 export type { ExecRequest } from './containers/exec.ts';
 export type { CommitOptions } from './containers/commit.ts';
+export { applyConfigChanges } from './config-changes.ts';
+export type { ConfigChange } from './config-changes.ts';
 // The OCI runtime interface (engine.runtime, engine.runtimeFor(path)): typed calls and errors.
 export { openRuntime, RuntimeError } from './ociruntime/index.ts';
 export type { OciRuntime, RuntimeErrorKind, RuntimeFeatures, RuntimeResources, RuntimeState, RuntimeStats, RuntimeStatus } from './ociruntime/index.ts';

@@ -72,7 +72,7 @@ exec ${DOCKER} exec -it sizer sh -c 'stty size; trap "stty size; exit 3" WINCH; 
   }
 });
 
-test('import: a rootfs tarball (plain from a file, gzip on stdin, from a URL) runs; not a tar or a missing URL is refused', { skip }, async () => {
+test('import: a rootfs tarball (plain from a file, gzip on stdin, from a URL with --change) runs; not a tar or a missing URL is refused', { skip }, async () => {
   const root = join(b.tmp, 'import-root');
   mkdirSync(join(root, 'bin'), { recursive: true });
   copyFileSync('/bin/busybox', join(root, 'bin', 'busybox'));
@@ -102,11 +102,12 @@ test('import: a rootfs tarball (plain from a file, gzip on stdin, from a URL) ru
   await new Promise<void>((r) => served.listen(0, '127.0.0.1', r));
   try {
     const url = `http://127.0.0.1:${(served.address() as AddressInfo).port}`;
-    const fromUrl = (await api.ok(['import', `${url}/rootfs.tar`, 'imported:url'])).trim();
+    const fromUrl = (await api.ok(['import', '--change', 'CMD ["/bin/busybox", "cat", "/greeting"]', `${url}/rootfs.tar`, 'imported:url'])).trim();
     assert.match(fromUrl, /^sha256:[0-9a-f]{64}$/);
     const layers = '{{json .RootFS.Layers}}';
     assert.equal(await api.ok(['image', 'inspect', '--format', layers, 'imported:url']), await api.ok(['image', 'inspect', '--format', layers, 'imported:v1']));
-    assert.equal(await api.ok(['run', '--rm', 'imported:url', '/bin/sh', '-c', 'cat /greeting']), 'imported\n');
+    // Its --change gave it a command.
+    assert.equal(await api.ok(['run', '--rm', 'imported:url']), 'imported\n');
     const missing = await api.docker(['import', `${url}/nothing.tar`, 'imported:missing']);
     assert.notEqual(missing.code, 0);
     assert.match(missing.stderr, /downloading http:\/\/127\.0\.0\.1:\d+\/nothing\.tar: 404 Not Found/);
@@ -253,6 +254,14 @@ test('cp both ways, diff, top, stats --no-stream, rename, update, commit, export
   const id = (await api.ok(['commit', 'files2', 'snap:1'])).trim();
   assert.match(id, /^sha256:[0-9a-f]{64}$/);
   assert.equal(await api.ok(['run', '--rm', 'snap:1', 'cat', '/data/to-ctr.txt']), 'from host\n');
+  // --change: the image's config, over the container's.
+  await api.ok(['commit', '--change', 'ENV GREETING=changed', '--change', 'CMD echo $GREETING', '--change', 'WORKDIR /data', 'files2', 'snap:2']);
+  assert.equal(await api.ok(['run', '--rm', 'snap:2']), 'changed\n');
+  assert.equal((await api.ok(['image', 'inspect', '--format', '{{.Config.WorkingDir}} {{json .Config.Cmd}}', 'snap:2'])).trim(), '/data ["/bin/sh","-c","echo $GREETING"]');
+  const badChange = await api.docker(['commit', '--change', 'RUN true', 'files2', 'snap:3']);
+  assert.notEqual(badChange.code, 0);
+  assert.match(badChange.stderr, /RUN is not a valid change command/);
+  await api.ok(['rmi', 'snap:2']);
   const tarList = spawnSync('sh', ['-c', `${DOCKER} export files2 | tar -t | grep -c data/sub/f`], { env: api.env(), encoding: 'utf8' });
   assert.equal(tarList.stdout.trim(), '1');
   await api.ok(['rm', '-f', 'files2']);
