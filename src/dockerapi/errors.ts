@@ -3,7 +3,7 @@
 // pull, 409 is a conflict, 304 a start/stop that had nothing to do).
 import {
   AmbiguousContainerError, ContainerStateError, ImageUnknownError, InvalidDetachKeysError, InvalidFilterError, InvalidNameError, MountSpecError,
-  NameConflictError, NoSuchContainerError, NoSuchExecError, NoSuchNetworkError, NoSuchPathError, NoSuchVolumeError, PredefinedNetworkError, RuntimeNotFoundError, VolumeError, VolumeInUseError,
+  NameConflictError, NoSuchContainerError, NoSuchExecError, NoSuchNetworkError, NoSuchPathError, NoSuchVolumeError, PathTypeConflictError, PredefinedNetworkError, RuntimeNotFoundError, VolumeError, VolumeInUseError,
 } from '../engine/index.ts';
 
 export class HttpError extends Error {
@@ -31,7 +31,7 @@ export function statusOf(e: unknown): number {
   if (!(e instanceof Error)) return 500;
   if (e instanceof NoSuchContainerError || e instanceof NoSuchVolumeError || e instanceof ImageUnknownError || e instanceof NoSuchNetworkError || e instanceof NoSuchExecError || e instanceof NoSuchPathError) return 404;
   if (named(e, 'NetworkNotFoundError', 'NoSuchImageError', 'NoSuchLocalTagError', 'ImageNotFoundError')) return 404;
-  if (e instanceof NameConflictError || e instanceof VolumeInUseError || e instanceof ContainerStateError) return 409;
+  if (e instanceof NameConflictError || e instanceof VolumeInUseError || e instanceof ContainerStateError || e instanceof PathTypeConflictError) return 409;
   if (named(e, 'NetworkInUseError', 'NetworkExistsError', 'ImageConflictError', 'SubnetConflictError')) return 409;
   if (e instanceof InvalidNameError || e instanceof MountSpecError || e instanceof AmbiguousContainerError || e instanceof RuntimeNotFoundError || e instanceof InvalidFilterError || e instanceof InvalidDetachKeysError) return 400;
   // The remaining volume errors are bad requests (driver, options, name).

@@ -14,7 +14,7 @@ import type { ContainerRecord } from '../types.ts';
 import { cleanup, finishForeground, openHandoff } from './cleanup.ts';
 import { connect, disconnect, rename } from './connect.ts';
 import { copyFrom, copyTo, exportContainer, type ExportStream } from './copy-export.ts';
-import { archiveGet, archivePut, statPath, type ArchiveStream, type PathStat } from './archive.ts';
+import { archiveGet, archivePut, statPath, type ArchiveStream, type ExtractOptions, type PathStat } from './archive.ts';
 import { containerChanges, type Change } from './changes.ts';
 import type { Readable } from 'node:stream';
 import { create } from './create.ts';
@@ -120,7 +120,7 @@ export class ContainerService {
   /** docker's archive endpoints: a path's stat, the path as a tar, a tar extracted into a directory. */
   statPath(ref: string, path: string): PathStat { return statPath(this.#core, ref, path).stat; }
   archive(ref: string, path: string): ArchiveStream { return archiveGet(this.#core, ref, path); }
-  extract(ref: string, path: string, tar: Readable): Promise<void> { return archivePut(this.#core, ref, path, tar); }
+  extract(ref: string, path: string, tar: Readable, opts: ExtractOptions = {}): Promise<void> { return archivePut(this.#core, ref, path, tar, opts); }
 
   attachPaths(ref: string): AttachPaths {
     const rec = this.#core.get(ref);

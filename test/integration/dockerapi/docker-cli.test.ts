@@ -232,7 +232,7 @@ test('a named volume outlives its containers', { skip }, async () => {
   assert.doesNotMatch(await api.ok(['volume', 'ls', '-q']), /apivol/);
 });
 
-test('cp both ways, diff, top, stats --no-stream, rename, update, commit, export', { skip }, async () => {
+test('cp both ways (a directory never replaced by a file), diff, top, stats --no-stream, rename, update, commit (--change), export', { skip }, async () => {
   await api.ok(['run', '-d', '--name', 'files', 'busybox', 'sh', '-c', 'mkdir -p /data/sub; echo inside > /data/sub/f; sleep 60']);
   await waitFor(async () => (await api.docker(['exec', 'files', 'test', '-f', '/data/sub/f'])).code === 0);
   const out = join(b.tmp, 'cp-out');
@@ -241,6 +241,13 @@ test('cp both ways, diff, top, stats --no-stream, rename, update, commit, export
   writeFileSync(join(b.tmp, 'to-ctr.txt'), 'from host\n');
   await api.ok(['cp', join(b.tmp, 'to-ctr.txt'), 'files:/data/']);
   assert.equal(await api.ok(['exec', 'files', 'cat', '/data/to-ctr.txt']), 'from host\n');
+  // A file over a directory is refused (docker cp sends noOverwriteDirNonDir), as dockerd does.
+  mkdirSync(join(b.tmp, 'clash'));
+  writeFileSync(join(b.tmp, 'clash', 'sub'), 'a file\n');
+  const clash = await api.docker(['cp', join(b.tmp, 'clash', 'sub'), 'files:/data/']);
+  assert.notEqual(clash.code, 0);
+  assert.match(clash.stderr, /cannot overwrite directory "\/data\/sub" with non-directory "sub"/);
+  assert.equal(await api.ok(['exec', 'files', 'cat', '/data/sub/f']), 'inside\n');
   const missing = await api.docker(['cp', 'files:/no/such/path', out]);
   assert.notEqual(missing.code, 0);
   assert.match(missing.stderr, /Could not find the file \/no\/such\/path/);
