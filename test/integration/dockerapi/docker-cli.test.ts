@@ -248,6 +248,12 @@ test('cp both ways (a directory never replaced by a file), diff, top, stats --no
   assert.notEqual(clash.code, 0);
   assert.match(clash.stderr, /cannot overwrite directory "\/data\/sub" with non-directory "sub"/);
   assert.equal(await api.ok(['exec', 'files', 'cat', '/data/sub/f']), 'inside\n');
+  // cp -a (copyUIDGID): the container's user owns what lands; without it the archive's owner.
+  await api.ok(['run', '-d', '--name', 'owned', '-u', '1234:5678', 'busybox', 'sleep', '60']);
+  await api.ok(['cp', '-a', join(b.tmp, 'to-ctr.txt'), 'owned:/tmp/a.txt']);
+  await api.ok(['cp', join(b.tmp, 'to-ctr.txt'), 'owned:/tmp/plain.txt']);
+  assert.equal(await api.ok(['exec', 'owned', 'stat', '-c', '%u:%g', '/tmp/a.txt', '/tmp/plain.txt']), '1234:5678\n0:0\n');
+  await api.ok(['rm', '-f', 'owned']);
   const missing = await api.docker(['cp', 'files:/no/such/path', out]);
   assert.notEqual(missing.code, 0);
   assert.match(missing.stderr, /Could not find the file \/no\/such\/path/);
