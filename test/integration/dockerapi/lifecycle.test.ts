@@ -121,6 +121,25 @@ test('detach keys: run -it and attach (default and --detach-keys), exec -it, the
   }
 });
 
+test('berth run -it: the detach keys leave it running; with --rm it goes once it exits', { skip }, async () => {
+  try {
+    for (const [name, flags] of [['bdet', []], ['brm', ['--rm', '--detach-keys', 'ctrl-x,x']]] as const) {
+      const keys = flags.length ? '\x18x' : '\x10\x11';
+      const r = await driveOnPty([process.execPath, ...b.argv(['run', '-it', ...flags, '--name', name, 'busybox', 'sh'])], [
+        { expect: PROMPT, send: 'echo six-$((3+3))\r' }, { expect: 'six-6', pauseMs: 200, send: keys },
+      ], { env: b.env });
+      assert.deepEqual([r.failedStep, r.status], [null, 0], r.output);
+      assert.equal((await inspect(name)).State.Running, true, `${name} runs on`);
+    }
+    // The --rm one, killed (kill leaves the clean-up to the exit command): conmon's exit command,
+    // no longer handed to the gone CLI, removes it.
+    await api.ok(['kill', 'brm']);
+    await waitFor(async () => (await api.http('GET', '/v1.44/containers/brm/json')).status === 404, 20_000);
+  } finally {
+    await api.docker(['rm', '-f', 'bdet', 'brm']);
+  }
+});
+
 test('rm --link removes a link, never the container (berth makes none)', { skip }, async () => {
   await api.ok(['create', '--name', 'linked', 'busybox', 'true']);
   try {
