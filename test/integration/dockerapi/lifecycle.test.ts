@@ -121,7 +121,7 @@ test('detach keys: run -it and attach (default and --detach-keys), exec -it, the
   }
 });
 
-test('berth run -it: the detach keys leave it running; with --rm it goes once it exits', { skip }, async () => {
+test('berth run -it and start -ai: the detach keys leave it running; with --rm it goes once it exits', { skip }, async () => {
   try {
     for (const [name, flags] of [['bdet', []], ['brm', ['--rm', '--detach-keys', 'ctrl-x,x']]] as const) {
       const keys = flags.length ? '\x18x' : '\x10\x11';
@@ -131,6 +131,13 @@ test('berth run -it: the detach keys leave it running; with --rm it goes once it
       assert.deepEqual([r.failedStep, r.status], [null, 0], r.output);
       assert.equal((await inspect(name)).State.Running, true, `${name} runs on`);
     }
+    // start -ai, stopped first: the same keys leave it running again (status 0, as docker start).
+    await b.ok(['stop', '-t', '1', 'bdet']);
+    const again = await driveOnPty([process.execPath, ...b.argv(['start', '-ai', 'bdet'])], [
+      { expect: PROMPT, send: 'echo seven-$((3+4))\r' }, { expect: 'seven-7', pauseMs: 200, send: '\x10\x11' },
+    ], { env: b.env });
+    assert.deepEqual([again.failedStep, again.status], [null, 0], again.output);
+    assert.equal((await inspect('bdet')).State.Running, true);
     // The --rm one, killed (kill leaves the clean-up to the exit command): conmon's exit command,
     // no longer handed to the gone CLI, removes it.
     await api.ok(['kill', 'brm']);
