@@ -1,21 +1,28 @@
-// Bytes under directories, measured with du (GNU coreutils: apparent sizes, -b): the one place
-// the engine measures disk use (system df, container sizes).
-import { execFile } from 'node:child_process';
+// Bytes under directories, the one place the engine measures disk use (system df, container
+// sizes). As docker measures them: the apparent sizes of what is not a directory, a file with
+// several links counted once.
+import { execFile, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 
-/** Bytes under each of `paths` (what cannot be read counts as nothing). One du for all: du
- * counts an inode once over its arguments, so pass directories that share no files. */
+/** Bytes under each of `paths`, each measured on its own (what cannot be read counts as
+ * nothing). One find(1) for all; its %H names the starting point of each line. */
 export function duEach(paths: string[]): Promise<Map<string, number>> {
   const unique = [...new Set(paths)];
   const sizes = new Map<string, number>(unique.map((p) => [p, 0]));
   if (!unique.length) return Promise.resolve(sizes);
+  const seen = new Map<string, Set<string>>(unique.map((p) => [p, new Set()]));
   return new Promise((resolve) => {
-    execFile('du', ['-sb', '--', ...unique], { encoding: 'utf8', maxBuffer: 16 << 20 }, (_err, stdout) => {
-      for (const line of String(stdout).split('\n')) {
-        const tab = line.indexOf('\t');
-        if (tab > 0 && sizes.has(line.slice(tab + 1))) sizes.set(line.slice(tab + 1), Number(line.slice(0, tab)) || 0);
-      }
-      resolve(sizes);
+    const find = spawn('find', [...unique, '!', '-type', 'd', '-printf', '%H\\t%i\\t%s\\n'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const lines = createInterface({ input: find.stdout! });
+    lines.on('line', (line) => {
+      const [start, inode, size] = line.split('\t');
+      const inodes = seen.get(start);
+      if (!inodes || inodes.has(inode)) return;
+      inodes.add(inode);
+      sizes.set(start, sizes.get(start)! + (Number(size) || 0));
     });
+    find.on('error', () => resolve(sizes));
+    find.on('close', () => resolve(sizes));
   });
 }
 

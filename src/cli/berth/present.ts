@@ -31,6 +31,12 @@ export const PS_HEADERS: Record<string, string> = {
   Status: 'STATUS', Names: 'NAMES', Labels: 'LABELS', Mounts: 'MOUNTS', Networks: 'NETWORKS', Size: 'SIZE', LocalVolumes: 'LOCAL VOLUMES',
 };
 
+/** docker's COMMAND column: cut to 20 characters (with an ellipsis), then quoted. */
+export function shortCommand(r: ContainerRecord): string {
+  const s = commandText(r);
+  return JSON.stringify(s.length <= 20 ? s : `${s.slice(0, 19)}…`);
+}
+
 /** docker ps's SIZE: the writable layer's, and the whole root filesystem's as "virtual". */
 export function sizeText(rw: number, rootFs: number): string {
   return rootFs > 0 ? `${humanSize(rw)} (virtual ${humanSize(rootFs)})` : humanSize(rw);

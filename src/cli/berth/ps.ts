@@ -2,7 +2,7 @@
 import { parseFilterList } from '../../engine/index.ts';
 import { bool, FlagError, list, parseFlags, str, type FlagDef } from './flags.ts';
 import type { Command } from './context.ts';
-import { commandText, psRow, PS_HEADERS, PS_TABLE, sizeText } from './present.ts';
+import { commandText, psRow, PS_HEADERS, PS_TABLE, shortCommand, sizeText } from './present.ts';
 import { formatItems } from '../present/index.ts';
 
 const FLAGS: FlagDef[] = [
@@ -28,9 +28,7 @@ const cmd: Command = {
     const last = lastS !== undefined ? Number(lastS) : bool(p, 'latest') ? 1 : undefined;
     const recs = ctx.engine().containers.list({ all: bool(p, 'all'), filters: parseFilterList(list(p, 'filter')), ...(last !== undefined ? { last } : {}) });
     const noTrunc = bool(p, 'no-trunc');
-    // docker cuts the command to 20 characters (with an ellipsis) before quoting it, unless --no-trunc.
-    const trunc = (s: string) => (s.length <= 20 ? s : `${s.slice(0, 19)}…`);
-    const rows = recs.map((r): Record<string, string> => (noTrunc ? { ...psRow(r), ID: r.id, Command: JSON.stringify(commandText(r)) } : { ...psRow(r), Command: JSON.stringify(trunc(commandText(r))) }));
+    const rows = recs.map((r): Record<string, string> => (noTrunc ? { ...psRow(r), ID: r.id, Command: JSON.stringify(commandText(r)) } : { ...psRow(r), Command: shortCommand(r) }));
     if (bool(p, 'quiet')) { ctx.out(rows.map((r) => `${r.ID}\n`).join('')); return 0; }
     // Sizes are measured (the engine's du): with -s, or a format that shows them, as docker's CLI.
     const withSize = bool(p, 'size') || (str(p, 'format') ?? '').includes('.Size');

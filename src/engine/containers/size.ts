@@ -31,8 +31,8 @@ function layersOf(core: EngineCore, id: string): Layers | null {
   return { upper: snaps.fsPath(key), lowers: info.parent ? [snaps.fsPath(info.parent)] : [] };
 }
 
-/** Sizes of `recs` by container id, measured in one du (image layers shared by several
- * containers are measured once). */
+/** Sizes of `recs` by container id, measured in one pass (disk-usage.ts: files, not
+ * directories, as docker counts; image layers shared by several containers measured once). */
 export async function containerSizes(core: EngineCore, recs: ContainerRecord[]): Promise<Map<string, ContainerSize>> {
   const layers = new Map<string, Layers | null>(recs.map((r) => [r.id, layersOf(core, r.id)]));
   const du = await duEach([...layers.values()].flatMap((l) => (l ? [l.upper, ...l.lowers] : [])));
