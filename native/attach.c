@@ -2,7 +2,7 @@
  * berth-attach: the client side of conmon's attach socket, for `berth run -i/-t`, `berth
  * attach` and `berth start -a`. Node cannot open SOCK_SEQPACKET sockets, hence this helper.
  *
- *   berth-attach [--stdin] [--tty] [--ctl FIFO] [--ready-fd N] SOCKET
+ *   berth-attach [--stdin] [--tty] [--ctl FIFO] [--ready-fd N] [--detach-keys HEX] SOCKET
  *
  * conmon's framing: every packet it sends starts with one byte naming the stream (2 stdout,
  * 3 stderr), the rest is data; what the client sends is raw stdin data. Shutting down our
@@ -10,6 +10,9 @@
  * raw mode (restored on exit) and its size is written to conmon's control FIFO ("1 ROWS COLS\n")
  * at start and on SIGWINCH. --ready-fd gets one byte once connected (so that the caller starts
  * the container only then and no output is lost). Exits 0 when conmon closes the socket.
+ * --detach-keys (the bytes in hex, e.g. 1011 for ctrl-p,ctrl-q): when they are typed, they are
+ * not sent, and it exits DETACHED_EXIT at once, without shutting down its write side (the
+ * container's stdin stays as it is); the bytes of a partial match are held until it breaks.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +28,8 @@
 #include <termios.h>
 #include <unistd.h>
 #include "fdio.h"
+
+#define DETACHED_EXIT 3
 
 static struct termios saved;
 static int tty_raw = 0;
@@ -53,15 +58,26 @@ static void send_size(const char *ctl) {
 int main(int argc, char **argv) {
   int want_stdin = 0, want_tty = 0, ready_fd = -1;
   const char *ctl = NULL, *path = NULL;
+  unsigned char keys[32];
+  size_t nkeys = 0, matched = 0;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--stdin")) want_stdin = 1;
     else if (!strcmp(argv[i], "--tty")) want_tty = 1;
     else if (!strcmp(argv[i], "--ctl") && i + 1 < argc) ctl = argv[++i];
     else if (!strcmp(argv[i], "--ready-fd") && i + 1 < argc) ready_fd = atoi(argv[++i]);
-    else path = argv[i];
+    else if (!strcmp(argv[i], "--detach-keys") && i + 1 < argc) {
+      const char *hex = argv[++i];
+      size_t len = strlen(hex);
+      if (len % 2 || len / 2 > sizeof keys) { fprintf(stderr, "berth-attach: bad --detach-keys %s\n", hex); return 2; }
+      for (nkeys = 0; nkeys < len / 2; nkeys++) {
+        unsigned int b;
+        if (sscanf(hex + 2 * nkeys, "%2x", &b) != 1) { fprintf(stderr, "berth-attach: bad --detach-keys %s\n", hex); return 2; }
+        keys[nkeys] = (unsigned char)b;
+      }
+    } else path = argv[i];
   }
   if (!path) {
-    fprintf(stderr, "usage: berth-attach [--stdin] [--tty] [--ctl FIFO] [--ready-fd N] SOCKET\n");
+    fprintf(stderr, "usage: berth-attach [--stdin] [--tty] [--ctl FIFO] [--ready-fd N] [--detach-keys HEX] SOCKET\n");
     return 2;
   }
   /* sun_path holds 108 bytes: connect relative to the socket's directory. */
@@ -132,6 +148,28 @@ int main(int argc, char **argv) {
       if (n <= 0) {
         stdin_open = 0;
         shutdown(s, SHUT_WR);
+        continue;
+      }
+      if (nkeys) {
+        /* Filter the detach keys out: what passes is rebuilt in out[]. */
+        static char out[2 * sizeof buf];
+        size_t o = 0;
+        for (ssize_t k = 0; k < n; k++) {
+          unsigned char b = (unsigned char)buf[k];
+          if (b == keys[matched]) {
+            if (++matched == nkeys) {
+              if (o) send(s, out, o, 0);
+              return DETACHED_EXIT;
+            }
+            continue;
+          }
+          memcpy(out + o, keys, matched);
+          o += matched;
+          matched = 0;
+          if (b == keys[0]) matched = 1;
+          else out[o++] = (char)b;
+        }
+        if (o && send(s, out, o, 0) < 0) stdin_open = 0;
       } else if (send(s, buf, (size_t)n, 0) < 0) {
         stdin_open = 0;
       }

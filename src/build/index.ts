@@ -5,4 +5,5 @@ export type { BuildRequest, BuildResult, BuildOutput } from './exec/request.ts';
 export type { BuildEvent, BuildListener } from './exec/progress.ts';
 export { planBuild, PlanError } from './plan/index.ts';
 export { parseDockerfile, DockerfileParseError } from './parser/index.ts';
-export { InstructionError } from './instructions/index.ts';
+export { InstructionError, parseInstruction } from './instructions/index.ts';
+export type { Instruction } from './instructions/index.ts';

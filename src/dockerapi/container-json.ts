@@ -100,14 +100,16 @@ function exposedPorts(r: ContainerRecord): Record<string, Record<string, never>>
  * one: a created container shows its networks too, as docker's does (compose relies on it). */
 function endpointsJSON(r: ContainerRecord) {
   const c = r.config;
-  const configured = [...(c.networkMode === 'host' || c.networkMode === 'none' || c.networkMode.startsWith('container:') ? [] : [c.networkMode]), ...(c.extraNetworks ?? [])];
+  // host and none are networks too (docker lists a host-mode container under `host`).
+  const configured = [...(c.networkMode.startsWith('container:') ? [] : [c.networkMode]), ...(c.extraNetworks ?? [])];
   const names = new Set([...configured.map(dockerNetwork), ...Object.keys(r.state.networks).map(dockerNetwork)]);
   const short = r.id.slice(0, 12);
   const out: Record<string, ReturnType<typeof endpoint>> = {};
   for (const n of names) {
     const e = r.state.networks[n === 'bridge' ? DEFAULT_NETWORK : n] ?? r.state.networks[n];
     const aliases = e?.aliases ?? (n === dockerNetwork(c.networkMode) ? c.networkAliases : []);
-    out[n] = endpoint(r, n, e, n === 'bridge' ? null : [...new Set([...aliases, short])]);
+    const predefined = n === 'bridge' || n === 'host' || n === 'none';
+    out[n] = endpoint(r, n, e, predefined ? null : [...new Set([...aliases, short])]);
   }
   return out;
 }
@@ -116,7 +118,7 @@ function endpoint(r: ContainerRecord, n: string, e: ContainerRecord['state']['ne
   return {
     IPAMConfig: null, Links: null, Aliases: aliases, MacAddress: e?.mac ?? '', NetworkID: n, EndpointID: e ? `${r.id.slice(0, 32)}${n}`.slice(0, 64) : '',
     Gateway: e?.gateway ?? '', IPAddress: e?.ip ?? '', IPPrefixLen: e?.ip ? 16 : 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0,
-    DriverOpts: null, DNSNames: n === 'bridge' ? null : [r.name, r.id.slice(0, 12), ...(e?.aliases ?? [])],
+    DriverOpts: null, DNSNames: aliases === null ? null : [r.name, r.id.slice(0, 12), ...(e?.aliases ?? [])],
   };
 }
 

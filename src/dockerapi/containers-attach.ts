@@ -1,17 +1,20 @@
 // POST /containers/{id}/attach and GET /containers/{id}/attach/ws: the container's output (from
 // its log, so nothing written before the attach connected is lost) to the client and, with
 // stdin=1, the client's bytes to the container's stdin; the client's end of input closes that
-// stdin. An attach made before start (what `docker run` does) waits for the start.
+// stdin (not a terminal's: the engine leaves it open, as docker does). The detach keys
+// (`detachKeys`, default ctrl-p,ctrl-q) in the input end the attach and leave the container
+// running. An attach made before start (what `docker run` does) waits for the start.
 import { PassThrough, type Duplex, type Readable } from 'node:stream';
-import { attachStdin, type ContainerRecord, type LogEntry, type StdinSession } from '../engine/index.ts';
+import { attachStdin, DetachFilter, parseDetachKeys, type ContainerRecord, type LogEntry, type StdinSession } from '../engine/index.ts';
 import type { ApiContext } from './context.ts';
 import { OutputEncoder, streamType } from './output.ts';
 import { acceptKey, encodeFrame, FrameParser, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG, OP_TEXT } from './websocket.ts';
 
 export async function attachContainer(ctx: ApiContext): Promise<void> {
   const rec = ctx.engine.containers.get(ctx.params.id);
+  const keys = parseDetachKeys(ctx.query.get('detachKeys') ?? '');
   const sock = ctx.hijack(streamType(rec.config.tty, ctx.version));
-  await pump(ctx, rec, new OutputEncoder(rec.config.tty, { stdout: ctx.flag('stdout'), stderr: ctx.flag('stderr') }), (d) => write(sock, d), sock);
+  await pump(ctx, rec, new OutputEncoder(rec.config.tty, { stdout: ctx.flag('stdout'), stderr: ctx.flag('stderr') }), (d) => write(sock, d), sock, keys);
   if (!sock.destroyed) sock.end();
 }
 
@@ -19,6 +22,7 @@ export async function attachContainer(ctx: ApiContext): Promise<void> {
  * binary messages to stdin, a close frame ends stdin. */
 export async function attachWebSocket(ctx: ApiContext): Promise<void> {
   const rec = ctx.engine.containers.get(ctx.params.id);
+  const keys = parseDetachKeys(ctx.query.get('detachKeys') ?? '');
   const sock = ctx.upgradeWebSocket(acceptKey);
   const input = new PassThrough();
   const parser = new FrameParser();
@@ -34,7 +38,7 @@ export async function attachWebSocket(ctx: ApiContext): Promise<void> {
   sock.on('end', () => input.end());
   // Without a terminal the two streams still come apart only as separate messages.
   const enc = new OutputEncoder(true, { stdout: ctx.flag('stdout'), stderr: ctx.flag('stderr') });
-  await pump(ctx, rec, enc, (d) => write(sock, encodeFrame(OP_BINARY, d)), input);
+  await pump(ctx, rec, enc, (d) => write(sock, encodeFrame(OP_BINARY, d)), input, keys);
   if (!sock.destroyed) sock.end(encodeFrame(OP_CLOSE, Buffer.from([0x03, 0xe8])));
 }
 
@@ -43,18 +47,28 @@ async function write(sock: Duplex, data: Buffer): Promise<void> {
   if (!sock.write(data)) await new Promise<void>((r) => { sock.once('drain', r); sock.once('close', r); });
 }
 
-/** Output entries to `send` until the container stops; `input` to its stdin when asked for. */
-async function pump(ctx: ApiContext, rec: ContainerRecord, enc: OutputEncoder, send: (d: Buffer) => Promise<void>, input: Readable): Promise<void> {
+/** Output entries to `send` until the container stops, or the client types the detach keys;
+ * `input` to its stdin when asked for. */
+async function pump(ctx: ApiContext, rec: ContainerRecord, enc: OutputEncoder, send: (d: Buffer) => Promise<void>, input: Readable, keys: Buffer): Promise<void> {
   const e = ctx.engine.containers;
   const wantStdin = ctx.flag('stdin') && rec.config.openStdin;
+  // The detach ends the output's loop as a vanished client does; the stdin session ends
+  // without closing the container's stdin (the filter's end is not passed on).
+  const detach = new AbortController();
+  const signal = AbortSignal.any([ctx.signal, detach.signal]);
   let session: StdinSession | undefined;
   let unregister = () => {};
   try {
     if (wantStdin) {
       input.pause();
+      const filter = new DetachFilter(keys);
+      filter.once('detach', () => detach.abort());
       const connect = async (r: ContainerRecord) => {
         session = await attachStdin(ctx.engine, r.id, ctx.server.attachHelper);
-        input.pipe(session.stdin);
+        const stdin = session.stdin;
+        filter.pipe(stdin, { end: false });
+        filter.on('end', () => { if (!filter.detached) stdin.end(); });
+        input.pipe(filter);
         input.resume();
       };
       if (rec.state.status === 'running') await connect(rec);
@@ -65,7 +79,7 @@ async function pump(ctx: ApiContext, rec: ContainerRecord, enc: OutputEncoder, s
     let entries: AsyncIterable<LogEntry>;
     if (!ctx.flag('stream')) {
       // logs=1 without stream: what the log holds, then the end.
-      entries = e.logs(rec.id, { signal: ctx.signal });
+      entries = e.logs(rec.id, { signal });
     } else {
       // From the log's end now (logs=1: from its start), until the container stops — once it
       // started, for an attach made before the start.
@@ -75,12 +89,12 @@ async function pump(ctx: ApiContext, rec: ContainerRecord, enc: OutputEncoder, s
         if (wasRunning) return true;
         try { return e.get(rec.id).state.startedAt !== before; } catch { return true; }
       };
-      entries = e.logs(rec.id, { follow: true, fromNow: !ctx.flag('logs'), started, signal: ctx.signal });
+      entries = e.logs(rec.id, { follow: true, fromNow: !ctx.flag('logs'), started, signal });
     }
     for await (const entry of entries) {
+      if (signal.aborted) break;
       const data = enc.encode(entry);
       if (data) await send(data);
-      if (ctx.signal.aborted) break;
     }
   } finally {
     unregister();

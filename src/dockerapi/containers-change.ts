@@ -1,5 +1,6 @@
 // rename, update (resources and restart policy), and commit (a new image from a container).
 import type { ResourceUpdate } from '../engine/index.ts';
+import { bodyChanges, parseChanges } from './config-changes.ts';
 import type { ApiContext } from './context.ts';
 import { badRequest } from './errors.ts';
 import { body, int, obj, str } from './validate.ts';
@@ -34,8 +35,9 @@ export async function updateContainer(ctx: ApiContext): Promise<void> {
   ctx.sendJSON(200, { Warnings: [] });
 }
 
-/** POST /commit?container=&repo=&tag=&author=&comment=&pause= (a body with Config changes is
- * not applied: the image keeps the container's config). */
+/** POST /commit?container=&repo=&tag=&author=&comment=&pause=&changes=: the image gets the
+ * container's config, with the body's Config fields and then the `changes` (Dockerfile
+ * instructions: docker commit --change) applied by the engine. */
 export async function commitContainer(ctx: ApiContext): Promise<void> {
   const container = ctx.query.get('container');
   if (!container) throw badRequest('container is required');
@@ -43,8 +45,9 @@ export async function commitContainer(ctx: ApiContext): Promise<void> {
   if (!repo) throw badRequest('berth names every image: repo is required');
   const tag = ctx.query.get('tag') || 'latest';
   const author = ctx.query.get('author'), comment = ctx.query.get('comment');
+  const changes = [...bodyChanges(await ctx.json()), ...parseChanges(ctx.query.getAll('changes'))];
   const id = await ctx.engine.containers.commit(container, {
-    reference: `${repo}:${tag}`, pause: ctx.flag('pause', true), ...(author ? { author } : {}), ...(comment ? { message: comment } : {}),
+    reference: `${repo}:${tag}`, pause: ctx.flag('pause', true), ...(author ? { author } : {}), ...(comment ? { message: comment } : {}), changes,
   });
   ctx.sendJSON(201, { Id: id });
 }

@@ -30,7 +30,7 @@ export async function getArchive(ctx: ApiContext): Promise<void> {
 }
 
 export async function putArchive(ctx: ApiContext): Promise<void> {
-  await ctx.engine.containers.extract(ctx.params.id, pathParam(ctx), ctx.req);
+  await ctx.engine.containers.extract(ctx.params.id, pathParam(ctx), ctx.req, { noOverwriteDirNonDir: ctx.flag('noOverwriteDirNonDir'), copyUIDGID: ctx.flag('copyUIDGID') });
   ctx.sendStatus(200);
 }
 

@@ -2,7 +2,7 @@
 // 304 for a start or stop with nothing to do, as docker answers.
 import { resizeTty, type ContainerRecord, type Handoff, type WaitCondition } from '../engine/index.ts';
 import type { ApiContext } from './context.ts';
-import { badRequest } from './errors.ts';
+import { badRequest, conflict, notFound } from './errors.ts';
 
 export async function startContainer(ctx: ApiContext): Promise<void> {
   const e = ctx.engine.containers;
@@ -44,11 +44,11 @@ function stopOptions(ctx: ApiContext): { timeout?: number; signal?: string } {
   return { ...(t !== undefined ? { timeout: t < 0 ? 0x7fffffff : t } : {}), ...(signal ? { signal } : {}) };
 }
 
+/** Always the engine's stop, which also keeps a container between two runs of its restart
+ * policy from coming back; 304 when there was nothing running to stop. */
 export async function stopContainer(ctx: ApiContext): Promise<void> {
-  const rec = ctx.engine.containers.get(ctx.params.id);
-  if (rec.state.status !== 'running' && rec.state.status !== 'restarting') { ctx.sendStatus(304); return; }
-  await ctx.engine.containers.stop(rec.id, stopOptions(ctx));
-  ctx.sendStatus(204);
+  const r = await ctx.engine.containers.stop(ctx.params.id, stopOptions(ctx));
+  ctx.sendStatus(r.stopped ? 204 : 304);
 }
 
 export async function restartContainer(ctx: ApiContext): Promise<void> {
@@ -90,8 +90,23 @@ export async function waitContainer(ctx: ApiContext): Promise<void> {
 }
 
 export async function removeContainer(ctx: ApiContext): Promise<void> {
+  if (ctx.flag('link')) return removeLink(ctx);
   await ctx.engine.containers.remove(ctx.params.id, { force: ctx.flag('force'), volumes: ctx.flag('v') });
   ctx.sendStatus(204);
+}
+
+/** link=1 (docker rm --link) removes a link, never the container. berth makes no links (create
+ * warns about Links): a container's own name is docker's "default link", refused as docker
+ * does; any other link does not exist. */
+function removeLink(ctx: ApiContext): void {
+  const name = ctx.params.id.startsWith('/') ? ctx.params.id : `/${ctx.params.id}`;
+  const parent = name.slice(0, name.lastIndexOf('/'));
+  if (!parent) {
+    ctx.engine.containers.get(name.slice(1));
+    throw conflict('Conflict, cannot remove the default link name of the container');
+  }
+  try { ctx.engine.containers.get(parent.slice(1)); } catch { throw notFound(`Cannot get parent ${parent} for link name ${name}`); }
+  throw notFound(`Could not find link ${name}: berth makes no container links`);
 }
 
 export async function resizeContainer(ctx: ApiContext): Promise<void> {

@@ -1,6 +1,7 @@
 // Images: create (pull, with docker's JSON progress stream), list, inspect, history, tag,
 // push, delete. The image layer does the work (through the engine's exports); this shapes it.
 import { createProgress, type Credentials, type ImageSummary } from '../engine/index.ts';
+import { parseChanges } from './config-changes.ts';
 import type { ApiContext } from './context.ts';
 import { badRequest, HttpError } from './errors.ts';
 import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
@@ -54,18 +55,28 @@ export async function createImage(ctx: ApiContext): Promise<void> {
 }
 
 /** POST /images/create?fromSrc=-&repo=NAME&tag=TAG&message=M: docker import of the body (a
- * root filesystem tar, plain or gzip), staged then imported by the engine; the answer is a JSON
- * stream whose status is the new image's ID. */
+ * root filesystem tar, plain or gzip), staged then imported by the engine; fromSrc=URL (http
+ * or https): the engine downloads it; `changes` (import --change) make its config. The answer
+ * is a JSON stream whose status is the new image's ID. */
 async function importImage(ctx: ApiContext, src: string): Promise<void> {
-  if (src !== '-') throw new HttpError(501, 'import from a URL is not supported by berth: send the tarball as the body (fromSrc=-)');
-  if (ctx.query.getAll('changes').some((c) => c !== '')) throw new HttpError(501, 'import --change is not supported by berth');
+  const changes = parseChanges(ctx.query.getAll('changes'));
   const repo = ctx.query.get('repo') ?? '';
   const reference = repo ? refOf(repo, ctx.query.get('tag') ?? '') : '';
+  const message = { ...(ctx.query.get('message') ? { message: ctx.query.get('message')! } : {}), ...(changes.length ? { changes } : {}) };
+  if (src !== '-') {
+    if (!/^https?:\/\/[^/]/i.test(src)) throw badRequest(`fromSrc: ${JSON.stringify(src)} is neither - (the body) nor an http or https URL`);
+    ctx.req.resume();
+    const r = await ctx.engine.images.import(src, { reference, ...message, signal: ctx.signal });
+    const res = ctx.stream('application/json');
+    res.write(statusMessage(r.id));
+    res.end();
+    return;
+  }
   const dir = mkdtempSync(join(ctx.engine.images.tmpDir(), 'import-'));
   try {
     const file = join(dir, 'rootfs.tar');
     await pipeline(ctx.req, createWriteStream(file)).catch((e: Error) => { throw badRequest(`reading the tarball: ${e.message}`); });
-    const r = await ctx.engine.images.import(file, { reference, ...(ctx.query.get('message') ? { message: ctx.query.get('message')! } : {}) });
+    const r = await ctx.engine.images.import(file, { reference, ...message });
     const res = ctx.stream('application/json');
     res.write(statusMessage(r.id));
     res.end();

@@ -1,5 +1,6 @@
 // Networks: create (bridge, IPAM subnet/gateway, internal, labels), list, inspect (with the
-// containers attached), delete, connect, disconnect. The default network is docker's `bridge`.
+// containers attached), delete, connect, disconnect. The default network is docker's `bridge`;
+// host and none are the engine's too (no subnet: an empty IPAM config, as docker's).
 import { DEFAULT_NETWORK, type NetworkDetails, type NetworkInfo } from '../engine/index.ts';
 import type { ApiContext } from './context.ts';
 import { badRequest, conflict, HttpError } from './errors.ts';
@@ -12,7 +13,7 @@ const toDocker = (name: string) => (name === DEFAULT_NETWORK ? 'bridge' : name);
 export function networkJSON(n: NetworkInfo, containers: NetworkDetails['containers'] | undefined) {
   return {
     Name: toDocker(n.name), Id: n.id, Created: n.created, Scope: 'local', Driver: n.driver, EnableIPv6: false,
-    IPAM: { Driver: 'default', Options: {}, Config: [{ Subnet: n.subnet, ...(n.internal ? {} : { Gateway: n.gateway }) }] },
+    IPAM: { Driver: 'default', Options: {}, Config: n.subnet ? [{ Subnet: n.subnet, ...(n.internal ? {} : { Gateway: n.gateway }) }] : [] },
     Internal: n.internal, Attachable: false, Ingress: false, ConfigFrom: { Network: '' }, ConfigOnly: false,
     Containers: Object.fromEntries((containers ?? []).map((c) => [c.containerId, {
       Name: c.name, EndpointID: `${c.containerId.slice(0, 32)}${n.id.slice(0, 32)}`, MacAddress: c.mac, IPv4Address: c.ips[0] ?? '', IPv6Address: '',

@@ -52,9 +52,8 @@ export async function systemDf(ctx: ApiContext): Promise<void> {
   ctx.sendJSON(200, {
     LayersSize: df.images.size,
     Images: images.map((i) => ({ ...i, Containers: usedBy.get(i.Id) ?? 0 })),
-    Containers: containers.map((c) => ({ ...containerSummary(c), SizeRw: 0, SizeRootFs: 0 })),
-    // Per-volume sizes are not measured (the engine's df has the total): -1 is docker's "unknown".
-    Volumes: e.volumes.list().map((v) => ({ ...volumeJSON(v), UsageData: { Size: -1, RefCount: e.volumes.users(v.name).length } })),
+    Containers: containers.map((c) => ({ ...containerSummary(c), SizeRw: df.containerSizes[c.id]?.rw ?? 0, SizeRootFs: df.containerSizes[c.id]?.rootFs ?? 0 })),
+    Volumes: e.volumes.list().map((v) => ({ ...volumeJSON(v), UsageData: { Size: df.volumeSizes[v.name] ?? -1, RefCount: e.volumes.users(v.name).length } })),
     BuildCache: [],
   });
 }

@@ -34,6 +34,8 @@ export interface ConmonRequest {
   socketDir: string;
   terminal: boolean;
   stdin: boolean;
+  /** Keep the container's stdin open when an attached client goes (conmon closes it otherwise). */
+  leaveStdinOpen?: boolean;
   /** argv of a program conmon runs after the container exits (absolute argv[0]). */
   exitCommand?: string[];
   /** The runtime's --log file: read for the reason when it fails without a word on stderr. */
@@ -56,6 +58,7 @@ export function conmonArgs(r: ConmonRequest): string[] {
   if (r.logSizeMax && r.logSizeMax > 0) a.push('--log-size-max', String(r.logSizeMax));
   if (r.terminal) a.push('-t');
   if (r.stdin) a.push('-i');
+  if (r.stdin && r.leaveStdinOpen) a.push('--leave-stdin-open');
   if (r.execProcessSpec) a.push('-e', '--exec-process-spec', r.execProcessSpec);
   if (r.exitCommand?.length) {
     a.push('--exit-command', r.exitCommand[0]);

@@ -105,6 +105,17 @@ export class NoSuchNetworkError extends EngineError {
   }
 }
 
+/** host and none: every engine has them, and they cannot be removed or joined later (docker: 403). */
+export class PredefinedNetworkError extends EngineError {
+  override name = 'PredefinedNetworkError';
+}
+
+/** An archive that would replace a directory with a non-directory or the other way round, when
+ * the caller forbids it (docker's noOverwriteDirNonDir, which `docker cp` sets). */
+export class PathTypeConflictError extends EngineError {
+  override name = 'PathTypeConflictError';
+}
+
 /** A path that does not exist inside a container (docker cp, the archive endpoints). */
 export class NoSuchPathError extends EngineError {
   override name = 'NoSuchPathError';

@@ -15,6 +15,7 @@ import { exitCodeFor } from './conmon.ts';
 import type { Engine } from './engine.ts';
 import { ContainerStateError, EngineError } from './errors.ts';
 import { execProcessSpec, type ExecRequest } from './containers/exec.ts';
+import { parseDetachKeys } from './detach-keys.ts';
 
 export class NoSuchExecError extends EngineError {
   override name = 'NoSuchExecError';
@@ -32,6 +33,8 @@ export interface ExecSession {
   exitCode: number | null;
   pid: number;
   created: number;
+  /** The client's detach keys (docker's ExecConfig.DetachKeys; '' for the default). */
+  detachKeys: string;
   /** The terminal relay's size channel ("H W" lines), while a session with a terminal runs. */
   sizes?: Writable;
 }
@@ -55,13 +58,15 @@ export class ExecSessions {
     this.#engine = engine;
   }
 
-  create(ref: string, req: ExecRequest): ExecSession {
+  /** `detachKeys`: checked now (a bad one is an error here), used by the front that streams. */
+  create(ref: string, req: ExecRequest, detachKeys = ''): ExecSession {
+    parseDetachKeys(detachKeys);
     const rec = this.#engine.containers.get(ref);
     if (rec.state.status !== 'running') throw new ContainerStateError(`Container ${rec.id} is not running`);
     if (rec.state.paused) throw new ContainerStateError(`Container ${rec.id} is paused, unpause the container before exec`);
     if (!req.cmd.length) throw new EngineError('No exec command specified');
     this.#gc();
-    const s: ExecSession = { id: randomBytes(32).toString('hex'), containerId: rec.id, req, running: false, exitCode: null, pid: 0, created: Date.now() };
+    const s: ExecSession = { id: randomBytes(32).toString('hex'), containerId: rec.id, req, running: false, exitCode: null, pid: 0, created: Date.now(), detachKeys };
     this.#sessions.set(s.id, s);
     return s;
   }

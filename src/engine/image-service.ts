@@ -6,6 +6,12 @@ import type {
   ContainerUse, Credentials, HistoryItem, ImageInspect, ImageRecord, ImageSummary, LoadedImage, PulledImage, PullImageOptions,
   PushedImage, PushImageOptions, PruneResult as ImagePruneResult, RemoveResult,
 } from '../image/index.ts';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { applyConfigChanges, type ConfigChange } from './config-changes.ts';
 import type { EngineCore } from './core.ts';
 import type { Filters } from './requests.ts';
 
@@ -59,9 +65,22 @@ export class ImageService {
     const o = await op.archive();
     return o.saveImage(this.store(), refs, dest, o.parseArchiveFormat(format));
   }
-  /** docker import: a root filesystem tarball (plain or gzip) at `source` as a one-layer image. */
-  async import(source: string, opts: { reference: string; message?: string }): Promise<{ id: string; name: string }> {
-    return (await op.import()).importImage(this.store(), source, opts);
+  /** docker import: a root filesystem tarball (plain or gzip) as a one-layer image; `source` is
+   * a file, or an http(s) URL downloaded first (into the store's scratch directory); `changes`
+   * (docker import --change) make its config. */
+  async import(source: string, o: { reference: string; message?: string; signal?: AbortSignal; changes?: ConfigChange[] }): Promise<{ id: string; name: string }> {
+    const { importImage } = await op.import();
+    // --change: over the empty config an imported image starts with.
+    const opts = { ...o, ...(o.changes?.length ? { config: applyConfigChanges({}, o.changes) } : {}) };
+    if (!/^https?:\/\//i.test(source)) return importImage(this.store(), source, opts);
+    const dir = mkdtempSync(join(this.tmpDir(), 'import-url-'));
+    try {
+      const file = join(dir, 'rootfs.tar');
+      await download(source, file, opts.signal);
+      return await importImage(this.store(), file, opts);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
   /** What was loaded, and docker's lines for it ("Loaded image: NAME"). */
   async load(source: string): Promise<LoadedImage & { messages: string[] }> {
@@ -78,4 +97,23 @@ export class ImageService {
       .filter((c) => c.config.imageId === imageId)
       .map((c) => ({ id: c.id, running: c.state.status === 'running' }));
   }
+}
+
+/** GETs `url` into `file`; a failure (no answer, a status other than 2xx) says which URL and why. */
+async function download(url: string, file: string, signal?: AbortSignal): Promise<void> {
+  const { InvalidImageArgumentError } = await import('../image/ops/errors.ts');
+  let res: Response;
+  try {
+    res = await fetch(url, { redirect: 'follow', ...(signal ? { signal } : {}) });
+  } catch (e) {
+    const cause = (e as { cause?: Error }).cause?.message ?? (e as Error).message;
+    throw new InvalidImageArgumentError('source', `import: downloading ${url}: ${cause}`);
+  }
+  if (!res.ok || !res.body) {
+    await res.body?.cancel();
+    throw new InvalidImageArgumentError('source', `import: downloading ${url}: ${res.status} ${res.statusText}`);
+  }
+  await pipeline(Readable.fromWeb(res.body as WebReadableStream<Uint8Array>), createWriteStream(file)).catch((e: Error) => {
+    throw new InvalidImageArgumentError('source', `import: downloading ${url}: ${e.message}`);
+  });
 }

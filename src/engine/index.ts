@@ -8,19 +8,19 @@ export { Engine, prepareWorker } from './engine.ts';
 export type { EngineInit } from './engine.ts';
 export { ContainerService, CONTAINER_FILTERS, cpuPercent, networkTotals, parseNetDev } from './containers/index.ts';
 export { mergeEnv } from '../oci/env.ts';
-export type { ArchiveStream, Change, PathStat } from './containers/index.ts';
+export type { ArchiveStream, Change, ContainerSize, PathStat } from './containers/index.ts';
 export type { AttachPaths, ContainerInspect, ContainerStats, ExportStream, InterfaceStats, LogsOptions, PruneResult, TopResult } from './containers/index.ts';
 export { ImageService } from './image-service.ts';
 export type { ImageListOptions } from './image-service.ts';
-export { NetworkService } from './networks.ts';
-export type { NetworkPruneResult } from './networks.ts';
+export { NetworkService, PREDEFINED_NETWORKS } from './networks.ts';
+export type { NetworkPruneResult, NetworkInfo, NetworkDetails, NetworkMember } from './networks.ts';
 export { VolumeService, VOLUME_NAME_RE } from './volumes.ts';
 export type { VolumeCreateRequest, VolumePruneResult } from './volumes.ts';
 export { SystemService } from './system.ts';
 export type { DiskUsage, EngineInfo, EventsOptions, SystemPruneOptions, SystemPruneResult, UsageLine } from './system.ts';
 export { parseFilterList, labelMatches } from './filters.ts';
 export type {
-  CreateOptions, CreateRequest, Filters, ListOptions, RemoveOptions, ResourceUpdate, StartHooks, StopOptions, WaitCondition, WaitResult,
+  CreateOptions, CreateRequest, Filters, ListOptions, RemoveOptions, ResourceUpdate, StartHooks, StopOptions, StopResult, WaitCondition, WaitResult,
 } from './requests.ts';
 export { enginePaths, defaultRoots, containerDir, DEFAULT_ROOT, DEFAULT_RUN_ROOT } from './paths.ts';
 export type { EngineOptions, EnginePaths } from './paths.ts';
@@ -37,12 +37,15 @@ export type { LogEntry } from './logs.ts';
 export type { Handoff } from './handoff.ts';
 export type { ExecRequest } from './containers/exec.ts';
 export type { CommitOptions } from './containers/commit.ts';
+export { applyConfigChanges } from './config-changes.ts';
+export type { ConfigChange } from './config-changes.ts';
 // The OCI runtime interface (engine.runtime, engine.runtimeFor(path)): typed calls and errors.
 export { openRuntime, RuntimeError } from './ociruntime/index.ts';
 export type { OciRuntime, RuntimeErrorKind, RuntimeFeatures, RuntimeResources, RuntimeState, RuntimeStats, RuntimeStatus } from './ociruntime/index.ts';
 export type { EngineEvent, EventAction } from './events.ts';
 export { parseBindSpec, parseTmpfsSpec } from './mount-spec.ts';
 export { attachStdin, resizeTty } from './attach.ts';
+export { DetachFilter, parseDetachKeys, DEFAULT_DETACH_KEYS, InvalidDetachKeysError } from './detach-keys.ts';
 export type { StdinSession } from './attach.ts';
 export { ExecSessions, NoSuchExecError } from './exec-session.ts';
 export type { ExecSession, ExecStreams } from './exec-session.ts';
@@ -67,6 +70,6 @@ export type { ExecChild, CapturedExec } from './containers/piped.ts';
 export { listEngineImages, findEngineImage, pullEngineImage, removeEngineImage, imageFsUsage } from './image-api.ts';
 export type { EngineImage } from './image-api.ts';
 export { NoSuchImageError, ImageConflictError, AmbiguousImageError, InvalidImageArgumentError } from '../image/ops/errors.ts';
-export type { PublishRequest, PortMapping, CreateNetworkRequest, NetworkInfo, NetworkDetails } from '../network/index.ts';
+export type { PublishRequest, PortMapping, CreateNetworkRequest } from '../network/index.ts';
 export * from './build/index.ts';
 export type { ImageConfig, ImageRunConfig, HistoryEntry, Platform } from '../image/types.ts';

@@ -91,6 +91,13 @@ export interface StopOptions {
   signal?: string;
 }
 
+export interface StopResult {
+  container: ContainerRecord;
+  /** False when it was not running: nothing to stop (docker's 304). A restart its policy was
+   * about to make is cancelled all the same. */
+  stopped: boolean;
+}
+
 export interface RemoveOptions { force?: boolean; volumes?: boolean }
 
 /** docker's wait conditions. */

@@ -1,7 +1,6 @@
 // engine.system: what docker's `system` commands and endpoints answer: info, disk usage, the
 // prune of everything unused, and the event stream (the engine's events log, read and
 // followed with since/until and filters).
-import { execFile } from 'node:child_process';
 import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { cpus, hostname, release, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +10,8 @@ import type { EngineCore } from './core.ts';
 import { eventsPath, type EngineEvent } from './events.ts';
 import { rootlessUser } from '../util/userns.ts';
 import { checkFilters } from './filters.ts';
+import { duEach, duTotal } from './disk-usage.ts';
+import { containerSizes, type ContainerSize } from './containers/size.ts';
 import { BuildCache } from './build/cache.ts';
 import type { ImageService } from './image-service.ts';
 import type { NetworkService } from './networks.ts';
@@ -31,7 +32,13 @@ export interface EngineInfo {
 }
 
 export interface UsageLine { total: number; active: number; size: number }
-export interface DiskUsage { images: UsageLine; containers: UsageLine; volumes: UsageLine; buildCache: UsageLine }
+export interface DiskUsage {
+  images: UsageLine; containers: UsageLine; volumes: UsageLine; buildCache: UsageLine;
+  /** Each container's (docker's SizeRw and SizeRootFs), by id. */
+  containerSizes: Record<string, ContainerSize>;
+  /** Each volume's data, by name. */
+  volumeSizes: Record<string, number>;
+}
 
 export interface SystemPruneOptions { all?: boolean; volumes?: boolean; filters?: Filters }
 export interface SystemPruneResult { containers: string[]; networks: string[]; volumes: string[]; images: RemoveEvent[]; spaceReclaimed: number }
@@ -48,16 +55,6 @@ export interface EventsOptions {
 }
 
 const EVENT_FILTERS = ['container', 'event', 'type', 'network'];
-
-/** Bytes under `paths` (du -sbc; what cannot be read counts as nothing). */
-function du(paths: string[]): Promise<number> {
-  if (!paths.length) return Promise.resolve(0);
-  return new Promise((resolve) => {
-    execFile('du', ['-sbc', ...paths], { encoding: 'utf8', maxBuffer: 16 << 20 }, (_err, stdout) => {
-      resolve(Number(String(stdout).trim().split('\n').pop()?.split('\t')[0]) || 0);
-    });
-  });
-}
 
 function rootlessInfo(): EngineInfo['rootless'] {
   const user = rootlessUser();
@@ -91,23 +88,26 @@ export class SystemService {
     };
   }
 
-  /** Images: the content store; containers: their writable layers; volumes: their data. */
+  /** Images: the content store; containers: their writable layers; volumes: their data; each
+   * container's and each volume's size as well (system df -v). */
   async df(): Promise<DiskUsage> {
     const core = this.#core;
     const store = core.images();
     const images = store.metadata.list();
-    const snapRoot = store.snapshotter.root;
-    const ctrSnaps = store.snapshotter.list().filter((s) => s.labels['berth.container']).map((s) => join(snapRoot, String(s.id), 'fs'));
     const recs = this.#s.containers.list({ all: true });
     const usedImages = new Set(recs.map((r) => r.config.imageId));
     const vols = core.store.volumes();
-    const [imageBytes, ctrBytes, volBytes, cache] = await Promise.all([du([join(core.paths.root, 'blobs')]), du(ctrSnaps), du(vols.map((v) => v.mountpoint)), new BuildCache(core).usage()]);
+    const [imageBytes, sizes, volBytes, cache] = await Promise.all([
+      duTotal([join(core.paths.root, 'blobs')]), containerSizes(core, recs), duEach(vols.map((v) => v.mountpoint)), new BuildCache(core).usage(),
+    ]);
+    const volumeSizes = Object.fromEntries(vols.map((v) => [v.name, volBytes.get(v.mountpoint) ?? 0]));
     return {
       images: { total: images.length, active: images.filter((i) => usedImages.has(i.configDigest)).length, size: imageBytes },
-      containers: { total: recs.length, active: recs.filter((r) => r.state.status === 'running').length, size: ctrBytes },
-      volumes: { total: vols.length, active: vols.filter((v) => this.#s.volumes.users(v.name).length).length, size: volBytes },
+      containers: { total: recs.length, active: recs.filter((r) => r.state.status === 'running').length, size: [...sizes.values()].reduce((n, s) => n + s.rw, 0) },
+      volumes: { total: vols.length, active: vols.filter((v) => this.#s.volumes.users(v.name).length).length, size: Object.values(volumeSizes).reduce((n, x) => n + x, 0) },
       // Records, and the bytes only the cache holds (layers no image uses, cache mounts).
       buildCache: { total: cache.records, active: 0, size: cache.size },
+      containerSizes: Object.fromEntries(sizes), volumeSizes,
     };
   }
 

@@ -49,6 +49,7 @@ export const CREATE_FLAGS: FlagDef[] = [
   { name: 'platform', kind: 'string', help: 'Set platform if server is multi-platform capable' },
   { name: 'log-opt', kind: 'list', help: 'Log driver options (max-size=SIZE)' },
   { name: 'detach', short: 'd', kind: 'bool', help: 'Run container in background and print container ID' },
+  { name: 'detach-keys', kind: 'string', help: 'Override the key sequence for detaching a container (default ctrl-p,ctrl-q)' },
   { name: 'attach', short: 'a', kind: 'list', help: 'Attach to STDIN, STDOUT or STDERR' },
 ];
 

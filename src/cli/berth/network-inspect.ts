@@ -15,7 +15,7 @@ const cmd: Command = {
     const docs = [];
     for (const n of p.args) {
       const d = await ctx.engine().networks.inspect(n);
-      docs.push({ ...d, Name: d.name, Id: d.id, Driver: d.driver, IPAM: { Config: [{ Subnet: d.subnet, Gateway: d.gateway }] }, Internal: d.internal,
+      docs.push({ ...d, Name: d.name, Id: d.id, Driver: d.driver, IPAM: { Config: d.subnet ? [{ Subnet: d.subnet, Gateway: d.gateway }] : [] }, Internal: d.internal,
         Containers: Object.fromEntries(d.containers.map((a) => [a.containerId, { Name: a.name, IPv4Address: a.ips[0] ?? '', MacAddress: a.mac }])) });
     }
     const fmt = str(p, 'format');

@@ -1,7 +1,7 @@
 // How containers look to the user: docker's ps columns, port strings and `inspect` documents
 // (sizes, ages, templates and tables are src/cli/present's).
 import type { ContainerInspect, ContainerRecord, PortMapping } from '../../engine/index.ts';
-import { humanDuration, timeAgo } from '../present/index.ts';
+import { humanDuration, humanSize, timeAgo } from '../present/index.ts';
 
 export function statusText(r: ContainerRecord, now = Date.now()): string {
   const st = r.state;
@@ -30,6 +30,17 @@ export const PS_HEADERS: Record<string, string> = {
   ID: 'CONTAINER ID', Image: 'IMAGE', Command: 'COMMAND', CreatedAt: 'CREATED AT', RunningFor: 'CREATED', Ports: 'PORTS', State: 'STATE',
   Status: 'STATUS', Names: 'NAMES', Labels: 'LABELS', Mounts: 'MOUNTS', Networks: 'NETWORKS', Size: 'SIZE', LocalVolumes: 'LOCAL VOLUMES',
 };
+
+/** docker's COMMAND column: cut to 20 characters (with an ellipsis), then quoted. */
+export function shortCommand(r: ContainerRecord): string {
+  const s = commandText(r);
+  return JSON.stringify(s.length <= 20 ? s : `${s.slice(0, 19)}…`);
+}
+
+/** docker ps's SIZE: the writable layer's, and the whole root filesystem's as "virtual". */
+export function sizeText(rw: number, rootFs: number): string {
+  return rootFs > 0 ? `${humanSize(rw)} (virtual ${humanSize(rootFs)})` : humanSize(rw);
+}
 
 export function psRow(r: ContainerRecord): Record<string, string> {
   return {

@@ -2,7 +2,7 @@
 import { parseFilterList } from '../../engine/index.ts';
 import { bool, FlagError, list, parseFlags, str, type FlagDef } from './flags.ts';
 import type { Command } from './context.ts';
-import { commandText, psRow, PS_HEADERS, PS_TABLE } from './present.ts';
+import { commandText, psRow, PS_HEADERS, PS_TABLE, shortCommand, sizeText } from './present.ts';
 import { formatItems } from '../present/index.ts';
 
 const FLAGS: FlagDef[] = [
@@ -13,7 +13,7 @@ const FLAGS: FlagDef[] = [
   { name: 'last', short: 'n', kind: 'string', help: 'Show n last created containers (includes all states)' },
   { name: 'latest', short: 'l', kind: 'bool', help: 'Show the latest created container (includes all states)' },
   { name: 'no-trunc', kind: 'bool', help: "Don't truncate output" },
-  { name: 'size', short: 's', kind: 'bool', help: 'Display total file sizes (not computed: 0B)' },
+  { name: 'size', short: 's', kind: 'bool', help: 'Display total file sizes' },
   { name: 'pod', kind: 'bool', help: 'Show the pod of each container (POD ID and PODNAME columns)' },
 ];
 
@@ -28,17 +28,22 @@ const cmd: Command = {
     const last = lastS !== undefined ? Number(lastS) : bool(p, 'latest') ? 1 : undefined;
     const recs = ctx.engine().containers.list({ all: bool(p, 'all'), filters: parseFilterList(list(p, 'filter')), ...(last !== undefined ? { last } : {}) });
     const noTrunc = bool(p, 'no-trunc');
-    // docker cuts the command to 20 characters (with an ellipsis) before quoting it, unless --no-trunc.
-    const trunc = (s: string) => (s.length <= 20 ? s : `${s.slice(0, 19)}…`);
-    const rows = recs.map((r): Record<string, string> => (noTrunc ? { ...psRow(r), ID: r.id, Command: JSON.stringify(commandText(r)) } : { ...psRow(r), Command: JSON.stringify(trunc(commandText(r))) }));
+    const rows = recs.map((r): Record<string, string> => (noTrunc ? { ...psRow(r), ID: r.id, Command: JSON.stringify(commandText(r)) } : { ...psRow(r), Command: shortCommand(r) }));
     if (bool(p, 'quiet')) { ctx.out(rows.map((r) => `${r.ID}\n`).join('')); return 0; }
+    // Sizes are measured (the engine's du): with -s, or a format that shows them, as docker's CLI.
+    const withSize = bool(p, 'size') || (str(p, 'format') ?? '').includes('.Size');
+    if (withSize) {
+      const sizes = await ctx.engine().containers.sizes(recs);
+      rows.forEach((row, i) => { const s = sizes.get(recs[i].id); if (s) row.Size = sizeText(s.rw, s.rootFs); });
+    }
+    const table = bool(p, 'size') ? `${PS_TABLE}\t{{.Size}}` : PS_TABLE;
     if (bool(p, 'pod')) {
       // podman's ps --pod: two more columns with the pod of each container.
       const withPod = rows.map((r, i) => ({ ...r, Pod: recs[i].config.pod ? (noTrunc ? recs[i].config.pod!.podId : recs[i].config.pod!.podId.slice(0, 12)) : '' }));
-      ctx.out(formatItems(withPod, str(p, 'format'), `${PS_TABLE}\t{{.Pod}}\t{{.PodName}}`, { ...PS_HEADERS, Pod: 'POD ID', PodName: 'PODNAME' }));
+      ctx.out(formatItems(withPod, str(p, 'format'), `${table}\t{{.Pod}}\t{{.PodName}}`, { ...PS_HEADERS, Pod: 'POD ID', PodName: 'PODNAME' }));
       return 0;
     }
-    ctx.out(formatItems(rows, str(p, 'format'), PS_TABLE, PS_HEADERS));
+    ctx.out(formatItems(rows, str(p, 'format'), table, PS_HEADERS));
     return 0;
   },
 };

@@ -1,12 +1,12 @@
 // berth run: create + start, then (unless -d) stream the output (or attach for -i/-t) and exit
 // with the container's code; --rm removes it afterwards. Exit codes as docker's: the
 // container's, 125 for berth's own failures, 126/127 when the command cannot run / is missing.
-import { EngineError, StartError, type ContainerRecord, type Handoff } from '../../engine/index.ts';
-import { parseFlags, bool } from './flags.ts';
+import { EngineError, parseDetachKeys, StartError, type ContainerRecord, type Handoff } from '../../engine/index.ts';
+import { parseFlags, bool, str } from './flags.ts';
 import { CREATE_FLAGS, toCreateRequest } from './create-flags.ts';
 import type { Command, Context } from './context.ts';
 import { trace } from '../../util/trace.ts';
-import { attachSocket, followOutput, terminalSize, type AttachSession } from './stream.ts';
+import { attachSocket, DETACHED_EXIT, followOutput, terminalSize, type AttachSession } from './stream.ts';
 
 const cmd: Command = {
   usage: 'berth run [OPTIONS] IMAGE [COMMAND] [ARG...]',
@@ -53,11 +53,13 @@ const cmd: Command = {
       ctx.out(`${rec.id}\n`);
       return 0;
     }
-    return runForeground(ctx, rec, { stdin: !!req.openStdin, tty: !!req.tty, autoRemove: !!req.autoRemove }, stopWarm, handoff);
+    // With a terminal and stdin, the detach keys (docker's ctrl-p,ctrl-q by default) leave it running.
+    const detachKeys = req.tty && req.openStdin ? parseDetachKeys(str(p, 'detach-keys') ?? '') : undefined;
+    return runForeground(ctx, rec, { stdin: !!req.openStdin, tty: !!req.tty, autoRemove: !!req.autoRemove, ...(detachKeys ? { detachKeys } : {}) }, stopWarm, handoff);
   },
 };
 
-export async function runForeground(ctx: Context, rec: ContainerRecord, o: { stdin: boolean; tty: boolean; autoRemove: boolean }, stopWarm = () => {}, opened?: Handoff): Promise<number> {
+export async function runForeground(ctx: Context, rec: ContainerRecord, o: { stdin: boolean; tty: boolean; autoRemove: boolean; detachKeys?: Buffer }, stopWarm = () => {}, opened?: Handoff): Promise<number> {
   const containers = ctx.engine().containers;
   let started = false;
   let session: AttachSession | undefined;
@@ -74,7 +76,7 @@ export async function runForeground(ctx: Context, rec: ContainerRecord, o: { std
   let conmonPid = 0;
   try {
     const r = await containers.start(rec.id, {
-      beforeStart: useSocket ? async (r) => { session = await attachSocket(ctx.attachHelper, containers, r, { stdin: o.stdin, tty: o.tty }); } : undefined,
+      beforeStart: useSocket ? async (r) => { session = await attachSocket(ctx.attachHelper, containers, r, { stdin: o.stdin, tty: o.tty, ...(o.detachKeys ? { detachKeys: o.detachKeys } : {}) }); } : undefined,
       ...(handoff ? { handoff } : {}),
     });
     stopWarm();
@@ -91,7 +93,13 @@ export async function runForeground(ctx: Context, rec: ContainerRecord, o: { std
     if (e instanceof StartError || e instanceof EngineError) throw e;
     throw new StartError((e as Error).message);
   }
-  if (session) await session.done;
+  if (session && (await session.done) === DETACHED_EXIT) {
+    // Detached (docker run -it's ctrl-p,ctrl-q): it runs on; conmon's exit command, no longer
+    // handed off to this process, cleans up after it (and removes it for --rm).
+    for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(s, proxy);
+    handoff?.close();
+    return 0;
+  }
   await follower;
   trace('run: output done');
   const done = await containers.waitExit(rec.id);

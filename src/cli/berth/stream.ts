@@ -15,10 +15,15 @@ export async function followOutput(containers: ContainerService, id: string, sta
 
 export interface AttachSession { child: ChildProcess; done: Promise<number> }
 
-/** Starts berth-attach on the container's socket; resolves once it is connected. */
-export function attachSocket(helper: string, containers: ContainerService, rec: ContainerRecord, opts: { stdin: boolean; tty: boolean }): Promise<AttachSession> {
+/** berth-attach's exit status when the user typed the detach keys. */
+export const DETACHED_EXIT = 3;
+
+/** Starts berth-attach on the container's socket; resolves once it is connected. With
+ * `detachKeys`, typing them ends it (status DETACHED_EXIT), the container running on. */
+export function attachSocket(helper: string, containers: ContainerService, rec: ContainerRecord, opts: { stdin: boolean; tty: boolean; detachKeys?: Buffer }): Promise<AttachSession> {
   const { socket, ctl } = containers.attachPaths(rec.id);
-  const args = [...(opts.stdin ? ['--stdin'] : []), ...(opts.tty ? ['--tty', '--ctl', ctl] : []), '--ready-fd', '3', socket];
+  const keys = opts.stdin && opts.detachKeys?.length ? ['--detach-keys', opts.detachKeys.toString('hex')] : [];
+  const args = [...(opts.stdin ? ['--stdin'] : []), ...(opts.tty ? ['--tty', '--ctl', ctl] : []), ...keys, '--ready-fd', '3', socket];
   return new Promise((resolve, reject) => {
     const child = spawn(helper, args, { stdio: [opts.stdin ? 'inherit' : 'ignore', 'inherit', 'inherit', 'pipe'] });
     const done = new Promise<number>((res) => child.on('close', (code) => res(code ?? 1)));

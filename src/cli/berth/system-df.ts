@@ -1,9 +1,32 @@
-// berth system df: disk used by images, containers, volumes and the build cache (engine.system.df).
+// berth system df [-v]: disk used by images, containers, volumes and the build cache
+// (engine.system.df); -v: each image, container (its writable layer, and its whole root
+// filesystem as "virtual") and volume, as docker's `system df -v`.
+import type { DiskUsage, Engine } from '../../engine/index.ts';
 import type { Command } from './context.ts';
-import { parseFlags, str, type FlagDef } from './flags.ts';
-import { formatItems, humanSize } from '../present/index.ts';
+import { bool, parseFlags, str, type FlagDef } from './flags.ts';
+import { formatItems, humanSize, imageRow, IMAGE_HEADERS } from '../present/index.ts';
+import { psRow, PS_HEADERS, shortCommand } from './present.ts';
 
-const FLAGS: FlagDef[] = [{ name: 'format', kind: 'string', help: "'json' or a template" }, { name: 'verbose', short: 'v', kind: 'bool' }];
+const FLAGS: FlagDef[] = [{ name: 'format', kind: 'string', help: "'json' or a template" }, { name: 'verbose', short: 'v', kind: 'bool', help: 'Show detailed information on space usage' }];
+
+async function verbose(engine: Engine, df: DiskUsage): Promise<string> {
+  const recs = engine.containers.list({ all: true });
+  const users = new Map<string, number>();
+  for (const r of recs) users.set(r.config.imageId, (users.get(r.config.imageId) ?? 0) + 1);
+  const images = (await engine.images.list({})).map((i) => ({ ...imageRow(i), Containers: String(users.get(i.id) ?? users.get(`sha256:${i.id}`) ?? 0) }));
+  const containers = recs.map((r) => {
+    const s = df.containerSizes[r.id];
+    return { ...psRow(r), Command: shortCommand(r), Size: s ? humanSize(s.rw) : '0B' };
+  });
+  // docker prints volume sizes with four digits (go-units HumanSize), the rest with three.
+  const volumes = engine.volumes.list().map((v) => ({ Name: v.name, Links: String(engine.volumes.users(v.name).length), Size: humanSize(df.volumeSizes[v.name] ?? 0, 4) }));
+  return [
+    'Images space usage:\n\n', formatItems(images, undefined, '{{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}\t{{.Containers}}', IMAGE_HEADERS),
+    '\nContainers space usage:\n\n', formatItems(containers, undefined, '{{.ID}}\t{{.Image}}\t{{.Command}}\t{{.LocalVolumes}}\t{{.Size}}\t{{.RunningFor}}\t{{.Status}}\t{{.Names}}', PS_HEADERS),
+    '\nLocal Volumes space usage:\n\n', formatItems(volumes, undefined, '{{.Name}}\t{{.Links}}\t{{.Size}}', { Name: 'VOLUME NAME', Links: 'LINKS', Size: 'SIZE' }),
+    `\nBuild cache usage: ${humanSize(df.buildCache.size)}\n`,
+  ].join('');
+}
 
 const cmd: Command = {
   usage: 'berth system df [OPTIONS]',
@@ -11,10 +34,12 @@ const cmd: Command = {
   flags: FLAGS,
   async run(ctx) {
     const p = parseFlags(ctx.argv, FLAGS);
-    const df = await ctx.engine().system.df();
+    const engine = ctx.engine();
+    const df = await engine.system.df();
+    const fmt = str(p, 'format');
+    if (bool(p, 'verbose') && !fmt) { ctx.out(await verbose(engine, df)); return 0; }
     const rows = ([['Images', df.images], ['Containers', df.containers], ['Local Volumes', df.volumes], ['Build Cache', df.buildCache]] as const)
       .map(([Type, u]) => ({ Type, TotalCount: String(u.total), Active: String(u.active), Size: humanSize(u.size) }));
-    const fmt = str(p, 'format');
     ctx.out(formatItems(rows, fmt, '{{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}', { Type: 'TYPE', TotalCount: 'TOTAL', Active: 'ACTIVE', Size: 'SIZE' }));
     return 0;
   },

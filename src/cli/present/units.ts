@@ -6,9 +6,10 @@ import { bytesSize, goG, humanSizeWithPrecision } from '../../util/units.ts';
 export { bytesSize, goG };
 
 /** docker's sizes in images, history, df, prune, stats I/O: go-units HumanSizeWithPrecision(n, 3),
- * decimal units: 4261296 → "4.26MB", 1234 → "1.23kB", 999 → "999B". */
-export function humanSize(n: number): string {
-  return humanSizeWithPrecision(n, 3);
+ * decimal units: 4261296 → "4.26MB", 1234 → "1.23kB", 999 → "999B". `precision` 4 is go-units'
+ * HumanSize (docker's volume sizes in system df -v: 4096 → "4.096kB"). */
+export function humanSize(n: number, precision = 3): string {
+  return humanSizeWithPrecision(n, precision);
 }
 
 /** go-units HumanDuration: "Less than a second", "About a minute", "3 hours", "2 weeks"... */

@@ -3,12 +3,13 @@
 // inside it (PUT). Paths resolve inside the container's root (symlinks cannot lead out); GNU tar
 // keeps owners, modes and extended attributes.
 import { spawn } from 'node:child_process';
-import { lstatSync, readlinkSync, statSync, type Stats } from 'node:fs';
-import { basename, dirname } from 'node:path';
-import type { Readable } from 'node:stream';
+import { lchownSync, lstatSync, readlinkSync, statSync, type Stats } from 'node:fs';
+import { basename, dirname, join, posix } from 'node:path';
+import { Transform, type Readable } from 'node:stream';
+import { TarParser } from '../../image/tar/index.ts';
 import type { EngineCore } from '../core.ts';
 import { resolveIn } from '../copy.ts';
-import { EngineError, NoSuchPathError } from '../errors.ts';
+import { EngineError, NoSuchPathError, PathTypeConflictError } from '../errors.ts';
 import { containerRoot } from './copy-export.ts';
 
 /** docker's PathStat (X-Docker-Container-Path-Stat): mode in Go's os.FileMode bits. */
@@ -57,14 +58,68 @@ export function archiveGet(core: EngineCore, ref: string, path: string): Archive
   return { stat, stream: tar.stdout!, done };
 }
 
+export interface ExtractOptions {
+  /** docker's noOverwriteDirNonDir: an entry that would replace a directory with a
+   * non-directory, or a non-directory with a directory, stops the extraction (an error). */
+  noOverwriteDirNonDir?: boolean;
+  /** docker's copyUIDGID (docker cp -a): what is extracted belongs to the container's user
+   * (its config's, when it has one; else the archive's owners stay). */
+  copyUIDGID?: boolean;
+}
+
 /** PUT: extracts the tar from `input` into the directory `path` inside the container (what it
- * holds replaces what is there, as GNU tar does; docker's noOverwriteDirNonDir is not checked). */
-export async function archivePut(core: EngineCore, ref: string, path: string, input: Readable): Promise<void> {
+ * holds replaces what is there, as GNU tar does, unless noOverwriteDirNonDir forbids a change
+ * of type: then, much as docker's, what came before the read that held the first such entry is
+ * extracted, and it is an error). */
+export async function archivePut(core: EngineCore, ref: string, path: string, input: Readable, opts: ExtractOptions = {}): Promise<void> {
   const { host } = statPath(core, ref, path);
   if (!statSync(host).isDirectory()) throw new EngineError(`extraction point is not a directory: ${path}`);
+  const rec = core.get(ref);
+  const owner = opts.copyUIDGID && rec.config.user ? core.userOf(rec) : undefined;
   const { tar, done } = run(['--numeric-owner', '--xattrs', '--xattrs-include=*', '--no-same-permissions', '-C', host, '-xf', '-'], 'pipe', 'ignore');
-  input.pipe(tar.stdin!);
+  let conflict: PathTypeConflictError | undefined;
+  const extracted: string[] = [];
+  const check = (rel: string, type: string): PathTypeConflictError | undefined => {
+    if (owner) extracted.push(rel);
+    if (!opts.noOverwriteDirNonDir) return undefined;
+    let isDir: boolean;
+    try { isDir = lstatSync(join(host, rel)).isDirectory(); } catch { return undefined; /* nothing there yet */ }
+    const inside = posix.join(path, rel);
+    if (isDir && type !== 'dir') return new PathTypeConflictError(`cannot overwrite directory "${inside}" with non-directory "${rel}"`);
+    if (!isDir && type === 'dir') return new PathTypeConflictError(`cannot overwrite non-directory "${inside}" with directory "${rel}"`);
+    return undefined;
+  };
+  const source = opts.noOverwriteDirNonDir || owner ? input.pipe(headerTap(check, (e) => { conflict = e; tar.kill(); })) : input;
+  source.pipe(tar.stdin!);
   tar.stdin!.on('error', () => { /* tar ended early: its status says why */ });
   input.on('error', () => tar.kill());
-  await done;
+  try {
+    await done;
+  } catch (e) {
+    throw conflict ?? e;
+  }
+  if (conflict) throw conflict;
+  for (const rel of owner ? extracted : []) {
+    try { lchownSync(join(host, rel), owner!.uid, owner!.gid); } catch { /* gone meanwhile */ }
+  }
+}
+
+/** Passes the archive on while reading its headers: `check` sees each entry (its path relative
+ * to the extraction point) and may return an error, which stops it (before the chunk holding
+ * that header reaches tar). */
+function headerTap(check: (rel: string, type: string) => PathTypeConflictError | undefined, onConflict: (e: PathTypeConflictError) => void): Transform {
+  let conflict: PathTypeConflictError | undefined;
+  const parser = new TarParser({
+    entry: (e) => { if (!conflict) conflict = check(posix.normalize(`/${e.name}`).slice(1), e.type); },
+    data: () => {},
+    entryEnd: () => {},
+  });
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      // A malformed archive is tar's to report.
+      if (!conflict) { try { parser.push(chunk); } catch { /* see tar's status */ } }
+      if (conflict) { onConflict(conflict); cb(); return; }
+      cb(null, chunk);
+    },
+  });
 }

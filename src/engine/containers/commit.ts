@@ -9,6 +9,7 @@ import type { EngineCore } from '../core.ts';
 import { setPaused } from './update-pause.ts';
 import { EngineError } from '../errors.ts';
 import { snapshotKey } from '../rootfs.ts';
+import { applyConfigChanges, type ConfigChange } from '../config-changes.ts';
 
 export interface CommitOptions {
   /** REPOSITORY[:TAG] to name the image (berth keeps images by name: required). */
@@ -17,6 +18,8 @@ export interface CommitOptions {
   message?: string;
   /** Pause a running container while its changes are read (default true). */
   pause?: boolean;
+  /** docker's --change and commit's Config body, applied over the container's config. */
+  changes?: ConfigChange[];
 }
 
 /** Returns the new image's ID (its config digest). */
@@ -48,11 +51,11 @@ export async function commitContainer(engine: EngineCore, ref: string, opts: Com
     ...base,
     created,
     ...(opts.author ? { author: opts.author } : {}),
-    config: {
+    config: applyConfigChanges({
       ...base.config,
       Env: c.env, Cmd: c.cmd, Entrypoint: c.entrypoint.length ? c.entrypoint : undefined,
       WorkingDir: c.workingDir === '/' ? base.config?.WorkingDir ?? '' : c.workingDir, User: c.user, Labels: c.labels,
-    },
+    }, opts.changes ?? []),
     rootfs: { type: 'layers', diff_ids: [...base.rootfs.diff_ids, layer.diffId] },
     history: [...(base.history ?? []), { created, created_by: `berth commit ${rec.name}`, ...(opts.message ? { comment: opts.message } : {}), ...(opts.author ? { author: opts.author } : {}) }],
   };

@@ -1,11 +1,17 @@
 // docker network connect/disconnect of a container (at once when it runs: CNI ADD/DEL in its
 // netns, its peers' hosts files and its own rewritten), and rename.
 import type { EngineCore } from '../core.ts';
-import { EngineError, InvalidNameError } from '../errors.ts';
+import { EngineError, InvalidNameError, PredefinedNetworkError } from '../errors.ts';
 import { attachOne, detachNetworks, netOpts, networkName, refreshPeerHosts, writeEtcFiles } from '../netglue.ts';
 import { NAME_RE } from './create.ts';
 
+/** host and none are a container's network mode, chosen at create, never joined or left later. */
+function refusePredefined(network: string): void {
+  if (network === 'host' || network === 'none') throw new PredefinedNetworkError(`container cannot be disconnected from ${network} network or connected to ${network} network`);
+}
+
 export function connect(core: EngineCore, ref: string, network: string, aliases: string[] = []): Promise<void> {
+  refusePredefined(network);
   return core.locked(ref, async (rec) => {
     const c = rec.config;
     if (c.networkMode === 'host' || c.networkMode === 'none') throw new EngineError(`container sharing network namespace with ${c.networkMode} cannot be connected to networks`);
@@ -27,6 +33,7 @@ export function connect(core: EngineCore, ref: string, network: string, aliases:
 }
 
 export function disconnect(core: EngineCore, ref: string, network: string): Promise<void> {
+  refusePredefined(network);
   return core.locked(ref, async (rec) => {
     const c = rec.config;
     if (networkName(c.networkMode) === network) {

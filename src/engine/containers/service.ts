@@ -9,12 +9,12 @@ import { execCapture, reopenLog, spawnAttach, spawnExec, type CapturedExec, type
 import { execInContainer, type ExecRequest } from './exec.ts';
 import type { Handoff } from '../handoff.ts';
 import { readLogs, type LogEntry } from '../logs.ts';
-import type { CreateOptions, CreateRequest, Filters, ListOptions, RemoveOptions, ResourceUpdate, StartHooks, StopOptions, WaitCondition, WaitResult } from '../requests.ts';
+import type { CreateOptions, CreateRequest, Filters, ListOptions, RemoveOptions, ResourceUpdate, StartHooks, StopOptions, StopResult, WaitCondition, WaitResult } from '../requests.ts';
 import type { ContainerRecord } from '../types.ts';
 import { cleanup, finishForeground, openHandoff } from './cleanup.ts';
 import { connect, disconnect, rename } from './connect.ts';
 import { copyFrom, copyTo, exportContainer, type ExportStream } from './copy-export.ts';
-import { archiveGet, archivePut, statPath, type ArchiveStream, type PathStat } from './archive.ts';
+import { archiveGet, archivePut, statPath, type ArchiveStream, type ExtractOptions, type PathStat } from './archive.ts';
 import { containerChanges, type Change } from './changes.ts';
 import type { Readable } from 'node:stream';
 import { create } from './create.ts';
@@ -22,6 +22,7 @@ import { listContainers } from './list-filters.ts';
 import { pruneContainers, type PruneResult } from './prune.ts';
 import { remove } from './remove.ts';
 import { prelaunch, start } from './start.ts';
+import { containerSizes, type ContainerSize } from './size.ts';
 import { sampleStats, type ContainerStats } from './stats.ts';
 import { kill, stop } from './stop-kill.ts';
 import { top, type TopResult } from './top.ts';
@@ -65,12 +66,16 @@ export class ContainerService {
     return { ...rec, bundleDir: dir, logPath: join(dir, 'ctr.log'), mountSources };
   }
   list(opts: ListOptions = {}): ContainerRecord[] { return listContainers(this.#core, opts); }
+  /** docker's SizeRw and SizeRootFs of each (ps -s, inspect --size), by id: measured (du), so
+   * asked for apart from list and inspect. */
+  sizes(recs: ContainerRecord[]): Promise<Map<string, ContainerSize>> { return containerSizes(this.#core, recs); }
 
   create(req: CreateRequest, opts: CreateOptions = {}): Promise<ContainerRecord> { return create(this.#core, req, opts); }
   /** For `run`: starts the monitor of a just-created container before its start (start.ts). */
   prelaunch(rec: ContainerRecord, hooks: StartHooks = {}): Promise<boolean> { return prelaunch(this.#core, rec, hooks); }
   start(ref: string, hooks: StartHooks = {}): Promise<ContainerRecord> { return start(this.#core, ref, hooks); }
-  stop(ref: string, opts: StopOptions = {}): Promise<ContainerRecord> { return stop(this.#core, ref, opts); }
+  /** `stopped` is false when there was nothing to stop (the Docker API's 304). */
+  stop(ref: string, opts: StopOptions = {}): Promise<StopResult> { return stop(this.#core, ref, opts); }
   async restart(ref: string, opts: StopOptions = {}): Promise<ContainerRecord> {
     await stop(this.#core, ref, opts);
     return start(this.#core, ref);
@@ -115,7 +120,7 @@ export class ContainerService {
   /** docker's archive endpoints: a path's stat, the path as a tar, a tar extracted into a directory. */
   statPath(ref: string, path: string): PathStat { return statPath(this.#core, ref, path).stat; }
   archive(ref: string, path: string): ArchiveStream { return archiveGet(this.#core, ref, path); }
-  extract(ref: string, path: string, tar: Readable): Promise<void> { return archivePut(this.#core, ref, path, tar); }
+  extract(ref: string, path: string, tar: Readable, opts: ExtractOptions = {}): Promise<void> { return archivePut(this.#core, ref, path, tar, opts); }
 
   attachPaths(ref: string): AttachPaths {
     const rec = this.#core.get(ref);

@@ -162,6 +162,9 @@ async function launchMonitor(core: EngineCore, rec: ContainerRecord, hooks: Star
     id: rec.id, cuuid: rec.id.slice(0, 16), name: rec.name, runtime: relay ? relayPath() : c.runtime, runtimeRoot: core.paths.runtimeRoot,
     bundle: dir, pidFile: join(dir, 'pidfile'), conmonPidFile: join(dir, 'conmon.pid'), logPath: core.logPath(rec), runtimeLog: join(dir, 'runtime.log'),
     logSizeMax: c.logSizeMax, exitDir: core.paths.exits, socketDir: core.paths.sockets, terminal: c.tty, stdin: c.openStdin,
+    // As docker: a terminal's input is not closed when a client detaches or goes away (a later
+    // attach types into it); a plain stdin closes with its client's end (docker run -i).
+    leaveStdinOpen: c.tty,
     ...(cleanup ? { exitCommand: hooks.handoff ? handoffExitCommand(hooks.handoff, cleanup) : claimExitCommand(core.claimPath(rec.id), cleanup) } : {}),
     ...(relay ? { env: relayEnv(relay, c.runtime) } : {}),
   }).catch(async (e: Error) => {

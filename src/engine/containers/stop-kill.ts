@@ -4,7 +4,7 @@ import { parseSignal } from '../../runtime/signals.ts';
 import type { EngineCore } from '../core.ts';
 import { ContainerStateError, EngineError, NoSuchContainerError } from '../errors.ts';
 import { claimCleanup } from '../handoff.ts';
-import type { StopOptions } from '../requests.ts';
+import type { StopOptions, StopResult } from '../requests.ts';
 import type { ContainerRecord } from '../types.ts';
 import { cleanup } from './cleanup.ts';
 import { thaw } from './update-pause.ts';
@@ -25,14 +25,15 @@ async function markStopped(core: EngineCore, rec: ContainerRecord): Promise<Cont
   }
 }
 
-export async function stop(core: EngineCore, ref: string, opts: StopOptions = {}): Promise<ContainerRecord> {
+export async function stop(core: EngineCore, ref: string, opts: StopOptions = {}): Promise<StopResult> {
   let rec = core.get(ref);
   let unclaim = () => {};
   // Under the lock: waits out a restart in progress, and no restart follows this stop, also for
   // a container between two runs of its restart policy (exited, its exit command about to
   // restart it: the cleanup below would have restarted it too).
   if (rec.state.status !== 'created') rec = await markStopped(core, rec);
-  if (rec.state.status === 'running' || rec.state.status === 'restarting') {
+  const stopped = rec.state.status === 'running' || rec.state.status === 'restarting';
+  if (stopped) {
     const t = opts.timeout ?? rec.config.stopTimeout;
     const sig = parseSignal(opts.signal ?? rec.config.stopSignal);
     // This process cleans up after the exit: conmon's exit command (a berth start) need not.
@@ -56,7 +57,7 @@ export async function stop(core: EngineCore, ref: string, opts: StopOptions = {}
   } finally {
     unclaim();
   }
-  return core.store.get(rec.id) ?? rec;
+  return { container: core.store.get(rec.id) ?? rec, stopped };
 }
 
 export async function kill(core: EngineCore, ref: string, signal = 'SIGKILL'): Promise<ContainerRecord> {

@@ -6,7 +6,7 @@ import { gunzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
 import type { ImageStore } from '../store/index.ts';
 import { normalizeReference } from '../reference.ts';
-import { hostPlatform, MEDIA_OCI_CONFIG, MEDIA_OCI_LAYER, MEDIA_OCI_LAYER_GZIP, MEDIA_OCI_MANIFEST, type ImageConfig } from '../types.ts';
+import { hostPlatform, MEDIA_OCI_CONFIG, MEDIA_OCI_LAYER, MEDIA_OCI_LAYER_GZIP, MEDIA_OCI_MANIFEST, type ImageConfig, type ImageRunConfig } from '../types.ts';
 import { InvalidImageArgumentError } from './errors.ts';
 
 export interface ImportImageOptions {
@@ -14,6 +14,8 @@ export interface ImportImageOptions {
   reference: string;
   /** The history entry's comment (docker import --message). */
   message?: string;
+  /** The image's run config (docker import --change; empty by default). */
+  config?: ImageRunConfig;
 }
 
 export interface ImportedImage { id: string; name: string }
@@ -37,7 +39,7 @@ export async function importImage(store: ImageStore, source: string, opts: Impor
   const platform = hostPlatform();
   const config: ImageConfig = {
     created, architecture: platform.architecture, os: platform.os,
-    config: {},
+    config: opts.config ?? {},
     rootfs: { type: 'layers', diff_ids: [diffId] },
     history: [{ created, created_by: 'berth import', ...(opts.message ? { comment: opts.message } : {}) }],
   };

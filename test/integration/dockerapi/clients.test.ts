@@ -1,7 +1,7 @@
 // Other real clients of berthd's Docker API: Debian's docker-compose 1.29 (a two-service project
 // with a network, a volume and a published port, up and down) and the Python SDK (python3-docker
 // 5.0.3: run, logs, exec, stop, remove, NotFound).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -9,8 +9,8 @@ import { get } from 'node:http';
 import { join } from 'node:path';
 import { isRoot } from '../../helpers/rootfs.ts';
 import { freePort } from '../../helpers/registry.ts';
-import { assertNoLeaks, snapshot, waitFor, type HostSnapshot } from '../engine/harness.ts';
-import { ApiDaemon, Berth } from './harness.ts';
+import { waitFor } from '../engine/harness.ts';
+import { useApiFixture, type ApiDaemon, type Berth } from './harness.ts';
 
 const COMPOSE = '/usr/bin/docker-compose';
 const PYTHON = '/usr/bin/python3';
@@ -19,24 +19,7 @@ const skip = !isRoot ? 'needs root' : false;
 
 let b: Berth;
 let api: ApiDaemon;
-let before0: HostSnapshot;
-
-before(async () => {
-  if (skip) return;
-  b = new Berth();
-  await b.ok(['image', 'build-busybox']);
-  before0 = snapshot(b);
-  api = new ApiDaemon(b);
-  await api.start();
-});
-
-after(async () => {
-  if (skip) return;
-  try {
-    await api?.stop();
-    await b.teardown();
-  } catch (e) { console.error(e); }
-});
+const fx = useApiFixture(skip, (f) => ({ b, api } = f));
 
 function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -133,6 +116,5 @@ except docker.errors.NotFound as e:
 });
 
 test('nothing is left behind once berthd stops', { skip }, async () => {
-  await api.stop();
-  assertNoLeaks(b, before0);
+  await fx.assertClean();
 });

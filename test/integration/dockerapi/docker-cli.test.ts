@@ -1,40 +1,24 @@
 // The real docker CLI (28.x) against berthd's Docker API: what `run`, `ps`, `logs`, `exec`,
 // `inspect`, `stop`, `rm`, `images`, `pull`, `tag`, `network` and `volume` need, with the
 // engine's state shared with the berth CLI, and nothing left behind.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, createReadStream, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { connect } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
 import { encodeClientFrame, OP_CLOSE, OP_TEXT } from '../../../src/dockerapi/websocket.ts';
 import { isRoot } from '../../helpers/rootfs.ts';
 import { startRegistry, type RegistryInstance } from '../../helpers/registry.ts';
-import { assertNoLeaks, snapshot, waitFor, type HostSnapshot } from '../engine/harness.ts';
-import { ApiDaemon, Berth, DOCKER } from './harness.ts';
+import { waitFor } from '../engine/harness.ts';
+import { useApiFixture, type ApiDaemon, type Berth, DOCKER } from './harness.ts';
 
 const skip = !isRoot ? 'needs root' : !existsSync(DOCKER) ? `needs the docker CLI at ${DOCKER}` : false;
 
 let b: Berth;
 let api: ApiDaemon;
-let before0: HostSnapshot;
-
-before(async () => {
-  if (skip) return;
-  b = new Berth();
-  await b.ok(['image', 'build-busybox']);
-  before0 = snapshot(b);
-  api = new ApiDaemon(b);
-  await api.start();
-});
-
-after(async () => {
-  if (skip) return;
-  try {
-    await api?.stop();
-    await b.teardown();
-  } catch (e) { console.error(e); }
-});
+const fx = useApiFixture(skip, (f) => ({ b, api } = f));
 
 test('docker version and info talk to berth at API 1.44', { skip }, async () => {
   const v = JSON.parse(await api.ok(['version', '--format', '{{json .Server}}'])) as { ApiVersion: string; MinAPIVersion: string; Components: { Name: string }[] };
@@ -88,7 +72,7 @@ exec ${DOCKER} exec -it sizer sh -c 'stty size; trap "stty size; exit 3" WINCH; 
   }
 });
 
-test('import: a rootfs tarball (plain from a file, gzip on stdin) runs; not a tar is refused', { skip }, async () => {
+test('import: a rootfs tarball (plain from a file, gzip on stdin, from a URL with --change) runs; not a tar or a missing URL is refused', { skip }, async () => {
   const root = join(b.tmp, 'import-root');
   mkdirSync(join(root, 'bin'), { recursive: true });
   copyFileSync('/bin/busybox', join(root, 'bin', 'busybox'));
@@ -109,7 +93,30 @@ test('import: a rootfs tarball (plain from a file, gzip on stdin) runs; not a ta
   const bad = await api.docker(['import', '-', 'imported:bad'], { input: 'not a tarball at all' });
   assert.notEqual(bad.code, 0);
   assert.match(bad.stderr, /not a tar archive/);
-  await api.ok(['rmi', 'imported:v1', 'imported:gz']);
+  // From a URL (fromSrc=URL): berthd downloads it; the same layer as from the file.
+  const served = createServer((req, res) => {
+    if (req.url !== '/rootfs.tar') { res.writeHead(404).end(); return; }
+    res.writeHead(200, { 'Content-Type': 'application/x-tar' });
+    createReadStream(tar).pipe(res);
+  });
+  await new Promise<void>((r) => served.listen(0, '127.0.0.1', r));
+  try {
+    const url = `http://127.0.0.1:${(served.address() as AddressInfo).port}`;
+    const fromUrl = (await api.ok(['import', '--change', 'CMD ["/bin/busybox", "cat", "/greeting"]', `${url}/rootfs.tar`, 'imported:url'])).trim();
+    assert.match(fromUrl, /^sha256:[0-9a-f]{64}$/);
+    const layers = '{{json .RootFS.Layers}}';
+    assert.equal(await api.ok(['image', 'inspect', '--format', layers, 'imported:url']), await api.ok(['image', 'inspect', '--format', layers, 'imported:v1']));
+    // Its --change gave it a command.
+    assert.equal(await api.ok(['run', '--rm', 'imported:url']), 'imported\n');
+    const missing = await api.docker(['import', `${url}/nothing.tar`, 'imported:missing']);
+    assert.notEqual(missing.code, 0);
+    assert.match(missing.stderr, /downloading http:\/\/127\.0\.0\.1:\d+\/nothing\.tar: 404 Not Found/);
+    const raw = await api.http('POST', '/v1.44/images/create?fromSrc=ftp://x/y.tar&repo=imported&tag=ftp');
+    assert.equal(raw.status, 400, raw.body);
+  } finally {
+    served.close();
+  }
+  await api.ok(['rmi', 'imported:v1', 'imported:gz', 'imported:url']);
   assert.doesNotMatch(await api.ok(['images', '--format', '{{.Repository}}']), /imported/);
 });
 
@@ -225,7 +232,7 @@ test('a named volume outlives its containers', { skip }, async () => {
   assert.doesNotMatch(await api.ok(['volume', 'ls', '-q']), /apivol/);
 });
 
-test('cp both ways, diff, top, stats --no-stream, rename, update, commit, export', { skip }, async () => {
+test('cp both ways (a directory never replaced by a file), diff, top, stats --no-stream, rename, update, commit (--change), export', { skip }, async () => {
   await api.ok(['run', '-d', '--name', 'files', 'busybox', 'sh', '-c', 'mkdir -p /data/sub; echo inside > /data/sub/f; sleep 60']);
   await waitFor(async () => (await api.docker(['exec', 'files', 'test', '-f', '/data/sub/f'])).code === 0);
   const out = join(b.tmp, 'cp-out');
@@ -234,6 +241,19 @@ test('cp both ways, diff, top, stats --no-stream, rename, update, commit, export
   writeFileSync(join(b.tmp, 'to-ctr.txt'), 'from host\n');
   await api.ok(['cp', join(b.tmp, 'to-ctr.txt'), 'files:/data/']);
   assert.equal(await api.ok(['exec', 'files', 'cat', '/data/to-ctr.txt']), 'from host\n');
+  // A file over a directory is refused (docker cp sends noOverwriteDirNonDir), as dockerd does.
+  mkdirSync(join(b.tmp, 'clash'));
+  writeFileSync(join(b.tmp, 'clash', 'sub'), 'a file\n');
+  const clash = await api.docker(['cp', join(b.tmp, 'clash', 'sub'), 'files:/data/']);
+  assert.notEqual(clash.code, 0);
+  assert.match(clash.stderr, /cannot overwrite directory "\/data\/sub" with non-directory "sub"/);
+  assert.equal(await api.ok(['exec', 'files', 'cat', '/data/sub/f']), 'inside\n');
+  // cp -a (copyUIDGID): the container's user owns what lands; without it the archive's owner.
+  await api.ok(['run', '-d', '--name', 'owned', '-u', '1234:5678', 'busybox', 'sleep', '60']);
+  await api.ok(['cp', '-a', join(b.tmp, 'to-ctr.txt'), 'owned:/tmp/a.txt']);
+  await api.ok(['cp', join(b.tmp, 'to-ctr.txt'), 'owned:/tmp/plain.txt']);
+  assert.equal(await api.ok(['exec', 'owned', 'stat', '-c', '%u:%g', '/tmp/a.txt', '/tmp/plain.txt']), '1234:5678\n0:0\n');
+  await api.ok(['rm', '-f', 'owned']);
   const missing = await api.docker(['cp', 'files:/no/such/path', out]);
   assert.notEqual(missing.code, 0);
   assert.match(missing.stderr, /Could not find the file \/no\/such\/path/);
@@ -247,6 +267,14 @@ test('cp both ways, diff, top, stats --no-stream, rename, update, commit, export
   const id = (await api.ok(['commit', 'files2', 'snap:1'])).trim();
   assert.match(id, /^sha256:[0-9a-f]{64}$/);
   assert.equal(await api.ok(['run', '--rm', 'snap:1', 'cat', '/data/to-ctr.txt']), 'from host\n');
+  // --change: the image's config, over the container's.
+  await api.ok(['commit', '--change', 'ENV GREETING=changed', '--change', 'CMD echo $GREETING', '--change', 'WORKDIR /data', 'files2', 'snap:2']);
+  assert.equal(await api.ok(['run', '--rm', 'snap:2']), 'changed\n');
+  assert.equal((await api.ok(['image', 'inspect', '--format', '{{.Config.WorkingDir}} {{json .Config.Cmd}}', 'snap:2'])).trim(), '/data ["/bin/sh","-c","echo $GREETING"]');
+  const badChange = await api.docker(['commit', '--change', 'RUN true', 'files2', 'snap:3']);
+  assert.notEqual(badChange.code, 0);
+  assert.match(badChange.stderr, /RUN is not a valid change command/);
+  await api.ok(['rmi', 'snap:2']);
   const tarList = spawnSync('sh', ['-c', `${DOCKER} export files2 | tar -t | grep -c data/sub/f`], { env: api.env(), encoding: 'utf8' });
   assert.equal(tarList.stdout.trim(), '1');
   await api.ok(['rm', '-f', 'files2']);
@@ -348,7 +376,6 @@ test('bad requests: docker status and message, service up, nothing half-created'
 });
 
 test('nothing is left behind once berthd stops', { skip }, async () => {
-  await api.stop();
+  await fx.assertClean();
   assert.equal(existsSync(api.socket), false, 'the socket goes with berthd');
-  assertNoLeaks(b, before0);
 });

@@ -3,13 +3,13 @@
 // into stdout and stderr, a detached one with an exec (output and exit code from exec
 // inspect), a label-filtered list, stop, remove; an exec with a terminal sized at start and
 // resized while it runs; and nothing left behind.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { PassThrough, type Readable } from 'node:stream';
 import { isRoot } from '../../helpers/rootfs.ts';
-import { assertNoLeaks, snapshot, waitFor, type HostSnapshot } from '../engine/harness.ts';
-import { ApiDaemon, Berth } from './harness.ts';
+import { waitFor } from '../engine/harness.ts';
+import { useApiFixture, type ApiDaemon } from './harness.ts';
 
 // dockerode ships no types: the part of its surface this test uses.
 interface DContainer {
@@ -40,27 +40,11 @@ const Docker = require('dockerode') as new (o: { socketPath: string }) => Docker
 
 const skip = !isRoot ? 'needs root' : false;
 
-let b: Berth;
 let api: ApiDaemon;
-let before0: HostSnapshot;
 let docker: Dockerode;
-
-before(async () => {
-  if (skip) return;
-  b = new Berth();
-  await b.ok(['image', 'build-busybox']);
-  before0 = snapshot(b);
-  api = new ApiDaemon(b);
-  await api.start();
+const fx = useApiFixture(skip, (f) => {
+  api = f.api;
   docker = new Docker({ socketPath: api.socket });
-});
-
-after(async () => {
-  if (skip) return;
-  try {
-    await api?.stop();
-    await b.teardown();
-  } catch (e) { console.error(e); }
 });
 
 /** dockerode's own demultiplexer over a stream (or a whole body) of stdcopy frames. */
@@ -154,6 +138,5 @@ test('dockerode: exec with a terminal: its size at start (ConsoleSize), then res
 });
 
 test('nothing is left behind once berthd stops', { skip }, async () => {
-  await api.stop();
-  assertNoLeaks(b, before0);
+  await fx.assertClean();
 });

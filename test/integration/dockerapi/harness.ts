@@ -5,7 +5,9 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Berth, BERTH_MAIN, waitFor } from '../engine/harness.ts';
+import { after, before } from 'node:test';
+import { defer } from '../../helpers/cleanup.ts';
+import { assertNoLeaks, Berth, BERTH_MAIN, snapshot, waitFor, type HostSnapshot } from '../engine/harness.ts';
 
 export const DOCKER = '/usr/local/bin/docker';
 
@@ -91,6 +93,42 @@ export class ApiDaemon {
       req.end(body);
     });
   }
+}
+
+/** What a test file shares: a Berth over its own roots with the busybox image, the host's
+ * state before berthd started (for the leak check), and a berthd serving the Docker API. */
+export interface ApiFixture {
+  b: Berth;
+  api: ApiDaemon;
+  before0: HostSnapshot;
+  /** Stops berthd and fails on anything left on the host since the fixture began. */
+  assertClean(): Promise<void>;
+}
+
+/** The file's fixture, made in a `before` hook (nothing when `skip`); its teardown (berthd
+ * stopped, then every container, volume and network and the roots removed) runs after the
+ * file's tests through defer(), so that a teardown that fails fails the file. The object's
+ * fields are there once the hook ran; `ready` gets it then (node runs a file's top-level
+ * `before` hooks concurrently: another hook could not rely on this one having run). */
+export function useApiFixture(skip: string | false, ready: (f: ApiFixture) => void = () => {}): ApiFixture {
+  const f = {
+    async assertClean() { await f.api.stop(); assertNoLeaks(f.b, f.before0); },
+  } as ApiFixture;
+  if (skip) return f;
+  // Deferred now, not from the hook: node runs a root `after` registered while a `before` runs
+  // at once. Last deferred, first run: berthd stops before the roots go.
+  const file = { after };
+  defer(file, () => f.b?.teardown());
+  defer(file, () => f.api?.stop());
+  before(async () => {
+    f.b = new Berth();
+    await f.b.ok(['image', 'build-busybox']);
+    f.before0 = snapshot(f.b);
+    f.api = new ApiDaemon(f.b);
+    await f.api.start();
+    ready(f);
+  });
+  return f;
 }
 
 export { Berth, BERTH_MAIN };

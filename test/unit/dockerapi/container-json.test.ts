@@ -60,7 +60,7 @@ test("inspect has docker's State, Config, HostConfig, NetworkSettings and Mounts
   assert.deepEqual(j.Mounts.map((m) => [m.Type, m.Source, m.Destination, m.RW]), [['volume', '/var/lib/berth/volumes/data/_data', '/data', true], ['bind', '/host', '/h', false]]);
 });
 
-test('a created container shows the networks it is configured for; the default one as bridge', () => {
+test('a created container shows the networks it is configured for; the default one as bridge, host and none as themselves', () => {
   const created = record({ status: 'created', pid: 0, startedAt: '', networks: {}, ports: [] });
   const j = containerJSON(created, paths);
   assert.deepEqual(Object.keys(j.NetworkSettings.Networks), ['net1']);
@@ -69,8 +69,15 @@ test('a created container shows the networks it is configured for; the default o
   onBridge.config.networkMode = 'bridge';
   assert.deepEqual(Object.keys(containerJSON(onBridge, paths).NetworkSettings.Networks), ['bridge']);
   assert.equal(containerJSON(onBridge, paths).NetworkSettings.Networks.bridge.IPAddress, '10.88.0.9');
+  // host and none are networks too, as docker shows them: no address, no aliases.
   onBridge.config.networkMode = 'host';
   onBridge.state.networks = {};
+  const onHost = containerJSON(onBridge, paths).NetworkSettings.Networks;
+  assert.deepEqual(Object.keys(onHost), ['host']);
+  assert.deepEqual([onHost.host.IPAddress, onHost.host.Aliases, onHost.host.DNSNames], ['', null, null]);
+  onBridge.config.networkMode = 'none';
+  assert.deepEqual(Object.keys(containerSummary(onBridge).NetworkSettings.Networks), ['none']);
+  onBridge.config.networkMode = 'container:abc';
   assert.deepEqual(containerJSON(onBridge, paths).NetworkSettings.Networks, {});
 });
 

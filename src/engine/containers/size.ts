@@ -1,0 +1,48 @@
+// docker's container sizes (ps -s, inspect --size, system df): SizeRw, the bytes in the
+// container's writable layer (the overlay snapshot's upper directory), and SizeRootFs, those
+// plus the bytes of the image layers under it (unpacked), as moby's rw layer size + its parent
+// chain's. With the copying snapshotter (a full copy per snapshot) the writable layer is the
+// container's copy less its image's.
+import type { EngineCore } from '../core.ts';
+import { duEach } from '../disk-usage.ts';
+import { snapshotKey } from '../rootfs.ts';
+import type { ContainerRecord } from '../types.ts';
+
+export interface ContainerSize {
+  /** Bytes the container wrote (docker's SizeRw). */
+  rw: number;
+  /** Its whole root filesystem: rw plus its image's layers (docker's SizeRootFs). */
+  rootFs: number;
+}
+
+interface Layers { upper: string; lowers: string[] }
+
+/** The writable directory and the image directories under it; null without a snapshot (a
+ * container made on a plain rootfs directory). */
+function layersOf(core: EngineCore, id: string): Layers | null {
+  const snaps = core.images().snapshotter;
+  const key = snapshotKey(id);
+  const info = snaps.stat(key);
+  if (!info) return null;
+  const opts = snaps.mounts(key).flatMap((m) => m.options);
+  const upper = opts.find((o) => o.startsWith('upperdir='))?.slice('upperdir='.length);
+  if (upper) return { upper, lowers: opts.find((o) => o.startsWith('lowerdir='))?.slice('lowerdir='.length).split(':').filter(Boolean) ?? [] };
+  // The copying snapshotter: the container's full copy, over its parent's.
+  return { upper: snaps.fsPath(key), lowers: info.parent ? [snaps.fsPath(info.parent)] : [] };
+}
+
+/** Sizes of `recs` by container id, measured in one pass (disk-usage.ts: files, not
+ * directories, as docker counts; image layers shared by several containers measured once). */
+export async function containerSizes(core: EngineCore, recs: ContainerRecord[]): Promise<Map<string, ContainerSize>> {
+  const layers = new Map<string, Layers | null>(recs.map((r) => [r.id, layersOf(core, r.id)]));
+  const du = await duEach([...layers.values()].flatMap((l) => (l ? [l.upper, ...l.lowers] : [])));
+  const copying = core.images().snapshotter.driver === 'copy';
+  const out = new Map<string, ContainerSize>();
+  for (const [id, l] of layers) {
+    if (!l) { out.set(id, { rw: 0, rootFs: 0 }); continue; }
+    const upper = du.get(l.upper) ?? 0;
+    const lower = l.lowers.reduce((n, p) => n + (du.get(p) ?? 0), 0);
+    out.set(id, copying ? { rw: Math.max(0, upper - lower), rootFs: upper } : { rw: upper, rootFs: upper + lower });
+  }
+  return out;
+}
