@@ -170,9 +170,10 @@ test('a user with subordinate ranges: pull, run, detached life cycle, volumes, h
     assert.equal(r.code, 125);
     assert.match(r.stderr, /the default network needs slirp4netns/);
   }
-  // The default network (slirp4netns) is no bridge: network ls lists only the user's own
-  // (networks.test.ts makes some).
-  assert.equal(ok(await user.berth(['network', 'ls', '-q']), 'network ls').stdout, '');
+  // The default network (slirp4netns) is no bridge: network ls lists the predefined host and
+  // none, and the user's own (networks.test.ts makes some).
+  assert.equal(ok(await user.berth(['network', 'ls', '--format', '{{.Name}}']), 'network ls').stdout, 'host\nnone\n');
+  assert.equal(ok(await user.berth(['network', 'ls', '-q', '--filter', 'type=custom']), 'network ls').stdout, '');
   ok(await user.berth(['system', 'prune', '-f']), 'system prune');
   // What the host forbids says why.
   if (existsSync('/sys/fs/cgroup/memory') && !existsSync('/sys/fs/cgroup/cgroup.controllers')) {

@@ -63,7 +63,7 @@ test('rootless user network: containers reach each other by name, go out, publis
 
   const nid = ok(await user.berth(['network', 'create', 'n1']), 'network create').stdout.trim();
   assert.match(nid, /^[0-9a-f]{64}$/);
-  assert.equal(ok(await user.berth(['network', 'ls', '--format', '{{.Name}}']), 'network ls').stdout, 'n1\n', 'only the user\'s network: the default is slirp4netns\'s');
+  assert.equal(ok(await user.berth(['network', 'ls', '--filter', 'type=custom', '--format', '{{.Name}}']), 'network ls').stdout, 'n1\n', 'only the user\'s network: the default is slirp4netns\'s');
   const subnet = JSON.parse(ok(await user.berth(['network', 'inspect', 'n1']), 'inspect').stdout)[0].subnet as string;
   assert.match(subnet, /^10\.89\.\d+\.0\/24$/);
   assert.deepEqual(slirps(), [], 'no rootless netns before a container needs it');
@@ -128,7 +128,7 @@ test('rootless user network: containers reach each other by name, go out, publis
   assert.ok(!existsSync(join(user.runRoot, 'rootless-netns')), 'the rootless netns is gone');
   await assert.rejects(fetch(`http://127.0.0.1:${port}/hostname`), 'the port is closed after rm');
   ok(await user.berth(['network', 'rm', 'n1']), 'network rm');
-  assert.equal(ok(await user.berth(['network', 'ls', '-q']), 'network ls').stdout, '');
+  assert.equal(ok(await user.berth(['network', 'ls', '-q', '--filter', 'type=custom']), 'network ls').stdout, '');
   const netState = join(user.home, '.local/share/berth/networks');
   for (const d of ['networks', 'attachments', 'ipam']) {
     assert.deepEqual(existsSync(join(netState, d)) ? readdirSync(join(netState, d)) : [], [], `${d} left in the network state`);
