@@ -18,6 +18,17 @@ export async function hostRoutes(): Promise<HostRoute[]> {
     .map((r) => ({ dst: r.dst.includes('/') ? r.dst : `${r.dst}/32`, dev: r.dev }));
 }
 
+/** The IPv4 addresses of a link as `ip` shows them (172.18.0.1/16); none when it does not exist. */
+export async function linkAddresses(name: string): Promise<string[]> {
+  try {
+    const { stdout } = await run('ip', ['-j', '-4', 'addr', 'show', 'dev', name]);
+    const links = JSON.parse(stdout || '[]') as { addr_info?: { local?: string; prefixlen?: number }[] }[];
+    return links.flatMap((l) => l.addr_info ?? []).filter((a) => a.local && a.prefixlen !== undefined).map((a) => `${a.local}/${a.prefixlen}`);
+  } catch {
+    return [];
+  }
+}
+
 export async function linkExists(name: string): Promise<boolean> {
   try {
     await run('ip', ['link', 'show', 'dev', name]);

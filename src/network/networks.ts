@@ -4,7 +4,8 @@ import { buildConflist } from './conflist.ts';
 import type { Conflist } from './conflist.ts';
 import { ensureNetworkRules, removeNetworkRules } from './firewall.ts';
 import { InvalidNetworkConfigError, NetworkExistsError, NetworkInUseError, NetworkNotFoundError } from './errors.ts';
-import { deleteLink, hostRoutes, sweepBridgeRules } from './host.ts';
+import { deleteLink, hostRoutes, linkAddresses, sweepBridgeRules } from './host.ts';
+import { formatCidr, parseCidr } from './cidr.ts';
 import { DEFAULT_NETWORK, checkSubnet, gatewayFor, pickDefaultSubnet, pickUserSubnet } from './subnet.ts';
 import type { TakenSubnet } from './subnet.ts';
 import {
@@ -42,12 +43,12 @@ async function takenSubnets(root: string, bridge: string): Promise<TakenSubnet[]
 }
 
 /** The network's facts and conflist from a request: pure apart from the taken list. */
-function planNetwork(req: CreateNetworkRequest, taken: TakenSubnet[]): NetworkInfo {
+function planNetwork(req: CreateNetworkRequest, taken: TakenSubnet[], existingBridgeSubnet?: string): NetworkInfo {
   const isDefault = req.name === DEFAULT_NETWORK;
   const id = randomBytes(32).toString('hex');
   const bridge = isDefault ? 'berth0' : `berth-${id.slice(0, 9)}`;
   const subnet = req.subnet !== undefined ? checkSubnet(req.subnet, taken)
-    : isDefault ? pickDefaultSubnet(taken) : pickUserSubnet(taken);
+    : isDefault ? pickDefaultSubnet(taken, existingBridgeSubnet) : pickUserSubnet(taken);
   const gateway = gatewayFor(subnet, req.gateway);
   if (req.mtu !== undefined && (!Number.isInteger(req.mtu) || req.mtu < 576 || req.mtu > 65535)) {
     throw new InvalidNetworkConfigError('mtu', req.mtu, 'must be an integer between 576 and 65535');
@@ -76,7 +77,9 @@ function validateRequest(req: CreateNetworkRequest): void {
 async function createUnlocked(root: string, req: CreateNetworkRequest): Promise<NetworkInfo> {
   if (readNetwork(root, req.name)) throw new NetworkExistsError(req.name);
   const bridgeHint = req.name === DEFAULT_NETWORK ? 'berth0' : '';
-  const info = planNetwork(req, await takenSubnets(root, bridgeHint));
+  // A berth0 that exists already (down, it has no route) keeps its address: the network takes it.
+  const existing = bridgeHint ? (await linkAddresses(bridgeHint)).map((a) => parseCidr(a, false)).find((c) => c !== undefined) : undefined;
+  const info = planNetwork(req, await takenSubnets(root, bridgeHint), existing ? formatCidr(existing) : undefined);
   // The rules before the files: a network that is listed has its rules (they name the bridge
   // by interface name, so they may come before the bridge plugin makes it).
   await ensureNetworkRules(info);

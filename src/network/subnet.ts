@@ -35,9 +35,11 @@ export function pickUserSubnet(taken: TakenSubnet[]): string {
 
 /** The default network's subnet: DEFAULT_SUBNET unless something holds it (a podman or docker
  * bridge on the same /16 is common), then the first free /16 of 172.17-31 (docker's pool for
- * bridges), then a /24 of the user pool: the default network must exist for `run` to work. */
-export function pickDefaultSubnet(taken: TakenSubnet[]): string {
-  for (const candidate of [DEFAULT_SUBNET, ...Array.from({ length: 15 }, (_, i) => `172.${17 + i}.0.0/16`)]) {
+ * bridges), then a /24 of the user pool: the default network must exist for `run` to work.
+ * `preferred` first when free: the subnet of a berth0 that already exists (another state root's,
+ * or left over): the bridge plugin refuses a bridge whose address differs from the network's. */
+export function pickDefaultSubnet(taken: TakenSubnet[], preferred?: string): string {
+  for (const candidate of [...(preferred ? [preferred] : []), DEFAULT_SUBNET, ...Array.from({ length: 15 }, (_, i) => `172.${17 + i}.0.0/16`)]) {
     if (!firstOverlap(parseCidr(candidate)!, taken)) return candidate;
   }
   return pickUserSubnet(taken);

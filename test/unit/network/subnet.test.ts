@@ -57,3 +57,10 @@ test('pickDefaultSubnet: 10.88/16 unless a host bridge holds it, then docker-sty
   assert.equal(pickDefaultSubnet([podman]), '172.17.0.0/16');
   assert.equal(pickDefaultSubnet([podman, { cidr: '172.16.0.0/12', what: 'host route via vpn0' }]), '10.89.0.0/24');
 });
+
+test('pickDefaultSubnet: an existing berth0\'s subnet first, unless something else holds it', () => {
+  const podman = { cidr: '10.88.0.0/16', what: 'host route via cni-podman0' };
+  assert.equal(pickDefaultSubnet([podman], '172.18.0.0/16'), '172.18.0.0/16');
+  assert.equal(pickDefaultSubnet([], '172.18.0.0/16'), '172.18.0.0/16');
+  assert.equal(pickDefaultSubnet([podman, { cidr: '172.18.0.0/24', what: 'host route via eth9' }], '172.18.0.0/16'), '172.17.0.0/16');
+});
