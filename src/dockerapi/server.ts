@@ -11,6 +11,7 @@ import { ExecSessions, type Engine } from '../engine/index.ts';
 import { ApiContext, type ServerInfo } from './context.ts';
 import { errorBody, HttpError, statusOf } from './errors.ts';
 import { Router, type Route } from './router.ts';
+import { trace } from '../util/trace.ts';
 
 export interface TlsFiles { ca: string; cert: string; key: string }
 
@@ -135,6 +136,9 @@ export class DockerApiServer {
     res?.once('close', onClose);
     const signal = AbortSignal.any([gone.signal, this.#closing.signal]);
     let ctx: ApiContext | undefined;
+    // BERTH_TRACE=1: each request's arrival and end, for finding where a client's time goes.
+    const t0 = performance.now();
+    trace(`dockerapi: ${req.method} ${req.url}`);
     try {
       const url = new URL(req.url ?? '/', 'http://docker');
       const m = this.#router.match(req.method ?? 'GET', url.pathname);
@@ -151,6 +155,7 @@ export class DockerApiServer {
       }
     } finally {
       conn.off('close', onClose);
+      trace(`dockerapi: ${req.method} ${req.url} done in ${(performance.now() - t0).toFixed(1)} ms`);
     }
   }
 }
