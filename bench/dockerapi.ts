@@ -24,6 +24,9 @@ const rounds = Number(values.rounds);
 const nContainers = Number(values.containers);
 const TOP = resolve(import.meta.dirname, '..');
 const BERTH = join(TOP, 'dist/berth.mjs');
+// This tree's runtime, named as such: the berth-runtime on PATH is the installed tree's, which
+// this berth would run as a foreign runtime (a Node start per create/start/delete, no relay).
+const RUNTIME = join(TOP, 'dist/berth-runtime.mjs');
 const DOCKER = '/usr/local/bin/docker';
 const only = values.only?.split(',');
 
@@ -54,7 +57,7 @@ function stopper(child: ChildProcess): () => Promise<void> {
 }
 
 async function startBerth(): Promise<Server> {
-  const g = ['--root', join(tmp, 'berth/root'), '--run-root', join(tmp, 'berth/run')];
+  const g = ['--runtime', RUNTIME, '--root', join(tmp, 'berth/root'), '--run-root', join(tmp, 'berth/run')];
   const sock = join(tmp, 'berth.sock');
   const child = spawn(BERTH, [...g, 'system', 'service', '--socket', join(tmp, 'berthd.sock'), '--docker-socket', sock], { stdio: 'ignore', env: { ...process.env, BERTH_DAEMON_SOCKET: '' } });
   const host = `unix://${sock}`;
