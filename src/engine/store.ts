@@ -77,8 +77,17 @@ export class EngineStore {
     throw new NoSuchContainerError(ref);
   }
 
-  list(): ContainerRecord[] {
-    return (this.db.prepare('SELECT * FROM containers ORDER BY created DESC').all() as unknown as Row[]).map(fromRow);
+  /** Newest first. `keep` sees each state before the config is parsed (the larger part): a
+   * listing of running containers parses no stopped one's config. */
+  list(keep?: (state: ContainerState) => boolean): ContainerRecord[] {
+    const rows = this.db.prepare('SELECT * FROM containers ORDER BY created DESC').all() as unknown as Row[];
+    if (!keep) return rows.map(fromRow);
+    const out: ContainerRecord[] = [];
+    for (const r of rows) {
+      const state = JSON.parse(r.state) as ContainerState;
+      if (keep(state)) out.push({ id: r.id, name: r.name, created: r.created, config: JSON.parse(r.config) as ContainerConfig, state });
+    }
+    return out;
   }
 
   saveState(id: string, state: ContainerState): void {
