@@ -154,7 +154,10 @@ export class DockerApiServer {
         sendError(req, res, upgrade?.socket, status, errorBody(e));
       }
     } finally {
+      // Once the handler is done nothing listens to the signal: a close then (every answered
+      // request's) need not abort it (a DOMException per request, ~0.1 ms).
       conn.off('close', onClose);
+      res?.off('close', onClose);
       trace(`dockerapi: ${req.method} ${req.url} done in ${(performance.now() - t0).toFixed(1)} ms`);
     }
   }
