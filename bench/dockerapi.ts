@@ -3,7 +3,7 @@
 // `docker run --rm busybox true` (interleaved round by round, medians and p90), then `docker ps`
 // with N running containers in each (also interleaved), with the load average.
 //
-//   node bench/dockerapi.ts [--rounds 15] [--containers 50] [--only berth,podman]
+//   node bench/dockerapi.ts [--rounds 15] [--containers 50] [--only berth,podman,docker] [--what run,ps]
 //
 // Each server keeps its state in one temp dir (berth --root/--run-root, podman --root/--runroot
 // with a containers.conf of its own: runc, cgroupfs, ulimits under this host's hard limits); the
@@ -19,7 +19,8 @@ import { makeTemp, removeTemp } from '../test/helpers/rootfs.ts';
 import { loadavg } from 'node:os';
 import { killMentioning, removeCgroupTree, unmountUnder, which } from '../test/integration/interop/support.ts';
 
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '15' }, containers: { type: 'string', default: '50' }, only: { type: 'string' } } });
+const { values } = parseArgs({ options: { rounds: { type: 'string', default: '15' }, containers: { type: 'string', default: '50' }, only: { type: 'string' }, what: { type: 'string', default: 'run,ps' } } });
+const what = values.what.split(',');
 const rounds = Number(values.rounds);
 const nContainers = Number(values.containers);
 const TOP = resolve(import.meta.dirname, '..');
@@ -123,6 +124,17 @@ try {
   if (want('berth')) servers.push(await startBerth());
   if (want('podman') && which('podman')) servers.push(await startPodman());
   if (want('docker') && which('dockerd') && which('unshare')) servers.push(await startDockerd());
+  if (what.includes('run')) benchRun();
+  if (what.includes('ps')) benchPs();
+} finally {
+  for (const s of servers) await s.stop();
+  killMentioning(tmp);
+  unmountUnder(tmp);
+  removeCgroupTree(DOCKERD_CGROUP);
+  removeTemp(tmp);
+}
+
+function benchRun(): void {
   const times = new Map<string, number[]>(servers.map((s) => [s.name, []]));
   for (const s of servers) docker(s.host, ['run', '--rm', 'busybox', 'true']); // warm-up
   for (let i = 0; i < rounds; i++) {
@@ -137,7 +149,9 @@ try {
   console.log(`  ${ratios(times)}`);
 
   console.log(`load average after the runs: ${load()}`);
+}
 
+function benchPs(): void {
   console.log(`docker ps with ${nContainers} running containers`);
   for (const s of servers) {
     for (let i = 0; i < nContainers; i++) {
@@ -146,6 +160,8 @@ try {
     }
   }
   const ps = new Map<string, number[]>(servers.map((s) => [s.name, []]));
+  // The floor: the CLI's start, /_ping and the smallest answer (`docker version`'s server part).
+  const floor = new Map<string, number[]>(servers.map((s) => [s.name, []]));
   for (const s of servers) docker(s.host, ['ps']); // warm-up
   for (let i = 0; i < rounds; i++) {
     for (const s of servers) {
@@ -153,16 +169,13 @@ try {
       const n = r.out.trim().split('\n').length - 1;
       if (!r.ok || n !== nContainers) throw new Error(`${s.name}: docker ps listed ${n} containers: ${r.out}`);
       ps.get(s.name)!.push(r.ms);
+      floor.get(s.name)!.push(docker(s.host, ['version', '--format', '{{.Server.Version}}']).ms);
     }
   }
   for (const s of servers) console.log(`  ${s.name.padEnd(8)} ${stats(ps.get(s.name)!)}`);
   console.log(`  ${ratios(ps)}`);
+  console.log('docker version (the floor: CLI start, /_ping, one small answer)');
+  for (const s of servers) console.log(`  ${s.name.padEnd(8)} ${stats(floor.get(s.name)!)}`);
   console.log(`load average at the end: ${load()}`);
   for (const s of servers) docker(s.host, ['rm', '-f', ...Array.from({ length: nContainers }, (_, i) => `bench${i}`)]);
-} finally {
-  for (const s of servers) await s.stop();
-  killMentioning(tmp);
-  unmountUnder(tmp);
-  removeCgroupTree(DOCKERD_CGROUP);
-  removeTemp(tmp);
 }

@@ -3,6 +3,7 @@
 import { resizeTty, type ContainerRecord, type Handoff, type WaitCondition } from '../engine/index.ts';
 import type { ApiContext } from './context.ts';
 import { badRequest } from './errors.ts';
+import { trace } from '../util/trace.ts';
 
 export async function startContainer(ctx: ApiContext): Promise<void> {
   const e = ctx.engine.containers;
@@ -32,6 +33,7 @@ export async function startContainer(ctx: ApiContext): Promise<void> {
 
 async function finishAfterExit(ctx: ApiContext, id: string, handoff: Handoff, conmonPid: number): Promise<void> {
   await ctx.engine.containers.waitExit(id).catch(() => null);
+  trace('dockerapi: exit seen');
   // finishForeground always tells the exit command it is done (even when the clean-up fails, e.g.
   // because `docker rm -f` removed the container meanwhile), so that it never waits on berthd.
   await ctx.engine.containers.finishForeground(id, handoff, conmonPid).catch(() => {});

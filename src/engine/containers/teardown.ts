@@ -10,6 +10,7 @@ import { detachNetworks, refreshPeerHosts, stopSlirpOf, usesSlirp } from '../net
 import { isMounted, removeSnapshot, unmountRootfs } from '../rootfs.ts';
 import type { ContainerRecord } from '../types.ts';
 import { removeVolume } from '../volumes.ts';
+import { trace } from '../../util/trace.ts';
 
 /** Network, netns and the runtime's record go; the rootfs stays mounted until rm. */
 export async function teardown(core: EngineCore, rec: ContainerRecord, andThen?: () => Promise<void>): Promise<void> {
@@ -19,10 +20,12 @@ export async function teardown(core: EngineCore, rec: ContainerRecord, andThen?:
   const net = (async () => {
     if (usesSlirp(core, rec) || rec.state.networks.slirp4netns) stopSlirpOf(core, rec);
     await detachNetworks(core, rec);
+    trace('teardown: networks detached');
     if (rec.state.netnsPath) {
       const { removeNetns } = await import('../../network/index.ts');
       await removeNetns(rec.state.netnsPath);
       rec.state.netnsPath = '';
+      trace('teardown: netns removed');
     }
   })();
   net.catch(() => { /* awaited below */ });
@@ -33,6 +36,7 @@ export async function teardown(core: EngineCore, rec: ContainerRecord, andThen?:
       // A failed delete does not stop the teardown.
       await runtime.delete(rec.id, { force: true }).catch(() => {});
       removeEmptyCgroupParent(core.paths.cgroupParent);
+      trace('teardown: runtime state deleted');
     }
     await andThen?.();
   } finally {
@@ -53,7 +57,7 @@ export async function destroy(core: EngineCore, rec: ContainerRecord, opts: { vo
   rec.state.status = 'removing';
   const dir = core.dir(rec.id);
   if (idle) {
-    const done = await Promise.allSettled([teardown(core, rec), unmountRootfs(join(dir, 'rootfs'))]);
+    const done = await Promise.allSettled([teardown(core, rec), unmountRootfs(join(dir, 'rootfs')).then(() => trace('destroy: rootfs unmounted'))]);
     for (const d of done) if (d.status === 'rejected') throw d.reason;
   } else {
     await teardown(core, rec, () => unmountRootfs(join(dir, 'rootfs')));
@@ -65,6 +69,7 @@ export async function destroy(core: EngineCore, rec: ContainerRecord, opts: { vo
   rmSync(join(core.paths.sockets, rec.id.slice(0, 16)), { force: true });
   core.store.delete(rec.id);
   recordEvent(core.paths, { id: rec.id, name: rec.name, action: 'destroy' });
+  trace('destroy: removed');
   if (opts.volumes) {
     for (const m of rec.config.mounts) {
       if (m.type === 'volume' && m.anonymous) await removeVolume(core, m.source).catch(() => {});
