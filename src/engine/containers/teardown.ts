@@ -1,13 +1,14 @@
 // Releasing what a container holds: after its exit (teardown: network, netns, the runtime's
 // record) and at its removal (destroy: also the rootfs, the snapshot, the directory, the record).
 import { rmSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { removeEmptyCgroupParent } from '../cgroup-parent.ts';
 import type { EngineCore } from '../core.ts';
 import { EngineError } from '../errors.ts';
 import { recordEvent } from '../events.ts';
 import { detachNetworks, refreshPeerHosts, stopSlirpOf, usesSlirp } from '../netglue.ts';
-import { isMounted, removeSnapshot, unmountRootfs } from '../rootfs.ts';
+import { isMounted, removeSnapshotAsync, unmountRootfs } from '../rootfs.ts';
 import type { ContainerRecord } from '../types.ts';
 import { removeVolume } from '../volumes.ts';
 import { trace } from '../../util/trace.ts';
@@ -55,16 +56,25 @@ export async function destroy(core: EngineCore, rec: ContainerRecord, opts: { vo
   // (lazy) unmount need not wait for the runtime's delete, and runs beside it.
   const idle = rec.state.status === 'exited' || rec.state.status === 'created';
   rec.state.status = 'removing';
-  const dir = core.dir(rec.id);
+  const dir = core.dir(rec.id), rootfs = join(dir, 'rootfs');
+  const unmounted = async () => {
+    if (isMounted(rootfs)) throw new EngineError(`cannot unmount ${rootfs}`);
+    trace('destroy: rootfs unmounted');
+  };
+  const removeDir = () => rm(dir, { recursive: true, force: true }).then(() => trace('destroy: directory removed'));
   if (idle) {
-    const done = await Promise.allSettled([teardown(core, rec), unmountRootfs(join(dir, 'rootfs')).then(() => trace('destroy: rootfs unmounted'))]);
+    // While the network is still being released: the snapshot (its record, then its files, off
+    // the event loop: tens of ms on a busy disk) as soon as it is unmounted, and the directory
+    // (the bundle) once the runtime's delete no longer needs it and the rootfs is unmounted.
+    const unmount = unmountRootfs(rootfs).then(unmounted);
+    const snapshot = unmount.then(() => removeSnapshotAsync(core.images(), rec.id)).then(() => trace('destroy: snapshot removed'));
+    const done = await Promise.allSettled([teardown(core, rec, () => unmount.then(removeDir)), snapshot]);
     for (const d of done) if (d.status === 'rejected') throw d.reason;
   } else {
-    await teardown(core, rec, () => unmountRootfs(join(dir, 'rootfs')));
+    await teardown(core, rec, () => unmountRootfs(rootfs));
+    await unmounted();
+    await Promise.all([removeSnapshotAsync(core.images(), rec.id), removeDir()]);
   }
-  if (isMounted(join(dir, 'rootfs'))) throw new EngineError(`cannot unmount ${join(dir, 'rootfs')}`);
-  removeSnapshot(core.images(), rec.id);
-  rmSync(dir, { recursive: true, force: true });
   rmSync(core.exitFile(rec.id), { force: true });
   rmSync(join(core.paths.sockets, rec.id.slice(0, 16)), { force: true });
   core.store.delete(rec.id);

@@ -1,6 +1,7 @@
 // Waiting on a container: for its exit (conmon's exit file, inotify with polling behind it), for
 // its removal, and for a process (conmon) to be gone.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { processAlive } from '../../util/lock.ts';
 import type { EngineCore } from '../core.ts';
@@ -58,8 +59,9 @@ export async function waitFor(core: EngineCore, ref: string, condition: WaitCond
   if (done) rec = done;
   if (condition !== 'removed' && done) return { exitCode: rec.state.exitCode, removed: false };
   // Until it is gone (an AutoRemove clean-up, an rm), keeping the latest state seen; the
-  // removal of its directory wakes this at once (inotify), polling stays as the fallback.
-  const waker = new DirWaker([core.paths.containers]);
+  // removal of its directory and the `destroy` event (appended once the record is deleted) wake
+  // this at once (inotify), polling stays as the fallback.
+  const waker = new DirWaker([core.paths.containers, dirname(eventsPath(core.paths))]);
   try {
     for (let d = 20; ; d = Math.min(d * 1.5, 200)) {
       const cur = core.store.get(id);
