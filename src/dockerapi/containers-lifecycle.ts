@@ -3,6 +3,7 @@
 import { resizeTty, type ContainerRecord, type Handoff, type WaitCondition } from '../engine/index.ts';
 import type { ApiContext } from './context.ts';
 import { badRequest } from './errors.ts';
+import { dropAhead, takeAhead } from './start-ahead.ts';
 import { trace } from '../util/trace.ts';
 
 export async function startContainer(ctx: ApiContext): Promise<void> {
@@ -13,7 +14,9 @@ export async function startContainer(ctx: ApiContext): Promise<void> {
   // An AutoRemove container is cleaned up (removed) here once it exits, as a foreground `berth
   // run` does (the engine's handoff): no exit-command process to start, so `docker run --rm`'s
   // wait for the removal ends sooner. conmon's exit command stands by should berthd go away.
-  const handoff = rec.config.autoRemove ? await e.openHandoff(rec.id) : undefined;
+  // The monitor prelaunched at create (and its handoff) is taken over when there is one.
+  const ahead = await takeAhead(ctx.server.ahead, rec.id);
+  const handoff = ahead?.launched ? ahead.handoff : rec.config.autoRemove ? await e.openHandoff(rec.id) : undefined;
   let started: ContainerRecord;
   try {
     started = await e.start(rec.id, {
@@ -92,6 +95,9 @@ export async function waitContainer(ctx: ApiContext): Promise<void> {
 }
 
 export async function removeContainer(ctx: ApiContext): Promise<void> {
+  // A monitor waiting for this container's start goes first (rm then leaves no process behind).
+  const id = ctx.engine.containers.get(ctx.params.id).id;
+  await dropAhead(ctx.engine, ctx.server.ahead, id);
   await ctx.engine.containers.remove(ctx.params.id, { force: ctx.flag('force'), volumes: ctx.flag('v') });
   ctx.sendStatus(204);
 }

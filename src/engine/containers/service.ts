@@ -21,7 +21,7 @@ import { create } from './create.ts';
 import { listContainers } from './list-filters.ts';
 import { pruneContainers, type PruneResult } from './prune.ts';
 import { remove } from './remove.ts';
-import { prelaunch, start } from './start.ts';
+import { dropPrelaunched, prelaunch, start } from './start.ts';
 import { sampleStats, type ContainerStats } from './stats.ts';
 import { kill, stop } from './stop-kill.ts';
 import { top, type TopResult } from './top.ts';
@@ -69,6 +69,9 @@ export class ContainerService {
   create(req: CreateRequest, opts: CreateOptions = {}): Promise<ContainerRecord> { return create(this.#core, req, opts); }
   /** For `run`: starts the monitor of a just-created container before its start (start.ts). */
   prelaunch(rec: ContainerRecord, hooks: StartHooks = {}): Promise<boolean> { return prelaunch(this.#core, rec, hooks); }
+  /** Ends the monitor prelaunch started when the start it was for is not coming after all (and
+   * closes the handoff it was given, once conmon is gone). */
+  dropPrelaunch(id: string, handoff?: Handoff): Promise<void> { return dropPrelaunched(this.#core, id, handoff); }
   start(ref: string, hooks: StartHooks = {}): Promise<ContainerRecord> { return start(this.#core, ref, hooks); }
   stop(ref: string, opts: StopOptions = {}): Promise<ContainerRecord> { return stop(this.#core, ref, opts); }
   async restart(ref: string, opts: StopOptions = {}): Promise<ContainerRecord> {
