@@ -44,15 +44,12 @@ export async function unmountRootfs(target: string): Promise<void> {
   for (let i = 0; i < 5 && isMounted(target); i++) await unmountAsync(target);
 }
 
-/** Removes the container's snapshot: the record at once, its files by the returned promise. */
-export function removeSnapshotAsync(root: string | ImageStore, id: string): Promise<void> {
-  return withImageStore(root, (store) => {
+export function removeSnapshot(root: string | ImageStore, id: string): void {
+  withImageStore(root, (store) => {
     try {
-      return store.snapshotter.removeAsync(snapshotKey(id));
+      store.snapshotter.remove(snapshotKey(id));
     } catch (e) {
       if (!(e instanceof SnapshotNotFoundError)) throw e;
-      return Promise.resolve();
     }
   });
 }
-

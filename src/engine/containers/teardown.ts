@@ -1,14 +1,13 @@
 // Releasing what a container holds: after its exit (teardown: network, netns, the runtime's
 // record) and at its removal (destroy: also the rootfs, the snapshot, the directory, the record).
 import { rmSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { removeEmptyCgroupParent } from '../cgroup-parent.ts';
 import type { EngineCore } from '../core.ts';
 import { EngineError } from '../errors.ts';
 import { recordEvent } from '../events.ts';
 import { detachNetworks, refreshPeerHosts, stopSlirpOf, usesSlirp } from '../netglue.ts';
-import { isMounted, removeSnapshotAsync, unmountRootfs } from '../rootfs.ts';
+import { isMounted, removeSnapshot, unmountRootfs } from '../rootfs.ts';
 import type { ContainerRecord } from '../types.ts';
 import { removeVolume } from '../volumes.ts';
 import { trace } from '../../util/trace.ts';
@@ -61,19 +60,23 @@ export async function destroy(core: EngineCore, rec: ContainerRecord, opts: { vo
     if (isMounted(rootfs)) throw new EngineError(`cannot unmount ${rootfs}`);
     trace('destroy: rootfs unmounted');
   };
-  const removeDir = () => rm(dir, { recursive: true, force: true }).then(() => trace('destroy: directory removed'));
+  // rmSync, not fs.promises.rm: the native one is faster (an `rm -f` of 40 containers through the
+  // promise one measured slower, docs/benchmarks.md); run where it overlaps the network's release.
+  const removeDir = () => { rmSync(dir, { recursive: true, force: true }); trace('destroy: directory removed'); };
+  const dropSnapshot = () => { removeSnapshot(core.images(), rec.id); trace('destroy: snapshot removed'); };
   if (idle) {
-    // While the network is still being released: the snapshot (its record, then its files, off
-    // the event loop: tens of ms on a busy disk) as soon as it is unmounted, and the directory
-    // (the bundle) once the runtime's delete no longer needs it and the rootfs is unmounted.
+    // While the network is still being released (CNI DEL: child processes): the snapshot as soon
+    // as it is unmounted, and the directory (the bundle) once the runtime's delete no longer
+    // needs it and the rootfs is unmounted.
     const unmount = unmountRootfs(rootfs).then(unmounted);
-    const snapshot = unmount.then(() => removeSnapshotAsync(core.images(), rec.id)).then(() => trace('destroy: snapshot removed'));
+    const snapshot = unmount.then(dropSnapshot);
     const done = await Promise.allSettled([teardown(core, rec, () => unmount.then(removeDir)), snapshot]);
     for (const d of done) if (d.status === 'rejected') throw d.reason;
   } else {
     await teardown(core, rec, () => unmountRootfs(rootfs));
     await unmounted();
-    await Promise.all([removeSnapshotAsync(core.images(), rec.id), removeDir()]);
+    dropSnapshot();
+    removeDir();
   }
   rmSync(core.exitFile(rec.id), { force: true });
   rmSync(join(core.paths.sockets, rec.id.slice(0, 16)), { force: true });

@@ -4,7 +4,6 @@
 // copy of its parent (cp -a, reflinks where the filesystem has them). Metadata is SQLite.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 import { openSharedDatabase } from '../../util/sqlite.ts';
@@ -182,22 +181,11 @@ export class Snapshotter {
 
   /** Removes a snapshot that nothing is built on. */
   remove(key: string): void {
-    rmSync(this.#forget(key), { recursive: true, force: true });
-  }
-
-  /** remove(), the record at once and the files by the returned promise (off the event loop,
-   * beside other removals: a container's snapshot and its directory go at the same time). */
-  removeAsync(key: string): Promise<void> {
-    return rm(this.#forget(key), { recursive: true, force: true });
-  }
-
-  /** Deletes the record of a snapshot nothing is built on; returns its directory. */
-  #forget(key: string): string {
     const s = this.#need(key);
     const child = this.db.prepare('SELECT key FROM snapshots WHERE parent = ? LIMIT 1').get(key) as { key: string } | undefined;
     if (child) throw new SnapshotError(key, `is the parent of ${JSON.stringify(child.key)}`);
     this.db.prepare('DELETE FROM snapshots WHERE key = ?').run(key);
-    return this.dir(s.id);
+    rmSync(this.dir(s.id), { recursive: true, force: true });
   }
 
   close(): void {
