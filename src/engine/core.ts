@@ -12,7 +12,7 @@ import { processAlive, type Lock } from '../util/lock.ts';
 import { NoSuchContainerError } from './errors.ts';
 import { recordEvent } from './events.ts';
 import { containerDir, enginePaths, type EngineOptions, type EnginePaths } from './paths.ts';
-import { EngineStore } from './store.ts';
+import { EngineStore, type ContainerStateRecord } from './store.ts';
 import type { ContainerRecord } from './types.ts';
 import { lookupUser } from './users.ts';
 import { rootlessUser } from '../util/userns.ts';
@@ -149,7 +149,7 @@ export class EngineCore {
   }
 
   /** Brings a running record up to date with conmon's exit file (or a vanished monitor). */
-  refresh(rec: ContainerRecord): ContainerRecord {
+  refresh<R extends ContainerStateRecord>(rec: R): R {
     if (rec.state.status !== 'running') return rec;
     const ef = this.exitFile(rec.id);
     let code: number | null = null, when = '';

@@ -10,7 +10,7 @@ import { execInContainer, type ExecRequest } from './exec.ts';
 import type { Handoff } from '../handoff.ts';
 import { readLogs, type LogEntry } from '../logs.ts';
 import type { CreateOptions, CreateRequest, Filters, ListOptions, RemoveOptions, ResourceUpdate, StartHooks, StopOptions, WaitCondition, WaitResult } from '../requests.ts';
-import type { ContainerRecord } from '../types.ts';
+import type { ContainerRecord, ContainerState } from '../types.ts';
 import { cleanup, finishForeground, openHandoff } from './cleanup.ts';
 import { connect, disconnect, rename } from './connect.ts';
 import { copyFrom, copyTo, exportContainer, type ExportStream } from './copy-export.ts';
@@ -59,6 +59,11 @@ export class ContainerService {
 
   /** The container's record, up to date (docker inspect's data). */
   get(ref: string): ContainerRecord { return this.#core.get(ref); }
+  /** The state alone, up to date, by full id; null once removed (for a front's polling loops). */
+  state(id: string): ContainerState | null {
+    const r = this.#core.store.getState(id);
+    return r ? this.#core.refresh(r).state : null;
+  }
   inspect(ref: string): ContainerInspect {
     const core = this.#core, rec = core.get(ref), dir = core.dir(rec.id);
     const mountSources = rec.config.mounts.map((m) => m.type === 'volume' ? core.store.volumeMountpoint(m.source) : m.source);
@@ -134,7 +139,7 @@ export class ContainerService {
     if (opts.fromNow) try { startOffset = statSync(path).size; } catch { /* first run: no log yet */ }
     const alive = () => {
       if (opts.started && !opts.started()) return true;
-      const r = core.store.get(id);
+      const r = core.store.getState(id);
       return !!r && core.refresh(r).state.status === 'running';
     };
     return readLogs(path, {
