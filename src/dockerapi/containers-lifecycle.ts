@@ -25,11 +25,13 @@ export async function startContainer(ctx: ApiContext): Promise<void> {
       ...(handoff ? { handoff } : {}),
     });
   } catch (err) {
+    ahead?.stopWarm();
     if (handoff) { handoff.done(); handoff.close(); }
     // As docker: an AutoRemove container that failed to start is removed (its client waits for that).
     if (rec.config.autoRemove) await e.remove(rec.id, { force: true, volumes: true }).catch(() => {});
     throw err;
   }
+  ahead?.stopWarm();
   ctx.sendStatus(204);
   if (handoff) void finishAfterExit(ctx, started.id, handoff, started.state.conmonPid);
 }

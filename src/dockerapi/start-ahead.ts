@@ -9,8 +9,9 @@ import type { ContainerRecord, Engine, Handoff } from '../engine/index.ts';
 
 export const AHEAD_MS = 3000;
 
-/** launched: the engine holds a monitor for the container's next start, with `handoff`. */
-interface Launched { launched: boolean; handoff: Handoff | undefined }
+/** launched: the engine holds a monitor for the container's next start, with `handoff`;
+ * stopWarm ends the cgroup-join warm-up begun for it (engine.prepareForRun). */
+interface Launched { launched: boolean; handoff: Handoff | undefined; stopWarm: () => void }
 
 export interface StartAhead { ready: Promise<Launched>; timer: NodeJS.Timeout }
 
@@ -18,12 +19,15 @@ export interface StartAhead { ready: Promise<Launched>; timer: NodeJS.Timeout }
 export function prelaunchForStart(engine: Engine, ahead: Map<string, StartAhead>, rec: ContainerRecord): void {
   const e = engine.containers;
   const ready = (async (): Promise<Launched> => {
-    const handoff = rec.config.autoRemove ? await e.openHandoff(rec.id) : undefined;
+    // As `berth run` does first: the mount server, and the cgroup join kept warm until the start
+    // is done (the runtime's join then waits out no RCU grace period in berthd's event loop).
+    const stopWarm = await engine.prepareForRun().catch(() => () => {});
+    const handoff = rec.config.autoRemove ? await e.openHandoff(rec.id).catch(() => undefined) : undefined;
     // Not ours to start early (a terminal, stdin, another runtime): start opens its own handoff.
     const launched = await e.prelaunch(rec, handoff ? { handoff } : {}).catch(() => false);
     if (!launched && handoff) { handoff.done(); handoff.close(); }
-    return { launched, handoff: launched ? handoff : undefined };
-  })().catch(() => ({ launched: false, handoff: undefined }));
+    return { launched, handoff: launched ? handoff : undefined, stopWarm };
+  })().catch(() => ({ launched: false, handoff: undefined, stopWarm: () => {} }));
   const timer = setTimeout(() => { void dropAhead(engine, ahead, rec.id); }, AHEAD_MS);
   timer.unref();
   ahead.set(rec.id, { ready, timer });
@@ -41,5 +45,6 @@ export async function takeAhead(ahead: Map<string, StartAhead>, id: string): Pro
 /** Ends a waiting monitor whose start did not come (or will not: a failed create, rm, shutdown). */
 export async function dropAhead(engine: Engine, ahead: Map<string, StartAhead>, id: string): Promise<void> {
   const a = await takeAhead(ahead, id);
+  a?.stopWarm();
   if (a?.launched) await engine.containers.dropPrelaunch(id, a.handoff).catch(() => {});
 }
