@@ -64,12 +64,16 @@ export async function prelaunch(core: EngineCore, rec: ContainerRecord, hooks: S
  * is told "done", a claim stops the plain exit command, until conmon is gone.
  */
 export async function dropPrelaunched(core: EngineCore, id: string, handoff?: Handoff): Promise<void> {
-  const unclaim = claimCleanup(core.claimPath(id));
+  // Only while it is still just created: a container another process started meanwhile has a
+  // monitor of its own (its conmon.pid, its exit command, which must not find a claim of ours);
+  // our exit command then finds it running and does nothing.
+  const created = core.store.getState(id)?.state.status === 'created';
+  const unclaim = created ? claimCleanup(core.claimPath(id)) : () => {};
   try {
     await core.dropPrelaunch(id, new StartError('the container was not started'));
     handoff?.done();
     let conmonPid = 0;
-    try { conmonPid = Number(readFileSync(join(core.dir(id), 'conmon.pid'), 'utf8').trim()) || 0; } catch { /* none started */ }
+    try { if (created) conmonPid = Number(readFileSync(join(core.dir(id), 'conmon.pid'), 'utf8').trim()) || 0; } catch { /* none started */ }
     await waitGone(conmonPid);
   } finally {
     handoff?.close();
