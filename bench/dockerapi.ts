@@ -1,25 +1,33 @@
-// Docker API benchmark: the same docker CLI against berthd (`berth system service`) and podman's
-// API service (`podman system service`), and dockerd when one answers on /var/run/docker.sock:
+// Docker API benchmark: the same docker CLI against berthd (`berth system service`), podman's
+// API service (`podman system service`) and dockerd (Debian's docker.io, when installed):
 // `docker run --rm busybox true` (interleaved round by round, medians and p90), then `docker ps`
-// with N running containers.
+// with N running containers in each (also interleaved), with the load average.
 //
-//   node bench/dockerapi.ts [--rounds 15] [--containers 50] [--only berth,podman]
+//   node bench/dockerapi.ts [--rounds 15] [--containers 50] [--only berth,podman,docker] [--what run,ps]
 //
 // Each server keeps its state in one temp dir (berth --root/--run-root, podman --root/--runroot
 // with a containers.conf of its own: runc, cgroupfs, ulimits under this host's hard limits); the
 // finally block stops the servers, removes the containers, monitors and mounts, then the dir.
+// dockerd runs in a network and mount namespace of its own (its bridge, iptables rules, its own
+// containerd and the containers' mounts stay there and go with it), its cgroups under a parent
+// named for this run.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { makeTemp, removeTemp } from '../test/helpers/rootfs.ts';
-import { killMentioning, unmountUnder } from '../test/integration/interop/support.ts';
+import { loadavg } from 'node:os';
+import { killMentioning, removeCgroupTree, unmountUnder, which } from '../test/integration/interop/support.ts';
 
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '15' }, containers: { type: 'string', default: '50' }, only: { type: 'string' } } });
+const { values } = parseArgs({ options: { rounds: { type: 'string', default: '15' }, containers: { type: 'string', default: '50' }, only: { type: 'string' }, what: { type: 'string', default: 'run,ps' } } });
+const what = values.what.split(',');
 const rounds = Number(values.rounds);
 const nContainers = Number(values.containers);
 const TOP = resolve(import.meta.dirname, '..');
 const BERTH = join(TOP, 'dist/berth.mjs');
+// This tree's runtime, named as such: the berth-runtime on PATH is the installed tree's, which
+// this berth would run as a foreign runtime (a Node start per create/start/delete, no relay).
+const RUNTIME = join(TOP, 'dist/berth-runtime.mjs');
 const DOCKER = '/usr/local/bin/docker';
 const only = values.only?.split(',');
 
@@ -50,8 +58,7 @@ function stopper(child: ChildProcess): () => Promise<void> {
 }
 
 async function startBerth(): Promise<Server> {
-  const g = ['--root', join(tmp, 'berth/root'), '--run-root', join(tmp, 'berth/run')];
-  spawnSync(BERTH, [...g, 'image', 'build-busybox'], { stdio: 'ignore' });
+  const g = ['--runtime', RUNTIME, '--root', join(tmp, 'berth/root'), '--run-root', join(tmp, 'berth/run')];
   const sock = join(tmp, 'berth.sock');
   const child = spawn(BERTH, [...g, 'system', 'service', '--socket', join(tmp, 'berthd.sock'), '--docker-socket', sock], { stdio: 'ignore', env: { ...process.env, BERTH_DAEMON_SOCKET: '' } });
   const host = `unix://${sock}`;
@@ -64,14 +71,37 @@ async function startPodman(): Promise<Server> {
   writeFileSync(conf, '[containers]\ndefault_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]\n[engine]\nruntime = "runc"\ncgroup_manager = "cgroupfs"\nevents_logger = "file"\n');
   const g = ['--root', join(tmp, 'podman/root'), '--runroot', join(tmp, 'podman/run')];
   const env = { ...process.env, CONTAINERS_CONF: conf };
-  // The image: berth's busybox, saved and loaded (no network here).
-  spawnSync(BERTH, ['--root', join(tmp, 'berth/root'), '--run-root', join(tmp, 'berth/run'), 'save', '-o', join(tmp, 'busybox.tar'), 'busybox'], { stdio: 'ignore' });
   spawnSync('podman', [...g, 'load', '-i', join(tmp, 'busybox.tar')], { stdio: 'ignore', env });
   const sock = join(tmp, 'podman.sock');
   const child = spawn('podman', [...g, 'system', 'service', '--time=0', `unix://${sock}`], { stdio: 'ignore', env });
   const host = `unix://${sock}`;
   await until(() => existsSync(sock) && docker(host, ['version']).ok);
   return { name: 'podman', host, stop: stopper(child) };
+}
+
+async function startDockerd(): Promise<Server> {
+  const dir = join(tmp, 'dockerd');
+  const sock = join(tmp, 'docker.sock');
+  // A tmpfs on /run/containerd (in the private mount namespace) makes dockerd start a containerd
+  // of its own rather than use a system one another test may run.
+  const script = `mount -t tmpfs tmpfs /run/containerd && ip link set lo up && exec dockerd --data-root ${dir}/data --exec-root ${dir}/exec --pidfile ${dir}/pid -H unix://${sock} --cgroup-parent ${DOCKERD_CGROUP} --userland-proxy=false`;
+  const child = spawn('unshare', ['--net', '--mount', '--propagation', 'private', 'sh', '-c', script], { stdio: 'ignore' });
+  const host = `unix://${sock}`;
+  await until(() => existsSync(sock) && docker(host, ['version']).ok);
+  const r = docker(host, ['load', '-i', join(tmp, 'busybox.tar')]);
+  if (!r.ok) throw new Error(`dockerd: load failed: ${r.out}`);
+  return { name: 'docker', host, stop: stopper(child) };
+}
+
+function median(xs: number[]): number {
+  return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+}
+
+/** berth's median as a fraction of each peer's. */
+function ratios(m: Map<string, number[]>): string {
+  const b = m.get('berth');
+  if (!b) return '';
+  return [...m].filter(([n]) => n !== 'berth').map(([n, xs]) => `berth/${n} ${(median(b) / median(xs)).toFixed(2)}×`).join(', ');
 }
 
 function stats(xs: number[]): string {
@@ -81,13 +111,30 @@ function stats(xs: number[]): string {
 }
 
 const tmp = makeTemp('berth-bench-dockerapi-');
+const DOCKERD_CGROUP = `berth-bench-dockerd-${process.pid}`;
 const servers: Server[] = [];
+const want = (name: string) => !only || only.includes(name);
+const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
 try {
-  if (!only || only.includes('berth')) servers.push(await startBerth());
-  if ((!only || only.includes('podman')) && spawnSync('podman', ['--version']).status === 0) servers.push(await startPodman());
-  if ((!only || only.includes('docker')) && existsSync('/var/run/docker.sock') && docker('unix:///var/run/docker.sock', ['version']).ok) {
-    servers.push({ name: 'docker', host: 'unix:///var/run/docker.sock', stop: async () => {} });
-  }
+  console.log(`load average at start: ${load()}`);
+  const berthGlobal = ['--root', join(tmp, 'berth/root'), '--run-root', join(tmp, 'berth/run')];
+  spawnSync(BERTH, [...berthGlobal, 'image', 'build-busybox'], { stdio: 'ignore' });
+  // The peers' image: berth's busybox, saved and loaded (no network here).
+  spawnSync(BERTH, [...berthGlobal, 'save', '-o', join(tmp, 'busybox.tar'), 'busybox'], { stdio: 'ignore' });
+  if (want('berth')) servers.push(await startBerth());
+  if (want('podman') && which('podman')) servers.push(await startPodman());
+  if (want('docker') && which('dockerd') && which('unshare')) servers.push(await startDockerd());
+  if (what.includes('run')) benchRun();
+  if (what.includes('ps')) benchPs();
+} finally {
+  for (const s of servers) await s.stop();
+  killMentioning(tmp);
+  unmountUnder(tmp);
+  removeCgroupTree(DOCKERD_CGROUP);
+  removeTemp(tmp);
+}
+
+function benchRun(): void {
   const times = new Map<string, number[]>(servers.map((s) => [s.name, []]));
   for (const s of servers) docker(s.host, ['run', '--rm', 'busybox', 'true']); // warm-up
   for (let i = 0; i < rounds; i++) {
@@ -99,19 +146,36 @@ try {
   }
   console.log('docker run --rm busybox true');
   for (const s of servers) console.log(`  ${s.name.padEnd(8)} ${stats(times.get(s.name)!)}`);
+  console.log(`  ${ratios(times)}`);
 
+  console.log(`load average after the runs: ${load()}`);
+}
+
+function benchPs(): void {
   console.log(`docker ps with ${nContainers} running containers`);
   for (const s of servers) {
-    if (s.name === 'docker') continue; // not ours to fill
-    for (let i = 0; i < nContainers; i++) docker(s.host, ['run', '-d', '--network', 'none', '--name', `bench${i}`, 'busybox', 'sleep', '1000']);
-    const ps: number[] = [];
-    for (let i = 0; i < rounds; i++) ps.push(docker(s.host, ['ps']).ms);
-    console.log(`  ${s.name.padEnd(8)} ${stats(ps)}`);
-    docker(s.host, ['rm', '-f', ...Array.from({ length: nContainers }, (_, i) => `bench${i}`)]);
+    for (let i = 0; i < nContainers; i++) {
+      const r = docker(s.host, ['run', '-d', '--network', 'none', '--name', `bench${i}`, 'busybox', 'sleep', '1000']);
+      if (!r.ok) throw new Error(`${s.name}: docker run -d failed: ${r.out}`);
+    }
   }
-} finally {
-  for (const s of servers) await s.stop();
-  killMentioning(tmp);
-  unmountUnder(tmp);
-  removeTemp(tmp);
+  const ps = new Map<string, number[]>(servers.map((s) => [s.name, []]));
+  // The floor: the CLI's start, /_ping and the smallest answer (`docker version`'s server part).
+  const floor = new Map<string, number[]>(servers.map((s) => [s.name, []]));
+  for (const s of servers) docker(s.host, ['ps']); // warm-up
+  for (let i = 0; i < rounds; i++) {
+    for (const s of servers) {
+      const r = docker(s.host, ['ps']);
+      const n = r.out.trim().split('\n').length - 1;
+      if (!r.ok || n !== nContainers) throw new Error(`${s.name}: docker ps listed ${n} containers: ${r.out}`);
+      ps.get(s.name)!.push(r.ms);
+      floor.get(s.name)!.push(docker(s.host, ['version', '--format', '{{.Server.Version}}']).ms);
+    }
+  }
+  for (const s of servers) console.log(`  ${s.name.padEnd(8)} ${stats(ps.get(s.name)!)}`);
+  console.log(`  ${ratios(ps)}`);
+  console.log('docker version (the floor: CLI start, /_ping, one small answer)');
+  for (const s of servers) console.log(`  ${s.name.padEnd(8)} ${stats(floor.get(s.name)!)}`);
+  console.log(`load average at the end: ${load()}`);
+  for (const s of servers) docker(s.host, ['rm', '-f', ...Array.from({ length: nContainers }, (_, i) => `bench${i}`)]);
 }

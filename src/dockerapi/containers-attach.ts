@@ -87,7 +87,8 @@ async function pump(ctx: ApiContext, rec: ContainerRecord, enc: OutputEncoder, s
       const wasRunning = rec.state.status === 'running';
       const started = () => {
         if (wasRunning) return true;
-        try { return e.get(rec.id).state.startedAt !== before; } catch { return true; }
+        const s = e.state(rec.id);
+        return !s || s.startedAt !== before;
       };
       entries = e.logs(rec.id, { follow: true, fromNow: !ctx.flag('logs'), started, signal });
     }

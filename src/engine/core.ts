@@ -2,7 +2,7 @@
 // once per engine), the per-container paths, and the one rule that brings a running record up
 // to date with conmon's exit file. Services are functions of an EngineCore; the Engine façade
 // (engine.ts) owns one and hands it to each service.
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { openImageStore, type ImageStore } from '../image/store/index.ts';
 import type { RelayServer } from '../runtime/relay.ts';
@@ -12,7 +12,7 @@ import { processAlive, type Lock } from '../util/lock.ts';
 import { NoSuchContainerError } from './errors.ts';
 import { recordEvent } from './events.ts';
 import { containerDir, enginePaths, type EngineOptions, type EnginePaths } from './paths.ts';
-import { EngineStore } from './store.ts';
+import { EngineStore, type ContainerStateRecord } from './store.ts';
 import type { ContainerRecord } from './types.ts';
 import { lookupUser } from './users.ts';
 import { rootlessUser } from '../util/userns.ts';
@@ -134,8 +134,22 @@ export class EngineCore {
     }
   }
 
+  /** refresh() for many records (ps, prune): one listing of the exits dir instead of a failed
+   * open per running container; a record with no exit file there is refreshed only when its
+   * processes are gone (an exit file written meanwhile is then read by refresh itself). */
+  refreshAll(recs: ContainerRecord[]): ContainerRecord[] {
+    if (!recs.some((r) => r.state.status === 'running')) return recs;
+    let exited: Set<string>;
+    try { exited = new Set(readdirSync(this.paths.exits)); } catch { return recs.map((r) => this.refresh(r)); }
+    return recs.map((r) => {
+      if (r.state.status !== 'running') return r;
+      if (!exited.has(r.id) && (processAlive(r.state.pid) || processAlive(r.state.conmonPid))) return r;
+      return this.refresh(r);
+    });
+  }
+
   /** Brings a running record up to date with conmon's exit file (or a vanished monitor). */
-  refresh(rec: ContainerRecord): ContainerRecord {
+  refresh<R extends ContainerStateRecord>(rec: R): R {
     if (rec.state.status !== 'running') return rec;
     const ef = this.exitFile(rec.id);
     let code: number | null = null, when = '';

@@ -2,7 +2,7 @@
 // metadata: concurrent CLI processes create, rename and remove containers safely, and the
 // UNIQUE name column makes "name taken" atomic. Per-container operations also hold a lock
 // file (locks/<id>.lock) so that two processes never start/stop/remove one container at once.
-import type { DatabaseSync } from 'node:sqlite';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { openSharedDatabase } from '../util/sqlite.ts';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -18,6 +18,9 @@ const fromRow = (r: Row): ContainerRecord => ({
   config: JSON.parse(r.config) as ContainerConfig, state: JSON.parse(r.state) as ContainerState,
 });
 
+/** What refresh needs of a record. */
+export type ContainerStateRecord = Pick<ContainerRecord, 'id' | 'name' | 'state'>;
+
 export interface VolumeRecord {
   name: string;
   driver: 'local';
@@ -31,6 +34,16 @@ export class EngineStore {
   readonly db: DatabaseSync;
   readonly paths: EnginePaths;
 
+  /** Prepared once per statement text: a wait or a log follower reads the state at every wake,
+   * and compiling the SQL cost as much as running it. */
+  readonly #statements = new Map<string, StatementSync>();
+
+  #prep(sql: string): StatementSync {
+    let st = this.#statements.get(sql);
+    if (!st) this.#statements.set(sql, (st = this.db.prepare(sql)));
+    return st;
+  }
+
   constructor(paths: EnginePaths) {
     this.paths = paths;
     mkdirSync(dirname(paths.db), { recursive: true });
@@ -43,7 +56,7 @@ export class EngineStore {
 
   insert(rec: ContainerRecord): void {
     try {
-      this.db.prepare('INSERT INTO containers (id, name, created, config, state) VALUES (?, ?, ?, ?, ?)')
+      this.#prep('INSERT INTO containers (id, name, created, config, state) VALUES (?, ?, ?, ?, ?)')
         .run(rec.id, rec.name, rec.created, JSON.stringify(rec.config), JSON.stringify(rec.state));
     } catch (e) {
       if (/UNIQUE constraint failed: containers.name/.test((e as Error).message)) {
@@ -55,12 +68,19 @@ export class EngineStore {
   }
 
   get(id: string): ContainerRecord | null {
-    const r = this.db.prepare('SELECT * FROM containers WHERE id = ?').get(id) as Row | undefined;
+    const r = this.#prep('SELECT * FROM containers WHERE id = ?').get(id) as Row | undefined;
     return r ? fromRow(r) : null;
   }
 
+  /** The record without its config (the larger part): for the loops that only watch the state
+   * (a wait, a log follower) and read it at every wake. */
+  getState(id: string): ContainerStateRecord | null {
+    const r = this.#prep('SELECT id, name, state FROM containers WHERE id = ?').get(id) as { id: string; name: string; state: string } | undefined;
+    return r ? { id: r.id, name: r.name, state: JSON.parse(r.state) as ContainerState } : null;
+  }
+
   byName(name: string): ContainerRecord | null {
-    const r = this.db.prepare('SELECT * FROM containers WHERE name = ?').get(name) as Row | undefined;
+    const r = this.#prep('SELECT * FROM containers WHERE name = ?').get(name) as Row | undefined;
     return r ? fromRow(r) : null;
   }
 
@@ -70,29 +90,38 @@ export class EngineStore {
     const exact = this.get(clean) ?? this.byName(clean);
     if (exact) return exact;
     if (/^[0-9a-f]+$/.test(clean)) {
-      const rows = this.db.prepare('SELECT * FROM containers WHERE id LIKE ?').all(`${clean}%`) as unknown as Row[];
+      const rows = this.#prep('SELECT * FROM containers WHERE id LIKE ?').all(`${clean}%`) as unknown as Row[];
       if (rows.length === 1) return fromRow(rows[0]);
       if (rows.length > 1) throw new AmbiguousContainerError(ref, rows.length);
     }
     throw new NoSuchContainerError(ref);
   }
 
-  list(): ContainerRecord[] {
-    return (this.db.prepare('SELECT * FROM containers ORDER BY created DESC').all() as unknown as Row[]).map(fromRow);
+  /** Newest first. `keep` sees each state before the config is parsed (the larger part): a
+   * listing of running containers parses no stopped one's config. */
+  list(keep?: (state: ContainerState) => boolean): ContainerRecord[] {
+    const rows = this.#prep('SELECT * FROM containers ORDER BY created DESC').all() as unknown as Row[];
+    if (!keep) return rows.map(fromRow);
+    const out: ContainerRecord[] = [];
+    for (const r of rows) {
+      const state = JSON.parse(r.state) as ContainerState;
+      if (keep(state)) out.push({ id: r.id, name: r.name, created: r.created, config: JSON.parse(r.config) as ContainerConfig, state });
+    }
+    return out;
   }
 
   saveState(id: string, state: ContainerState): void {
-    this.db.prepare('UPDATE containers SET state = ? WHERE id = ?').run(JSON.stringify(state), id);
+    this.#prep('UPDATE containers SET state = ? WHERE id = ?').run(JSON.stringify(state), id);
   }
 
   /** Writes a changed config (update, connect, disconnect, create's volume names). */
   saveConfig(id: string, config: ContainerConfig): void {
-    this.db.prepare('UPDATE containers SET config = ? WHERE id = ?').run(JSON.stringify(config), id);
+    this.#prep('UPDATE containers SET config = ? WHERE id = ?').run(JSON.stringify(config), id);
   }
 
   rename(id: string, name: string): void {
     try {
-      this.db.prepare('UPDATE containers SET name = ? WHERE id = ?').run(name, id);
+      this.#prep('UPDATE containers SET name = ? WHERE id = ?').run(name, id);
     } catch (e) {
       if (/UNIQUE/.test((e as Error).message)) throw new NameConflictError(name, this.byName(name)?.id ?? '?');
       throw e;
@@ -100,7 +129,7 @@ export class EngineStore {
   }
 
   delete(id: string): void {
-    this.db.prepare('DELETE FROM containers WHERE id = ?').run(id);
+    this.#prep('DELETE FROM containers WHERE id = ?').run(id);
   }
 
   async lock(id: string): Promise<Lock> {
@@ -117,25 +146,25 @@ export class EngineStore {
   /** Creates a volume record (and directory) unless it exists; returns the record. */
   ensureVolume(name: string, labels: Record<string, string> = {}, anonymous = false): VolumeRecord {
     mkdirSync(this.volumeMountpoint(name), { recursive: true });
-    this.db.prepare('INSERT OR IGNORE INTO volumes (name, created, labels, anonymous) VALUES (?, ?, ?, ?)')
+    this.#prep('INSERT OR IGNORE INTO volumes (name, created, labels, anonymous) VALUES (?, ?, ?, ?)')
       .run(name, new Date().toISOString(), JSON.stringify(labels), anonymous ? 1 : 0);
     return this.volume(name)!;
   }
 
   volume(name: string): VolumeRecord | null {
-    const r = this.db.prepare('SELECT * FROM volumes WHERE name = ?').get(name) as
+    const r = this.#prep('SELECT * FROM volumes WHERE name = ?').get(name) as
       { name: string; created: string; labels: string; anonymous: number } | undefined;
     if (!r) return null;
     return { name: r.name, driver: 'local', mountpoint: this.volumeMountpoint(r.name), created: r.created, labels: JSON.parse(r.labels) as Record<string, string>, anonymous: !!Number(r.anonymous) };
   }
 
   volumes(): VolumeRecord[] {
-    const rows = this.db.prepare('SELECT name FROM volumes ORDER BY name').all() as { name: string }[];
+    const rows = this.#prep('SELECT name FROM volumes ORDER BY name').all() as { name: string }[];
     return rows.map((r) => this.volume(r.name)!).filter(Boolean);
   }
 
   deleteVolumeRecord(name: string): void {
-    this.db.prepare('DELETE FROM volumes WHERE name = ?').run(name);
+    this.#prep('DELETE FROM volumes WHERE name = ?').run(name);
   }
 
   close(): void {

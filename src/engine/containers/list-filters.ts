@@ -6,7 +6,7 @@ import { InvalidFilterError, NoSuchContainerError } from '../errors.ts';
 import { boolFilter, checkFilters, labelMatches } from '../filters.ts';
 import { networkName } from '../netglue.ts';
 import type { Filters, ListOptions } from '../requests.ts';
-import type { ContainerRecord } from '../types.ts';
+import type { ContainerRecord, ContainerState } from '../types.ts';
 
 export const CONTAINER_FILTERS = ['id', 'name', 'label', 'status', 'exited', 'ancestor', 'network', 'volume', 'before', 'since', 'health', 'is-task', 'publish', 'expose', 'pod'] as const;
 
@@ -86,8 +86,10 @@ export function containerMatcher(core: EngineCore, filters: Filters): ContainerM
 export function listContainers(core: EngineCore, opts: ListOptions = {}): ContainerRecord[] {
   const match = containerMatcher(core, opts.filters ?? {});
   const all = opts.all || match.needsAll || opts.last !== undefined;
-  let recs = core.store.list().map((r) => core.refresh(r));
-  if (!all) recs = recs.filter((r) => r.state.status === 'running' || r.state.status === 'restarting');
+  const live = (s: ContainerState) => s.status === 'running' || s.status === 'restarting';
+  // Stopped ones stay stopped: without `all` only the live ones are read and brought up to date.
+  let recs = core.refreshAll(core.store.list(all ? undefined : live));
+  if (!all) recs = recs.filter((r) => live(r.state));
   recs = recs.filter(match);
   if (opts.last !== undefined && opts.last >= 0) recs = recs.slice(0, opts.last);
   return recs;

@@ -10,7 +10,7 @@ export interface PruneResult { removed: string[]; spaceReclaimed: number; /** co
 export async function pruneContainers(core: EngineCore, filters: Filters = {}): Promise<PruneResult> {
   const match = pruneMatcher(filters);
   const out: PruneResult = { removed: [], spaceReclaimed: 0, errors: [] };
-  for (const r of core.store.list().map((x) => core.refresh(x))) {
+  for (const r of core.refreshAll(core.store.list())) {
     if (r.state.status === 'running' || r.state.status === 'restarting') continue;
     if (!match(r.created, r.config.labels)) continue;
     try { await remove(core, r.id, {}); out.removed.push(r.id); } catch (e) { out.errors.push({ id: r.id, message: (e as Error).message }); }

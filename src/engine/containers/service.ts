@@ -10,7 +10,7 @@ import { execInContainer, type ExecRequest } from './exec.ts';
 import type { Handoff } from '../handoff.ts';
 import { readLogs, type LogEntry } from '../logs.ts';
 import type { CreateOptions, CreateRequest, Filters, ListOptions, RemoveOptions, ResourceUpdate, StartHooks, StopOptions, StopResult, WaitCondition, WaitResult } from '../requests.ts';
-import type { ContainerRecord } from '../types.ts';
+import type { ContainerRecord, ContainerState } from '../types.ts';
 import { cleanup, finishForeground, openHandoff } from './cleanup.ts';
 import { connect, disconnect, rename } from './connect.ts';
 import { copyFrom, copyTo, exportContainer, type ExportStream } from './copy-export.ts';
@@ -21,7 +21,7 @@ import { create } from './create.ts';
 import { listContainers } from './list-filters.ts';
 import { pruneContainers, type PruneResult } from './prune.ts';
 import { remove } from './remove.ts';
-import { prelaunch, start } from './start.ts';
+import { dropPrelaunched, prelaunch, start } from './start.ts';
 import { containerSizes, type ContainerSize } from './size.ts';
 import { sampleStats, type ContainerStats } from './stats.ts';
 import { kill, stop } from './stop-kill.ts';
@@ -60,6 +60,11 @@ export class ContainerService {
 
   /** The container's record, up to date (docker inspect's data). */
   get(ref: string): ContainerRecord { return this.#core.get(ref); }
+  /** The state alone, up to date, by full id; null once removed (for a front's polling loops). */
+  state(id: string): ContainerState | null {
+    const r = this.#core.store.getState(id);
+    return r ? this.#core.refresh(r).state : null;
+  }
   inspect(ref: string): ContainerInspect {
     const core = this.#core, rec = core.get(ref), dir = core.dir(rec.id);
     const mountSources = rec.config.mounts.map((m) => m.type === 'volume' ? core.store.volumeMountpoint(m.source) : m.source);
@@ -73,6 +78,9 @@ export class ContainerService {
   create(req: CreateRequest, opts: CreateOptions = {}): Promise<ContainerRecord> { return create(this.#core, req, opts); }
   /** For `run`: starts the monitor of a just-created container before its start (start.ts). */
   prelaunch(rec: ContainerRecord, hooks: StartHooks = {}): Promise<boolean> { return prelaunch(this.#core, rec, hooks); }
+  /** Ends the monitor prelaunch started when the start it was for is not coming after all (and
+   * closes the handoff it was given, once conmon is gone). */
+  dropPrelaunch(id: string, handoff?: Handoff): Promise<void> { return dropPrelaunched(this.#core, id, handoff); }
   start(ref: string, hooks: StartHooks = {}): Promise<ContainerRecord> { return start(this.#core, ref, hooks); }
   /** `stopped` is false when there was nothing to stop (the Docker API's 304). */
   stop(ref: string, opts: StopOptions = {}): Promise<StopResult> { return stop(this.#core, ref, opts); }
@@ -136,7 +144,7 @@ export class ContainerService {
     if (opts.fromNow) try { startOffset = statSync(path).size; } catch { /* first run: no log yet */ }
     const alive = () => {
       if (opts.started && !opts.started()) return true;
-      const r = core.store.get(id);
+      const r = core.store.getState(id);
       return !!r && core.refresh(r).state.status === 'running';
     };
     return readLogs(path, {

@@ -15,7 +15,7 @@ import { exitCodeFor, startConmon } from '../conmon.ts';
 import type { EngineCore, Prelaunched } from '../core.ts';
 import { ContainerStateError, StartError } from '../errors.ts';
 import { recordEvent } from '../events.ts';
-import { claimExitCommand, handoffExitCommand } from '../handoff.ts';
+import { claimCleanup, claimExitCommand, handoffExitCommand, type Handoff } from '../handoff.ts';
 import { connectNetworks, makeNetns, writeEtcFiles } from '../netglue.ts';
 import { podJoin } from '../pods/join.ts';
 import type { StartHooks } from '../requests.ts';
@@ -24,6 +24,7 @@ import { isOwnRuntime, relayPath } from '../runtime.ts';
 import { buildSpec, effectiveCaps, hostCaps } from '../spec.ts';
 import type { ContainerRecord } from '../types.ts';
 import { teardown } from './teardown.ts';
+import { waitGone } from './wait.ts';
 
 /** Starts a created or exited container. `beforeStart` runs once the runtime created it (the
  * attach socket exists) and before its process runs: attach there to miss no output. */
@@ -54,6 +55,30 @@ export async function prelaunch(core: EngineCore, rec: ContainerRecord, hooks: S
   if (!isOwnRuntime(c.runtime) || c.tty || c.openStdin || core.prelaunched.has(rec.id)) return false;
   core.prelaunched.set(rec.id, await launchMonitor(core, rec, hooks, true));
   return true;
+}
+
+/**
+ * Ends a monitor prelaunched for a start that is not coming after all (a Docker API create whose
+ * start did not follow). Its create fails, and conmon then runs its exit command: that must not
+ * clean up (an AutoRemove container would be removed before its start): the handoff it was given
+ * is told "done", a claim stops the plain exit command, until conmon is gone.
+ */
+export async function dropPrelaunched(core: EngineCore, id: string, handoff?: Handoff): Promise<void> {
+  // Only while it is still just created: a container another process started meanwhile has a
+  // monitor of its own (its conmon.pid, its exit command, which must not find a claim of ours);
+  // our exit command then finds it running and does nothing.
+  const created = core.store.getState(id)?.state.status === 'created';
+  const unclaim = created ? claimCleanup(core.claimPath(id)) : () => {};
+  try {
+    await core.dropPrelaunch(id, new StartError('the container was not started'));
+    handoff?.done();
+    let conmonPid = 0;
+    try { if (created) conmonPid = Number(readFileSync(join(core.dir(id), 'conmon.pid'), 'utf8').trim()) || 0; } catch { /* none started */ }
+    await waitGone(conmonPid);
+  } finally {
+    handoff?.close();
+    unclaim();
+  }
 }
 
 /** The start itself; the caller holds the container's lock (start, or cleanup's restart). */

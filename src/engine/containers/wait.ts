@@ -1,6 +1,7 @@
 // Waiting on a container: for its exit (conmon's exit file, inotify with polling behind it), for
 // its removal, and for a process (conmon) to be gone.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { processAlive } from '../../util/lock.ts';
 import type { EngineCore } from '../core.ts';
@@ -8,6 +9,7 @@ import { DirWaker } from '../logs.ts';
 import { eventsPath, type EngineEvent } from '../events.ts';
 import type { WaitCondition, WaitResult } from '../requests.ts';
 import type { ContainerRecord } from '../types.ts';
+import type { ContainerStateRecord } from '../store.ts';
 
 /** Waits until the container is not running; resolves with its record (null if removed). */
 export async function waitExit(core: EngineCore, id: string, timeoutMs = Infinity): Promise<ContainerRecord | null> {
@@ -17,11 +19,12 @@ export async function waitExit(core: EngineCore, id: string, timeoutMs = Infinit
   let waker: DirWaker | undefined;
   try {
     for (let delay = 20; ; delay = Math.min(delay * 1.5, 200)) {
-      const rec = core.store.get(id);
+      // The state alone at each wake (any change in the exits dir wakes this); the whole record
+      // once it is the answer.
+      const rec = core.store.getState(id);
       if (!rec) return null;
       const r = core.refresh(rec);
-      if (r.state.status !== 'running' && r.state.status !== 'restarting') return r;
-      if (Date.now() >= deadline) return r;
+      if ((r.state.status !== 'running' && r.state.status !== 'restarting') || Date.now() >= deadline) return core.store.get(id);
       waker ??= new DirWaker([core.paths.exits]);
       await waker.wait(Math.min(delay, Math.max(1, deadline - Date.now())));
     }
@@ -33,23 +36,23 @@ export async function waitExit(core: EngineCore, id: string, timeoutMs = Infinit
 /** docker wait: 'not-running' returns at once for a stopped container; 'next-exit' waits for
  * the exit after the next start when it is not running now; 'removed' until it is gone. */
 export async function waitFor(core: EngineCore, ref: string, condition: WaitCondition = 'not-running', signal?: AbortSignal): Promise<WaitResult> {
-  let rec = core.get(ref);
+  let rec: ContainerStateRecord = core.get(ref);
   const id = rec.id;
   const aborted = () => { if (signal?.aborted) throw signal.reason ?? new Error('wait aborted'); };
-  const running = (r: ContainerRecord) => r.state.status === 'running' || r.state.status === 'restarting';
+  const running = (r: ContainerStateRecord) => r.state.status === 'running' || r.state.status === 'restarting';
   if (condition === 'next-exit' && !running(rec)) {
     // Until it starts: a new startedAt counts too (a run too short to be seen running).
     const startedAt = rec.state.startedAt;
     for (let d = 20; !running(rec) && rec.state.startedAt === startedAt; d = Math.min(d * 1.5, 200)) {
       aborted();
       await sleep(d);
-      const cur = core.store.get(id);
+      const cur = core.store.getState(id);
       if (!cur) return { exitCode: rec.state.exitCode, removed: true };
       rec = core.refresh(cur);
     }
   }
   // In slices, so that an aborted wait (its client gone) ends within a second.
-  let done: ContainerRecord | null = rec;
+  let done: ContainerStateRecord | null = rec;
   for (;;) {
     aborted();
     done = await waitExit(core, id, signal ? 1000 : Infinity);
@@ -58,11 +61,12 @@ export async function waitFor(core: EngineCore, ref: string, condition: WaitCond
   if (done) rec = done;
   if (condition !== 'removed' && done) return { exitCode: rec.state.exitCode, removed: false };
   // Until it is gone (an AutoRemove clean-up, an rm), keeping the latest state seen; the
-  // removal of its directory wakes this at once (inotify), polling stays as the fallback.
-  const waker = new DirWaker([core.paths.containers]);
+  // removal of its directory and the `destroy` event (appended once the record is deleted) wake
+  // this at once (inotify), polling stays as the fallback.
+  const waker = new DirWaker([core.paths.containers, dirname(eventsPath(core.paths))]);
   try {
     for (let d = 20; ; d = Math.min(d * 1.5, 200)) {
-      const cur = core.store.get(id);
+      const cur = core.store.getState(id);
       if (!cur) break;
       rec = core.refresh(cur);
       aborted();

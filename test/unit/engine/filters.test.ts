@@ -133,3 +133,31 @@ test('prune filters: until, label and label!', () => {
   assert.throws(() => pruneMatcher({ until: ['tomorrow'] }), InvalidFilterError);
   assert.throws(() => pruneMatcher({ dangling: ['true'] }), InvalidFilterError);
 });
+
+test('list brings running records up to date as refresh does: an exit file, a vanished monitor; stopped ones untouched', async (t) => {
+  const { core, containers } = setup(t);
+  // A pid that surely is gone: a child that exited and was reaped.
+  const { spawnSync } = await import('node:child_process');
+  const gone = spawnSync('/bin/true').pid!;
+  const running = { status: 'running' as const, startedAt: new Date().toISOString() };
+  const mk = (name: string, pid: number) => {
+    const rec: ContainerRecord = { id: `${name.padEnd(8, 'x')}${'f'.repeat(56)}`, name, created: new Date().toISOString(), config: config(), state: { ...initialState(), ...running, pid, conmonPid: pid } };
+    core.store.insert(rec);
+    return rec;
+  };
+  const exited = mk('exitfile', process.pid);
+  const { mkdirSync, writeFileSync } = await import('node:fs');
+  mkdirSync(core.paths.exits, { recursive: true });
+  writeFileSync(core.exitFile(exited.id), '7');
+  mk('vanished', gone);
+  const live = containers.list().map((r) => r.name).sort();
+  assert.deepEqual(live, ['db', 'frozen', 'web'], 'the exited and the vanished are no longer listed as running');
+  const all = new Map(containers.list({ all: true }).map((r) => [r.name, r.state]));
+  assert.equal(all.get('exitfile')?.status, 'exited');
+  assert.equal(all.get('exitfile')?.exitCode, 7);
+  assert.equal(all.get('vanished')?.status, 'exited');
+  assert.equal(all.get('vanished')?.exitCode, 137);
+  assert.equal(all.get('batch')?.exitCode, 3);
+  // Saved: a plain read of the store sees the same.
+  assert.equal(core.store.get(exited.id)?.state.status, 'exited');
+});
