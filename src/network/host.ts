@@ -1,9 +1,6 @@
 // Reads and changes the host's network state through iproute2 and iptables.
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { promisify } from 'node:util';
-
-const run = promisify(execFile);
+import { execFileAsync as run } from '../util/exec.ts';
 
 export interface HostRoute {
   dst: string;
