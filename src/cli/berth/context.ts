@@ -22,6 +22,9 @@ export interface Context {
   engine(): Engine;
   out(text: string): void;
   err(text: string): void;
+  /** Closes the engine if it was opened: for a command berthd ran in its own process (a CLI
+   * process just exits). */
+  dispose(): void;
 }
 
 export interface Command {
@@ -48,5 +51,9 @@ export function makeContext(argv: string[], globals: Globals, cli: string[], att
     // write(2), not process.stdout: building that stream loads node:stream (and node:net for a pipe).
     out: writeOut,
     err: writeErr,
+    dispose() {
+      engine?.close();
+      engine = undefined;
+    },
   };
 }

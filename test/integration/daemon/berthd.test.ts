@@ -139,6 +139,44 @@ test('through berthd: shell pipes and redirections, the working directory, the e
   await b.ok(['rm', 'berthd-env-check']);
 });
 
+test('read-only commands run in berthd\'s own process: the plain CLI\'s output and status, no worker used', { skip }, async () => {
+  await b.ok(['create', '--name', 'berthd-ro', '--label', 'k=v', '--network', 'none', 'busybox', 'true']);
+  const plainEnv = { ...b.env, BERTH_NO_DAEMON: '1' };
+  // The daemon's own BERTH_* and XDG_* (it has no BERTH_CGROUP_PARENT): with any of them
+  // different, a worker serves the command (the env check of the berthd-env-check test above).
+  const env = clientEnv();
+  delete env.BERTH_CGROUP_PARENT;
+  const commands = [
+    ['ps', '-a', '--format', '{{.ID}} {{.Names}} {{.Status}} {{.Labels}}'],
+    ['container', 'ls', '-a', '-q', '--no-trunc'],
+    ['inspect', 'berthd-ro'],
+    ['container', 'inspect', '--format', '{{.Name}} {{.Config.Labels}}', 'berthd-ro'],
+    ['images', '--format', '{{.Repository}}:{{.Tag}} {{.ID}}'],
+    ['image', 'inspect', 'busybox'],
+    ['inspect', 'no-such-object-here'], // exit 1, an error on stderr
+    ['ps', '--filter', 'bogus=1'], // a bad filter: berth's own error
+  ];
+  const workers = workersOf(daemon!.pid!).sort();
+  for (const cmd of commands) {
+    const served = await client(cmd, { env });
+    const plain = spawnSync(CLIENT, [...globals(), ...cmd], { env: plainEnv, encoding: 'utf8' });
+    assert.deepEqual([served.code, served.stdout, served.stderr], [plain.status, plain.stdout, plain.stderr], cmd.join(' '));
+  }
+  assert.ok(commands.length > 0 && workers.length > 0);
+  // A worker serves one command and exits: the same workers are still there, none was used.
+  assert.deepEqual(workersOf(daemon!.pid!).sort(), workers);
+  // Into a file through a shell (the client reopens or relays its streams as for a worker).
+  const r = spawnSync('bash', ['-c', `${CLIENT} ${globals().join(' ')} inspect --format '{{.Name}}' berthd-ro > ro.txt; ${CLIENT} ${globals().join(' ')} inspect nope >/dev/null 2>> ro.txt; echo $?`], { cwd: tmp, env, encoding: 'utf8' });
+  assert.equal(r.stdout, '1\n', r.stderr);
+  assert.equal(readFileSync(join(tmp, 'ro.txt'), 'utf8'), '/berthd-ro\nError: No such object: nope\n');
+  // A size (-s) is a worker's: one of them is used.
+  const sized = await client(['ps', '-a', '-s', '--format', '{{.Names}}'], { env });
+  assert.equal(sized.code, 0, sized.stderr);
+  assert.match(sized.stdout, /^berthd-ro$/m);
+  assert.notDeepEqual(workersOf(daemon!.pid!).sort(), workers);
+  await b.ok(['rm', 'berthd-ro']);
+});
+
 test('through berthd: a signal to the client reaches the container; a terminal is the client\'s', { skip }, async (t) => {
   const c = spawn(CLIENT, [...globals(), 'run', '--rm', '--network', 'none', 'busybox', 'sh', '-c', 'trap "exit 42" TERM; echo ready; while true; do sleep 0.1; done'], { env: clientEnv() });
   killOnEnd(t, c);
