@@ -177,6 +177,36 @@ test('read-only commands run in berthd\'s own process: the plain CLI\'s output a
   await b.ok(['rm', 'berthd-ro']);
 });
 
+test('a served command writing to a pipe nobody reads stalls neither berthd nor its other clients; a signal ends its client', { skip }, async (t) => {
+  await b.ok(['create', '--name', 'berthd-big', '--network', 'none', 'busybox', 'true']);
+  const env = clientEnv();
+  delete env.BERTH_CGROUP_PARENT; // as berthd's: served in its process (the test above)
+  const pidFile = join(tmp, 'reader.pid');
+  // stdout: a pipe to a `sleep` that never reads (the client execs over bash, keeping its pid);
+  // 300 inspect documents are far more than a pipe holds.
+  const refs = Array(300).fill('berthd-big').join(' ');
+  const workers = workersOf(daemon!.pid!).sort();
+  const c = spawn('bash', ['-c', `exec 3> >(exec sleep 600); echo $! > ${pidFile}; exec ${CLIENT} ${globals().join(' ')} inspect ${refs} >&3 3>&-`], { env, stdio: 'ignore' });
+  t.after(() => {
+    try { process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGKILL'); } catch { /* gone */ }
+    c.kill('SIGKILL');
+  });
+  const exited = new Promise<string | null>((r) => c.once('exit', (_code, signal) => r(signal)));
+  await waitFor(async () => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() !== '');
+  await new Promise((r) => setTimeout(r, 500)); // the command runs and fills the pipe
+  assert.equal(c.exitCode, null, 'the client waits while berthd cannot write');
+  const ps = await client(['ps', '-a', '--format', '{{.Names}}'], { env });
+  assert.equal(ps.code, 0, ps.stderr);
+  assert.match(ps.stdout, /^berthd-big$/m);
+  c.kill('SIGINT');
+  assert.equal(await exited, 'SIGINT');
+  // The reader goes: berthd's write fails (EPIPE) and the command ends; berthd serves on.
+  process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGKILL');
+  await waitFor(async () => (await client(['inspect', '--format', '{{.Name}}', 'berthd-big'], { env })).stdout === '/berthd-big\n');
+  assert.deepEqual(workersOf(daemon!.pid!).sort(), workers, 'all of it ran in berthd\'s process');
+  await b.ok(['rm', 'berthd-big']);
+});
+
 test('through berthd: a signal to the client reaches the container; a terminal is the client\'s', { skip }, async (t) => {
   const c = spawn(CLIENT, [...globals(), 'run', '--rm', '--network', 'none', 'busybox', 'sh', '-c', 'trap "exit 42" TERM; echo ready; while true; do sleep 0.1; done'], { env: clientEnv() });
   killOnEnd(t, c);
