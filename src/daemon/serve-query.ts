@@ -44,11 +44,12 @@ export function notServableHere(req: ClientRequest, cmds: InProcessCommands): st
 }
 
 /** One of the client's output streams: opened non-blocking (a pipe to a slow reader must not
- * stall berthd), written from a queue that waits out EAGAIN. */
+ * stall berthd), written from a queue that waits out EAGAIN (retrying after 1, 2, 4 … 64 ms). */
 class ClientStream {
   readonly #fd: number;
   readonly #queue: Buffer[] = [];
   #timer: NodeJS.Timeout | undefined;
+  #backoff = 1;
   #broken = false;
   #drained: (() => void) | undefined;
 
@@ -68,14 +69,28 @@ class ClientStream {
       try {
         n = writeSync(this.#fd, b);
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'EAGAIN') { this.#timer = setTimeout(() => this.#flush(), 2); return; }
+        if ((e as NodeJS.ErrnoException).code === 'EAGAIN') {
+          this.#timer = setTimeout(() => this.#flush(), this.#backoff);
+          this.#backoff = Math.min(this.#backoff * 2, 64);
+          return;
+        }
         this.#broken = true; // EPIPE (the reader is gone) and the like: the rest is lost, as the CLI's would be
         break;
       }
+      this.#backoff = 1;
       if (n < b.length) this.#queue[0] = b.subarray(n);
       else this.#queue.shift();
     }
     if (this.#broken) this.#queue.length = 0;
+    this.#drained?.();
+  }
+
+  /** The client is gone: what is left is dropped (a worker would have been killed with it). */
+  abandon(): void {
+    this.#broken = true;
+    this.#queue.length = 0;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
     this.#drained?.();
   }
 
@@ -107,6 +122,10 @@ export async function serveHere(s: Socket, req: ClientRequest, cmds: InProcessCo
     return false;
   }
   s.write('served\n');
+  // A client that goes away before the end takes the command's output with it; the command
+  // itself (a read) finishes.
+  const gone = () => { out.abandon(); err.abandon(); };
+  s.once('close', gone);
   let code: number;
   try {
     code = await asCaller({ env: req.env, out: (b) => out.write(b), err: (b) => err.write(b) }, () => cmds.run([...req.argv]));
@@ -115,6 +134,7 @@ export async function serveHere(s: Socket, req: ClientRequest, cmds: InProcessCo
     code = 125;
   }
   await Promise.all([out.close(), err.close()]);
+  s.off('close', gone);
   if (!s.destroyed) s.end(`exit ${code}\n`);
   return true;
 }
