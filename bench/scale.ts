@@ -362,6 +362,8 @@ try {
           const off = taken.get(c.store) ?? 0;
           taken.set(c.store, off + removeCount);
           const victims = Array.from({ length: Math.min(removeCount, n - 3 - off) }, (_, i) => `s${n - 1 - off - i}`);
+          // A store smaller than --remove per contender leaves the later ones nothing to remove.
+          if (!victims.length) continue;
           const ms = timed(c.removeAll(c.base, victims), c.env);
           bigRemove.set(c.name, ms);
           console.log(`rm -f of ${victims.length} created containers out of ${n}: ${c.name} ${ms.toFixed(0)} ms (load ${loadNow()})`);

@@ -18,7 +18,10 @@
 //   STDIN, STDOUT, STDERR (each "-" for closed, or MODE FD with MODE r|w|a|u: the fd of this
 //   process to open, read/write/append/read-write), ARGC, ARGV..., ENVC, ENV...
 // Replies, lines: "pid N" (the worker has taken the streams), then "exit N" or "signal N";
-// or, before "pid", "fallback REASON": run the plain CLI instead.
+// or, before "pid", "fallback REASON": run the plain CLI instead; or "served" (version 2: berthd
+// runs a read-only command in its own process and has taken the streams as a worker would): a
+// signal then ends this process at once, as it would end the plain CLI (nothing is forwarded:
+// the command has no process of its own and changes nothing).
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -295,18 +298,19 @@ static void drain_out(struct relay *r) {
   }
 }
 
+static void die_of(int sig) {
+  signal(sig, SIG_DFL);
+  sigset_t all;
+  sigemptyset(&all);
+  sigaddset(&all, sig);
+  sigprocmask(SIG_UNBLOCK, &all, NULL);
+  raise(sig);
+  exit(128 + sig);
+}
+
 static void exit_like(const char *line) {
   if (!strncmp(line, "exit ", 5)) exit(atoi(line + 5) & 0xff);
-  if (!strncmp(line, "signal ", 7)) {
-    int sig = atoi(line + 7);
-    signal(sig, SIG_DFL);
-    sigset_t all;
-    sigemptyset(&all);
-    sigaddset(&all, sig);
-    sigprocmask(SIG_UNBLOCK, &all, NULL);
-    raise(sig);
-    exit(128 + sig);
-  }
+  if (!strncmp(line, "signal ", 7)) die_of(atoi(line + 7));
   fprintf(stderr, "berth: unexpected reply from berthd: %s\n", line);
   exit(125);
 }
@@ -368,7 +372,7 @@ int main(int argc, char **argv) {
   umask(mask);
 
   struct buf req = {0};
-  put(&req, "berth-client/1");
+  put(&req, "berth-client/2");
   put(&req, script);
   put_int(&req, getpid());
   char m[16];
@@ -392,6 +396,7 @@ int main(int argc, char **argv) {
   int pending_sigs[64];
   int npending = 0;
   int started = 0;
+  int served = 0; // "served": berthd runs the command in its own process
   for (;;) {
     struct pollfd pf[6];
     int n = 0;
@@ -422,6 +427,7 @@ int main(int argc, char **argv) {
       unsigned char c;
       while (read(sig_pipe[0], &c, 1) == 1) {
         if (worker_pid > 0) kill(worker_pid, c);
+        else if (served && c != SIGWINCH) die_of(c);
         else if (npending < 64) pending_sigs[npending++] = c;
       }
     }
@@ -465,6 +471,14 @@ int main(int argc, char **argv) {
         if (started) { fprintf(stderr, "berth: berthd: %s\n", line); exit(125); }
         close(sock);
         exec_plain(argv, line + 9);
+      } else if (!strcmp(line, "served")) {
+        served = started = 1;
+        for (int fd = 0; fd < 3; fd++) {
+          if (relays[fd].theirs >= 0) close(relays[fd].theirs);
+          relays[fd].theirs = -1;
+        }
+        for (int i = 0; i < npending; i++) if (pending_sigs[i] != SIGWINCH) die_of(pending_sigs[i]);
+        npending = 0;
       } else if (!strncmp(line, "pid ", 4)) {
         worker_pid = (pid_t)atoi(line + 4);
         started = 1;

@@ -79,7 +79,9 @@ if (!cachedData || script.cachedDataRejected || grow) {
 // esbuild's CommonJS output reads imports as properties (`import_node_zlib.createGunzip(…)`), so a
 // proxy that loads the module at its first property access is transparent.
 const LAZY = new Set(['node:crypto', 'node:zlib', 'node:worker_threads', 'node:http', 'node:https', 'node:dgram',
-  'node:readline/promises', 'node:stream/promises', 'node:fs/promises', 'node:sqlite']);
+  'node:readline/promises', 'node:stream/promises', 'node:fs/promises', 'node:sqlite',
+  // child_process loads net, dgram and all of node:stream (~5 ms): `ps` and `inspect` spawn nothing.
+  'node:child_process', 'node:net', 'node:stream', 'node:os', 'node:timers/promises', 'node:readline']);
 const realRequire = createRequire(bundle);
 function lazyBuiltin(id) {
   let mod;

@@ -1,20 +1,37 @@
 // Writes to our stdout/stderr with write(2) on fds 1 and 2. process.stdout and process.stderr
 // are built on first use — a net.Socket for a pipe, a stream for a file — which loads
 // node:stream (and node:net) and costs 2.5–4 ms of a short CLI's life; `state` prints one line.
-// Output stays in order with any later process.stdout writes: Node writes files and pipes
-// synchronously on Linux, and a would-block pipe hands the rest to the stream.
+// Output stays in order with process.stdout's: once a command has made that stream (a progress
+// display, a tar piped out), everything goes through it, since a pipe the stream found full holds
+// the rest in the stream's queue (libuv made the pipe non-blocking); before that, Node has written
+// nothing to the fd but through here.
 //
 // A command berthd serves for a client (src/util/caller.ts) writes to the client instead.
 import { writeSync } from 'node:fs';
 import { currentCaller } from '../util/caller.ts';
 
+// Which of process.stdout / process.stderr has been made: their getters are wrapped once (they
+// stay lazy; the wrapper only notes the first use).
+const made = { stdout: false, stderr: false };
+for (const name of ['stdout', 'stderr'] as const) {
+  const d = Object.getOwnPropertyDescriptor(process, name);
+  if (d?.get && d.configurable) {
+    const get = d.get;
+    Object.defineProperty(process, name, { ...d, get() { made[name] = true; return get.call(process); } });
+  }
+}
+
 function writeFd(fd: 1 | 2, text: string): void {
-  const buf = Buffer.from(text);
   const caller = currentCaller();
   if (caller) {
-    (fd === 1 ? caller.out : caller.err)(buf);
+    (fd === 1 ? caller.out : caller.err)(Buffer.from(text));
     return;
   }
+  if (made[fd === 1 ? 'stdout' : 'stderr']) {
+    (fd === 1 ? process.stdout : process.stderr).write(text);
+    return;
+  }
+  const buf = Buffer.from(text);
   let off = 0;
   while (off < buf.length) {
     try {

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { defaultRoots } from '../engine/index.ts';
 
 export const CLIENT_MAGIC = 'berth-client/1';
+/** Version 2 understands the reply "served": berthd ran the command in its own process (serve-query.ts). */
+export const CLIENT_MAGIC_2 = 'berth-client/2';
 
 /** Where berthd listens unless told otherwise (native/client.c has the same default). */
 export const DEFAULT_SOCKET = '/run/berth/berthd.sock';
@@ -26,6 +28,8 @@ export interface StdioSpec {
 }
 
 export interface ClientRequest {
+  /** The client's protocol version (its magic): 2 takes "served". */
+  version: 1 | 2;
   /** The plain CLI the client would otherwise exec (realpath): the daemon serves only its own. */
   script: string;
   pid: number;
@@ -83,7 +87,8 @@ export function fieldReader(payload: Buffer): { next(what: string): string; coun
 
 export function parseRequest(payload: Buffer): ClientRequest {
   const { next, count, end } = fieldReader(payload);
-  if (next('magic') !== CLIENT_MAGIC) throw new ProtocolError('unknown client version');
+  const magic = next('magic');
+  if (magic !== CLIENT_MAGIC && magic !== CLIENT_MAGIC_2) throw new ProtocolError('unknown client version');
   const script = next('script');
   const pid = count('pid');
   const umaskText = next('umask');
@@ -102,13 +107,13 @@ export function parseRequest(payload: Buffer): ClientRequest {
   }
   end();
   if (pid < 2) throw new ProtocolError(`pid ${pid}`);
-  return { script, pid, umask: parseInt(umaskText, 8), cwd, stdio, argv, env };
+  return { version: magic === CLIENT_MAGIC_2 ? 2 : 1, script, pid, umask: parseInt(umaskText, 8), cwd, stdio, argv, env };
 }
 
 /** Encodes a request as the client does (for tests and for a client written in TypeScript). */
 export function encodeRequest(r: ClientRequest): Buffer {
   const spec = (s: StdioSpec) => (s.mode === '-' ? '-' : `${s.mode}${s.fd}`);
-  const fields = [CLIENT_MAGIC, r.script, String(r.pid), r.umask.toString(8), r.cwd, ...r.stdio.map(spec),
+  const fields = [r.version === 2 ? CLIENT_MAGIC_2 : CLIENT_MAGIC, r.script, String(r.pid), r.umask.toString(8), r.cwd, ...r.stdio.map(spec),
     String(r.argv.length), ...r.argv, String(Object.keys(r.env).length), ...Object.entries(r.env).map(([k, v]) => `${k}=${v}`)];
   const payload = Buffer.from(fields.map((f) => `${f}\0`).join(''), 'utf8');
   const hdr = Buffer.alloc(4);

@@ -1,6 +1,8 @@
 // berthd (`berth system service`): keeps a few warm CLI workers and hands each client command
 // to one. A worker serves one command and exits (fresh process state per command, as the
 // plain CLI has); a new one is started in its place at low priority, raised once it is ready.
+// Read-only commands (ps, inspect, images) and berth-runtime's commands run in this process
+// instead (serve-query.ts, runtime-serve.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
@@ -10,6 +12,7 @@ import { dirname } from 'node:path';
 import { DEFAULT_SOCKET, ProtocolError, parseRequest, takeFrame, type ClientRequest } from './protocol.ts';
 import { WORKER_ENV, type FromWorker, type ToWorker } from './worker.ts';
 import { isRuntimeRequest, parseRuntimeRequest, serveRuntime, warmRuntime } from './runtime-serve.ts';
+import { notServableHere, serveHere, type InProcessCommands } from './serve-query.ts';
 
 /** How long a BERTH_DAEMON_REQUIRED client waits for a booting worker before it is sent to the
  * plain CLI: long enough for a boot on a loaded machine (a boot loads and warms every command,
@@ -24,6 +27,9 @@ export interface DaemonOptions {
   script: string;
   /** Where the daemon logs (default stderr). */
   log?: (line: string) => void;
+  /** The CLI's read-only commands, run in this process (serve-query.ts); without it every
+   * command goes to a worker. */
+  inProcess?: InProcessCommands;
 }
 
 interface Worker {
@@ -77,8 +83,9 @@ export class Daemon {
   readonly counts = { served: 0, fallback: 0 };
   /** Booting workers' processes, to raise their priority when a client waits for one. */
   private readonly booting = new Set<ChildProcess>();
-  /** berth-runtime commands being served in this process (runtime-serve.ts). */
-  private runtimeInFlight = 0;
+  /** Commands being served in this process (runtime-serve.ts, serve-query.ts). */
+  private inFlight = 0;
+  private readonly inProcess: InProcessCommands | undefined;
   /** The build this process loaded: runtime commands run in it, so a rebuild must be noticed. */
   private readonly loadedStamp: string;
   /** Clients waiting for a worker to be ready (all were busy or booting). */
@@ -90,6 +97,7 @@ export class Daemon {
     this.target = Math.max(1, opts.workers ?? 2);
     this.log = opts.log ?? ((l) => process.stderr.write(`berthd: ${l}\n`));
     this.loadedStamp = buildStamp(this.script);
+    this.inProcess = opts.inProcess;
   }
 
   async listen(): Promise<void> {
@@ -117,9 +125,9 @@ export class Daemon {
     for (const w of this.idle.splice(0)) w.child.kill('SIGKILL');
     for (const q of this.waiting.splice(0)) { clearTimeout(q.timer); this.fallback(q.s, 'berthd is stopping\n'); }
     await closed;
-    while (this.busy.size || this.booting.size || this.runtimeInFlight) await new Promise((r) => setTimeout(r, 20));
+    while (this.busy.size || this.booting.size || this.inFlight) await new Promise((r) => setTimeout(r, 20));
     try { unlinkSync(this.socket); } catch { /* gone already */ }
-    this.log(`stopped: ${this.counts.served} command(s) served (by warm workers, or runtime commands in this process), ${this.counts.fallback} sent to the plain CLI`);
+    this.log(`stopped: ${this.counts.served} command(s) served (by warm workers, or in this process: runtime and read-only commands), ${this.counts.fallback} sent to the plain CLI`);
   }
 
   private refill(): void {
@@ -214,8 +222,8 @@ export class Daemon {
       this.log((e as Error).message);
       return;
     }
-    this.runtimeInFlight++;
-    const done = () => { this.runtimeInFlight--; };
+    this.inFlight++;
+    const done = () => { this.inFlight--; };
     serveRuntime(s, req, rest, { script: this.script, stale: () => buildStamp(this.script) !== this.loadedStamp, counts: this.counts })
       .then(done, (e: Error) => { done(); this.log(`runtime command failed: ${e.stack ?? e.message}`); s.destroy(); });
   }
@@ -240,6 +248,24 @@ export class Daemon {
       this.fallback(s, `berthd serves ${this.script}, not ${req.script}\n`);
       return;
     }
+    // Here only with the code on disk: a rebuilt CLI must not print with the old one.
+    if (this.inProcess && buildStamp(this.script) === this.loadedStamp && notServableHere(req, this.inProcess) === undefined) {
+      this.inFlight++;
+      serveHere(s, req, this.inProcess).then((done) => {
+        this.inFlight--;
+        if (done) this.counts.served++;
+        else this.serveByWorker(s, req);
+      }, (e: Error) => {
+        this.inFlight--;
+        this.log(`a command served in this process failed: ${e.stack ?? e.message}`);
+        s.destroy();
+      });
+      return;
+    }
+    this.serveByWorker(s, req);
+  }
+
+  private serveByWorker(s: Socket, req: ClientRequest): void {
     const w = this.takeWorker();
     this.refill();
     if (!w && !wantsDaemon(req)) {

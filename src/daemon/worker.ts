@@ -15,7 +15,8 @@ export let servingClient = false;
 export type ToWorker = { request: ClientRequest };
 export type FromWorker = { ready: true } | { started: number } | { failed: string } | { done: number };
 
-function openFlags(s: StdioSpec, fd: number): number {
+/** The open(2) flags that give the worker (or berthd, serve-query.ts) the client's stream `fd`. */
+export function openFlags(s: StdioSpec, fd: number): number {
   const base = s.mode === 'r' ? C.O_RDONLY : s.mode === 'w' ? C.O_WRONLY : s.mode === 'a' ? C.O_WRONLY | C.O_APPEND
     : s.mode === 'u' ? C.O_RDWR : fd === 0 ? C.O_RDONLY : C.O_WRONLY;
   // A worker is a session leader: without O_NOCTTY the client's terminal would become its

@@ -1,10 +1,7 @@
 // Reads and changes the host's network state through iproute2 and iptables.
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { promisify } from 'node:util';
+import { execFileAsync as run } from '../util/exec.ts';
 import { inNetns } from './rootless-netns.ts';
-
-const run = promisify(execFile);
 
 export interface HostRoute {
   dst: string;

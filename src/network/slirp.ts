@@ -9,7 +9,7 @@
 // --enable-sandbox: its mount changes reach the run root's shared netns bind mounts.
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
+import { connect, type Socket } from 'node:net';
 import type { PortMapping } from './publish.ts';
 
 export const SLIRP_BIN = 'slirp4netns';
@@ -52,7 +52,7 @@ export async function startSlirp(o: SlirpOptions): Promise<number> {
     child.once('error', () => resolve(false));
     child.once('exit', () => resolve(false));
   });
-  (child.stdio[3] as net.Socket | null)?.destroy();
+  (child.stdio[3] as Socket | null)?.destroy();
   if (!ready || !pid) {
     if (pid) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
     let detail = '';
@@ -86,7 +86,7 @@ export async function removeForward(apiSocket: string, id: number): Promise<void
 /** One JSON request per connection; resolves with its "return" member. */
 function slirpApi(apiSocket: string, request: unknown): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    const sock = net.connect(apiSocket);
+    const sock = connect(apiSocket);
     let reply = '';
     sock.on('connect', () => { sock.end(JSON.stringify(request)); });
     sock.on('data', (d) => { reply += d.toString(); });

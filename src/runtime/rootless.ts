@@ -2,14 +2,11 @@
 // by the setuid newuidmap/newgidmap (which check /etc/subuid and /etc/subgid), and a cgroup the
 // caller cannot create is left out rather than failing the container (cgroup v1 is never
 // delegated to a user; runc's rootless mode does the same when no limit is asked for).
-import { execFile } from 'node:child_process';
 import { accessSync, constants, existsSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { promisify } from 'node:util';
 import { NEWGIDMAP, NEWUIDMAP } from './host.ts';
 import type { CgroupPlan, IdMap, RuntimePlan } from './plan.ts';
-
-const run = promisify(execFile);
+import { execFileAsync as run } from '../util/exec.ts';
 
 /** newuidmap/newgidmap refused a mapping (not in the caller's subordinate ranges, typically). */
 export class IdMapError extends Error {

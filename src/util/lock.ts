@@ -37,8 +37,10 @@ export function processAlive(pid: number): boolean {
   return processStart(pid) !== null;
 }
 
-const selfStart = processStart(process.pid) ?? '0';
-const ownerText = `${process.pid} ${selfStart}\n`;
+// What a lock file says about its holder: read at the first lock, not when the module loads
+// (every CLI start loads it, through the image store).
+let ownerTextOnce: string | undefined;
+const ownerText = () => (ownerTextOnce ??= `${process.pid} ${processStart(process.pid) ?? '0'}\n`);
 
 function isStale(lockPath: string): { stale: boolean; holder: string } {
   let text: string;
@@ -61,7 +63,7 @@ function tryCreate(path: string): boolean {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw e;
   }
-  try { writeSync(fd, ownerText); } finally { closeSync(fd); }
+  try { writeSync(fd, ownerText()); } finally { closeSync(fd); }
   return true;
 }
 

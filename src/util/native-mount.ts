@@ -53,12 +53,18 @@ export class MountOpError extends Error {
     this.index = index;
     this.op = op;
     this.errno = errno;
-    this.code = errno ? ERRNO_NAMES.get(errno) : undefined;
+    this.code = errno ? errnoName(errno) : undefined;
     this.detail = detail;
   }
 }
 
-const ERRNO_NAMES = new Map(Object.entries(constants.errno).map(([name, n]) => [n, name]));
+// Made on the first error, not when the module loads: every CLI start initialises this module,
+// and reading node:os's constants loads node:os (the launcher defers it).
+let errnoNames: Map<number, string> | undefined;
+function errnoName(errno: number): string | undefined {
+  errnoNames ??= new Map(Object.entries(constants.errno).map(([name, n]) => [n, name]));
+  return errnoNames.get(errno);
+}
 
 /** build/berth-mount: this file (src/util/) and the bundles (dist/lib/) are both two levels
  * below the top. BERTH_MOUNT overrides. */

@@ -10,12 +10,18 @@ function primes(n: number): number[] {
   return out;
 }
 const frac32 = (x: number) => Math.floor((x - Math.floor(x)) * 2 ** 32) >>> 0;
-const P = primes(64);
-const K = Uint32Array.from(P, (p) => frac32(Math.cbrt(p)));
-const H0 = Uint32Array.from(P.slice(0, 8), (p) => frac32(Math.sqrt(p)));
+// Computed at the first hash: every CLI start loads this module, few hash anything.
+let K: Uint32Array, H0: Uint32Array;
+function constantsOnce(): void {
+  if (K) return;
+  const P = primes(64);
+  K = Uint32Array.from(P, (p) => frac32(Math.cbrt(p)));
+  H0 = Uint32Array.from(P.slice(0, 8), (p) => frac32(Math.sqrt(p)));
+}
 
 /** The SHA-256 digest of `data` (a string is hashed as UTF-8), as 64 hex digits. */
 export function sha256Hex(data: string | Uint8Array): string {
+  constantsOnce();
   const msg = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   const bitLen = msg.length * 8;
   // Message, 0x80, zero padding, 64-bit big-endian length: a multiple of 64 bytes.

@@ -1,6 +1,7 @@
 // What every berth command gets: its arguments, the global options and a lazily opened Engine.
 import { Engine } from '../../engine/index.ts';
 import type { FlagDef } from './flags.ts';
+import { writeErr, writeOut } from '../stdio.ts';
 
 export interface Globals {
   root?: string;
@@ -21,6 +22,9 @@ export interface Context {
   engine(): Engine;
   out(text: string): void;
   err(text: string): void;
+  /** Closes the engine if it was opened: for a command berthd ran in its own process (a CLI
+   * process just exits). */
+  dispose(): void;
 }
 
 export interface Command {
@@ -44,7 +48,12 @@ export function makeContext(argv: string[], globals: Globals, cli: string[], att
       engine ??= new Engine({ root: globals.root, runRoot: globals.runRoot, runtime: globals.runtime, cli, ...(initBinary ? { initBinary } : {}) });
       return engine;
     },
-    out: (t) => { process.stdout.write(t); },
-    err: (t) => { process.stderr.write(t); },
+    // write(2), not process.stdout: building that stream loads node:stream (and node:net for a pipe).
+    out: writeOut,
+    err: writeErr,
+    dispose() {
+      engine?.close();
+      engine = undefined;
+    },
   };
 }

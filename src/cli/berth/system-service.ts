@@ -12,6 +12,7 @@ import { dockerApiServer, parseTcpAddr, systemdSocket, type DockerApiServer } fr
 import type { Command } from './context.ts';
 import { FlagError, parseFlags, str, type FlagDef } from './flags.ts';
 import { BERTH_VERSION } from './version.ts';
+import { main, servedInProcess } from './main.ts';
 
 /** Where a node's berthd serves the CRI (contrib/systemd/berthd.service passes it). */
 const DEFAULT_CRI_SOCKET = '/run/berth/cri.sock';
@@ -56,7 +57,7 @@ const cmd: Command = {
     }
     const socket = str(p, 'socket') ?? daemonSocket();
     const criSocket = str(p, 'cri-socket')?.replace(/^unix:\/\//, '');
-    const daemon = new Daemon({ socket: resolve(socket), workers, script: resolve(process.argv[1]) });
+    const daemon = new Daemon({ socket: resolve(socket), workers, script: resolve(process.argv[1]), inProcess: { accepts: servedInProcess, run: main } });
     await daemon.listen();
     ctx.err(`berthd: listening on ${daemon.socket} with ${workers} warm worker${workers === 1 ? '' : 's'}\n`);
     let api: DockerApiServer | undefined;

@@ -3,8 +3,9 @@
 // directory becomes that file), owned by --chown (names looked up in the root's passwd/group,
 // default root) and moded by --chmod, never leaving the root (symlinks resolved inside it).
 import { spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, lchownSync, lstatSync, lutimesSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, type Stats } from 'node:fs';
-import * as fsp from 'node:fs/promises';
+import { chmodSync, closeSync, lchownSync, lstatSync, lutimesSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, promises as fsp, type Stats } from 'node:fs';
+// fs.promises, not `import * as … from 'node:fs/promises'`: a namespace import copies every export
+// as the module loads, i.e. on every CLI start; the launcher defers node:fs/promises to its first use.
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, posix, relative } from 'node:path';
 import { resolveIn } from '../copy.ts';

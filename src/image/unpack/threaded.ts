@@ -15,9 +15,11 @@ import { FsOpsHelperMissingError } from './sysops.ts';
 import { currentUmask, unpackLayer, type UnpackOptions, type UnpackResult } from './unpack.ts';
 import type { FromWorker, ToWorker } from './worker.ts';
 
-const WORKER = new URL('./worker.ts', import.meta.url);
+// The URLs are made when needed: every CLI start loads this module (parsing the bootstrap's
+// data: URL alone took ~1 ms), few unpack anything.
+const workerUrl = () => new URL('./worker.ts', import.meta.url);
 /** scripts/build.sh bundles worker.ts beside the CLI bundles (dist/lib/). */
-const WORKER_BUNDLE = new URL('./unpack-worker.mjs', import.meta.url);
+const workerBundleUrl = () => new URL('./unpack-worker.mjs', import.meta.url);
 const MAX_AHEAD = 8 << 20;
 const BATCH = 1 << 20;
 
@@ -26,7 +28,7 @@ const BATCH = 1 << 20;
 // strips the worker's module graph once, and each worker starts from a small JavaScript
 // bootstrap whose load hook serves those sources (any module missing from the map still loads
 // the ordinary way).
-const BOOTSTRAP = new URL('data:text/javascript,' + encodeURIComponent(`
+const bootstrapUrl = () => new URL('data:text/javascript,' + encodeURIComponent(`
 import { registerHooks } from 'node:module';
 import { workerData } from 'node:worker_threads';
 const sources = workerData.berthSources;
@@ -45,7 +47,7 @@ function workerSources(): Record<string, string> | null {
   const strip = (module as { stripTypeScriptTypes?: (code: string, opts?: { mode?: string; sourceUrl?: string }) => string }).stripTypeScriptTypes;
   if (typeof strip !== 'function') return (stripped = null);
   const out: Record<string, string> = {};
-  const pending = [WORKER.href];
+  const pending = [workerUrl().href];
   // The API is marked experimental; its warning says nothing a berth user can act on.
   const emit = process.emitWarning;
   process.emitWarning = (() => undefined) as typeof process.emitWarning;
@@ -84,7 +86,7 @@ function exists(u: URL): boolean {
 
 /** How a worker can be started here: from the TypeScript source, from the bundle, or not at all. */
 export function workerAvailable(): 'source' | 'bundle' | false {
-  return exists(WORKER) ? 'source' : exists(WORKER_BUNDLE) ? 'bundle' : false;
+  return exists(workerUrl()) ? 'source' : exists(workerBundleUrl()) ? 'bundle' : false;
 }
 
 /** Below this many (compressed) bytes a layer unpacks in this thread: starting a worker (an
@@ -103,10 +105,10 @@ export async function unpackLayerThreaded(source: AsyncIterable<Buffer | Uint8Ar
   if (!how) return unpackLayer(source, targetDir, o);
   const sources = how === 'source' ? workerSources() : null;
   const worker = how === 'bundle'
-    ? new Worker(WORKER_BUNDLE, { workerData: { dir: targetDir, opts: o } })
+    ? new Worker(workerBundleUrl(), { workerData: { dir: targetDir, opts: o } })
     : sources
-      ? new Worker(BOOTSTRAP, { workerData: { dir: targetDir, opts: o, berthSources: sources, berthEntry: WORKER.href } })
-      : new Worker(WORKER, { workerData: { dir: targetDir, opts: o } });
+      ? new Worker(bootstrapUrl(), { workerData: { dir: targetDir, opts: o, berthSources: sources, berthEntry: workerUrl().href } })
+      : new Worker(workerUrl(), { workerData: { dir: targetDir, opts: o } });
   let ahead = 0;
   let acked: (() => void) | null = null;
   let settled = false;

@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, readlinkSync, utimesSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { isRoot, makeTemp, removeTemp } from '../../helpers/rootfs.ts';
 import { assertNoLeaks, Berth, BERTH_MAIN, snapshot, TOP, waitFor } from '../engine/harness.ts';
@@ -137,6 +137,77 @@ test('through berthd: shell pipes and redirections, the working directory, the e
   assert.equal(ps.status, 0, ps.stderr);
   assert.match(ps.stdout, /^berthd-env-check$/m);
   await b.ok(['rm', 'berthd-env-check']);
+});
+
+test('read-only commands run in berthd\'s own process: the plain CLI\'s output and status, no worker used', { skip }, async () => {
+  await b.ok(['create', '--name', 'berthd-ro', '--label', 'k=v', '--network', 'none', 'busybox', 'true']);
+  const plainEnv = { ...b.env, BERTH_NO_DAEMON: '1' };
+  // The daemon's own BERTH_* and XDG_* (it has no BERTH_CGROUP_PARENT): with any of them
+  // different, a worker serves the command (the env check of the berthd-env-check test above).
+  const env = clientEnv();
+  delete env.BERTH_CGROUP_PARENT;
+  const commands = [
+    ['ps', '-a', '--format', '{{.ID}} {{.Names}} {{.Status}} {{.Labels}}'],
+    ['container', 'ls', '-a', '-q', '--no-trunc'],
+    ['inspect', 'berthd-ro'],
+    ['container', 'inspect', '--format', '{{.Name}} {{.Config.Labels}}', 'berthd-ro'],
+    ['images', '--format', '{{.Repository}}:{{.Tag}} {{.ID}}'],
+    ['image', 'inspect', 'busybox'],
+    ['inspect', 'no-such-object-here'], // exit 1, an error on stderr
+    ['ps', '--filter', 'bogus=1'], // a bad filter: berth's own error
+  ];
+  const workers = workersOf(daemon!.pid!).sort();
+  for (const cmd of commands) {
+    const served = await client(cmd, { env });
+    const plain = spawnSync(CLIENT, [...globals(), ...cmd], { env: plainEnv, encoding: 'utf8' });
+    assert.deepEqual([served.code, served.stdout, served.stderr], [plain.status, plain.stdout, plain.stderr], cmd.join(' '));
+  }
+  assert.ok(commands.length > 0 && workers.length > 0);
+  // A worker serves one command and exits: the same workers are still there, none was used.
+  assert.deepEqual(workersOf(daemon!.pid!).sort(), workers);
+  // Into a file through a shell (the client reopens or relays its streams as for a worker).
+  const r = spawnSync('bash', ['-c', `${CLIENT} ${globals().join(' ')} inspect --format '{{.Name}}' berthd-ro > ro.txt; ${CLIENT} ${globals().join(' ')} inspect nope >/dev/null 2>> ro.txt; echo $?`], { cwd: tmp, env, encoding: 'utf8' });
+  assert.equal(r.stdout, '1\n', r.stderr);
+  assert.equal(readFileSync(join(tmp, 'ro.txt'), 'utf8'), '/berthd-ro\nError: No such object: nope\n');
+  // A size (-s) is a worker's: one of them is used.
+  const sized = await client(['ps', '-a', '-s', '--format', '{{.Names}}'], { env });
+  assert.equal(sized.code, 0, sized.stderr);
+  assert.match(sized.stdout, /^berthd-ro$/m);
+  assert.notDeepEqual(workersOf(daemon!.pid!).sort(), workers);
+  await b.ok(['rm', 'berthd-ro']);
+});
+
+test('a served command writing to a pipe nobody reads stalls neither berthd nor its other clients; a signal ends its client', { skip }, async (t) => {
+  await b.ok(['create', '--name', 'berthd-big', '--network', 'none', 'busybox', 'true']);
+  const env = clientEnv();
+  delete env.BERTH_CGROUP_PARENT; // as berthd's: served in its process (the test above)
+  const pidFile = join(tmp, 'reader.pid');
+  // stdout: a pipe to a `sleep` that never reads (the client execs over bash, keeping its pid);
+  // 300 inspect documents are far more than a pipe holds.
+  const refs = Array(300).fill('berthd-big').join(' ');
+  const workers = workersOf(daemon!.pid!).sort();
+  const fds = () => readdirSync(`/proc/${daemon!.pid}/fd`).length;
+  const fdsBefore = fds();
+  const c = spawn('bash', ['-c', `exec 3> >(exec sleep 600); echo $! > ${pidFile}; exec ${CLIENT} ${globals().join(' ')} inspect ${refs} >&3 3>&-`], { env, stdio: 'ignore' });
+  t.after(() => {
+    try { process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGKILL'); } catch { /* gone */ }
+    c.kill('SIGKILL');
+  });
+  const exited = new Promise<string | null>((r) => c.once('exit', (_code, signal) => r(signal)));
+  await waitFor(async () => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() !== '');
+  await new Promise((r) => setTimeout(r, 500)); // the command runs and fills the pipe
+  assert.equal(c.exitCode, null, 'the client waits while berthd cannot write');
+  const ps = await client(['ps', '-a', '--format', '{{.Names}}'], { env });
+  assert.equal(ps.code, 0, ps.stderr);
+  assert.match(ps.stdout, /^berthd-big$/m);
+  c.kill('SIGINT');
+  assert.equal(await exited, 'SIGINT');
+  // The client gone (its reader still there, reading nothing): berthd drops the rest of the
+  // output and closes the streams it opened, as a worker would have been killed with its client.
+  await waitFor(async () => fds() <= fdsBefore);
+  assert.equal((await client(['inspect', '--format', '{{.Name}}', 'berthd-big'], { env })).stdout, '/berthd-big\n');
+  assert.deepEqual(workersOf(daemon!.pid!).sort(), workers, 'all of it ran in berthd\'s process');
+  await b.ok(['rm', 'berthd-big']);
 });
 
 test('through berthd: a signal to the client reaches the container; a terminal is the client\'s', { skip }, async (t) => {

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { encodeRequest, parseRequest, ProtocolError, takeFrame, type ClientRequest } from '../../../src/daemon/protocol.ts';
 
 const req: ClientRequest = {
-  script: '/opt/berth/dist/berth.mjs', pid: 4242, umask: 0o022, cwd: '/home/u/dir with space',
+  version: 2, script: '/opt/berth/dist/berth.mjs', pid: 4242, umask: 0o022, cwd: '/home/u/dir with space',
   stdio: [{ mode: 'r', fd: 5 }, { mode: 'a', fd: 1 }, { mode: 'u', fd: 2 }],
   argv: ['run', '--rm', '-e', 'A=b=c', 'busybox', 'sh', '-c', 'echo "ü $HOME"', ''],
   env: { PATH: '/usr/bin:/bin', EMPTY: '', WITH_EQ: 'x=y' },
@@ -34,6 +34,8 @@ test('a closed stream is "-"; malformed requests are refused with what is wrong'
   const payload = (fields: string[]) => Buffer.from(fields.map((x) => `${x}\0`).join(''));
   const good = ['berth-client/1', '/s', '77', '22', '/', 'r0', 'w1', 'w2', '1', 'ps', '0'];
   assert.equal(parseRequest(payload(good)).argv[0], 'ps');
+  assert.equal(parseRequest(payload(good)).version, 1); // a client that does not know "served"
+  assert.equal(parseRequest(payload(['berth-client/2', ...good.slice(1)])).version, 2);
   assert.throws(() => parseRequest(payload(['berth-client/9', ...good.slice(1)])), /unknown client version/);
   assert.throws(() => parseRequest(payload(good.map((x, i) => (i === 5 ? 'x0' : x)))), /stdin "x0"/);
   assert.throws(() => parseRequest(payload(good.map((x, i) => (i === 3 ? '9z' : x)))), /umask/);

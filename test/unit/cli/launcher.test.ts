@@ -70,3 +70,21 @@ test('a cache that does not fit is rejected and rewritten; a changed bundle gets
   assert.equal((r2.out as unknown as { fsKind: string }).fsKind, 'function');
   assert.equal(caches().length, 2);
 });
+
+test('builtins a command may not use load at their first use: child_process, net, stream, os', (t) => {
+  const top = makeTemp('berth-launcher-');
+  t.after(() => removeTemp(top));
+  mkdirSync(join(top, 'dist/lib'), { recursive: true });
+  copyFileSync(LAUNCHER, join(top, 'dist/tool.mjs'));
+  // As esbuild's CommonJS output does: require at the module's top, read a property when used.
+  writeFileSync(join(top, 'dist/lib/tool.cjs'), `
+const cp = require('node:child_process'), net = require('node:net'), stream = require('node:stream'), os = require('node:os');
+const has = (m) => process.moduleLoadList.includes('NativeModule ' + m);
+const before = ['child_process', 'net', 'stream', 'os'].map(has);
+const used = [typeof cp.spawnSync, typeof os.constants.signals.SIGTERM, typeof new stream.PassThrough().write];
+require('node:fs').writeSync(1, JSON.stringify({ before, used, after: ['child_process', 'os', 'stream'].map(has) }));
+`);
+  const r = spawnSync(process.execPath, [join(top, 'dist/tool.mjs')], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout), { before: [false, false, false, false], used: ['function', 'number', 'function'], after: [true, true, true] });
+});

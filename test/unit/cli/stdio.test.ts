@@ -1,0 +1,33 @@
+// src/cli/stdio.ts: the CLI's output by write(2), in order with process.stdout once a command
+// has made that stream (a full pipe leaves the stream's queue holding the rest). Real child
+// processes writing to a pipe.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
+
+const STDIO = resolve(import.meta.dirname, '../../../src/cli/stdio.ts');
+
+/** Runs `body` (with writeOut and writeErr imported) in a child; its stdout and stderr. */
+function child(body: string): { out: string; loaded: string } {
+  const script = `import { writeOut, writeErr } from ${JSON.stringify(STDIO)};\n${body}`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  assert.equal(r.status, 0, r.stderr);
+  return { out: r.stdout, loaded: r.stderr };
+}
+
+// Making process.stdout for a pipe makes the pipe non-blocking (libuv): O_NONBLOCK in fdinfo.
+const NONBLOCK = `(parseInt(/^flags:\\s+(\\d+)/m.exec((await import('node:fs')).readFileSync('/proc/self/fdinfo/1', 'utf8'))[1], 8) & 0o4000) !== 0`;
+
+test('writeOut alone never makes process.stdout (which would load node:stream, node:net for a pipe)', () => {
+  const { out, loaded } = child(`writeOut('one\\n'); writeOut('two\\n'); writeErr(String(${NONBLOCK}));`);
+  assert.equal(out, 'one\ntwo\n');
+  assert.equal(loaded, 'false');
+  // The check itself: the stream made, the pipe is non-blocking.
+  assert.equal(child(`process.stdout; writeErr(String(${NONBLOCK}));`).loaded, 'true');
+});
+
+test('once the stream exists, writeOut goes through it: a megabyte queued for a full pipe stays ahead', () => {
+  const { out } = child(`writeOut('a\\n'); process.stdout.write('b'.repeat(1 << 20) + '\\n'); writeOut('c\\n'); writeOut('d\\n');`);
+  assert.equal(out, `a\n${'b'.repeat(1 << 20)}\nc\nd\n`);
+});
