@@ -42,6 +42,9 @@ export function resourcesOf(r: LinuxContainerResources | null | undefined): Pick
   return out;
 }
 
+/** How long a created container's prelaunched monitor waits for StartContainer. */
+const PRELAUNCH_EXPIRE_MS = 10_000;
+
 export function createRequest(cfg: ContainerConfig, podId: string, name: string, logDirectory: string): CreateRequest {
   if (!cfg.image?.image) throw invalidArgument('container config: image.image is required');
   const sc = cfg.linux?.securityContext ?? null;
@@ -85,6 +88,9 @@ export async function createContainer(ctx: CriContext, req: CreateContainerReque
   if (pod.state.status !== 'running') throw failedPrecondition(`CreateContainer: pod ${pod.id} is not running`);
   const r = createRequest(cfg, pod.id, containerName(cfg.metadata, pod), pod.config.logDirectory);
   if (r.logPath) mkdirSync(dirname(r.logPath), { recursive: true });
-  const rec = await ctx.engine.containers.create(r);
+  // kubelet starts what it creates at once: the container's monitor starts now, so that its
+  // start (conmon and berth-relay, 10-50 ms) overlaps the rest of the create and the client's
+  // turn-around until StartContainer; unused, it goes after PRELAUNCH_EXPIRE_MS.
+  const rec = await ctx.engine.containers.create(r, { onReady: async (c) => { await ctx.engine.containers.prelaunch(c, {}, { expireMs: PRELAUNCH_EXPIRE_MS }); } });
   return { containerId: rec.id };
 }

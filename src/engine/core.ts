@@ -60,6 +60,8 @@ export class EngineCore {
   }
 
   close(): void {
+    // Monitors waiting for a start that this engine will not serve now: their create fails.
+    for (const id of [...this.prelaunched.keys()]) void this.dropPrelaunch(id, new Error('the engine closed before the container started'));
     this.#store?.close();
     this.#store = undefined;
     this.#images?.close();

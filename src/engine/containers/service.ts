@@ -67,8 +67,9 @@ export class ContainerService {
   list(opts: ListOptions = {}): ContainerRecord[] { return listContainers(this.#core, opts); }
 
   create(req: CreateRequest, opts: CreateOptions = {}): Promise<ContainerRecord> { return create(this.#core, req, opts); }
-  /** For `run`: starts the monitor of a just-created container before its start (start.ts). */
-  prelaunch(rec: ContainerRecord, hooks: StartHooks = {}): Promise<boolean> { return prelaunch(this.#core, rec, hooks); }
+  /** For `run` and the CRI's create: starts the monitor of a just-created container before its
+   * start (start.ts); with expireMs, it goes when no start came by then. */
+  prelaunch(rec: ContainerRecord, hooks: StartHooks = {}, opts: { expireMs?: number } = {}): Promise<boolean> { return prelaunch(this.#core, rec, hooks, opts); }
   start(ref: string, hooks: StartHooks = {}): Promise<ContainerRecord> { return start(this.#core, ref, hooks); }
   stop(ref: string, opts: StopOptions = {}): Promise<ContainerRecord> { return stop(this.#core, ref, opts); }
   async restart(ref: string, opts: StopOptions = {}): Promise<ContainerRecord> {

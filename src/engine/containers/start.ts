@@ -47,12 +47,21 @@ export async function start(core: EngineCore, ref: string, hooks: StartHooks = {
  * a start that follows at once (`run`): conmon's start (10–20 ms) then overlaps the rest of
  * create as well as start's own work. Only for our own runtime without a terminal or stdin
  * (their attach socket and FIFOs must not be touched by start's clean-up); false otherwise.
- * The next start of the container takes it over; a create that fails aborts it.
+ * The next start of the container takes it over; a create that fails, the container's removal
+ * or `expireMs` without a start aborts it.
  */
-export async function prelaunch(core: EngineCore, rec: ContainerRecord, hooks: StartHooks = {}): Promise<boolean> {
+export async function prelaunch(core: EngineCore, rec: ContainerRecord, hooks: StartHooks = {}, opts: { expireMs?: number } = {}): Promise<boolean> {
   const c = rec.config;
   if (!isOwnRuntime(c.runtime) || c.tty || c.openStdin || core.prelaunched.has(rec.id)) return false;
-  core.prelaunched.set(rec.id, await launchMonitor(core, rec, hooks, true));
+  const pre = await launchMonitor(core, rec, hooks, true);
+  core.prelaunched.set(rec.id, pre);
+  // A start that does not come (a CRI client may create and never start): the waiting monitor
+  // goes after expireMs; a later start launches its own.
+  if (opts.expireMs !== undefined) {
+    setTimeout(() => {
+      if (core.prelaunched.get(rec.id) === pre) void core.dropPrelaunch(rec.id, new StartError('the container was not started in time'));
+    }, opts.expireMs).unref();
+  }
   return true;
 }
 

@@ -10,6 +10,7 @@ import { detachNetworks, refreshPeerHosts, stopSlirpOf, usesSlirp } from '../net
 import { isMounted, removeSnapshot, unmountRootfs } from '../rootfs.ts';
 import type { ContainerRecord } from '../types.ts';
 import { removeVolume } from '../volumes.ts';
+import { trace } from '../../util/trace.ts';
 
 /** Network, netns and the runtime's record go; the rootfs stays mounted until rm. */
 export async function teardown(core: EngineCore, rec: ContainerRecord, andThen?: () => Promise<void>): Promise<void> {
@@ -47,6 +48,8 @@ export async function teardown(core: EngineCore, rec: ContainerRecord, andThen?:
 
 /** Removes everything of a container (caller holds its lock or created it). */
 export async function destroy(core: EngineCore, rec: ContainerRecord, opts: { volumes: boolean }): Promise<void> {
+  // A monitor prelaunched for a start that will not come now (conmon and berth-relay wait).
+  await core.dropPrelaunch(rec.id, new EngineError('the container was removed before its start'));
   // A container whose process has exited (or never ran) has nothing left in its rootfs: the
   // (lazy) unmount need not wait for the runtime's delete, and runs beside it.
   const idle = rec.state.status === 'exited' || rec.state.status === 'created';
@@ -58,8 +61,10 @@ export async function destroy(core: EngineCore, rec: ContainerRecord, opts: { vo
   } else {
     await teardown(core, rec, () => unmountRootfs(join(dir, 'rootfs')));
   }
+  trace('destroy: unmounted');
   if (isMounted(join(dir, 'rootfs'))) throw new EngineError(`cannot unmount ${join(dir, 'rootfs')}`);
   removeSnapshot(core.images(), rec.id);
+  trace('destroy: snapshot removed');
   rmSync(dir, { recursive: true, force: true });
   rmSync(core.exitFile(rec.id), { force: true });
   rmSync(join(core.paths.sockets, rec.id.slice(0, 16)), { force: true });

@@ -22,6 +22,7 @@ import { connectPodPort } from './port.ts';
 import type { Duplex } from 'node:stream';
 import type { PodCreateRequest, PodJoin, PodRecord } from './types.ts';
 import { netOpts } from '../netglue.ts';
+import { trace } from '../../util/trace.ts';
 
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
@@ -94,10 +95,13 @@ export class PodService {
       try {
         await tearDownPodNetwork(pod, this.#netOpts()).catch(() => {});
         await makePodNetns(pod, this.#netOpts());
+        trace('pod start: netns made');
         this.store.save(pod);
         // The CNI plugins configure the netns while the runtime creates the infra process in it.
         const attached = attachPodNetwork(pod, this.#netOpts());
         const infra = startInfra(pod, this.store.podDir(pod.id), this.#infraPaths(pod));
+        attached.then(() => trace('pod start: network attached'), () => {});
+        infra.then(() => trace('pod start: infra started'), () => {});
         const [net, started] = await Promise.allSettled([attached, infra]);
         if (started.status === 'fulfilled') Object.assign(pod.state, { infraPid: started.value.pid, conmonPid: started.value.conmonPid });
         if (net.status === 'rejected') throw net.reason;
@@ -133,22 +137,32 @@ export class PodService {
     }
   }
 
-  /** Stops the pod's containers (timeout seconds each), then its infra process and network. */
+  /** Stops the pod's containers (timeout seconds each, all at once), then its infra process; the
+   * network goes beside the infra's stop, or from the start with timeout 0 (SIGKILL at once:
+   * no process of the pod shuts down gracefully and needs it, and the CNI DEL is the slowest
+   * step). */
   async stop(ref: string, timeout?: number): Promise<PodRecord> {
     const first = this.store.resolve(ref);
-    for (const c of this.containers(first.id)) {
-      if (c.state.status === 'running' || c.state.status === 'restarting') await this.#containers.stop(c.id, timeout === undefined ? {} : { timeout });
-    }
     const lock = await this.store.lock(first.id);
     try {
       const pod = this.store.get(first.id) ?? (() => { throw new NoSuchPodError(ref); })();
-      if (pod.state.status === 'running' || pod.state.infraPid || pod.state.netnsPath) {
-        await stopInfra(pod, this.#infraPaths(pod));
-        await tearDownPodNetwork(pod, this.#netOpts());
+      const holds = pod.state.status === 'running' || pod.state.infraPid || pod.state.netnsPath;
+      let network: Promise<void> | undefined;
+      const tearDown = () => { network ??= tearDownPodNetwork(pod, this.#netOpts()); network.catch(() => { /* awaited below */ }); };
+      if (holds && timeout === 0) tearDown();
+      const running = this.containers(first.id).filter((c) => c.state.status === 'running' || c.state.status === 'restarting');
+      const stopped = await Promise.allSettled(running.map((c) => this.#containers.stop(c.id, timeout === undefined ? {} : { timeout })));
+      trace('pod stop: containers stopped');
+      if (holds) {
+        tearDown();
+        const done = await Promise.allSettled([stopInfra(pod, this.#infraPaths(pod)).then(() => trace('pod stop: infra stopped')), network!]);
+        trace('pod stop: network torn down');
+        for (const d of done) if (d.status === 'rejected') throw d.reason;
         Object.assign(pod.state, { status: 'stopped', infraPid: 0, conmonPid: 0, finishedAt: new Date().toISOString() });
         this.store.save(pod);
         recordEvent(this.#core.paths, { id: pod.id, name: pod.config.name, action: 'pod-stop', type: 'pod' });
       }
+      for (const d of stopped) if (d.status === 'rejected') throw d.reason;
       return pod;
     } finally {
       lock.release();
@@ -162,11 +176,14 @@ export class PodService {
     if (pod.state.status === 'running' && !opts.force) {
       throw new PodStateError(`pod ${pod.config.name} is running: stop it first or remove it with force`);
     }
-    for (const c of this.containers(pod.id)) await this.#containers.remove(c.id, { force: true });
+    const removed = await Promise.allSettled(this.containers(pod.id).map((c) => this.#containers.remove(c.id, { force: true })));
+    for (const r of removed) if (r.status === 'rejected') throw r.reason;
+    trace('pod remove: containers removed');
     await this.stop(pod.id, 0);
     const lock = await this.store.lock(pod.id);
     try {
       this.store.delete(pod.id);
+      trace('pod remove: deleted');
       recordEvent(this.#core.paths, { id: pod.id, name: pod.config.name, action: 'pod-remove', type: 'pod' });
     } finally {
       lock.release();
