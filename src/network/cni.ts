@@ -3,6 +3,7 @@
 // network's name and cniVersion injected, plus prevResult when chaining and runtimeConfig for the
 // capabilities the plugin declares) goes on stdin, the result or an error object comes on stdout.
 import { spawn } from 'node:child_process';
+import { trace } from '../util/trace.ts';
 import { accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
 import { CniPluginError, CniPluginNotFoundError } from './errors.ts';
@@ -85,6 +86,7 @@ export function execPlugin(command: CniCommand | 'VERSION', network: string, plu
   const args = cniArgs(rt);
   if (args) env.CNI_ARGS = args;
   return new Promise((resolve, reject) => {
+    const t0 = performance.now();
     const child = spawn(bin, [], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
@@ -99,6 +101,7 @@ export function execPlugin(command: CniCommand | 'VERSION', network: string, plu
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      trace(`cni: ${plugin.type} ${command} took ${(performance.now() - t0).toFixed(1)} ms`);
       const stdout = Buffer.concat(out).toString('utf8').trim();
       const stderr = Buffer.concat(err).toString('utf8').trim();
       let parsed: unknown;

@@ -138,26 +138,31 @@ export class PodService {
   }
 
   /** Stops the pod's containers (timeout seconds each, all at once), then its infra process; the
-   * network goes beside the infra's stop, or from the start with timeout 0 (SIGKILL at once:
-   * no process of the pod shuts down gracefully and needs it, and the CNI DEL is the slowest
-   * step). */
+   * network goes beside the infra's stop. With timeout 0 (the CRI's StopPodSandbox) every
+   * process gets SIGKILL at once, so nothing shuts down gracefully needing the network or
+   * the pod's namespaces: the containers, the infra process and the network (the CNI DEL is
+   * the slowest step) all go at once. */
   async stop(ref: string, timeout?: number): Promise<PodRecord> {
     const first = this.store.resolve(ref);
     const lock = await this.store.lock(first.id);
     try {
       const pod = this.store.get(first.id) ?? (() => { throw new NoSuchPodError(ref); })();
       const holds = pod.state.status === 'running' || pod.state.infraPid || pod.state.netnsPath;
-      let network: Promise<void> | undefined;
-      const tearDown = () => { network ??= tearDownPodNetwork(pod, this.#netOpts()); network.catch(() => { /* awaited below */ }); };
-      if (holds && timeout === 0) tearDown();
+      let infra: Promise<unknown> | undefined;
+      const stopPod = () => {
+        infra ??= Promise.allSettled([
+          stopInfra(pod, this.#infraPaths(pod)).then(() => trace('pod stop: infra stopped')),
+          tearDownPodNetwork(pod, this.#netOpts()).then(() => trace('pod stop: network torn down')),
+        ]).then((done) => { for (const d of done) if (d.status === 'rejected') throw d.reason; });
+        infra.catch(() => { /* awaited below */ });
+      };
+      if (holds && timeout === 0) stopPod();
       const running = this.containers(first.id).filter((c) => c.state.status === 'running' || c.state.status === 'restarting');
       const stopped = await Promise.allSettled(running.map((c) => this.#containers.stop(c.id, timeout === undefined ? {} : { timeout })));
       trace('pod stop: containers stopped');
       if (holds) {
-        tearDown();
-        const done = await Promise.allSettled([stopInfra(pod, this.#infraPaths(pod)).then(() => trace('pod stop: infra stopped')), network!]);
-        trace('pod stop: network torn down');
-        for (const d of done) if (d.status === 'rejected') throw d.reason;
+        stopPod();
+        await infra;
         Object.assign(pod.state, { status: 'stopped', infraPid: 0, conmonPid: 0, finishedAt: new Date().toISOString() });
         this.store.save(pod);
         recordEvent(this.#core.paths, { id: pod.id, name: pod.config.name, action: 'pod-stop', type: 'pod' });
@@ -181,6 +186,7 @@ export class PodService {
     trace('pod remove: containers removed');
     await this.stop(pod.id, 0);
     const lock = await this.store.lock(pod.id);
+    trace('pod remove: locked');
     try {
       this.store.delete(pod.id);
       trace('pod remove: deleted');
