@@ -13,7 +13,8 @@ export interface ServeOptions {
 }
 
 export async function serveCri(o: ServeOptions): Promise<{ socket: string; close(): Promise<void> }> {
-  const engine = new Engine(o.engine);
+  // berthd lives on: removed containers' and pods' files are deleted off the RPCs' path.
+  const engine = new Engine({ ...o.engine, deferRemovals: true });
   const server = new CriServer({ engine, version: o.version, log: o.log }, o.socket);
   try {
     await server.listen();
@@ -21,5 +22,5 @@ export async function serveCri(o: ServeOptions): Promise<{ socket: string; close
     engine.close();
     throw e;
   }
-  return { socket: server.socket, close: async () => { await server.close(); engine.close(); } };
+  return { socket: server.socket, close: async () => { await server.close(); await engine.settle(); engine.close(); } };
 }

@@ -15,6 +15,7 @@ import { containerDir, enginePaths, type EngineOptions, type EnginePaths } from 
 import { EngineStore } from './store.ts';
 import type { ContainerRecord } from './types.ts';
 import { lookupUser } from './users.ts';
+import { Trash } from './trash.ts';
 import { rootlessUser } from '../util/userns.ts';
 
 export interface EngineInit extends EngineOptions {
@@ -25,6 +26,9 @@ export interface EngineInit extends EngineOptions {
   /** Opens the OCI runtime at a path over the state root (default: openRuntime, which picks
    * in-process or binary); tests hand in a test double. */
   openRuntime?: (path: string, root: string) => OciRuntime;
+  /** A long-lived engine (berthd) deletes removed containers' and pods' directories in the
+   * background (trash.ts); call Engine.settle() before it goes. */
+  deferRemovals?: boolean;
 }
 
 export const INIT_CANDIDATES = ['/usr/bin/catatonit', '/usr/libexec/podman/catatonit', '/usr/bin/tini-static', '/usr/bin/docker-init'];
@@ -40,10 +44,13 @@ export class EngineCore {
   #images: ImageStore | undefined;
   #store: EngineStore | undefined;
   #rootless: { singleId: boolean } | null | undefined;
+  /** Where removed containers' and pods' directories go (deleted at once unless deferRemovals). */
+  readonly trash: Trash;
 
   constructor(opts: EngineInit = {}) {
     this.opts = opts;
     this.paths = enginePaths(opts);
+    this.trash = new Trash(join(this.paths.root, 'trash'), opts.deferRemovals ?? false);
   }
 
   /** The container and volume records (containers.db), opened on first use with the

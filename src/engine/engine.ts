@@ -73,6 +73,11 @@ export class Engine {
     return (await import('./prepare.ts')).prepareForRun();
   }
 
+  /** Resolves once the directories of what was removed are deleted (with deferRemovals). */
+  settle(): Promise<void> {
+    return this.#core.trash.settle();
+  }
+
   close(): void {
     this.#core.close();
   }

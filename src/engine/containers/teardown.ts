@@ -65,7 +65,7 @@ export async function destroy(core: EngineCore, rec: ContainerRecord, opts: { vo
   if (isMounted(join(dir, 'rootfs'))) throw new EngineError(`cannot unmount ${join(dir, 'rootfs')}`);
   removeSnapshot(core.images(), rec.id);
   trace('destroy: snapshot removed');
-  rmSync(dir, { recursive: true, force: true });
+  core.trash.discard(dir);
   rmSync(core.exitFile(rec.id), { force: true });
   rmSync(join(core.paths.sockets, rec.id.slice(0, 16)), { force: true });
   core.store.delete(rec.id);

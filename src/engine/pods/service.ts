@@ -188,6 +188,9 @@ export class PodService {
     const lock = await this.store.lock(pod.id);
     trace('pod remove: locked');
     try {
+      // The directory (infra bundle, etc files) goes aside first: store.delete then has only
+      // the lock file left to remove.
+      this.#core.trash.discard(this.store.podDir(pod.id));
       this.store.delete(pod.id);
       trace('pod remove: deleted');
       recordEvent(this.#core.paths, { id: pod.id, name: pod.config.name, action: 'pod-remove', type: 'pod' });

@@ -275,4 +275,9 @@ test('crictl: a pod and its container through their whole life, and nothing left
   assert.ok(!save.includes(podId), 'no iptables rule names the pod');
   assert.deepEqual(readdirSync(join(b.tmp, 'ipam', `critest${tag}`)).filter((f) => /^\d+\.\d+\.\d+\.\d+$/.test(f)), []);
   assert.deepEqual(readdirSync(join(b.root, 'pods')), []);
+  assert.ok(!existsSync(join(b.root, 'containers', ctrId)), 'the container\'s directory is gone');
+  // berthd deletes removed directories in the background (src/engine/trash.ts): soon done.
+  const trash = join(b.root, 'trash');
+  for (let i = 0; i < 100 && existsSync(trash) && readdirSync(trash).length; i++) await new Promise((r) => setTimeout(r, 100));
+  assert.deepEqual(existsSync(trash) ? readdirSync(trash) : [], [], 'the trash is emptied');
 });
