@@ -4,10 +4,12 @@
 // host: berth's infra process (berth-pause) and two conmons against containerd's shim and its
 // pause process (the same berth-pause binary, imported as containerd's sandbox image).
 //
-//   node bench/cri.ts [--rounds 10] [--only berth,containerd] [--trace FILE]
+//   node bench/cri.ts [--rounds 10] [--only berth,containerd] [--trace FILE] [--berth-base TREE]
 //
 // --trace FILE: berthd runs with BERTH_TRACE=1 (its CRI calls' own times and the engine's
-// milestones) and its log is copied to FILE at the end.
+// milestones) and its log is copied to FILE at the end (berth-base's to FILE.berth-base). --berth-base TREE: another built tree
+// (its dist/berth.mjs and runtime) measured as "berth-base" in the same rounds, for before/after;
+// --base-env K=V[,K=V]: environment for berth-base's berthd only (A/B of a switch on one tree).
 //
 // Needs crictl (cri-tools 1.26, built by hand: $BERTH_CRICTL, PATH or
 // /opt/cri-tools/build/bin/linux/amd64/crictl). Each engine keeps its state under one temp dir,
@@ -24,10 +26,9 @@ import { makeTemp, removeTemp } from '../test/helpers/rootfs.ts';
 import { buildOciLayout, tarGzDir } from '../test/helpers/images.ts';
 import { killMentioning, removeCgroupTree, unmountUnder, which } from '../test/integration/interop/support.ts';
 
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '10' }, only: { type: 'string' }, trace: { type: 'string' } } });
+const { values } = parseArgs({ options: { rounds: { type: 'string', default: '10' }, only: { type: 'string' }, trace: { type: 'string' }, 'berth-base': { type: 'string' }, 'base-env': { type: 'string' } } });
 const rounds = Number(values.rounds);
 const TOP = resolve(import.meta.dirname, '..');
-const BERTH = join(TOP, 'dist/berth.mjs');
 const CRICTL = process.env.BERTH_CRICTL || (existsSync('/opt/cri-tools/build/bin/linux/amd64/crictl') ? '/opt/cri-tools/build/bin/linux/amd64/crictl' : which('crictl'));
 const IMAGE = 'docker.io/library/berth-bench-busybox:latest';
 const PAUSE = 'docker.io/library/berth-bench-pause:1';
@@ -120,18 +121,19 @@ function pausesUnder(monitors: number[]): number[] {
 
 interface Engine { name: string; sock: string; dir: string; setup(): Promise<void>; monitors(): number[]; teardown(): Promise<void> }
 
-function berthEngine(): Engine {
-  const dir = join(work, 'berth');
+function berthEngine(name = 'berth', top = TOP, net = 253, extraEnv: Record<string, string> = {}): Engine {
+  const BERTH = join(top, 'dist/berth.mjs');
+  const dir = join(work, name);
   const sock = join(dir, 'cri.sock');
   let daemon: ChildProcess | undefined;
   return {
-    name: 'berth', sock, dir,
+    name, sock, dir,
     async setup() {
       mkdirSync(dir, { recursive: true });
-      const env = { ...process.env, BERTH_CNI_CONF_DIR: conflist(dir, `benchb${tag}`, `bbench${tag}`, `10.253.${tag}.0/24`), BERTH_CGROUP_PARENT: `berth-bench-cri-${process.pid}`, BERTH_DAEMON_SOCKET: '', ...(values.trace ? { BERTH_TRACE: '1' } : {}) };
+      const env = { ...process.env, BERTH_CNI_CONF_DIR: conflist(dir, `bench${net}${tag}`, `bbench${net}${tag}`, `10.${net}.${tag}.0/24`), BERTH_CGROUP_PARENT: `berth-bench-cri-${net}-${process.pid}`, BERTH_DAEMON_SOCKET: '', ...(values.trace ? { BERTH_TRACE: '1' } : {}), ...extraEnv };
       // This tree's runtime (in process, its creates through berth-relay), not whichever
       // berth-runtime PATH finds (another install's is run as a binary, one process per call).
-      const g = ['--root', join(dir, 'root'), '--run-root', join(dir, 'run'), '--runtime', join(TOP, 'dist/berth-runtime.mjs')];
+      const g = ['--root', join(dir, 'root'), '--run-root', join(dir, 'run'), '--runtime', join(top, 'dist/berth-runtime.mjs')];
       must([BERTH, ...g, 'load', '-q', '-i', join(work, 'image.tar')], env);
       const log = join(dir, 'berthd.log');
       const fd = openSync(log, 'w');
@@ -144,11 +146,11 @@ function berthEngine(): Engine {
       quiet([CRICTL!, '--runtime-endpoint', `unix://${sock}`, 'rmp', '-f', '-a']);
       daemon?.kill('SIGTERM');
       await new Promise((r) => { if (!daemon || daemon.exitCode !== null) r(null); else { daemon.once('exit', r); setTimeout(r, 10_000); } });
-      if (values.trace) copyFileSync(join(dir, 'berthd.log'), values.trace);
+      if (values.trace) copyFileSync(join(dir, 'berthd.log'), name === 'berth' ? values.trace : `${values.trace}.${name}`);
       killMentioning(`${dir}/`);
-      removeCgroupTree(`berth-bench-cri-${process.pid}`);
+      removeCgroupTree(`berth-bench-cri-${net}-${process.pid}`);
       unmountUnder(dir);
-      quiet(['ip', 'link', 'del', `bbench${tag}`]);
+      quiet(['ip', 'link', 'del', `bbench${net}${tag}`]);
     },
   };
 }
@@ -197,7 +199,9 @@ function containerdEngine(): Engine {
 const q = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))]; };
 
 if (!CRICTL) { console.error('crictl not found (set BERTH_CRICTL)'); process.exit(2); }
-const engines = [berthEngine(), ...(which('containerd') && which('ctr') ? [containerdEngine()] : [])].filter((e) => !values.only || values.only.split(',').includes(e.name));
+const base = values['berth-base'] ? [berthEngine('berth-base', resolve(values['berth-base']), 252,
+  Object.fromEntries((values['base-env'] ?? '').split(',').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])))] : [];
+const engines = [berthEngine(), ...base, ...(which('containerd') && which('ctr') ? [containerdEngine()] : [])].filter((e) => !values.only || values.only.split(',').includes(e.name));
 /** Each crictl command's own time, per engine (rounds after the warm-up). */
 const steps = new Map<string, number[]>();
 function step<T>(engine: string, name: string, round: number, f: () => T): T {
