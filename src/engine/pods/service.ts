@@ -137,37 +137,34 @@ export class PodService {
     }
   }
 
-  /** Stops the pod's containers (timeout seconds each, all at once), then its infra process; the
-   * network goes beside the infra's stop. With timeout 0 (the CRI's StopPodSandbox) every
-   * process gets SIGKILL at once, so nothing shuts down gracefully needing the network or
-   * the pod's namespaces: the containers, the infra process and the network (the CNI DEL is
-   * the slowest step) all go at once. */
+  /** Stops the pod's containers (timeout seconds each, all at once), then its infra process,
+   * then releases its network. With timeout 0 (the CRI's StopPodSandbox) every process gets
+   * SIGKILL at once, so nothing shuts down gracefully needing the others: the containers and
+   * the infra process stop at once. Once none of them runs, the netns goes before the CNI DEL
+   * (tearDownPodNetwork's netnsFirst: the slowest step, the veth's deletion, is the kernel's). */
   async stop(ref: string, timeout?: number): Promise<PodRecord> {
     const first = this.store.resolve(ref);
     const lock = await this.store.lock(first.id);
     try {
       const pod = this.store.get(first.id) ?? (() => { throw new NoSuchPodError(ref); })();
       const holds = pod.state.status === 'running' || pod.state.infraPid || pod.state.netnsPath;
-      let infra: Promise<unknown> | undefined;
-      const stopPod = () => {
-        infra ??= Promise.allSettled([
-          stopInfra(pod, this.#infraPaths(pod)).then(() => trace('pod stop: infra stopped')),
-          tearDownPodNetwork(pod, this.#netOpts()).then(() => trace('pod stop: network torn down')),
-        ]).then((done) => { for (const d of done) if (d.status === 'rejected') throw d.reason; });
-        infra.catch(() => { /* awaited below */ });
-      };
-      if (holds && timeout === 0) stopPod();
       const running = this.containers(first.id).filter((c) => c.state.status === 'running' || c.state.status === 'restarting');
-      const stopped = await Promise.allSettled(running.map((c) => this.#containers.stop(c.id, timeout === undefined ? {} : { timeout })));
-      trace('pod stop: containers stopped');
+      const stopping = Promise.allSettled(running.map((c) => this.#containers.stop(c.id, timeout === undefined ? {} : { timeout })));
+      if (timeout !== 0) await stopping;
       if (holds) {
-        stopPod();
+        const infra = stopInfra(pod, this.#infraPaths(pod)).then(() => trace('pod stop: infra stopped'));
+        const idle = Promise.all([stopping, infra.then(() => true, () => false)]).then(([stopped, infraStopped]) => {
+          trace('pod stop: containers stopped');
+          return infraStopped && !processRunning(pod.state.infraPid) && stopped.every((d) => d.status === 'fulfilled');
+        });
+        await tearDownPodNetwork(pod, this.#netOpts(), { idle });
+        trace('pod stop: network torn down');
         await infra;
         Object.assign(pod.state, { status: 'stopped', infraPid: 0, conmonPid: 0, finishedAt: new Date().toISOString() });
         this.store.save(pod);
         recordEvent(this.#core.paths, { id: pod.id, name: pod.config.name, action: 'pod-stop', type: 'pod' });
       }
-      for (const d of stopped) if (d.status === 'rejected') throw d.reason;
+      for (const d of await stopping) if (d.status === 'rejected') throw d.reason;
       return pod;
     } finally {
       lock.release();
