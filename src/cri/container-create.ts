@@ -54,7 +54,9 @@ export function createRequest(cfg: ContainerConfig, podId: string, name: string,
   const user = sc ? userOf(sc) : undefined;
   const ns = sc?.namespaceOptions;
   return {
-    image: cfg.image.image, name, pod: podId, pull: 'never',
+    // kubelet never starts an exited container again: its writable layer need not reach the
+    // disk (no sync of the whole file system at its unmount).
+    image: cfg.image.image, name, pod: podId, pull: 'never', volatileRootfs: true,
     ...(cfg.command.length ? { entrypoint: [...cfg.command] } : {}),
     ...(cfg.args.length ? { cmd: [...cfg.args] } : {}),
     env: cfg.envs.map((e) => `${e.key}=${e.value}`),

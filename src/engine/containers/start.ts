@@ -95,7 +95,7 @@ export async function startLocked(core: EngineCore, rec: ContainerRecord, hooks:
     const early = isOwnRuntime(c.runtime) && !c.tty;
     if (pre) ({ relay, conmonStarted } = pre);
     else if (early) ({ relay, conmonStarted } = await launchMonitor(core, rec, hooks, true));
-    await mountRootfs(core.images(), rec.id, c.chainId, join(dir, 'rootfs'), { volatile: c.autoRemove });
+    await mountRootfs(core.images(), rec.id, c.chainId, join(dir, 'rootfs'), { volatile: c.autoRemove || !!c.volatileRootfs });
     trace('start: rootfs mounted');
     if (netnsMade) {
       await netnsMade;

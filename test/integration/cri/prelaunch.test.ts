@@ -52,21 +52,25 @@ test('a created container\'s prelaunched monitor: taken by the start, gone with 
   const state = async (id: string) => (await c.runtime.ContainerStatus({ containerId: id }) as { status: { state: string } }).status.state;
 
   // Started: the prelaunched monitor is the container's monitor (one conmon, running).
+  // (conmon forks into the background as it starts: briefly two processes, or none yet exec'd.)
   const started = await create('started');
-  assert.equal(monitorsOf(started).length, 1, 'CreateContainer left a monitor waiting');
+  await until('CreateContainer left a monitor waiting', () => monitorsOf(started).length === 1, 5000);
   await c.runtime.StartContainer({ containerId: started });
   assert.equal(await state(started), 'CONTAINER_RUNNING');
   assert.equal(monitorsOf(started).length, 1);
 
   // Removed before any start: its monitor goes with it.
   const unstarted = await create('unstarted');
-  assert.equal(monitorsOf(unstarted).length, 1);
+  await until('the unstarted container\'s monitor waits', () => monitorsOf(unstarted).length === 1, 5000);
   await c.runtime.RemoveContainer({ containerId: unstarted });
   await until('the unstarted container\'s monitor ends', () => monitorsOf(unstarted).length === 0, 5000);
 
   // Left created: the monitor ends by itself (10 s); a start afterwards still works.
   const late = await create('late');
+  await until('the late container\'s monitor waits', () => monitorsOf(late).length === 1, 5000);
+  const waiting = Date.now();
   await until('the unused monitor expires', () => monitorsOf(late).length === 0, 20_000);
+  assert.ok(Date.now() - waiting > 5000, 'the monitor waited for its start a while (10 s)');
   assert.equal(await state(late), 'CONTAINER_CREATED');
   await c.runtime.StartContainer({ containerId: late });
   assert.equal(await state(late), 'CONTAINER_RUNNING');
