@@ -90,9 +90,14 @@ export async function createContainer(ctx: CriContext, req: CreateContainerReque
   if (pod.state.status !== 'running') throw failedPrecondition(`CreateContainer: pod ${pod.id} is not running`);
   const r = createRequest(cfg, pod.id, containerName(cfg.metadata, pod), pod.config.logDirectory);
   if (r.logPath) mkdirSync(dirname(r.logPath), { recursive: true });
+  const rec = await ctx.engine.containers.create(r);
   // kubelet starts what it creates at once: the container's monitor starts now, so that its
-  // start (conmon and berth-relay, 10-50 ms) overlaps the rest of the create and the client's
-  // turn-around until StartContainer; unused, it goes after PRELAUNCH_EXPIRE_MS.
-  const rec = await ctx.engine.containers.create(r, { onReady: async (c) => { await ctx.engine.containers.prelaunch(c, {}, { expireMs: PRELAUNCH_EXPIRE_MS }); } });
+  // start (conmon and berth-relay, 10-50 ms) overlaps the client's turn-around until
+  // StartContainer (after the rootfs mount, which it would slow down on a small machine);
+  // unused, it goes after PRELAUNCH_EXPIRE_MS. The cgroup attach is warmed for that start too
+  // (engine.prepareForRun: its first write waits out an RCU grace period holding the cgroup
+  // mutex, which the start's cgroup mkdirs would wait for); it ends by itself after 3 s.
+  void ctx.engine.prepareForRun().catch(() => {});
+  await ctx.engine.containers.prelaunch(rec, {}, { expireMs: PRELAUNCH_EXPIRE_MS }).catch(() => false);
   return { containerId: rec.id };
 }

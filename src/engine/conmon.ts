@@ -11,6 +11,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { StartError } from './errors.ts';
+import { trace } from '../util/trace.ts';
 
 /** conmon's path: $BERTH_CONMON or conmon on PATH (read when used: a berthd worker adopts its
  * client's environment after loading this module). */
@@ -81,6 +82,7 @@ export function parseSyncMessage(text: string): { data: number; message?: string
 /** Starts conmon and resolves with the container's (or exec process's) pid once created. */
 export function startConmon(r: ConmonRequest): Promise<number> {
   return new Promise((resolve, reject) => {
+    const t0 = performance.now();
     const child = spawn(conmonPath(), conmonArgs(r), {
       cwd: r.bundle,
       stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
@@ -88,6 +90,7 @@ export function startConmon(r: ConmonRequest): Promise<number> {
       // the C locale glib maps its charset converters, 0.4 MB more RSS per conmon.
       env: { ...process.env, ...r.env, _OCI_SYNCPIPE: '3' },
     });
+    trace(`spawn: conmon ${(performance.now() - t0).toFixed(1)} ms`);
     const sync = child.stdio[3] as Readable;
     let text = '', stderr = '', done = false;
     const finish = (err: Error | null, pid?: number) => {

@@ -88,6 +88,7 @@ export function execPlugin(command: CniCommand | 'VERSION', network: string, plu
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const child = spawn(bin, [], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    trace(`spawn: ${plugin.type} ${(performance.now() - t0).toFixed(1)} ms`);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let timedOut = false;
