@@ -13,8 +13,9 @@ export interface ServeOptions {
 }
 
 export async function serveCri(o: ServeOptions): Promise<{ socket: string; close(): Promise<void> }> {
-  // berthd lives on: removed containers' and pods' files are deleted off the RPCs' path.
-  const engine = new Engine({ ...o.engine, deferRemovals: true });
+  // berthd lives on: removed containers' and pods' files are deleted off the RPCs' path, and
+  // the next pod's network namespace is made ahead.
+  const engine = new Engine({ ...o.engine, longLived: true });
   const server = new CriServer({ engine, version: o.version, log: o.log }, o.socket);
   try {
     await server.listen();

@@ -16,6 +16,7 @@ import { EngineStore } from './store.ts';
 import type { ContainerRecord } from './types.ts';
 import { lookupUser } from './users.ts';
 import { Trash } from './trash.ts';
+import { SpareNetns } from './pods/spare-netns.ts';
 import { rootlessUser } from '../util/userns.ts';
 
 export interface EngineInit extends EngineOptions {
@@ -26,9 +27,10 @@ export interface EngineInit extends EngineOptions {
   /** Opens the OCI runtime at a path over the state root (default: openRuntime, which picks
    * in-process or binary); tests hand in a test double. */
   openRuntime?: (path: string, root: string) => OciRuntime;
-  /** A long-lived engine (berthd) deletes removed containers' and pods' directories in the
-   * background (trash.ts); call Engine.settle() before it goes. */
-  deferRemovals?: boolean;
+  /** A long-lived engine (berthd's): it deletes removed containers' and pods' directories in
+   * the background (trash.ts) and keeps a network namespace ready for the next pod
+   * (pods/spare-netns.ts); call Engine.settle() before it goes. */
+  longLived?: boolean;
 }
 
 export const INIT_CANDIDATES = ['/usr/bin/catatonit', '/usr/libexec/podman/catatonit', '/usr/bin/tini-static', '/usr/bin/docker-init'];
@@ -46,11 +48,14 @@ export class EngineCore {
   #rootless: { singleId: boolean } | null | undefined;
   /** Where removed containers' and pods' directories go (deleted at once unless deferRemovals). */
   readonly trash: Trash;
+  /** The next pod's network namespace, made ahead (longLived only). */
+  readonly spareNetns: SpareNetns | undefined;
 
   constructor(opts: EngineInit = {}) {
     this.opts = opts;
     this.paths = enginePaths(opts);
-    this.trash = new Trash(join(this.paths.root, 'trash'), opts.deferRemovals ?? false);
+    this.trash = new Trash(join(this.paths.root, 'trash'), opts.longLived ?? false);
+    this.spareNetns = opts.longLived ? new SpareNetns(this.paths.netns) : undefined;
   }
 
   /** The container and volume records (containers.db), opened on first use with the

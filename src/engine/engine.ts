@@ -73,9 +73,10 @@ export class Engine {
     return (await import('./prepare.ts')).prepareForRun();
   }
 
-  /** Resolves once the directories of what was removed are deleted (with deferRemovals). */
-  settle(): Promise<void> {
-    return this.#core.trash.settle();
+  /** A long-lived engine's background work done and what it kept ready removed: the removed
+   * containers' and pods' directories deleted, the spare network namespace gone. */
+  async settle(): Promise<void> {
+    await Promise.all([this.#core.trash.settle(), this.#core.spareNetns?.drop()]);
   }
 
   close(): void {

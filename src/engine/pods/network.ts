@@ -6,6 +6,7 @@ import {
   addNetworkList, attach, createNetns, delNetworkList, detach, removeNetns, DEFAULT_NETWORK, type StoreOptions,
 } from '../../network/index.ts';
 import { loadPodConflist } from './cni-config.ts';
+import type { SpareNetns } from './spare-netns.ts';
 import type { PodRecord } from './types.ts';
 
 export interface PodNetOptions {
@@ -16,10 +17,12 @@ export interface PodNetOptions {
 
 const IF_NAME = 'eth0';
 
-/** The pod's network namespace (none for a pod on the host's network). */
-export async function makePodNetns(pod: PodRecord, o: PodNetOptions): Promise<void> {
+/** The pod's network namespace (none for a pod on the host's network): the spare, if one is
+ * ready (the caller has the next one made once the pod started), else a new one. */
+export async function makePodNetns(pod: PodRecord, o: PodNetOptions, spare?: SpareNetns): Promise<void> {
   if (pod.config.network === 'host') return;
-  pod.state.netnsPath = await createNetns(`berth-pod-${pod.id.slice(0, 32)}`, o.netnsDir);
+  const ready = spare?.take();
+  pod.state.netnsPath = ready ?? await createNetns(`berth-pod-${pod.id.slice(0, 32)}`, o.netnsDir);
 }
 
 /** Attaches the pod's netns (made by makePodNetns): CNI ADD, or a berth network. Independent of

@@ -94,7 +94,7 @@ export class PodService {
       if (pod.state.status === 'running') return pod;
       try {
         await tearDownPodNetwork(pod, this.#netOpts()).catch(() => {});
-        await makePodNetns(pod, this.#netOpts());
+        await makePodNetns(pod, this.#netOpts(), this.#core.spareNetns);
         trace('pod start: netns made');
         this.store.save(pod);
         // The CNI plugins configure the netns while the runtime creates the infra process in it.
@@ -123,6 +123,8 @@ export class PodService {
       }
     } finally {
       lock.release();
+      // The next pod's netns, made now that this start no longer competes with it for the CPU.
+      if (this.#core.spareNetns) setImmediate(() => this.#core.spareNetns?.refill());
     }
   }
 

@@ -284,4 +284,10 @@ test('crictl: a pod and its container through their whole life, and nothing left
   const trash = join(b.root, 'trash');
   for (let i = 0; i < 100 && existsSync(trash) && readdirSync(trash).length; i++) await new Promise((r) => setTimeout(r, 100));
   assert.deepEqual(existsSync(trash) ? readdirSync(trash) : [], [], 'the trash is emptied');
+  // berthd keeps one network namespace ready for the next pod; stopped, it leaves none.
+  assert.ok(readdirSync(join(b.runRoot, 'netns')).filter((n) => n.startsWith('berth-spare-')).length <= 1);
+  const exited = new Promise((r) => berthd!.once('exit', r));
+  berthd!.kill('SIGTERM');
+  await exited;
+  assert.deepEqual(readdirSync(join(b.runRoot, 'netns')), [], 'no netns is left once berthd stopped');
 });
