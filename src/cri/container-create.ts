@@ -42,8 +42,8 @@ export function resourcesOf(r: LinuxContainerResources | null | undefined): Pick
   return out;
 }
 
-/** How long a created container's prelaunched monitor waits for StartContainer. */
-const PRELAUNCH_EXPIRE_MS = 10_000;
+/** How long a container created in the runtime ahead waits for StartContainer. */
+const PRECREATE_EXPIRE_MS = 10_000;
 
 export function createRequest(cfg: ContainerConfig, podId: string, name: string, logDirectory: string): CreateRequest {
   if (!cfg.image?.image) throw invalidArgument('container config: image.image is required');
@@ -91,13 +91,12 @@ export async function createContainer(ctx: CriContext, req: CreateContainerReque
   const r = createRequest(cfg, pod.id, containerName(cfg.metadata, pod), pod.config.logDirectory);
   if (r.logPath) mkdirSync(dirname(r.logPath), { recursive: true });
   const rec = await ctx.engine.containers.create(r);
-  // kubelet starts what it creates at once: the container's monitor starts now, so that its
-  // start (conmon and berth-relay, 10-50 ms) overlaps the client's turn-around until
-  // StartContainer (after the rootfs mount, which it would slow down on a small machine);
-  // unused, it goes after PRELAUNCH_EXPIRE_MS. The cgroup attach is warmed for that start too
-  // (engine.prepareForRun: its first write waits out an RCU grace period holding the cgroup
-  // mutex, which the start's cgroup mkdirs would wait for); it ends by itself after 3 s.
+  // kubelet starts what it creates at once: the container is created in the runtime now, in
+  // the background (conmon, the relayed create), while the client turns around to
+  // StartContainer, which is then only the runtime's start; unused, it is undone after
+  // PRECREATE_EXPIRE_MS. The cgroup attach is warmed for it (engine.prepareForRun: ends by
+  // itself after 3 s).
   void ctx.engine.prepareForRun().catch(() => {});
-  await ctx.engine.containers.prelaunch(rec, {}, { expireMs: PRELAUNCH_EXPIRE_MS }).catch(() => false);
+  ctx.engine.containers.precreate(rec.id, { expireMs: PRECREATE_EXPIRE_MS });
   return { containerId: rec.id };
 }

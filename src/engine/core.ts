@@ -38,11 +38,16 @@ export const INIT_CANDIDATES = ['/usr/bin/catatonit', '/usr/libexec/podman/catat
 /** A monitor started by prelaunch, waiting for its container's start (containers/start.ts). */
 export interface Prelaunched { relay?: RelayServer; conmonStarted: Promise<number> }
 
+/** A container created in the runtime ahead of its start (containers/precreate.ts). */
+export interface Precreated { done: Promise<boolean>; settled: boolean; pid: number; conmonPid: number }
+
 export class EngineCore {
   readonly paths: EnginePaths;
   readonly opts: EngineInit;
   /** Monitors started by prelaunch, waiting for their container's start. */
   readonly prelaunched = new Map<string, Prelaunched>();
+  /** Containers created in the runtime ahead of their start. */
+  readonly precreated = new Map<string, Precreated>();
   #images: ImageStore | undefined;
   #store: EngineStore | undefined;
   #rootless: { singleId: boolean } | null | undefined;

@@ -22,6 +22,7 @@ import { listContainers } from './list-filters.ts';
 import { pruneContainers, type PruneResult } from './prune.ts';
 import { remove } from './remove.ts';
 import { prelaunch, start } from './start.ts';
+import { dropAllPrecreated, precreate } from './precreate.ts';
 import { sampleStats, type ContainerStats } from './stats.ts';
 import { kill, stop } from './stop-kill.ts';
 import { top, type TopResult } from './top.ts';
@@ -70,6 +71,10 @@ export class ContainerService {
   /** For `run` and the CRI's create: starts the monitor of a just-created container before its
    * start (start.ts); with expireMs, it goes when no start came by then. */
   prelaunch(rec: ContainerRecord, hooks: StartHooks = {}, opts: { expireMs?: number } = {}): Promise<boolean> { return prelaunch(this.#core, rec, hooks, opts); }
+  /** For the CRI's create: the container's runtime create begins now, in the background, so
+   * that its start is only the runtime's start; undone after expireMs without one
+   * (precreate.ts). */
+  precreate(id: string, opts: { expireMs: number }): void { precreate(this.#core, id, opts); }
   start(ref: string, hooks: StartHooks = {}): Promise<ContainerRecord> { return start(this.#core, ref, hooks); }
   stop(ref: string, opts: StopOptions = {}): Promise<ContainerRecord> { return stop(this.#core, ref, opts); }
   async restart(ref: string, opts: StopOptions = {}): Promise<ContainerRecord> {

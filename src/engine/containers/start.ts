@@ -24,16 +24,24 @@ import { isOwnRuntime, relayPath } from '../runtime.ts';
 import { buildSpec, effectiveCaps, hostCaps } from '../spec.ts';
 import type { ContainerRecord } from '../types.ts';
 import { teardown } from './teardown.ts';
+import { takePrecreated } from './precreate.ts';
 
 /** Starts a created or exited container. `beforeStart` runs once the runtime created it (the
  * attach socket exists) and before its process runs: attach there to miss no output. */
 export async function start(core: EngineCore, ref: string, hooks: StartHooks = {}): Promise<ContainerRecord> {
   const id = core.store.resolve(ref).id;
+  const ahead = await takePrecreated(core, id);
   try {
     return await core.locked(id, async (rec) => {
       if (rec.state.status === 'running') return rec;
       if (rec.state.status === 'removing') throw new ContainerStateError(`container ${rec.name} is being removed`);
-      await startLocked(core, rec, hooks);
+      if (ahead && rec.state.status === 'created') {
+        // Created in the runtime already (precreate.ts): only its start is left.
+        Object.assign(rec.state, { pid: ahead.pid, conmonPid: ahead.conmonPid });
+        await finishStart(core, rec, hooks);
+      } else {
+        await startLocked(core, rec, hooks);
+      }
       return rec;
     });
   } finally {
@@ -67,6 +75,14 @@ export async function prelaunch(core: EngineCore, rec: ContainerRecord, hooks: S
 
 /** The start itself; the caller holds the container's lock (start, or cleanup's restart). */
 export async function startLocked(core: EngineCore, rec: ContainerRecord, hooks: StartHooks): Promise<void> {
+  await createLocked(core, rec, hooks);
+  await finishStart(core, rec, hooks);
+}
+
+/** The start up to the runtime's create (its process waits for the runtime's start):
+ * rec.state.pid and conmonPid are set, not saved. On failure what it made is undone, the
+ * error saved in the record and thrown. The caller holds the container's lock. */
+export async function createLocked(core: EngineCore, rec: ContainerRecord, hooks: StartHooks): Promise<void> {
   const c = rec.config, dir = core.dir(rec.id);
   const pre = core.prelaunched.get(rec.id);
   core.prelaunched.delete(rec.id);
@@ -74,7 +90,8 @@ export async function startLocked(core: EngineCore, rec: ContainerRecord, hooks:
   // none (a failed start tore its own down), and the scan of every network's attachments would
   // cost a first start ~3 ms. A prelaunched container is new, and its conmon's files are fresh.
   if (!pre) {
-    if (rec.state.startedAt || rec.state.netnsPath || Object.keys(rec.state.networks).length) await teardown(core, rec);
+    // (A create that never got its start, precreate.ts, left the runtime's record.)
+    if (rec.state.startedAt || rec.state.netnsPath || Object.keys(rec.state.networks).length || core.runtimeFor(c.runtime).mayHaveState(rec.id)) await teardown(core, rec);
     rmSync(core.exitFile(rec.id), { force: true });
     for (const f of ['oom', 'attach', 'ctl', 'winsz', 'runtime.log']) rmSync(join(dir, f), { force: true });
   }
@@ -134,12 +151,6 @@ export async function startLocked(core: EngineCore, rec: ContainerRecord, hooks:
       writeEtcFiles(core, rec);
     }
     trace('start: networks connected');
-    if (hooks.beforeStart) await hooks.beforeStart(rec);
-    await core.runtimeFor(c.runtime).start(rec.id).catch((e: Error) => { throw new StartError(`OCI runtime start failed: ${e.message}`); });
-    trace('start: runtime start done');
-    Object.assign(rec.state, { status: 'running', startedAt: new Date().toISOString(), paused: false, finishedAt: '', exitCode: 0, error: '', oomKilled: false, stoppedByUser: false });
-    core.store.saveState(rec.id, rec.state);
-    recordEvent(core.paths, { id: rec.id, name: rec.name, action: 'start' });
   } catch (e) {
     rec.state.error = (e as Error).message;
     rec.state.pid = 0;
@@ -151,6 +162,27 @@ export async function startLocked(core: EngineCore, rec: ContainerRecord, hooks:
     await netnsMade?.catch(() => {});
     await connecting?.catch(() => {});
     await core.runtimeFor(c.runtime).delete(rec.id, { force: true }).catch(() => { /* the start's error is the one to report */ });
+    await teardown(core, rec).catch(() => {});
+    core.store.saveState(rec.id, rec.state);
+    throw e;
+  }
+}
+
+/** The rest of a start once the runtime created the container (createLocked): beforeStart, the
+ * runtime's start, the record. On failure the created container goes. Under the lock. */
+export async function finishStart(core: EngineCore, rec: ContainerRecord, hooks: StartHooks): Promise<void> {
+  const runtime = core.runtimeFor(rec.config.runtime);
+  try {
+    if (hooks.beforeStart) await hooks.beforeStart(rec);
+    await runtime.start(rec.id).catch((e: Error) => { throw new StartError(`OCI runtime start failed: ${e.message}`); });
+    trace('start: runtime start done');
+    Object.assign(rec.state, { status: 'running', startedAt: new Date().toISOString(), paused: false, finishedAt: '', exitCode: 0, error: '', oomKilled: false, stoppedByUser: false });
+    core.store.saveState(rec.id, rec.state);
+    recordEvent(core.paths, { id: rec.id, name: rec.name, action: 'start' });
+  } catch (e) {
+    rec.state.error = (e as Error).message;
+    rec.state.pid = 0;
+    await runtime.delete(rec.id, { force: true }).catch(() => { /* the start's error is the one to report */ });
     await teardown(core, rec).catch(() => {});
     core.store.saveState(rec.id, rec.state);
     throw e;

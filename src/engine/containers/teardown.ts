@@ -11,6 +11,7 @@ import { isMounted, removeSnapshot, unmountRootfs } from '../rootfs.ts';
 import type { ContainerRecord } from '../types.ts';
 import { removeVolume } from '../volumes.ts';
 import { trace } from '../../util/trace.ts';
+import { dropPrecreated } from './precreate.ts';
 
 /** Network, netns and the runtime's record go; the rootfs stays mounted until rm. */
 export async function teardown(core: EngineCore, rec: ContainerRecord, andThen?: () => Promise<void>): Promise<void> {
@@ -48,8 +49,10 @@ export async function teardown(core: EngineCore, rec: ContainerRecord, andThen?:
 
 /** Removes everything of a container (caller holds its lock or created it). */
 export async function destroy(core: EngineCore, rec: ContainerRecord, opts: { volumes: boolean }): Promise<void> {
-  // A monitor prelaunched for a start that will not come now (conmon and berth-relay wait).
+  // A monitor prelaunched, or a container created in the runtime, for a start that will not
+  // come now.
   await core.dropPrelaunch(rec.id, new EngineError('the container was removed before its start'));
+  await dropPrecreated(core, rec.id, true);
   // A container whose process has exited (or never ran) has nothing left in its rootfs: the
   // (lazy) unmount need not wait for the runtime's delete, and runs beside it.
   const idle = rec.state.status === 'exited' || rec.state.status === 'created';

@@ -1,10 +1,11 @@
-// CreateContainer starts the container's monitor ahead of StartContainer (conmon waiting on
-// berth-relay): through berth's own gRPC client, that monitor is taken over by the start, goes
-// with a container removed unstarted, and goes by itself when no start comes in time (a later
-// start then launches its own). A pod on the node's network: no CNI needed.
+// CreateContainer has the container created in the runtime ahead of StartContainer (conmon,
+// the relayed create; its process waits for the runtime's start): through berth's own gRPC
+// client, that container is started by StartContainer, goes (process and monitor) with a
+// container removed unstarted, and goes by itself when no start comes in time (a later start
+// then does it all). A pod on the node's network: no CNI needed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildBusyboxImage, Engine } from '../../../src/engine/index.ts';
 import { CriServer } from '../../../src/cri/index.ts';
@@ -28,7 +29,7 @@ async function until(what: string, f: () => boolean, ms: number): Promise<void> 
   }
 }
 
-test('a created container\'s prelaunched monitor: taken by the start, gone with the container, expired unused', { skip, timeout: 300_000 }, async (t) => {
+test('a container created in the runtime ahead: started by StartContainer, gone with the container, expired unused', { skip, timeout: 300_000 }, async (t) => {
   const tmp = makeTemp('berth-test-cri-pre-');
   const engine = new Engine({ root: join(tmp, 'root'), runRoot: join(tmp, 'run'), runtime: defaultRuntime(), cgroupParent: `berth-test-cripre-${process.pid}`, cniConfDir: join(tmp, 'none') });
   await buildBusyboxImage(join(tmp, 'root'));
@@ -49,12 +50,15 @@ test('a created container\'s prelaunched monitor: taken by the start, gone with 
   const create = async (name: string) => (await c.runtime.CreateContainer({
     podSandboxId, config: { metadata: { name }, image: { image: 'busybox' }, command: ['sleep', '100'] },
   }) as { containerId: string }).containerId;
+  const inRuntime = (id: string) => existsSync(join(tmp, 'run', 'runtime', id));
   const state = async (id: string) => (await c.runtime.ContainerStatus({ containerId: id }) as { status: { state: string } }).status.state;
 
   // Started: the prelaunched monitor is the container's monitor (one conmon, running).
   // (conmon forks into the background as it starts: briefly two processes, or none yet exec'd.)
   const started = await create('started');
   await until('CreateContainer left a monitor waiting', () => monitorsOf(started).length === 1, 5000);
+  await until('the container is created in the runtime before its start', () => inRuntime(started), 5000);
+  assert.equal(await state(started), 'CONTAINER_CREATED');
   await c.runtime.StartContainer({ containerId: started });
   assert.equal(await state(started), 'CONTAINER_RUNNING');
   assert.equal(monitorsOf(started).length, 1);
@@ -62,8 +66,11 @@ test('a created container\'s prelaunched monitor: taken by the start, gone with 
   // Removed before any start: its monitor goes with it.
   const unstarted = await create('unstarted');
   await until('the unstarted container\'s monitor waits', () => monitorsOf(unstarted).length === 1, 5000);
+  await until('the unstarted container is created in the runtime', () => inRuntime(unstarted), 5000);
   await c.runtime.RemoveContainer({ containerId: unstarted });
+  assert.equal(inRuntime(unstarted), false, 'its runtime record goes with it');
   await until('the unstarted container\'s monitor ends', () => monitorsOf(unstarted).length === 0, 5000);
+  assert.deepEqual(pidsMentioning(unstarted), [], 'no process of it is left');
 
   // Left created: the monitor ends by itself (10 s); a start afterwards still works.
   const late = await create('late');
@@ -71,6 +78,7 @@ test('a created container\'s prelaunched monitor: taken by the start, gone with 
   const waiting = Date.now();
   await until('the unused monitor expires', () => monitorsOf(late).length === 0, 20_000);
   assert.ok(Date.now() - waiting > 5000, 'the monitor waited for its start a while (10 s)');
+  assert.equal(inRuntime(late), false, 'the runtime\'s record of it is gone');
   assert.equal(await state(late), 'CONTAINER_CREATED');
   await c.runtime.StartContainer({ containerId: late });
   assert.equal(await state(late), 'CONTAINER_RUNNING');
