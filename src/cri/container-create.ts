@@ -95,8 +95,11 @@ export async function createContainer(ctx: CriContext, req: CreateContainerReque
   // the background (conmon, the relayed create), while the client turns around to
   // StartContainer, which is then only the runtime's start; unused, it is undone after
   // PRECREATE_EXPIRE_MS. The cgroup attach is warmed for it (engine.prepareForRun: ends by
-  // itself after 3 s).
-  void ctx.engine.prepareForRun().catch(() => {});
-  ctx.engine.containers.precreate(rec.id, { expireMs: PRECREATE_EXPIRE_MS });
+  // itself after 3 s). Both begin once this reply is on its way: the create's synchronous
+  // parts (conmon's spawn forks this process) would otherwise hold the reply back.
+  setImmediate(() => {
+    void ctx.engine.prepareForRun().catch(() => {});
+    ctx.engine.containers.precreate(rec.id, { expireMs: PRECREATE_EXPIRE_MS });
+  });
   return { containerId: rec.id };
 }
