@@ -35,8 +35,11 @@ export async function start(core: EngineCore, ref: string, hooks: StartHooks = {
     return await core.locked(id, async (rec) => {
       if (rec.state.status === 'running') return rec;
       if (rec.state.status === 'removing') throw new ContainerStateError(`container ${rec.name} is being removed`);
-      if (ahead && rec.state.status === 'created') {
-        // Created in the runtime already (precreate.ts): only its start is left.
+      // Created in the runtime already (precreate.ts): only its start is left, unless its
+      // process went meanwhile (a stop, the pod's end): then the whole start, which clears it.
+      const waiting = ahead && rec.state.status === 'created'
+        && (await core.runtimeFor(rec.config.runtime).state(rec.id).catch(() => undefined))?.status === 'created';
+      if (ahead && waiting) {
         Object.assign(rec.state, { pid: ahead.pid, conmonPid: ahead.conmonPid });
         await finishStart(core, rec, hooks);
       } else {

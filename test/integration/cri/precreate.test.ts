@@ -72,6 +72,14 @@ test('a container created in the runtime ahead: started by StartContainer, gone 
   await until('the unstarted container\'s monitor ends', () => monitorsOf(unstarted).length === 0, 5000);
   assert.deepEqual(pidsMentioning(unstarted), [], 'no process of it is left');
 
+  // Its process gone before the start (a stop of the created container): the start does it all.
+  const stoppedFirst = await create('stopped-first');
+  await until('created in the runtime', () => inRuntime(stoppedFirst), 5000);
+  await c.runtime.StopContainer({ containerId: stoppedFirst, timeout: 0 });
+  assert.equal(inRuntime(stoppedFirst), false);
+  await c.runtime.StartContainer({ containerId: stoppedFirst });
+  assert.equal(await state(stoppedFirst), 'CONTAINER_RUNNING');
+
   // Left created: the monitor ends by itself (10 s); a start afterwards still works.
   const late = await create('late');
   await until('the late container\'s monitor waits', () => monitorsOf(late).length === 1, 5000);
@@ -85,5 +93,5 @@ test('a container created in the runtime ahead: started by StartContainer, gone 
 
   await c.runtime.StopPodSandbox({ podSandboxId });
   await c.runtime.RemovePodSandbox({ podSandboxId });
-  for (const id of [started, late]) assert.deepEqual(monitorsOf(id), [], `no monitor of ${id} is left`);
+  for (const id of [started, stoppedFirst, late]) assert.deepEqual(monitorsOf(id), [], `no monitor of ${id} is left`);
 });
