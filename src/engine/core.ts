@@ -17,6 +17,7 @@ import type { ContainerRecord } from './types.ts';
 import { lookupUser } from './users.ts';
 import { Trash } from './trash.ts';
 import { SpareNetns } from './pods/spare-netns.ts';
+import { startSpawner, stopSpawner } from '../util/spawner.ts';
 import { rootlessUser } from '../util/userns.ts';
 
 export interface EngineInit extends EngineOptions {
@@ -29,7 +30,8 @@ export interface EngineInit extends EngineOptions {
   openRuntime?: (path: string, root: string) => OciRuntime;
   /** A long-lived engine (berthd's): it deletes removed containers' and pods' directories in
    * the background (trash.ts) and keeps a network namespace ready for the next pod
-   * (pods/spare-netns.ts); call Engine.settle() before it goes. */
+   * (pods/spare-netns.ts), and has conmon and the CNI plugins spawned by a small helper process
+   * (util/spawner.ts: no fork of this process per spawn); call Engine.settle() before it goes. */
   longLived?: boolean;
 }
 
@@ -61,6 +63,7 @@ export class EngineCore {
     this.paths = enginePaths(opts);
     this.trash = new Trash(join(this.paths.root, 'trash'), opts.longLived ?? false);
     this.spareNetns = opts.longLived ? new SpareNetns(this.paths.netns) : undefined;
+    if (opts.longLived) startSpawner();
   }
 
   /** The container and volume records (containers.db), opened on first use with the
@@ -79,6 +82,7 @@ export class EngineCore {
   close(): void {
     // Monitors waiting for a start that this engine will not serve now: their create fails.
     for (const id of [...this.prelaunched.keys()]) void this.dropPrelaunch(id, new Error('the engine closed before the container started'));
+    if (this.opts.longLived) stopSpawner();
     this.#store?.close();
     this.#store = undefined;
     this.#images?.close();
