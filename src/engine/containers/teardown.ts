@@ -66,7 +66,7 @@ export async function destroy(core: EngineCore, rec: ContainerRecord, opts: { vo
   }
   trace('destroy: unmounted');
   if (isMounted(join(dir, 'rootfs'))) throw new EngineError(`cannot unmount ${join(dir, 'rootfs')}`);
-  removeSnapshot(core.images(), rec.id);
+  removeSnapshot(core.images(), rec.id, (d) => core.trash.discard(d));
   trace('destroy: snapshot removed');
   core.trash.discard(dir);
   rmSync(core.exitFile(rec.id), { force: true });
