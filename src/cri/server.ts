@@ -81,6 +81,7 @@ export class CriServer {
       unlinkSync(this.socket); // left by a server that died
     }
     const net = createServer((sock) => {
+      trace('cri: connection');
       this.#sockets.add(sock);
       sock.once('close', () => this.#sockets.delete(sock));
       injector.injectConnection(filterAuthority(sock));
