@@ -68,9 +68,8 @@ export class ContainerService {
   list(opts: ListOptions = {}): ContainerRecord[] { return listContainers(this.#core, opts); }
 
   create(req: CreateRequest, opts: CreateOptions = {}): Promise<ContainerRecord> { return create(this.#core, req, opts); }
-  /** For `run` and the CRI's create: starts the monitor of a just-created container before its
-   * start (start.ts); with expireMs, it goes when no start came by then. */
-  prelaunch(rec: ContainerRecord, hooks: StartHooks = {}, opts: { expireMs?: number } = {}): Promise<boolean> { return prelaunch(this.#core, rec, hooks, opts); }
+  /** For `run`: starts the monitor of a just-created container before its start (start.ts). */
+  prelaunch(rec: ContainerRecord, hooks: StartHooks = {}): Promise<boolean> { return prelaunch(this.#core, rec, hooks); }
   /** For the CRI's create: the container's runtime create begins now, in the background, so
    * that its start is only the runtime's start; undone after expireMs without one
    * (precreate.ts). */

@@ -25,6 +25,7 @@ import { buildSpec, effectiveCaps, hostCaps } from '../spec.ts';
 import type { ContainerRecord } from '../types.ts';
 import { teardown } from './teardown.ts';
 import { takePrecreated } from './precreate.ts';
+import { waitGone } from './wait.ts';
 
 /** Starts a created or exited container. `beforeStart` runs once the runtime created it (the
  * attach socket exists) and before its process runs: attach there to miss no output. */
@@ -43,6 +44,8 @@ export async function start(core: EngineCore, ref: string, hooks: StartHooks = {
         Object.assign(rec.state, { pid: ahead.pid, conmonPid: ahead.conmonPid });
         await finishStart(core, rec, hooks);
       } else {
+        // Its old monitor writes an exit file as it goes: before this start clears it.
+        if (ahead) await waitGone(ahead.conmonPid);
         await startLocked(core, rec, hooks);
       }
       return rec;
@@ -58,21 +61,13 @@ export async function start(core: EngineCore, ref: string, hooks: StartHooks = {
  * a start that follows at once (`run`): conmon's start (10–20 ms) then overlaps the rest of
  * create as well as start's own work. Only for our own runtime without a terminal or stdin
  * (their attach socket and FIFOs must not be touched by start's clean-up); false otherwise.
- * The next start of the container takes it over; a create that fails, the container's removal
- * or `expireMs` without a start aborts it.
+ * The next start of the container takes it over; a create that fails or the container's
+ * removal aborts it.
  */
-export async function prelaunch(core: EngineCore, rec: ContainerRecord, hooks: StartHooks = {}, opts: { expireMs?: number } = {}): Promise<boolean> {
+export async function prelaunch(core: EngineCore, rec: ContainerRecord, hooks: StartHooks = {}): Promise<boolean> {
   const c = rec.config;
   if (!isOwnRuntime(c.runtime) || c.tty || c.openStdin || core.prelaunched.has(rec.id)) return false;
-  const pre = await launchMonitor(core, rec, hooks, true);
-  core.prelaunched.set(rec.id, pre);
-  // A start that does not come (a CRI client may create and never start): the waiting monitor
-  // goes after expireMs; a later start launches its own.
-  if (opts.expireMs !== undefined) {
-    setTimeout(() => {
-      if (core.prelaunched.get(rec.id) === pre) void core.dropPrelaunch(rec.id, new StartError('the container was not started in time'));
-    }, opts.expireMs).unref();
-  }
+  core.prelaunched.set(rec.id, await launchMonitor(core, rec, hooks, true));
   return true;
 }
 
