@@ -150,7 +150,8 @@ export class PodService {
     try {
       const pod = this.store.get(first.id) ?? (() => { throw new NoSuchPodError(ref); })();
       const holds = pod.state.status === 'running' || pod.state.infraPid || pod.state.netnsPath;
-      const running = this.containers(first.id).filter((c) => c.state.status === 'running' || c.state.status === 'restarting');
+      // (A created container made in the runtime ahead of its start has a process too.)
+      const running = this.containers(first.id).filter((c) => c.state.status === 'running' || c.state.status === 'restarting' || this.#core.precreated.has(c.id));
       const stopping = Promise.allSettled(running.map((c) => this.#containers.stop(c.id, timeout === undefined ? {} : { timeout })));
       if (timeout !== 0) await stopping;
       if (holds) {

@@ -1,8 +1,8 @@
 // CreateContainer has the container created in the runtime ahead of StartContainer (conmon,
 // the relayed create; its process waits for the runtime's start): through berth's own gRPC
 // client, that container is started by StartContainer, goes (process and monitor) with a
-// container removed unstarted, and goes by itself when no start comes in time (a later start
-// then does it all). A pod on the node's network: no CNI needed.
+// container removed or stopped unstarted and with its pod's stop, and goes by itself when no
+// start comes in time (a later start then does it all). A pod on the node's network: no CNI needed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
@@ -91,7 +91,12 @@ test('a container created in the runtime ahead: started by StartContainer, gone 
   await c.runtime.StartContainer({ containerId: late });
   assert.equal(await state(late), 'CONTAINER_RUNNING');
 
+  // Still waiting for its start when the pod stops: it goes with the pod's processes.
+  const inPod = await create('in-pod');
+  await until('created in the runtime', () => inRuntime(inPod), 5000);
   await c.runtime.StopPodSandbox({ podSandboxId });
+  assert.equal(inRuntime(inPod), false, 'StopPodSandbox ended the container created ahead');
+  assert.deepEqual(monitorsOf(inPod), [], 'and its monitor');
   await c.runtime.RemovePodSandbox({ podSandboxId });
-  for (const id of [started, stoppedFirst, late]) assert.deepEqual(monitorsOf(id), [], `no monitor of ${id} is left`);
+  for (const id of [started, stoppedFirst, late, inPod]) assert.deepEqual(monitorsOf(id), [], `no monitor of ${id} is left`);
 });
