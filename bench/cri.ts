@@ -4,7 +4,12 @@
 // host: berth's infra process (berth-pause) and two conmons against containerd's shim and its
 // pause process (the same berth-pause binary, imported as containerd's sandbox image).
 //
-//   node bench/cri.ts [--rounds 10] [--only berth,containerd]
+//   node bench/cri.ts [--rounds 10] [--only berth,containerd] [--trace FILE] [--berth-base TREE]
+//
+// --trace FILE: berthd runs with BERTH_TRACE=1 (its CRI calls' own times and the engine's
+// milestones) and its log is copied to FILE at the end (berth-base's to FILE.berth-base). --berth-base TREE: another built tree
+// (its dist/berth.mjs and runtime) measured as "berth-base" in the same rounds, for before/after;
+// --base-env K=V[,K=V]: environment for berth-base's berthd only (A/B of a switch on one tree).
 //
 // Needs crictl (cri-tools 1.26, built by hand: $BERTH_CRICTL, PATH or
 // /opt/cri-tools/build/bin/linux/amd64/crictl). Each engine keeps its state under one temp dir,
@@ -13,6 +18,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { execFileSync } from 'node:child_process';
@@ -20,10 +26,9 @@ import { makeTemp, removeTemp } from '../test/helpers/rootfs.ts';
 import { buildOciLayout, tarGzDir } from '../test/helpers/images.ts';
 import { killMentioning, removeCgroupTree, unmountUnder, which } from '../test/integration/interop/support.ts';
 
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '10' }, only: { type: 'string' } } });
+const { values } = parseArgs({ options: { rounds: { type: 'string', default: '10' }, only: { type: 'string' }, trace: { type: 'string' }, 'berth-base': { type: 'string' }, 'base-env': { type: 'string' } } });
 const rounds = Number(values.rounds);
 const TOP = resolve(import.meta.dirname, '..');
-const BERTH = join(TOP, 'dist/berth.mjs');
 const CRICTL = process.env.BERTH_CRICTL || (existsSync('/opt/cri-tools/build/bin/linux/amd64/crictl') ? '/opt/cri-tools/build/bin/linux/amd64/crictl' : which('crictl'));
 const IMAGE = 'docker.io/library/berth-bench-busybox:latest';
 const PAUSE = 'docker.io/library/berth-bench-pause:1';
@@ -116,16 +121,19 @@ function pausesUnder(monitors: number[]): number[] {
 
 interface Engine { name: string; sock: string; dir: string; setup(): Promise<void>; monitors(): number[]; teardown(): Promise<void> }
 
-function berthEngine(): Engine {
-  const dir = join(work, 'berth');
+function berthEngine(name = 'berth', top = TOP, net = 253, extraEnv: Record<string, string> = {}): Engine {
+  const BERTH = join(top, 'dist/berth.mjs');
+  const dir = join(work, name);
   const sock = join(dir, 'cri.sock');
   let daemon: ChildProcess | undefined;
   return {
-    name: 'berth', sock, dir,
+    name, sock, dir,
     async setup() {
       mkdirSync(dir, { recursive: true });
-      const env = { ...process.env, BERTH_CNI_CONF_DIR: conflist(dir, `benchb${tag}`, `bbench${tag}`, `10.253.${tag}.0/24`), BERTH_CGROUP_PARENT: `berth-bench-cri-${process.pid}`, BERTH_DAEMON_SOCKET: '' };
-      const g = ['--root', join(dir, 'root'), '--run-root', join(dir, 'run')];
+      const env = { ...process.env, BERTH_CNI_CONF_DIR: conflist(dir, `bench${net}${tag}`, `bbench${net}${tag}`, `10.${net}.${tag}.0/24`), BERTH_CGROUP_PARENT: `berth-bench-cri-${net}-${process.pid}`, BERTH_DAEMON_SOCKET: '', ...(values.trace ? { BERTH_TRACE: '1' } : {}), ...extraEnv };
+      // This tree's runtime (in process, its creates through berth-relay), not whichever
+      // berth-runtime PATH finds (another install's is run as a binary, one process per call).
+      const g = ['--root', join(dir, 'root'), '--run-root', join(dir, 'run'), '--runtime', join(top, 'dist/berth-runtime.mjs')];
       must([BERTH, ...g, 'load', '-q', '-i', join(work, 'image.tar')], env);
       const log = join(dir, 'berthd.log');
       const fd = openSync(log, 'w');
@@ -138,10 +146,11 @@ function berthEngine(): Engine {
       quiet([CRICTL!, '--runtime-endpoint', `unix://${sock}`, 'rmp', '-f', '-a']);
       daemon?.kill('SIGTERM');
       await new Promise((r) => { if (!daemon || daemon.exitCode !== null) r(null); else { daemon.once('exit', r); setTimeout(r, 10_000); } });
+      if (values.trace) copyFileSync(join(dir, 'berthd.log'), name === 'berth' ? values.trace : `${values.trace}.${name}`);
       killMentioning(`${dir}/`);
-      removeCgroupTree(`berth-bench-cri-${process.pid}`);
+      removeCgroupTree(`berth-bench-cri-${net}-${process.pid}`);
       unmountUnder(dir);
-      quiet(['ip', 'link', 'del', `bbench${tag}`]);
+      quiet(['ip', 'link', 'del', `bbench${net}${tag}`]);
     },
   };
 }
@@ -190,7 +199,18 @@ function containerdEngine(): Engine {
 const q = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))]; };
 
 if (!CRICTL) { console.error('crictl not found (set BERTH_CRICTL)'); process.exit(2); }
-const engines = [berthEngine(), ...(which('containerd') && which('ctr') ? [containerdEngine()] : [])].filter((e) => !values.only || values.only.split(',').includes(e.name));
+const base = values['berth-base'] ? [berthEngine('berth-base', resolve(values['berth-base']), 252,
+  Object.fromEntries((values['base-env'] ?? '').split(',').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])))] : [];
+const engines = [berthEngine(), ...base, ...(which('containerd') && which('ctr') ? [containerdEngine()] : [])].filter((e) => !values.only || values.only.split(',').includes(e.name));
+/** Each crictl command's own time, per engine (rounds after the warm-up). */
+const steps = new Map<string, number[]>();
+function step<T>(engine: string, name: string, round: number, f: () => T): T {
+  const t = process.hrtime.bigint();
+  const r = f();
+  if (round >= 0) steps.set(`${engine} ${name}`, [...steps.get(`${engine} ${name}`) ?? [], Number(process.hrtime.bigint() - t) / 1e6]);
+  return r;
+}
+const load0 = loadavg();
 const up = new Map<string, number[]>(), down = new Map<string, number[]>(), mem = new Map<string, { rss: number; pss: number }[]>();
 try {
   buildOciLayout(join(work, 'layout'), { tag: IMAGE });
@@ -204,26 +224,31 @@ try {
       const pod = join(e.dir, `pod-${i + 2}.json`), ctr = join(e.dir, 'ctr.json');
       writeFileSync(pod, JSON.stringify({ metadata: { name: `bench${i + 2}`, namespace: 'bench', uid: `u${i + 2}`, attempt: 0 }, log_directory: join(e.dir, 'logs'), linux: {} }));
       writeFileSync(ctr, JSON.stringify({ metadata: { name: 'box' }, image: { image: IMAGE }, command: ['sleep', '1000'], log_path: 'box.log', linux: {} }));
+      // The client's own share: crictl's start, its connection and a Version call.
+      step(e.name, 'version', i, () => must([...c, 'version']));
       const t0 = process.hrtime.bigint();
-      const podId = must([...c, 'runp', pod]);
-      const id = must([...c, 'create', podId, ctr, pod]);
-      must([...c, 'start', id]);
+      const podId = step(e.name, 'runp', i, () => must([...c, 'runp', pod]));
+      const id = step(e.name, 'create', i, () => must([...c, 'create', podId, ctr, pod]));
+      step(e.name, 'start', i, () => must([...c, 'start', id]));
       const t1 = process.hrtime.bigint();
       const monitors = e.monitors();
       const m = [...monitors, ...pausesUnder(monitors)].map(memoryOf).reduce((a, b) => ({ rss: a.rss + b.rss, pss: a.pss + b.pss }), { rss: 0, pss: 0 });
-      must([...c, 'stopp', podId]);
-      must([...c, 'rmp', podId]);
+      step(e.name, 'stopp', i, () => must([...c, 'stopp', podId]));
+      step(e.name, 'rmp', i, () => must([...c, 'rmp', podId]));
       const t2 = process.hrtime.bigint();
       if (i >= 0) { up.get(e.name)!.push(Number(t1 - t0) / 1e6); down.get(e.name)!.push(Number(t2 - t1) / 1e6); mem.get(e.name)!.push(m); }
     }
   }
-  console.log(`crictl runp + create + start of a one-container pod, then stopp + rmp; ${rounds} rounds (ms)`);
-  const base = up.get('containerd');
+  console.log(`crictl runp + create + start of a one-container pod, then stopp + rmp; ${rounds} rounds (ms); load average ${load0.map((l) => l.toFixed(2)).join(' ')} at the start, ${loadavg().map((l) => l.toFixed(2)).join(' ')} at the end`);
+  const base = up.get('containerd'), baseDown = down.get('containerd');
+  const total = (name: string) => up.get(name)!.map((u, i) => u + down.get(name)![i]);
   for (const e of engines) {
     const u = up.get(e.name)!, d = down.get(e.name)!, ms = mem.get(e.name)!;
-    const ratio = base ? ` (${(q(u, 0.5) / q(base, 0.5)).toFixed(2)}x containerd)` : '';
-    console.log(`${e.name.padEnd(11)} up: median ${q(u, 0.5).toFixed(0)} p90 ${q(u, 0.9).toFixed(0)}${ratio}   down: median ${q(d, 0.5).toFixed(0)} p90 ${q(d, 0.9).toFixed(0)}   ` +
+    const ratio = (mine: number[], theirs: number[] | undefined) => theirs ? ` (${(q(mine, 0.5) / q(theirs, 0.5)).toFixed(2)}x)` : '';
+    console.log(`${e.name.padEnd(11)} up: median ${q(u, 0.5).toFixed(0)} p90 ${q(u, 0.9).toFixed(0)}${ratio(u, base)}   down: median ${q(d, 0.5).toFixed(0)} p90 ${q(d, 0.9).toFixed(0)}${ratio(d, baseDown)}   ` +
+      `total: median ${q(total(e.name), 0.5).toFixed(0)}${ratio(total(e.name), base && total('containerd'))}   ` +
       `memory of a running pod (monitors + pause): RSS ${(q(ms.map((x) => x.rss), 0.5) / 1024).toFixed(1)} MB, PSS ${(q(ms.map((x) => x.pss), 0.5) / 1024).toFixed(1)} MB`);
+    console.log(`${''.padEnd(11)} medians per crictl command (version: the client's floor, not in up/down): ${['version', 'runp', 'create', 'start', 'stopp', 'rmp'].map((n) => `${n} ${q(steps.get(`${e.name} ${n}`)!, 0.5).toFixed(0)}`).join(', ')}`);
   }
 } finally {
   for (const e of engines) await e.teardown().catch((err: Error) => console.error(`${e.name} teardown: ${err.message}`));

@@ -5,6 +5,12 @@ import type { ContainerIdRequest } from './types.ts';
 
 export async function startContainer(ctx: CriContext, req: ContainerIdRequest): Promise<object> {
   if (!req.containerId) throw invalidArgument('StartContainer: container_id is required');
-  await ctx.engine.containers.start(req.containerId);
+  // The container's cgroup join then skips its RCU grace period (engine.prepareForRun).
+  const cold = await ctx.engine.prepareForRun();
+  try {
+    await ctx.engine.containers.start(req.containerId);
+  } finally {
+    cold();
+  }
   return {};
 }

@@ -13,7 +13,10 @@ export interface ServeOptions {
 }
 
 export async function serveCri(o: ServeOptions): Promise<{ socket: string; close(): Promise<void> }> {
-  const engine = new Engine(o.engine);
+  // berthd lives on: removed containers' and pods' files are deleted off the RPCs' path, and
+  // the next pod's network namespace is made ahead; conmon and the CNI plugins are spawned by a
+  // small helper (no fork of berthd per spawn).
+  const engine = new Engine({ ...o.engine, longLived: true });
   const server = new CriServer({ engine, version: o.version, log: o.log }, o.socket);
   try {
     await server.listen();
@@ -21,5 +24,5 @@ export async function serveCri(o: ServeOptions): Promise<{ socket: string; close
     engine.close();
     throw e;
   }
-  return { socket: server.socket, close: async () => { await server.close(); engine.close(); } };
+  return { socket: server.socket, close: async () => { await server.close(); await engine.settle(); engine.close(); } };
 }

@@ -11,6 +11,7 @@ import { toServiceError } from './errors.ts';
 import type { CriContext } from './context.ts';
 import { StreamingServer } from './streaming/server.ts';
 import { RUNTIME_RPCS, IMAGE_RPCS, STREAMING_RPCS, type Rpc } from './rpcs.ts';
+import { trace } from '../util/trace.ts';
 
 export const DEFAULT_CRI_SOCKET = '/run/berth/cri.sock';
 
@@ -31,8 +32,11 @@ function answers(path: string): Promise<boolean> {
 
 function unary(ctx: CriContext, name: string, rpc: Rpc) {
   return (call: ServerUnaryCall<object, object>, done: sendUnaryData<object>) => {
+    // BERTH_TRACE: the server's own time per call (crictl's timings add its start and the wire).
+    const t0 = performance.now();
+    trace(`cri: ${name} begins`);
     rpc(ctx, call.request).then(
-      (res) => done(null, res),
+      (res) => { trace(`cri: ${name} took ${(performance.now() - t0).toFixed(1)} ms`); done(null, res); },
       (err) => {
         ctx.log(`${name}: ${err instanceof Error ? err.message : String(err)}`);
         done(toServiceError(err));
@@ -77,6 +81,7 @@ export class CriServer {
       unlinkSync(this.socket); // left by a server that died
     }
     const net = createServer((sock) => {
+      trace('cri: connection');
       this.#sockets.add(sock);
       sock.once('close', () => this.#sockets.delete(sock));
       injector.injectConnection(filterAuthority(sock));

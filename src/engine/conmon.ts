@@ -11,6 +11,8 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { StartError } from './errors.ts';
+import { trace } from '../util/trace.ts';
+import { activeSpawner } from '../util/spawner.ts';
 
 /** conmon's path: $BERTH_CONMON or conmon on PATH (read when used: a berthd worker adopts its
  * client's environment after loading this module). */
@@ -83,7 +85,16 @@ export function parseSyncMessage(text: string): { data: number; message?: string
 
 /** Starts conmon and resolves with the container's (or exec process's) pid once created. */
 export function startConmon(r: ConmonRequest): Promise<number> {
+  const helper = activeSpawner();
+  if (helper) {
+    // Through the spawn helper (util/spawner.ts): no fork of this (big) process.
+    return helper.sync(conmonPath(), conmonArgs(r), { cwd: r.bundle, env: { ...process.env, ...r.env, _OCI_SYNCPIPE: '3' } }).then(
+      ({ text, stderr }) => syncOutcome(parseSyncMessage(text), stderr, r),
+      (e: Error) => { throw new StartError(`cannot run conmon (${conmonPath()}): ${e.message}`); },
+    );
+  }
   return new Promise((resolve, reject) => {
+    const t0 = performance.now();
     const child = spawn(conmonPath(), conmonArgs(r), {
       cwd: r.bundle,
       stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
@@ -91,6 +102,7 @@ export function startConmon(r: ConmonRequest): Promise<number> {
       // the C locale glib maps its charset converters, 0.4 MB more RSS per conmon.
       env: { ...process.env, ...r.env, _OCI_SYNCPIPE: '3' },
     });
+    trace(`spawn: conmon ${(performance.now() - t0).toFixed(1)} ms`);
     const sync = child.stdio[3] as Readable;
     let text = '', stderr = '', done = false;
     const finish = (err: Error | null, pid?: number) => {
@@ -115,6 +127,14 @@ export function startConmon(r: ConmonRequest): Promise<number> {
       finish(new StartError(`conmon exited before the container was created${why ? `: ${why}` : ''}`, why ? exitCodeFor(why) : 125));
     });
   });
+}
+
+/** conmon's first sync message (or none: it exited first) as the container's pid or an error. */
+function syncOutcome(m: { data: number; message?: string } | null, stderr: string, r: ConmonRequest): number {
+  if (m && m.data >= 0) return m.data;
+  if (m) throw new StartError(runtimeFailure(m.message ?? stderr), exitCodeFor(m.message ?? ''));
+  const why = stderr.trim() || lastLines(r.runtimeLog);
+  throw new StartError(`conmon exited before the container was created${why ? `: ${why}` : ''}`, why ? exitCodeFor(why) : 125);
 }
 
 function lastLines(path: string | undefined): string {

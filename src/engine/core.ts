@@ -15,6 +15,9 @@ import { containerDir, enginePaths, type EngineOptions, type EnginePaths } from 
 import { EngineStore, type ContainerStateRecord } from './store.ts';
 import type { ContainerRecord } from './types.ts';
 import { lookupUser } from './users.ts';
+import { Trash } from './trash.ts';
+import { SpareNetns } from './pods/spare-netns.ts';
+import { startSpawner, stopSpawner } from '../util/spawner.ts';
 import { rootlessUser } from '../util/userns.ts';
 
 export interface EngineInit extends EngineOptions {
@@ -25,6 +28,11 @@ export interface EngineInit extends EngineOptions {
   /** Opens the OCI runtime at a path over the state root (default: openRuntime, which picks
    * in-process or binary); tests hand in a test double. */
   openRuntime?: (path: string, root: string) => OciRuntime;
+  /** A long-lived engine (berthd's): it deletes removed containers' and pods' directories in
+   * the background (trash.ts) and keeps a network namespace ready for the next pod
+   * (pods/spare-netns.ts), and has conmon and the CNI plugins spawned by a small helper process
+   * (util/spawner.ts: no fork of this process per spawn); call Engine.settle() before it goes. */
+  longLived?: boolean;
 }
 
 export const INIT_CANDIDATES = ['/usr/bin/catatonit', '/usr/libexec/podman/catatonit', '/usr/bin/tini-static', '/usr/bin/docker-init'];
@@ -32,18 +40,30 @@ export const INIT_CANDIDATES = ['/usr/bin/catatonit', '/usr/libexec/podman/catat
 /** A monitor started by prelaunch, waiting for its container's start (containers/start.ts). */
 export interface Prelaunched { relay?: RelayServer; conmonStarted: Promise<number> }
 
+/** A container created in the runtime ahead of its start (containers/precreate.ts). */
+export interface Precreated { done: Promise<boolean>; settled: boolean; pid: number; conmonPid: number }
+
 export class EngineCore {
   readonly paths: EnginePaths;
   readonly opts: EngineInit;
   /** Monitors started by prelaunch, waiting for their container's start. */
   readonly prelaunched = new Map<string, Prelaunched>();
+  /** Containers created in the runtime ahead of their start. */
+  readonly precreated = new Map<string, Precreated>();
   #images: ImageStore | undefined;
   #store: EngineStore | undefined;
   #rootless: { singleId: boolean } | null | undefined;
+  /** Where removed containers' and pods' directories go (deleted at once unless deferRemovals). */
+  readonly trash: Trash;
+  /** The next pod's network namespace, made ahead (longLived only). */
+  readonly spareNetns: SpareNetns | undefined;
 
   constructor(opts: EngineInit = {}) {
     this.opts = opts;
     this.paths = enginePaths(opts);
+    this.trash = new Trash(join(this.paths.root, 'trash'), opts.longLived ?? false);
+    this.spareNetns = opts.longLived ? new SpareNetns(this.paths.netns) : undefined;
+    if (opts.longLived) startSpawner();
   }
 
   /** The container and volume records (containers.db), opened on first use with the
@@ -60,6 +80,9 @@ export class EngineCore {
   }
 
   close(): void {
+    // Monitors waiting for a start that this engine will not serve now: their create fails.
+    for (const id of [...this.prelaunched.keys()]) void this.dropPrelaunch(id, new Error('the engine closed before the container started'));
+    if (this.opts.longLived) stopSpawner();
     this.#store?.close();
     this.#store = undefined;
     this.#images?.close();

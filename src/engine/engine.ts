@@ -16,6 +16,7 @@ import type { EnginePaths } from './paths.ts';
 import { SystemService } from './system.ts';
 import { VolumeService } from './volumes.ts';
 import { PodService } from './pods/service.ts';
+import { dropAllPrecreated } from './containers/precreate.ts';
 
 export type { EngineInit } from './core.ts';
 
@@ -71,6 +72,13 @@ export class Engine {
    */
   async prepareForRun(): Promise<() => void> {
     return (await import('./prepare.ts')).prepareForRun();
+  }
+
+  /** A long-lived engine's background work done and what it kept ready removed: the removed
+   * containers' and pods' directories deleted, the spare network namespace gone. */
+  async settle(): Promise<void> {
+    await dropAllPrecreated(this.#core);
+    await Promise.all([this.#core.trash.settle(), this.#core.spareNetns?.drop()]);
   }
 
   close(): void {

@@ -46,6 +46,11 @@ export interface CreateRequest {
   stopTimeout?: number;
   runtime?: string;
   autoRemove?: boolean;
+  /** The writable layer is never synced to disk (overlayfs `volatile`, as for autoRemove): for
+   * containers whose files do not outlive them (the CRI's: kubelet never starts an exited one
+   * again). Its removal then writes nothing back first; after a host crash it cannot be mounted
+   * again. */
+  volatileRootfs?: boolean;
   logSizeMax?: number;
   consoleSize?: { height: number; width: number };
   /** A pod (id or name) whose namespaces the container joins (network mode 'pod'). */

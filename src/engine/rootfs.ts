@@ -44,10 +44,10 @@ export async function unmountRootfs(target: string): Promise<void> {
   for (let i = 0; i < 5 && isMounted(target); i++) await unmountAsync(target);
 }
 
-export function removeSnapshot(root: string | ImageStore, id: string): void {
+export function removeSnapshot(root: string | ImageStore, id: string, discard?: (dir: string) => void): void {
   withImageStore(root, (store) => {
     try {
-      store.snapshotter.remove(snapshotKey(id));
+      store.snapshotter.remove(snapshotKey(id), discard ? { discard } : {});
     } catch (e) {
       if (!(e instanceof SnapshotNotFoundError)) throw e;
     }

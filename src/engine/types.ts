@@ -68,6 +68,11 @@ export interface ContainerConfig {
   /** Runtime binary (absolute path). */
   runtime: string;
   autoRemove: boolean;
+  /** The writable layer is never synced to disk (overlayfs `volatile`, as for autoRemove): for
+   * containers whose files do not outlive them (the CRI's: kubelet never starts an exited one
+   * again). Its removal then writes nothing back first; after a host crash it cannot be mounted
+   * again. */
+  volatileRootfs?: boolean;
   /** conmon --log-size-max (bytes; 0 = unlimited): the log is rotated past it. */
   logSizeMax: number;
   /** Terminal size at create time (for -t). */

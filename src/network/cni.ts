@@ -3,6 +3,8 @@
 // network's name and cniVersion injected, plus prevResult when chaining and runtimeConfig for the
 // capabilities the plugin declares) goes on stdin, the result or an error object comes on stdout.
 import { spawn } from 'node:child_process';
+import { trace } from '../util/trace.ts';
+import { activeSpawner } from '../util/spawner.ts';
 import { accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
 import { CniPluginError, CniPluginNotFoundError } from './errors.ts';
@@ -88,9 +90,24 @@ export function execPlugin(command: CniCommand | 'VERSION', network: string, plu
   };
   const args = cniArgs(rt);
   if (args) env.CNI_ARGS = args;
+  // Rootless: in the user's rootless netns, where the bridges are (rootless-netns.ts).
+  const [cmd, argv] = inNetns(opts.netns, [bin]);
+  const helper = activeSpawner();
+  if (helper) {
+    // Through the spawn helper (util/spawner.ts): no fork of this (big) process.
+    const t0 = performance.now();
+    const timeoutMs = opts.timeoutMs ?? 60_000;
+    return helper.run(cmd, argv, { env, input: JSON.stringify(input), timeoutMs }).then((r) => {
+      trace(`cni: ${plugin.type} ${command} took ${(performance.now() - t0).toFixed(1)} ms (helper)`);
+      return pluginOutcome(command, network, plugin, r.code, r.signal, r.stdout.trim(), r.stderr.trim(), r.timedOut, timeoutMs);
+    }, (e: Error) => {
+      throw new CniPluginError({ plugin: plugin.type, command, network, msg: `cannot run ${bin}: ${e.message}` });
+    });
+  }
   return new Promise((resolve, reject) => {
-    const [cmd, argv] = inNetns(opts.netns, [bin]);
+    const t0 = performance.now();
     const child = spawn(cmd, argv, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    trace(`spawn: ${plugin.type} ${(performance.now() - t0).toFixed(1)} ms`);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let timedOut = false;
@@ -104,25 +121,31 @@ export function execPlugin(command: CniCommand | 'VERSION', network: string, plu
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      trace(`cni: ${plugin.type} ${command} took ${(performance.now() - t0).toFixed(1)} ms`);
       const stdout = Buffer.concat(out).toString('utf8').trim();
       const stderr = Buffer.concat(err).toString('utf8').trim();
-      let parsed: unknown;
-      try { parsed = stdout ? JSON.parse(stdout) : undefined; } catch { parsed = undefined; }
-      if (code === 0) {
-        if (stdout && parsed === undefined) {
-          reject(new CniPluginError({ plugin: plugin.type, command, network, msg: `unparsable output: ${stdout.slice(0, 200)}`, stderr }));
-        } else {
-          resolve(parsed);
-        }
-        return;
+      try {
+        resolve(pluginOutcome(command, network, plugin, code, signal, stdout, stderr, timedOut, opts.timeoutMs ?? 60_000));
+      } catch (e) {
+        reject(e);
       }
-      const e = (parsed ?? {}) as { code?: number; msg?: string; details?: string };
-      const msg = timedOut ? `timed out after ${opts.timeoutMs ?? 60_000} ms`
-        : e.msg ?? (stderr || stdout || `exited with ${signal ?? code}`);
-      reject(new CniPluginError({ plugin: plugin.type, command, network, code: e.code, msg, details: e.details, stderr }));
     });
     child.stdin.end(JSON.stringify(input));
   });
+}
+
+/** A plugin's parsed stdout, or its failure as a CniPluginError. */
+function pluginOutcome(command: CniCommand | 'VERSION', network: string, plugin: PluginConf, code: number | null, signal: string | null,
+  stdout: string, stderr: string, timedOut: boolean, timeoutMs: number): unknown {
+  let parsed: unknown;
+  try { parsed = stdout ? JSON.parse(stdout) : undefined; } catch { parsed = undefined; }
+  if (code === 0) {
+    if (stdout && parsed === undefined) throw new CniPluginError({ plugin: plugin.type, command, network, msg: `unparsable output: ${stdout.slice(0, 200)}`, stderr });
+    return parsed;
+  }
+  const e = (parsed ?? {}) as { code?: number; msg?: string; details?: string };
+  const msg = timedOut ? `timed out after ${timeoutMs} ms` : e.msg ?? (stderr || stdout || `exited with ${signal ?? code}`);
+  throw new CniPluginError({ plugin: plugin.type, command, network, code: e.code, msg, details: e.details, stderr });
 }
 
 /** ADD through the whole list, each plugin getting the previous one's result. */

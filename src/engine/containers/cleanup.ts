@@ -9,6 +9,7 @@ import { openHandoff as openHandoffFifo, type Handoff } from '../handoff.ts';
 import type { ContainerRecord } from '../types.ts';
 import { startLocked } from './start.ts';
 import { destroy, teardown } from './teardown.ts';
+import { dropPrecreated } from './precreate.ts';
 import { waitGone } from './wait.ts';
 
 /** The exit command's work (also run by stop/rm): after the container exited, release its
@@ -22,6 +23,8 @@ export async function cleanup(core: EngineCore, ref: string): Promise<void> {
     if (!cur) return;
     rec = core.refresh(cur);
     if (rec.state.status === 'running') return;
+    // A container created in the runtime ahead of a start (precreate.ts) that is not to come.
+    await dropPrecreated(core, rec.id, true);
     if (rec.config.autoRemove) {
       await destroy(core, rec, { volumes: true });
       return;

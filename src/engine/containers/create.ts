@@ -82,7 +82,7 @@ export async function create(core: EngineCore, req: CreateRequest, opts: CreateO
     capAdd: req.capAdd ?? [], capDrop: req.capDrop ?? [], privileged: req.privileged ?? false, seccomp,
     noNewPrivileges: req.noNewPrivileges ?? false, restart: req.restart ?? { name: 'no', maximumRetryCount: 0 },
     init: req.init ?? false, stopSignal: req.stopSignal ?? ic.StopSignal ?? 'SIGTERM', stopTimeout: req.stopTimeout ?? 10,
-    runtime, autoRemove: req.autoRemove ?? false, logSizeMax: req.logSizeMax ?? 0,
+    runtime, autoRemove: req.autoRemove ?? false, ...(req.volatileRootfs ? { volatileRootfs: true } : {}), logSizeMax: req.logSizeMax ?? 0,
     ...(req.consoleSize ? { consoleSize: req.consoleSize } : {}),
     ...(pod ? { pod: { podId: pod.id, podName: pod.config.name }, pidMode: req.pidMode ?? (pod.config.hostPid ? 'host' : pod.config.sharePid ? 'pod' : 'private') } : req.pidMode ? { pidMode: req.pidMode } : {}),
     ...(req.logPath ? { logPath: req.logPath } : {}),
@@ -103,7 +103,7 @@ export async function create(core: EngineCore, req: CreateRequest, opts: CreateO
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     await opts.onReady?.(rec);
-    await mountRootfs(core.images(), id, img.chainId, join(dir, 'rootfs'), { volatile: config.autoRemove });
+    await mountRootfs(core.images(), id, img.chainId, join(dir, 'rootfs'), { volatile: config.autoRemove || !!config.volatileRootfs });
     trace('create: rootfs mounted');
     for (const m of config.mounts) {
       if (m.type !== 'volume') continue;

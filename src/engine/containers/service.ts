@@ -23,6 +23,7 @@ import { pruneContainers, type PruneResult } from './prune.ts';
 import { remove } from './remove.ts';
 import { dropPrelaunched, prelaunch, start } from './start.ts';
 import { containerSizes, type ContainerSize } from './size.ts';
+import { dropAllPrecreated, precreate } from './precreate.ts';
 import { sampleStats, type ContainerStats } from './stats.ts';
 import { kill, stop } from './stop-kill.ts';
 import { top, type TopResult } from './top.ts';
@@ -81,6 +82,10 @@ export class ContainerService {
   /** Ends the monitor prelaunch started when the start it was for is not coming after all (and
    * closes the handoff it was given, once conmon is gone). */
   dropPrelaunch(id: string, handoff?: Handoff): Promise<void> { return dropPrelaunched(this.#core, id, handoff); }
+  /** For the CRI's create: the container's runtime create begins now, in the background, so
+   * that its start is only the runtime's start; undone after expireMs without one
+   * (precreate.ts). */
+  precreate(id: string, opts: { expireMs: number }): void { precreate(this.#core, id, opts); }
   start(ref: string, hooks: StartHooks = {}): Promise<ContainerRecord> { return start(this.#core, ref, hooks); }
   /** `stopped` is false when there was nothing to stop (the Docker API's 304). */
   stop(ref: string, opts: StopOptions = {}): Promise<StopResult> { return stop(this.#core, ref, opts); }

@@ -24,17 +24,30 @@ import { isOwnRuntime, relayPath } from '../runtime.ts';
 import { buildSpec, effectiveCaps, hostCaps } from '../spec.ts';
 import type { ContainerRecord } from '../types.ts';
 import { teardown } from './teardown.ts';
+import { takePrecreated } from './precreate.ts';
 import { waitGone } from './wait.ts';
 
 /** Starts a created or exited container. `beforeStart` runs once the runtime created it (the
  * attach socket exists) and before its process runs: attach there to miss no output. */
 export async function start(core: EngineCore, ref: string, hooks: StartHooks = {}): Promise<ContainerRecord> {
   const id = core.store.resolve(ref).id;
+  const ahead = await takePrecreated(core, id);
   try {
     return await core.locked(id, async (rec) => {
       if (rec.state.status === 'running') return rec;
       if (rec.state.status === 'removing') throw new ContainerStateError(`container ${rec.name} is being removed`);
-      await startLocked(core, rec, hooks);
+      // Created in the runtime already (precreate.ts): only its start is left, unless its
+      // process went meanwhile (a stop, the pod's end): then the whole start, which clears it.
+      const waiting = ahead && rec.state.status === 'created'
+        && (await core.runtimeFor(rec.config.runtime).state(rec.id).catch(() => undefined))?.status === 'created';
+      if (ahead && waiting) {
+        Object.assign(rec.state, { pid: ahead.pid, conmonPid: ahead.conmonPid });
+        await finishStart(core, rec, hooks);
+      } else {
+        // Its old monitor writes an exit file as it goes: before this start clears it.
+        if (ahead) await waitGone(ahead.conmonPid);
+        await startLocked(core, rec, hooks);
+      }
       return rec;
     });
   } finally {
@@ -48,7 +61,8 @@ export async function start(core: EngineCore, ref: string, hooks: StartHooks = {
  * a start that follows at once (`run`): conmon's start (10–20 ms) then overlaps the rest of
  * create as well as start's own work. Only for our own runtime without a terminal or stdin
  * (their attach socket and FIFOs must not be touched by start's clean-up); false otherwise.
- * The next start of the container takes it over; a create that fails aborts it.
+ * The next start of the container takes it over; a create that fails or the container's
+ * removal aborts it.
  */
 export async function prelaunch(core: EngineCore, rec: ContainerRecord, hooks: StartHooks = {}): Promise<boolean> {
   const c = rec.config;
@@ -83,6 +97,14 @@ export async function dropPrelaunched(core: EngineCore, id: string, handoff?: Ha
 
 /** The start itself; the caller holds the container's lock (start, or cleanup's restart). */
 export async function startLocked(core: EngineCore, rec: ContainerRecord, hooks: StartHooks): Promise<void> {
+  await createLocked(core, rec, hooks);
+  await finishStart(core, rec, hooks);
+}
+
+/** The start up to the runtime's create (its process waits for the runtime's start):
+ * rec.state.pid and conmonPid are set, not saved. On failure what it made is undone, the
+ * error saved in the record and thrown. The caller holds the container's lock. */
+export async function createLocked(core: EngineCore, rec: ContainerRecord, hooks: StartHooks): Promise<void> {
   const c = rec.config, dir = core.dir(rec.id);
   const pre = core.prelaunched.get(rec.id);
   core.prelaunched.delete(rec.id);
@@ -90,7 +112,8 @@ export async function startLocked(core: EngineCore, rec: ContainerRecord, hooks:
   // none (a failed start tore its own down), and the scan of every network's attachments would
   // cost a first start ~3 ms. A prelaunched container is new, and its conmon's files are fresh.
   if (!pre) {
-    if (rec.state.startedAt || rec.state.netnsPath || Object.keys(rec.state.networks).length) await teardown(core, rec);
+    // (A create that never got its start, precreate.ts, left the runtime's record.)
+    if (rec.state.startedAt || rec.state.netnsPath || Object.keys(rec.state.networks).length || core.runtimeFor(c.runtime).mayHaveState(rec.id)) await teardown(core, rec);
     rmSync(core.exitFile(rec.id), { force: true });
     for (const f of ['oom', 'attach', 'ctl', 'winsz', 'runtime.log']) rmSync(join(dir, f), { force: true });
   }
@@ -111,7 +134,7 @@ export async function startLocked(core: EngineCore, rec: ContainerRecord, hooks:
     const early = isOwnRuntime(c.runtime) && !c.tty;
     if (pre) ({ relay, conmonStarted } = pre);
     else if (early) ({ relay, conmonStarted } = await launchMonitor(core, rec, hooks, true));
-    await mountRootfs(core.images(), rec.id, c.chainId, join(dir, 'rootfs'), { volatile: c.autoRemove });
+    await mountRootfs(core.images(), rec.id, c.chainId, join(dir, 'rootfs'), { volatile: c.autoRemove || !!c.volatileRootfs });
     trace('start: rootfs mounted');
     if (netnsMade) {
       await netnsMade;
@@ -150,12 +173,6 @@ export async function startLocked(core: EngineCore, rec: ContainerRecord, hooks:
       writeEtcFiles(core, rec);
     }
     trace('start: networks connected');
-    if (hooks.beforeStart) await hooks.beforeStart(rec);
-    await core.runtimeFor(c.runtime).start(rec.id).catch((e: Error) => { throw new StartError(`OCI runtime start failed: ${e.message}`); });
-    trace('start: runtime start done');
-    Object.assign(rec.state, { status: 'running', startedAt: new Date().toISOString(), paused: false, finishedAt: '', exitCode: 0, error: '', oomKilled: false, stoppedByUser: false });
-    core.store.saveState(rec.id, rec.state);
-    recordEvent(core.paths, { id: rec.id, name: rec.name, action: 'start' });
   } catch (e) {
     rec.state.error = (e as Error).message;
     rec.state.pid = 0;
@@ -167,6 +184,27 @@ export async function startLocked(core: EngineCore, rec: ContainerRecord, hooks:
     await netnsMade?.catch(() => {});
     await connecting?.catch(() => {});
     await core.runtimeFor(c.runtime).delete(rec.id, { force: true }).catch(() => { /* the start's error is the one to report */ });
+    await teardown(core, rec).catch(() => {});
+    core.store.saveState(rec.id, rec.state);
+    throw e;
+  }
+}
+
+/** The rest of a start once the runtime created the container (createLocked): beforeStart, the
+ * runtime's start, the record. On failure the created container goes. Under the lock. */
+export async function finishStart(core: EngineCore, rec: ContainerRecord, hooks: StartHooks): Promise<void> {
+  const runtime = core.runtimeFor(rec.config.runtime);
+  try {
+    if (hooks.beforeStart) await hooks.beforeStart(rec);
+    await runtime.start(rec.id).catch((e: Error) => { throw new StartError(`OCI runtime start failed: ${e.message}`); });
+    trace('start: runtime start done');
+    Object.assign(rec.state, { status: 'running', startedAt: new Date().toISOString(), paused: false, finishedAt: '', exitCode: 0, error: '', oomKilled: false, stoppedByUser: false });
+    core.store.saveState(rec.id, rec.state);
+    recordEvent(core.paths, { id: rec.id, name: rec.name, action: 'start' });
+  } catch (e) {
+    rec.state.error = (e as Error).message;
+    rec.state.pid = 0;
+    await runtime.delete(rec.id, { force: true }).catch(() => { /* the start's error is the one to report */ });
     await teardown(core, rec).catch(() => {});
     core.store.saveState(rec.id, rec.state);
     throw e;

@@ -9,6 +9,7 @@ import type { ContainerRecord } from '../types.ts';
 import { cleanup } from './cleanup.ts';
 import { thaw } from './update-pause.ts';
 import { waitExit, waitGone } from './wait.ts';
+import { trace } from '../../util/trace.ts';
 
 /** Records (under the lock, so that a restart in progress cannot overwrite it) that the user
  * stopped the container: its restart policy must not bring it back. */
@@ -49,11 +50,14 @@ export async function stop(core: EngineCore, ref: string, opts: StopOptions = {}
       await runtime.kill(rec.id, 9).catch(() => {});
       rec = (await waitExit(core, rec.id, 30_000)) ?? rec;
     }
+    trace('stop: exited');
     if (rec.state.status === 'running') throw new EngineError(`container ${rec.name} did not stop after SIGKILL`);
   }
   try {
     await cleanup(core, rec.id);
+    trace('stop: cleaned up');
     await waitGone(rec.state.conmonPid);
+    trace('stop: conmon gone');
   } finally {
     unclaim();
   }

@@ -11,6 +11,7 @@ import { isMounted, removeSnapshot, unmountRootfs } from '../rootfs.ts';
 import type { ContainerRecord } from '../types.ts';
 import { removeVolume } from '../volumes.ts';
 import { trace } from '../../util/trace.ts';
+import { dropPrecreated } from './precreate.ts';
 
 /** Network, netns and the runtime's record go; the rootfs stays mounted until rm. */
 export async function teardown(core: EngineCore, rec: ContainerRecord, andThen?: () => Promise<void>): Promise<void> {
@@ -52,6 +53,10 @@ export async function teardown(core: EngineCore, rec: ContainerRecord, andThen?:
 
 /** Removes everything of a container (caller holds its lock or created it). */
 export async function destroy(core: EngineCore, rec: ContainerRecord, opts: { volumes: boolean }): Promise<void> {
+  // A monitor prelaunched, or a container created in the runtime, for a start that will not
+  // come now.
+  await core.dropPrelaunch(rec.id, new EngineError('the container was removed before its start'));
+  await dropPrecreated(core, rec.id, true);
   // A container whose process has exited (or never ran) has nothing left in its rootfs: the
   // (lazy) unmount need not wait for the runtime's delete, and runs beside it.
   const idle = rec.state.status === 'exited' || rec.state.status === 'created';
@@ -61,10 +66,11 @@ export async function destroy(core: EngineCore, rec: ContainerRecord, opts: { vo
     if (isMounted(rootfs)) throw new EngineError(`cannot unmount ${rootfs}`);
     trace('destroy: rootfs unmounted');
   };
-  // rmSync, not fs.promises.rm: the native one is faster (an `rm -f` of 40 containers through the
-  // promise one measured slower, docs/benchmarks.md); run where it overlaps the network's release.
-  const removeDir = () => { rmSync(dir, { recursive: true, force: true }); trace('destroy: directory removed'); };
-  const dropSnapshot = () => { removeSnapshot(core.images(), rec.id); trace('destroy: snapshot removed'); };
+  // Through the trash (trash.ts: renamed away, deleted in the background by a long-lived engine,
+  // at once by the CLI, with rmSync: faster than fs.promises.rm for an `rm -f` of 40 containers,
+  // docs/benchmarks.md); run where it overlaps the network's release.
+  const removeDir = () => { core.trash.discard(dir); trace('destroy: directory removed'); };
+  const dropSnapshot = () => { removeSnapshot(core.images(), rec.id, (d) => core.trash.discard(d)); trace('destroy: snapshot removed'); };
   if (idle) {
     // While the network is still being released (CNI DEL: child processes): the snapshot as soon
     // as it is unmounted, and the directory (the bundle) once the runtime's delete no longer

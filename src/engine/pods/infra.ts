@@ -103,13 +103,17 @@ export async function startInfra(pod: PodRecord, dir: string, p: InfraPaths): Pr
 /** Ends the infra process (TERM, then KILL) and removes the runtime's record of it. */
 export async function stopInfra(pod: PodRecord, p: InfraPaths): Promise<void> {
   await p.runtime.kill(pod.id, 'SIGTERM').catch(() => {});
-  const end = Date.now() + 2000;
-  while (Date.now() < end && alive(pod.state.infraPid)) await new Promise((r) => setTimeout(r, 20));
+  await whileAlive(pod.state.infraPid, 2000);
   await p.runtime.delete(pod.id, { force: true }).catch(() => {});
-  const end2 = Date.now() + 5000;
-  while (Date.now() < end2 && alive(pod.state.conmonPid)) await new Promise((r) => setTimeout(r, 20));
+  await whileAlive(pod.state.conmonPid, 5000);
   rmSync(join(p.exits, pod.id), { force: true });
   removeEmptyCgroupParent(p.cgroupParent);
+}
+
+/** Waits (polling from 1 ms up: berth-pause and conmon end within a few) while `pid` lives. */
+async function whileAlive(pid: number, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  for (let delay = 1; Date.now() < end && alive(pid); delay = Math.min(delay * 2, 20)) await new Promise((r) => setTimeout(r, delay));
 }
 
 function alive(pid: number): boolean {

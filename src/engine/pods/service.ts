@@ -22,6 +22,7 @@ import { connectPodPort } from './port.ts';
 import type { Duplex } from 'node:stream';
 import type { PodCreateRequest, PodJoin, PodRecord } from './types.ts';
 import { netOpts } from '../netglue.ts';
+import { trace } from '../../util/trace.ts';
 
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
@@ -93,11 +94,14 @@ export class PodService {
       if (pod.state.status === 'running') return pod;
       try {
         await tearDownPodNetwork(pod, this.#netOpts()).catch(() => {});
-        await makePodNetns(pod, this.#netOpts());
+        await makePodNetns(pod, this.#netOpts(), this.#core.spareNetns);
+        trace('pod start: netns made');
         this.store.save(pod);
         // The CNI plugins configure the netns while the runtime creates the infra process in it.
         const attached = attachPodNetwork(pod, this.#netOpts());
         const infra = startInfra(pod, this.store.podDir(pod.id), this.#infraPaths(pod));
+        attached.then(() => trace('pod start: network attached'), () => {});
+        infra.then(() => trace('pod start: infra started'), () => {});
         const [net, started] = await Promise.allSettled([attached, infra]);
         if (started.status === 'fulfilled') Object.assign(pod.state, { infraPid: started.value.pid, conmonPid: started.value.conmonPid });
         if (net.status === 'rejected') throw net.reason;
@@ -119,6 +123,8 @@ export class PodService {
       }
     } finally {
       lock.release();
+      // The next pod's netns, made now that this start no longer competes with it for the CPU.
+      if (this.#core.spareNetns) setImmediate(() => this.#core.spareNetns?.refill());
     }
   }
 
@@ -133,22 +139,35 @@ export class PodService {
     }
   }
 
-  /** Stops the pod's containers (timeout seconds each), then its infra process and network. */
+  /** Stops the pod's containers (timeout seconds each, all at once), then its infra process,
+   * then releases its network. With timeout 0 (the CRI's StopPodSandbox) every process gets
+   * SIGKILL at once, so nothing shuts down gracefully needing the others: the containers and
+   * the infra process stop at once. Once none of them runs, the netns goes before the CNI DEL
+   * (tearDownPodNetwork's netnsFirst: the slowest step, the veth's deletion, is the kernel's). */
   async stop(ref: string, timeout?: number): Promise<PodRecord> {
     const first = this.store.resolve(ref);
-    for (const c of this.containers(first.id)) {
-      if (c.state.status === 'running' || c.state.status === 'restarting') await this.#containers.stop(c.id, timeout === undefined ? {} : { timeout });
-    }
     const lock = await this.store.lock(first.id);
     try {
       const pod = this.store.get(first.id) ?? (() => { throw new NoSuchPodError(ref); })();
-      if (pod.state.status === 'running' || pod.state.infraPid || pod.state.netnsPath) {
-        await stopInfra(pod, this.#infraPaths(pod));
-        await tearDownPodNetwork(pod, this.#netOpts());
+      const holds = pod.state.status === 'running' || pod.state.infraPid || pod.state.netnsPath;
+      // (A created container made in the runtime ahead of its start has a process too.)
+      const running = this.containers(first.id).filter((c) => c.state.status === 'running' || c.state.status === 'restarting' || this.#core.precreated.has(c.id));
+      const stopping = Promise.allSettled(running.map((c) => this.#containers.stop(c.id, timeout === undefined ? {} : { timeout })));
+      if (timeout !== 0) await stopping;
+      if (holds) {
+        const infra = stopInfra(pod, this.#infraPaths(pod)).then(() => trace('pod stop: infra stopped'));
+        const idle = Promise.all([stopping, infra.then(() => true, () => false)]).then(([stopped, infraStopped]) => {
+          trace('pod stop: containers stopped');
+          return infraStopped && !processRunning(pod.state.infraPid) && stopped.every((d) => d.status === 'fulfilled');
+        });
+        await tearDownPodNetwork(pod, this.#netOpts(), { idle });
+        trace('pod stop: network torn down');
+        await infra;
         Object.assign(pod.state, { status: 'stopped', infraPid: 0, conmonPid: 0, finishedAt: new Date().toISOString() });
         this.store.save(pod);
         recordEvent(this.#core.paths, { id: pod.id, name: pod.config.name, action: 'pod-stop', type: 'pod' });
       }
+      for (const d of await stopping) if (d.status === 'rejected') throw d.reason;
       return pod;
     } finally {
       lock.release();
@@ -162,11 +181,18 @@ export class PodService {
     if (pod.state.status === 'running' && !opts.force) {
       throw new PodStateError(`pod ${pod.config.name} is running: stop it first or remove it with force`);
     }
-    for (const c of this.containers(pod.id)) await this.#containers.remove(c.id, { force: true });
+    const removed = await Promise.allSettled(this.containers(pod.id).map((c) => this.#containers.remove(c.id, { force: true })));
+    for (const r of removed) if (r.status === 'rejected') throw r.reason;
+    trace('pod remove: containers removed');
     await this.stop(pod.id, 0);
     const lock = await this.store.lock(pod.id);
+    trace('pod remove: locked');
     try {
+      // The directory (infra bundle, etc files) goes aside first: store.delete then has only
+      // the lock file left to remove.
+      this.#core.trash.discard(this.store.podDir(pod.id));
       this.store.delete(pod.id);
+      trace('pod remove: deleted');
       recordEvent(this.#core.paths, { id: pod.id, name: pod.config.name, action: 'pod-remove', type: 'pod' });
     } finally {
       lock.release();

@@ -181,13 +181,15 @@ export class Snapshotter {
     rmSync(join(this.dir(s.id), 'work'), { recursive: true, force: true });
   }
 
-  /** Removes a snapshot that nothing is built on. */
-  remove(key: string): void {
+  /** Removes a snapshot that nothing is built on. `discard`: deletes its directory instead of
+   * this (a caller that deletes in the background; the record is gone first either way). */
+  remove(key: string, opts: { discard?: (dir: string) => void } = {}): void {
     const s = this.#need(key);
     const child = this.db.prepare('SELECT key FROM snapshots WHERE parent = ? LIMIT 1').get(key) as { key: string } | undefined;
     if (child) throw new SnapshotError(key, `is the parent of ${JSON.stringify(child.key)}`);
     this.db.prepare('DELETE FROM snapshots WHERE key = ?').run(key);
-    rmSync(this.dir(s.id), { recursive: true, force: true });
+    if (opts.discard) opts.discard(this.dir(s.id));
+    else rmSync(this.dir(s.id), { recursive: true, force: true });
   }
 
   close(): void {

@@ -105,6 +105,7 @@ test('no command keeps the image\'s; no security context is unconfined seccomp',
   assert.equal(r.seccomp, 'unconfined');
   assert.equal(r.logPath, undefined);
   assert.equal(r.pidMode, 'pod', 'absent namespace options read as POD');
+  assert.equal(r.volatileRootfs, true, 'a CRI container\'s writable layer is never synced (kubelet never restarts it)');
 });
 
 test('mount propagation: kubelet\'s three modes as bind options (the engine derives rootfsPropagation from them)', () => {

@@ -1,0 +1,64 @@
+// A created container's runtime create done ahead of its start, in the background: the CRI's
+// CreateContainer returns and the container is created in the runtime (conmon, the relayed
+// create: its process waits for the runtime's start) while the client turns around to
+// StartContainer, which is then only the runtime's start (as cri-o splits the two). The
+// record stays 'created' meanwhile. Unused (no start within expireMs, the container removed,
+// the engine settled), the process and its monitor go; a later start makes its own.
+import { claimCleanup } from '../handoff.ts';
+import type { EngineCore, Precreated } from '../core.ts';
+import { createLocked } from './start.ts';
+import { waitGone } from './wait.ts';
+
+/** Begins the runtime create of the created container `id` (under its lock, in the background). */
+export function precreate(core: EngineCore, id: string, opts: { expireMs: number }): void {
+  if (core.precreated.has(id)) return;
+  const entry: Precreated = { done: Promise.resolve(false), settled: false, pid: 0, conmonPid: 0 };
+  entry.done = core.locked(id, async (rec) => {
+    // Dropped while it waited for the lock (removed, started, expired): nothing to do.
+    if (rec.state.status !== 'created' || core.precreated.get(id) !== entry) return false;
+    await createLocked(core, rec, {});
+    entry.pid = rec.state.pid;
+    entry.conmonPid = rec.state.conmonPid;
+    return true;
+  }).catch(() => false).then((made) => { entry.settled = true; return made; });
+  core.precreated.set(id, entry);
+  setTimeout(() => { if (core.precreated.get(id) === entry) void dropPrecreated(core, id, false); }, opts.expireMs).unref();
+}
+
+/** The precreated container for its start (the caller then takes the lock): undefined when
+ * there is none or its create failed (the start then does it all, and reports the failure). */
+export async function takePrecreated(core: EngineCore, id: string): Promise<Precreated | undefined> {
+  const entry = core.precreated.get(id);
+  if (!entry) return undefined;
+  core.precreated.delete(id);
+  return (await entry.done) ? entry : undefined;
+}
+
+/** A precreated container that will not start now: its process goes (its monitor with it).
+ * `locked`: the caller holds the container's lock (destroy); a create still waiting for that
+ * lock then finds itself dropped and does nothing. */
+export async function dropPrecreated(core: EngineCore, id: string, locked: boolean): Promise<void> {
+  const entry = core.precreated.get(id);
+  if (!entry) return;
+  core.precreated.delete(id);
+  if (locked && !entry.settled) return;
+  if (!(await entry.done)) return;
+  const kill = async () => {
+    const rec = core.store.get(id);
+    // conmon's exit command need not clean up: this process does (or the removal in progress).
+    const unclaim = claimCleanup(core.claimPath(id));
+    try {
+      await core.runtimeFor(rec?.config.runtime).delete(id, { force: true }).catch(() => {});
+      await waitGone(entry.conmonPid);
+    } finally {
+      unclaim();
+    }
+  };
+  if (locked) await kill();
+  else await core.locked(id, kill).catch(() => { /* removed meanwhile: its removal did it */ });
+}
+
+/** Drops every precreated container (the engine is about to go). */
+export async function dropAllPrecreated(core: EngineCore): Promise<void> {
+  await Promise.all([...core.precreated.keys()].map((id) => dropPrecreated(core, id, false)));
+}
