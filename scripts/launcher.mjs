@@ -56,9 +56,9 @@ function lazyBuiltin(id) {
 }
 const lazyRequire = Object.assign((id) => (LAZY.has(id) ? lazyBuiltin(id) : realRequire(id)), realRequire);
 
-/** Runs dist/lib/BUNDLENAME.cjs with its code cache (written at exit when keep() says the run
- * was one worth keeping); returns its module.exports. */
-function runBundle(bundleName, keep = () => true) {
+/** Runs dist/lib/BUNDLENAME.cjs with its code cache for `key` (written at exit when keep(status)
+ * says the run was one worth keeping); returns its module.exports. */
+function runBundle(bundleName, key = command, keep = (status) => status === 0) {
   const bundle = path.join(here, 'lib', `${bundleName}.cjs`);
 
   const st = fs.statSync(bundle, { bigint: true });
@@ -68,7 +68,7 @@ function runBundle(bundleName, keep = () => true) {
   const cacheDir = st.uid === BigInt(process.geteuid()) || !userCache
     ? path.join(here, '..', 'build', 'v8-cache', bundleName)
     : path.join(userCache, 'berth', 'v8-cache', bundleName);
-  const cacheFile = path.join(cacheDir, `${command}-${st.size}-${st.mtimeNs}-${st.ino}-${process.version}-${process.arch}`);
+  const cacheFile = path.join(cacheDir, `${key}-${st.size}-${st.mtimeNs}-${st.ino}-${process.version}-${process.arch}`);
   let cachedData;
   try {
     const fd = fs.openSync(cacheFile, 'r');
@@ -87,10 +87,11 @@ function runBundle(bundleName, keep = () => true) {
   // costs no serialisation at all).
   const grow = command === 'worker' && cachedData && !script.cachedDataRejected;
   if (!cachedData || script.cachedDataRejected || grow) {
-    // Only a successful run's cache: one made on an error path lacks the functions the command
-    // normally runs, and an accepted cache is never replaced (but for a worker's, grown).
+    // Only a successful run's cache (but where keep says otherwise): one made on an error path
+    // lacks the functions the command normally runs, and an accepted cache is never replaced
+    // (but for a worker's, grown).
     process.once('exit', (code) => {
-      if (code !== 0 || !keep()) return;
+      if (!keep(code)) return;
       try {
         let words = '';
         if (command === 'worker') {
@@ -118,12 +119,15 @@ function runBundle(bundleName, keep = () => true) {
 const argv = process.argv.slice(2);
 let code;
 if (name === 'berth' && command !== 'worker' && argv.some((a) => QUERY_WORDS.has(a)) && fs.existsSync(path.join(here, 'lib', 'berth-query.cjs'))) {
-  const query = runBundle('berth-query', () => code !== undefined);
+  const query = runBundle('berth-query', command, (status) => status === 0 && code !== undefined);
   // A failure of its own (not of the command) leaves the command line to the full CLI.
   code = await query.runQuery(argv).catch(() => undefined);
-}
-if (code === undefined) runBundle(name);
-else {
+  // Handed on: the full bundle runs what the query bundle could not (a missing name, sizes,
+  // --help), often failing, under a cache of its own written whatever the status (these runs
+  // are all the full bundle's runs of this word; a cache only from successes would never be).
+  if (code === undefined) runBundle(name, `${command}-handed`, () => true);
+} else runBundle(name);
+if (code !== undefined) {
   process.exitCode = code;
   // As the full CLI: nothing keeps a finished command alive.
   setImmediate(() => process.exit(code));
