@@ -1,7 +1,8 @@
-// What every engine service shares: the two roots, the container store, the image store (opened
-// once per engine), the per-container paths, and the one rule that brings a running record up
-// to date with conmon's exit file. Services are functions of an EngineCore; the Engine façade
-// (engine.ts) owns one and hands it to each service.
+// What every engine service shares: what StoreCore has (store-core.ts: the two roots, the
+// container and image stores, the per-container paths, the refresh of a record against conmon's
+// exit file), and what changes containers needs besides: locks, the OCI runtime, prelaunched and
+// precreated containers, the trash, a long-lived engine's helpers. Services are functions of an
+// EngineCore; the Engine façade (engine.ts) owns one and hands it to each service.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RelayServer } from '../runtime/relay.ts';
