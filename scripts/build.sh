@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds native/ with the system C compiler and bundles each CLI entry point (src/cli/NAME-main.ts)
 # into dist/lib/NAME.mjs, with a tiny launcher dist/NAME.mjs that turns on V8's compile cache first
-# (berth-runtime and berth: dist/lib/NAME.cjs behind scripts/launcher.mjs and its own code cache).
+# (berth-runtime and berth: dist/lib/NAME.cjs behind scripts/launcher.mjs and its own code cache;
+# berth's read-only commands from dist/lib/berth-query.cjs, behind berth's launcher).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$BERTH_TOP"
@@ -10,7 +11,7 @@ make -s -C native OUT="$BERTH_TOP/build"
 for entry in src/cli/*-main.ts; do
   [ -e "$entry" ] || continue
   name=$(basename "$entry" -main.ts)
-  if [ "$name" = berth-runtime ] || [ "$name" = berth ]; then
+  if [ "$name" = berth-runtime ] || [ "$name" = berth ] || [ "$name" = berth-query ]; then
     # CommonJS, not ESM: an ESM `import … from 'node:fs'` builds the module's ESM facade, which
     # reads every export and so trips fs's lazy getters (ReadStream loads all of node:stream);
     # esbuild's lazily initialised CJS modules also `require` their builtins only when first
@@ -31,6 +32,9 @@ for entry in src/cli/*-main.ts; do
       # the bundle's inode and mtime: the old ones are now useless.
       rm -rf "build/v8-cache/$name"
     fi
+    # berth-query (berth's read-only commands, src/cli/berth-query-main.ts) has no command of its
+    # own: berth's launcher runs it (scripts/launcher.mjs).
+    [ "$name" = berth-query ] && continue
     # A young generation of 16 MB from the start: a `run` otherwise spends ~8 ms in four
     # scavenges while the heap grows through its first megabytes (one argument: a #! line
     # passes everything after the interpreter as one).

@@ -14,26 +14,18 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { applyConfigChanges, type ConfigChange } from './config-changes.ts';
 import type { EngineCore } from './core.ts';
 import type { Filters } from './requests.ts';
-
-export interface ImageListOptions {
-  /** `[REPOSITORY[:TAG]]`: only that repository (and tag). */
-  reference?: string;
-  /** reference, dangling, before, since, label. */
-  filters?: Filters;
-  all?: boolean;
-}
+import { asList, inspectImageRef, listImageSummaries, type ImageListOptions } from './image-queries.ts';
+export type { ImageListOptions } from './image-queries.ts';
 
 // Each operation's module is loaded on first use (the whole of src/image/ops is the registry
 // client, the archive code...): a run, or an `images`, loads only what it calls.
 const op = {
-  pull: () => import('../image/ops/pull.ts'), push: () => import('../image/ops/push.ts'), list: () => import('../image/ops/list.ts'),
+  pull: () => import('../image/ops/pull.ts'), push: () => import('../image/ops/push.ts'),
   inspect: () => import('../image/ops/inspect.ts'), tag: () => import('../image/ops/tag.ts'), remove: () => import('../image/ops/remove.ts'),
   prune: () => import('../image/ops/prune.ts'), archive: () => import('../image/ops/archive.ts'), login: () => import('../image/ops/login.ts'),
   import: () => import('../image/ops/import.ts'),
 };
 
-/** Filters → the image layer's `k=v` list (its parser checks keys and values). */
-const asList = (f: Filters = {}) => Object.entries(f).flatMap(([k, vs]) => vs.map((v) => `${k}=${v}`));
 
 export class ImageService {
   readonly #core: EngineCore;
@@ -47,10 +39,8 @@ export class ImageService {
 
   async pull(ref: string, opts: PullImageOptions = {}): Promise<PulledImage[]> { return (await op.pull()).pullImage(this.store(), ref, opts); }
   async push(ref: string, opts: PushImageOptions = {}): Promise<PushedImage> { return (await op.push()).pushImage(this.store(), ref, opts); }
-  async list(opts: ImageListOptions = {}): Promise<ImageSummary[]> {
-    return (await op.list()).listImages(this.store(), { ...(opts.reference ? { reference: opts.reference } : {}), filters: asList(opts.filters), all: opts.all ?? false });
-  }
-  async inspect(ref: string): Promise<ImageInspect> { return (await op.inspect()).inspectImage(this.store(), ref); }
+  list(opts: ImageListOptions = {}): Promise<ImageSummary[]> { return listImageSummaries(this.store(), opts); }
+  inspect(ref: string): Promise<ImageInspect> { return inspectImageRef(this.store(), ref); }
   async history(ref: string): Promise<HistoryItem[]> { return (await op.inspect()).imageHistory(this.store(), ref); }
   async tag(source: string, target: string): Promise<ImageRecord> { return (await op.tag()).tagImage(this.store(), source, target); }
   async remove(ref: string, opts: { force?: boolean } = {}): Promise<RemoveResult> {

@@ -73,3 +73,6 @@ export { NoSuchImageError, ImageConflictError, AmbiguousImageError, InvalidImage
 export type { PublishRequest, PortMapping, CreateNetworkRequest } from '../network/index.ts';
 export * from './build/index.ts';
 export type { ImageConfig, ImageRunConfig, HistoryEntry, Platform } from '../image/types.ts';
+// The read-only face (ps, inspect, images, image inspect) the CLI's query bundle runs on alone.
+export { QueryEngine } from './query.ts';
+export type { QueryFace } from './query.ts';

@@ -23,9 +23,8 @@ export function netOpts(engine: EngineCore): StoreOptions {
   };
 }
 
-export function networkName(mode: string): string {
-  return mode === 'bridge' ? DEFAULT_NETWORK : mode;
-}
+import { networkName } from './network-name.ts';
+export { networkName };
 
 export async function attachNetworks(engine: EngineCore, rec: ContainerRecord): Promise<void> {
   await makeNetns(engine, rec);

@@ -4,7 +4,8 @@ import { contains, formatCidr, formatIPv4, lastAddress, overlaps, parseCidr, par
 import type { Cidr } from './cidr.ts';
 import { InvalidNetworkConfigError, SubnetConflictError, SubnetPoolExhaustedError } from './errors.ts';
 
-export const DEFAULT_NETWORK = 'berth';
+import { DEFAULT_NETWORK } from './default-name.ts';
+export { DEFAULT_NETWORK };
 export const DEFAULT_SUBNET = '10.88.0.0/16';
 /** User networks get 10.89.N.0/24, N = 0..255, first free one. */
 export const USER_POOL = '10.89.0.0/16';

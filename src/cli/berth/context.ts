@@ -1,5 +1,5 @@
 // What every berth command gets: its arguments, the global options and a lazily opened Engine.
-import { Engine } from '../../engine/index.ts';
+import { Engine, type QueryFace } from '../../engine/index.ts';
 import type { FlagDef } from './flags.ts';
 import { writeErr, writeOut } from '../stdio.ts';
 
@@ -20,6 +20,9 @@ export interface Context {
   /** Path of berth-tiny-init (for --init). */
   initBinary?: string;
   engine(): Engine;
+  /** The reads of ps, inspect and images: the engine itself here; the query bundle's own
+   * QueryEngine there (src/cli/berth-query-main.ts), where engine() is not to be had. */
+  query(): QueryFace;
   out(text: string): void;
   err(text: string): void;
   /** Closes the engine if it was opened: for a command berthd ran in its own process (a CLI
@@ -48,6 +51,7 @@ export function makeContext(argv: string[], globals: Globals, cli: string[], att
       engine ??= new Engine({ root: globals.root, runRoot: globals.runRoot, runtime: globals.runtime, cli, ...(initBinary ? { initBinary } : {}) });
       return engine;
     },
+    query() { return this.engine(); },
     // write(2), not process.stdout: building that stream loads node:stream (and node:net for a pipe).
     out: writeOut,
     err: writeErr,

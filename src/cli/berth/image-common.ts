@@ -1,19 +1,23 @@
 // Shared by the image commands' fronts: the progress sink, and docker's error shape for image
 // commands (message on stderr, exit status 1).
-import { createProgress, type ImageService, type Progress } from '../../engine/index.ts';
+import type { ImageService, QueryFace } from '../../engine/index.ts';
 import type { Context } from './context.ts';
 import { FlagError } from './flags.ts';
 
-/** Per-layer bars on a TTY, plain lines otherwise, nothing with --quiet. */
-export function progressFor(quiet: boolean): Progress {
-  return createProgress({ mode: quiet ? 'quiet' : 'auto', out: process.stdout });
-}
-
 /** Runs a command body on the engine's image service; errors other than usage errors print as
  * docker's ("Error response from daemon: …") and exit 1. */
-export async function withImages(ctx: Context, body: (images: ImageService) => Promise<number>): Promise<number> {
+export function withImages(ctx: Context, body: (images: ImageService) => Promise<number>): Promise<number> {
+  return imageErrors(ctx, () => body(ctx.engine().images));
+}
+
+/** withImages for the read-only image commands (images, image inspect): the engine's query face. */
+export function withImageQueries(ctx: Context, body: (images: QueryFace['images']) => Promise<number>): Promise<number> {
+  return imageErrors(ctx, () => body(ctx.query().images));
+}
+
+async function imageErrors(ctx: Context, run: () => Promise<number>): Promise<number> {
   try {
-    return await body(ctx.engine().images);
+    return await run();
   } catch (e) {
     if (e instanceof FlagError) throw e;
     return fail(ctx, e);

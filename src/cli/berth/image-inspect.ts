@@ -2,7 +2,7 @@
 import { execute, parseTemplate } from '../present/index.ts';
 import type { Command } from './context.ts';
 import { parseFlags, str, type FlagDef } from './flags.ts';
-import { fail, needArgs, withImages } from './image-common.ts';
+import { fail, needArgs, withImageQueries } from './image-common.ts';
 
 const flags: FlagDef[] = [
   { name: 'format', short: 'f', kind: 'string', help: "Format output using a custom template: 'json' or a Go template" },
@@ -17,7 +17,7 @@ const cmd: Command = {
     needArgs(p.args, 'image inspect', 1, Infinity);
     const format = str(p, 'format');
     const pieces = format && format !== 'json' ? parseTemplate(format) : undefined;
-    return withImages(ctx, async (images) => {
+    return withImageQueries(ctx, async (images) => {
       const found: object[] = [];
       let status = 0;
       for (const ref of p.args) {

@@ -1,9 +1,9 @@
 // berth images / berth image ls [-a] [-q] [--digests] [--no-trunc] [-f FILTER]… [--format F] [REPOSITORY[:TAG]]
-import { parseFilterList, shortId } from '../../engine/index.ts';
+import { parseFilterList, shortId } from '../../engine/query.ts';
 import { defaultImageTable, formatItems, IMAGE_HEADERS, imageRow } from '../present/index.ts';
 import type { Command } from './context.ts';
 import { bool, list, parseFlags, str, type FlagDef } from './flags.ts';
-import { needArgs, withImages } from './image-common.ts';
+import { needArgs, withImageQueries } from './image-common.ts';
 
 const flags: FlagDef[] = [
   { name: 'all', short: 'a', kind: 'bool', help: 'Show all images (berth has no intermediate images: same as without)' },
@@ -21,7 +21,7 @@ const cmd: Command = {
   async run(ctx) {
     const p = parseFlags(ctx.argv, flags);
     needArgs(p.args, 'images', 0, 1);
-    return withImages(ctx, async (images) => {
+    return withImageQueries(ctx, async (images) => {
       const rows = await images.list({ ...(p.args[0] ? { reference: p.args[0] } : {}), filters: parseFilterList(list(p, 'filter')), all: bool(p, 'all') });
       const noTrunc = bool(p, 'no-trunc');
       if (bool(p, 'quiet')) {

@@ -1,7 +1,8 @@
 // berth pull [--platform P] [-q] [-a] NAME[:TAG|@DIGEST]
 import type { Command } from './context.ts';
 import { bool, parseFlags, str, type FlagDef } from './flags.ts';
-import { needArgs, progressFor, withImages } from './image-common.ts';
+import { needArgs, withImages } from './image-common.ts';
+import { progressFor } from './image-progress.ts';
 
 const flags: FlagDef[] = [
   { name: 'all-tags', short: 'a', kind: 'bool', help: 'Download all tagged images in the repository' },

@@ -1,7 +1,8 @@
 // berth push [-q] NAME[:TAG]
 import type { Command } from './context.ts';
 import { bool, parseFlags, type FlagDef } from './flags.ts';
-import { needArgs, progressFor, withImages } from './image-common.ts';
+import { needArgs, withImages } from './image-common.ts';
+import { progressFor } from './image-progress.ts';
 
 const flags: FlagDef[] = [
   { name: 'quiet', short: 'q', kind: 'bool', help: 'Suppress verbose output' },

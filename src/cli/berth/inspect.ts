@@ -3,7 +3,7 @@ import { FlagError, parseFlags, str, type FlagDef } from './flags.ts';
 import type { Command } from './context.ts';
 import { inspectDoc } from './present.ts';
 import { formatDocs } from '../present/index.ts';
-import { NoSuchContainerError } from '../../engine/index.ts';
+import { NoSuchContainerError } from '../../engine/query.ts';
 
 const FLAGS: FlagDef[] = [
   { name: 'format', short: 'f', kind: 'string', help: 'Format output using a custom template' },
@@ -18,7 +18,7 @@ const cmd: Command = {
   async run(ctx) {
     const p = parseFlags(ctx.argv, FLAGS);
     if (!p.args.length) throw new FlagError('requires at least 1 argument');
-    const engine = ctx.engine();
+    const engine = ctx.query();
     const type = str(p, 'type');
     const docs: Record<string, unknown>[] = [];
     let failed = false;
@@ -34,7 +34,7 @@ const cmd: Command = {
       if (v) { docs.push({ Name: v.name, Driver: v.driver, Mountpoint: v.mountpoint, CreatedAt: v.created, Labels: v.labels, Scope: 'local', Options: {} }); continue; }
       if (!type || type === 'network') {
         try {
-          docs.push(await engine.networks.inspect(ref) as unknown as Record<string, unknown>);
+          docs.push(await ctx.engine().networks.inspect(ref) as unknown as Record<string, unknown>);
           continue;
         } catch { /* not a network either */ }
       }

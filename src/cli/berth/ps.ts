@@ -1,5 +1,5 @@
 // berth ps [-a] [-q] [-n N] [-l] [--no-trunc] [--filter K=V]... [--format TPL|json|table]
-import { parseFilterList } from '../../engine/index.ts';
+import { parseFilterList } from '../../engine/query.ts';
 import { bool, FlagError, list, parseFlags, str, type FlagDef } from './flags.ts';
 import type { Command } from './context.ts';
 import { commandText, psRow, PS_HEADERS, PS_TABLE, shortCommand, sizeText } from './present.ts';
@@ -26,7 +26,7 @@ const cmd: Command = {
     const lastS = str(p, 'last');
     if (lastS !== undefined && !/^-?\d+$/.test(lastS)) throw new FlagError(`invalid argument "${lastS}" for "-n, --last" flag`);
     const last = lastS !== undefined ? Number(lastS) : bool(p, 'latest') ? 1 : undefined;
-    const recs = ctx.engine().containers.list({ all: bool(p, 'all'), filters: parseFilterList(list(p, 'filter')), ...(last !== undefined ? { last } : {}) });
+    const recs = ctx.query().containers.list({ all: bool(p, 'all'), filters: parseFilterList(list(p, 'filter')), ...(last !== undefined ? { last } : {}) });
     const noTrunc = bool(p, 'no-trunc');
     const rows = recs.map((r): Record<string, string> => (noTrunc ? { ...psRow(r), ID: r.id, Command: JSON.stringify(commandText(r)) } : { ...psRow(r), Command: shortCommand(r) }));
     if (bool(p, 'quiet')) { ctx.out(rows.map((r) => `${r.ID}\n`).join('')); return 0; }

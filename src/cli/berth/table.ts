@@ -4,6 +4,7 @@
 import type { Entry } from './context.ts';
 export type { Entry } from './context.ts';
 import { IMAGE_COMMANDS, IMAGE_TOP_LEVEL } from './image-table.ts';
+import { QUERY_LOADERS } from './queries.ts';
 
 export interface Group { about: string; commands: Record<string, Entry>; aliases?: Record<string, string> }
 
@@ -21,10 +22,10 @@ const c = {
   commit: { about: "Create a new image from a container's changes", load: () => import('./commit.ts') },
   build: { about: 'Build an image from a Dockerfile', load: () => import('./build.ts') },
   rm: { about: 'Remove one or more containers', load: () => import('./rm.ts') },
-  ps: { about: 'List containers', load: () => import('./ps.ts') },
+  ps: { about: 'List containers', load: QUERY_LOADERS.ps },
   logs: { about: 'Fetch the logs of a container', load: () => import('./logs.ts') },
   wait: { about: 'Block until one or more containers stop, then print their exit codes', load: () => import('./wait.ts') },
-  inspect: { about: 'Return low-level information on berth objects', load: () => import('./inspect.ts') },
+  inspect: { about: 'Return low-level information on berth objects', load: QUERY_LOADERS.inspect },
   exec: { about: 'Execute a command in a running container', load: () => import('./exec.ts') },
   attach: { about: "Attach local standard input, output, and error streams to a running container", load: () => import('./attach.ts') },
   port: { about: 'List port mappings or a specific mapping for the container', load: () => import('./port.ts') },
@@ -44,7 +45,7 @@ export const GROUPS: Record<string, Group> = {
     about: 'Manage containers',
     commands: {
       run: c.run, create: c.create, start: c.start, stop: c.stop, restart: c.restart, kill: c.kill, pause: c.pause, unpause: c.unpause, update: c.update, export: c.export, commit: c.commit, rm: c.rm, ls: c.ps,
-      logs: c.logs, wait: c.wait, inspect: { about: 'Display detailed information on one or more containers', load: () => import('./inspect.ts') },
+      logs: c.logs, wait: c.wait, inspect: { about: 'Display detailed information on one or more containers', load: QUERY_LOADERS.inspect },
       exec: c.exec, attach: c.attach, port: c.port, rename: c.rename, top: c.top, stats: c.stats, cp: c.cp,
       prune: { about: 'Remove all stopped containers', load: () => import('./container-prune.ts') },
       cleanup: { about: 'Release the resources of an exited container (run by conmon)', hidden: true, load: () => import('./cleanup.ts') },

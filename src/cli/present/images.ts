@@ -1,6 +1,7 @@
 // docker's rows for `images` and `image history`: the image layer's summaries and history items
 // as the strings docker prints (sizes, ages, short IDs), with the headers of its tables.
-import { shortId, type HistoryItem, type ImageSummary } from '../../engine/index.ts';
+import type { HistoryItem, ImageSummary } from '../../engine/index.ts';
+import { shortId } from '../../engine/query.ts';
 import { goTime, humanSize, timeAgo } from './units.ts';
 
 /** The fields docker's `images --format` knows, as strings. */

@@ -1,10 +1,10 @@
 // docker ps: the containers, newest first, running ones unless `all`, narrowed by docker's
 // container filters. Every filter is checked before any container is looked at: an unknown key
 // or an unreadable value is an InvalidFilterError (the API's 400), never an empty list.
-import type { EngineCore } from '../core.ts';
+import type { StoreCore } from '../store-core.ts';
 import { InvalidFilterError, NoSuchContainerError } from '../errors.ts';
 import { boolFilter, checkFilters, labelMatches } from '../filters.ts';
-import { networkName } from '../netglue.ts';
+import { networkName } from '../network-name.ts';
 import type { Filters, ListOptions } from '../requests.ts';
 import type { ContainerRecord, ContainerState } from '../types.ts';
 
@@ -30,7 +30,7 @@ export interface ContainerMatcher { (rec: ContainerRecord): boolean; needsAll: b
 
 /** Checks `filters` and returns the predicate; `needsAll`: a status or exited filter was
  * given, so stopped containers are listed without `all` (as docker's ps does). */
-export function containerMatcher(core: EngineCore, filters: Filters): ContainerMatcher {
+export function containerMatcher(core: StoreCore, filters: Filters): ContainerMatcher {
   checkFilters(filters, CONTAINER_FILTERS);
   for (const v of filters.status ?? []) if (!STATUSES.includes(v)) throw new InvalidFilterError(`invalid filter 'status=${v}': expected one of ${STATUSES.join(', ')}`);
   for (const v of filters.exited ?? []) if (!/^-?\d+$/.test(v)) throw new InvalidFilterError(`invalid filter 'exited=${v}': expected an exit code`);
@@ -83,7 +83,7 @@ export function containerMatcher(core: EngineCore, filters: Filters): ContainerM
 
 /** docker ps: newest first; running (and restarting) only unless `all`, a filter that needs
  * stopped ones, or `last`; at most `last` of them. */
-export function listContainers(core: EngineCore, opts: ListOptions = {}): ContainerRecord[] {
+export function listContainers(core: StoreCore, opts: ListOptions = {}): ContainerRecord[] {
   const match = containerMatcher(core, opts.filters ?? {});
   const all = opts.all || match.needsAll || opts.last !== undefined;
   const live = (s: ContainerState) => s.status === 'running' || s.status === 'restarting';

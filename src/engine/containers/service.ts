@@ -19,6 +19,8 @@ import { containerChanges, type Change } from './changes.ts';
 import type { Readable } from 'node:stream';
 import { create } from './create.ts';
 import { listContainers } from './list-filters.ts';
+import { inspectContainer, type ContainerInspect } from './inspect.ts';
+export type { ContainerInspect } from './inspect.ts';
 import { pruneContainers, type PruneResult } from './prune.ts';
 import { remove } from './remove.ts';
 import { dropPrelaunched, prelaunch, start } from './start.ts';
@@ -43,15 +45,6 @@ export interface LogsOptions {
   started?: () => boolean;
 }
 
-/** docker inspect's data: the record and the host paths it names. */
-export interface ContainerInspect extends ContainerRecord {
-  /** The bundle directory (config.json, rootfs/, hosts, hostname, resolv.conf). */
-  bundleDir: string;
-  logPath: string;
-  /** The host path behind each of config.mounts (a volume's mount point, a bind's source). */
-  mountSources: string[];
-}
-
 /** Where berth-attach connects for a container (conmon's attach socket, and its control FIFO). */
 export interface AttachPaths { socket: string; ctl: string }
 
@@ -66,11 +59,7 @@ export class ContainerService {
     const r = this.#core.store.getState(id);
     return r ? this.#core.refresh(r).state : null;
   }
-  inspect(ref: string): ContainerInspect {
-    const core = this.#core, rec = core.get(ref), dir = core.dir(rec.id);
-    const mountSources = rec.config.mounts.map((m) => m.type === 'volume' ? core.store.volumeMountpoint(m.source) : m.source);
-    return { ...rec, bundleDir: dir, logPath: join(dir, 'ctr.log'), mountSources };
-  }
+  inspect(ref: string): ContainerInspect { return inspectContainer(this.#core, ref); }
   list(opts: ListOptions = {}): ContainerRecord[] { return listContainers(this.#core, opts); }
   /** docker's SizeRw and SizeRootFs of each (ps -s, inspect --size), by id: measured (du), so
    * asked for apart from list and inspect. */

@@ -63,8 +63,8 @@ function runConfig(c: ImageRunConfig | undefined): InspectRunConfig {
 
 export async function inspectImage(store: ImageStore, ref: string): Promise<ImageInspect> {
   const { image } = findImage(store, ref);
-  const cfg = await store.content.readJson<ImageConfig>(image.id);
-  const man = await store.content.readJson<Manifest>(image.primary.manifestDigest);
+  const cfg = store.content.readJsonSync<ImageConfig>(image.id);
+  const man = store.content.readJsonSync<Manifest>(image.primary.manifestDigest);
   const size = man.config.size + man.layers.reduce((n, l) => n + l.size, 0);
   const out: ImageInspect = {
     Id: image.id,
@@ -103,8 +103,8 @@ export interface HistoryItem {
 /** The config's history, newest first, each non-empty entry paired with its layer. */
 export async function imageHistory(store: ImageStore, ref: string): Promise<HistoryItem[]> {
   const { image } = findImage(store, ref);
-  const cfg = await store.content.readJson<ImageConfig>(image.id);
-  const man = await store.content.readJson<Manifest>(image.primary.manifestDigest);
+  const cfg = store.content.readJsonSync<ImageConfig>(image.id);
+  const man = store.content.readJsonSync<Manifest>(image.primary.manifestDigest);
   let history: HistoryEntry[] = cfg.history ?? [];
   // no history: one entry per layer, as docker shows for such images
   if (history.length === 0) history = man.layers.map(() => ({ created: cfg.created }));

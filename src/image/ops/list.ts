@@ -73,7 +73,6 @@ function time(s: string): number {
 
 /** A small JSON blob (manifest, config), read synchronously: `images` reads two per image, and
  * a thousand awaited reads through the thread pool cost more than the reads themselves. */
-const readJsonSync = <T>(store: ImageStore, digest: string): T => JSON.parse(store.content.readSync(digest).toString('utf8')) as T;
 
 export async function imageContentSize(store: ImageStore, im: StoredImage): Promise<number> {
   return contentSize(store, im);
@@ -81,7 +80,7 @@ export async function imageContentSize(store: ImageStore, im: StoredImage): Prom
 
 function contentSize(store: ImageStore, im: StoredImage): number {
   try {
-    const man = readJsonSync<Manifest>(store, im.primary.manifestDigest);
+    const man = store.content.readJsonSync<Manifest>(im.primary.manifestDigest);
     return man.config.size + man.layers.reduce((n, l) => n + l.size, 0);
   } catch {
     return 0;
@@ -90,7 +89,7 @@ function contentSize(store: ImageStore, im: StoredImage): number {
 
 function summaries(store: ImageStore, im: StoredImage): ImageSummary[] {
   let cfg: Partial<ImageConfig> = {};
-  try { cfg = readJsonSync<ImageConfig>(store, im.id); } catch { /* shown with what the record knows */ }
+  try { cfg = store.content.readJsonSync<ImageConfig>(im.id); } catch { /* shown with what the record knows */ }
   const size = contentSize(store, im);
   const base = {
     id: im.id, created: cfg.created ?? im.stored, size, dangling: im.tags.length === 0,

@@ -37,20 +37,27 @@ export interface SnapshotterOptions {
 export class Snapshotter {
   readonly driver: SnapshotDriver;
   readonly root: string;
-  readonly db: DatabaseSync;
+  #db: DatabaseSync | undefined;
 
   /** `root` is the berth root (e.g. /var/lib/berth); snapshots live in root/snapshots/<driver>. */
   constructor(root: string, opts: SnapshotterOptions = {}) {
     this.driver = opts.driver ?? defaultDriver();
     this.root = join(root, 'snapshots', this.driver);
+  }
+
+  /** The snapshot records (metadata.db), opened with the snapshots' directory on first use: an
+   * image store opened to list or inspect images (the engine's query face) touches neither. */
+  get db(): DatabaseSync {
+    if (this.#db) return this.#db;
     mkdirSync(this.root, { recursive: true, mode: 0o700 });
-    this.db = openSharedDatabase(join(this.root, 'metadata.db'), 10000);
-    this.db.exec(`CREATE TABLE IF NOT EXISTS snapshots (
+    const db = this.#db = openSharedDatabase(join(this.root, 'metadata.db'), 10000);
+    db.exec(`CREATE TABLE IF NOT EXISTS snapshots (
       key TEXT PRIMARY KEY, id INTEGER NOT NULL UNIQUE, kind TEXT NOT NULL, parent TEXT, created TEXT NOT NULL, labels TEXT NOT NULL DEFAULT '{}'
     );
     CREATE TABLE IF NOT EXISTS seq (n INTEGER NOT NULL);`);
     // Seeded once: an INSERT (even of no row) takes the write lock on every open.
-    if (!this.db.prepare('SELECT 1 FROM seq').get()) this.db.exec('INSERT INTO seq SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM seq)');
+    if (!db.prepare('SELECT 1 FROM seq').get()) db.exec('INSERT INTO seq SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM seq)');
+    return db;
   }
 
   /** Directory of a snapshot's files (the upper dir of an active overlay snapshot). */
@@ -193,7 +200,8 @@ export class Snapshotter {
   }
 
   close(): void {
-    this.db.close();
+    this.#db?.close();
+    this.#db = undefined;
   }
 }
 

@@ -112,6 +112,12 @@ export class FileContentStore implements ContentStore {
     return JSON.parse((await this.read(digest)).toString('utf8')) as T;
   }
 
+  /** readJson without a trip through the thread pool (or loading node:fs/promises): for the
+   * small JSON blobs a listing or an inspect reads. */
+  readJsonSync<T>(digest: string): T {
+    return JSON.parse(this.readSync(digest).toString('utf8')) as T;
+  }
+
   async writer(expected: { digest: string; size?: number }): Promise<BlobWriter> {
     const hex = hexOf(expected.digest);
     const existing = await this.info(expected.digest);

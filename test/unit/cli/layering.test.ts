@@ -36,12 +36,12 @@ test('the import scanner sees static, re-exported, side-effect and dynamic impor
   assert.deepEqual(importsOf(text).sort(), ['../../z.ts', '../dyn.ts', '../x.ts', './side.ts', './y.ts']);
 });
 
-test('src/cli/berth and src/cli/present import only the engine\'s public face (and their own files)', () => {
+test('src/cli/berth and src/cli/present import only the engine\'s public faces, index.ts and query.ts (and their own files)', () => {
   const bad: string[] = [];
   for (const f of [...tsFiles(join(SRC, 'cli/berth')), ...tsFiles(join(SRC, 'cli/present'))]) {
     for (const imp of projectImports(f)) {
       const forbidden = imp.startsWith('runtime/') || imp.startsWith('image/') || imp.startsWith('network/') || imp.startsWith('oci/')
-        || imp === 'util/native-mount.ts' || (imp.startsWith('engine/') && imp !== 'engine/index.ts');
+        || imp === 'util/native-mount.ts' || (imp.startsWith('engine/') && imp !== 'engine/index.ts' && imp !== 'engine/query.ts');
       if (forbidden) bad.push(`${relative(TOP, f)} -> src/${imp}`);
     }
   }
@@ -83,5 +83,21 @@ test('the build planner (src/build/plan) loads no engine, runtime, image or netw
   for (const f of tsFiles(join(SRC, 'build/plan'))) {
     for (const m of loadedFrom(f)) if (low.some((x) => m.startsWith(x))) bad.push(`${relative(TOP, f)} loads src/${m}`);
   }
+  assert.deepEqual(bad, []);
+});
+
+test('the query face and the CLI\'s query bundle load no runtime, network, build, CRI, Docker API or daemon module, nor the full engine', () => {
+  // The default network's name (a constant, importing nothing) is all of the network layer that
+  // `ps --filter network=` needs.
+  const allowed = new Set(['network/default-name.ts']);
+  const forbidden = ['runtime/', 'network/', 'build/', 'cri/', 'dockerapi/', 'daemon/', 'engine/ociruntime/', 'engine/build/', 'engine/pods/'];
+  const full = new Set(['engine/index.ts', 'engine/engine.ts', 'engine/core.ts', 'engine/netglue.ts', 'cli/berth/main.ts', 'cli/berth/table.ts', 'cli/berth/context.ts']);
+  const bad: string[] = [];
+  for (const entry of ['engine/query.ts', 'cli/berth-query-main.ts']) {
+    const loaded = loadedFrom(join(SRC, entry));
+    assert.ok(loaded.has('engine/store-core.ts') && loaded.has('engine/containers/list-filters.ts'), `${entry} reads through the engine's store code`);
+    for (const m of loaded) if (!allowed.has(m) && (forbidden.some((x) => m.startsWith(x)) || full.has(m))) bad.push(`src/${entry} loads src/${m}`);
+  }
+  for (const m of allowed) assert.deepEqual(valueImportsOf(readFileSync(join(SRC, m), 'utf8')), [], `src/${m} imports nothing`);
   assert.deepEqual(bad, []);
 });
