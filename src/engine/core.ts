@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node
 import { join } from 'node:path';
 import { openImageStore, type ImageStore } from '../image/store/index.ts';
 import type { RelayServer } from '../runtime/relay.ts';
+import type { Handoff } from './handoff.ts';
 import { openRuntime, type OciRuntime } from './ociruntime/index.ts';
 import { findRuntime } from './runtime.ts';
 import { processAlive, type Lock } from '../util/lock.ts';
@@ -40,6 +41,14 @@ export const INIT_CANDIDATES = ['/usr/bin/catatonit', '/usr/libexec/podman/catat
 /** A monitor started by prelaunch, waiting for its container's start (containers/start.ts). */
 export interface Prelaunched { relay?: RelayServer; conmonStarted: Promise<number> }
 
+/** What a start begun ahead made ready for the start (containers/start-ahead.ts): whether its
+ * monitor waits in `prelaunched`, the handoff opened for it, the end of the cgroup join's
+ * warm-up, and its conmon's pid (0 while unknown). */
+export interface AheadLaunch { launched: boolean; handoff: Handoff | undefined; stopWarm: () => void; conmonPid: () => number }
+
+/** A start begun ahead, until the start takes it or it is dropped (containers/start-ahead.ts). */
+export interface StartAhead { ready: Promise<AheadLaunch>; timer: NodeJS.Timeout }
+
 /** A container created in the runtime ahead of its start (containers/precreate.ts). */
 export interface Precreated { done: Promise<boolean>; settled: boolean; pid: number; conmonPid: number }
 
@@ -48,6 +57,8 @@ export class EngineCore {
   readonly opts: EngineInit;
   /** Monitors started by prelaunch, waiting for their container's start. */
   readonly prelaunched = new Map<string, Prelaunched>();
+  /** Starts begun ahead of the start (the Docker API's create). */
+  readonly ahead = new Map<string, StartAhead>();
   /** Containers created in the runtime ahead of their start. */
   readonly precreated = new Map<string, Precreated>();
   #images: ImageStore | undefined;
@@ -80,7 +91,10 @@ export class EngineCore {
   }
 
   close(): void {
-    // Monitors waiting for a start that this engine will not serve now: their create fails.
+    // Monitors waiting for a start that this engine will not serve now: their create fails
+    // (settle() drops them properly and waits for them; this is for an engine closed without).
+    for (const a of this.ahead.values()) clearTimeout(a.timer);
+    this.ahead.clear();
     for (const id of [...this.prelaunched.keys()]) void this.dropPrelaunch(id, new Error('the engine closed before the container started'));
     if (this.opts.longLived) stopSpawner();
     this.#store?.close();
