@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { openImageStore, type ImageStore } from '../image/store/index.ts';
 import type { RelayServer } from '../runtime/relay.ts';
 import type { Handoff } from './handoff.ts';
+import { AheadMap } from './ahead-map.ts';
 import { openRuntime, type OciRuntime } from './ociruntime/index.ts';
 import { findRuntime } from './runtime.ts';
 import { processAlive, type Lock } from '../util/lock.ts';
@@ -46,9 +47,6 @@ export interface Prelaunched { relay?: RelayServer; conmonStarted: Promise<numbe
  * warm-up, and its conmon's pid (0 while unknown). */
 export interface AheadLaunch { launched: boolean; handoff: Handoff | undefined; stopWarm: () => void; conmonPid: () => number }
 
-/** A start begun ahead, until the start takes it or it is dropped (containers/start-ahead.ts). */
-export interface StartAhead { ready: Promise<AheadLaunch>; timer: NodeJS.Timeout }
-
 /** A container created in the runtime ahead of its start (containers/precreate.ts). */
 export interface Precreated { done: Promise<boolean>; settled: boolean; pid: number; conmonPid: number }
 
@@ -57,10 +55,10 @@ export class EngineCore {
   readonly opts: EngineInit;
   /** Monitors started by prelaunch, waiting for their container's start. */
   readonly prelaunched = new Map<string, Prelaunched>();
-  /** Starts begun ahead of the start (the Docker API's create). */
-  readonly ahead = new Map<string, StartAhead>();
+  /** Starts begun ahead of the start (the Docker API's create), each once ready. */
+  readonly ahead = new AheadMap<Promise<AheadLaunch>>();
   /** Containers created in the runtime ahead of their start. */
-  readonly precreated = new Map<string, Precreated>();
+  readonly precreated = new AheadMap<Precreated>();
   #images: ImageStore | undefined;
   #store: EngineStore | undefined;
   #rootless: { singleId: boolean } | null | undefined;
@@ -93,8 +91,8 @@ export class EngineCore {
   close(): void {
     // Monitors waiting for a start that this engine will not serve now: their create fails
     // (settle() drops them properly and waits for them; this is for an engine closed without).
-    for (const a of this.ahead.values()) clearTimeout(a.timer);
     this.ahead.clear();
+    this.precreated.clear();
     for (const id of [...this.prelaunched.keys()]) void this.dropPrelaunch(id, new Error('the engine closed before the container started'));
     if (this.opts.longLived) stopSpawner();
     this.#store?.close();

@@ -42,19 +42,13 @@ export function startAhead(core: EngineCore, rec: ContainerRecord, opts: { expir
     if (launched) void core.prelaunched.get(rec.id)?.relay?.connected.then(readPid, () => {});
     return { launched, handoff: launched ? handoff : undefined, stopWarm, conmonPid: readPid };
   })().catch(none);
-  const timer = setTimeout(() => { void dropAhead(core, rec.id); }, opts.expireMs);
-  timer.unref();
-  core.ahead.set(rec.id, { ready, timer });
+  core.ahead.set(rec.id, ready, opts.expireMs, (id) => { void dropAhead(core, id); });
 }
 
 /** For the container's start: what was begun for it, taken out of the engine's hands (the
  * monitor itself stays in core.prelaunched for createLocked to take). */
 export async function takeAhead(core: EngineCore, id: string): Promise<AheadLaunch | undefined> {
-  const a = core.ahead.get(id);
-  if (!a) return undefined;
-  core.ahead.delete(id);
-  clearTimeout(a.timer);
-  return a.ready;
+  return core.ahead.take(id);
 }
 
 /** Ends what was begun for a start that is not coming (expired, removed, the engine going);
@@ -72,7 +66,7 @@ export async function dropAhead(core: EngineCore, id: string): Promise<void> {
 
 /** Everything begun ahead goes (the engine settles or closes). */
 export async function dropAllAhead(core: EngineCore): Promise<void> {
-  await Promise.all([...core.ahead.keys()].map((id) => dropAhead(core, id)));
+  await Promise.all(core.ahead.ids().map((id) => dropAhead(core, id)));
 }
 
 /** The handoff a start begun ahead opened (an AutoRemove container), else a new one when the
