@@ -3,7 +3,8 @@
 // create: its process waits for the runtime's start) while the client turns around to
 // StartContainer, which is then only the runtime's start (as cri-o splits the two). The
 // record stays 'created' meanwhile. Unused (no start within expireMs, the container removed,
-// the engine settled), the process and its monitor go; a later start makes its own.
+// the engine settled), the process and its monitor go; a later start makes its own. The
+// bookkeeping is the one start-ahead.ts uses (ahead-map.ts).
 import { claimCleanup } from '../handoff.ts';
 import type { EngineCore, Precreated } from '../core.ts';
 import { createLocked } from './start.ts';

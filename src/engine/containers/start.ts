@@ -87,8 +87,8 @@ export async function prelaunch(core: EngineCore, rec: ContainerRecord, hooks: S
 }
 
 /**
- * Ends a monitor prelaunched for a start that is not coming after all (a Docker API create whose
- * start did not follow). Its create fails, and conmon then runs its exit command: that must not
+ * Ends a monitor prelaunched for a start that is not coming after all (start-ahead.ts: a Docker
+ * API create whose start did not follow). Its create fails, and conmon then runs its exit command: that must not
  * clean up (an AutoRemove container would be removed before its start): the handoff it was given
  * is told "done", a claim stops the plain exit command, until conmon is gone.
  */
