@@ -14,7 +14,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AheadLaunch, EngineCore } from '../core.ts';
-import type { Handoff } from '../handoff.ts';
 import type { ContainerRecord } from '../types.ts';
 import { openHandoff } from './cleanup.ts';
 import { dropPrelaunched, prelaunch } from './start.ts';
@@ -64,14 +63,7 @@ export async function dropAhead(core: EngineCore, id: string): Promise<void> {
   await waitGone(conmonPid || a.conmonPid());
 }
 
-/** Everything begun ahead goes (the engine settles or closes). */
+/** Everything begun ahead goes (the engine settles). */
 export async function dropAllAhead(core: EngineCore): Promise<void> {
   await Promise.all(core.ahead.ids().map((id) => dropAhead(core, id)));
-}
-
-/** The handoff a start begun ahead opened (an AutoRemove container), else a new one when the
- * caller cleans up itself; undefined when neither. */
-export async function handoffFor(core: EngineCore, rec: ContainerRecord, ahead: AheadLaunch | undefined, removeHere: boolean): Promise<Handoff | undefined> {
-  if (ahead?.handoff) return ahead.handoff;
-  return removeHere && rec.config.autoRemove ? openHandoff(core, rec.id) : undefined;
 }

@@ -25,8 +25,8 @@ import { buildSpec, effectiveCaps, hostCaps } from '../spec.ts';
 import type { ContainerRecord } from '../types.ts';
 import { teardown } from './teardown.ts';
 import { takePrecreated } from './precreate.ts';
-import { handoffFor, takeAhead } from './start-ahead.ts';
-import { removeAfterExit } from './cleanup.ts';
+import { takeAhead } from './start-ahead.ts';
+import { openHandoff, removeAfterExit } from './cleanup.ts';
 import { waitGone } from './wait.ts';
 
 /** Starts a created or exited container. `beforeStart` runs once the runtime created it (the
@@ -36,10 +36,11 @@ export async function start(core: EngineCore, ref: string, hooks: StartHooks = {
   const id = core.store.resolve(ref).id;
   const begun = await takeAhead(core, id);
   const ahead = await takePrecreated(core, id);
-  // The caller's handoff, else the one begun ahead, else one this (long-lived) process opens to
-  // remove an AutoRemove container itself after its exit (removeHere).
-  const own = hooks.handoff ? undefined : await handoffFor(core, core.store.resolve(id), begun, hooks.removeHere ?? false);
-  const handoff = hooks.handoff ?? own;
+  // The handoff the monitor begun ahead was given, else the caller's, else one this (long-lived)
+  // process opens to remove an AutoRemove container itself after its exit (removeHere).
+  const own = begun?.handoff
+    ?? (!hooks.handoff && hooks.removeHere && core.store.resolve(id).config.autoRemove ? await openHandoff(core, id) : undefined);
+  const handoff = own ?? hooks.handoff;
   let started = false;
   try {
     const rec = await core.locked(id, async (rec) => {
