@@ -4,6 +4,10 @@
 // with N running containers in each (also interleaved), with the load average.
 //
 //   node bench/dockerapi.ts [--rounds 15] [--containers 50] [--only berth,podman,docker] [--what run,ps]
+//                           [--berth-base DIR]
+//
+// --berth-base: also another berth tree (built: DIR/dist), as `berth-base`, interleaved with this
+// one: a change's before and after in the same run (berth/berth-base in the ratios).
 //
 // Each server keeps its state in one temp dir (berth --root/--run-root, podman --root/--runroot
 // with a containers.conf of its own: runc, cgroupfs, ulimits under this host's hard limits); the
@@ -19,15 +23,12 @@ import { makeTemp, removeTemp } from '../test/helpers/rootfs.ts';
 import { loadavg } from 'node:os';
 import { killMentioning, removeCgroupTree, unmountUnder, which } from '../test/integration/interop/support.ts';
 
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '15' }, containers: { type: 'string', default: '50' }, only: { type: 'string' }, what: { type: 'string', default: 'run,ps' } } });
+const { values } = parseArgs({ options: { rounds: { type: 'string', default: '15' }, containers: { type: 'string', default: '50' }, only: { type: 'string' }, 'berth-base': { type: 'string' }, what: { type: 'string', default: 'run,ps' } } });
 const what = values.what.split(',');
 const rounds = Number(values.rounds);
 const nContainers = Number(values.containers);
 const TOP = resolve(import.meta.dirname, '..');
 const BERTH = join(TOP, 'dist/berth.mjs');
-// This tree's runtime, named as such: the berth-runtime on PATH is the installed tree's, which
-// this berth would run as a foreign runtime (a Node start per create/start/delete, no relay).
-const RUNTIME = join(TOP, 'dist/berth-runtime.mjs');
 const DOCKER = '/usr/local/bin/docker';
 const only = values.only?.split(',');
 
@@ -57,13 +58,18 @@ function stopper(child: ChildProcess): () => Promise<void> {
   };
 }
 
-async function startBerth(): Promise<Server> {
-  const g = ['--runtime', RUNTIME, '--root', join(tmp, 'berth/root'), '--run-root', join(tmp, 'berth/run')];
-  const sock = join(tmp, 'berth.sock');
-  const child = spawn(BERTH, [...g, 'system', 'service', '--socket', join(tmp, 'berthd.sock'), '--docker-socket', sock], { stdio: 'ignore', env: { ...process.env, BERTH_DAEMON_SOCKET: '' } });
+/** berthd of the tree at `top` (this one, or --berth-base's), in a state dir of its own. */
+async function startBerth(name: string, top: string): Promise<Server> {
+  const berth = join(top, 'dist/berth.mjs');
+  // The tree's own runtime, named as such: the berth-runtime on PATH is the installed tree's,
+  // which this berth would run as a foreign runtime (a Node start per create/start/delete).
+  const g = ['--runtime', join(top, 'dist/berth-runtime.mjs'), '--root', join(tmp, `${name}/root`), '--run-root', join(tmp, `${name}/run`)];
+  if (top !== TOP) spawnSync(berth, [...g, 'image', 'build-busybox'], { stdio: 'ignore' });
+  const sock = join(tmp, `${name}.sock`);
+  const child = spawn(berth, [...g, 'system', 'service', '--socket', join(tmp, `${name}d.sock`), '--docker-socket', sock], { stdio: 'ignore', env: { ...process.env, BERTH_DAEMON_SOCKET: '' } });
   const host = `unix://${sock}`;
   await until(() => existsSync(sock) && docker(host, ['version']).ok);
-  return { name: 'berth', host, stop: stopper(child) };
+  return { name, host, stop: stopper(child) };
 }
 
 async function startPodman(): Promise<Server> {
@@ -121,7 +127,8 @@ try {
   spawnSync(BERTH, [...berthGlobal, 'image', 'build-busybox'], { stdio: 'ignore' });
   // The peers' image: berth's busybox, saved and loaded (no network here).
   spawnSync(BERTH, [...berthGlobal, 'save', '-o', join(tmp, 'busybox.tar'), 'busybox'], { stdio: 'ignore' });
-  if (want('berth')) servers.push(await startBerth());
+  if (want('berth')) servers.push(await startBerth('berth', TOP));
+  if (values['berth-base']) servers.push(await startBerth('berth-base', resolve(values['berth-base'])));
   if (want('podman') && which('podman')) servers.push(await startPodman());
   if (want('docker') && which('dockerd') && which('unshare')) servers.push(await startDockerd());
   if (what.includes('run')) benchRun();

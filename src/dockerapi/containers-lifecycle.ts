@@ -1,47 +1,29 @@
 // start, stop, restart, kill, pause, unpause, wait, delete, resize, rename: each one engine call;
 // 304 for a start or stop with nothing to do, as docker answers.
-import { resizeTty, type ContainerRecord, type Handoff, type WaitCondition } from '../engine/index.ts';
+import { resizeTty, type ContainerRecord, type WaitCondition } from '../engine/index.ts';
 import type { ApiContext } from './context.ts';
 import { badRequest, conflict, notFound } from './errors.ts';
-import { dropAhead, takeAhead } from './start-ahead.ts';
-import { trace } from '../util/trace.ts';
 
 export async function startContainer(ctx: ApiContext): Promise<void> {
   const e = ctx.engine.containers;
   const rec = e.get(ctx.params.id);
   if (rec.state.status === 'running') { ctx.sendStatus(304); return; }
   const pending = ctx.server.pendingStdin.get(rec.id);
-  // An AutoRemove container is cleaned up (removed) here once it exits, as a foreground `berth
-  // run` does (the engine's handoff): no exit-command process to start, so `docker run --rm`'s
-  // wait for the removal ends sooner. conmon's exit command stands by should berthd go away.
-  // The monitor prelaunched at create (and its handoff) is taken over when there is one.
-  const ahead = await takeAhead(ctx.server.ahead, rec.id);
-  const handoff = ahead?.launched ? ahead.handoff : rec.config.autoRemove ? await e.openHandoff(rec.id) : undefined;
-  let started: ContainerRecord;
   try {
-    started = await e.start(rec.id, {
+    // removeHere: an AutoRemove container is removed by berthd once it exits, as a foreground
+    // `berth run` does (the engine's handoff): no exit-command process to start, so `docker run
+    // --rm`'s wait for the removal ends sooner. The start begun at create is taken over.
+    await e.start(rec.id, {
       // Stdin attaches that came before the start connect now, before the process runs.
       beforeStart: pending?.size ? async (r: ContainerRecord) => { await Promise.all([...pending].map((f) => f(r))); } : undefined,
-      ...(handoff ? { handoff } : {}),
+      removeHere: true,
     });
   } catch (err) {
-    ahead?.stopWarm();
-    if (handoff) { handoff.done(); handoff.close(); }
     // As docker: an AutoRemove container that failed to start is removed (its client waits for that).
     if (rec.config.autoRemove) await e.remove(rec.id, { force: true, volumes: true }).catch(() => {});
     throw err;
   }
-  ahead?.stopWarm();
   ctx.sendStatus(204);
-  if (handoff) void finishAfterExit(ctx, started.id, handoff, started.state.conmonPid);
-}
-
-async function finishAfterExit(ctx: ApiContext, id: string, handoff: Handoff, conmonPid: number): Promise<void> {
-  await ctx.engine.containers.waitExit(id).catch(() => null);
-  trace('dockerapi: exit seen');
-  // finishForeground always tells the exit command it is done (even when the clean-up fails, e.g.
-  // because `docker rm -f` removed the container meanwhile), so that it never waits on berthd.
-  await ctx.engine.containers.finishForeground(id, handoff, conmonPid).catch(() => {});
 }
 
 /** t (or timeout) seconds before SIGKILL, -1 for none; and the signal. */
@@ -98,9 +80,6 @@ export async function waitContainer(ctx: ApiContext): Promise<void> {
 
 export async function removeContainer(ctx: ApiContext): Promise<void> {
   if (ctx.flag('link')) return removeLink(ctx);
-  // A monitor waiting for this container's start goes first (rm then leaves no process behind).
-  const id = ctx.engine.containers.get(ctx.params.id).id;
-  await dropAhead(ctx.engine, ctx.server.ahead, id);
   await ctx.engine.containers.remove(ctx.params.id, { force: ctx.flag('force'), volumes: ctx.flag('v') });
   ctx.sendStatus(204);
 }

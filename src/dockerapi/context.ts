@@ -5,7 +5,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ContainerRecord, Engine, ExecSessions } from '../engine/index.ts';
 import { badRequest, HttpError } from './errors.ts';
-import type { StartAhead } from './start-ahead.ts';
 
 /** JSON bodies larger than this are refused (container configs are a few KiB). */
 export const MAX_JSON_BODY = 4 << 20;
@@ -21,8 +20,6 @@ export interface ServerInfo {
   attachHelper: string;
   execs: ExecSessions;
   pendingStdin: Map<string, Set<(rec: ContainerRecord) => Promise<void>>>;
-  /** Monitors started at create for the start that should follow (start-ahead.ts). */
-  ahead: Map<string, StartAhead>;
 }
 
 export class ApiContext {

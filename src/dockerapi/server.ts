@@ -11,7 +11,6 @@ import { ExecSessions, type Engine } from '../engine/index.ts';
 import { ApiContext, type ServerInfo } from './context.ts';
 import { errorBody, HttpError, statusOf } from './errors.ts';
 import { Router, type Route } from './router.ts';
-import { dropAhead } from './start-ahead.ts';
 import { trace } from '../util/trace.ts';
 
 export interface TlsFiles { ca: string; cert: string; key: string }
@@ -40,7 +39,7 @@ export class DockerApiServer {
   constructor(opts: DockerApiOptions) {
     this.#router = new Router(opts.routes);
     this.#engine = opts.engine;
-    this.#info = { version: opts.version, started: Date.now(), attachHelper: opts.attachHelper, execs: new ExecSessions(opts.engine), pendingStdin: new Map(), ahead: new Map() };
+    this.#info = { version: opts.version, started: Date.now(), attachHelper: opts.attachHelper, execs: new ExecSessions(opts.engine), pendingStdin: new Map() };
     this.#log = opts.log ?? ((l) => process.stderr.write(`${l}\n`));
     this.#group = opts.group ?? 'berth';
   }
@@ -123,7 +122,6 @@ export class DockerApiServer {
 
   async close(): Promise<void> {
     this.#closing.abort();
-    await Promise.all([...this.#info.ahead.keys()].map((id) => dropAhead(this.#engine, this.#info.ahead, id)));
     const closed = this.#servers.map((s) => new Promise<void>((r) => s.close(() => r())));
     for (const s of this.#sockets) s.destroy();
     await Promise.all(closed);

@@ -5,7 +5,6 @@ import { containerSummary } from './container-json.ts';
 import type { ApiContext } from './context.ts';
 import { badRequest } from './errors.ts';
 import { imageSummaries } from './images.ts';
-import { dropAhead } from './start-ahead.ts';
 import { body, str } from './validate.ts';
 import { volumeJSON } from './volumes.ts';
 
@@ -70,9 +69,6 @@ export async function auth(ctx: ApiContext): Promise<void> {
 }
 
 export async function pruneContainers(ctx: ApiContext): Promise<void> {
-  // Monitors waiting for a start go first, while their containers exist (dropping one waits for
-  // its conmon to be gone only then); a start that comes later launches its own.
-  await Promise.all([...ctx.server.ahead.keys()].map((id) => dropAhead(ctx.engine, ctx.server.ahead, id)));
   const r = await ctx.engine.containers.prune(ctx.filters());
   ctx.sendJSON(200, { ContainersDeleted: r.removed, SpaceReclaimed: r.spaceReclaimed });
 }

@@ -6,6 +6,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RelayServer } from '../runtime/relay.ts';
+import type { Handoff } from './handoff.ts';
+import { AheadMap } from './ahead-map.ts';
 import { openRuntime, type OciRuntime } from './ociruntime/index.ts';
 import { findRuntime } from './runtime.ts';
 import type { Lock } from '../util/lock.ts';
@@ -39,6 +41,11 @@ export const INIT_CANDIDATES = ['/usr/bin/catatonit', '/usr/libexec/podman/catat
 /** A monitor started by prelaunch, waiting for its container's start (containers/start.ts). */
 export interface Prelaunched { relay?: RelayServer; conmonStarted: Promise<number> }
 
+/** What a start begun ahead made ready for the start (containers/start-ahead.ts): whether its
+ * monitor waits in `prelaunched`, the handoff opened for it, the end of the cgroup join's
+ * warm-up, and its conmon's pid (0 while unknown). */
+export interface AheadLaunch { launched: boolean; handoff: Handoff | undefined; stopWarm: () => void; conmonPid: () => number }
+
 /** A container created in the runtime ahead of its start (containers/precreate.ts). */
 export interface Precreated { done: Promise<boolean>; settled: boolean; pid: number; conmonPid: number }
 
@@ -46,8 +53,10 @@ export class EngineCore extends StoreCore {
   readonly opts: EngineInit;
   /** Monitors started by prelaunch, waiting for their container's start. */
   readonly prelaunched = new Map<string, Prelaunched>();
+  /** Starts begun ahead of the start (the Docker API's create), each once ready. */
+  readonly ahead = new AheadMap<Promise<AheadLaunch>>();
   /** Containers created in the runtime ahead of their start. */
-  readonly precreated = new Map<string, Precreated>();
+  readonly precreated = new AheadMap<Precreated>();
   #rootless: { singleId: boolean } | null | undefined;
   /** Where removed containers' and pods' directories go (deleted at once unless deferRemovals). */
   readonly trash: Trash;
@@ -63,7 +72,10 @@ export class EngineCore extends StoreCore {
   }
 
   override close(): void {
-    // Monitors waiting for a start that this engine will not serve now: their create fails.
+    // Monitors waiting for a start that this engine will not serve now: their create fails
+    // (settle() drops them properly and waits for them; this is for an engine closed without).
+    this.ahead.clear();
+    this.precreated.clear();
     for (const id of [...this.prelaunched.keys()]) void this.dropPrelaunch(id, new Error('the engine closed before the container started'));
     if (this.opts.longLived) stopSpawner();
     super.close();

@@ -17,6 +17,7 @@ import { SystemService } from './system.ts';
 import { VolumeService } from './volumes.ts';
 import { PodService } from './pods/service.ts';
 import { dropAllPrecreated } from './containers/precreate.ts';
+import { dropAllAhead } from './containers/start-ahead.ts';
 
 export type { EngineInit } from './core.ts';
 
@@ -74,10 +75,11 @@ export class Engine {
     return (await import('./prepare.ts')).prepareForRun();
   }
 
-  /** A long-lived engine's background work done and what it kept ready removed: the removed
-   * containers' and pods' directories deleted, the spare network namespace gone. */
+  /** A long-lived engine's background work done and what it kept ready removed: starts begun
+   * ahead and containers created ahead dropped (their monitors gone), the removed containers'
+   * and pods' directories deleted, the spare network namespace gone. Call it before close. */
   async settle(): Promise<void> {
-    await dropAllPrecreated(this.#core);
+    await Promise.all([dropAllAhead(this.#core), dropAllPrecreated(this.#core)]);
     await Promise.all([this.#core.trash.settle(), this.#core.spareNetns?.drop()]);
   }
 

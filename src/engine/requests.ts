@@ -87,6 +87,10 @@ export interface StartHooks {
   beforeStart?: (rec: ContainerRecord) => Promise<void>;
   /** The caller cleans up after the exit (finishForeground); conmon's exit command only if it dies. */
   handoff?: { fifo: string; pid: number };
+  /** A long-lived caller (berthd): an AutoRemove container is removed by this process once it
+   * exits (the engine's handoff, finished in the background), not by a process conmon's exit
+   * command starts then, which stands by should this process go away. */
+  removeHere?: boolean;
 }
 
 export interface StopOptions {

@@ -40,6 +40,8 @@ export interface RelayServer {
   readonly path: string;
   /** Settles once a relayed create finished (or failed); never rejects. */
   readonly outcome: Promise<RelayOutcome>;
+  /** Resolves when the relayed create connects (conmon runs its runtime); never rejects. */
+  readonly connected: Promise<void>;
   /** Stops listening and removes the socket (idempotent); a create in progress goes on. */
   close(): void;
   /** Computes the plan now for the create the caller expects (`guess`: its bundle and pid file,
@@ -108,8 +110,11 @@ export async function listenRelay(path: string, expect: RelayExpect): Promise<Re
   // Half-open: berth-relay shuts down its sending side when the helper closes the channel, and
   // still waits for the exit record.
   let accepted = false;
+  let onConnect = () => {};
+  const connected = new Promise<void>((r) => { onConnect = r; });
   const server: Server = createServer({ allowHalfOpen: true }, (conn) => {
     accepted = true;
+    onConnect();
     close();
     serve(conn, expect, async () => { await aheadReady; return ahead; }).then(settle, (error: Error) => settle({ ok: false, error }))
   });
@@ -147,7 +152,7 @@ export async function listenRelay(path: string, expect: RelayExpect): Promise<Re
     aheadSettle?.resolve();
   };
   const abort = (e: Error) => aheadSettle?.reject(e);
-  return { path, outcome, close, prepareAhead, abort };
+  return { path, outcome, connected, close, prepareAhead, abort };
 }
 
 interface Ahead {

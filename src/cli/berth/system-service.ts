@@ -90,7 +90,10 @@ const cmd: Command = {
       process.once('SIGTERM', stop);
       process.once('SIGINT', stop);
     });
-    ctx.engine().close();
+    // Starts the Docker API began ahead go, their monitors with them, before berthd does.
+    const engine = ctx.engine();
+    await engine.settle().catch(() => {});
+    engine.close();
     return 0;
   },
 };

@@ -10,7 +10,7 @@ import type { ContainerRecord } from '../types.ts';
 import { startLocked } from './start.ts';
 import { destroy, teardown } from './teardown.ts';
 import { dropPrecreated } from './precreate.ts';
-import { waitGone } from './wait.ts';
+import { waitExit, waitGone } from './wait.ts';
 
 /** The exit command's work (also run by stop/rm): after the container exited, release its
  * network, the runtime's state; remove it for --rm; restart it under a restart policy. */
@@ -67,4 +67,13 @@ export async function finishForeground(core: EngineCore, id: string, handoff: Ha
     trace('finish: conmon gone');
     handoff.close();
   }
+}
+
+/** A start's own handoff (removeHere): after the exit, the clean-up in this process. */
+export async function removeAfterExit(core: EngineCore, id: string, handoff: Handoff, conmonPid: number): Promise<void> {
+  await waitExit(core, id).catch(() => null);
+  trace('start: exit seen');
+  // finishForeground always tells the exit command it is done (even when the clean-up fails, e.g.
+  // because an rm -f removed the container meanwhile), so that it never waits on this process.
+  await finishForeground(core, id, handoff, conmonPid).catch(() => {});
 }

@@ -3,7 +3,8 @@
 // create: its process waits for the runtime's start) while the client turns around to
 // StartContainer, which is then only the runtime's start (as cri-o splits the two). The
 // record stays 'created' meanwhile. Unused (no start within expireMs, the container removed,
-// the engine settled), the process and its monitor go; a later start makes its own.
+// the engine settled), the process and its monitor go; a later start makes its own. The
+// bookkeeping is the one start-ahead.ts uses (ahead-map.ts).
 import { claimCleanup } from '../handoff.ts';
 import type { EngineCore, Precreated } from '../core.ts';
 import { createLocked } from './start.ts';
@@ -21,26 +22,22 @@ export function precreate(core: EngineCore, id: string, opts: { expireMs: number
     entry.conmonPid = rec.state.conmonPid;
     return true;
   }).catch(() => false).then((made) => { entry.settled = true; return made; });
-  core.precreated.set(id, entry);
-  setTimeout(() => { if (core.precreated.get(id) === entry) void dropPrecreated(core, id, false); }, opts.expireMs).unref();
+  core.precreated.set(id, entry, opts.expireMs, () => { void dropPrecreated(core, id, false); });
 }
 
 /** The precreated container for its start (the caller then takes the lock): undefined when
  * there is none or its create failed (the start then does it all, and reports the failure). */
 export async function takePrecreated(core: EngineCore, id: string): Promise<Precreated | undefined> {
-  const entry = core.precreated.get(id);
-  if (!entry) return undefined;
-  core.precreated.delete(id);
-  return (await entry.done) ? entry : undefined;
+  const entry = core.precreated.take(id);
+  return entry && (await entry.done) ? entry : undefined;
 }
 
 /** A precreated container that will not start now: its process goes (its monitor with it).
  * `locked`: the caller holds the container's lock (destroy); a create still waiting for that
  * lock then finds itself dropped and does nothing. */
 export async function dropPrecreated(core: EngineCore, id: string, locked: boolean): Promise<void> {
-  const entry = core.precreated.get(id);
+  const entry = core.precreated.take(id);
   if (!entry) return;
-  core.precreated.delete(id);
   if (locked && !entry.settled) return;
   if (!(await entry.done)) return;
   const kill = async () => {
@@ -60,5 +57,5 @@ export async function dropPrecreated(core: EngineCore, id: string, locked: boole
 
 /** Drops every precreated container (the engine is about to go). */
 export async function dropAllPrecreated(core: EngineCore): Promise<void> {
-  await Promise.all([...core.precreated.keys()].map((id) => dropPrecreated(core, id, false)));
+  await Promise.all(core.precreated.ids().map((id) => dropPrecreated(core, id, false)));
 }

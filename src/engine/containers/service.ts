@@ -23,9 +23,10 @@ import { inspectContainer, type ContainerInspect } from './inspect.ts';
 export type { ContainerInspect } from './inspect.ts';
 import { pruneContainers, type PruneResult } from './prune.ts';
 import { remove } from './remove.ts';
-import { dropPrelaunched, prelaunch, start } from './start.ts';
+import { prelaunch, start } from './start.ts';
 import { containerSizes, type ContainerSize } from './size.ts';
-import { dropAllPrecreated, precreate } from './precreate.ts';
+import { precreate } from './precreate.ts';
+import { startAhead } from './start-ahead.ts';
 import { sampleStats, type ContainerStats } from './stats.ts';
 import { kill, stop } from './stop-kill.ts';
 import { top, type TopResult } from './top.ts';
@@ -68,9 +69,10 @@ export class ContainerService {
   create(req: CreateRequest, opts: CreateOptions = {}): Promise<ContainerRecord> { return create(this.#core, req, opts); }
   /** For `run`: starts the monitor of a just-created container before its start (start.ts). */
   prelaunch(rec: ContainerRecord, hooks: StartHooks = {}): Promise<boolean> { return prelaunch(this.#core, rec, hooks); }
-  /** Ends the monitor prelaunch started when the start it was for is not coming after all (and
-   * closes the handoff it was given, once conmon is gone). */
-  dropPrelaunch(id: string, handoff?: Handoff): Promise<void> { return dropPrelaunched(this.#core, id, handoff); }
+  /** For a create whose start should follow at once (the Docker API's): the monitor starts now,
+   * in the background, for start() to take over; dropped after expireMs without one, and at the
+   * container's removal and the engine's settle (start-ahead.ts). */
+  startAhead(rec: ContainerRecord, opts: { expireMs: number }): void { startAhead(this.#core, rec, opts); }
   /** For the CRI's create: the container's runtime create begins now, in the background, so
    * that its start is only the runtime's start; undone after expireMs without one
    * (precreate.ts). */

@@ -25,32 +25,48 @@ import { buildSpec, effectiveCaps, hostCaps } from '../spec.ts';
 import type { ContainerRecord } from '../types.ts';
 import { teardown } from './teardown.ts';
 import { takePrecreated } from './precreate.ts';
+import { takeAhead } from './start-ahead.ts';
+import { openHandoff, removeAfterExit } from './cleanup.ts';
 import { waitGone } from './wait.ts';
 
 /** Starts a created or exited container. `beforeStart` runs once the runtime created it (the
- * attach socket exists) and before its process runs: attach there to miss no output. */
+ * attach socket exists) and before its process runs: attach there to miss no output. A start
+ * begun ahead (start-ahead.ts) or a runtime create done ahead (precreate.ts) is taken over. */
 export async function start(core: EngineCore, ref: string, hooks: StartHooks = {}): Promise<ContainerRecord> {
   const id = core.store.resolve(ref).id;
+  const begun = await takeAhead(core, id);
   const ahead = await takePrecreated(core, id);
+  // The handoff the monitor begun ahead was given, else the caller's, else one this (long-lived)
+  // process opens to remove an AutoRemove container itself after its exit (removeHere).
+  const own = begun?.handoff
+    ?? (!hooks.handoff && hooks.removeHere && core.store.resolve(id).config.autoRemove ? await openHandoff(core, id) : undefined);
+  const handoff = own ?? hooks.handoff;
+  let started = false;
   try {
-    return await core.locked(id, async (rec) => {
+    const rec = await core.locked(id, async (rec) => {
       if (rec.state.status === 'running') return rec;
       if (rec.state.status === 'removing') throw new ContainerStateError(`container ${rec.name} is being removed`);
+      const h = handoff ? { ...hooks, handoff } : hooks;
       // Created in the runtime already (precreate.ts): only its start is left, unless its
       // process went meanwhile (a stop, the pod's end): then the whole start, which clears it.
       const waiting = ahead && rec.state.status === 'created'
         && (await core.runtimeFor(rec.config.runtime).state(rec.id).catch(() => undefined))?.status === 'created';
       if (ahead && waiting) {
         Object.assign(rec.state, { pid: ahead.pid, conmonPid: ahead.conmonPid });
-        await finishStart(core, rec, hooks);
+        await finishStart(core, rec, h);
       } else {
         // Its old monitor writes an exit file as it goes: before this start clears it.
         if (ahead) await waitGone(ahead.conmonPid);
-        await startLocked(core, rec, hooks);
+        await startLocked(core, rec, h);
       }
+      started = true;
       return rec;
     });
+    if (own && started) void removeAfterExit(core, rec.id, own, rec.state.conmonPid);
+    return rec;
   } finally {
+    begun?.stopWarm();
+    if (own && !started) { own.done(); own.close(); }
     // A prelaunched monitor startLocked did not take over (it takes it first thing).
     await core.dropPrelaunch(id, new StartError('the container did not start'));
   }
@@ -72,8 +88,8 @@ export async function prelaunch(core: EngineCore, rec: ContainerRecord, hooks: S
 }
 
 /**
- * Ends a monitor prelaunched for a start that is not coming after all (a Docker API create whose
- * start did not follow). Its create fails, and conmon then runs its exit command: that must not
+ * Ends a monitor prelaunched for a start that is not coming after all (start-ahead.ts: a Docker
+ * API create whose start did not follow). Its create fails, and conmon then runs its exit command: that must not
  * clean up (an AutoRemove container would be removed before its start): the handoff it was given
  * is told "done", a claim stops the plain exit command, until conmon is gone.
  */
@@ -81,8 +97,10 @@ export async function dropPrelaunched(core: EngineCore, id: string, handoff?: Ha
   // Only while it is still just created: a container another process started meanwhile has a
   // monitor of its own (its conmon.pid, its exit command, which must not find a claim of ours);
   // our exit command then finds it running and does nothing.
-  const created = core.store.getState(id)?.state.status === 'created';
-  const unclaim = created ? claimCleanup(core.claimPath(id)) : () => {};
+  // (Removed meanwhile, by another process too: no monitor but this one, and nothing to clean up.)
+  const status = core.store.getState(id)?.state.status;
+  const created = status === 'created';
+  const unclaim = created || !status ? claimCleanup(core.claimPath(id)) : () => {};
   try {
     await core.dropPrelaunch(id, new StartError('the container was not started'));
     handoff?.done();

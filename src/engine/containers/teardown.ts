@@ -12,6 +12,7 @@ import type { ContainerRecord } from '../types.ts';
 import { removeVolume } from '../volumes.ts';
 import { trace } from '../../util/trace.ts';
 import { dropPrecreated } from './precreate.ts';
+import { dropAhead } from './start-ahead.ts';
 
 /** Network, netns and the runtime's record go; the rootfs stays mounted until rm. */
 export async function teardown(core: EngineCore, rec: ContainerRecord, andThen?: () => Promise<void>): Promise<void> {
@@ -53,8 +54,9 @@ export async function teardown(core: EngineCore, rec: ContainerRecord, andThen?:
 
 /** Removes everything of a container (caller holds its lock or created it). */
 export async function destroy(core: EngineCore, rec: ContainerRecord, opts: { volumes: boolean }): Promise<void> {
-  // A monitor prelaunched, or a container created in the runtime, for a start that will not
-  // come now.
+  // A start begun ahead, a monitor prelaunched, or a container created in the runtime, for a
+  // start that will not come now (each gone, its conmon with it, before the rest goes).
+  await dropAhead(core, rec.id);
   await core.dropPrelaunch(rec.id, new EngineError('the container was removed before its start'));
   await dropPrecreated(core, rec.id, true);
   // A container whose process has exited (or never ran) has nothing left in its rootfs: the

@@ -1,15 +1,17 @@
 // berthd starts a container's monitor at create for the start that usually follows (docker
-// run; src/dockerapi/start-ahead.ts). What must hold whatever the timing: a start long after the
-// create (the monitor dropped meanwhile) still runs the container, an AutoRemove one included
+// run; the engine's startAhead, src/engine/containers/start-ahead.ts). What must hold whatever
+// the timing: a start long after the create (the monitor dropped meanwhile) still runs the
+// container, an AutoRemove one included
 // (the dropped monitor's exit command must not remove it); an rm before any start leaves no
-// monitor; run --rm and run -d behave as before; nothing leaks.
+// monitor, nor does a removal by another process once berthd stops; run --rm and run -d behave
+// as before; nothing leaks.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isRoot } from '../../helpers/rootfs.ts';
 import { assertNoLeaks, snapshot, waitFor, type HostSnapshot } from '../engine/harness.ts';
 import { pidsMentioning } from '../interop/support.ts';
-import { AHEAD_MS } from '../../../src/dockerapi/start-ahead.ts';
+import { AHEAD_MS } from '../../../src/dockerapi/containers-create.ts';
 import { ApiDaemon, Berth, DOCKER } from './harness.ts';
 import { existsSync } from 'node:fs';
 
@@ -69,6 +71,21 @@ test('rm before start ends the waiting monitor at once', { skip }, async () => {
     await api.ok(['rm', id]);
     assert.equal(monitors(id), 0, `no monitor left after rm (${flags.join(' ') || 'no flags'})`);
   }
+});
+
+test('a removal berthd does not see (the plain CLI: rm, container prune) leaves no monitor once berthd stops', { skip }, async () => {
+  const plain = (await api.ok(['create', '--network', 'none', 'busybox', 'true'])).trim();
+  const rm = (await api.ok(['create', '--rm', '--network', 'none', 'busybox', 'true'])).trim();
+  await waitFor(async () => monitors(plain) > 0 && monitors(rm) > 0, 5_000);
+  // Another process against the same root: berthd's engine learns of neither removal.
+  await b.ok(['rm', plain]);
+  await b.ok(['container', 'prune', '-f']);
+  assert.doesNotMatch(await b.ok(['ps', '-a', '--no-trunc']), new RegExp(`${plain}|${rm}`));
+  // berthd goes before the starts' expiry: its engine drops them, and waits for their conmon.
+  await api.stop();
+  assert.equal(monitors(plain), 0, 'no monitor (nor its exit command) of the container removed by rm');
+  assert.equal(monitors(rm), 0, 'no monitor (nor its exit command) of the container pruned');
+  await api.start();
 });
 
 test('no leaks', { skip }, async () => {
