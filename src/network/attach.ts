@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { addNetworkList, checkNetworkList, delNetworkList, execPlugin } from './cni.ts';
 import type { CniExecOptions, CniResult, CniRuntimeConf } from './cni.ts';
-import { CNI_VERSION } from './conflist.ts';
+import { attachmentChain, CNI_VERSION } from './conflist.ts';
 import type { Conflist } from './conflist.ts';
 import {
   AlreadyAttachedError, CniPluginError, DetachError, InvalidNetworkConfigError, NetworkNotFoundError, NotAttachedError,
@@ -144,10 +144,8 @@ export async function attach(req: AttachRequest, opts: StoreOptions = {}): Promi
     const portMappings = hostNs ? published.map(({ hostIP: _, ...m }) => m) : published;
     // lo is up already: createNetns brings it up as it makes the namespace.
     const rt = runtimeConf({ containerId: req.containerId, netnsPath: req.netnsPath, ifName, portMappings, ip: req.ip });
-    // Without port mappings portmap has nothing to do at ADD, yet its DEL still runs iptables
-    // for the container's chains: it is left out of this attachment's chain (the record keeps
-    // the chain ADD ran, which DEL and CHECK then use). Two Go plugin starts less per container.
-    const chain = portMappings.length ? config : { ...config, plugins: config.plugins.filter((p) => p.type !== 'portmap') };
+    // (the record keeps the chain ADD ran, which DEL and CHECK then use)
+    const chain = attachmentChain(config, portMappings);
     // The network's host rules (masquerade, FORWARD, isolation): checked (one iptables-save)
     // while the plugins run, made only if missing: a network may predate them, or share its
     // bridge (berth0, as an older berth made every root's default network) with another state

@@ -50,3 +50,11 @@ export function buildConflist(n: NetworkSpec): Conflist {
   if (!n.internal) plugins.push({ type: 'portmap', capabilities: { portMappings: true }, snat: true });
   return { cniVersion: CNI_VERSION, name: n.name, plugins };
 }
+
+/** The chain an attachment runs: without port mappings the portmap plugin is left out. Its ADD
+ * then only passes the previous result on, yet its DEL still runs iptables for the container's
+ * chains (two Go plugin starts and several iptables runs per container for nothing). Callers
+ * keep the chain the ADD ran, which DEL and CHECK then use. */
+export function attachmentChain(config: Conflist, portMappings: readonly unknown[]): Conflist {
+  return portMappings.length ? config : { ...config, plugins: config.plugins.filter((p) => p.type !== 'portmap') };
+}

@@ -35,7 +35,7 @@ export type { StoreOptions, NetworkInfo, AttachmentRecord } from './store.ts';
 export { DEFAULT_NETWORK, DEFAULT_SUBNET, USER_POOL } from './subnet.ts';
 export { DEFAULT_CNI_PATH, addNetworkList, delNetworkList } from './cni.ts';
 export type { CniResult, CniRuntimeConf } from './cni.ts';
-export { buildConflist, CNI_VERSION } from './conflist.ts';
+export { attachmentChain, buildConflist, CNI_VERSION } from './conflist.ts';
 export { ensureNetworkRules, removeNetworkRules, RULES_LOCK } from './firewall.ts';
 export { networkRules, planEnsure, planRemove, parseSave, CHAIN_FORWARD, CHAIN_ISOLATION_1, CHAIN_ISOLATION_2, CHAIN_POSTROUTING } from './rules.ts';
 export type { RulesNetwork, Rule } from './rules.ts';

@@ -105,9 +105,18 @@ export class AuthorityScanner {
 /** The accepted socket as a Duplex whose readable side went through the scanner. */
 export function filterAuthority(socket: Socket): Duplex {
   const scanner = new AuthorityScanner();
+  // The HTTP/2 session writes through Node's JS stream wrapper, one frame at a time, each write
+  // finished before the next: passed on as is, a unary call's answer took four write(2)s and
+  // event loop turns. Frames queued meanwhile go out together, and a write is done once the
+  // socket took it (its own buffer and 'drain' keep the back-pressure).
+  const send = (bufs: Buffer[], done: (e?: Error | null) => void) => {
+    if (socket.write(bufs.length === 1 ? bufs[0] : Buffer.concat(bufs))) done();
+    else socket.once('drain', () => done());
+  };
   const duplex = new Duplex({
     read() { socket.resume(); },
-    write(chunk: Buffer, _enc, done) { socket.write(chunk, done); },
+    write(chunk: Buffer, _enc, done) { send([chunk], done); },
+    writev(chunks, done) { send(chunks.map((c) => c.chunk as Buffer), done); },
     final(done) { socket.end(); done(); },
     destroy(err, done) { socket.destroy(); done(err); },
   });

@@ -9,6 +9,7 @@ import type { ContainerRecord } from '../types.ts';
 import { cleanup } from './cleanup.ts';
 import { thaw } from './update-pause.ts';
 import { waitExit, waitGone } from './wait.ts';
+import { processAlive } from '../../util/lock.ts';
 import { trace } from '../../util/trace.ts';
 
 /** Records (under the lock, so that a restart in progress cannot overwrite it) that the user
@@ -28,40 +29,43 @@ async function markStopped(core: EngineCore, rec: ContainerRecord): Promise<Cont
 
 export async function stop(core: EngineCore, ref: string, opts: StopOptions = {}): Promise<StopResult> {
   let rec = core.get(ref);
-  let unclaim = () => {};
-  // Under the lock: waits out a restart in progress, and no restart follows this stop, also for
-  // a container between two runs of its restart policy (exited, its exit command about to
-  // restart it: the cleanup below would have restarted it too).
-  if (rec.state.status !== 'created') rec = await markStopped(core, rec);
-  const stopped = rec.state.status === 'running' || rec.state.status === 'restarting';
-  if (stopped) {
-    const t = opts.timeout ?? rec.config.stopTimeout;
-    const sig = parseSignal(opts.signal ?? rec.config.stopSignal);
-    // This process cleans up after the exit: conmon's exit command (a berth start) need not.
-    unclaim = claimCleanup(core.claimPath(rec.id));
-    const runtime = core.runtimeFor(rec.config.runtime);
-    await thaw(core, rec);
-    // A kill that fails (the process exited meanwhile) is judged by the wait that follows.
-    if (t > 0 && rec.state.status === 'running') {
-      await runtime.kill(rec.id, sig).catch(() => {});
-      rec = (await waitExit(core, rec.id, t * 1000)) ?? rec;
-    }
-    if (rec.state.status === 'running') {
-      await runtime.kill(rec.id, 9).catch(() => {});
-      rec = (await waitExit(core, rec.id, 30_000)) ?? rec;
-    }
-    trace('stop: exited');
-    if (rec.state.status === 'running') throw new EngineError(`container ${rec.name} did not stop after SIGKILL`);
-  }
+  // This process cleans up after the exit: conmon's exit command (a berth start, 60-100 ms that
+  // the wait for conmon below would include) need not. Claimed before anything else, for a
+  // container that has just ended on its own too (StopPodSandbox kills the infra at the same
+  // time, which can take the container with it before it is seen running here).
+  const monitored = rec.state.status !== 'created' && processAlive(rec.state.conmonPid);
+  const unclaim = monitored ? claimCleanup(core.claimPath(rec.id)) : () => {};
   try {
+    // Under the lock: waits out a restart in progress, and no restart follows this stop, also for
+    // a container between two runs of its restart policy (exited, its exit command about to
+    // restart it: the cleanup below would have restarted it too).
+    if (rec.state.status !== 'created') rec = await markStopped(core, rec);
+    const stopped = rec.state.status === 'running' || rec.state.status === 'restarting';
+    if (stopped) {
+      const t = opts.timeout ?? rec.config.stopTimeout;
+      const sig = parseSignal(opts.signal ?? rec.config.stopSignal);
+      const runtime = core.runtimeFor(rec.config.runtime);
+      await thaw(core, rec);
+      // A kill that fails (the process exited meanwhile) is judged by the wait that follows.
+      if (t > 0 && rec.state.status === 'running') {
+        await runtime.kill(rec.id, sig).catch(() => {});
+        rec = (await waitExit(core, rec.id, t * 1000)) ?? rec;
+      }
+      if (rec.state.status === 'running') {
+        await runtime.kill(rec.id, 9).catch(() => {});
+        rec = (await waitExit(core, rec.id, 30_000)) ?? rec;
+      }
+      trace('stop: exited');
+      if (rec.state.status === 'running') throw new EngineError(`container ${rec.name} did not stop after SIGKILL`);
+    }
     await cleanup(core, rec.id);
     trace('stop: cleaned up');
     await waitGone(rec.state.conmonPid);
     trace('stop: conmon gone');
+    return { container: core.store.get(rec.id) ?? rec, stopped };
   } finally {
     unclaim();
   }
-  return { container: core.store.get(rec.id) ?? rec, stopped };
 }
 
 export async function kill(core: EngineCore, ref: string, signal = 'SIGKILL'): Promise<ContainerRecord> {

@@ -3,7 +3,7 @@
 // result cached in the pod's state for the DEL) or to a berth network (`berth pod create`).
 // Port mappings go to the portmap plugin's portMappings capability in both cases.
 import {
-  addNetworkList, attach, createNetns, delNetworkList, detach, removeNetns, DEFAULT_NETWORK, type StoreOptions,
+  addNetworkList, attach, attachmentChain, createNetns, delNetworkList, detach, removeNetns, DEFAULT_NETWORK, type StoreOptions,
 } from '../../network/index.ts';
 import { loadPodConflist } from './cni-config.ts';
 import type { SpareNetns } from './spare-netns.ts';
@@ -31,10 +31,12 @@ export async function attachPodNetwork(pod: PodRecord, o: PodNetOptions): Promis
   const c = pod.config;
   if (c.network === 'host' || c.network === 'none') return;
   if (c.network === 'cni') {
-    const { conflist } = loadPodConflist(o.cniConfDir);
     const portMappings = c.portMappings.filter((m) => m.hostPort > 0).map((m) => ({
       hostPort: m.hostPort, containerPort: m.containerPort, protocol: m.protocol, ...(m.hostIp ? { hostIP: m.hostIp } : {}),
     }));
+    // Without port mappings, portmap is left out of the pod's chain (its ADD and DEL), as for
+    // berth's networks: the chain kept in the pod's state is the one the DEL runs.
+    const conflist = attachmentChain(loadPodConflist(o.cniConfDir).conflist, portMappings);
     const rt = { containerId: pod.id, netns: pod.state.netnsPath, ifName: IF_NAME, ...(portMappings.length ? { capabilityArgs: { portMappings } } : {}) };
     const result = await addNetworkList(conflist, rt, o.store.cniPath ? { cniPath: o.store.cniPath } : {});
     pod.state.cni = { conflist, result, ifName: IF_NAME, ...(portMappings.length ? { capabilityArgs: { portMappings } } : {}) };

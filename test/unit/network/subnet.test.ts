@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseCidr, formatCidr, overlaps, parseIPv4, formatIPv4 } from '../../../src/network/cidr.ts';
 import { checkSubnet, gatewayFor, pickDefaultSubnet, pickUserSubnet } from '../../../src/network/subnet.ts';
-import { buildConflist } from '../../../src/network/conflist.ts';
+import { attachmentChain, buildConflist } from '../../../src/network/conflist.ts';
 import { InvalidNetworkConfigError, SubnetConflictError, SubnetPoolExhaustedError } from '../../../src/network/errors.ts';
 
 test('cidr parsing and overlap', () => {
@@ -49,6 +49,13 @@ test('conflist: bridge + host-local, portmap with the capability; no masquerade 
   const internal = buildConflist({ name: 'n2', bridge: 'berth-def', subnet: '10.89.5.0/24', gateway: '10.89.5.1', internal: true, ipamDataDir: '/s/ipam' });
   assert.deepEqual(internal.plugins.map((p) => p.type), ['bridge']);
   assert.equal((internal.plugins[0] as Record<string, unknown>).isGateway, false);
+});
+
+test('attachmentChain: portmap (wherever it sits in a kubelet-style list) only with port mappings', () => {
+  const list = { cniVersion: '1.0.0', name: 'k8s', plugins: [{ type: 'bridge' }, { type: 'portmap', capabilities: { portMappings: true } }, { type: 'bandwidth' }] };
+  assert.deepEqual(attachmentChain(list, []).plugins.map((p) => p.type), ['bridge', 'bandwidth']);
+  assert.equal(attachmentChain(list, [{ hostPort: 8080, containerPort: 80, protocol: 'tcp' }]), list);
+  assert.equal(list.plugins.length, 3, 'the loaded list itself is left as it was');
 });
 
 test('pickDefaultSubnet: 10.88/16 unless a host bridge holds it, then docker-style /16s, then the user pool', () => {
