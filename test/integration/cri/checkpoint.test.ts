@@ -6,28 +6,13 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
-import { buildBusyboxImage, Engine } from '../../../src/engine/index.ts';
-import { CriServer } from '../../../src/cri/index.ts';
-import { criClient } from '../../helpers/cri-client.ts';
-import { isRoot, makeTemp, removeTemp } from '../../helpers/rootfs.ts';
-import { defaultRuntime } from '../engine/harness.ts';
+import { isRoot } from '../../helpers/rootfs.ts';
+import { criFixture } from './harness.ts';
 
 const skip = !isRoot && 'needs root';
 
 test('CheckpointContainer answers each case with its status and a reason', { skip, timeout: 300_000 }, async (t) => {
-  const tmp = makeTemp('berth-test-cri-ckpt-');
-  const engine = new Engine({ root: join(tmp, 'root'), runRoot: join(tmp, 'run'), runtime: defaultRuntime(), cgroupParent: `berth-test-crickpt-${process.pid}`, cniConfDir: join(tmp, 'none') });
-  await buildBusyboxImage(join(tmp, 'root'));
-  const server = new CriServer({ engine, version: 't', log: () => {} }, join(tmp, 'cri.sock'));
-  await server.listen();
-  const c = criClient(join(tmp, 'cri.sock'));
-  t.after(async () => {
-    for (const p of engine.pods.list()) await engine.pods.remove(p.id, { force: true }).catch(() => {});
-    c.close();
-    await server.close();
-    engine.close();
-    removeTemp(tmp);
-  });
+  const { tmp, client: c } = await criFixture(t, 'ckpt');
   const code = (want: number, re: RegExp) => (e: Error & { code?: number }) => { assert.equal(e.code, want, e.message); assert.match(e.message, re); return true; };
   const location = join(tmp, 'ckpt.tar');
   await assert.rejects(c.runtime.CheckpointContainer({ location }), code(status.INVALID_ARGUMENT, /container_id is required/));

@@ -5,32 +5,19 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { credentials } from '@grpc/grpc-js';
-import { buildBusyboxImage, Engine } from '../../../src/engine/index.ts';
-import { CriServer, criServices } from '../../../src/cri/index.ts';
-import { criClient } from '../../helpers/cri-client.ts';
-import { isRoot, makeTemp, removeTemp } from '../../helpers/rootfs.ts';
-import { defaultRuntime } from '../engine/harness.ts';
+import { criServices } from '../../../src/cri/index.ts';
+import { isRoot } from '../../helpers/rootfs.ts';
+import { criFixture } from './harness.ts';
+import { defer } from '../../helpers/cleanup.ts';
 
 const skip = !isRoot && 'needs root';
 
 interface Ev { containerId: string; containerEventType: string; containersStatuses: { state: string }[]; podSandboxStatus: { id: string } | null }
 
 test('GetContainerEvents streams a pod container\'s created, started, stopped and deleted', { skip, timeout: 300_000 }, async (t) => {
-  const tmp = makeTemp('berth-test-cri-events-');
-  const engine = new Engine({ root: join(tmp, 'root'), runRoot: join(tmp, 'run'), runtime: defaultRuntime(), cgroupParent: `berth-test-crievents-${process.pid}`, cniConfDir: join(tmp, 'none') });
-  await buildBusyboxImage(join(tmp, 'root'));
-  const server = new CriServer({ engine, version: 't', log: () => {} }, join(tmp, 'cri.sock'));
-  await server.listen();
-  const c = criClient(join(tmp, 'cri.sock'));
+  const { tmp, client: c, socket: sock } = await criFixture(t, 'events');
   const raw = new (criServices().RuntimeService.Client)(`unix://${join(tmp, 'cri.sock')}`, credentials.createInsecure()) as unknown as { GetContainerEvents(req: object): NodeJS.ReadableStream & { cancel(): void }; close(): void };
-  t.after(async () => {
-    for (const p of engine.pods.list()) await engine.pods.remove(p.id, { force: true }).catch(() => {});
-    raw.close();
-    c.close();
-    await server.close();
-    engine.close();
-    removeTemp(tmp);
-  });
+  defer(t, () => raw.close());
   const events: Ev[] = [];
   const stream = raw.GetContainerEvents({});
   stream.on('data', (e: Ev) => events.push(e));

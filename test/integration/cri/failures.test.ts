@@ -6,11 +6,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
-import { Engine } from '../../../src/engine/index.ts';
-import { CriServer } from '../../../src/cri/index.ts';
-import { criClient } from '../../helpers/cri-client.ts';
-import { isRoot, makeTemp, removeTemp } from '../../helpers/rootfs.ts';
-import { defaultRuntime } from '../engine/harness.ts';
+import { isRoot } from '../../helpers/rootfs.ts';
+import { criFixture } from './harness.ts';
 
 const skip = !isRoot && 'needs root';
 
@@ -20,21 +17,12 @@ async function code(p: Promise<unknown>): Promise<{ code: number; details: strin
 }
 
 test('failed sandboxes leave nothing; containers need a running pod and a stored image', { skip }, async (t) => {
-  const tmp = makeTemp('berth-test-cri-fail-');
-  const confDir = join(tmp, 'net.d');
-  mkdirSync(confDir);
-  writeFileSync(join(confDir, '10-broken.conflist'), JSON.stringify({ cniVersion: '1.0.0', name: 'broken', plugins: [{ type: 'no-such-cni-plugin' }] }));
-  const engine = new Engine({ root: join(tmp, 'root'), runRoot: join(tmp, 'run'), runtime: defaultRuntime(), cgroupParent: `berth-test-crifail-${process.pid}`, cniConfDir: confDir });
-  const server = new CriServer({ engine, version: 't', log: () => {} }, join(tmp, 'cri.sock'));
-  await server.listen();
-  const c = criClient(join(tmp, 'cri.sock'));
-  t.after(async () => {
-    for (const p of engine.pods.list()) await engine.pods.remove(p.id, { force: true }).catch(() => {});
-    c.close();
-    await server.close();
-    engine.close();
-    removeTemp(tmp);
-  });
+  const { tmp, client: c } = await criFixture(t, 'fail', { busybox: false, cniConfDir: (tmp) => {
+    const confDir = join(tmp, 'net.d');
+    mkdirSync(confDir);
+    writeFileSync(join(confDir, '10-broken.conflist'), JSON.stringify({ cniVersion: '1.0.0', name: 'broken', plugins: [{ type: 'no-such-cni-plugin' }] }));
+    return confDir;
+  } });
   const config = (name: string, hostNet = false) => ({
     metadata: { name, namespace: 'ns', uid: `uid-${name}` },
     linux: hostNet ? { securityContext: { namespaceOptions: { network: 'NODE', pid: 'CONTAINER', ipc: 'POD' } } } : {},

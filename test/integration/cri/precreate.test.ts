@@ -7,12 +7,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildBusyboxImage, Engine } from '../../../src/engine/index.ts';
-import { CriServer } from '../../../src/cri/index.ts';
-import { criClient } from '../../helpers/cri-client.ts';
-import { isRoot, makeTemp, removeTemp } from '../../helpers/rootfs.ts';
+import { isRoot } from '../../helpers/rootfs.ts';
 import { pidsMentioning } from '../interop/support.ts';
-import { defaultRuntime } from '../engine/harness.ts';
+import { criFixture } from './harness.ts';
 
 const skip = !isRoot && 'needs root';
 
@@ -30,19 +27,7 @@ async function until(what: string, f: () => boolean, ms: number): Promise<void> 
 }
 
 test('a container created in the runtime ahead: started by StartContainer, gone with the container, expired unused', { skip, timeout: 300_000 }, async (t) => {
-  const tmp = makeTemp('berth-test-cri-pre-');
-  const engine = new Engine({ root: join(tmp, 'root'), runRoot: join(tmp, 'run'), runtime: defaultRuntime(), cgroupParent: `berth-test-cripre-${process.pid}`, cniConfDir: join(tmp, 'none') });
-  await buildBusyboxImage(join(tmp, 'root'));
-  const server = new CriServer({ engine, version: 't', log: () => {} }, join(tmp, 'cri.sock'));
-  await server.listen();
-  const c = criClient(join(tmp, 'cri.sock'));
-  t.after(async () => {
-    for (const p of engine.pods.list()) await engine.pods.remove(p.id, { force: true }).catch(() => {});
-    c.close();
-    await server.close();
-    engine.close();
-    removeTemp(tmp);
-  });
+  const { tmp, client: c } = await criFixture(t, 'pre');
   const { podSandboxId } = await c.runtime.RunPodSandbox({ config: {
     metadata: { name: 'pre', namespace: 'ns', uid: 'uid-pre' },
     linux: { securityContext: { namespaceOptions: { network: 'NODE', pid: 'CONTAINER', ipc: 'POD' } } },

@@ -7,12 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { buildBusyboxImage, Engine } from '../../../src/engine/index.ts';
-import { CriServer } from '../../../src/cri/index.ts';
-import { criClient } from '../../helpers/cri-client.ts';
-import { isRoot, makeTemp, removeTemp } from '../../helpers/rootfs.ts';
-import { defaultRuntime } from '../engine/harness.ts';
+import { isRoot } from '../../helpers/rootfs.ts';
+import { criFixture } from './harness.ts';
 
 const DEFAULT_CRICTL = '/opt/cri-tools/build/bin/linux/amd64/crictl';
 const CRICTL = process.env.BERTH_CRICTL || (existsSync(DEFAULT_CRICTL) ? DEFAULT_CRICTL : spawnSync('sh', ['-c', 'command -v crictl'], { encoding: 'utf8' }).stdout.trim() || undefined);
@@ -32,20 +28,7 @@ function inTerminal(sock: string, rows: number, cols: number, args: string, inpu
 }
 
 test('CRI exec -it and attach -it: the terminal takes the client\'s window size', { skip, timeout: 300_000 }, async (t) => {
-  const tmp = makeTemp('berth-test-cri-tty-');
-  const engine = new Engine({ root: join(tmp, 'root'), runRoot: join(tmp, 'run'), runtime: defaultRuntime(), cgroupParent: `berth-test-critty-${process.pid}`, cniConfDir: join(tmp, 'none') });
-  await buildBusyboxImage(join(tmp, 'root'));
-  const sock = join(tmp, 'cri.sock');
-  const server = new CriServer({ engine, version: 't', log: () => {} }, sock);
-  await server.listen();
-  const c = criClient(sock);
-  t.after(async () => {
-    for (const p of engine.pods.list()) await engine.pods.remove(p.id, { force: true }).catch(() => {});
-    c.close();
-    await server.close();
-    engine.close();
-    removeTemp(tmp);
-  });
+  const { client: c, socket: sock } = await criFixture(t, 'tty');
   const podConfig = { metadata: { name: 'tty', namespace: 'ns', uid: 'uid-tty' }, linux: { securityContext: { namespaceOptions: { network: 'NODE' } } } };
   const { podSandboxId } = await c.runtime.RunPodSandbox({ config: podConfig }) as { podSandboxId: string };
 

@@ -1,0 +1,44 @@
+// The fixture the CRI tests that need no CNI share: an engine in a temporary root (with the
+// built-in busybox image unless told otherwise), berthd's CRI server on a socket there, and
+// berth's own gRPC client. Its clean-up (pods removed, client, server, engine, root) runs through
+// defer(), so a failing step fails the test and every step still runs.
+import { join } from 'node:path';
+import { buildBusyboxImage, Engine } from '../../../src/engine/index.ts';
+import { CriServer } from '../../../src/cri/index.ts';
+import { criClient } from '../../helpers/cri-client.ts';
+import { defer } from '../../helpers/cleanup.ts';
+import { makeTemp, removeTemp } from '../../helpers/rootfs.ts';
+import { defaultRuntime } from '../engine/harness.ts';
+
+export interface CriFixture {
+  tmp: string;
+  engine: Engine;
+  server: CriServer;
+  socket: string;
+  client: ReturnType<typeof criClient>;
+}
+
+interface Hooks { after(fn: () => void | Promise<void>): void }
+
+/** `name` names the temporary root and the cgroup parent; `cniConfDir` defaults to an empty
+ * one (pods on the node's network need none); `busybox: false` leaves the image store empty. */
+export async function criFixture(t: Hooks, name: string, opts: { cniConfDir?: (tmp: string) => string; busybox?: boolean } = {}): Promise<CriFixture> {
+  const tmp = makeTemp(`berth-test-cri-${name}-`);
+  defer(t, () => removeTemp(tmp));
+  const engine = new Engine({
+    root: join(tmp, 'root'), runRoot: join(tmp, 'run'), runtime: defaultRuntime(),
+    cgroupParent: `berth-test-cri${name}-${process.pid}`, cniConfDir: opts.cniConfDir?.(tmp) ?? join(tmp, 'none'),
+  });
+  defer(t, () => engine.close());
+  if (opts.busybox ?? true) await buildBusyboxImage(join(tmp, 'root'));
+  const socket = join(tmp, 'cri.sock');
+  const server = new CriServer({ engine, version: 't', log: () => {} }, socket);
+  await server.listen();
+  defer(t, () => server.close());
+  const client = criClient(socket);
+  defer(t, () => client.close());
+  defer(t, async () => {
+    for (const p of engine.pods.list()) await engine.pods.remove(p.id, { force: true });
+  });
+  return { tmp, engine, server, socket, client };
+}
