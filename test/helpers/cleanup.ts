@@ -5,6 +5,7 @@
 // started after its fixture is killed before the fixture is removed) and all of them run; the
 // errors are thrown together at the end.
 import type { ChildProcess } from 'node:child_process';
+import { after as fileAfter } from 'node:test';
 
 interface Hooks { after(fn: () => void | Promise<void>): void }
 
@@ -37,4 +38,14 @@ export function killOnEnd(t: Hooks, child: ChildProcess): void {
     child.kill('SIGKILL');
     await gone;
   });
+}
+
+/** The clean-ups of a test file's own set-up, made in a `before` hook. node runs a root `after`
+ * registered while a `before` hook runs at once, so this registers the one that runs them now,
+ * as the file loads: they run after the file's tests, last-added first, all of them, and their
+ * failures fail the file. */
+export function fileCleanups(): Hooks {
+  const file = { after: fileAfter };
+  defer(file, () => {});
+  return { after: (fn) => defer(file, fn) };
 }

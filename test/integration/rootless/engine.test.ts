@@ -10,36 +10,30 @@
 // containers and cannot see or touch the first's containers, images, state or sockets; an image
 // the first pushes (a file of uid 1000) unpacks as the second's own, and a container user other
 // than 0 is refused there with the reason. A user's own berthd serves it alone.
-import { test, before, after } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { buildOciLayout, skopeoPush } from '../../helpers/images.ts';
 import { freePort, startRegistry, type RegistryInstance } from '../../helpers/registry.ts';
 import { makeTemp, removeTemp } from '../../helpers/rootfs.ts';
-import { killOnEnd } from '../../helpers/cleanup.ts';
-import { assertNoLeftovers, commOf, installTree, makeUser, pausePid, processesOf, skip, tmpFilesOf, type Result } from './support.ts';
+import { killOnEnd, fileCleanups } from '../../helpers/cleanup.ts';
+import { assertNoLeftovers, commOf, installTree, makeUser, pausePid, processesOf, skip, tmpFilesOf, ok, openToUsers, type Result } from './support.ts';
 
 let reg: RegistryInstance | undefined;
 let image = '';
-const hooks: (() => void | Promise<void>)[] = [];
-const suite = { after: (fn: () => void | Promise<void>) => { hooks.push(fn); } };
+const suite = fileCleanups();
 let prefix = '';
-// slirp4netns opens /dev/net/tun as the user: mode 0666, as a Debian host's udev makes it (these
-// VMs have 0600; restored afterwards).
 const slirp = ['/usr/bin/slirp4netns', '/dev/net/tun'].every((p) => existsSync(p));
-let tunMode = 0;
 
 before(async () => {
   if (skip) return;
   prefix = installTree(suite);
-  if (slirp) {
-    tunMode = statSync('/dev/net/tun').mode & 0o777;
-    if (tunMode !== 0o666) chmodSync('/dev/net/tun', 0o666);
-  }
+  if (slirp) openToUsers(suite, '/dev/net/tun');
   reg = await startRegistry();
+  suite.after(() => reg?.stop());
   const dir = makeTemp('berth-rootless-img-');
   try {
     const layout = buildOciLayout(join(dir, 'layout'), { tag: 'v1' });
@@ -49,17 +43,6 @@ before(async () => {
     removeTemp(dir);
   }
 });
-
-after(async () => {
-  if (tunMode && tunMode !== 0o666) chmodSync('/dev/net/tun', tunMode);
-  await reg?.stop();
-  for (const fn of hooks.reverse()) await fn();
-});
-
-function ok(r: Result, what: string): Result {
-  assert.equal(r.code, 0, `${what}: exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
-  return r;
-}
 
 test('a user with subordinate ranges: pull, run, detached life cycle, volumes, host network, no leftovers', { skip }, async (t) => {
   const user = makeUser(t, prefix, { sub: true });

@@ -8,38 +8,25 @@
 // no slirp4netns, no rootless netns, no container netns, no mounts, no files in /tmp. And
 // --network pasta (skipped, saying so, where pasta is not installed): the host's address on eth0,
 // the way out, -p through pasta's forwards, no pasta left after rm.
-import { test, before, after } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { fileCleanups } from '../../helpers/cleanup.ts';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../helpers/registry.ts';
-import { assertNoLeftovers, commOf, installTree, makeUser, processesOf, skip as baseSkip, type Result } from './support.ts';
+import { assertNoLeftovers, commOf, installTree, makeUser, processesOf, skip as baseSkip, ok, openToUsers, type Result } from './support.ts';
 
-const hooks: (() => void | Promise<void>)[] = [];
-const suite = { after: (fn: () => void | Promise<void>) => { hooks.push(fn); } };
+const suite = fileCleanups();
 let prefix = '';
 const skip = baseSkip || (!['/usr/bin/slirp4netns', '/dev/net/tun'].every((p) => existsSync(p)) ? 'needs slirp4netns and /dev/net/tun' : false);
-let tunMode = 0;
 
 before(() => {
   if (skip) return;
   prefix = installTree(suite);
-  // slirp4netns opens /dev/net/tun as the user (0666, as a Debian host's udev makes it).
-  tunMode = statSync('/dev/net/tun').mode & 0o777;
-  if (tunMode !== 0o666) chmodSync('/dev/net/tun', 0o666);
+  openToUsers(suite, '/dev/net/tun');
 });
-
-after(async () => {
-  if (tunMode && tunMode !== 0o666) chmodSync('/dev/net/tun', tunMode);
-  for (const fn of hooks.reverse()) await fn();
-});
-
-function ok(r: Result, what: string): Result {
-  assert.equal(r.code, 0, `${what}: exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
-  return r;
-}
 
 /** The host's first non-loopback IPv4 address: reachable from the rootless netns through
  * slirp4netns (the host's loopback is not: --disable-host-loopback). */

@@ -3,40 +3,24 @@
 // docker CLI run as that user runs a container and lists containers, and another user cannot
 // connect; `docker build` there works too. And `berth build` of a small Dockerfile (RUN on the default network, which is
 // slirp4netns rootless; COPY; CMD) as the user, whose result `berth run --rm` prints.
-import { test, before, after } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { killOnEnd } from '../../helpers/cleanup.ts';
-import { commOf, installTree, makeUser, processesOf, skip, userMounts, type Result } from './support.ts';
+import { killOnEnd, fileCleanups } from '../../helpers/cleanup.ts';
+import { commOf, installTree, makeUser, processesOf, skip, userMounts, ok, openToUsers, type Result } from './support.ts';
 
-const hooks: (() => void | Promise<void>)[] = [];
-const suite = { after: (fn: () => void | Promise<void>) => { hooks.push(fn); } };
+const suite = fileCleanups();
 let prefix = '';
 const DOCKER = '/usr/local/bin/docker';
 const slirp = ['/usr/bin/slirp4netns', '/dev/net/tun'].every((p) => existsSync(p));
-let tunMode = 0;
 
 before(() => {
   if (skip) return;
   prefix = installTree(suite);
-  // slirp4netns opens /dev/net/tun as the user (0666, as a Debian host's udev makes it).
-  if (slirp) {
-    tunMode = statSync('/dev/net/tun').mode & 0o777;
-    if (tunMode !== 0o666) chmodSync('/dev/net/tun', 0o666);
-  }
+  if (slirp) openToUsers(suite, '/dev/net/tun');
 });
-
-after(async () => {
-  if (tunMode && tunMode !== 0o666) chmodSync('/dev/net/tun', tunMode);
-  for (const fn of hooks.reverse()) await fn();
-});
-
-function ok(r: Result, what: string): Result {
-  assert.equal(r.code, 0, `${what}: exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
-  return r;
-}
 
 async function settle(uid: number): Promise<string[]> {
   const others = () => processesOf(uid).map((p) => `${p} ${commOf(p)}`).filter((p) => !p.endsWith(' berth-userns'));

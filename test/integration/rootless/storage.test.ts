@@ -9,37 +9,22 @@
 // read, a new file written and an image file deleted (a whiteout); exec sees the same; commit of
 // its upper directory gives an image with both changes; after rm no fuse-overlayfs process, no
 // mount and nothing else is left.
-import { test, before, after } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, statSync } from 'node:fs';
+import { fileCleanups } from '../../helpers/cleanup.ts';
+import { existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { assertNoLeftovers, commOf, installTree, makeUser, pausePid, processesOf, skip as baseSkip, type Result } from './support.ts';
+import { assertNoLeftovers, commOf, installTree, makeUser, pausePid, processesOf, skip as baseSkip, ok, openToUsers, type Result } from './support.ts';
 
-const hooks: (() => void | Promise<void>)[] = [];
-const suite = { after: (fn: () => void | Promise<void>) => { hooks.push(fn); } };
+const suite = fileCleanups();
 let prefix = '';
 const fuseSkip = baseSkip || (!existsSync('/usr/bin/fuse-overlayfs') || !existsSync('/dev/fuse') ? 'needs fuse-overlayfs (apt-get install fuse-overlayfs) and /dev/fuse' : false);
-let fuseMode = 0;
 
 before(() => {
   if (baseSkip) return;
   prefix = installTree(suite);
-  if (fuseSkip) return;
-  // fuse-overlayfs opens /dev/fuse as the user: 0666, as a Debian host's udev makes it (these
-  // VMs have 0600; restored afterwards).
-  fuseMode = statSync('/dev/fuse').mode & 0o777;
-  if (fuseMode !== 0o666) chmodSync('/dev/fuse', 0o666);
+  if (!fuseSkip) openToUsers(suite, '/dev/fuse');
 });
-
-after(async () => {
-  if (fuseMode && fuseMode !== 0o666) chmodSync('/dev/fuse', fuseMode);
-  for (const fn of hooks.reverse()) await fn();
-});
-
-function ok(r: Result, what: string): Result {
-  assert.equal(r.code, 0, `${what}: exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
-  return r;
-}
 
 test('native overlay in the user namespace: an image directory removed and made again, committed and run', { skip: baseSkip }, async (t) => {
   const user = makeUser(t, prefix, { sub: true });

@@ -153,3 +153,19 @@ export async function assertNoLeftovers(user: TestUser): Promise<void> {
   assert.ok(!existsSync(join(user.runRoot, 'rootless-netns')), 'the rootless netns (user networks) left');
   assert.deepEqual(tmpFilesOf(user).filter((f) => f !== user.runRoot && !user.runRoot.startsWith(`${f}/`) && !user.home.startsWith(`${f}/`)), [], 'files left in /tmp');
 }
+
+/** A command that must succeed: its output in the message when it did not. */
+export function ok(r: Result, what: string): Result {
+  assert.equal(r.code, 0, `${what}: exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+  return r;
+}
+
+/** Makes the device `path` usable by the test users, as a Debian host's udev makes /dev/net/tun
+ * (slirp4netns, pasta) and /dev/fuse (fuse-overlayfs): 0666 (these VMs have 0600), put back by
+ * `t`'s clean-ups. */
+export function openToUsers(t: Hooks, path: string): void {
+  const mode = statSync(path).mode & 0o777;
+  if (mode === 0o666) return;
+  chmodSync(path, 0o666);
+  t.after(() => chmodSync(path, mode));
+}

@@ -4,34 +4,24 @@
 // systemd-socket-activate as a user the test makes: the socket passed to `berth system service`
 // (fd 3, LISTEN_FDS/LISTEN_PID) survives the hop into the user's namespace, and the docker CLI
 // gets the user's rootless berthd through it. After SIGTERM berthd is gone with its workers.
-import { test, before, after } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { killOnEnd } from '../../helpers/cleanup.ts';
+import { killOnEnd, fileCleanups } from '../../helpers/cleanup.ts';
 import { makeTemp, removeTemp } from '../../helpers/rootfs.ts';
 import { TOP } from '../runtime/support.ts';
-import { commOf, installTree, makeUser, processesOf, skip, type Result } from './support.ts';
+import { commOf, installTree, makeUser, processesOf, skip, ok, type Result } from './support.ts';
 
 const UNITS = join(TOP, 'contrib/systemd/user');
 const DOCKER = '/usr/local/bin/docker';
-const hooks: (() => void | Promise<void>)[] = [];
-const suite = { after: (fn: () => void | Promise<void>) => { hooks.push(fn); } };
+const suite = fileCleanups();
 let prefix = '';
 
 before(() => {
   if (!skip && existsSync('/usr/bin/systemd-socket-activate') && existsSync(DOCKER)) prefix = installTree(suite);
 });
-
-after(async () => {
-  for (const fn of hooks.reverse()) await fn();
-});
-
-function ok(r: Result, what: string): Result {
-  assert.equal(r.code, 0, `${what}: exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
-  return r;
-}
 
 test('the user units pass systemd-analyze --user verify; berthd keeps the containers on stop', { skip: !existsSync('/usr/bin/systemd-analyze') && 'needs systemd-analyze' }, () => {
   // A user manager's runtime directory is all it needs to resolve %t without a session.
