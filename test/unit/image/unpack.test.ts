@@ -106,7 +106,7 @@ test('layers made by GNU tar unpack identically to the source tree', async (t) =
   assert.equal(statSync(join(layer, 'a/hard')).ino, statSync(join(layer, 'a/b/file')).ino);
   assert.ok(lstatSync(join(layer, 'a/fifo')).isFIFO());
   assert.equal(statSync(join(layer, 'a/b')).mtimeMs, 1234567890000);
-  const diff = execFileSync('bash', ['-c', `diff <(cd ${src} && find . -printf '%p %y %m %T@ %l\\n' | sed -E 's/([.][0-9]{5})[0-9]* / \\1 /' | sort) <(cd ${layer} && find . -printf '%p %y %m %T@ %l\\n' | sed -E 's/([.][0-9]{5})[0-9]* / \\1 /' | sort) | grep -v '^[<>] \\. ' | grep '^[<>]' || true`], { encoding: 'utf8' });
+  const diff = execFileSync('bash', ['-c', `diff <(cd ${src} && find . -printf '%p %y %m %T@ %l\\n' | sed -E 's/([.][0-9]{3})[0-9]* / \\1 /' | sort) <(cd ${layer} && find . -printf '%p %y %m %T@ %l\\n' | sed -E 's/([.][0-9]{3})[0-9]* / \\1 /' | sort) | grep -v '^[<>] \\. ' | grep '^[<>]' || true`], { encoding: 'utf8' });
   assert.equal(diff, '');
 });
 
