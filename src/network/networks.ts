@@ -1,6 +1,7 @@
 // Creating, listing, inspecting and removing networks in the state root.
 import { createHash, randomBytes } from 'node:crypto';
-import { resolve } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { buildConflist } from './conflist.ts';
 import type { Conflist } from './conflist.ts';
 import { ensureNetworkRules, removeNetworkRules } from './firewall.ts';
@@ -38,6 +39,38 @@ const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 /** Host-wide, like the bridges and routes it guards: choosing a subnet and claiming it. */
 export const SUBNETS_LOCK = '/run/berth/network-subnets.lock';
+
+/** Host-wide: which network record each bridge berth made belongs to (a file per bridge holding
+ * the record's path). A state root deleted without `network rm` (a test's or a bench's temporary
+ * root) leaves its bridges, routes and rules behind; the next network made on the host removes
+ * those whose record is gone. */
+export const BRIDGE_OWNERS = '/run/berth/bridges';
+
+/** Removes the bridges (and their rules) whose network record is gone; best effort, under
+ * SUBNETS_LOCK. A bridge is registered only once its record is written (createUnlocked). */
+async function sweepOrphanBridges(): Promise<void> {
+  let names: string[];
+  try { names = readdirSync(BRIDGE_OWNERS); } catch { return; }
+  for (const bridge of names) {
+    const entry = join(BRIDGE_OWNERS, bridge);
+    let record = '';
+    try { record = readFileSync(entry, 'utf8'); } catch { continue; }
+    let owned = false;
+    try { owned = (JSON.parse(readFileSync(record, 'utf8')) as NetworkInfo).bridge === bridge; } catch { /* gone */ }
+    if (owned) continue;
+    await deleteLink(bridge).catch(() => {});
+    await removeNetworkRules(bridge).catch(() => false);
+    await sweepBridgeRules(bridge).catch(() => {});
+    rmSync(entry, { force: true });
+  }
+}
+
+function registerBridge(root: string, info: NetworkInfo): void {
+  try {
+    mkdirSync(BRIDGE_OWNERS, { recursive: true, mode: 0o700 });
+    writeFileSync(join(BRIDGE_OWNERS, info.bridge), paths.info(resolve(root), info.name));
+  } catch { /* not swept later: as before */ }
+}
 
 /**
  * The default network's bridge: berth0 for the default state root (as ever), else berth0-
@@ -109,6 +142,7 @@ async function createUnlocked(root: string, req: CreateNetworkRequest, opts: Sto
     // One step for every root on the host: the bridge's route is what tells the next chooser
     // that the subnet is taken.
     const info = await withLock(SUBNETS_LOCK, async () => {
+      await sweepOrphanBridges();
       const planned = planNetwork(req, id, bridge, await takenSubnets(root, bridge));
       const address = planned.internal ? undefined : `${planned.gateway}/${planned.subnet.split('/')[1]}`;
       made = await ensureBridge(bridge, address, planned.mtu);
@@ -117,6 +151,7 @@ async function createUnlocked(root: string, req: CreateNetworkRequest, opts: Sto
     // The rules before the files: a network that is listed has its rules.
     await ensureNetworkRules(info);
     writeNetwork(root, info, conflistFor(root, info));
+    registerBridge(root, info);
     return info;
   } catch (e) {
     if (made) await deleteLink(bridge).catch(() => { /* the first error is the one to report */ });
@@ -205,5 +240,6 @@ export async function removeNetwork(name: string, opts: StoreOptions = {}): Prom
       await sweepBridgeRules(info.bridge);
     }
     deleteNetworkFiles(root, name);
+    rmSync(join(BRIDGE_OWNERS, info.bridge), { force: true });
   });
 }

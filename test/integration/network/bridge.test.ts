@@ -13,7 +13,7 @@ import {
 } from '../../../src/network/index.ts';
 import type { AttachmentRecord } from '../../../src/network/index.ts';
 import { masqueradeChain } from '../../../src/network/host.ts';
-import { defaultBridge } from '../../../src/network/networks.ts';
+import { BRIDGE_OWNERS, defaultBridge } from '../../../src/network/networks.ts';
 import { ensureNetworkRules, removeNetworkRules } from '../../../src/network/firewall.ts';
 import { addNetworkList } from '../../../src/network/cni.ts';
 import { summarize } from '../../../src/network/attach.ts';
@@ -362,4 +362,27 @@ test('an attachment made with the old chain (ipMasq, firewall) is detached with 
   assert.ok(!saved.includes(`${ip}/32`), 'firewall rules gone');
   await removeNetwork(name, opts);
   assert.ok(!iptablesSave().includes(net.bridge), 'nothing names the bridge (isolation leftovers of the firewall plugin swept)');
+});
+
+test('a state root deleted without network rm: the next network made on the host removes its bridges and rules', { skip: !isRoot && 'needs root' }, async (t) => {
+  const gone = makeTemp('berth-test-orphan-');
+  let goneRemoved = false;
+  t.after(() => { if (!goneRemoved) removeTemp(gone); });
+  const user = await createNetwork({ name: `${tag}-o` }, { stateRoot: gone });
+  const def = await inspectNetwork('berth', { stateRoot: gone });
+  for (const n of [user, def]) {
+    assert.ok(links().some((l) => l.ifname === n.bridge), `${n.bridge} made`);
+    assert.ok(existsSync(join(BRIDGE_OWNERS, n.bridge)), `${n.bridge} registered`);
+  }
+  removeTemp(gone);
+  goneRemoved = true;
+  const { opts, clean } = fixture(t);
+  clean.networks.push(`${tag}-n`);
+  const next = await createNetwork({ name: `${tag}-n` }, opts);
+  for (const n of [user, def]) {
+    assert.ok(!links().some((l) => l.ifname === n.bridge), `${n.bridge} removed with its root`);
+    assert.ok(!existsSync(join(BRIDGE_OWNERS, n.bridge)), `${n.bridge} unregistered`);
+    assert.ok(!iptablesSave().includes(n.bridge), `no rule names ${n.bridge}`);
+  }
+  assert.ok(links().some((l) => l.ifname === next.bridge));
 });
