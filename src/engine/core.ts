@@ -10,6 +10,7 @@ import type { Handoff } from './handoff.ts';
 import { AheadMap } from './ahead-map.ts';
 import { openRuntime, type OciRuntime } from './ociruntime/index.ts';
 import { findRuntime } from './runtime.ts';
+import { removeEmptyCgroupParent } from './cgroup-parent.ts';
 import type { Lock } from '../util/lock.ts';
 import { NoSuchContainerError } from './errors.ts';
 import type { EngineOptions } from './paths.ts';
@@ -86,6 +87,14 @@ export class EngineCore extends StoreCore {
   runtimeFor(path?: string): OciRuntime {
     return (this.opts.openRuntime ?? openRuntime)(path ?? findRuntime(this.opts.runtime ?? 'berth-runtime'), this.paths.runtimeRoot);
   }
+  /** The runtime's record of container `id` goes (its processes killed), then the engine's
+   * cgroup parent if nothing else is in it: the last container to go takes it with it. A failed
+   * delete is not an error here (the container is being torn down either way). */
+  async deleteRuntimeState(id: string, runtimePath?: string): Promise<void> {
+    await this.runtimeFor(runtimePath).delete(id, { force: true }).catch(() => {});
+    removeEmptyCgroupParent(this.paths.cgroupParent);
+  }
+
 
   /** Rootless (docs/rootless.md): the engine is root of the user's own namespace; singleId when
    * that maps only the user's id (no subordinate ranges). null for the host's root. */

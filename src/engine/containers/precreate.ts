@@ -45,7 +45,8 @@ export async function dropPrecreated(core: EngineCore, id: string, locked: boole
     // conmon's exit command need not clean up: this process does (or the removal in progress).
     const unclaim = claimCleanup(core.claimPath(id));
     try {
-      await core.runtimeFor(rec?.config.runtime).delete(id, { force: true }).catch(() => {});
+      // Its cgroup goes with the runtime's record, and the parent if it is the last one.
+      await core.deleteRuntimeState(id, rec?.config.runtime);
       await waitGone(entry.conmonPid);
     } finally {
       unclaim();

@@ -2,7 +2,6 @@
 // record) and at its removal (destroy: also the rootfs, the snapshot, the directory, the record).
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { removeEmptyCgroupParent } from '../cgroup-parent.ts';
 import type { EngineCore } from '../core.ts';
 import { EngineError } from '../errors.ts';
 import { recordEvent } from '../events.ts';
@@ -36,9 +35,7 @@ export async function teardown(core: EngineCore, rec: ContainerRecord, andThen?:
     // Before a first start, and in destroy after the exit command's teardown, there is none.
     const runtime = core.runtimeFor(rec.config.runtime);
     if (runtime.mayHaveState(rec.id)) {
-      // A failed delete does not stop the teardown.
-      await runtime.delete(rec.id, { force: true }).catch(() => {});
-      removeEmptyCgroupParent(core.paths.cgroupParent);
+      await core.deleteRuntimeState(rec.id, rec.config.runtime);
       trace('teardown: runtime state deleted');
     }
     await andThen?.();

@@ -2,6 +2,8 @@
 // built-in busybox image unless told otherwise), berthd's CRI server on a socket there, and
 // berth's own gRPC client. Its clean-up (pods removed, client, server, engine, root) runs through
 // defer(), so a failing step fails the test and every step still runs.
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildBusyboxImage, Engine } from '../../../src/engine/index.ts';
 import { CriServer } from '../../../src/cri/index.ts';
@@ -25,9 +27,15 @@ interface Hooks { after(fn: () => void | Promise<void>): void }
 export async function criFixture(t: Hooks, name: string, opts: { cniConfDir?: (tmp: string) => string; busybox?: boolean } = {}): Promise<CriFixture> {
   const tmp = makeTemp(`berth-test-cri-${name}-`);
   defer(t, () => removeTemp(tmp));
+  const cgroupParent = `berth-test-cri${name}-${process.pid}`;
+  // Checked last: the last container or pod to go takes the engine's cgroup parent with it.
+  defer(t, () => {
+    const left = readdirSync('/sys/fs/cgroup').filter((c) => existsSync(join('/sys/fs/cgroup', c, cgroupParent)));
+    assert.deepEqual(left, [], `cgroup parent ${cgroupParent} left in these hierarchies`);
+  });
   const engine = new Engine({
     root: join(tmp, 'root'), runRoot: join(tmp, 'run'), runtime: defaultRuntime(),
-    cgroupParent: `berth-test-cri${name}-${process.pid}`, cniConfDir: opts.cniConfDir?.(tmp) ?? join(tmp, 'none'),
+    cgroupParent, cniConfDir: opts.cniConfDir?.(tmp) ?? join(tmp, 'none'),
   });
   defer(t, () => engine.close());
   if (opts.busybox ?? true) await buildBusyboxImage(join(tmp, 'root'));
