@@ -26,8 +26,16 @@ const COMMANDS = new Set(['create', 'start', 'run', 'state', 'kill', 'delete', '
   'cleanup', 'rm', 'stop', 'logs', 'inspect', 'pull', 'load', 'images']);
 // A berthd worker (src/daemon/worker.ts) loads every command before its argv is known.
 const command = process.env.BERTH_DAEMON_WORKER === '1' ? 'worker' : process.argv.slice(2).find((a) => COMMANDS.has(a)) ?? 'other';
-// The words of berth's read-only commands (berth-query decides on the whole line).
-const QUERY_WORDS = new Set(['ps', 'ls', 'list', 'inspect', 'images']);
+// berth's read-only commands (src/cli/berth/queries.ts decides on the whole line): ps, inspect,
+// images, and container/image ls|list|ps|inspect. Judged on the command word (after the global
+// options; three take a value), so that `run IMG ls` never loads the query bundle first.
+const QUERY_SUBWORDS = new Set(['ps', 'ls', 'list', 'inspect']);
+function isQueryLine(args) {
+  let i = 0;
+  while (i < args.length && args[i].startsWith('-')) i += ['--root', '--run-root', '--runtime'].includes(args[i]) ? 2 : 1;
+  const [word, sub] = args.slice(i, i + 2);
+  return word === 'ps' || word === 'inspect' || word === 'images' || ((word === 'container' || word === 'image') && QUERY_SUBWORDS.has(sub));
+}
 
 // Builtins a command may never touch are loaded on first use, not when the bundle starts: the
 // bundle's modules `require` their imports as they initialise (the engine's graph pulls in crypto,
@@ -118,7 +126,7 @@ function runBundle(bundleName, key = command, keep = (status) => status === 0) {
 
 const argv = process.argv.slice(2);
 let code;
-if (name === 'berth' && command !== 'worker' && argv.some((a) => QUERY_WORDS.has(a)) && fs.existsSync(path.join(here, 'lib', 'berth-query.cjs'))) {
+if (name === 'berth' && command !== 'worker' && isQueryLine(argv) && fs.existsSync(path.join(here, 'lib', 'berth-query.cjs'))) {
   const query = runBundle('berth-query', command, (status) => status === 0 && code !== undefined);
   // A failure of its own (not of the command) leaves the command line to the full CLI.
   code = await query.runQuery(argv).catch(() => undefined);
