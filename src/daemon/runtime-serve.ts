@@ -51,11 +51,16 @@ export interface RuntimeRequest {
 const NAMESPACES = ['cgroup', 'ipc', 'mnt', 'net', 'pid', 'time', 'user', 'uts'];
 let own: string | undefined;
 
+/** The namespaces of process `pid` (or this one), as the native clients write their own. */
+export function namespacesOf(pid: number | 'self'): string {
+  return NAMESPACES.map((ns) => { try { return readlinkSync(`/proc/${pid}/ns/${ns}`); } catch { return '-'; } }).join(' ');
+}
+
 /** This process's namespaces as the client writes its own. berthd writes pids, cgroup and
  * /proc paths and file paths for the client's helper: only a client in the same namespaces can
  * be served. */
 export function ownNamespaces(): string {
-  own ??= NAMESPACES.map((ns) => { try { return readlinkSync(`/proc/self/ns/${ns}`); } catch { return '-'; } }).join(' ');
+  own ??= namespacesOf('self');
   return own;
 }
 

@@ -8,23 +8,17 @@
 // when nothing else could differ: the same namespaces as berthd, and the same BERTH_*, XDG_*,
 // HOME and TZ (the engine's roots and options, the time zone of printed dates); otherwise, and
 // for a client that does not know the reply "served" (protocol 1), a worker serves it.
-import { closeSync, constants as C, openSync, readlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants as C, openSync, writeSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { asCaller } from '../util/caller.ts';
 import type { ClientRequest } from './protocol.ts';
-import { ownNamespaces } from './runtime-serve.ts';
+import { namespacesOf, ownNamespaces } from './runtime-serve.ts';
 import { openFlags } from './worker.ts';
 
 /** What the CLI offers berthd: which command lines may run here, and how to run one. */
 export interface InProcessCommands {
   accepts(argv: readonly string[]): boolean;
   run(argv: string[]): Promise<number>;
-}
-
-const NAMESPACES = ['cgroup', 'ipc', 'mnt', 'net', 'pid', 'time', 'user', 'uts'];
-
-function namespacesOf(pid: number): string {
-  return NAMESPACES.map((ns) => { try { return readlinkSync(`/proc/${pid}/ns/${ns}`); } catch { return '-'; } }).join(' ');
 }
 
 /** Variables that are the client's own business, not the command's. */

@@ -249,7 +249,7 @@ export class Daemon {
       return;
     }
     // Here only with the code on disk: a rebuilt CLI must not print with the old one.
-    if (this.inProcess && buildStamp(this.script) === this.loadedStamp && notServableHere(req, this.inProcess) === undefined) {
+    if (this.inProcess && notServableHere(req, this.inProcess) === undefined && buildStamp(this.script) === this.loadedStamp) {
       this.inFlight++;
       serveHere(s, req, this.inProcess).then((done) => {
         this.inFlight--;

@@ -59,7 +59,7 @@ export class EngineCore extends StoreCore {
   /** Containers created in the runtime ahead of their start. */
   readonly precreated = new AheadMap<Precreated>();
   #rootless: { singleId: boolean } | null | undefined;
-  /** Where removed containers' and pods' directories go (deleted at once unless deferRemovals). */
+  /** Where removed containers' and pods' directories go (deleted at once unless longLived). */
   readonly trash: Trash;
   /** The next pod's network namespace, made ahead (longLived only). */
   readonly spareNetns: SpareNetns | undefined;

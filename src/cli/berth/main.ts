@@ -38,13 +38,12 @@ export async function main(argv: string[]): Promise<number> {
     writeErr(`berth: ${(e as Error).message}\nSee 'berth --help'.\n`);
     return 125;
   }
-  if (g.bools.get('version')) argv = ['version'];
   const globals = globalsOf(g);
   let [name, ...rest] = g.args;
   if (g.bools.get('version')) { name = 'version'; rest = []; }
   if (!name || name === 'help' || g.bools.get('help')) {
     writeOut(usage());
-    return name || g.bools.get('help') ? 0 : 0;
+    return 0;
   }
   let entry = COMMANDS[name];
   if (!entry && GROUPS[name]) {

@@ -74,8 +74,8 @@ export interface ExtractOptions {
 export async function archivePut(core: EngineCore, ref: string, path: string, input: Readable, opts: ExtractOptions = {}): Promise<void> {
   const { host } = statPath(core, ref, path);
   if (!statSync(host).isDirectory()) throw new EngineError(`extraction point is not a directory: ${path}`);
-  const rec = core.get(ref);
-  const owner = opts.copyUIDGID && rec.config.user ? core.userOf(rec) : undefined;
+  const rec = opts.copyUIDGID ? core.get(ref) : undefined;
+  const owner = rec?.config.user ? core.userOf(rec) : undefined;
   const { tar, done } = run(['--numeric-owner', '--xattrs', '--xattrs-include=*', '--no-same-permissions', '-C', host, '-xf', '-'], 'pipe', 'ignore');
   let conflict: PathTypeConflictError | undefined;
   const extracted: string[] = [];

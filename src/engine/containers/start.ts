@@ -33,13 +33,14 @@ import { waitGone } from './wait.ts';
  * attach socket exists) and before its process runs: attach there to miss no output. A start
  * begun ahead (start-ahead.ts) or a runtime create done ahead (precreate.ts) is taken over. */
 export async function start(core: EngineCore, ref: string, hooks: StartHooks = {}): Promise<ContainerRecord> {
-  const id = core.store.resolve(ref).id;
+  const found = core.store.resolve(ref);
+  const id = found.id;
   const begun = await takeAhead(core, id);
   const ahead = await takePrecreated(core, id);
   // The handoff the monitor begun ahead was given, else the caller's, else one this (long-lived)
   // process opens to remove an AutoRemove container itself after its exit (removeHere).
   const own = begun?.handoff
-    ?? (!hooks.handoff && hooks.removeHere && core.store.resolve(id).config.autoRemove ? await openHandoff(core, id) : undefined);
+    ?? (!hooks.handoff && hooks.removeHere && found.config.autoRemove ? await openHandoff(core, id) : undefined);
   const handoff = own ?? hooks.handoff;
   let started = false;
   try {
