@@ -4,3 +4,11 @@
 export function trace(what: string): void {
   if (process.env.BERTH_TRACE) process.stderr.write(`berth-trace ${performance.now().toFixed(1)} ${what}\n`);
 }
+
+/** `label` with the milliseconds since `t0` (a performance.now() value). The builder's phases
+ * use it: BERTH_BUILD_TRACE=1 traces them without the rest (docs/build.md). */
+export function traceSince(label: string, t0: number): void {
+  if (!process.env.BERTH_TRACE && !process.env.BERTH_BUILD_TRACE) return;
+  const now = performance.now();
+  process.stderr.write(`berth-trace ${now.toFixed(1)} ${label} took ${(now - t0).toFixed(1)} ms\n`);
+}

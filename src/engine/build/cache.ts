@@ -30,7 +30,11 @@ export class BuildCache {
   }
 
   put(key: string, state: BuildState): void {
-    const p = this.#path(key);
+    this.#write(this.#path(key), state);
+  }
+
+  /** Written whole or not at all (a reader never sees half a record). */
+  #write(p: string, state: BuildState): void {
     mkdirSync(posix.dirname(p), { recursive: true });
     const tmp = `${p}.${process.pid}.tmp`;
     writeFileSync(tmp, JSON.stringify(state));
@@ -49,11 +53,7 @@ export class BuildCache {
   }
 
   setLast(step: string, state: BuildState): void {
-    const p = this.#path(step, 'last');
-    mkdirSync(posix.dirname(p), { recursive: true });
-    const tmp = `${p}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(state));
-    renameSync(tmp, p);
+    this.#write(this.#path(step, 'last'), state);
   }
 
   /** A directory for RUN --mount=type=cache, by id, with BuildKit's sharing modes: `shared` (any

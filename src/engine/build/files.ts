@@ -243,19 +243,18 @@ export async function copyInto(root: string, req: CopyRequest): Promise<void> {
       await fsp.symlink(await fsp.readlink(e.src!), target);
       if (chown) await fsp.lchown(target, o.uid, o.gid);
     } else {
-      const mode0 = req.chmod ? applyChmod(req.chmod, e.content !== undefined ? 0o644 : st!.mode & 0o7777, false) : e.content !== undefined ? 0o644 : st!.mode & 0o7777;
+      const base = e.content !== undefined ? 0o644 : st!.mode & 0o7777;
+      const mode = req.chmod ? applyChmod(req.chmod, base, false) : base;
       // Only in a directory this copy made: it is the upper directory's own (no lower one shows
       // through), and the overlay has never looked the name up, so adding it below is safe.
       if (req.reuse && parentMode !== undefined && e.src && st) {
         const rel = relative(root, target);
-        if (await reuseFile(join(req.reuse.from, rel), e.src, join(req.reuse.upper, rel), st, o, mode0)) return;
+        if (await reuseFile(join(req.reuse.from, rel), e.src, join(req.reuse.upper, rel), st, o, mode)) return;
       }
       if (e.content !== undefined) await fsp.writeFile(target, e.content);
       else await fsp.copyFile(e.src!, target); // keeps the source's mode
       // chown clears setuid/setgid bits: the mode is set after it.
       if (chown) await fsp.lchown(target, o.uid, o.gid);
-      const base = e.content !== undefined ? 0o644 : st!.mode & 0o7777;
-      const mode = req.chmod ? applyChmod(req.chmod, base, false) : base;
       if (req.chmod || e.content !== undefined || (chown && (mode & 0o6000))) await fsp.chmod(target, mode);
     }
     if (st) await fsp.lutimes(target, st.atime, st.mtime);

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { readTarEntries } from '../../image/tar/collect.ts';
 import { packTar } from '../../image/tar/writer.ts';
 import { upperToLayer } from '../../image/snapshots/diff.ts';
-import { traceSince } from './trace.ts';
+import { traceSince } from '../../util/trace.ts';
 
 export type LayerCompression = 'gzip' | 'zstd';
 

@@ -26,7 +26,7 @@ import { layerFromUpper, type LayerCompression } from './layer.ts';
 import { runInRoot, type BuildProcess } from './process.ts';
 import { isMounted } from '../rootfs.ts';
 import { buildPlatform, cannotRun } from './platform.ts';
-import { traceSince } from './trace.ts';
+import { traceSince } from '../../util/trace.ts';
 
 export interface WorkRoot {
   readonly id: string;

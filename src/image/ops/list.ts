@@ -71,9 +71,6 @@ function time(s: string): number {
   return Number.isNaN(t) ? 0 : t;
 }
 
-/** A small JSON blob (manifest, config), read synchronously: `images` reads two per image, and
- * a thousand awaited reads through the thread pool cost more than the reads themselves. */
-
 export async function imageContentSize(store: ImageStore, im: StoredImage): Promise<number> {
   return contentSize(store, im);
 }
