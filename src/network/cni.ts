@@ -9,7 +9,7 @@ import { accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
 import { CniPluginError, CniPluginNotFoundError } from './errors.ts';
 import type { Conflist, PluginConf } from './conflist.ts';
-import { inNetns } from './rootless-netns.ts';
+import { inNetns } from './nsenter.ts';
 
 export const DEFAULT_CNI_PATH = ['/usr/lib/cni', '/opt/cni/bin'];
 

@@ -7,7 +7,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { HostFirewallError } from './errors.ts';
 import { withLock } from './lock.ts';
-import { inNetns } from './rootless-netns.ts';
+import { inNetns } from './nsenter.ts';
 import { parseSave, planEnsure, planRemove } from './rules.ts';
 import type { RulesNetwork, SavedTable } from './rules.ts';
 

@@ -1,7 +1,7 @@
 // Reads and changes the host's network state through iproute2 and iptables.
 import { createHash } from 'node:crypto';
 import { execFileAsync as run } from '../util/exec.ts';
-import { inNetns } from './rootless-netns.ts';
+import { inNetns } from './nsenter.ts';
 
 export interface HostRoute {
   dst: string;

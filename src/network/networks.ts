@@ -238,8 +238,8 @@ export async function removeNetwork(name: string, opts: StoreOptions = {}): Prom
       await removeNetworkRules(info.bridge);
       // Leftovers of older berths naming the bridge (the firewall plugin's isolation rules).
       await sweepBridgeRules(info.bridge);
+      rmSync(join(BRIDGE_OWNERS, info.bridge), { force: true });
     }
     deleteNetworkFiles(root, name);
-    rmSync(join(BRIDGE_OWNERS, info.bridge), { force: true });
   });
 }

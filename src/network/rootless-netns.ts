@@ -28,11 +28,6 @@ export function rootlessNetnsFiles(dir: string) {
   };
 }
 
-/** argv run inside the netns `netns` (the caller's own when undefined). nsenter setns()es
- * into it: the caller is root of the user namespace that owns it. */
-export function inNetns(netns: string | undefined, argv: string[]): [string, string[]] {
-  return netns ? ['nsenter', [`--net=${netns}`, '--', ...argv]] : [argv[0], argv.slice(1)];
-}
 
 /** Whether the recorded slirp4netns runs (a killed one may linger as a zombie: it does not). */
 function slirpAlive(pidFile: string): boolean {
