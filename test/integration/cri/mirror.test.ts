@@ -5,32 +5,20 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Engine } from '../../../src/engine/index.ts';
-import { CriServer } from '../../../src/cri/index.ts';
-import { criClient } from '../../helpers/cri-client.ts';
 import { buildOciLayout, skopeoPush } from '../../helpers/images.ts';
 import { startRegistry, REGISTRY_BIN } from '../../helpers/registry.ts';
-import { isRoot, makeTemp, removeTemp } from '../../helpers/rootfs.ts';
-import { defaultRuntime } from '../engine/harness.ts';
+import { defer } from '../../helpers/cleanup.ts';
+import { isRoot } from '../../helpers/rootfs.ts';
+import { criFixture } from './harness.ts';
 
 const skip = !isRoot ? 'needs root' : !existsSync(REGISTRY_BIN) ? 'needs Debian\'s docker-registry' : false;
 
 test('PullImage of a registry.k8s.io name comes from its mirror and keeps the upstream name', { skip, timeout: 300_000 }, async (t) => {
-  const tmp = makeTemp('berth-test-cri-mirror-');
+  const { tmp, client: c } = await criFixture(t, 'mirror', { busybox: false });
   const reg = await startRegistry();
+  defer(t, () => reg.stop());
   const saved = process.env.BERTH_REGISTRIES_CONFIG;
-  const engine = new Engine({ root: join(tmp, 'root'), runRoot: join(tmp, 'run'), runtime: defaultRuntime(), cgroupParent: `berth-test-crimirror-${process.pid}`, cniConfDir: join(tmp, 'none') });
-  const server = new CriServer({ engine, version: 't', log: () => {} }, join(tmp, 'cri.sock'));
-  await server.listen();
-  const c = criClient(join(tmp, 'cri.sock'));
-  t.after(async () => {
-    if (saved === undefined) delete process.env.BERTH_REGISTRIES_CONFIG; else process.env.BERTH_REGISTRIES_CONFIG = saved;
-    c.close();
-    await server.close();
-    engine.close();
-    await reg.stop();
-    removeTemp(tmp);
-  });
+  defer(t, () => { if (saved === undefined) delete process.env.BERTH_REGISTRIES_CONFIG; else process.env.BERTH_REGISTRIES_CONFIG = saved; });
   // A fresh root: the image file system answers before anything was pulled (kubelet asks first).
   const fs0 = await c.images.ImageFsInfo({}) as { imageFilesystems: { fsId: { mountpoint: string } }[] };
   assert.equal(fs0.imageFilesystems[0].fsId.mountpoint, join(tmp, 'root'));
