@@ -95,7 +95,22 @@ async function runOne({ files, concurrency }, tapFile) {
   if (code !== 0 && !timedOut && !problems.length && counts.fail === 0) problem(`${name}: exited with ${code}`);
   // A run that ended without its summary, or with a problem no test reported, counts as a failure.
   if (!summarised || (problems.length && counts.fail === 0)) counts.fail += 1;
-  return { counts, problems, failed: failedFiles(tap) };
+  return { counts, problems, failed: failedFiles(tap), details: failureDetails(tap) };
+}
+
+/** The failing leaf tests of a TAP report with node's diagnostics (error, expected, actual),
+ * each cut to 40 lines: printed again at the very end, where a log's tail shows them. */
+function failureDetails(tap) {
+  const out = [];
+  for (const m of tap.matchAll(/^(\s*)not ok \d+ - (.*)\n\1  ---\n([\s\S]*?)^\1  \.\.\.$/gm)) {
+    const body = m[3];
+    if (/failureType: 'subtestsFailed'/.test(body)) continue; // a parent: its failing child is listed
+    let lines = body.split('\n').map((l) => l.slice(m[1].length + 2)).filter((l) => !/^(duration_ms|type|location):/.test(l));
+    const stack = lines.findIndex((l) => l.startsWith('stack:'));
+    if (stack >= 0) lines = lines.slice(0, stack + 3);
+    out.push(`# ✖ ${m[2]}\n${lines.slice(0, 40).map((l) => `#   ${l}`).join('\n')}`);
+  }
+  return out;
 }
 
 /** The files of the failing tests in a TAP report (node writes each test's location). */
@@ -121,17 +136,20 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
 const total = Object.fromEntries(COUNTS.map((k) => [k, 0]));
 const problems = [];
 const failed = [];
+const details = [];
 try {
   for (const [i, run] of runs.entries()) {
     const r = await runOne(run, join(tmp, `${i}.tap`));
     for (const k of COUNTS) total[k] += r.counts[k];
     problems.push(...r.problems);
+    details.push(...r.details);
     if (r.counts.fail || r.problems.length) failed.push(...(r.failed.length ? r.failed : run.files));
   }
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }
 console.log(`\n# runs ${runs.length}, files ${runs.reduce((n, r) => n + r.files.length, 0)}`);
+if (details.length) console.log(`# failures:\n${details.join('\n')}`);
 if (failed.length) console.log(`# failed in: ${[...new Set(failed)].join(' ')}`);
 for (const p of problems) console.log(`# PROBLEM ${p}`);
 for (const k of COUNTS) console.log(`# ${k} ${total[k]}`);
