@@ -1,14 +1,14 @@
 // engine.system: what docker's `system` commands and endpoints answer: info, disk usage, the
 // prune of everything unused, and the event stream (the engine's events log, read and
 // followed with since/until and filters).
-import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
 import { cpus, hostname, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RemoveEvent } from '../image/index.ts';
 import type { EngineCore } from './core.ts';
 import { eventsPath, type EngineEvent } from './events.ts';
-import { rootlessUser } from '../util/userns.ts';
+import { parseIdMap, rootlessUser, selfIdMap } from '../util/userns.ts';
 import { checkFilters } from './filters.ts';
 import { duEach, duTotal } from './disk-usage.ts';
 import { containerSizes, type ContainerSize } from './containers/size.ts';
@@ -59,9 +59,7 @@ const EVENT_FILTERS = ['container', 'event', 'type', 'network'];
 function rootlessInfo(): EngineInfo['rootless'] {
   const user = rootlessUser();
   if (!user) return null;
-  let map = '';
-  try { map = readFileSync('/proc/self/uid_map', 'utf8'); } catch { /* no /proc */ }
-  return { uid: user.uid, uidMap: map.trim().split('\n').map((l) => l.trim().split(/\s+/).join(' ')).filter(Boolean) };
+  return { uid: user.uid, uidMap: parseIdMap(selfIdMap()).map((l) => `${l.inside} ${l.outside} ${l.count}`) };
 }
 
 /** The services system's answers are made of. */

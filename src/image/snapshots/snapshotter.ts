@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 import { openSharedDatabase } from '../../util/sqlite.ts';
 import { runMountOps, runMountOpsAsync, type MountOp } from '../../util/native-mount.ts';
-import { inUserNamespace } from './overlay-xattrs.ts';
+import { inUserNamespace } from '../../util/userns.ts';
 import { fuseOverlayArgs, fuseOverlayfsPath, mountFuseOverlay, overlayMode, refusedOverlay } from './fuse-overlay.ts';
 import { SnapshotError, SnapshotExistsError, SnapshotNotFoundError, type Mount, type SnapshotDriver, type SnapshotInfo, type SnapshotKind } from './types.ts';
 
