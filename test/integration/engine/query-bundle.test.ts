@@ -4,25 +4,49 @@
 // the query bundle serves the read-only lines itself and hands the rest on (inspect of a name
 // that is no container or volume, sizes, --help) without printing, and berth's launcher
 // (dist/berth.mjs), which picks between them, prints what the full CLI prints for all of them.
+// The bundles are checked first to be what src/ builds now (scripts/bundle-cjs.sh, as
+// scripts/build.sh makes them): a stale dist/ fails, saying so, rather than testing old code.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { isRoot } from '../../helpers/rootfs.ts';
 import { assertNoLeaks, Berth, snapshot, TOP } from './harness.ts';
 
 const FULL = join(TOP, 'dist/lib/berth.cjs');
 const QUERY = join(TOP, 'dist/lib/berth-query.cjs');
 const LAUNCHER = join(TOP, 'dist/berth.mjs');
-const skip = (!isRoot && 'needs root') || (!existsSync(QUERY) && 'needs scripts/build.sh');
+const skip = !isRoot && 'needs root';
 /** The query bundle alone: its runQuery's answer, or status 200 ("handed on") for undefined. */
 const DRIVER = 'require(process.env.QUERY_BUNDLE).runQuery(process.argv.slice(1)).then((c) => { process.exitCode = c ?? 200; })';
 const HANDED_ON = 200;
 
 interface Out { status: number | null; stdout: string; stderr: string }
 
+/** Fails unless dist/'s bundles and launcher are what the tree's src/ and scripts/ make now. */
+function assertDistCurrent(): void {
+  const tmp = mkdtempSync(join(tmpdir(), 'berth-qb-'));
+  try {
+    for (const [entry, built] of [['src/cli/berth-query-main.ts', QUERY], ['src/cli/berth-main.ts', FULL]]) {
+      const fresh = join(tmp, basename(built));
+      // From the top, as build.sh runs it: the bundle names its sources by relative path.
+      const r = spawnSync('bash', ['scripts/bundle-cjs.sh', entry, fresh], { cwd: TOP, encoding: 'utf8', timeout: 120_000 });
+      assert.equal(r.status, 0, `bundling ${entry}: ${r.stderr}`);
+      let old: Buffer | undefined;
+      try { old = readFileSync(built); } catch { /* below */ }
+      assert.ok(old?.equals(readFileSync(fresh)), `${built} is ${old ? 'stale: not what ' + entry + ' builds now' : 'missing'}; run scripts/build.sh`);
+    }
+    const launcher = readFileSync(LAUNCHER, 'utf8');
+    assert.equal(launcher.slice(launcher.indexOf('\n') + 1), readFileSync(join(TOP, 'scripts/launcher.mjs'), 'utf8'), `${LAUNCHER} is stale: not scripts/launcher.mjs; run scripts/build.sh`);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
 test('the query bundle prints what the full CLI prints, and hands on what it cannot serve', { skip }, async (t) => {
+  assertDistCurrent();
   const b = new Berth();
   t.after(() => b.teardown());
   const before = snapshot(b);
