@@ -1,7 +1,7 @@
 // The helper's channel, shared by the programs that start build/berth-init on one and relay it
 // (relay.c for conmon's creates, runtime-client.c for berthd's runtime commands): the record
 // framing of docs/plan-format.md (u32 field count, then per field u32 length + bytes,
-// little-endian) and the helper's launch. Everything is static inline: each .c builds alone.
+// little-endian), reading a record's fields, and the helper's launch. Everything is static inline: each .c builds alone.
 #ifndef BERTH_CHANNEL_H
 #define BERTH_CHANNEL_H
 #include <errno.h>
