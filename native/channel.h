@@ -1,7 +1,7 @@
 // The helper's channel, shared by the programs that start build/berth-init on one and relay it
 // (relay.c for conmon's creates, runtime-client.c for berthd's runtime commands): the record
 // framing of docs/plan-format.md (u32 field count, then per field u32 length + bytes,
-// little-endian) and the helper's launch. Everything is static inline: each .c builds alone.
+// little-endian), reading a record's fields, and the helper's launch. Everything is static inline: each .c builds alone.
 #ifndef BERTH_CHANNEL_H
 #define BERTH_CHANNEL_H
 #include <errno.h>
@@ -31,6 +31,35 @@ static inline long record_len(const char *buf, size_t have, uint32_t max_field) 
     o += 4 + l;
   }
   return (long)o;
+}
+
+// Field i of a complete record (its bytes and length); NULL when absent.
+static inline const char *record_field(const char *rec, uint32_t i, uint32_t *len) {
+  uint32_t count = get_u32(rec);
+  size_t o = 4;
+  for (uint32_t k = 0; k < count; k++) {
+    uint32_t l = get_u32(rec + o);
+    if (k == i) { *len = l; return rec + o + 4; }
+    o += 4 + l;
+  }
+  return NULL;
+}
+
+// Whether field i of a complete record is `word`.
+static inline int record_is_word(const char *rec, uint32_t i, const char *word) {
+  uint32_t l;
+  const char *f = record_field(rec, i, &l);
+  return f && l == strlen(word) && !memcmp(f, word, l);
+}
+
+// Field i of a complete record as a decimal number; `dflt` when absent, empty or too long.
+static inline int record_int(const char *rec, uint32_t i, int dflt) {
+  uint32_t l;
+  const char *f = record_field(rec, i, &l);
+  char s[16] = {0};
+  if (!f || l == 0 || l >= sizeof s) return dflt;
+  memcpy(s, f, l);
+  return atoi(s);
 }
 
 // The size of the record of n string fields.

@@ -105,35 +105,16 @@ static size_t engine_record_len(const char *buf, size_t have) {
   return (size_t)len;
 }
 
-// ["relay-exit", CODE, MESSAGE]: print MESSAGE, exit with CODE.
-static int is_exit(const char *rec, size_t len) {
-  static const char word[] = "relay-exit";
-  return len >= 8 + sizeof word - 1 && get_u32(rec) >= 1 && get_u32(rec + 4) == sizeof word - 1 &&
-         !memcmp(rec + 8, word, sizeof word - 1);
-}
-
+// ["relay-exit", CODE, MESSAGE]: print MESSAGE, exit with CODE (1 without one).
 static void do_exit(const char *rec) {
-  uint32_t count = get_u32(rec);
-  const char *f[3] = {0};
-  uint32_t fl[3] = {0};
-  size_t o = 4;
-  for (uint32_t i = 0; i < count; i++) {
-    uint32_t l = get_u32(rec + o);
-    if (i < 3) { f[i] = rec + o + 4; fl[i] = l; }
-    o += 4 + l;
-  }
-  int code = 1;
-  if (f[1] && fl[1] > 0 && fl[1] < 4) {
-    char c[4] = {0};
-    memcpy(c, f[1], fl[1]);
-    code = atoi(c);
-  }
-  if (f[2] && fl[2]) {
-    fwrite(f[2], 1, fl[2], stderr);
+  uint32_t l;
+  const char *message = record_field(rec, 2, &l);
+  if (message && l) {
+    fwrite(message, 1, l, stderr);
     fputc('\n', stderr);
   }
   fflush(stderr);
-  _exit(code);
+  _exit(record_int(rec, 1, 1));
 }
 
 int main(int argc, char **argv) {
@@ -200,7 +181,7 @@ int main(int argc, char **argv) {
       have += (size_t)n;
       size_t off = 0, len;
       while ((len = engine_record_len(in + off, have - off)) > 0) {
-        if (is_exit(in + off, len)) do_exit(in + off);
+        if (record_is_word(in + off, 0, "relay-exit")) do_exit(in + off);
         if (chan_open) to_helper(ch, in + off, len);
         off += len;
       }

@@ -142,35 +142,6 @@ static int send_request(int sock, int argc, char **argv, const char *cwd) {
   return r;
 }
 
-// Field i of a complete record (its bytes and length); NULL when absent.
-static const char *field(const char *rec, uint32_t i, uint32_t *len) {
-  uint32_t count = get_u32(rec);
-  size_t o = 4;
-  for (uint32_t k = 0; k < count; k++) {
-    uint32_t l = get_u32(rec + o);
-    if (k == i) { *len = l; return rec + o + 4; }
-    o += 4 + l;
-  }
-  return NULL;
-}
-
-static int is_word_at(const char *rec, uint32_t i, const char *word) {
-  uint32_t l;
-  const char *f = field(rec, i, &l);
-  return f && l == strlen(word) && !memcmp(f, word, l);
-}
-
-static int is_word(const char *rec, const char *word) { return is_word_at(rec, 0, word); }
-
-static int field_int(const char *rec, uint32_t i) {
-  uint32_t l;
-  const char *f = field(rec, i, &l);
-  char s[16] = {0};
-  if (!f || l == 0 || l >= sizeof s) return -1;
-  memcpy(s, f, l);
-  return atoi(s);
-}
-
 // A growing input buffer of records.
 struct inbuf { char *p; size_t have, cap; };
 
@@ -353,28 +324,28 @@ int main(int argc, char **argv) {
       replied = 1;
       const char *rec = from_d.p + o;
       uint32_t w0;
-      const char *f0 = field(rec, 0, &w0);
+      const char *f0 = record_field(rec, 0, &w0);
       if (!f0 || w0 < 7 || memcmp(f0, "client-", 7)) { o += (size_t)len; continue; }
       if (o > run && chan >= 0 && write_all(chan, from_d.p + run, o - run) < 0) { /* the helper is gone: berthd sees its channel end */ }
       o += (size_t)len;
       run = o;
       uint32_t l;
-      if (is_word(rec, "client-out") || is_word(rec, "client-err")) {
-        const char *f = field(rec, 1, &l);
-        if (f && write_all(is_word(rec, "client-out") ? 1 : 2, f, l) < 0) { /* the reader is gone */ }
-      } else if (is_word(rec, "client-exit")) {
-        exit(field_int(rec, 1) & 0xff);
-      } else if (is_word(rec, "client-fallback")) {
-        const char *f = field(rec, 2, &l);
+      if (record_is_word(rec, 0, "client-out") || record_is_word(rec, 0, "client-err")) {
+        const char *f = record_field(rec, 1, &l);
+        if (f && write_all(record_is_word(rec, 0, "client-out") ? 1 : 2, f, l) < 0) { /* the reader is gone */ }
+      } else if (record_is_word(rec, 0, "client-exit")) {
+        exit(record_int(rec, 1, -1) & 0xff);
+      } else if (record_is_word(rec, 0, "client-fallback")) {
+        const char *f = record_field(rec, 2, &l);
         char why[256];
         snprintf(why, sizeof why, "%.*s", f ? (int)(l < 255 ? l : 255) : 0, f ? f : "");
         if (chan >= 0 || helper > 0) { fprintf(stderr, "berth-runtime: berthd: %s\n", why); exit(1); }
         close(sock);
-        if (is_word_at(rec, 1, "command")) exec_node(argv);
+        if (record_is_word(rec, 1, "command")) exec_node(argv);
         exec_plain(argv, why);
-      } else if (is_word(rec, "client-spawn")) {
+      } else if (record_is_word(rec, 0, "client-spawn")) {
         if (chan >= 0 || helper > 0) { fprintf(stderr, "berth-runtime: berthd asked for a second helper\n"); exit(1); }
-        helper = start_helper(field_int(rec, 1) == 1, field_int(rec, 2), &chan);
+        helper = start_helper(record_int(rec, 1, -1) == 1, record_int(rec, 2, -1), &chan);
       }
       // Anything else of ours is from a newer berthd: ignored.
     }

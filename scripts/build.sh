@@ -15,12 +15,8 @@ for entry in src/cli/*-main.ts; do
     # CommonJS, not ESM: an ESM `import … from 'node:fs'` builds the module's ESM facade, which
     # reads every export and so trips fs's lazy getters (ReadStream loads all of node:stream);
     # esbuild's lazily initialised CJS modules also `require` their builtins only when first
-    # used, so `state` never loads child_process. helper.ts's import.meta.url becomes the bundle's
-    # own file URL. See docs/benchmarks.md ("runtime").
-    esbuild "$entry" --bundle --platform=node --format=cjs --target=node26 --log-level=warning \
-      --define:import.meta.url=__berth_bundle_url \
-      --banner:js="var __berth_bundle_url = require('node:url').pathToFileURL(__filename).href;" \
-      --outfile="dist/lib/$name.cjs.new"
+    # used, so `state` never loads child_process. See docs/benchmarks.md ("runtime").
+    bash scripts/bundle-cjs.sh "$entry" "dist/lib/$name.cjs.new"
     rm -f "dist/lib/$name.mjs"
     # Replaced only when changed, and by rename: a CLI running meanwhile never sees a half-written
     # file (ETXTBSY, truncated source), and an unchanged bundle keeps its code caches.

@@ -8,6 +8,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSy
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { setPriority } from 'node:os';
 import { signalNumber } from '../runtime/signals.ts';
+import { inUserNamespace } from '../util/userns.ts';
 import { dirname } from 'node:path';
 import { DEFAULT_SOCKET, ProtocolError, parseRequest, takeFrame, type ClientRequest } from './protocol.ts';
 import { WORKER_ENV, type FromWorker, type ToWorker } from './worker.ts';
@@ -341,10 +342,7 @@ let raisable: boolean | undefined;
  * namespace): root of the initial namespace; not root of a user's own (rootless berthd). */
 function canRaisePriority(): boolean {
   if (raisable === undefined) {
-    let map = '';
-    try { map = readFileSync('/proc/self/uid_map', 'utf8'); } catch { /* no /proc: assume the host's */ }
-    const initial = !map || /^\s*0\s+0\s+4294967295\s*$/.test(map.trim());
-    raisable = initial && process.getuid?.() === 0;
+    raisable = !inUserNamespace() && process.getuid?.() === 0;
   }
   return raisable;
 }

@@ -3,12 +3,11 @@
 // answer is a JSON message stream: the build's progress as `stream` lines ("Step N/M : …",
 // " ---> Using cache", the steps' output), the image ID as `aux`, then "Successfully built" and
 // "Successfully tagged", or an `error` message. The builder (src/build) does the work.
-import { execFile } from 'node:child_process';
 import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { promisify } from 'node:util';
 import { build, BuildFailure, type BuildEvent } from '../build/index.ts';
+import { execFileAsync } from '../util/exec.ts';
 import type { ApiContext } from './context.ts';
 import { badRequest } from './errors.ts';
 import { auxMessage, errorMessage, streamMessage } from './jsonmessage.ts';
@@ -31,7 +30,7 @@ export async function buildImage(ctx: ApiContext): Promise<void> {
     const contextDir = join(dir, 'context');
     mkdirSync(contextDir);
     // GNU tar recognises gzip, bzip2 and xz contexts itself when reading a file.
-    await promisify(execFile)('tar', ['-x', '-f', archive, '-C', contextDir, '--no-same-owner']).catch((e: Error) => { throw badRequest(`unpacking the build context: ${e.message}`); });
+    await execFileAsync('tar', ['-x', '-f', archive, '-C', contextDir, '--no-same-owner']).catch((e: Error) => { throw badRequest(`unpacking the build context: ${e.message}`); });
     rmSync(archive, { force: true });
     const dockerfileName = ctx.query.get('dockerfile') || 'Dockerfile';
     let dockerfile: string;

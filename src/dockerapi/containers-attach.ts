@@ -5,7 +5,7 @@
 // (`detachKeys`, default ctrl-p,ctrl-q) in the input end the attach and leave the container
 // running. An attach made before start (what `docker run` does) waits for the start.
 import { PassThrough, type Duplex, type Readable } from 'node:stream';
-import { attachStdin, DetachFilter, parseDetachKeys, type ContainerRecord, type LogEntry, type StdinSession } from '../engine/index.ts';
+import { attachStdin, parseDetachKeys, pipeDetachable, type ContainerRecord, type LogEntry, type StdinSession } from '../engine/index.ts';
 import type { ApiContext } from './context.ts';
 import { OutputEncoder, streamType } from './output.ts';
 import { acceptKey, encodeFrame, FrameParser, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG, OP_TEXT } from './websocket.ts';
@@ -61,14 +61,9 @@ async function pump(ctx: ApiContext, rec: ContainerRecord, enc: OutputEncoder, s
   try {
     if (wantStdin) {
       input.pause();
-      const filter = new DetachFilter(keys);
-      filter.once('detach', () => detach.abort());
       const connect = async (r: ContainerRecord) => {
         session = await attachStdin(ctx.engine, r.id, ctx.server.attachHelper);
-        const stdin = session.stdin;
-        filter.pipe(stdin, { end: false });
-        filter.on('end', () => { if (!filter.detached) stdin.end(); });
-        input.pipe(filter);
+        pipeDetachable(input, session.stdin, keys, () => detach.abort());
         input.resume();
       };
       if (rec.state.status === 'running') await connect(rec);

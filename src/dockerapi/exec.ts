@@ -1,7 +1,7 @@
 // Exec: create (the request kept by the engine's ExecSessions), start (hijacked like attach,
 // or detached; the detach keys in the input end the stream and leave the process running),
 // inspect.
-import { DetachFilter, parseDetachKeys } from '../engine/index.ts';
+import { parseDetachKeys, pipeDetachable } from '../engine/index.ts';
 import type { ApiContext } from './context.ts';
 import { badRequest } from './errors.ts';
 import { frame, STDERR, STDOUT } from './stdcopy.ts';
@@ -42,14 +42,8 @@ export async function startExec(ctx: ApiContext): Promise<void> {
   // The client's detach ends this stream; the process runs on with its stdin open.
   let detached = () => {};
   const detachedByClient = new Promise<void>((res) => { detached = res; });
-  if (streams.stdin) {
-    const stdin = streams.stdin;
-    const filter = new DetachFilter(keys);
-    filter.once('detach', () => detached());
-    filter.pipe(stdin, { end: false });
-    filter.on('end', () => { if (!filter.detached) stdin.end(); });
-    sock.pipe(filter);
-  } else sock.resume();
+  if (streams.stdin) pipeDetachable(sock, streams.stdin, keys, () => detached());
+  else sock.resume();
   const out = (id: 1 | 2) => (d: Buffer) => { if (!sock.destroyed) sock.write(tty ? d : frame(id, d)); };
   streams.stdout.on('data', out(STDOUT));
   streams.stderr.on('data', out(STDERR));

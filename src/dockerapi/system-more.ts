@@ -45,15 +45,12 @@ export async function events(ctx: ApiContext): Promise<void> {
 export async function systemDf(ctx: ApiContext): Promise<void> {
   const e = ctx.engine;
   const df = await e.system.df();
-  const containers = e.containers.list({ all: true });
   const images = imageSummaries(await e.images.list({}));
-  const usedBy = new Map<string, number>();
-  for (const c of containers) usedBy.set(c.config.imageId, (usedBy.get(c.config.imageId) ?? 0) + 1);
   ctx.sendJSON(200, {
     LayersSize: df.images.size,
-    Images: images.map((i) => ({ ...i, Containers: usedBy.get(i.Id) ?? 0 })),
-    Containers: containers.map((c) => ({ ...containerSummary(c), SizeRw: df.containerSizes[c.id]?.rw ?? 0, SizeRootFs: df.containerSizes[c.id]?.rootFs ?? 0 })),
-    Volumes: e.volumes.list().map((v) => ({ ...volumeJSON(v), UsageData: { Size: df.volumeSizes[v.name] ?? -1, RefCount: e.volumes.users(v.name).length } })),
+    Images: images.map((i) => ({ ...i, Containers: df.imageContainers[i.Id] ?? 0 })),
+    Containers: df.containerRecords.map((c) => ({ ...containerSummary(c), SizeRw: df.containerSizes[c.id]?.rw ?? 0, SizeRootFs: df.containerSizes[c.id]?.rootFs ?? 0 })),
+    Volumes: df.volumeRecords.map((v) => ({ ...volumeJSON(v), UsageData: { Size: df.volumeSizes[v.name] ?? -1, RefCount: df.volumeContainers[v.name] ?? 0 } })),
     BuildCache: [],
   });
 }

@@ -2,7 +2,7 @@
 // (default ctrl-p,ctrl-q). Written as comma-separated keys, each one character or `ctrl-X`
 // (X in a-z, @, [, \, ], ^, _); matched in the input stream, where the bytes of a partial
 // match are held back until the sequence completes (they are dropped) or breaks (they go on).
-import { Transform, type TransformCallback } from 'node:stream';
+import { Transform, type Readable, type TransformCallback, type Writable } from 'node:stream';
 import { EngineError } from './errors.ts';
 
 export const DEFAULT_DETACH_KEYS = 'ctrl-p,ctrl-q';
@@ -73,4 +73,16 @@ export class DetachFilter extends Transform {
     if (!this.#detached && this.#matched) this.push(this.#keys.subarray(0, this.#matched));
     done();
   }
+}
+
+/** A client's `input` into a process's `stdin` through a DetachFilter: the detach keys call
+ * `onDetach` and leave `stdin` open (the process runs on, as docker leaves it); the input's own
+ * end ends `stdin`. */
+export function pipeDetachable(input: Readable, stdin: Writable, keys: Buffer, onDetach: () => void): DetachFilter {
+  const filter = new DetachFilter(keys);
+  filter.once('detach', onDetach);
+  filter.pipe(stdin, { end: false });
+  filter.on('end', () => { if (!filter.detached) stdin.end(); });
+  input.pipe(filter);
+  return filter;
 }

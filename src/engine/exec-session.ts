@@ -2,13 +2,11 @@
 // kept under an id, started with pipes for the front's streams, and its exit code remembered.
 // A session with a terminal gets its pty through a console socket held by our own relay
 // (berth-recvtty, whatever the container's runtime), so that resize can reach it later.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { recvttyPath } from '../runtime/tty-relay.ts';
+import { startTtyRelay, TtyRelayError, type TtyRelay } from '../runtime/tty-relay.ts';
 import type { Spec } from '../oci/index.ts';
 import { randomBytes } from '../util/random.ts';
 import { exitCodeFor } from './conmon.ts';
@@ -97,7 +95,8 @@ export class ExecSessions {
     const specPath = join(sdir, 'process.json');
     writeFileSync(specPath, JSON.stringify(proc));
     s.running = true;
-    const relay = s.req.tty ? await startRelay(s, !!s.req.interactive).catch((e: unknown) => { s.running = false; throw e; }) : undefined;
+    const relay = s.req.tty ? await startRelay(!!s.req.interactive).catch((e: unknown) => { s.running = false; throw e; }) : undefined;
+    if (relay) s.sizes = relay.sizes!;
     const args = ['--root', this.#engine.paths.runtimeRoot, 'exec', '--process', specPath, ...(relay ? ['--console-socket', relay.socket] : []), rec.id];
     const child = spawn(rec.config.runtime, args, { stdio: [!relay && s.req.interactive ? 'pipe' : 'ignore', relay ? 'ignore' : 'pipe', 'pipe'] });
     s.pid = child.pid ?? 0;
@@ -110,7 +109,7 @@ export class ExecSessions {
         s.exitCode = c;
         s.sizes = undefined;
         // The relay ends by itself when the pty hangs up; not if the runtime never connected.
-        if (relay) void relay.finish(!existsSync(relay.socket));
+        if (relay) void relay.finish(relay.connected() ? 2000 : 0);
         resolve(c);
       };
       child.on('error', () => done(126));
@@ -123,7 +122,7 @@ export class ExecSessions {
         done(c);
       });
     });
-    if (relay) return { stdin: relay.child.stdin, stdout: relay.child.stdout!, stderr: child.stderr!, exit };
+    if (relay) return { stdin: relay.stdin, stdout: relay.stdout!, stderr: child.stderr!, exit };
     return { stdin: child.stdin, stdout: child.stdout!, stderr: child.stderr!, exit };
   }
 
@@ -143,33 +142,11 @@ export class ExecSessions {
   }
 }
 
-interface Relay { socket: string; child: ChildProcess; finish(now: boolean): Promise<void> }
-
-/** berth-recvtty --tty on a console socket of the session's, its stdio pipes for the front's
- * streams and fd 3 for window sizes (kept as s.sizes); resolves once the socket accepts. */
-async function startRelay(s: ExecSession, interactive: boolean): Promise<Relay> {
-  // Short path in tmpdir: a unix socket path is at most 107 bytes.
-  const socket = join(tmpdir(), `berth-exec-${s.id.slice(0, 16)}.sock`);
-  const child = spawn(recvttyPath(), ['--tty', socket], { stdio: [interactive ? 'pipe' : 'ignore', 'pipe', 'inherit', 'pipe'] });
-  const exited = new Promise<void>((r) => child.once('close', () => r()));
-  child.once('error', () => { /* reported below: the socket never appears */ });
-  const sizes = child.stdio[3] as Writable;
-  sizes.on('error', () => { /* the relay is gone */ });
-  child.stdin?.on('error', () => { /* the relay is gone */ });
-  for (let i = 0; i < 400 && !existsSync(socket); i++) {
-    if (child.exitCode !== null || child.signalCode !== null) break;
-    await sleep(5);
+/** berth-recvtty with pipes for the front's streams and its size channel (kept as s.sizes). */
+async function startRelay(interactive: boolean): Promise<TtyRelay> {
+  try {
+    return await startTtyRelay({ pipes: { stdin: interactive, stderr: false } });
+  } catch (e) {
+    throw e instanceof TtyRelayError ? new EngineError(e.message) : e;
   }
-  const stop = () => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM'); };
-  if (!existsSync(socket)) { stop(); throw new EngineError(`the terminal relay ${recvttyPath()} did not start`); }
-  s.sizes = sizes;
-  return {
-    socket, child,
-    async finish(now) {
-      if (!now) await Promise.race([exited, sleep(2000)]);
-      stop();
-      sizes.end();
-      rmSync(socket, { force: true });
-    },
-  };
 }

@@ -45,7 +45,7 @@ export type { OciRuntime, RuntimeErrorKind, RuntimeFeatures, RuntimeResources, R
 export type { EngineEvent, EventAction } from './events.ts';
 export { parseBindSpec, parseTmpfsSpec } from './mount-spec.ts';
 export { attachStdin, resizeTty } from './attach.ts';
-export { DetachFilter, parseDetachKeys, DEFAULT_DETACH_KEYS, InvalidDetachKeysError } from './detach-keys.ts';
+export { DetachFilter, pipeDetachable, parseDetachKeys, DEFAULT_DETACH_KEYS, InvalidDetachKeysError } from './detach-keys.ts';
 export type { StdinSession } from './attach.ts';
 export { ExecSessions, NoSuchExecError } from './exec-session.ts';
 export type { ExecSession, ExecStreams } from './exec-session.ts';

@@ -1,14 +1,16 @@
 // engine.system: what docker's `system` commands and endpoints answer: info, disk usage, the
 // prune of everything unused, and the event stream (the engine's events log, read and
 // followed with since/until and filters).
-import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
 import { cpus, hostname, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RemoveEvent } from '../image/index.ts';
 import type { EngineCore } from './core.ts';
+import type { ContainerRecord } from './types.ts';
+import type { VolumeRecord } from './store.ts';
 import { eventsPath, type EngineEvent } from './events.ts';
-import { rootlessUser } from '../util/userns.ts';
+import { parseIdMap, rootlessUser, selfIdMap } from '../util/userns.ts';
 import { checkFilters } from './filters.ts';
 import { duEach, duTotal } from './disk-usage.ts';
 import { containerSizes, type ContainerSize } from './containers/size.ts';
@@ -38,6 +40,14 @@ export interface DiskUsage {
   containerSizes: Record<string, ContainerSize>;
   /** Each volume's data, by name. */
   volumeSizes: Record<string, number>;
+  /** The containers and volumes counted (every one), for a per-item listing (system df -v, the API's
+   * /system/df) that shows the same ones. */
+  containerRecords: ContainerRecord[];
+  volumeRecords: VolumeRecord[];
+  /** How many containers use each image, by image id (config digest). */
+  imageContainers: Record<string, number>;
+  /** How many containers use each volume, by name. */
+  volumeContainers: Record<string, number>;
 }
 
 export interface SystemPruneOptions { all?: boolean; volumes?: boolean; filters?: Filters }
@@ -59,9 +69,7 @@ const EVENT_FILTERS = ['container', 'event', 'type', 'network'];
 function rootlessInfo(): EngineInfo['rootless'] {
   const user = rootlessUser();
   if (!user) return null;
-  let map = '';
-  try { map = readFileSync('/proc/self/uid_map', 'utf8'); } catch { /* no /proc */ }
-  return { uid: user.uid, uidMap: map.trim().split('\n').map((l) => l.trim().split(/\s+/).join(' ')).filter(Boolean) };
+  return { uid: user.uid, uidMap: parseIdMap(selfIdMap()).map((l) => `${l.inside} ${l.outside} ${l.count}`) };
 }
 
 /** The services system's answers are made of. */
@@ -95,19 +103,22 @@ export class SystemService {
     const store = core.images();
     const images = store.metadata.list();
     const recs = this.#s.containers.list({ all: true });
-    const usedImages = new Set(recs.map((r) => r.config.imageId));
+    const imageContainers: Record<string, number> = {};
+    for (const r of recs) imageContainers[r.config.imageId] = (imageContainers[r.config.imageId] ?? 0) + 1;
     const vols = core.store.volumes();
+    const volumeContainers = Object.fromEntries(vols.map((v) => [v.name, this.#s.volumes.users(v.name).length]));
     const [imageBytes, sizes, volBytes, cache] = await Promise.all([
       duTotal([join(core.paths.root, 'blobs')]), containerSizes(core, recs), duEach(vols.map((v) => v.mountpoint)), new BuildCache(core).usage(),
     ]);
     const volumeSizes = Object.fromEntries(vols.map((v) => [v.name, volBytes.get(v.mountpoint) ?? 0]));
     return {
-      images: { total: images.length, active: images.filter((i) => usedImages.has(i.configDigest)).length, size: imageBytes },
+      images: { total: images.length, active: images.filter((i) => imageContainers[i.configDigest]).length, size: imageBytes },
       containers: { total: recs.length, active: recs.filter((r) => r.state.status === 'running').length, size: [...sizes.values()].reduce((n, s) => n + s.rw, 0) },
-      volumes: { total: vols.length, active: vols.filter((v) => this.#s.volumes.users(v.name).length).length, size: Object.values(volumeSizes).reduce((n, x) => n + x, 0) },
+      volumes: { total: vols.length, active: vols.filter((v) => volumeContainers[v.name]).length, size: Object.values(volumeSizes).reduce((n, x) => n + x, 0) },
       // Records, and the bytes only the cache holds (layers no image uses, cache mounts).
       buildCache: { total: cache.records, active: 0, size: cache.size },
       containerSizes: Object.fromEntries(sizes), volumeSizes,
+      containerRecords: recs, volumeRecords: vols, imageContainers, volumeContainers,
     };
   }
 

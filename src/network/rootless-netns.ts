@@ -12,10 +12,10 @@
 // made at the first attach to a user network and removed, slirp4netns with it, after the last
 // detach: nothing of it stays while no container is on a user network. Both happen under the
 // network state root's lock (attach.ts), so they never race each other.
-import { mkdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createNetns, isNetns, removeNetns } from './netns.ts';
-import { SLIRP_BIN, startSlirp, stopSlirp } from './slirp.ts';
+import { slirpAlive, startSlirp, stopSlirp } from './slirp.ts';
 
 /** The files of a user's rootless netns, under `dir` (RUN_ROOT/rootless-netns). */
 export function rootlessNetnsFiles(dir: string) {
@@ -28,16 +28,6 @@ export function rootlessNetnsFiles(dir: string) {
   };
 }
 
-
-/** Whether the recorded slirp4netns runs (a killed one may linger as a zombie: it does not). */
-function slirpAlive(pidFile: string): boolean {
-  try {
-    const pid = Number(readFileSync(pidFile, 'utf8').trim());
-    return pid > 0 && readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === SLIRP_BIN && !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
 
 /** The user's rootless netns with its slirp4netns, made if missing; returns its path, and
  * whether slirp4netns was started again for a netns that was there (it had died: its host

@@ -105,20 +105,39 @@ export function stopSlirp(pidFile: string): void {
   stopDetached(pidFile, SLIRP_BIN);
 }
 
-/** Stops a detached helper recorded in `pidFile` when that pid is still a `comm` (pid reuse:
- * anything else is left alone), waits until it is gone, and removes the pid file. */
-export function stopDetached(pidFile: string, comm: string | RegExp): void {
+/** Whether the slirp4netns recorded in `pidFile` runs (a killed one may linger as a zombie: it
+ * does not). */
+export function slirpAlive(pidFile: string): boolean {
+  return detachedAlive(pidFile, SLIRP_BIN);
+}
+
+/** The pid a detached helper's `pidFile` records when that process is still a `comm` (pid reuse:
+ * anything else is not ours), else 0; undefined without a readable pid file. */
+function recordedPid(pidFile: string, comm: string | RegExp): number | undefined {
   let pid = 0;
-  try { pid = Number(readFileSync(pidFile, 'utf8').trim()) || 0; } catch { return; }
+  try { pid = Number(readFileSync(pidFile, 'utf8').trim()) || 0; } catch { return undefined; }
+  if (!pid) return 0;
+  let is = '';
+  try { is = readFileSync(`/proc/${pid}/comm`, 'utf8').trim(); } catch { /* gone */ }
+  return (typeof comm === 'string' ? is === comm : comm.test(is)) ? pid : 0;
+}
+
+/** Whether the detached helper recorded in `pidFile` runs (not a zombie). */
+function detachedAlive(pidFile: string, comm: string | RegExp): boolean {
+  const pid = recordedPid(pidFile, comm);
+  return !!pid && alive(pid);
+}
+
+/** Stops a detached helper recorded in `pidFile` when that pid is still a `comm` (anything else
+ * is left alone), waits until it is gone, and removes the pid file. */
+export function stopDetached(pidFile: string, comm: string | RegExp): void {
+  const pid = recordedPid(pidFile, comm);
+  if (pid === undefined) return;
   if (pid) {
-    let is = '';
-    try { is = readFileSync(`/proc/${pid}/comm`, 'utf8').trim(); } catch { /* gone */ }
-    if (typeof comm === 'string' ? is === comm : comm.test(is)) {
-      try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
-      // Returns once it is gone (or a zombie): a teardown that returns leaves no helper.
-      const nap = new Int32Array(new SharedArrayBuffer(4));
-      for (let i = 0; i < 200 && alive(pid); i++) Atomics.wait(nap, 0, 0, 10);
-    }
+    try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    // Returns once it is gone (or a zombie): a teardown that returns leaves no helper.
+    const nap = new Int32Array(new SharedArrayBuffer(4));
+    for (let i = 0; i < 200 && alive(pid); i++) Atomics.wait(nap, 0, 0, 10);
   }
   rmSync(pidFile, { force: true });
 }

@@ -5,6 +5,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import type { NsName } from './plan.ts';
 import { CgroupHostError, detectCgroups, type CgroupHost } from './cgroups/index.ts';
+import { inUserNamespace } from '../util/userns.ts';
 
 export interface HostFacts {
   /** The cgroup layout, from the cgroups module's detection (the one parser of it). */
@@ -52,12 +53,6 @@ function read(path: string): string {
   try { return readFileSync(path, 'utf8'); } catch { return ''; }
 }
 
-/** The initial user namespace maps the whole 32-bit range onto itself. */
-export function isInitialUserNs(uidMap: string): boolean {
-  const lines = uidMap.trim().split('\n').map((l) => l.trim().split(/\s+/));
-  return lines.length === 1 && lines[0][0] === '0' && lines[0][1] === '0' && lines[0][2] === '4294967295';
-}
-
 /** No cgroup filesystem at all (or no /proc): a v2 layout without a mount, which the planner
  * reports if the spec asks for a cgroup mount. */
 function probeCgroups(): CgroupHost {
@@ -79,7 +74,6 @@ export function probeHost(): HostFacts {
     namespaces = readdirSync('/proc/self/ns').map((f) => NS_FILES[f]).filter((n): n is NsName => n !== undefined);
   } catch { /* no /proc: planner will refuse namespaces */ }
   const status = read('/proc/self/status');
-  const uidMap = read('/proc/self/uid_map');
   cached = {
     cgroup: probeCgroups(),
     capLastCap: Number(read('/proc/sys/kernel/cap_last_cap').trim()) || 40,
@@ -87,7 +81,7 @@ export function probeHost(): HostFacts {
     root: process.geteuid?.() === 0,
     uid: process.geteuid?.() ?? 0,
     gid: process.getegid?.() ?? 0,
-    inUserNamespace: uidMap !== '' && !isInitialUserNs(uidMap),
+    inUserNamespace: inUserNamespace(),
     setgroupsDenied: read('/proc/self/setgroups').trim() === 'deny',
     seccomp: /^Seccomp:/m.test(status),
     apparmor: read('/sys/module/apparmor/parameters/enabled').trim() === 'Y',

@@ -1,10 +1,12 @@
 // The caller's terminal for a foreground `run` or `exec` whose process has a terminal and no
 // --console-socket: build/berth-recvtty --tty takes the pty master and relays it to our stdio, with
-// our tty in raw mode and its window size following ours (as runc does for its caller).
+// our tty in raw mode and its window size following ours (as runc does for its caller). The engine's
+// exec sessions use the same relay with pipes for their front's streams (startTtyRelay's `pipes`).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { helperPath } from './helper.ts';
 
@@ -20,42 +22,85 @@ export class TtyRelayError extends Error {
 export interface TtyRelay {
   /** The console socket to plan the process with. */
   socket: string;
+  /** With `pipes`: the relay's stdin (when asked for), stdout and stderr (when asked for), the
+   * terminal's input and output for a front's streams; null otherwise. */
+  stdin: Writable | null;
+  stdout: Readable | null;
+  stderr: Readable | null;
+  /** With `pipes`: the relay's fd 3, where each "HEIGHT WIDTH" line sets the pty's window size. */
+  sizes: Writable | null;
+  /** Whether the runtime has taken the socket (the relay unlinks it once it accepted). */
+  connected(): boolean;
   /** Waits for the relay to copy the last output (it ends when the pty hangs up), at most
-   * `ms`; then stops it, which also restores our terminal's mode. */
+   * `ms`; then stops it, which also restores our terminal's mode, and removes its socket. */
   finish(ms?: number): Promise<void>;
   /** Stops it now (a failed start). */
   abort(): void;
+}
+
+export interface TtyRelayOptions {
+  /** Pipes instead of our own stdio, for a front that has no terminal of its own (an exec
+   * session's streams): stdout always, stdin and stderr when asked for (else ignored and
+   * inherited), and the size channel on fd 3. */
+  pipes?: { stdin: boolean; stderr: boolean };
+  /** Stops waiting for the socket (the caller gave up); the start then fails. */
+  cancelled?: () => boolean;
 }
 
 export function recvttyPath(): string {
   return process.env.BERTH_RECVTTY || join(dirname(helperPath()), 'berth-recvtty');
 }
 
+let started = 0;
+
 /** Starts the relay; resolves once its socket accepts connections. */
-export async function startTtyRelay(): Promise<TtyRelay> {
-  const socket = join(tmpdir(), `berth-tty-${process.pid}-${Date.now()}.sock`);
+export async function startTtyRelay(o: TtyRelayOptions = {}): Promise<TtyRelay> {
+  // Short path in tmpdir: a unix socket path is at most 107 bytes.
+  const socket = join(tmpdir(), `berth-tty-${process.pid}-${Date.now()}-${++started}.sock`);
   const bin = recvttyPath();
-  const child: ChildProcess = spawn(bin, ['--tty', socket], { stdio: 'inherit' });
-  const exited = new Promise<void>((res) => child.once('exit', () => res()));
+  const p = o.pipes;
+  const child: ChildProcess = spawn(bin, ['--tty', socket], {
+    stdio: p ? [p.stdin ? 'pipe' : 'ignore', 'pipe', p.stderr ? 'pipe' : 'inherit', 'pipe'] : 'inherit',
+  });
+  const exited = new Promise<void>((res) => child.once('close', () => res()));
   child.once('error', () => { /* reported below: the socket never appears */ });
-  for (let i = 0; i < 400 && !existsSync(socket); i++) {
+  const sizes = p ? child.stdio[3] as Writable : null;
+  sizes?.on('error', () => { /* the relay is gone */ });
+  child.stdin?.on('error', () => { /* the relay is gone */ });
+  // What it says before the socket appears goes into the error, not the caller's streams.
+  let said = '';
+  const hear = (d: Buffer) => { said = (said + d.toString()).slice(-1024); };
+  child.stderr?.on('data', hear);
+  for (let i = 0; i < 400 && !existsSync(socket) && !o.cancelled?.(); i++) {
     if (child.exitCode !== null || child.signalCode !== null) break;
     await sleep(5);
   }
+  child.stderr?.off('data', hear);
   // SIGTERM, not SIGKILL: the relay puts our terminal back on its way out.
   const stop = () => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM'); };
-  if (!existsSync(socket)) {
+  if (!existsSync(socket) || o.cancelled?.()) {
     stop();
-    throw new TtyRelayError(bin, 'did not start');
+    rmSync(socket, { force: true });
+    throw new TtyRelayError(bin, o.cancelled?.() ? 'was stopped while starting' : `did not start${said.trim() ? `: ${said.trim()}` : ''}`);
   }
   return {
     socket,
+    stdin: child.stdin,
+    stdout: child.stdout,
+    stderr: child.stderr,
+    sizes,
+    connected: () => !existsSync(socket),
     async finish(ms = 2000) {
       await Promise.race([exited, sleep(ms)]);
       stop();
       await Promise.race([exited, sleep(500)]);
+      sizes?.end();
+      rmSync(socket, { force: true });
     },
-    abort: stop,
+    abort() {
+      stop();
+      rmSync(socket, { force: true });
+    },
   };
 }
 

@@ -19,15 +19,44 @@ function read(path: string): string {
   try { return readFileSync(path, 'utf8'); } catch { return ''; }
 }
 
+/** One line of a uid_map/gid_map: `count` ids from `inside` on are `outside` on in the parent. */
+export interface IdMapLine { inside: number; outside: number; count: number }
+
+/** The lines of a uid_map/gid_map text ('' for none). */
+export function parseIdMap(map: string): IdMapLine[] {
+  return map.split('\n').filter((l) => l.trim()).map((l) => {
+    const [inside, outside, count] = l.trim().split(/\s+/).map(Number);
+    return { inside, outside, count };
+  });
+}
+
+/** This process's /proc/self/uid_map (or gid_map); '' without /proc. */
+export function selfIdMap(which: 'uid' | 'gid' = 'uid'): string {
+  return read(`/proc/self/${which}_map`);
+}
+
+/** Whether a uid_map text is the initial user namespace's identity map (all 2^32-1 ids). */
+export function isInitialUserNs(map: string): boolean {
+  const lines = parseIdMap(map);
+  return lines.length === 1 && lines[0].inside === 0 && lines[0].outside === 0 && lines[0].count === 4294967295;
+}
+
+let inside: boolean | undefined;
+
+/** Whether this process is in a user namespace other than the host's (no /proc: the host's). */
+export function inUserNamespace(): boolean {
+  if (inside === undefined) {
+    const map = selfIdMap();
+    inside = map !== '' && !isInitialUserNs(map);
+  }
+  return inside;
+}
+
 /** The host id mapped to 0 by a uid_map/gid_map text; undefined for the initial namespace's
  * identity map (or none). */
 export function hostIdOfRoot(map: string): number | undefined {
-  for (const line of map.trim().split('\n')) {
-    const [inside, outside, count] = line.trim().split(/\s+/).map(Number);
-    if (inside === 0 && outside === 0 && count === 4294967295) return undefined;
-    if (inside === 0 && count >= 1) return outside;
-  }
-  return undefined;
+  if (isInitialUserNs(map)) return undefined;
+  return parseIdMap(map).find((l) => l.inside === 0 && l.count >= 1)?.outside;
 }
 
 function homeOf(uid: number, env: NodeJS.ProcessEnv): string {
@@ -45,18 +74,17 @@ export function rootlessUser(env: NodeJS.ProcessEnv = process.env): RootlessUser
     if (!home) { try { home = userInfo().homedir; } catch { home = homeOf(euid, env); } }
     return { uid: euid, gid: process.getegid?.() ?? euid, home, inNamespace: false };
   }
-  const uid = hostIdOfRoot(read('/proc/self/uid_map'));
+  const uid = hostIdOfRoot(selfIdMap());
   if (uid === undefined || uid === 0) return null;
-  const gid = hostIdOfRoot(read('/proc/self/gid_map')) ?? uid;
+  const gid = hostIdOfRoot(selfIdMap('gid')) ?? uid;
   return { uid, gid, home: homeOf(uid, env), inNamespace: true };
 }
 
 /** This process's user namespace maps one id only (a rootless namespace without subordinate
  * ranges): it cannot chown to anything else. */
 export function mapsOneId(): boolean {
-  const lines = read('/proc/self/uid_map').trim().split('\n').filter(Boolean);
-  if (lines.length !== 1) return false;
-  return Number(lines[0].trim().split(/\s+/)[2]) === 1;
+  const lines = parseIdMap(selfIdMap());
+  return lines.length === 1 && lines[0].count === 1;
 }
 
 /** The argv that runs `command` inside the user's namespace through `helper` (berth-userns),

@@ -33,6 +33,12 @@ export interface RegistryInstance {
   dir: string;
   /** The registry's stderr so far (its log), for failure messages. */
   log(): string;
+  /** With `accessLog`: the requests it has answered so far, in order, as "METHOD PATH". */
+  requests(): string[];
+  /** With `accessLog`: waits (up to `ms`) until every request made before this call is in
+   * requests() (the access log reaches us a little after the response): it asks for a path of
+   * its own and waits for that to appear. */
+  settle(ms?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -43,6 +49,8 @@ export interface RegistryOptions {
   htpasswd?: Record<string, string>;
   /** Bearer token auth trusting this token server (see startTokenServer). */
   token?: TokenAuthConfig;
+  /** Keep its access log (requests() and settle()): which requests reached this registry. */
+  accessLog?: boolean;
 }
 
 async function waitHttp(url: string, child: ChildProcess, log: () => string, timeoutMs = 10_000): Promise<void> {
@@ -79,7 +87,7 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Registr
 log:
   level: warn
   accesslog:
-    disabled: true
+    disabled: ${!opts.accessLog}
 storage:
   filesystem:
     rootdirectory: ${join(dir, 'data')}
@@ -93,10 +101,32 @@ http:
   secret: ${randomBytes(16).toString('hex')}
 ${auth}`;
   writeFileSync(join(dir, 'config.yml'), config);
-  const child = spawn(REGISTRY_BIN, ['serve', join(dir, 'config.yml')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(REGISTRY_BIN, ['serve', join(dir, 'config.yml')], { stdio: ['ignore', opts.accessLog ? 'pipe' : 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => { stderr = (stderr + d).slice(-20_000); });
   const log = () => stderr;
+  // The access log (combined log format, on stdout): `... "GET /v2/x/manifests/y HTTP/1.1" 200 ...`.
+  const requests: string[] = [];
+  let partial = '';
+  child.stdout?.setEncoding('utf8').on('data', (d: string) => {
+    const lines = (partial + d).split('\n');
+    partial = lines.pop()!;
+    for (const l of lines) {
+      const m = /"([A-Z]+) (\S+) HTTP\/[\d.]+"/.exec(l);
+      if (m) requests.push(`${m[1]} ${m[2]}`);
+    }
+  });
+  let marks = 0;
+  const settle = async (ms = 30_000) => {
+    if (!opts.accessLog) throw new Error('settle() needs a registry started with accessLog');
+    const mark = `GET /v2/berth-test-settle-${++marks}/tags/list`;
+    await new Promise<void>((resolve) => http.get(`http://127.0.0.1:${port}${mark.slice(4)}`, (res) => { res.resume(); res.on('end', resolve); }).on('error', () => resolve()));
+    const deadline = Date.now() + ms;
+    while (!requests.includes(mark)) {
+      if (Date.now() > deadline) throw new Error(`the registry's access log never showed ${mark}: ${log()}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
   // if the test process dies without its after hooks, do not leave the registry behind
   const onExit = () => { if (child.exitCode === null) child.kill('SIGKILL'); };
   process.once('exit', onExit);
@@ -116,7 +146,7 @@ ${auth}`;
     await stop();
     throw e;
   }
-  return { host: `127.0.0.1:${port}`, port, url: `http://127.0.0.1:${port}`, dir, log, stop };
+  return { host: `127.0.0.1:${port}`, port, url: `http://127.0.0.1:${port}`, dir, log, requests: () => [...requests], settle, stop };
 }
 
 // ── token server ──

@@ -6,15 +6,11 @@
 // allows fetching a commit by its id, else the refs are fetched whole. Files get git's modes
 // (0644, or 0755 when executable); submodules are checked out too; `.git` (the repository's and
 // the submodules') is removed unless --keep-git-dir.
-import { execFile, type ExecFileOptionsWithStringEncoding } from 'node:child_process';
 import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
-import { promisify } from 'node:util';
+import { execFileAsync } from '../../util/exec.ts';
 import { SourceError } from './sources.ts';
-
-// Made on first use: promisify(execFile) at the top level loads child_process on every CLI start.
-let run: ((file: string, args: string[], opts: ExecFileOptionsWithStringEncoding) => Promise<{ stdout: string; stderr: string }>) | undefined;
 
 export interface GitSource {
   /** What git is given (the fragment and query removed). */
@@ -84,8 +80,7 @@ export function redactGitURL(u: string): string {
 
 async function git(args: string[], cwd?: string): Promise<string> {
   try {
-    run ??= promisify(execFile);
-    const r = await run('git', args, { cwd, encoding: 'utf8', maxBuffer: 64 << 20, env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: '', LC_ALL: 'C' } });
+    const r = await execFileAsync('git', args, { cwd, maxBuffer: 64 << 20, env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: '', LC_ALL: 'C' } });
     return r.stdout;
   } catch (e) {
     const err = e as Error & { stderr?: string; code?: string | number };

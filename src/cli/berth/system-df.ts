@@ -10,16 +10,13 @@ import { psRow, PS_HEADERS, shortCommand } from './present.ts';
 const FLAGS: FlagDef[] = [{ name: 'format', kind: 'string', help: "'json' or a template" }, { name: 'verbose', short: 'v', kind: 'bool', help: 'Show detailed information on space usage' }];
 
 async function verbose(engine: Engine, df: DiskUsage): Promise<string> {
-  const recs = engine.containers.list({ all: true });
-  const users = new Map<string, number>();
-  for (const r of recs) users.set(r.config.imageId, (users.get(r.config.imageId) ?? 0) + 1);
-  const images = (await engine.images.list({})).map((i) => ({ ...imageRow(i), Containers: String(users.get(i.id) ?? users.get(`sha256:${i.id}`) ?? 0) }));
-  const containers = recs.map((r) => {
+  const images = (await engine.images.list({})).map((i) => ({ ...imageRow(i), Containers: String(df.imageContainers[i.id] ?? 0) }));
+  const containers = df.containerRecords.map((r) => {
     const s = df.containerSizes[r.id];
     return { ...psRow(r), Command: shortCommand(r), Size: s ? humanSize(s.rw) : '0B' };
   });
   // docker prints volume sizes with four digits (go-units HumanSize), the rest with three.
-  const volumes = engine.volumes.list().map((v) => ({ Name: v.name, Links: String(engine.volumes.users(v.name).length), Size: humanSize(df.volumeSizes[v.name] ?? 0, 4) }));
+  const volumes = df.volumeRecords.map((v) => ({ Name: v.name, Links: String(df.volumeContainers[v.name] ?? 0), Size: humanSize(df.volumeSizes[v.name] ?? 0, 4) }));
   return [
     'Images space usage:\n\n', formatItems(images, undefined, '{{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}\t{{.Containers}}', IMAGE_HEADERS),
     '\nContainers space usage:\n\n', formatItems(containers, undefined, '{{.ID}}\t{{.Image}}\t{{.Command}}\t{{.LocalVolumes}}\t{{.Size}}\t{{.RunningFor}}\t{{.Status}}\t{{.Names}}', PS_HEADERS),

@@ -7,12 +7,10 @@
 // the relay has copied the last output (it ends when the pty hangs up; at most 2 s later).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { recvttyPath } from '../../runtime/tty-relay.ts';
+import { startTtyRelay, type TtyRelay } from '../../runtime/tty-relay.ts';
 import type { Spec } from '../../oci/index.ts';
 import { randomBytes } from '../../util/random.ts';
 import type { EngineCore } from '../core.ts';
@@ -41,7 +39,6 @@ class TtyExec extends EventEmitter implements PipedProcess {
   #size?: { height: number; width: number };
   #sizes?: Writable;
   #runtime?: ChildProcess;
-  #relay?: ChildProcess;
   #pidFile = '';
   #killed = false;
 
@@ -66,35 +63,24 @@ class TtyExec extends EventEmitter implements PipedProcess {
     const sdir = join(dir, 'exec', id);
     mkdirSync(sdir, { recursive: true });
     this.#pidFile = join(sdir, 'pid');
-    // Short path in tmpdir: a unix socket path is at most 107 bytes.
-    const socket = join(tmpdir(), `berth-crixt-${id.slice(0, 16)}.sock`);
-    const cleanup = () => { rmSync(sdir, { recursive: true, force: true }); rmSync(socket, { force: true }); };
-    const relay = spawn(recvttyPath(), ['--tty', socket], { stdio: ['pipe', 'pipe', 'pipe', 'pipe'] });
-    this.#relay = relay;
-    relay.once('error', () => { /* reported below: the socket never appears */ });
-    const relayClosed = new Promise<void>((r) => relay.once('close', () => r()));
-    const sizes = relay.stdio[3] as Writable;
-    sizes.on('error', () => { /* the relay is gone */ });
-    relay.stdin!.on('error', () => { /* the relay is gone */ });
-    this.stdin.pipe(relay.stdin!);
-    relay.stdout!.pipe(this.stdout, { end: false });
-    relay.stderr!.pipe(this.stderr, { end: false });
-    for (let i = 0; i < 400 && !existsSync(socket) && !this.#killed; i++) {
-      if (relay.exitCode !== null || relay.signalCode !== null) break;
-      await sleep(5);
-    }
-    if (!existsSync(socket) || this.#killed) {
-      relay.kill('SIGKILL');
+    const cleanup = () => rmSync(sdir, { recursive: true, force: true });
+    let relay: TtyRelay;
+    try {
+      relay = await startTtyRelay({ pipes: { stdin: true, stderr: true }, cancelled: () => this.#killed });
+    } catch (e) {
       cleanup();
-      if (!this.#killed) this.emit('error', new ContainerStateError(`the terminal relay ${recvttyPath()} did not start`));
+      if (!this.#killed) this.emit('error', new ContainerStateError((e as Error).message));
       this.#finish(this.#killed ? 137 : 126, this.#killed ? 'SIGKILL' : null);
       return;
     }
-    this.#sizes = sizes;
+    this.stdin.pipe(relay.stdin!);
+    relay.stdout!.pipe(this.stdout, { end: false });
+    relay.stderr!.pipe(this.stderr, { end: false });
+    this.#sizes = relay.sizes!;
     const proc = execProcessSpec(spec.process!, join(dir, 'rootfs'), { ...req, ...(this.#size ? { consoleSize: this.#size } : {}) });
     const specPath = join(sdir, 'process.json');
     writeFileSync(specPath, JSON.stringify(proc));
-    const runtime = spawn(rec.config.runtime, ['--root', core.paths.runtimeRoot, 'exec', '--process', specPath, '--pid-file', this.#pidFile, '--console-socket', socket, rec.id],
+    const runtime = spawn(rec.config.runtime, ['--root', core.paths.runtimeRoot, 'exec', '--process', specPath, '--pid-file', this.#pidFile, '--console-socket', relay.socket, rec.id],
       { stdio: ['ignore', 'ignore', 'pipe'] });
     this.#runtime = runtime;
     let tail = '';
@@ -102,10 +88,7 @@ class TtyExec extends EventEmitter implements PipedProcess {
     runtime.once('error', (e) => this.emit('error', e));
     runtime.once('close', async (code, signal) => {
       // The relay ends by itself when the pty hangs up; not if the runtime never connected.
-      await Promise.race([relayClosed, sleep(existsSync(socket) ? 0 : 2000)]);
-      if (relay.exitCode === null && relay.signalCode === null) relay.kill('SIGTERM');
-      await Promise.race([relayClosed, sleep(500)]);
-      sizes.end();
+      await relay.finish(relay.connected() ? 2000 : 0);
       cleanup();
       if (code !== 0 && tail) this.stderr.write(tail);
       this.#finish(code, signal);

@@ -5,7 +5,7 @@
 // EINVAL, or always with BERTH_OVERLAY=fuse-overlayfs (docs/rootless.md). Its process lives as
 // long as the mount: an unmount (berth-mount's, as for a native one) ends it.
 // It needs /dev/fuse usable by the user (mode 0666, as a Debian host's udev makes it).
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
 import type { MountOp } from '../../util/native-mount.ts';
@@ -49,11 +49,32 @@ export function fuseOverlayArgs(op: Extract<MountOp, { op: 'overlay' }>): string
  * process stays, detached). */
 export function mountFuseOverlay(op: Extract<MountOp, { op: 'overlay' }>): Promise<void> {
   const bin = fuseOverlayfsPath();
-  if (!bin) return Promise.reject(new Error(`cannot mount ${op.target}: the kernel refused overlayfs here and fuse-overlayfs is not installed (apt-get install fuse-overlayfs)`));
+  if (!bin) return Promise.reject(notInstalled(op));
   return new Promise((resolve, reject) => {
-    execFile(bin, fuseOverlayArgs(op), { timeout: 30_000 }, (err, _stdout, stderr) => {
-      if (err) reject(new Error(`fuse-overlayfs on ${op.target}: ${(stderr || err.message).trim().split('\n').pop()}${/fuse: device not found|\/dev\/fuse/.test(stderr) ? ' (/dev/fuse must be usable by the user: mode 0666)' : ''}`));
+    execFile(bin, fuseOverlayArgs(op), { timeout: FUSE_TIMEOUT_MS }, (err, _stdout, stderr) => {
+      if (err) reject(fuseFailed(op, err, stderr));
       else resolve();
     });
   });
+}
+
+/** mountFuseOverlay for a caller that blocks (image/bundle.ts). */
+export function mountFuseOverlaySync(op: Extract<MountOp, { op: 'overlay' }>): void {
+  const bin = fuseOverlayfsPath();
+  if (!bin) throw notInstalled(op);
+  try {
+    execFileSync(bin, fuseOverlayArgs(op), { timeout: FUSE_TIMEOUT_MS, stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (e) {
+    throw fuseFailed(op, e as Error, String((e as { stderr?: Buffer }).stderr ?? ''));
+  }
+}
+
+const FUSE_TIMEOUT_MS = 30_000;
+
+function notInstalled(op: Extract<MountOp, { op: 'overlay' }>): Error {
+  return new Error(`cannot mount ${op.target}: the kernel refused overlayfs here and fuse-overlayfs is not installed (apt-get install fuse-overlayfs)`);
+}
+
+function fuseFailed(op: Extract<MountOp, { op: 'overlay' }>, err: Error, stderr: string): Error {
+  return new Error(`fuse-overlayfs on ${op.target}: ${(stderr || err.message).trim().split('\n').pop()}${/fuse: device not found|\/dev\/fuse/.test(stderr) ? ' (/dev/fuse must be usable by the user: mode 0666)' : ''}`);
 }

@@ -4,22 +4,11 @@
 // replacing a directory of the image: EIO). So there the overlay is mounted with `userxattr`
 // (kernel >= 5.11) and uses `user.overlay.*`: the unpacker writes opaque directories that way,
 // and a diff reads them that way. fuse-overlayfs reads user.overlay.opaque too.
-import { readFileSync } from 'node:fs';
+import { inUserNamespace } from '../../util/userns.ts';
 
 export const TRUSTED_OVERLAY = 'trusted.overlay.';
 export const USER_OVERLAY = 'user.overlay.';
 
-let inside: boolean | undefined;
-
-/** Whether this process is in a user namespace other than the host's. */
-export function inUserNamespace(): boolean {
-  if (inside === undefined) {
-    let map = '';
-    try { map = readFileSync('/proc/self/uid_map', 'utf8'); } catch { /* no /proc: the host's */ }
-    inside = map !== '' && !/^\s*0\s+0\s+4294967295\s*$/.test(map.trim());
-  }
-  return inside;
-}
 
 /** The xattr prefix overlayfs uses here for its own metadata. */
 export function overlayXattrPrefix(): string {

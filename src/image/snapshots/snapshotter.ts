@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 import { openSharedDatabase } from '../../util/sqlite.ts';
 import { runMountOps, runMountOpsAsync, type MountOp } from '../../util/native-mount.ts';
-import { inUserNamespace } from './overlay-xattrs.ts';
-import { fuseOverlayArgs, fuseOverlayfsPath, mountFuseOverlay, overlayMode, refusedOverlay } from './fuse-overlay.ts';
+import { inUserNamespace } from '../../util/userns.ts';
+import { fuseOverlayfsPath, mountFuseOverlay, mountFuseOverlaySync, overlayMode, refusedOverlay } from './fuse-overlay.ts';
 import { SnapshotError, SnapshotExistsError, SnapshotNotFoundError, type Mount, type SnapshotDriver, type SnapshotInfo, type SnapshotKind } from './types.ts';
 
 interface Row { key: string; id: number; kind: SnapshotKind; parent: string | null; created: string; labels: string }
@@ -226,40 +226,52 @@ export function mountOps(mounts: Mount[], target: string): MountOp[] {
   return ops;
 }
 
-/** Mounts `mounts` (as returned by the snapshotter) on `target`, all in one exec of build/berth-mount. */
+/** One way to put a snapshot's mounts in place: the ops in one exec of build/berth-mount, or its
+ * overlay through fuse-overlayfs. */
+type MountStep = { ops: MountOp[] } | { fuse: Extract<MountOp, { op: 'overlay' }> };
+
+/** The ways to mount `mounts` on `target`, in order: each after the first is tried only when the
+ * one before failed with an overlay the kernel refuses (EPERM, EINVAL: a user namespace where it
+ * is not allowed), then through fuse-overlayfs; or fuse-overlayfs only with
+ * BERTH_OVERLAY=fuse-overlayfs (fuse-overlay.ts). A snapshot mounts as one overlay, or as binds. */
+function mountSteps(mounts: Mount[], target: string): MountStep[] {
+  const ops = mountOps(mounts, target);
+  const fuse = ops.length === 1 && ops[0].op === 'overlay' ? ops[0] : undefined;
+  if (!fuse) return [{ ops }];
+  const mode = overlayMode();
+  if (mode === 'fuse-overlayfs') return [{ fuse }];
+  return mode === 'auto' && fuseOverlayfsPath() ? [{ ops }, { fuse }] : [{ ops }];
+}
+
+/** Whether a failed step gives way to the next one. */
+function tryNext(steps: MountStep[], i: number, e: unknown): boolean {
+  return i < steps.length - 1 && refusedOverlay(e);
+}
+
+/** Mounts `mounts` (as returned by the snapshotter) on `target` (see mountSteps). */
 export function mountAll(mounts: Mount[], target: string): void {
-  const ops = mountOps(mounts, target);
-  const fuse = fuseOp(ops);
-  if (fuse && overlayMode() === 'fuse-overlayfs') {
-    execFileSync(fuseOverlayfsPath() ?? 'fuse-overlayfs', fuseOverlayArgs(fuse), { stdio: ['ignore', 'ignore', 'pipe'] });
-    return;
-  }
-  try {
-    runMountOps(ops);
-  } catch (e) {
-    if (!fuse || overlayMode() !== 'auto' || !refusedOverlay(e) || !fuseOverlayfsPath()) throw e;
-    execFileSync(fuseOverlayfsPath()!, fuseOverlayArgs(fuse), { stdio: ['ignore', 'ignore', 'pipe'] });
+  const steps = mountSteps(mounts, target);
+  for (let i = 0; i < steps.length; i++) {
+    const s = steps[i];
+    try {
+      return 'ops' in s ? runMountOps(s.ops) : mountFuseOverlaySync(s.fuse);
+    } catch (e) {
+      if (!tryNext(steps, i, e)) throw e;
+    }
   }
 }
 
-/** mountAll without blocking the event loop. An overlay the kernel refuses (EPERM, EINVAL: a
- * user namespace where it is not allowed) is mounted through fuse-overlayfs instead, or always
- * with BERTH_OVERLAY=fuse-overlayfs (fuse-overlay.ts). */
+/** mountAll without blocking the event loop. */
 export async function mountAllAsync(mounts: Mount[], target: string): Promise<void> {
-  const ops = mountOps(mounts, target);
-  const fuse = fuseOp(ops);
-  if (fuse && overlayMode() === 'fuse-overlayfs') return mountFuseOverlay(fuse);
-  try {
-    await runMountOpsAsync(ops);
-  } catch (e) {
-    if (!fuse || overlayMode() !== 'auto' || !refusedOverlay(e) || !fuseOverlayfsPath()) throw e;
-    await mountFuseOverlay(fuse);
+  const steps = mountSteps(mounts, target);
+  for (let i = 0; i < steps.length; i++) {
+    const s = steps[i];
+    try {
+      return await ('ops' in s ? runMountOpsAsync(s.ops) : mountFuseOverlay(s.fuse));
+    } catch (e) {
+      if (!tryNext(steps, i, e)) throw e;
+    }
   }
-}
-
-/** The snapshot's one overlay op (a snapshot mounts as one overlay, or as binds). */
-function fuseOp(ops: MountOp[]): Extract<MountOp, { op: 'overlay' }> | undefined {
-  return ops.length === 1 && ops[0].op === 'overlay' ? ops[0] : undefined;
 }
 
 /** Unmounts `target` (lazily if busy), ignoring "not mounted". */

@@ -38,6 +38,8 @@ function client(args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv;
     let stderr = '';
     c.stdout.on('data', (d) => (stdout += d));
     c.stderr.on('data', (d) => (stderr += d));
+    // A command served quickly may be done before its input is written (EPIPE): not an error.
+    c.stdin.on('error', () => {});
     c.stdin.end(opts.input ?? '');
     c.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });

@@ -55,6 +55,9 @@ test('containers and system through the engine API', { skip }, async (t) => {
   const df = await engine.system.df();
   assert.equal(df.containers.total, 2);
   assert.equal(df.containers.active, 1);
+  // The per-item listing (system df -v) comes with the same count: both containers, on one image.
+  assert.deepEqual(df.containerRecords.map((r) => r.id).sort(), [rec.id, done.id].sort());
+  assert.equal(df.imageContainers[rec.config.imageId], 2);
 
   // wait 'removed' resolves once rm is done; kill's 137 is the exit code it reports.
   const removed = c.wait('berth-test-api', 'removed');

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DetachFilter, InvalidDetachKeysError, parseDetachKeys } from '../../../src/engine/detach-keys.ts';
+import { PassThrough } from 'node:stream';
+import { DetachFilter, InvalidDetachKeysError, parseDetachKeys, pipeDetachable } from '../../../src/engine/detach-keys.ts';
 
 test('detach keys: docker\'s default, single characters and ctrl- keys; others refused', () => {
   assert.deepEqual([...parseDetachKeys('')], [0x10, 0x11]);
@@ -32,4 +33,27 @@ test('the filter passes input on, holds a partial match, drops the sequence and 
   assert.deepEqual(await run('', ['a\x10b\x10\x10\x11']), { out: 'a\x10b\x10', detached: true });
   assert.deepEqual(await run('ctrl-x,x', ['\x18y', '\x18']), { out: '\x18y\x18', detached: false });
   assert.deepEqual(await run('q', ['abcq']), { out: 'abc', detached: true });
+});
+
+test('pipeDetachable: the input\'s end ends stdin; the detach keys call back and leave stdin open', async () => {
+  const collect = (s: PassThrough) => { let out = ''; s.on('data', (d: Buffer) => (out += d.toString())); return () => out; };
+  // Ended by the input: stdin ends too, nothing detached.
+  const in1 = new PassThrough(), stdin1 = new PassThrough();
+  let detached1 = false;
+  const out1 = collect(stdin1);
+  pipeDetachable(in1, stdin1, parseDetachKeys(''), () => (detached1 = true));
+  const ended1 = new Promise((r) => stdin1.once('end', r));
+  in1.end('hello');
+  await ended1;
+  assert.equal(out1(), 'hello');
+  assert.equal(detached1, false);
+  // Detached: the callback runs, what came before goes on, stdin stays writable.
+  const in2 = new PassThrough(), stdin2 = new PassThrough();
+  const out2 = collect(stdin2);
+  const detached2 = new Promise<void>((r) => pipeDetachable(in2, stdin2, parseDetachKeys('q'), r));
+  in2.write('abcqdef');
+  await detached2;
+  await new Promise((r) => setImmediate(r));
+  assert.equal(out2(), 'abc');
+  assert.equal(stdin2.writableEnded, false);
 });

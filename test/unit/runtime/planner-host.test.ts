@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isInitialUserNs, probeHost } from '../../../src/runtime/host.ts';
+import { probeHost } from '../../../src/runtime/host.ts';
+import { isInitialUserNs } from '../../../src/util/userns.ts';
 import { detectCgroups, hierarchies, type CgroupHost } from '../../../src/runtime/cgroups/index.ts';
 import { V1_HOST, V1_MOUNTINFO, V1_SELF_CGROUP, V2_HOST } from './planner-fixtures.ts';
 

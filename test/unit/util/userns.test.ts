@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { defaultRoots, enginePaths } from '../../../src/engine/paths.ts';
-import { hostIdOfRoot, mapsOneId, rootlessUser, userNamespaceArgv } from '../../../src/util/userns.ts';
+import { hostIdOfRoot, inUserNamespace, isInitialUserNs, mapsOneId, parseIdMap, rootlessUser, userNamespaceArgv } from '../../../src/util/userns.ts';
 
 test('hostIdOfRoot: the host id behind 0; none for the initial namespace', () => {
   assert.equal(hostIdOfRoot('         0          0 4294967295\n'), undefined);
@@ -34,4 +34,16 @@ test('as root (this test): no rootless user, no re-exec, system defaults unless 
     if (saved.root !== undefined) process.env.BERTH_ROOT = saved.root;
     if (saved.run !== undefined) process.env.BERTH_RUN_ROOT = saved.run;
   }
+});
+
+test('parseIdMap, isInitialUserNs: the identity map of the initial namespace only', () => {
+  assert.deepEqual(parseIdMap('         0       1001          1\n         1     100000      65536\n'),
+    [{ inside: 0, outside: 1001, count: 1 }, { inside: 1, outside: 100000, count: 65536 }]);
+  assert.deepEqual(parseIdMap(''), []);
+  assert.equal(isInitialUserNs('         0          0 4294967295\n'), true);
+  assert.equal(isInitialUserNs('         0          0 4294967295\n         1          1 1\n'), false);
+  assert.equal(isInitialUserNs('         0       1000          1\n'), false);
+  assert.equal(isInitialUserNs(''), false);
+  // This test runs as the host's root (as the suite does).
+  assert.equal(inUserNamespace(), false);
 });
