@@ -36,6 +36,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 #include "fdio.h"
+#include "sigrelay.h"
 
 extern char **environ;
 
@@ -43,7 +44,6 @@ extern char **environ;
 #define BUF_SIZE 65536
 
 static char script[PATH_MAX + 64];
-static int sig_pipe[2] = {-1, -1};
 static volatile pid_t worker_pid = 0;
 
 static char self_exe[PATH_MAX], self_dir[PATH_MAX];
@@ -239,15 +239,6 @@ static int relay_spec(int fd, char *spec, size_t cap) {
   return 0;
 }
 
-static void on_signal(int sig) {
-  int saved = errno;
-  unsigned char c = (unsigned char)sig;
-  if (write(sig_pipe[1], &c, 1) < 0) { /* full: the signal is pending already */ }
-  errno = saved;
-}
-
-static const int FORWARDED[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
-
 // The request, built in one growing buffer.
 struct buf {
   char *p;
@@ -360,10 +351,7 @@ int main(int argc, char **argv) {
 
   // Signals are caught from here on, and passed on once the worker is known.
   if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) < 0) exec_plain(argv, "no pipe for signals");
-  struct sigaction act = {.sa_handler = on_signal};
-  sigemptyset(&act.sa_mask);
-  act.sa_flags = SA_RESTART;
-  for (size_t i = 0; i < sizeof FORWARDED / sizeof FORWARDED[0]; i++) sigaction(FORWARDED[i], &act, NULL);
+  catch_forwarded();
   signal(SIGPIPE, SIG_IGN);
 
   char cwd[PATH_MAX];

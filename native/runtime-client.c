@@ -32,6 +32,7 @@
 #include <unistd.h>
 #include "channel.h"
 #include "fdio.h"
+#include "sigrelay.h"
 
 extern char **environ;
 
@@ -40,7 +41,6 @@ extern char **environ;
 
 static char script[PATH_MAX + 64];
 static char self_dir[PATH_MAX];
-static int sig_pipe[2] = {-1, -1};
 
 static void die(const char *what) {
   fprintf(stderr, "berth-runtime: %s: %s\n", what, strerror(errno));
@@ -181,15 +181,6 @@ static int high(int fd) {
   return h;
 }
 
-static void on_signal(int sig) {
-  int saved = errno;
-  unsigned char c = (unsigned char)sig;
-  if (write(sig_pipe[1], &c, 1) < 0) { /* full: the signal is pending already */ }
-  errno = saved;
-}
-
-static const int FORWARDED[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
-
 // ["client-spawn", WAIT, PRESERVE]: the helper, build/berth-init, with fds 0-2 and
 // 3..3+preserve-1 the caller's and the channel above them; SIGCHLD tells us stage 0 is done,
 // and with --wait (WAIT "1") the caller's signals go to it. Returns its pid; *chan is our end.
@@ -205,11 +196,8 @@ static pid_t start_helper(int wait, int preserve, int *chan) {
   sig_pipe[0] = high(sig_pipe[0]);
   sig_pipe[1] = high(sig_pipe[1]);
   if (sv[0] < 0 || sv[1] < 0 || sig_pipe[0] < 0 || sig_pipe[1] < 0) die("fcntl");
-  struct sigaction act = {.sa_handler = on_signal, .sa_flags = SA_RESTART};
-  sigemptyset(&act.sa_mask);
-  sigaction(SIGCHLD, &act, NULL);
-  if (wait)
-    for (size_t k = 0; k < sizeof FORWARDED / sizeof FORWARDED[0]; k++) sigaction(FORWARDED[k], &act, NULL);
+  catch_signal(SIGCHLD);
+  if (wait) catch_forwarded();
   pid_t pid = spawn_helper(helper, sv[1], 3 + preserve, wait, "berth-runtime");
   if (pid < 0) die("fork");
   close(sv[1]);
