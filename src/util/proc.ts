@@ -72,6 +72,7 @@ export class ProcessProbe {
   #running(fd: number): boolean {
     let n: number;
     try { n = readSync(fd, this.#buf, 0, this.#buf.length, 0); } catch { return false; }
+    if (n <= 0) return false;
     // The state letter follows the last ')' (comm may hold parentheses) and a space.
     const i = this.#buf.lastIndexOf(0x29, n - 1);
     const state = i >= 0 && i + 2 < n ? this.#buf[i + 2] : 0;
