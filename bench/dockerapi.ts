@@ -1,7 +1,9 @@
 // Docker API benchmark: the same docker CLI against berthd (`berth system service`), podman's
 // API service (`podman system service`) and dockerd (Debian's docker.io, when installed):
 // `docker run --rm busybox true` (interleaved round by round, medians and p90), then `docker ps`
-// with N running containers in each (also interleaved), with the load average.
+// with N running containers in each (also interleaved, each round starting with the next server),
+// the `docker version` floor, and the servers' side of ps without the CLI (HEAD /_ping + GET
+// /containers/json on a fresh connection, 300 exchanges interleaved), with the load average.
 //
 //   node bench/dockerapi.ts [--rounds 15] [--containers 50] [--only berth,podman,docker] [--what run,ps]
 //                           [--berth-base DIR]
@@ -20,6 +22,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { makeTemp, removeTemp } from '../test/helpers/rootfs.ts';
+import { connect } from 'node:net';
 import { loadavg } from 'node:os';
 import { killMentioning, removeCgroupTree, unmountUnder, which } from '../test/integration/interop/support.ts';
 
@@ -99,6 +102,59 @@ async function startDockerd(): Promise<Server> {
   return { name: 'docker', host, stop: stopper(child) };
 }
 
+/** The servers, starting with the i-th (round i's order). */
+function rotated(i: number): Server[] {
+  const k = i % servers.length;
+  return [...servers.slice(k), ...servers.slice(0, k)];
+}
+
+/** One exchange as the CLI makes it, without the CLI: a fresh connection, HEAD /_ping, then
+ * GET /containers/json; ms from the connect to the answer's last byte, and its size. */
+function exchange(host: string): Promise<{ ms: number; bytes: number }> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const c = connect(host.replace(/^unix:\/\//, ''));
+    let buf = Buffer.alloc(0), pinged = false;
+    const ask = (line: string) => c.write(`${line} HTTP/1.1\r\nHost: api.moby.localhost\r\nUser-Agent: Docker-Client/28.2.2 (linux)\r\n\r\n`);
+    c.on('connect', () => ask('HEAD /_ping'));
+    c.on('data', (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      const end = buf.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      if (!pinged) { pinged = true; buf = Buffer.alloc(0); ask(`GET /v1.41/containers/json`); return; }
+      const len = /content-length: *(\d+)/i.exec(buf.subarray(0, end).toString('latin1'));
+      // Content-Length (berthd), or chunked (dockerd's and podman's lists): the last chunk.
+      const done = len ? buf.length - end - 4 >= Number(len[1]) : buf.subarray(buf.length - 5).toString('latin1') === '0\r\n\r\n';
+      if (!done) return;
+      c.destroy();
+      resolve({ ms: performance.now() - t0, bytes: buf.length - end - 4 });
+    });
+    c.on('error', reject);
+  });
+}
+
+/** The servers' side alone: `exchanges` interleaved exchanges (5 ms apart), medians. */
+async function benchPsServer(exchanges = 300): Promise<void> {
+  const t = new Map<string, number[]>(servers.map((s) => [s.name, []]));
+  const bytes = new Map<string, number>();
+  for (const s of servers) for (let i = 0; i < 20; i++) await exchange(s.host); // warm-up
+  for (let i = 0; i < exchanges; i++) {
+    for (const s of rotated(i)) {
+      const r = await exchange(s.host);
+      t.get(s.name)!.push(r.ms);
+      bytes.set(s.name, r.bytes);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+  console.log('HEAD /_ping + GET /containers/json, fresh connection, no CLI (the server\'s side)');
+  for (const s of servers) {
+    const xs = [...t.get(s.name)!].sort((a, b) => a - b);
+    const q = (p: number) => xs[Math.min(xs.length - 1, Math.floor(p * xs.length))].toFixed(2);
+    console.log(`  ${s.name.padEnd(8)} median ${q(0.5)} ms, p90 ${q(0.9)} ms (${xs.length} exchanges, ${bytes.get(s.name)} bytes)`);
+  }
+  console.log(`  ${ratios(t)}`);
+}
+
 function median(xs: number[]): number {
   return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 }
@@ -132,7 +188,7 @@ try {
   if (want('podman') && which('podman')) servers.push(await startPodman());
   if (want('docker') && which('dockerd') && which('unshare')) servers.push(await startDockerd());
   if (what.includes('run')) benchRun();
-  if (what.includes('ps')) benchPs();
+  if (what.includes('ps')) await benchPs();
 } finally {
   for (const s of servers) await s.stop();
   killMentioning(tmp);
@@ -158,7 +214,7 @@ function benchRun(): void {
   console.log(`load average after the runs: ${load()}`);
 }
 
-function benchPs(): void {
+async function benchPs(): Promise<void> {
   console.log(`docker ps with ${nContainers} running containers`);
   for (const s of servers) {
     for (let i = 0; i < nContainers; i++) {
@@ -170,19 +226,25 @@ function benchPs(): void {
   // The floor: the CLI's start, /_ping and the smallest answer (`docker version`'s server part).
   const floor = new Map<string, number[]>(servers.map((s) => [s.name, []]));
   for (const s of servers) docker(s.host, ['ps']); // warm-up
+  // Each round starts with the next server: whatever a server leaves running after its answer
+  // (dockerd's version asks containerd and runs runc) then slows each of the others' commands
+  // alike, not always the same one's. The floor is measured in rounds of its own, for the same reason.
   for (let i = 0; i < rounds; i++) {
-    for (const s of servers) {
+    for (const s of rotated(i)) {
       const r = docker(s.host, ['ps']);
       const n = r.out.trim().split('\n').length - 1;
       if (!r.ok || n !== nContainers) throw new Error(`${s.name}: docker ps listed ${n} containers: ${r.out}`);
       ps.get(s.name)!.push(r.ms);
-      floor.get(s.name)!.push(docker(s.host, ['version', '--format', '{{.Server.Version}}']).ms);
     }
+  }
+  for (let i = 0; i < rounds; i++) {
+    for (const s of rotated(i)) floor.get(s.name)!.push(docker(s.host, ['version', '--format', '{{.Server.Version}}']).ms);
   }
   for (const s of servers) console.log(`  ${s.name.padEnd(8)} ${stats(ps.get(s.name)!)}`);
   console.log(`  ${ratios(ps)}`);
   console.log('docker version (the floor: CLI start, /_ping, one small answer)');
   for (const s of servers) console.log(`  ${s.name.padEnd(8)} ${stats(floor.get(s.name)!)}`);
+  await benchPsServer();
   console.log(`load average at the end: ${load()}`);
   for (const s of servers) docker(s.host, ['rm', '-f', ...Array.from({ length: nContainers }, (_, i) => `bench${i}`)]);
 }

@@ -130,7 +130,9 @@ export class DockerApiServer {
 
   async #dispatch(req: IncomingMessage, res: ServerResponse | undefined, upgrade: { socket: Duplex; head: Buffer } | undefined): Promise<void> {
     const gone = new AbortController();
-    const onClose = () => gone.abort();
+    // A response ended by the handler closes (Node emits it on a tick, before the handler's
+    // promise settles): nothing then listens, and an abort would only make a DOMException.
+    const onClose = () => { if (!res?.writableEnded) gone.abort(); };
     const conn = upgrade?.socket ?? req.socket;
     conn.once('close', onClose);
     res?.once('close', onClose);

@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { openImageStore, type ImageStore } from '../image/store/open.ts';
-import { processAlive } from '../util/lock.ts';
+import { ProcessProbe } from '../util/proc.ts';
 import { recordEvent } from './events.ts';
 import { containerDir, enginePaths, type EngineOptions, type EnginePaths } from './paths.ts';
 import { EngineStore, type ContainerStateRecord } from './store.ts';
@@ -16,6 +16,9 @@ export class StoreCore {
   readonly paths: EnginePaths;
   #images: ImageStore | undefined;
   #store: EngineStore | undefined;
+  /** The running containers' processes, kept open across listings (berthd lists again and
+   * again; a CLI process closes them with the engine). */
+  readonly #procs = new ProcessProbe();
 
   constructor(opts: EngineOptions = {}) {
     this.paths = enginePaths(opts);
@@ -40,6 +43,7 @@ export class StoreCore {
     this.#store = undefined;
     this.#images?.close();
     this.#images = undefined;
+    this.#procs.close();
   }
 
   /** The image store, opened once for this engine (three SQLite opens per `run` otherwise). */
@@ -72,11 +76,23 @@ export class StoreCore {
     if (!recs.some((r) => r.state.status === 'running')) return recs;
     let exited: Set<string>;
     try { exited = new Set(readdirSync(this.paths.exits)); } catch { return recs.map((r) => this.refresh(r)); }
-    return recs.map((r) => {
+    const asked = new Set<number>();
+    const out = recs.map((r) => {
       if (r.state.status !== 'running') return r;
-      if (!exited.has(r.id) && (processAlive(r.state.pid) || processAlive(r.state.conmonPid))) return r;
+      if (!exited.has(r.id) && this.#alive(r, asked)) return r;
       return this.refresh(r);
     });
+    // Every running record was in `recs`: the fds of any other pid are of exited containers.
+    this.#procs.keepOnly(asked);
+    return out;
+  }
+
+  /** The container's init runs, or else its monitor (which then writes the exit file soon). */
+  #alive(r: ContainerStateRecord, asked?: Set<number>): boolean {
+    asked?.add(r.state.pid);
+    if (this.#procs.alive(r.state.pid)) return true;
+    asked?.add(r.state.conmonPid);
+    return this.#procs.alive(r.state.conmonPid);
   }
 
   /** Brings a running record up to date with conmon's exit file (or a vanished monitor). */
@@ -89,12 +105,14 @@ export class StoreCore {
       if (text !== '') { code = Number(text); when = statSync(ef).mtime.toISOString(); }
     } catch { /* not exited (or no file yet) */ }
     if (code === null) {
-      if (processAlive(rec.state.pid) || processAlive(rec.state.conmonPid)) return rec;
+      if (this.#alive(rec)) return rec;
       // Both gone without an exit file (monitor killed): it ran, and nothing says how it ended.
       try { if (readFileSync(ef, 'utf8').trim() !== '') return this.refresh(rec); } catch { /* none */ }
       code = 137; when = new Date().toISOString();
     }
     // conmon writes -1 when it could not tell; docker reports 128+signal, which conmon already does.
+    this.#procs.forget(rec.state.pid);
+    this.#procs.forget(rec.state.conmonPid);
     rec.state.status = 'exited';
     rec.state.paused = false;
     rec.state.exitCode = code < 0 ? 255 : code;

@@ -18,6 +18,14 @@ const fromRow = (r: Row): ContainerRecord => ({
   config: JSON.parse(r.config) as ContainerConfig, state: JSON.parse(r.state) as ContainerState,
 });
 
+function deepFreeze<T>(v: T): T {
+  if (v && typeof v === 'object' && !Object.isFrozen(v)) {
+    for (const x of Object.values(v)) deepFreeze(x);
+    Object.freeze(v);
+  }
+  return v;
+}
+
 /** What refresh needs of a record. */
 export type ContainerStateRecord = Pick<ContainerRecord, 'id' | 'name' | 'state'>;
 
@@ -37,6 +45,13 @@ export class EngineStore {
   /** Prepared once per statement text: a wait or a log follower reads the state at every wake,
    * and compiling the SQL cost as much as running it. */
   readonly #statements = new Map<string, StatementSync>();
+
+  /** list()'s parsed configs by id, each with the text it was parsed from. A listing still reads
+   * every row (another process's create, rm, rename, start or stop shows in the next one), but
+   * parses a config only when its text differs from the one parsed before: in berthd, which
+   * lists again and again, a `ps` of 50 containers parses none that did not change. Shared
+   * between listings, hence frozen: list()'s callers only read them (get() parses its own). */
+  readonly #configs = new Map<string, { text: string; config: ContainerConfig }>();
 
   #prep(sql: string): StatementSync {
     let st = this.#statements.get(sql);
@@ -97,17 +112,30 @@ export class EngineStore {
     throw new NoSuchContainerError(ref);
   }
 
-  /** Newest first. `keep` sees each state before the config is parsed (the larger part): a
-   * listing of running containers parses no stopped one's config. */
+  /** Newest first. `keep` sees each state before the config is looked at: a listing of running
+   * containers parses no stopped one's config. The configs are shared and frozen (see #configs);
+   * each state is parsed afresh (refresh() updates it in place). */
   list(keep?: (state: ContainerState) => boolean): ContainerRecord[] {
     const rows = this.#prep('SELECT * FROM containers ORDER BY created DESC').all() as unknown as Row[];
-    if (!keep) return rows.map(fromRow);
     const out: ContainerRecord[] = [];
     for (const r of rows) {
       const state = JSON.parse(r.state) as ContainerState;
-      if (keep(state)) out.push({ id: r.id, name: r.name, created: r.created, config: JSON.parse(r.config) as ContainerConfig, state });
+      if (!keep || keep(state)) out.push({ id: r.id, name: r.name, created: r.created, config: this.#config(r), state });
+    }
+    // Every row was read: a cached config whose row is gone is of a removed container.
+    if (this.#configs.size > rows.length) {
+      const ids = new Set(rows.map((r) => r.id));
+      for (const id of this.#configs.keys()) if (!ids.has(id)) this.#configs.delete(id);
     }
     return out;
+  }
+
+  #config(r: Row): ContainerConfig {
+    const hit = this.#configs.get(r.id);
+    if (hit?.text === r.config) return hit.config;
+    const config = deepFreeze(JSON.parse(r.config) as ContainerConfig);
+    this.#configs.set(r.id, { text: r.config, config });
+    return config;
   }
 
   saveState(id: string, state: ContainerState): void {
