@@ -12,6 +12,8 @@ import { containerDir, enginePaths, type EngineOptions, type EnginePaths } from 
 import { EngineStore, type ContainerStateRecord } from './store.ts';
 import type { ContainerRecord } from './types.ts';
 
+const NONE: ReadonlySet<number> = new Set();
+
 export class StoreCore {
   readonly paths: EnginePaths;
   #images: ImageStore | undefined;
@@ -73,9 +75,15 @@ export class StoreCore {
    * open per running container; a record with no exit file there is refreshed only when its
    * processes are gone (an exit file written meanwhile is then read by refresh itself). */
   refreshAll(recs: ContainerRecord[]): ContainerRecord[] {
-    if (!recs.some((r) => r.state.status === 'running')) return recs;
+    if (!recs.some((r) => r.state.status === 'running')) {
+      this.#procs.keepOnly(NONE); // nothing runs: no fd is worth holding
+      return recs;
+    }
     let exited: Set<string>;
-    try { exited = new Set(readdirSync(this.paths.exits)); } catch { return recs.map((r) => this.refresh(r)); }
+    try { exited = new Set(readdirSync(this.paths.exits)); } catch {
+      this.#procs.keepOnly(NONE);
+      return recs.map((r) => this.refresh(r));
+    }
     const asked = new Set<number>();
     const out = recs.map((r) => {
       if (r.state.status !== 'running') return r;
@@ -87,12 +95,15 @@ export class StoreCore {
     return out;
   }
 
-  /** The container's init runs, or else its monitor (which then writes the exit file soon). */
+  /** The container's init runs, or else its monitor (which then writes the exit file soon).
+   * Only a listing (`asked`: the pids it looked at) keeps the fds open for the next one; a
+   * single lookup reads and closes, so nothing outlives the containers listings see. */
   #alive(r: ContainerStateRecord, asked?: Set<number>): boolean {
+    const keep = asked !== undefined;
     asked?.add(r.state.pid);
-    if (this.#procs.alive(r.state.pid)) return true;
+    if (this.#procs.alive(r.state.pid, keep)) return true;
     asked?.add(r.state.conmonPid);
-    return this.#procs.alive(r.state.conmonPid);
+    return this.#procs.alive(r.state.conmonPid, keep);
   }
 
   /** Brings a running record up to date with conmon's exit file (or a vanished monitor). */

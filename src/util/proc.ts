@@ -36,7 +36,8 @@ export class ProcessProbe {
     this.#max = max;
   }
 
-  alive(pid: number): boolean {
+  /** `keep`: hold the fd for the next call (a listing); a one-off lookup reads and closes. */
+  alive(pid: number, keep = true): boolean {
     if (!(pid > 0)) return false;
     const kept = this.#fds.get(pid);
     if (kept !== undefined) {
@@ -47,7 +48,7 @@ export class ProcessProbe {
     try { fd = openSync(`/proc/${pid}/stat`, 'r'); } catch { return false; }
     const running = this.#running(fd);
     // Only a running process is worth keeping (a zombie stays one, or goes).
-    if (running && this.#fds.size < this.#max) this.#fds.set(pid, fd);
+    if (running && keep && this.#fds.size < this.#max) this.#fds.set(pid, fd);
     else closeSync(fd);
     return running;
   }

@@ -123,3 +123,23 @@ test('an exit file written by the monitor (another process) ends it at the next 
   assert.equal(reader.containers.list({ all: true })[0].state.exitCode, 7);
   assert.equal(readdirSync('/proc/self/fd').length, fds0, 'no fd left for it');
 });
+
+test('no fd outlives what listings see: a container stopped by another process, and single lookups', (t) => {
+  const { reader, writer, add, proc, running } = setup(t);
+  const p = proc();
+  const fds = () => readdirSync('/proc/self/fd').length;
+  const fds0 = fds();
+  const r = add('r', {}, running(p.pid!));
+  assert.deepEqual(names(reader.containers.list()), ['r']);
+  assert.equal(fds(), fds0 + 1);
+  // Stopped and removed through the other connection, its process still up: the next listing
+  // (nothing running any more) lets the fd go.
+  writer.store.saveState(r.id, { ...initialState(), status: 'exited', exitCode: 0 });
+  writer.store.delete(r.id);
+  assert.deepEqual(names(reader.containers.list({ all: true })), []);
+  assert.equal(fds(), fds0, 'the fd of a container no listing shows is closed');
+  // A single lookup reads the process's state and keeps nothing open.
+  const s = add('s', {}, running(p.pid!));
+  assert.equal(reader.containers.inspect(s.id).state.status, 'running');
+  assert.equal(fds(), fds0, 'a lookup holds no fd');
+});
