@@ -59,7 +59,11 @@ static inline int record_int(const char *rec, uint32_t i, int dflt) {
   char s[16] = {0};
   if (!f || l == 0 || l >= sizeof s) return dflt;
   memcpy(s, f, l);
-  return atoi(s);
+  char *end;
+  errno = 0;
+  long v = strtol(s, &end, 10);
+  if (errno || *end || v < INT32_MIN || v > INT32_MAX) return dflt;
+  return (int)v;
 }
 
 // The size of the record of n string fields.

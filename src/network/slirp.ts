@@ -10,6 +10,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
+import { processAlive } from '../util/lock.ts';
 import type { PortMapping } from './publish.ts';
 
 export const SLIRP_BIN = 'slirp4netns';
@@ -125,7 +126,7 @@ function recordedPid(pidFile: string, comm: string | RegExp): number | undefined
 /** Whether the detached helper recorded in `pidFile` runs (not a zombie). */
 function detachedAlive(pidFile: string, comm: string | RegExp): boolean {
   const pid = recordedPid(pidFile, comm);
-  return !!pid && alive(pid);
+  return !!pid && processAlive(pid);
 }
 
 /** Stops a detached helper recorded in `pidFile` when that pid is still a `comm` (anything else
@@ -137,11 +138,8 @@ export function stopDetached(pidFile: string, comm: string | RegExp): void {
     try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
     // Returns once it is gone (or a zombie): a teardown that returns leaves no helper.
     const nap = new Int32Array(new SharedArrayBuffer(4));
-    for (let i = 0; i < 200 && alive(pid); i++) Atomics.wait(nap, 0, 0, 10);
+    for (let i = 0; i < 200 && processAlive(pid); i++) Atomics.wait(nap, 0, 0, 10);
   }
   rmSync(pidFile, { force: true });
 }
 
-function alive(pid: number): boolean {
-  try { return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8')); } catch { return false; }
-}

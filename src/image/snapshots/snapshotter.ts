@@ -240,12 +240,14 @@ function mountSteps(mounts: Mount[], target: string): MountStep[] {
   if (!fuse) return [{ ops }];
   const mode = overlayMode();
   if (mode === 'fuse-overlayfs') return [{ fuse }];
-  return mode === 'auto' && fuseOverlayfsPath() ? [{ ops }, { fuse }] : [{ ops }];
+  return mode === 'auto' ? [{ ops }, { fuse }] : [{ ops }];
 }
 
-/** Whether a failed step gives way to the next one. */
+/** Whether a failed step gives way to the next one: only a refused overlay, and in auto mode
+ * only to an installed fuse-overlayfs (looked up then, not on every mount). */
 function tryNext(steps: MountStep[], i: number, e: unknown): boolean {
-  return i < steps.length - 1 && refusedOverlay(e);
+  if (i >= steps.length - 1 || !refusedOverlay(e)) return false;
+  return 'ops' in steps[i + 1] || overlayMode() !== 'auto' || fuseOverlayfsPath() !== undefined;
 }
 
 /** Mounts `mounts` (as returned by the snapshotter) on `target` (see mountSteps). */

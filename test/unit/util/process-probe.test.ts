@@ -51,6 +51,7 @@ test('a zombie (exited, not reaped by its parent) is dead', async (t) => {
   parent.stdout!.on('data', (d) => (out += d));
   await until(() => out.includes('\n'));
   const pid = Number(out.trim());
+  t.after(() => { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } });
   assert.equal(probe.alive(pid), true);
   process.kill(pid, 'SIGKILL');
   const state = () => { try { return readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1][0]; } catch { return 'gone'; } };
