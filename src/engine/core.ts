@@ -107,6 +107,13 @@ export class EngineCore extends StoreCore {
     return this.#rootless;
   }
 
+  /** Holds the cgroup join's warm-up (and forks the mount server) for a create about to come
+   * in this process: prepare.ts, loaded on first use; the returned function releases the hold.
+   * Best effort: a failure to warm up is only a slower join. */
+  warmUp(): Promise<() => void> {
+    return import('./prepare.ts').then((m) => m.prepareForRun(), () => () => {});
+  }
+
   /** Where stop and rm claim a container's cleanup from its exit command (handoff.ts). */
   claimPath(id: string): string {
     return join(this.paths.locks, `${id}.claim`);

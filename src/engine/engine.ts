@@ -69,10 +69,12 @@ export class Engine {
   /**
    * For a process about to create and start a container at once (`run`): forks the mount
    * helper's server while the process is still small, and keeps the cgroup join warm. Call it
-   * first thing; the returned function ends the warm-up once the container started.
+   * first thing; the returned function releases this hold on the warm-up once the container
+   * started (the engine's own starts, pod starts and creates done ahead hold it too: it ends
+   * with the last release, prepare.ts).
    */
-  async prepareForRun(): Promise<() => void> {
-    return (await import('./prepare.ts')).prepareForRun();
+  prepareForRun(): Promise<() => void> {
+    return this.#core.warmUp();
   }
 
   /** A long-lived engine's background work done and what it kept ready removed: starts begun

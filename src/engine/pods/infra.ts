@@ -67,7 +67,8 @@ export async function startInfra(pod: PodRecord, dir: string, p: InfraPaths): Pr
   if (!existsSync(join(rootfs, 'pause'))) {
     try { linkSync(pause, join(rootfs, 'pause')); } catch { copyFileSync(pause, join(rootfs, 'pause')); }
   }
-  writeFileSync(join(bundle, 'config.json'), renderSpec(infraSpec(pod, rootfs, p.cgroupParent)));
+  const spec = infraSpec(pod, rootfs, p.cgroupParent);
+  writeFileSync(join(bundle, 'config.json'), renderSpec(spec));
   // The runtime's leftovers of a previous start (a pod started again after a stop).
   if (p.runtime.mayHaveState(pod.id)) await p.runtime.delete(pod.id, { force: true }).catch(() => {});
   // With berth's own runtime the create runs in this process over berth-relay (as the engine's
@@ -77,12 +78,16 @@ export async function startInfra(pod: PodRecord, dir: string, p: InfraPaths): Pr
     : undefined;
   let pid: number;
   try {
-    pid = await startConmon({
+    const started = startConmon({
       id: pod.id, cuuid: pod.id.slice(0, 16), name: `${pod.config.name}-infra`, runtime: relay ? relayPath() : p.runtime.path, runtimeRoot: p.runtimeRoot,
       bundle, pidFile: join(bundle, 'pidfile'), conmonPidFile: join(bundle, 'conmon.pid'), logPath: join(bundle, 'infra.log'),
       runtimeLog: join(bundle, 'runtime.log'), exitDir: p.exits, socketDir: p.sockets, terminal: false, stdin: false,
       ...(relay ? { env: relayEnv(relay, p.runtime.path) } : {}),
     });
+    // The plan and the cgroup (mkdirs in every hierarchy: ~5-10 ms) are made while conmon
+    // starts and runs the relay, as for a container (start.ts).
+    relay?.prepareAhead({ bundle, pidFile: join(bundle, 'pidfile'), spec });
+    pid = await started;
   } catch (e) {
     const o = relay ? await Promise.race([relay.outcome, new Promise<undefined>((r) => setTimeout(() => r(undefined), 1000))]) : undefined;
     if (o && !o.ok) throw new StartError(`pod ${pod.config.name}: creating the infra process failed: ${o.error.message}`);

@@ -88,6 +88,8 @@ export class PodService {
   /** The pod's namespaces and infra process; the etc files its containers bind in. */
   async start(ref: string): Promise<PodRecord> {
     const first = this.store.resolve(ref);
+    // The infra process's cgroup join then skips its RCU grace period (prepare.ts).
+    const releaseWarm = await this.#core.warmUp();
     const lock = await this.store.lock(first.id);
     try {
       const pod = this.#refresh(this.store.get(first.id) ?? (() => { throw new NoSuchPodError(ref); })());
@@ -123,6 +125,7 @@ export class PodService {
       }
     } finally {
       lock.release();
+      releaseWarm();
       // The next pod's netns, made now that this start no longer competes with it for the CPU.
       if (this.#core.spareNetns) setImmediate(() => this.#core.spareNetns?.refill());
     }
