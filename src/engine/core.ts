@@ -19,6 +19,7 @@ import type { ContainerRecord } from './types.ts';
 import { lookupUser } from './users.ts';
 import { Trash } from './trash.ts';
 import { SpareNetns } from './pods/spare-netns.ts';
+import { IF_NAME as POD_IF_NAME } from './pods/network.ts';
 import { startSpawner, stopSpawner } from '../util/spawner.ts';
 import { rootlessUser } from '../util/userns.ts';
 
@@ -68,7 +69,10 @@ export class EngineCore extends StoreCore {
     super(opts);
     this.opts = opts;
     this.trash = new Trash(join(this.paths.root, 'trash'), opts.longLived ?? false);
-    this.spareNetns = opts.longLived ? new SpareNetns(this.paths.netns) : undefined;
+    this.spareNetns = opts.longLived ? new SpareNetns({
+      netnsDir: this.paths.netns, cniConfDir: this.paths.cniConfDir, ...(opts.cniPath ? { cniPath: opts.cniPath } : {}),
+      recordFile: join(this.paths.root, 'pod-spare.json'), ifName: POD_IF_NAME,
+    }) : undefined;
     if (opts.longLived) startSpawner();
   }
 
@@ -105,6 +109,17 @@ export class EngineCore extends StoreCore {
       this.#rootless = rootlessUser() ? { singleId: gidMap.trim().split('\n').length <= 1 } : null;
     }
     return this.#rootless;
+  }
+
+  /** Work a long-lived engine finishes after its answer (a stopped pod's address release):
+   * settle() waits for it. */
+  readonly #background = new Set<Promise<void>>();
+  inBackground(p: Promise<void>): void {
+    const q: Promise<void> = p.catch(() => {}).finally(() => this.#background.delete(q));
+    this.#background.add(q);
+  }
+  async settleBackground(): Promise<void> {
+    while (this.#background.size) await Promise.all([...this.#background]);
   }
 
   /** Holds the cgroup join's warm-up (and forks the mount server) for a create about to come

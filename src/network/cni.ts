@@ -148,9 +148,9 @@ function pluginOutcome(command: CniCommand | 'VERSION', network: string, plugin:
   throw new CniPluginError({ plugin: plugin.type, command, network, code: e.code, msg, details: e.details, stderr });
 }
 
-/** ADD through the whole list, each plugin getting the previous one's result. */
-export async function addNetworkList(list: Conflist, rt: CniRuntimeConf, opts: CniExecOptions = {}): Promise<CniResult> {
-  let prev: CniResult | undefined;
+/** ADD through the whole list, each plugin getting the previous one's result; `prev`: the
+ * result of the plugins before the list's first, run earlier (the rest of a chain). */
+export async function addNetworkList(list: Conflist, rt: CniRuntimeConf, opts: CniExecOptions = {}, prev?: CniResult): Promise<CniResult> {
   for (const plugin of list.plugins) {
     const res = await execPlugin('ADD', list.name, plugin, pluginInput(list, plugin, rt, prev), rt, opts);
     if (res !== undefined) prev = res as CniResult;
