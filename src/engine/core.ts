@@ -19,6 +19,7 @@ import type { ContainerRecord } from './types.ts';
 import { lookupUser } from './users.ts';
 import { Trash } from './trash.ts';
 import { SpareNetns } from './pods/spare-netns.ts';
+import { SpareInfra } from './pods/spare-infra.ts';
 import { IF_NAME as POD_IF_NAME } from './pods/network.ts';
 import { startSpawner, stopSpawner } from '../util/spawner.ts';
 import { rootlessUser } from '../util/userns.ts';
@@ -64,6 +65,8 @@ export class EngineCore extends StoreCore {
   readonly trash: Trash;
   /** The next pod's network namespace, made ahead (longLived only). */
   readonly spareNetns: SpareNetns | undefined;
+  /** The next pod's infra monitor, started ahead (longLived only). */
+  readonly spareInfra: SpareInfra | undefined;
 
   constructor(opts: EngineInit = {}) {
     super(opts);
@@ -73,6 +76,7 @@ export class EngineCore extends StoreCore {
       netnsDir: this.paths.netns, cniConfDir: this.paths.cniConfDir, ...(opts.cniPath ? { cniPath: opts.cniPath } : {}),
       recordFile: join(this.paths.root, 'pod-spare.json'), ifName: POD_IF_NAME,
     }) : undefined;
+    this.spareInfra = opts.longLived ? new SpareInfra((id) => join(this.paths.pods, id), join(this.paths.root, 'pod-spare-infra')) : undefined;
     if (opts.longLived) startSpawner();
   }
 

@@ -83,7 +83,7 @@ export class Engine {
    * namespace gone (and its attachment released). Call it before close. */
   async settle(): Promise<void> {
     await Promise.all([dropAllAhead(this.#core), dropAllPrecreated(this.#core), this.#core.settleBackground()]);
-    await Promise.all([this.#core.trash.settle(), this.#core.spareNetns?.drop()]);
+    await Promise.all([this.#core.trash.settle(), this.#core.spareNetns?.drop(), this.#core.spareInfra?.drop()]);
   }
 
   close(): void {

@@ -5,7 +5,8 @@
 // spare's, its CNI container id the spare's), portmap runs for its port mapping on top of what
 // was done ahead (the hostPort answers), a stopped pod's lease goes without a removal, a removal
 // right after the stop waits for it, and once the engine settled nothing is left: no lease, no
-// veth, no netns, no iptables rule, no record of a spare.
+// veth, no netns, no iptables rule, no record of a spare. The second pod also has the id its
+// infra monitor was started ahead for (spare-infra.ts); the one not taken goes at the settle.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -73,11 +74,17 @@ test('pods on a network attached ahead; addresses released after the stop answer
   assert.equal(engine.pods.get(a).state.cni?.containerId, undefined, 'the first pod\'s attachment is its own');
   await until('the next pod\'s netns is attached ahead', () => existsSync(record));
   const spare = JSON.parse(readFileSync(record, 'utf8')) as { path: string; cni: { containerId: string; result: { ips: { address: string }[] } } };
+  // And its infra monitor started ahead, under the id the next pod gets (spare-infra.ts).
+  const infraRecord = join(tmp, 'root', 'pod-spare-infra');
+  await until('the next pod\'s infra monitor is started ahead', () => existsSync(infraRecord));
+  const nextId = readFileSync(infraRecord, 'utf8').trim();
+  await until('its conmon runs', () => existsSync(join(tmp, 'root', 'pods', nextId, 'infra', 'conmon.pid')));
   assert.equal(leases().length, 2, 'the pod\'s lease and the spare\'s');
 
   // The second pod takes it: the spare's address and CNI container id; portmap runs for it.
   const hostPort = 21000 + (process.pid % 20000);
   const b = (await c.runtime.RunPodSandbox({ config: config('b', [{ protocol: 'TCP', containerPort: 80, hostPort }]) }) as { podSandboxId: string }).podSandboxId;
+  assert.equal(b, nextId, 'the pod has the id its infra monitor was started for');
   const bPod = engine.pods.get(b);
   assert.equal(bPod.state.cni?.containerId, spare.cni.containerId, 'the pod\'s attachment is the spare\'s');
   assert.equal(bPod.state.netnsPath, spare.path);
@@ -116,4 +123,7 @@ test('pods on a network attached ahead; addresses released after the stop answer
   await until('no veth on the bridge', () => veths().length === 0);
   assert.deepEqual(readdirSync(join(tmp, 'run', 'netns')), [], 'no netns');
   assert.equal(existsSync(record), false, 'no spare recorded');
+  assert.equal(existsSync(infraRecord), false, 'no infra monitor recorded');
+  assert.deepEqual(readdirSync(join(tmp, 'root', 'pods')), [], 'no pod directory (the spare monitor\'s went)');
+  assert.deepEqual(readdirSync(join(tmp, 'run', 'runtime')).filter((n) => !n.startsWith('.')), [], 'no runtime record');
 });
