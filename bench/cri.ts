@@ -123,8 +123,11 @@ function pausesUnder(monitors: number[]): number[] {
  * infra monitor started ahead: conmon named berth-pod-infra), one per node, not per pod. */
 interface Engine { name: string; sock: string; dir: string; setup(): Promise<void>; monitors(): number[]; spares?(): number[]; teardown(): Promise<void> }
 
-/** conmon's `-n NAME` is the spare infra monitor's name (src/engine/pods/service.ts). */
-const isSpareMonitor = (pid: number) => { try { return readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes('\0-n\0berth-pod-infra\0'); } catch { return false; } };
+/** An infra monitor started ahead (conmon's `-n berth-pod-infra`, src/engine/pods/service.ts)
+ * that no pod took yet: no pause process under it. */
+const isSpareMonitor = (pid: number) => {
+  try { return readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes('\0-n\0berth-pod-infra\0') && !pausesUnder([pid]).length; } catch { return false; }
+};
 
 function berthEngine(name = 'berth', top = TOP, net = 253, extraEnv: Record<string, string> = {}): Engine {
   const BERTH = join(top, 'dist/berth.mjs');
