@@ -41,6 +41,9 @@ export interface CniExecOptions {
   /** The netns the plugins run in (where the bridge and the host ends of the veths go): the
    * caller's own when undefined; rootless, the user's rootless netns (rootless-netns.ts). */
   netns?: string;
+  /** Run the plugins at the lowest CPU priority (nice 19): work done ahead of its need (a spare
+   * pod network) that must not take the CPU from a client's own work. */
+  lowPriority?: boolean;
 }
 
 export type CniCommand = 'ADD' | 'DEL' | 'CHECK';
@@ -91,7 +94,8 @@ export function execPlugin(command: CniCommand | 'VERSION', network: string, plu
   const args = cniArgs(rt);
   if (args) env.CNI_ARGS = args;
   // Rootless: in the user's rootless netns, where the bridges are (rootless-netns.ts).
-  const [cmd, argv] = inNetns(opts.netns, [bin]);
+  const [cmd0, argv0] = inNetns(opts.netns, [bin]);
+  const [cmd, argv] = opts.lowPriority ? ['nice', ['-n', '19', cmd0, ...argv0]] : [cmd0, argv0];
   const helper = activeSpawner();
   if (helper) {
     // Through the spawn helper (util/spawner.ts): no fork of this (big) process.

@@ -120,9 +120,10 @@ export async function tearDownPodNetwork(pod: PodRecord, o: PodNetOptions, opts:
     errors.push(...await delNetworkList({ ...conflist, plugins: chained }, rt, result, cni));
     // (berth's own networks' detach works inside the netns: only without one.)
     if (opts.idle && !s.berthNetwork && await opts.idle) await dropNetns();
-    const ownerDel = async () => (owner ? delNetworkList({ ...conflist, plugins: [owner] }, rt, result, cni) : []);
+    const ownerDel = async (later = false) => (owner ? delNetworkList({ ...conflist, plugins: [owner] }, rt, result, later ? { ...cni, lowPriority: true } : cni) : []);
     if (opts.deferRelease && !s.netnsPath && !s.berthNetwork && !errors.length) {
-      const release = ownerDel().then((failed) => {
+      // (After the answer: at the lowest CPU priority, behind the client's next command.)
+      const release = ownerDel(true).then((failed) => {
         if (failed.length) throw failed[0];
         if (s.cni === cniState) { delete s.cni; s.ips = []; }
       });

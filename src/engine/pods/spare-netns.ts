@@ -119,7 +119,7 @@ export class SpareNetns {
     const containerId = randomBytes(32).toString('hex');
     const rt = { containerId, netns: path, ifName: this.#o.ifName };
     try {
-      const result = await addNetworkList(list, rt, this.#o.cniPath ? { cniPath: this.#o.cniPath } : {});
+      const result = await addNetworkList(list, rt, { ...(this.#o.cniPath ? { cniPath: this.#o.cniPath } : {}), lowPriority: true });
       const s: Spare = { path, cni: { containerId, conflist: list, result, ifName: this.#o.ifName } };
       mkdirSync(dirname(this.#o.recordFile), { recursive: true });
       writeFileSync(this.#o.recordFile, JSON.stringify(s));
@@ -139,7 +139,7 @@ export class SpareNetns {
     await removeNetns(s.path).catch(() => {});
     if (!s.cni) return;
     const { containerId, conflist, result, ifName } = s.cni;
-    await delNetworkList(conflist, { containerId, netns: s.path, ifName }, result, this.#o.cniPath ? { cniPath: this.#o.cniPath } : {});
+    await delNetworkList(conflist, { containerId, netns: s.path, ifName }, result, { ...(this.#o.cniPath ? { cniPath: this.#o.cniPath } : {}), lowPriority: true });
   }
 
   /** What an earlier berthd left: its attached spare is released, its first plain spare
