@@ -119,15 +119,7 @@ function pausesUnder(monitors: number[]): number[] {
   });
 }
 
-/** monitors: the per-pod monitor processes; spares: processes kept for the next pod (berthd's
- * infra monitor started ahead: conmon named berth-pod-infra), one per node, not per pod. */
-interface Engine { name: string; sock: string; dir: string; setup(): Promise<void>; monitors(): number[]; spares?(): number[]; teardown(): Promise<void> }
-
-/** An infra monitor started ahead (conmon's `-n berth-pod-infra`, src/engine/pods/service.ts)
- * that no pod took yet: no pause process under it. */
-const isSpareMonitor = (pid: number) => {
-  try { return readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes('\0-n\0berth-pod-infra\0') && !pausesUnder([pid]).length; } catch { return false; }
-};
+interface Engine { name: string; sock: string; dir: string; setup(): Promise<void>; monitors(): number[]; teardown(): Promise<void> }
 
 function berthEngine(name = 'berth', top = TOP, net = 253, extraEnv: Record<string, string> = {}): Engine {
   const BERTH = join(top, 'dist/berth.mjs');
@@ -149,8 +141,7 @@ function berthEngine(name = 'berth', top = TOP, net = 253, extraEnv: Record<stri
       closeSync(fd);
       await waitFor(sock, daemon, log);
     },
-    monitors: () => processesOf('conmon', dir).filter((p) => !isSpareMonitor(p)),
-    spares: () => processesOf('conmon', dir).filter(isSpareMonitor),
+    monitors: () => processesOf('conmon', dir),
     async teardown() {
       quiet([CRICTL!, '--runtime-endpoint', `unix://${sock}`, 'rmp', '-f', '-a']);
       daemon?.kill('SIGTERM');
@@ -221,7 +212,6 @@ function step<T>(engine: string, name: string, round: number, f: () => T): T {
 }
 const load0 = loadavg();
 const up = new Map<string, number[]>(), down = new Map<string, number[]>(), mem = new Map<string, { rss: number; pss: number }[]>();
-const spareMem = new Map<string, number[]>();
 try {
   buildOciLayout(join(work, 'layout'), { tag: IMAGE });
   must(['tar', '-C', join(work, 'layout'), '-cf', join(work, 'image.tar'), '.']);
@@ -243,7 +233,6 @@ try {
       const t1 = process.hrtime.bigint();
       const monitors = e.monitors();
       const m = [...monitors, ...pausesUnder(monitors)].map(memoryOf).reduce((a, b) => ({ rss: a.rss + b.rss, pss: a.pss + b.pss }), { rss: 0, pss: 0 });
-      if (i >= 0 && e.spares) spareMem.set(e.name, [...spareMem.get(e.name) ?? [], e.spares().map(memoryOf).reduce((a, b) => a + b.rss, 0)]);
       step(e.name, 'stopp', i, () => must([...c, 'stopp', podId]));
       step(e.name, 'rmp', i, () => must([...c, 'rmp', podId]));
       const t2 = process.hrtime.bigint();
@@ -258,8 +247,7 @@ try {
     const ratio = (mine: number[], theirs: number[] | undefined) => theirs ? ` (${(q(mine, 0.5) / q(theirs, 0.5)).toFixed(2)}x)` : '';
     console.log(`${e.name.padEnd(11)} up: median ${q(u, 0.5).toFixed(0)} p90 ${q(u, 0.9).toFixed(0)}${ratio(u, base)}   down: median ${q(d, 0.5).toFixed(0)} p90 ${q(d, 0.9).toFixed(0)}${ratio(d, baseDown)}   ` +
       `total: median ${q(total(e.name), 0.5).toFixed(0)}${ratio(total(e.name), base && total('containerd'))}   ` +
-      `memory of a running pod (monitors + pause): RSS ${(q(ms.map((x) => x.rss), 0.5) / 1024).toFixed(1)} MB, PSS ${(q(ms.map((x) => x.pss), 0.5) / 1024).toFixed(1)} MB` +
-      (spareMem.get(e.name)?.length ? `; per node, kept for the next pod: RSS ${(q(spareMem.get(e.name)!, 0.5) / 1024).toFixed(1)} MB` : ''));
+      `memory of a running pod (monitors + pause): RSS ${(q(ms.map((x) => x.rss), 0.5) / 1024).toFixed(1)} MB, PSS ${(q(ms.map((x) => x.pss), 0.5) / 1024).toFixed(1)} MB`);
     console.log(`${''.padEnd(11)} medians per crictl command (version: the client's floor, not in up/down): ${['version', 'runp', 'create', 'start', 'stopp', 'rmp'].map((n) => `${n} ${q(steps.get(`${e.name} ${n}`)!, 0.5).toFixed(0)}`).join(', ')}`);
   }
 } finally {

@@ -19,8 +19,6 @@ import type { ContainerRecord } from './types.ts';
 import { lookupUser } from './users.ts';
 import { Trash } from './trash.ts';
 import { SpareNetns } from './pods/spare-netns.ts';
-import { SpareInfra } from './pods/spare-infra.ts';
-import { IF_NAME as POD_IF_NAME } from './pods/network.ts';
 import { startSpawner, stopSpawner } from '../util/spawner.ts';
 import { rootlessUser } from '../util/userns.ts';
 
@@ -65,18 +63,12 @@ export class EngineCore extends StoreCore {
   readonly trash: Trash;
   /** The next pod's network namespace, made ahead (longLived only). */
   readonly spareNetns: SpareNetns | undefined;
-  /** The next pod's infra monitor, started ahead (longLived only). */
-  readonly spareInfra: SpareInfra | undefined;
 
   constructor(opts: EngineInit = {}) {
     super(opts);
     this.opts = opts;
     this.trash = new Trash(join(this.paths.root, 'trash'), opts.longLived ?? false);
-    this.spareNetns = opts.longLived ? new SpareNetns({
-      netnsDir: this.paths.netns, cniConfDir: this.paths.cniConfDir, ...(opts.cniPath ? { cniPath: opts.cniPath } : {}),
-      recordFile: join(this.paths.root, 'pod-spare.json'), ifName: POD_IF_NAME,
-    }) : undefined;
-    this.spareInfra = opts.longLived ? new SpareInfra((id) => join(this.paths.pods, id), join(this.paths.root, 'pod-spare-infra')) : undefined;
+    this.spareNetns = opts.longLived ? new SpareNetns(this.paths.netns) : undefined;
     if (opts.longLived) startSpawner();
   }
 

@@ -80,10 +80,10 @@ export class Engine {
   /** A long-lived engine's background work done and what it kept ready removed: starts begun
    * ahead and containers created ahead dropped (their monitors gone), stopped pods' address
    * releases finished, the removed containers' and pods' directories deleted, the spare network
-   * namespace gone (and its attachment released). Call it before close. */
+   * namespace gone. Call it before close. */
   async settle(): Promise<void> {
     await Promise.all([dropAllAhead(this.#core), dropAllPrecreated(this.#core), this.#core.settleBackground()]);
-    await Promise.all([this.#core.trash.settle(), this.#core.spareNetns?.drop(), this.#core.spareInfra?.drop()]);
+    await Promise.all([this.#core.trash.settle(), this.#core.spareNetns?.drop()]);
   }
 
   close(): void {

@@ -41,9 +41,6 @@ export interface CniExecOptions {
   /** The netns the plugins run in (where the bridge and the host ends of the veths go): the
    * caller's own when undefined; rootless, the user's rootless netns (rootless-netns.ts). */
   netns?: string;
-  /** Run the plugins at the lowest CPU priority (nice 19): work done ahead of its need (a spare
-   * pod network) that must not take the CPU from a client's own work. */
-  lowPriority?: boolean;
 }
 
 export type CniCommand = 'ADD' | 'DEL' | 'CHECK';
@@ -94,8 +91,7 @@ export function execPlugin(command: CniCommand | 'VERSION', network: string, plu
   const args = cniArgs(rt);
   if (args) env.CNI_ARGS = args;
   // Rootless: in the user's rootless netns, where the bridges are (rootless-netns.ts).
-  const [cmd0, argv0] = inNetns(opts.netns, [bin]);
-  const [cmd, argv] = opts.lowPriority ? ['nice', ['-n', '19', cmd0, ...argv0]] : [cmd0, argv0];
+  const [cmd, argv] = inNetns(opts.netns, [bin]);
   const helper = activeSpawner();
   if (helper) {
     // Through the spawn helper (util/spawner.ts): no fork of this (big) process.
@@ -152,9 +148,9 @@ function pluginOutcome(command: CniCommand | 'VERSION', network: string, plugin:
   throw new CniPluginError({ plugin: plugin.type, command, network, code: e.code, msg, details: e.details, stderr });
 }
 
-/** ADD through the whole list, each plugin getting the previous one's result; `prev`: the
- * result of the plugins before the list's first, run earlier (the rest of a chain). */
-export async function addNetworkList(list: Conflist, rt: CniRuntimeConf, opts: CniExecOptions = {}, prev?: CniResult): Promise<CniResult> {
+/** ADD through the whole list, each plugin getting the previous one's result. */
+export async function addNetworkList(list: Conflist, rt: CniRuntimeConf, opts: CniExecOptions = {}): Promise<CniResult> {
+  let prev: CniResult | undefined;
   for (const plugin of list.plugins) {
     const res = await execPlugin('ADD', list.name, plugin, pluginInput(list, plugin, rt, prev), rt, opts);
     if (res !== undefined) prev = res as CniResult;

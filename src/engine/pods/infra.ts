@@ -8,7 +8,7 @@ import { nativeToolPath, NativeToolMissingError } from '../../util/native-tools.
 import { startConmon } from '../conmon.ts';
 import type { OciRuntime } from '../ociruntime/index.ts';
 import { isOwnRuntime, relayPath } from '../runtime.ts';
-import { listenRelay, relayEnv, type RelayServer } from '../../runtime/relay.ts';
+import { listenRelay, relayEnv } from '../../runtime/relay.ts';
 import { SPEC_VERSION } from '../spec.ts';
 import { removeEmptyCgroupParent } from '../cgroup-parent.ts';
 import { StartError } from '../errors.ts';
@@ -56,62 +56,44 @@ export function infraSpec(pod: PodRecord, rootfs: string, cgroupParent: string):
   };
 }
 
-/** An infra process's monitor: conmon, and (with our own runtime) the relay serving its create. */
-export interface InfraMonitor { id: string; relay?: RelayServer; started: Promise<number> }
-
-/** Starts conmon for the infra process of pod `id` (bundle `<dir>/infra`). `awaitAhead`: the
- * relayed create waits for the plan (relay.prepareAhead) instead of reading config.json: a
- * monitor started for a pod still to come (spare-infra.ts), which needs our own runtime. */
-export async function launchInfraMonitor(id: string, name: string, dir: string, p: InfraPaths, awaitAhead: boolean): Promise<InfraMonitor> {
+/** Creates and starts the infra process; returns its pid and conmon's. */
+export async function startInfra(pod: PodRecord, dir: string, p: InfraPaths): Promise<{ pid: number; conmonPid: number }> {
   const bundle = join(dir, 'infra');
-  mkdirSync(join(bundle, 'rootfs', 'proc'), { recursive: true, mode: 0o755 });
+  const rootfs = join(bundle, 'rootfs');
+  mkdirSync(join(rootfs, 'proc'), { recursive: true, mode: 0o755 });
+  const pause = pausePath();
+  if (!existsSync(pause)) throw new NativeToolMissingError('pod infra program', pause, 'BERTH_PAUSE');
+  // A hard link where the tree and the state root share a file system (no 750 kB copy per pod).
+  if (!existsSync(join(rootfs, 'pause'))) {
+    try { linkSync(pause, join(rootfs, 'pause')); } catch { copyFileSync(pause, join(rootfs, 'pause')); }
+  }
+  const spec = infraSpec(pod, rootfs, p.cgroupParent);
+  writeFileSync(join(bundle, 'config.json'), renderSpec(spec));
+  // The runtime's leftovers of a previous start (a pod started again after a stop).
+  if (p.runtime.mayHaveState(pod.id)) await p.runtime.delete(pod.id, { force: true }).catch(() => {});
   // With berth's own runtime the create runs in this process over berth-relay (as the engine's
   // containers do): no Node start for the runtime.
   const relay = isOwnRuntime(p.runtime.path)
-    ? await listenRelay(join(p.relayDir, `${id.slice(0, 16)}.sock`), { root: p.runtimeRoot, id, awaitAhead })
+    ? await listenRelay(join(p.relayDir, `${pod.id.slice(0, 16)}.sock`), { root: p.runtimeRoot, id: pod.id, awaitAhead: false })
     : undefined;
-  const started = startConmon({
-    id, cuuid: id.slice(0, 16), name, runtime: relay ? relayPath() : p.runtime.path, runtimeRoot: p.runtimeRoot,
-    bundle, pidFile: join(bundle, 'pidfile'), conmonPidFile: join(bundle, 'conmon.pid'), logPath: join(bundle, 'infra.log'),
-    runtimeLog: join(bundle, 'runtime.log'), exitDir: p.exits, socketDir: p.sockets, terminal: false, stdin: false,
-    ...(relay ? { env: relayEnv(relay, p.runtime.path) } : {}),
-  });
-  started.catch(() => { /* awaited by the caller */ });
-  return { id, ...(relay ? { relay } : {}), started };
-}
-
-/** Creates and starts the infra process; returns its pid and conmon's. `monitor`: one started
- * ahead for this pod's id (its create waits for the plan given here). */
-export async function startInfra(pod: PodRecord, dir: string, p: InfraPaths, monitor?: InfraMonitor): Promise<{ pid: number; conmonPid: number }> {
-  const bundle = join(dir, 'infra');
-  const rootfs = join(bundle, 'rootfs');
-  let mon = monitor?.id === pod.id ? monitor : undefined;
   let pid: number;
   try {
-    mkdirSync(join(rootfs, 'proc'), { recursive: true, mode: 0o755 });
-    const pause = pausePath();
-    if (!existsSync(pause)) throw new NativeToolMissingError('pod infra program', pause, 'BERTH_PAUSE');
-    // A hard link where the tree and the state root share a file system (no 750 kB copy per pod).
-    if (!existsSync(join(rootfs, 'pause'))) {
-      try { linkSync(pause, join(rootfs, 'pause')); } catch { copyFileSync(pause, join(rootfs, 'pause')); }
-    }
-    const spec = infraSpec(pod, rootfs, p.cgroupParent);
-    writeFileSync(join(bundle, 'config.json'), renderSpec(spec));
-    // The runtime's leftovers of a previous start (a pod started again after a stop).
-    if (!mon && p.runtime.mayHaveState(pod.id)) await p.runtime.delete(pod.id, { force: true }).catch(() => {});
-    mon ??= await launchInfraMonitor(pod.id, `${pod.config.name}-infra`, dir, p, false);
+    const started = startConmon({
+      id: pod.id, cuuid: pod.id.slice(0, 16), name: `${pod.config.name}-infra`, runtime: relay ? relayPath() : p.runtime.path, runtimeRoot: p.runtimeRoot,
+      bundle, pidFile: join(bundle, 'pidfile'), conmonPidFile: join(bundle, 'conmon.pid'), logPath: join(bundle, 'infra.log'),
+      runtimeLog: join(bundle, 'runtime.log'), exitDir: p.exits, socketDir: p.sockets, terminal: false, stdin: false,
+      ...(relay ? { env: relayEnv(relay, p.runtime.path) } : {}),
+    });
     // The plan and the cgroup (mkdirs in every hierarchy: ~5-10 ms) are made while conmon
     // starts and runs the relay, as for a container (start.ts).
-    mon.relay?.prepareAhead({ bundle, pidFile: join(bundle, 'pidfile'), spec });
-    pid = await mon.started;
+    relay?.prepareAhead({ bundle, pidFile: join(bundle, 'pidfile'), spec });
+    pid = await started;
   } catch (e) {
-    // (A monitor waiting for the plan that never came: its create fails, conmon goes.)
-    mon?.relay?.abort(e as Error);
-    const o = mon?.relay ? await Promise.race([mon.relay.outcome, new Promise<undefined>((r) => setTimeout(() => r(undefined), 1000))]) : undefined;
+    const o = relay ? await Promise.race([relay.outcome, new Promise<undefined>((r) => setTimeout(() => r(undefined), 1000))]) : undefined;
     if (o && !o.ok) throw new StartError(`pod ${pod.config.name}: creating the infra process failed: ${o.error.message}`);
     throw e;
   } finally {
-    mon?.relay?.close();
+    relay?.close();
   }
   try {
     await p.runtime.start(pod.id);

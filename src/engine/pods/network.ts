@@ -3,10 +3,10 @@
 // result cached in the pod's state for the DEL) or to a berth network (`berth pod create`).
 // Port mappings go to the portmap plugin's portMappings capability in both cases.
 import {
-  addNetworkList, attach, attachmentChain, createNetns, delNetworkList, detach, removeNetns, DEFAULT_NETWORK, type CniResult, type StoreOptions,
+  addNetworkList, attach, attachmentChain, createNetns, delNetworkList, detach, removeNetns, DEFAULT_NETWORK, type StoreOptions,
 } from '../../network/index.ts';
 import { loadPodConflist } from './cni-config.ts';
-import { chainBeginsWith, type SpareNetns } from './spare-netns.ts';
+import type { SpareNetns } from './spare-netns.ts';
 import type { PodRecord } from './types.ts';
 
 export interface PodNetOptions {
@@ -15,66 +15,32 @@ export interface PodNetOptions {
   store: StoreOptions;
 }
 
-export const IF_NAME = 'eth0';
-
-/** The pod's CNI chain (cni-config.ts's conflist): without port mappings, portmap is left out
- * (its ADD and DEL), as for berth's networks; the chain kept in the pod's state is the one the
- * DEL runs. */
-function podChain(pod: PodRecord, o: PodNetOptions) {
-  const portMappings = pod.config.portMappings.filter((m) => m.hostPort > 0).map((m) => ({
-    hostPort: m.hostPort, containerPort: m.containerPort, protocol: m.protocol, ...(m.hostIp ? { hostIP: m.hostIp } : {}),
-  }));
-  return { chain: attachmentChain(loadPodConflist(o.cniConfDir).conflist, portMappings), portMappings };
-}
+const IF_NAME = 'eth0';
 
 /** The pod's network namespace (none for a pod on the host's network): the spare, if one is
- * ready (the caller has the next one made once the pod started), else a new one. A spare
- * attached ahead whose plugins begin the pod's chain brings that attachment with it
- * (attachPodNetwork runs the rest); one that does not fit goes, and the pod gets its own. */
+ * ready (the caller has the next one made once the pod started), else a new one. */
 export async function makePodNetns(pod: PodRecord, o: PodNetOptions, spare?: SpareNetns): Promise<void> {
-  const c = pod.config;
-  if (c.network === 'host') return;
-  let ready = spare?.take();
-  if (ready?.cni) {
-    const fits = c.network === 'cni' && (() => { try { return chainBeginsWith(podChain(pod, o).chain, ready!.cni!.conflist); } catch { return false; } })();
-    if (fits) {
-      const a = ready.cni;
-      pod.state.cni = { conflist: a.conflist, result: a.result, ifName: a.ifName, containerId: a.containerId };
-      pod.state.ips = ipsOf(a.result);
-    } else {
-      spare!.release(ready);
-      ready = undefined;
-    }
-  }
-  pod.state.netnsPath = ready?.path ?? await createNetns(`berth-pod-${pod.id.slice(0, 32)}`, o.netnsDir);
+  if (pod.config.network === 'host') return;
+  const ready = spare?.take();
+  pod.state.netnsPath = ready ?? await createNetns(`berth-pod-${pod.id.slice(0, 32)}`, o.netnsDir);
 }
 
-const ipsOf = (r: CniResult | undefined) => (r?.ips ?? []).map((ip) => ip.address.split('/')[0]);
-
-/** Attaches the pod's netns (made by makePodNetns): CNI ADD (of what was not done ahead in
- * the spare), or a berth network. Independent of the infra process's creation, which only joins
- * the netns: the two run at once. */
+/** Attaches the pod's netns (made by makePodNetns): CNI ADD, or a berth network. Independent of
+ * the infra process's creation, which only joins the netns: the two run at once. */
 export async function attachPodNetwork(pod: PodRecord, o: PodNetOptions): Promise<void> {
   const c = pod.config;
   if (c.network === 'host' || c.network === 'none') return;
   if (c.network === 'cni') {
-    const { chain, portMappings } = podChain(pod, o);
-    const ahead = pod.state.cni;
-    const done = ahead ? ahead.conflist.plugins.length : 0;
-    const containerId = ahead?.containerId ?? pod.id;
-    const rt = { containerId, netns: pod.state.netnsPath, ifName: IF_NAME, ...(portMappings.length ? { capabilityArgs: { portMappings } } : {}) };
-    // The whole chain is the pod's from now on, also for the DEL of a failed ADD (a DEL must
-    // tolerate what was never added).
-    pod.state.cni = {
-      conflist: chain, ifName: IF_NAME, ...(ahead?.result ? { result: ahead.result } : {}),
-      ...(portMappings.length ? { capabilityArgs: { portMappings } } : {}), ...(ahead?.containerId ? { containerId } : {}),
-    };
-    const rest = { ...chain, plugins: chain.plugins.slice(done) };
-    const result = rest.plugins.length
-      ? await addNetworkList(rest, rt, o.store.cniPath ? { cniPath: o.store.cniPath } : {}, ahead?.result)
-      : ahead!.result!;
-    pod.state.cni.result = result;
-    pod.state.ips = ipsOf(result);
+    const portMappings = c.portMappings.filter((m) => m.hostPort > 0).map((m) => ({
+      hostPort: m.hostPort, containerPort: m.containerPort, protocol: m.protocol, ...(m.hostIp ? { hostIP: m.hostIp } : {}),
+    }));
+    // Without port mappings, portmap is left out of the pod's chain (its ADD and DEL), as for
+    // berth's networks: the chain kept in the pod's state is the one the DEL runs.
+    const conflist = attachmentChain(loadPodConflist(o.cniConfDir).conflist, portMappings);
+    const rt = { containerId: pod.id, netns: pod.state.netnsPath, ifName: IF_NAME, ...(portMappings.length ? { capabilityArgs: { portMappings } } : {}) };
+    const result = await addNetworkList(conflist, rt, o.store.cniPath ? { cniPath: o.store.cniPath } : {});
+    pod.state.cni = { conflist, result, ifName: IF_NAME, ...(portMappings.length ? { capabilityArgs: { portMappings } } : {}) };
+    pod.state.ips = (result.ips ?? []).map((ip) => ip.address.split('/')[0]);
     return;
   }
   const network = c.network === 'bridge' ? DEFAULT_NETWORK : c.network;
@@ -98,7 +64,7 @@ export async function attachPodNetwork(pod: PodRecord, o: PodNetOptions): Promis
  * interface down (another pod may get its address next).
  *
  * `deferRelease`: once the netns is gone that way (and the chained DELs went well), what is
- * left, the owner's DEL (its address lease: host-local's file; bridge's masquerade rules), is
+ * left, the owner's DEL (the address lease: host-local's file; bridge's masquerade rules), is
  * not awaited: it comes back as `release`, which resolves once done; the pod's state keeps its
  * attachment (`cni`) until then, and after a failure, for the next stop to retry and report. */
 export async function tearDownPodNetwork(pod: PodRecord, o: PodNetOptions, opts: { idle?: Promise<boolean>; deferRelease?: boolean } = {}): Promise<{ release?: Promise<void> }> {
@@ -112,20 +78,19 @@ export async function tearDownPodNetwork(pod: PodRecord, o: PodNetOptions, opts:
   };
   if (s.cni) {
     // The same runtime configuration as the ADD (portmap finds its rules by the port mappings).
-    const cniState = s.cni;
-    const rt = { containerId: cniState.containerId ?? pod.id, netns, ifName: cniState.ifName, ...(cniState.capabilityArgs ? { capabilityArgs: cniState.capabilityArgs } : {}) };
+    const attached = s.cni;
+    const rt = { containerId: pod.id, netns, ifName: attached.ifName, ...(attached.capabilityArgs ? { capabilityArgs: attached.capabilityArgs } : {}) };
     const cni = o.store.cniPath ? { cniPath: o.store.cniPath } : {};
-    const { conflist, result } = cniState;
+    const { conflist, result } = attached;
     const [owner, ...chained] = conflist.plugins;
     errors.push(...await delNetworkList({ ...conflist, plugins: chained }, rt, result, cni));
     // (berth's own networks' detach works inside the netns: only without one.)
     if (opts.idle && !s.berthNetwork && await opts.idle) await dropNetns();
-    const ownerDel = async (later = false) => (owner ? delNetworkList({ ...conflist, plugins: [owner] }, rt, result, later ? { ...cni, lowPriority: true } : cni) : []);
+    const ownerDel = async () => (owner ? delNetworkList({ ...conflist, plugins: [owner] }, rt, result, cni) : []);
     if (opts.deferRelease && !s.netnsPath && !s.berthNetwork && !errors.length) {
-      // (After the answer: at the lowest CPU priority, behind the client's next command.)
-      const release = ownerDel(true).then((failed) => {
+      const release = ownerDel().then((failed) => {
         if (failed.length) throw failed[0];
-        if (s.cni === cniState) { delete s.cni; s.ips = []; }
+        if (s.cni === attached) { delete s.cni; s.ips = []; }
       });
       return { release };
     }

@@ -14,8 +14,7 @@ import { findRuntime } from '../runtime.ts';
 import { matchesFilters, type PodFilters } from './filters.ts';
 import { podNetworkStatus, type PodNetworkStatus } from './cni-config.ts';
 import { NoSuchPodError, PodNameConflictError, PodRequestError, PodStateError } from './errors.ts';
-import { launchInfraMonitor, processRunning, startInfra, stopInfra, type InfraMonitor, type InfraPaths } from './infra.ts';
-import { isOwnRuntime } from '../runtime.ts';
+import { processRunning, startInfra, stopInfra, type InfraPaths } from './infra.ts';
 import { attachPodNetwork, makePodNetns, tearDownPodNetwork, type PodNetOptions } from './network.ts';
 import type { PodStore } from './store.ts';
 import { podJoin, podStore } from './join.ts';
@@ -59,10 +58,7 @@ export class PodService {
 
   /** Creates the pod's record (not started: see start, or run = create + start). */
   create(req: PodCreateRequest): PodRecord {
-    return this.#create(req, randomBytes(32).toString('hex'));
-  }
-
-  #create(req: PodCreateRequest, id: string): PodRecord {
+    const id = randomBytes(32).toString('hex');
     const name = req.name ?? `pod-${id.slice(0, 12)}`;
     if (!NAME_RE.test(name)) throw new PodRequestError(`invalid pod name "${name}": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
     const holder = this.store.list().find((p) => p.config.name === name);
@@ -91,11 +87,6 @@ export class PodService {
 
   /** The pod's namespaces and infra process; the etc files its containers bind in. */
   async start(ref: string): Promise<PodRecord> {
-    return this.#start(ref);
-  }
-
-  /** `monitor`: the infra monitor started ahead for this pod's id (spare-infra.ts). */
-  async #start(ref: string, monitor?: InfraMonitor): Promise<PodRecord> {
     const first = this.store.resolve(ref);
     // The infra process's cgroup join then skips its RCU grace period (prepare.ts).
     const releaseWarm = await this.#core.warmUp();
@@ -110,8 +101,7 @@ export class PodService {
         this.store.save(pod);
         // The CNI plugins configure the netns while the runtime creates the infra process in it.
         const attached = attachPodNetwork(pod, this.#netOpts());
-        const infra = startInfra(pod, this.store.podDir(pod.id), this.#infraPaths(pod), monitor);
-        monitor = undefined;
+        const infra = startInfra(pod, this.store.podDir(pod.id), this.#infraPaths(pod));
         attached.then(() => trace('pod start: network attached'), () => {});
         infra.then(() => trace('pod start: infra started'), () => {});
         const [net, started] = await Promise.allSettled([attached, infra]);
@@ -136,33 +126,16 @@ export class PodService {
     } finally {
       lock.release();
       releaseWarm();
-      // The next pod's netns, made now that this start no longer competes with it for the CPU;
-      // after a pod on the CNI configuration, attached ahead (spare-netns.ts).
-      const attach = first.config.network === 'cni';
-      if (this.#core.spareNetns) setImmediate(() => this.#core.spareNetns?.refill({ attach }));
-      // (A monitor this start did not get to use: its create fails, conmon goes.)
-      if (monitor) monitor.relay?.abort(new Error('the pod did not start'));
-      // The next pod's infra monitor, with our own runtime (spare-infra.ts).
-      const spare = this.#core.spareInfra;
-      if (spare && !first.config.runtime && isOwnRuntime(this.#infraPaths(first).runtime.path)) {
-        setImmediate(() => spare.refill((id, dir) => launchInfraMonitor(id, 'berth-pod-infra', dir, this.#infraPaths(first), true)));
-      }
+      // The next pod's netns, made now that this start no longer competes with it for the CPU.
+      if (this.#core.spareNetns) setImmediate(() => this.#core.spareNetns?.refill());
     }
   }
 
   /** create + start, removing the record when the start fails (the CRI's RunPodSandbox). */
   async run(req: PodCreateRequest): Promise<PodRecord> {
-    // The infra monitor started ahead (for our own runtime: the spare's is), under its id.
-    const monitor = this.#core.spareInfra?.take();
-    let pod: PodRecord;
+    const pod = this.create(req);
     try {
-      pod = this.#create(req, monitor?.id ?? randomBytes(32).toString('hex'));
-    } catch (e) {
-      if (monitor) this.#core.spareInfra?.discard(monitor);
-      throw e;
-    }
-    try {
-      return await this.#start(pod.id, monitor);
+      return await this.start(pod.id);
     } catch (e) {
       await this.remove(pod.id, { force: true }).catch(() => {});
       throw e;

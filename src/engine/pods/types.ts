@@ -39,16 +39,7 @@ export interface PodState {
   /** Addresses of the pod (first: the primary). */
   ips: string[];
   /** The CNI configuration and result of the attachment, for its DEL (as libcni caches them). */
-  cni?: {
-    conflist: Conflist;
-    /** None while the ADD has not finished (a failed one is still DEL'd). */
-    result?: CniResult;
-    ifName: string;
-    capabilityArgs?: Record<string, unknown>;
-    /** The CNI_CONTAINERID of the ADD when it is not the pod's id: an attachment made ahead in
-     * a spare netns (spare-netns.ts). */
-    containerId?: string;
-  };
+  cni?: { conflist: Conflist; result: CniResult; ifName: string; capabilityArgs?: Record<string, unknown> };
   /** A berth network the pod joined (network/attach), for its detach. */
   berthNetwork?: string;
   startedAt: string;

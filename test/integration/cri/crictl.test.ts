@@ -273,16 +273,12 @@ test('crictl: a pod and its container through their whole life, and nothing left
   assert.deepEqual(pidsMentioning(b.tmp).filter((p) => String(berthd!.pid) !== p && !readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('system\0service')), []);
   const save = spawnSync('iptables-save', [], { encoding: 'utf8' }).stdout;
   assert.ok(!save.includes(podId), 'no iptables rule names the pod');
-  // berthd keeps the next pod's netns attached ahead (spare-netns.ts): one address lease and one
-  // veth at most, not the pod's; none once berthd stopped (below).
-  const leases = () => readdirSync(join(b.tmp, 'ipam', `critest${tag}`)).filter((f) => /^\d+\.\d+\.\d+\.\d+$/.test(f));
-  assert.ok(leases().length <= 1 && !leases().includes(podIp), `the pod's address lease is released (leases: ${leases().join(', ')})`);
+  assert.deepEqual(readdirSync(join(b.tmp, 'ipam', `critest${tag}`)).filter((f) => /^\d+\.\d+\.\d+\.\d+$/.test(f)), []);
   // The pod's veth pair goes with its netns (the kernel's own clean-up, moments later).
-  const veths = () => spawnSync('ip', ['-o', 'link', 'show', 'master', bridge], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
-  for (let i = 0; i < 300 && veths().length > 1; i++) await new Promise((r) => setTimeout(r, 100));
-  assert.ok(veths().length <= 1, `no veth of the pod is left on the pod bridge (${veths().join('; ')})`);
-  // (berthd keeps the next pod's infra monitor started ahead: its directory, without a pod record.)
-  assert.deepEqual(readdirSync(join(b.root, 'pods')).filter((d) => existsSync(join(b.root, 'pods', d, 'pod.json'))), [], 'no pod record is left');
+  const veths = () => spawnSync('ip', ['-o', 'link', 'show', 'master', bridge], { encoding: 'utf8' }).stdout.trim();
+  for (let i = 0; i < 50 && veths(); i++) await new Promise((r) => setTimeout(r, 100));
+  assert.equal(veths(), '', 'no veth is left on the pod bridge');
+  assert.deepEqual(readdirSync(join(b.root, 'pods')), []);
   assert.ok(!existsSync(join(b.root, 'containers', ctrId)), 'the container\'s directory is gone');
   // berthd deletes removed directories in the background (src/engine/trash.ts): soon done.
   const trash = join(b.root, 'trash');
@@ -294,10 +290,4 @@ test('crictl: a pod and its container through their whole life, and nothing left
   berthd!.kill('SIGTERM');
   await exited;
   assert.deepEqual(readdirSync(join(b.runRoot, 'netns')), [], 'no netns is left once berthd stopped');
-  assert.deepEqual(leases(), [], 'no address lease is left once berthd stopped');
-  for (let i = 0; i < 300 && veths().length; i++) await new Promise((r) => setTimeout(r, 100));
-  assert.deepEqual(veths(), [], 'no veth is left on the pod bridge once berthd stopped');
-  assert.ok(!existsSync(join(b.root, 'pod-spare.json')), 'no spare is recorded once berthd stopped');
-  assert.deepEqual(readdirSync(join(b.root, 'pods')), [], 'no pod directory is left once berthd stopped');
-  assert.ok(!existsSync(join(b.root, 'pod-spare-infra')), 'no spare infra monitor is recorded once berthd stopped');
 });
