@@ -92,7 +92,15 @@ export class EngineCore extends StoreCore {
    * delete is not an error here (the container is being torn down either way). */
   async deleteRuntimeState(id: string, runtimePath?: string): Promise<void> {
     await this.runtimeFor(runtimePath).delete(id, { force: true }).catch(() => {});
-    removeEmptyCgroupParent(this.paths.cgroupParent);
+    this.releaseCgroupParent(this.paths.cgroupParent);
+  }
+
+  /** A cgroup parent whose container just went: removed if empty, but a long-lived engine keeps
+   * its own (the default) until settle(): made again for the next container or pod it would cost
+   * a mkdir per hierarchy, and its removal an rmdir, whose offlining in the kernel holds the
+   * cgroup mutex the next creates need (under load the infra's cgroup took 8-17 ms to make). */
+  releaseCgroupParent(parent: string): void {
+    if (!this.opts.longLived || parent !== this.paths.cgroupParent) removeEmptyCgroupParent(parent);
   }
 
 

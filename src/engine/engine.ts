@@ -18,6 +18,7 @@ import { VolumeService } from './volumes.ts';
 import { PodService } from './pods/service.ts';
 import { dropAllPrecreated } from './containers/precreate.ts';
 import { dropAllAhead } from './containers/start-ahead.ts';
+import { removeEmptyCgroupParent } from './cgroup-parent.ts';
 
 export type { EngineInit } from './core.ts';
 
@@ -80,10 +81,11 @@ export class Engine {
   /** A long-lived engine's background work done and what it kept ready removed: starts begun
    * ahead and containers created ahead dropped (their monitors gone), stopped pods' address
    * releases finished, the removed containers' and pods' directories deleted, the spare network
-   * namespace gone. Call it before close. */
+   * namespace gone, the engine's cgroup parent removed if empty. Call it before close. */
   async settle(): Promise<void> {
     await Promise.all([dropAllAhead(this.#core), dropAllPrecreated(this.#core), this.#core.settleBackground()]);
     await Promise.all([this.#core.trash.settle(), this.#core.spareNetns?.drop()]);
+    removeEmptyCgroupParent(this.#core.paths.cgroupParent);
   }
 
   close(): void {

@@ -10,7 +10,6 @@ import type { OciRuntime } from '../ociruntime/index.ts';
 import { isOwnRuntime, relayPath } from '../runtime.ts';
 import { listenRelay, relayEnv } from '../../runtime/relay.ts';
 import { SPEC_VERSION } from '../spec.ts';
-import { removeEmptyCgroupParent } from '../cgroup-parent.ts';
 import { StartError } from '../errors.ts';
 import type { PodRecord } from './types.ts';
 
@@ -25,6 +24,8 @@ export interface InfraPaths {
   exits: string;
   sockets: string;
   cgroupParent: string;
+  /** Removes the parent if empty, unless the engine keeps it (EngineCore.releaseCgroupParent). */
+  releaseCgroupParent: (parent: string) => void;
 }
 
 /** The infra process's OCI spec (pure). */
@@ -112,7 +113,7 @@ export async function stopInfra(pod: PodRecord, p: InfraPaths): Promise<void> {
   await p.runtime.delete(pod.id, { force: true }).catch(() => {});
   await whileAlive(pod.state.conmonPid, 5000);
   rmSync(join(p.exits, pod.id), { force: true });
-  removeEmptyCgroupParent(p.cgroupParent);
+  p.releaseCgroupParent(p.cgroupParent);
 }
 
 /** Waits (polling from 1 ms up: berth-pause and conmon end within a few) while `pid` lives. */

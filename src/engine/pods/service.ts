@@ -49,6 +49,7 @@ export class PodService {
     return {
       runtime: this.#core.runtimeFor(pod.config.runtime ?? findRuntime(this.#core.opts.runtime ?? 'berth-runtime')),
       runtimeRoot: p.runtimeRoot, exits: p.exits, sockets: p.sockets, relayDir: join(p.runRoot, 'relay'), cgroupParent: pod.config.cgroupParent || p.cgroupParent,
+      releaseCgroupParent: (parent) => this.#core.releaseCgroupParent(parent),
     };
   }
 
