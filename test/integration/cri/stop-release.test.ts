@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { join } from 'node:path';
 import { isRoot } from '../../helpers/rootfs.ts';
@@ -102,13 +102,14 @@ test('StopPodSandbox answers once the pod is unreachable; its address is release
   const dIp = await ipOf(d);
   const kept = engine.pods.get(d).state.cni;
   assert.ok(kept);
+  const lease = readFileSync(join(ipamDir, network, dIp));
   await c.runtime.StopPodSandbox({ podSandboxId: d });
   await until('released', () => !leases().includes(dIp));
   const rec = engine.pods.store.get(d)!;
   rec.state.cni = kept;
   engine.pods.store.save(rec);
   // (The lease is back as the dead berthd would have left it: the DEL must release it again.)
-  writeFileSync(join(ipamDir, network, dIp), d);
+  writeFileSync(join(ipamDir, network, dIp), lease);
   await c.runtime.RemovePodSandbox({ podSandboxId: d });
   assert.ok(!leases().includes(dIp), 'the removal released what the stop had not');
 
