@@ -90,17 +90,9 @@ export async function createContainer(ctx: CriContext, req: CreateContainerReque
   if (pod.state.status !== 'running') throw failedPrecondition(`CreateContainer: pod ${pod.id} is not running`);
   const r = createRequest(cfg, pod.id, containerName(cfg.metadata, pod), pod.config.logDirectory);
   if (r.logPath) mkdirSync(dirname(r.logPath), { recursive: true });
-  const rec = await ctx.engine.containers.create(r);
-  // kubelet starts what it creates at once: the container is created in the runtime now, in
-  // the background (conmon, the relayed create), while the client turns around to
-  // StartContainer, which is then only the runtime's start; unused, it is undone after
-  // PRECREATE_EXPIRE_MS. The cgroup attach is warmed for it (engine.prepareForRun: ends by
-  // itself after 3 s). Both begin 5 ms later, once this reply is on the wire: begun at once (or
-  // on setImmediate) the create's synchronous parts held the reply back (crictl's create 42 ->
-  // 58 ms on a quiet machine); the client's turn-around is 30 ms and more.
-  setTimeout(() => {
-    void ctx.engine.prepareForRun().catch(() => {});
-    ctx.engine.containers.precreate(rec.id, { expireMs: PRECREATE_EXPIRE_MS });
-  }, 5);
+  // kubelet starts what it creates at once: the engine creates the container in the runtime
+  // ahead, in the background, while the client turns around to StartContainer (then only the
+  // runtime's start); unused, it is undone after PRECREATE_EXPIRE_MS.
+  const rec = await ctx.engine.containers.create(r, { precreate: { expireMs: PRECREATE_EXPIRE_MS } });
   return { containerId: rec.id };
 }

@@ -5,12 +5,6 @@ import type { ContainerIdRequest } from './types.ts';
 
 export async function startContainer(ctx: CriContext, req: ContainerIdRequest): Promise<object> {
   if (!req.containerId) throw invalidArgument('StartContainer: container_id is required');
-  // The container's cgroup join then skips its RCU grace period (engine.prepareForRun).
-  const cold = await ctx.engine.prepareForRun();
-  try {
-    await ctx.engine.containers.start(req.containerId);
-  } finally {
-    cold();
-  }
+  await ctx.engine.containers.start(req.containerId);
   return {};
 }

@@ -40,12 +40,6 @@ export function podRequest(cfg: PodSandboxConfig): PodCreateRequest {
 export async function runPodSandbox(ctx: CriContext, req: RunPodSandboxRequest): Promise<{ podSandboxId: string }> {
   if (!req.config) throw invalidArgument('RunPodSandbox: config is required');
   if (!RUNTIME_HANDLERS.includes(req.runtimeHandler)) throw invalidArgument(`RunPodSandbox: unknown runtime handler "${req.runtimeHandler}" (berth serves: ${RUNTIME_HANDLERS.map((h) => JSON.stringify(h)).join(', ')})`);
-  // The infra's cgroup join then skips its RCU grace period (engine.prepareForRun).
-  const cold = await ctx.engine.prepareForRun();
-  try {
-    const pod = await ctx.engine.pods.run(podRequest(req.config));
-    return { podSandboxId: pod.id };
-  } finally {
-    cold();
-  }
+  const pod = await ctx.engine.pods.run(podRequest(req.config));
+  return { podSandboxId: pod.id };
 }

@@ -1,6 +1,7 @@
 // The engine puts every container under one parent cgroup (/berth/<id> by default, like docker's
 // /docker). The runtime removes the container's own cgroup on delete; the parent goes when its
-// last container does, so an idle host keeps no berth cgroup. A concurrent create that loses the
+// last container does (a long-lived engine's own parent when it settles: core.ts
+// releaseCgroupParent), so an idle host keeps no berth cgroup. A concurrent create that loses the
 // parent in between recreates it (its mkdir is recursive).
 import { rmdirSync } from 'node:fs';
 import { hierarchies, hierarchyDir } from '../runtime/cgroups/index.ts';

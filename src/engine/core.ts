@@ -92,7 +92,15 @@ export class EngineCore extends StoreCore {
    * delete is not an error here (the container is being torn down either way). */
   async deleteRuntimeState(id: string, runtimePath?: string): Promise<void> {
     await this.runtimeFor(runtimePath).delete(id, { force: true }).catch(() => {});
-    removeEmptyCgroupParent(this.paths.cgroupParent);
+    this.releaseCgroupParent(this.paths.cgroupParent);
+  }
+
+  /** A cgroup parent whose container just went: removed if empty, but a long-lived engine keeps
+   * its own (the default) until settle(): made again for the next container or pod it would cost
+   * a mkdir per hierarchy, and its removal an rmdir, whose offlining in the kernel holds the
+   * cgroup mutex the next creates need (under load the infra's cgroup took 8-17 ms to make). */
+  releaseCgroupParent(parent: string): void {
+    if (!this.opts.longLived || parent !== this.paths.cgroupParent) removeEmptyCgroupParent(parent);
   }
 
 
@@ -105,6 +113,24 @@ export class EngineCore extends StoreCore {
       this.#rootless = rootlessUser() ? { singleId: gidMap.trim().split('\n').length <= 1 } : null;
     }
     return this.#rootless;
+  }
+
+  /** Work a long-lived engine finishes after its answer (a stopped pod's address release):
+   * settle() waits for it. */
+  readonly #background = new Set<Promise<void>>();
+  inBackground(p: Promise<void>): void {
+    const q: Promise<void> = p.catch(() => {}).finally(() => this.#background.delete(q));
+    this.#background.add(q);
+  }
+  async settleBackground(): Promise<void> {
+    while (this.#background.size) await Promise.all([...this.#background]);
+  }
+
+  /** Holds the cgroup join's warm-up (and forks the mount server) for a create about to come
+   * in this process: prepare.ts, loaded on first use; the returned function releases the hold.
+   * Best effort: a failure to warm up is only a slower join. */
+  warmUp(): Promise<() => void> {
+    return import('./prepare.ts').then((m) => m.prepareForRun(), () => () => {});
   }
 
   /** Where stop and rm claim a container's cleanup from its exit command (handoff.ts). */

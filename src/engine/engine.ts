@@ -18,6 +18,7 @@ import { VolumeService } from './volumes.ts';
 import { PodService } from './pods/service.ts';
 import { dropAllPrecreated } from './containers/precreate.ts';
 import { dropAllAhead } from './containers/start-ahead.ts';
+import { removeEmptyCgroupParent } from './cgroup-parent.ts';
 
 export type { EngineInit } from './core.ts';
 
@@ -69,18 +70,22 @@ export class Engine {
   /**
    * For a process about to create and start a container at once (`run`): forks the mount
    * helper's server while the process is still small, and keeps the cgroup join warm. Call it
-   * first thing; the returned function ends the warm-up once the container started.
+   * first thing; the returned function releases this hold on the warm-up once the container
+   * started (the engine's own starts, pod starts and creates done ahead hold it too: it ends
+   * with the last release, prepare.ts).
    */
-  async prepareForRun(): Promise<() => void> {
-    return (await import('./prepare.ts')).prepareForRun();
+  prepareForRun(): Promise<() => void> {
+    return this.#core.warmUp();
   }
 
   /** A long-lived engine's background work done and what it kept ready removed: starts begun
-   * ahead and containers created ahead dropped (their monitors gone), the removed containers'
-   * and pods' directories deleted, the spare network namespace gone. Call it before close. */
+   * ahead and containers created ahead dropped (their monitors gone), stopped pods' address
+   * releases finished, the removed containers' and pods' directories deleted, the spare network
+   * namespace gone, the engine's cgroup parent removed if empty. Call it before close. */
   async settle(): Promise<void> {
-    await Promise.all([dropAllAhead(this.#core), dropAllPrecreated(this.#core)]);
+    await Promise.all([dropAllAhead(this.#core), dropAllPrecreated(this.#core), this.#core.settleBackground()]);
     await Promise.all([this.#core.trash.settle(), this.#core.spareNetns?.drop()]);
+    removeEmptyCgroupParent(this.#core.paths.cgroupParent);
   }
 
   close(): void {

@@ -71,6 +71,11 @@ export interface CreateOptions {
   /** Runs once the record and its directory exist, before the rootfs is mounted: `run` starts
    * the container's monitor there (containers.prelaunch). */
   onReady?: (rec: ContainerRecord) => Promise<void>;
+  /** A start follows at once (the CRI's CreateContainer): the container's runtime create is done
+   * ahead, in the background, so that the start is only the runtime's start; undone after
+   * expireMs without one, and by a stop, a removal, its pod's stop or the engine's settle
+   * (containers/precreate.ts). */
+  precreate?: { expireMs: number };
 }
 
 /** What `update` may change; absent fields stay. memorySwap -1: unlimited; pidsLimit <= 0: none. */

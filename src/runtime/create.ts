@@ -257,7 +257,9 @@ export async function launchContainer(
 /** The cgroup's directories and limits, and on v2 its device program: attached before the init
  * joins, so it never runs without them. */
 export async function makeCgroup(cgroup: CgroupPlan): Promise<void> {
+  trace('cgroup: making');
   await prepareCgroup(cgroup);
+  trace('cgroup: dirs made');
   if (cgroup.devices) {
     const { attachDeviceProgram } = await import('./devbpf/index.ts');
     await attachDeviceProgram(cgroup.dirs[0], cgroup.devices);

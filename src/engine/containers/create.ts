@@ -22,6 +22,7 @@ import { destroy } from './teardown.ts';
 import { generateName, insertNamed } from '../names.ts';
 import { mergeEnv } from '../../oci/env.ts';
 import { findPod } from '../pods/join.ts';
+import { precreate } from './precreate.ts';
 
 export const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
@@ -124,8 +125,14 @@ export async function create(core: EngineCore, req: CreateRequest, opts: CreateO
     await destroy(core, rec, { volumes: true }).catch(() => {});
     throw e;
   }
+  // The caller's start follows at once (kubelet starts what it creates): the runtime's create
+  // begins now, in the background, once the answer to the caller's client is out (precreate.ts).
+  if (opts.precreate) precreate(core, id, { expireMs: opts.precreate.expireMs, delayMs: PRECREATE_DELAY_MS });
   return rec;
 }
+
+/** How long after create returns its runtime create done ahead begins (precreate.ts says why). */
+const PRECREATE_DELAY_MS = 5;
 
 /** Rootless, the default network is slirp4netns's (netglue.ts), and user networks reach out
  * through the rootless netns's slirp4netns. Host ports below the unprivileged start cannot be

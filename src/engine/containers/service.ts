@@ -25,7 +25,6 @@ import { pruneContainers, type PruneResult } from './prune.ts';
 import { remove } from './remove.ts';
 import { prelaunch, start } from './start.ts';
 import { containerSizes, type ContainerSize } from './size.ts';
-import { precreate } from './precreate.ts';
 import { startAhead } from './start-ahead.ts';
 import { sampleStats, type ContainerStats } from './stats.ts';
 import { kill, stop } from './stop-kill.ts';
@@ -66,6 +65,7 @@ export class ContainerService {
    * asked for apart from list and inspect. */
   sizes(recs: ContainerRecord[]): Promise<Map<string, ContainerSize>> { return containerSizes(this.#core, recs); }
 
+  /** `precreate`: the runtime's create done ahead of a start that follows at once (the CRI's). */
   create(req: CreateRequest, opts: CreateOptions = {}): Promise<ContainerRecord> { return create(this.#core, req, opts); }
   /** For `run`: starts the monitor of a just-created container before its start (start.ts). */
   prelaunch(rec: ContainerRecord, hooks: StartHooks = {}): Promise<boolean> { return prelaunch(this.#core, rec, hooks); }
@@ -73,10 +73,6 @@ export class ContainerService {
    * in the background, for start() to take over; dropped after expireMs without one, and at the
    * container's removal and the engine's settle (start-ahead.ts). */
   startAhead(rec: ContainerRecord, opts: { expireMs: number }): void { startAhead(this.#core, rec, opts); }
-  /** For the CRI's create: the container's runtime create begins now, in the background, so
-   * that its start is only the runtime's start; undone after expireMs without one
-   * (precreate.ts). */
-  precreate(id: string, opts: { expireMs: number }): void { precreate(this.#core, id, opts); }
   start(ref: string, hooks: StartHooks = {}): Promise<ContainerRecord> { return start(this.#core, ref, hooks); }
   /** `stopped` is false when there was nothing to stop (the Docker API's 304). */
   stop(ref: string, opts: StopOptions = {}): Promise<StopResult> { return stop(this.#core, ref, opts); }

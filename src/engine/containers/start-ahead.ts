@@ -26,7 +26,7 @@ export function startAhead(core: EngineCore, rec: ContainerRecord, opts: { expir
   const ready = (async (): Promise<AheadLaunch> => {
     // As `berth run` does first: the mount server, and the cgroup join kept warm until the start
     // is done (the runtime's join then waits out no RCU grace period in this event loop).
-    const stopWarm = await import('../prepare.ts').then((m) => m.prepareForRun(), () => () => {});
+    const stopWarm = await core.warmUp();
     const handoff = rec.config.autoRemove ? await openHandoff(core, rec.id).catch(() => undefined) : undefined;
     // Not ours to start early (a terminal, stdin, another runtime): start opens its own handoff.
     const launched = await prelaunch(core, rec, handoff ? { handoff } : {}).catch(() => false);

@@ -37,6 +37,8 @@ export async function start(core: EngineCore, ref: string, hooks: StartHooks = {
   const id = found.id;
   const begun = await takeAhead(core, id);
   const ahead = await takePrecreated(core, id);
+  // The runtime's create (its cgroup join) is still to come unless it was done ahead.
+  const releaseWarm = ahead ? () => {} : await core.warmUp();
   // The handoff the monitor begun ahead was given, else the caller's, else one this (long-lived)
   // process opens to remove an AutoRemove container itself after its exit (removeHere).
   const own = begun?.handoff
@@ -66,6 +68,7 @@ export async function start(core: EngineCore, ref: string, hooks: StartHooks = {
     if (own && started) void removeAfterExit(core, rec.id, own, rec.state.conmonPid);
     return rec;
   } finally {
+    releaseWarm();
     begun?.stopWarm();
     if (own && !started) { own.done(); own.close(); }
     // A prelaunched monitor startLocked did not take over (it takes it first thing).

@@ -10,7 +10,6 @@ import type { OciRuntime } from '../ociruntime/index.ts';
 import { isOwnRuntime, relayPath } from '../runtime.ts';
 import { listenRelay, relayEnv } from '../../runtime/relay.ts';
 import { SPEC_VERSION } from '../spec.ts';
-import { removeEmptyCgroupParent } from '../cgroup-parent.ts';
 import { StartError } from '../errors.ts';
 import type { PodRecord } from './types.ts';
 
@@ -25,6 +24,8 @@ export interface InfraPaths {
   exits: string;
   sockets: string;
   cgroupParent: string;
+  /** Removes the parent if empty, unless the engine keeps it (EngineCore.releaseCgroupParent). */
+  releaseCgroupParent: (parent: string) => void;
 }
 
 /** The infra process's OCI spec (pure). */
@@ -67,7 +68,8 @@ export async function startInfra(pod: PodRecord, dir: string, p: InfraPaths): Pr
   if (!existsSync(join(rootfs, 'pause'))) {
     try { linkSync(pause, join(rootfs, 'pause')); } catch { copyFileSync(pause, join(rootfs, 'pause')); }
   }
-  writeFileSync(join(bundle, 'config.json'), renderSpec(infraSpec(pod, rootfs, p.cgroupParent)));
+  const spec = infraSpec(pod, rootfs, p.cgroupParent);
+  writeFileSync(join(bundle, 'config.json'), renderSpec(spec));
   // The runtime's leftovers of a previous start (a pod started again after a stop).
   if (p.runtime.mayHaveState(pod.id)) await p.runtime.delete(pod.id, { force: true }).catch(() => {});
   // With berth's own runtime the create runs in this process over berth-relay (as the engine's
@@ -77,12 +79,16 @@ export async function startInfra(pod: PodRecord, dir: string, p: InfraPaths): Pr
     : undefined;
   let pid: number;
   try {
-    pid = await startConmon({
+    const started = startConmon({
       id: pod.id, cuuid: pod.id.slice(0, 16), name: `${pod.config.name}-infra`, runtime: relay ? relayPath() : p.runtime.path, runtimeRoot: p.runtimeRoot,
       bundle, pidFile: join(bundle, 'pidfile'), conmonPidFile: join(bundle, 'conmon.pid'), logPath: join(bundle, 'infra.log'),
       runtimeLog: join(bundle, 'runtime.log'), exitDir: p.exits, socketDir: p.sockets, terminal: false, stdin: false,
       ...(relay ? { env: relayEnv(relay, p.runtime.path) } : {}),
     });
+    // The plan and the cgroup (mkdirs in every hierarchy: ~5-10 ms) are made while conmon
+    // starts and runs the relay, as for a container (start.ts).
+    relay?.prepareAhead({ bundle, pidFile: join(bundle, 'pidfile'), spec });
+    pid = await started;
   } catch (e) {
     const o = relay ? await Promise.race([relay.outcome, new Promise<undefined>((r) => setTimeout(() => r(undefined), 1000))]) : undefined;
     if (o && !o.ok) throw new StartError(`pod ${pod.config.name}: creating the infra process failed: ${o.error.message}`);
@@ -107,7 +113,7 @@ export async function stopInfra(pod: PodRecord, p: InfraPaths): Promise<void> {
   await p.runtime.delete(pod.id, { force: true }).catch(() => {});
   await whileAlive(pod.state.conmonPid, 5000);
   rmSync(join(p.exits, pod.id), { force: true });
-  removeEmptyCgroupParent(p.cgroupParent);
+  p.releaseCgroupParent(p.cgroupParent);
 }
 
 /** Waits (polling from 1 ms up: berth-pause and conmon end within a few) while `pid` lives. */

@@ -54,15 +54,20 @@ export async function attachPodNetwork(pod: PodRecord, o: PodNetOptions): Promis
   pod.state.ips = res.ips.map((ip) => ip.split('/')[0]);
 }
 
-/** Undoes setUpPodNetwork; every step runs even when one fails (the first failure is thrown).
+/** Undoes attachPodNetwork; every step runs even when one fails (the first failure is thrown).
  * `idle` (resolves true once nothing of the pod runs any more): the chained CNI plugins' DEL
  * (portmap...) runs at once, in the list's reverse order as ever; then, if idle, the netns goes
  * before the first plugin's DEL (the interface's owner): the kernel destroys the pod's end of
  * the veth pair with the netns, on its own, and the plugin finds no netns and skips the
  * interface (a DEL must tolerate that): 10-15 ms against 30-70 for the plugin's own veth
  * deletion here. While a process of the pod might live, the netns stays until the DEL took the
- * interface down (another pod may get its address next). */
-export async function tearDownPodNetwork(pod: PodRecord, o: PodNetOptions, opts: { idle?: Promise<boolean> } = {}): Promise<void> {
+ * interface down (another pod may get its address next).
+ *
+ * `deferRelease`: once the netns is gone that way (and the chained DELs went well), what is
+ * left, the owner's DEL (the address lease: host-local's file; bridge's masquerade rules), is
+ * not awaited: it comes back as `release`, which resolves once done; the pod's state keeps its
+ * attachment (`cni`) until then, and after a failure, for the next stop to retry and report. */
+export async function tearDownPodNetwork(pod: PodRecord, o: PodNetOptions, opts: { idle?: Promise<boolean>; deferRelease?: boolean } = {}): Promise<{ release?: Promise<void> }> {
   const errors: Error[] = [];
   const s = pod.state;
   const netns = s.netnsPath;
@@ -73,14 +78,23 @@ export async function tearDownPodNetwork(pod: PodRecord, o: PodNetOptions, opts:
   };
   if (s.cni) {
     // The same runtime configuration as the ADD (portmap finds its rules by the port mappings).
-    const rt = { containerId: pod.id, netns, ifName: s.cni.ifName, ...(s.cni.capabilityArgs ? { capabilityArgs: s.cni.capabilityArgs } : {}) };
+    const attached = s.cni;
+    const rt = { containerId: pod.id, netns, ifName: attached.ifName, ...(attached.capabilityArgs ? { capabilityArgs: attached.capabilityArgs } : {}) };
     const cni = o.store.cniPath ? { cniPath: o.store.cniPath } : {};
-    const { conflist, result } = s.cni;
+    const { conflist, result } = attached;
     const [owner, ...chained] = conflist.plugins;
     errors.push(...await delNetworkList({ ...conflist, plugins: chained }, rt, result, cni));
     // (berth's own networks' detach works inside the netns: only without one.)
     if (opts.idle && !s.berthNetwork && await opts.idle) await dropNetns();
-    if (owner) errors.push(...await delNetworkList({ ...conflist, plugins: [owner] }, rt, result, cni));
+    const ownerDel = async () => (owner ? delNetworkList({ ...conflist, plugins: [owner] }, rt, result, cni) : []);
+    if (opts.deferRelease && !s.netnsPath && !s.berthNetwork && !errors.length) {
+      const release = ownerDel().then((failed) => {
+        if (failed.length) throw failed[0];
+        if (s.cni === attached) { delete s.cni; s.ips = []; }
+      });
+      return { release };
+    }
+    errors.push(...await ownerDel());
     delete s.cni;
   }
   if (s.berthNetwork) {
@@ -90,4 +104,5 @@ export async function tearDownPodNetwork(pod: PodRecord, o: PodNetOptions, opts:
   await dropNetns();
   s.ips = [];
   if (errors.length) throw errors[0];
+  return {};
 }

@@ -49,6 +49,7 @@ export class PodService {
     return {
       runtime: this.#core.runtimeFor(pod.config.runtime ?? findRuntime(this.#core.opts.runtime ?? 'berth-runtime')),
       runtimeRoot: p.runtimeRoot, exits: p.exits, sockets: p.sockets, relayDir: join(p.runRoot, 'relay'), cgroupParent: pod.config.cgroupParent || p.cgroupParent,
+      releaseCgroupParent: (parent) => this.#core.releaseCgroupParent(parent),
     };
   }
 
@@ -88,6 +89,8 @@ export class PodService {
   /** The pod's namespaces and infra process; the etc files its containers bind in. */
   async start(ref: string): Promise<PodRecord> {
     const first = this.store.resolve(ref);
+    // The infra process's cgroup join then skips its RCU grace period (prepare.ts).
+    const releaseWarm = await this.#core.warmUp();
     const lock = await this.store.lock(first.id);
     try {
       const pod = this.#refresh(this.store.get(first.id) ?? (() => { throw new NoSuchPodError(ref); })());
@@ -123,6 +126,7 @@ export class PodService {
       }
     } finally {
       lock.release();
+      releaseWarm();
       // The next pod's netns, made now that this start no longer competes with it for the CPU.
       if (this.#core.spareNetns) setImmediate(() => this.#core.spareNetns?.refill());
     }
@@ -143,13 +147,18 @@ export class PodService {
    * then releases its network. With timeout 0 (the CRI's StopPodSandbox) every process gets
    * SIGKILL at once, so nothing shuts down gracefully needing the others: the containers and
    * the infra process stop at once. Once none of them runs, the netns goes before the CNI DEL
-   * (tearDownPodNetwork's netnsFirst: the slowest step, the veth's deletion, is the kernel's). */
+   * (tearDownPodNetwork's idle: the slowest step, the veth's deletion, is the kernel's). In a
+   * long-lived engine the stop returns once the pod is unreachable (no process, no netns, no
+   * veth): its address's release (the interface owner's DEL) finishes after, still under the
+   * pod's lock, so that a removal or a start of the pod waits for it, and settle() too; a
+   * failed release stays in the pod's state for the next stop (a removal's) to retry and report. */
   async stop(ref: string, timeout?: number): Promise<PodRecord> {
     const first = this.store.resolve(ref);
     const lock = await this.store.lock(first.id);
+    let releasing: Promise<void> | undefined;
     try {
       const pod = this.store.get(first.id) ?? (() => { throw new NoSuchPodError(ref); })();
-      const holds = pod.state.status === 'running' || pod.state.infraPid || pod.state.netnsPath;
+      const holds = pod.state.status === 'running' || pod.state.infraPid || pod.state.netnsPath || pod.state.cni;
       // (A created container made in the runtime ahead of its start has a process too.)
       const running = this.containers(first.id).filter((c) => c.state.status === 'running' || c.state.status === 'restarting' || this.#core.precreated.has(c.id));
       const stopping = Promise.allSettled(running.map((c) => this.#containers.stop(c.id, timeout === undefined ? {} : { timeout })));
@@ -160,17 +169,22 @@ export class PodService {
           trace('pod stop: containers stopped');
           return infraStopped && !processRunning(pod.state.infraPid) && stopped.every((d) => d.status === 'fulfilled');
         });
-        await tearDownPodNetwork(pod, this.#netOpts(), { idle });
+        const { release } = await tearDownPodNetwork(pod, this.#netOpts(), { idle, deferRelease: !!this.#core.opts.longLived });
         trace('pod stop: network torn down');
         await infra;
         Object.assign(pod.state, { status: 'stopped', infraPid: 0, conmonPid: 0, finishedAt: new Date().toISOString() });
         this.store.save(pod);
         recordEvent(this.#core.paths, { id: pod.id, name: pod.config.name, action: 'pod-stop', type: 'pod' });
+        releasing = release?.then(
+          () => { trace('pod stop: address released'); this.store.save(pod); },
+          (e: Error) => { trace(`pod stop: release failed: ${e.message}`); this.store.save(pod); },
+        );
       }
       for (const d of await stopping) if (d.status === 'rejected') throw d.reason;
       return pod;
     } finally {
-      lock.release();
+      if (releasing) this.#core.inBackground(releasing.finally(() => lock.release()));
+      else lock.release();
     }
   }
 

@@ -23,8 +23,10 @@ export interface CriFixture {
 interface Hooks { after(fn: () => void | Promise<void>): void }
 
 /** `name` names the temporary root and the cgroup parent; `cniConfDir` defaults to an empty
- * one (pods on the node's network need none); `busybox: false` leaves the image store empty. */
-export async function criFixture(t: Hooks, name: string, opts: { cniConfDir?: (tmp: string) => string; busybox?: boolean } = {}): Promise<CriFixture> {
+ * one (pods on the node's network need none); `busybox: false` leaves the image store empty;
+ * `longLived`: the engine is berthd's kind (a spare netns, background work), settled before it
+ * closes. */
+export async function criFixture(t: Hooks, name: string, opts: { cniConfDir?: (tmp: string) => string; busybox?: boolean; longLived?: boolean } = {}): Promise<CriFixture> {
   const tmp = makeTemp(`berth-test-cri-${name}-`);
   defer(t, () => removeTemp(tmp));
   const cgroupParent = `berth-test-cri${name}-${process.pid}`;
@@ -35,9 +37,10 @@ export async function criFixture(t: Hooks, name: string, opts: { cniConfDir?: (t
   });
   const engine = new Engine({
     root: join(tmp, 'root'), runRoot: join(tmp, 'run'), runtime: defaultRuntime(),
-    cgroupParent, cniConfDir: opts.cniConfDir?.(tmp) ?? join(tmp, 'none'),
+    cgroupParent, cniConfDir: opts.cniConfDir?.(tmp) ?? join(tmp, 'none'), ...(opts.longLived ? { longLived: true } : {}),
   });
   defer(t, () => engine.close());
+  if (opts.longLived) defer(t, () => engine.settle());
   if (opts.busybox ?? true) await buildBusyboxImage(join(tmp, 'root'));
   const socket = join(tmp, 'cri.sock');
   const server = new CriServer({ engine, version: 't', log: () => {} }, socket);

@@ -1,0 +1,122 @@
+// berthd's engine (long-lived) answers StopPodSandbox once the pod is unreachable (no process, no
+// netns, so no veth) and releases the pod's address after (pods/service.ts stop): through berth's
+// own gRPC client, on the real bridge, host-local and portmap plugins. A pod with a port mapping
+// answers on its address and its hostPort; stopped, its netns is gone when the call returns, its
+// lease and portmap rules go right after without a removal; a removal right after a stop waits
+// for the release; a stop of a pod whose release is still to be done (a berthd that died between
+// the two) runs it; once the engine settled nothing is left: no lease, no veth, no netns, no rule.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { get } from 'node:http';
+import { join } from 'node:path';
+import { isRoot } from '../../helpers/rootfs.ts';
+import { criFixture } from './harness.ts';
+
+const skip = !isRoot ? 'needs root'
+  : !['bridge', 'host-local', 'portmap'].every((p) => existsSync(`/usr/lib/cni/${p}`)) ? 'needs the bridge, host-local and portmap CNI plugins in /usr/lib/cni'
+  : false;
+
+async function until(what: string, f: () => boolean, ms = 30_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!f()) {
+    if (Date.now() > end) assert.fail(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function httpGet(url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = get(url, (res) => { let b = ''; res.on('data', (d) => (b += d)); res.on('end', () => resolve(b)); });
+    req.on('error', reject);
+    req.setTimeout(5000, () => req.destroy(new Error(`GET ${url}: timeout`)));
+  });
+}
+
+async function retry<T>(what: string, f: () => Promise<T>, ms = 30_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    try { return await f(); } catch (e) {
+      if (Date.now() > end) throw new Error(`${what}: ${(e as Error).message}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
+test('StopPodSandbox answers once the pod is unreachable; its address is released after; nothing left', { skip, timeout: 300_000 }, async (t) => {
+  const tag = String(process.pid % 200);
+  const bridge = `bcrirel${tag}`;
+  const network = `crirel${tag}`;
+  let ipamDir = '';
+  const { tmp, engine, client: c } = await criFixture(t, 'rel', { longLived: true, cniConfDir: (tmp) => {
+    const confDir = join(tmp, 'net.d');
+    mkdirSync(confDir);
+    ipamDir = join(tmp, 'ipam');
+    writeFileSync(join(confDir, '10-rel.conflist'), JSON.stringify({ cniVersion: '1.0.0', name: network, plugins: [
+      { type: 'bridge', bridge, isGateway: true, ipMasq: false, ipam: { type: 'host-local', ranges: [[{ subnet: `10.249.${tag}.0/24` }]], routes: [{ dst: '0.0.0.0/0' }], dataDir: ipamDir } },
+      { type: 'portmap', capabilities: { portMappings: true } },
+    ] }));
+    return confDir;
+  } });
+  t.after(() => { spawnSync('ip', ['link', 'del', bridge]); });
+  const leases = () => { try { return readdirSync(join(ipamDir, network)).filter((f) => /^\d+\.\d+\.\d+\.\d+$/.test(f)); } catch { return []; } };
+  const veths = () => spawnSync('ip', ['-o', 'link', 'show', 'master', bridge], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
+  const iptables = () => spawnSync('iptables-save', [], { encoding: 'utf8' }).stdout;
+  const config = (name: string, portMappings: object[] = []) => ({ metadata: { name, namespace: 'ns', uid: `uid-${name}` }, portMappings, linux: {} });
+  const ipOf = async (id: string) => (await c.runtime.PodSandboxStatus({ podSandboxId: id }) as { status: { network: { ip: string } } }).status.network.ip;
+
+  // A pod with a port mapping and a web server: reachable on its address and its hostPort.
+  const hostPort = 21000 + (process.pid % 20000);
+  const a = (await c.runtime.RunPodSandbox({ config: config('a', [{ protocol: 'TCP', containerPort: 80, hostPort }]) }) as { podSandboxId: string }).podSandboxId;
+  const aIp = await ipOf(a);
+  const { containerId } = await c.runtime.CreateContainer({ podSandboxId: a, sandboxConfig: config('a'), config: {
+    metadata: { name: 'web' }, image: { image: 'busybox' }, command: ['sh', '-c', 'echo in-pod > /tmp/index.html; exec httpd -f -p 80 -h /tmp'],
+  } }) as { containerId: string };
+  await c.runtime.StartContainer({ containerId });
+  assert.equal((await retry('the pod address answers', () => httpGet(`http://${aIp}/index.html`))).trim(), 'in-pod');
+  assert.equal((await retry('the hostPort answers', () => httpGet(`http://127.0.0.1:${hostPort}/index.html`))).trim(), 'in-pod');
+  assert.ok(iptables().includes(a), 'portmap\'s rules name the pod');
+
+  // Stopped: unreachable when the call returns (no netns: the veth went with it); the lease
+  // and the portmap rules go right after, without a removal.
+  await c.runtime.StopPodSandbox({ podSandboxId: a });
+  assert.equal(engine.pods.get(a).state.netnsPath, '', 'the netns is gone when StopPodSandbox answers');
+  assert.deepEqual(readdirSync(join(tmp, 'run', 'netns')).filter((n) => n.startsWith('berth-pod')), []);
+  assert.ok(!iptables().includes(a), 'no portmap rule of the pod is left (its DEL runs before the answer)');
+  await until('the stopped pod\'s lease is released', () => !leases().includes(aIp));
+  await until('its state no longer holds the attachment', () => engine.pods.get(a).state.cni === undefined);
+  await until('its veth is gone', () => veths().length === 0);
+
+  // A removal right after the stop waits for the release.
+  const b = (await c.runtime.RunPodSandbox({ config: config('b') }) as { podSandboxId: string }).podSandboxId;
+  const bIp = await ipOf(b);
+  assert.ok(leases().includes(bIp));
+  await c.runtime.StopPodSandbox({ podSandboxId: b });
+  await c.runtime.RemovePodSandbox({ podSandboxId: b });
+  assert.ok(!leases().includes(bIp), 'removed: its lease is gone');
+
+  // A release still to be done when a berthd died (the pod's state keeps its attachment): the
+  // next stop, a removal's, runs it.
+  const d = (await c.runtime.RunPodSandbox({ config: config('d') }) as { podSandboxId: string }).podSandboxId;
+  const dIp = await ipOf(d);
+  const kept = engine.pods.get(d).state.cni;
+  assert.ok(kept);
+  const lease = readFileSync(join(ipamDir, network, dIp));
+  await c.runtime.StopPodSandbox({ podSandboxId: d });
+  await until('released', () => !leases().includes(dIp));
+  const rec = engine.pods.store.get(d)!;
+  rec.state.cni = kept;
+  engine.pods.store.save(rec);
+  // (The lease is back as the dead berthd would have left it: the DEL must release it again.)
+  writeFileSync(join(ipamDir, network, dIp), lease);
+  await c.runtime.RemovePodSandbox({ podSandboxId: d });
+  assert.ok(!leases().includes(dIp), 'the removal released what the stop had not');
+
+  await c.runtime.RemovePodSandbox({ podSandboxId: a });
+  await engine.settle();
+  assert.deepEqual(leases(), [], 'no lease once the engine settled');
+  await until('no veth on the bridge', () => veths().length === 0);
+  assert.deepEqual(readdirSync(join(tmp, 'run', 'netns')).filter((n) => !n.startsWith('berth-spare-')), [], 'no pod netns');
+  assert.deepEqual(readdirSync(join(tmp, 'root', 'pods')), [], 'no pod directory');
+});
