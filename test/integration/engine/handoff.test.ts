@@ -39,7 +39,7 @@ test('a foreground CLI killed mid-run: the exit command still removes the --rm c
   const cli = b.spawn(['run', '--rm', '--name', 'orphan', 'busybox', 'sleep', '2'], { stdio: 'ignore' });
   const exited = new Promise((res) => cli.on('exit', res));
   let running = false;
-  for (let i = 0; i < 100 && !running; i++) {
+  for (const end = Date.now() + 60_000; !running && Date.now() < end;) {
     await new Promise((r) => setTimeout(r, 100));
     running = /^orphan$/m.test(await b.ok(['ps', '--format', '{{.Names}}']));
   }
@@ -48,12 +48,12 @@ test('a foreground CLI killed mid-run: the exit command still removes the --rm c
   await exited;
   // sleep 2 ends, conmon's wrapper finds the CLI gone and runs `berth container cleanup`.
   let left = 'orphan';
-  for (let i = 0; i < 150 && left; i++) {
+  for (const end = Date.now() + 60_000; left && Date.now() < end;) {
     await new Promise((r) => setTimeout(r, 100));
     left = (await b.ok(['ps', '-aq'])).trim();
   }
   assert.equal(left, '', 'the --rm container was not removed after its CLI died');
-  for (let i = 0; i < 50 && snapshot(b).conmons.length; i++) await new Promise((r) => setTimeout(r, 100));
+  for (const end = Date.now() + 60_000; snapshot(b).conmons.length && Date.now() < end;) await new Promise((r) => setTimeout(r, 100));
   assert.deepEqual(handoffs(b), [], 'the FIFO was left behind');
   assertNoLeaks(b, before);
 });

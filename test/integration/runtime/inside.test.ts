@@ -183,7 +183,7 @@ test('terminal through --console-socket (berth-recvtty)', { skip }, async (t) =>
   let out = '';
   recv.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
   const recvDone = new Promise((r) => recv.on('close', r));
-  for (let i = 0; i < 200 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 10));
+  for (const end = Date.now() + 60_000; !existsSync(sock) && Date.now() < end;) await new Promise((r) => setTimeout(r, 10));
   const r = await cliAsync(root, ['run', '-d', '--console-socket', sock, '-b', bundle, id]);
   assert.equal(r.code, 0, r.stderr);
   await Promise.race([recvDone, new Promise((r) => setTimeout(r, 5000))]);

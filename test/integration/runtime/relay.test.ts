@@ -72,7 +72,7 @@ test('a relayed create: the helper is the relay\'s child, the state and pid file
   // The container's stdout is the relay's (conmon's pipe in real use).
   assert.equal(r.stdout, '');
   await startContainer(root, id, (m) => assert.fail(m));
-  for (let i = 0; i < 200 && stateOf(root, id).status !== 'stopped'; i++) await new Promise((x) => setTimeout(x, 10));
+  for (const end = Date.now() + 60_000; stateOf(root, id).status !== 'stopped' && Date.now() < end;) await new Promise((x) => setTimeout(x, 10));
   assert.equal(stateOf(root, id).status, 'stopped');
   await deleteContainer(root, id, {}, (m) => assert.fail(m));
   assert.deepEqual(leftovers(root, id, bundle), []);
