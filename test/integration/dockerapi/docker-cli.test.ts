@@ -305,6 +305,7 @@ test('events while a container runs; system df; save and load; prune', { skip },
   // A live stream (no --since: past events never show): containers run until one's start comes
   // through, which it does once the CLI has subscribed, however long that takes.
   const live = spawn(DOCKER, ['events', '--filter', 'event=start', '--format', '{{.Action}} {{.Actor.Attributes.name}}'], { env: api.env(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const liveClosed = new Promise((r) => live.once('close', r));
   let liveOut = '';
   live.stdout!.on('data', (d: Buffer) => { liveOut += d; });
   try {
@@ -314,6 +315,7 @@ test('events while a container runs; system df; save and load; prune', { skip },
     }, 120_000);
   } finally {
     live.kill('SIGKILL');
+    await liveClosed;
   }
   const df = await api.ok(['system', 'df', '--format', '{{.Type}} {{.TotalCount}}']);
   assert.match(df, /^Images 1$/m);
@@ -379,8 +381,8 @@ test("an old client's attach without Upgrade gets the stream as the body, until 
       out = Buffer.concat([out, d]);
       if (out.includes('\r\n\r\n') && !existsSync(join(sig, 'go'))) writeFileSync(join(sig, 'go'), '');
     });
-    s.on('close', () => resolve(out));
-    setTimeout(() => s.destroy(), 120_000);
+    const timer = setTimeout(() => s.destroy(), 120_000);
+    s.on('close', () => { clearTimeout(timer); resolve(out); });
   });
   const text = got.toString('latin1');
   assert.match(text, /^HTTP\/1.1 200 OK\r\n/);

@@ -135,7 +135,7 @@ test('prepared ahead: the plan and cgroup are used by the create that fits, and 
 });
 
 async function waitFor(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 300; i++) {
+  for (const end = Date.now() + 60_000; Date.now() < end;) {
     if (cond()) return;
     await new Promise((r) => setTimeout(r, 10));
   }
