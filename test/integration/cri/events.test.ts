@@ -41,7 +41,7 @@ test('GetContainerEvents streams a pod container\'s created, started, stopped an
   await c.runtime.StartContainer({ containerId });
   await c.runtime.StopContainer({ containerId, timeout: 1 });
   await c.runtime.RemoveContainer({ containerId });
-  for (const end = Date.now() + 60_000; !events.some((e) => e.containerEventType === 'CONTAINER_DELETED_EVENT') && Date.now() < end;) await new Promise((r) => setTimeout(r, 50));
+  for (const end = Date.now() + 60_000; !events.some((e) => e.containerId === containerId && e.containerEventType === 'CONTAINER_DELETED_EVENT') && Date.now() < end;) await new Promise((r) => setTimeout(r, 50));
   stream.cancel();
   const mine = events.filter((e) => e.containerId === containerId);
   assert.deepEqual(mine.map((e) => e.containerEventType), ['CONTAINER_CREATED_EVENT', 'CONTAINER_STARTED_EVENT', 'CONTAINER_STOPPED_EVENT', 'CONTAINER_DELETED_EVENT']);
