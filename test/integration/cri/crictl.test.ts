@@ -231,7 +231,7 @@ test('crictl: a pod and its container through their whole life, and nothing left
 
   // logs: at kubelet's path, in the CRI format.
   let logs = '';
-  for (let i = 0; i < 50 && !/started hi/.test(logs); i++) { logs = await ok(sock, ['logs', ctrId]); await new Promise((r) => setTimeout(r, 100)); }
+  for (const end = Date.now() + 60_000; !/started hi/.test(logs) && Date.now() < end;) { logs = await ok(sock, ['logs', ctrId]); await new Promise((r) => setTimeout(r, 100)); }
   assert.match(logs, /started hi/);
   assert.match(readFileSync(join(logDir, 'box', '0.log'), 'utf8'), /^\S+ stdout F started hi$/m);
 
