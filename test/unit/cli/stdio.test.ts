@@ -1,6 +1,6 @@
 // src/cli/stdio.ts: the CLI's output by write(2), in order with process.stdout once a command
-// has made that stream (a full pipe leaves the stream's queue holding the rest). Real child
-// processes writing to a pipe.
+// has made that stream (a full pipe leaves the stream's queue holding the rest), and that queue
+// drained before exit (flushStdio). Real child processes writing to a pipe.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
