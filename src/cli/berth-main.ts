@@ -4,6 +4,7 @@
 import { main } from './berth/main.ts';
 import { COMMANDS, GROUPS } from './berth/table.ts';
 import { reportDone, serveAsWorker, WORKER_ENV } from '../daemon/worker.ts';
+import { flushStdio } from './stdio.ts';
 
 /** A berthd worker loads every command before it waits, and starts its mount server (a fork
  * of this process costs the more the bigger it is): a command then starts from there. */
@@ -21,6 +22,8 @@ async function warmWorker(): Promise<void> {
 const asWorker = process.env[WORKER_ENV] === '1' && typeof process.send === 'function';
 void (asWorker ? serveAsWorker(warmWorker, main) : main(process.argv.slice(2))).then(async (code) => {
   process.exitCode = code;
+  // What a slow reader has not taken yet is still queued in process.stdout (stdio.ts).
+  await flushStdio();
   if (asWorker) await reportDone(code);
   // Nothing should keep a finished command alive (sqlite handles, timers of a follower).
   setImmediate(() => process.exit(code));

@@ -55,3 +55,18 @@ export function writeOut(text: string): void {
 export function writeErr(text: string): void {
   writeFd(2, text);
 }
+
+/**
+ * Resolves once process.stdout and process.stderr (those the command made) have handed all they
+ * hold to the kernel. Node's stdio streams are not synchronous for a pipe: libuv made it
+ * non-blocking, so when the reader is slower than the command (`berth export | tar -t` on a
+ * loaded machine) the tail waits in the stream's queue, and process.exit — or the client told
+ * "done" by a berthd worker — would drop it: a truncated archive. A pipe whose reader has gone
+ * settles at once (the write fails).
+ */
+export function flushStdio(): Promise<void> {
+  const pending = (['stdout', 'stderr'] as const).filter((n) => made[n]).map((n) => process[n])
+    .filter((s) => !s.destroyed && s.writableLength > 0);
+  // A write is done only after every write queued before it.
+  return Promise.all(pending.map((s) => new Promise<void>((res) => { s.write('', () => res()); }))).then(() => undefined);
+}

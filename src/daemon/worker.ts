@@ -77,8 +77,8 @@ export async function serveAsWorker(warm: () => Promise<void>, run: (argv: strin
 }
 
 /** Tells the daemon the command's status before the process winds down: the client need not
- * wait for the exit itself. Everything the command wrote is out already (stdout and stderr
- * are synchronous for files, pipes and terminals). */
+ * wait for the exit itself. Call it once everything the command wrote is out: a pipe's
+ * process.stdout may still hold a queue (src/cli/stdio.ts flushStdio). */
 export function reportDone(code: number): Promise<void> {
   if (!process.connected || !process.send) return Promise.resolve();
   return new Promise((resolve) => {

@@ -213,7 +213,7 @@ for (const c of interruptions) {
     killOnEnd(t, child);
     let err = '';
     child.stderr!.on('data', (d) => { err += d; });
-    const deadline = Date.now() + 30_000;
+    const deadline = Date.now() + 50_000; // (the RUN sleeps 60 s: the kill must come before it ends)
     // The RUN's own output line (the step's title names "started" too).
     while (!/^#\d+ [\d.]+ started$/m.test(err) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     assert.match(err, /started/);

@@ -231,7 +231,7 @@ test('crictl: a pod and its container through their whole life, and nothing left
 
   // logs: at kubelet's path, in the CRI format.
   let logs = '';
-  for (let i = 0; i < 50 && !/started hi/.test(logs); i++) { logs = await ok(sock, ['logs', ctrId]); await new Promise((r) => setTimeout(r, 100)); }
+  for (const end = Date.now() + 60_000; !/started hi/.test(logs) && Date.now() < end;) { logs = await ok(sock, ['logs', ctrId]); await new Promise((r) => setTimeout(r, 100)); }
   assert.match(logs, /started hi/);
   assert.match(readFileSync(join(logDir, 'box', '0.log'), 'utf8'), /^\S+ stdout F started hi$/m);
 
@@ -276,13 +276,13 @@ test('crictl: a pod and its container through their whole life, and nothing left
   assert.deepEqual(readdirSync(join(b.tmp, 'ipam', `critest${tag}`)).filter((f) => /^\d+\.\d+\.\d+\.\d+$/.test(f)), []);
   // The pod's veth pair goes with its netns (the kernel's own clean-up, moments later).
   const veths = () => spawnSync('ip', ['-o', 'link', 'show', 'master', bridge], { encoding: 'utf8' }).stdout.trim();
-  for (let i = 0; i < 50 && veths(); i++) await new Promise((r) => setTimeout(r, 100));
+  for (const end = Date.now() + 60_000; veths() && Date.now() < end;) await new Promise((r) => setTimeout(r, 100));
   assert.equal(veths(), '', 'no veth is left on the pod bridge');
   assert.deepEqual(readdirSync(join(b.root, 'pods')), []);
   assert.ok(!existsSync(join(b.root, 'containers', ctrId)), 'the container\'s directory is gone');
   // berthd deletes removed directories in the background (src/engine/trash.ts): soon done.
   const trash = join(b.root, 'trash');
-  for (let i = 0; i < 100 && existsSync(trash) && readdirSync(trash).length; i++) await new Promise((r) => setTimeout(r, 100));
+  for (const end = Date.now() + 60_000; existsSync(trash) && readdirSync(trash).length && Date.now() < end;) await new Promise((r) => setTimeout(r, 100));
   assert.deepEqual(existsSync(trash) ? readdirSync(trash) : [], [], 'the trash is emptied');
   // berthd keeps one network namespace ready for the next pod; stopped, it leaves none.
   assert.ok(readdirSync(join(b.runRoot, 'netns')).filter((n) => n.startsWith('berth-spare-')).length <= 1);

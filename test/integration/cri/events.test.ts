@@ -22,17 +22,26 @@ test('GetContainerEvents streams a pod container\'s created, started, stopped an
   const stream = raw.GetContainerEvents({});
   stream.on('data', (e: Ev) => events.push(e));
   stream.on('error', () => { /* cancelled at the end */ });
-  await new Promise((r) => setTimeout(r, 200));
 
   const { podSandboxId } = await c.runtime.RunPodSandbox({ config: {
     metadata: { name: 'ev', namespace: 'ns', uid: 'uid-ev' },
     linux: { securityContext: { namespaceOptions: { network: 'NODE', pid: 'CONTAINER', ipc: 'POD' } } },
   } }) as { podSandboxId: string };
+  // The stream follows from the moment berthd takes the call (on its own connection, later on a
+  // loaded machine): probe containers are made until one's creation comes through, then the
+  // container under test, whose every event must.
+  for (let n = 0, end = Date.now() + 60_000; ; n++) {
+    if (Date.now() > end) assert.fail('the event stream never delivered a probe container\'s creation');
+    const probe = (await c.runtime.CreateContainer({ podSandboxId, config: { metadata: { name: `probe-${n}` }, image: { image: 'busybox' }, command: ['true'] } }) as { containerId: string }).containerId;
+    for (const wait = Date.now() + 2000; !events.some((e) => e.containerId === probe) && Date.now() < wait;) await new Promise((r) => setTimeout(r, 50));
+    await c.runtime.RemoveContainer({ containerId: probe });
+    if (events.some((e) => e.containerId === probe)) break;
+  }
   const { containerId } = await c.runtime.CreateContainer({ podSandboxId, config: { metadata: { name: 'box' }, image: { image: 'busybox' }, command: ['sleep', '100'] } }) as { containerId: string };
   await c.runtime.StartContainer({ containerId });
   await c.runtime.StopContainer({ containerId, timeout: 1 });
   await c.runtime.RemoveContainer({ containerId });
-  for (let i = 0; i < 100 && !events.some((e) => e.containerEventType === 'CONTAINER_DELETED_EVENT'); i++) await new Promise((r) => setTimeout(r, 50));
+  for (const end = Date.now() + 60_000; !events.some((e) => e.containerId === containerId && e.containerEventType === 'CONTAINER_DELETED_EVENT') && Date.now() < end;) await new Promise((r) => setTimeout(r, 50));
   stream.cancel();
   const mine = events.filter((e) => e.containerId === containerId);
   assert.deepEqual(mine.map((e) => e.containerEventType), ['CONTAINER_CREATED_EVENT', 'CONTAINER_STARTED_EVENT', 'CONTAINER_STOPPED_EVENT', 'CONTAINER_DELETED_EVENT']);

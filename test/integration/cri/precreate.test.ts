@@ -41,8 +41,8 @@ test('a container created in the runtime ahead: started by StartContainer, gone 
   // Started: the prelaunched monitor is the container's monitor (one conmon, running).
   // (conmon forks into the background as it starts: briefly two processes, or none yet exec'd.)
   const started = await create('started');
-  await until('CreateContainer left a monitor waiting', () => monitorsOf(started).length === 1, 5000);
-  await until('the container is created in the runtime before its start', () => inRuntime(started), 5000);
+  await until('CreateContainer left a monitor waiting', () => monitorsOf(started).length === 1, 60_000);
+  await until('the container is created in the runtime before its start', () => inRuntime(started), 60_000);
   assert.equal(await state(started), 'CONTAINER_CREATED');
   await c.runtime.StartContainer({ containerId: started });
   assert.equal(await state(started), 'CONTAINER_RUNNING');
@@ -50,16 +50,16 @@ test('a container created in the runtime ahead: started by StartContainer, gone 
 
   // Removed before any start: its monitor goes with it.
   const unstarted = await create('unstarted');
-  await until('the unstarted container\'s monitor waits', () => monitorsOf(unstarted).length === 1, 5000);
-  await until('the unstarted container is created in the runtime', () => inRuntime(unstarted), 5000);
+  await until('the unstarted container\'s monitor waits', () => monitorsOf(unstarted).length === 1, 60_000);
+  await until('the unstarted container is created in the runtime', () => inRuntime(unstarted), 60_000);
   await c.runtime.RemoveContainer({ containerId: unstarted });
   assert.equal(inRuntime(unstarted), false, 'its runtime record goes with it');
-  await until('the unstarted container\'s monitor ends', () => monitorsOf(unstarted).length === 0, 5000);
+  await until('the unstarted container\'s monitor ends', () => monitorsOf(unstarted).length === 0, 60_000);
   assert.deepEqual(pidsMentioning(unstarted), [], 'no process of it is left');
 
   // Its process gone before the start (a stop of the created container): the start does it all.
   const stoppedFirst = await create('stopped-first');
-  await until('created in the runtime', () => inRuntime(stoppedFirst), 5000);
+  await until('created in the runtime', () => inRuntime(stoppedFirst), 60_000);
   await c.runtime.StopContainer({ containerId: stoppedFirst, timeout: 0 });
   assert.equal(inRuntime(stoppedFirst), false);
   await c.runtime.StartContainer({ containerId: stoppedFirst });
@@ -67,9 +67,9 @@ test('a container created in the runtime ahead: started by StartContainer, gone 
 
   // Left created: the monitor ends by itself (10 s); a start afterwards still works.
   const late = await create('late');
-  await until('the late container\'s monitor waits', () => monitorsOf(late).length === 1, 5000);
+  await until('the late container\'s monitor waits', () => monitorsOf(late).length === 1, 60_000);
   const waiting = Date.now();
-  await until('the unused monitor expires', () => monitorsOf(late).length === 0, 20_000);
+  await until('the unused monitor expires', () => monitorsOf(late).length === 0, 60_000);
   assert.ok(Date.now() - waiting > 5000, 'the monitor waited for its start a while (10 s)');
   assert.equal(inRuntime(late), false, 'the runtime\'s record of it is gone');
   assert.equal(await state(late), 'CONTAINER_CREATED');
@@ -78,7 +78,7 @@ test('a container created in the runtime ahead: started by StartContainer, gone 
 
   // Still waiting for its start when the pod stops: it goes with the pod's processes.
   const inPod = await create('in-pod');
-  await until('created in the runtime', () => inRuntime(inPod), 5000);
+  await until('created in the runtime', () => inRuntime(inPod), 60_000);
   await c.runtime.StopPodSandbox({ podSandboxId });
   assert.equal(inRuntime(inPod), false, 'StopPodSandbox ended the container created ahead');
   assert.deepEqual(monitorsOf(inPod), [], 'and its monitor');

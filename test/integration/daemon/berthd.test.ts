@@ -229,7 +229,7 @@ test('through berthd: a signal to the client reaches the container; a terminal i
   assert.match(r.stdout, /37 91/, 'the window size of the client\'s terminal');
   // -it: what is typed on the client's terminal reaches the container.
   const it = [CLIENT, ...globals(), 'run', '-it', '--rm', '--network', 'none', 'busybox', 'sh', '-c', 'echo ready; read x; echo got=$x'].map((a) => `'${a}'`).join(' ');
-  const typed = spawnSync('bash', ['-c', `(sleep 1.5; printf 'typed-line\\r'; sleep 1) | script -qec "${it.replace(/["$`\\]/g, '\\$&')}" /dev/null`], { env: clientEnv(), encoding: 'utf8', timeout: 30_000 });
+  const typed = spawnSync('bash', ['-c', `(sleep 1.5; printf 'typed-line\\r'; sleep 1) | script -qec "${it.replace(/["$`\\]/g, '\\$&')}" /dev/null`], { env: clientEnv(), encoding: 'utf8', timeout: 120_000 });
   assert.equal(typed.status, 0, typed.stdout + typed.stderr);
   assert.match(typed.stdout.replace(/\r/g, ''), /got=typed-line/);
 });

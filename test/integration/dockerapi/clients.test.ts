@@ -68,9 +68,9 @@ volumes:
     assert.equal(ps.stdout.split('\n').filter((l) => l.startsWith('bproj_')).length, 2, ps.stdout);
     // Published port from the host; the web service reached db by its service name.
     let page = '';
-    await waitFor(async () => { page = await httpGet(`http://127.0.0.1:${port}/`).catch(() => ''); return page !== ''; }, 20_000);
+    await waitFor(async () => { page = await httpGet(`http://127.0.0.1:${port}/`).catch(() => ''); return page !== ''; }, 60_000);
     assert.equal(page, 'hello-from-db\n');
-    await waitFor(async () => (await compose(['logs', 'web'])).stdout.includes('hello-from-db'), 20_000);
+    await waitFor(async () => (await compose(['logs', 'web'])).stdout.includes('hello-from-db'), 60_000);
     assert.match(await api.ok(['network', 'ls', '--format', '{{.Name}}']), /^bproj_default$/m);
     assert.match(await api.ok(['volume', 'ls', '--format', '{{.Name}}']), /^bproj_data$/m);
     const down = await compose(['down', '-v']);

@@ -3,7 +3,7 @@
 // engine's state shared with the berth CLI, and nothing left behind.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, createReadStream, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect, type AddressInfo } from 'node:net';
@@ -46,25 +46,38 @@ test('run -i with piped stdin', { skip }, async () => {
   assert.equal(r.stdout, 'HELLO\nWORLD\ndone\n');
 });
 
+/** Shell: polls (every 0.1 s, for at most a minute) while the command `cond` succeeds. */
+const whileTrue = (cond: string) => `n=0; while ${cond} && [ $n -lt 600 ]; do n=$((n+1)); sleep 0.1; done`;
+
 test('run -it through a pty: the shell, and its exit code', { skip }, async () => {
-  const feed = "sleep 1.5; printf 'echo tty-$((6*7))\\r'; sleep 1; printf 'exit 5\\r'; sleep 1";
-  const r = spawnSync('sh', ['-c', `(${feed}) | script -eqfc "${DOCKER} run --rm -it busybox sh" /dev/null`], { env: api.env(), encoding: 'utf8', timeout: 30_000 });
+  // The keys are typed once the container runs (its stdin attached), and script's input stays
+  // open until the container is gone: an early end of input would be a ^D to the shell.
+  const feed = join(b.tmp, 'run-it-feed.sh');
+  writeFileSync(feed, `${whileTrue(`[ "$(${DOCKER} inspect -f '{{.State.Running}}' ttyrun 2>/dev/null)" != true ]`)}
+printf 'echo tty-$((6*7))\\r'; printf 'exit 5\\r'
+${whileTrue(`${DOCKER} inspect ttyrun >/dev/null 2>&1`)}
+`);
+  const r = spawnSync('sh', ['-c', `sh ${feed} | script -eqfc "${DOCKER} run --rm -it --name ttyrun busybox sh" /dev/null`], { env: api.env(), encoding: 'utf8', timeout: 120_000 });
   assert.equal(r.status, 5, r.stdout + r.stderr);
   assert.match(r.stdout, /tty-42/);
 });
 
 test('exec -it: the terminal has the CLI\'s size at start and follows its resize', { skip }, async () => {
-  await api.ok(['run', '-d', '--name', 'sizer', 'busybox', 'sleep', '300']);
+  const sig = join(b.tmp, 'exec-size-sig');
+  mkdirSync(sig);
+  await api.ok(['run', '-d', '--name', 'sizer', '-v', `${sig}:/sig`, 'busybox', 'sleep', '300']);
   try {
     // Inside script's pty: a size for the CLI, then a resize while the exec runs (stty on the
     // pty sends SIGWINCH to the CLI, which posts /exec/{id}/resize); the shell in the container
     // reports its size at start and again on its own SIGWINCH.
+    // The resize comes once the shell has its trap (it touches /sig/trapped, a host directory),
+    // not after a fixed delay: earlier, its SIGWINCH would be ignored and the exec run forever.
     const sh = join(b.tmp, 'exec-size.sh');
     writeFileSync(sh, `stty rows 33 cols 101
-(sleep 2; stty rows 50 cols 132 </dev/tty) &
-exec ${DOCKER} exec -it sizer sh -c 'stty size; trap "stty size; exit 3" WINCH; while :; do sleep 0.1; done'
+(${whileTrue(`[ ! -e ${sig}/trapped ]`)}; stty rows 50 cols 132 </dev/tty) &
+exec ${DOCKER} exec -it sizer sh -c 'stty size; trap "stty size; exit 3" WINCH; touch /sig/trapped; while :; do sleep 0.1; done'
 `);
-    const r = spawnSync('script', ['-eqfc', `sh ${sh}`, '/dev/null'], { env: api.env(), encoding: 'utf8', timeout: 30_000, input: '' });
+    const r = spawnSync('script', ['-eqfc', `sh ${sh}`, '/dev/null'], { env: api.env(), encoding: 'utf8', timeout: 120_000, input: '' });
     assert.equal(r.status, 3, r.stdout + r.stderr);
     assert.match(r.stdout, /33 101\r?\n(.|\n)*50 132/);
   } finally {
@@ -128,8 +141,9 @@ test('run -d, logs (-f), exec, inspect --format, ps --format, stop, rm', { skip 
   assert.equal((await api.ok(['inspect', '--format', '{{.State.Status}} {{.State.Running}} {{.Name}} {{.Config.Image}} {{index .Config.Labels "role"}}', 'ticker'])).trim(), 'running true /ticker busybox test');
   // The container is the engine's: the berth CLI on the same roots sees it.
   assert.match(await b.ok(['ps', '--format', '{{.Names}}']), /^ticker$/m);
-  await new Promise((r) => setTimeout(r, 500));
-  const logs = await api.docker(['logs', 'ticker']);
+  // Both lines once the container has written them (not after a fixed delay), and nothing more.
+  let logs = await api.docker(['logs', 'ticker']);
+  await waitFor(async () => (logs = await api.docker(['logs', 'ticker'])).stdout.includes('started') && logs.stderr.includes('warn'), 60_000);
   assert.equal(logs.stdout, 'started\n');
   assert.equal(logs.stderr, 'warn\n');
   assert.equal((await api.docker(['logs', '--tail', '0', 'ticker'])).stdout, '');
@@ -137,7 +151,7 @@ test('run -d, logs (-f), exec, inspect --format, ps --format, stop, rm', { skip 
   assert.deepEqual([exec.code, exec.stdout], [7, 'from-exec\n']);
   assert.equal(await api.ok(['exec', '-i', 'ticker', 'cat'], { input: 'through stdin\n' }), 'through stdin\n');
   // logs -f ends when the container stops.
-  const follow = api.docker(['logs', '-f', 'ticker'], { timeoutMs: 30_000 });
+  const follow = api.docker(['logs', '-f', 'ticker'], { timeoutMs: 120_000 });
   await new Promise((r) => setTimeout(r, 500));
   await api.ok(['stop', 'ticker']);
   const f = await follow;
@@ -288,10 +302,21 @@ test('events while a container runs; system df; save and load; prune', { skip },
   await new Promise((r) => setTimeout(r, 1100));
   const ev = await api.ok(['events', '--since', String(since), '--until', String(until), '--filter', 'container=evented', '--format', '{{.Type}} {{.Action}} {{.Actor.Attributes.name}}']);
   assert.deepEqual(ev.trim().split('\n').filter((l) => /create|start|die|destroy/.test(l)), ['container create evented', 'container start evented', 'container die evented', 'container destroy evented']);
-  const live = api.docker(['events', '--filter', 'event=start', '--format', '{{.Action}} {{.Actor.Attributes.name}}'], { timeoutMs: 4000 });
-  await new Promise((r) => setTimeout(r, 800));
-  await api.ok(['run', '--rm', '--name', 'live', 'busybox', 'true']);
-  assert.match((await live).stdout, /^start live$/m);
+  // A live stream (no --since: past events never show): containers run until one's start comes
+  // through, which it does once the CLI has subscribed, however long that takes.
+  const live = spawn(DOCKER, ['events', '--filter', 'event=start', '--format', '{{.Action}} {{.Actor.Attributes.name}}'], { env: api.env(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const liveClosed = new Promise((r) => live.once('close', r));
+  let liveOut = '';
+  live.stdout!.on('data', (d: Buffer) => { liveOut += d; });
+  try {
+    await waitFor(async () => {
+      await api.ok(['run', '--rm', '--name', 'live', 'busybox', 'true']);
+      return /^start live$/m.test(liveOut);
+    }, 120_000);
+  } finally {
+    live.kill('SIGKILL');
+    await liveClosed;
+  }
   const df = await api.ok(['system', 'df', '--format', '{{.Type}} {{.TotalCount}}']);
   assert.match(df, /^Images 1$/m);
   const tar = join(b.tmp, 'saved.tar');
@@ -313,7 +338,7 @@ test('websocket attach: stdin in, output out, as messages', { skip }, async () =
     let buf = Buffer.alloc(0);
     let text = '';
     let upgraded = false;
-    const timer = setTimeout(() => { s.destroy(); reject(new Error(`no answer; so far: ${JSON.stringify(text)}`)); }, 15_000);
+    const timer = setTimeout(() => { s.destroy(); reject(new Error(`no answer; so far: ${JSON.stringify(text)}`)); }, 60_000);
     s.on('connect', () => s.write(`GET /v1.44/containers/${id}/attach/ws?stream=1&stdin=1&stdout=1&stderr=1 HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`));
     s.on('data', (d: Buffer) => {
       buf = Buffer.concat([buf, d]);
@@ -343,14 +368,21 @@ test('websocket attach: stdin in, output out, as messages', { skip }, async () =
 });
 
 test("an old client's attach without Upgrade gets the stream as the body, until close", { skip }, async () => {
-  await api.ok(['run', '-d', '--name', 'oldclient', 'busybox', 'sh', '-c', 'sleep 1; echo late-output']);
+  // The output comes once the attach has its answer (the test creates /sig/go then), not after
+  // a fixed delay that a slow attach could miss (an attach gets only what is written after it).
+  const sig = join(b.tmp, 'oldclient-sig');
+  mkdirSync(sig);
+  await api.ok(['run', '-d', '--name', 'oldclient', '-v', `${sig}:/sig`, 'busybox', 'sh', '-c', 'while [ ! -e /sig/go ]; do sleep 0.1; done; echo late-output']);
   const got = await new Promise<Buffer>((resolve) => {
     const s = connect(api.socket);
     let out = Buffer.alloc(0);
     s.on('connect', () => s.write('POST /v1.24/containers/oldclient/attach?stream=1&stdout=1 HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n'));
-    s.on('data', (d: Buffer) => { out = Buffer.concat([out, d]); });
-    s.on('close', () => resolve(out));
-    setTimeout(() => s.destroy(), 15_000);
+    s.on('data', (d: Buffer) => {
+      out = Buffer.concat([out, d]);
+      if (out.includes('\r\n\r\n') && !existsSync(join(sig, 'go'))) writeFileSync(join(sig, 'go'), '');
+    });
+    const timer = setTimeout(() => s.destroy(), 120_000);
+    s.on('close', () => { clearTimeout(timer); resolve(out); });
   });
   const text = got.toString('latin1');
   assert.match(text, /^HTTP\/1.1 200 OK\r\n/);

@@ -82,13 +82,13 @@ test('dockerode: detached container, exec with output and exit code, label filte
   const other = await docker.createContainer({ Image: 'busybox', Cmd: ['true'], Labels: { 'berth.test': 'else' } });
   try {
     await c.start();
-    await waitFor(async () => (await demux(await c.logs({ stdout: true, stderr: true }))).out === 'up\n', 20_000);
+    await waitFor(async () => (await demux(await c.logs({ stdout: true, stderr: true }))).out === 'up\n', 60_000);
     assert.equal((await c.inspect()).State.Running, true);
 
     const ex = await c.exec({ Cmd: ['sh', '-c', 'echo in-exec; echo exec-err >&2; exit 3'], AttachStdout: true, AttachStderr: true });
     assert.deepEqual(await demux(await ex.start({ hijack: true, stdin: false })), { out: 'in-exec\n', err: 'exec-err\n' });
     let info = await ex.inspect();
-    await waitFor(async () => !(info = await ex.inspect()).Running, 10_000);
+    await waitFor(async () => !(info = await ex.inspect()).Running, 60_000);
     assert.equal(info.ExitCode, 3);
 
     const ok = await c.exec({ Cmd: ['cat', '/proc/1/cmdline'], AttachStdout: true, AttachStderr: true });
@@ -124,7 +124,7 @@ test('dockerode: exec with a terminal: its size at start (ConsoleSize), then res
     let out = '';
     const ended = new Promise<void>((r) => { stream.on('end', r).on('close', r); });
     stream.on('data', (d) => (out += d));
-    await waitFor(async () => out.includes('ready'), 10_000).catch((e: Error) => { throw new Error(`${e.message}: ${JSON.stringify(out)} ${api.log}`); });
+    await waitFor(async () => out.includes('ready'), 60_000).catch((e: Error) => { throw new Error(`${e.message}: ${JSON.stringify(out)} ${api.log}`); });
     await ex.resize({ h: 42, w: 117 });
     await ended;
     // Not multiplexed (a terminal), with the pty's CRLF line ends.

@@ -34,7 +34,7 @@ test('stop between two runs of a restart policy: 304, and no restart follows', {
     // (the restart won the race) stops it for real (204): start it and try again.
     let status = 0;
     for (let i = 0; i < 8 && status !== 304; i++) {
-      await waitFor(async () => (await inspect('bouncer')).State.Status === 'exited', 20_000);
+      await waitFor(async () => (await inspect('bouncer')).State.Status === 'exited', 60_000);
       status = (await api.http('POST', '/v1.44/containers/bouncer/stop')).status;
       if (status === 204) await api.ok(['start', 'bouncer']);
     }
@@ -92,9 +92,9 @@ test('detach keys: run -it and attach (default and --detach-keys), exec -it, the
     sock.on('data', (d) => (got += d.toString('latin1')));
     const closed = new Promise<void>((r) => sock.on('close', () => r()));
     sock.write('POST /v1.44/containers/det/attach?stream=1&stdin=1&stdout=1&stderr=1&detachKeys=ctrl-a,a HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n');
-    await waitFor(async () => got.includes('101 UPGRADED'), 10_000);
+    await waitFor(async () => got.includes('101 UPGRADED'), 60_000);
     sock.write('echo four-$((2*2))\r');
-    await waitFor(async () => got.includes('four-4'), 10_000);
+    await waitFor(async () => got.includes('four-4'), 60_000);
     sock.write('\x01a');
     await Promise.race([closed, sleep(10_000).then(() => { throw new Error(`berthd did not close the attach: ${JSON.stringify(got)}`); })]);
     assert.equal((await inspect('det')).State.Running, true);
@@ -115,7 +115,7 @@ test('detach keys: run -it and attach (default and --detach-keys), exec -it, the
     // A last attach ends the shell: its exit code is the attach's, the container's.
     const last = await dockerOnPty(['attach', 'det'], [{ pauseMs: 500, send: '\r' }, { expect: PROMPT, send: 'exit 3\r' }]);
     assert.equal(last.status, 3, last.output);
-    await waitFor(async () => (await inspect('det')).State.Status === 'exited', 10_000);
+    await waitFor(async () => (await inspect('det')).State.Status === 'exited', 60_000);
   } finally {
     await api.ok(['rm', '-f', 'det']);
   }
@@ -141,7 +141,7 @@ test('berth run -it and start -ai: the detach keys leave it running; with --rm i
     // The --rm one, killed (kill leaves the clean-up to the exit command): conmon's exit command,
     // no longer handed to the gone CLI, removes it.
     await api.ok(['kill', 'brm']);
-    await waitFor(async () => (await api.http('GET', '/v1.44/containers/brm/json')).status === 404, 20_000);
+    await waitFor(async () => (await api.http('GET', '/v1.44/containers/brm/json')).status === 404, 60_000);
   } finally {
     await api.docker(['rm', '-f', 'bdet', 'brm']);
   }

@@ -80,7 +80,7 @@ test('sizes: ps -s, size=1, inspect --size, system df -v, measured by the engine
   await api.ok(['run', '-d', '--name', 'lean', 'busybox', 'sleep', '300']);
   await api.ok(['run', '--rm', '-v', 'dfvol:/v', 'busybox', 'sh', '-c', 'head -c 2000000 /dev/zero > /v/f']);
   try {
-    await waitFor(async () => (await api.ok(['logs', 'sized'])).includes('ready'), 20_000);
+    await waitFor(async () => (await api.ok(['logs', 'sized'])).includes('ready'), 60_000);
     const listed = JSON.parse((await api.http('GET', '/v1.44/containers/json?size=1')).body) as Sized[];
     const sized = listed.find((c) => c.Names[0] === '/sized')!, lean = listed.find((c) => c.Names[0] === '/lean')!;
     assert.ok(sized.SizeRw! >= 3_000_000 && sized.SizeRw! < 3_200_000, `SizeRw ${sized.SizeRw}`);

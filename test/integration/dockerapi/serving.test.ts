@@ -89,12 +89,12 @@ test('socket activation: berthd serves the socket systemd passes', { skip: skip 
   let log = '';
   d.stderr!.on('data', (x) => (log += x));
   try {
-    await waitFor(async () => /Listening on/.test(log), 10_000);
+    await waitFor(async () => /Listening on/.test(log), 60_000);
     const env = { ...process.env, DOCKER_HOST: `unix://${sock}`, DOCKER_CONFIG: join(b.tmp, 'docker-config') };
     const r = spawnSync(DOCKER, ['run', '--rm', 'busybox', 'echo', 'activated'], { env, encoding: 'utf8', timeout: 60_000 });
     assert.equal(r.stdout, 'activated\n', r.stderr + log);
     // berthd's stderr reaches this process asynchronously.
-    await waitFor(async () => /Docker API on the socket systemd passed/.test(log), 5_000);
+    await waitFor(async () => /Docker API on the socket systemd passed/.test(log), 60_000);
   } finally {
     const done = new Promise((r) => d.once('exit', r));
     d.kill('SIGTERM');

@@ -52,16 +52,16 @@ test('run --rm and run -d through the monitor started at create', { skip }, asyn
 test('a start long after create runs the container; an AutoRemove one is not removed by the dropped monitor', { skip }, async () => {
   const plain = (await api.ok(['create', '--network', 'none', 'busybox', 'echo', 'later'])).trim();
   const rm = (await api.ok(['create', '--rm', '--network', 'none', 'busybox', 'echo', 'later-rm'])).trim();
-  await waitFor(async () => monitors(plain) > 0, 5_000); // a monitor waits for the start
+  await waitFor(async () => monitors(plain) > 0, 60_000); // a monitor waits for the start
   await sleep(AHEAD_MS + 1500);
-  await waitFor(async () => monitors(plain) === 0 && monitors(rm) === 0, 10_000);
+  await waitFor(async () => monitors(plain) === 0 && monitors(rm) === 0, 60_000);
   // Both still there, never started.
   const ps = await api.ok(['ps', '-a', '--no-trunc', '--format', '{{.ID}} {{.Status}}']);
   assert.match(ps, new RegExp(`^${plain} Created`, 'm'));
   assert.match(ps, new RegExp(`^${rm} Created`, 'm'));
   assert.equal((await api.ok(['start', '-a', plain])).trim(), 'later');
   assert.equal((await api.ok(['start', '-a', rm])).trim(), 'later-rm');
-  await waitFor(async () => !(await api.ok(['ps', '-aq', '--no-trunc'])).includes(rm), 10_000);
+  await waitFor(async () => !(await api.ok(['ps', '-aq', '--no-trunc'])).includes(rm), 60_000);
   await api.ok(['rm', plain]);
 });
 
@@ -76,7 +76,7 @@ test('rm before start ends the waiting monitor at once', { skip }, async () => {
 test('a removal berthd does not see (the plain CLI: rm, container prune) leaves no monitor once berthd stops', { skip }, async () => {
   const plain = (await api.ok(['create', '--network', 'none', 'busybox', 'true'])).trim();
   const rm = (await api.ok(['create', '--rm', '--network', 'none', 'busybox', 'true'])).trim();
-  await waitFor(async () => monitors(plain) > 0 && monitors(rm) > 0, 5_000);
+  await waitFor(async () => monitors(plain) > 0 && monitors(rm) > 0, 60_000);
   // Another process against the same root: berthd's engine learns of neither removal.
   await b.ok(['rm', plain]);
   await b.ok(['container', 'prune', '-f']);
@@ -90,6 +90,6 @@ test('a removal berthd does not see (the plain CLI: rm, container prune) leaves 
 
 test('no leaks', { skip }, async () => {
   await api.stop();
-  await waitFor(async () => pidsMentioning(b.tmp).length === 0, 15_000);
+  await waitFor(async () => pidsMentioning(b.tmp).length === 0, 60_000);
   assertNoLeaks(b, before0);
 });

@@ -4,7 +4,7 @@
 // exit command's fallback.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isRoot } from '../../helpers/rootfs.ts';
 import { assertNoLeaks, Berth, snapshot } from './harness.ts';
@@ -36,24 +36,29 @@ test('a foreground CLI killed mid-run: the exit command still removes the --rm c
   const b = new Berth();
   t.after(() => b.teardown());
   const before = snapshot(b);
-  const cli = b.spawn(['run', '--rm', '--name', 'orphan', 'busybox', 'sleep', '2'], { stdio: 'ignore' });
+  // The container runs until the test has killed its CLI (then /sig/go), not for a fixed time
+  // that a slow `ps` could miss.
+  const sig = join(b.tmp, 'orphan-sig');
+  mkdirSync(sig);
+  const cli = b.spawn(['run', '--rm', '--name', 'orphan', '-v', `${sig}:/sig`, 'busybox', 'sh', '-c', 'while [ ! -e /sig/go ]; do sleep 0.1; done'], { stdio: 'ignore' });
   const exited = new Promise((res) => cli.on('exit', res));
   let running = false;
-  for (let i = 0; i < 100 && !running; i++) {
+  for (const end = Date.now() + 60_000; !running && Date.now() < end;) {
     await new Promise((r) => setTimeout(r, 100));
     running = /^orphan$/m.test(await b.ok(['ps', '--format', '{{.Names}}']));
   }
   assert.ok(running, 'the container never ran');
   cli.kill('SIGKILL');
   await exited;
-  // sleep 2 ends, conmon's wrapper finds the CLI gone and runs `berth container cleanup`.
+  writeFileSync(join(sig, 'go'), '');
+  // The container ends; conmon's wrapper finds the CLI gone and runs `berth container cleanup`.
   let left = 'orphan';
-  for (let i = 0; i < 150 && left; i++) {
+  for (const end = Date.now() + 60_000; left && Date.now() < end;) {
     await new Promise((r) => setTimeout(r, 100));
     left = (await b.ok(['ps', '-aq'])).trim();
   }
   assert.equal(left, '', 'the --rm container was not removed after its CLI died');
-  for (let i = 0; i < 50 && snapshot(b).conmons.length; i++) await new Promise((r) => setTimeout(r, 100));
+  for (const end = Date.now() + 60_000; snapshot(b).conmons.length && Date.now() < end;) await new Promise((r) => setTimeout(r, 100));
   assert.deepEqual(handoffs(b), [], 'the FIFO was left behind');
   assertNoLeaks(b, before);
 });

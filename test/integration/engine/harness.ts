@@ -176,7 +176,7 @@ export function assertNoLeaks(b: Berth, before: HostSnapshot): void {
 }
 
 /** Polls `cond` every 100 ms until it holds; throws after `ms`. */
-export async function waitFor(cond: () => Promise<boolean>, ms = 15_000): Promise<void> {
+export async function waitFor(cond: () => Promise<boolean>, ms = 60_000): Promise<void> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
     if (await cond()) return;
@@ -199,7 +199,7 @@ export function fetchText(url: string): Promise<{ status: number; body: string }
 }
 
 /** Calls `fn` every 100 ms until it resolves; its last error after `ms`. */
-export async function retry<T>(fn: () => Promise<T>, ms = 10_000): Promise<T> {
+export async function retry<T>(fn: () => Promise<T>, ms = 60_000): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     try { return await fn(); } catch (e) { if (Date.now() > end) throw e; }

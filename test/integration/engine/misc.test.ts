@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isRoot } from '../../helpers/rootfs.ts';
 import { buildOciLayout, skopeoPush } from '../../helpers/images.ts';
@@ -65,13 +65,27 @@ test('restart policies: on-failure:N retries N times, always until stopped', { s
 test('logs -f follows across log rotation (--log-opt max-size)', { skip }, async (t) => {
   const b = new Berth();
   t.after(() => b.teardown());
-  await b.ok(['run', '-d', '--name', 'berth-test-chatty', '--log-opt', 'max-size=2k', 'busybox', 'sh', '-c',
+  // The lines start once the reader has the log open (the test then creates /sig/go), not after
+  // a fixed delay: a reader that came late would find the first lines rotated away.
+  const sig = join(b.tmp, 'chatty-sig');
+  mkdirSync(sig);
+  await b.ok(['run', '-d', '--name', 'berth-test-chatty', '--log-opt', 'max-size=2k', '-v', `${sig}:/sig`, 'busybox', 'sh', '-c',
     // Paced, so that each rotated file lives for a few polls of the reader (conmon keeps no
     // rotated files: a burst that fills several files between two polls is lost by design).
-    'sleep 1; i=0; while [ $i -lt 200 ]; do echo "line $i"; i=$((i+1)); usleep 10000; done; sleep 0.5']);
-  const r = await b.run(['logs', '-f', 'berth-test-chatty'], { timeoutMs: 30_000 });
-  assert.equal(r.code, 0);
-  const lines = r.stdout.split('\n').filter(Boolean);
+    'while [ ! -e /sig/go ]; do sleep 0.1; done; i=0; while [ $i -lt 200 ]; do echo "line $i"; i=$((i+1)); usleep 10000; done; sleep 0.5']);
+  const logPath = (JSON.parse(await b.ok(['inspect', 'berth-test-chatty'])) as { LogPath: string }[])[0].LogPath;
+  const follower = b.spawn(['logs', '-f', 'berth-test-chatty'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  killOnEnd(t, follower);
+  let stdout = '';
+  follower.stdout!.on('data', (d: Buffer) => { stdout += d; });
+  const code = new Promise<number | null>((res) => follower.on('close', (c) => res(c)));
+  const reading = () => readdirSync(`/proc/${follower.pid}/fd`).some((fd) => {
+    try { return readlinkSync(`/proc/${follower.pid}/fd/${fd}`) === logPath; } catch { return false; }
+  });
+  await waitFor(async () => { try { return reading(); } catch { return true; } }); // (gone: its code tells)
+  writeFileSync(join(sig, 'go'), '');
+  assert.equal(await code, 0);
+  const lines = stdout.split('\n').filter(Boolean);
   // Every line, in order, although the file was replaced many times underneath the reader.
   assert.deepEqual(lines, Array.from({ length: 200 }, (_, i) => `line ${i}`));
   const inspect = JSON.parse(await b.ok(['inspect', 'berth-test-chatty'])) as { LogPath: string }[];
@@ -119,7 +133,7 @@ test('attach, cp, top, stats, system df/prune, info, version', { skip }, async (
   let frames = '';
   live.stdout!.on('data', (d) => (frames += d));
   const liveDone = new Promise<number | null>((r) => live.on('close', (code) => r(code)));
-  await waitFor(async () => frames.split('\x1b[2J\x1b[H').filter((f) => /^berth-test-files [1-9]/.test(f)).length >= 2, 20_000);
+  await waitFor(async () => frames.split('\x1b[2J\x1b[H').filter((f) => /^berth-test-files [1-9]/.test(f)).length >= 2, 60_000);
   live.kill('SIGINT');
   assert.equal(await liveDone, 0);
   assert.match(await b.ok(['system', 'df']), /Containers\s+2\s+1/);
@@ -171,8 +185,18 @@ test('pause and unpause: the cgroup freezes, output stops, exec is refused; stop
   const v1 = existsSync('/sys/fs/cgroup/freezer/cgroup.procs');
   const freezer = join('/sys/fs/cgroup/freezer', b.cgroupParent, id, 'freezer.state');
   if (v1) assert.equal(readFileSync(freezer, 'utf8').trim(), 'FROZEN');
-  const frozenAt = await ticks();
-  await new Promise((r) => setTimeout(r, 400));
+  // Lines written just before the freeze can reach the log a little later (conmon copies them
+  // from the pipe): first the count holds still (it never would while the ticker ran), then it
+  // must not move for a second.
+  let frozenAt = await ticks();
+  await waitFor(async () => {
+    await new Promise((r) => setTimeout(r, 300));
+    const n = await ticks();
+    const still = n === frozenAt;
+    frozenAt = n;
+    return still;
+  }, 60_000).catch(() => assert.fail('the output never stopped while paused'));
+  await new Promise((r) => setTimeout(r, 1000));
   assert.equal(await ticks(), frozenAt, 'no output while paused');
   assert.match(await b.ok(['ps', '--format', '{{.Names}} {{.Status}}']), /berth-test-pz Up .* \(Paused\)/);
   assert.equal((await b.ok(['ps', '-q', '--filter', 'status=paused'])).trim(), id.slice(0, 12));
@@ -239,9 +263,13 @@ test('export: the container filesystem as a tar, to a file or a pipe; never to a
   assert.match(list, /\.\/bin\/busybox/);
   assert.doesNotMatch(list, /\.\/bin\/ls\b/, 'a file the container deleted is not exported');
   assert.equal(spawnSync('tar', ['-xOf', out, './made.txt'], { encoding: 'utf8' }).stdout, 'made\n');
-  // To stdout (a pipe here): the same archive.
-  const piped = spawnSync('bash', ['-c', `"$@" export berth-test-ex | tar -tf - | grep -c made.txt`, 'x', process.execPath, ...b.argv([])], { env: b.env, encoding: 'utf8' });
-  assert.equal(piped.stdout.trim(), '1', piped.stderr);
+  // To stdout (a pipe here): the same archive, whole, even through a reader slower than tar (a
+  // loaded machine): the CLI once exited with the archive's tail still queued in its stdout.
+  const slowReader = "process.stdin.on('data', (d) => { process.stdin.pause(); process.stdout.write(d, () => setTimeout(() => process.stdin.resume(), 5)); })";
+  const piped = spawnSync('bash', ['-c', 'set -o pipefail; "$@" export berth-test-ex | "$NODE" -e "$SLOW" | tar -tf -', 'x', process.execPath, ...b.argv([])],
+    { env: { ...b.env, NODE: process.execPath, SLOW: slowReader }, encoding: 'utf8' });
+  assert.equal(piped.status, 0, piped.stderr);
+  assert.equal(piped.stdout, spawnSync('tar', ['-tf', out], { encoding: 'utf8' }).stdout);
   const tty = spawnSync('script', ['-qec', [process.execPath, ...b.argv(['export', 'berth-test-ex'])].map((a) => `'${a}'`).join(' '), '/dev/null'], { env: b.env, encoding: 'utf8' });
   assert.match(tty.stdout, /cowardly refusing to save to a terminal/);
   const missing = await b.run(['export', 'no-such-container']);

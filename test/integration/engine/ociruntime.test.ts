@@ -70,7 +70,7 @@ test('exec through the interface: the exit status, and a stopped container refus
   writeFileSync(proc, JSON.stringify({ args: ['sh', '-c', 'exit 3'], cwd: '/', env: ['PATH=/bin'], user: { uid: 0, gid: 0 } }));
   assert.equal((await rt.exec(id, { processFile: proc })).code, 3);
   await rt.kill(id, 9);
-  for (let i = 0; i < 100 && (await rt.state(id)).status !== 'stopped'; i++) await new Promise((r) => setTimeout(r, 20));
+  for (const end = Date.now() + 60_000; (await rt.state(id)).status !== 'stopped' && Date.now() < end;) await new Promise((r) => setTimeout(r, 20));
   let stderr = '';
   const r = await rt.exec(id, { processFile: proc, onStderr: (d) => { stderr += d.toString(); } });
   assert.notEqual(r.code, 0);

@@ -186,12 +186,12 @@ _, st = os.waitpid(pid, 0)
 sys.stdout.write(buf.decode('utf-8', 'replace'))
 sys.exit(os.WEXITSTATUS(st))
 `;
-  const pr = spawnSync('python3', ['-c', py, process.execPath, ...b.argv(['run', '-it', '--rm', 'busybox', 'sh'])], { encoding: 'utf8', timeout: 40_000, env: b.env });
+  const pr = spawnSync('python3', ['-c', py, process.execPath, ...b.argv(['run', '-it', '--rm', 'busybox', 'sh'])], { encoding: 'utf8', timeout: 120_000, env: b.env });
   assert.equal(pr.status, 7, pr.stdout + pr.stderr);
   assert.match(pr.stdout, /\/dev\/pts\/\d+/);
   // exec -it into a running container, through the runtime's own terminal handling
   await b.ok(['run', '-d', '--name', 'berth-test-tty', 'busybox', 'sleep', '60']);
-  const ex = spawnSync('python3', ['-c', py, process.execPath, ...b.argv(['exec', '-it', 'berth-test-tty', 'sh'])], { encoding: 'utf8', timeout: 40_000, env: b.env });
+  const ex = spawnSync('python3', ['-c', py, process.execPath, ...b.argv(['exec', '-it', 'berth-test-tty', 'sh'])], { encoding: 'utf8', timeout: 120_000, env: b.env });
   assert.equal(ex.status, 7, ex.stdout + ex.stderr);
   assert.match(ex.stdout, /\/dev\/pts\/\d+/);
 });

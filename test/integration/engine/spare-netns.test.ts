@@ -13,8 +13,8 @@ import { isMountPoint } from '../../../src/util/proc.ts';
 const skip = !isRoot && 'needs root';
 
 async function until(what: string, f: () => boolean): Promise<void> {
-  for (let i = 0; !f(); i++) {
-    if (i > 100) assert.fail(`timed out: ${what}`);
+  for (const end = Date.now() + 60_000; !f();) {
+    if (Date.now() > end) assert.fail(`timed out: ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

@@ -31,7 +31,7 @@ async function attack(t: { after(fn: () => void): void }, helper: string, id: st
   const before = sha256(helper);
   const r = cli(root, ['run', '-d', '-b', bundle, id]);
   assert.equal(r.code, 0, r.stderr);
-  await waitFor(() => fileMatching(join(rootfs, 'result'), /ready/), 5000, 'the attacker');
+  await waitFor(() => fileMatching(join(rootfs, 'result'), /ready/), 60_000, 'the attacker');
   // An empty PATH entry makes the helper exec "--wait" relative to the cwd (/), so the script
   // runs with argv [/proc/self/exe, 0, --wait]. Its exit status is not the point.
   const log = openSync(join(dir, 'exec.log'), 'w');
@@ -46,7 +46,7 @@ async function attack(t: { after(fn: () => void): void }, helper: string, id: st
   victim.stdin!.end();
   await done;
   writeFileSync(join(rootfs, 'stop'), '');
-  const result = await waitFor(() => fileMatching(join(rootfs, 'result'), /pwned|safe/), 8000, 'the attack to end');
+  const result = await waitFor(() => fileMatching(join(rootfs, 'result'), /pwned|safe/), 60_000, 'the attack to end');
   return { result, before, after: sha256(helper) };
 }
 

@@ -100,7 +100,7 @@ for (const [tag, driver] of [['zstd', 'overlay'], ['gzip', 'copy'], ['tar', 'ove
 
     const b = await prepareBundle(ref, id, { store: s });
     cleanup = b.cleanup;
-    const r = cli(state, ['run', '--bundle', b.bundleDir, id], { timeout: 30_000 });
+    const r = cli(state, ['run', '--bundle', b.bundleDir, id], { timeout: 120_000 });
     assert.equal(r.stderr, '');
     assert.equal(r.code, 0);
     assert.equal(r.stdout, EXPECTED_OUT);

@@ -50,7 +50,7 @@ for (const driver of ['overlay', 'copy'] as const) {
     assert.deepEqual(spec.process.capabilities.effective, []);
     assert.equal(spec.annotations['org.example.team'], 'berth');
     assert.ok(spec.linux.maskedPaths.includes('/proc/kcore'));
-    const r = spawnSync('runc', ['run', '--bundle', b.bundleDir, id], { encoding: 'utf8', timeout: 30000 });
+    const r = spawnSync('runc', ['run', '--bundle', b.bundleDir, id], { encoding: 'utf8', timeout: 120_000 });
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout, '1000\n1000\n1000 2000\n/srv/app\nhello from image\n');
     // The write went to the container's snapshot, not the image layer.

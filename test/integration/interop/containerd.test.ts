@@ -87,7 +87,7 @@ describe('containerd (runc shim) with berth-runtime', { skip }, () => {
     daemon = spawn(CONTAINERD!, ['--config', config], { stdio: ['ignore', log, log] });
     closeSync(log);
     daemonExit = new Promise((res) => daemon!.on('exit', () => res()));
-    for (let i = 0; i < 100 && !existsSync(sock()); i++) await new Promise((r) => setTimeout(r, 100));
+    for (const end = Date.now() + 60_000; !existsSync(sock()) && Date.now() < end;) await new Promise((r) => setTimeout(r, 100));
     assert.ok(existsSync(sock()), `containerd did not start:\n${readFileSync(join(tmp, 'containerd.log'), 'utf8')}`);
     const layout = buildOciLayout(join(tmp, 'layout'), { tag: 'latest' });
     const tar = join(tmp, 'image.tar');
@@ -189,7 +189,7 @@ describe('containerd (runc shim) with berth-runtime', { skip }, () => {
 
   it('stopping containerd leaves no shim, mount or cgroup behind', async () => {
     await stopDaemon();
-    for (let i = 0; i < 50 && pidsMentioning(tmp).length; i++) await new Promise((r) => setTimeout(r, 100));
+    for (const end = Date.now() + 60_000; pidsMentioning(tmp).length && Date.now() < end;) await new Promise((r) => setTimeout(r, 100));
     assert.deepEqual(pidsMentioning(tmp), [], 'processes (shims) still running');
     assert.deepEqual(mountsUnder(tmp), []);
     // The namespace's parent cgroup is containerd's to leave; nothing may be left below it.

@@ -202,7 +202,8 @@ test('the served warm attach: a child of the server rewrites its own cgroup, sto
   const self = /^\d+:[^:]*\bpids\b[^:]*:(.*)$/m.exec(cgroupBefore);
   const procs = self ? `/sys/fs/cgroup/pids${self[1]}/cgroup.procs` : '/sys/fs/cgroup/cgroup.procs';
   assert.ok(startServedWarm(procs, 5000));
-  await new Promise((r) => setTimeout(r, 50));
+  // The warm child is forked after the answer: wait for it (not a fixed 50 ms), then it is one.
+  for (const end = Date.now() + 60_000; !children(server).length && Date.now() < end;) await new Promise((r) => setTimeout(r, 20));
   const warm = children(server);
   assert.equal(warm.length, 1, 'one warm child');
   // It moved nobody: it writes itself into the cgroup it is in (ours).

@@ -27,7 +27,7 @@ describe('berth-init namespaces, seccomp and fds', { skip: !isRoot && 'needs roo
     t.after(() => stopHelper(first));
     const pid = await first.pid();
     first.send(['go']);
-    for (let i = 0; i < 500 && readFileSync(`/proc/${pid}/comm`, 'utf8') !== 'sleep\n'; i++) await sleep(10);
+    for (const end = Date.now() + 60_000; readFileSync(`/proc/${pid}/comm`, 'utf8') !== 'sleep\n' && Date.now() < end;) await sleep(10);
     const r = await runPlan([
       { op: 'setns', path: `/proc/${pid}/ns/uts`, ns: 'uts' },
       { op: 'setns', path: `/proc/${pid}/ns/net`, ns: 'network' },

@@ -23,7 +23,7 @@ describe('berth-init process steps', { skip: !isRoot && 'needs root' }, () => {
     return { dir, rootfs: makeBusyboxRootfs(join(dir, 'rootfs')) };
   }
 
-  async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
+  async function until(cond: () => boolean, what: string, ms = 60_000): Promise<void> {
     for (const end = Date.now() + ms; !cond();) {
       if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
       await sleep(10);

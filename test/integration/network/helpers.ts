@@ -39,12 +39,12 @@ export function ping(netns: string, ip: string): boolean {
 }
 
 /** GET url, retrying for up to `ms` (the server inside the netns may still be starting). */
-export async function httpGet(url: string, ms = 4000): Promise<string> {
+export async function httpGet(url: string, ms = 30_000): Promise<string> {
   const deadline = Date.now() + ms;
   for (;;) {
     try {
       return await new Promise<string>((resolve, reject) => {
-        const req = get(url, { timeout: 1500 }, (res) => {
+        const req = get(url, { timeout: 5000 }, (res) => {
           let body = '';
           res.setEncoding('utf8');
           res.on('data', (c: string) => { body += c; });

@@ -76,7 +76,7 @@ test('a user with subordinate ranges: pull, run, detached life cycle, volumes, h
   const cid = ok(await user.berth(['run', '-d', '--name', 'life', '--network', 'none', image, 'sh', '-c', 'echo started; trap "exit 0" TERM; while :; do sleep 0.2; done']), 'run -d').stdout.trim();
   assert.match(cid, /^[0-9a-f]{64}$/);
   let logs = '';
-  for (let i = 0; i < 50 && !logs.includes('started'); i++) {
+  for (const end = Date.now() + 60_000; !logs.includes('started') && Date.now() < end;) {
     logs = ok(await user.berth(['logs', 'life']), 'logs').stdout;
     if (!logs.includes('started')) await new Promise((res) => setTimeout(res, 100));
   }
@@ -137,7 +137,7 @@ test('a user with subordinate ranges: pull, run, detached life cycle, volumes, h
     ok(await user.berth(['run', '-d', '--name', 'web', '-p', `${port}:80`, image, 'httpd', '-f', '-p', '80', '-h', '/etc']), 'run -p');
     assert.match(ok(await user.berth(['port', 'web']), 'port').stdout, new RegExp(`80/tcp -> 0\\.0\\.0\\.0:${port}`));
     let body = '';
-    for (let i = 0; i < 50 && !body; i++) {
+    for (const end = Date.now() + 60_000; !body && Date.now() < end;) {
       body = await fetch(`http://127.0.0.1:${port}/hostname`).then((res) => res.ok ? res.text() : '', () => '');
       if (!body) await new Promise((res) => setTimeout(res, 100));
     }
@@ -174,7 +174,7 @@ test('a user with subordinate ranges: pull, run, detached life cycle, volumes, h
   ok(await user.berth(['run', '-d', '--name', 'orphan', '--network', 'none', image, 'sleep', '1000']), 'run -d orphan');
   const userns = readlinkSync(`/proc/${pause}/ns/user`);
   process.kill(pause, 'SIGKILL');
-  for (let i = 0; i < 100 && commOf(pause) === 'berth-userns' && !/^State:\s+Z/m.test(readFileSync(`/proc/${pause}/status`, 'utf8')); i++) await new Promise((res) => setTimeout(res, 20));
+  for (const end = Date.now() + 60_000; commOf(pause) === 'berth-userns' && !/^State:\s+Z/m.test(readFileSync(`/proc/${pause}/status`, 'utf8')) && Date.now() < end;) await new Promise((res) => setTimeout(res, 20));
   assert.match(ok(await user.berth(['ps', '--format', '{{.Names}} {{.Status}}']), 'ps after the kill').stdout, /^orphan Up/m);
   const again = pausePid(user);
   assert.notEqual(again, pause);
@@ -207,7 +207,7 @@ test('isolation: a second user (no ranges: one-id map, warned) sees and touches 
   assert.equal(br.stdout, 'b-here\n');
   ok(await b.berth(['run', '-d', '--name', 'bd', '--network', 'none', 'busybox', 'sh', '-c', 'echo b-started; trap "exit 0" TERM; while :; do sleep 0.2; done']), 'b run -d');
   let blogs = '';
-  for (let i = 0; i < 50 && !blogs; i++) {
+  for (const end = Date.now() + 60_000; !blogs && Date.now() < end;) {
     blogs = ok(await b.berth(['logs', 'bd']), 'b logs').stdout;
     if (!blogs) await new Promise((res) => setTimeout(res, 100));
   }
@@ -275,13 +275,13 @@ test("a user's own berthd: commands run in its warm workers inside the user's na
   let log = '';
   service.stderr!.setEncoding('utf8').on('data', (d: string) => { log += d; });
   killOnEnd(t, service);
-  for (let i = 0; i < 200 && !existsSync(socket); i++) await new Promise((res) => setTimeout(res, 50));
+  for (const end = Date.now() + 60_000; !existsSync(socket) && Date.now() < end;) await new Promise((res) => setTimeout(res, 50));
   assert.ok(existsSync(socket), `berthd did not listen: ${log}`);
   assert.equal(statSync(socket).uid, a.uid);
   // Its Docker API socket too, in the /tmp fallback run root (no XDG_RUNTIME_DIR): the user's,
   // 0600 (service-build.test.ts uses it).
   const api = join(a.runRoot, 'docker.sock');
-  for (let i = 0; i < 200 && !existsSync(api); i++) await new Promise((res) => setTimeout(res, 50));
+  for (const end = Date.now() + 60_000; !existsSync(api) && Date.now() < end;) await new Promise((res) => setTimeout(res, 50));
   const apiSt = statSync(api);
   assert.deepEqual([apiSt.uid, apiSt.gid, apiSt.mode & 0o777], [a.uid, a.gid, 0o600], `Docker API socket: ${log}`);
 

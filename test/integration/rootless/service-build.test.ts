@@ -24,7 +24,7 @@ before(() => {
 
 async function settle(uid: number): Promise<string[]> {
   const others = () => processesOf(uid).map((p) => `${p} ${commOf(p)}`).filter((p) => !p.endsWith(' berth-userns'));
-  for (let i = 0; i < 100 && others().length; i++) await new Promise((res) => setTimeout(res, 50));
+  for (const end = Date.now() + 60_000; others().length && Date.now() < end;) await new Promise((res) => setTimeout(res, 50));
   return others();
 }
 
@@ -38,7 +38,7 @@ test("a user's berthd serves the Docker API at $XDG_RUNTIME_DIR/berth/docker.soc
   let log = '';
   service.stderr!.setEncoding('utf8').on('data', (d: string) => { log += d; });
   killOnEnd(t, service);
-  for (let i = 0; i < 400 && !log.includes('Docker API on'); i++) await new Promise((res) => setTimeout(res, 50));
+  for (const end = Date.now() + 60_000; !log.includes('Docker API on') && Date.now() < end;) await new Promise((res) => setTimeout(res, 50));
   assert.match(log, new RegExp(`Docker API on unix://${socket}\\n`), log);
 
   // The user's, mode 0600: not group-accessible (no berth group), as rootless docker's.

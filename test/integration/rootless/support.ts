@@ -143,7 +143,7 @@ export function tmpFilesOf(user: TestUser): string[] {
 export async function assertNoLeftovers(user: TestUser): Promise<void> {
   // A finished command's helpers (its berth-mount server) end just after it: give them a moment.
   const others = () => processesOf(user.uid, user.sub).map((p) => `${p} ${commOf(p)}`).filter((p) => !p.endsWith(' berth-userns'));
-  for (let i = 0; i < 50 && others().length; i++) await new Promise((res) => setTimeout(res, 50));
+  for (const end = Date.now() + 60_000; others().length && Date.now() < end;) await new Promise((res) => setTimeout(res, 50));
   const procs = processesOf(user.uid, user.sub).map((p) => `${p} ${commOf(p)}`);
   assert.deepEqual(procs.filter((p) => !p.endsWith(' berth-userns')), [], 'processes left');
   assert.equal(procs.length, 1, 'one pause process');

@@ -60,7 +60,7 @@ test('socket activation as the user: berthd serves the Docker API on the socket 
   let log = '';
   activator.stderr!.setEncoding('utf8').on('data', (d: string) => { log += d; });
   killOnEnd(t, activator);
-  for (let i = 0; i < 100 && !existsSync(socket); i++) await new Promise((res) => setTimeout(res, 50));
+  for (const end = Date.now() + 60_000; !existsSync(socket) && Date.now() < end;) await new Promise((res) => setTimeout(res, 50));
 
   const docker = (args: string[]) => user.run(['env', `DOCKER_HOST=unix://${socket}`, DOCKER, ...args], { timeout: 120_000 });
   assert.match(ok(await docker(['info', '--format', '{{.SecurityOptions}}']), 'docker info').stdout, /name=rootless/);
@@ -70,7 +70,7 @@ test('socket activation as the user: berthd serves the Docker API on the socket 
   // berthd is the activator's process (every hop an exec); SIGTERM ends it and its workers.
   activator.kill('SIGTERM');
   await new Promise((res) => activator.once('exit', res));
-  for (let i = 0; i < 100 && processesOf(user.uid, user.sub).some((p) => commOf(p) !== 'berth-userns'); i++) await new Promise((res) => setTimeout(res, 50));
+  for (const end = Date.now() + 60_000; processesOf(user.uid, user.sub).some((p) => commOf(p) !== 'berth-userns') && Date.now() < end;) await new Promise((res) => setTimeout(res, 50));
   assert.deepEqual(processesOf(user.uid, user.sub).map(commOf), ['berth-userns'], 'only the namespace holder is left');
   assert.ok(!existsSync(join(user.runRoot, 'berthd.sock')), 'berthd removed its own socket');
 });

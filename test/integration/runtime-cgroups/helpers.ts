@@ -23,7 +23,7 @@ export function procState(pid: number): string {
   return /^State:\s+(\S)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? '?';
 }
 
-export async function until(what: string, cond: () => boolean, ms = 5000): Promise<void> {
+export async function until(what: string, cond: () => boolean, ms = 60_000): Promise<void> {
   const end = Date.now() + ms;
   while (!cond()) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);

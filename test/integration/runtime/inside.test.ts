@@ -183,10 +183,13 @@ test('terminal through --console-socket (berth-recvtty)', { skip }, async (t) =>
   let out = '';
   recv.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
   const recvDone = new Promise((r) => recv.on('close', r));
-  for (let i = 0; i < 200 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 10));
+  for (const end = Date.now() + 60_000; !existsSync(sock) && Date.now() < end;) await new Promise((r) => setTimeout(r, 10));
   const r = await cliAsync(root, ['run', '-d', '--console-socket', sock, '-b', bundle, id]);
   assert.equal(r.code, 0, r.stderr);
-  await Promise.race([recvDone, new Promise((r) => setTimeout(r, 5000))]);
+  // The pty's output, however slow the container is (the timer must not outlive the test).
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([recvDone, new Promise((r) => { timer = setTimeout(r, 60_000); })]);
+  clearTimeout(timer);
   assert.match(out, /\/dev\/pts\/\d+\r?\n/);
   assert.match(out, /hello-from-pty/);
   assert.equal(cli(root, ['delete', '-f', id]).code, 0);

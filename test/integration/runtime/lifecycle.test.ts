@@ -308,7 +308,7 @@ test('run in the foreground forwards SIGTERM to the container and passes its exi
   closeSync(fd);
   killOnEnd(t, child);
   const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
-  for (let i = 0; i < 500 && !readFileSync(out, 'utf8').includes('ready'); i++) await new Promise((r) => setTimeout(r, 10));
+  for (const end = Date.now() + 60_000; !readFileSync(out, 'utf8').includes('ready') && Date.now() < end;) await new Promise((r) => setTimeout(r, 10));
   assert.equal(stateOf(root, id).status, 'running');
   child.kill('SIGTERM');
   assert.equal(await exited, 42);

@@ -72,7 +72,7 @@ test('a relayed create: the helper is the relay\'s child, the state and pid file
   // The container's stdout is the relay's (conmon's pipe in real use).
   assert.equal(r.stdout, '');
   await startContainer(root, id, (m) => assert.fail(m));
-  for (let i = 0; i < 200 && stateOf(root, id).status !== 'stopped'; i++) await new Promise((x) => setTimeout(x, 10));
+  for (const end = Date.now() + 60_000; stateOf(root, id).status !== 'stopped' && Date.now() < end;) await new Promise((x) => setTimeout(x, 10));
   assert.equal(stateOf(root, id).status, 'stopped');
   await deleteContainer(root, id, {}, (m) => assert.fail(m));
   assert.deepEqual(leftovers(root, id, bundle), []);
@@ -135,7 +135,7 @@ test('prepared ahead: the plan and cgroup are used by the create that fits, and 
 });
 
 async function waitFor(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 300; i++) {
+  for (const end = Date.now() + 60_000; Date.now() < end;) {
     if (cond()) return;
     await new Promise((r) => setTimeout(r, 10));
   }

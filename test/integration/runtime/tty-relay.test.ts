@@ -16,7 +16,7 @@ before(() => { if (!skip) build(); });
 
 /** Runs `command` under script(1) (a fresh pty as the controlling terminal); returns its output. */
 function underScript(command: string): { code: number | null; out: string } {
-  const r = spawnSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8', timeout: 30_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  const r = spawnSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8', timeout: 120_000, stdio: ['ignore', 'pipe', 'pipe'] });
   return { code: r.status, out: (r.stdout + r.stderr).replace(/\r/g, '') };
 }
 
@@ -27,7 +27,11 @@ test('run -t without --console-socket: size, resize, raw mode while running, out
   const dir = makeTemp('berth-tty-');
   const root = join(dir, 'state');
   const id = `ttyrun-${process.pid}`;
-  const { bundle } = makeBundle(join(dir, 'bundle'), id, ['sh', '-c', 'stty size; sleep 1.5; stty size; echo out-$((6*7)); exit 3'], (s) => { s.process!.terminal = true; });
+  // The container reports its first size and marks that it runs (/first, in its rootfs); the
+  // sibling below resizes only then, and the container polls its size until it is the new one
+  // (for at most a minute: without the resize it prints the old size, and the test fails).
+  const script = 'stty size; touch /first; i=0; while s=$(stty size); [ "$s" != "44 120" ] && [ $i -lt 600 ]; do i=$((i+1)); sleep 0.1; done; echo "$s"; echo out-$((6*7)); exit 3';
+  const { bundle } = makeBundle(join(dir, 'bundle'), id, ['sh', '-c', script], (s) => { s.process!.terminal = true; s.root!.readonly = false; });
   t.after(() => {
     forceDelete(root, id);
     const left = leftovers(root, id, bundle);
@@ -37,7 +41,8 @@ test('run -t without --console-socket: size, resize, raw mode while running, out
   // A sibling looks at the terminal while the container runs, then resizes it.
   const during = join(dir, 'during');
   const after = join(dir, 'after');
-  const r = underScript(`stty rows 33 cols 99; (sleep 0.8; stty -F /dev/tty -a > ${during}; stty -F /dev/tty rows 44 cols 120) & ${CLI} --root ${root} run -b ${bundle} ${id}; echo rc=$?; wait; stty -a > ${after}`);
+  const first = join(bundle, 'rootfs/first');
+  const r = underScript(`stty rows 33 cols 99; (n=0; while [ ! -e ${first} ] && [ $n -lt 600 ]; do n=$((n+1)); sleep 0.1; done; stty -F /dev/tty -a > ${during}; stty -F /dev/tty rows 44 cols 120) & ${CLI} --root ${root} run -b ${bundle} ${id}; echo rc=$?; wait; stty -a > ${after}`);
   assert.equal(r.code, 0, r.out);
   const lines = r.out.split('\n').map((l) => l.replace(/^[^\x20-\x7e]*\^@/, ''));
   assert.ok(lines.includes('33 99'), `the first size is the caller's: ${r.out}`);
@@ -62,7 +67,7 @@ test('input typed at the caller\'s terminal reaches the container; exec -t relay
   const c = cli(root, ['run', '-d', '-b', bundle, id]);
   assert.equal(c.code, 0, c.stderr);
   // The line is typed into script's terminal (its stdin) after a moment; the container reads it.
-  const s = spawnSync('sh', ['-c', `(sleep 1.5; printf 'abc\\r') | script -qec "stty rows 21 cols 77; ${CLI} --root ${root} exec -t ${id} sh -c 'stty size; read x; echo got-\\$x; exit 5'; echo rc=\\$?" /dev/null`], { encoding: 'utf8', timeout: 30_000 });
+  const s = spawnSync('sh', ['-c', `(sleep 1.5; printf 'abc\\r') | script -qec "stty rows 21 cols 77; ${CLI} --root ${root} exec -t ${id} sh -c 'stty size; read x; echo got-\\$x; exit 5'; echo rc=\\$?" /dev/null`], { encoding: 'utf8', timeout: 120_000 });
   const out = (s.stdout + s.stderr).replace(/\r/g, '');
   assert.match(out, /^21 77$/m, out);
   assert.match(out, /^got-abc$/m, out);

@@ -75,7 +75,7 @@ test('exec --process FILE --detach --pid-file (how conmon calls it) runs the fil
   assert.match(table.stdout, /^UID\s+PID\s+PPID\s+C\s+STIME\s+TTY\s+TIME\s+CMD\n/);
   assert.match(table.stdout, /sleep 300/);
   assert.equal(table.stdout.trim().split('\n').length, 3, table.stdout);
-  for (let i = 0; i < 200 && !existsSync(out); i++) await sleep(5);
+  for (const end = Date.now() + 60_000; !existsSync(out) && Date.now() < end;) await sleep(5);
   assert.equal(readFileSync(out, 'utf8'), 'from-json\n');
 });
 
@@ -86,10 +86,10 @@ test('exec -t with --console-socket hands a pty master over; without a terminal 
   killOnEnd(t, recv);
   let got = '';
   recv.stdout!.on('data', (d: Buffer) => { got += d.toString(); });
-  for (let i = 0; i < 200 && !existsSync(sock); i++) await sleep(5);
+  for (const end = Date.now() + 60_000; !existsSync(sock) && Date.now() < end;) await sleep(5);
   const r = cli(c.root, ['exec', '-t', '--console-socket', sock, c.id, 'sh', '-c', 'tty > /tmp/tty; exit 3']);
   assert.equal(r.code, 3, r.stderr);
-  for (let i = 0; i < 200 && !got.includes('got pty'); i++) await sleep(5);
+  for (const end = Date.now() + 60_000; !got.includes('got pty') && Date.now() < end;) await sleep(5);
   const tty = readFileSync(join(c.bundle, 'rootfs/tmp/tty'), 'utf8').trim();
   assert.match(tty, /^\/dev\/pts\/\d+$/);
   assert.equal(got.trim(), `got pty: ${tty}`);
@@ -117,7 +117,7 @@ test('exec refuses stopped and paused containers and AppArmor; failures name the
   assert.equal(cli(c.root, ['resume', c.id]).code, 0);
   assert.equal(stateOf(c.root, c.id).status, 'running');
   assert.equal(cli(c.root, ['kill', c.id, 'KILL']).code, 0);
-  for (let i = 0; i < 200 && stateOf(c.root, c.id).status !== 'stopped'; i++) await sleep(5);
+  for (const end = Date.now() + 60_000; stateOf(c.root, c.id).status !== 'stopped' && Date.now() < end;) await sleep(5);
   const stopped = cli(c.root, ['exec', c.id, 'true']);
   assert.equal(stopped.code, 1);
   assert.match(stopped.stderr, /stopped/);

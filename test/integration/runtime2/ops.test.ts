@@ -8,6 +8,7 @@ import { isRoot } from '../../helpers/rootfs.ts';
 import { build, CLI, cgroupDirs, cli, leftovers, startedBundle, stateOf } from '../runtime/support.ts';
 import type { Spec } from '../../../src/oci/index.ts';
 import { killOnEnd } from '../../helpers/cleanup.ts';
+import { waitFor } from '../engine/harness.ts';
 
 const skip = !isRoot && 'needs root';
 before(() => { if (!skip) build(); });
@@ -50,8 +51,8 @@ test('pause freezes every process, state says paused, resume thaws; wrong states
   assert.equal(list.find((x) => x.id === c.id)?.status, 'paused');
   assert.equal(cli(c.root, ['resume', c.id]).code, 0);
   assert.equal(stateOf(c.root, c.id).status, 'running');
-  await new Promise((r) => setTimeout(r, 200));
-  assert.ok(readFileSync(ticks, 'utf8').length > before, 'progress after resume');
+  // Progress again, however long the thawed shell takes to be scheduled.
+  await waitFor(async () => readFileSync(ticks, 'utf8').length > before, 60_000).catch(() => assert.fail('no progress after resume'));
 });
 
 test('delete of a paused container needs --force, which thaws and kills', { skip }, (t) => {
@@ -118,11 +119,14 @@ test('events --stats prints one stats object; events streams an oom event and en
   let out = '';
   stream.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
   const exited = new Promise<number | null>((r) => stream.on('exit', (code) => r(code)));
-  await new Promise((r) => setTimeout(r, 400));
+  // The stream watches once it has printed (not after a fixed delay): an OOM before that would
+  // not be its to report.
+  const count = (type: string) => out.split('\n').filter((l) => l.includes(`"type":"${type}"`)).length;
+  await waitFor(async () => count('stats') >= 1, 60_000);
   // 64 MiB buffer in a 16 MiB cgroup without swap: the OOM killer takes dd.
   const hog = cli(c.root, ['exec', c.id, 'dd', 'if=/dev/zero', 'of=/dev/null', 'bs=64M', 'count=1']);
   assert.equal(hog.code, 137, hog.stderr);
-  await new Promise((r) => setTimeout(r, 400));
+  await waitFor(async () => count('oom') >= 1 && count('stats') >= 2, 60_000).catch(() => {}); // asserted below, with the list
   assert.equal(cli(c.root, ['kill', c.id, 'KILL']).code, 0);
   assert.equal(await exited, 0);
   const events = out.trim().split('\n').map((l) => JSON.parse(l) as { type: string });

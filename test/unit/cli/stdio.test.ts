@@ -1,9 +1,9 @@
 // src/cli/stdio.ts: the CLI's output by write(2), in order with process.stdout once a command
-// has made that stream (a full pipe leaves the stream's queue holding the rest). Real child
-// processes writing to a pipe.
+// has made that stream (a full pipe leaves the stream's queue holding the rest), and that queue
+// drained before exit (flushStdio). Real child processes writing to a pipe.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 
 const STDIO = resolve(import.meta.dirname, '../../../src/cli/stdio.ts');
@@ -30,4 +30,24 @@ test('writeOut alone never makes process.stdout (which would load node:stream, n
 test('once the stream exists, writeOut goes through it: a megabyte queued for a full pipe stays ahead', () => {
   const { out } = child(`writeOut('a\\n'); process.stdout.write('b'.repeat(1 << 20) + '\\n'); writeOut('c\\n'); writeOut('d\\n');`);
   assert.equal(out, `a\n${'b'.repeat(1 << 20)}\nc\nd\n`);
+});
+
+test('flushStdio: what a slow reader has not taken yet goes out before process.exit', async () => {
+  // 4 MiB through process.stdout, then exit at once; the reader pauses after each chunk. Without
+  // the flush, process.exit drops the stream's queue (the pipe is non-blocking).
+  const size = 4 << 20;
+  const script = `import { flushStdio } from ${JSON.stringify(STDIO)};
+process.stdout.write(Buffer.alloc(${size}, 120));
+await flushStdio();
+process.exit(0);`;
+  const c = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let got = 0;
+  c.stdout!.on('data', (d: Buffer) => {
+    got += d.length;
+    c.stdout!.pause();
+    setTimeout(() => c.stdout!.resume(), 5);
+  });
+  const [code] = await Promise.all([new Promise((r) => c.on('exit', r)), new Promise((r) => c.stdout!.on('end', r))]);
+  assert.equal(code, 0);
+  assert.equal(got, size);
 });
