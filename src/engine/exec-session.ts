@@ -109,7 +109,7 @@ export class ExecSessions {
         s.exitCode = c;
         s.sizes = undefined;
         // The relay ends by itself when the pty hangs up; not if the runtime never connected.
-        if (relay) void relay.finish(relay.connected() ? 2000 : 0);
+        if (relay) void relay.finish(relay.connected() ? undefined : 0);
         resolve(c);
       };
       child.on('error', () => done(126));

@@ -52,6 +52,10 @@ export function recvttyPath(): string {
 }
 
 let started = 0;
+const START_DEADLINE_MS = 30_000;
+/** How long finish() waits by default for the relay to pass the last output on by itself: it
+ * ends as soon as the pty hangs up; the bound is for a process left holding the pty. */
+const RELAY_DRAIN_MS = 10_000;
 
 /** Starts the relay; resolves once its socket accepts connections. */
 export async function startTtyRelay(o: TtyRelayOptions = {}): Promise<TtyRelay> {
@@ -71,7 +75,8 @@ export async function startTtyRelay(o: TtyRelayOptions = {}): Promise<TtyRelay> 
   let said = '';
   const hear = (d: Buffer) => { said = (said + d.toString()).slice(-1024); };
   child.stderr?.on('data', hear);
-  for (let i = 0; i < 400 && !existsSync(socket) && !o.cancelled?.(); i++) {
+  // A generous deadline: on a loaded machine a fresh process can take seconds to get the CPU.
+  for (const deadline = Date.now() + START_DEADLINE_MS; !existsSync(socket) && !o.cancelled?.() && Date.now() < deadline;) {
     if (child.exitCode !== null || child.signalCode !== null) break;
     await sleep(5);
   }
@@ -90,7 +95,7 @@ export async function startTtyRelay(o: TtyRelayOptions = {}): Promise<TtyRelay> 
     stderr: child.stderr,
     sizes,
     connected: () => !existsSync(socket),
-    async finish(ms = 2000) {
+    async finish(ms = RELAY_DRAIN_MS) {
       await Promise.race([exited, sleep(ms)]);
       stop();
       await Promise.race([exited, sleep(500)]);

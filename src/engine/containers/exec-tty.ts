@@ -88,7 +88,7 @@ class TtyExec extends EventEmitter implements PipedProcess {
     runtime.once('error', (e) => this.emit('error', e));
     runtime.once('close', async (code, signal) => {
       // The relay ends by itself when the pty hangs up; not if the runtime never connected.
-      await relay.finish(relay.connected() ? 2000 : 0);
+      await relay.finish(relay.connected() ? undefined : 0);
       cleanup();
       if (code !== 0 && tail) this.stderr.write(tail);
       this.#finish(code, signal);
