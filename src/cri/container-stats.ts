@@ -1,6 +1,6 @@
 // ContainerStats and ListContainerStats: CPU and memory from the container's cgroup (one
 // sample through the runtime), for the containers of pods.
-import type { ContainerRecord } from '../engine/index.ts';
+import type { ListedContainer } from '../engine/index.ts';
 import type { CriContext } from './context.ts';
 import { containerAnnotations, containerMetadata, selects } from './convert.ts';
 import { invalidArgument } from './errors.ts';
@@ -8,7 +8,7 @@ import type { ContainerIdRequest, ContainerStats, ListContainerStatsRequest } fr
 
 const u64 = (n: number | bigint) => ({ value: BigInt(Math.max(0, Math.round(Number(n)))).toString() });
 
-export async function statsOf(ctx: CriContext, rec: ContainerRecord): Promise<ContainerStats> {
+export async function statsOf(ctx: CriContext, rec: ListedContainer): Promise<ContainerStats> {
   const s = rec.state.status === 'running' ? await ctx.engine.containers.stats(rec.id).catch(() => null) : null;
   const ts = (s ? BigInt(Date.parse(s.read)) * 1_000_000n : BigInt(Date.now()) * 1_000_000n).toString();
   const raw = s?.memory.raw ?? {};

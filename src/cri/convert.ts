@@ -1,6 +1,6 @@
 // Shared CRI <-> engine conversions: timestamps, names, states, the metadata berth keeps for a
 // CRI object (in the pod's metadata, or reserved container annotations), and label selectors.
-import type { ContainerRecord, PodRecord } from '../engine/index.ts';
+import type { ListedContainer, PodRecord } from '../engine/index.ts';
 import type { Container, ContainerMetadata, ContainerState, Labels, PodSandboxMetadata, PodSandboxState } from './types.ts';
 
 /** ISO time (or '') → nanoseconds since the epoch, as the decimal string an int64 field takes. */
@@ -31,18 +31,18 @@ export function podState(pod: PodRecord): PodSandboxState {
   return pod.state.status === 'running' ? 'SANDBOX_READY' : 'SANDBOX_NOTREADY';
 }
 
-export function containerMetadata(rec: ContainerRecord): ContainerMetadata {
+export function containerMetadata(rec: ListedContainer): ContainerMetadata {
   const a = rec.config.annotations ?? {};
   return { name: a[ANN_NAME] ?? rec.name, attempt: Number(a[ANN_ATTEMPT] ?? 0) };
 }
 
-export function containerAnnotations(rec: ContainerRecord): Labels {
+export function containerAnnotations(rec: ListedContainer): Labels {
   const out: Labels = {};
   for (const [k, v] of Object.entries(rec.config.annotations ?? {})) if (k !== ANN_NAME && k !== ANN_ATTEMPT) out[k] = v;
   return out;
 }
 
-export function containerState(rec: ContainerRecord): ContainerState {
+export function containerState(rec: ListedContainer): ContainerState {
   switch (rec.state.status) {
     case 'created': return 'CONTAINER_CREATED';
     case 'running': case 'restarting': return 'CONTAINER_RUNNING';
@@ -51,7 +51,7 @@ export function containerState(rec: ContainerRecord): ContainerState {
   }
 }
 
-export function toContainer(rec: ContainerRecord): Container {
+export function toContainer(rec: ListedContainer): Container {
   return {
     id: rec.id, podSandboxId: rec.config.pod?.podId ?? '', metadata: containerMetadata(rec),
     image: { image: rec.config.imageName || rec.config.image, annotations: {} }, imageRef: rec.config.imageId,

@@ -1,6 +1,6 @@
 // A container as docker's API shows it: ContainerJSON (inspect) and ContainerSummary (list),
 // field for field as moby's v1.44 reference has them, from the engine's ContainerRecord.
-import { DEFAULT_NETWORK, type ContainerRecord, type MountSpec } from '../engine/index.ts';
+import { DEFAULT_NETWORK, type ContainerRecord, type DeepReadonly, type ListedContainer, type MountSpec } from '../engine/index.ts';
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 
@@ -11,7 +11,7 @@ export interface ContainerPaths {
   mountSources: string[];
 }
 
-export function dockerState(r: ContainerRecord): string {
+export function dockerState(r: ListedContainer): string {
   const s = r.state;
   if (s.status === 'running' && s.paused) return 'paused';
   return s.status;
@@ -29,7 +29,7 @@ export function humanDuration(ms: number): string {
   return `${Math.round(h / 24)} days`;
 }
 
-export function statusText(r: ContainerRecord, now = Date.now()): string {
+export function statusText(r: ListedContainer, now = Date.now()): string {
   const st = r.state;
   const since = (t: string) => humanDuration(now - Date.parse(t || r.created));
   switch (st.status) {
@@ -41,7 +41,7 @@ export function statusText(r: ContainerRecord, now = Date.now()): string {
   }
 }
 
-function portMap(r: ContainerRecord): Record<string, { HostIp: string; HostPort: string }[] | null> {
+function portMap(r: ListedContainer): Record<string, { HostIp: string; HostPort: string }[] | null> {
   const ports: Record<string, { HostIp: string; HostPort: string }[] | null> = {};
   for (const p of r.config.publish) ports[`${p.containerPort}/${p.protocol}`] ??= null;
   for (const p of r.state.ports) (ports[`${p.containerPort}/${p.protocol}`] ??= []).push({ HostIp: p.hostIP || '0.0.0.0', HostPort: String(p.hostPort) });
@@ -49,7 +49,7 @@ function portMap(r: ContainerRecord): Record<string, { HostIp: string; HostPort:
 }
 
 /** A mount as docker lists it; `source` is its host path when known (inspect). */
-function mountJSON(m: MountSpec, source: string | undefined) {
+function mountJSON(m: DeepReadonly<MountSpec>, source: string | undefined) {
   const propagation = m.type === 'bind' ? (m.options.find((o) => /private|shared|slave/.test(o)) ?? 'rprivate') : '';
   return {
     Type: m.type,
@@ -58,13 +58,13 @@ function mountJSON(m: MountSpec, source: string | undefined) {
   };
 }
 
-function securityOpt(r: ContainerRecord): string[] {
+function securityOpt(r: ListedContainer): string[] {
   const c = r.config;
   const s = c.seccomp === 'unconfined' ? ['seccomp=unconfined'] : typeof c.seccomp === 'object' ? [`seccomp=${c.seccomp.path}`] : [];
   return [...s, ...(c.noNewPrivileges ? ['no-new-privileges'] : [])];
 }
 
-export function hostConfigJSON(r: ContainerRecord) {
+export function hostConfigJSON(r: ListedContainer) {
   const c = r.config;
   const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
   for (const p of c.publish) (bindings[`${p.containerPort}/${p.protocol}`] ??= []).push({ HostIp: p.hostIP, HostPort: p.hostPort ? String(p.hostPort) : '' });
@@ -91,14 +91,14 @@ export function hostConfigJSON(r: ContainerRecord) {
   };
 }
 
-function exposedPorts(r: ContainerRecord): Record<string, Record<string, never>> {
+function exposedPorts(r: ListedContainer): Record<string, Record<string, never>> {
   return Object.fromEntries(r.config.publish.map((p) => [`${p.containerPort}/${p.protocol}`, {}]));
 }
 
 /** The networks a container is configured for (its mode's network and those connected since),
  * under docker's names (the default network is `bridge`), with the endpoint state when it has
  * one: a created container shows its networks too, as docker's does (compose relies on it). */
-function endpointsJSON(r: ContainerRecord) {
+function endpointsJSON(r: ListedContainer) {
   const c = r.config;
   // host and none are networks too (docker lists a host-mode container under `host`).
   const configured = [...(c.networkMode.startsWith('container:') ? [] : [c.networkMode]), ...(c.extraNetworks ?? [])];
@@ -114,7 +114,7 @@ function endpointsJSON(r: ContainerRecord) {
   return out;
 }
 
-function endpoint(r: ContainerRecord, n: string, e: ContainerRecord['state']['networks'][string] | undefined, aliases: string[] | null) {
+function endpoint(r: ListedContainer, n: string, e: ListedContainer['state']['networks'][string] | undefined, aliases: string[] | null) {
   return {
     IPAMConfig: null, Links: null, Aliases: aliases, MacAddress: e?.mac ?? '', NetworkID: n, EndpointID: e ? `${r.id.slice(0, 32)}${n}`.slice(0, 64) : '',
     Gateway: e?.gateway ?? '', IPAddress: e?.ip ?? '', IPPrefixLen: e?.ip ? 16 : 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0,
@@ -159,7 +159,7 @@ export function containerJSON(r: ContainerRecord, paths: ContainerPaths) {
 }
 
 /** ContainerSummary: one row of GET /containers/json. */
-export function containerSummary(r: ContainerRecord, now = Date.now()) {
+export function containerSummary(r: ListedContainer, now = Date.now()) {
   const c = r.config;
   const ports = r.state.ports.map((p) => ({ IP: p.hostIP || '0.0.0.0', PrivatePort: p.containerPort, PublicPort: p.hostPort, Type: p.protocol }));
   // A published port the container does not hold (it is not running) shows without host side.

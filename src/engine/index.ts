@@ -24,7 +24,7 @@ export type {
 } from './requests.ts';
 export { enginePaths, defaultRoots, containerDir, DEFAULT_ROOT, DEFAULT_RUN_ROOT } from './paths.ts';
 export type { EngineOptions, EnginePaths } from './paths.ts';
-export type { ContainerConfig, ContainerRecord, ContainerState, ContainerStatus, MountSpec, RestartPolicy, NetworkEndpoint } from './types.ts';
+export type { ContainerConfig, ContainerRecord, ContainerState, ContainerStatus, DeepReadonly, ListedContainer, MountSpec, RestartPolicy, NetworkEndpoint } from './types.ts';
 export type { VolumeRecord } from './store.ts';
 export { resolveImage, buildBusyboxImage, BUILTIN_BUSYBOX } from './images.ts';
 export type { PullPolicy, ResolvedImage } from './images.ts';

@@ -13,11 +13,11 @@ import type { EngineOptions } from './paths.ts';
 import type { ListOptions } from './requests.ts';
 import { StoreCore } from './store-core.ts';
 import type { VolumeRecord } from './store.ts';
-import type { ContainerRecord } from './types.ts';
+import type { ListedContainer } from './types.ts';
 
 /** What the read-only commands ask of an engine: the full Engine and QueryEngine both have it. */
 export interface QueryFace {
-  containers: { list(opts?: ListOptions): ContainerRecord[]; inspect(ref: string): ContainerInspect };
+  containers: { list(opts?: ListOptions): ListedContainer[]; inspect(ref: string): ContainerInspect };
   images: { list(opts?: ImageListOptions): Promise<ImageSummary[]>; inspect(ref: string): Promise<ImageInspect> };
   volumes: { find(name: string): VolumeRecord | null };
 }

@@ -74,7 +74,7 @@ export class StoreCore {
   /** refresh() for many records (ps, prune): one listing of the exits dir instead of a failed
    * open per running container; a record with no exit file there is refreshed only when its
    * processes are gone (an exit file written meanwhile is then read by refresh itself). */
-  refreshAll(recs: ContainerRecord[]): ContainerRecord[] {
+  refreshAll<R extends ContainerStateRecord>(recs: R[]): R[] {
     if (!recs.some((r) => r.state.status === 'running')) {
       this.#procs.keepOnly(NONE); // nothing runs: no fd is worth holding
       return recs;

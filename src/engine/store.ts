@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { acquireLock, type Lock } from '../util/lock.ts';
 import { AmbiguousContainerError, NameConflictError, NoSuchContainerError } from './errors.ts';
 import type { EnginePaths } from './paths.ts';
-import type { ContainerConfig, ContainerRecord, ContainerState } from './types.ts';
+import type { ContainerConfig, ContainerRecord, ContainerState, DeepReadonly, ListedContainer } from './types.ts';
 
 interface Row { id: string; name: string; created: string; config: string; state: string }
 
@@ -51,7 +51,7 @@ export class EngineStore {
    * parses a config only when its text differs from the one parsed before: in berthd, which
    * lists again and again, a `ps` of 50 containers parses none that did not change. Shared
    * between listings, hence frozen: list()'s callers only read them (get() parses its own). */
-  readonly #configs = new Map<string, { text: string; config: ContainerConfig }>();
+  readonly #configs = new Map<string, { text: string; config: DeepReadonly<ContainerConfig> }>();
 
   #prep(sql: string): StatementSync {
     let st = this.#statements.get(sql);
@@ -115,9 +115,9 @@ export class EngineStore {
   /** Newest first. `keep` sees each state before the config is looked at: a listing of running
    * containers parses no stopped one's config. The configs are shared and frozen (see #configs);
    * each state is parsed afresh (refresh() updates it in place). */
-  list(keep?: (state: ContainerState) => boolean): ContainerRecord[] {
+  list(keep?: (state: ContainerState) => boolean): ListedContainer[] {
     const rows = this.#prep('SELECT * FROM containers ORDER BY created DESC').all() as unknown as Row[];
-    const out: ContainerRecord[] = [];
+    const out: ListedContainer[] = [];
     for (const r of rows) {
       const state = JSON.parse(r.state) as ContainerState;
       if (!keep || keep(state)) out.push({ id: r.id, name: r.name, created: r.created, config: this.#config(r), state });
@@ -130,10 +130,10 @@ export class EngineStore {
     return out;
   }
 
-  #config(r: Row): ContainerConfig {
+  #config(r: Row): DeepReadonly<ContainerConfig> {
     const hit = this.#configs.get(r.id);
     if (hit?.text === r.config) return hit.config;
-    const config = deepFreeze(JSON.parse(r.config) as ContainerConfig);
+    const config: DeepReadonly<ContainerConfig> = deepFreeze(JSON.parse(r.config) as ContainerConfig);
     this.#configs.set(r.id, { text: r.config, config });
     return config;
   }

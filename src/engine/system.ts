@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RemoveEvent } from '../image/index.ts';
 import type { EngineCore } from './core.ts';
-import type { ContainerRecord } from './types.ts';
+import type { ListedContainer } from './types.ts';
 import type { VolumeRecord } from './store.ts';
 import { eventsPath, type EngineEvent } from './events.ts';
 import { parseIdMap, rootlessUser, selfIdMap } from '../util/userns.ts';
@@ -42,7 +42,7 @@ export interface DiskUsage {
   volumeSizes: Record<string, number>;
   /** The containers and volumes counted (every one), for a per-item listing (system df -v, the API's
    * /system/df) that shows the same ones. */
-  containerRecords: ContainerRecord[];
+  containerRecords: ListedContainer[];
   volumeRecords: VolumeRecord[];
   /** How many containers use each image, by image id (config digest). */
   imageContainers: Record<string, number>;

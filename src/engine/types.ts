@@ -126,6 +126,16 @@ export interface ContainerRecord {
   state: ContainerState;
 }
 
+/** A read-only view of a JSON-shaped value, all the way down. */
+export type DeepReadonly<T> =
+  T extends (infer U)[] ? readonly DeepReadonly<U>[]
+  : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+  : T;
+
+/** A record from a listing: its config is shared between listings and frozen (EngineStore's
+ * cache), so the type forbids what would throw at run time. get()/resolve() give mutable ones. */
+export type ListedContainer = Omit<ContainerRecord, 'config'> & { readonly config: DeepReadonly<ContainerConfig> };
+
 export function initialState(): ContainerState {
   return {
     status: 'created', pid: 0, conmonPid: 0, exitCode: 0, oomKilled: false, startedAt: '', finishedAt: '',

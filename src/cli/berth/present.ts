@@ -1,9 +1,9 @@
 // How containers look to the user: docker's ps columns, port strings and `inspect` documents
 // (sizes, ages, templates and tables are src/cli/present's).
-import type { ContainerInspect, ContainerRecord, PortMapping } from '../../engine/index.ts';
+import type { ContainerInspect, ListedContainer, PortMapping } from '../../engine/index.ts';
 import { humanDuration, humanSize, timeAgo } from '../present/index.ts';
 
-export function statusText(r: ContainerRecord, now = Date.now()): string {
+export function statusText(r: ListedContainer, now = Date.now()): string {
   const st = r.state;
   if (st.status === 'running') return `Up ${humanDuration(now - Date.parse(st.startedAt))}${st.paused ? ' (Paused)' : ''}`;
   if (st.status === 'exited') return `Exited (${st.exitCode}) ${humanDuration(now - Date.parse(st.finishedAt || r.created))} ago`;
@@ -16,11 +16,11 @@ export function portsText(ports: PortMapping[]): string {
   return ports.map((p) => `${p.hostIP || '0.0.0.0'}:${p.hostPort}->${p.containerPort}/${p.protocol}`).join(', ');
 }
 
-export function commandText(r: ContainerRecord): string {
+export function commandText(r: ListedContainer): string {
   return [...r.config.entrypoint, ...r.config.cmd].join(' ');
 }
 
-export function familiarImage(r: ContainerRecord): string {
+export function familiarImage(r: ListedContainer): string {
   return r.config.image;
 }
 
@@ -32,7 +32,7 @@ export const PS_HEADERS: Record<string, string> = {
 };
 
 /** docker's COMMAND column: cut to 20 characters (with an ellipsis), then quoted. */
-export function shortCommand(r: ContainerRecord): string {
+export function shortCommand(r: ListedContainer): string {
   const s = commandText(r);
   return JSON.stringify(s.length <= 20 ? s : `${s.slice(0, 19)}…`);
 }
@@ -42,7 +42,7 @@ export function sizeText(rw: number, rootFs: number): string {
   return rootFs > 0 ? `${humanSize(rw)} (virtual ${humanSize(rootFs)})` : humanSize(rw);
 }
 
-export function psRow(r: ContainerRecord): Record<string, string> {
+export function psRow(r: ListedContainer): Record<string, string> {
   return {
     ID: r.id.slice(0, 12), Image: familiarImage(r), Command: JSON.stringify(commandText(r)), CreatedAt: r.created,
     RunningFor: timeAgo(r.created), Ports: portsText(r.state.ports), State: r.state.status,

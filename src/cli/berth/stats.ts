@@ -1,6 +1,6 @@
 // berth stats [--no-stream] [CONTAINER...]: the engine's samples (engine.containers.stats),
 // taken twice per frame for the CPU percentage (cpuPercent), rendered as docker's table.
-import { cpuPercent, networkTotals, type ContainerRecord, type ContainerStats, type Engine } from '../../engine/index.ts';
+import { cpuPercent, networkTotals, type ListedContainer, type ContainerStats, type Engine } from '../../engine/index.ts';
 import { bytesSize, formatItems, humanSize } from '../present/index.ts';
 import type { Command } from './context.ts';
 import { bool, parseFlags, str, type FlagDef } from './flags.ts';
@@ -24,7 +24,7 @@ function row(a: ContainerStats, b: ContainerStats, noTrunc: boolean): Record<str
 }
 
 /** One frame: samples `recs` twice, `gapMs` apart (the CPU percentage is the difference). */
-async function frame(engine: Engine, recs: ContainerRecord[], gapMs: number, noTrunc: boolean): Promise<Record<string, string>[]> {
+async function frame(engine: Engine, recs: ListedContainer[], gapMs: number, noTrunc: boolean): Promise<Record<string, string>[]> {
   const sampleAll = () => Promise.all(recs.map((r) => engine.containers.stats(r.id)));
   const first = await sampleAll();
   await new Promise((res) => setTimeout(res, gapMs));

@@ -1,13 +1,11 @@
 // A build step's layer: the work snapshot's overlay upper directory as an OCI layer (overlay
 // whiteouts and opaque directories turned into OCI's by src/image's diff), with modification times
 // clamped to SOURCE_DATE_EPOCH when one is given, so that the same input gives the same digest.
-import { spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { deflateRawSync, gzip, gzipSync, zstdCompress } from 'node:zlib';
 import { createHash } from 'node:crypto';
-import { readTarEntries } from '../../image/tar/collect.ts';
 import { packTar } from '../../image/tar/writer.ts';
-import { upperToLayer } from '../../image/snapshots/diff.ts';
+import { upperLayerItems } from '../../image/snapshots/diff.ts';
 import { traceSince } from '../../util/trace.ts';
 
 export type LayerCompression = 'gzip' | 'zstd';
@@ -16,17 +14,8 @@ export interface BuiltLayer { diffId: string; blob: Buffer; entries: number }
 
 export async function layerFromUpper(upper: string, epoch?: number, compression: LayerCompression = 'gzip'): Promise<BuiltLayer> {
   let t0 = performance.now();
-  const tar = spawn('tar', ['--numeric-owner', '--xattrs', '--xattrs-include=*', '--sort=name', '-C', upper, '-cf', '-', '.'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let err = '';
-  tar.stderr.on('data', (d) => { err += d; });
-  const done = new Promise<void>((res, rej) => {
-    tar.on('error', rej);
-    tar.on('close', (code) => (code === 0 ? res() : rej(new Error(`tar of ${upper} exited ${code}: ${err.trim()}`))));
-  });
-  const entries = await readTarEntries(tar.stdout);
-  await done;
+  let items = await upperLayerItems(upper);
   traceSince('layer: tar of the upper directory', t0); t0 = performance.now();
-  let items = upperToLayer(entries);
   if (epoch !== undefined) items = items.map((i) => ({ ...i, entry: { ...i.entry, mtime: Math.min(i.entry.mtime ?? 0, epoch) } }));
   const parts: Buffer[] = [];
   for await (const c of packTar(items)) parts.push(c);

@@ -6,7 +6,7 @@ import { InvalidFilterError, NoSuchContainerError } from '../errors.ts';
 import { boolFilter, checkFilters, labelMatches } from '../filters.ts';
 import { networkName } from '../network-name.ts';
 import type { Filters, ListOptions } from '../requests.ts';
-import type { ContainerRecord, ContainerState } from '../types.ts';
+import type { ContainerState, ListedContainer } from '../types.ts';
 
 export const CONTAINER_FILTERS = ['id', 'name', 'label', 'status', 'exited', 'ancestor', 'network', 'volume', 'before', 'since', 'health', 'is-task', 'publish', 'expose', 'pod'] as const;
 
@@ -26,7 +26,7 @@ function parsePortFilter(key: string, v: string): PortRange {
 const inRange = (r: PortRange, port: number, proto: string) => port >= r.from && port <= r.to && proto === r.proto;
 
 /** What a container is matched against: the parsed filters (values checked once). */
-export interface ContainerMatcher { (rec: ContainerRecord): boolean; needsAll: boolean }
+export interface ContainerMatcher { (rec: ListedContainer): boolean; needsAll: boolean }
 
 /** Checks `filters` and returns the predicate; `needsAll`: a status or exited filter was
  * given, so stopped containers are listed without `all` (as docker's ps does). */
@@ -51,7 +51,7 @@ export function containerMatcher(core: StoreCore, filters: Filters): ContainerMa
   const publish = (filters.publish ?? []).map((v) => parsePortFilter('publish', v));
   const expose = (filters.expose ?? []).map((v) => parsePortFilter('expose', v));
 
-  const test = (r: ContainerRecord): boolean => {
+  const test = (r: ListedContainer): boolean => {
     const c = r.config, s = r.state;
     const status = s.status === 'running' && s.paused ? 'paused' : s.status;
     const any = <T>(vals: T[] | undefined, f: (v: T) => boolean) => vals === undefined || vals.some(f);
@@ -83,7 +83,7 @@ export function containerMatcher(core: StoreCore, filters: Filters): ContainerMa
 
 /** docker ps: newest first; running (and restarting) only unless `all`, a filter that needs
  * stopped ones, or `last`; at most `last` of them. */
-export function listContainers(core: StoreCore, opts: ListOptions = {}): ContainerRecord[] {
+export function listContainers(core: StoreCore, opts: ListOptions = {}): ListedContainer[] {
   const match = containerMatcher(core, opts.filters ?? {});
   const all = opts.all || match.needsAll || opts.last !== undefined;
   const live = (s: ContainerState) => s.status === 'running' || s.status === 'restarting';

@@ -10,7 +10,7 @@ import { execInContainer, type ExecRequest } from './exec.ts';
 import type { Handoff } from '../handoff.ts';
 import { readLogs, type LogEntry } from '../logs.ts';
 import type { CreateOptions, CreateRequest, Filters, ListOptions, RemoveOptions, ResourceUpdate, StartHooks, StopOptions, StopResult, WaitCondition, WaitResult } from '../requests.ts';
-import type { ContainerRecord, ContainerState } from '../types.ts';
+import type { ContainerRecord, ContainerState, ListedContainer } from '../types.ts';
 import { cleanup, finishForeground, openHandoff } from './cleanup.ts';
 import { connect, disconnect, rename } from './connect.ts';
 import { copyFrom, copyTo, exportContainer, type ExportStream } from './copy-export.ts';
@@ -60,10 +60,10 @@ export class ContainerService {
     return r ? this.#core.refresh(r).state : null;
   }
   inspect(ref: string): ContainerInspect { return inspectContainer(this.#core, ref); }
-  list(opts: ListOptions = {}): ContainerRecord[] { return listContainers(this.#core, opts); }
+  list(opts: ListOptions = {}): ListedContainer[] { return listContainers(this.#core, opts); }
   /** docker's SizeRw and SizeRootFs of each (ps -s, inspect --size), by id: measured (du), so
    * asked for apart from list and inspect. */
-  sizes(recs: ContainerRecord[]): Promise<Map<string, ContainerSize>> { return containerSizes(this.#core, recs); }
+  sizes(recs: readonly ListedContainer[]): Promise<Map<string, ContainerSize>> { return containerSizes(this.#core, recs); }
 
   /** `precreate`: the runtime's create done ahead of a start that follows at once (the CRI's). */
   create(req: CreateRequest, opts: CreateOptions = {}): Promise<ContainerRecord> { return create(this.#core, req, opts); }

@@ -6,7 +6,7 @@
 import type { EngineCore } from '../core.ts';
 import { duEach } from '../disk-usage.ts';
 import { snapshotKey } from '../rootfs.ts';
-import type { ContainerRecord } from '../types.ts';
+import type { ListedContainer } from '../types.ts';
 
 export interface ContainerSize {
   /** Bytes the container wrote (docker's SizeRw). */
@@ -33,7 +33,7 @@ function layersOf(core: EngineCore, id: string): Layers | null {
 
 /** Sizes of `recs` by container id, measured in one pass (disk-usage.ts: files, not
  * directories, as docker counts; image layers shared by several containers measured once). */
-export async function containerSizes(core: EngineCore, recs: ContainerRecord[]): Promise<Map<string, ContainerSize>> {
+export async function containerSizes(core: EngineCore, recs: readonly ListedContainer[]): Promise<Map<string, ContainerSize>> {
   const layers = new Map<string, Layers | null>(recs.map((r) => [r.id, layersOf(core, r.id)]));
   const du = await duEach([...layers.values()].flatMap((l) => (l ? [l.upper, ...l.lowers] : [])));
   const copying = core.images().snapshotter.driver === 'copy';

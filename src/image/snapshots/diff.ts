@@ -46,8 +46,10 @@ export interface Layer {
   blob: Buffer;
 }
 
-/** Archives an overlay upper directory as a gzip layer (the whole layer is held in memory). */
-export async function diffUpperDir(upper: string): Promise<Layer> {
+/** An upper directory's layer entries: archived by GNU tar (sorted, numeric owners, every xattr)
+ * and turned into OCI's form by upperToLayer. Shared by commit (diffUpperDir) and the builder's
+ * layers (src/engine/build/layer.ts), which clamps times and compresses on its own. */
+export async function upperLayerItems(upper: string): Promise<PackItem[]> {
   const tar = spawn('tar', ['--numeric-owner', '--xattrs', '--xattrs-include=*', '--sort=name', '-C', upper, '-cf', '-', '.'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   tar.stderr.on('data', (d) => { err += d; });
@@ -57,8 +59,13 @@ export async function diffUpperDir(upper: string): Promise<Layer> {
   });
   const entries = await readTarEntries(tar.stdout);
   await done;
+  return upperToLayer(entries);
+}
+
+/** Archives an overlay upper directory as a gzip layer (the whole layer is held in memory). */
+export async function diffUpperDir(upper: string): Promise<Layer> {
   const parts: Buffer[] = [];
-  for await (const c of packTar(upperToLayer(entries))) parts.push(c);
+  for await (const c of packTar(await upperLayerItems(upper))) parts.push(c);
   const raw = Buffer.concat(parts);
   return { diffId: sha256Digest(raw), blob: gzipSync(raw) };
 }

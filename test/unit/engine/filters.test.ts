@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EngineCore } from '../../../src/engine/core.ts';
-import { ContainerService, InvalidFilterError, parseFilterList, VolumeService, type ContainerRecord, type Filters } from '../../../src/engine/index.ts';
+import { ContainerService, InvalidFilterError, parseFilterList, VolumeService, type ContainerRecord, type Filters, type ListedContainer } from '../../../src/engine/index.ts';
 import { pruneMatcher } from '../../../src/engine/filters.ts';
 import { initialState, type ContainerConfig } from '../../../src/engine/types.ts';
 
@@ -44,7 +44,7 @@ function setup(t: { after(fn: () => void): void }) {
   return { core, containers: new ContainerService(core), volumes: new VolumeService(core) };
 }
 
-const names = (recs: ContainerRecord[]) => recs.map((r) => r.name).sort();
+const names = (recs: ListedContainer[]) => recs.map((r) => r.name).sort();
 
 test('without filters: running (and paused) containers unless all; newest first; last', (t) => {
   const { containers } = setup(t);
