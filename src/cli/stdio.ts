@@ -11,14 +11,30 @@ import { writeSync } from 'node:fs';
 import { currentCaller } from '../util/caller.ts';
 
 // Which of process.stdout / process.stderr has been made: their getters are wrapped once (they
-// stay lazy; the wrapper only notes the first use).
+// stay lazy; the wrapper notes the first use and gives the stream its error handler).
 const made = { stdout: false, stderr: false };
 for (const name of ['stdout', 'stderr'] as const) {
   const d = Object.getOwnPropertyDescriptor(process, name);
   if (d?.get && d.configurable) {
     const get = d.get;
-    Object.defineProperty(process, name, { ...d, get() { made[name] = true; return get.call(process); } });
+    Object.defineProperty(process, name, {
+      ...d,
+      get() {
+        const stream = get.call(process) as NodeJS.WriteStream;
+        if (!made[name]) { made[name] = true; stream.on('error', readerGone); }
+        return stream;
+      },
+    });
   }
+}
+
+/** A stdio stream's error. EPIPE: the reader has gone (`berth logs c | head -1`); the command
+ * ends quietly, as a Go CLI dies of SIGPIPE: with its own exit code when it had finished (the
+ * queue flushStdio waited for), else 141 (128 + SIGPIPE, what a shell shows for one). Without
+ * this handler Node throws the error with a stack trace. Anything else is thrown as before. */
+function readerGone(e: NodeJS.ErrnoException): void {
+  if (e.code !== 'EPIPE') throw e;
+  process.exit(typeof process.exitCode === 'number' ? process.exitCode : 141);
 }
 
 function writeFd(fd: 1 | 2, text: string): void {
@@ -68,5 +84,5 @@ export function flushStdio(): Promise<void> {
   const pending = (['stdout', 'stderr'] as const).filter((n) => made[n]).map((n) => process[n])
     .filter((s) => !s.destroyed && s.writableLength > 0);
   // A write is done only after every write queued before it.
-  return Promise.all(pending.map((s) => new Promise<void>((res) => { s.write('', () => res()); }))).then(() => undefined);
+  return Promise.all(pending.map((s) => new Promise<void>((res) => { s.once('error', () => res()); s.write('', () => res()); }))).then(() => undefined);
 }

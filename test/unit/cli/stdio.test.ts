@@ -51,3 +51,16 @@ process.exit(0);`;
   assert.equal(code, 0);
   assert.equal(got, size);
 });
+
+test('a reader that goes away early: the command ends quietly, with its own exit code once it had finished', async () => {
+  // 1 MiB through process.stdout to a reader that takes 3 lines and exits (as `| head -3`), then
+  // flushStdio and the command's own exit code: no "Unhandled 'error' event" stack trace.
+  for (const [when, expected] of [['after', 3], ['during', 141]] as const) {
+    const script = `import { flushStdio } from ${JSON.stringify(STDIO)};
+process.stdout.write('line\\n'.repeat(200000));
+${when === 'after' ? 'process.exitCode = 3; await flushStdio(); process.exit(3);' : 'setInterval(() => process.stdout.write("more\\n".repeat(1000)), 5);'}`;
+    const r = spawnSync('bash', ['-c', `${JSON.stringify(process.execPath)} --input-type=module -e "$SCRIPT" | (sleep 0.3; head -3 >/dev/null); echo "status \${PIPESTATUS[0]}"`], { encoding: 'utf8', env: { ...process.env, SCRIPT: script }, timeout: 60_000 });
+    assert.equal(r.stdout.trim(), `status ${expected}`, `${when}: ${r.stderr}`);
+    assert.equal(r.stderr, '', `${when}: nothing on stderr`);
+  }
+});
