@@ -9,6 +9,9 @@
 // on the way out, and the pty's window size follows stdin's, on SIGWINCH too.
 // --tty with fd 3 open (a pipe from berthd, whose exec sessions have no terminal of their own):
 // each line "HEIGHT WIDTH" read from it sets the pty's window size (docker's exec resize).
+// SIGUSR1 (sent once the process on the pty has exited): copy what the pty still holds, then exit
+// after DRAIN_QUIET_MS without output, even if a background process keeps the pty open. The
+// quiet time is measured here, so a relay that is short of CPU still passes everything on.
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -27,6 +30,10 @@
 static struct termios saved;
 static int raw_on;
 static volatile sig_atomic_t winch = 1;   // the size is copied once at the start
+static volatile sig_atomic_t draining;
+#define DRAIN_QUIET_MS 150
+
+static void on_drain(int sig) { (void)sig; draining = 1; }
 
 static void restore(void) {
   if (raw_on) tcsetattr(0, TCSANOW, &saved);
@@ -102,6 +109,9 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: berth-recvtty [--print-only | --tty] SOCKET\n");
     return 2;
   }
+  // Before the socket appears: from then on the caller may ask for the drain.
+  struct sigaction drain = {.sa_handler = on_drain};   // no SA_RESTART: poll returns EINTR
+  sigaction(SIGUSR1, &drain, NULL);
   const char *path = argv[argc - 1];
   struct sockaddr_un sa = {.sun_family = AF_UNIX};
   if (strlen(path) + 5 >= sizeof sa.sun_path) {
@@ -153,10 +163,12 @@ int main(int argc, char **argv) {
   char buf[16384];
   for (;;) {
     if (tty && winch) copy_size(master);
-    if (poll(pf, 3, -1) < 0) {
+    int ready = poll(pf, 3, draining ? DRAIN_QUIET_MS : -1);
+    if (ready < 0) {
       if (errno == EINTR) continue;
       return die("poll");
     }
+    if (ready == 0) return 0;   // draining, and the pty has been quiet: what is left is a holder's
     if (pf[2].revents && read_sizes(sizes, master) < 0) pf[2].fd = -1;
     if (pf[0].revents) {
       // Drain before honouring a hangup: the last output arrives together with POLLHUP.

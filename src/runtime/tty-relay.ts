@@ -31,8 +31,9 @@ export interface TtyRelay {
   sizes: Writable | null;
   /** Whether the runtime has taken the socket (the relay unlinks it once it accepted). */
   connected(): boolean;
-  /** Waits for the relay to copy the last output (it ends when the pty hangs up), at most
-   * `ms`; then stops it, which also restores our terminal's mode, and removes its socket. */
+  /** Asks the relay to copy the last output and end (at the pty's hangup, or once it has been
+   * quiet), waits for that at most `ms` (0: none, a relay the runtime never connected); then
+   * stops it, which also restores our terminal's mode, and removes its socket. */
   finish(ms?: number): Promise<void>;
   /** Stops it now (a failed start). */
   abort(): void;
@@ -53,8 +54,9 @@ export function recvttyPath(): string {
 
 let started = 0;
 const START_DEADLINE_MS = 30_000;
-/** How long finish() waits by default for the relay to pass the last output on by itself: it
- * ends as soon as the pty hangs up; the bound is for a process left holding the pty. */
+/** How long finish() lets the relay drain at most: it ends when the pty hangs up, or once the
+ * pty has been quiet for a moment after finish() asked it to drain (native/recvtty.c); the bound
+ * is for output that never stops (a background process printing on). */
 const RELAY_DRAIN_MS = 10_000;
 
 /** Starts the relay; resolves once its socket accepts connections. */
@@ -96,6 +98,9 @@ export async function startTtyRelay(o: TtyRelayOptions = {}): Promise<TtyRelay> 
     sizes,
     connected: () => !existsSync(socket),
     async finish(ms = RELAY_DRAIN_MS) {
+      // SIGUSR1: the relay copies what the pty holds and ends after a quiet moment of its own
+      // (a background process may keep the pty open: no hangup would come); `ms` bounds it.
+      if (ms > 0 && child.exitCode === null && child.signalCode === null) child.kill('SIGUSR1');
       await Promise.race([exited, sleep(ms)]);
       stop();
       await Promise.race([exited, sleep(500)]);
