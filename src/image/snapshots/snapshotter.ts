@@ -9,7 +9,7 @@ import type { DatabaseSync } from 'node:sqlite';
 import { openSharedDatabase } from '../../util/sqlite.ts';
 import { runMountOps, runMountOpsAsync, type MountOp } from '../../util/native-mount.ts';
 import { inUserNamespace } from '../../util/userns.ts';
-import { fuseOverlayfsPath, mountFuseOverlay, mountFuseOverlaySync, overlayMode, refusedOverlay } from './fuse-overlay.ts';
+import { mountFuseOverlay, mountFuseOverlaySync, overlayMode, refusedOverlay } from './fuse-overlay.ts';
 import { SnapshotError, SnapshotExistsError, SnapshotNotFoundError, type Mount, type SnapshotDriver, type SnapshotInfo, type SnapshotKind } from './types.ts';
 
 interface Row { key: string; id: number; kind: SnapshotKind; parent: string | null; created: string; labels: string }
@@ -243,11 +243,11 @@ function mountSteps(mounts: Mount[], target: string): MountStep[] {
   return mode === 'auto' ? [{ ops }, { fuse }] : [{ ops }];
 }
 
-/** Whether a failed step gives way to the next one: only a refused overlay, and in auto mode
- * only to an installed fuse-overlayfs (looked up then, not on every mount). */
+/** Whether a failed step gives way to the next one: only a refused overlay. The fuse step
+ * looks for fuse-overlayfs itself (not on every mount) and, when it is missing, says so and
+ * what to install. */
 function tryNext(steps: MountStep[], i: number, e: unknown): boolean {
-  if (i >= steps.length - 1 || !refusedOverlay(e)) return false;
-  return 'ops' in steps[i + 1] || overlayMode() !== 'auto' || fuseOverlayfsPath() !== undefined;
+  return i < steps.length - 1 && refusedOverlay(e);
 }
 
 /** Mounts `mounts` (as returned by the snapshotter) on `target` (see mountSteps). */
