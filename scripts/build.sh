@@ -56,10 +56,8 @@ esbuild src/image/unpack/worker.ts --bundle --platform=node --format=esm --targe
 # berthd loads when it serves the CRI (src/cli/berth/system-service.ts): in dist/lib/berth.cjs it
 # would add ~40 ms to every CLI start. CommonJS, as the gRPC packages are; its protocol
 # definition is read at run time from beside it (src/cri/proto.ts).
-esbuild src/cri/serve.ts --bundle --platform=node --format=cjs --target=node26 --log-level=error \
-  --define:import.meta.url=__berth_bundle_url \
-  --banner:js="var __berth_bundle_url = require('node:url').pathToFileURL(__filename).href;" \
-  --outfile=dist/lib/cri.cjs
+# (esbuild's warnings about the gRPC packages' own code are not ours: errors only.)
+bash scripts/bundle-cjs.sh src/cri/serve.ts dist/lib/cri.cjs error
 # (A file, not a directory: scripts/install.sh copies dist/lib's files one by one.)
 rm -rf dist/lib/api
 cp -f src/cri/api/runtime-v1.proto dist/lib/cri-runtime-v1.proto
