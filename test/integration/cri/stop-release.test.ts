@@ -8,7 +8,9 @@
 // A release that fails (the bridge plugin's DEL, through a wrapper in the test's own CNI bin
 // directory, fails while a marker file exists) is logged; the next StopPodSandbox and
 // RemovePodSandbox release in the call and fail, and the pod stays; once the DEL works the
-// removal succeeds and leaves nothing (lease, masquerade rules, netns, veth).
+// removal succeeds and leaves nothing (lease, masquerade rules, netns, veth). With ipMasq the
+// bridge plugin's DEL, run once the netns is gone, cannot find the addresses to unmasquerade:
+// the engine sweeps those rules.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -196,6 +198,16 @@ test('a failed address release is logged, fails the next stop and the removal, a
   assert.equal(engine.pods.store.get(p), undefined, 'removed once its release worked');
   assert.deepEqual(leases(), [], 'no lease left');
   assert.ok(!iptables().includes(p), 'no rule of the pod left');
+
+  // A release that works: the bridge's DEL ran without the netns (gone before it), so it could
+  // not find the addresses to unmasquerade; the rules go anyway, without a removal.
+  const q = (await c.runtime.RunPodSandbox({ config: { ...config, metadata: { ...config.metadata, name: 'g', uid: 'uid-g' } } }) as { podSandboxId: string }).podSandboxId;
+  assert.ok(iptables().includes(q), 'the second pod\'s masquerade rules are there');
+  await c.runtime.StopPodSandbox({ podSandboxId: q });
+  await until('its masquerade rules go with its release', () => !iptables().includes(q));
+  await until('its lease goes', () => leases().length === 0);
+  await c.runtime.RemovePodSandbox({ podSandboxId: q });
+
   await engine.settle();
   await until('no veth on the bridge', () => veths().length === 0);
   assert.deepEqual(podNetns(), [], 'no pod netns');
