@@ -97,7 +97,9 @@ export class PodService {
       // The infra process's cgroup join then skips its RCU grace period (prepare.ts).
       releaseWarm = await this.#core.warmUp();
       try {
-        await tearDownPodNetwork(pod, this.#netOpts()).catch(() => {});
+        // What an earlier stop left (a release that failed): released first, or the start fails
+        // (a new attachment would leave the old lease and rules behind for good).
+        await tearDownPodNetwork(pod, this.#netOpts());
         await makePodNetns(pod, this.#netOpts(), this.#core.spareNetns);
         trace('pod start: netns made');
         this.store.save(pod);

@@ -7,8 +7,9 @@
 // the two) runs it; once the engine settled nothing is left: no lease, no veth, no netns, no rule.
 // A release that fails (the bridge plugin's DEL, through a wrapper in the test's own CNI bin
 // directory, fails while a marker file exists) is logged; the next StopPodSandbox and
-// RemovePodSandbox release in the call and fail, and the pod stays; once the DEL works the
-// removal succeeds and leaves nothing (lease, masquerade rules, netns, veth). With ipMasq the
+// RemovePodSandbox release in the call and fail, and the pod stays (a start of it fails too);
+// once the DEL works the removal succeeds and leaves nothing (lease, masquerade rules, netns,
+// veth). With ipMasq the
 // bridge plugin's DEL, run once the netns is gone, cannot find the addresses to unmasquerade:
 // the engine sweeps those rules.
 import { test } from 'node:test';
@@ -192,6 +193,12 @@ test('a failed address release is logged, fails the next stop and the removal, a
   assert.ok(engine.pods.store.get(p)?.state.cni, 'the pod is kept, with its attachment');
   assert.ok(leases().includes(ip), 'its lease is still held');
   assert.ok(iptables().includes(p), 'its masquerade rules are still there');
+  // Nor does a start of the pod attach it anew over the held address.
+  await assert.rejects(engine.pods.start(p), /injected DEL failure/);
+  assert.equal(engine.pods.get(p).state.status, 'stopped');
+  assert.ok(engine.pods.store.get(p)?.state.cni, 'still the old attachment');
+  assert.deepEqual(leases(), [ip], 'no second lease');
+  assert.deepEqual(podNetns(), [], 'no netns made for it');
 
   rmSync(marker);
   await c.runtime.RemovePodSandbox({ podSandboxId: p });
