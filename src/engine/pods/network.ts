@@ -56,7 +56,8 @@ export async function attachPodNetwork(pod: PodRecord, o: PodNetOptions): Promis
   pod.state.ips = res.ips.map((ip) => ip.split('/')[0]);
 }
 
-/** Undoes attachPodNetwork; every step runs even when one fails (the first failure is thrown).
+/** Undoes attachPodNetwork; every step runs even when one fails (the first failure is thrown;
+ * the CNI attachment, `cni`, is kept after a failed DEL for the next teardown to retry).
  * `idle` (resolves true once nothing of the pod runs any more): the chained CNI plugins' DEL
  * (portmap...) runs at once, in the list's reverse order as ever; then, if idle, the netns goes
  * before the first plugin's DEL (the interface's owner): the kernel destroys the pod's end of
