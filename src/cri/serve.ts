@@ -16,7 +16,7 @@ export async function serveCri(o: ServeOptions): Promise<{ socket: string; close
   // berthd lives on: removed containers' and pods' files are deleted off the RPCs' path, and
   // the next pod's network namespace is made ahead; conmon and the CNI plugins are spawned by a
   // small helper (no fork of berthd per spawn).
-  const engine = new Engine({ ...o.engine, longLived: true });
+  const engine = new Engine({ ...o.engine, longLived: true, log: o.log });
   const server = new CriServer({ engine, version: o.version, log: o.log }, o.socket);
   try {
     await server.listen();

@@ -35,6 +35,9 @@ export interface EngineInit extends EngineOptions {
    * (pods/spare-netns.ts), and has conmon and the CNI plugins spawned by a small helper process
    * (util/spawner.ts: no fork of this process per spawn); call Engine.settle() before it goes. */
   longLived?: boolean;
+  /** Where the engine reports what fails after its answer, with no caller left to throw to (a
+   * stopped pod's address release: berthd's log); default: stderr. */
+  log?: (line: string) => void;
 }
 
 export const INIT_CANDIDATES = ['/usr/bin/catatonit', '/usr/libexec/podman/catatonit', '/usr/bin/tini-static', '/usr/bin/docker-init'];
@@ -129,8 +132,17 @@ export class EngineCore extends StoreCore {
   /** Holds the cgroup join's warm-up (and forks the mount server) for a create about to come
    * in this process: prepare.ts, loaded on first use; the returned function releases the hold.
    * Best effort: a failure to warm up is only a slower join. */
-  warmUp(): Promise<() => void> {
-    return import('./prepare.ts').then((m) => m.prepareForRun(), () => () => {});
+  async warmUp(): Promise<() => void> {
+    try {
+      return (await import('./prepare.ts')).prepareForRun();
+    } catch {
+      return () => {};
+    }
+  }
+
+  /** Reports a failure of work done after the answer (inBackground's). */
+  log(line: string): void {
+    (this.opts.log ?? ((l: string) => { process.stderr.write(`berth: ${l}\n`); }))(line);
   }
 
   /** Where stop and rm claim a container's cleanup from its exit command (handoff.ts). */

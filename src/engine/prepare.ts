@@ -24,12 +24,14 @@ let warmSince = 0;
 /** Holds the warm-up; the returned function releases this hold (once; later calls do nothing). */
 export function prepareForRun(): () => void {
   startMountServer();
-  holds++;
   if (!stopWarm || Date.now() - warmSince > WARM_MS / 2) {
     stopWarm?.();
+    stopWarm = undefined;
     stopWarm = keepAttachWarm(probeHost().cgroup, WARM_MS, { mountServer: true });
     warmSince = Date.now();
   }
+  // Counted once the warm-up runs: a throw above (no cgroup to probe) leaves no hold out.
+  holds++;
   let released = false;
   return () => {
     if (released) return;

@@ -182,7 +182,7 @@ export async function attach(req: AttachRequest, opts: StoreOptions = {}): Promi
 }
 
 /** Whether the chain's bridge plugin makes a masquerade chain per container (berth before per-network rules). */
-function masquerades(config: Conflist): boolean {
+export function masquerades(config: Conflist): boolean {
   return config.plugins.some((p) => p.type === 'bridge' && p.ipMasq === true);
 }
 

@@ -24,7 +24,8 @@ export {
   createNetwork, listNetworks, inspectNetwork, removeNetwork, ensureDefaultNetwork,
 } from './networks.ts';
 export type { CreateNetworkRequest, NetworkDetails } from './networks.ts';
-export { attach, detach, check, loopbackUp, attachmentsOf } from './attach.ts';
+export { attach, detach, check, loopbackUp, attachmentsOf, masquerades } from './attach.ts';
+export { sweepMasquerade } from './host.ts';
 export type { AttachRequest, AttachResult, DetachRequest } from './attach.ts';
 export { parsePublish, resolvePortMappings } from './publish.ts';
 export type { PublishRequest, PortMapping, Protocol } from './publish.ts';

@@ -36,16 +36,20 @@ export async function start(core: EngineCore, ref: string, hooks: StartHooks = {
   const found = core.store.resolve(ref);
   const id = found.id;
   const begun = await takeAhead(core, id);
-  const ahead = await takePrecreated(core, id);
-  // The runtime's create (its cgroup join) is still to come unless it was done ahead.
-  const releaseWarm = ahead ? () => {} : await core.warmUp();
-  // The handoff the monitor begun ahead was given, else the caller's, else one this (long-lived)
-  // process opens to remove an AutoRemove container itself after its exit (removeHere).
-  const own = begun?.handoff
-    ?? (!hooks.handoff && hooks.removeHere && found.config.autoRemove ? await openHandoff(core, id) : undefined);
-  const handoff = own ?? hooks.handoff;
+  // Everything taken from here on is given back in the finally, whatever throws.
+  let releaseWarm = () => {};
+  let own: Handoff | undefined;
   let started = false;
   try {
+    const ahead = await takePrecreated(core, id);
+    // The runtime's create (its cgroup join) is still to come unless it was done ahead.
+    if (!ahead) releaseWarm = await core.warmUp();
+    // The handoff the monitor begun ahead was given, else the caller's, else one this
+    // (long-lived) process opens to remove an AutoRemove container itself after its exit
+    // (removeHere).
+    own = begun?.handoff
+      ?? (!hooks.handoff && hooks.removeHere && found.config.autoRemove ? await openHandoff(core, id) : undefined);
+    const handoff = own ?? hooks.handoff;
     const rec = await core.locked(id, async (rec) => {
       if (rec.state.status === 'running') return rec;
       if (rec.state.status === 'removing') throw new ContainerStateError(`container ${rec.name} is being removed`);

@@ -3,8 +3,10 @@
 // result cached in the pod's state for the DEL) or to a berth network (`berth pod create`).
 // Port mappings go to the portmap plugin's portMappings capability in both cases.
 import {
-  addNetworkList, attach, attachmentChain, createNetns, delNetworkList, detach, removeNetns, DEFAULT_NETWORK, type StoreOptions,
+  addNetworkList, attach, attachmentChain, createNetns, delNetworkList, detach, masquerades, removeNetns, sweepMasquerade, DEFAULT_NETWORK,
+  type StoreOptions,
 } from '../../network/index.ts';
+import { existsSync } from 'node:fs';
 import { loadPodConflist } from './cni-config.ts';
 import type { SpareNetns } from './spare-netns.ts';
 import type { PodRecord } from './types.ts';
@@ -54,7 +56,8 @@ export async function attachPodNetwork(pod: PodRecord, o: PodNetOptions): Promis
   pod.state.ips = res.ips.map((ip) => ip.split('/')[0]);
 }
 
-/** Undoes attachPodNetwork; every step runs even when one fails (the first failure is thrown).
+/** Undoes attachPodNetwork; every step runs even when one fails (the first failure is thrown;
+ * the CNI attachment, `cni`, is kept after a failed DEL for the next teardown to retry).
  * `idle` (resolves true once nothing of the pod runs any more): the chained CNI plugins' DEL
  * (portmap...) runs at once, in the list's reverse order as ever; then, if idle, the netns goes
  * before the first plugin's DEL (the interface's owner): the kernel destroys the pod's end of
@@ -86,7 +89,16 @@ export async function tearDownPodNetwork(pod: PodRecord, o: PodNetOptions, opts:
     errors.push(...await delNetworkList({ ...conflist, plugins: chained }, rt, result, cni));
     // (berth's own networks' detach works inside the netns: only without one.)
     if (opts.idle && !s.berthNetwork && await opts.idle) await dropNetns();
-    const ownerDel = async () => (owner ? delNetworkList({ ...conflist, plugins: [owner] }, rt, result, cni) : []);
+    const ownerDel = async (): Promise<Error[]> => {
+      if (!owner) return [];
+      const failed = await delNetworkList({ ...conflist, plugins: [owner] }, rt, result, cni);
+      // A bridge with ipMasq (kubelet deployments' usual conflist) finds the addresses to
+      // unmasquerade on the interface inside the netns: without one, its rules are left to us.
+      if (!failed.length && masquerades(conflist) && (!s.netnsPath || !existsSync(s.netnsPath))) {
+        try { await sweepMasquerade(conflist.name, pod.id); } catch (e) { failed.push(e as Error); }
+      }
+      return failed;
+    };
     if (opts.deferRelease && !s.netnsPath && !s.berthNetwork && !errors.length) {
       const release = ownerDel().then((failed) => {
         if (failed.length) throw failed[0];
@@ -95,7 +107,8 @@ export async function tearDownPodNetwork(pod: PodRecord, o: PodNetOptions, opts:
       return { release };
     }
     errors.push(...await ownerDel());
-    delete s.cni;
+    // Kept after a failure: the next teardown runs the DELs again (a DEL is idempotent).
+    if (!errors.length) delete s.cni;
   }
   if (s.berthNetwork) {
     try { await detach({ network: s.berthNetwork, containerId: pod.id, ifName: IF_NAME, force: true }, o.store); } catch (e) { errors.push(e as Error); }

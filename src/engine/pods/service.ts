@@ -89,14 +89,17 @@ export class PodService {
   /** The pod's namespaces and infra process; the etc files its containers bind in. */
   async start(ref: string): Promise<PodRecord> {
     const first = this.store.resolve(ref);
-    // The infra process's cgroup join then skips its RCU grace period (prepare.ts).
-    const releaseWarm = await this.#core.warmUp();
     const lock = await this.store.lock(first.id);
+    let releaseWarm = () => {};
     try {
       const pod = this.#refresh(this.store.get(first.id) ?? (() => { throw new NoSuchPodError(ref); })());
       if (pod.state.status === 'running') return pod;
+      // The infra process's cgroup join then skips its RCU grace period (prepare.ts).
+      releaseWarm = await this.#core.warmUp();
       try {
-        await tearDownPodNetwork(pod, this.#netOpts()).catch(() => {});
+        // What an earlier stop left (a release that failed): released first, or the start fails
+        // (a new attachment would leave the old lease and rules behind for good).
+        await tearDownPodNetwork(pod, this.#netOpts());
         await makePodNetns(pod, this.#netOpts(), this.#core.spareNetns);
         trace('pod start: netns made');
         this.store.save(pod);
@@ -150,15 +153,20 @@ export class PodService {
    * (tearDownPodNetwork's idle: the slowest step, the veth's deletion, is the kernel's). In a
    * long-lived engine the stop returns once the pod is unreachable (no process, no netns, no
    * veth): its address's release (the interface owner's DEL) finishes after, still under the
-   * pod's lock, so that a removal or a start of the pod waits for it, and settle() too; a
-   * failed release stays in the pod's state for the next stop (a removal's) to retry and report. */
-  async stop(ref: string, timeout?: number): Promise<PodRecord> {
+   * pod's lock, so that a removal or a start of the pod waits for it, and settle() too. A
+   * failed release is logged (core.log) and stays in the pod's state (`cni`, with no netns):
+   * the next stop is then a retry, which releases in the call and throws its failure (kubelet
+   * sees it and retries), as does a removal's stop (`awaitRelease`): a pod is never removed
+   * while its address is held. */
+  async stop(ref: string, timeout?: number, opts: { awaitRelease?: boolean } = {}): Promise<PodRecord> {
     const first = this.store.resolve(ref);
     const lock = await this.store.lock(first.id);
     let releasing: Promise<void> | undefined;
     try {
       const pod = this.store.get(first.id) ?? (() => { throw new NoSuchPodError(ref); })();
       const holds = pod.state.status === 'running' || pod.state.infraPid || pod.state.netnsPath || pod.state.cni;
+      const retry = !!pod.state.cni && !pod.state.netnsPath;
+      const deferRelease = !!this.#core.opts.longLived && !opts.awaitRelease && !retry;
       // (A created container made in the runtime ahead of its start has a process too.)
       const running = this.containers(first.id).filter((c) => c.state.status === 'running' || c.state.status === 'restarting' || this.#core.precreated.has(c.id));
       const stopping = Promise.allSettled(running.map((c) => this.#containers.stop(c.id, timeout === undefined ? {} : { timeout })));
@@ -169,16 +177,28 @@ export class PodService {
           trace('pod stop: containers stopped');
           return infraStopped && !processRunning(pod.state.infraPid) && stopped.every((d) => d.status === 'fulfilled');
         });
-        const { release } = await tearDownPodNetwork(pod, this.#netOpts(), { idle, deferRelease: !!this.#core.opts.longLived });
+        let torn: Awaited<ReturnType<typeof tearDownPodNetwork>>;
+        try {
+          torn = await tearDownPodNetwork(pod, this.#netOpts(), { idle, deferRelease });
+        } catch (e) {
+          // What is left of the attachment (`cni`) is saved for the next stop to retry.
+          await infra.catch(() => {});
+          this.store.save(pod);
+          throw e;
+        }
+        // Its handlers at once: the release goes on under the lock whatever this call meets.
+        releasing = torn.release?.then(
+          () => { trace('pod stop: address released'); this.store.save(pod); },
+          (e: Error) => {
+            this.#core.log(`pod ${pod.config.name} (${pod.id}): the release of its address failed (the next stop or the removal retries it): ${e.message}`);
+            this.store.save(pod);
+          },
+        );
         trace('pod stop: network torn down');
         await infra;
         Object.assign(pod.state, { status: 'stopped', infraPid: 0, conmonPid: 0, finishedAt: new Date().toISOString() });
         this.store.save(pod);
         recordEvent(this.#core.paths, { id: pod.id, name: pod.config.name, action: 'pod-stop', type: 'pod' });
-        releasing = release?.then(
-          () => { trace('pod stop: address released'); this.store.save(pod); },
-          (e: Error) => { trace(`pod stop: release failed: ${e.message}`); this.store.save(pod); },
-        );
       }
       for (const d of await stopping) if (d.status === 'rejected') throw d.reason;
       return pod;
@@ -188,7 +208,9 @@ export class PodService {
     }
   }
 
-  /** Removes the pod and its containers; a running pod only with force (stopped first). */
+  /** Removes the pod and its containers; a running pod only with force (stopped first). Its
+   * network is released first, in the call: a failed release fails the removal and keeps the
+   * pod (with what its retry needs). */
   async remove(ref: string, opts: { force?: boolean } = {}): Promise<string> {
     const first = this.store.resolve(ref);
     const pod = this.#refresh(first);
@@ -198,10 +220,14 @@ export class PodService {
     const removed = await Promise.allSettled(this.containers(pod.id).map((c) => this.#containers.remove(c.id, { force: true })));
     for (const r of removed) if (r.status === 'rejected') throw r.reason;
     trace('pod remove: containers removed');
-    await this.stop(pod.id, 0);
+    await this.stop(pod.id, 0, { awaitRelease: true });
     const lock = await this.store.lock(pod.id);
     trace('pod remove: locked');
     try {
+      // Another stop may have come between (its release deferred, and failed).
+      const cur = this.store.get(pod.id);
+      if (!cur) throw new NoSuchPodError(ref);
+      if (cur.state.cni) throw new PodStateError(`pod ${pod.config.name}: its network is still attached (the release of its address failed): not removed`);
       // The directory (infra bundle, etc files) goes aside first: store.delete then has only
       // the lock file left to remove.
       this.#core.trash.discard(this.store.podDir(pod.id));

@@ -23,10 +23,13 @@ export interface CriFixture {
 interface Hooks { after(fn: () => void | Promise<void>): void }
 
 /** `name` names the temporary root and the cgroup parent; `cniConfDir` defaults to an empty
- * one (pods on the node's network need none); `busybox: false` leaves the image store empty;
- * `longLived`: the engine is berthd's kind (a spare netns, background work), settled before it
- * closes. */
-export async function criFixture(t: Hooks, name: string, opts: { cniConfDir?: (tmp: string) => string; busybox?: boolean; longLived?: boolean } = {}): Promise<CriFixture> {
+ * one (pods on the node's network need none); `cniPath`: where the CNI plugins are looked for
+ * (default the engine's); `busybox: false` leaves the image store empty; `longLived`: the
+ * engine is berthd's kind (a spare netns, background work), settled before it closes; `log`
+ * gets the engine's and the server's log lines. */
+export async function criFixture(t: Hooks, name: string, opts: {
+  cniConfDir?: (tmp: string) => string; cniPath?: (tmp: string) => string[]; busybox?: boolean; longLived?: boolean; log?: (line: string) => void;
+} = {}): Promise<CriFixture> {
   const tmp = makeTemp(`berth-test-cri-${name}-`);
   defer(t, () => removeTemp(tmp));
   const cgroupParent = `berth-test-cri${name}-${process.pid}`;
@@ -38,12 +41,13 @@ export async function criFixture(t: Hooks, name: string, opts: { cniConfDir?: (t
   const engine = new Engine({
     root: join(tmp, 'root'), runRoot: join(tmp, 'run'), runtime: defaultRuntime(),
     cgroupParent, cniConfDir: opts.cniConfDir?.(tmp) ?? join(tmp, 'none'), ...(opts.longLived ? { longLived: true } : {}),
+    ...(opts.cniPath ? { cniPath: opts.cniPath(tmp) } : {}), ...(opts.log ? { log: opts.log } : {}),
   });
   defer(t, () => engine.close());
   if (opts.longLived) defer(t, () => engine.settle());
   if (opts.busybox ?? true) await buildBusyboxImage(join(tmp, 'root'));
   const socket = join(tmp, 'cri.sock');
-  const server = new CriServer({ engine, version: 't', log: () => {} }, socket);
+  const server = new CriServer({ engine, version: 't', log: opts.log ?? (() => {}) }, socket);
   await server.listen();
   defer(t, () => server.close());
   const client = criClient(socket);

@@ -5,14 +5,22 @@
 // lease and portmap rules go right after without a removal; a removal right after a stop waits
 // for the release; a stop of a pod whose release is still to be done (a berthd that died between
 // the two) runs it; once the engine settled nothing is left: no lease, no veth, no netns, no rule.
+// A release that fails (the bridge plugin's DEL, through a wrapper in the test's own CNI bin
+// directory, fails while a marker file exists) is logged; the next StopPodSandbox and
+// RemovePodSandbox release in the call and fail, and the pod stays (a start of it fails too);
+// once the DEL works the removal succeeds and leaves nothing (lease, masquerade rules, netns,
+// veth). With ipMasq the
+// bridge plugin's DEL, run once the netns is gone, cannot find the addresses to unmasquerade:
+// the engine sweeps those rules.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { join } from 'node:path';
 import { isRoot } from '../../helpers/rootfs.ts';
 import { criFixture } from './harness.ts';
+import { defer } from '../../helpers/cleanup.ts';
 
 const skip = !isRoot ? 'needs root'
   : !['bridge', 'host-local', 'portmap'].every((p) => existsSync(`/usr/lib/cni/${p}`)) ? 'needs the bridge, host-local and portmap CNI plugins in /usr/lib/cni'
@@ -118,5 +126,97 @@ test('StopPodSandbox answers once the pod is unreachable; its address is release
   assert.deepEqual(leases(), [], 'no lease once the engine settled');
   await until('no veth on the bridge', () => veths().length === 0);
   assert.deepEqual(readdirSync(join(tmp, 'run', 'netns')).filter((n) => !n.startsWith('berth-spare-')), [], 'no pod netns');
+  assert.deepEqual(readdirSync(join(tmp, 'root', 'pods')), [], 'no pod directory');
+});
+
+test('a failed address release is logged, fails the next stop and the removal, and keeps the pod until it succeeds', { skip, timeout: 300_000 }, async (t) => {
+  const tag = String(process.pid % 200);
+  const bridge = `bcrifail${tag}`;
+  const network = `crifail${tag}`;
+  let ipamDir = '';
+  let marker = '';
+  const lines: string[] = [];
+  const { tmp, engine, client: c } = await criFixture(t, 'relfail', {
+    longLived: true,
+    log: (l) => lines.push(l),
+    cniConfDir: (tmp) => {
+      const confDir = join(tmp, 'net.d');
+      mkdirSync(confDir);
+      ipamDir = join(tmp, 'ipam');
+      writeFileSync(join(confDir, '10-relfail.conflist'), JSON.stringify({ cniVersion: '1.0.0', name: network, plugins: [
+        { type: 'bridge', bridge, isGateway: true, ipMasq: true, ipam: { type: 'host-local', ranges: [[{ subnet: `10.248.${tag}.0/24` }]], routes: [{ dst: '0.0.0.0/0' }], dataDir: ipamDir } },
+        { type: 'portmap', capabilities: { portMappings: true } },
+      ] }));
+      return confDir;
+    },
+    // The real plugins, but for a bridge whose DEL fails while the marker exists.
+    cniPath: (tmp) => {
+      const bin = join(tmp, 'cni-bin');
+      mkdirSync(bin);
+      marker = join(tmp, 'fail-del');
+      writeFileSync(join(bin, 'bridge'), [
+        '#!/bin/sh',
+        `if [ "$CNI_COMMAND" = DEL ] && [ -e '${marker}' ]; then`,
+        '  echo \'{"cniVersion":"1.0.0","code":11,"msg":"injected DEL failure"}\'',
+        '  exit 1',
+        'fi',
+        'exec /usr/lib/cni/bridge "$@"',
+        '',
+      ].join('\n'));
+      chmodSync(join(bin, 'bridge'), 0o755);
+      return [bin, '/usr/lib/cni'];
+    },
+  });
+  // Runs before the fixture's own clean-up (its removal of every pod).
+  defer(t, () => { rmSync(marker, { force: true }); });
+  t.after(() => { spawnSync('ip', ['link', 'del', bridge]); });
+  const leases = () => { try { return readdirSync(join(ipamDir, network)).filter((f) => /^\d+\.\d+\.\d+\.\d+$/.test(f)); } catch { return []; } };
+  const veths = () => spawnSync('ip', ['-o', 'link', 'show', 'master', bridge], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
+  const iptables = () => spawnSync('iptables-save', [], { encoding: 'utf8' }).stdout;
+  const podNetns = () => readdirSync(join(tmp, 'run', 'netns')).filter((n) => !n.startsWith('berth-spare-'));
+
+  const config = { metadata: { name: 'f', namespace: 'ns', uid: 'uid-f' }, linux: {} };
+  const p = (await c.runtime.RunPodSandbox({ config }) as { podSandboxId: string }).podSandboxId;
+  const ip = (await c.runtime.PodSandboxStatus({ podSandboxId: p }) as { status: { network: { ip: string } } }).status.network.ip;
+  assert.ok(leases().includes(ip), 'the pod holds a lease');
+  assert.ok(iptables().includes(p), 'the bridge\'s masquerade rules name the pod');
+
+  writeFileSync(marker, '');
+  // The first stop answers once the pod is unreachable; its release fails after, and says so.
+  await c.runtime.StopPodSandbox({ podSandboxId: p });
+  await until('the failed release is logged', () => lines.some((l) => l.includes(p) && l.includes('injected DEL failure')));
+  assert.ok(engine.pods.store.get(p)?.state.cni, 'the pod\'s state keeps its attachment');
+  // A retried stop releases in the call: kubelet sees the failure.
+  await assert.rejects(c.runtime.StopPodSandbox({ podSandboxId: p }), /injected DEL failure/);
+  // The removal too, and the pod stays with what the retry needs.
+  await assert.rejects(c.runtime.RemovePodSandbox({ podSandboxId: p }), /injected DEL failure/);
+  assert.ok(engine.pods.store.get(p)?.state.cni, 'the pod is kept, with its attachment');
+  assert.ok(leases().includes(ip), 'its lease is still held');
+  assert.ok(iptables().includes(p), 'its masquerade rules are still there');
+  // Nor does a start of the pod attach it anew over the held address.
+  await assert.rejects(engine.pods.start(p), /injected DEL failure/);
+  assert.equal(engine.pods.get(p).state.status, 'stopped');
+  assert.ok(engine.pods.store.get(p)?.state.cni, 'still the old attachment');
+  assert.deepEqual(leases(), [ip], 'no second lease');
+  assert.deepEqual(podNetns(), [], 'no netns made for it');
+
+  rmSync(marker);
+  await c.runtime.RemovePodSandbox({ podSandboxId: p });
+  assert.equal(engine.pods.store.get(p), undefined, 'removed once its release worked');
+  assert.deepEqual(leases(), [], 'no lease left');
+  assert.ok(!iptables().includes(p), 'no rule of the pod left');
+
+  // A release that works: the bridge's DEL ran without the netns (gone before it), so it could
+  // not find the addresses to unmasquerade; the rules go anyway, without a removal.
+  const q = (await c.runtime.RunPodSandbox({ config: { ...config, metadata: { ...config.metadata, name: 'g', uid: 'uid-g' } } }) as { podSandboxId: string }).podSandboxId;
+  assert.ok(iptables().includes(q), 'the second pod\'s masquerade rules are there');
+  await c.runtime.StopPodSandbox({ podSandboxId: q });
+  await until('its masquerade rules go with its release', () => !iptables().includes(q));
+  await until('its lease goes', () => leases().length === 0);
+  await c.runtime.RemovePodSandbox({ podSandboxId: q });
+
+  await engine.settle();
+  await until('no veth on the bridge', () => veths().length === 0);
+  assert.deepEqual(podNetns(), [], 'no pod netns');
   assert.deepEqual(readdirSync(join(tmp, 'root', 'pods')), [], 'no pod directory');
 });

@@ -1,7 +1,8 @@
 // The cgroup join's warm-up is one per process (berth-mount's server runs one warm child), and a
 // long-lived engine has several creates on their way at once: src/engine/prepare.ts counts the
 // holds. With two holds out, releasing one (even twice) leaves the warm child running; releasing
-// the last ends it. Real processes: this test's own berth-mount server and its warm child.
+// the last ends it. Real processes: this test's own berth-mount server and its warm child. A
+// pod's start (an engine in this process) holds it only while it runs, failed or not.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -11,6 +12,9 @@ import { createNetns, removeNetns } from '../../../src/network/index.ts';
 import { mountHelperPath } from '../../../src/util/native-mount.ts';
 import { isRoot, makeTemp, removeTemp } from '../../helpers/rootfs.ts';
 import { existsSync } from 'node:fs';
+import { Engine } from '../../../src/engine/index.ts';
+import { defer } from '../../helpers/cleanup.ts';
+import { defaultRuntime } from './harness.ts';
 
 const skip = !isRoot ? 'needs root' : !existsSync(mountHelperPath()) ? 'needs build/berth-mount (scripts/build.sh)' : false;
 
@@ -69,4 +73,27 @@ test('the warm-up ends with its last hold, not with the first release', { skip }
     await until('the last release ends the warm child', () => childrenOf(server).length === 0);
     break;
   }
+});
+
+test('a pod start holds the warm-up only while it runs, failed or not', { skip }, async (t) => {
+  const tmp = makeTemp('berth-test-warmpod-');
+  defer(t, () => removeTemp(tmp));
+  const cgroupParent = `berth-test-warmpod-${process.pid}`;
+  const engine = new Engine({ root: join(tmp, 'root'), runRoot: join(tmp, 'run'), runtime: defaultRuntime(), cgroupParent, cniConfDir: join(tmp, 'none') });
+  defer(t, () => engine.close());
+  defer(t, async () => { for (const p of engine.pods.list()) await engine.pods.remove(p.id, { force: true }); });
+  assert.equal(warmHolds(), 0);
+  // No CNI configuration: the start fails after it took its hold, and gives it back.
+  const failing = engine.pods.create({ name: 'warm-cni', network: 'cni' });
+  await assert.rejects(engine.pods.start(failing.id));
+  assert.equal(warmHolds(), 0, 'a failed start released its hold');
+  const ok = await engine.pods.run({ name: 'warm-none', network: 'none' });
+  assert.equal(ok.state.status, 'running');
+  assert.equal(warmHolds(), 0, 'a start released its hold');
+  // A start of a running pod takes none.
+  await engine.pods.start(ok.id);
+  assert.equal(warmHolds(), 0);
+  await engine.pods.remove(ok.id, { force: true });
+  await engine.pods.remove(failing.id);
+  assert.deepEqual(engine.pods.list(), []);
 });
