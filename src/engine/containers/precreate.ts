@@ -33,7 +33,8 @@ export function precreate(core: EngineCore, id: string, opts: { expireMs: number
     entry.conmonPid = rec.state.conmonPid;
     return true;
   })).catch(() => false).then((made) => { entry.settled = true; return made; });
-  core.precreated.set(id, entry, opts.expireMs, () => { void dropPrecreated(core, id, false); });
+  // An expiry drop in flight is waited for by settle() (inBackground), as a drop settle makes.
+  core.precreated.set(id, entry, opts.expireMs, () => { core.inBackground(dropPrecreated(core, id, false)); });
 }
 
 /** The precreated container for its start (the caller then takes the lock): undefined when

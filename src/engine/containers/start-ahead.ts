@@ -41,7 +41,9 @@ export function startAhead(core: EngineCore, rec: ContainerRecord, opts: { expir
     if (launched) void core.prelaunched.get(rec.id)?.relay?.connected.then(readPid, () => {});
     return { launched, handoff: launched ? handoff : undefined, stopWarm, conmonPid: readPid };
   })().catch(none);
-  core.ahead.set(rec.id, ready, opts.expireMs, (id) => { void dropAhead(core, id); });
+  // An expiry drop in flight is waited for by settle() (inBackground): its conmon must not
+  // outlive berthd.
+  core.ahead.set(rec.id, ready, opts.expireMs, (id) => { core.inBackground(dropAhead(core, id)); });
 }
 
 /** For the container's start: what was begun for it, taken out of the engine's hands (the

@@ -1,6 +1,6 @@
 // Releasing what a container holds: after its exit (teardown: network, netns, the runtime's
 // record) and at its removal (destroy: also the rootfs, the snapshot, the directory, the record).
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EngineCore } from '../core.ts';
 import { EngineError } from '../errors.ts';
@@ -12,6 +12,7 @@ import { removeVolume } from '../volumes.ts';
 import { trace } from '../../util/trace.ts';
 import { dropPrecreated } from './precreate.ts';
 import { dropAhead } from './start-ahead.ts';
+import { waitGone } from './wait.ts';
 
 /** Network, netns and the runtime's record go; the rootfs stays mounted until rm. */
 export async function teardown(core: EngineCore, rec: ContainerRecord, andThen?: () => Promise<void>): Promise<void> {
@@ -49,6 +50,21 @@ export async function teardown(core: EngineCore, rec: ContainerRecord, andThen?:
   if (hadNet.length) refreshPeerHosts(core, hadNet, rec.id);
 }
 
+/** A monitor another process launched ahead of a start (berthd's start-ahead, for a `docker
+ * create`) waits in conmon for that start; this process's removal (`berth rm`, `container
+ * prune`) ends it, as that process's own drop would: SIGKILL (no exit command to run), then
+ * gone. Left alone it ran its exit command whenever that process dropped it, which could
+ * outlive berthd. Under the container's lock a created container has no start in progress. */
+async function endForeignMonitor(core: EngineCore, rec: ContainerRecord): Promise<void> {
+  if (rec.state.status !== 'created') return;
+  let pid = 0;
+  try { pid = Number(readFileSync(join(core.dir(rec.id), 'conmon.pid'), 'utf8').trim()) || 0; } catch { return; }
+  // Its own conmon (the full id is on conmon's command line), not a process that took the pid.
+  try { if (!pid || !readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes(rec.id)) return; } catch { return; }
+  try { process.kill(pid, 'SIGKILL'); } catch { return; }
+  await waitGone(pid);
+}
+
 /** Removes everything of a container (caller holds its lock or created it). */
 export async function destroy(core: EngineCore, rec: ContainerRecord, opts: { volumes: boolean }): Promise<void> {
   // A start begun ahead, a monitor prelaunched, or a container created in the runtime, for a
@@ -56,6 +72,7 @@ export async function destroy(core: EngineCore, rec: ContainerRecord, opts: { vo
   await dropAhead(core, rec.id);
   await core.dropPrelaunch(rec.id, new EngineError('the container was removed before its start'));
   await dropPrecreated(core, rec.id, true);
+  await endForeignMonitor(core, rec);
   // A container whose process has exited (or never ran) has nothing left in its rootfs: the
   // (lazy) unmount need not wait for the runtime's delete, and runs beside it.
   const idle = rec.state.status === 'exited' || rec.state.status === 'created';

@@ -13,7 +13,7 @@ import { assertNoLeaks, snapshot, waitFor, type HostSnapshot } from '../engine/h
 import { pidsMentioning } from '../interop/support.ts';
 import { AHEAD_MS } from '../../../src/dockerapi/containers-create.ts';
 import { ApiDaemon, Berth, DOCKER } from './harness.ts';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 
 const skip = !isRoot ? 'needs root' : !existsSync(DOCKER) ? `needs ${DOCKER}` : false;
 
@@ -38,6 +38,13 @@ after(async () => {
 
 /** conmon processes of one container (its id is on their command line). */
 const monitors = (id: string) => pidsMentioning(id.slice(0, 16)).length;
+/** Those processes' command lines and parents, for a failure's message. */
+const processes = (id: string) => pidsMentioning(id.slice(0, 16)).map((p) => {
+  try {
+    const ppid = readFileSync(`/proc/${p}/stat`, 'latin1').split(') ')[1].split(' ')[1];
+    return `${p} (parent ${ppid}): ${readFileSync(`/proc/${p}/cmdline`, 'latin1').split('\0').join(' ').slice(0, 300)}`;
+  } catch { return `${p} (gone)`; }
+}).join('\n');
 
 test('run --rm and run -d through the monitor started at create', { skip }, async () => {
   assert.equal((await api.ok(['run', '--rm', '--network', 'none', 'busybox', 'echo', 'ahead'])).trim(), 'ahead');
@@ -83,8 +90,8 @@ test('a removal berthd does not see (the plain CLI: rm, container prune) leaves 
   assert.doesNotMatch(await b.ok(['ps', '-a', '--no-trunc']), new RegExp(`${plain}|${rm}`));
   // berthd goes before the starts' expiry: its engine drops them, and waits for their conmon.
   await api.stop();
-  assert.equal(monitors(plain), 0, 'no monitor (nor its exit command) of the container removed by rm');
-  assert.equal(monitors(rm), 0, 'no monitor (nor its exit command) of the container pruned');
+  assert.equal(monitors(plain), 0, `no monitor (nor its exit command) of the container removed by rm:\n${processes(plain)}`);
+  assert.equal(monitors(rm), 0, `no monitor (nor its exit command) of the container pruned:\n${processes(rm)}`);
   await api.start();
 });
 
