@@ -8,8 +8,8 @@
 // drops it, and a drop returns once the monitor (conmon) is gone: the start itself (takes it),
 // the expiry (no start within expireMs: `docker create` alone), the container's removal in this
 // engine (destroy: rm, prune, an AutoRemove clean-up), and the engine's settle/close. A removal
-// by another process (a CLI `berth rm` against the same root) is seen at the expiry: the conmon
-// pid is kept from when the monitor ran, its directory may be gone by then.
+// by another process (a CLI `berth rm` against the same root) ends the waiting conmon there
+// (teardown.ts endForeignMonitor); the expiry then finds it gone.
 // (The CRI's precreate.ts goes one step further, the runtime's create, under the same rules.)
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
