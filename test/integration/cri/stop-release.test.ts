@@ -52,6 +52,14 @@ async function retry<T>(what: string, f: () => Promise<T>, ms = 30_000): Promise
   }
 }
 
+/** A bridge (host-local addresses in `dataDir`) + portmap conflist, as kubelet deployments ship. */
+function writeConflist(file: string, o: { network: string; bridge: string; subnet: string; ipMasq: boolean; dataDir: string }): void {
+  writeFileSync(file, JSON.stringify({ cniVersion: '1.0.0', name: o.network, plugins: [
+    { type: 'bridge', bridge: o.bridge, isGateway: true, ipMasq: o.ipMasq, ipam: { type: 'host-local', ranges: [[{ subnet: o.subnet }]], routes: [{ dst: '0.0.0.0/0' }], dataDir: o.dataDir } },
+    { type: 'portmap', capabilities: { portMappings: true } },
+  ] }));
+}
+
 test('StopPodSandbox answers once the pod is unreachable; its address is released after; nothing left', { skip, timeout: 300_000 }, async (t) => {
   const tag = String(process.pid % 200);
   const bridge = `bcrirel${tag}`;
@@ -61,10 +69,7 @@ test('StopPodSandbox answers once the pod is unreachable; its address is release
     const confDir = join(tmp, 'net.d');
     mkdirSync(confDir);
     ipamDir = join(tmp, 'ipam');
-    writeFileSync(join(confDir, '10-rel.conflist'), JSON.stringify({ cniVersion: '1.0.0', name: network, plugins: [
-      { type: 'bridge', bridge, isGateway: true, ipMasq: false, ipam: { type: 'host-local', ranges: [[{ subnet: `10.249.${tag}.0/24` }]], routes: [{ dst: '0.0.0.0/0' }], dataDir: ipamDir } },
-      { type: 'portmap', capabilities: { portMappings: true } },
-    ] }));
+    writeConflist(join(confDir, '10-rel.conflist'), { network, bridge, subnet: `10.249.${tag}.0/24`, ipMasq: false, dataDir: ipamDir });
     return confDir;
   } });
   t.after(() => { spawnSync('ip', ['link', 'del', bridge]); });
@@ -143,10 +148,7 @@ test('a failed address release is logged, fails the next stop and the removal, a
       const confDir = join(tmp, 'net.d');
       mkdirSync(confDir);
       ipamDir = join(tmp, 'ipam');
-      writeFileSync(join(confDir, '10-relfail.conflist'), JSON.stringify({ cniVersion: '1.0.0', name: network, plugins: [
-        { type: 'bridge', bridge, isGateway: true, ipMasq: true, ipam: { type: 'host-local', ranges: [[{ subnet: `10.248.${tag}.0/24` }]], routes: [{ dst: '0.0.0.0/0' }], dataDir: ipamDir } },
-        { type: 'portmap', capabilities: { portMappings: true } },
-      ] }));
+      writeConflist(join(confDir, '10-relfail.conflist'), { network, bridge, subnet: `10.248.${tag}.0/24`, ipMasq: true, dataDir: ipamDir });
       return confDir;
     },
     // The real plugins, but for a bridge whose DEL fails while the marker exists.

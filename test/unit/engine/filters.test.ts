@@ -10,16 +10,9 @@ import { EngineCore } from '../../../src/engine/core.ts';
 import { ContainerService, InvalidFilterError, parseFilterList, VolumeService, type ContainerRecord, type Filters, type ListedContainer } from '../../../src/engine/index.ts';
 import { pruneMatcher } from '../../../src/engine/filters.ts';
 import { initialState, type ContainerConfig } from '../../../src/engine/types.ts';
+import { containerConfig } from '../../helpers/container-config.ts';
 
-function config(over: Partial<ContainerConfig> = {}): ContainerConfig {
-  return {
-    image: 'busybox', imageName: 'docker.io/library/busybox:latest', imageId: 'sha256:aaaa1111', chainId: 'sha256:c', entrypoint: [], cmd: ['sh'],
-    env: [], workingDir: '/', user: '', hostname: 'h', domainname: '', tty: false, openStdin: false, labels: {}, mounts: [], publish: [],
-    networkMode: 'bridge', networkAliases: [], extraHosts: [], dns: [], dnsSearch: [], dnsOptions: [], shmSize: 0, readOnly: false,
-    capAdd: [], capDrop: [], privileged: false, seccomp: 'default', noNewPrivileges: false, restart: { name: 'no', maximumRetryCount: 0 },
-    init: false, stopSignal: 'SIGTERM', stopTimeout: 10, runtime: '/bin/true', autoRemove: false, logSizeMax: 0, ...over,
-  };
-}
+const config = (over: Partial<ContainerConfig> = {}): ContainerConfig => containerConfig(over);
 
 function setup(t: { after(fn: () => void): void }) {
   const dir = mkdtempSync(join(tmpdir(), 'berth-filters-'));

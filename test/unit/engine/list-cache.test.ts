@@ -11,16 +11,10 @@ import { join } from 'node:path';
 import { QueryEngine } from '../../../src/engine/query.ts';
 import { StoreCore } from '../../../src/engine/store-core.ts';
 import { initialState, type ContainerConfig, type ContainerRecord, type ListedContainer } from '../../../src/engine/types.ts';
+import { containerConfig } from '../../helpers/container-config.ts';
 
-function config(over: Partial<ContainerConfig> = {}): ContainerConfig {
-  return {
-    image: 'busybox', imageName: 'docker.io/library/busybox:latest', imageId: 'sha256:aaaa1111', chainId: 'sha256:c', entrypoint: [], cmd: ['sh'],
-    env: [], workingDir: '/', user: '', hostname: 'h', domainname: '', tty: false, openStdin: false, labels: {}, mounts: [], publish: [],
-    networkMode: 'none', networkAliases: [], extraHosts: [], dns: [], dnsSearch: [], dnsOptions: [], shmSize: 0, readOnly: false,
-    capAdd: [], capDrop: [], privileged: false, seccomp: 'default', noNewPrivileges: false, restart: { name: 'no', maximumRetryCount: 0 },
-    init: false, stopSignal: 'SIGTERM', stopTimeout: 10, runtime: '/bin/true', autoRemove: false, logSizeMax: 0, ...over,
-  };
-}
+/** Records here are on no network. */
+const config = (over: Partial<ContainerConfig> = {}): ContainerConfig => containerConfig({ networkMode: 'none', ...over });
 
 function setup(t: { after(fn: () => void): void }) {
   const dir = mkdtempSync(join(tmpdir(), 'berth-list-cache-'));
