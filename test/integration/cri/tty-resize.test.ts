@@ -24,8 +24,12 @@ const skip = !isRoot ? 'needs root'
  * process holds open until crictl is done: an early EOF would end the session's input. */
 function inTerminal(dir: string, sock: string, rows: number, cols: number, args: string, limitS: number): Promise<string> {
   const file = join(dir, `crictl-${rows}x${cols}.sh`);
-  // An attach lasts as long as the container: `timeout` ends crictl at the latest.
-  writeFileSync(file, `stty rows ${rows} cols ${cols}\nexec timeout ${limitS} ${CRICTL} --runtime-endpoint unix://${sock} --timeout 60s ${args}\n`);
+  // An attach lasts as long as the container: `timeout` ends crictl at the latest. --foreground
+  // keeps crictl in the terminal's foreground process group: without it timeout moves crictl
+  // into a group of its own, where crictl's switch to raw mode (tcsetattr) stops it with SIGTTOU,
+  // and it then hangs without a byte of output. Whether that bit depended on the shell script(1)
+  // starts: $SHELL, bash here, /bin/sh (dash) where SHELL is unset, as in CI.
+  writeFileSync(file, `stty rows ${rows} cols ${cols}\nexec timeout --foreground ${limitS} ${CRICTL} --runtime-endpoint unix://${sock} --timeout 60s ${args}\n`);
   return new Promise((resolve) => {
     const child = execFile('script', ['-qec', `sh ${file}`, '/dev/null'], { encoding: 'utf8', timeout: (limitS + 30) * 1000 }, (_e, stdout, stderr) => {
       child.stdin?.end();
