@@ -22,8 +22,12 @@ export class StoreCore {
    * again; a CLI process closes them with the engine). */
   readonly #procs = new ProcessProbe();
 
-  constructor(opts: EngineOptions = {}) {
+  readonly #longLived: boolean;
+
+  /** longLived: the listing cache (EngineStore's cacheConfigs), as EngineCore's option says. */
+  constructor(opts: EngineOptions & { longLived?: boolean } = {}) {
     this.paths = enginePaths(opts);
+    this.#longLived = opts.longLived ?? false;
   }
 
   /** The container and volume records (containers.db), opened on first use with the
@@ -34,7 +38,7 @@ export class StoreCore {
       for (const d of [this.paths.containers, this.paths.volumes, this.paths.exits, this.paths.locks, this.paths.sockets, this.paths.runtimeRoot]) {
         mkdirSync(d, { recursive: true });
       }
-      this.#store = new EngineStore(this.paths);
+      this.#store = new EngineStore(this.paths, { cacheConfigs: this.#longLived });
     }
     return this.#store;
   }

@@ -10,7 +10,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { processAlive } from '../util/lock.ts';
+import { processAlive } from '../util/proc.ts';
 import type { PortMapping } from './publish.ts';
 
 export const SLIRP_BIN = 'slirp4netns';

@@ -32,11 +32,6 @@ function processStart(pid: number): string | null {
   return !st || st.state === 'Z' || st.state === 'X' ? null : st.startTime ?? null;
 }
 
-/** True while `pid` runs (a zombie counts as dead). */
-export function processAlive(pid: number): boolean {
-  return processStart(pid) !== null;
-}
-
 // What a lock file says about its holder: read at the first lock, not when the module loads
 // (every CLI start loads it, through the image store).
 let ownerTextOnce: string | undefined;

@@ -9,7 +9,7 @@ import type { ContainerRecord } from '../types.ts';
 import { cleanup } from './cleanup.ts';
 import { thaw } from './update-pause.ts';
 import { waitExit, waitGone } from './wait.ts';
-import { processAlive } from '../../util/lock.ts';
+import { processAlive } from '../../util/proc.ts';
 import { trace } from '../../util/trace.ts';
 
 /** Records (under the lock, so that a restart in progress cannot overwrite it) that the user

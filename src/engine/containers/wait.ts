@@ -3,7 +3,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { processAlive } from '../../util/lock.ts';
+import { processAlive } from '../../util/proc.ts';
 import type { EngineCore } from '../core.ts';
 import { DirWaker } from '../logs.ts';
 import { eventsPath, type EngineEvent } from '../events.ts';

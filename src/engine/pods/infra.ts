@@ -11,6 +11,7 @@ import { isOwnRuntime, relayPath } from '../runtime.ts';
 import { listenRelay, relayEnv } from '../../runtime/relay.ts';
 import { SPEC_VERSION } from '../spec.ts';
 import { StartError } from '../errors.ts';
+import { processAlive } from '../../util/proc.ts';
 import type { PodRecord } from './types.ts';
 
 export const pausePath = (): string => nativeToolPath('berth-pause', 'BERTH_PAUSE');
@@ -119,14 +120,7 @@ export async function stopInfra(pod: PodRecord, p: InfraPaths): Promise<void> {
 /** Waits (polling from 1 ms up: berth-pause and conmon end within a few) while `pid` lives. */
 async function whileAlive(pid: number, timeoutMs: number): Promise<void> {
   const end = Date.now() + timeoutMs;
-  for (let delay = 1; Date.now() < end && alive(pid); delay = Math.min(delay * 2, 20)) await new Promise((r) => setTimeout(r, delay));
+  for (let delay = 1; Date.now() < end && processAlive(pid); delay = Math.min(delay * 2, 20)) await new Promise((r) => setTimeout(r, delay));
 }
 
-function alive(pid: number): boolean {
-  if (pid <= 0) return false;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch { return false; }
-}
-export { alive as processRunning };
+export { processAlive as processRunning };

@@ -6,7 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { acquireLock, processAlive, type Lock } from '../../util/lock.ts';
+import { acquireLock, type Lock } from '../../util/lock.ts';
+import { processAlive } from '../../util/proc.ts';
 import type { Snapshotter } from './snapshotter.ts';
 
 /** Waits for and takes the unpack lock of `chainID` (<snapshotter root>/locks/<hex>.lock). */

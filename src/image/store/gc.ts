@@ -8,7 +8,7 @@ import { chainIDs } from '../snapshots/chain.ts';
 import { isIndexMediaType, type ImageConfig, type Index, type Manifest } from '../types.ts';
 import type { FileContentStore } from './content.ts';
 import type { ImageMetadata } from './metadata.ts';
-import { processAlive } from '../../util/lock.ts';
+import { processAlive } from '../../util/proc.ts';
 
 export interface GcOptions {
   store: FileContentStore;
