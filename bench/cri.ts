@@ -1,8 +1,9 @@
 // CRI benchmark: a pod with one container through crictl (runp + create + start, then stopp +
 // rmp), berth's CRI (berthd --cri-socket) beside containerd's (Debian's containerd 1.6, its runc
 // shim), interleaved round by round; medians and p90, and the memory a running pod costs on the
-// host: berth's infra process (berth-pause) and two conmons against containerd's shim and its
-// pause process (the same berth-pause binary, imported as containerd's sandbox image).
+// host: berth's conmons (the container's; with --pid pod also the infra process's, and that
+// berth-pause) against containerd's shim and its pause process (the same berth-pause binary,
+// imported as containerd's sandbox image).
 //
 //   node bench/cri.ts [--rounds 10] [--only berth,containerd] [--trace FILE] [--berth-base TREE] [--pid container|pod]
 //

@@ -308,10 +308,20 @@ struct podns_report {
 
 static void op_podns(char **a) {
   const char *ipc = a[0], *uts = a[1], *hostname = a[2], *netns = a[3];
-  if (!*ipc && !*uts && !*netns) fail(EINVAL, "podns: nothing to do for", "(no path)");
-  // net.* sysctls only where there is a network namespace of the pod's to write them in.
-  for (const char *l = a[4]; !*netns && l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
-    if (!strncmp(l, "net.", 4)) fail(EINVAL, "podns: a net.* sysctl without the pod's network namespace:", l);
+  if (!*ipc && !*uts && !*netns) fail(EINVAL, "podns: no namespace given:", "IPC, UTS and NETNS are all empty");
+  if (*uts && !*hostname) fail(EINVAL, "podns: a new UTS namespace needs a hostname, for", uts);
+  // Never a write into the host's namespaces: net.* only with the pod's network namespace,
+  // kernel.domainname only in a new UTS namespace, every other key (the IPC ones: the caller
+  // checks which are namespaced) only in a new IPC namespace; kernel.hostname is HOSTNAME's.
+  for (const char *l = a[4]; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+    size_t n = strcspn(l, "=\n");
+    int is_net = !strncmp(l, "net.", 4);
+    int is_domain = n == 17 && !strncmp(l, "kernel.domainname", 17);
+    int is_host = n == 15 && !strncmp(l, "kernel.hostname", 15);
+    if (is_host) fail(EINVAL, "podns: kernel.hostname is set through HOSTNAME:", l);
+    if (is_net ? !*netns : is_domain ? !*uts : !*ipc)
+      fail(EINVAL, is_net ? "podns: a net.* sysctl without the pod's network namespace:" : is_domain ? "podns: kernel.domainname without a new UTS namespace:" : "podns: an IPC sysctl without a new IPC namespace:", l);
+  }
   const char *made[2] = { NULL, NULL };
   const char *pins[2] = { ipc, uts };
   for (int i = 0; i < 2; i++) {

@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Namespace } from '../../oci/index.ts';
 import { checkSysctls } from '../../runtime/planner/checks.ts';
-import { runMountOpsAsync, type MountOp } from '../../util/native-mount.ts';
+import { MountOpError, runMountOpsAsync, type MountOp } from '../../util/native-mount.ts';
 import { isMountPoint } from '../../util/proc.ts';
 import { PodRequestError } from './errors.ts';
 import type { PodConfig, PodRecord } from './types.ts';
@@ -31,12 +31,18 @@ function ownNamespaces(c: PodConfig): Map<string, Namespace> {
 export function checkPodSysctls(c: PodConfig): void {
   const problems: { path: string; message: string }[] = [];
   checkSysctls(c.sysctls, ownNamespaces(c), problems);
+  // What berth-mount's podns takes: "key=value" lines.
+  for (const [k, v] of Object.entries(c.sysctls)) {
+    if (k.includes('=') || /[\n\0]/.test(k + v)) problems.push({ path: `linux.sysctl[${JSON.stringify(k)}]`, message: 'may not hold "=" in its name, nor a newline or NUL' });
+  }
   if (problems.length) throw new PodRequestError(problems.map((p) => `sysctl ${p.path.replace(/^linux\.sysctl\[(.*)\]$/, '$1')} ${p.message}`).join('; '));
 }
 
 /** Pins the pod's IPC and UTS namespaces under `dir` and applies its hostname and sysctls (the
- * network namespace must be made first). Records the pins in the pod's state. */
-export async function pinPodNamespaces(pod: PodRecord, dir: string): Promise<void> {
+ * network namespace must be made first). The pins are recorded in the pod's state and saved
+ * (`save`) before they are made: an engine killed meanwhile leaves a record that the next stop
+ * or start cleans up (their paths follow from the pod's id). A failure leaves nothing. */
+export async function pinPodNamespaces(pod: PodRecord, dir: string, save: () => void): Promise<void> {
   const c = pod.config;
   const ns = ownNamespaces(c);
   const ipc = ns.has('ipc') ? join(dir, `${pod.id.slice(0, 32)}-ipc`) : undefined;
@@ -48,12 +54,20 @@ export async function pinPodNamespaces(pod: PodRecord, dir: string): Promise<voi
     pod.state.pinned = {};
     return;
   }
-  mkdirSync(dir, { recursive: true, mode: 0o755 });
-  await runMountOpsAsync([
-    { op: 'shared', dir },
-    { op: 'podns', ipc, uts, hostname: c.hostname, netns: pod.state.netnsPath || undefined, sysctls: c.sysctls },
-  ]);
   pod.state.pinned = { ...(ipc ? { ipc } : {}), ...(uts ? { uts } : {}) };
+  save();
+  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  try {
+    await runMountOpsAsync([
+      { op: 'shared', dir },
+      { op: 'podns', ipc, uts, hostname: c.hostname, netns: pod.state.netnsPath || undefined, sysctls: c.sysctls },
+    ]);
+  } catch (e) {
+    // podns removed what it made; the directory's self bind mount goes if nothing else is there.
+    delete pod.state.pinned;
+    await runMountOpsAsync([{ op: 'umount-if-empty', dir }]).catch(() => {});
+    throw e;
+  }
 }
 
 /** Releases the pins (lazily where a container still holds a namespace): the namespaces end
@@ -62,7 +76,12 @@ export async function unpinPodNamespaces(pod: PodRecord, dir: string): Promise<v
   const pins = Object.values(pod.state.pinned ?? {});
   if (pins.length) {
     const ops: MountOp[] = pins.flatMap((path): MountOp[] => [{ op: 'umount', path, lazy: true, missingOk: true }, { op: 'unlink', path }]);
-    await runMountOpsAsync([...ops, { op: 'umount-if-empty', dir }]);
+    try {
+      await runMountOpsAsync([...ops, { op: 'umount-if-empty', dir }]);
+    } catch (e) {
+      // The directory's own mount is a nicety (as for the netns directory): only the pins count.
+      if (!(e instanceof MountOpError && e.index === ops.length)) throw e;
+    }
   }
   delete pod.state.pinned;
 }

@@ -64,7 +64,7 @@ export class PodService {
   /** Starts what holds the pod's namespaces: its infra process, or the pins (pid 0). */
   #holdNamespaces(pod: PodRecord): Promise<{ pid: number; conmonPid: number }> {
     if (usesInfra(pod.config)) return startInfra(pod, this.store.podDir(pod.id), this.#infraPaths(pod));
-    return pinPodNamespaces(pod, this.#pinDir()).then(() => ({ pid: 0, conmonPid: 0 }));
+    return pinPodNamespaces(pod, this.#pinDir(), () => this.store.save(pod)).then(() => ({ pid: 0, conmonPid: 0 }));
   }
 
   /** Ends what holds the pod's namespaces (the infra process, or the pins). */
@@ -132,6 +132,8 @@ export class PodService {
         // What an earlier stop left (a release that failed): released first, or the start fails
         // (a new attachment would leave the old lease and rules behind for good).
         await tearDownPodNetwork(pod, this.#netOpts());
+        // Pins an engine killed during an earlier start or stop left recorded.
+        if (pod.state.pinned) await unpinPodNamespaces(pod, this.#pinDir());
         await makePodNetns(pod, this.#netOpts(), this.#core.spareNetns);
         trace('pod start: netns made');
         this.store.save(pod);
@@ -205,10 +207,13 @@ export class PodService {
       const stopping = Promise.allSettled(running.map((c) => this.#containers.stop(c.id, timeout === undefined ? {} : { timeout })));
       if (timeout !== 0) await stopping;
       if (holds) {
-        // Pins go once the containers are gone (a container's start may still be joining them).
-        const infra = (pod.state.pinned ? stopping.then(() => this.#releaseNamespaces(pod)) : this.#releaseNamespaces(pod))
+        // Pins go once the containers stopped here are gone (a container start racing this stop
+        // joins them or fails, as it would the infra process's namespaces). What the network's
+        // teardown waits for is that no process of the pod runs: the unpin is not part of it.
+        const pinned = !!pod.state.pinned;
+        const infra = (pinned ? stopping.then(() => this.#releaseNamespaces(pod)) : this.#releaseNamespaces(pod))
           .then(() => trace('pod stop: infra stopped'));
-        const idle = Promise.all([stopping, infra.then(() => true, () => false)]).then(([stopped, infraStopped]) => {
+        const idle = Promise.all([stopping, pinned ? true : infra.then(() => true, () => false)]).then(([stopped, infraStopped]) => {
           trace('pod stop: containers stopped');
           return infraStopped && !processRunning(pod.state.infraPid) && stopped.every((d) => d.status === 'fulfilled');
         });

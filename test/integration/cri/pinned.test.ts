@@ -94,6 +94,32 @@ test('a pod without a shared PID namespace runs without an infra process: pinned
   assert.match(refused!.details, /vm\.swappiness/);
   assert.deepEqual(await c.runtime.ListPodSandbox({}), { items: [] });
   assert.deepEqual(pins(), []);
+  // A value the kernel refuses: the start fails, and nothing is left (pins, the directory's own
+  // mount, the netns).
+  let failed: { code: number; details: string } | undefined;
+  try { await c.runtime.RunPodSandbox({ config: config('badvalue', 'CONTAINER', { 'net.ipv4.ip_local_port_range': 'abc' }) }); } catch (e) { failed = e as typeof failed; }
+  assert.match(failed?.details ?? '', /ip_local_port_range/);
+  assert.deepEqual(pins(), []);
+  assert.equal(existsSync(pinDir) && isMountPoint(pinDir), false, 'the pin directory\'s self bind mount is gone');
+  assert.deepEqual(readdirSync(join(tmp, 'run', 'netns')).filter((n) => n.startsWith('berth-pod')), []);
+
+  // Pins an engine killed half-way left recorded (the record is saved before they are made):
+  // a start of the pod removes them first, a stop removes them.
+  const left = (await c.runtime.RunPodSandbox({ config: config('left', 'CONTAINER') }) as { podSandboxId: string }).podSandboxId;
+  const killedDuringStart = () => {
+    const rec = engine.pods.store.get(left)!;
+    assert.ok(rec.state.pinned?.ipc, 'pins recorded');
+    rec.state.status = 'stopped';
+    engine.pods.store.save(rec);
+  };
+  killedDuringStart();
+  await engine.pods.start(left);
+  assert.equal(engine.pods.get(left).state.status, 'running', 'started again over its leftover pins');
+  killedDuringStart();
+  await c.runtime.StopPodSandbox({ podSandboxId: left });
+  assert.deepEqual(pins(), []);
+  assert.equal(engine.pods.store.get(left)!.state.pinned, undefined);
+  await c.runtime.RemovePodSandbox({ podSandboxId: left });
 
   // A shared PID namespace needs a PID 1: the infra process.
   const shared = (await c.runtime.RunPodSandbox({ config: config('shared', 'POD') }) as { podSandboxId: string }).podSandboxId;
