@@ -1,10 +1,16 @@
 // CRI benchmark: a pod with one container through crictl (runp + create + start, then stopp +
 // rmp), berth's CRI (berthd --cri-socket) beside containerd's (Debian's containerd 1.6, its runc
 // shim), interleaved round by round; medians and p90, and the memory a running pod costs on the
-// host: berth's infra process (berth-pause) and two conmons against containerd's shim and its
-// pause process (the same berth-pause binary, imported as containerd's sandbox image).
+// host: berth's conmons (the container's; with --pid pod also the infra process's, and that
+// berth-pause) against containerd's shim and its pause process (the same berth-pause binary,
+// imported as containerd's sandbox image).
 //
-//   node bench/cri.ts [--rounds 10] [--only berth,containerd] [--trace FILE] [--berth-base TREE]
+//   node bench/cri.ts [--rounds 10] [--only berth,containerd] [--trace FILE] [--berth-base TREE] [--pid container|pod]
+//
+// The pod's namespace options are kubelet's for a default pod (network and IPC per pod, PID per
+// container: NamespaceMode CONTAINER), so berth runs it without an infra process (CRI-O does the
+// same); --pid pod asks for one PID namespace per pod (shareProcessNamespace: true, and what an
+// absent namespace_options means), for which berth starts its infra process, as before.
 //
 // --trace FILE: berthd runs with BERTH_TRACE=1 (its CRI calls' own times and the engine's
 // milestones) and its log is copied to FILE at the end (berth-base's to FILE.berth-base). --berth-base TREE: another built tree
@@ -26,7 +32,10 @@ import { makeTemp, removeTemp } from '../test/helpers/rootfs.ts';
 import { buildOciLayout, tarGzDir } from '../test/helpers/images.ts';
 import { killMentioning, removeCgroupTree, unmountUnder, which } from '../test/integration/interop/support.ts';
 
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '10' }, only: { type: 'string' }, trace: { type: 'string' }, 'berth-base': { type: 'string' }, 'base-env': { type: 'string' } } });
+const { values } = parseArgs({ options: { rounds: { type: 'string', default: '10' }, only: { type: 'string' }, trace: { type: 'string' }, 'berth-base': { type: 'string' }, 'base-env': { type: 'string' }, pid: { type: 'string', default: 'container' } } });
+if (!['container', 'pod'].includes(values.pid!)) throw new Error('--pid: container or pod');
+/** CRI NamespaceMode: POD 0, CONTAINER 1 (crictl reads the config's JSON into the Go struct: numbers). */
+const namespaceOptions = { network: 0, pid: values.pid === 'pod' ? 0 : 1, ipc: 0 };
 const rounds = Number(values.rounds);
 const TOP = resolve(import.meta.dirname, '..');
 const CRICTL = process.env.BERTH_CRICTL || (existsSync('/opt/cri-tools/build/bin/linux/amd64/crictl') ? '/opt/cri-tools/build/bin/linux/amd64/crictl' : which('crictl'));
@@ -222,8 +231,8 @@ try {
     for (const e of i % 2 === 0 ? engines : [...engines].reverse()) {
       const c = [CRICTL, '--runtime-endpoint', `unix://${e.sock}`, '--image-endpoint', `unix://${e.sock}`];
       const pod = join(e.dir, `pod-${i + 2}.json`), ctr = join(e.dir, 'ctr.json');
-      writeFileSync(pod, JSON.stringify({ metadata: { name: `bench${i + 2}`, namespace: 'bench', uid: `u${i + 2}`, attempt: 0 }, log_directory: join(e.dir, 'logs'), linux: {} }));
-      writeFileSync(ctr, JSON.stringify({ metadata: { name: 'box' }, image: { image: IMAGE }, command: ['sleep', '1000'], log_path: 'box.log', linux: {} }));
+      writeFileSync(pod, JSON.stringify({ metadata: { name: `bench${i + 2}`, namespace: 'bench', uid: `u${i + 2}`, attempt: 0 }, log_directory: join(e.dir, 'logs'), linux: { security_context: { namespace_options: namespaceOptions } } }));
+      writeFileSync(ctr, JSON.stringify({ metadata: { name: 'box' }, image: { image: IMAGE }, command: ['sleep', '1000'], log_path: 'box.log', linux: { security_context: { namespace_options: namespaceOptions } } }));
       // The client's own share: crictl's start, its connection and a Version call.
       step(e.name, 'version', i, () => must([...c, 'version']));
       const t0 = process.hrtime.bigint();
@@ -239,7 +248,7 @@ try {
       if (i >= 0) { up.get(e.name)!.push(Number(t1 - t0) / 1e6); down.get(e.name)!.push(Number(t2 - t1) / 1e6); mem.get(e.name)!.push(m); }
     }
   }
-  console.log(`crictl runp + create + start of a one-container pod, then stopp + rmp; ${rounds} rounds (ms); load average ${load0.map((l) => l.toFixed(2)).join(' ')} at the start, ${loadavg().map((l) => l.toFixed(2)).join(' ')} at the end`);
+  console.log(`crictl runp + create + start of a one-container pod (PID namespace per ${values.pid}), then stopp + rmp; ${rounds} rounds (ms); load average ${load0.map((l) => l.toFixed(2)).join(' ')} at the start, ${loadavg().map((l) => l.toFixed(2)).join(' ')} at the end`);
   const base = up.get('containerd'), baseDown = down.get('containerd');
   const total = (name: string) => up.get(name)!.map((u, i) => u + down.get(name)![i]);
   for (const e of engines) {

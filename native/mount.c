@@ -24,6 +24,18 @@
 //                                 so the mount is ours), and is reaped; on failure PATH is removed.
 //                                 Its loopback interface is brought up (as ip-netns users and the
 //                                 CNI loopback plugin do): every berth netns has a working lo.
+//   podns IPC UTS HOSTNAME NETNS SYSCTLS
+//                                 a pod's namespaces without a process to hold them (CRI-O's
+//                                 pinns): a child unshares a new IPC namespace when IPC is not
+//                                 "" and a new UTS namespace when UTS is not "" (with HOSTNAME
+//                                 set in it), writes the sysctls of those namespaces, bind-mounts
+//                                 its /proc/self/ns/{ipc,uts} onto IPC and UTS (created O_EXCL,
+//                                 0444), then, when NETNS is not "", joins that network namespace
+//                                 and writes the net.* sysctls there. SYSCTLS: "" or lines
+//                                 "key=value" (key dotted as for sysctl(8), no '/' or empty part;
+//                                 net.* need NETNS, the others are written in the new IPC/UTS
+//                                 namespaces; the caller checks which keys are namespaced). On
+//                                 failure IPC and UTS are unmounted and removed again.
 //   umount-if-empty DIR           unmounts DIR when it is a mount point and has no entries; busy,
 //                                 not mounted or missing is fine (another user still has it)
 //   unlink PATH                   removes PATH; already gone is fine
@@ -54,12 +66,12 @@
 
 static long op_index;
 
-static void fail(int err, const char *what, const char *path) {
+__attribute__((noreturn)) static void fail(int err, const char *what, const char *path) {
   fprintf(stderr, "%ld\t%d\t%s %s: %s\n", op_index, err, what, path, strerror(err));
   exit(3);
 }
 
-static void usage(const char *why, const char *arg) {
+__attribute__((noreturn)) static void usage(const char *why, const char *arg) {
   fprintf(stderr, "%ld\t0\tbad usage: %s%s%s\n", op_index, why, arg ? " " : "", arg ? arg : "");
   exit(2);
 }
@@ -72,6 +84,7 @@ struct op_def {
 static const struct op_def OPS[] = {
   { "overlay", 5 }, { "bind", 2 }, { "rbind", 2 }, { "remount-ro", 1 }, { "umount", 2 },
   { "shared", 1 }, { "netns", 1 }, { "umount-if-empty", 1 }, { "unlink", 1 }, { "mkfifo", 2 },
+  { "podns", 5 },
 };
 
 static const struct op_def *find_op(const char *name) {
@@ -254,6 +267,134 @@ static void op_netns(char **a) {
   fail(r.err, r.stage == 1 ? "unshare(CLONE_NEWNET) for" : r.stage == 3 ? "bringing lo up in the new netns for" : "bind mount of the new netns onto", path);
 }
 
+// Writes value to /proc/sys/<key with '.' as '/'> (in the namespaces of the calling process).
+static int write_sysctl(const char *key, const char *value) {
+  char path[PATH_MAX];
+  int n = snprintf(path, sizeof path, "/proc/sys/%s", key);
+  if (n < 0 || (size_t)n >= sizeof path) { errno = ENAMETOOLONG; return -1; }
+  for (char *c = path + 10; *c; c++) if (*c == '.') *c = '/';
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  ssize_t w = write(fd, value, strlen(value));
+  int e = errno;
+  close(fd);
+  errno = e;
+  return w < 0 ? -1 : 0;
+}
+
+// The sysctls of SYSCTLS ("key=value" lines) whose key does (net != 0) or does not start with
+// "net.": 0, or -1 with errno set and *bad the failing line.
+static int write_sysctls(char *lines, int net, const char **bad) {
+  for (char *save = NULL, *l = strtok_r(lines, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+    char *eq = strchr(l, '=');
+    if (!eq) { *bad = l; errno = EINVAL; return -1; }
+    *eq = 0;
+    int is_net = !strncmp(l, "net.", 4);
+    int ok = strchr(l, '/') == NULL && *l && l[strlen(l) - 1] != '.' && *l != '.' && !strstr(l, "..");
+    if (is_net == !!net) {
+      if (!ok) { *eq = '='; *bad = l; errno = EINVAL; return -1; }
+      if (write_sysctl(l, eq + 1) < 0) { int e = errno; *eq = '='; *bad = l; errno = e; return -1; }
+    }
+    *eq = '=';
+  }
+  return 0;
+}
+
+struct podns_report {
+  int stage; /* 0 done, 1 unshare, 2 sethostname, 3 sysctl, 4 bind mount, 5 open/join netns, 6 net sysctl */
+  int err;
+  char detail[256];
+};
+
+static void op_podns(char **a) {
+  const char *ipc = a[0], *uts = a[1], *hostname = a[2], *netns = a[3];
+  if (!*ipc && !*uts && !*netns) fail(EINVAL, "podns: no namespace given:", "IPC, UTS and NETNS are all empty");
+  if (*uts && !*hostname) fail(EINVAL, "podns: a new UTS namespace needs a hostname, for", uts);
+  // Never a write into the host's namespaces: net.* only with the pod's network namespace,
+  // kernel.domainname only in a new UTS namespace, every other key (the IPC ones: the caller
+  // checks which are namespaced) only in a new IPC namespace; kernel.hostname is HOSTNAME's.
+  for (const char *l = a[4]; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+    size_t n = strcspn(l, "=\n");
+    int is_net = !strncmp(l, "net.", 4);
+    int is_domain = n == 17 && !strncmp(l, "kernel.domainname", 17);
+    int is_host = n == 15 && !strncmp(l, "kernel.hostname", 15);
+    if (is_host) fail(EINVAL, "podns: kernel.hostname is set through HOSTNAME:", l);
+    if (is_net ? !*netns : is_domain ? !*uts : !*ipc)
+      fail(EINVAL, is_net ? "podns: a net.* sysctl without the pod's network namespace:" : is_domain ? "podns: kernel.domainname without a new UTS namespace:" : "podns: an IPC sysctl without a new IPC namespace:", l);
+  }
+  const char *made[2] = { NULL, NULL };
+  const char *pins[2] = { ipc, uts };
+  for (int i = 0; i < 2; i++) {
+    if (!*pins[i]) continue;
+    int fd = open(pins[i], O_CREAT | O_EXCL | O_RDONLY | O_CLOEXEC, 0444);
+    if (fd < 0) {
+      int e = errno;
+      if (made[0]) unlink(made[0]);
+      fail(e, "create", pins[i]);
+    }
+    close(fd);
+    made[i] = pins[i];
+  }
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) < 0) {
+    int e = errno;
+    for (int i = 0; i < 2; i++) if (made[i]) unlink(made[i]);
+    fail(e, "pipe for", *ipc ? ipc : uts);
+  }
+  pid_t pid = fork();
+  if (pid < 0) {
+    int e = errno;
+    for (int i = 0; i < 2; i++) if (made[i]) unlink(made[i]);
+    fail(e, "fork for", *ipc ? ipc : uts);
+  }
+  if (pid == 0) {
+    // Same mount namespace as the parent: the bind mounts below land in it.
+    struct podns_report r;
+    memset(&r, 0, sizeof r);
+    char *lines = strdup(a[4]), *net_lines = strdup(a[4]);
+    const char *bad = "";
+    int flags = (*ipc ? CLONE_NEWIPC : 0) | (*uts ? CLONE_NEWUTS : 0);
+    if (!lines || !net_lines) r = (struct podns_report){ 3, ENOMEM, "" };
+    else if (flags && unshare(flags) < 0) r = (struct podns_report){ 1, errno, "" };
+    else if (*uts && sethostname(hostname, strlen(hostname)) < 0) r = (struct podns_report){ 2, errno, "" };
+    else if (write_sysctls(lines, 0, &bad) < 0) { r.stage = 3; r.err = errno; snprintf(r.detail, sizeof r.detail, "%s", bad); }
+    else if (*ipc && mount("/proc/self/ns/ipc", ipc, NULL, MS_BIND, NULL) < 0) { r.stage = 4; r.err = errno; snprintf(r.detail, sizeof r.detail, "%s", ipc); }
+    else if (*uts && mount("/proc/self/ns/uts", uts, NULL, MS_BIND, NULL) < 0) { r.stage = 4; r.err = errno; snprintf(r.detail, sizeof r.detail, "%s", uts); }
+    else if (*netns) {
+      int fd = open(netns, O_RDONLY | O_CLOEXEC);
+      if (fd < 0 || setns(fd, CLONE_NEWNET) < 0) { r.stage = 5; r.err = errno; snprintf(r.detail, sizeof r.detail, "%s", netns); }
+      else if (write_sysctls(net_lines, 1, &bad) < 0) { r.stage = 6; r.err = errno; snprintf(r.detail, sizeof r.detail, "%s", bad); }
+    }
+    ssize_t w = write(p[1], &r, sizeof r);
+    _exit(w == (ssize_t)sizeof r && r.stage == 0 ? 0 : 1);
+  }
+  close(p[1]);
+  struct podns_report r;
+  memset(&r, 0, sizeof r);
+  r.stage = -1;
+  ssize_t got;
+  do got = read(p[0], &r, sizeof r); while (got < 0 && errno == EINTR);
+  close(p[0]);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+  if (got == (ssize_t)sizeof r && r.stage == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0) return;
+  for (int i = 0; i < 2; i++) {
+    if (!made[i]) continue;
+    umount2(made[i], MNT_DETACH | UMOUNT_NOFOLLOW);
+    unlink(made[i]);
+  }
+  r.detail[sizeof r.detail - 1] = 0;
+  if (got != (ssize_t)sizeof r) fail(EPIPE, "podns child died before reporting, for", *ipc ? ipc : uts);
+  switch (r.stage) {
+    case 1: fail(r.err, "unshare(CLONE_NEWIPC|CLONE_NEWUTS) for", *ipc ? ipc : uts);
+    case 2: fail(r.err, "sethostname for", uts);
+    case 3: fail(r.err, "sysctl", r.detail);
+    case 4: fail(r.err, "bind mount of the new namespace onto", r.detail);
+    case 5: fail(r.err, "joining the network namespace", r.detail);
+    default: fail(r.err, "sysctl (in the pod's network namespace)", r.detail);
+  }
+}
+
 static void op_umount_if_empty(char **a) {
   const char *dir = a[0];
   int m = is_mount_point(dir);
@@ -299,7 +440,7 @@ static int check(char **argv, int left) {
   if (!d) usage("unknown op", argv[0]);
   if (left - 1 < d->argc) usage("too few arguments for", argv[0]);
   for (int i = 1; i <= d->argc; i++)
-    if (!*argv[i] && strcmp(d->name, "overlay") && strcmp(d->name, "umount")) usage("empty argument for", argv[0]);
+    if (!*argv[i] && strcmp(d->name, "overlay") && strcmp(d->name, "umount") && strcmp(d->name, "podns")) usage("empty argument for", argv[0]);
   mode_t m;
   if (!strcmp(d->name, "umount") && !valid_umount_flags(argv[2])) usage("umount flags are lazy,missing-ok, not", argv[2]);
   if (!strcmp(d->name, "mkfifo") && !parse_mode(argv[2], &m)) usage("mkfifo mode is octal, not", argv[2]);
@@ -325,6 +466,7 @@ static void run_ops(int argc, char **argv) {
     else if (!strcmp(d->name, "umount-if-empty")) op_umount_if_empty(a);
     else if (!strcmp(d->name, "unlink")) op_unlink(a);
     else if (!strcmp(d->name, "mkfifo")) op_mkfifo(a);
+    else if (!strcmp(d->name, "podns")) op_podns(a);
     i += 1 + d->argc;
   }
 }

@@ -1,6 +1,7 @@
 // RunPodSandbox: a CRI pod config → an engine pod (engine.pods.run): CNI networking from the
 // configuration directory unless the pod uses the node's network, PID/IPC sharing from the
-// namespace options, DNS, port mappings, sysctls, cgroup parent, log directory.
+// namespace options, DNS, port mappings, sysctls, cgroup parent, log directory; an infra
+// process only where the pod shares a PID namespace.
 import { hostname as osHostname } from 'node:os';
 import type { PodCreateRequest } from '../engine/index.ts';
 import type { CriContext } from './context.ts';
@@ -34,6 +35,9 @@ export function podRequest(cfg: PodSandboxConfig): PodCreateRequest {
     }),
     sysctls: { ...(linux?.sysctls ?? {}) }, cgroupParent, logDirectory: cfg.logDirectory,
     metadata: { name: m.name, uid: m.uid, namespace: m.namespace, attempt: m.attempt },
+    // No infra process unless the pod shares a PID namespace (kubelet's default pods do not):
+    // IPC and UTS pinned by bind mounts, as CRI-O's drop_infra_ctr does (engine/pods/pinned.ts).
+    infra: false,
   };
 }
 

@@ -26,7 +26,8 @@ export async function podSandboxStatus(ctx: CriContext, req: PodSandboxStatusReq
   const info: Record<string, string> = {};
   if (req.verbose) {
     info.info = JSON.stringify({
-      pid: pod.state.infraPid, conmonPid: pod.state.conmonPid, netnsPath: pod.state.netnsPath, network: pod.config.network,
+      // pid 0: a pod without an infra process; its namespaces are the netns and the pins.
+      pid: pod.state.infraPid, conmonPid: pod.state.conmonPid, netnsPath: pod.state.netnsPath, pinnedNamespaces: pod.state.pinned ?? null, network: pod.config.network,
       cniResult: pod.state.cni?.result ?? null, hostname: pod.config.hostname, cgroupParent: pod.config.cgroupParent,
       portMappings: pod.config.portMappings, sysctls: pod.config.sysctls, error: pod.state.error,
     });

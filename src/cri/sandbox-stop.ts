@@ -1,4 +1,4 @@
-// StopPodSandbox: stops the pod's containers and its infra process, releases its network
+// StopPodSandbox: stops the pod's containers and its infra process (or its pins), releases its network
 // (idempotent: a stopped pod stays stopped).
 import type { CriContext } from './context.ts';
 import { invalidArgument } from './errors.ts';

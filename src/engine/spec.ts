@@ -162,7 +162,7 @@ export function buildSpec(inp: SpecInputs): Spec {
   if (c.pidsLimit) resources.pids = { limit: c.pidsLimit };
 
   const additionalGids = [...new Set([...inp.user.additionalGids, ...(c.supplementalGroups ?? [])])];
-  // A joined UTS namespace already has the pod's hostname (the infra process set it).
+  // A joined UTS namespace already has the pod's hostname (the infra process's create, or the pin's podns, set it).
   const ownUts = !inp.pod;
   const spec: Spec = {
     ociVersion: SPEC_VERSION,

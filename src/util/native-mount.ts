@@ -27,7 +27,11 @@ export type MountOp =
   /** `path` removed; already gone is fine. */
   | { op: 'unlink'; path: string }
   /** A FIFO at `path` with exactly `mode`. */
-  | { op: 'mkfifo'; path: string; mode: number };
+  | { op: 'mkfifo'; path: string; mode: number }
+  /** A pod's namespaces without a process (CRI-O's pinns): new IPC and UTS namespaces pinned at
+   * `ipc` and `uts` (created, must not exist; either absent: the host's), `hostname` set in the
+   * UTS one, `sysctls` written in them, net.* ones in the network namespace at `netns`. */
+  | { op: 'podns'; ipc?: string; uts?: string; hostname?: string; netns?: string; sysctls?: Record<string, string> };
 
 /** build/berth-mount is not there (not built: `make -C native`, or set BERTH_MOUNT). */
 export class MountHelperMissingError extends NativeToolMissingError {
@@ -107,6 +111,14 @@ export function encodeMountOps(ops: MountOp[]): string[] {
       case 'unlink':
         args.push('unlink', o.path);
         break;
+      case 'podns': {
+        const lines = Object.entries(o.sysctls ?? {}).map(([k, v]) => {
+          if (!k || /[=\n]/.test(k) || v.includes('\n')) throw new TypeError(`podns: bad sysctl ${JSON.stringify(k)}=${JSON.stringify(v)}`);
+          return `${k}=${v}`;
+        });
+        args.push('podns', o.ipc ?? '', o.uts ?? '', o.hostname ?? '', o.netns ?? '', lines.join('\n'));
+        break;
+      }
       case 'mkfifo':
         if (!Number.isInteger(o.mode) || o.mode < 0 || o.mode > 0o7777) throw new TypeError(`mkfifo: bad mode ${o.mode}`);
         args.push('mkfifo', o.path, o.mode.toString(8));

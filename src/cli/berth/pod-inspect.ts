@@ -17,7 +17,7 @@ const cmd: Command = {
         docs.push({
           Id: pod.id, Name: pod.config.name, Created: pod.created, State: pod.state.status, Hostname: pod.config.hostname,
           Labels: pod.config.labels, Annotations: pod.config.annotations, Network: pod.config.network, IPs: pod.state.ips,
-          NetNS: pod.state.netnsPath, InfraPid: pod.state.infraPid, SharedNamespaces: ['ipc', 'net', 'uts', ...(pod.config.sharePid ? ['pid'] : [])],
+          NetNS: pod.state.netnsPath, InfraPid: pod.state.infraPid, ...(pod.state.pinned ? { PinnedNamespaces: pod.state.pinned } : {}), SharedNamespaces: ['ipc', 'net', 'uts', ...(pod.config.sharePid ? ['pid'] : [])],
           PortMappings: pod.config.portMappings, DNS: pod.config.dns, Sysctls: pod.config.sysctls, CgroupParent: pod.config.cgroupParent,
           Error: pod.state.error, Containers: engine.pods.containers(pod.id).map((c) => ({ Id: c.id, Name: c.name, State: c.state.status })),
         });

@@ -1,5 +1,7 @@
 // engine.pods: create, start, stop, remove, inspect and list pods. A pod's namespaces live
-// while it runs (its infra process holds IPC/UTS/PID, a pinned netns holds the network);
+// while it runs (its infra process holds IPC/UTS/PID, or bind mounts pin IPC and UTS where no
+// PID namespace is shared and the pod asked for no infra (pinned.ts); a pinned netns holds the
+// network);
 // containers created with `pod` join them (engine.create → PodJoin). State is on disk only.
 import { randomBytes } from '../../util/random.ts';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -15,6 +17,7 @@ import { matchesFilters, type PodFilters } from './filters.ts';
 import { podNetworkStatus, type PodNetworkStatus } from './cni-config.ts';
 import { NoSuchPodError, PodNameConflictError, PodRequestError, PodStateError } from './errors.ts';
 import { processRunning, startInfra, stopInfra, type InfraPaths } from './infra.ts';
+import { checkPodSysctls, pinPodNamespaces, pinsHeld, unpinPodNamespaces, usesInfra } from './pinned.ts';
 import { attachPodNetwork, makePodNetns, tearDownPodNetwork, type PodNetOptions } from './network.ts';
 import type { PodStore } from './store.ts';
 import { podJoin, podStore } from './join.ts';
@@ -53,6 +56,32 @@ export class PodService {
     };
   }
 
+  /** Where pods without an infra process pin their IPC and UTS namespaces. */
+  #pinDir(): string {
+    return join(this.#core.paths.runRoot, 'podns');
+  }
+
+  /** Starts what holds the pod's namespaces: its infra process, or the pins (pid 0). */
+  #holdNamespaces(pod: PodRecord): Promise<{ pid: number; conmonPid: number }> {
+    if (usesInfra(pod.config)) return startInfra(pod, this.store.podDir(pod.id), this.#infraPaths(pod));
+    return pinPodNamespaces(pod, this.#pinDir(), () => this.store.save(pod)).then(() => ({ pid: 0, conmonPid: 0 }));
+  }
+
+  /** Ends what holds the pod's namespaces (the infra process, or the pins). */
+  async #releaseNamespaces(pod: PodRecord): Promise<void> {
+    if (pod.state.infraPid || usesInfra(pod.config)) await stopInfra(pod, this.#infraPaths(pod));
+    if (pod.state.pinned) {
+      await unpinPodNamespaces(pod, this.#pinDir());
+      const parent = pod.config.cgroupParent || this.#core.paths.cgroupParent;
+      this.#core.releaseCgroupParent(parent);
+    }
+  }
+
+  /** Whether what holds the running pod's namespaces is still there. */
+  #held(pod: PodRecord): boolean {
+    return pod.state.pinned ? pinsHeld(pod) : processRunning(pod.state.infraPid);
+  }
+
   #netOpts(): PodNetOptions {
     return { netnsDir: this.#core.paths.netns, cniConfDir: this.#core.paths.cniConfDir, store: netOpts(this.#core) };
   }
@@ -78,9 +107,12 @@ export class PodService {
         dns: { servers: req.dns?.servers ?? [], searches: req.dns?.searches ?? [], options: req.dns?.options ?? [] },
         portMappings: network === 'host' ? [] : [...(req.portMappings ?? [])], sysctls: { ...(req.sysctls ?? {}) },
         cgroupParent: req.cgroupParent ?? '', logDirectory: req.logDirectory ?? '', metadata: { ...(req.metadata ?? {}) },
+        ...(req.infra === false ? { infra: false as const } : {}),
       },
       state: { status: 'created', infraPid: 0, conmonPid: 0, netnsPath: '', ips: [], startedAt: '', finishedAt: '', error: '' },
     };
+    // Without an infra process nothing else checks the sysctls before they are written.
+    if (!usesInfra(rec.config)) checkPodSysctls(rec.config);
     this.store.save(rec);
     recordEvent(this.#core.paths, { id, name, action: 'pod-create', type: 'pod' });
     return rec;
@@ -100,12 +132,15 @@ export class PodService {
         // What an earlier stop left (a release that failed): released first, or the start fails
         // (a new attachment would leave the old lease and rules behind for good).
         await tearDownPodNetwork(pod, this.#netOpts());
+        // Pins an engine killed during an earlier start or stop left recorded.
+        if (pod.state.pinned) await unpinPodNamespaces(pod, this.#pinDir());
         await makePodNetns(pod, this.#netOpts(), this.#core.spareNetns);
         trace('pod start: netns made');
         this.store.save(pod);
-        // The CNI plugins configure the netns while the runtime creates the infra process in it.
+        // The CNI plugins configure the netns while the runtime creates the infra process in it
+        // (or the other namespaces are pinned).
         const attached = attachPodNetwork(pod, this.#netOpts());
-        const infra = startInfra(pod, this.store.podDir(pod.id), this.#infraPaths(pod));
+        const infra = this.#holdNamespaces(pod);
         attached.then(() => trace('pod start: network attached'), () => {});
         infra.then(() => trace('pod start: infra started'), () => {});
         const [net, started] = await Promise.allSettled([attached, infra]);
@@ -121,7 +156,7 @@ export class PodService {
         return pod;
       } catch (e) {
         pod.state.error = (e as Error).message;
-        await stopInfra(pod, this.#infraPaths(pod)).catch(() => {});
+        await this.#releaseNamespaces(pod).catch(() => {});
         await tearDownPodNetwork(pod, this.#netOpts()).catch(() => {});
         pod.state.status = 'stopped';
         this.store.save(pod);
@@ -164,7 +199,7 @@ export class PodService {
     let releasing: Promise<void> | undefined;
     try {
       const pod = this.store.get(first.id) ?? (() => { throw new NoSuchPodError(ref); })();
-      const holds = pod.state.status === 'running' || pod.state.infraPid || pod.state.netnsPath || pod.state.cni;
+      const holds = pod.state.status === 'running' || pod.state.infraPid || pod.state.netnsPath || pod.state.cni || pod.state.pinned;
       const retry = !!pod.state.cni && !pod.state.netnsPath;
       const deferRelease = !!this.#core.opts.longLived && !opts.awaitRelease && !retry;
       // (A created container made in the runtime ahead of its start has a process too.)
@@ -172,8 +207,13 @@ export class PodService {
       const stopping = Promise.allSettled(running.map((c) => this.#containers.stop(c.id, timeout === undefined ? {} : { timeout })));
       if (timeout !== 0) await stopping;
       if (holds) {
-        const infra = stopInfra(pod, this.#infraPaths(pod)).then(() => trace('pod stop: infra stopped'));
-        const idle = Promise.all([stopping, infra.then(() => true, () => false)]).then(([stopped, infraStopped]) => {
+        // Pins go once the containers stopped here are gone (a container start racing this stop
+        // joins them or fails, as it would the infra process's namespaces). What the network's
+        // teardown waits for is that no process of the pod runs: the unpin is not part of it.
+        const pinned = !!pod.state.pinned;
+        const infra = (pinned ? stopping.then(() => this.#releaseNamespaces(pod)) : this.#releaseNamespaces(pod))
+          .then(() => trace('pod stop: infra stopped'));
+        const idle = Promise.all([stopping, pinned ? true : infra.then(() => true, () => false)]).then(([stopped, infraStopped]) => {
           trace('pod stop: containers stopped');
           return infraStopped && !processRunning(pod.state.infraPid) && stopped.every((d) => d.status === 'fulfilled');
         });
@@ -263,12 +303,18 @@ export class PodService {
     return connectPodPort(this.get(ref), port);
   }
 
-  /** The pod's network interfaces' counters (from its infra process's view of /proc/net/dev). */
+  /** The pod's network interfaces' counters (from its infra process's or a container's view of
+   * /proc/net/dev; none while no process of the pod runs). */
   interfaces(ref: string): { name: string; rxBytes: number; rxErrors: number; txBytes: number; txErrors: number }[] {
     const pod = this.get(ref);
     if (pod.state.status !== 'running' || pod.config.network === 'host') return [];
     let text = '';
-    try { text = readFileSync(`/proc/${pod.state.infraPid}/net/dev`, 'utf8'); } catch { return []; }
+    // /proc/PID/net/dev is the netns of PID: the infra process's, else a running container's.
+    const pids = [pod.state.infraPid, ...this.containers(pod.id).filter((c) => c.state.status === 'running').map((c) => c.state.pid)];
+    for (const pid of pids.filter((p) => p > 0)) {
+      try { text = readFileSync(`/proc/${pid}/net/dev`, 'utf8'); break; } catch { /* gone: the next */ }
+    }
+    if (!text) return [];
     return text.split('\n').slice(2).flatMap((l) => {
       const [name, rest] = l.split(':');
       if (!rest || name.trim() === 'lo') return [];
@@ -279,7 +325,7 @@ export class PodService {
 
   /** A running pod whose infra process is gone (killed, host reboot) is stopped. */
   #refresh(pod: PodRecord): PodRecord {
-    if (pod.state.status === 'running' && !processRunning(pod.state.infraPid)) {
+    if (pod.state.status === 'running' && !this.#held(pod)) {
       pod.state.status = 'stopped';
       pod.state.finishedAt = new Date().toISOString();
       this.store.save(pod);

@@ -27,6 +27,9 @@ export interface PodConfig {
   /** The front's own record of the pod (CRI metadata: name, uid, namespace, attempt). */
   metadata: Record<string, string | number>;
   runtime?: string;
+  /** false: no infra process unless the pod shares a PID namespace; its IPC and UTS namespaces
+   * are pinned by bind mounts instead (pinned.ts; CRI pods). Absent: an infra process. */
+  infra?: false;
 }
 
 export type PodStatus = 'created' | 'running' | 'stopped';
@@ -42,6 +45,10 @@ export interface PodState {
   cni?: { conflist: Conflist; result: CniResult; ifName: string; capabilityArgs?: Record<string, unknown> };
   /** A berth network the pod joined (network/attach), for its detach. */
   berthNetwork?: string;
+  /** A pod without an infra process: its pinned namespaces (absent: the host's). */
+  pinned?: { ipc?: string; uts?: string };
+  /** The host's boot the pins were made in (a reboot ends them). */
+  bootId?: string;
   startedAt: string;
   finishedAt: string;
   error: string;
@@ -60,7 +67,7 @@ export interface PodJoin {
   podName: string;
   netnsPath: string;
   hostNetwork: boolean;
-  /** /proc/<infra>/ns/<type> of the infra process, or '' to share the host's. */
+  /** /proc/<infra>/ns/<type> of the infra process, the pod's pin, or '' to share the host's. */
   ipc: string;
   uts: string;
   /** '' unless the pod shares one PID namespace. */
@@ -88,4 +95,6 @@ export interface PodCreateRequest {
   cgroupParent?: string;
   logDirectory?: string;
   metadata?: Record<string, string | number>;
+  /** false: no infra process where none is needed (PodConfig.infra). */
+  infra?: false;
 }

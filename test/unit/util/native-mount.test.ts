@@ -24,6 +24,8 @@ test('encodeMountOps: each op with its fixed arguments, in order', () => {
     { op: 'unlink', path: '/run/x/n' },
     { op: 'mkfifo', path: '/f', mode: 0o600 },
     { op: 'mkfifo', path: '/g', mode: 0o4755 },
+    { op: 'podns', ipc: '/p/i', uts: '/p/u', hostname: 'h', netns: '/n', sysctls: { 'kernel.msgmax': '9000', 'net.ipv4.ip_local_port_range': '1024 65000' } },
+    { op: 'podns', ipc: '/p/i' },
   ]), [
     'overlay', '/m', '/l2:/l1', '/u', '/w', '',
     'overlay', '/m', '/l', '', '', 'uuid=null,xino=off',
@@ -40,6 +42,8 @@ test('encodeMountOps: each op with its fixed arguments, in order', () => {
     'unlink', '/run/x/n',
     'mkfifo', '/f', '600',
     'mkfifo', '/g', '4755',
+    'podns', '/p/i', '/p/u', 'h', '/n', 'kernel.msgmax=9000\nnet.ipv4.ip_local_port_range=1024 65000',
+    'podns', '/p/i', '', '', '', '',
   ]);
 });
 
@@ -49,6 +53,8 @@ test('encodeMountOps refuses what the helper could not take', () => {
   assert.throws(() => encodeMountOps([{ op: 'mkfifo', path: '/f', mode: 0o10000 }]), /bad mode/);
   assert.throws(() => encodeMountOps([{ op: 'mkfifo', path: '/f', mode: 1.5 }]), /bad mode/);
   assert.throws(() => encodeMountOps([{ op: 'unlink', path: '/a\0b' }]), /NUL/);
+  assert.throws(() => encodeMountOps([{ op: 'podns', ipc: '/i', sysctls: { 'a=b': '1' } }]), /bad sysctl/);
+  assert.throws(() => encodeMountOps([{ op: 'podns', ipc: '/i', sysctls: { 'kernel.x': '1\nnet.y=2' } }]), /bad sysctl/);
 });
 
 test('mountOps: the snapshotter\'s mounts as helper steps', () => {
