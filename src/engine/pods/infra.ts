@@ -123,4 +123,3 @@ async function whileAlive(pid: number, timeoutMs: number): Promise<void> {
   for (let delay = 1; Date.now() < end && processAlive(pid); delay = Math.min(delay * 2, 20)) await new Promise((r) => setTimeout(r, delay));
 }
 
-export { processAlive as processRunning };

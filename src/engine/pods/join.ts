@@ -4,7 +4,7 @@ import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
 import type { EnginePaths } from '../paths.ts';
 import { PodStateError } from './errors.ts';
-import { processRunning } from './infra.ts';
+import { processAlive } from '../../util/proc.ts';
 import { pinsHeld } from './pinned.ts';
 import { PodStore } from './store.ts';
 import type { PodJoin, PodRecord } from './types.ts';
@@ -23,7 +23,7 @@ export function podJoin(paths: EnginePaths, ref: string): PodJoin {
   const store = podStore(paths);
   const pod = store.resolve(ref);
   const pinned = pod.state.pinned;
-  if (pod.state.status !== 'running' || !(pinned ? pinsHeld(pod) : processRunning(pod.state.infraPid))) throw new PodStateError(`pod ${pod.config.name} is not running`);
+  if (pod.state.status !== 'running' || !(pinned ? pinsHeld(pod) : processAlive(pod.state.infraPid))) throw new PodStateError(`pod ${pod.config.name} is not running`);
   // The infra process's namespaces, or the pins of a pod without one (no shared PID namespace).
   const ns = (t: 'ipc' | 'uts' | 'pid') => pinned ? (t === 'pid' ? '' : pinned[t] ?? '') : `/proc/${pod.state.infraPid}/ns/${t}`;
   const dir = store.podDir(pod.id);

@@ -16,7 +16,8 @@ import { findRuntime } from '../runtime.ts';
 import { matchesFilters, type PodFilters } from './filters.ts';
 import { podNetworkStatus, type PodNetworkStatus } from './cni-config.ts';
 import { NoSuchPodError, PodNameConflictError, PodRequestError, PodStateError } from './errors.ts';
-import { processRunning, startInfra, stopInfra, type InfraPaths } from './infra.ts';
+import { startInfra, stopInfra, type InfraPaths } from './infra.ts';
+import { processAlive } from '../../util/proc.ts';
 import { checkPodSysctls, pinPodNamespaces, pinsHeld, unpinPodNamespaces, usesInfra } from './pinned.ts';
 import { attachPodNetwork, makePodNetns, tearDownPodNetwork, type PodNetOptions } from './network.ts';
 import type { PodStore } from './store.ts';
@@ -79,7 +80,7 @@ export class PodService {
 
   /** Whether what holds the running pod's namespaces is still there. */
   #held(pod: PodRecord): boolean {
-    return pod.state.pinned ? pinsHeld(pod) : processRunning(pod.state.infraPid);
+    return pod.state.pinned ? pinsHeld(pod) : processAlive(pod.state.infraPid);
   }
 
   #netOpts(): PodNetOptions {
@@ -215,7 +216,7 @@ export class PodService {
           .then(() => trace('pod stop: infra stopped'));
         const idle = Promise.all([stopping, pinned ? true : infra.then(() => true, () => false)]).then(([stopped, infraStopped]) => {
           trace('pod stop: containers stopped');
-          return infraStopped && !processRunning(pod.state.infraPid) && stopped.every((d) => d.status === 'fulfilled');
+          return infraStopped && !processAlive(pod.state.infraPid) && stopped.every((d) => d.status === 'fulfilled');
         });
         let torn: Awaited<ReturnType<typeof tearDownPodNetwork>>;
         try {
