@@ -28,8 +28,7 @@ export class QueryEngine implements QueryFace {
   readonly images: QueryFace['images'];
   readonly volumes: QueryFace['volumes'];
 
-  /** longLived: listings reuse parsed configs (berthd's engine does; a one-shot CLI lists once). */
-  constructor(opts: EngineOptions & { longLived?: boolean } = {}) {
+  constructor(opts: EngineOptions = {}) {
     const core = this.#core = new StoreCore(opts);
     this.containers = { list: (o) => listContainers(core, o), inspect: (ref) => inspectContainer(core, ref) };
     this.images = { list: (o) => listImageSummaries(core.images(), o), inspect: (ref) => inspectImageRef(core.images(), ref) };

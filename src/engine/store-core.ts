@@ -22,12 +22,8 @@ export class StoreCore {
    * again; a CLI process closes them with the engine). */
   readonly #procs = new ProcessProbe();
 
-  readonly #longLived: boolean;
-
-  /** longLived: the listing cache (EngineStore's cacheConfigs), as EngineCore's option says. */
-  constructor(opts: EngineOptions & { longLived?: boolean } = {}) {
+  constructor(opts: EngineOptions = {}) {
     this.paths = enginePaths(opts);
-    this.#longLived = opts.longLived ?? false;
   }
 
   /** The container and volume records (containers.db), opened on first use with the
@@ -38,7 +34,7 @@ export class StoreCore {
       for (const d of [this.paths.containers, this.paths.volumes, this.paths.exits, this.paths.locks, this.paths.sockets, this.paths.runtimeRoot]) {
         mkdirSync(d, { recursive: true });
       }
-      this.#store = new EngineStore(this.paths, { cacheConfigs: this.#longLived });
+      this.#store = new EngineStore(this.paths);
     }
     return this.#store;
   }

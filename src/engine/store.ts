@@ -46,13 +46,12 @@ export class EngineStore {
    * and compiling the SQL cost as much as running it. */
   readonly #statements = new Map<string, StatementSync>();
 
-  /** list()'s parsed configs by id, each with the text it was parsed from, in a long-lived
-   * engine (cacheConfigs; a one-shot CLI lists once). A listing still reads every row (another
-   * process's create, rm, rename, start or stop shows in the next one), but parses a config only
-   * when its text differs from the one parsed before: in berthd, which lists again and again, a
-   * `ps` of 50 containers parses none that did not change. Shared between listings, hence
-   * frozen: list()'s callers only read them (get() parses its own). */
-  readonly #configs: Map<string, { text: string; config: DeepReadonly<ContainerConfig> }> | undefined;
+  /** list()'s parsed configs by id, each with the text it was parsed from. A listing still reads
+   * every row (another process's create, rm, rename, start or stop shows in the next one), but
+   * parses a config only when its text differs from the one parsed before: in berthd, which
+   * lists again and again, a `ps` of 50 containers parses none that did not change. Shared
+   * between listings, hence frozen: list()'s callers only read them (get() parses its own). */
+  readonly #configs = new Map<string, { text: string; config: DeepReadonly<ContainerConfig> }>();
 
   #prep(sql: string): StatementSync {
     let st = this.#statements.get(sql);
@@ -60,9 +59,8 @@ export class EngineStore {
     return st;
   }
 
-  constructor(paths: EnginePaths, opts: { cacheConfigs?: boolean } = {}) {
+  constructor(paths: EnginePaths) {
     this.paths = paths;
-    this.#configs = opts.cacheConfigs ? new Map() : undefined;
     mkdirSync(dirname(paths.db), { recursive: true });
     this.db = openSharedDatabase(paths.db, 15000);
     this.db.exec(`CREATE TABLE IF NOT EXISTS containers (
@@ -125,10 +123,10 @@ export class EngineStore {
     for (const r of rows) {
       const state = JSON.parse(r.state) as ContainerState;
       if (!keep || keep(state)) out.push({ id: r.id, name: r.name, created: r.created, config: this.#config(r), state });
-      if (cache?.has(r.id)) cached++;
+      if (cache.has(r.id)) cached++;
     }
     // Every row was read: a cached config whose row is gone is of a removed container.
-    if (cache && cache.size > cached) {
+    if (cache.size > cached) {
       const ids = new Set(rows.map((r) => r.id));
       for (const id of cache.keys()) if (!ids.has(id)) cache.delete(id);
     }
@@ -137,7 +135,6 @@ export class EngineStore {
 
   #config(r: Row): DeepReadonly<ContainerConfig> {
     const cache = this.#configs;
-    if (!cache) return JSON.parse(r.config) as ContainerConfig;
     const hit = cache.get(r.id);
     if (hit?.text === r.config) return hit.config;
     const config: DeepReadonly<ContainerConfig> = deepFreeze(JSON.parse(r.config) as ContainerConfig);

@@ -63,9 +63,13 @@ export async function pinPodNamespaces(pod: PodRecord, dir: string, save: () => 
       { op: 'podns', ipc, uts, hostname: c.hostname, netns: pod.state.netnsPath || undefined, sysctls: c.sysctls },
     ]);
   } catch (e) {
-    // podns removed what it made; the directory's self bind mount goes if nothing else is there.
-    delete pod.state.pinned;
-    await runMountOpsAsync([{ op: 'umount-if-empty', dir }]).catch(() => {});
+    // podns failing (op 1) or the directory's mount (op 0) made no pin; the directory's self
+    // bind mount goes if nothing else is there. Any other failure (the helper gone mid-way) may
+    // have left pins: they stay recorded for the caller's clean-up (the unpin tolerates none).
+    if (e instanceof MountOpError && e.index >= 0) {
+      delete pod.state.pinned;
+      await runMountOpsAsync([{ op: 'umount-if-empty', dir }]).catch(() => {});
+    }
     throw e;
   }
 }

@@ -182,7 +182,7 @@ export class PodService {
     }
   }
 
-  /** Stops the pod's containers (timeout seconds each, all at once), then its infra process,
+  /** Stops the pod's containers (timeout seconds each, all at once), then its infra process (or, once they are gone, its pins),
    * then releases its network. With timeout 0 (the CRI's StopPodSandbox) every process gets
    * SIGKILL at once, so nothing shuts down gracefully needing the others: the containers and
    * the infra process stop at once. Once none of them runs, the netns goes before the CNI DEL
@@ -324,7 +324,7 @@ export class PodService {
     });
   }
 
-  /** A running pod whose infra process is gone (killed, host reboot) is stopped. */
+  /** A running pod whose infra process (or pin) is gone (killed, host reboot) is stopped. */
   #refresh(pod: PodRecord): PodRecord {
     if (pod.state.status === 'running' && !this.#held(pod)) {
       pod.state.status = 'stopped';

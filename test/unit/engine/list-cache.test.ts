@@ -19,7 +19,7 @@ const config = (over: Partial<ContainerConfig> = {}): ContainerConfig => contain
 function setup(t: { after(fn: () => void): void }) {
   const dir = mkdtempSync(join(tmpdir(), 'berth-list-cache-'));
   const opts = { root: join(dir, 'root'), runRoot: join(dir, 'run') };
-  const reader = new QueryEngine({ ...opts, longLived: true });
+  const reader = new QueryEngine(opts);
   const writer = new StoreCore(opts);
   // Both databases opened now, so that the tests' fd counts see only the listing's own.
   void writer.store;
@@ -76,17 +76,6 @@ test('creates, renames and removes by another connection show in the next listin
   const again = reader.containers.list({ all: true }).find((r) => r.id === b.id)!;
   assert.equal(again.name, 'b3');
   assert.deepEqual(again.config.labels, { x: 'new' });
-});
-
-test('a one-shot engine (the plain CLI) parses each listing afresh and freezes nothing', (t) => {
-  const { writer, add } = setup(t);
-  add('a', { labels: { k: 'v' } });
-  const once = new QueryEngine({ root: writer.paths.root, runRoot: writer.paths.runRoot });
-  t.after(() => once.close());
-  const first = once.containers.list({ all: true })[0].config;
-  assert.equal(Object.isFrozen(first), false);
-  assert.notEqual(once.containers.list({ all: true })[0].config, first);
-  assert.deepEqual(first.labels, { k: 'v' });
 });
 
 test('listed configs are shared, hence frozen; get() hands out a config of its own to change', (t) => {
