@@ -228,6 +228,20 @@ static int loopback_up(void) {
   return rc;
 }
 
+// The parent's half of a step run in a forked child: closes the pipe's write end, reads the
+// child's report (n bytes into r, whose first field is an int stage, 0 when done) and reaps the
+// child. 1: done; 0: the child reported a failure; -1: it died without reporting.
+static int await_child(int p[2], pid_t pid, void *r, size_t n) {
+  close(p[1]);
+  ssize_t got;
+  do got = read(p[0], r, n); while (got < 0 && errno == EINTR);
+  close(p[0]);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+  if (got != (ssize_t)n) return -1;
+  return *(const int *)r == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 1 : 0;
+}
+
 static void op_netns(char **a) {
   const char *path = a[0];
   int fd = open(path, O_CREAT | O_EXCL | O_RDONLY | O_CLOEXEC, 0444);
@@ -254,16 +268,11 @@ static void op_netns(char **a) {
     ssize_t w = write(p[1], &r, sizeof r);
     _exit(w == (ssize_t)sizeof r && r.stage == 0 ? 0 : 1);
   }
-  close(p[1]);
   struct child_report r = { -1, 0 };
-  ssize_t got;
-  do got = read(p[0], &r, sizeof r); while (got < 0 && errno == EINTR);
-  close(p[0]);
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
-  if (got == (ssize_t)sizeof r && r.stage == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0) return;
+  int done = await_child(p, pid, &r, sizeof r);
+  if (done == 1) return;
   unlink(path);
-  if (got != (ssize_t)sizeof r) fail(EPIPE, "netns child died before reporting, for", path);
+  if (done < 0) fail(EPIPE, "netns child died before reporting, for", path);
   fail(r.err, r.stage == 1 ? "unshare(CLONE_NEWNET) for" : r.stage == 3 ? "bringing lo up in the new netns for" : "bind mount of the new netns onto", path);
 }
 
@@ -368,23 +377,18 @@ static void op_podns(char **a) {
     ssize_t w = write(p[1], &r, sizeof r);
     _exit(w == (ssize_t)sizeof r && r.stage == 0 ? 0 : 1);
   }
-  close(p[1]);
   struct podns_report r;
   memset(&r, 0, sizeof r);
   r.stage = -1;
-  ssize_t got;
-  do got = read(p[0], &r, sizeof r); while (got < 0 && errno == EINTR);
-  close(p[0]);
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
-  if (got == (ssize_t)sizeof r && r.stage == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0) return;
+  int done = await_child(p, pid, &r, sizeof r);
+  if (done == 1) return;
   for (int i = 0; i < 2; i++) {
     if (!made[i]) continue;
     umount2(made[i], MNT_DETACH | UMOUNT_NOFOLLOW);
     unlink(made[i]);
   }
   r.detail[sizeof r.detail - 1] = 0;
-  if (got != (ssize_t)sizeof r) fail(EPIPE, "podns child died before reporting, for", *ipc ? ipc : uts);
+  if (done < 0) fail(EPIPE, "podns child died before reporting, for", *ipc ? ipc : uts);
   switch (r.stage) {
     case 1: fail(r.err, "unshare(CLONE_NEWIPC|CLONE_NEWUTS) for", *ipc ? ipc : uts);
     case 2: fail(r.err, "sethostname for", uts);
