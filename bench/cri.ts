@@ -5,12 +5,18 @@
 // berth-pause) against containerd's shim and its pause process (the same berth-pause binary,
 // imported as containerd's sandbox image).
 //
-//   node bench/cri.ts [--rounds 10] [--only berth,containerd] [--trace FILE] [--berth-base TREE] [--pid container|pod]
+//   node bench/cri.ts [--rounds 10] [--only berth,containerd] [--trace FILE] [--berth-base TREE] [--pid container|pod] [--run-on tmpfs|disk]
 //
 // The pod's namespace options are kubelet's for a default pod (network and IPC per pod, PID per
 // container: NamespaceMode CONTAINER), so berth runs it without an infra process (CRI-O does the
 // same); --pid pod asks for one PID namespace per pod (shareProcessNamespace: true, and what an
 // absent namespace_options means), for which berth starts its infra process, as before.
+//
+// Each engine's run-time state (berth's --run-root, containerd's state dir: /run/berth and
+// /run/containerd by default) is on a tmpfs of its own, as /run is on a standard host; this VM's
+// /run is on its disk, an ext4 without a journal, where every new inode skips the inodes deleted
+// in the last ~30 s (ext4's recently_deleted check). --run-on disk keeps them under the temp dir.
+// Their roots (images, snapshots, records) are on the disk, under the temp dir.
 //
 // --trace FILE: berthd runs with BERTH_TRACE=1 (its CRI calls' own times and the engine's
 // milestones) and its log is copied to FILE at the end (berth-base's to FILE.berth-base). --berth-base TREE: another built tree
@@ -32,7 +38,8 @@ import { makeTemp, removeTemp } from '../test/helpers/rootfs.ts';
 import { buildOciLayout, tarGzDir } from '../test/helpers/images.ts';
 import { killMentioning, removeCgroupTree, unmountUnder, which } from '../test/integration/interop/support.ts';
 
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '10' }, only: { type: 'string' }, trace: { type: 'string' }, 'berth-base': { type: 'string' }, 'base-env': { type: 'string' }, pid: { type: 'string', default: 'container' } } });
+const { values } = parseArgs({ options: { rounds: { type: 'string', default: '10' }, only: { type: 'string' }, trace: { type: 'string' }, 'berth-base': { type: 'string' }, 'base-env': { type: 'string' }, pid: { type: 'string', default: 'container' }, 'run-on': { type: 'string', default: 'tmpfs' } } });
+if (!['tmpfs', 'disk'].includes(values['run-on']!)) throw new Error('--run-on: tmpfs or disk');
 if (!['container', 'pod'].includes(values.pid!)) throw new Error('--pid: container or pod');
 /** CRI NamespaceMode: POD 0, CONTAINER 1 (crictl reads the config's JSON into the Go struct: numbers). */
 const namespaceOptions = { network: 0, pid: values.pid === 'pod' ? 0 : 1, ipc: 0 };
@@ -43,6 +50,13 @@ const IMAGE = 'docker.io/library/berth-bench-busybox:latest';
 const PAUSE = 'docker.io/library/berth-bench-pause:1';
 const work = makeTemp('berth-bench-cri-');
 const tag = String(process.pid % 200);
+
+/** A directory for run-time state: a tmpfs of its own unless --run-on disk (the teardown's unmountUnder takes it away). */
+function runDir(path: string): string {
+  mkdirSync(path, { recursive: true });
+  if (values['run-on'] === 'tmpfs') must(['mount', '-t', 'tmpfs', '-o', 'mode=0711', 'tmpfs', path]);
+  return path;
+}
 
 function quiet(argv: string[], env?: NodeJS.ProcessEnv): { code: number | null; out: string; err: string } {
   const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', env: env ?? process.env, timeout: 120_000 });
@@ -142,7 +156,7 @@ function berthEngine(name = 'berth', top = TOP, net = 253, extraEnv: Record<stri
       const env = { ...process.env, BERTH_CNI_CONF_DIR: conflist(dir, `bench${net}${tag}`, `bbench${net}${tag}`, `10.${net}.${tag}.0/24`), BERTH_CGROUP_PARENT: `berth-bench-cri-${net}-${process.pid}`, BERTH_DAEMON_SOCKET: '', ...(values.trace ? { BERTH_TRACE: '1' } : {}), ...extraEnv };
       // This tree's runtime (in process, its creates through berth-relay), not whichever
       // berth-runtime PATH finds (another install's is run as a binary, one process per call).
-      const g = ['--root', join(dir, 'root'), '--run-root', join(dir, 'run'), '--runtime', join(top, 'dist/berth-runtime.mjs')];
+      const g = ['--root', join(dir, 'root'), '--run-root', runDir(join(dir, 'run')), '--runtime', join(top, 'dist/berth-runtime.mjs')];
       must([BERTH, ...g, 'load', '-q', '-i', join(work, 'image.tar')], env);
       const log = join(dir, 'berthd.log');
       const fd = openSync(log, 'w');
@@ -178,7 +192,7 @@ function containerdEngine(): Engine {
       const conf = conflist(dir, `benchc${tag}`, `cbench${tag}`, `10.254.${tag}.0/24`);
       const config = join(dir, 'config.toml');
       writeFileSync(config, [
-        'version = 2', `root = "${dir}/root"`, `state = "${dir}/state"`,
+        'version = 2', `root = "${dir}/root"`, `state = "${runDir(join(dir, 'state'))}"`,
         '[grpc]', `  address = "${sock}"`, '[ttrpc]', `  address = "${sock}.ttrpc"`, '[debug]', '  address = ""', '[metrics]', '  address = ""',
         '[plugins."io.containerd.internal.v1.opt"]', `  path = "${dir}/opt"`,
         '[plugins."io.containerd.grpc.v1.cri"]', `  sandbox_image = "${PAUSE}"`, '  stream_server_address = "127.0.0.1"', '  stream_server_port = "0"', '  restrict_oom_score_adj = true',
@@ -205,6 +219,7 @@ function containerdEngine(): Engine {
   };
 }
 
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const q = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))]; };
 
 if (!CRICTL) { console.error('crictl not found (set BERTH_CRICTL)'); process.exit(2); }
@@ -220,6 +235,16 @@ function step<T>(engine: string, name: string, round: number, f: () => T): T {
   return r;
 }
 const load0 = loadavg();
+/** CPU time (ms) the whole machine spent busy, and what this process's reaped children (the crictls) used. */
+const HZ = 100;
+function cpuNow(): { busy: number; children: number } {
+  const cpu = readFileSync('/proc/stat', 'latin1').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const self = readFileSync('/proc/self/stat', 'latin1');
+  const f = self.slice(self.lastIndexOf(')') + 2).split(' ').map(Number);
+  // user nice system idle iowait irq softirq steal: busy is all but idle and iowait.
+  return { busy: (cpu[0] + cpu[1] + cpu[2] + cpu[5] + cpu[6] + cpu[7]) * 1000 / HZ, children: (f[13] + f[14]) * 1000 / HZ };
+}
+const cpu = new Map<string, { engine: number; crictl: number }[]>();
 const up = new Map<string, number[]>(), down = new Map<string, number[]>(), mem = new Map<string, { rss: number; pss: number }[]>();
 try {
   buildOciLayout(join(work, 'layout'), { tag: IMAGE });
@@ -235,6 +260,7 @@ try {
       writeFileSync(ctr, JSON.stringify({ metadata: { name: 'box' }, image: { image: IMAGE }, command: ['sleep', '1000'], log_path: 'box.log', linux: { security_context: { namespace_options: namespaceOptions } } }));
       // The client's own share: crictl's start, its connection and a Version call.
       step(e.name, 'version', i, () => must([...c, 'version']));
+      const c0 = cpuNow();
       const t0 = process.hrtime.bigint();
       const podId = step(e.name, 'runp', i, () => must([...c, 'runp', pod]));
       const id = step(e.name, 'create', i, () => must([...c, 'create', podId, ctr, pod]));
@@ -245,6 +271,8 @@ try {
       step(e.name, 'stopp', i, () => must([...c, 'stopp', podId]));
       step(e.name, 'rmp', i, () => must([...c, 'rmp', podId]));
       const t2 = process.hrtime.bigint();
+      const c1 = cpuNow();
+      if (i >= 0) cpu.set(e.name, [...cpu.get(e.name) ?? [], { engine: c1.busy - c0.busy - (c1.children - c0.children), crictl: c1.children - c0.children }]);
       if (i >= 0) { up.get(e.name)!.push(Number(t1 - t0) / 1e6); down.get(e.name)!.push(Number(t2 - t1) / 1e6); mem.get(e.name)!.push(m); }
     }
   }
@@ -258,6 +286,8 @@ try {
       `total: median ${q(total(e.name), 0.5).toFixed(0)}${ratio(total(e.name), base && total('containerd'))}   ` +
       `memory of a running pod (monitors + pause): RSS ${(q(ms.map((x) => x.rss), 0.5) / 1024).toFixed(1)} MB, PSS ${(q(ms.map((x) => x.pss), 0.5) / 1024).toFixed(1)} MB`);
     console.log(`${''.padEnd(11)} medians per crictl command (version: the client's floor, not in up/down): ${['version', 'runp', 'create', 'start', 'stopp', 'rmp'].map((n) => `${n} ${q(steps.get(`${e.name} ${n}`)!, 0.5).toFixed(0)}`).join(', ')}`);
+    const cs = cpu.get(e.name)!;
+    console.log(`${''.padEnd(11)} CPU per round (the machine's busy time, ms, mean: /proc/stat counts in 10 ms ticks): crictl ${mean(cs.map((x) => x.crictl)).toFixed(0)}, everything else ${mean(cs.map((x) => x.engine)).toFixed(0)} (the engine, its plugins and monitors, the kernel's work, and any other load)`);
   }
 } finally {
   for (const e of engines) await e.teardown().catch((err: Error) => console.error(`${e.name} teardown: ${err.message}`));

@@ -103,6 +103,12 @@ export interface StopOptions {
   timeout?: number;
   /** Default: the container's stop signal. */
   signal?: string;
+  /** Answer once the process has exited; the clean-up (the runtime's delete, the network's
+   * release, the monitor's end) goes on in the background under the container's lock, which a
+   * later start, rm or stop waits for. Only where the engine outlives the call (berthd);
+   * elsewhere the stop cleans up in the call as ever. A promise: the clean-up starts once it
+   * settles (a pod's stop lets its netns go first). */
+  cleanUpAfter?: boolean | Promise<unknown>;
 }
 
 export interface StopResult {

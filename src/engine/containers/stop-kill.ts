@@ -34,7 +34,7 @@ export async function stop(core: EngineCore, ref: string, opts: StopOptions = {}
   // container that has just ended on its own too (StopPodSandbox kills the infra at the same
   // time, which can take the container with it before it is seen running here).
   const monitored = rec.state.status !== 'created' && processAlive(rec.state.conmonPid);
-  const unclaim = monitored ? claimCleanup(core.claimPath(rec.id)) : () => {};
+  let unclaim = monitored ? claimCleanup(core.claimPath(rec.id)) : () => {};
   try {
     // Under the lock: waits out a restart in progress, and no restart follows this stop, also for
     // a container between two runs of its restart policy (exited, its exit command about to
@@ -58,10 +58,26 @@ export async function stop(core: EngineCore, ref: string, opts: StopOptions = {}
       trace('stop: exited');
       if (rec.state.status === 'running') throw new EngineError(`container ${rec.name} did not stop after SIGKILL`);
     }
-    await cleanup(core, rec.id);
-    trace('stop: cleaned up');
-    await waitGone(rec.state.conmonPid);
-    trace('stop: conmon gone');
+    const conmonPid = rec.state.conmonPid;
+    const finish = async () => {
+      await cleanup(core, rec.id);
+      trace('stop: cleaned up');
+      await waitGone(conmonPid);
+      trace('stop: conmon gone');
+    };
+    if (opts.cleanUpAfter && stopped && core.opts.longLived) {
+      // The claim stays until the clean-up is done (the exit command must not run it meanwhile);
+      // the container's lock, taken by the clean-up at once, orders what comes next after it.
+      const claimed = unclaim;
+      unclaim = () => {};
+      const gate = opts.cleanUpAfter === true ? Promise.resolve() : opts.cleanUpAfter.then(() => {}, () => {});
+      core.inBackground(gate.then(finish).then(
+        () => {},
+        (e: Error) => core.log(`container ${rec.name} (${rec.id}): the clean-up after its stop failed: ${e.message}`),
+      ).finally(claimed));
+      return { container: rec, stopped };
+    }
+    await finish();
     return { container: core.store.get(rec.id) ?? rec, stopped };
   } finally {
     unclaim();

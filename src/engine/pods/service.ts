@@ -189,7 +189,9 @@ export class PodService {
    * (tearDownPodNetwork's idle: the slowest step, the veth's deletion, is the kernel's). In a
    * long-lived engine the stop returns once the pod is unreachable (no process, no netns, no
    * veth): its address's release (the interface owner's DEL) finishes after, still under the
-   * pod's lock, so that a removal or a start of the pod waits for it, and settle() too. A
+   * pod's lock, so that a removal or a start of the pod waits for it, and settle() too, as does
+   * the removal of a pod's pinned namespaces; each container's clean-up (the runtime's delete,
+   * its monitor's end: cleanUpAfter) follows under the container's lock. A
    * failed release is logged (core.log) and stays in the pod's state (`cni`, with no netns):
    * the next stop is then a retry, which releases in the call and throws its failure (kubelet
    * sees it and retries), as does a removal's stop (`awaitRelease`): a pod is never removed
@@ -198,6 +200,10 @@ export class PodService {
     const first = this.store.resolve(ref);
     const lock = await this.store.lock(first.id);
     let releasing: Promise<void> | undefined;
+    // The containers' clean-up (the runtime's delete: synchronous cgroup and file removals on
+    // this thread) waits until the pod is unreachable, the answer's part of the work.
+    let unreachable = () => {};
+    const cleanUpAfter = new Promise<void>((r) => { unreachable = r; });
     try {
       const pod = this.store.get(first.id) ?? (() => { throw new NoSuchPodError(ref); })();
       const holds = pod.state.status === 'running' || pod.state.infraPid || pod.state.netnsPath || pod.state.cni || pod.state.pinned;
@@ -205,15 +211,19 @@ export class PodService {
       const deferRelease = !!this.#core.opts.longLived && !opts.awaitRelease && !retry;
       // (A created container made in the runtime ahead of its start has a process too.)
       const running = this.containers(first.id).filter((c) => c.state.status === 'running' || c.state.status === 'restarting' || this.#core.precreated.has(c.id));
-      const stopping = Promise.allSettled(running.map((c) => this.#containers.stop(c.id, timeout === undefined ? {} : { timeout })));
+      const stopping = Promise.allSettled(running.map((c) => this.#containers.stop(c.id, { ...(timeout === undefined ? {} : { timeout }), cleanUpAfter })));
       if (timeout !== 0) await stopping;
       if (holds) {
         // Pins go once the containers stopped here are gone (a container start racing this stop
         // joins them or fails, as it would the infra process's namespaces). What the network's
         // teardown waits for is that no process of the pod runs: the unpin is not part of it.
         const pinned = !!pod.state.pinned;
-        const infra = (pinned ? stopping.then(() => this.#releaseNamespaces(pod)) : this.#releaseNamespaces(pod))
-          .then(() => trace('pod stop: infra stopped'));
+        // In a long-lived engine the pins (namespaces in which nothing runs once the containers
+        // stopped) go after the answer, with the address's release, and after the netns: the
+        // mount helper takes one batch at a time, and the netns is what the answer waits for.
+        const unpinLater = deferRelease && pinned;
+        const releaseNamespaces = () => this.#releaseNamespaces(pod).then(() => trace('pod stop: infra stopped'));
+        const infra = unpinLater ? Promise.resolve() : pinned ? stopping.then(releaseNamespaces) : releaseNamespaces();
         const idle = Promise.all([stopping, pinned ? true : infra.then(() => true, () => false)]).then(([stopped, infraStopped]) => {
           trace('pod stop: containers stopped');
           return infraStopped && !processAlive(pod.state.infraPid) && stopped.every((d) => d.status === 'fulfilled');
@@ -223,20 +233,25 @@ export class PodService {
           torn = await tearDownPodNetwork(pod, this.#netOpts(), { idle, deferRelease });
         } catch (e) {
           // What is left of the attachment (`cni`) is saved for the next stop to retry.
-          await infra.catch(() => {});
+          await (unpinLater ? stopping.then(releaseNamespaces) : infra).catch(() => {});
           this.store.save(pod);
           throw e;
         }
         // Its handlers at once: the release goes on under the lock whatever this call meets.
-        releasing = torn.release?.then(
-          () => { trace('pod stop: address released'); this.store.save(pod); },
-          (e: Error) => {
-            this.#core.log(`pod ${pod.config.name} (${pod.id}): the release of its address failed (the next stop or the removal retries it): ${e.message}`);
-            this.store.save(pod);
-          },
+        const release = torn.release?.then(
+          () => trace('pod stop: address released'),
+          (e: Error) => this.#core.log(`pod ${pod.config.name} (${pod.id}): the release of its address failed (the next stop or the removal retries it): ${e.message}`),
         );
+        // The pins' removal joins the release (a failure is logged; the pins stay recorded for
+        // the next stop or the removal to retry, as a start's clean-up does).
+        const unpin = unpinLater ? stopping.then(releaseNamespaces).then(
+          () => {},
+          (e: Error) => this.#core.log(`pod ${pod.config.name} (${pod.id}): the removal of its pinned namespaces failed (the next stop or the removal retries it): ${e.message}`),
+        ) : undefined;
+        if (release || unpin) releasing = Promise.all([release, unpin]).then(() => this.store.save(pod));
         trace('pod stop: network torn down');
-        await infra;
+        unreachable();
+        if (!unpinLater) await infra;
         Object.assign(pod.state, { status: 'stopped', infraPid: 0, conmonPid: 0, finishedAt: new Date().toISOString() });
         this.store.save(pod);
         recordEvent(this.#core.paths, { id: pod.id, name: pod.config.name, action: 'pod-stop', type: 'pod' });
@@ -244,6 +259,7 @@ export class PodService {
       for (const d of await stopping) if (d.status === 'rejected') throw d.reason;
       return pod;
     } finally {
+      unreachable();
       if (releasing) this.#core.inBackground(releasing.finally(() => lock.release()));
       else lock.release();
     }

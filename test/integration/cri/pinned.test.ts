@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFi
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { isRoot } from '../../helpers/rootfs.ts';
-import { isMountPoint } from '../../../src/util/proc.ts';
+import { isMountPoint, processAlive } from '../../../src/util/proc.ts';
 import { criFixture } from './harness.ts';
 
 const skip = !isRoot ? 'needs root'
@@ -81,10 +81,20 @@ test('a pod without a shared PID namespace runs without an infra process: pinned
   const ifs = (await c.runtime.PodSandboxStats({ podSandboxId }) as { stats: { linux: { network: { defaultInterface: { name: string } | null } } } }).stats.linux.network;
   assert.equal(ifs.defaultInterface?.name, 'eth0', 'the pod\'s interfaces are read through a container');
 
-  // Stopped: the pins are gone with the containers.
+  // Stopped: the answer comes once the containers exited and the netns is gone; the pins, the
+  // containers' clean-up (the runtime's state, their monitors) and the address follow in the
+  // background, under the pod's and the containers' locks.
+  const monitors = ids.map((id) => engine.containers.get(id).state.conmonPid);
+  for (const id of ids) assert.ok(existsSync(join(tmp, 'run', 'runtime', id)), 'running: the runtime has its state');
   await c.runtime.StopPodSandbox({ podSandboxId });
   assert.equal((await c.runtime.PodSandboxStatus({ podSandboxId }) as { status: { state: string } }).status.state, 'SANDBOX_NOTREADY');
+  for (const containerId of ids) {
+    assert.equal((await c.runtime.ContainerStatus({ containerId }) as { status: { state: string } }).status.state, 'CONTAINER_EXITED');
+  }
+  await engine.settle();
   assert.deepEqual(pins(), []);
+  for (const pid of monitors) assert.equal(processAlive(pid), false, `monitor ${pid} is gone`);
+  for (const id of ids) assert.equal(existsSync(join(tmp, 'run', 'runtime', id)), false, 'the runtime\'s state is gone');
   await c.runtime.RemovePodSandbox({ podSandboxId });
 
   // A sysctl outside the pod's namespaces: refused before anything is made.
@@ -117,6 +127,7 @@ test('a pod without a shared PID namespace runs without an infra process: pinned
   assert.equal(engine.pods.get(left).state.status, 'running', 'started again over its leftover pins');
   killedDuringStart();
   await c.runtime.StopPodSandbox({ podSandboxId: left });
+  await engine.settle();
   assert.deepEqual(pins(), []);
   assert.equal(engine.pods.store.get(left)!.state.pinned, undefined);
   await c.runtime.RemovePodSandbox({ podSandboxId: left });

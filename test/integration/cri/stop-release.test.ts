@@ -1,7 +1,8 @@
 // berthd's engine (long-lived) answers StopPodSandbox once the pod is unreachable (no process, no
 // netns, so no veth) and releases the pod's address after (pods/service.ts stop): through berth's
 // own gRPC client, on the real bridge, host-local and portmap plugins. A pod with a port mapping
-// answers on its address and its hostPort; stopped, its netns is gone when the call returns, its
+// answers on its address and its hostPort; StopContainer answers once the process exited and a
+// RemoveContainer right after waits for its clean-up; stopped, its netns is gone when the call returns, its
 // lease and portmap rules go right after without a removal; a removal right after a stop waits
 // for the release; a stop of a pod whose release is still to be done (a berthd that died between
 // the two) runs it; once the engine settled nothing is left: no lease, no veth, no netns, no rule.
@@ -19,6 +20,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, wr
 import { get } from 'node:http';
 import { join } from 'node:path';
 import { isRoot } from '../../helpers/rootfs.ts';
+import { processAlive } from '../../../src/util/proc.ts';
 import { criFixture } from './harness.ts';
 import { defer } from '../../helpers/cleanup.ts';
 
@@ -101,10 +103,25 @@ test('StopPodSandbox answers once the pod is unreachable; its address is release
   await until('its state no longer holds the attachment', () => engine.pods.get(a).state.cni === undefined);
   await until('its veth is gone', () => veths().length === 0);
 
-  // A removal right after the stop waits for the release.
+  // StopContainer answers once the process exited (its clean-up follows under the container's
+  // lock): a RemoveContainer right after waits for it, and nothing of the container is left.
   const b = (await c.runtime.RunPodSandbox({ config: config('b') }) as { podSandboxId: string }).podSandboxId;
   const bIp = await ipOf(b);
   assert.ok(leases().includes(bIp));
+  const { containerId: box } = await c.runtime.CreateContainer({ podSandboxId: b, sandboxConfig: config('b'), config: {
+    metadata: { name: 'box' }, image: { image: 'busybox' }, command: ['sleep', '1000'],
+  } }) as { containerId: string };
+  await c.runtime.StartContainer({ containerId: box });
+  const boxMonitor = engine.containers.get(box).state.conmonPid;
+  assert.ok(existsSync(join(tmp, 'run', 'runtime', box)) && processAlive(boxMonitor), 'running: the runtime\'s state and the monitor are there');
+  await c.runtime.StopContainer({ containerId: box, timeout: 0 });
+  assert.equal((await c.runtime.ContainerStatus({ containerId: box }) as { status: { state: string } }).status.state, 'CONTAINER_EXITED');
+  await c.runtime.RemoveContainer({ containerId: box });
+  assert.equal(existsSync(join(tmp, 'run', 'runtime', box)), false, 'removed: the runtime\'s state is gone');
+  assert.equal(existsSync(join(tmp, 'root', 'containers', box)), false, 'removed: its directory is gone');
+  await until('its monitor is gone', () => !processAlive(boxMonitor));
+
+  // A removal right after the stop waits for the release.
   await c.runtime.StopPodSandbox({ podSandboxId: b });
   await c.runtime.RemovePodSandbox({ podSandboxId: b });
   assert.ok(!leases().includes(bIp), 'removed: its lease is gone');
