@@ -5,18 +5,22 @@
 // berth-pause) against containerd's shim and its pause process (the same berth-pause binary,
 // imported as containerd's sandbox image).
 //
-//   node bench/cri.ts [--rounds 10] [--only berth,containerd] [--trace FILE] [--berth-base TREE] [--pid container|pod] [--run-on tmpfs|disk]
+//   node bench/cri.ts [--rounds 10] [--only berth,containerd] [--trace FILE] [--berth-base TREE] [--pid container|pod] [--run-on tmpfs|disk] [--root-on journal|disk]
 //
 // The pod's namespace options are kubelet's for a default pod (network and IPC per pod, PID per
 // container: NamespaceMode CONTAINER), so berth runs it without an infra process (CRI-O does the
 // same); --pid pod asks for one PID namespace per pod (shareProcessNamespace: true, and what an
 // absent namespace_options means), for which berth starts its infra process, as before.
 //
-// Each engine's run-time state (berth's --run-root, containerd's state dir: /run/berth and
-// /run/containerd by default) is on a tmpfs of its own, as /run is on a standard host; this VM's
-// /run is on its disk, an ext4 without a journal, where every new inode skips the inodes deleted
-// in the last ~30 s (ext4's recently_deleted check). --run-on disk keeps them under the temp dir.
-// Their roots (images, snapshots, records) are on the disk, under the temp dir.
+// Storage as on a standard host. This VM's only file system is an ext4 without a journal, on
+// which every new inode skips the inodes deleted in the last ~30 s (ext4 checks recently_deleted
+// only without a journal): a create costs 2-3x what it costs on a journaled ext4 once files come
+// and go, as they do with every pod. So each engine's run-time state (berth's --run-root,
+// containerd's state dir: /run/berth and /run/containerd by default) is on a tmpfs of its own,
+// as /run is on a standard host (--run-on disk: under the temp dir), and both roots (images,
+// snapshots, records; containerd's bolt database with its fsyncs) are on one journaled ext4, a
+// sparse file of the temp dir on a loop device, made by mkfs.ext4's defaults (--root-on disk:
+// under the temp dir).
 //
 // --trace FILE: berthd runs with BERTH_TRACE=1 (its CRI calls' own times and the engine's
 // milestones) and its log is copied to FILE at the end (berth-base's to FILE.berth-base). --berth-base TREE: another built tree
@@ -38,8 +42,9 @@ import { makeTemp, removeTemp } from '../test/helpers/rootfs.ts';
 import { buildOciLayout, tarGzDir } from '../test/helpers/images.ts';
 import { killMentioning, removeCgroupTree, unmountUnder, which } from '../test/integration/interop/support.ts';
 
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '10' }, only: { type: 'string' }, trace: { type: 'string' }, 'berth-base': { type: 'string' }, 'base-env': { type: 'string' }, pid: { type: 'string', default: 'container' }, 'run-on': { type: 'string', default: 'tmpfs' } } });
+const { values } = parseArgs({ options: { rounds: { type: 'string', default: '10' }, only: { type: 'string' }, trace: { type: 'string' }, 'berth-base': { type: 'string' }, 'base-env': { type: 'string' }, pid: { type: 'string', default: 'container' }, 'run-on': { type: 'string', default: 'tmpfs' }, 'root-on': { type: 'string', default: 'journal' } } });
 if (!['tmpfs', 'disk'].includes(values['run-on']!)) throw new Error('--run-on: tmpfs or disk');
+if (!['journal', 'disk'].includes(values['root-on']!)) throw new Error('--root-on: journal or disk');
 if (!['container', 'pod'].includes(values.pid!)) throw new Error('--pid: container or pod');
 /** CRI NamespaceMode: POD 0, CONTAINER 1 (crictl reads the config's JSON into the Go struct: numbers). */
 const namespaceOptions = { network: 0, pid: values.pid === 'pod' ? 0 : 1, ipc: 0 };
@@ -50,6 +55,23 @@ const IMAGE = 'docker.io/library/berth-bench-busybox:latest';
 const PAUSE = 'docker.io/library/berth-bench-pause:1';
 const work = makeTemp('berth-bench-cri-');
 const tag = String(process.pid % 200);
+
+/** Where the engines' roots go: a journaled ext4 of the bench's own (--root-on journal), made on first use. */
+let rootsFs: string | undefined;
+function rootDir(name: string): string {
+  if (values['root-on'] === 'disk') return join(work, name, 'root');
+  if (!rootsFs) {
+    const image = join(work, 'roots.ext4');
+    must(['truncate', '-s', '8G', image]);
+    must(['mkfs.ext4', '-q', '-F', image]);
+    rootsFs = join(work, 'roots');
+    mkdirSync(rootsFs);
+    must(['mount', '-o', 'loop', image, rootsFs]);
+  }
+  const dir = join(rootsFs, name);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
 
 /** A directory for run-time state: a tmpfs of its own unless --run-on disk (the teardown's unmountUnder takes it away). */
 function runDir(path: string): string {
@@ -156,7 +178,8 @@ function berthEngine(name = 'berth', top = TOP, net = 253, extraEnv: Record<stri
       const env = { ...process.env, BERTH_CNI_CONF_DIR: conflist(dir, `bench${net}${tag}`, `bbench${net}${tag}`, `10.${net}.${tag}.0/24`), BERTH_CGROUP_PARENT: `berth-bench-cri-${net}-${process.pid}`, BERTH_DAEMON_SOCKET: '', ...(values.trace ? { BERTH_TRACE: '1' } : {}), ...extraEnv };
       // This tree's runtime (in process, its creates through berth-relay), not whichever
       // berth-runtime PATH finds (another install's is run as a binary, one process per call).
-      const g = ['--root', join(dir, 'root'), '--run-root', runDir(join(dir, 'run')), '--runtime', join(top, 'dist/berth-runtime.mjs')];
+      const root = rootDir(name);
+      const g = ['--root', root, '--run-root', runDir(join(dir, 'run')), '--runtime', join(top, 'dist/berth-runtime.mjs')];
       must([BERTH, ...g, 'load', '-q', '-i', join(work, 'image.tar')], env);
       const log = join(dir, 'berthd.log');
       const fd = openSync(log, 'w');
@@ -192,7 +215,7 @@ function containerdEngine(): Engine {
       const conf = conflist(dir, `benchc${tag}`, `cbench${tag}`, `10.254.${tag}.0/24`);
       const config = join(dir, 'config.toml');
       writeFileSync(config, [
-        'version = 2', `root = "${dir}/root"`, `state = "${runDir(join(dir, 'state'))}"`,
+        'version = 2', `root = "${rootDir('containerd')}"`, `state = "${runDir(join(dir, 'state'))}"`,
         '[grpc]', `  address = "${sock}"`, '[ttrpc]', `  address = "${sock}.ttrpc"`, '[debug]', '  address = ""', '[metrics]', '  address = ""',
         '[plugins."io.containerd.internal.v1.opt"]', `  path = "${dir}/opt"`,
         '[plugins."io.containerd.grpc.v1.cri"]', `  sandbox_image = "${PAUSE}"`, '  stream_server_address = "127.0.0.1"', '  stream_server_port = "0"', '  restrict_oom_score_adj = true',
@@ -291,5 +314,8 @@ try {
   }
 } finally {
   for (const e of engines) await e.teardown().catch((err: Error) => console.error(`${e.name} teardown: ${err.message}`));
+  // The roots' file system and anything left on it; its loop device goes with it (mount -o loop
+  // sets autoclear).
+  if (rootsFs) unmountUnder(rootsFs);
   removeTemp(work);
 }

@@ -62,7 +62,9 @@ export class CriServer {
 
   async listen(): Promise<void> {
     const { RuntimeService, ImageService } = criServices();
-    const grpc = new Server();
+    // No channelz: nothing here reads it, and its bookkeeping per connection and call is ~0.2 of
+    // the ~2.5 ms of CPU a crictl connection costs berthd (docs/benchmarks.md).
+    const grpc = new Server({ 'grpc.enable_channelz': 0 });
     const runtime: UntypedServiceImplementation = {};
     for (const [name, rpc] of Object.entries(RUNTIME_RPCS)) runtime[name] = unary(this.#ctx, name, rpc);
     for (const [name, rpc] of Object.entries(STREAMING_RPCS)) {
