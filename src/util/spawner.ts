@@ -1,70 +1,73 @@
 // Spawning through a small helper process. Every spawn from Node forks the whole calling
 // process, and the fork's cost grows with its anonymous memory: berthd (~43 MB) pays 2 ms per
-// spawn on a quiet 2-core VM and 15-35 ms under load, blocking its event loop, six times per
-// pod (the infra's and the container's conmon, the CNI plugins' ADD and DEL). A long-lived
-// process (berthd's CRI) starts this helper once, while it is small (a bare `node -e`: ~10 MB
-// anonymous), and hands it the spawns over IPC: the helper forks, berthd goes on.
+// spawn on a quiet 2-core VM and 15-35 ms under load, blocking its event loop, for each CNI
+// plugin's ADD and DEL and each conmon. A long-lived process (berthd's CRI) starts
+// `berth-spawn --serve` (native/spawn.c: C, static, ~1 MB) once and hands it the spawns: it
+// forks itself (cheap), runs many at once, and answers each when done. Before it, the helper was
+// a bare `node -e`: ~40 MB more RSS, and ~6 ms of CPU per pod life on its own (docs/benchmarks.md).
 // Two kinds: `run` (a CNI plugin: stdin in, stdout/stderr/status out) and `sync` (conmon: its
 // fd 3 read until the first complete line, then left to run). Any failure of the helper itself
-// makes callers spawn directly again (spawnerFor returns undefined).
+// (or no build/berth-spawn) makes callers spawn directly again (activeSpawner returns undefined).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import type { Socket } from 'node:net';
+import { nativeToolPath } from './native-tools.ts';
 
 export interface RunResult { code: number | null; signal: string | null; stdout: string; stderr: string; timedOut: boolean }
 export interface SyncResult { text: string; stderr: string; closed: boolean }
 export class SpawnFailedError extends Error { override name = 'SpawnFailedError'; }
 
-interface Pending { resolve: (v: unknown) => void; reject: (e: Error) => void }
+interface Pending { kind: 'run' | 'sync'; resolve: (v: RunResult | SyncResult) => void; reject: (e: Error) => void }
 
-// The helper, as plain CommonJS run with `node -e` (no bundle or module file to find).
-const HELPER = String.raw`
-const { spawn } = require('node:child_process');
-process.on('disconnect', () => process.exit(0));
-process.on('message', (m) => {
-  const reply = (r) => { try { process.send({ id: m.id, ...r }); } catch {} };
-  let child;
-  try {
-    child = spawn(m.file, m.args, { env: m.env, cwd: m.cwd, stdio: m.kind === 'sync' ? ['ignore', 'ignore', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe'] });
-  } catch (e) { reply({ error: String(e && e.message || e) }); return; }
-  let stderr = '', done = false;
-  child.on('error', (e) => { if (!done) { done = true; reply({ error: e.message }); } });
-  child.stderr.on('data', (d) => { stderr += d; });
-  if (m.kind === 'sync') {
-    const sync = child.stdio[3];
-    let text = '';
-    sync.on('data', (d) => {
-      text += d;
-      if (done || !/\n/.test(text)) return;
-      done = true; sync.destroy(); child.stderr.destroy(); child.unref();
-      reply({ text, stderr, closed: false });
-    });
-    sync.on('error', () => {});
-    sync.on('close', () => { if (!done) { done = true; setTimeout(() => reply({ text, stderr, closed: true }), 5); } });
-    return;
+/** build/berth-spawn (or $BERTH_SPAWN). */
+export function spawnHelperPath(): string {
+  return nativeToolPath('berth-spawn', 'BERTH_SPAWN');
+}
+
+/** A frame: u32 count, then each string as u32 length + bytes (native/spawn.c). */
+export function encodeFrame(fields: string[]): Buffer {
+  const bufs = fields.map((f) => Buffer.from(f, 'utf8'));
+  const out = Buffer.alloc(4 + bufs.reduce((n, b) => n + 4 + b.length, 0));
+  let o = out.writeUInt32LE(bufs.length, 0);
+  for (const b of bufs) { o = out.writeUInt32LE(b.length, o); o += b.copy(out, o); }
+  return out;
+}
+
+/** The whole frames at the start of `buf`, and how many bytes they took. */
+export function decodeFrames(buf: Buffer): { frames: string[][]; used: number } {
+  const frames: string[][] = [];
+  let used = 0;
+  for (;;) {
+    let o = used;
+    if (buf.length - o < 4) break;
+    const n = buf.readUInt32LE(o);
+    o += 4;
+    const fields: string[] = [];
+    for (let i = 0; i < n; i++) {
+      if (buf.length - o < 4) break;
+      const len = buf.readUInt32LE(o);
+      if (buf.length - o - 4 < len) break;
+      fields.push(buf.toString('utf8', o + 4, o + 4 + len));
+      o += 4 + len;
+    }
+    if (fields.length < n) break;
+    frames.push(fields);
+    used = o;
   }
-  let stdout = '', timedOut = false;
-  const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, m.timeoutMs);
-  child.stdout.on('data', (d) => { stdout += d; });
-  child.stdin.on('error', () => {});
-  child.on('close', (code, signal) => { clearTimeout(timer); if (!done) { done = true; reply({ code, signal, stdout, stderr, timedOut }); } });
-  child.stdin.end(m.input ?? '');
-});
-`;
+  return { frames, used };
+}
+
+const envList = (env: NodeJS.ProcessEnv) => Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined).map(([k, v]) => `${k}=${v}`);
 
 export class Spawner {
   readonly #child: ChildProcess;
-  readonly #pending = new Map<number, Pending>();
+  readonly #pending = new Map<string, Pending>();
   #next = 1;
   #broken = false;
+  #buf: Buffer = Buffer.alloc(0);
 
-  constructor() {
-    this.#child = spawn(process.execPath, ['-e', HELPER], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { PATH: process.env.PATH ?? '' } });
-    this.#child.on('message', ({ id, ...m }: { id: number; error?: string }) => {
-      const p = this.#pending.get(id);
-      if (!p) return;
-      this.#pending.delete(id);
-      if (m.error !== undefined) p.reject(new SpawnFailedError(m.error)); else p.resolve(m);
-      if (!this.#pending.size) this.#idle();
-    });
+  constructor(bin = spawnHelperPath()) {
+    this.#child = spawn(bin, ['--serve'], { stdio: ['pipe', 'pipe', 'inherit'] });
     const fail = () => {
       this.#broken = true;
       for (const p of this.#pending.values()) p.reject(new SpawnFailedError('the spawn helper is gone'));
@@ -72,6 +75,15 @@ export class Spawner {
     };
     this.#child.on('exit', fail);
     this.#child.on('error', fail);
+    this.#child.stdin!.on('error', () => { /* 'exit' reports it */ });
+    this.#child.stdout!.on('data', (d: Buffer) => {
+      this.#buf = this.#buf.length ? Buffer.concat([this.#buf, d]) : d;
+      const { frames, used } = decodeFrames(this.#buf);
+      this.#buf = this.#buf.subarray(used);
+      for (const f of frames) this.#answer(f);
+      if (!this.#pending.size) this.#idle();
+    });
+    this.#child.unref();
     this.#idle();
   }
 
@@ -79,12 +91,12 @@ export class Spawner {
 
   /** Runs `file` with `input` on its stdin to its end (CNI plugins). */
   run(file: string, args: string[], o: { env: NodeJS.ProcessEnv; input: string; timeoutMs: number }): Promise<RunResult> {
-    return this.#request({ kind: 'run', file, args, env: o.env, input: o.input, timeoutMs: o.timeoutMs }) as Promise<RunResult>;
+    return this.#request('run', ['run', String(Math.max(1, Math.round(o.timeoutMs))), '', file, String(args.length + 1), file, ...args], o.env, o.input) as Promise<RunResult>;
   }
 
   /** Starts `file` and reads its fd 3 up to the first complete line (conmon's sync pipe). */
   sync(file: string, args: string[], o: { env: NodeJS.ProcessEnv; cwd: string }): Promise<SyncResult> {
-    return this.#request({ kind: 'sync', file, args, env: o.env, cwd: o.cwd }) as Promise<SyncResult>;
+    return this.#request('sync', ['sync', '0', o.cwd, file, String(args.length + 1), file, ...args], o.env, '') as Promise<SyncResult>;
   }
 
   close(): void {
@@ -92,26 +104,45 @@ export class Spawner {
     this.#child.kill();
   }
 
-  #request(m: object): Promise<unknown> {
+  #answer([id, kind, ...rest]: string[]): void {
+    const p = this.#pending.get(id);
+    if (!p) return;
+    this.#pending.delete(id);
+    if (kind === 'run' && rest.length === 5) {
+      const [code, signal, timedOut, stdout, stderr] = rest;
+      p.resolve({ code: code === '' ? null : Number(code), signal: signal || null, stdout, stderr, timedOut: timedOut === '1' });
+    } else if (kind === 'sync' && rest.length === 3) {
+      const [closed, text, stderr] = rest;
+      p.resolve({ text, stderr, closed: closed === '1' });
+    } else {
+      p.reject(new SpawnFailedError(kind === 'error' ? rest[0] ?? 'cannot start' : `the spawn helper answered ${kind}`));
+    }
+  }
+
+  #request(kind: 'run' | 'sync', fields: string[], env: NodeJS.ProcessEnv, input: string): Promise<RunResult | SyncResult> {
     if (this.#broken) return Promise.reject(new SpawnFailedError('the spawn helper is gone'));
-    const id = this.#next++;
+    const id = String(this.#next++);
+    const vars = envList(env);
     return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
+      this.#pending.set(id, { kind, resolve, reject });
       this.#busy();
-      this.#child.send({ id, ...m });
+      this.#child.stdin!.write(encodeFrame([id, ...fields, String(vars.length), ...vars, input]));
     });
   }
 
-  // While a request is out the channel keeps this process alive; idle, it must not.
-  #busy(): void { (this.#child as unknown as { channel?: { ref(): void } }).channel?.ref(); }
-  #idle(): void { (this.#child as unknown as { channel?: { unref(): void } }).channel?.unref(); }
+  // While a request is out, the pipes keep this process alive; idle, they must not.
+  #busy(): void { (this.#child.stdout as Socket).ref(); }
+  #idle(): void {
+    (this.#child.stdout as Socket).unref();
+    (this.#child.stdin as unknown as Socket).unref();
+  }
 }
 
 let current: Spawner | undefined;
 
-/** Starts the process-wide helper (a long-lived process, early, while it is small). */
+/** Starts the process-wide helper (a long-lived process); none without build/berth-spawn. */
 export function startSpawner(): void {
-  if (!current?.usable) current = new Spawner();
+  if (!current?.usable && existsSync(spawnHelperPath())) current = new Spawner();
 }
 
 /** The helper, if one was started and still works. */

@@ -1,9 +1,11 @@
-// The spawn helper (src/util/spawner.ts): a CNI-style run (stdin in, stdout, stderr and status
-// out, a timeout), a conmon-style sync read (the first line of fd 3, the process left running;
-// or its end before any line), a program that cannot run, and a helper that is gone.
+// The spawn helper (src/util/spawner.ts over native/spawn.c's berth-spawn --serve): a CNI-style
+// run (stdin in, stdout, stderr and status out, a timeout), a conmon-style sync read (the first
+// line of fd 3, the process left running; or its end before any line), a program that cannot
+// run, many at once answered as each ends, large outputs, the request's env, PATH and cwd, the
+// framing, and a helper that is gone.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Spawner, SpawnFailedError } from '../../../src/util/spawner.ts';
+import { decodeFrames, encodeFrame, Spawner, SpawnFailedError } from '../../../src/util/spawner.ts';
 
 const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
 
@@ -35,4 +37,30 @@ test('a closed helper refuses at once (callers then spawn themselves)', async ()
   s.close();
   assert.equal(s.usable, false);
   await assert.rejects(s.run('/bin/true', [], { env, input: '', timeoutMs: 1000 }), SpawnFailedError);
+});
+
+test('many at once, each answered when it ends; large output; the request\'s env, PATH and cwd', async (t) => {
+  const s = new Spawner();
+  t.after(() => s.close());
+  const order: string[] = [];
+  const slow = s.run('/bin/sh', ['-c', 'sleep 0.3; echo slow'], { env, input: '', timeoutMs: 10_000 }).then((r) => { order.push(r.stdout.trim()); });
+  const fast = s.run('/bin/sh', ['-c', 'echo fast'], { env, input: '', timeoutMs: 10_000 }).then((r) => { order.push(r.stdout.trim()); });
+  await Promise.all([slow, fast]);
+  assert.deepEqual(order, ['fast', 'slow'], 'the quick one did not wait for the slow one');
+  const big = 'x'.repeat(300_000);
+  const echoed = await s.run('/bin/cat', [], { env, input: big, timeoutMs: 10_000 });
+  assert.equal(echoed.stdout.length, big.length, 'stdin and stdout past a pipe\'s buffer');
+  const seen = await s.run('sh', ['-c', 'echo "$MARK $0"; pwd'], { env: { ...env, MARK: 'm1' }, input: '', timeoutMs: 10_000 });
+  assert.equal(seen.stdout.split('\n')[0], 'm1 sh', 'env given, argv[0] the name, found on the request\'s PATH');
+  const here = await s.sync('/bin/sh', ['-c', 'pwd >&3; echo "$MARK" >&3'], { env: { ...env, MARK: 'm2' }, cwd: '/tmp' });
+  assert.match(here.text, /^\/tmp\n/);
+  await assert.rejects(s.sync('/bin/sh', ['-c', 'true'], { env, cwd: '/no/such/dir' }), (e: Error) => e instanceof SpawnFailedError && /ENOENT/.test(e.message));
+});
+
+test('frames: strings with their lengths, whole frames only', () => {
+  const a = encodeFrame(['1', 'run', 'é\n', '']), b = encodeFrame(['2', 'sync']);
+  const both = Buffer.concat([a, b]);
+  assert.deepEqual(decodeFrames(both), { frames: [['1', 'run', 'é\n', ''], ['2', 'sync']], used: both.length });
+  for (let cut = 0; cut < a.length; cut++) assert.deepEqual(decodeFrames(both.subarray(0, cut)), { frames: [], used: 0 }, `cut at ${cut}`);
+  assert.deepEqual(decodeFrames(both.subarray(0, a.length + 3)), { frames: [['1', 'run', 'é\n', '']], used: a.length });
 });
