@@ -89,6 +89,9 @@ export class Spawner {
 
   get usable(): boolean { return !this.#broken; }
 
+  /** The helper's pid (the parent of what it starts). */
+  get pid(): number | undefined { return this.#child.pid; }
+
   /** Runs `file` with `input` on its stdin to its end (CNI plugins). */
   run(file: string, args: string[], o: { env: NodeJS.ProcessEnv; input: string; timeoutMs: number }): Promise<RunResult> {
     return this.#request('run', ['run', String(Math.max(1, Math.round(o.timeoutMs))), '', file, String(args.length + 1), file, ...args], o.env, o.input) as Promise<RunResult>;
