@@ -3,7 +3,7 @@ import { existsSync, readdirSync, rmdirSync, writeFile } from 'node:fs';
 import { startServedWarm, stopServedWarm } from '../../util/native-mount.ts';
 import { posix } from 'node:path';
 import { CgroupError, CgroupFsError } from './errors.ts';
-import { applyWrites, errno, mkdirp, readOpt, rmdirRetry, writeValue } from './fsops.ts';
+import { applyWrites, errno, mkdirpAsync, readOpt, rmdirRetry, writeValue } from './fsops.ts';
 import { planUpdate } from './plan.ts';
 import type { CgroupPlan } from '../plan.ts';
 import type { CgroupHost } from './types.ts';
@@ -57,7 +57,15 @@ export async function applyCgroup(plan: CgroupPlan, pid: number): Promise<void> 
 export async function prepareCgroup(plan: CgroupPlan): Promise<string[]> {
   const created: string[] = [];
   try {
-    for (const d of plan.dirs) created.push(...mkdirp(d));
+    // The hierarchies' directories at once, off the event loop (a long-lived engine answers
+    // other calls meanwhile); a failure in one leaves the others' for the removal below.
+    const made = await Promise.allSettled(plan.dirs.map((d) => mkdirpAsync(d)));
+    for (const m of made) {
+      if (m.status === 'fulfilled') created.push(...m.value);
+      else created.push(...((m.reason as { created?: string[] }).created ?? []));
+    }
+    const failed = made.find((m) => m.status === 'rejected');
+    if (failed) throw failed.reason;
     if (plan.version === 1) for (const d of plan.dirs) fillCpuset(d);
     applyWrites(plan.writes);
   } catch (e) {

@@ -1,5 +1,6 @@
 // Small effectful helpers over cgroup files. Everything here touches the filesystem.
-import { closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, rmdirSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, openSync, readFileSync, rmdirSync, writeSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CgroupFsError } from './errors.ts';
@@ -32,14 +33,16 @@ export function writeValue(path: string, value: string): void {
   }
 }
 
-/** mkdir -p that returns the directories it created, outermost first. */
-export function mkdirp(dir: string): string[] {
+/** mkdir -p that returns the directories it created, outermost first; off the event loop: a
+ * cgroup mkdir waits for the kernel's cgroup mutex, which another process's attach may hold
+ * for an RCU grace period (several ms, here). A failure carries what was made (`created`). */
+export async function mkdirpAsync(dir: string): Promise<string[]> {
   const missing: string[] = [];
   for (let d = dir; d !== '/' && !existsSync(d); d = posix.dirname(d)) missing.unshift(d);
   const created: string[] = [];
   for (const d of missing) {
-    try { mkdirSync(d); created.push(d); } catch (e) {
-      if (errno(e) !== 'EEXIST') throw new CgroupFsError('mkdir', d, e);
+    try { await mkdir(d); created.push(d); } catch (e) {
+      if (errno(e) !== 'EEXIST') throw Object.assign(new CgroupFsError('mkdir', d, e), { created });
     }
   }
   return created;
