@@ -7,7 +7,7 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { isMountPoint } from '../util/proc.ts';
 import { dirname, join } from 'node:path';
-import { MountOpError, runMountOpsAsync } from '../util/native-mount.ts';
+import { MountOpError, runMountOpsAsync, unbindNamespaceFiles } from '../util/native-mount.ts';
 import { NetnsError } from './errors.ts';
 
 export const NETNS_RUN_DIR = '/run/berth/netns';
@@ -38,17 +38,9 @@ export async function removeNetns(path: string): Promise<void> {
   } catch {
     return;
   }
-  // Busy (something still bound inside): detached lazily, the namespace dies with its last user.
-  // Then the last netns gone drops the directory's self bind mount too, so that an idle host
-  // carries no berth mount at all; a namespace still mounted below keeps it (EBUSY).
   try {
-    await runMountOpsAsync([
-      { op: 'umount', path, lazy: true, missingOk: true },
-      { op: 'unlink', path },
-      { op: 'umount-if-empty', dir: dirname(path) },
-    ]);
+    await unbindNamespaceFiles([path], dirname(path));
   } catch (e) {
-    if (e instanceof MountOpError && e.index === 2) return; // the directory's mount is a nicety
     if (e instanceof MountOpError && e.index === 1) throw new NetnsError(path, `unlink failed: ${e.detail}`);
     throw new NetnsError(path, `umount failed: ${detail(e)}`);
   }

@@ -175,6 +175,22 @@ export function runMountOpsAsync(ops: MountOp[]): Promise<void> {
   });
 }
 
+/** Removes namespace files bound under `dir` (a netns, a pod's pinned IPC and UTS): each
+ * unmounted lazily (a namespace still in use dies with its last user) and unlinked, in one
+ * batch, then the directory's own bind mount if nothing is mounted below it any more, so that an
+ * idle host carries no berth mount. That last step is a nicety: its failure is ignored; another
+ * throws its MountOpError (index 2i: path i's unmount, 2i+1: its unlink). */
+export async function unbindNamespaceFiles(paths: string[], dir: string): Promise<void> {
+  if (!paths.length) return;
+  const ops = paths.flatMap((path): MountOp[] => [{ op: 'umount', path, lazy: true, missingOk: true }, { op: 'unlink', path }]);
+  try {
+    await runMountOpsAsync([...ops, { op: 'umount-if-empty', dir }]);
+  } catch (e) {
+    if (e instanceof MountOpError && e.index === ops.length) return;
+    throw e;
+  }
+}
+
 // ---- the served form ------------------------------------------------------------------------
 // Every spawn from Node forks its whole address space (~3-5 ms of the main thread for a CLI of
 // ~100 MB); a `run` used to make six. One `berth-mount --serve` per process takes the mount,

@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Namespace } from '../../oci/index.ts';
 import { checkSysctls } from '../../runtime/planner/checks.ts';
-import { MountOpError, runMountOpsAsync, type MountOp } from '../../util/native-mount.ts';
+import { MountOpError, runMountOpsAsync, unbindNamespaceFiles } from '../../util/native-mount.ts';
 import { isMountPoint } from '../../util/proc.ts';
 import { PodRequestError } from './errors.ts';
 import type { PodConfig, PodRecord } from './types.ts';
@@ -77,16 +77,7 @@ export async function pinPodNamespaces(pod: PodRecord, dir: string, save: () => 
 /** Releases the pins (lazily where a container still holds a namespace): the namespaces end
  * with their last process. Already gone is fine. */
 export async function unpinPodNamespaces(pod: PodRecord, dir: string): Promise<void> {
-  const pins = Object.values(pod.state.pinned ?? {});
-  if (pins.length) {
-    const ops: MountOp[] = pins.flatMap((path): MountOp[] => [{ op: 'umount', path, lazy: true, missingOk: true }, { op: 'unlink', path }]);
-    try {
-      await runMountOpsAsync([...ops, { op: 'umount-if-empty', dir }]);
-    } catch (e) {
-      // The directory's own mount is a nicety (as for the netns directory): only the pins count.
-      if (!(e instanceof MountOpError && e.index === ops.length)) throw e;
-    }
-  }
+  await unbindNamespaceFiles(Object.values(pod.state.pinned ?? {}), dir);
   delete pod.state.pinned;
 }
 
