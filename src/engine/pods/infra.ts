@@ -13,6 +13,7 @@ import { SPEC_VERSION } from '../spec.ts';
 import { StartError } from '../errors.ts';
 import { processAlive } from '../../util/proc.ts';
 import type { PodRecord } from './types.ts';
+import { podNamespaces } from './namespaces.ts';
 
 export const pausePath = (): string => nativeToolPath('berth-pause', 'BERTH_PAUSE');
 
@@ -32,12 +33,12 @@ export interface InfraPaths {
 /** The infra process's OCI spec (pure). */
 export function infraSpec(pod: PodRecord, rootfs: string, cgroupParent: string): Spec {
   const c = pod.config;
-  const hostNet = c.network === 'host';
+  const own = podNamespaces(c);
   const namespaces: NonNullable<Spec['linux']>['namespaces'] = [{ type: 'mount' }];
-  if (!c.hostIpc) namespaces.push({ type: 'ipc' });
-  if (!hostNet) namespaces.push({ type: 'uts' });
-  if (c.sharePid && !c.hostPid) namespaces.push({ type: 'pid' });
-  if (!hostNet) namespaces.push({ type: 'network', path: pod.state.netnsPath });
+  if (own.ipc) namespaces.push({ type: 'ipc' });
+  if (own.uts) namespaces.push({ type: 'uts' });
+  if (own.pid) namespaces.push({ type: 'pid' });
+  if (own.network) namespaces.push({ type: 'network', path: pod.state.netnsPath });
   return {
     ociVersion: SPEC_VERSION,
     process: {
@@ -45,7 +46,7 @@ export function infraSpec(pod: PodRecord, rootfs: string, cgroupParent: string):
       capabilities: { bounding: [], effective: [], permitted: [] }, noNewPrivileges: true,
     },
     root: { path: rootfs, readonly: true },
-    ...(hostNet ? {} : { hostname: c.hostname }),
+    ...(own.uts ? { hostname: c.hostname } : {}),
     // /proc for the runtime's sysctl writes (they go through /proc/sys in the new namespaces).
     mounts: [{ destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] }],
     annotations: { 'io.berth.pod.name': c.name, 'io.berth.pod.infra': 'true' },

@@ -8,6 +8,7 @@ import { processAlive } from '../../util/proc.ts';
 import { pinsHeld } from './pinned.ts';
 import { PodStore } from './store.ts';
 import type { PodJoin, PodRecord } from './types.ts';
+import { podNamespaces } from './namespaces.ts';
 
 export function podStore(paths: EnginePaths): PodStore {
   return new PodStore(paths.pods, paths.locks);
@@ -28,10 +29,11 @@ export function podJoin(paths: EnginePaths, ref: string): PodJoin {
   const ns = (t: 'ipc' | 'uts' | 'pid') => pinned ? (t === 'pid' ? '' : pinned[t] ?? '') : `/proc/${pod.state.infraPid}/ns/${t}`;
   const dir = store.podDir(pod.id);
   const c = pod.config;
+  const own = podNamespaces(c);
   return {
-    podId: pod.id, podName: c.name, netnsPath: pod.state.netnsPath, hostNetwork: c.network === 'host',
-    ipc: c.hostIpc ? '' : ns('ipc'), uts: c.network === 'host' ? '' : ns('uts'),
-    pid: c.sharePid && !c.hostPid ? ns('pid') : '', hostPid: c.hostPid, hostname: c.network === 'host' ? osHostname() : c.hostname,
+    podId: pod.id, podName: c.name, netnsPath: pod.state.netnsPath, hostNetwork: !own.network,
+    ipc: own.ipc ? ns('ipc') : '', uts: own.uts ? ns('uts') : '',
+    pid: own.pid ? ns('pid') : '', hostPid: c.hostPid, hostname: own.uts ? c.hostname : osHostname(),
     hostsPath: join(dir, 'hosts'), hostnamePath: join(dir, 'hostname'), resolvConfPath: join(dir, 'resolv.conf'),
     cgroupParent: c.cgroupParent || paths.cgroupParent,
   };

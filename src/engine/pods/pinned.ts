@@ -12,17 +12,20 @@ import { MountOpError, runMountOpsAsync, unbindNamespaceFiles } from '../../util
 import { isMountPoint } from '../../util/proc.ts';
 import { PodRequestError } from './errors.ts';
 import type { PodConfig, PodRecord } from './types.ts';
+import { podNamespaces } from './namespaces.ts';
 
 /** Whether the pod's namespaces are held by an infra process (else pinned: see above). */
 export function usesInfra(c: PodConfig): boolean {
-  return c.infra !== false || (c.sharePid && !c.hostPid);
+  return c.infra !== false || podNamespaces(c).pid;
 }
 
-/** The namespaces a pod of this config makes for itself (the others are the host's). */
+/** The namespaces a pod of this config makes for itself and pins, as the runtime's checks take them. */
 function ownNamespaces(c: PodConfig): Map<string, Namespace> {
+  const own = podNamespaces(c);
   const ns = new Map<string, Namespace>();
-  if (!c.hostIpc) ns.set('ipc', { type: 'ipc' });
-  if (c.network !== 'host') ns.set('uts', { type: 'uts' }).set('network', { type: 'network' });
+  if (own.ipc) ns.set('ipc', { type: 'ipc' });
+  if (own.uts) ns.set('uts', { type: 'uts' });
+  if (own.network) ns.set('network', { type: 'network' });
   return ns;
 }
 
