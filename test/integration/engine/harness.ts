@@ -140,7 +140,8 @@ export function snapshot(b: Berth): HostSnapshot {
       const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
       if (stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z') continue;
       const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8');
-      if (cmd.includes(b.tmp)) conmons.push(`${p} ${cmd.split('\0').slice(0, 2).join(' ')}`);
+      // (A bash wrapper's script, its third argument, is left out: what follows names it.)
+      if (cmd.includes(b.tmp)) { const a = cmd.split('\0'); conmons.push(`${p} ${[...a.slice(0, 2), ...(a[1] === '-c' ? a.slice(3, 6) : [])].join(' ')}`); }
     } catch { /* gone */ }
   }
   const leases: string[] = [];
@@ -166,11 +167,23 @@ export function snapshot(b: Berth): HostSnapshot {
 /** Fails when anything is on the host now that was not there at `before` (what went away since,
  * e.g. other tests' resources, does not count). */
 export function assertNoLeaks(b: Berth, before: HostSnapshot): void {
-  const now = snapshot(b);
-  const leaked: Partial<Record<keyof HostSnapshot, string[]>> = {};
-  for (const k of Object.keys(now) as (keyof HostSnapshot)[]) {
-    const extra = now[k].filter((x) => !before[k].includes(x));
-    if (extra.length) leaked[k] = extra;
+  const leaks = () => {
+    const now = snapshot(b);
+    const leaked: Partial<Record<keyof HostSnapshot, string[]>> = {};
+    for (const k of Object.keys(now) as (keyof HostSnapshot)[]) {
+      const extra = now[k].filter((x) => !before[k].includes(x));
+      if (extra.length) leaked[k] = extra;
+    }
+    return leaked;
+  };
+  // conmon starts its exit command (a bash wrapper: handoff.ts) and exits without waiting for it:
+  // a wrapper that finds the stop's or removal's claim exits at once, but may still be on its way
+  // out when the command returns. Processes alone get up to 3 s to go; anything else must be
+  // gone already.
+  let leaked = leaks();
+  for (let waited = 0; waited < 3000 && Object.keys(leaked).length === 1 && leaked.conmons; waited += 50) {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+    leaked = leaks();
   }
   assert.deepEqual(leaked, {}, 'resources left behind');
 }
