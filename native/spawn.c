@@ -12,9 +12,13 @@
 //   sync:  id, "sync", closed ("0"/"1"), text, stderr
 //          (conmon's start: its fd 3 read up to the first complete line, "0"; or to its end,
 //          "1", with what stderr said within 5 ms; the program is then left to run, and reaped)
-//   error: id, "error", message   (it could not be started: "FILE ENOENT: No such file or directory")
-// `file` without a slash is looked up in the request's PATH. End of stdin ends the server; the
-// programs it started go on.
+//   error: id, "error", message   (it could not be started: "FILE ENOENT: No such file or
+//          directory"; or the request was malformed)
+// `file` without a slash is looked up in the request's PATH. A run's program is the leader of a
+// process group of its own: its timeout kills the group (a plugin's own children with it), and
+// a program that left its output open to a child outside it is answered 2 s after its timeout.
+// End of stdin: no new requests; the runs under way are finished (their output read to its
+// end, answered if the client still listens), then the server exits. Sync programs go on.
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -31,6 +35,7 @@ extern char **environ;
 struct buf { char *p; size_t n, cap; };
 
 static void buf_add(struct buf *b, const void *d, size_t n) {
+  if (!n) return;
   if (b->n + n > b->cap) {
     size_t cap = b->cap ? b->cap : 256;
     while (cap < b->n + n) cap *= 2;
@@ -44,6 +49,10 @@ static void buf_add(struct buf *b, const void *d, size_t n) {
 }
 
 enum { RUN, SYNC };
+
+// A run whose output a process outside its group still holds is answered this long after its
+// timeout, with what it had written.
+#define OUTPUT_GRACE_MS 2000
 
 struct job {
   struct job *next;
@@ -59,6 +68,7 @@ struct job {
 
 static struct job *jobs;
 static int sigchld_pipe[2];
+static int client_gone;
 
 static long long now_ms(void) {
   struct timespec t;
@@ -72,6 +82,7 @@ static void close_fd(int *fd) {
 }
 
 static void reply(const char *const *fields, const size_t *lens, uint32_t n) {
+  if (client_gone) return;
   struct buf b = {0};
   buf_add(&b, &n, 4);
   for (uint32_t i = 0; i < n; i++) {
@@ -79,19 +90,14 @@ static void reply(const char *const *fields, const size_t *lens, uint32_t n) {
     buf_add(&b, &len, 4);
     buf_add(&b, fields[i], lens[i]);
   }
-  if (write_all(1, b.p, b.n) < 0) exit(0); // our client is gone
+  if (write_all(1, b.p, b.n) < 0) client_gone = 1; // the runs under way still finish
   free(b.p);
-}
-
-static void reply_strs(const char *const *fields, uint32_t n) {
-  size_t lens[8];
-  for (uint32_t i = 0; i < n; i++) lens[i] = strlen(fields[i]);
-  reply(fields, lens, n);
 }
 
 static void reply_error(const char *id, const char *msg) {
   const char *f[] = {id, "error", msg};
-  reply_strs(f, 3);
+  size_t l[] = {strlen(id), 5, strlen(msg)};
+  reply(f, l, 3);
 }
 
 static void on_sigchld(int sig) {
@@ -101,6 +107,13 @@ static void on_sigchld(int sig) {
   errno = e;
 }
 
+static void signal_name(int sig, char *out, size_t size) {
+  const char *abbrev = sigabbrev_np(sig);
+  if (abbrev) snprintf(out, size, "SIG%s", abbrev);
+  else if (sig >= SIGRTMIN && sig <= SIGRTMAX) snprintf(out, size, "SIGRTMIN+%d", sig - SIGRTMIN);
+  else snprintf(out, size, "SIG%d", sig);
+}
+
 // Sends the job's reply once what it waits for is there; true when the job can go.
 static int settle(struct job *j) {
   if (j->kind == RUN) {
@@ -108,10 +121,7 @@ static int settle(struct job *j) {
     if (!j->exited || j->out >= 0 || j->err >= 0) return 0;
     char code[16] = "", sig[32] = "";
     if (WIFEXITED(j->status)) snprintf(code, sizeof code, "%d", WEXITSTATUS(j->status));
-    else if (WIFSIGNALED(j->status)) {
-      const char *abbrev = sigabbrev_np(WTERMSIG(j->status));
-      snprintf(sig, sizeof sig, "SIG%s", abbrev ? abbrev : "UNKNOWN");
-    }
+    else if (WIFSIGNALED(j->status)) signal_name(WTERMSIG(j->status), sig, sizeof sig);
     const char *f[] = {j->id, "run", code, sig, j->timed_out ? "1" : "0", j->stdout_.p ? j->stdout_.p : "", j->stderr_.p ? j->stderr_.p : ""};
     size_t l[] = {strlen(j->id), 3, strlen(code), strlen(sig), 1, j->stdout_.n, j->stderr_.n};
     reply(f, l, 7);
@@ -145,44 +155,66 @@ static void free_job(struct job *j) {
   free(j);
 }
 
+// A field of a request read as a count no larger than `max`; -1 if it is not one.
+static long count(const char *s, uint32_t len, unsigned long max) {
+  if (!len || len > 10 || strlen(s) != len) return -1;
+  char *end;
+  unsigned long v = strtoul(s, &end, 10);
+  return *end || v > max ? -1 : (long)v;
+}
+
+static void close_pair(int p[2]) {
+  if (p[0] >= 0) close(p[0]);
+  if (p[1] >= 0) close(p[1]);
+  p[0] = p[1] = -1;
+}
+
 // Starts a request's program; on failure the error reply is sent and NULL returned.
-static struct job *start(char **s, uint32_t n) {
+static struct job *start(char **s, const uint32_t *lens, uint32_t n) {
   // id kind timeout cwd file argc argv... envc env... input
-  uint32_t argc = n >= 8 ? (uint32_t)atol(s[5]) : 0;
-  uint32_t envc = argc && 7 + argc <= n ? (uint32_t)atol(s[6 + argc]) : 0;
-  if (n < 8 || argc == 0 || 7 + argc > n || 7 + argc + envc + 1 != n) {
-    reply_error(n ? s[0] : "", "malformed request");
+  const char *id = n ? s[0] : "";
+  long argc = n >= 8 ? count(s[5], lens[5], n - 8) : -1;
+  long envc = argc > 0 ? count(s[6 + argc], lens[6 + argc], n - 8 - (uint32_t)argc) : -1;
+  long timeout = n >= 8 ? count(s[2], lens[2], 1UL << 31) : -1;
+  if (argc < 1 || envc < 0 || timeout < 0 || 8 + (uint32_t)argc + (uint32_t)envc != n ||
+      (strcmp(s[1], "run") && strcmp(s[1], "sync"))) {
+    reply_error(id, "malformed request");
     return NULL;
+  }
+  for (uint32_t i = 3; i < n - 1; i++) {
+    if (strlen(s[i]) != lens[i]) { reply_error(id, "a NUL byte in an argument, the environment or the directory"); return NULL; }
   }
   struct job *j = calloc(1, sizeof *j);
   if (!j) exit(1);
-  j->id = strdup(s[0]);
+  j->id = strdup(id);
+  if (!j->id) exit(1);
   j->kind = !strcmp(s[1], "sync") ? SYNC : RUN;
   j->in = j->out = j->err = j->sync = -1;
-  long timeout = atol(s[2]);
-  char *cwd = s[3], *file = s[4], *input = s[n - 1];
+  const char *cwd = s[3], *file = s[4];
   char **argv = calloc((size_t)argc + 1, sizeof *argv), **envp = calloc((size_t)envc + 1, sizeof *envp);
   if (!argv || !envp) exit(1);
-  for (uint32_t i = 0; i < argc; i++) argv[i] = s[6 + i];
-  for (uint32_t i = 0; i < envc; i++) envp[i] = s[7 + argc + i];
+  for (long i = 0; i < argc; i++) argv[i] = s[6 + i];
+  for (long i = 0; i < envc; i++) envp[i] = s[7 + argc + i];
 
-  int pin[2] = {-1, -1}, pout[2] = {-1, -1}, perr[2], psync[2] = {-1, -1}, pexec[2];
+  int pin[2] = {-1, -1}, pout[2] = {-1, -1}, perr[2] = {-1, -1}, psync[2] = {-1, -1}, pexec[2] = {-1, -1};
+  pid_t pid = -1;
   if (pipe2(perr, O_CLOEXEC) < 0 || pipe2(pexec, O_CLOEXEC) < 0 ||
       (j->kind == RUN && (pipe2(pin, O_CLOEXEC) < 0 || pipe2(pout, O_CLOEXEC) < 0)) ||
-      (j->kind == SYNC && pipe2(psync, O_CLOEXEC) < 0)) {
+      (j->kind == SYNC && pipe2(psync, O_CLOEXEC) < 0) || (pid = fork()) < 0) {
     reply_error(j->id, strerror(errno));
+    close_pair(pin); close_pair(pout); close_pair(perr); close_pair(psync); close_pair(pexec);
     free(argv);
     free(envp);
     free_job(j);
     return NULL;
   }
-  pid_t pid = fork();
   if (pid == 0) {
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
     signal(SIGPIPE, SIG_DFL);
     signal(SIGCHLD, SIG_DFL);
+    if (j->kind == RUN) setpgid(0, 0); // its timeout kills the group
     int null = open("/dev/null", O_RDWR | O_CLOEXEC);
     if (j->kind == RUN) {
       dup2(pin[0], 0);
@@ -204,6 +236,7 @@ static struct job *start(char **s, uint32_t n) {
     if (write(pexec[1], &e, sizeof e) < 0) {}
     _exit(127);
   }
+  if (j->kind == RUN) setpgid(pid, pid); // (either may come first: both, as shells do)
   free(argv);
   free(envp);
   close(pexec[1]);
@@ -215,12 +248,6 @@ static struct job *start(char **s, uint32_t n) {
   j->out = pout[0];
   j->sync = psync[0];
   j->err = perr[0];
-  if (pid < 0) {
-    reply_error(j->id, strerror(errno));
-    close(pexec[0]);
-    free_job(j);
-    return NULL;
-  }
   j->pid = pid;
   // The exec's outcome: end of file (it happened), or the child's errno.
   int e = 0;
@@ -239,7 +266,7 @@ static struct job *start(char **s, uint32_t n) {
     close_fd(&j->sync);
     // (still to be reaped: the job stays until its SIGCHLD)
   } else if (j->kind == RUN) {
-    buf_add(&j->input, input, strlen(input));
+    buf_add(&j->input, s[n - 1], lens[n - 1]);
     if (!j->input.n) close_fd(&j->in);
     else fcntl(j->in, F_SETFL, O_NONBLOCK);
     if (timeout > 0) j->deadline = now_ms() + timeout;
@@ -269,6 +296,53 @@ static void drain(int *fd, struct buf *b) {
   else if (r == 0 || (errno != EINTR && errno != EAGAIN)) close_fd(fd);
 }
 
+// Takes the whole requests at the start of `req` and starts them.
+static int take_requests(struct buf *req) {
+  size_t off = 0;
+  for (;;) {
+    size_t at = off;
+    uint32_t cnt;
+    if (req->n - at < 4) break;
+    memcpy(&cnt, req->p + at, 4);
+    at += 4;
+    char **s = calloc((size_t)cnt + 1, sizeof *s);
+    uint32_t *lens = calloc((size_t)cnt + 1, sizeof *lens);
+    if (!s || !lens) return -1;
+    uint32_t k = 0;
+    for (; k < cnt; k++) {
+      uint32_t len;
+      if (req->n - at < 4) break;
+      memcpy(&len, req->p + at, 4);
+      if (req->n - at - 4 < len) break;
+      s[k] = malloc((size_t)len + 1);
+      if (!s[k]) return -1;
+      memcpy(s[k], req->p + at + 4, len);
+      s[k][len] = 0;
+      lens[k] = len;
+      at += 4 + len;
+    }
+    if (k == cnt) {
+      off = at;
+      sigset_t chld, old;
+      sigemptyset(&chld);
+      sigaddset(&chld, SIGCHLD);
+      sigprocmask(SIG_BLOCK, &chld, &old);
+      struct job *j = start(s, lens, cnt);
+      if (j) { j->next = jobs; jobs = j; }
+      sigprocmask(SIG_SETMASK, &old, NULL);
+    }
+    for (uint32_t x = 0; x < k; x++) free(s[x]);
+    free(s);
+    free(lens);
+    if (k < cnt) break; // the rest of it is still to come
+  }
+  if (off) {
+    memmove(req->p, req->p + off, req->n - off);
+    req->n -= off;
+  }
+  return 0;
+}
+
 static int serve(void) {
   signal(SIGPIPE, SIG_IGN);
   if (pipe2(sigchld_pipe, O_CLOEXEC | O_NONBLOCK) < 0) return 1;
@@ -280,11 +354,14 @@ static int serve(void) {
   int input_open = 1;
   for (;;) {
     // Jobs that are done go; replies that are due go out.
+    int running = 0;
     for (struct job **pj = &jobs; *pj;) {
       struct job *j = *pj;
-      if (settle(j)) { *pj = j->next; free_job(j); } else pj = &j->next;
+      if (settle(j)) { *pj = j->next; free_job(j); continue; }
+      if (j->kind == RUN && !j->replied) running = 1;
+      pj = &j->next;
     }
-    if (!input_open) return 0;
+    if (!input_open && !running) { free(req.p); return 0; }
     size_t cap = 2;
     for (struct job *j = jobs; j; j = j->next) cap += 4;
     struct pollfd *fds = calloc(cap, sizeof *fds);
@@ -292,7 +369,7 @@ static int serve(void) {
     int *which = calloc(cap, sizeof *which);
     if (!fds || !owner || !which) return 1;
     nfds_t n = 0;
-    fds[n++] = (struct pollfd){.fd = 0, .events = POLLIN};
+    fds[n++] = (struct pollfd){.fd = input_open ? 0 : -1, .events = POLLIN};
     fds[n++] = (struct pollfd){.fd = sigchld_pipe[0], .events = POLLIN};
     long long wake = -1, now = now_ms();
     for (struct job *j = jobs; j; j = j->next) {
@@ -303,8 +380,10 @@ static int serve(void) {
         which[n] = k;
         fds[n++] = (struct pollfd){.fd = *mine[k], .events = k == 0 ? POLLOUT : POLLIN};
       }
-      int timed = (j->kind == RUN && j->deadline && !j->exited && !j->timed_out) || (j->kind == SYNC && !j->replied && j->sync < 0 && j->deadline);
-      if (timed && (wake < 0 || j->deadline < wake)) wake = j->deadline;
+      long long due = -1;
+      if (j->kind == RUN && j->deadline && !j->replied) due = j->timed_out ? j->deadline + OUTPUT_GRACE_MS : j->deadline;
+      if (j->kind == SYNC && !j->replied && j->sync < 0 && j->deadline) due = j->deadline;
+      if (due >= 0 && (wake < 0 || due < wake)) wake = due;
     }
     int timeout = wake < 0 ? -1 : wake <= now ? 0 : (int)(wake - now);
     int r = poll(fds, n, timeout);
@@ -314,8 +393,8 @@ static int serve(void) {
       if (i == 0) {
         char chunk[65536];
         ssize_t got = read(0, chunk, sizeof chunk);
-        if (got <= 0) { if (got == 0 || errno != EINTR) input_open = 0; continue; }
-        buf_add(&req, chunk, (size_t)got);
+        if (got > 0) buf_add(&req, chunk, (size_t)got);
+        else if (got == 0 || errno != EINTR) input_open = 0;
         continue;
       }
       if (i == 1) {
@@ -345,54 +424,19 @@ static int serve(void) {
     free(which);
     now = now_ms();
     for (struct job *j = jobs; j; j = j->next) {
-      if (j->kind == RUN && j->deadline && !j->exited && !j->timed_out && now >= j->deadline) {
-        kill(j->pid, SIGKILL);
+      if (j->kind != RUN || !j->deadline || j->replied) continue;
+      if (!j->timed_out && now >= j->deadline) {
+        // The group: the program and what it started (which may hold its output after its exit).
+        kill(-j->pid, SIGKILL);
         j->timed_out = 1;
+      } else if (j->timed_out && now >= j->deadline + OUTPUT_GRACE_MS) {
+        // Exited, but something outside its group still holds its output: answered as it is.
+        close_fd(&j->in);
+        close_fd(&j->out);
+        close_fd(&j->err);
       }
     }
-    // Whole requests: start them.
-    size_t off = 0;
-    for (;;) {
-      size_t at = off;
-      uint32_t cnt;
-      if (req.n - at < 4) break;
-      memcpy(&cnt, req.p + at, 4);
-      at += 4;
-      if (cnt > 65536) return 2;
-      char **s = calloc((size_t)cnt + 1, sizeof *s);
-      if (!s) return 1;
-      uint32_t k = 0;
-      for (; k < cnt; k++) {
-        uint32_t len;
-        if (req.n - at < 4) break;
-        memcpy(&len, req.p + at, 4);
-        if (req.n - at - 4 < len) break;
-        s[k] = malloc((size_t)len + 1);
-        if (!s[k]) return 1;
-        memcpy(s[k], req.p + at + 4, len);
-        s[k][len] = 0;
-        at += 4 + len;
-      }
-      if (k < cnt) {
-        for (uint32_t x = 0; x < k; x++) free(s[x]);
-        free(s);
-        break; // the rest of it is still to come
-      }
-      off = at;
-      sigset_t chld, old;
-      sigemptyset(&chld);
-      sigaddset(&chld, SIGCHLD);
-      sigprocmask(SIG_BLOCK, &chld, &old);
-      struct job *j = start(s, cnt);
-      if (j) { j->next = jobs; jobs = j; }
-      sigprocmask(SIG_SETMASK, &old, NULL);
-      for (uint32_t x = 0; x < cnt; x++) free(s[x]);
-      free(s);
-    }
-    if (off) {
-      memmove(req.p, req.p + off, req.n - off);
-      req.n -= off;
-    }
+    if (take_requests(&req) < 0) return 1;
   }
 }
 

@@ -33,28 +33,28 @@ export function encodeFrame(fields: string[]): Buffer {
   return out;
 }
 
-/** The whole frames at the start of `buf`, and how many bytes they took. */
-export function decodeFrames(buf: Buffer): { frames: string[][]; used: number } {
+/** The whole frames at the start of `buf`, how many bytes they took, and how many bytes `buf`
+ * must hold (from its start) before another frame can be whole: a frame's strings come with
+ * their lengths, so a large output is waited for, not parsed again at every chunk. */
+export function decodeFrames(buf: Buffer): { frames: string[][]; used: number; need: number } {
   const frames: string[][] = [];
   let used = 0;
   for (;;) {
     let o = used;
-    if (buf.length - o < 4) break;
+    if (buf.length - o < 4) return { frames, used, need: o + 4 };
     const n = buf.readUInt32LE(o);
     o += 4;
     const fields: string[] = [];
     for (let i = 0; i < n; i++) {
-      if (buf.length - o < 4) break;
+      if (buf.length - o < 4) return { frames, used, need: o + 4 };
       const len = buf.readUInt32LE(o);
-      if (buf.length - o - 4 < len) break;
+      if (buf.length - o - 4 < len) return { frames, used, need: o + 4 + len };
       fields.push(buf.toString('utf8', o + 4, o + 4 + len));
       o += 4 + len;
     }
-    if (fields.length < n) break;
     frames.push(fields);
     used = o;
   }
-  return { frames, used };
 }
 
 const envList = (env: NodeJS.ProcessEnv) => Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined).map(([k, v]) => `${k}=${v}`);
@@ -64,7 +64,10 @@ export class Spawner {
   readonly #pending = new Map<string, Pending>();
   #next = 1;
   #broken = false;
-  #buf: Buffer = Buffer.alloc(0);
+  /** What came from the helper and is not a whole frame yet, and how much of it a frame needs. */
+  #chunks: Buffer[] = [];
+  #have = 0;
+  #need = 4;
 
   constructor(bin = spawnHelperPath()) {
     this.#child = spawn(bin, ['--serve'], { stdio: ['pipe', 'pipe', 'inherit'] });
@@ -73,13 +76,20 @@ export class Spawner {
       for (const p of this.#pending.values()) p.reject(new SpawnFailedError('the spawn helper is gone'));
       this.#pending.clear();
     };
-    this.#child.on('exit', fail);
+    // 'close', not 'exit': replies the helper wrote before it ended may still be in the pipe.
+    this.#child.on('close', fail);
     this.#child.on('error', fail);
-    this.#child.stdin!.on('error', () => { /* 'exit' reports it */ });
+    this.#child.stdin!.on('error', () => { /* 'close' reports it */ });
     this.#child.stdout!.on('data', (d: Buffer) => {
-      this.#buf = this.#buf.length ? Buffer.concat([this.#buf, d]) : d;
-      const { frames, used } = decodeFrames(this.#buf);
-      this.#buf = this.#buf.subarray(used);
+      this.#chunks.push(d);
+      this.#have += d.length;
+      if (this.#have < this.#need) return;
+      const buf = this.#chunks.length === 1 ? this.#chunks[0] : Buffer.concat(this.#chunks);
+      const { frames, used, need } = decodeFrames(buf);
+      const rest = buf.subarray(used);
+      this.#chunks = rest.length ? [rest] : [];
+      this.#have = rest.length;
+      this.#need = need - used;
       for (const f of frames) this.#answer(f);
       if (!this.#pending.size) this.#idle();
     });
@@ -102,9 +112,10 @@ export class Spawner {
     return this.#request('sync', ['sync', '0', o.cwd, file, String(args.length + 1), file, ...args], o.env, '') as Promise<SyncResult>;
   }
 
+  /** No more requests; the helper finishes the runs under way (their answers still come), then ends. */
   close(): void {
     this.#broken = true;
-    this.#child.kill();
+    this.#child.stdin!.end();
   }
 
   #answer([id, kind, ...rest]: string[]): void {

@@ -60,7 +60,27 @@ test('many at once, each answered when it ends; large output; the request\'s env
 test('frames: strings with their lengths, whole frames only', () => {
   const a = encodeFrame(['1', 'run', 'é\n', '']), b = encodeFrame(['2', 'sync']);
   const both = Buffer.concat([a, b]);
-  assert.deepEqual(decodeFrames(both), { frames: [['1', 'run', 'é\n', ''], ['2', 'sync']], used: both.length });
-  for (let cut = 0; cut < a.length; cut++) assert.deepEqual(decodeFrames(both.subarray(0, cut)), { frames: [], used: 0 }, `cut at ${cut}`);
-  assert.deepEqual(decodeFrames(both.subarray(0, a.length + 3)), { frames: [['1', 'run', 'é\n', '']], used: a.length });
+  assert.deepEqual(decodeFrames(both), { frames: [['1', 'run', 'é\n', ''], ['2', 'sync']], used: both.length, need: both.length + 4 });
+  for (let cut = 0; cut < a.length; cut++) {
+    const d = decodeFrames(both.subarray(0, cut));
+    assert.deepEqual([d.frames, d.used], [[], 0], `cut at ${cut}`);
+    assert.ok(d.need > cut && d.need <= a.length, `cut at ${cut}: needs ${d.need}, more than it has and no more than the frame`);
+  }
+  assert.deepEqual(decodeFrames(both.subarray(0, a.length + 3)), { frames: [['1', 'run', 'é\n', '']], used: a.length, need: a.length + 4 });
+});
+
+test('a timeout kills the program\'s group (what it left holding its output too); close() lets runs finish; NUL bytes pass', async (t) => {
+  const s = new Spawner();
+  t.after(() => s.close());
+  const t0 = performance.now();
+  const held = await s.run('/bin/sh', ['-c', 'sleep 30 & echo started'], { env, input: '', timeoutMs: 300 });
+  assert.ok(performance.now() - t0 < 5000, 'answered at its timeout, not when the background sleep ends');
+  assert.equal(held.timedOut, true);
+  assert.equal(held.stdout, 'started\n');
+  assert.equal((await s.run('/bin/cat', [], { env, input: 'a\0b', timeoutMs: 10_000 })).stdout, 'a\0b');
+  const closing = new Spawner();
+  const late = closing.run('/bin/sh', ['-c', 'sleep 0.2; echo finished'], { env, input: '', timeoutMs: 10_000 });
+  closing.close();
+  assert.equal((await late).stdout, 'finished\n', 'a run under way at close() is still answered');
+  await assert.rejects(closing.run('/bin/true', [], { env, input: '', timeoutMs: 1000 }), SpawnFailedError);
 });
