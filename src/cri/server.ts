@@ -30,12 +30,14 @@ function answers(path: string): Promise<boolean> {
   });
 }
 
-function unary(ctx: CriContext, name: string, rpc: Rpc) {
+function unary(ctx: CriContext, name: string, rpc: Rpc, track: (p: Promise<unknown>) => void) {
   return (call: ServerUnaryCall<object, object>, done: sendUnaryData<object>) => {
     // BERTH_TRACE: the server's own time per call (crictl's timings add its start and the wire).
     const t0 = performance.now();
     trace(`cri: ${name} begins`);
-    rpc(ctx, call.request).then(
+    const running = rpc(ctx, call.request);
+    track(running);
+    running.then(
       (res) => { trace(`cri: ${name} took ${(performance.now() - t0).toFixed(1)} ms`); done(null, res); },
       (err) => {
         ctx.log(`${name}: ${err instanceof Error ? err.message : String(err)}`);
@@ -51,6 +53,13 @@ export class CriServer {
   #grpc?: Server;
   #net?: NetServer;
   readonly #sockets = new Set<Socket>();
+  /** The unary calls under way: close() lets them finish (their engine work, and what it leaves
+   * to the background, which the engine's settle then waits for). */
+  readonly #inflight = new Set<Promise<unknown>>();
+  readonly #track = (p: Promise<unknown>) => {
+    const q = p.catch(() => {}).finally(() => this.#inflight.delete(q));
+    this.#inflight.add(q);
+  };
 
   readonly #streaming: StreamingServer;
 
@@ -66,12 +75,12 @@ export class CriServer {
     // the ~2.5 ms of CPU a crictl connection costs berthd (docs/benchmarks.md).
     const grpc = new Server({ 'grpc.enable_channelz': 0 });
     const runtime: UntypedServiceImplementation = {};
-    for (const [name, rpc] of Object.entries(RUNTIME_RPCS)) runtime[name] = unary(this.#ctx, name, rpc);
+    for (const [name, rpc] of Object.entries(RUNTIME_RPCS)) runtime[name] = unary(this.#ctx, name, rpc, this.#track);
     for (const [name, rpc] of Object.entries(STREAMING_RPCS)) {
       runtime[name] = (call: ServerWritableStream<object, object>) => rpc(this.#ctx, call);
     }
     const images: UntypedServiceImplementation = {};
-    for (const [name, rpc] of Object.entries(IMAGE_RPCS)) images[name] = unary(this.#ctx, name, rpc);
+    for (const [name, rpc] of Object.entries(IMAGE_RPCS)) images[name] = unary(this.#ctx, name, rpc, this.#track);
     grpc.addService(RuntimeService.definition, runtime);
     grpc.addService(ImageService.definition, images);
     const injector = grpc.createConnectionInjector(ServerCredentials.createInsecure());
@@ -100,7 +109,13 @@ export class CriServer {
   async close(): Promise<void> {
     const net = this.#net;
     this.#net = undefined;
-    if (net) await new Promise<void>((resolve) => { net.close(() => resolve()); for (const s of this.#sockets) s.destroy(); });
+    // No new connections; the calls under way finish (for 30 s at most), then the rest goes.
+    const closed = net ? new Promise<void>((resolve) => net.close(() => resolve())) : Promise.resolve();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all([...this.#inflight]), new Promise((r) => { timer = setTimeout(r, 30_000); })]);
+    clearTimeout(timer);
+    for (const s of this.#sockets) s.destroy();
+    await closed;
     this.#grpc?.forceShutdown();
     await this.#streaming.close();
     this.#grpc = undefined;

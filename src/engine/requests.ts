@@ -104,8 +104,10 @@ export interface StopOptions {
   /** Default: the container's stop signal. */
   signal?: string;
   /** Answer once the process has exited; the clean-up (the runtime's delete, the network's
-   * release, the monitor's end) goes on in the background under the container's lock, which a
-   * later start, rm or stop waits for. Only where the engine outlives the call (berthd);
+   * release, the monitor's end) goes on in the background under the container's lock, taken
+   * before the answer, so that a later start, rm or stop waits for it. Only where the engine
+   * outlives the call (berthd), and for a container with a PID namespace of its own (its init's
+   * exit ends every process of it; others' are ended by the runtime's delete, in the call);
    * elsewhere the stop cleans up in the call as ever. A promise: the clean-up starts once it
    * settles (a pod's stop lets its netns go first). */
   cleanUpAfter?: boolean | Promise<unknown>;
@@ -116,6 +118,8 @@ export interface StopResult {
   /** False when it was not running: nothing to stop (docker's 304). A restart its policy was
    * about to make is cancelled all the same. */
   stopped: boolean;
+  /** With cleanUpAfter: settles once the clean-up is done (or failed: logged). */
+  cleanedUp?: Promise<void>;
 }
 
 export interface RemoveOptions { force?: boolean; volumes?: boolean }

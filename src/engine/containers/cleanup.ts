@@ -7,6 +7,7 @@ import type { EngineCore } from '../core.ts';
 import { NoSuchContainerError } from '../errors.ts';
 import { openHandoff as openHandoffFifo, type Handoff } from '../handoff.ts';
 import type { ContainerRecord } from '../types.ts';
+import type { Lock } from '../../util/lock.ts';
 import { startLocked } from './start.ts';
 import { destroy, teardown } from './teardown.ts';
 import { dropPrecreated } from './precreate.ts';
@@ -14,10 +15,11 @@ import { waitExit, waitGone } from './wait.ts';
 
 /** The exit command's work (also run by stop/rm): after the container exited, release its
  * network, the runtime's state; remove it for --rm; restart it under a restart policy. */
-export async function cleanup(core: EngineCore, ref: string): Promise<void> {
+export async function cleanup(core: EngineCore, ref: string, held?: Lock): Promise<void> {
   let rec: ContainerRecord;
-  try { rec = core.store.resolve(ref); } catch (e) { if (e instanceof NoSuchContainerError) return; throw e; }
-  const lock = await core.store.lock(rec.id);
+  try { rec = core.store.resolve(ref); } catch (e) { held?.release(); if (e instanceof NoSuchContainerError) return; throw e; }
+  // `held`: the caller took the container's lock already (a stop that cleans up after its answer).
+  const lock = held ?? await core.store.lock(rec.id);
   try {
     const cur = core.store.get(rec.id);
     if (!cur) return;

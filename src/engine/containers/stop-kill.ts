@@ -11,6 +11,7 @@ import { thaw } from './update-pause.ts';
 import { waitExit, waitGone } from './wait.ts';
 import { processAlive } from '../../util/proc.ts';
 import { trace } from '../../util/trace.ts';
+import type { Lock } from '../../util/lock.ts';
 
 /** Records (under the lock, so that a restart in progress cannot overwrite it) that the user
  * stopped the container: its restart policy must not bring it back. */
@@ -59,23 +60,26 @@ export async function stop(core: EngineCore, ref: string, opts: StopOptions = {}
       if (rec.state.status === 'running') throw new EngineError(`container ${rec.name} did not stop after SIGKILL`);
     }
     const conmonPid = rec.state.conmonPid;
-    const finish = async () => {
-      await cleanup(core, rec.id);
+    const finish = async (held?: Lock) => {
+      await cleanup(core, rec.id, held);
       trace('stop: cleaned up');
       await waitGone(conmonPid);
       trace('stop: conmon gone');
     };
-    if (opts.cleanUpAfter && stopped && core.opts.longLived) {
-      // The claim stays until the clean-up is done (the exit command must not run it meanwhile);
-      // the container's lock, taken by the clean-up at once, orders what comes next after it.
+    if (opts.cleanUpAfter && stopped && core.opts.longLived && rec.config.pidMode === 'private') {
+      // The container's lock is taken before the answer and held until the clean-up is done, so
+      // that nothing (a start, a stop, a removal) comes between; the claim stays until the
+      // monitor is gone (the exit command must not run the clean-up meanwhile).
+      const lock = await core.store.lock(rec.id);
       const claimed = unclaim;
       unclaim = () => {};
       const gate = opts.cleanUpAfter === true ? Promise.resolve() : opts.cleanUpAfter.then(() => {}, () => {});
-      core.inBackground(gate.then(finish).then(
+      const cleanedUp = gate.then(() => finish(lock)).then(
         () => {},
         (e: Error) => core.log(`container ${rec.name} (${rec.id}): the clean-up after its stop failed: ${e.message}`),
-      ).finally(claimed));
-      return { container: rec, stopped };
+      ).finally(claimed);
+      core.inBackground(cleanedUp);
+      return { container: rec, stopped, cleanedUp };
     }
     await finish();
     return { container: core.store.get(rec.id) ?? rec, stopped };

@@ -214,9 +214,10 @@ export class PodService {
       const stopping = Promise.allSettled(running.map((c) => this.#containers.stop(c.id, { ...(timeout === undefined ? {} : { timeout }), cleanUpAfter })));
       if (timeout !== 0) await stopping;
       if (holds) {
-        // Pins go once the containers stopped here are gone (a container start racing this stop
-        // joins them or fails, as it would the infra process's namespaces). What the network's
-        // teardown waits for is that no process of the pod runs: the unpin is not part of it.
+        // Pins go once the containers stopped here have exited (a container start racing this
+        // stop joins them or fails, as it would the infra process's namespaces). What the
+        // network's teardown waits for is that no process of the pod runs: the unpin is not part
+        // of it.
         const pinned = !!pod.state.pinned;
         // In a long-lived engine the pins (namespaces in which nothing runs once the containers
         // stopped) go after the answer, with the address's release, and after the netns: the
@@ -248,7 +249,16 @@ export class PodService {
           () => {},
           (e: Error) => this.#core.log(`pod ${pod.config.name} (${pod.id}): the removal of its pinned namespaces failed (the next stop or the removal retries it): ${e.message}`),
         ) : undefined;
-        if (release || unpin) releasing = Promise.all([release, unpin]).then(() => this.store.save(pod));
+        // The containers' clean-ups after the answer (cleanUpAfter) empty the pod's cgroup parent:
+        // it is released once they are done (the unpin's or the infra's release came too early).
+        const cleanedUp = stopping.then((rs) => Promise.all(rs.map((r) => (r.status === 'fulfilled' ? r.value.cleanedUp : undefined))));
+        const parent = pod.config.cgroupParent || this.#core.paths.cgroupParent;
+        if (release || unpin || this.#core.opts.longLived) {
+          releasing = Promise.all([release, unpin, cleanedUp]).then(() => {
+            this.store.save(pod);
+            this.#core.releaseCgroupParent(parent);
+          });
+        }
         trace('pod stop: network torn down');
         unreachable();
         if (!unpinLater) await infra;

@@ -37,15 +37,22 @@ export function writeValue(path: string, value: string): void {
  * cgroup mkdir waits for the kernel's cgroup mutex, which another process's attach may hold
  * for an RCU grace period (several ms, here). A failure carries what was made (`created`). */
 export async function mkdirpAsync(dir: string): Promise<string[]> {
-  const missing: string[] = [];
-  for (let d = dir; d !== '/' && !existsSync(d); d = posix.dirname(d)) missing.unshift(d);
   const created: string[] = [];
-  for (const d of missing) {
-    try { await mkdir(d); created.push(d); } catch (e) {
-      if (errno(e) !== 'EEXIST') throw Object.assign(new CgroupFsError('mkdir', d, e), { created });
+  // A parent removed meanwhile (the engine's parent goes with its last container, another
+  // create's failure removes what it made): looked for again, a few times.
+  for (let attempt = 0; ; attempt++) {
+    const missing: string[] = [];
+    for (let d = dir; d !== '/' && !existsSync(d); d = posix.dirname(d)) missing.unshift(d);
+    let lost = false;
+    for (const d of missing) {
+      try { await mkdir(d); created.push(d); } catch (e) {
+        if (errno(e) === 'EEXIST') continue;
+        if (errno(e) === 'ENOENT' && attempt < 3) { lost = true; break; }
+        throw Object.assign(new CgroupFsError('mkdir', d, e), { created });
+      }
     }
+    if (!lost) return created;
   }
-  return created;
 }
 
 /**

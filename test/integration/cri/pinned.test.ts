@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { isRoot } from '../../helpers/rootfs.ts';
@@ -33,9 +33,13 @@ test('a pod without a shared PID namespace runs without an infra process: pinned
   t.after(() => { spawnSync('ip', ['link', 'del', bridge]); });
   const pinDir = join(tmp, 'run', 'podns');
   const pins = () => { try { return readdirSync(pinDir); } catch { return []; } };
+  // A cgroup parent of the pod's own, as kubelet gives (its containers' cgroups go under it).
+  const cgroupParent = `berth-test-pinpod-${tag}`;
+  const parentDirs = () => readdirSync('/sys/fs/cgroup').map((h) => join('/sys/fs/cgroup', h, cgroupParent)).filter((d) => existsSync(d));
+  t.after(() => { for (const d of parentDirs().reverse()) try { rmdirSync(d); } catch { /* busy: reported by the test */ } });
   const config = (name: string, pid: string, sysctls: Record<string, string> = {}) => ({
     metadata: { name, namespace: 'ns', uid: `uid-${name}` }, hostname: `${name}-host`,
-    linux: { sysctls, securityContext: { namespaceOptions: { network: 'POD', pid, ipc: 'POD' } } },
+    linux: { cgroupParent, sysctls, securityContext: { namespaceOptions: { network: 'POD', pid, ipc: 'POD' } } },
   });
   const exec = async (containerId: string, cmd: string) => {
     const r = await c.runtime.ExecSync({ containerId, cmd: ['sh', '-c', cmd], timeout: 60 }) as { stdout: Buffer; stderr: Buffer; exitCode: number };
@@ -66,6 +70,7 @@ test('a pod without a shared PID namespace runs without an infra process: pinned
     ids.push(containerId);
   }
   const [one, two] = ids;
+  assert.ok(parentDirs().length > 0, 'the containers\' cgroups are under the pod\'s cgroup parent');
   assert.equal(await exec(one, 'hostname'), 'pin-host');
   assert.equal(await exec(two, 'hostname'), 'pin-host');
   assert.equal(await exec(one, 'cat /proc/sys/kernel/shm_rmid_forced'), '1');
@@ -93,6 +98,7 @@ test('a pod without a shared PID namespace runs without an infra process: pinned
   }
   await engine.settle();
   assert.deepEqual(pins(), []);
+  assert.deepEqual(parentDirs(), [], 'the pod\'s cgroup parent went once its containers\' clean-ups were done');
   for (const pid of monitors) assert.equal(processAlive(pid), false, `monitor ${pid} is gone`);
   for (const id of ids) assert.equal(existsSync(join(tmp, 'run', 'runtime', id)), false, 'the runtime\'s state is gone');
   await c.runtime.RemovePodSandbox({ podSandboxId });
