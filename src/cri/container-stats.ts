@@ -1,6 +1,8 @@
 // ContainerStats and ListContainerStats: CPU and memory from the container's cgroup (one
-// sample through the runtime), for the containers of pods.
-import type { ListedContainer } from '../engine/index.ts';
+// sample through the runtime), and the writable layer's usage (blocks and inodes under its
+// snapshot's upper directory, as containerd's snapshotter counts them; measured at most every
+// 2 s), for the containers of pods.
+import type { LayerUsage, ListedContainer } from '../engine/index.ts';
 import type { CriContext } from './context.ts';
 import { containerAnnotations, containerMetadata, selects } from './convert.ts';
 import { invalidArgument } from './errors.ts';
@@ -8,8 +10,11 @@ import type { ContainerIdRequest, ContainerStats, ListContainerStatsRequest } fr
 
 const u64 = (n: number | bigint) => ({ value: BigInt(Math.max(0, Math.round(Number(n)))).toString() });
 
-export async function statsOf(ctx: CriContext, rec: ListedContainer): Promise<ContainerStats> {
-  const s = rec.state.status === 'running' ? await ctx.engine.containers.stats(rec.id).catch(() => null) : null;
+export async function statsOf(ctx: CriContext, rec: ListedContainer, layer?: LayerUsage | null): Promise<ContainerStats> {
+  const [s, usage] = await Promise.all([
+    rec.state.status === 'running' ? ctx.engine.containers.stats(rec.id).catch(() => null) : null,
+    layer !== undefined ? layer : ctx.engine.containers.writableUsage([rec.id]).then((m) => m.get(rec.id) ?? null, () => null),
+  ]);
   const ts = (s ? BigInt(Date.parse(s.read)) * 1_000_000n : BigInt(Date.now()) * 1_000_000n).toString();
   const raw = s?.memory.raw ?? {};
   // The engine's usage is already less the inactive page cache: kubelet's working set.
@@ -23,7 +28,9 @@ export async function statsOf(ctx: CriContext, rec: ListedContainer): Promise<Co
       usageBytes: u64(workingSet + Number(raw.total_inactive_file ?? raw.inactive_file ?? 0)), rssBytes: u64(Number(raw.total_rss ?? raw.rss ?? raw.anon ?? 0)),
       pageFaults: u64(Number(raw.total_pgfault ?? raw.pgfault ?? 0)), majorPageFaults: u64(Number(raw.total_pgmajfault ?? raw.pgmajfault ?? 0)),
     },
-    writableLayer: null,
+    writableLayer: usage ? {
+      timestamp: (BigInt(usage.at) * 1_000_000n).toString(), fsId: { mountpoint: usage.root }, usedBytes: u64(usage.bytes), inodesUsed: u64(usage.inodes),
+    } : null,
   };
 }
 
@@ -39,5 +46,6 @@ export async function listContainerStats(ctx: CriContext, req: ListContainerStat
     .filter((r) => !f?.id || r.id.startsWith(f.id))
     .filter((r) => !f?.podSandboxId || r.config.pod!.podId.startsWith(f.podSandboxId))
     .filter((r) => selects(f?.labelSelector, r.config.labels));
-  return { stats: await Promise.all(recs.map((r) => statsOf(ctx, r))) };
+  const layers = await ctx.engine.containers.writableUsage(recs.map((r) => r.id)).catch(() => new Map<string, LayerUsage | null>());
+  return { stats: await Promise.all(recs.map((r) => statsOf(ctx, r, layers.get(r.id) ?? null))) };
 }

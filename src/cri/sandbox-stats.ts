@@ -1,6 +1,6 @@
 // PodSandboxStats and ListPodSandboxStats: the pod's containers' stats, their CPU and memory
 // summed for the pod, the pod's network counters and its process count.
-import type { PodRecord } from '../engine/index.ts';
+import type { LayerUsage, PodRecord } from '../engine/index.ts';
 import type { CriContext } from './context.ts';
 import { statsOf } from './container-stats.ts';
 import { podMetadata, selects } from './convert.ts';
@@ -11,7 +11,9 @@ const u64 = (n: number) => ({ value: String(Math.max(0, Math.round(n))) });
 const sum = (xs: ContainerStats[], pick: (s: ContainerStats) => { value: string } | null | undefined) => xs.reduce((a, s) => a + Number(pick(s)?.value ?? 0), 0);
 
 async function podStats(ctx: CriContext, pod: PodRecord): Promise<object> {
-  const containers = await Promise.all(ctx.engine.pods.containers(pod.id).filter((c) => c.state.status === 'running').map((c) => statsOf(ctx, c)));
+  const running = ctx.engine.pods.containers(pod.id).filter((c) => c.state.status === 'running');
+  const layers = await ctx.engine.containers.writableUsage(running.map((c) => c.id)).catch(() => new Map<string, LayerUsage | null>());
+  const containers = await Promise.all(running.map((c) => statsOf(ctx, c, layers.get(c.id) ?? null)));
   const ts = (BigInt(Date.now()) * 1_000_000n).toString();
   const ifs = ctx.engine.pods.interfaces(pod.id).map((i) => ({ name: i.name, rxBytes: u64(i.rxBytes), rxErrors: u64(i.rxErrors), txBytes: u64(i.txBytes), txErrors: u64(i.txErrors) }));
   return {

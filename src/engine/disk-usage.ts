@@ -35,3 +35,28 @@ export function duTotal(paths: string[]): Promise<number> {
     });
   });
 }
+
+/** What the file systems hold under each of `paths`, as a snapshotter's usage counts it (the
+ * CRI's writable layer: containerd's): the blocks allocated to what is there, and its inodes,
+ * directories included, a file with several links counted once. One find(1) for all. */
+export function usageEach(paths: string[]): Promise<Map<string, { bytes: number; inodes: number }>> {
+  const unique = [...new Set(paths)];
+  const usage = new Map(unique.map((p) => [p, { bytes: 0, inodes: 0 }]));
+  if (!unique.length) return Promise.resolve(usage);
+  const seen = new Map<string, Set<string>>(unique.map((p) => [p, new Set()]));
+  return new Promise((resolve) => {
+    const find = spawn('find', [...unique, '-printf', '%H\\t%i\\t%b\\n'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const lines = createInterface({ input: find.stdout! });
+    lines.on('line', (line) => {
+      const [start, inode, blocks] = line.split('\t');
+      const inodes = seen.get(start);
+      if (!inodes || inodes.has(inode)) return;
+      inodes.add(inode);
+      const u = usage.get(start)!;
+      u.bytes += (Number(blocks) || 0) * 512;
+      u.inodes += 1;
+    });
+    find.on('error', () => resolve(usage));
+    find.on('close', () => resolve(usage));
+  });
+}

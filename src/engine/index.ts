@@ -8,7 +8,7 @@ export { Engine, prepareWorker } from './engine.ts';
 export type { EngineInit } from './engine.ts';
 export { ContainerService, CONTAINER_FILTERS, cpuPercent, networkTotals, parseNetDev } from './containers/index.ts';
 export { mergeEnv } from '../oci/env.ts';
-export type { ArchiveStream, Change, ContainerSize, PathStat } from './containers/index.ts';
+export type { ArchiveStream, Change, ContainerSize, LayerUsage, PathStat } from './containers/index.ts';
 export type { AttachPaths, ContainerInspect, ContainerStats, ExportStream, InterfaceStats, LogsOptions, PruneResult, TopResult } from './containers/index.ts';
 export { ImageService } from './image-service.ts';
 export type { ImageListOptions } from './image-service.ts';

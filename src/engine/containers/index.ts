@@ -9,4 +9,4 @@ export type { PruneResult } from './prune.ts';
 export type { ExportStream } from './copy-export.ts';
 export type { ArchiveStream, PathStat } from './archive.ts';
 export type { Change } from './changes.ts';
-export type { ContainerSize } from './size.ts';
+export type { ContainerSize, LayerUsage } from './size.ts';

@@ -24,7 +24,7 @@ export type { ContainerInspect } from './inspect.ts';
 import { pruneContainers, type PruneResult } from './prune.ts';
 import { remove } from './remove.ts';
 import { prelaunch, start } from './start.ts';
-import { containerSizes, type ContainerSize } from './size.ts';
+import { containerSizes, writableUsage, type ContainerSize, type LayerUsage } from './size.ts';
 import { startAhead } from './start-ahead.ts';
 import { sampleStats, type ContainerStats } from './stats.ts';
 import { kill, stop } from './stop-kill.ts';
@@ -64,6 +64,9 @@ export class ContainerService {
   /** docker's SizeRw and SizeRootFs of each (ps -s, inspect --size), by id: measured (du), so
    * asked for apart from list and inspect. */
   sizes(recs: readonly ListedContainer[]): Promise<Map<string, ContainerSize>> { return containerSizes(this.#core, recs); }
+  /** The writable layer's usage of each (the CRI's stats): blocks and inodes, measured at most
+   * every 2 s per container. */
+  writableUsage(ids: readonly string[]): Promise<Map<string, LayerUsage | null>> { return writableUsage(this.#core, ids); }
 
   /** `precreate`: the runtime's create done ahead of a start that follows at once (the CRI's). */
   create(req: CreateRequest, opts: CreateOptions = {}): Promise<ContainerRecord> { return create(this.#core, req, opts); }

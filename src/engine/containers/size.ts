@@ -4,7 +4,7 @@
 // chain's. With the copying snapshotter (a full copy per snapshot) the writable layer is the
 // container's copy less its image's.
 import type { EngineCore } from '../core.ts';
-import { duEach } from '../disk-usage.ts';
+import { duEach, usageEach } from '../disk-usage.ts';
 import { snapshotKey } from '../rootfs.ts';
 import type { ListedContainer } from '../types.ts';
 
@@ -44,5 +44,36 @@ export async function containerSizes(core: EngineCore, recs: readonly ListedCont
     const lower = l.lowers.reduce((n, p) => n + (du.get(p) ?? 0), 0);
     out.set(id, copying ? { rw: Math.max(0, upper - lower), rootFs: upper } : { rw: upper, rootFs: upper + lower });
   }
+  return out;
+}
+
+/** The writable layer's usage (the CRI's ContainerStats): blocks and inodes under the
+ * container's writable directory (its whole copy with the copying snapshotter), with when it was
+ * measured. Measured at most every `maxAgeMs` per container (kubelet asks every 10 s or so, for
+ * every container); null without a snapshot. */
+export interface LayerUsage { bytes: number; inodes: number; at: number; root: string }
+
+const measured = new Map<string, LayerUsage>();
+
+export async function writableUsage(core: EngineCore, ids: readonly string[], maxAgeMs = 2000): Promise<Map<string, LayerUsage | null>> {
+  const now = Date.now();
+  const out = new Map<string, LayerUsage | null>();
+  const uppers = new Map<string, string>();
+  for (const id of ids) {
+    const cached = measured.get(id);
+    if (cached && now - cached.at < maxAgeMs) { out.set(id, cached); continue; }
+    const l = layersOf(core, id);
+    if (l) uppers.set(id, l.upper); else out.set(id, null);
+  }
+  if (uppers.size) {
+    const usage = await usageEach([...uppers.values()]);
+    for (const [id, upper] of uppers) {
+      const u: LayerUsage = { ...(usage.get(upper) ?? { bytes: 0, inodes: 0 }), at: now, root: core.paths.root };
+      measured.set(id, u);
+      out.set(id, u);
+    }
+  }
+  // Containers gone meanwhile: their entries go.
+  if (measured.size > 4 * Math.max(ids.length, 64)) for (const [id, u] of measured) if (now - u.at > 60_000) measured.delete(id);
   return out;
 }

@@ -83,6 +83,22 @@ test('a pod without a shared PID namespace runs without an infra process: pinned
     assert.notEqual(a, readlinkSync(`/proc/self/ns/${kind}`), `the pod's ${kind} namespace is not the host's`);
   }
   assert.notEqual(await nsOf(one, 'pid'), await nsOf(two, 'pid'), 'each container has a PID namespace of its own');
+  // The writable layer's usage (blocks and inodes of the container's upper directory): a MiB
+  // written into one container shows in its stats, not in the other's (measured at most every 2 s).
+  type Layer = { usedBytes: { value: string }; inodesUsed: { value: string }; fsId: { mountpoint: string } } | null;
+  const layerOf = async (containerId: string) => (await c.runtime.ContainerStats({ containerId }) as { stats: { writableLayer: Layer } }).stats.writableLayer;
+  const before = await layerOf(two);
+  assert.ok(before && Number(before.inodesUsed.value) >= 1 && before.fsId.mountpoint, `a writable layer is reported: ${JSON.stringify(before)}`);
+  await exec(one, 'dd if=/dev/zero of=/big bs=1024 count=1024 2>/dev/null && sync');
+  let grown: Layer = null;
+  for (let i = 0; i < 40 && !(grown && Number(grown.usedBytes.value) >= Number(before!.usedBytes.value) + 1024 * 1024); i++) {
+    await new Promise((r) => setTimeout(r, 250));
+    grown = await layerOf(one);
+  }
+  assert.ok(grown && Number(grown.usedBytes.value) >= Number(before!.usedBytes.value) + 1024 * 1024, `the MiB written shows: ${JSON.stringify(grown)} against ${JSON.stringify(before)}`);
+  const listed = (await c.runtime.ListContainerStats({ filter: { podSandboxId } }) as { stats: { attributes: { id: string }; writableLayer: Layer }[] }).stats;
+  assert.deepEqual(listed.map((x) => x.attributes.id).sort(), [one, two].sort());
+  assert.ok(Number(listed.find((x) => x.attributes.id === two)!.writableLayer!.usedBytes.value) < 1024 * 1024, 'the other container did not grow');
   const ifs = (await c.runtime.PodSandboxStats({ podSandboxId }) as { stats: { linux: { network: { defaultInterface: { name: string } | null } } } }).stats.linux.network;
   assert.equal(ifs.defaultInterface?.name, 'eth0', 'the pod\'s interfaces are read through a container');
 
