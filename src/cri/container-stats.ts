@@ -10,11 +10,15 @@ import type { ContainerIdRequest, ContainerStats, ListContainerStatsRequest } fr
 
 const u64 = (n: number | bigint) => ({ value: BigInt(Math.max(0, Math.round(Number(n)))).toString() });
 
-export async function statsOf(ctx: CriContext, rec: ListedContainer, layer?: LayerUsage | null): Promise<ContainerStats> {
-  const [s, usage] = await Promise.all([
-    rec.state.status === 'running' ? ctx.engine.containers.stats(rec.id).catch(() => null) : null,
-    layer !== undefined ? layer : ctx.engine.containers.writableUsage([rec.id]).then((m) => m.get(rec.id) ?? null, () => null),
-  ]);
+/** The writable layers of `recs`, measured together (one find): by id. */
+export function layersOf(ctx: CriContext, recs: readonly ListedContainer[]): Promise<Map<string, LayerUsage | null>> {
+  return ctx.engine.containers.writableUsage(recs.map((r) => r.id)).catch(() => new Map<string, LayerUsage | null>());
+}
+
+/** One container's stats; `layers`: its writable layer among those layersOf measured. */
+export async function statsOf(ctx: CriContext, rec: ListedContainer, layers: Map<string, LayerUsage | null>): Promise<ContainerStats> {
+  const s = rec.state.status === 'running' ? await ctx.engine.containers.stats(rec.id).catch(() => null) : null;
+  const usage = layers.get(rec.id) ?? null;
   const ts = (s ? BigInt(Date.parse(s.read)) * 1_000_000n : BigInt(Date.now()) * 1_000_000n).toString();
   const raw = s?.memory.raw ?? {};
   // The engine's usage is already less the inactive page cache: kubelet's working set.
@@ -36,7 +40,8 @@ export async function statsOf(ctx: CriContext, rec: ListedContainer, layer?: Lay
 
 export async function containerStats(ctx: CriContext, req: ContainerIdRequest): Promise<{ stats: ContainerStats }> {
   if (!req.containerId) throw invalidArgument('ContainerStats: container_id is required');
-  return { stats: await statsOf(ctx, ctx.engine.containers.get(req.containerId)) };
+  const rec = ctx.engine.containers.get(req.containerId);
+  return { stats: await statsOf(ctx, rec, await layersOf(ctx, [rec])) };
 }
 
 export async function listContainerStats(ctx: CriContext, req: ListContainerStatsRequest): Promise<{ stats: ContainerStats[] }> {
@@ -46,6 +51,6 @@ export async function listContainerStats(ctx: CriContext, req: ListContainerStat
     .filter((r) => !f?.id || r.id.startsWith(f.id))
     .filter((r) => !f?.podSandboxId || r.config.pod!.podId.startsWith(f.podSandboxId))
     .filter((r) => selects(f?.labelSelector, r.config.labels));
-  const layers = await ctx.engine.containers.writableUsage(recs.map((r) => r.id)).catch(() => new Map<string, LayerUsage | null>());
-  return { stats: await Promise.all(recs.map((r) => statsOf(ctx, r, layers.get(r.id) ?? null))) };
+  const layers = await layersOf(ctx, recs);
+  return { stats: await Promise.all(recs.map((r) => statsOf(ctx, r, layers))) };
 }

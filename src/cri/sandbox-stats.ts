@@ -1,8 +1,8 @@
 // PodSandboxStats and ListPodSandboxStats: the pod's containers' stats, their CPU and memory
 // summed for the pod, the pod's network counters and its process count.
-import type { LayerUsage, PodRecord } from '../engine/index.ts';
+import type { PodRecord } from '../engine/index.ts';
 import type { CriContext } from './context.ts';
-import { statsOf } from './container-stats.ts';
+import { layersOf, statsOf } from './container-stats.ts';
 import { podMetadata, selects } from './convert.ts';
 import { invalidArgument } from './errors.ts';
 import type { ContainerStats, Labels } from './types.ts';
@@ -12,8 +12,8 @@ const sum = (xs: ContainerStats[], pick: (s: ContainerStats) => { value: string 
 
 async function podStats(ctx: CriContext, pod: PodRecord): Promise<object> {
   const running = ctx.engine.pods.containers(pod.id).filter((c) => c.state.status === 'running');
-  const layers = await ctx.engine.containers.writableUsage(running.map((c) => c.id)).catch(() => new Map<string, LayerUsage | null>());
-  const containers = await Promise.all(running.map((c) => statsOf(ctx, c, layers.get(c.id) ?? null)));
+  const layers = await layersOf(ctx, running);
+  const containers = await Promise.all(running.map((c) => statsOf(ctx, c, layers)));
   const ts = (BigInt(Date.now()) * 1_000_000n).toString();
   const ifs = ctx.engine.pods.interfaces(pod.id).map((i) => ({ name: i.name, rxBytes: u64(i.rxBytes), rxErrors: u64(i.rxErrors), txBytes: u64(i.txBytes), txErrors: u64(i.txErrors) }));
   return {

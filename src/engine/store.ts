@@ -134,11 +134,10 @@ export class EngineStore {
   }
 
   #config(r: Row): DeepReadonly<ContainerConfig> {
-    const cache = this.#configs;
-    const hit = cache.get(r.id);
+    const hit = this.#configs.get(r.id);
     if (hit?.text === r.config) return hit.config;
     const config: DeepReadonly<ContainerConfig> = deepFreeze(JSON.parse(r.config) as ContainerConfig);
-    cache.set(r.id, { text: r.config, config });
+    this.#configs.set(r.id, { text: r.config, config });
     return config;
   }
 

@@ -73,7 +73,7 @@ export async function writableUsage(core: EngineCore, ids: readonly string[], ma
       out.set(id, u);
     }
   }
-  // Containers gone meanwhile: their entries go.
-  if (measured.size > 4 * Math.max(ids.length, 64)) for (const [id, u] of measured) if (now - u.at > 60_000) measured.delete(id);
+  // Entries nobody asked about for a minute (removed containers') go.
+  for (const [id, u] of measured) if (now - u.at > 60_000) measured.delete(id);
   return out;
 }

@@ -214,18 +214,14 @@ export class PodService {
       const stopping = Promise.allSettled(running.map((c) => this.#containers.stop(c.id, { ...(timeout === undefined ? {} : { timeout }), cleanUpAfter })));
       if (timeout !== 0) await stopping;
       if (holds) {
-        // Pins go once the containers stopped here have exited (a container start racing this
-        // stop joins them or fails, as it would the infra process's namespaces). What the
-        // network's teardown waits for is that no process of the pod runs: the unpin is not part
-        // of it.
-        const pinned = !!pod.state.pinned;
-        // In a long-lived engine the pins (namespaces in which nothing runs once the containers
-        // stopped) go after the answer, with the address's release, and after the netns: the
-        // mount helper takes one batch at a time, and the netns is what the answer waits for.
-        const unpinLater = deferRelease && pinned;
+        // An infra process stops beside the containers: the network's teardown waits until no
+        // process of the pod runs. Pins hold namespaces in which nothing runs once the containers
+        // have exited (a container start racing this stop joins them or fails, as it would the
+        // infra's): they go after the netns (the mount helper takes one batch at a time), and in
+        // a long-lived engine after the answer, with the address's release.
         const releaseNamespaces = () => this.#releaseNamespaces(pod).then(() => trace('pod stop: infra stopped'));
-        const infra = unpinLater ? Promise.resolve() : pinned ? stopping.then(releaseNamespaces) : releaseNamespaces();
-        const idle = Promise.all([stopping, pinned ? true : infra.then(() => true, () => false)]).then(([stopped, infraStopped]) => {
+        const infra = pod.state.pinned ? undefined : releaseNamespaces();
+        const idle = Promise.all([stopping, infra ? infra.then(() => true, () => false) : true]).then(([stopped, infraStopped]) => {
           trace('pod stop: containers stopped');
           return infraStopped && !processAlive(pod.state.infraPid) && stopped.every((d) => d.status === 'fulfilled');
         });
@@ -234,34 +230,30 @@ export class PodService {
           torn = await tearDownPodNetwork(pod, this.#netOpts(), { idle, deferRelease });
         } catch (e) {
           // What is left of the attachment (`cni`) is saved for the next stop to retry.
-          await (unpinLater ? stopping.then(releaseNamespaces) : infra).catch(() => {});
+          await (infra ?? stopping.then(releaseNamespaces)).catch(() => {});
           this.store.save(pod);
           throw e;
         }
-        // Its handlers at once: the release goes on under the lock whatever this call meets.
-        const release = torn.release?.then(
-          () => trace('pod stop: address released'),
-          (e: Error) => this.#core.log(`pod ${pod.config.name} (${pod.id}): the release of its address failed (the next stop or the removal retries it): ${e.message}`),
-        );
-        // The pins' removal joins the release (a failure is logged; the pins stay recorded for
-        // the next stop or the removal to retry, as a start's clean-up does).
-        const unpin = unpinLater ? stopping.then(releaseNamespaces).then(
-          () => {},
-          (e: Error) => this.#core.log(`pod ${pod.config.name} (${pod.id}): the removal of its pinned namespaces failed (the next stop or the removal retries it): ${e.message}`),
-        ) : undefined;
-        // The containers' clean-ups after the answer (cleanUpAfter) empty the pod's cgroup parent:
-        // it is released once they are done (the unpin's or the infra's release came too early).
-        const cleanedUp = stopping.then((rs) => Promise.all(rs.map((r) => (r.status === 'fulfilled' ? r.value.cleanedUp : undefined))));
-        const parent = pod.config.cgroupParent || this.#core.paths.cgroupParent;
-        if (release || unpin || this.#core.opts.longLived) {
-          releasing = Promise.all([release, unpin, cleanedUp]).then(() => {
+        const unpin = infra ? undefined : stopping.then(releaseNamespaces);
+        if (this.#core.opts.longLived) {
+          // Its handlers at once: what follows the answer goes on under the lock whatever this
+          // call meets. A failed release or unpin is logged and stays recorded in the pod's state
+          // for the next stop or the removal to retry. The containers' clean-ups (cleanUpAfter)
+          // empty the pod's cgroup parent: it is released once they are done.
+          const log = (what: string) => (e: Error) => this.#core.log(`pod ${pod.config.name} (${pod.id}): the ${what} failed (the next stop or the removal retries it): ${e.message}`);
+          const release = torn.release?.then(() => trace('pod stop: address released'), log('release of its address'));
+          const unpinned = deferRelease ? unpin?.then(() => {}, log('removal of its pinned namespaces')) : undefined;
+          const cleanedUp = stopping.then((rs) => Promise.all(rs.map((r) => (r.status === 'fulfilled' ? r.value.cleanedUp : undefined))));
+          const parent = pod.config.cgroupParent || this.#core.paths.cgroupParent;
+          releasing = Promise.all([release, unpinned, cleanedUp]).then(() => {
             this.store.save(pod);
             this.#core.releaseCgroupParent(parent);
           });
         }
         trace('pod stop: network torn down');
         unreachable();
-        if (!unpinLater) await infra;
+        await infra;
+        if (!deferRelease) await unpin;
         Object.assign(pod.state, { status: 'stopped', infraPid: 0, conmonPid: 0, finishedAt: new Date().toISOString() });
         this.store.save(pod);
         recordEvent(this.#core.paths, { id: pod.id, name: pod.config.name, action: 'pod-stop', type: 'pod' });
